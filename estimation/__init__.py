@@ -1,0 +1,1 @@
+"""spillmap.estimation: panel spatial models by maximum likelihood, effects and tests."""

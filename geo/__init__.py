@@ -1,0 +1,1 @@
+"""spillmap.geo: boundary layers, CRS, projections and panel joins."""

@@ -1,0 +1,1 @@
+"""spillmap.maps: offline Folium maps and the HTML report."""

@@ -1,0 +1,1 @@
+"""spillmap.spatial: spatial weights and spatial autocorrelation diagnostics."""

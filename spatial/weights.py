@@ -1,0 +1,372 @@
+"""The spatial weights type used by every spillmap layer.
+
+:class:`SpatialWeights` is an immutable sparse (CSR) matrix plus the ordered unit
+ids.  Transforms (:meth:`SpatialWeights.row_standardize`, :meth:`binary`,
+:meth:`align`) return new objects; nothing mutates the caller's weights (unlike
+libpysal's ``W.transform = "r"``).  It converts to and from libpysal ``W`` and
+``Graph``.
+
+Builders (contiguity, distance, economic-geographic) live in
+:mod:`spillmap.spatial.builders`; reading and writing in :mod:`spillmap.spatial.io`.
+"""
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from spillmap.errors import WeightsError, format_items
+
+__all__ = ["SpatialWeights", "WeightsSummary", "Transform"]
+
+Transform = Literal["O", "B", "R"]
+_TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
+
+
+@dataclass(frozen=True)
+class WeightsSummary:
+    """Descriptive figures of a weights matrix (see :meth:`SpatialWeights.summary`)."""
+
+    n: int
+    nnz: int
+    min_neighbors: int
+    mean_neighbors: float
+    max_neighbors: int
+    islands: tuple[str, ...]
+    n_components: int
+    symmetric: bool
+    row_standardized: bool
+    transform: str
+
+    def __str__(self) -> str:
+        isl = format_items(self.islands, limit=10) if self.islands else "none"
+        return "\n".join(
+            [
+                f"units                 {self.n}",
+                f"nonzero weights       {self.nnz}",
+                f"neighbours min/mean/max {self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}",
+                f"islands               {len(self.islands)} ({isl})",
+                f"connected components  {self.n_components}",
+                f"symmetric             {'yes' if self.symmetric else 'no'}",
+                f"row-standardised      {'yes' if self.row_standardized else 'no'}",
+                f"transform             {self.transform}",
+            ]
+        )
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        d = asdict(self)
+        d["islands"] = list(self.islands)
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class SpatialWeights:
+    """An immutable N x N spatial weights matrix with its ordered unit ids.
+
+    Parameters
+    ----------
+    sparse
+        The weights, any scipy sparse matrix or array (stored as read-only CSR,
+        ``float64``, explicit zeros removed).  ``w_ij`` is the weight of unit ``j``
+        in the spatial lag of unit ``i``: ``(Wy)_i = sum_j w_ij y_j``.
+    ids
+        The unit ids in row order (stored as strings).
+    transform
+        ``"O"`` original, ``"B"`` binary, ``"R"`` row-standardised; informational,
+        set by the transforms.
+    name
+        A label, e.g. ``"W1 queen"``.
+
+    Raises
+    ------
+    WeightsError
+        Not square, ids of the wrong length or not unique, NaN/inf or negative
+        weights, or a non-zero diagonal.
+    """
+
+    sparse: sp.csr_matrix
+    ids: tuple[str, ...]
+    transform: Transform = "O"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        m = self.sparse
+        if not sp.issparse(m):
+            m = np.asarray(m, dtype=float)
+            if m.ndim != 2:
+                raise WeightsError(f"weights must be a 2-D matrix, got {m.ndim} dimension(s).")
+        if m.shape[0] != m.shape[1]:
+            raise WeightsError(f"weights matrix {self.name or ''} is not square: shape {m.shape}.")
+        m = sp.csr_matrix(m, dtype=float, copy=True)
+        m.eliminate_zeros()
+        m.sort_indices()
+        ids = tuple(str(i) for i in self.ids)
+        if len(ids) != m.shape[0]:
+            raise WeightsError(f"weights matrix has {m.shape[0]} rows but {len(ids)} ids were given.")
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            dups = sorted({i for i in ids if i in seen or seen.add(i)})
+            raise WeightsError(f"weights ids are not unique; repeated: {format_items(dups)}.")
+        if not np.all(np.isfinite(m.data)):
+            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[~np.isfinite(m.data)]
+            raise WeightsError(
+                f"weights contain NaN or infinite values in the rows of ids {format_items([ids[r] for r in np.unique(rows)])}."
+            )
+        if np.any(m.data < 0):
+            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[m.data < 0]
+            raise WeightsError(
+                f"weights must be non-negative; negative weights in the rows of ids {format_items([ids[r] for r in np.unique(rows)])}."
+            )
+        diag = m.diagonal()
+        if np.any(diag != 0):
+            bad = [ids[i] for i in np.flatnonzero(diag)]
+            raise WeightsError(f"a unit cannot be its own neighbour: non-zero diagonal for ids {format_items(bad)}.")
+        if self.transform not in _TRANSFORM_NAMES:
+            raise WeightsError(f"transform must be one of {sorted(_TRANSFORM_NAMES)}, got {self.transform!r}.")
+        for arr in (m.data, m.indices, m.indptr):
+            arr.flags.writeable = False
+        object.__setattr__(self, "sparse", m)
+        object.__setattr__(self, "ids", ids)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n(self) -> int:
+        """Number of units."""
+        return self.sparse.shape[0]
+
+    @property
+    def nnz(self) -> int:
+        """Number of non-zero weights."""
+        return int(self.sparse.nnz)
+
+    @functools.cached_property
+    def cardinalities(self) -> np.ndarray:
+        """Number of neighbours of each unit (non-zero weights per row)."""
+        return np.diff(self.sparse.indptr)
+
+    @property
+    def islands(self) -> tuple[str, ...]:
+        """Ids of units without neighbours (zero rows)."""
+        return tuple(self.ids[i] for i in np.flatnonzero(self.cardinalities == 0))
+
+    @functools.cached_property
+    def is_symmetric(self) -> bool:
+        """True when W equals its transpose (to 1e-12)."""
+        d = self.sparse - self.sparse.T
+        return bool(d.nnz == 0 or np.max(np.abs(d.data)) <= 1e-12)
+
+    @functools.cached_property
+    def is_row_standardized(self) -> bool:
+        """True when every non-island row sums to one (to 1e-10)."""
+        rs = np.asarray(self.sparse.sum(axis=1)).ravel()
+        rs = rs[self.cardinalities > 0]
+        return bool(rs.size and np.allclose(rs, 1.0, atol=1e-10, rtol=0))
+
+    @functools.cached_property
+    def n_components(self) -> int:
+        """Number of connected components of the (undirected) neighbour graph."""
+        return int(csgraph.connected_components(self.sparse, directed=True, connection="weak")[0])
+
+    def index_of(self, unit_id: str) -> int:
+        """Row index of ``unit_id``."""
+        try:
+            return self._id_index[str(unit_id)]
+        except KeyError:
+            raise WeightsError(f"id {unit_id!r} is not in the weights matrix {self.name or ''}.") from None
+
+    @functools.cached_property
+    def _id_index(self) -> dict[str, int]:
+        return {u: i for i, u in enumerate(self.ids)}
+
+    def toarray(self) -> np.ndarray:
+        """A dense copy (for small N and tests only)."""
+        return self.sparse.toarray()
+
+    # -------------------------------------------------------------- transforms
+    def row_standardize(self) -> SpatialWeights:
+        """A new row-standardised copy: ``w_ij / sum_j w_ij``; island rows stay zero."""
+        rs = np.asarray(self.sparse.sum(axis=1)).ravel()
+        inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs > 0)
+        return SpatialWeights(sp.diags(inv) @ self.sparse, self.ids, "R", self.name)
+
+    def binary(self) -> SpatialWeights:
+        """A new binary copy: 1 where ``w_ij > 0``."""
+        m = self.sparse.copy()
+        m.data = np.ones_like(m.data)
+        return SpatialWeights(m, self.ids, "B", self.name)
+
+    def align(self, ids: Sequence[object]) -> SpatialWeights:
+        """Reorder to ``ids`` (the same set of units in another order).
+
+        Raises
+        ------
+        WeightsError
+            When the id sets differ; the message lists ids missing on each side.
+        """
+        ids = [str(i) for i in ids]
+        if tuple(ids) == self.ids:
+            return self
+        missing = [i for i in ids if i not in self._id_index]
+        extra = sorted(set(self.ids) - set(ids))
+        if missing or extra or len(ids) != self.n:
+            parts = []
+            if missing:
+                parts.append(f"ids in the data but not in W: {format_items(missing)}")
+            if extra:
+                parts.append(f"ids in W but not in the data: {format_items(extra)}")
+            if not parts:
+                parts.append("the data repeat some ids")
+            raise WeightsError(
+                f"weights {self.name or ''} do not match the data's units; " + "; ".join(parts) + "."
+            )
+        order = np.array([self._id_index[i] for i in ids])
+        return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)
+
+    def subset(self, ids: Sequence[object]) -> SpatialWeights:
+        """The sub-matrix of the units ``ids`` (in that order), *not* re-standardised."""
+        ids = [str(i) for i in ids]
+        missing = [i for i in ids if i not in self._id_index]
+        if missing:
+            raise WeightsError(f"ids not in the weights matrix: {format_items(missing)}.")
+        order = np.array([self._id_index[i] for i in ids], dtype=int)
+        t = "O" if self.transform == "R" else self.transform
+        return SpatialWeights(self.sparse[order][:, order], tuple(ids), t, self.name)
+
+    # ------------------------------------------------------------------- lags
+    def lag(self, x: np.ndarray) -> np.ndarray:
+        """Spatial lag ``W x`` of a vector or of the columns of an (N, k) array."""
+        x = np.asarray(x, dtype=float)
+        if x.shape[0] != self.n:
+            raise WeightsError(f"cannot lag an array of {x.shape[0]} rows with a {self.n}-unit W.")
+        return np.asarray(self.sparse @ x)
+
+    def lag_panel(self, x: np.ndarray, t: int) -> np.ndarray:
+        """Spatial lag ``(I_T kron W) x`` of data stacked by period (time-major, id-minor).
+
+        ``x`` has N*T rows ordered (t=1: all ids, t=2: all ids, ...), as
+        :func:`spillmap.geo.join_panel` returns panels.  No NT x NT matrix is formed.
+        """
+        x = np.asarray(x, dtype=float)
+        if x.shape[0] != self.n * t:
+            raise WeightsError(f"cannot lag {x.shape[0]} rows as a panel of N={self.n} x T={t}.")
+        tail = x.shape[1:]
+        xr = x.reshape((t, self.n) + tail)
+        out = np.empty_like(xr)
+        for s in range(t):
+            out[s] = self.sparse @ xr[s]
+        return out.reshape(x.shape)
+
+    # ------------------------------------------------------------ eigenvalues
+    @functools.cached_property
+    def eigenvalues(self) -> np.ndarray:
+        """All eigenvalues of W (dense, O(N^3); cached).  Real for symmetric or
+        row-standardised-symmetric W, complex (``complex128``) otherwise."""
+        dense = self.toarray()
+        if self.is_symmetric:
+            return np.linalg.eigvalsh(dense)
+        # a row-standardised symmetric matrix is similar to a symmetric one
+        rs = np.asarray(self.sparse.sum(axis=1)).ravel()
+        if self.transform == "R" and np.all(rs > 0):
+            base = self.sparse.multiply(rs[:, None]).tocsr()
+            d = base - base.T
+            if d.nnz == 0 or np.max(np.abs(d.data)) <= 1e-10 * max(1.0, np.max(np.abs(base.data))):
+                s = 1.0 / np.sqrt(rs)
+                sym = (sp.diags(s) @ base @ sp.diags(s)).toarray()
+                return np.linalg.eigvalsh((sym + sym.T) / 2)
+        ev = np.linalg.eigvals(dense)
+        if np.max(np.abs(ev.imag)) < 1e-10:
+            return np.sort(ev.real)
+        return ev
+
+    @property
+    def rho_bounds(self) -> tuple[float, float]:
+        """``(1/lambda_min, 1/lambda_max)`` over the real eigenvalues: the interval of
+        autoregressive parameters for which ``I - rho W`` is non-singular."""
+        ev = self.eigenvalues
+        real = ev.real if np.iscomplexobj(ev) else ev
+        if np.iscomplexobj(ev):
+            real = ev.real[np.abs(ev.imag) < 1e-10]
+        lo, hi = float(np.min(real)), float(np.max(real))
+        return (1.0 / lo if lo < 0 else -np.inf, 1.0 / hi if hi > 0 else np.inf)
+
+    # -------------------------------------------------------------- summaries
+    def summary(self) -> WeightsSummary:
+        """n, non-zeros, min/mean/max neighbours, islands, components, symmetry, standardisation."""
+        c = self.cardinalities
+        return WeightsSummary(
+            n=self.n,
+            nnz=self.nnz,
+            min_neighbors=int(c.min()) if c.size else 0,
+            mean_neighbors=float(c.mean()) if c.size else 0.0,
+            max_neighbors=int(c.max()) if c.size else 0,
+            islands=self.islands,
+            n_components=self.n_components,
+            symmetric=self.is_symmetric,
+            row_standardized=self.is_row_standardized,
+            transform=_TRANSFORM_NAMES[self.transform],
+        )
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return (
+            f"<SpatialWeights{label}: n={self.n}, nnz={self.nnz}, "
+            f"mean neighbours={self.cardinalities.mean():.2f}, islands={len(self.islands)}, "
+            f"{_TRANSFORM_NAMES[self.transform]}>"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = [
+            ("units", s.n),
+            ("non-zero weights", s.nnz),
+            ("neighbours (min / mean / max)", f"{s.min_neighbors} / {s.mean_neighbors:.2f} / {s.max_neighbors}"),
+            ("islands", f"{len(s.islands)}" + (f": {format_items(s.islands, 10)}" if s.islands else "")),
+            ("connected components", s.n_components),
+            ("symmetric", "yes" if s.symmetric else "no"),
+            ("row-standardised", "yes" if s.row_standardized else "no"),
+        ]
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        title = html.escape(f"SpatialWeights {self.name}".strip())
+        return f"<table><caption>{title}</caption>{body}</table>"
+
+    # ------------------------------------------------------------ conversions
+    @classmethod
+    def from_sparse(cls, matrix, ids: Sequence[object], *, name: str = "") -> SpatialWeights:
+        """From a scipy sparse or dense array and the row ids."""
+        return cls(matrix, tuple(ids), "O", name)
+
+    @classmethod
+    def from_libpysal(cls, w, *, name: str = "") -> SpatialWeights:
+        """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``."""
+        from libpysal.graph import Graph
+
+        if isinstance(w, Graph):
+            m = w.sparse
+            ids = list(w.unique_ids)
+            transform = {"R": "R", "B": "B"}.get(str(w.transformation).upper(), "O")
+        else:
+            m = w.sparse
+            ids = list(w.id_order)
+            transform = {"R": "R", "B": "B"}.get(str(w.transform).upper(), "O")
+        return cls(m, tuple(ids), transform, name)
+
+    def to_libpysal(self):
+        """A libpysal ``W`` with the same ids (as strings), order and weights."""
+        from libpysal.weights import WSP
+
+        w = WSP(self.sparse.copy(), id_order=list(self.ids)).to_W(silence_warnings=True)
+        return w
+
+    def to_graph(self):
+        """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
+        from libpysal.graph import Graph
+
+        return Graph.from_sparse(self.sparse.copy(), ids=np.asarray(self.ids, dtype=object))

@@ -1,0 +1,62 @@
+"""The ``spillmap`` command line.
+
+The CLI only composes the layers; it holds no numerics.  Each subcommand lives in
+its own module ``spillmap.cli._<name>`` exposing ``register(subparsers)``, which
+adds its parser and sets ``func`` (a callable taking the parsed namespace and
+returning an exit code).  Heavy imports happen inside ``func`` so that
+``spillmap --help`` stays fast.
+
+Errors a user can cause (:class:`spillmap.errors.SpillmapError`) are printed as
+one readable message, without a traceback, and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from spillmap import __version__
+from spillmap.errors import SpillmapError
+
+#: subcommand modules, in the order ``--help`` lists them
+SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spillmap",
+        description=(
+            "Spatial econometrics for spillover studies: boundary layers, spatial weights, "
+            "Moran's I / LM diagnostics, panel SAR/SEM/SDM by maximum likelihood, "
+            "direct/indirect effects and offline HTML maps."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"spillmap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"spillmap.cli._{name}")
+        except ModuleNotFoundError as exc:  # a subcommand not written yet
+            if exc.name != f"spillmap.cli._{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except SpillmapError as exc:
+        print(f"spillmap {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
+        return 130

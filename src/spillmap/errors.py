@@ -1,0 +1,80 @@
+"""Exception types shared by every spillmap layer.
+
+Every error a user can cause by what they feed spillmap is raised as a subclass of
+:class:`SpillmapError`, with a message that names the file, column, unit id or
+(id, time) cell at fault and says what to do about it.  The command line catches
+:class:`SpillmapError` and prints the message without a traceback.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "SpillmapError",
+    "InputError",
+    "DataError",
+    "GeometryError",
+    "CRSError",
+    "JoinError",
+    "WeightsError",
+    "EstimationError",
+    "ConvergenceError",
+    "OutputError",
+    "format_items",
+]
+
+
+class SpillmapError(Exception):
+    """Base class of every error spillmap raises on purpose."""
+
+
+class InputError(SpillmapError, ValueError):
+    """A file, option or argument that cannot be used as given."""
+
+
+class DataError(InputError):
+    """A table (panel, attributes) with bad content: missing column, NaN, duplicates..."""
+
+
+class GeometryError(InputError):
+    """A boundary layer with unusable geometries (empty, non-polygonal)."""
+
+
+class CRSError(InputError):
+    """A boundary layer without a usable coordinate reference system."""
+
+
+class JoinError(DataError):
+    """A panel that does not match its boundary layer."""
+
+
+class WeightsError(InputError):
+    """A spatial weights matrix that cannot be used as given."""
+
+
+class EstimationError(SpillmapError, RuntimeError):
+    """A model that cannot be estimated on the given data."""
+
+
+class ConvergenceError(EstimationError):
+    """The optimiser did not converge or stopped at a parameter bound."""
+
+
+class OutputError(SpillmapError, OSError):
+    """An output that cannot be written (exists already, not writable...)."""
+
+
+def format_items(items: Iterable[object], limit: int = 20) -> str:
+    """Format a list of offending items for an error message.
+
+    Shows at most ``limit`` items and says how many more there are, so a message
+    about 10,000 bad rows stays readable.
+
+    >>> format_items(["a", "b", "c"], limit=2)
+    "'a', 'b' (and 1 more)"
+    """
+    items = list(items)
+    shown = ", ".join(repr(i) if isinstance(i, str) else str(i) for i in items[:limit])
+    if len(items) > limit:
+        shown += f" (and {len(items) - limit} more)"
+    return shown
