@@ -1,0 +1,183 @@
+"""Offline HTML for Folium maps: Leaflet inlined, no CDN, atomic writing.
+
+Library used: **folium** builds the map object model (``folium.Map``, layers, layer
+control) and renders it through its Jinja templates.  What is written by hand, and why:
+
+* **Assets.**  By default folium's HTML head links eleven remote files (Leaflet, jQuery,
+  Bootstrap JS/CSS, glyphicons, Font Awesome, Leaflet.awesome-markers, ...) from CDNs,
+  so a map opened on a machine without network shows nothing.  spillmap's maps only
+  use Leaflet (polygons, tooltips, a layer control and HTML legend controls written
+  with plain DOM calls), so :func:`render_html` drops every folium default asset and
+  **inlines the vendored Leaflet 1.9.4** (``maps/static/leaflet-1.9.4``: ``leaflet.js``,
+  ``leaflet.css`` with its layer-control icons as data URIs; BSD-2-Clause, licence file
+  shipped next to it).  A map element that needs any *other* remote asset (a folium
+  plugin, a marker icon set) raises :class:`~spillmap.errors.OutputError` in offline
+  mode instead of silently producing a broken page.
+
+* **Why not ``folium-offline``.**  We evaluated PyPI ``folium-offline`` 0.20.0.2: it
+  does *not* patch ``folium``; it installs a second, forked copy named
+  ``offlinefolium`` (all folium modules copied, with ~7 MB of assets as Python string
+  literals in ``elements.py``/``features.py``) and inlines *all* of jQuery, Bootstrap
+  and Font Awesome into every page.  Code would have to import the fork instead of
+  folium, it lags folium releases, ships no licence files for the bundled assets, and
+  each map would grow by ~1 MB of unused scripts.  Vendoring one file (Leaflet) is
+  smaller, auditable and keeps the real folium.
+
+* **Online mode.**  ``render_html(m, offline=False)`` keeps folium's defaults (CDN
+  links), for users who want tiles and plugins.
+
+Pages are written with :func:`spillmap._fileio.atomic_write_text`.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import re
+from importlib import resources
+from pathlib import Path
+
+import folium
+from branca.element import Element, Figure, MacroElement
+
+from spillmap._fileio import atomic_write_text
+from spillmap.errors import OutputError
+
+__all__ = ["LEAFLET_VERSION", "leaflet_assets", "render_html", "save_map", "remote_urls"]
+
+LEAFLET_VERSION = "1.9.4"
+_STATIC = f"static/leaflet-{LEAFLET_VERSION}"
+
+#: folium default assets that spillmap's own map elements never need
+_UNUSED_DEFAULTS = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+        "awesome_markers_font_css",
+        "leaflet",
+        "leaflet_css",
+    }
+)
+
+_REMOTE_RE = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+    re.IGNORECASE,
+)
+
+
+def _static_file(name: str) -> Path:
+    return Path(str(resources.files("spillmap.maps").joinpath(f"{_STATIC}/{name}")))
+
+
+@functools.lru_cache(maxsize=1)
+def leaflet_assets() -> tuple[str, str]:
+    """The vendored Leaflet ``(javascript, css)`` as text, CSS images as data URIs."""
+    js = _static_file("leaflet.js").read_text(encoding="utf-8")
+    css = _static_file("leaflet.css").read_text(encoding="utf-8")
+
+    def _data_uri(match: re.Match) -> str:
+        path = _static_file(f"images/{match.group(1)}")
+        if not path.is_file():  # marker icons are not shipped: markers are not used
+            return match.group(0)
+        return "url(data:image/png;base64," + base64.b64encode(path.read_bytes()).decode() + ")"
+
+    css = re.sub(r"url\(images/([\w.-]+)\)", _data_uri, css)
+    # the remaining marker-icon url() is relative, never fetched unless a marker is drawn
+    return js, css
+
+
+def _walk(element):
+    yield element
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _walk(child)
+
+
+def _strip_remote_assets(m: folium.Map) -> None:
+    """Drop folium's default CDN assets; refuse elements that need others."""
+    for element in _walk(m):
+        js = getattr(element, "default_js", None)
+        css = getattr(element, "default_css", None)
+        if js is None and css is None:
+            continue
+        needed = [
+            (name, url)
+            for name, url in list(js or []) + list(css or [])
+            if name not in _UNUSED_DEFAULTS
+        ]
+        if needed:
+            raise OutputError(
+                f"map element {type(element).__name__} needs remote assets "
+                f"({', '.join(n for n, _ in needed)}) that spillmap does not vendor; "
+                "remove it or write the map with offline=False."
+            )
+        # instance attributes shadow the class lists; folium's render reads self.default_*
+        element.default_js = []
+        element.default_css = []
+
+
+class _InlineAssets(MacroElement):
+    """Puts the vendored Leaflet script and stylesheet into the page head."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        js, css = leaflet_assets()
+        figure.header.add_child(
+            Element(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by spillmap -->"
+                    f"<script>{js}</script>"),
+            name="spillmap_leaflet_js",
+            index=0,
+        )
+        figure.header.add_child(Element(f"<style>{css}</style>"), name="spillmap_leaflet_css")
+        super().render(**kwargs)
+
+
+def render_html(m: folium.Map, *, offline: bool = True) -> str:
+    """Render a map to a complete HTML page.
+
+    Parameters
+    ----------
+    m
+        The map.
+    offline
+        Inline the vendored Leaflet and drop every remote script/stylesheet (default).
+        ``False`` keeps folium's CDN links (needs network when the page is opened).
+
+    Returns
+    -------
+    str
+        The page.  In offline mode it contains no ``http(s)://`` script/link source.
+    """
+    if not isinstance(m, folium.Map):
+        raise OutputError(f"render_html needs a folium.Map, got {type(m).__name__}.")
+    if offline:
+        _strip_remote_assets(m)
+        root = m.get_root()
+        if not isinstance(root, Figure):  # pragma: no cover - folium always has one
+            raise OutputError("the map is not attached to a figure.")
+        if "spillmap_inline_assets" not in m._children:
+            m.add_child(_InlineAssets(), name="spillmap_inline_assets")
+    html = m.get_root().render()
+    if offline:
+        remote = remote_urls(html)
+        if remote:
+            raise OutputError(
+                "offline map still references remote files: " + ", ".join(remote[:5])
+            )
+    return html
+
+
+def remote_urls(html: str) -> list[str]:
+    """The ``http(s)://`` or protocol-relative URLs used as script/link/img/iframe sources."""
+    return _REMOTE_RE.findall(html)
+
+
+def save_map(
+    m: folium.Map, path: str | os.PathLike, *, offline: bool = True, overwrite: bool = True
+) -> Path:
+    """Render ``m`` (see :func:`render_html`) and write it atomically to ``path``."""
+    return atomic_write_text(path, render_html(m, offline=offline), overwrite=overwrite)
