@@ -1,0 +1,361 @@
+"""Reading and checking boundary layers (Shapefile, GeoPackage, GeoJSON).
+
+Libraries: **pyogrio** (GDAL) reads the file, **geopandas** holds the result,
+**shapely** (``make_valid``) repairs invalid polygons and **pyproj** parses CRSs.
+Written by hand: the checks and their messages (file, format, layer, id column,
+null/duplicate ids, geometry types, empty geometries, CRS) and the id normalisation,
+because those are what make a layer safe for contiguity weights and panel joins.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spillmap.errors import CRSError, DataError, GeometryError, InputError, format_items
+
+from ._common import SpillmapWarning, normalise_ids
+
+__all__ = ["ReadReport", "read_boundaries", "SUPPORTED_FORMATS"]
+
+#: file extension -> GDAL driver of the formats :func:`read_boundaries` accepts
+SUPPORTED_FORMATS: dict[str, str] = {
+    ".shp": "ESRI Shapefile",
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+}
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class ReadReport:
+    """What :func:`read_boundaries` read, assumed and repaired.
+
+    Attributes
+    ----------
+    path
+        The file read (as given, made absolute).
+    id
+        The id column.
+    n_units
+        Number of units (rows) in the layer.
+    crs
+        The layer's CRS as a string (``"EPSG:4326"`` when it has an EPSG code).
+    n_repaired
+        Number of invalid geometries repaired with ``shapely.make_valid``.
+    repaired_ids
+        Ids of the repaired units, in file order.
+    assumed_crs
+        True when the file had no CRS and ``assume_crs`` was used.
+    layer
+        The layer read (``None`` for single-layer formats read without ``layer=``).
+    driver
+        The GDAL driver used.
+    id_note
+        What was done to the ids ("" when they were clean text in the file).
+    """
+
+    path: str
+    id: str
+    n_units: int
+    crs: str
+    n_repaired: int
+    repaired_ids: tuple[str, ...]
+    assumed_crs: bool
+    layer: str | None = None
+    driver: str = ""
+    id_note: str = field(default="")
+
+    def __str__(self) -> str:
+        where = self.path if self.layer is None else f"{self.path} (layer {self.layer!r})"
+        lines = [f"read {self.n_units} units from {where} [{self.driver}], id column {self.id!r}"]
+        lines.append(f"CRS: {self.crs}" + (" (assumed: the file has none)" if self.assumed_crs else ""))
+        if self.n_repaired:
+            lines.append(
+                f"{self.n_repaired} invalid geometr{'y' if self.n_repaired == 1 else 'ies'} repaired "
+                f"with shapely.make_valid: {format_items(self.repaired_ids)}"
+            )
+        else:
+            lines.append("no invalid geometries")
+        if self.id_note:
+            lines.append(f"ids: {self.id_note}")
+        return "\n".join(lines)
+
+
+def _driver_for(path: Path) -> str:
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED_FORMATS:
+        listed = ", ".join(f"{e} ({d})" for e, d in SUPPORTED_FORMATS.items())
+        raise InputError(
+            f"{path}: unsupported boundary format {ext or '(no extension)'!r}; "
+            f"supported: {listed}. Convert the layer first (e.g. with ogr2ogr or QGIS)."
+        )
+    return SUPPORTED_FORMATS[ext]
+
+
+def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
+    import pyogrio
+
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InputError(f"{path}: cannot be opened as {driver}: {exc}") from exc
+    if not layers:
+        raise InputError(f"{path}: the file contains no layers.")
+    if layer is not None:
+        if layer not in layers:
+            raise InputError(f"{path}: no layer {layer!r}; layers in the file: {format_items(layers)}.")
+        return layer
+    if len(layers) > 1:
+        raise InputError(
+            f"{path} contains {len(layers)} layers: {format_items(layers)}; "
+            "say which one to read with layer=..."
+        )
+    return None
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal part of a geometry (Polygon/MultiPolygon), empty if there is none."""
+    if geom.geom_type in _POLYGONAL:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
+    if not parts:
+        return shapely.MultiPolygon()
+    return shapely.unary_union(parts)
+
+
+def _to_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    return shapely.MultiPolygon([geom])
+
+
+def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Repair invalid polygons, keeping only their polygonal part.
+
+    Parameters
+    ----------
+    geoms
+        Array of Polygon/MultiPolygon geometries (no nulls, no empties).
+
+    Returns
+    -------
+    repaired, was_invalid
+        ``repaired`` is an object array of geometries, every one a MultiPolygon;
+        ``was_invalid`` flags the ones that were repaired.
+
+    Notes
+    -----
+    Uses ``shapely.make_valid(method="structure", keep_collapsed=False)`` (GEOS >= 3.10),
+    which rebuilds a polygon as the union of its shell areas minus its holes and drops
+    collapsed parts (spikes, zero-area rings); any remaining non-polygonal member is
+    dropped as well. A bow-tie ``(0 0, 2 2, 2 0, 0 2)`` becomes its two triangles.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    was_invalid = ~shapely.is_valid(geoms)
+    out = geoms.copy()
+    for i in np.flatnonzero(was_invalid):
+        fixed = shapely.make_valid(geoms[i], method="structure", keep_collapsed=False)
+        out[i] = _polygonal_part(fixed)
+    out = np.array([g if g.is_empty else _to_multipolygon(g) for g in out], dtype=object)
+    return out, was_invalid
+
+
+def read_boundaries(
+    path: str | PathLike[str],
+    id: str,
+    *,
+    layer: str | None = None,
+    assume_crs: str | int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a polygon boundary layer and check that it can key a spatial panel.
+
+    Parameters
+    ----------
+    path
+        A Shapefile (``.shp``), GeoPackage (``.gpkg``) or GeoJSON (``.geojson``/``.json``).
+    id
+        The column holding the unit ids (e.g. ``"adcode"``). It is returned as text:
+        codes stored as text keep their digits (``"010000"``); codes stored as numbers
+        are turned into their digits (``110000`` or ``110000.0`` -> ``"110000"``).
+    layer
+        The layer to read; required for a GeoPackage holding more than one layer.
+    assume_crs
+        CRS to use when the file has none (e.g. a shapefile without ``.prj``), such as
+        ``"EPSG:4326"``. Ignored when the file has a CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in file order with a fresh RangeIndex, the id column as ``str``,
+        every geometry a 2-D MultiPolygon, and a :class:`ReadReport` in
+        ``gdf.attrs["spillmap_read_report"]``.
+
+    Raises
+    ------
+    InputError
+        Missing file, unsupported format, unreadable file, missing or ambiguous layer.
+    DataError
+        Missing id column (the message lists the columns), null ids (row numbers,
+        0-based in file order) or duplicate ids (the ids).
+    GeometryError
+        Missing/empty geometries or non-polygonal geometries (the ids), or an invalid
+        polygon with no area left after repair.
+    CRSError
+        No CRS in the file and no ``assume_crs``, or an ``assume_crs`` pyproj cannot parse.
+
+    Warns
+    -----
+    SpillmapWarning
+        When invalid geometries were repaired (the count and ids).
+
+    Notes
+    -----
+    Invalid polygons are repaired with ``shapely.make_valid`` (see :func:`repair_geometries`);
+    Z coordinates are dropped. GeoJSON is WGS84 by definition (RFC 7946), so GDAL reports
+    EPSG:4326 for a GeoJSON file without a ``crs`` member.
+
+    Verification
+    ------------
+    ``tests/test_geo_read.py`` writes small layers with geopandas to each format and reads
+    them back (ids with leading zeros, a bow-tie repaired into two triangles of the same
+    total area, shapefile without ``.prj``), and reads the embedded China layer.
+
+    Examples
+    --------
+    >>> from spillmap.datasets import data_path
+    >>> gdf = read_boundaries(data_path("us48_states.geojson"), "STATE_ABBR")
+    >>> gdf.attrs["spillmap_read_report"].n_units
+    48
+    """
+    import pyogrio
+
+    path = Path(path).expanduser().absolute()
+    if not path.exists():
+        raise InputError(f"boundary file not found: {path}. Check the path (and the working directory).")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give the .shp, .gpkg or .geojson file itself.")
+    driver = _driver_for(path)
+    layer = _choose_layer(path, driver, layer)
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+    fields = [str(f) for f in info["fields"]]
+    if id not in fields:
+        raise DataError(
+            f"{path}: no id column {id!r}; the columns are: {format_items(fields, limit=50)}."
+        )
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer, force_2d=True, on_invalid="ignore")
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+    if pd.api.types.is_datetime64_any_dtype(gdf[id].dtype):
+        # GDAL's GeoJSON driver turns date-looking text into dates: re-read the ids as text
+        raw = pyogrio.read_dataframe(
+            path, layer=layer, columns=[id], read_geometry=False, datetime_as_string=True
+        )[id]
+        gdf[id] = raw.to_numpy()
+    gdf = gdf.reset_index(drop=True)
+
+    # --- CRS --------------------------------------------------------------------
+    assumed = False
+    if gdf.crs is None:
+        if assume_crs is None:
+            hint = " (a shapefile keeps its CRS in the .prj file next to it)" if driver == "ESRI Shapefile" else ""
+            raise CRSError(
+                f"{path} has no coordinate reference system{hint}. If you know it, pass "
+                "assume_crs=..., e.g. assume_crs='EPSG:4326' for longitude/latitude degrees."
+            )
+        import pyproj
+
+        try:
+            crs = pyproj.CRS.from_user_input(assume_crs)
+        except Exception as exc:
+            raise CRSError(f"assume_crs={assume_crs!r} is not a CRS pyproj understands: {exc}") from exc
+        gdf = gdf.set_crs(crs)
+        assumed = True
+
+    # --- ids --------------------------------------------------------------------
+    raw_ids = gdf[id]
+    null = raw_ids.isna().to_numpy(dtype=bool).copy()
+    if pd.api.types.is_string_dtype(raw_ids.dtype) or raw_ids.dtype == object:
+        null |= raw_ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    if null.any():
+        rows = np.flatnonzero(null).tolist()
+        raise DataError(
+            f"{path}: id column {id!r} is empty in {len(rows)} row(s) "
+            f"(0-based row numbers in file order): {format_items(rows)}. Every unit needs an id."
+        )
+    ids, id_note = normalise_ids(raw_ids, what=f"{path.name} column {id!r}")
+    if pd.api.types.is_numeric_dtype(raw_ids.dtype):
+        id_note += "; the file stores them as numbers, so leading zeros, if the codes had any, are lost"
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        counts = dup.value_counts(sort=False)
+        items = [f"{k!r} x{v}" for k, v in counts.items()]
+        raise DataError(
+            f"{path}: id column {id!r} is not unique; duplicated ids: {format_items(items)}. "
+            "Dissolve or recode the duplicated units first."
+        )
+    gdf[id] = ids
+
+    # --- geometries -------------------------------------------------------------
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        raise GeometryError(
+            f"{path}: {int(missing.sum())} unit(s) have a missing, empty or unreadable geometry: "
+            f"{format_items(ids[missing].tolist())}. Fix or drop them."
+        )
+    types = shapely.get_type_id(geoms)
+    # 3 = Polygon, 6 = MultiPolygon
+    non_poly = ~np.isin(types, (3, 6))
+    if non_poly.any():
+        offenders = [f"{i!r} ({g.geom_type})" for i, g in zip(ids[non_poly], geoms[non_poly])]
+        raise GeometryError(
+            f"{path}: spillmap needs polygons, but {int(non_poly.sum())} unit(s) have other "
+            f"geometry types: {format_items(offenders)}."
+        )
+    repaired, was_invalid = repair_geometries(geoms)
+    lost = shapely.is_empty(repaired)
+    if lost.any():
+        raise GeometryError(
+            f"{path}: invalid geometries with no area left after repair: "
+            f"{format_items(ids[lost].tolist())}. Redraw these units."
+        )
+    gdf[gdf.geometry.name] = gpd.GeoSeries(repaired, index=gdf.index, crs=gdf.crs)
+
+    repaired_ids = tuple(ids[was_invalid].tolist())
+    crs_text = gdf.crs.to_string()
+    report = ReadReport(
+        path=str(path),
+        id=id,
+        n_units=len(gdf),
+        crs=crs_text,
+        n_repaired=len(repaired_ids),
+        repaired_ids=repaired_ids,
+        assumed_crs=assumed,
+        layer=layer,
+        driver=driver,
+        id_note=id_note,
+    )
+    if repaired_ids:
+        warnings.warn(
+            f"{path}: repaired {len(repaired_ids)} invalid geometr"
+            f"{'y' if len(repaired_ids) == 1 else 'ies'} with shapely.make_valid: "
+            f"{format_items(repaired_ids)}",
+            SpillmapWarning,
+            stacklevel=2,
+        )
+    gdf.attrs["spillmap_read_report"] = report
+    return gdf
