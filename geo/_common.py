@@ -15,6 +15,18 @@ from spillmap.errors import DataError, format_items
 __all__ = ["SpillmapWarning", "normalise_ids"]
 
 
+class Shown:
+    """An item that :func:`spillmap.errors.format_items` prints as is (not quoted)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class SpillmapWarning(UserWarning):
     """A warning spillmap emits about data it changed or had to assume (repairs, drops)."""
 

@@ -20,7 +20,7 @@ import shapely
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError, format_items
 
-from ._common import SpillmapWarning, normalise_ids
+from ._common import Shown, SpillmapWarning, normalise_ids
 
 __all__ = ["ReadReport", "read_boundaries", "SUPPORTED_FORMATS"]
 
@@ -302,7 +302,7 @@ def read_boundaries(
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         counts = dup.value_counts(sort=False)
-        items = [f"{k!r} x{v}" for k, v in counts.items()]
+        items = [Shown(f"{k!r} x{v}") for k, v in counts.items()]
         raise DataError(
             f"{path}: id column {id!r} is not unique; duplicated ids: {format_items(items)}. "
             "Dissolve or recode the duplicated units first."
@@ -321,7 +321,7 @@ def read_boundaries(
     # 3 = Polygon, 6 = MultiPolygon
     non_poly = ~np.isin(types, (3, 6))
     if non_poly.any():
-        offenders = [f"{i!r} ({g.geom_type})" for i, g in zip(ids[non_poly], geoms[non_poly])]
+        offenders = [Shown(f"{i!r} ({g.geom_type})") for i, g in zip(ids[non_poly], geoms[non_poly])]
         raise GeometryError(
             f"{path}: spillmap needs polygons, but {int(non_poly.sum())} unit(s) have other "
             f"geometry types: {format_items(offenders)}."

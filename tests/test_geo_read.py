@@ -1,0 +1,211 @@
+"""Tests of spillmap.geo.read_boundaries: formats, ids, repair, CRS and every bad input."""
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+
+from spillmap.errors import CRSError, DataError, GeometryError, InputError
+from spillmap.geo import ReadReport, SpillmapWarning, read_boundaries
+
+EXT = {"shp": "ESRI Shapefile", "gpkg": "GPKG", "geojson": "GeoJSON"}
+
+
+def _squares(codes, crs="EPSG:4326"):
+    return gpd.GeoDataFrame(
+        {"code": list(codes), "value": np.arange(len(codes), dtype=float)},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs=crs,
+    )
+
+
+def _write(gdf, tmp_path, ext, name="layer"):
+    path = tmp_path / f"{name}.{ext}"
+    gdf.to_file(path, engine="pyogrio")
+    return path
+
+
+@pytest.mark.parametrize("ext", ["shp", "gpkg", "geojson"])
+def test_reads_each_format_from_us48(us48, tmp_path, ext):
+    path = _write(us48[["STATE_ABBR", "STATE_NAME", "geometry"]], tmp_path, ext)
+    gdf = read_boundaries(path, "STATE_ABBR")
+    assert len(gdf) == 48
+    assert gdf["STATE_ABBR"].tolist() == us48["STATE_ABBR"].tolist()  # file order kept
+    assert gdf.index.tolist() == list(range(48))
+    assert set(gdf.geom_type) == {"MultiPolygon"}
+    assert gdf.crs.to_epsg() == 4326
+    rep = gdf.attrs["spillmap_read_report"]
+    assert isinstance(rep, ReadReport)
+    assert (rep.n_units, rep.n_repaired, rep.assumed_crs, rep.driver) == (48, 0, False, EXT[ext])
+    assert rep.crs == "EPSG:4326"
+    assert "48 units" in str(rep)
+    # areas unchanged by the promotion to MultiPolygon
+    np.testing.assert_allclose(gdf.to_crs(5070).area, us48.to_crs(5070).area, rtol=1e-9)
+
+
+@pytest.mark.parametrize("ext", ["shp", "gpkg", "geojson"])
+def test_leading_zero_ids_survive(tmp_path, ext):
+    codes = ["010000", "110000", "000123", "0"]
+    path = _write(_squares(codes), tmp_path, ext)
+    gdf = read_boundaries(path, "code")
+    assert gdf["code"].tolist() == codes
+    assert str(gdf["code"].dtype) == "str"
+
+
+@pytest.mark.parametrize("ext", ["shp", "gpkg", "geojson"])
+def test_numeric_ids_become_text(tmp_path, ext):
+    gdf = _squares(["a", "b", "c"]).assign(num=[110000, 120000, 310000])
+    path = _write(gdf, tmp_path, ext)
+    out = read_boundaries(path, "num")
+    assert out["num"].tolist() == ["110000", "120000", "310000"]
+    assert "leading zeros" in out.attrs["spillmap_read_report"].id_note
+
+
+def test_float_ids_become_integer_text(tmp_path):
+    gdf = _squares(["a", "b"]).assign(fid_=[110000.0, 120000.0])
+    out = read_boundaries(_write(gdf, tmp_path, "gpkg"), "fid_")
+    assert out["fid_"].tolist() == ["110000", "120000"]
+
+
+def test_date_looking_geojson_ids_stay_text(tmp_path):
+    # GDAL's GeoJSON driver would parse "2020-01-01" as a date
+    path = _write(_squares(["2020-01-01", "2020-01-02"]), tmp_path, "geojson")
+    assert read_boundaries(path, "code")["code"].tolist() == ["2020-01-01", "2020-01-02"]
+
+
+def test_bow_tie_is_repaired_and_reported(tmp_path):
+    bow_tie = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    assert not bow_tie.is_valid
+    gdf = gpd.GeoDataFrame({"code": ["ok", "bow"]}, geometry=[box(5, 5, 6, 6), bow_tie], crs=4326)
+    path = _write(gdf, tmp_path, "gpkg")
+    with pytest.warns(SpillmapWarning, match=r"repaired 1 invalid geometry.*'bow'"):
+        out = read_boundaries(path, "code")
+    rep = out.attrs["spillmap_read_report"]
+    assert rep.n_repaired == 1 and rep.repaired_ids == ("bow",)
+    assert "1 invalid geometry repaired" in str(rep)
+    fixed = out.geometry.iloc[1]
+    assert fixed.is_valid and fixed.geom_type == "MultiPolygon"
+    assert len(fixed.geoms) == 2
+    # the two triangles (0,0)-(1,1)-(0,2) and (2,0)-(1,1)-(2,2) have area 1 each (closed form)
+    assert fixed.area == pytest.approx(2.0, abs=1e-12)
+    assert out.geometry.iloc[0].equals(MultiPolygon([box(5, 5, 6, 6)]))
+
+
+def test_no_warning_when_nothing_repaired(tmp_path):
+    path = _write(_squares(["a", "b"]), tmp_path, "gpkg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_boundaries(path, "code")
+
+
+def test_missing_crs_is_an_error_and_assume_crs_works(tmp_path):
+    path = _write(_squares(["01", "02"]), tmp_path, "shp")
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError, match=r"no coordinate reference system.*\.prj.*assume_crs"):
+        read_boundaries(path, "code")
+    out = read_boundaries(path, "code", assume_crs="EPSG:4326")
+    rep = out.attrs["spillmap_read_report"]
+    assert out.crs.to_epsg() == 4326 and rep.assumed_crs is True and rep.crs == "EPSG:4326"
+    assert "assumed" in str(rep)
+    with pytest.raises(CRSError, match="not a CRS"):
+        read_boundaries(path, "code", assume_crs="EPSG:not-a-code")
+
+
+def test_assume_crs_ignored_when_file_has_one(tmp_path):
+    path = _write(_squares(["a"], crs="EPSG:3857"), tmp_path, "gpkg")
+    out = read_boundaries(path, "code", assume_crs="EPSG:4326")
+    assert out.crs.to_epsg() == 3857
+    assert out.attrs["spillmap_read_report"].assumed_crs is False
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match=r"not found: .*nowhere\.gpkg"):
+        read_boundaries(tmp_path / "nowhere.gpkg", "code")
+
+
+def test_unsupported_format(tmp_path):
+    path = tmp_path / "layer.kml"
+    path.write_text("<kml/>")
+    with pytest.raises(InputError, match=r"layer\.kml: unsupported boundary format '\.kml'.*\.shp.*\.gpkg.*\.geojson"):
+        read_boundaries(path, "code")
+
+
+def test_unreadable_file(tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_text("this is not json")
+    with pytest.raises(InputError, match=r"broken\.geojson"):
+        read_boundaries(path, "code")
+
+
+def test_missing_id_column_lists_columns(tmp_path):
+    path = _write(_squares(["a"]), tmp_path, "gpkg")
+    with pytest.raises(DataError, match=r"no id column 'adcode'.*'code', 'value'"):
+        read_boundaries(path, "adcode")
+
+
+def test_null_ids_name_rows(tmp_path):
+    gdf = _squares(["a", None, "c", ""])
+    with pytest.raises(DataError, match=r"empty in 2 row\(s\).*: 1, 3\."):
+        read_boundaries(_write(gdf, tmp_path, "gpkg"), "code")
+
+
+def test_duplicate_ids_listed(tmp_path):
+    gdf = _squares(["a", "b", "a", "c", "c", "c"])
+    with pytest.raises(DataError, match=r"not unique.*'a' x2, 'c' x3"):
+        read_boundaries(_write(gdf, tmp_path, "gpkg"), "code")
+
+
+def test_ids_that_differ_only_by_spaces_are_duplicates(tmp_path):
+    gdf = _squares(["a", "a "])
+    with pytest.raises(DataError, match="not unique"):
+        read_boundaries(_write(gdf, tmp_path, "gpkg"), "code")
+
+
+def test_non_polygon_geometry_lists_ids(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"code": ["p", "pt", "ln"]},
+        geometry=[box(0, 0, 1, 1), Point(0, 0), LineString([(0, 0), (1, 1)])],
+        crs=4326,
+    )
+    path = _write(gdf, tmp_path, "gpkg")
+    with pytest.raises(GeometryError, match=r"2 unit\(s\).*'pt' \(Point\), 'ln' \(LineString\)"):
+        read_boundaries(path, "code")
+
+
+@pytest.mark.parametrize("ext", ["gpkg", "geojson"])
+def test_empty_and_missing_geometry_lists_ids(tmp_path, ext):
+    gdf = gpd.GeoDataFrame(
+        {"code": ["a", "empty", "none"]}, geometry=[box(0, 0, 1, 1), Polygon(), None], crs=4326
+    )
+    path = _write(gdf, tmp_path, ext)
+    with pytest.raises(GeometryError, match=r"2 unit\(s\).*'empty', 'none'"):
+        read_boundaries(path, "code")
+
+
+def test_multilayer_geopackage_needs_layer(tmp_path):
+    path = tmp_path / "multi.gpkg"
+    _squares(["a", "b"]).to_file(path, layer="cities", engine="pyogrio")
+    _squares(["x"]).to_file(path, layer="provinces", engine="pyogrio")
+    with pytest.raises(InputError, match=r"2 layers: 'cities', 'provinces'.*layer="):
+        read_boundaries(path, "code")
+    out = read_boundaries(path, "code", layer="provinces")
+    assert out["code"].tolist() == ["x"]
+    assert out.attrs["spillmap_read_report"].layer == "provinces"
+    with pytest.raises(InputError, match=r"no layer 'towns'.*'cities', 'provinces'"):
+        read_boundaries(path, "code", layer="towns")
+
+
+def test_embedded_china_layer():
+    from spillmap.datasets import data_path
+
+    gdf = read_boundaries(data_path("china_prefectures.gpkg"), "adcode")
+    rep = gdf.attrs["spillmap_read_report"]
+    # 372 units and 0 invalid geometries: data/README.md (built and checked by build_china_prefectures.py)
+    assert rep.n_units == 372 and rep.n_repaired == 0
+    assert {"110000", "120000", "310000", "500000"} <= set(gdf["adcode"])
+    assert gdf["adcode"].str.len().eq(6).all()
+    assert shapely.is_valid(gdf.geometry.to_numpy()).all()
