@@ -1,1 +1,29 @@
 """spillmap.spatial: spatial weights and spatial autocorrelation diagnostics."""
+# --- weights (spatial/weights.py, builders.py, io.py) ---------------------------
+from spillmap.spatial.builders import (
+    contiguity,
+    economic_distance,
+    economic_product,
+    inverse_distance,
+    knn,
+    nested,
+    period_means,
+)
+from spillmap.spatial.io import read_weights, write_weights
+from spillmap.spatial.weights import SpatialWeights, WeightsSummary
+
+__all__ = [
+    "SpatialWeights",
+    "WeightsSummary",
+    "contiguity",
+    "knn",
+    "inverse_distance",
+    "economic_distance",
+    "economic_product",
+    "nested",
+    "period_means",
+    "read_weights",
+    "write_weights",
+]
+
+# --- diagnostics (spatial/autocorrelation.py, lm.py): exports added below --------

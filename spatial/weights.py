@@ -288,14 +288,58 @@ class SpatialWeights:
 
     @property
     def rho_bounds(self) -> tuple[float, float]:
-        """``(1/lambda_min, 1/lambda_max)`` over the real eigenvalues: the interval of
-        autoregressive parameters for which ``I - rho W`` is non-singular."""
+        """``(1/lambda_min, 1/lambda_max)`` over the *real* eigenvalues of W.
+
+        This is the interval around 0 in which ``I - rho W`` is non-singular: for
+        real ``rho``, ``det(I - rho W) = prod_k (1 - rho lambda_k)`` vanishes only at
+        ``rho = 1/lambda_k`` for a real ``lambda_k`` (complex eigenvalues come in
+        conjugate pairs whose factor ``|1 - rho lambda|^2`` stays positive).
+
+        * Symmetric W, or a row-standardised symmetric W (similar to a symmetric
+          matrix): all eigenvalues are real and the bounds are the usual ones; with
+          row-standardisation ``lambda_max = 1``, so the upper bound is 1.
+        * Asymmetric W (k-nearest neighbours, economic-geographic product, nested):
+          the eigenvalues may be complex; only those with ``|Im| < 1e-10 * max|lambda|``
+          count as real.  A non-negative row-standardised W still has the real Perron
+          root 1, so the upper bound is 1; the lower bound is ``1/lambda_min`` over the
+          real eigenvalues (``-inf`` when none is negative).
+
+        Computed from :attr:`eigenvalues` (dense, exact; for N up to a few thousand).
+        """
         ev = self.eigenvalues
-        real = ev.real if np.iscomplexobj(ev) else ev
         if np.iscomplexobj(ev):
-            real = ev.real[np.abs(ev.imag) < 1e-10]
+            scale = max(1.0, float(np.max(np.abs(ev))))
+            real = ev.real[np.abs(ev.imag) < 1e-10 * scale]
+        else:
+            real = ev
         lo, hi = float(np.min(real)), float(np.max(real))
         return (1.0 / lo if lo < 0 else -np.inf, 1.0 / hi if hi > 0 else np.inf)
+
+    # ----------------------------------------------------------- comparisons
+    def neighbors(self) -> dict[str, tuple[str, ...]]:
+        """``{id: neighbour ids}`` (non-zero weights of each row, in column order)."""
+        m = self.sparse
+        return {
+            u: tuple(self.ids[j] for j in m.indices[m.indptr[i] : m.indptr[i + 1]])
+            for i, u in enumerate(self.ids)
+        }
+
+    def equals(self, other: SpatialWeights, *, rtol: float = 0.0, atol: float = 0.0, order: bool = True) -> bool:
+        """True when ``other`` has the same ids (in the same order unless ``order=False``)
+        and the same non-zero pattern, with weights equal to ``|a - b| <= atol + rtol*|b|``.
+        ``transform`` and ``name`` are not compared."""
+        if not isinstance(other, SpatialWeights) or self.n != other.n:
+            return False
+        if not order:
+            if set(self.ids) != set(other.ids):
+                return False
+            other = other.align(self.ids)
+        elif self.ids != other.ids:
+            return False
+        a, b = self.sparse, other.sparse
+        if a.nnz != b.nnz or not (np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)):
+            return False
+        return bool(np.all(np.abs(a.data - b.data) <= atol + rtol * np.abs(b.data)))
 
     # -------------------------------------------------------------- summaries
     def summary(self) -> WeightsSummary:
@@ -344,6 +388,14 @@ class SpatialWeights:
         return cls(matrix, tuple(ids), "O", name)
 
     @classmethod
+    def from_dense(cls, matrix, ids: Sequence[object], *, transform: Transform = "O", name: str = "") -> SpatialWeights:
+        """From a dense N x N array (or nested lists) and the row ids; zeros are dropped."""
+        m = np.asarray(matrix, dtype=float)
+        if m.ndim != 2:
+            raise WeightsError(f"weights must be a 2-D matrix, got {m.ndim} dimension(s).")
+        return cls(m, tuple(ids), transform, name)
+
+    @classmethod
     def from_libpysal(cls, w, *, name: str = "") -> SpatialWeights:
         """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``."""
         from libpysal.graph import Graph
@@ -363,10 +415,15 @@ class SpatialWeights:
         from libpysal.weights import WSP
 
         w = WSP(self.sparse.copy(), id_order=list(self.ids)).to_W(silence_warnings=True)
+        if self.transform in ("R", "B"):
+            w._transform = self.transform  # label only: the weights are already transformed
         return w
 
     def to_graph(self):
         """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
         from libpysal.graph import Graph
 
-        return Graph.from_sparse(self.sparse.copy(), ids=np.asarray(self.ids, dtype=object))
+        g = Graph.from_sparse(self.sparse.copy(), ids=np.asarray(self.ids, dtype=object))
+        if self.transform in ("R", "B"):
+            g = Graph(g._adjacency, transformation=self.transform, is_sorted=True)
+        return g
