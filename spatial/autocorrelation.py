@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import html
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -458,7 +459,7 @@ def panel_array(
     key_df = pd.DataFrame({"id": ids, "t": tvals})
     dup = key_df.duplicated(keep=False).to_numpy()
     if dup.any():
-        cells = sorted({(a, b) for a, b in zip(ids[dup], tvals[dup])}, key=str)
+        cells = sorted({(a, b) for a, b in zip(ids[dup].tolist(), tvals[dup].tolist())}, key=str)
         what = "(id, time) cells" if time is not None else "ids"
         raise DataError(
             f"panel repeats {what} {format_items(cells if time is not None else [c[0] for c in cells])}; "
@@ -662,7 +663,9 @@ def local_moran(
     arr = _vector(y, w, name)
     _check_links(w)
     _check_variance(arr, name)
-    with _seeded(seed), np.errstate(divide="ignore", invalid="ignore"):
+    with _seeded(seed), np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        # esda announces a future change of its default alternative; ours is pinned here
+        warnings.filterwarnings("ignore", message=".*alternative hypothesis.*", category=DeprecationWarning)
         lm = esda.Moran_Local(
             arr,
             _esda_w(w),
@@ -673,7 +676,9 @@ def local_moran(
             n_jobs=1,
         )
     z = np.asarray(lm.z, dtype=float)
-    p = np.asarray(lm.p_sim, dtype=float)
+    # esda's conditional-permutation kernel returns float32 p-values; they are
+    # (count + 1) / (permutations + 1) exactly, so recover the exact ratio
+    p = np.round(np.asarray(lm.p_sim, dtype=float) * (permutations + 1)) / (permutations + 1)
     threshold = _bh_threshold(p, alpha) if fdr else float(alpha)
     quad = pd.Series(np.asarray(lm.q)).map(_QUADRANTS).to_numpy(dtype=object)
     sig = p <= threshold
