@@ -138,7 +138,10 @@ def centroids(gdf: gpd.GeoDataFrame, id: str) -> pd.DataFrame:
     -----
     The planar centroid of a polygon in an equal-area projection is the centre of mass
     of the projected shape; for units of city size it is within metres of the centre of
-    mass on the ellipsoid. A multi-part unit's centroid may fall outside it.
+    mass on the ellipsoid. A multi-part unit's centroid may fall outside it. Edges are
+    projected vertex by vertex, so a layer with long straight edges in lon/lat (e.g. a
+    hand-made 2-degree box) should be densified first (``geometry.segmentize``); real
+    boundary layers have vertices every few hundred metres.
 
     Verification
     ------------
