@@ -1,0 +1,142 @@
+"""Tests of spillmap.estimation.hypothesis (LR and Wald tests between spatial models)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from spillmap.errors import EstimationError, InputError
+from spillmap.estimation.hypothesis import (
+    common_factor_restriction,
+    lr_sdm_sar,
+    lr_sdm_sem,
+    lr_test,
+    wald_sdm_sar,
+    wald_sdm_sem,
+    wald_test,
+)
+from spillmap.results import TestResult
+
+
+def _fit(model: str, names: list[str], loglik: float, **kw) -> SimpleNamespace:
+    base = dict(model=model, effects="twoways", lee_yu="transformation", nobs=120, n=10, t=12,
+                ids=tuple("abcdefghij"), times=tuple(range(12)), w=None)
+    base.update(kw)
+    rng = np.random.default_rng(len(names))
+    params = pd.Series(rng.normal(size=len(names)), index=names)
+    a = rng.normal(size=(len(names), len(names))) * 0.1
+    cov = pd.DataFrame(a @ a.T + 0.01 * np.eye(len(names)), index=names, columns=names)
+    return SimpleNamespace(params=params, cov=cov, loglik=loglik, **base)
+
+
+SDM = ["x1", "x2", "W_x1", "W_x2", "rho"]
+
+
+def test_lr_statistic_df_and_pvalue():
+    sdm = _fit("sdm", SDM, -100.0)
+    sar = _fit("sar", ["x1", "x2", "rho"], -106.5)
+    sem = _fit("sem", ["x1", "x2", "lambda"], -104.0)
+    r = lr_sdm_sar(sdm, sar)
+    assert isinstance(r, TestResult)
+    assert r.stat == pytest.approx(13.0) and r.df == 2
+    assert r.pvalue == pytest.approx(stats.chi2.sf(13.0, 2))
+    assert r.pvalue == pytest.approx(np.exp(-13.0 / 2))  # chi2(2) survival closed form
+    r2 = lr_sdm_sem(sdm, sem)
+    assert r2.stat == pytest.approx(8.0) and r2.df == 2
+    assert r2.to_dict()["p"] == pytest.approx(np.exp(-4.0))
+    assert lr_test(sar, sdm).stat == pytest.approx(13.0)
+
+
+def test_lr_rejects_different_specifications():
+    sdm = _fit("sdm", SDM, -100.0)
+    with pytest.raises(InputError, match="Lee-Yu"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -106.5, lee_yu="none"))
+    with pytest.raises(InputError, match="fixed/random effects"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -106.5, effects="individual"))
+    with pytest.raises(InputError, match="number of observations"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -106.5, nobs=110, t=11, times=tuple(range(11))))
+    with pytest.raises(InputError, match="unit ids"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -106.5, ids=tuple("abcdefghik")))
+    with pytest.raises(InputError, match="must be a fitted SAR"):
+        lr_sdm_sar(sdm, _fit("sem", ["x1", "x2", "lambda"], -106.5))
+    with pytest.raises(InputError, match="more parameters"):
+        lr_test(sdm, _fit("sar", ["x1", "x2", "rho"], -106.5))
+    with pytest.raises(InputError, match="regressors differ"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "rho"], -106.5))
+
+
+def test_lr_with_different_weights_rejected():
+    from libpysal.weights import lat2W
+
+    from spillmap.spatial.weights import SpatialWeights
+
+    w1 = SpatialWeights.from_libpysal(lat2W(2, 5))
+    w2 = SpatialWeights.from_libpysal(lat2W(5, 2))
+    sdm = _fit("sdm", SDM, -100.0, w=w1, ids=w1.ids)
+    sar = _fit("sar", ["x1", "x2", "rho"], -106.5, w=w2, ids=w2.ids)
+    with pytest.raises(InputError, match="weights matrix"):
+        lr_sdm_sar(sdm, sar)
+
+
+def test_lr_negative_statistic():
+    sdm = _fit("sdm", SDM, -100.0)
+    with pytest.raises(EstimationError, match="did not converge"):
+        lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -90.0))
+    # rounding-level negatives are zero
+    r = lr_sdm_sar(sdm, _fit("sar", ["x1", "x2", "rho"], -100.0 + 1e-9))
+    assert r.stat == 0.0 and r.pvalue == 1.0
+
+
+def test_wald_sdm_sar_equals_direct_computation():
+    sdm = _fit("sdm", SDM, -100.0)
+    th = sdm.params[["W_x1", "W_x2"]].to_numpy()
+    v = sdm.cov.loc[["W_x1", "W_x2"], ["W_x1", "W_x2"]].to_numpy()
+    want = th @ np.linalg.inv(v) @ th  # dense oracle
+    r = wald_sdm_sar(sdm)
+    assert r.stat == pytest.approx(want, rel=1e-10) and r.df == 2
+    assert r.pvalue == pytest.approx(stats.chi2.sf(want, 2))
+
+
+def test_wald_sdm_sem_equals_numerical_jacobian():
+    sdm = _fit("sdm", SDM, -100.0)
+    order = ["x1", "x2", "W_x1", "W_x2", "rho"]
+    p0 = sdm.params[order].to_numpy()
+
+    def g(p):
+        return p[2:4] + p[4] * p[0:2]
+
+    jac = np.empty((2, 5))
+    for i in range(5):
+        e = np.zeros(5)
+        e[i] = 1e-6
+        jac[:, i] = (g(p0 + e) - g(p0 - e)) / 2e-6
+    v = sdm.cov.loc[order, order].to_numpy()
+    want = g(p0) @ np.linalg.inv(jac @ v @ jac.T) @ g(p0)
+    r = wald_sdm_sem(sdm)
+    assert r.stat == pytest.approx(want, rel=1e-6) and r.df == 2
+    gg, jj = common_factor_restriction(p0[:2], p0[2:4], p0[4])
+    np.testing.assert_allclose(jj, jac, atol=1e-8)
+    np.testing.assert_allclose(gg, g(p0))
+
+
+def test_wald_sdm_sem_zero_under_exact_common_factor():
+    sdm = _fit("sdm", SDM, -100.0)
+    p = sdm.params.copy()
+    p["W_x1"], p["W_x2"] = -p["rho"] * p["x1"], -p["rho"] * p["x2"]
+    sdm.params = p
+    r = wald_sdm_sem(sdm)
+    assert r.stat == pytest.approx(0.0, abs=1e-20) and r.pvalue == pytest.approx(1.0)
+
+
+def test_wald_bad_input():
+    with pytest.raises(InputError, match="must be a fitted SDM"):
+        wald_sdm_sar(_fit("sar", ["x1", "rho"], -1.0))
+    with pytest.raises(InputError, match="no W_x terms"):
+        wald_sdm_sem(_fit("sdm", ["x1", "rho"], -1.0))
+    with pytest.raises(EstimationError, match="singular"):
+        wald_test(np.ones(2), np.zeros((2, 2)))
+    with pytest.raises(EstimationError, match="NaN"):
+        wald_test(np.array([np.nan]), np.eye(1))
