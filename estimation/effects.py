@@ -424,6 +424,7 @@ def effects_from_estimates(
     traces: TraceMethod = "auto",
     level: float = 0.95,
     n_vectors: int = 50,
+    regressors: Sequence[str] | None = None,
 ) -> EffectsResult:
     """Effects from a parameter vector, its covariance and W (the pure core of :func:`compute_effects`).
 
@@ -438,8 +439,14 @@ def effects_from_estimates(
         A :class:`~spillmap.spatial.weights.SpatialWeights` or a scipy sparse / numpy N x N matrix.
     model
         ``"sar"``, ``"sdm"``, ``"slx"``, ``"sdem"`` or ``"sem"``.
-    draws, seed, method, traces, level, n_vectors
+    draws, seed, method, traces, level
         See :func:`compute_effects`.
+    n_vectors
+        Rademacher vectors of the stochastic traces.
+    regressors
+        The regressors whose effects are wanted (default: every parameter that is not
+        ``const``, ``rho``, ``lambda`` or ``W_*``); other parameters (e.g. a random-
+        effects variance ratio) are then ignored.
 
     Returns
     -------
@@ -456,6 +463,14 @@ def effects_from_estimates(
         method = "delta"
     elif method == "simulation" and draws < 100:
         raise InputError(f"draws={draws} is too few for simulated standard errors; use >= 100, or 0 for the delta method.")
+    if regressors is not None:
+        spatial = [p for p in ("rho", "lambda") if p in params.index]
+        keep = [r for r in regressors if r != "const"]
+        keep += [f"W_{r}" for r in keep if f"W_{r}" in params.index] + spatial
+        absent = [r for r in keep if r not in params.index]
+        if absent:
+            raise EstimationError(f"regressors {format_items(absent)} have no estimate in params.")
+        params = params[keep]
     missing = [p for p in params.index if p not in cov.index or p not in cov.columns]
     if missing:
         raise EstimationError(f"the covariance matrix lacks the parameters {format_items(missing)}.")
@@ -660,6 +675,7 @@ def compute_effects(
         method=method,
         traces=traces,
         level=level,
+        regressors=getattr(results, "x_names", None),
     )
 
 

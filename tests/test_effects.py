@@ -339,6 +339,12 @@ def test_compute_effects_uses_results_attributes(w_rs):
     a = compute_effects(fake, draws=0)
     b = effects_from_estimates(params, cov, w_rs, "sdm", draws=0)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    # an extra (e.g. random-effects variance) parameter is ignored when x_names are known
+    p2 = pd.concat([params, pd.Series({"phi": 0.5})])
+    c2 = cov.reindex(index=p2.index, columns=p2.index, fill_value=0.0)
+    c2.loc["phi", "phi"] = 0.01
+    fake2 = SimpleNamespace(model="sdm", params=p2, cov=c2, w=w_rs, x_names=("x1", "x2"))
+    pd.testing.assert_frame_equal(compute_effects(fake2, draws=0).to_frame(), b.to_frame())
 
 
 # ------------------------------------------------------------------ bad input
