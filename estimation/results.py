@@ -1,0 +1,300 @@
+"""Immutable results of spatial panel models.
+
+Plain pandas/numpy/scipy; the table layout follows linearmodels' ``PanelResults``
+and statsmodels' ``summary()``.  :class:`ResultsTableMixin` gives every results
+type the same ``conf_int``/``to_frame``/``summary``/``_repr_html_`` from
+``params`` and ``std_errors``.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spillmap.spatial.weights import SpatialWeights
+
+__all__ = ["SpatialPanelResults", "ResultsTableMixin"]
+
+_MODEL_NAMES = {
+    "sar": "Spatial autoregressive (SAR) model",
+    "sem": "Spatial error (SEM) model",
+    "sdm": "Spatial Durbin (SDM) model",
+    "slx": "Spatially lagged X (SLX) model",
+    "sdem": "Spatial Durbin error (SDEM) model",
+}
+_EFFECTS_NAMES = {
+    "none": "none (pooled)",
+    "individual": "individual (unit) fixed effects",
+    "time": "time fixed effects",
+    "twoways": "individual and time fixed effects",
+    "random": "random effects",
+}
+
+
+class ResultsTableMixin:
+    """Coefficient table, confidence intervals and text/HTML rendering.
+
+    Needs ``params`` and ``std_errors`` (pandas Series) and a ``_header_rows()``
+    method returning ``[(label, value), ...]`` and a ``_title`` attribute.
+    """
+
+    _title = "Estimation results"
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """z statistics ``params / std_errors``."""
+        return (self.params / self.std_errors).rename("z")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided normal p-values ``2 * norm.sf(|z|)``."""
+        return pd.Series(2.0 * stats.norm.sf(np.abs(self.tvalues.to_numpy())), index=self.params.index, name="p")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Normal confidence intervals with columns ``lower``, ``upper``."""
+        if not 0 < level < 1:
+            raise ValueError(f"level must be in (0, 1), got {level}")
+        q = stats.norm.isf((1 - level) / 2)
+        return pd.DataFrame(
+            {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors},
+            index=self.params.index,
+        )
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """``estimate``, ``std_error``, ``z``, ``p``, ``ci_lower``, ``ci_upper`` per parameter."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "estimate": self.params,
+                "std_error": self.std_errors,
+                "z": self.tvalues,
+                "p": self.pvalues,
+                "ci_lower": ci["lower"],
+                "ci_upper": ci["upper"],
+            },
+            index=self.params.index,
+        )
+
+    def _header_rows(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
+        return []
+
+    def summary(self) -> str:
+        """A text table in the style of statsmodels/linearmodels."""
+        head = self._header_rows()
+        frame = self.to_frame()
+        name_w = max([len(str(i)) for i in frame.index] + [10])
+        width = max(78, name_w + 66)
+        lines = [self._title.center(width), "=" * width]
+        half = (len(head) + 1) // 2
+        left, right = head[:half], head[half:]
+        for i in range(half):
+            a = f"{left[i][0] + ':':<20}{left[i][1]:>17}"
+            b = f"{right[i][0] + ':':<20}{right[i][1]:>17}" if i < len(right) else ""
+            lines.append(f"{a}    {b}".rstrip())
+        lines.append("=" * width)
+        hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
+        lines += [hdr, "-" * width]
+        for name, r in frame.iterrows():
+            lines.append(
+                f"{str(name):<{name_w}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.z:>9.3f} "
+                f"{r.p:>8.4f} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
+            )
+        lines.append("=" * width)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        head = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in self._header_rows()
+        )
+        cols = ["coef", "std err", "z", "P>|z|", "[0.025", "0.975]"]
+        rows = "".join(
+            f"<tr><th>{html.escape(str(name))}</th>"
+            + "".join(f"<td>{v:.6g}</td>" for v in (r.estimate, r.std_error, r.z, r.p, r.ci_lower, r.ci_upper))
+            + "</tr>"
+            for name, r in frame.iterrows()
+        )
+        return (
+            f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
+            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table></div>"
+        )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SpatialPanelResults(ResultsTableMixin):
+    """The immutable result of :meth:`spillmap.estimation.SpatialPanel.fit`.
+
+    Attributes
+    ----------
+    model
+        ``"sar"``, ``"sem"``, ``"sdm"``, ``"slx"`` or ``"sdem"``.
+    effects
+        The effects specification (``"none"``, ``"individual"``, ``"time"``,
+        ``"twoways"``, ``"random"``).
+    lee_yu
+        The Lee-Yu option used (``"none"`` when there are no fixed effects).
+    params
+        Regressors (``const`` first where there is one), ``W_<x>``, then
+        ``rho`` (SAR/SDM) or ``lambda`` (SEM/SDEM); random-effects models may
+        add their own variance parameter after those.
+    cov_full
+        Inverse of the full information matrix (or minus the inverse Hessian),
+        over ``params`` plus ``sigma2`` (last).
+    sigma2
+        Error variance (after any Lee-Yu correction).
+    loglik
+        Maximised log-likelihood with all constants (see ``nobs``).
+    nobs
+        Observations the likelihood counts (``N T`` in the direct approach,
+        ``N (T-1)``, ``(N-1) T`` or ``(N-1)(T-1)`` under the Lee-Yu transformation).
+    n, t
+        Units and periods.
+    r2
+        Squared correlation between the (transformed) observed ``y`` and its
+        fitted value ``y - resid`` (the fit uses the observed spatial lag ``Wy``).
+    x_names, wx_names
+        Names of the regressors and of the lagged regressors (``W_<x>``).
+    w
+        The weights (aligned to the data's units).
+    y_name, ids, times
+        Dependent variable and the panel index in estimation order.
+    converged
+        Whether the optimiser converged (fits that fail raise instead).
+    cov_type
+        ``"information"`` or ``"hessian"``.
+    resid
+        Residual ``e`` of the transformed model, length N*T, time-major.
+    extra
+        Read-only mapping of method details (e.g. ``"logdet_method"``,
+        ``"exact_traces"``, ``"nfev"``, ``"bias_correction"``).
+    data
+        The internal ``_PanelData`` the model was fitted on (for effects and tests).
+    """
+
+    model: str
+    effects: str
+    lee_yu: str
+    params: pd.Series
+    cov_full: pd.DataFrame
+    sigma2: float
+    loglik: float
+    nobs: int
+    n: int
+    t: int
+    r2: float
+    x_names: tuple[str, ...]
+    wx_names: tuple[str, ...]
+    w: SpatialWeights
+    y_name: str
+    ids: tuple[str, ...]
+    times: tuple[Any, ...]
+    converged: bool = True
+    cov_type: str = "information"
+    resid: np.ndarray | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    data: Any = None
+
+    def __post_init__(self) -> None:
+        params = self.params.astype(float).copy()
+        cov_full = self.cov_full.astype(float).copy()
+        for arr in (params.to_numpy(), cov_full.to_numpy()):
+            try:
+                arr.flags.writeable = False
+            except ValueError:  # pragma: no cover
+                pass
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "cov_full", cov_full)
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        if self.resid is not None:
+            r = np.array(self.resid, dtype=float)
+            r.flags.writeable = False
+            object.__setattr__(self, "resid", r)
+
+    # -------------------------------------------------------------- derived
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of ``params`` (``cov_full`` without the ``sigma2`` row/column)."""
+        names = list(self.params.index)
+        return self.cov_full.loc[names, names]
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Square roots of the diagonal of :attr:`cov`."""
+        return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_error")
+
+    @property
+    def spatial_param(self) -> str | None:
+        """``"rho"``, ``"lambda"`` or ``None`` (SLX)."""
+        return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.model)
+
+    @property
+    def rho(self) -> float:
+        """The spatial autoregressive (``rho``) or error (``lambda``) parameter; NaN for SLX."""
+        name = self.spatial_param
+        return float(self.params[name]) if name else float("nan")
+
+    @property
+    def k_params(self) -> int:
+        """Number of estimated parameters counted by AIC/BIC (all of ``cov_full``, incl. sigma2)."""
+        return int(self.cov_full.shape[0])
+
+    @property
+    def aic(self) -> float:
+        """``-2 loglik + 2 k`` (k counts beta, theta, rho/lambda and sigma2; not the fixed effects)."""
+        return -2.0 * self.loglik + 2.0 * self.k_params
+
+    @property
+    def bic(self) -> float:
+        """``-2 loglik + k ln(nobs)``."""
+        return -2.0 * self.loglik + self.k_params * float(np.log(self.nobs))
+
+    # ------------------------------------------------------------ colleagues'
+    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation"):
+        """Direct, indirect and total effects (see :func:`spillmap.estimation.effects.compute_effects`)."""
+        from spillmap.estimation.effects import compute_effects
+
+        return compute_effects(self, draws=draws, seed=seed, method=method)
+
+    def unit_effects(self, var: str):
+        """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`)."""
+        from spillmap.estimation.effects import unit_effects
+
+        return unit_effects(self, var)
+
+    # ------------------------------------------------------------- rendering
+    def _header_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Model", self.model.upper()),
+            ("Dep. variable", self.y_name),
+            ("Effects", self.effects),
+            ("Lee-Yu", self.lee_yu),
+            ("Units (N)", str(self.n)),
+            ("Periods (T)", str(self.t)),
+            ("Observations", str(self.nobs)),
+            ("Covariance", self.cov_type),
+            ("Log-likelihood", f"{self.loglik:.4f}"),
+            ("AIC", f"{self.aic:.4f}"),
+            ("BIC", f"{self.bic:.4f}"),
+            ("sigma2", f"{self.sigma2:.6g}"),
+            ("R2 (corr^2)", f"{self.r2:.4f}"),
+            ("W", self.w.name or f"{self.w.n} units"),
+        ]
+
+    @property
+    def _title(self) -> str:  # type: ignore[override]
+        return f"{_MODEL_NAMES.get(self.model, self.model)}, {_EFFECTS_NAMES.get(self.effects, self.effects)}"
+
+    def __repr__(self) -> str:
+        return (
+            f"<SpatialPanelResults {self.model.upper()} effects={self.effects} lee_yu={self.lee_yu} "
+            f"N={self.n} T={self.t} loglik={self.loglik:.4f}>"
+        )
