@@ -323,7 +323,9 @@ def lm_tests(
     wxb = demean(w.lag_panel(xm @ b, t), n, t, effects)
     mwxb = wxb - q @ (q.T @ wxb)
     ingredients = {
-        "ewy": float(e @ wyd),
+        # e'W y = e'M W y exactly; projecting X out of W y first avoids the
+        # cancellation between e and the part of W y that lies in the span of X
+        "ewy": float(e @ (wyd - q @ (q.T @ wyd))),
         "ewe": float(e @ w.lag_panel(e, t)),
         "wxb_mwxb": float(mwxb @ mwxb),
         "sigma2": sigma2,

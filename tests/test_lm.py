@@ -1,0 +1,225 @@
+"""Panel LM tests (spillmap.spatial.lm).
+
+References: spreg 1.9 ``LMtests`` (cross-section, T = 1), spreg's
+``panel_LMerror`` (pooled panel, after converting its (NT-k) variance), and a dense
+NT x NT transcription of Elhorst's formulas written below as an oracle.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from spillmap.errors import DataError, EstimationError, InputError, WeightsError
+from spillmap.results import TestResult
+from spillmap.spatial.lm import LMTests, demean, lm_tests, panel_lm_tests, trace_wtw_ww
+from spillmap.spatial.weights import SpatialWeights
+
+libpysal = pytest.importorskip("libpysal")
+spreg = pytest.importorskip("spreg")
+
+EFFECTS = ["none", "individual", "time", "twoways"]
+KEYS = ["lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"]
+
+
+# ----------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def columbus():
+    import geopandas as gpd
+
+    df = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
+    df["POLYID"] = df["POLYID"].astype(str)
+    return df
+
+
+def _columbus_w(df, kind):
+    ids = df["POLYID"].tolist()
+    if kind == "queen":
+        wl = libpysal.weights.Queen.from_dataframe(df, ids=ids, use_index=False, silence_warnings=True)
+    else:  # asymmetric k-nearest neighbours
+        pts = np.column_stack([df.geometry.centroid.x, df.geometry.centroid.y])
+        wl = libpysal.weights.KNN(pts, k=4, ids=ids)
+    return SpatialWeights.from_libpysal(wl).row_standardize()
+
+
+@pytest.fixture(scope="module")
+def us_queen(us48):
+    wq = libpysal.weights.Queen.from_dataframe(
+        us48, ids=us48["STATE_ABBR"].tolist(), use_index=False, silence_warnings=True
+    )
+    return SpatialWeights.from_libpysal(wq, name="us48 queen").row_standardize()
+
+
+@pytest.fixture(scope="module")
+def produc_arrays(produc, us_queen):
+    """Produc stacked time-major in the weights' order: log gsp on log pcap, log pc, log emp, unemp."""
+    df = produc.copy()
+    df["lgsp"], df["lpcap"], df["lpc"], df["lemp"] = (np.log(df[c]) for c in ["gsp", "pcap", "pc", "emp"])
+    df["state_abbr"] = pd.Categorical(df["state_abbr"], categories=list(us_queen.ids))
+    df = df.sort_values(["year", "state_abbr"])
+    y = df["lgsp"].to_numpy()
+    X = df[["lpcap", "lpc", "lemp", "unemp"]].to_numpy()
+    return df, y, X
+
+
+# ----------------------------------------------------------------------------- oracle
+def dense_oracle(y, X, W, T, effects):
+    """Elhorst's formulas with every matrix dense (NT x NT), written independently."""
+    N = W.shape[0]
+    NT = N * T
+    WNT = np.kron(np.eye(T), W)
+    IT, IN = np.eye(T), np.eye(N)
+    JT, JN = np.ones((T, T)) / T, np.ones((N, N)) / N
+    Q = {
+        "none": np.eye(NT),
+        "individual": np.kron(IT - JT, IN),
+        "time": np.kron(IT, IN - JN),
+        "twoways": np.kron(IT - JT, IN - JN),
+    }[effects]
+    if effects == "none":
+        X = np.column_stack([np.ones(NT), X])
+    Xd, yd = Q @ X, Q @ y
+    # least squares via SVD (numpy lstsq / pinv), not the normal equations: Produc's
+    # regressors are ill-conditioned enough for (X'X)^-1 to lose ~1e-9 in LM-lag
+    b = np.linalg.lstsq(Xd, yd, rcond=None)[0]
+    e = yd - Xd @ b
+    s2 = e @ e / NT
+    M = np.eye(NT) - Xd @ np.linalg.pinv(Xd)
+    wxb = Q @ WNT @ X @ b
+    ttw = T * np.trace(W.T @ W + W @ W)
+    J = (wxb @ M @ wxb + ttw * s2) / s2
+    ewy = e @ M @ Q @ WNT @ y  # = e'W y since Me = e; the M avoids cancellation (see lm.py)
+    ewe = e @ WNT @ e
+    return {
+        "lm_lag": (ewy / s2) ** 2 / J,
+        "lm_error": (ewe / s2) ** 2 / ttw,
+        "robust_lm_lag": (ewy / s2 - ewe / s2) ** 2 / (J - ttw),
+        "robust_lm_error": (ewe / s2 - ttw / J * ewy / s2) ** 2 / (ttw * (1 - ttw / J)),
+    }
+
+
+# ----------------------------------------------------------------------------- T = 1
+@pytest.mark.parametrize("kind", ["queen", "knn4"])
+def test_cross_section_equals_spreg_lmtests(columbus, kind):
+    w = _columbus_w(columbus, kind)
+    y = columbus["CRIME"].to_numpy(dtype=float)
+    X = columbus[["INC", "HOVAL"]].to_numpy(dtype=float)
+    ours = lm_tests(y, X, w, t=1)
+    ols = spreg.OLS(y[:, None], X)
+    ref = spreg.LMtests(ols, w.to_libpysal(), tests=["lme", "lml", "rlme", "rlml"])
+    pairs = {"lm_lag": ref.lml, "lm_error": ref.lme, "robust_lm_lag": ref.rlml, "robust_lm_error": ref.rlme}
+    for key, (stat, p) in pairs.items():
+        r = getattr(ours, key)
+        assert r.stat == pytest.approx(stat, rel=1e-10, abs=1e-12), key
+        assert r.pvalue == pytest.approx(p, rel=1e-9, abs=1e-14), key
+    if kind == "queen":
+        # the classic Columbus values of Anselin (1988) / GeoDa output, as a sanity anchor:
+        # LM-lag 8.898, LM-error 5.206 (GeoDa 1.x OLS diagnostics, CRIME ~ INC + HOVAL, queen, row-std)
+        assert ours.lm_lag.stat == pytest.approx(8.898, abs=5e-4)
+        assert ours.lm_error.stat == pytest.approx(5.206, abs=5e-4)
+
+
+# ----------------------------------------------------------------------------- panels
+@pytest.mark.parametrize("effects", EFFECTS)
+def test_panel_equals_dense_oracle(produc_arrays, us_queen, effects):
+    _, y, X = produc_arrays
+    ours = lm_tests(y, X, us_queen, t=17, effects=effects)
+    ref = dense_oracle(y, X, us_queen.toarray(), 17, effects)
+    for key in KEYS:
+        r = getattr(ours, key)
+        assert r.stat == pytest.approx(ref[key], rel=1e-10), key
+        assert r.pvalue == pytest.approx(stats.chi2.sf(ref[key], 1), rel=1e-8, abs=1e-300), key
+        assert r.df == 1 and isinstance(r, TestResult)
+    assert ours.k == (5 if effects == "none" else 4)
+
+
+def test_pooled_lm_error_equals_spreg_panel_after_variance_conversion(produc_arrays, us_queen):
+    _, y, X = produc_arrays
+    ours = lm_tests(y, X, us_queen, t=17)
+    stat, _ = spreg.panel_LMerror(y[:, None], X, us_queen.to_libpysal())
+    # spreg uses sigma2 = e'e/(NT-k); ours e'e/NT, so LM_err differs by (NT/(NT-k))^2
+    nt, k = 816, 5
+    assert ours.lm_error.stat == pytest.approx(stat * (nt / (nt - k)) ** 2, rel=1e-10)
+
+
+def test_individual_effects_equal_elhorst_demeaned_lag(produc_arrays, us_queen):
+    """Elhorst's LMsarsem_panel.m lags the *demeaned* X; for individual effects the two agree."""
+    _, y, X = produc_arrays
+    T, W = 17, us_queen.toarray()
+    Xd = demean(X, 48, T, "individual")
+    yd = demean(y, 48, T, "individual")
+    ours = lm_tests(y, X, us_queen, t=T, effects="individual")
+    # Elhorst's pooled formula applied to his demeaned data (no constant) = our "none" on demeaned
+    # data without a constant
+    elh = lm_tests(yd, Xd, us_queen, t=T, effects="none", add_constant=False)
+    for key in KEYS:
+        assert getattr(ours, key).stat == pytest.approx(getattr(elh, key).stat, rel=1e-10)
+    assert np.allclose(W.sum(1), 1)
+
+
+def test_panel_frame_convenience_is_order_independent(produc_arrays, us_queen):
+    df, y, X = produc_arrays
+    df = df.copy()
+    df["state_abbr"] = df["state_abbr"].astype(str)
+    shuffled = df.sample(frac=1.0, random_state=0)
+    for effects in ("none", "twoways"):
+        a = panel_lm_tests(shuffled, id="state_abbr", time="year", y="lgsp",
+                           x=["lpcap", "lpc", "lemp", "unemp"], w=us_queen, effects=effects)
+        b = lm_tests(y, X, us_queen, t=17, effects=effects)
+        for key in KEYS:
+            assert getattr(a, key).stat == pytest.approx(getattr(b, key).stat, rel=1e-12)
+    d = a.to_dict()
+    assert set(KEYS) <= set(d) and d["lm_lag"]["df"] == 1 and "p" in d["lm_lag"]
+    assert "Robust LM-error" in repr(a) and "<table>" in a._repr_html_()
+    assert list(a.to_frame().columns) == ["stat", "df", "p"]
+    assert isinstance(a, LMTests)
+
+
+def test_trace_is_sparse_elementwise_sum(us_queen):
+    W = us_queen.toarray()
+    assert trace_wtw_ww(us_queen.sparse) == pytest.approx(np.trace(W.T @ W + W @ W), rel=1e-13)
+
+
+def test_constant_handling(produc_arrays, us_queen):
+    _, y, X = produc_arrays
+    a = lm_tests(y, X, us_queen, t=17)
+    b = lm_tests(y, np.column_stack([np.ones(len(y)), X]), us_queen, t=17)  # constant given: not added again
+    assert a.lm_lag.stat == pytest.approx(b.lm_lag.stat, rel=1e-12) and a.k == b.k == 5
+    with pytest.raises(InputError, match="swept out"):
+        lm_tests(y, X, us_queen, t=17, effects="individual", add_constant=True)
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_input_errors(produc_arrays, us_queen):
+    df, y, X = produc_arrays
+    df = df.copy()
+    df["state_abbr"] = df["state_abbr"].astype(str)
+    kw = dict(id="state_abbr", time="year", y="lgsp", w=us_queen)
+    with pytest.raises(InputError, match="effects must be one of"):
+        lm_tests(y, X, us_queen, t=17, effects="both")
+    with pytest.raises(InputError, match="N=48 units x T=16"):
+        lm_tests(y, X, us_queen, t=16)
+    # a regressor constant over time is swept out by the unit effects
+    region = df["region"].to_numpy(dtype=float)
+    with pytest.raises(EstimationError, match=r"collinear after removing the individual effects.*'region'"):
+        panel_lm_tests(df, x=["lpcap", "region"], effects="individual", **kw)
+    bad = df.copy()
+    bad.loc[(bad.state_abbr == "CA") & (bad.year == 1980), "lpc"] = np.inf
+    with pytest.raises(DataError, match=r"'lpc'.*\('CA', 1980\)"):
+        panel_lm_tests(bad, x=["lpcap", "lpc"], **kw)
+    bad = df.copy()
+    bad.loc[bad.state_abbr == "CA", "state_abbr"] = "California"
+    with pytest.raises(WeightsError, match=r"'California'.*'CA'"):
+        panel_lm_tests(bad, x=["lpcap"], **kw)
+    bad = df.copy()
+    bad.loc[bad.year == 1977, "lpcap"] = np.nan
+    with pytest.raises(DataError, match=r"'lpcap' has no data at all for period\(s\) 1977"):
+        panel_lm_tests(bad, x=["lpcap"], **kw)
+    with pytest.raises(DataError, match="both the dependent variable and a regressor"):
+        panel_lm_tests(df, x=["lgsp"], **kw)
+    y2 = y.copy()
+    y2[48 * 3 + 1] = np.nan
+    with pytest.raises(DataError, match=rf"\({us_queen.ids[1]!r}, 3\)"):
+        lm_tests(y2, X, us_queen, t=17)
+    assert region.size == 816
