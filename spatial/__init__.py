@@ -27,3 +27,26 @@ __all__ = [
 ]
 
 # --- diagnostics (spatial/autocorrelation.py, lm.py): exports added below --------
+from spillmap.spatial.autocorrelation import (  # noqa: E402
+    GearyResult,
+    MoranResult,
+    geary,
+    local_moran,
+    moran,
+    moran_by_period,
+    moran_pooled,
+)
+from spillmap.spatial.lm import LMTests, lm_tests, panel_lm_tests  # noqa: E402
+
+__all__ += [
+    "MoranResult",
+    "GearyResult",
+    "moran",
+    "moran_by_period",
+    "moran_pooled",
+    "geary",
+    "local_moran",
+    "LMTests",
+    "lm_tests",
+    "panel_lm_tests",
+]
