@@ -460,10 +460,11 @@ def panel_array(
     dup = key_df.duplicated(keep=False).to_numpy()
     if dup.any():
         cells = sorted({(a, b) for a, b in zip(ids[dup].tolist(), tvals[dup].tolist())}, key=str)
-        what = "(id, time) cells" if time is not None else "ids"
+        if time is not None:
+            raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
         raise DataError(
-            f"panel repeats {what} {format_items(cells if time is not None else [c[0] for c in cells])}; "
-            "keep one row per cell."
+            f"table repeats ids {format_items([c[0] for c in cells])} in column {id!r}; a cross-section "
+            "needs one row per unit (for a panel, give the period column)."
         )
     periods = sorted(pd.unique(tvals).tolist())
     n, t = w.n, len(periods)
