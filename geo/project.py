@@ -173,6 +173,22 @@ def _checked_ids(gdf: gpd.GeoDataFrame, id: str) -> list[str]:
     return ids.tolist()
 
 
+#: elements per block of rows in great_circle_distances (bounds the temporaries to ~10 MB each)
+_BLOCK_ELEMENTS = 1 << 20
+
+
+def _central_angle(phi1: np.ndarray, lam1: np.ndarray, phi2: np.ndarray, lam2: np.ndarray) -> np.ndarray:
+    """Central angle (radians) by the cancellation-free haversine of :func:`great_circle_distances`."""
+    half_dphi = (phi2 - phi1) / 2.0
+    half_sphi = (phi2 + phi1) / 2.0
+    half_dlam = (lam2 - lam1) / 2.0
+    s_dlam2 = np.sin(half_dlam) ** 2
+    c_dlam2 = np.cos(half_dlam) ** 2
+    h = np.sin(half_dphi) ** 2 * c_dlam2 + np.cos(half_sphi) ** 2 * s_dlam2
+    one_minus_h = np.cos(half_dphi) ** 2 * c_dlam2 + np.sin(half_sphi) ** 2 * s_dlam2
+    return 2.0 * np.arctan2(np.sqrt(h), np.sqrt(one_minus_h))
+
+
 def great_circle_distances(
     lon: np.ndarray, lat: np.ndarray, *, radius_km: float = MEAN_EARTH_RADIUS_KM
 ) -> np.ndarray:
@@ -207,7 +223,8 @@ def great_circle_distances(
     :math:`\cos\varphi_i\cos\varphi_j = \cos^2\frac{\Delta\varphi}{2} - \sin^2\frac{\Sigma\varphi}{2}`),
     and :math:`d = 2R\,\operatorname{atan2}(\sqrt h, \sqrt{1-h})`. Both sums have
     non-negative terms, so neither loses precision: identical points give 0 and
-    antipodes give :math:`\pi R`. Memory is a few N x N float arrays.
+    antipodes give :math:`\pi R`. Rows are computed in blocks, so memory is the N x N
+    result (twice, briefly) plus ~10 MB temporaries.
 
     Reference: R. W. Sinnott (1984), "Virtues of the haversine", *Sky and Telescope* 68(2), 159.
 
@@ -229,15 +246,14 @@ def great_circle_distances(
         )
     phi = np.radians(lat)
     lam = np.radians(lon)
-    half_dphi = (phi[None, :] - phi[:, None]) / 2.0
-    half_sphi = (phi[None, :] + phi[:, None]) / 2.0
-    half_dlam = (lam[None, :] - lam[:, None]) / 2.0
-    s_dlam2 = np.sin(half_dlam) ** 2
-    c_dlam2 = np.cos(half_dlam) ** 2
-    h = np.sin(half_dphi) ** 2 * c_dlam2 + np.cos(half_sphi) ** 2 * s_dlam2
-    one_minus_h = np.cos(half_dphi) ** 2 * c_dlam2 + np.sin(half_sphi) ** 2 * s_dlam2
-    d = 2.0 * radius_km * np.arctan2(np.sqrt(h), np.sqrt(one_minus_h))
-    d = (d + d.T) / 2.0  # exact symmetry
+    n = phi.size
+    d = np.empty((n, n), dtype=float)
+    block = max(1, _BLOCK_ELEMENTS // max(n, 1))
+    for start in range(0, n, block):
+        rows = slice(start, min(n, start + block))
+        d[rows] = _central_angle(phi[rows, None], lam[rows, None], phi[None, :], lam[None, :])
+    d *= radius_km
+    d = (d + d.T) / 2.0  # exact symmetry whatever the libm
     np.fill_diagonal(d, 0.0)
     return d
 
