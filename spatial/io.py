@@ -139,7 +139,7 @@ def _read_gwt(path: Path, ids: Sequence[object] | None) -> SpatialWeights:
     except (ValueError, IndexError):
         raise WeightsError(f"{path}: line 1 is not a GWT header ('0 n shapefile idvar').") from None
     order: dict[str, int] = {}
-    rows, cols, vals = [], [], []
+    triples = []
     for lineno, line in enumerate(lines[1:], start=2):
         parts = line.split()
         if not parts:
@@ -151,12 +151,13 @@ def _read_gwt(path: Path, ids: Sequence[object] | None) -> SpatialWeights:
             x = float(v)
         except ValueError:
             raise WeightsError(f"{path}: line {lineno}: weight {v!r} of pair ({a}, {b}) is not a number.") from None
-        for u in (a, b):
-            if u not in order:
-                order[u] = len(order)
-        rows.append(order[a])
-        cols.append(order[b])
-        vals.append(x)
+        order.setdefault(a, len(order))  # row order = order of first appearance as origin
+        triples.append((a, b, x))
+    for _, b, _ in triples:  # units that only appear as neighbours go last
+        order.setdefault(b, len(order))
+    rows = [order[a] for a, _, _ in triples]
+    cols = [order[b] for _, b, _ in triples]
+    vals = [x for _, _, x in triples]
     file_ids = list(order)
     if ids is not None:
         want = [str(i) for i in ids]

@@ -1,0 +1,177 @@
+"""Reading and writing weights files: exact round trips and bad files."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spillmap.errors import InputError, WeightsError
+from spillmap.spatial.io import read_weights, write_weights
+from spillmap.spatial.weights import SpatialWeights
+
+IDS = ("010100", "020200", "030300", "040400", "110000")  # leading zeros; 040400 is an island
+M = np.array(
+    [
+        [0, 1, 0, 0, 1 / 3],
+        [1 / 7, 0, 2, 0, 0],
+        [0, 2, 0, 0, np.pi],
+        [0, 0, 0, 0, 0],
+        [1 / 3, 0, np.pi, 0, 0],
+    ]
+)
+
+
+@pytest.fixture()
+def w():
+    return SpatialWeights.from_dense(M, IDS, name="test W").row_standardize()
+
+
+@pytest.mark.parametrize("ext", ["gwt", "mtx", "csv"])
+def test_weighted_round_trip_is_exact(tmp_path, w, ext):
+    p = write_weights(w, tmp_path / f"w.{ext}")
+    back = read_weights(p)
+    assert back.ids == IDS  # strings, zeros kept, order kept, island kept
+    assert back.equals(w)  # bit-for-bit (rtol = atol = 0)
+    assert back.transform == "R" and back.islands == ("040400",)
+
+
+@pytest.mark.filterwarnings("ignore:The weights matrix is not fully connected")
+def test_gal_round_trip_and_libpysal_reads_it(tmp_path, w):
+    import libpysal
+
+    b = w.binary()
+    p = write_weights(b, tmp_path / "w.gal")
+    back = read_weights(p)
+    assert back.ids == IDS and back.equals(b) and back.transform == "B"
+    # a row-standardised binary W has equal weights per row: writable, read back binary
+    rb = SpatialWeights.from_dense(M > 0, IDS).row_standardize()
+    assert read_weights(write_weights(rb, tmp_path / "r.gal")).row_standardize().equals(rb)
+    f = libpysal.io.open(str(p))
+    lw = f.read()
+    f.close()
+    assert list(lw.id_order) == list(IDS) and set(lw.neighbors["010100"]) == {"020200", "110000"}
+
+
+def test_gal_refuses_varying_weights(tmp_path, w):
+    with pytest.raises(WeightsError, match="GAL files store neighbour lists only"):
+        write_weights(w, tmp_path / "w.gal")
+    assert not (tmp_path / "w.gal").exists()
+
+
+def test_mtx_keeps_name_and_ids_in_comments(tmp_path, w):
+    p = write_weights(w, tmp_path / "w.mtx")
+    text = p.read_text()
+    assert "%spillmap-id 010100" in text
+    assert read_weights(p).name == "test W"
+    import scipy.io
+
+    np.testing.assert_array_equal(scipy.io.mmread(str(p)).toarray(), w.toarray())  # plain MM readers agree
+
+
+def test_csv_layout(tmp_path, w):
+    p = write_weights(w, tmp_path / "w.csv")
+    lines = p.read_text().splitlines()
+    assert lines[0] == "id,010100,020200,030300,040400,110000"
+    assert lines[4].startswith("040400,0,0,0,0,0")
+
+
+def test_read_with_ids_reorders_and_checks(tmp_path, w):
+    p = write_weights(w, tmp_path / "w.csv")
+    order = list(reversed(IDS))
+    back = read_weights(p, ids=order)
+    assert back.ids == tuple(order) and back.equals(w, order=False)
+    with pytest.raises(WeightsError, match=r"w\.csv.*ids in the data but not in W: '999999'.*in W but not in the data: '110000'"):
+        read_weights(p, ids=[*IDS[:4], "999999"])
+
+
+def test_gwt_islands_omitted_need_ids(tmp_path, w):
+    p = tmp_path / "w.gwt"
+    p.write_text("0 3 x y\nA B 0.5\nB A 0.5\n")
+    with pytest.raises(WeightsError, match="header says 3 units but the file lists 2"):
+        read_weights(p)
+    back = read_weights(p, ids=["A", "B", "C"])
+    assert back.islands == ("C",)
+
+
+def _write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("id,a,b\na,0,1\n", r"bad\.csv: the matrix is not square: 2 id columns in the header, 1 rows"),
+        ("id,a,b\na,0,1\nb,1\n", r"not square.*wrong number of cells: 'b'"),
+        ("id,a,b\na,0,1\nc,1,0\n", r"header ids differ from first-column ids; in the header only: 'b'; in the first column only: 'c'"),
+        ("id,a,b\nb,0,1\na,1,0\n", r"different orders"),
+        ("id,a,b\na,0,x\nb,1,0\n", r"cell \(row 'a', column 'b'\) is not a number: 'x'"),
+        ("id,a,b\na,0,\nb,1,0\n", r"empty or NaN cell\(s\), e\.g\. \(row 'a', column 'b'\)"),
+        ("id,a,b\na,0,nan\nb,1,0\n", r"empty or NaN"),
+        ("id,a,b\na,0,-1\nb,1,0\n", r"bad\.csv: weights must be non-negative; negative weights in the rows of ids 'a'"),
+        ("id,a,b\na,1,1\nb,1,0\n", r"bad\.csv: a unit cannot be its own neighbour.*'a'"),
+    ],
+)
+def test_bad_csv(tmp_path, text, pattern):
+    p = _write(tmp_path, "bad.csv", text)
+    with pytest.raises(WeightsError, match=pattern):
+        read_weights(p)
+
+
+def test_bad_gwt_and_mtx(tmp_path):
+    p = _write(tmp_path, "bad.gwt", "0 2 x y\nA B zero\nB A 1\n")
+    with pytest.raises(WeightsError, match=r"bad\.gwt: line 2: weight 'zero' of pair \(A, B\) is not a number"):
+        read_weights(p)
+    p = _write(tmp_path, "bad2.gwt", "0 2 x y\nA B\n")
+    with pytest.raises(WeightsError, match=r"bad2\.gwt: line 2 does not have 3 fields"):
+        read_weights(p)
+    p = _write(tmp_path, "nan.gwt", "0 2 x y\nA B nan\nB A 1\n")
+    with pytest.raises(WeightsError, match=r"nan\.gwt: weights contain NaN.*'A'"):
+        read_weights(p)
+    p = _write(tmp_path, "rect.mtx", "%%MatrixMarket matrix coordinate real general\n2 3 1\n1 2 1.0\n")
+    with pytest.raises(WeightsError, match=r"rect\.mtx: the matrix is not square"):
+        read_weights(p)
+    p = _write(tmp_path, "junk.mtx", "hello\n")
+    with pytest.raises(WeightsError, match=r"junk\.mtx: not a readable Matrix Market"):
+        read_weights(p)
+
+
+def test_unknown_extension_and_missing_file(tmp_path, w):
+    with pytest.raises(InputError, match=r"w\.txt: unknown weights file extension '\.txt'; supported: \.gal, \.gwt, \.mtx, \.csv"):
+        read_weights(tmp_path / "w.txt")
+    with pytest.raises(InputError, match=r"unknown weights file extension"):
+        write_weights(w, tmp_path / "w.json")
+    with pytest.raises(InputError, match=r"weights file .*nope\.gal does not exist"):
+        read_weights(tmp_path / "nope.gal")
+
+
+def test_write_is_atomic(tmp_path, w, monkeypatch):
+    p = write_weights(w, tmp_path / "w.csv")
+    before = p.read_text()
+    import spillmap.spatial.io as wio
+
+    def boom(_w):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(wio, "_csv_text", boom)
+    with pytest.raises(RuntimeError):
+        write_weights(w, p)
+    assert p.read_text() == before
+    assert [f.name for f in tmp_path.iterdir()] == ["w.csv"]  # no temp file left
+
+
+def test_china_contiguity_round_trip_all_formats(tmp_path):
+    from spillmap import datasets
+    from spillmap.spatial.builders import contiguity
+
+    g = datasets.china_prefectures()
+    g = g[g["level"].isin(["municipality", "prefecture_city"])]
+    w = contiguity(g, "adcode", islands="nearest")
+    for ext in ("gal", "gwt", "mtx", "csv"):
+        back = read_weights(write_weights(w, tmp_path / f"w.{ext}"))
+        if ext == "gal":
+            back = back.row_standardize()
+            assert back.equals(w, rtol=1e-15)
+        else:
+            assert back.equals(w)
+        assert back.ids[:2] == ("110000", "120000")
