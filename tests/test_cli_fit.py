@@ -1,0 +1,160 @@
+"""Tests of ``spillmap fit`` and ``spillmap diagnose`` (and estimation.table8)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spillmap.cli import main
+
+X = ["lpc", "lemp", "unemp"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Produc (48 states, 1980-1986) with logs, and queen W as MTX (row-standardised) and GAL (binary)."""
+    from spillmap import datasets
+    from spillmap.spatial.builders import contiguity
+    from spillmap.spatial.io import write_weights
+
+    d = tmp_path_factory.mktemp("cli_fit")
+    w = contiguity(datasets.us48(), "STATE_ABBR", kind="queen")
+    write_weights(w, d / "w.mtx")
+    write_weights(w, d / "w.gal")
+    p = datasets.produc()
+    p = p[p.year >= 1980].copy()
+    p["lgsp"], p["lpc"], p["lemp"] = np.log(p.gsp), np.log(p.pc), np.log(p.emp)
+    p.to_csv(d / "panel.csv", index=False)
+    p[p.year == 1986].to_csv(d / "cross.csv", index=False)
+    return {"dir": d, "panel": d / "panel.csv", "cross": d / "cross.csv", "mtx": d / "w.mtx", "gal": d / "w.gal", "w": w, "data": p}
+
+
+def _args(files, *extra, data="panel", w="mtx", time=True):
+    a = ["--data", str(files[data]), "--id", "state_abbr", "--y", "lgsp", "--x", *X, "--w", str(files[w])]
+    if time:
+        a += ["--time", "year"]
+    return a + list(extra)
+
+
+def test_fit_json_matches_python_api(files, capsys):
+    from spillmap.estimation.effects import compute_effects
+    from spillmap.estimation.model import SpatialPanel
+
+    out = files["dir"] / "fit.json"
+    rc = main(["fit", *_args(files, "--model", "sdm", "--fe", "twoways", "--draws", "200", "--seed", "3", "--json", str(out))])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "Spatial Durbin" in text and "indirect" in text
+    doc = json.loads(out.read_text())
+    assert doc["model"] == "sdm" and doc["fe"] == "twoways" and doc["lee_yu"] == "transformation"
+    assert doc["n"] == 48 and doc["t"] == 7
+    assert set(doc["params"]) == {*X, *(f"W_{x}" for x in X), "rho"}
+    assert set(doc["params"]["rho"]) == {"estimate", "se", "z", "p"}
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", effects="twoways").fit(lee_yu="transformation")
+    assert doc["params"]["rho"]["estimate"] == pytest.approx(res.params["rho"], rel=1e-10)
+    assert doc["params"]["W_lemp"]["se"] == pytest.approx(res.std_errors["W_lemp"], rel=1e-10)
+    assert doc["loglik"] == pytest.approx(res.loglik, rel=1e-12)
+    assert doc["aic"] == pytest.approx(res.aic, rel=1e-12)
+    assert doc["sigma2"] == pytest.approx(res.sigma2, rel=1e-10)
+    eff = compute_effects(res, draws=200, seed=3)
+    want = eff.to_dict()
+    for kind in ("direct", "indirect", "total"):
+        for x in X:
+            for stat in ("estimate", "se", "z", "p"):
+                assert doc["effects"][kind][x][stat] == pytest.approx(want[kind][x][stat], rel=1e-9)
+    assert set(doc["effects"]) == {"direct", "indirect", "total"}
+    assert set(doc["effects"]["indirect"]["lpc"]) == {"estimate", "se", "z", "p"}
+
+
+def test_fit_delta_and_cross_section(files, capsys):
+    out = files["dir"] / "cs.json"
+    rc = main(["fit", *_args(files, "--model", "sar", "--fe", "none", "--draws", "0", "--json", str(out), data="cross", time=False)])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    assert doc["t"] == 1 and doc["n"] == 48 and doc["effects_method"] == "delta"
+    assert "const" in doc["params"] and "rho" in doc["params"]
+    # SAR total effect of a row-standardised W: beta / (1 - rho)
+    b, rho = doc["params"]["lemp"]["estimate"], doc["params"]["rho"]["estimate"]
+    assert doc["effects"]["total"]["lemp"]["estimate"] == pytest.approx(b / (1 - rho), rel=1e-10)
+    assert "const" not in doc["effects"]["direct"]
+
+
+def test_fit_sem_has_no_effects(files, capsys):
+    out = files["dir"] / "sem.json"
+    assert main(["fit", *_args(files, "--model", "sem", "--fe", "individual", "--json", str(out))]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["effects"] is None and "lambda" in doc["params"]
+
+
+def test_fit_bad_inputs(files, capsys):
+    assert main(["fit", *_args(files), "--data", str(files["dir"] / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "does not exist" in err
+    bad = ["fit", "--data", str(files["panel"]), "--id", "state_abbr", "--time", "year", "--y", "lgsp", "--x", "lpc", "zzz", "--w", str(files["mtx"])]
+    assert main(bad) == 2
+    err = capsys.readouterr().err
+    assert "'zzz'" in err and "panel.csv" in err
+    assert main(["fit", *_args(files, "--draws", "-1")]) == 2
+    assert "--draws" in capsys.readouterr().err
+    assert main(["fit", *_args(files, "--draws", "20")]) == 2
+    assert "too few" in capsys.readouterr().err
+    # units of the panel missing from W
+    sub = files["data"][files["data"].state_abbr != "TX"]
+    path = files["dir"] / "no_tx.csv"
+    sub.to_csv(path, index=False)
+    assert main(["fit", *_args(files), "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "'TX'" in err and "w.mtx" in err
+    # binary GAL with time effects and the Lee-Yu transformation: clear advice
+    assert main(["fit", *_args(files, w="gal")]) == 2
+    assert "row-standardise" in capsys.readouterr().err
+
+
+def test_fit_does_not_leave_partial_json(files, capsys):
+    out = files["dir"] / "never.json"
+    assert main(["fit", *_args(files, "--x", "zzz", "--json", str(out))]) == 2
+    assert not out.exists()
+
+
+def test_diagnose_json_matches_components(files, capsys):
+    from spillmap.estimation.hypothesis import lr_sdm_sar, wald_sdm_sem
+    from spillmap.estimation.table8 import TABLE8_KEYS, diagnostics_table
+    from spillmap.spatial.autocorrelation import moran_pooled
+    from spillmap.spatial.lm import panel_lm_tests
+
+    out = files["dir"] / "diag.json"
+    rc = main(["diagnose", *_args(files, "--w", str(files["gal"]), "--row-standardize", "--permutations", "99", "--json", str(out))])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    assert tuple(doc) == TABLE8_KEYS
+    assert set(doc["moran"]) == {"I", "z", "p"}
+    for key in TABLE8_KEYS[1:]:
+        assert {"stat", "df", "p"} <= set(doc[key])
+    w = files["w"]
+    data = files["data"]
+    m = moran_pooled(data, id="state_abbr", time="year", var="lgsp", w=w, permutations=99, seed=0)
+    assert doc["moran"]["I"] == pytest.approx(m.I, rel=1e-12)
+    lm = panel_lm_tests(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways")
+    assert doc["robust_lm_error"]["stat"] == pytest.approx(lm.robust_lm_error.stat, rel=1e-10)
+    table, fits = diagnostics_table(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, permutations=99, hausman_test=False, return_fits=True)
+    assert doc["lr_sdm_sar"]["stat"] == pytest.approx(lr_sdm_sar(fits.sdm, fits.sar).stat, rel=1e-8)
+    assert doc["lr_sdm_sar"]["df"] == 3
+    assert doc["wald_sdm_sem"]["stat"] == pytest.approx(wald_sdm_sem(fits.sdm).stat, rel=1e-8)
+    assert table["hausman"]["stat"] is None and table["hausman"]["note"] == "not requested"
+
+
+def test_diagnostics_table_bad_fe(files):
+    from spillmap.errors import InputError
+    from spillmap.estimation.table8 import diagnostics_table
+
+    with pytest.raises(InputError, match="fe must be one of"):
+        diagnostics_table(files["data"], id="state_abbr", time="year", y="lgsp", x=X, w=files["w"], fe="random")
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "fit" in out and "diagnose" in out
