@@ -1,0 +1,138 @@
+"""LISA cluster map (local Moran's I): HH, LL, HL, LH and not significant.
+
+Library used: **folium** (through :mod:`spillmap.maps._layers`); the local statistics
+come from :func:`spillmap.spatial.local_moran` (esda).  The map itself is only a
+categorical colouring written here: GeoDa's conventional colours, with the
+significance level, the multiple-testing rule and the number of permutations in the
+legend.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import folium
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import DataError
+from spillmap.maps import _layers
+
+__all__ = ["LISA_COLORS", "LISA_LABELS", "lisa_map"]
+
+#: GeoDa's colours for the LISA clusters
+LISA_COLORS: Mapping[str, str] = {
+    "HH": "#d7191c",
+    "LL": "#2c7bb6",
+    "LH": "#abd9e9",
+    "HL": "#fdae61",
+    "ns": "#f0f0f0",
+}
+LISA_LABELS: Mapping[str, str] = {
+    "HH": "High-High (hot spot)",
+    "LL": "Low-Low (cold spot)",
+    "LH": "Low-High (outlier)",
+    "HL": "High-Low (outlier)",
+    "ns": "not significant",
+}
+
+
+def _clusters(lisa_frame: pd.DataFrame) -> pd.Series:
+    if "cluster" in lisa_frame.columns:
+        return lisa_frame["cluster"].astype(object).astype(str)
+    if {"quadrant", "significant"} <= set(lisa_frame.columns):
+        q = lisa_frame["quadrant"].astype(object).astype(str)
+        return q.where(lisa_frame["significant"].astype(bool), "ns")
+    raise DataError(
+        "lisa_frame needs a 'cluster' column (or 'quadrant' + 'significant'), as returned by "
+        "spillmap.spatial.local_moran."
+    )
+
+
+def lisa_map(
+    gdf,
+    lisa_frame: pd.DataFrame,
+    *,
+    id: str,
+    name_column: str | None = None,
+    variable: str | None = None,
+    alpha: float | None = None,
+    permutations: int | None = None,
+    title: str | None = None,
+    notice: str | None = None,
+    legend: bool = True,
+    tiles: str | None = None,
+    simplify: float | None = None,
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Map of LISA clusters.
+
+    Parameters
+    ----------
+    gdf
+        Boundary layer with ``id``.
+    lisa_frame
+        Output of :func:`spillmap.spatial.local_moran`: indexed by unit id, with
+        ``cluster`` (``HH``/``LL``/``LH``/``HL``/``ns``), ``Ii`` and ``p_perm``.  Units of
+        the layer missing from it are "no data".
+    alpha, permutations
+        Shown in the legend; default ``lisa_frame.attrs`` (``alpha``, ``threshold``,
+        ``fdr``, ``permutations``).
+    variable
+        Name of the variable (legend title).
+
+    Returns
+    -------
+    folium.Map
+    """
+    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    idx = lisa_frame.index.astype(str)
+    if idx.duplicated().any():
+        raise DataError(f"lisa_frame has duplicate ids: {list(idx[idx.duplicated()][:5])}.")
+    clusters = _clusters(lisa_frame)
+    clusters.index = idx
+    bad = sorted(set(clusters) - set(LISA_COLORS))
+    if bad:
+        raise DataError(f"unknown LISA cluster labels {bad}; expected {list(LISA_COLORS)}.")
+    ids = g[id].tolist()
+    unknown = sorted(set(idx) - set(ids))
+    if unknown:
+        from spillmap.errors import format_items
+
+        raise DataError(f"lisa_frame ids not in the layer's {id!r}: {format_items(unknown)}.")
+    cl = clusters.reindex(ids)
+    attrs = lisa_frame.attrs
+    alpha = attrs.get("alpha") if alpha is None else alpha
+    permutations = attrs.get("permutations") if permutations is None else permutations
+    colors = [LISA_COLORS[c] if isinstance(c, str) else _layers.NO_DATA_COLOR for c in cl]
+    ii = lisa_frame["Ii"].reindex(ids) if "Ii" in lisa_frame else pd.Series(np.nan, index=ids)
+    pp = lisa_frame["p_perm"].reindex(ids) if "p_perm" in lisa_frame else pd.Series(np.nan, index=ids)
+    tips = []
+    for c, i_val, p_val in zip(cl, ii, pp):
+        rows = [["cluster", LISA_LABELS.get(c, "no data") if isinstance(c, str) else "no data"]]
+        rows.append(["local I", _layers.format_value(i_val, 3)])
+        rows.append(["pseudo p", _layers.format_value(p_val, 3)])
+        tips.append(rows)
+    counts = cl.value_counts()
+    entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
+    note_parts = []
+    if alpha is not None:
+        rule = "FDR-adjusted" if attrs.get("fdr") else "pseudo p"
+        note_parts.append(f"significance: {rule} ≤ {attrs.get('threshold', alpha):.4g} (α = {alpha:g})")
+    if permutations is not None:
+        note_parts.append(f"{int(permutations):,} conditional permutations")
+    if attrs.get("seed") is not None:
+        note_parts.append(f"seed {attrs['seed']}")
+    legend_title = f"LISA clusters of {variable}" if variable else "LISA clusters"
+    spec = {
+        "name": legend_title,
+        "colors": colors,
+        "tips": tips,
+        "legend_html": _layers.legend_html(
+            legend_title, entries, note="; ".join(note_parts) or None, no_data=int(cl.isna().sum())
+        ),
+        "show": True,
+    }
+    m = _layers.new_map(g, tiles=tiles, m=m)
+    return _layers.add_layers(
+        m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend
+    )
