@@ -1,0 +1,96 @@
+"""SpatialWeights: validation, eigenvalue bounds (closed forms), summary, conversions."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from spillmap.errors import WeightsError
+from spillmap.spatial.weights import SpatialWeights
+
+
+def test_from_dense_validation():
+    with pytest.raises(WeightsError, match=r"not square: shape \(2, 3\)"):
+        SpatialWeights.from_dense(np.zeros((2, 3)), ["a", "b"])
+    with pytest.raises(WeightsError, match="NaN or infinite values in the rows of ids 'b'"):
+        SpatialWeights.from_dense([[0, 1], [np.nan, 0]], ["a", "b"])
+    with pytest.raises(WeightsError, match="negative weights in the rows of ids 'a'"):
+        SpatialWeights.from_dense([[0, -1], [1, 0]], ["a", "b"])
+    with pytest.raises(WeightsError, match="2 rows but 3 ids"):
+        SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "b", "c"])
+    with pytest.raises(WeightsError, match="not unique; repeated: 'a'"):
+        SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "a"])
+    with pytest.raises(WeightsError, match="2-D"):
+        SpatialWeights.from_dense([0, 1], ["a", "b"])
+
+
+def test_immutable_and_caller_not_mutated():
+    m = np.array([[0, 2.0], [1.0, 0]])
+    w = SpatialWeights.from_dense(m, ["a", "b"])
+    r = w.row_standardize()
+    assert w.toarray()[0, 1] == 2.0 and r.toarray()[0, 1] == 1.0 and m[0, 1] == 2.0
+    with pytest.raises(ValueError):
+        w.sparse.data[0] = 5.0
+    with pytest.raises(AttributeError):
+        w.transform = "R"
+
+
+def test_align_lists_mismatches():
+    w = SpatialWeights.from_dense([[0, 1, 0], [1, 0, 1], [0, 1, 0]], ["a", "b", "c"])
+    with pytest.raises(WeightsError, match="ids in the data but not in W: 'd'; ids in W but not in the data: 'c'"):
+        w.align(["a", "b", "d"])
+    assert w.align(["c", "b", "a"]).toarray()[0, 1] == 1
+
+
+def test_equals():
+    w = SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "b"])
+    assert w.equals(SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "b"]))
+    assert not w.equals(SpatialWeights.from_dense([[0, 1 + 1e-9], [1, 0]], ["a", "b"]))
+    assert w.equals(SpatialWeights.from_dense([[0, 1 + 1e-9], [1, 0]], ["a", "b"]), rtol=1e-8)
+    assert not w.equals(SpatialWeights.from_dense([[0, 1], [1, 0]], ["b", "a"]))
+    assert w.equals(SpatialWeights.from_dense([[0, 1], [1, 0]], ["b", "a"]), order=False)
+    assert not w.equals(SpatialWeights.from_dense([[0, 1], [0, 0]], ["a", "b"]))
+
+
+def test_rho_bounds_row_standardised_path():
+    # path a-b-c, row-standardised: D^-1 A has eigenvalues 1, 0, -1 (closed form) -> (-1, 1)
+    w = SpatialWeights.from_dense([[0, 1, 0], [1, 0, 1], [0, 1, 0]], "abc").row_standardize()
+    np.testing.assert_allclose(np.sort(w.eigenvalues), [-1, 0, 1], atol=1e-12)
+    lo, hi = w.rho_bounds
+    assert lo == pytest.approx(-1.0, abs=1e-12) and hi == pytest.approx(1.0, abs=1e-12)
+    # binary path: eigenvalues -sqrt(2), 0, sqrt(2) -> bounds -+1/sqrt(2)
+    lo, hi = w.binary().rho_bounds
+    assert lo == pytest.approx(-1 / np.sqrt(2), rel=1e-12) and hi == pytest.approx(1 / np.sqrt(2), rel=1e-12)
+
+
+def test_rho_bounds_asymmetric_complex_eigenvalues():
+    # directed 3-cycle: eigenvalues are the cube roots of unity; det(I - rho W) = 1 - rho^3
+    # vanishes only at rho = 1 -> bounds (-inf, 1)
+    w = SpatialWeights.from_dense([[0, 1, 0], [0, 0, 1], [1, 0, 0]], "abc")
+    assert np.iscomplexobj(w.eigenvalues)
+    lo, hi = w.rho_bounds
+    assert lo == -np.inf and hi == pytest.approx(1.0, abs=1e-12)
+    # asymmetric with real eigenvalues: [[0, 1], [4, 0]] has eigenvalues +-2 -> (-1/2, 1/2)
+    w2 = SpatialWeights.from_dense([[0, 1], [4, 0]], "ab")
+    lo, hi = w2.rho_bounds
+    assert lo == pytest.approx(-0.5, rel=1e-12) and hi == pytest.approx(0.5, rel=1e-12)
+
+
+def test_summary_and_html():
+    w = SpatialWeights.from_dense(
+        [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]], ["a", "b", "c", "<d>"], name="<b>x</b>"
+    )
+    s = w.summary()
+    assert (s.n, s.nnz, s.min_neighbors, s.max_neighbors) == (4, 3, 0, 1)
+    assert s.mean_neighbors == pytest.approx(0.75)
+    assert s.islands == ("c",) and s.n_components == 2  # {a,b}, {c,<d>} (weakly connected)
+    assert s.symmetric is False and s.row_standardized is True
+    assert "islands               1 ('c')" in str(s)
+    html = w._repr_html_()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert s.to_dict()["islands"] == ["c"]
+
+
+def test_lag_panel_time_major():
+    w = SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "b"])
+    y = np.array([1.0, 2.0, 10.0, 20.0])  # t=1: a, b; t=2: a, b
+    np.testing.assert_array_equal(w.lag_panel(y, 2), [2.0, 1.0, 20.0, 10.0])
