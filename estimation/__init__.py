@@ -3,3 +3,27 @@ from spillmap.estimation.model import SpatialPanel
 from spillmap.estimation.results import ResultsTableMixin, SpatialPanelResults
 
 __all__ = ["SpatialPanel", "SpatialPanelResults", "ResultsTableMixin"]
+
+# effects and tests between models (estimation.effects / .hypothesis / .table8)
+from spillmap.estimation.effects import EffectsResult, compute_effects, unit_effects, unit_response  # noqa: E402
+from spillmap.estimation.hypothesis import (  # noqa: E402
+    lr_sdm_sar,
+    lr_sdm_sem,
+    lr_test,
+    wald_sdm_sar,
+    wald_sdm_sem,
+)
+from spillmap.estimation.table8 import diagnostics_table  # noqa: E402
+
+__all__ += [
+    "EffectsResult",
+    "compute_effects",
+    "unit_effects",
+    "unit_response",
+    "lr_test",
+    "lr_sdm_sar",
+    "lr_sdm_sem",
+    "wald_sdm_sar",
+    "wald_sdm_sem",
+    "diagnostics_table",
+]
