@@ -69,6 +69,8 @@ def normalise_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
     DataError
         For non-integral float ids, or ids of an unsupported type.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # e.g. from read_stata
+        values = values.astype(object)
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise DataError(f"{what} holds True/False values, not unit ids; choose the id column.")

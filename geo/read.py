@@ -122,6 +122,23 @@ def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
     return None
 
 
+def _geojson_feature_ids(path: Path) -> list | None:
+    """The ``"id"`` members of a GeoJSON's features when every feature has one.
+
+    GDAL turns integer feature ids into feature numbers (FIDs) instead of a column, so
+    ``read_boundaries(path, "id")`` reads them from the file with the json module.
+    """
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        features = doc["features"]
+        return [f["id"] for f in features] if all("id" in f for f in features) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
     """The polygonal part of a geometry (Polygon/MultiPolygon), empty if there is none."""
     if geom.geom_type in _POLYGONAL:
@@ -219,6 +236,8 @@ def read_boundaries(
 
     Notes
     -----
+    A GeoJSON's feature ``"id"`` members (which GDAL does not expose as a column when
+    they are integers) are used when ``id="id"`` and no property is called ``id``.
     Invalid polygons are repaired with ``shapely.make_valid`` (see :func:`repair_geometries`);
     Z coordinates are dropped. GeoJSON is WGS84 by definition (RFC 7946), so GDAL reports
     EPSG:4326 for a GeoJSON file without a ``crs`` member.
@@ -251,14 +270,22 @@ def read_boundaries(
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
     fields = [str(f) for f in info["fields"]]
+    feature_ids = None
     if id not in fields:
-        raise DataError(
-            f"{path}: no id column {id!r}; the columns are: {format_items(fields, limit=50)}."
-        )
+        if driver == "GeoJSON" and id == "id":
+            feature_ids = _geojson_feature_ids(path)
+        if feature_ids is None:
+            raise DataError(
+                f"{path}: no id column {id!r}; the columns are: {format_items(fields, limit=50)}."
+            )
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, force_2d=True, on_invalid="ignore")
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+    if feature_ids is not None:
+        if len(feature_ids) != len(gdf):
+            raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")
+        gdf.insert(0, id, pd.Series(feature_ids, dtype=object))
     if pd.api.types.is_datetime64_any_dtype(gdf[id].dtype):
         # GDAL's GeoJSON driver turns date-looking text into dates: re-read the ids as text
         raw = pyogrio.read_dataframe(

@@ -232,3 +232,10 @@ def test_duplicate_layer_ids():
 def test_non_integer_float_ids():
     with pytest.raises(DataError, match=r"non-integer numbers.*1\.5"):
         join_panel(_layer(["1"]), _panel([1.5]), id="code", time="year")
+
+
+def test_categorical_and_nullable_integer_ids():
+    panel = _panel(["a", "b"]).astype({"code": "category"})
+    assert join_panel(_layer(["a", "b"]), panel, id="code", time="year").ids == ("a", "b")
+    panel = _panel([110000, 120000]).astype({"code": "Int64"})
+    assert join_panel(_layer(["110000", "120000"]), panel, id="code", time="year").ids == ("110000", "120000")

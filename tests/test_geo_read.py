@@ -209,3 +209,24 @@ def test_embedded_china_layer():
     assert {"110000", "120000", "310000", "500000"} <= set(gdf["adcode"])
     assert gdf["adcode"].str.len().eq(6).all()
     assert shapely.is_valid(gdf.geometry.to_numpy()).all()
+
+
+def _feature(fid, i):
+    ring = [[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]
+    return {"type": "Feature", "id": fid, "properties": {"n": i}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+@pytest.mark.parametrize("fids, expected", [([110000, 120000], ["110000", "120000"]), (["0123", "0456"], ["0123", "0456"])])
+def test_geojson_feature_id_members(tmp_path, fids, expected):
+    # GDAL reads integer feature ids as FIDs (not a column); text ones as a column 'id'
+    import json
+
+    path = tmp_path / "fid.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [_feature(f, i) for i, f in enumerate(fids)]}))
+    assert read_boundaries(path, "id")["id"].tolist() == expected
+
+
+def test_geojson_without_feature_ids_has_no_id_column(tmp_path):
+    path = _write(_squares(["a"]), tmp_path, "geojson")
+    with pytest.raises(DataError, match=r"no id column 'id'"):
+        read_boundaries(path, "id")
