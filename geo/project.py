@@ -74,6 +74,12 @@ def equal_area_crs(gdf: gpd.GeoDataFrame) -> str:
         :data:`CHINA_ALBERS` when the layer's lon/lat bounds lie within
         :data:`CHINA_EXTENT`, otherwise a Lambert azimuthal equal-area projection
         centred on the centre of the layer's lon/lat bounds (see the module notes).
+
+    Verification
+    ------------
+    ``tests/test_geo_project.py``: China layer -> :data:`CHINA_ALBERS`; US-48 -> LAEA whose
+    areas match EPSG:5070 (CONUS Albers) to 1e-6 relative; an antimeridian layer is
+    centred at lon 180.
     """
     _require_crs(gdf)
     minx, miny, maxx, maxy = _lonlat_bounds(gdf)
@@ -277,6 +283,11 @@ def distance_matrix(
     ids, matrix
         ``ids`` (tuple of str, the layer's row order) and the N x N distance matrix in km,
         rows and columns in that order.
+
+    Verification
+    ------------
+    ``tests/test_geo_project.py``: equal to :func:`great_circle_distances` on
+    :func:`centroids` (exactly), ids in layer order.
     """
     cent = centroids(gdf, id)
     return tuple(cent.index.tolist()), great_circle_distances(
