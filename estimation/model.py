@@ -209,15 +209,17 @@ def build_panel_data(
     yv, X, y_name = _design(data, formula, y, x)
     x_names = [str(c) for c in X.columns]
 
-    ids_col = data[id].astype(str)
+    if data[id].isna().any():
+        raise DataError(f"the id column {id!r} has missing values in rows {format_items(list(np.flatnonzero(data[id].isna())))}.")
+    from spillmap.geo import normalise_ids
+
+    ids_col = normalise_ids(data[id], what=f"panel column {id!r}")[0]
     if time is None:
         tcol = pd.Series(np.zeros(len(data), dtype=int), index=data.index)
     else:
         tcol = data[time]
         if tcol.isna().any():
             raise DataError(f"the time column {time!r} has missing values in rows {format_items(list(np.flatnonzero(tcol.isna())))}.")
-    if ids_col.isna().any() or (data[id].isna()).any():
-        raise DataError(f"the id column {id!r} has missing values in rows {format_items(list(np.flatnonzero(data[id].isna())))}.")
 
     # NaN / inf in y or X
     vals = np.column_stack([yv.to_numpy(dtype=float), X.to_numpy(dtype=float)])

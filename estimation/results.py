@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -129,7 +128,6 @@ class ResultsTableMixin:
         )
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class SpatialPanelResults(ResultsTableMixin):
     """The immutable result of :meth:`spillmap.estimation.SpatialPanel.fit`.
 
@@ -180,51 +178,78 @@ class SpatialPanelResults(ResultsTableMixin):
         The internal ``_PanelData`` the model was fitted on (for effects and tests).
     """
 
-    model: str
-    effects: str
-    lee_yu: str
-    params: pd.Series
-    cov_full: pd.DataFrame
-    sigma2: float
-    loglik: float
-    nobs: int
-    n: int
-    t: int
-    r2: float
-    x_names: tuple[str, ...]
-    wx_names: tuple[str, ...]
-    w: SpatialWeights
-    y_name: str
-    ids: tuple[str, ...]
-    times: tuple[Any, ...]
-    converged: bool = True
-    cov_type: str = "information"
-    resid: np.ndarray | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    data: Any = None
+    _ARRAYS = ("params", "cov_full", "resid")
 
-    def __post_init__(self) -> None:
-        params = self.params.astype(float).copy()
-        cov_full = self.cov_full.astype(float).copy()
-        for arr in (params.to_numpy(), cov_full.to_numpy()):
-            try:
-                arr.flags.writeable = False
-            except ValueError:  # pragma: no cover
-                pass
-        object.__setattr__(self, "params", params)
-        object.__setattr__(self, "cov_full", cov_full)
-        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
-        if self.resid is not None:
-            r = np.array(self.resid, dtype=float)
-            r.flags.writeable = False
-            object.__setattr__(self, "resid", r)
+    def __init__(
+        self,
+        *,
+        model: str,
+        effects: str,
+        lee_yu: str,
+        params: pd.Series,
+        cov_full: pd.DataFrame,
+        sigma2: float,
+        loglik: float,
+        nobs: int,
+        n: int,
+        t: int,
+        r2: float,
+        x_names: tuple[str, ...],
+        wx_names: tuple[str, ...],
+        w: SpatialWeights,
+        y_name: str,
+        ids: tuple[str, ...],
+        times: tuple[Any, ...],
+        converged: bool = True,
+        cov_type: str = "information",
+        resid: np.ndarray | None = None,
+        extra: Mapping[str, Any] | None = None,
+        data: Any = None,
+    ) -> None:
+        params = pd.Series(np.asarray(params, dtype=float), index=pd.Index([str(i) for i in params.index]), name="params")
+        cov_full = pd.DataFrame(np.asarray(cov_full, dtype=float), index=[str(i) for i in cov_full.index],
+                                columns=[str(c) for c in cov_full.columns])
+        missing = [p for p in params.index if p not in cov_full.index]
+        if missing:
+            raise ValueError(f"cov_full lacks the parameters {missing}")
+        values = dict(
+            model=model, effects=effects, lee_yu=lee_yu, _params=params, _cov_full=cov_full,
+            sigma2=float(sigma2), loglik=float(loglik), nobs=int(nobs), n=int(n), t=int(t), r2=float(r2),
+            x_names=tuple(x_names), wx_names=tuple(wx_names), w=w, y_name=str(y_name), ids=tuple(ids),
+            times=tuple(times), converged=bool(converged), cov_type=cov_type,
+            _resid=None if resid is None else np.array(resid, dtype=float),
+            extra=MappingProxyType(dict(extra or {})), data=data,
+        )
+        for k, v in values.items():
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"SpatialPanelResults is immutable; cannot set {name!r}.")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"SpatialPanelResults is immutable; cannot delete {name!r}.")
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimates (a copy)."""
+        return self._params.copy()
+
+    @property
+    def cov_full(self) -> pd.DataFrame:
+        """Covariance over ``params`` and ``sigma2`` (a copy)."""
+        return self._cov_full.copy()
+
+    @property
+    def resid(self) -> np.ndarray | None:
+        """Residuals of the transformed model (a copy)."""
+        return None if self._resid is None else self._resid.copy()
 
     # -------------------------------------------------------------- derived
     @property
     def cov(self) -> pd.DataFrame:
         """Covariance of ``params`` (``cov_full`` without the ``sigma2`` row/column)."""
-        names = list(self.params.index)
-        return self.cov_full.loc[names, names]
+        names = list(self._params.index)
+        return self._cov_full.loc[names, names].copy()
 
     @property
     def std_errors(self) -> pd.Series:
