@@ -42,10 +42,12 @@ from spillmap.results import TestResult
 from spillmap.spatial.autocorrelation import panel_array
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["LMTests", "Effects", "lm_tests", "panel_lm_tests"]
+__all__ = ["LMTests", "Effects", "Convention", "lm_tests", "panel_lm_tests"]
 
 Effects = Literal["none", "individual", "time", "twoways"]
 _EFFECTS = get_args(Effects)
+Convention = Literal["demeaned", "elhorst"]
+_CONVENTIONS = get_args(Convention)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ def lm_tests(
     effects: Effects = "none",
     add_constant: bool | None = None,
     names: Sequence[str] | None = None,
+    convention: Convention = "demeaned",
 ) -> LMTests:
     r"""LM, robust LM tests of a spatial lag and a spatial error in a (panel) regression.
 
@@ -235,7 +238,7 @@ def lm_tests(
         demeaned lag.  (Elhorst's ``LMsarsem_panel.m`` lags the demeaned X instead;
         both agree for the individual effects and, for time effects, whenever W's
         column sums are all one; otherwise his J is larger by the sum of squared
-        period means of ``W X_dm b``.)  ``sigma2 = e'e/NT`` for every option (no
+        period means of ``W X_dm b``: see ``convention``.)  ``sigma2 = e'e/NT`` for every option (no
         degrees-of-freedom correction for the k slopes or the swept-out effects,
         as in Elhorst's code and ``spreg.LMtests``), and the trace term is
         ``T tr(W'W + WW)`` (no ``T-1`` correction for the individual effects).
@@ -245,6 +248,13 @@ def lm_tests(
         ``True``: always add one (only valid with ``effects="none"``).
     names
         Regressor names for error messages.
+    convention
+        ``"demeaned"`` (default): ``W_NT X b`` is formed on the raw X and then
+        demeaned, as described under ``effects`` (the information matrix of the
+        within model).  ``"elhorst"``: as Elhorst's ``LMsarsem_panel.m`` (2010
+        version) called on demeaned data, ``W_NT X_dm b`` without demeaning the lag,
+        to reproduce figures computed with his MATLAB code.  The two differ only
+        with time or two-way effects and a W whose columns do not all sum to one.
 
     Returns
     -------
@@ -275,6 +285,8 @@ def lm_tests(
     transcription of the formulas above to 1e-10.
     """
     effects = _validate_effects(effects)
+    if convention not in _CONVENTIONS:
+        raise InputError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}.")
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
         raise InputError(f"t (number of periods) must be a positive integer, got {t!r}.")
     t = int(t)
@@ -320,7 +332,10 @@ def lm_tests(
     sigma2 = ee / nt
     if not sigma2 > 0:
         raise EstimationError("the regression fits exactly (zero residual variance); LM tests are undefined.")
-    wxb = demean(w.lag_panel(xm @ b, t), n, t, effects)
+    if convention == "elhorst":
+        wxb = w.lag_panel(xd @ b, t)
+    else:
+        wxb = demean(w.lag_panel(xm @ b, t), n, t, effects)
     mwxb = wxb - q @ (q.T @ wxb)
     ingredients = {
         # e'W y = e'M W y exactly; projecting X out of W y first avoids the
@@ -357,6 +372,7 @@ def panel_lm_tests(
     w: SpatialWeights,
     effects: Effects = "none",
     add_constant: bool | None = None,
+    convention: Convention = "demeaned",
 ) -> LMTests:
     """:func:`lm_tests` on the columns of a long ``(id, time)`` panel.
 
@@ -383,4 +399,6 @@ def panel_lm_tests(
     arr, periods = panel_array(panel, id=id, time=time, columns=[y] + x, w=w)
     t = len(periods)
     flat = arr.reshape(t * w.n, -1)
-    return lm_tests(flat[:, 0], flat[:, 1:], w, t=t, effects=effects, add_constant=add_constant, names=x)
+    return lm_tests(
+        flat[:, 0], flat[:, 1:], w, t=t, effects=effects, add_constant=add_constant, names=x, convention=convention
+    )

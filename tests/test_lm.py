@@ -143,19 +143,54 @@ def test_pooled_lm_error_equals_spreg_panel_after_variance_conversion(produc_arr
     assert ours.lm_error.stat == pytest.approx(stat * (nt / (nt - k)) ** 2, rel=1e-10)
 
 
-def test_individual_effects_equal_elhorst_demeaned_lag(produc_arrays, us_queen):
-    """Elhorst's LMsarsem_panel.m lags the *demeaned* X; for individual effects the two agree."""
+def elhorst_lmsarsem_panel(ywith, xwith, W, T):
+    """Dense transcription of Elhorst's LMsarsem_panel.m (version of 25/06/2010,
+    jfhawkin/Spatial-Econometric-Software elhorst_panel/LMsarsem_panel.m), called as in
+    his demoLM.m on OLS of the demeaned data (with a constant column for pooled OLS)."""
+    N = W.shape[0]
+    nobs, k = xwith.shape
+    tr = np.trace((W.T + W) @ W)
+    beta = np.linalg.lstsq(xwith, ywith, rcond=None)[0]
+    res = ywith - xwith @ beta
+    sige = res @ res / nobs
+    xpxi = np.linalg.inv(xwith.T @ xwith)
+    WXB = np.kron(np.eye(T), W) @ xwith @ beta
+    MWXB = (np.eye(nobs) - xwith @ xpxi @ xwith.T) @ WXB
+    WXB2 = WXB @ MWXB
+    EWE = EWY = 0.0
+    for t in range(T):
+        sl = slice(t * N, (t + 1) * N)
+        EWE += res[sl] @ W @ res[sl]
+        EWY += res[sl] @ W @ ywith[sl]
+    Ttr = T * tr
+    J = (WXB2 + Ttr * sige) / sige
+    return {
+        "lm_error": (EWE / sige) ** 2 / Ttr,
+        "lm_lag": (EWY / sige) ** 2 / J,
+        "robust_lm_error": (EWE - (Ttr / J) * EWY) ** 2 / (sige**2 * (Ttr * (1 - Ttr / J))),
+        "robust_lm_lag": (EWY - EWE) ** 2 / (sige**2 * (J - Ttr)),
+    }
+
+
+@pytest.mark.parametrize("effects", EFFECTS)
+def test_elhorst_convention_equals_transcription_of_his_matlab(produc_arrays, us_queen, effects):
     _, y, X = produc_arrays
     T, W = 17, us_queen.toarray()
-    Xd = demean(X, 48, T, "individual")
-    yd = demean(y, 48, T, "individual")
-    ours = lm_tests(y, X, us_queen, t=T, effects="individual")
-    # Elhorst's pooled formula applied to his demeaned data (no constant) = our "none" on demeaned
-    # data without a constant
-    elh = lm_tests(yd, Xd, us_queen, t=T, effects="none", add_constant=False)
+    yw, xw = demean(y, 48, T, effects), demean(X, 48, T, effects)
+    if effects == "none":
+        xw = np.column_stack([np.ones(len(y)), xw])
+    ref = elhorst_lmsarsem_panel(yw, xw, W, T)
+    ours = lm_tests(y, X, us_queen, t=T, effects=effects, convention="elhorst")
+    default = lm_tests(y, X, us_queen, t=T, effects=effects)
     for key in KEYS:
-        assert getattr(ours, key).stat == pytest.approx(getattr(elh, key).stat, rel=1e-10)
-    assert np.allclose(W.sum(1), 1)
+        assert getattr(ours, key).stat == pytest.approx(ref[key], rel=1e-10), key
+        assert getattr(ours, key).stat == pytest.approx(getattr(default, key).stat, rel=1e-10) or effects in (
+            "time", "twoways"), key
+    # LM-error does not involve J: identical under both conventions
+    assert ours.lm_error.stat == pytest.approx(default.lm_error.stat, rel=1e-12)
+    if effects in ("time", "twoways"):
+        # the US queen W has column sums != 1, so the conventions differ (in the 3rd-4th digit)
+        assert abs(ours.lm_lag.stat - default.lm_lag.stat) > 1e-6 * default.lm_lag.stat
 
 
 def test_panel_frame_convenience_is_order_independent(produc_arrays, us_queen):
