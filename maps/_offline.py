@@ -31,6 +31,7 @@ Pages are written with :func:`spillmap._fileio.atomic_write_text`.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import os
 import re
@@ -154,6 +155,9 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
     """
     if not isinstance(m, folium.Map):
         raise OutputError(f"render_html needs a folium.Map, got {type(m).__name__}.")
+    # folium's render is not idempotent (a second render repeats layer.addTo calls and
+    # header assets): render a copy so that the caller's map can be rendered again
+    m = copy.deepcopy(m)
     if offline:
         _strip_remote_assets(m)
         root = m.get_root()

@@ -44,7 +44,6 @@ from spillmap.maps import tables
 __all__ = ["LayerSpec", "PanelSpec", "WeightSpec", "ReportConfig", "load_config", "build_report"]
 
 WEIGHT_KINDS = ("contiguity", "knn", "inverse_distance", "economic_distance", "economic_product", "nested")
-MODELS = ("sdm", "sar", "sem")
 EFFECTS = ("twoways", "individual", "time", "none")
 LAYER_DATASETS = ("china_prefectures", "us48")
 PANEL_DATASETS = ("demo_panel", "produc", "cigar")
@@ -90,7 +89,6 @@ class ReportConfig:
     x: tuple[str, ...]
     weights: tuple[WeightSpec, ...]
     key: str
-    models: tuple[str, ...] = ("sdm",)
     effects: str = "twoways"
     lee_yu: str = "transformation"
     draws: int = 500
@@ -167,7 +165,7 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
         path=_get(pan, "path", str, source, "panel."),
     )
     mod = _get(raw, "model", dict, source, "", required=True)
-    _unknown(mod, ["y", "x", "key", "models", "effects", "lee_yu", "draws", "seed"], source, "model.")
+    _unknown(mod, ["y", "x", "key", "effects", "lee_yu", "draws", "seed"], source, "model.")
     y = _get(mod, "y", str, source, "model.", required=True)
     x = _get(mod, "x", list, source, "model.", required=True)
     if not x or not all(isinstance(v, str) for v in x):
@@ -177,11 +175,6 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
     key = _get(mod, "key", str, source, "model.", default=x[0])
     if key not in x:
         raise _err(source, "model.key", f"{key!r} is not among model.x = {x}.")
-    models = _get(mod, "models", list, source, "model.", default=["sdm"])
-    for mname in models:
-        _choice(mname, MODELS, source, "model.models")
-    if "sdm" not in models:
-        raise _err(source, "model.models", "must include 'sdm' (the effects table is the SDM's).")
     effects = _choice(_get(mod, "effects", str, source, "model.", default="twoways"), EFFECTS, source, "model.effects")
     draws = _get(mod, "draws", int, source, "model.", default=500)
     if draws < 0:
@@ -216,7 +209,6 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
         x=tuple(x),
         weights=tuple(weights),
         key=key,
-        models=tuple(models),
         effects=effects,
         lee_yu=_lee_yu(mod, source),
         draws=draws,
@@ -249,7 +241,8 @@ def load_config(path: str | os.PathLike) -> ReportConfig:
 
     Keys (``[section] key``): ``title``, ``demo``; ``[layer] dataset|path, id,
     name_column, subset = {column = [values]}``; ``[panel] dataset|path, id, time``;
-    ``[model] y, x, key, models, effects, lee_yu, draws, seed``; ``[weights.NAME] kind``
+    ``[model] y, x, key, effects, lee_yu, draws, seed`` (SDM, SAR and SEM are
+    always fitted: the diagnostics compare them); ``[weights.NAME] kind``
     (one of :data:`WEIGHT_KINDS`) + the builder's options; ``[maps] year,
     permutations, alpha, spillover_city``; ``[output] dir``.  Relative paths are
     relative to the config file.
@@ -393,39 +386,67 @@ def _fit(panel, cfg: ReportConfig, w, model: str, effects: str | None = None):
     ).fit(lee_yu=cfg.lee_yu)
 
 
-def _diagnostics(panel, cfg: ReportConfig, w, fits: dict, missing: list, wname: str) -> dict:
-    """Moran's I (pooled, z), LM tests, LR SDM vs SAR/SEM, Hausman for one W."""
+def _diagnostics(panel, cfg: ReportConfig, w, missing: list, wname: str) -> tuple[dict, dict]:
+    """Table 8 rows for one W and the fits behind them.
+
+    Composes :func:`spillmap.estimation.table8.diagnostics_table`.  When one of its fits
+    fails (e.g. an SEM whose lambda runs to the bound), the rows are computed one by
+    one so that the others are still reported and the failure is listed in ``missing``.
+    """
+    from spillmap.estimation.table8 import diagnostics_table
+
+    try:
+        table, f = diagnostics_table(
+            panel, id=cfg.panel.id, time=cfg.panel.time, y=cfg.y, x=list(cfg.x), w=w,
+            fe=cfg.effects, lee_yu=cfg.lee_yu, permutations=0, seed=cfg.seed, return_fits=True,
+        )
+        fits = {"sdm": f.sdm, "sar": f.sar, "sem": f.sem}
+    except EstimationError as exc:
+        table, fits = _diagnostics_by_row(panel, cfg, w, missing, wname, exc)
+    for key, row in table.items():
+        if isinstance(row, dict) and row.get("note"):
+            missing.append(f"{wname}: {key}: {row['note']}")
+    moran = dict(table.get("moran", {}))
+    moran.setdefault("stat", moran.get("z"))
+    table["moran"] = moran
+    return table, fits
+
+
+def _diagnostics_by_row(panel, cfg: ReportConfig, w, missing: list, wname: str, first_error) -> tuple[dict, dict]:
+    from spillmap.estimation import hypothesis
     from spillmap.spatial.autocorrelation import moran_pooled
     from spillmap.spatial.lm import panel_lm_tests
 
     out: dict[str, Any] = {}
     mi = moran_pooled(panel, id=cfg.panel.id, time=cfg.panel.time, var=cfg.y, w=w, permutations=0)
-    out["moran"] = {"I": _num(mi.I), "stat": _num(mi.z_rand), "p": _num(mi.p_rand), "z": _num(mi.z_rand)}
+    out["moran"] = {"I": _num(mi.I), "z": _num(mi.z_rand), "p": _num(mi.p_rand)}
     lm = panel_lm_tests(
-        panel, id=cfg.panel.id, time=cfg.panel.time, y=cfg.y, x=list(cfg.x), w=w,
-        effects=cfg.effects,
+        panel, id=cfg.panel.id, time=cfg.panel.time, y=cfg.y, x=list(cfg.x), w=w, effects=cfg.effects
     )
     for k in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
         out[k] = _test_dict(getattr(lm, k))
-    try:
-        from spillmap.estimation import hypothesis
-
+    fits = {}
+    for mname in ("sdm", "sar", "sem"):
+        try:
+            fits[mname] = _fit(panel, cfg, w, mname)
+        except EstimationError as exc:
+            missing.append(f"{wname}: the {mname.upper()} fit failed: {exc}")
+    if "sdm" in fits:
+        out["wald_sdm_sar"] = _test_dict(hypothesis.wald_sdm_sar(fits["sdm"]))
+        out["wald_sdm_sem"] = _test_dict(hypothesis.wald_sdm_sem(fits["sdm"]))
         if "sar" in fits:
             out["lr_sdm_sar"] = _test_dict(hypothesis.lr_sdm_sar(fits["sdm"], fits["sar"]))
         if "sem" in fits:
             out["lr_sdm_sem"] = _test_dict(hypothesis.lr_sdm_sem(fits["sdm"], fits["sem"]))
-    except (ImportError, AttributeError) as exc:
-        missing.append(f"{wname}: LR tests not available ({exc})")
-    try:
-        from spillmap.estimation.hausman import hausman
+        try:
+            from spillmap.estimation.hausman import hausman
 
-        re_fit = _fit(panel, cfg, w, "sdm", effects="random")
-        out["hausman"] = _test_dict(hausman(fits["sdm"], re_fit))
-    except (ImportError, AttributeError) as exc:
-        missing.append(f"{wname}: Hausman test not available ({exc})")
-    except SpillmapError as exc:
-        missing.append(f"{wname}: Hausman test failed ({exc})")
-    return out
+            out["hausman"] = _test_dict(hausman(fits["sdm"], _fit(panel, cfg, w, "sdm", effects="random")))
+        except ImportError as exc:
+            missing.append(f"{wname}: Hausman test not available ({exc})")
+        except EstimationError as exc:
+            missing.append(f"{wname}: Hausman test failed ({exc})")
+    return out, fits
 
 
 _DIAG_ROWS = [
@@ -436,6 +457,8 @@ _DIAG_ROWS = [
     ("robust_lm_error", "Robust LM-err"),
     ("lr_sdm_sar", "LR (SDM vs SAR)"),
     ("lr_sdm_sem", "LR (SDM vs SEM)"),
+    ("wald_sdm_sar", "Wald (SDM vs SAR)"),
+    ("wald_sdm_sem", "Wald (SDM vs SEM)"),
     ("hausman", "Hausman (FE vs RE)"),
 ]
 
@@ -573,7 +596,7 @@ def build_report(
     out_dir = Path(out_dir)
     notice = datasets.DEMO_NOTICE if (cfg.demo or cfg.panel.dataset == "demo_panel") else None
     nw = len(cfg.weights)
-    prog = _Progress(quiet, total=4 + 5 * nw)
+    prog = _Progress(quiet, total=4 + 4 * nw)
     missing: list[str] = []
     results: dict[str, Any] = {"title": cfg.title, "notice": notice, "config": _config_json(cfg)}
 
@@ -629,20 +652,9 @@ def build_report(
         sdm: dict[str, dict] = {}
         fits_by_w: dict[str, dict] = {}
         for wname, w in ws.items():
-            prog.step(f"{wname}: fitting {', '.join(m.upper() for m in cfg.models)} (lee_yu={cfg.lee_yu})")
-            fits = {}
-            for mname in cfg.models:
-                try:
-                    fits[mname] = _fit(panel, cfg, w, mname)
-                except ImportError as exc:
-                    missing.append(f"{wname}: estimation not available ({exc})")
-                    break
-                except EstimationError as exc:
-                    missing.append(f"{wname}: the {mname.upper()} fit failed: {exc}")
+            prog.step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {cfg.lee_yu}) and diagnostics")
+            diag[wname], fits = _diagnostics(panel, cfg, w, missing, wname)
             fits_by_w[wname] = fits
-            prog.step(f"{wname}: diagnostics (Moran, LM, LR, Hausman)")
-            diag[wname] = _diagnostics(panel, cfg, w, fits, missing, wname) if "sdm" in fits else \
-                _diagnostics_no_fit(panel, cfg, w)
             if "sdm" in fits:
                 prog.step(f"{wname}: effects ({cfg.draws} simulation draws, seed {cfg.seed})")
                 res = fits["sdm"]
@@ -758,18 +770,6 @@ def _publishable(folder: Path) -> None:
     os.umask(mask)
     for p in [folder, *folder.rglob("*")]:
         p.chmod((0o777 if p.is_dir() else 0o666) & ~mask)
-
-
-def _diagnostics_no_fit(panel, cfg: ReportConfig, w) -> dict:
-    from spillmap.spatial.autocorrelation import moran_pooled
-    from spillmap.spatial.lm import panel_lm_tests
-
-    mi = moran_pooled(panel, id=cfg.panel.id, time=cfg.panel.time, var=cfg.y, w=w, permutations=0)
-    out = {"moran": {"I": _num(mi.I), "stat": _num(mi.z_rand), "p": _num(mi.p_rand)}}
-    lm = panel_lm_tests(panel, id=cfg.panel.id, time=cfg.panel.time, y=cfg.y, x=list(cfg.x), w=w, effects=cfg.effects)
-    for k in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
-        out[k] = _test_dict(getattr(lm, k))
-    return out
 
 
 def _default_city(ue: pd.DataFrame) -> str:
