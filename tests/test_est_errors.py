@@ -1,0 +1,134 @@
+"""Bad input to SpatialPanel / fit raises a spillmap error naming what is wrong."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spillmap.errors import ConvergenceError, DataError, InputError, WeightsError
+from spillmap.estimation import SpatialPanel
+from spillmap.spatial.weights import SpatialWeights
+
+X = ["lpcap", "lpc", "lemp", "unemp"]
+
+
+@pytest.fixture(scope="module")
+def queen(us48):
+    from libpysal.graph import Graph
+
+    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
+    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+
+
+@pytest.fixture(scope="module")
+def panel(produc):
+    df = produc.copy()
+    df["lgsp"] = np.log(df.gsp)
+    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
+    return df
+
+
+def spec(df, w, **kw):
+    args = dict(y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sdm", effects="twoways")
+    args.update(kw)
+    return SpatialPanel(df, **args)
+
+
+def test_unbalanced_lists_missing_cells(panel, queen):
+    df = panel[~((panel.state_abbr == "OH") & (panel.year == 1975))]
+    with pytest.raises(DataError, match=r"unbalanced.*\(OH, 1975\)"):
+        spec(df, queen)
+
+
+def test_nan_lists_cells(panel, queen):
+    df = panel.copy()
+    df.loc[(df.state_abbr == "TX") & (df.year == 1980), "unemp"] = np.nan
+    with pytest.raises(DataError, match=r"'unemp'.*\(TX, 1980\)"):
+        spec(df, queen)
+
+
+def test_duplicate_cells(panel, queen):
+    df = pd.concat([panel, panel.iloc[[5]]])
+    with pytest.raises(DataError, match=r"duplicate.*\(AL, 1975\)"):
+        spec(df, queen)
+
+
+def test_collinear_regressors_named(panel, queen):
+    df = panel.assign(both=panel.lpc + 2 * panel.lemp)
+    with pytest.raises(DataError, match=r"'both' is perfectly collinear with 'lpc', 'lemp'"):
+        spec(df, queen, x=X + ["both"], model="sar")
+
+
+def test_time_invariant_regressor_named(panel, queen):
+    with pytest.raises(DataError, match=r"'region'.*do not vary over time.*individual fixed effects"):
+        spec(panel, queen, x=X + ["region"], effects="individual", model="sar")
+
+
+def test_period_constant_regressor_named(panel, queen):
+    df = panel.assign(trend=panel.year.astype(float))
+    with pytest.raises(DataError, match=r"'trend'.*across units within periods"):
+        spec(df, queen, x=X + ["trend"], effects="time", model="sar")
+
+
+def test_w_panel_id_mismatch(panel, queen):
+    w = queen.subset([i for i in queen.ids if i != "NV"]).row_standardize()
+    with pytest.raises(WeightsError, match=r"ids in column 'state_abbr' but not in W: 'NV'"):
+        spec(panel, w)
+    with pytest.raises(WeightsError, match=r"ids in W but not in column 'state_abbr': 'NV'"):
+        spec(panel[panel.state_abbr != "NV"], queen)
+
+
+def test_rho_at_bound_raises(panel, queen):
+    """y equal to a common trend: with individual effects only Wy = y, so the
+    likelihood increases up to rho = 1 -- no interior maximum."""
+    rng = np.random.default_rng(0)
+    df = panel.assign(lgsp=(panel.year - 1970) + 1e-6 * rng.normal(size=len(panel)))
+    with pytest.raises(ConvergenceError, match="bound"):
+        spec(df, queen, model="sar", effects="individual").fit(lee_yu="none")
+
+
+def test_needs_row_standardised_w(panel, queen):
+    wb = queen.binary()
+    with pytest.raises(WeightsError, match="row-standardised"):
+        spec(panel, wb, effects="twoways").fit(lee_yu="transformation")
+    with pytest.raises(WeightsError, match="row-standardised"):
+        spec(panel, wb, model="sem", effects="time").fit(lee_yu="none")
+    # the direct approach of a lag model does not need it
+    res = spec(panel, wb, model="sar", effects="twoways").fit(lee_yu="none")
+    assert np.isfinite(res.loglik)
+
+
+@pytest.mark.parametrize(
+    "kw, pattern",
+    [
+        ({"model": "sarar"}, r"model must be one of 'sar', 'sem', 'sdm', 'slx', 'sdem'; got 'sarar'"),
+        ({"effects": "fixed"}, r"effects must be one of .*'twoways'"),
+        ({"x": X + ["nope"]}, r"columns not in the data: 'nope'"),
+        ({"id": "statex"}, r"id column 'statex' is not in the data"),
+        ({"wx": ["gdp"]}, r"wx names regressors that are not in the model: 'gdp'"),
+        ({"model": "sar", "wx": ["lpc"]}, r"wx= is only for models"),
+        ({"x": X + ["state"]}, r"not numeric"),
+    ],
+)
+def test_bad_options(panel, queen, kw, pattern):
+    with pytest.raises(InputError, match=pattern):
+        spec(panel, queen, **kw)
+
+
+def test_bad_fit_options(panel, queen):
+    s = spec(panel, queen)
+    with pytest.raises(InputError, match=r"lee_yu must be one of 'none', 'transformation', 'bias-correction'"):
+        s.fit(lee_yu=True)
+    with pytest.raises(InputError, match="cov_type must be one of"):
+        s.fit(cov_type="robust")
+
+
+def test_cross_section_with_individual_effects(panel, queen):
+    df = panel[panel.year == 1970]
+    with pytest.raises(InputError, match=r"cross-section \(T=1\).*effects='none'"):
+        SpatialPanel(df, y="lgsp", x=X, id="state_abbr", w=queen, effects="twoways")
+
+
+def test_formula_and_columns_exclusive(panel, queen):
+    with pytest.raises(InputError, match="either a formula or y= and x="):
+        SpatialPanel(panel, "lgsp ~ lpc", y="lgsp", x=X, id="state_abbr", time="year", w=queen)
