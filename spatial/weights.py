@@ -267,22 +267,29 @@ class SpatialWeights:
     # ------------------------------------------------------------ eigenvalues
     @functools.cached_property
     def eigenvalues(self) -> np.ndarray:
-        """All eigenvalues of W (dense, O(N^3); cached).  Real for symmetric or
-        row-standardised-symmetric W, complex (``complex128``) otherwise."""
-        dense = self.toarray()
+        """All eigenvalues of W (dense, O(N^3); cached; for N up to a few thousand).
+
+        * W symmetric: ``numpy.linalg.eigvalsh`` (real, ascending).
+        * W *symmetrisable*, i.e. ``D W`` symmetric for a positive diagonal ``D`` (every
+          row-standardised symmetric matrix: contiguity, distance bands, inverse
+          distance, with ``D`` the original row sums): W is similar to the symmetric
+          ``D^1/2 W D^-1/2``, whose eigenvalues come from ``eigvalsh`` (real, ascending,
+          no spurious imaginary parts).  ``D`` is found by a breadth-first pass over the
+          neighbour graph (:func:`_symmetrizer`).
+        * Otherwise (k-nearest neighbours, economic-geographic product, nested):
+          ``numpy.linalg.eigvals``; returned real and sorted when every imaginary part
+          is below ``1e-10 * max|lambda|``, else as ``complex128`` (unsorted).
+        """
         if self.is_symmetric:
-            return np.linalg.eigvalsh(dense)
-        # a row-standardised symmetric matrix is similar to a symmetric one
-        rs = np.asarray(self.sparse.sum(axis=1)).ravel()
-        if self.transform == "R" and np.all(rs > 0):
-            base = self.sparse.multiply(rs[:, None]).tocsr()
-            d = base - base.T
-            if d.nnz == 0 or np.max(np.abs(d.data)) <= 1e-10 * max(1.0, np.max(np.abs(base.data))):
-                s = 1.0 / np.sqrt(rs)
-                sym = (sp.diags(s) @ base @ sp.diags(s)).toarray()
-                return np.linalg.eigvalsh((sym + sym.T) / 2)
-        ev = np.linalg.eigvals(dense)
-        if np.max(np.abs(ev.imag)) < 1e-10:
+            return np.linalg.eigvalsh(self.toarray())
+        dvec = _symmetrizer(self.sparse)
+        if dvec is not None:
+            s = np.sqrt(dvec)
+            sym = (sp.diags(s) @ self.sparse @ sp.diags(1.0 / s)).toarray()
+            return np.linalg.eigvalsh((sym + sym.T) / 2)
+        ev = np.linalg.eigvals(self.toarray())
+        scale = max(1.0, float(np.max(np.abs(ev)))) if ev.size else 1.0
+        if ev.size == 0 or np.max(np.abs(ev.imag)) < 1e-10 * scale:
             return np.sort(ev.real)
         return ev
 
@@ -427,3 +434,35 @@ class SpatialWeights:
         if self.transform in ("R", "B"):
             g = Graph(g._adjacency, transformation=self.transform, is_sorted=True)
         return g
+
+
+def _symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
+    """A positive vector ``d`` with ``diag(d) @ m`` symmetric, or None when there is none.
+
+    Requires a symmetric sparsity pattern.  In each connected component ``d`` is fixed
+    at the root and propagated along a breadth-first tree with
+    ``d_j = d_i * m_ij / m_ji``; the result is then checked on every entry (relative
+    tolerance ``tol``).
+    """
+    n = m.shape[0]
+    pattern = (m != 0).astype(np.int8)
+    if (pattern - pattern.T).nnz:
+        return None
+    mt = m.T.tocsr()
+    d = np.ones(n)
+    done = np.zeros(n, dtype=bool)
+    for root in range(n):
+        if done[root]:
+            continue
+        order, pred = csgraph.breadth_first_order(m, root, directed=False, return_predecessors=True)
+        for node in order[1:]:
+            p = pred[node]
+            d[node] = d[p] * m[p, node] / mt[p, node]
+        done[order] = True
+    if not np.all(np.isfinite(d)) or np.any(d <= 0):
+        return None
+    a = sp.diags(d) @ m
+    diff = a - a.T
+    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
+        return None
+    return d

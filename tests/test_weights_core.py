@@ -94,3 +94,23 @@ def test_lag_panel_time_major():
     w = SpatialWeights.from_dense([[0, 1], [1, 0]], ["a", "b"])
     y = np.array([1.0, 2.0, 10.0, 20.0])  # t=1: a, b; t=2: a, b
     np.testing.assert_array_equal(w.lag_panel(y, 2), [2.0, 1.0, 20.0, 10.0])
+
+
+def test_eigenvalues_of_symmetrisable_w_are_real_and_exact(us48):
+    from spillmap.spatial.builders import contiguity, inverse_distance, knn
+    from spillmap.spatial.weights import _symmetrizer
+
+    for w in (contiguity(us48, "STATE_ABBR"), inverse_distance(us48, "STATE_ABBR", alpha=2)):
+        assert not w.is_symmetric and _symmetrizer(w.sparse) is not None
+        ev = w.eigenvalues
+        assert ev.dtype == np.float64
+        # oracle: numpy's general eigen-solver on the dense matrix
+        ref = np.linalg.eigvals(w.toarray())
+        np.testing.assert_allclose(ev, np.sort(ref.real), atol=1e-10)
+        assert ev[-1] == pytest.approx(1.0, abs=1e-12)
+    wk = knn(us48, "STATE_ABBR", k=4)
+    assert _symmetrizer(wk.sparse) is None
+    lo, hi = wk.rho_bounds
+    real = np.linalg.eigvals(wk.toarray())
+    real = real.real[np.abs(real.imag) < 1e-10]
+    assert lo == pytest.approx(1 / real.min(), rel=1e-10) and hi == pytest.approx(1.0, abs=1e-10)
