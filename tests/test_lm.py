@@ -258,3 +258,16 @@ def test_bad_input_errors(produc_arrays, us_queen):
     with pytest.raises(DataError, match=rf"\({us_queen.ids[1]!r}, 3\)"):
         lm_tests(y2, X, us_queen, t=17)
     assert region.size == 816
+
+
+@pytest.mark.skip(
+    reason=(
+        "published comparison not possible: Elhorst (2014, Table 3.2) LM tests on Baltagi's Cigar "
+        "panel use his 'Spat-Sym-US' 46-state contiguity matrix, which includes DC; spillmap's "
+        "us48 layer has no DC polygon, so the W cannot be rebuilt exactly (queen contiguity of the "
+        "other 45 states + DC-MD/VA by hand gives the same 188 links, but identity is unverified), "
+        "and the table's figures were not available offline to transcribe.  Not loosened instead."
+    )
+)
+def test_cigar_against_elhorst_2014_table_3_2():  # pragma: no cover
+    raise AssertionError("unreachable")
