@@ -30,7 +30,7 @@ import sys
 import time as _time
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -177,8 +177,8 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
         raise _err(source, "model.key", f"{key!r} is not among model.x = {x}.")
     effects = _choice(_get(mod, "effects", str, source, "model.", default="twoways"), EFFECTS, source, "model.effects")
     draws = _get(mod, "draws", int, source, "model.", default=500)
-    if draws < 0:
-        raise _err(source, "model.draws", f"must be >= 0, got {draws}.")
+    if draws < 0 or 0 < draws < 100:
+        raise _err(source, "model.draws", f"must be 0 (delta-method SEs) or >= 100 (simulation), got {draws}.")
     wts = _get(raw, "weights", dict, source, "", required=True)
     if not wts:
         raise _err(source, "weights", "define at least one matrix, e.g. [weights.W1] kind = 'contiguity'.")
@@ -613,6 +613,9 @@ def build_report(
             variables=[cfg.y, *cfg.x],
         )
         layer, panel = joined.layer, joined.panel
+        if cfg.panel.id != cfg.layer.id:  # one id column name from here on: the layer's
+            panel = panel.rename(columns={cfg.panel.id: cfg.layer.id})
+            cfg = replace(cfg, panel=replace(cfg.panel, id=cfg.layer.id))
         results["data"] = {
             "n": joined.n, "t": joined.t, "nobs": int(len(panel)),
             "periods": [_jsonable(t) for t in joined.times],
@@ -627,7 +630,8 @@ def build_report(
 
         # (1) descriptive statistics
         desc = tables.describe(panel, [cfg.y, *cfg.x])
-        results["descriptive"] = json.loads(desc.to_json(orient="index"))
+        # full precision (DataFrame.to_json would round to 10 digits)
+        results["descriptive"] = {str(v): {c: _jsonable(desc.loc[v, c]) for c in desc.columns} for v in desc.index}
         _write_table(tmp, "descriptive", desc, "Descriptive statistics")
         sections.append(
             "<h2>1. Descriptive statistics</h2>"
@@ -656,7 +660,8 @@ def build_report(
             diag[wname], fits = _diagnostics(panel, cfg, w, missing, wname)
             fits_by_w[wname] = fits
             if "sdm" in fits:
-                prog.step(f"{wname}: effects ({cfg.draws} simulation draws, seed {cfg.seed})")
+                prog.step(f"{wname}: effects ({cfg.draws} simulation draws, seed {cfg.seed})" if cfg.draws
+                          else f"{wname}: effects (delta method)")
                 res = fits["sdm"]
                 eff = res.impacts(draws=cfg.draws, seed=cfg.seed)
                 sdm[wname] = {
@@ -692,9 +697,10 @@ def build_report(
                 "<h2>3. Spatial Durbin model: direct, indirect and total effects</h2>"
                 + tables.to_html(st, notes=(
                     "Estimate with standard error in parentheses; *** p < 0.01, ** p < 0.05, * p < 0.10. "
-                    f"Effects: LeSage–Pace partial derivatives, SEs from {cfg.draws} draws of the "
-                    f"estimates' asymptotic distribution (seed {cfg.seed}). Lee–Yu bias correction: "
-                    f"{cfg.lee_yu}."))
+                    "Effects: LeSage–Pace partial derivatives; "
+                    + (f"SEs from {cfg.draws} draws of the estimates' asymptotic distribution (seed {cfg.seed})."
+                       if cfg.draws else "SEs by the delta method.")
+                    + f" Lee–Yu option: {cfg.lee_yu}."))
                 + _files_links("sdm_effects")
             )
         else:

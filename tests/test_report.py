@@ -1,0 +1,195 @@
+"""The one-command report: config validation, output folder, numbers = direct calls."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spillmap.errors import InputError, OutputError
+from spillmap.maps import tables
+from spillmap.maps.report import ReportConfig, build_report, load_config
+
+US_CONFIG = """
+title = "Produc: public capital and unemployment"
+[layer]
+dataset = "us48"
+id = "STATE_ABBR"
+name_column = "STATE_NAME"
+[panel]
+dataset = "produc"
+id = "state_abbr"
+time = "year"
+[model]
+y = "unemp"
+x = ["pc", "emp"]
+effects = "twoways"
+lee_yu = "transformation"
+draws = 100
+seed = 7
+[weights.W1]
+kind = "contiguity"
+contiguity = "queen"
+[weights.Wd]
+kind = "inverse_distance"
+alpha = 2
+[maps]
+year = 1980
+permutations = 49
+spillover_city = "NY"
+[output]
+dir = "out_report"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "report.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def us_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rep")
+    cfg = _write(tmp, US_CONFIG)
+    out = build_report(cfg, quiet=True)
+    return tmp, out
+
+
+def test_output_folder(us_report):
+    tmp, out = us_report
+    assert out == tmp / "out_report"
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
+    for f in ["index.html", "results.json", "tables/descriptive.csv", "tables/descriptive.tex",
+              "tables/diagnostics.csv", "tables/diagnostics.tex", "tables/sdm_effects.csv",
+              "tables/sdm_effects.tex", "maps/choropleth.html", "maps/lisa.html",
+              "maps/spillover_W1.html", "maps/response_Wd.html"]:
+        assert f in names, f
+    assert not [p for p in tmp.iterdir() if p.name.startswith(".")]  # no temporary leftovers
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for m in ["maps/choropleth.html", "maps/lisa.html", "maps/spillover_W1.html", "maps/response_W1.html"]:
+        assert f'<iframe src="{m}"' in index
+    assert "SYNTHETIC" not in index  # real data: no demo notice
+    for f in (out / "maps").iterdir():  # every map is offline
+        assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", f.read_text(encoding="utf-8"))
+
+
+def test_numbers_equal_direct_calls(us_report):
+    from spillmap import datasets
+    from spillmap.estimation import SpatialPanel
+    from spillmap.geo import join_panel
+    from spillmap.spatial.builders import contiguity
+
+    _, out = us_report
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    panel = datasets.produc()
+    # descriptive statistics: pandas directly
+    assert res["descriptive"]["unemp"]["N"] == 816
+    assert res["descriptive"]["unemp"]["mean"] == pytest.approx(panel["unemp"].mean(), rel=1e-12)
+    assert res["descriptive"]["pc"]["sd"] == pytest.approx(panel["pc"].std(ddof=1), rel=1e-12)
+    # the SDM column for W1 = a direct SpatialPanel fit + impacts with the same seed
+    j = join_panel(datasets.us48(), panel, id="state_abbr", time="year", layer_id="STATE_ABBR")
+    w = contiguity(j.layer, "STATE_ABBR")
+    fit = SpatialPanel(j.panel, y="unemp", x=["pc", "emp"], id="state_abbr", time="year", w=w,
+                       model="sdm", effects="twoways").fit(lee_yu="transformation")
+    eff = fit.impacts(draws=100, seed=7)
+    sdm = res["sdm"]["W1"]
+    assert sdm["rho"]["estimate"] == pytest.approx(fit.params["rho"], rel=1e-10)
+    assert sdm["effects"]["indirect"]["pc"]["estimate"] == pytest.approx(eff.indirect.loc["pc", "estimate"], rel=1e-10)
+    assert sdm["effects"]["total"]["emp"]["se"] == pytest.approx(eff.total.loc["emp", "se"], rel=1e-10)
+    assert sdm["nobs"] == 816
+    # the table cell is the formatted number
+    st = pd.read_csv(out / "tables" / "sdm_effects.csv", index_col=0)
+    d = eff.direct.loc["pc"]
+    assert st.loc["direct effect of pc", "W1"] == tables.cell(d["estimate"], d["se"], d["p"])
+    diag = res["diagnostics"]["W1"]
+    for key in ["moran", "lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "lr_sdm_sar", "lr_sdm_sem"]:
+        assert diag[key]["stat"] is not None and 0 <= diag[key]["p"] <= 1, key
+    assert res["lisa"]["permutations"] == 49 and sum(res["lisa"]["counts"].values()) == 48
+    assert res["unit_response"]["W1"]["source_id"] == "NY"
+
+
+def test_stars_and_cells():
+    # thresholds of the seed study: *** 1 %, ** 5 %, * 10 %
+    assert [tables.stars(p) for p in (0.0099, 0.01, 0.049, 0.05, 0.099, 0.1, np.nan)] == \
+        ["***", "**", "**", "*", "*", "", ""]
+    assert tables.cell(0.3654, 0.0431, 0.001) == "0.365*** (0.043)"
+    assert tables.stat_cell(15.5134, 0.0) == "15.513 (0.000)"
+    tex = tables.to_latex(pd.DataFrame({"a_b": ["50%"]}, index=pd.Index(["x&y"], name="v")))
+    assert r"a\_b" in tex and r"50\%" in tex and r"x\&y" in tex
+
+
+def test_existing_folder_needs_force(us_report, tmp_path):
+    tmp, out = us_report
+    with pytest.raises(OutputError, match="--force"):
+        build_report(tmp / "report.toml", out, quiet=True)
+    assert (out / "index.html").is_file()
+
+
+def test_failure_leaves_nothing(tmp_path, capsys):
+    cfg = _write(tmp_path, US_CONFIG.replace("year = 1980", "year = 1901"))
+    with pytest.raises(InputError, match="maps.year: 1901"):
+        build_report(cfg, tmp_path / "never", quiet=True)
+    assert not (tmp_path / "never").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["report.toml"]
+
+
+def test_force_replaces_and_progress(tmp_path, capsys):
+    small = US_CONFIG.replace('[weights.Wd]\nkind = "inverse_distance"\nalpha = 2\n', "")
+    cfg = _write(tmp_path, small)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    build_report(cfg, out, force=True)
+    assert not (out / "old.txt").exists() and (out / "index.html").is_file()
+    err = capsys.readouterr().err
+    assert "LISA" in err and "49 permutations" in err and "100 simulation draws" in err
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (("[model]\n", "[model]\nfoo = 1\n"), "'model.foo': unknown key"),
+        (('y = "unemp"\n', ""), "'model.y': is required"),
+        (('kind = "contiguity"', 'kind = "queen"'), "'weights.W1.kind': 'queen' is not one of"),
+        (('lee_yu = "transformation"', 'lee_yu = "yes"'), "'model.lee_yu'"),
+        (('x = ["pc", "emp"]', 'x = ["pc", "unemp"]'), "'model.x': contains the dependent"),
+        (('dataset = "produc"', 'dataset = "produc"\npath = "p.csv"'), "'panel': give exactly one"),
+        (("permutations = 49", "permutations = 0"), "'maps.permutations'"),
+        (("draws = 100", 'draws = "many"'), "'model.draws': must be int"),
+        (("draws = 100", "draws = 50"), "'model.draws': must be 0 (delta-method SEs) or >= 100"),
+        (('dataset = "us48"', 'dataset = "world"'), "'layer.dataset'"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path, edit, match):
+    text = US_CONFIG.replace(*edit)
+    assert text != US_CONFIG
+    with pytest.raises(InputError, match=re.escape(match) if "'" in match else match):
+        load_config(_write(tmp_path, text))
+
+
+def test_config_file_errors(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(_write(tmp_path, "title = \n"))
+
+
+def test_cli_report_errors_without_traceback(tmp_path, capsys):
+    from spillmap.cli import main
+
+    cfg = _write(tmp_path, US_CONFIG.replace('kind = "contiguity"', 'kind = "rook"'))
+    assert main(["report", str(cfg), "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "weights.W1.kind" in err and "Traceback" not in err
+
+
+def test_config_object(tmp_path):
+    cfg = load_config(_write(tmp_path, US_CONFIG))
+    assert isinstance(cfg, ReportConfig)
+    assert cfg.key == "pc" and cfg.x == ("pc", "emp") and cfg.weights[1].options == {"alpha": 2}
+    with pytest.raises(Exception):
+        cfg.y = "other"  # frozen
