@@ -1,0 +1,57 @@
+"""`spillmap demo`: the full report on the synthetic China panel, labelled as synthetic."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from spillmap import datasets
+
+
+def build_demo_once(tmp_path_factory):
+    """Build the demo report once per test session (shared with tests/test_browser.py)."""
+    from spillmap.cli import main
+
+    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
+    if not (out / "index.html").is_file():
+        assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    return build_demo_once(tmp_path_factory)
+
+
+def test_demo_outputs_are_labelled(demo_out, capsys):
+    index = (demo_out / "index.html").read_text(encoding="utf-8")
+    assert datasets.DEMO_NOTICE in index
+    maps = sorted((demo_out / "maps").glob("*.html"))
+    assert len(maps) == 6  # choropleth, LISA, spillover + response for W1 and W2
+    for m in maps:
+        assert json.dumps(datasets.DEMO_NOTICE)[1:-1] in m.read_text(encoding="utf-8"), m.name
+    res = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
+    assert res["notice"] == datasets.DEMO_NOTICE
+
+
+def test_demo_content(demo_out):
+    res = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
+    assert res["data"]["n"] == 297 and res["data"]["t"] == 12 and res["data"]["nobs"] == 3564
+    assert set(res["sdm"]) == {"W1", "W2"}
+    # the synthetic panel was simulated with rho = 0.26 on W1 (data/china_demo_panel_params.json)
+    truth = json.loads(datasets.data_path("china_demo_panel_params.json").read_text())
+    rho = res["sdm"]["W1"]["rho"]
+    assert abs(rho["estimate"] - truth["rho"]) < 3 * rho["se"]
+    html = (demo_out / "maps" / "choropleth.html").read_text(encoding="utf-8")
+    feats = re.search(r"var spillmap_geo_data_\w+ = (\{.*?\});\n", html, re.S).group(1)
+    assert len(json.loads(feats)["features"]) == 297
+    for m in (demo_out / "maps").glob("*.html"):
+        assert len(m.read_bytes()) <= 3_000_000, m.name
+
+
+def test_demo_refuses_to_overwrite(demo_out, capsys):
+    from spillmap.cli import main
+
+    assert main(["demo", "--out", str(demo_out), "--quiet"]) == 2
+    assert "--force" in capsys.readouterr().err
