@@ -195,7 +195,12 @@ def test_moran_by_period_equals_cross_sections(produc_panel, us_queen):
         assert res[year].I == pytest.approx(i, rel=1e-12)
 
 
-def test_moran_pooled_equals_esda_on_explicit_block_diagonal(produc_panel, us_queen):
+@pytest.mark.parametrize("block", [None, 816 * 7])
+def test_moran_pooled_equals_esda_on_explicit_block_diagonal(produc_panel, us_queen, block, monkeypatch):
+    if block is not None:  # force several blocks of permutations
+        import spillmap.spatial.autocorrelation as ac
+
+        monkeypatch.setattr(ac, "_BLOCK_ELEMENTS", block)
     r = moran_pooled(produc_panel, id="state_abbr", time="year", var="lgsp", w=us_queen, permutations=99, seed=2)
     # independent construction: a libpysal W over (year, state) labels with neighbours
     # only within the same year, from the libpysal neighbour dict
@@ -213,10 +218,20 @@ def test_moran_pooled_equals_esda_on_explicit_block_diagonal(produc_panel, us_qu
     np.random.seed(2)
     m = esda.Moran(yv, big, transformation="o", permutations=99)
     assert r.I == pytest.approx(m.I, rel=1e-12)
-    assert r.var_rand == pytest.approx(m.VI_rand, rel=1e-10)
-    assert r.z_rand == pytest.approx(m.z_rand, rel=1e-10)
-    assert r.p_perm == m.p_sim
+    assert r.EI == pytest.approx(m.EI, rel=1e-14)
+    assert r.var_norm == pytest.approx(m.VI_norm, rel=1e-12)
+    assert r.var_rand == pytest.approx(m.VI_rand, rel=1e-12)
+    assert r.z_rand == pytest.approx(m.z_rand, rel=1e-12)
+    assert r.z_norm == pytest.approx(m.z_norm, rel=1e-12)
+    assert r.p_rand == pytest.approx(m.p_rand, rel=1e-10)
+    assert r.p_norm == pytest.approx(m.p_norm, rel=1e-10)
+    assert r.p_perm == m.p_sim  # the same permutation stream as esda's
     assert r.n == len(years) * 48
+    # and the dense Cliff-Ord oracle on the explicit block-diagonal matrix
+    from spillmap.spatial.autocorrelation import block_diagonal
+
+    i, ei, vn, vr = dense_moran(yv, block_diagonal(us_queen, len(years)).toarray())
+    assert (r.I, r.var_norm, r.var_rand) == pytest.approx((i, vn, vr), rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- bad input
