@@ -299,10 +299,16 @@ def knn(layer, id: str, *, k: int, transform: TransformArg = "R") -> SpatialWeig
 
 
 def _inverse_distance_dense(d: np.ndarray, alpha: float) -> np.ndarray:
-    """``d_ij^-alpha`` off the diagonal, 0 on it (pure; ``d`` has a zero diagonal)."""
-    out = np.zeros_like(d)
-    off = ~np.eye(d.shape[0], dtype=bool)
-    out[off] = d[off] ** (-alpha)
+    """``d_ij^-alpha`` off the diagonal, 0 on it (pure; ``d`` has a zero diagonal).
+
+    Works in one N x N buffer (no boolean-mask copies)."""
+    out = np.array(d, dtype=float, copy=True)
+    np.fill_diagonal(out, 1.0)
+    if alpha == 1.0:
+        np.reciprocal(out, out=out)
+    else:
+        np.power(out, -alpha, out=out)
+    np.fill_diagonal(out, 0.0)
     return out
 
 
@@ -489,16 +495,17 @@ def _economic_distance_dense(ybar: np.ndarray, tol: float) -> tuple[np.ndarray, 
     non-tie weight (pure).  Returns ``(w, rows)`` where ``rows`` are the indices of rows
     made only of ties (undefined; the caller raises)."""
     n = ybar.size
-    gap = np.abs(ybar[:, None] - ybar[None, :])
-    off = ~np.eye(n, dtype=bool)
-    tie = (gap <= tol) & off
-    w = np.zeros((n, n))
-    ok = off & ~tie
-    w[ok] = 1.0 / gap[ok]
+    w = np.abs(ybar[:, None] - ybar[None, :])
+    np.fill_diagonal(w, np.inf)  # diagonal -> weight 0
+    tie = w <= tol
+    w[tie] = np.inf  # ties -> 0 for now, filled below
+    np.reciprocal(w, out=w)
+    if not tie.any():
+        return w, np.array([], dtype=int)
     rowmax = w.max(axis=1)
     all_tie = np.flatnonzero(tie.any(axis=1) & (rowmax == 0))
-    if tie.any():
-        w = np.where(tie, rowmax[:, None], w)
+    r, c = np.nonzero(tie)
+    w[r, c] = rowmax[r]
     return w, all_tie
 
 

@@ -245,16 +245,21 @@ def _read_csv(path: Path) -> SpatialWeights:
             f"{format_items([i for i in header if i not in set(row_ids)])}; in the first column only: "
             f"{format_items([i for i in row_ids if i not in set(header)])}."
         )
-    m = np.empty((n, n))
-    for i, r in enumerate(body):
-        for j, cell in enumerate(r[1:]):
-            c = cell.strip()
-            try:
-                m[i, j] = float(c) if c else np.nan
-            except ValueError:
-                raise WeightsError(
-                    f"{path}: cell (row {row_ids[i]!r}, column {header[j]!r}) is not a number: {c!r}."
-                ) from None
+    cells = np.array([[c.strip() for c in r[1:]] for r in body], dtype=object).reshape(n, n)
+    empty = cells == ""
+    cells[empty] = "nan"
+    try:
+        m = cells.astype(float)  # Python float(): correctly rounded, exact for repr output
+    except ValueError:
+        for i in range(n):
+            for j in range(n):
+                try:
+                    float(cells[i, j])
+                except ValueError:
+                    raise WeightsError(
+                        f"{path}: cell (row {row_ids[i]!r}, column {header[j]!r}) is not a number: {cells[i, j]!r}."
+                    ) from None
+        raise
     if np.isnan(m).any():
         i, j = np.argwhere(np.isnan(m))[0]
         raise WeightsError(
@@ -363,5 +368,5 @@ def _csv_text(w: SpatialWeights) -> str:
     dense = w.toarray()
     wr.writerow(["id", *w.ids])
     for u, row in zip(w.ids, dense):
-        wr.writerow([u, *(repr(float(x)) if x else "0" for x in row)])
+        wr.writerow([u, *(repr(x) if x else "0" for x in row.tolist())])
     return buf.getvalue()
