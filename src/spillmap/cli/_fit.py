@@ -149,7 +149,12 @@ def run(args: argparse.Namespace) -> int:
     panel, w = load_inputs(args)
     effects = "random" if args.re else args.fe
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model, effects=effects)
-    res = spec.fit(lee_yu=args.lee_yu) if effects != "random" else spec.fit()
+    try:
+        res = spec.fit(lee_yu=args.lee_yu) if effects != "random" else spec.fit()
+    except NotImplementedError as exc:
+        from spillmap.errors import EstimationError
+
+        raise EstimationError(f"{args.model.upper()} with {effects} effects is not available: {exc}") from None
     eff = None
     if res.model != "sem":
         eff = compute_effects(res, draws=args.draws, seed=args.seed, method="delta" if args.draws == 0 else "simulation")
