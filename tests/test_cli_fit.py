@@ -145,6 +145,23 @@ def test_diagnose_json_matches_components(files, capsys):
     assert table["hausman"]["stat"] is None and table["hausman"]["note"] == "not requested"
 
 
+def test_diagnose_cross_section(files, capsys):
+    out = files["dir"] / "diag_cs.json"
+    rc = main(["diagnose", *_args(files, "--fe", "none", "--permutations", "0", "--json", str(out), data="cross", time=False)])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    from spillmap.spatial.autocorrelation import moran
+
+    y = files["data"][files["data"].year == 1986].set_index("state_abbr")["lgsp"]
+    assert doc["moran"]["I"] == pytest.approx(moran(y, files["w"], permutations=0).I, rel=1e-12)
+    assert doc["lr_sdm_sar"]["df"] == 3
+    assert doc["hausman"]["stat"] is None and "T > 1" in doc["hausman"]["note"]
+    # a panel given without --time: clear message naming the file, column and ids
+    assert main(["diagnose", *_args(files, "--fe", "none", time=False)]) == 2
+    err = capsys.readouterr().err
+    assert "panel.csv" in err and "'state_abbr'" in err and "--time" in err
+
+
 def test_diagnostics_table_bad_fe(files):
     from spillmap.errors import InputError
     from spillmap.estimation.table8 import diagnostics_table

@@ -86,6 +86,14 @@ def load_inputs(args: argparse.Namespace):
     from spillmap.spatial.io import read_weights
 
     panel = read_panel(args.data, args.id, args.time, [args.y] + list(args.x))
+    if args.time is None and panel[args.id].duplicated().any():
+        from spillmap.errors import DataError, format_items
+
+        dups = list(dict.fromkeys(panel.loc[panel[args.id].duplicated(), args.id]))
+        raise DataError(
+            f"{args.data}: column {args.id!r} repeats ids {format_items(dups)}; without --time the data "
+            "must be a cross-section (one row per unit). Give --time COL for a panel."
+        )
     ids = list(dict.fromkeys(panel[args.id]))
     w = read_weights(args.w, ids=ids)
     if getattr(args, "row_standardize", False):
