@@ -743,7 +743,7 @@ def build_report(
 
             ue = unit_effects(fits["sdm"], cfg.key, seed=cfg.seed)
             ue.to_csv(tmp / "tables" / f"unit_effects_{_slug(wname)}.csv", lineterminator="\n")
-            m = spillover_map(layer_map, ue, id=cfg.layer.id, var=cfg.key, name_column=gname,
+            m = spillover_map(layer_map, ue, id=cfg.layer.id, var=cfg.key, y=cfg.y, name_column=gname,
                               title=f"Spillovers of {cfg.key} on {cfg.y} ({wname})", notice=notice)
             map_sections.append(_save(tmp, f"spillover_{_slug(wname)}.html", m,
                                       f"{wname}: per-city direct effect, spillover received and emitted (switch top left)"))
@@ -751,11 +751,13 @@ def build_report(
             if city not in set(ue.index.astype(str)):
                 raise InputError(f"maps.spillover_city: {city!r} is not a unit id of the panel.")
             resp = unit_response(fits["sdm"], cfg.key, city)
-            m = unit_response_map(layer_map, resp, id=cfg.layer.id, source_id=city, var=cfg.key,
-                                  name_column=gname, title=f"Effect of a unit change of {cfg.key} in one city ({wname})",
+            city_label = _unit_label(layer, cfg.layer.id, gname, city)
+            m = unit_response_map(layer_map, resp, id=cfg.layer.id, source_id=city, var=cfg.key, y=cfg.y,
+                                  name_column=gname,
+                                  title=f"Effect on {cfg.y} of a unit change of {cfg.key} in {city_label} ({wname})",
                                   notice=notice)
             map_sections.append(_save(tmp, f"response_{_slug(wname)}.html", m,
-                                      f"{wname}: effect on every city of a unit change of {cfg.key} in {city}"))
+                                      f"{wname}: effect on every city of a unit change of {cfg.key} in {city_label}"))
             results.setdefault("unit_response", {})[wname] = {"source_id": city, "var": cfg.key}
         sections.append("<h2>4. Maps</h2><div class=\"maps\">" + "".join(map_sections) + "</div>")
         if missing:
@@ -776,6 +778,15 @@ def _publishable(folder: Path) -> None:
     os.umask(mask)
     for p in [folder, *folder.rglob("*")]:
         p.chmod((0o777 if p.is_dir() else 0o666) & ~mask)
+
+
+def _unit_label(layer, id: str, name_column: str | None, ident: str) -> str:
+    """``"武汉市 (420100)"`` when the layer has names, else the id."""
+    if name_column and name_column in layer.columns:
+        hit = layer.loc[layer[id].astype(str) == str(ident), name_column]
+        if len(hit):
+            return f"{hit.iloc[0]} ({ident})"
+    return str(ident)
 
 
 def _default_city(ue: pd.DataFrame) -> str:

@@ -97,6 +97,7 @@ def spillover_map(
     *,
     id: str,
     var: str,
+    y: str = "y",
     name_column: str | None = None,
     columns: Sequence[str] = tuple(SPILLOVER_COLUMNS),
     k: int = 5,
@@ -114,8 +115,8 @@ def spillover_map(
         Boundary layer with ``id``.
     unit_effects
         :func:`spillmap.estimation.effects.unit_effects` output (index: unit id).
-    var
-        The regressor (for labels).
+    var, y
+        The regressor and the dependent variable (for labels).
     columns
         Which columns to draw, each as a base layer (switch with the layer control).
 
@@ -142,7 +143,7 @@ def spillover_map(
         specs.append(
             _value_spec(
                 vals, name=f"{var}: {label}", label=f"{col} of {var}", k=k,
-                note="effect on y of a unit change in the regressor", show=(j == 0),
+                note=f"effect on {y} of a unit change of {var}", show=(j == 0),
             )
         )
     m = _layers.new_map(g, tiles=tiles, m=m)
@@ -158,6 +159,7 @@ def unit_response_map(
     id: str,
     source_id: str,
     var: str,
+    y: str = "y",
     name_column: str | None = None,
     k: int = 5,
     title: str | None = None,
@@ -195,7 +197,7 @@ def unit_response_map(
     src_color = "#6a3d9a"
     spec = _value_spec(
         others, name=f"response to a unit change of {var} in {src_name}", label="effect on this city",
-        k=k, note="effect on y of each city; the source city is outlined",
+        k=k, note=f"effect on {y} of each city; the source city is outlined",
         show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {vals[src]:.4g}")],
         not_missing=1,
     )
