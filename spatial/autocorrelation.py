@@ -216,7 +216,7 @@ def _vector(y, w: SpatialWeights, name: str) -> np.ndarray:
     A pandas Series whose index holds the unit ids is reordered to ``w.ids``;
     anything else is taken to be in ``w``'s order already.
     """
-    if isinstance(w, SpatialWeights) is False:
+    if not isinstance(w, SpatialWeights):
         raise InputError(f"w must be a spillmap SpatialWeights, got {type(w).__name__}.")
     if isinstance(y, pd.Series) and not isinstance(y.index, pd.RangeIndex):
         idx = [str(i) for i in y.index]

@@ -167,12 +167,15 @@ def lm_statistics(ewy: float, ewe: float, wxb_mwxb: float, sigma2: float, ttw: f
     j = (wxb_mwxb + ttw * sigma2) / sigma2
     a = ewy / sigma2
     b = ewe / sigma2
-    return {
-        "lm_lag": a**2 / j,
-        "lm_error": b**2 / ttw,
-        "robust_lm_lag": (a - b) ** 2 / (j - ttw),
-        "robust_lm_error": (b - ttw / j * a) ** 2 / (ttw * (1.0 - ttw / j)),
-    }
+    out = {"lm_lag": a**2 / j, "lm_error": b**2 / ttw}
+    if j - ttw <= 1e-12 * j:
+        # W X b lies in the span of X (e.g. y on a constant only with a row-standardised
+        # W): the robust statistics are 0/0, undefined -> NaN (p-value NaN as well)
+        out["robust_lm_lag"] = out["robust_lm_error"] = float("nan")
+    else:
+        out["robust_lm_lag"] = (a - b) ** 2 / (j - ttw)
+        out["robust_lm_error"] = (b - ttw / j * a) ** 2 / (ttw * (1.0 - ttw / j))
+    return out
 
 
 def _validate_effects(effects: str) -> str:
@@ -289,6 +292,8 @@ def lm_tests(
     published panel figure could be reproduced (see the skipped test).
     """
     effects = _validate_effects(effects)
+    if not isinstance(w, SpatialWeights):
+        raise InputError(f"w must be a spillmap SpatialWeights, got {type(w).__name__} (see SpatialWeights.from_libpysal).")
     if convention not in _CONVENTIONS:
         raise InputError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}.")
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
@@ -322,6 +327,8 @@ def lm_tests(
             names = ["const"] + names
     elif add_constant:
         raise InputError(f"add_constant=True cannot be used with effects={effects!r}: the constant is swept out.")
+    if xm.shape[1] == 0:
+        raise InputError("no regressors: give at least one column in X (or a constant with effects='none').")
     if xm.shape[1] >= nt:
         raise EstimationError(f"{xm.shape[1]} regressors for {nt} observations: too few observations.")
 

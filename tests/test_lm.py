@@ -258,6 +258,16 @@ def test_bad_input_errors(produc_arrays, us_queen):
     with pytest.raises(DataError, match=rf"\({us_queen.ids[1]!r}, 3\)"):
         lm_tests(y2, X, us_queen, t=17)
     assert region.size == 816
+    with pytest.raises(InputError, match="no regressors"):
+        lm_tests(y, np.empty((816, 0)), us_queen, t=17, effects="individual")
+    with pytest.raises(InputError, match="SpatialWeights"):
+        lm_tests(y, X, us_queen.to_libpysal(), t=17)
+    with pytest.raises(InputError, match="convention"):
+        lm_tests(y, X, us_queen, t=17, convention="stata")
+    only_const = lm_tests(y, np.empty((816, 0)), us_queen, t=17)  # pooled: y on a constant
+    assert only_const.k == 1 and np.isfinite(only_const.lm_lag.stat)
+    # W*const is in the span of the constant: robust tests undefined, reported as NaN
+    assert np.isnan(only_const.robust_lm_lag.stat) and np.isnan(only_const.robust_lm_error.pvalue)
 
 
 @pytest.mark.skip(
