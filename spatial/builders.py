@@ -591,6 +591,7 @@ def economic_product(
     period: tuple[object, object] | None = None,
     alpha: float = 1,
     transform: TransformArg = "R",
+    layer_id: str | None = None,
 ) -> SpatialWeights:
     """Economic-geographic weights (W2 of the seed study): distance times economic weight.
 
@@ -605,7 +606,7 @@ def economic_product(
     Parameters
     ----------
     layer
-        Polygons with the id column ``id`` (row order of W).
+        Polygons with the id column ``layer_id`` (default ``id``); row order of W.
     panel
         Long panel with ``id`` (same units as the layer), ``time`` and ``var``.
     period
@@ -614,6 +615,8 @@ def economic_product(
         Distance-decay exponent (1 or 2).
     transform
         ``"R"`` (default), ``"B"`` or ``"O"``/``None``.
+    layer_id
+        The layer's id column when it is named differently from the panel's ``id``.
 
     Raises
     ------
@@ -636,7 +639,7 @@ def economic_product(
     alpha = float(alpha)
     if not np.isfinite(alpha) or alpha <= 0:
         raise InputError(f"alpha must be a positive number (usually 1 or 2); got {alpha!r}.")
-    ids, lon, lat = _centroids_lonlat(layer, id)
+    ids, lon, lat = _centroids_lonlat(layer, layer_id or id)
     ybar = period_means(panel, id=id, time=time, var=var, period=period, ids=ids)
     y = ybar.to_numpy(float)
     if np.any(y < 0):

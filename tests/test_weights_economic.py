@@ -144,6 +144,8 @@ def test_economic_product_hand_example(equator3):
     # alpha 2, row A: [0, 1/U^2, (1/9U^2)(3/2)] -> [0, 6/7, 1/7]
     np.testing.assert_allclose(r2.toarray()[0], [0, 6 / 7, 1 / 7], rtol=1e-6)
     assert not r.is_symmetric
+    other = equator3.rename(columns={"code": "unit"})
+    assert B.economic_product(other, PANEL3, id="code", layer_id="unit", time="year", var="y").equals(r)
     lo, hi = r.rho_bounds
     assert hi == pytest.approx(1.0, abs=1e-12)
 
