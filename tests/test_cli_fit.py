@@ -87,6 +87,23 @@ def test_fit_sem_has_no_effects(files, capsys):
     assert doc["effects"] is None and "lambda" in doc["params"]
 
 
+def test_fit_random_effects(files, capsys):
+    from spillmap.estimation.effects import compute_effects
+    from spillmap.estimation.model import SpatialPanel
+
+    out = files["dir"] / "re.json"
+    assert main(["fit", *_args(files, "--model", "sdm", "--re", "--draws", "0", "--json", str(out))]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["fe"] == "random"
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", effects="random").fit()
+    extra = set(res.params.index) - {*X, *(f"W_{x}" for x in X), "rho", "const"}
+    assert set(doc["params"]) == set(res.params.index)
+    # the random-effects variance parameter(s) and the constant are not regressors with effects
+    assert set(doc["effects"]["direct"]) == set(X) and not (extra & set(doc["effects"]["direct"]))
+    want = compute_effects(res, draws=0).to_dict()
+    assert doc["effects"]["indirect"]["lemp"]["estimate"] == pytest.approx(want["indirect"]["lemp"]["estimate"], rel=1e-9)
+
+
 def test_fit_bad_inputs(files, capsys):
     assert main(["fit", *_args(files), "--data", str(files["dir"] / "nope.csv")]) == 2
     err = capsys.readouterr().err
