@@ -97,6 +97,7 @@ class ReportConfig:
     alpha: float = 0.05
     map_year: Any = None
     spillover_city: str | None = None
+    simplify: Any = "auto"
     title: str = "spillmap report"
     demo: bool = False
     out: str | None = None
@@ -192,7 +193,10 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
         )
         weights.append(WeightSpec(name=name, kind=kind, options={k: v for k, v in spec.items() if k != "kind"}))
     maps = _get(raw, "maps", dict, source, "", default={})
-    _unknown(maps, ["year", "permutations", "alpha", "spillover_city"], source, "maps.")
+    _unknown(maps, ["year", "permutations", "alpha", "spillover_city", "simplify"], source, "maps.")
+    simplify = maps.get("simplify", "auto")
+    if not (simplify == "auto" or simplify is False or (isinstance(simplify, int | float) and not isinstance(simplify, bool) and 0 <= simplify < 1)):
+        raise _err(source, "maps.simplify", f"must be 'auto', false or a tolerance in degrees (e.g. 0.01), got {simplify!r}.")
     permutations = _get(maps, "permutations", int, source, "maps.", default=999)
     if permutations < 1:
         raise _err(source, "maps.permutations", f"must be >= 1, got {permutations}.")
@@ -217,6 +221,7 @@ def _parse(raw: Mapping, source: str, base_dir: str) -> ReportConfig:
         alpha=alpha,
         map_year=maps.get("year"),
         spillover_city=None if city is None else str(city),
+        simplify=simplify,
         title=_get(raw, "title", str, source, "", default="spillmap report"),
         demo=_get(raw, "demo", bool, source, "", default=False),
         out=_get(out, "dir", str, source, "output."),
@@ -294,8 +299,10 @@ def _load_layer(cfg: ReportConfig):
     else:
         from spillmap.geo import read_boundaries
 
-        res = read_boundaries(_resolve(cfg, spec.path))
-        layer = res[0] if isinstance(res, tuple) else res
+        path = _resolve(cfg, spec.path)
+        if not path.is_file():
+            raise InputError(f"layer.path: file {path} not found.")
+        layer = read_boundaries(path, spec.id)
     for col, values in spec.subset.items():
         if col not in layer.columns:
             raise DataError(f"layer.subset: column {col!r} not in the layer; available: {', '.join(map(repr, layer.columns))}.")
@@ -320,6 +327,20 @@ def _load_panel(cfg: ReportConfig) -> pd.DataFrame:
     if p.suffix.lower() == ".parquet":
         return pd.read_parquet(p)
     return pd.read_csv(p, dtype={spec.id: str})
+
+
+def _restrict_panel(panel: pd.DataFrame, layer, cfg: ReportConfig) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the panel rows of the units left in the layer by ``[layer] subset``."""
+    from spillmap.geo import normalise_ids
+
+    if cfg.panel.id not in panel.columns:
+        raise DataError(f"panel.id: column {cfg.panel.id!r} not in the panel; available: {', '.join(map(repr, panel.columns))}.")
+    keep_ids = set(normalise_ids(layer[cfg.layer.id], what=f"layer column {cfg.layer.id!r}")[0])
+    pid = normalise_ids(panel[cfg.panel.id].dropna(), what=f"panel column {cfg.panel.id!r}")[0]
+    pid = pid.reindex(panel.index)
+    inside = pid.isin(keep_ids)
+    dropped = sorted(set(pid[~inside].dropna()))
+    return panel[inside.to_numpy()].reset_index(drop=True), dropped
 
 
 def _build_weights(spec: WeightSpec, layer, panel: pd.DataFrame, cfg: ReportConfig):
@@ -606,6 +627,9 @@ def build_report(
         prog.step("loading the boundary layer and the panel, joining them")
         layer = _load_layer(cfg)
         raw_panel = _load_panel(cfg)
+        dropped_by_subset: list[str] = []
+        if cfg.layer.subset:  # the panel follows the layer's subset
+            raw_panel, dropped_by_subset = _restrict_panel(raw_panel, layer, cfg)
         from spillmap.geo import join_panel
 
         joined = join_panel(
@@ -621,7 +645,14 @@ def build_report(
             "periods": [_jsonable(t) for t in joined.times],
             "layer_units_dropped": list(joined.report.layer_ids_not_in_panel),
             "panel_ids_not_in_layer": list(joined.report.panel_ids_not_in_layer),
+            "panel_ids_dropped_by_subset": dropped_by_subset,
         }
+        year = cfg.map_year if cfg.map_year is not None else joined.times[-1]
+        if year not in set(joined.times):
+            raise InputError(f"maps.year: {year!r} is not a period of the panel ({joined.times[0]}–{joined.times[-1]}).")
+        if cfg.spillover_city is not None and cfg.spillover_city not in set(joined.ids):
+            raise InputError(f"maps.spillover_city: {cfg.spillover_city!r} is not a unit id of the joined panel.")
+        layer_map = _map_geometry(layer, cfg)
         subtitle = (
             f"{joined.n} units × {joined.t} periods ({joined.times[0]}–{joined.times[-1]}), "
             f"N = {len(panel):,}; y = {cfg.y}; x = {', '.join(cfg.x)}"
@@ -711,10 +742,6 @@ def build_report(
         prog.step("maps: choropleths")
         map_sections = []
         gname = cfg.layer.name_column
-        year = cfg.map_year if cfg.map_year is not None else joined.times[-1]
-        if year not in set(joined.times):
-            raise InputError(f"maps.year: {year!r} is not a period of the panel ({joined.times[0]}–{joined.times[-1]}).")
-        layer_map = layer
         m = choropleth_panel(
             layer_map, panel, id=cfg.layer.id, time=cfg.panel.time, columns=[cfg.y, cfg.key],
             periods=[p for p in joined.times if p != year] + [year], name_column=gname,
@@ -748,8 +775,6 @@ def build_report(
             map_sections.append(_save(tmp, f"spillover_{_slug(wname)}.html", m,
                                       f"{wname}: per-city direct effect, spillover received and emitted (switch top left)"))
             city = cfg.spillover_city or _default_city(ue)
-            if city not in set(ue.index.astype(str)):
-                raise InputError(f"maps.spillover_city: {city!r} is not a unit id of the panel.")
             resp = unit_response(fits["sdm"], cfg.key, city)
             city_label = _unit_label(layer, cfg.layer.id, gname, city)
             m = unit_response_map(layer_map, resp, id=cfg.layer.id, source_id=city, var=cfg.key, y=cfg.y,
@@ -778,6 +803,23 @@ def _publishable(folder: Path) -> None:
     os.umask(mask)
     for p in [folder, *folder.rglob("*")]:
         p.chmod((0o777 if p.is_dir() else 0o666) & ~mask)
+
+
+#: above this many vertices a user layer is coverage-simplified for the maps (``simplify="auto"``)
+AUTO_SIMPLIFY_VERTICES = 150_000
+
+
+def _map_geometry(layer, cfg: ReportConfig):
+    """The layer used for maps: coverage-simplified when asked or when large (keeps shared edges)."""
+    import shapely
+
+    from spillmap.maps._layers import prepare_geometry
+
+    tol = cfg.simplify
+    if tol == "auto":
+        big = int(shapely.get_num_coordinates(layer.geometry.values).sum()) > AUTO_SIMPLIFY_VERTICES
+        tol = 0.01 if big and cfg.layer.dataset is None else None
+    return prepare_geometry(layer, id=cfg.layer.id, simplify=tol or None)
 
 
 def _unit_label(layer, id: str, name_column: str | None, ident: str) -> str:

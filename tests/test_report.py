@@ -193,3 +193,39 @@ def test_config_object(tmp_path):
     assert cfg.key == "pc" and cfg.x == ("pc", "emp") and cfg.weights[1].options == {"alpha": 2}
     with pytest.raises(Exception):
         cfg.y = "other"  # frozen
+
+
+def test_files_config_with_subset_and_delta_method(tmp_path, us48, produc):
+    """Layer and panel from files (other id column name, unsorted rows), a subset filter."""
+    us48.to_file(tmp_path / "states.gpkg", engine="pyogrio")
+    produc.sample(frac=1.0, random_state=0).to_csv(tmp_path / "produc.csv", index=False)
+    text = (US_CONFIG.replace('dataset = "us48"', 'path = "states.gpkg"')
+            .replace('dataset = "produc"', 'path = "produc.csv"')
+            .replace('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\nsubset = {SUB_REGION = ["Pacific", "Mtn", "W N Cen", "W S Cen", "E N Cen"]}')
+            .replace("draws = 100", "draws = 0")
+            .replace('[weights.Wd]\nkind = "inverse_distance"\nalpha = 2\n', "")
+            .replace('spillover_city = "NY"', 'spillover_city = "TX"'))
+    out = build_report(_write(tmp_path, text), quiet=True)
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    n = int(us48["SUB_REGION"].isin(["Pacific", "Mtn", "W N Cen", "W S Cen", "E N Cen"]).sum())
+    assert res["data"]["n"] == n and res["data"]["nobs"] == n * 17
+    assert res["sdm"]["W1"]["draws"] == 0 and res["sdm"]["W1"]["effects"]["direct"]["pc"]["se"] > 0
+    assert "delta method" in (out / "index.html").read_text(encoding="utf-8")
+    assert len(res["data"]["panel_ids_dropped_by_subset"]) == 48 - n
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (('dataset = "us48"', 'path = "nowhere.gpkg"'), "layer.path: file"),
+        (('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\nsubset = {REGION = ["x"]}'),
+         "layer.subset: column 'REGION'"),
+        (('spillover_city = "NY"', 'spillover_city = "ZZ"'), "maps.spillover_city: 'ZZ'"),
+        (("permutations = 49", 'permutations = 49\nsimplify = "lots"'), "'maps.simplify'"),
+        (('dataset = "produc"', 'path = "none.csv"'), "panel.path: file"),
+    ],
+)
+def test_bad_inputs_fail_early(tmp_path, edit, match):
+    with pytest.raises(InputError, match=match):
+        build_report(_write(tmp_path, US_CONFIG.replace(*edit)), tmp_path / "o", quiet=True)
+    assert not (tmp_path / "o").exists()
