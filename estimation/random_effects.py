@@ -110,11 +110,45 @@ class _EigLogdet:
         return float(np.sum((self.eigs / (1.0 - rho * self.eigs)) ** 2).real)
 
 
+class _LULogdet:
+    """The same interface for large N: ``ln|I - rho W|`` by sparse LU and the traces by
+    :class:`spillmap.estimation._logdet.Traces` (exact up to N = 3000, Hutchinson beyond)."""
+
+    exact = False
+
+    def __init__(self, w) -> None:
+        from ._logdet import LogDet
+
+        self.w = w
+        self._ld = LogDet(w, "lu")
+
+    def logdet(self, rho: float) -> float:
+        return float(self._ld(rho))
+
+    def _traces(self, rho: float):
+        from ._logdet import Traces
+
+        return Traces.compute(self.w, rho)
+
+    def tr1(self, rho: float) -> float:
+        return self._traces(rho).tr_g
+
+    def tr2(self, rho: float) -> float:
+        return self._traces(rho).tr_gg
+
+
+def _as_logdet(eigs) -> _EigLogdet | _LULogdet:
+    if isinstance(eigs, (_EigLogdet, _LULogdet)):
+        return eigs
+    return _EigLogdet(np.asarray(eigs))
+
+
 def _bounds_inside(bounds: tuple[float, float]) -> tuple[float, float]:
+    """The open search interval inside ``(1/lambda_min, 1/lambda_max)`` (ln|I - rho W| -> -inf
+    at the ends); infinite ends are replaced by -1 / 1."""
     lo, hi = bounds
-    lo = max(lo, -0.9999) if np.isfinite(lo) else -0.9999
-    hi = min(hi, 0.9999) if np.isfinite(hi) else 0.9999
-    # shrink a little: ln|I - rho W| -> -inf at the ends
+    lo = lo if np.isfinite(lo) else -1.0
+    hi = hi if np.isfinite(hi) else 1.0
     return lo + 1e-7 * abs(lo), hi - 1e-7 * abs(hi)
 
 
@@ -284,7 +318,7 @@ def fit_sar_re_arrays(
         Time-major stacked ``y``, ``(I_T kron W) y`` (raw data) and the design
         (with its constant and, for the SDM, the ``W x`` columns).
     eigs
-        Eigenvalues of W (real or complex).
+        Eigenvalues of W (real or complex), or a log-determinant object.
     n, t
         Panel dimensions.
     rho_bounds
@@ -309,7 +343,7 @@ def fit_sar_re_arrays(
     the free fit equals a dense direct maximisation of the full likelihood to 1e-6
     (``tests/test_random_effects.py``).
     """
-    ld = _EigLogdet(np.asarray(eigs))
+    ld = _as_logdet(eigs)
     k = x.shape[1]
     lo, hi = rho_bounds
     fixed = rho is not None
@@ -346,7 +380,7 @@ def fit_sar_re_arrays(
 
     # Newton polish on the full likelihood (interior solutions only)
     ll = full(theta)
-    if phi < 1.0 - 1e-6:
+    if phi < 1.0 - 1e-6 and isinstance(ld, _EigLogdet):
         for _ in range(max_newton):
             g, h = _sar_re_hessian(theta, y, wy, x, ld, n, t)
             if fixed:
@@ -546,7 +580,7 @@ def fit_sem_re_arrays(
     Equals a dense direct maximisation of the full likelihood to 1e-6
     (``tests/test_random_effects.py``).
     """
-    ld = _EigLogdet(np.asarray(eigs))
+    ld = _as_logdet(eigs)
     wsp = sp.csr_matrix(wsp)
     wy = _lag_panel(wsp, y, n, t)
     wx = _lag_panel(wsp, x, n, t)
@@ -606,6 +640,112 @@ def fit_sem_re_arrays(
     )
 
 
-def fit_random(spec, **fit_kwargs):  # pragma: no cover - wired to the model skeleton below
-    """Fit a ``SpatialPanel`` specification with ``effects="random"`` (see module docstring)."""
-    raise NotImplementedError
+RE_MODELS = ("sar", "sdm", "sem")
+
+
+def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
+    """Fit a :class:`~spillmap.estimation.SpatialPanel` with ``effects="random"``.
+
+    Called by :meth:`SpatialPanel.fit`; see the module docstring for the model,
+    likelihoods and maximisation.
+
+    Parameters
+    ----------
+    spec
+        The ``SpatialPanel`` specification (``model`` in sar/sdm/sem).
+    cov_type
+        Accepted for the common interface; the covariance is always the inverse of
+        minus the Hessian of the full log-likelihood (analytic for SAR/SDM,
+        finite differences for SEM), recorded as ``cov_type="hessian"``.
+    tol
+        Absolute tolerance of the searches over ``rho``/``lambda`` and ``phi``.
+
+    Returns
+    -------
+    SpatialPanelResults
+        ``params``: regressors (``const`` first), ``W_<x>`` (SDM), ``rho``/``lambda``,
+        then ``phi`` (``phi^2 = sigma2/(T sigma2_mu + sigma2)``); ``cov_full`` adds
+        ``sigma2``.  ``extra`` holds ``sigma2_mu`` and its delta-method
+        ``sigma2_mu_se``, ``theta = sigma2_mu/sigma2``, ``hessian`` and ``nfev``.
+
+    Raises
+    ------
+    InputError
+        SLX/SDEM models (not implemented with random effects) or T < 2.
+    ConvergenceError
+        ``rho``/``lambda`` at a bound.
+
+    Verification
+    ------------
+    See :func:`fit_sar_re_arrays`, :func:`fit_sem_re_arrays`; through this entry point
+    ``tests/test_random_effects_model.py`` checks the assembled results against the
+    array fits and a dense oracle.
+    """
+    import pandas as pd
+
+    from spillmap.errors import InputError
+
+    from ._logdet import EIGEN_MAX_N, LogDet
+    from .results import SpatialPanelResults
+
+    d = spec.data
+    if d.model not in RE_MODELS:
+        raise InputError(
+            f"random effects are implemented for the models {', '.join(RE_MODELS)}, not {d.model!r}; "
+            "use fixed effects for SLX/SDEM."
+        )
+    if d.t < 2:
+        raise InputError("random effects need a panel with at least two periods (T >= 2); this data has T = 1.")
+    n, t = d.n, d.t
+    z = d.Z
+    names = list(d.param_names)
+    w = d.w
+    ld = _EigLogdet(np.asarray(w.eigenvalues)) if n <= EIGEN_MAX_N else _LULogdet(w)
+    bounds = _bounds_inside(LogDet(w, "eigen" if n <= EIGEN_MAX_N else "lu").bounds)
+    if d.kind == "lag":
+        fit = fit_sar_re_arrays(d.y, d.Wy, z, ld, n, t, rho_bounds=bounds, tol=tol)
+        resid = _quasi_demean(fit.resid, fit.phi, n, t)
+        fitted = d.y - fit.resid  # rho W y + Z b, with the observed spatial lag
+    else:
+        fit = fit_sem_re_arrays(d.y, z, w.sparse, ld, n, t, lam_bounds=bounds, tol=tol)
+        resid = fit.resid  # structural residual y - Z b
+        fitted = d.y - resid
+    r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
+    pnames = names + ["phi"]
+    full = pd.Index(pnames + ["sigma2"])
+    theta = fit.theta
+    extra = {
+        "sigma2_mu": fit.sigma2_mu,
+        "sigma2_mu_se": fit.sigma2_mu_se,
+        "phi": fit.phi,
+        "theta": fit.sigma2_mu / fit.sigma2,
+        "hessian": fit.hessian,
+        "nfev": fit.iterations,
+        "logdet_method": "eigen" if isinstance(ld, _EigLogdet) else "lu",
+        "bounds": tuple(bounds),
+        "random_effects": "individual",
+    }
+    return SpatialPanelResults(
+        model=d.model,
+        effects="random",
+        lee_yu="none",
+        params=pd.Series(theta[:-1], index=pd.Index(pnames), name="params"),
+        cov_full=pd.DataFrame(fit.cov_full, index=full, columns=full),
+        sigma2=float(fit.sigma2),
+        loglik=float(fit.loglik),
+        nobs=n * t,
+        n=n,
+        t=t,
+        r2=r2,
+        x_names=d.x_names,
+        wx_names=d.wx_names,
+        w=w,
+        y_name=d.y_name,
+        ids=d.ids,
+        times=d.times,
+        converged=True,
+        cov_type="hessian",
+        resid=resid,
+        extra=extra,
+        data=d,
+    )
