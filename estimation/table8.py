@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillmap.errors import InputError
+from spillmap.errors import InputError, SpillmapError
 from spillmap.results import TestResult
 
 __all__ = ["diagnostics_table", "DiagnosticsFits", "TABLE8_KEYS"]
@@ -154,10 +154,11 @@ def diagnostics_table(
         else:
             try:
                 re_fit = fit("sdm", "random")
+                out["hausman"] = _test_dict(hausman(sdm, re_fit))
             except NotImplementedError:
                 out["hausman"] = {**empty, "note": "random-effects SDM is not implemented"}
-            else:
-                out["hausman"] = _test_dict(hausman(sdm, re_fit))
+            except SpillmapError as exc:  # one failing row should not lose the table
+                out["hausman"] = {**empty, "note": f"Hausman test failed: {exc}"}
     table = {k: out[k] for k in TABLE8_KEYS}
     if return_fits:
         return table, DiagnosticsFits(sdm, sar, sem, re_fit)
