@@ -247,8 +247,9 @@ def contiguity(
     if isl.size and islands == "error":
         raise WeightsError(
             f"{isl.size} unit(s) of the layer have no {kind}-contiguous neighbour: "
-            f"{format_items(_label(ids, names, isl))}.  Choose islands='nearest' (link each to its "
-            f"k nearest units), 'drop' (remove them) or 'keep' (zero rows), or use distance weights."
+            f"{format_items(_label(ids, names, isl))}.  Choose islands='nearest' (link each to its k "
+            f"nearest units), 'drop' (remove them) or 'keep' (zero rows) -- on the command line "
+            f"--islands nearest|drop|keep -- or use distance weights."
         )
     if isl.size and islands == "nearest":
         _, lon, lat = _centroids_lonlat(layer, id)
