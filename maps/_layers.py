@@ -91,12 +91,19 @@ def _check_frame(gdf, id: str, columns: Sequence[str] = ()) -> None:
         from spillmap.errors import format_items
 
         raise DataError(f"id column {id!r} has duplicate ids: {format_items(dup)}; one row per unit.")
+    from spillmap.errors import format_items
+
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
-        from spillmap.errors import format_items
-
         raise GeometryError(
             f"units with empty geometry in {id!r}: {format_items(ids[empty].tolist())}; drop them."
+        )
+    kinds = gdf.geometry.geom_type
+    not_poly = ~kinds.isin(["Polygon", "MultiPolygon"])
+    if not_poly.any():
+        raise GeometryError(
+            f"maps draw polygons; units {format_items(ids[not_poly].tolist())} in {id!r} have "
+            f"{', '.join(sorted(set(kinds[not_poly])))} geometry. Use the boundary layer."
         )
 
 

@@ -160,6 +160,16 @@ def test_bad_layer(states):
         choropleth(dup, "v", id="STATE_ABBR")
     with pytest.raises(DataError, match="'FIPS'"):
         choropleth(states, "v", id="FIPS")
+    from spillmap.errors import GeometryError
+
+    pts = states.copy()
+    pts.loc[pts.index[2], "geometry"] = pts.geometry.iloc[2].centroid
+    with pytest.raises(GeometryError, match=f"'{pts['STATE_ABBR'].iloc[2]}'.*Point"):
+        choropleth(pts, "v", id="STATE_ABBR")
+    empty = states.copy()
+    empty.loc[empty.index[1], "geometry"] = None
+    with pytest.raises(GeometryError, match=f"empty geometry.*'{empty['STATE_ABBR'].iloc[1]}'"):
+        choropleth(empty, "v", id="STATE_ABBR")
 
 
 def test_choropleth_panel_layers_and_pooled_classes(states):
