@@ -23,6 +23,7 @@ with ``numpy.linalg.slogdet`` and the traces with dense formulas.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -48,23 +49,33 @@ def _lndet_eigen(rho: float, ev: np.ndarray) -> float:
     return float(np.sum(np.log(np.abs(1.0 - rho * ev))))
 
 
+def _splu(a: sp.spmatrix):
+    """Sparse LU with the minimum-degree ordering on A'+A (about half the fill of
+    the default COLAMD for contiguity matrices, measured on a 316 x 316 lattice)."""
+    return spla.splu(a.tocsc(), permc_spec="MMD_AT_PLUS_A")
+
+
 def _lndet_lu(rho: float, w: sp.csr_matrix) -> float:
     """``ln|I - rho W|`` from the diagonal of U in a sparse LU factorisation."""
     a = (sp.identity(w.shape[0], format="csc") - rho * w.tocsc()).tocsc()
     try:
-        lu = spla.splu(a)
+        lu = _splu(a)
     except RuntimeError as exc:  # exactly singular
         raise EstimationError(f"I - rho W is singular at rho={rho:.6g}: {exc}") from None
     return float(np.sum(np.log(np.abs(lu.U.diagonal()))))
 
 
 def _extreme_real_eigenvalues(w: SpatialWeights, method: str) -> tuple[float, float]:
-    """Smallest and largest real eigenvalue of W.
+    """Smallest and largest real eigenvalue of W (or valid bounds on them).
 
-    Dense (cached on ``w``) for the eigen method; for large N ARPACK (``eigs``)
-    with the known value 1 as the largest eigenvalue of a row-standardised W.
-    When ARPACK fails for the smallest one of a row-standardised W, -1 (the
-    Gershgorin bound) is used, which restricts the search to a valid sub-interval.
+    Dense (cached on ``w``) for the eigen method.  For large N (LU method) the
+    largest eigenvalue is 1 for a row-standardised W and comes from ARPACK
+    (``eigs``, ``which="LR"``) otherwise; the smallest is replaced by ``-lambda_max``:
+    W is non-negative, so by Perron-Frobenius every eigenvalue has modulus at most
+    ``lambda_max`` and ``(-1/lambda_max, 1/lambda_max)`` is an admissible
+    (conservative) interval -- the choice of LeSage & Pace's and Elhorst's MATLAB
+    code for large N (``rmin = -1``, ``rmax = 1``).  ARPACK's smallest-eigenvalue
+    search converges very slowly on lattices (27 s at N = 40,000).
     """
     if method == "eigen":
         ev = w.eigenvalues
@@ -78,16 +89,7 @@ def _extreme_real_eigenvalues(w: SpatialWeights, method: str) -> tuple[float, fl
             hi = float(np.max(spla.eigs(m, k=1, which="LR", return_eigenvectors=False, tol=1e-8).real))
         except Exception as exc:  # pragma: no cover - ARPACK failure
             raise WeightsError(f"could not compute the largest eigenvalue of W {w.name}: {exc}") from None
-    try:
-        lo = float(np.min(spla.eigs(m, k=1, which="SR", return_eigenvectors=False, tol=1e-6, maxiter=5000).real))
-    except Exception:
-        if w.is_row_standardized:
-            lo = -1.0
-        else:  # pragma: no cover
-            raise WeightsError(
-                f"could not compute the smallest eigenvalue of W {w.name}; row-standardise W."
-            ) from None
-    return lo, hi
+    return -hi, hi
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +141,46 @@ class LogDet:
     def __call__(self, rho: float) -> float:
         if self._resolved == "eigen":
             return _lndet_eigen(rho, self.w.eigenvalues)
+        return self._lu_cached(float(rho))
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one cache per (immutable) LogDet
+    def _lu_cached(self, rho: float) -> float:
         return _lndet_lu(rho, self.w.sparse)
+
+    @functools.cached_property
+    def _power_traces(self) -> np.ndarray:
+        """``tr(W^k)``, k = 1..60: exact for k <= 2, Hutchinson (30 Rademacher probes,
+        fixed seed) beyond (Barry & Pace 1999)."""
+        W = self.w.sparse
+        kmax, probes = 60, 30
+        z = np.random.default_rng(20240611).choice(np.array([-1.0, 1.0]), size=(self.w.n, probes))
+        out = np.empty(kmax)
+        v = z
+        for k in range(kmax):
+            v = W @ v
+            out[k] = np.mean(np.sum(z * v, axis=0))
+        out[0] = float(W.diagonal().sum())
+        out[1] = float(W.multiply(W.T).sum())
+        return out
+
+    def approx(self, rho: float) -> float:
+        """A cheap approximation of ``ln|I - rho W|`` for locating the optimum:
+        exact with eigenvalues, else the series ``-sum_k rho^k tr(W^k)/k`` truncated
+        at k = 60 with stochastic traces (Barry & Pace 1999).  Only used to narrow the
+        search bracket; the estimate always maximises the exact log-determinant."""
+        if self._resolved == "eigen":
+            return self(rho)
+        t = self._power_traces
+        k = np.arange(1, t.size + 1)
+        return float(-np.sum(rho ** k * t / k))
+
+    def approx_derivative(self, rho: float) -> float:
+        """Derivative of :meth:`approx`: ``-sum_k rho^(k-1) tr(W^k)``."""
+        if self._resolved == "eigen":
+            return self.derivative(rho)
+        t = self._power_traces
+        k = np.arange(1, t.size + 1)
+        return float(-np.sum(rho ** (k - 1) * t))
 
     @property
     def exact_derivative(self) -> bool:
@@ -203,12 +244,15 @@ class Traces:
             gtl = g.T @ ones
             return cls(float(np.trace(g)), float(np.sum(g * g.T)), float(np.sum(g * g)),
                        float(gtl @ gtl), True)
-        lu = spla.splu((sp.identity(n, format="csc") - rho * W.tocsc()).tocsc())
         rng = np.random.default_rng(seed)
         z = rng.choice(np.array([-1.0, 1.0]), size=(n, probes))
+        wt = W.T.tocsr()
+        # one sparse LU; solves with 100 right-hand sides are cheaper than a Neumann
+        # series of sparse products (3.5 s against 13 s at N = 100,000)
+        lu = _splu(sp.identity(n, format="csc") - rho * W.tocsc())
         gz = W @ lu.solve(z)  # G z
-        gtz = lu.solve(np.asarray(W.T @ z), trans="T")  # G' z = A^{-T} W' z
-        gtl = lu.solve(np.asarray(W.T @ ones), trans="T")
+        gtz = lu.solve(np.asarray(wt @ z), trans="T")  # G' z = A^{-T} W' z
+        gtl = lu.solve(np.asarray(wt @ ones), trans="T")
         return cls(
             float(np.mean(np.sum(z * gz, axis=0))),
             float(np.mean(np.sum(gtz * gz, axis=0))),
@@ -224,7 +268,7 @@ class GSolver:
 
     def __init__(self, w: SpatialWeights, rho: float) -> None:
         self.w = w
-        self._lu = spla.splu((sp.identity(w.n, format="csc") - rho * w.sparse.tocsc()).tocsc())
+        self._lu = _splu(sp.identity(w.n, format="csc") - rho * w.sparse.tocsc())
 
     def apply_panel(self, v: np.ndarray, t: int) -> np.ndarray:
         """``(I_T kron G) v`` for ``v`` of length N*T stacked time-major."""
