@@ -759,6 +759,10 @@ def build_report(
                            "permutations": cfg.permutations, "seed": cfg.seed,
                            "counts": {k: int(v) for k, v in lisa["cluster"].value_counts().items()}}
         lisa.to_csv(tmp / "tables" / "lisa.csv", lineterminator="\n")
+        results["lisa"]["units"] = {
+            str(i): {"Ii": _num(r.Ii), "p_perm": _num(r.p_perm), "cluster": str(r.cluster)}
+            for i, r in lisa[["Ii", "p_perm", "cluster"]].iterrows()
+        }
         m = lisa_map(layer_map, lisa, id=cfg.layer.id, name_column=gname, variable=f"{cfg.y} ({year}, {w_first_name})",
                      title=f"LISA clusters of {cfg.y}, {year} ({w_first_name})", notice=notice)
         map_sections.append(_save(tmp, "lisa.html", m, f"LISA clusters of {cfg.y} in {year}, weights {w_first_name}"))
@@ -770,6 +774,10 @@ def build_report(
 
             ue = unit_effects(fits["sdm"], cfg.key, seed=cfg.seed)
             ue.to_csv(tmp / "tables" / f"unit_effects_{_slug(wname)}.csv", lineterminator="\n")
+            results.setdefault("unit_effects", {})[wname] = {
+                "var": cfg.key,
+                "units": {str(i): {c: _num(v) for c, v in row.items()} for i, row in ue.iterrows()},
+            }
             m = spillover_map(layer_map, ue, id=cfg.layer.id, var=cfg.key, y=cfg.y, name_column=gname,
                               title=f"Spillovers of {cfg.key} on {cfg.y} ({wname})", notice=notice)
             map_sections.append(_save(tmp, f"spillover_{_slug(wname)}.html", m,
@@ -783,7 +791,9 @@ def build_report(
                                   notice=notice)
             map_sections.append(_save(tmp, f"response_{_slug(wname)}.html", m,
                                       f"{wname}: effect on every city of a unit change of {cfg.key} in {city_label}"))
-            results.setdefault("unit_response", {})[wname] = {"source_id": city, "var": cfg.key}
+            results.setdefault("unit_response", {})[wname] = {
+                "source_id": city, "var": cfg.key, "effect": {str(i): _num(v) for i, v in resp.items()},
+            }
         sections.append("<h2>4. Maps</h2><div class=\"maps\">" + "".join(map_sections) + "</div>")
         if missing:
             sections.append("<h2>Not available</h2><ul class=\"missing\">"

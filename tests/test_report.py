@@ -110,6 +110,14 @@ def test_numbers_equal_direct_calls(us_report):
         assert diag[key]["stat"] is not None and 0 <= diag[key]["p"] <= 1, key
     assert res["lisa"]["permutations"] == 49 and sum(res["lisa"]["counts"].values()) == 48
     assert res["unit_response"]["W1"]["source_id"] == "NY"
+    from spillmap.estimation.effects import unit_effects, unit_response
+
+    ue = unit_effects(fit, "pc", seed=7)
+    got = pd.DataFrame.from_dict(res["unit_effects"]["W1"]["units"], orient="index").loc[list(ue.index), list(ue.columns)]
+    np.testing.assert_allclose(got.to_numpy(float), ue.to_numpy(float), rtol=1e-12)
+    r = unit_response(fit, "pc", "NY")
+    np.testing.assert_allclose([res["unit_response"]["W1"]["effect"][i] for i in r.index], r.to_numpy(), rtol=1e-12)
+    assert res["lisa"]["units"]["NY"]["cluster"] in {"HH", "LL", "LH", "HL", "ns"}
 
 
 def test_stars_and_cells():
