@@ -663,10 +663,11 @@ def build_report(
         desc = tables.describe(panel, [cfg.y, *cfg.x])
         # full precision (DataFrame.to_json would round to 10 digits)
         results["descriptive"] = {str(v): {c: _jsonable(desc.loc[v, c]) for c in desc.columns} for v in desc.index}
-        _write_table(tmp, "descriptive", desc, "Descriptive statistics")
+        notes = _write_table(tmp, "descriptive", desc, "Descriptive statistics",
+                             "sd with ddof = 1; all units and periods of the joined panel.")
         sections.append(
             "<h2>1. Descriptive statistics</h2>"
-            + tables.to_html(desc, notes="sd with ddof = 1; all units and periods of the joined panel.")
+            + tables.to_html(desc, notes=notes)
             + _files_links("descriptive")
         )
 
@@ -711,27 +712,27 @@ def build_report(
                 prog.step(f"{wname}: effects skipped (no SDM fit)")
         results["diagnostics"] = diag
         dt = _diag_table(diag, cfg.y)
-        _write_table(tmp, "diagnostics", dt, "Spatial diagnostics")
+        notes = _write_table(tmp, "diagnostics", dt, "Spatial diagnostics (statistic, p-value)", (
+            f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the "
+            f"{cfg.effects} fixed-effects OLS residuals (chi2(1)). LR and Wald: SDM against SAR / SEM "
+            "(chi2, df = number of WX terms). Hausman: SDM fixed vs random effects. n/a = not computed."))
         sections.append(
             "<h2>2. Spatial diagnostics (statistic, p-value)</h2>"
-            + tables.to_html(dt, notes=(
-                f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the "
-                f"{cfg.effects} fixed-effects OLS residuals (chi2(1)). LR: SDM against SAR / SEM "
-                "(chi2, df = number of WX terms). Hausman: SDM fixed vs random effects. n/a = not computed."))
+            + tables.to_html(dt, notes=notes)
             + _files_links("diagnostics")
         )
         results["sdm"] = sdm
         if sdm:
             st = _sdm_table(sdm, cfg.x, cfg)
-            _write_table(tmp, "sdm_effects", st, "SDM direct, indirect and total effects")
+            notes = _write_table(tmp, "sdm_effects", st, "SDM direct, indirect and total effects", (
+                "Estimate with standard error in parentheses; *** p < 0.01, ** p < 0.05, * p < 0.10. "
+                "Effects: LeSage–Pace partial derivatives; "
+                + (f"SEs from {cfg.draws} draws of the estimates' asymptotic distribution (seed {cfg.seed})."
+                   if cfg.draws else "SEs by the delta method.")
+                + f" Lee–Yu option: {cfg.lee_yu}."))
             sections.append(
                 "<h2>3. Spatial Durbin model: direct, indirect and total effects</h2>"
-                + tables.to_html(st, notes=(
-                    "Estimate with standard error in parentheses; *** p < 0.01, ** p < 0.05, * p < 0.10. "
-                    "Effects: LeSage–Pace partial derivatives; "
-                    + (f"SEs from {cfg.draws} draws of the estimates' asymptotic distribution (seed {cfg.seed})."
-                       if cfg.draws else "SEs by the delta method.")
-                    + f" Lee–Yu option: {cfg.lee_yu}."))
+                + tables.to_html(st, notes=notes)
                 + _files_links("sdm_effects")
             )
         else:
@@ -861,11 +862,13 @@ def _save(tmp: Path, name: str, m, caption: str) -> str:
     )
 
 
-def _write_table(tmp: Path, stem: str, df: pd.DataFrame, caption: str) -> None:
+def _write_table(tmp: Path, stem: str, df: pd.DataFrame, caption: str, notes: str | None = None) -> str | None:
+    """Write ``tables/<stem>.csv`` and ``.tex`` (with the notes); return the notes for the page."""
     from spillmap._fileio import atomic_write_text
 
     atomic_write_text(tmp / "tables" / f"{stem}.csv", tables.to_csv_text(df))
-    atomic_write_text(tmp / "tables" / f"{stem}.tex", tables.to_latex(df, caption=caption))
+    atomic_write_text(tmp / "tables" / f"{stem}.tex", tables.to_latex(df, caption=caption, notes=notes))
+    return notes
 
 
 def _w_summary(w) -> dict:

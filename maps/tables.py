@@ -88,6 +88,7 @@ def to_html(df: pd.DataFrame, *, caption: str | None = None, notes: str | None =
 _LATEX_ESCAPE = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
     "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "–": "--", "⊗": r"$\otimes$", "α": r"$\alpha$", "≤": r"$\le$", "×": r"$\times$", "ρ": r"$\rho$",
 }
 
 

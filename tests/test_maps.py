@@ -51,6 +51,11 @@ def test_choropleth_features_legend_and_tooltip(states):
     tx = feats[0]["properties"]
     assert tx["base_tip"][0][0] == "STATE_NAME" and tx["base_tip"][1] == ["STATE_ABBR", tx["id"]]
     assert tx["t0"][0][0] == "v"
+    # every tooltip value is the unit's own value
+    vals = states.set_index("STATE_ABBR")["v"]
+    for f in feats:
+        shown = float(f["properties"]["t0"][0][1].replace(",", ""))
+        assert shown == pytest.approx(vals[f["properties"]["id"]], abs=0.5 * 10 ** -len(f["properties"]["t0"][0][1].split(".")[1]))
 
 
 def test_classes_match_mapclassify(states):

@@ -237,3 +237,8 @@ def test_bad_inputs_fail_early(tmp_path, edit, match):
     with pytest.raises(InputError, match=match):
         build_report(_write(tmp_path, US_CONFIG.replace(*edit)), tmp_path / "o", quiet=True)
     assert not (tmp_path / "o").exists()
+
+
+def test_latex_is_ascii_safe():
+    tex = tables.to_latex(pd.DataFrame({"x": [1.0]}), caption="I_T ⊗ W – α ≤ 0.05")
+    assert r"I\_T $\otimes$ W -- $\alpha$ $\le$ 0.05" in tex
