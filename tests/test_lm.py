@@ -113,11 +113,24 @@ def test_cross_section_equals_spreg_lmtests(columbus, kind):
         r = getattr(ours, key)
         assert r.stat == pytest.approx(stat, rel=1e-10, abs=1e-12), key
         assert r.pvalue == pytest.approx(p, rel=1e-9, abs=1e-14), key
-    if kind == "queen":
-        # the classic Columbus values of Anselin (1988) / GeoDa output, as a sanity anchor:
-        # LM-lag 8.898, LM-error 5.206 (GeoDa 1.x OLS diagnostics, CRIME ~ INC + HOVAL, queen, row-std)
-        assert ours.lm_lag.stat == pytest.approx(8.898, abs=5e-4)
-        assert ours.lm_error.stat == pytest.approx(5.206, abs=5e-4)
+
+
+def test_cross_section_documented_reference_values():
+    """HOVAL ~ INC + CRIME on Columbus with columbus.gal, row-standardised: the example of
+    the spreg 1.9 ``LMtests`` docstring (values printed rounded to 4 decimals)."""
+    gal = libpysal.io.open(libpysal.examples.get_path("columbus.gal")).read()
+    w = SpatialWeights.from_libpysal(gal).row_standardize()
+    f = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
+    y = np.array(f.by_col("HOVAL"), dtype=float)
+    X = np.column_stack([f.by_col("INC"), f.by_col("CRIME")]).astype(float)
+    r = lm_tests(y, X, w, t=1)
+    # spreg LMtests docstring: lme (3.0971, 0.0784), lml (0.9816, 0.3218),
+    # rlme (3.2092, 0.0732), rlml (1.0936, 0.2957)
+    expected = {"lm_error": (3.0971, 0.0784), "lm_lag": (0.9816, 0.3218),
+                "robust_lm_error": (3.2092, 0.0732), "robust_lm_lag": (1.0936, 0.2957)}
+    for key, (stat, p) in expected.items():
+        assert round(getattr(r, key).stat, 4) == stat, key
+        assert round(getattr(r, key).pvalue, 4) == p, key
 
 
 # ----------------------------------------------------------------------------- panels

@@ -109,6 +109,29 @@ def test_moran_matches_dense_formula_and_esda(columbus, wcol):
     assert "Moran" in repr(r) and "<table>" in r._repr_html_()
 
 
+def _gal_example(gal, table, column):
+    w = libpysal.io.open(libpysal.examples.get_path(gal)).read()
+    f = libpysal.io.open(libpysal.examples.get_path(table))
+    y = np.array(f.by_col(column), dtype=float)
+    return y, SpatialWeights.from_libpysal(w).row_standardize()
+
+
+def test_moran_documented_reference_values():
+    # St Louis homicides HR8893, stl.gal row-standardised: esda 2.9 ``Moran`` docstring example
+    # (round(I, 3) == 0.244, EI == -0.012987012987012988, two-tailed p_norm == 0.00027147862770937614)
+    y, w = _gal_example("stl.gal", "stl_hom.txt", "HR8893")
+    r = moran(y, w, permutations=0)
+    assert round(r.I, 3) == 0.244
+    assert r.EI == pytest.approx(-0.012987012987012988, rel=1e-14)
+    assert r.p_norm == pytest.approx(0.00027147862770937614, rel=1e-8)
+    # SIDS rate SIDR74, sids2.gal: esda 2.9 docstring "SIDS example replicating OpenGeoda"
+    # (round(I, 3) == 0.248, two-tailed p_norm == 0.0001158330781489969)
+    y, w = _gal_example("sids2.gal", "sids2.dbf", "SIDR74")
+    r = moran(y, w, permutations=0)
+    assert round(r.I, 3) == 0.248
+    assert r.p_norm == pytest.approx(0.0001158330781489969, rel=1e-8)
+
+
 def test_moran_seed_reproducible_and_global_state_restored(wcol, columbus):
     y = columbus[0]["HOVAL"].to_numpy(dtype=float)
     np.random.seed(123)
