@@ -57,7 +57,7 @@ _CSS = """
   border: 1px solid #777; }
 .spillmap-legend i.nodata { background: repeating-linear-gradient(45deg,#c8c8c8,#c8c8c8 2px,#ffffff 2px,#ffffff 4px) !important; }
 .spillmap-title { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 15px; font-weight: bold; max-width: 520px; }
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 15px; font-weight: bold; max-width: 460px; }
 .spillmap-title .notice { display: block; font-size: 11px; font-weight: normal; color: #a40000; margin-top: 3px; }
 .spillmap-tip td { padding: 0 4px; } .spillmap-tip th { text-align: left; padding: 0 4px; }
 </style>
@@ -153,7 +153,8 @@ def new_map(gdf, *, tiles: str | None = None, m: folium.Map | None = None) -> fo
         control_scale=True,
         prefer_canvas=False,
     )
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # leave room for the title box (top) and the legend (bottom right)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 80), padding_bottom_right=(60, 10))
     m.get_root().header.add_child(Element(_CSS), name="spillmap_css")
     return m
 
