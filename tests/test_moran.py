@@ -132,6 +132,7 @@ def test_moran_documented_reference_values():
     assert r.p_norm == pytest.approx(0.0001158330781489969, rel=1e-8)
 
 
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
 def test_moran_seed_reproducible_and_global_state_restored(wcol, columbus):
     y = columbus[0]["HOVAL"].to_numpy(dtype=float)
     np.random.seed(123)
@@ -144,6 +145,13 @@ def test_moran_seed_reproducible_and_global_state_restored(wcol, columbus):
     assert a == b
     c = moran(y, wcol, permutations=0)
     assert np.isnan(c.p_perm) and c.to_dict()["p_perm"] is None
+    # the same for Geary and the local statistics
+    np.random.seed(123)
+    g1 = geary(y, wcol, permutations=99, seed=1)
+    l1 = local_moran(y, wcol, permutations=99, seed=1)
+    np.testing.assert_array_equal(before, np.random.random(3))
+    assert geary(y, wcol, permutations=99, seed=1) == g1
+    pd.testing.assert_frame_equal(local_moran(y, wcol, permutations=99, seed=1), l1)
 
 
 def test_moran_series_is_aligned_by_id(columbus, wcol):
