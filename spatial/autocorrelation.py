@@ -1,7 +1,8 @@
 """Global and local spatial autocorrelation: Moran's I, Geary's C, LISA.
 
 Library used: **esda** (``esda.Moran``, ``esda.Geary``, ``esda.Moran_Local``,
-``esda.fdr``) computes every statistic, its moments and its permutation inference;
+``esda.fdr``) computes the cross-sectional statistics, their moments and their
+permutation inference;
 spillmap passes it a fresh libpysal ``W`` built from the caller's
 :class:`~spillmap.spatial.weights.SpatialWeights` (esda sets ``w.transform``, so the
 caller's weights are never mutated) with ``transformation="O"``: **the weights are
