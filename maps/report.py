@@ -801,6 +801,12 @@ def build_report(
                             + "".join(f"<li>{html.escape(s)}</li>" for s in missing) + "</ul>")
         results["missing"] = missing
         results["maps"] = sorted(p.name for p in (tmp / "maps").iterdir())
+        files = sorted(p.relative_to(tmp).as_posix() for p in (tmp / "tables").iterdir())
+        sections.append(
+            "<h2>Files</h2><p class=\"files\">"
+            + " ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in [*files, "results.json"])
+            + "</p>"
+        )
         atomic_write_text(tmp / "results.json", json.dumps(_jsonable(results), indent=2, ensure_ascii=False))
         atomic_write_text(tmp / "index.html", _page(cfg, sections, notice, subtitle))
         prog.step(f"writing {out_dir}")
