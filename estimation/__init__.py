@@ -27,3 +27,9 @@ __all__ += [
     "wald_sdm_sem",
     "diagnostics_table",
 ]
+
+# random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)
+from spillmap.estimation.baseline import BaselineResult, twoway_fe_baseline  # noqa: E402
+from spillmap.estimation.hausman import hausman, hausman_statistic  # noqa: E402
+
+__all__ += ["hausman", "hausman_statistic", "twoway_fe_baseline", "BaselineResult"]
