@@ -178,6 +178,25 @@ def test_diagnose_cross_section(files, capsys):
     assert "panel.csv" in err and "'state_abbr'" in err and "--time" in err
 
 
+def test_diagnostics_table_hausman_row(files):
+    mod = pytest.importorskip("spillmap.estimation.hausman")
+    from spillmap.errors import SpillmapError
+    from spillmap.estimation.table8 import diagnostics_table
+
+    table, fits = diagnostics_table(
+        files["data"], id="state_abbr", time="year", y="lgsp", x=X, w=files["w"], fe="individual",
+        permutations=0, return_fits=True,
+    )
+    assert fits.sdm_random is not None and fits.sdm_random.effects == "random"
+    try:
+        want = mod.hausman(fits.sdm, fits.sdm_random)
+    except SpillmapError as exc:  # the test refused for these fits: the row says why
+        assert table["hausman"]["stat"] is None and str(exc) in table["hausman"]["note"]
+    else:
+        assert table["hausman"]["stat"] == pytest.approx(want.stat, rel=1e-12)
+        assert table["hausman"]["df"] == want.df
+
+
 def test_diagnostics_table_bad_fe(files):
     from spillmap.errors import InputError
     from spillmap.estimation.table8 import diagnostics_table
