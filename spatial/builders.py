@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from spillmap.errors import DataError, InputError, JoinError, WeightsError, format_items
+from spillmap.errors import DataError, GeometryError, InputError, JoinError, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = [
@@ -198,7 +198,10 @@ def contiguity(
         * ``"error"`` (default): raise :class:`~spillmap.errors.WeightsError` listing
           them (with their names when ``name_column`` is given);
         * ``"nearest"``: link each island to its ``k`` nearest units by centroid
-          great-circle distance, symmetrically (``c_ij = c_ji = 1``);
+          great-circle distance, symmetrically (``c_ij = c_ji = 1``).  The nearest
+          unit may itself be an island (Haikou and Danzhou on Hainan), so a group of
+          islands can stay a separate connected component; raise ``k`` to join them
+          to the mainland;
         * ``"drop"``: remove the islands; **the returned W has fewer units than the
           layer** (compare ``w.ids`` with the layer before joining data);
         * ``"keep"``: keep them as zero rows.
@@ -238,6 +241,12 @@ def contiguity(
             )
         names = layer[name_column].astype(str).tolist()
     geoms = layer.geometry.copy()
+    bad = geoms.isna().to_numpy() | ~geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if bad.any():
+        raise GeometryError(
+            f"contiguity needs polygons; missing or non-polygonal geometry for ids "
+            f"{format_items([ids[i] for i in np.flatnonzero(bad)])}."
+        )
     geoms.index = pd.Index(ids, dtype=object)
     g = Graph.build_contiguity(geoms, rook=(kind == "rook"))
     w = SpatialWeights.from_libpysal(g).align(ids)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spillmap.errors import InputError, WeightsError
+from spillmap.errors import GeometryError, InputError, WeightsError
 from spillmap.spatial import builders as B
 from spillmap.spatial.weights import SpatialWeights
 
@@ -127,6 +127,13 @@ def test_contiguity_bad_options(us48):
         B.contiguity(us48, "STATE_ABBR", transform="x")
     with pytest.raises(InputError, match="'nope' is not in the layer"):
         B.contiguity(us48, "nope")
+    pts = us48.copy()
+    pts.geometry = pts.geometry.representative_point()
+    with pytest.raises(GeometryError, match="needs polygons.*'WA'"):
+        B.contiguity(pts, "STATE_ABBR")
+    dup = us48.iloc[[0, 0]]
+    with pytest.raises(InputError, match="repeated ids: 'WA'"):
+        B.contiguity(dup, "STATE_ABBR")
 
 
 def test_knn_matches_dense_oracle_and_libpysal(us48, us_xy):
