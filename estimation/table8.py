@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillmap.errors import InputError, SpillmapError
+from spillmap.errors import EstimationError, InputError, SpillmapError
 from spillmap.results import TestResult
 
 __all__ = ["diagnostics_table", "DiagnosticsFits", "TABLE8_KEYS"]
@@ -57,7 +57,7 @@ def _test_dict(r: TestResult) -> dict:
 
 @dataclass(frozen=True)
 class DiagnosticsFits:
-    """The three fixed-effects fits behind the LR/Wald rows (returned with ``return_fits=True``)."""
+    """The fits behind the LR/Wald/Hausman rows (``return_fits=True``); ``None`` for a fit that failed."""
 
     sdm: Any
     sar: Any
@@ -105,8 +105,9 @@ def diagnostics_table(
     -------
     dict
         Keys :data:`TABLE8_KEYS`; ``moran`` is ``{"I", "z", "p"}`` (randomisation
-        inference), the others ``{"stat", "df", "p"}``; a row that does not apply
-        has ``None`` values and a ``"note"``.
+        inference), the others ``{"stat", "df", "p"}``; a row that does not apply or
+        whose fit failed (:class:`~spillmap.errors.EstimationError`, e.g. an SEM whose
+        lambda runs to its bound) has ``None`` values and a ``"note"`` saying why.
     """
     from spillmap.estimation.hypothesis import lr_sdm_sar, lr_sdm_sem, wald_sdm_sar, wald_sdm_sem
     from spillmap.estimation.model import SpatialPanel
@@ -134,16 +135,32 @@ def diagnostics_table(
         spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model=model, effects=effects)
         return spec.fit(lee_yu=lee_yu) if effects != "random" else spec.fit()
 
-    sdm, sar, sem = fit("sdm"), fit("sar"), fit("sem")
-    out["lr_sdm_sar"] = _test_dict(lr_sdm_sar(sdm, sar))
-    out["lr_sdm_sem"] = _test_dict(lr_sdm_sem(sdm, sem))
-    out["wald_sdm_sar"] = _test_dict(wald_sdm_sar(sdm))
-    out["wald_sdm_sem"] = _test_dict(wald_sdm_sem(sdm))
+    empty = {"stat": None, "df": None, "p": None}
+    fits: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    for name in ("sdm", "sar", "sem"):
+        try:
+            fits[name] = fit(name)
+        except EstimationError as exc:  # e.g. lambda at its bound: report, keep the other rows
+            failed[name] = f"the {name.upper()} fit failed: {exc}"
+    sdm, sar, sem = fits.get("sdm"), fits.get("sar"), fits.get("sem")
+
+    def row(needs: tuple[str, ...], make) -> dict:
+        for name in needs:
+            if name in failed:
+                return {**empty, "note": failed[name]}
+        return _test_dict(make())
+
+    out["lr_sdm_sar"] = row(("sdm", "sar"), lambda: lr_sdm_sar(sdm, sar))
+    out["lr_sdm_sem"] = row(("sdm", "sem"), lambda: lr_sdm_sem(sdm, sem))
+    out["wald_sdm_sar"] = row(("sdm",), lambda: wald_sdm_sar(sdm))
+    out["wald_sdm_sem"] = row(("sdm",), lambda: wald_sdm_sem(sdm))
 
     re_fit = None
-    empty = {"stat": None, "df": None, "p": None}
     if not hausman_test:
         out["hausman"] = {**empty, "note": "not requested"}
+    elif sdm is None:
+        out["hausman"] = {**empty, "note": failed["sdm"]}
     elif fe not in ("individual", "twoways") or sdm.t < 2:
         out["hausman"] = {**empty, "note": "Hausman FE vs RE needs individual effects and T > 1"}
     else:

@@ -197,6 +197,27 @@ def test_diagnostics_table_hausman_row(files):
         assert table["hausman"]["df"] == want.df
 
 
+def test_diagnostics_table_keeps_rows_when_a_fit_fails(files, monkeypatch):
+    from spillmap.errors import ConvergenceError
+    from spillmap.estimation import model as model_mod
+    from spillmap.estimation.table8 import diagnostics_table
+
+    original = model_mod.SpatialPanel.fit
+
+    def fit(self, **kw):
+        if self.model == "sem":
+            raise ConvergenceError("lambda runs to its upper bound 0.9999")
+        return original(self, **kw)
+
+    monkeypatch.setattr(model_mod.SpatialPanel, "fit", fit)
+    table, fits = diagnostics_table(files["data"], id="state_abbr", time="year", y="lgsp", x=X, w=files["w"],
+                                    permutations=0, hausman_test=False, return_fits=True)
+    assert fits.sem is None and fits.sar is not None
+    assert table["lr_sdm_sem"]["stat"] is None and "SEM fit failed" in table["lr_sdm_sem"]["note"]
+    assert "upper bound" in table["lr_sdm_sem"]["note"]
+    assert table["lr_sdm_sar"]["stat"] > 0 and table["wald_sdm_sem"]["stat"] > 0
+
+
 def test_diagnostics_table_bad_fe(files):
     from spillmap.errors import InputError
     from spillmap.estimation.table8 import diagnostics_table
