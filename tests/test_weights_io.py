@@ -175,3 +175,21 @@ def test_china_contiguity_round_trip_all_formats(tmp_path):
         else:
             assert back.equals(w)
         assert back.ids[:2] == ("110000", "120000")
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("3\na 2\nb\n", r"bad\.gal: not a readable GAL file"),  # truncated
+        ("2\na 1\nb\nb 1\nc\n", r"bad\.gal: not a readable GAL file \(KeyError: 'c'\)"),  # unknown neighbour
+    ],
+)
+def test_bad_gal(tmp_path, text, pattern):
+    with pytest.raises(WeightsError, match=pattern):
+        read_weights(_write(tmp_path, "bad.gal", text))
+
+
+def test_mtx_without_id_comments_gets_positional_ids(tmp_path):
+    p = _write(tmp_path, "plain.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 0.5\n2 1 0.25\n")
+    w = read_weights(p)
+    assert w.ids == ("0", "1") and w.toarray()[0, 1] == 0.5
