@@ -75,7 +75,9 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
     -------
     SpatialWeights
         With ids as strings; ``transform`` as stored (MTX), ``"B"`` for GAL, else
-        ``"R"`` when the rows sum to one, ``"O"`` otherwise.
+        ``"R"`` when the rows sum to one, ``"O"`` otherwise.  A Matrix Market file
+        written elsewhere (no ``%spillmap-id`` lines) gets the positional ids
+        ``"0"`` ... ``"N-1"``.
 
     Raises
     ------
