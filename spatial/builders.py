@@ -504,7 +504,6 @@ def _economic_distance_dense(ybar: np.ndarray, tol: float) -> tuple[np.ndarray, 
     """``1/|Ybar_i - Ybar_j|`` off the diagonal; ties (gap <= tol) get the row's largest
     non-tie weight (pure).  Returns ``(w, rows)`` where ``rows`` are the indices of rows
     made only of ties (undefined; the caller raises)."""
-    n = ybar.size
     w = np.abs(ybar[:, None] - ybar[None, :])
     np.fill_diagonal(w, np.inf)  # diagonal -> weight 0
     tie = w <= tol
