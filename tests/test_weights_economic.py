@@ -211,3 +211,36 @@ def test_economic_on_demo_panel_shapes():
     wp = B.economic_product(g, panel, id="adcode", time="year", var="pgdp", period=(2008, 2019))
     assert we.n == wp.n == 297 and we.ids == wp.ids == tuple(g["adcode"])
     assert we.is_row_standardized and wp.is_row_standardized and not wp.islands
+
+
+def test_w2_on_china_matches_dense_transcription():
+    """W2 = d^-1 * Ybar_j / mean(Ybar), row-standardised, on the real layer: a dense
+    transcription with pandas/numpy (independent of the builders' code path)."""
+    from spillmap import datasets
+    from spillmap.geo import centroids, great_circle_distances
+
+    g = datasets.china_prefectures()
+    g = g[g["level"].isin(["municipality", "prefecture_city"])]
+    panel = datasets.demo_panel()
+    ids = list(g["adcode"])
+    ybar = panel[(panel["year"] >= 2010) & (panel["year"] <= 2015)].groupby("adcode")["pgdp"].mean().loc[ids].to_numpy()
+    c = centroids(g, "adcode").loc[ids]
+    d = great_circle_distances(c["lon"].to_numpy(), c["lat"].to_numpy())
+    n = len(ids)
+    raw = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                raw[i, j] = (1.0 / d[i, j] ** 2) * ybar[j] / ybar.mean()
+    oracle = raw / raw.sum(axis=1, keepdims=True)
+    w = B.economic_product(g, panel, id="adcode", time="year", var="pgdp", period=(2010, 2015), alpha=2)
+    np.testing.assert_allclose(w.toarray(), oracle, rtol=1e-12, atol=0)
+    # nested W with phi = 0.4 over the same units
+    we = B.economic_distance(panel, id="adcode", time="year", var="pgdp", period=(2010, 2015), ids=ids, transform=None)
+    gap = np.abs(ybar[:, None] - ybar[None, :])
+    e_raw = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / np.where(np.eye(n, dtype=bool), 1.0, gap))
+    np.testing.assert_allclose(we.toarray(), e_raw, rtol=1e-12, atol=0)
+    wn = B.nested(w, we, 0.4)
+    np.testing.assert_allclose(
+        wn.toarray(), 0.4 * oracle + 0.6 * e_raw / e_raw.sum(axis=1, keepdims=True), rtol=1e-12, atol=1e-15
+    )
