@@ -325,6 +325,19 @@ def test_results_object_outputs(w_rs):
         res.model = "sar"
 
 
+def test_to_frame_bad_layout_and_sem_json(w_rs):
+    params, cov = _sdm_params()
+    res = effects_from_estimates(params, cov, w_rs, "sdm", draws=0)
+    with pytest.raises(InputError, match="layout must be one of"):
+        res.to_frame("tall")
+    names = ["x1", "lambda"]
+    sem = effects_from_estimates(
+        pd.Series([0.7, 0.4], index=names), pd.DataFrame(np.diag([0.04, 0.01]), index=names, columns=names), w_rs, "sem"
+    )
+    d = json.loads(json.dumps(sem.to_dict(), allow_nan=False))  # NaN z/p of the zero indirect effect -> null
+    assert d["indirect"]["x1"] == {"estimate": 0.0, "se": 0.0, "z": None, "p": None}
+
+
 def test_html_escapes_variable_names(w_rs):
     names = ["<b>x</b>", "rho"]
     params = pd.Series([1.0, 0.3], index=names)
