@@ -43,6 +43,9 @@ class WeightsSummary:
     symmetric: bool
     row_standardized: bool
     transform: str
+    #: the neighbour *pattern* is symmetric (j neighbours i iff i neighbours j), true for
+    #: row-standardised contiguity although the weights themselves are not symmetric
+    symmetric_pattern: bool = False
 
     def __str__(self) -> str:
         isl = format_items(self.islands, limit=10) if self.islands else "none"
@@ -53,7 +56,8 @@ class WeightsSummary:
                 f"neighbours min/mean/max {self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}",
                 f"islands               {len(self.islands)} ({isl})",
                 f"connected components  {self.n_components}",
-                f"symmetric             {'yes' if self.symmetric else 'no'}",
+                f"symmetric             {'yes' if self.symmetric else 'no'}"
+                f" (neighbour pattern {'symmetric' if self.symmetric_pattern else 'asymmetric'})",
                 f"row-standardised      {'yes' if self.row_standardized else 'no'}",
                 f"transform             {self.transform}",
             ]
@@ -164,6 +168,12 @@ class SpatialWeights:
         return bool(d.nnz == 0 or np.max(np.abs(d.data)) <= 1e-12)
 
     @functools.cached_property
+    def has_symmetric_pattern(self) -> bool:
+        """True when ``w_ij != 0`` exactly when ``w_ji != 0``."""
+        p = (self.sparse != 0).astype(np.int8)
+        return bool((p - p.T).nnz == 0)
+
+    @functools.cached_property
     def is_row_standardized(self) -> bool:
         """True when every non-island row sums to one (to 1e-10)."""
         rs = np.asarray(self.sparse.sum(axis=1)).ravel()
@@ -224,9 +234,8 @@ class SpatialWeights:
                 parts.append(f"ids in W but not in the data: {format_items(extra)}")
             if not parts:
                 parts.append("the data repeat some ids")
-            raise WeightsError(
-                f"weights {self.name or ''} do not match the data's units; " + "; ".join(parts) + "."
-            )
+            label = f"weights {self.name!r}" if self.name else "the weights"
+            raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + ".")
         order = np.array([self._id_index[i] for i in ids])
         return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)
 
@@ -361,6 +370,7 @@ class SpatialWeights:
             islands=self.islands,
             n_components=self.n_components,
             symmetric=self.is_symmetric,
+            symmetric_pattern=self.has_symmetric_pattern,
             row_standardized=self.is_row_standardized,
             transform=_TRANSFORM_NAMES[self.transform],
         )
@@ -382,6 +392,7 @@ class SpatialWeights:
             ("islands", f"{len(s.islands)}" + (f": {format_items(s.islands, 10)}" if s.islands else "")),
             ("connected components", s.n_components),
             ("symmetric", "yes" if s.symmetric else "no"),
+            ("symmetric neighbour pattern", "yes" if s.symmetric_pattern else "no"),
             ("row-standardised", "yes" if s.row_standardized else "no"),
         ]
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)

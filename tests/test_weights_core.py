@@ -83,7 +83,8 @@ def test_summary_and_html():
     assert (s.n, s.nnz, s.min_neighbors, s.max_neighbors) == (4, 3, 0, 1)
     assert s.mean_neighbors == pytest.approx(0.75)
     assert s.islands == ("c",) and s.n_components == 2  # {a,b}, {c,<d>} (weakly connected)
-    assert s.symmetric is False and s.row_standardized is True
+    assert s.symmetric is False and s.row_standardized is True and s.symmetric_pattern is False
+    assert SpatialWeights.from_dense([[0, 1], [3, 0]], "ab").summary().symmetric_pattern is True
     assert "islands               1 ('c')" in str(s)
     html = w._repr_html_()
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
