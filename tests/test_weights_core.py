@@ -115,3 +115,20 @@ def test_eigenvalues_of_symmetrisable_w_are_real_and_exact(us48):
     real = np.linalg.eigvals(wk.toarray())
     real = real.real[np.abs(real.imag) < 1e-10]
     assert lo == pytest.approx(1 / real.min(), rel=1e-10) and hi == pytest.approx(1.0, abs=1e-10)
+
+
+@pytest.mark.parametrize("to", ["to_libpysal", "to_graph"])
+@pytest.mark.parametrize("transform", ["O", "B", "R"])
+def test_libpysal_round_trip_keeps_islands_ids_and_transform(to, transform):
+    w = SpatialWeights.from_dense(
+        [[0, 2, 0, 0], [1, 0, 0.5, 0], [0, 0.5, 0, 0], [0, 0, 0, 0]], ["010100", "020200", "030300", "040400"]
+    )
+    w = {"O": w, "B": w.binary(), "R": w.row_standardize()}[transform]
+    obj = getattr(w, to)()
+    back = SpatialWeights.from_libpysal(obj)
+    assert back.ids == w.ids and back.equals(w) and back.transform == transform
+    assert back.islands == ("040400",)
+    if to == "to_libpysal":
+        assert obj.neighbors["040400"] == [] and obj.weights["010100"] == [w.toarray()[0, 1]]
+    else:
+        assert list(obj.isolates) == ["040400"]
