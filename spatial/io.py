@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from spillmap._fileio import atomic_path, atomic_write_text
-from spillmap.errors import InputError, WeightsError, format_items
+from spillmap.errors import InputError, OutputError, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["read_weights", "write_weights", "FORMATS"]
@@ -272,7 +272,7 @@ def _read_csv(path: Path) -> SpatialWeights:
 
 
 # ---------------------------------------------------------------------- write
-def write_weights(w: SpatialWeights, path: str | os.PathLike) -> Path:
+def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool = True) -> Path:
     """Write ``w`` to ``path`` atomically; the extension selects the format.
 
     Parameters
@@ -281,6 +281,9 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike) -> Path:
         The weights.
     path
         Target file (``.gal``, ``.gwt``, ``.mtx`` or ``.csv``); its folder must exist.
+    overwrite
+        Replace an existing file (default); with ``False`` an existing ``path`` is an
+        :class:`~spillmap.errors.OutputError`.
 
     Returns
     -------
@@ -298,13 +301,15 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike) -> Path:
     ext = _ext(path)
     if not isinstance(w, SpatialWeights):
         raise WeightsError(f"write_weights takes a SpatialWeights object, not {type(w).__name__}.")
+    if not overwrite and path.exists():
+        raise OutputError(f"{path} exists already; choose another name or allow overwriting (--force).")
     if ext == ".gal":
-        return _write_gal(w, path)
+        return _write_gal(w, path, overwrite)
     if ext == ".gwt":
-        return atomic_write_text(path, _gwt_text(w))
+        return atomic_write_text(path, _gwt_text(w), overwrite=overwrite)
     if ext == ".mtx":
-        return _write_mtx(w, path)
-    return atomic_write_text(path, _csv_text(w))
+        return _write_mtx(w, path, overwrite)
+    return atomic_write_text(path, _csv_text(w), overwrite=overwrite)
 
 
 def _rows_equal_weights(w: SpatialWeights) -> bool:
@@ -316,7 +321,7 @@ def _rows_equal_weights(w: SpatialWeights) -> bool:
     return True
 
 
-def _write_gal(w: SpatialWeights, path: Path) -> Path:
+def _write_gal(w: SpatialWeights, path: Path, overwrite: bool = True) -> Path:
     if not _rows_equal_weights(w):
         raise WeightsError(
             f"{path}: GAL files store neighbour lists only and these weights vary within rows "
@@ -329,7 +334,7 @@ def _write_gal(w: SpatialWeights, path: Path) -> Path:
             raise WeightsError(f"{path}: GAL ids cannot contain spaces: {u!r}.")
         lines.append(f"{u} {len(nb[u])}")
         lines.append(" ".join(nb[u]))
-    return atomic_write_text(path, "\n".join(lines) + "\n")
+    return atomic_write_text(path, "\n".join(lines) + "\n", overwrite=overwrite)
 
 
 def _gwt_text(w: SpatialWeights) -> str:
@@ -347,7 +352,7 @@ def _gwt_text(w: SpatialWeights) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write_mtx(w: SpatialWeights, path: Path) -> Path:
+def _write_mtx(w: SpatialWeights, path: Path, overwrite: bool = True) -> Path:
     import scipy.io
 
     bad = [u for u in w.ids if "\n" in u or "\r" in u]
@@ -357,7 +362,7 @@ def _write_mtx(w: SpatialWeights, path: Path) -> Path:
     comment = "\n".join([f"spillmap-meta {meta}"] + [f"spillmap-id {u}" for u in w.ids])
     buf = _io.BytesIO()
     scipy.io.mmwrite(buf, w.sparse.tocoo(), comment=comment, field="real", precision=17)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, overwrite=overwrite) as tmp:
         tmp.write_bytes(buf.getvalue())
     return path
 

@@ -93,3 +93,13 @@ def test_period_without_data_and_unknown_extension(tmp_path, us_path, panel_csv,
     assert rc == 2 and "no data in the period 2001-2002" in capsys.readouterr().err
     rc = main(["weights", us_path, "--id", "STATE_ABBR", "--kind", "queen", "--out", str(tmp_path / "w.txt")])
     assert rc == 2 and "unknown weights file extension '.txt'" in capsys.readouterr().err
+
+
+def test_existing_output_needs_force(tmp_path, us_path, capsys):
+    out = tmp_path / "w.mtx"
+    out.write_text("keep me")
+    args = ["weights", us_path, "--id", "STATE_ABBR", "--kind", "queen", "--out", str(out)]
+    assert main(args) == 2
+    assert "exists already; use --force" in capsys.readouterr().err and out.read_text() == "keep me"
+    assert main([*args, "--force"]) == 0
+    assert read_weights(out).n == 48

@@ -193,3 +193,16 @@ def test_mtx_without_id_comments_gets_positional_ids(tmp_path):
     p = _write(tmp_path, "plain.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 0.5\n2 1 0.25\n")
     w = read_weights(p)
     assert w.ids == ("0", "1") and w.toarray()[0, 1] == 0.5
+
+
+def test_write_without_overwrite(tmp_path, w):
+    from spillmap.errors import OutputError
+
+    for ext in ("gal", "gwt", "mtx", "csv"):
+        p = tmp_path / f"x.{ext}"
+        p.write_text("old")
+        with pytest.raises(OutputError, match="exists already"):
+            write_weights(w.binary(), p, overwrite=False)
+        assert p.read_text() == "old"
+        write_weights(w.binary(), p)  # default: replace
+        assert read_weights(p).n == 5

@@ -56,6 +56,7 @@ def register(subparsers: Any) -> None:
         "a combination of row-standardised parts",
     )
     p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", help="output file (written atomically)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.set_defaults(func=run)
 
 
@@ -145,11 +146,16 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.geo import read_boundaries
     from spillmap.spatial.io import _ext, write_weights
 
-    _ext(Path(args.out))  # fail on an unknown extension before any work
+    from spillmap.errors import OutputError
+
+    out = Path(args.out)
+    _ext(out)  # fail on an unknown extension or an existing file before any work
+    if out.exists() and not args.force:
+        raise OutputError(f"{out} exists already; use --force to replace it.")
     layer = read_boundaries(args.boundary, args.id, layer=args.layer)
     layer = _subset(layer, args.subset_column, args.subset_values)
     w = build(args, layer)
-    path = write_weights(w, args.out)
+    path = write_weights(w, out, overwrite=args.force)
     print(f"{w.name}  ({w.n} units)")
     print(w.summary())
     if w.n < len(layer):
