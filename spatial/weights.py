@@ -4,7 +4,14 @@
 ids.  Transforms (:meth:`SpatialWeights.row_standardize`, :meth:`binary`,
 :meth:`align`) return new objects; nothing mutates the caller's weights (unlike
 libpysal's ``W.transform = "r"``).  It converts to and from libpysal ``W`` and
-``Graph``.
+``Graph`` (:meth:`SpatialWeights.from_libpysal`, :meth:`to_libpysal`, :meth:`to_graph`).
+
+Written by hand (no library has it in this form): the immutable container and its
+validation, the transforms, the time-major panel lag, the summary, and the exact
+eigenvalues: symmetric and *symmetrisable* W (``D W`` symmetric, e.g. every
+row-standardised contiguity or inverse-distance matrix) go through
+``numpy.linalg.eigvalsh`` on a similar symmetric matrix, so their eigenvalues are
+real to machine precision; other W through ``numpy.linalg.eigvals``.
 
 Builders (contiguity, distance, economic-geographic) live in
 :mod:`spillmap.spatial.builders`; reading and writing in :mod:`spillmap.spatial.io`.
