@@ -40,7 +40,7 @@ __all__ = ["LogDet", "log_det", "Traces", "EIGEN_MAX_N", "DENSE_TRACE_MAX_N"]
 #: Largest N for which ``method="auto"`` uses the eigenvalues.
 EIGEN_MAX_N = 2500
 #: Largest N for which the trace terms are computed exactly (dense solve).
-DENSE_TRACE_MAX_N = 3000
+DENSE_TRACE_MAX_N = 2000
 
 LogDetMethod = Literal["auto", "eigen", "lu"]
 
