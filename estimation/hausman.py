@@ -140,10 +140,12 @@ def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResu
     Parameters
     ----------
     fe
-        :class:`~spillmap.estimation.SpatialPanelResults` with ``effects="individual"``
-        (or ``"twoways"``: the study's Table 8 compares the two-way FE SDM with RE).
+        :class:`~spillmap.estimation.SpatialPanelResults` with ``effects="individual"``,
+        or ``"twoways"`` (the study's Table 8 compares the two-way FE SDM with RE).
     re
-        The same model (same ``W`` and regressors) with ``effects="random"``.
+        The same model (same ``W`` and regressors) with ``effects="random"``; with
+        time-period effects (``fit_random(spec, time_effects=True)``) exactly when
+        ``fe`` has two-way effects.
     names
         Coefficients to compare; default all those the fits share except ``const``
         and the random-effects variance parameters (regressors, ``W_<x>``, ``rho`` /
@@ -158,7 +160,7 @@ def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResu
     ------
     InputError
         Different models, weights or regressors; ``fe`` not fixed effects or ``re``
-        not random effects; unknown ``names``.
+        not random effects; time effects in one fit only; unknown ``names``.
     EstimationError
         ``Var(FE) - Var(RE)`` not positive definite.
 
@@ -179,6 +181,18 @@ def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResu
         raise InputError(
             "hausman(fe, re): the first fit must have individual (or two-way) fixed effects, "
             f"got effects={getattr(fe, 'effects', None)!r}."
+        )
+    re_time = bool(getattr(re, "extra", {}).get("time_effects", False))
+    if (fe.effects == "twoways") != re_time:
+        raise InputError(
+            "hausman(fe, re): the fits treat time differently: "
+            + (
+                "FE has two-way effects but RE has no time effects; fit RE with time-period effects "
+                "(spillmap.estimation.random_effects.fit_random(spec, time_effects=True)) or FE with "
+                "effects='individual'."
+                if not re_time
+                else "RE has time-period effects but FE does not; use effects='twoways' for FE."
+            )
         )
     if fe.model != re.model:
         raise InputError(f"hausman(fe, re): the fits are different models ({fe.model!r} and {re.model!r}); fit the same model twice.")

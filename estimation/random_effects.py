@@ -643,7 +643,15 @@ def fit_sem_re_arrays(
 RE_MODELS = ("sar", "sdm", "sem")
 
 
-def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
+def _time_dummies(n: int, t: int) -> np.ndarray:
+    """(NT, T-1) dummies of periods 2..T for time-major stacked data."""
+    d = np.zeros((n * t, t - 1))
+    for s in range(1, t):
+        d[s * n : (s + 1) * n, s - 1] = 1.0
+    return d
+
+
+def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_effects: bool = False):
     """Fit a :class:`~spillmap.estimation.SpatialPanel` with ``effects="random"``.
 
     Called by :meth:`SpatialPanel.fit`; see the module docstring for the model,
@@ -659,6 +667,14 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
         finite differences for SEM), recorded as ``cov_type="hessian"``.
     tol
         Absolute tolerance of the searches over ``rho``/``lambda`` and ``phi``.
+    time_effects
+        Add time-period fixed effects (``T - 1`` period dummies next to the constant,
+        not spatially lagged) to the random unit effects, as in Elhorst's demo
+        "spatial random effects and time-period fixed effects".  The dummies are
+        estimated jointly (exact ML; T is small, so there is no incidental-parameter
+        problem) and then left out of ``params``/``cov_full`` (their rows and columns
+        are dropped from the inverse information, i.e. the marginal covariance).
+        Needed for a Hausman comparison with a two-way fixed-effects fit.
 
     Returns
     -------
@@ -699,6 +715,10 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
     n, t = d.n, d.t
     z = d.Z
     names = list(d.param_names)
+    kz = z.shape[1]
+    n_dum = t - 1 if time_effects else 0
+    if n_dum:
+        z = np.column_stack([z, _time_dummies(n, t)])
     w = d.w
     ld = _EigLogdet(np.asarray(w.eigenvalues)) if n <= EIGEN_MAX_N else _LULogdet(w)
     bounds = _bounds_inside(LogDet(w, "eigen" if n <= EIGEN_MAX_N else "lu").bounds)
@@ -711,9 +731,14 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
         resid = fit.resid  # structural residual y - Z b
         fitted = d.y - resid
     r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
+    theta = fit.theta
+    cov_full = fit.cov_full
+    if n_dum:  # drop the period dummies (marginal covariance of the rest)
+        keep = np.r_[0:kz, kz + n_dum : theta.size]
+        theta = theta[keep]
+        cov_full = cov_full[np.ix_(keep, keep)]
     pnames = names + ["phi"]
     full = pd.Index(pnames + ["sigma2"])
-    theta = fit.theta
     extra = {
         "sigma2_mu": fit.sigma2_mu,
         "sigma2_mu_se": fit.sigma2_mu_se,
@@ -724,13 +749,14 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10):
         "logdet_method": "eigen" if isinstance(ld, _EigLogdet) else "lu",
         "bounds": tuple(bounds),
         "random_effects": "individual",
+        "time_effects": bool(time_effects),
     }
     return SpatialPanelResults(
         model=d.model,
         effects="random",
         lee_yu="none",
         params=pd.Series(theta[:-1], index=pd.Index(pnames), name="params"),
-        cov_full=pd.DataFrame(fit.cov_full, index=full, columns=full),
+        cov_full=pd.DataFrame(cov_full, index=full, columns=full),
         sigma2=float(fit.sigma2),
         loglik=float(fit.loglik),
         nobs=n * t,

@@ -182,3 +182,22 @@ def test_simulated_size_monte_carlo(lattice):
     rng = np.random.default_rng(7)
     p = np.array([_h(_sim_panel(lattice, 4, rng, False), lattice).pvalue for _ in range(200)])
     assert np.mean(p < 0.05) < 0.25
+
+
+def test_time_effects_must_match(produc_panel, queen):
+    from spillmap.estimation.random_effects import fit_random
+
+    fe2 = _fit(produc_panel, queen, "sar", "twoways")
+    fe1 = _fit(produc_panel, queen, "sar", "individual")
+    spec = SpatialPanel(produc_panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random")
+    re0 = spec.fit()
+    re_t = fit_random(spec, time_effects=True)
+    with pytest.raises(InputError, match="FE has two-way effects but RE has no time effects"):
+        hausman(fe2, re0)
+    with pytest.raises(InputError, match="RE has time-period effects but FE does not"):
+        hausman(fe1, re_t)
+    # matching fits: a large statistic on (lpc, lemp); the full set is indefinite on Produc
+    r = hausman(fe2, re_t, names=["lpc", "lemp"])
+    assert r.df == 2 and r.stat > 50 and r.pvalue < 1e-10
+    with pytest.raises(EstimationError, match="loads most on 'rho'"):
+        hausman(fe2, re_t)

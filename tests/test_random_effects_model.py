@@ -160,3 +160,46 @@ def test_cross_section_refused(panel, queen):
     one = panel[panel.year == 1970]
     with pytest.raises(InputError, match="T >= 2"):
         SpatialPanel(one, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random").fit()
+
+
+@pytest.mark.parametrize("model", ["sdm", "sem"])
+def test_time_effects_absorb_period_shifts(model, panel, queen):
+    """With time-period effects the estimates do not move when every period's y is shifted by
+    its own constant (row-standardised W maps c_t 1 to c_t 1); without them they do."""
+    from spillmap.estimation.random_effects import fit_random
+
+    shifted = panel.copy()
+    shift = {yr: 0.3 * np.sin(yr) + 0.01 * (yr - 1970) for yr in range(1970, 1987)}
+    shifted["lgsp"] = shifted["lgsp"] + shifted["year"].map(shift)
+
+    def spec(df):
+        return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model, effects="random")
+
+    a = fit_random(spec(panel), time_effects=True)
+    b = fit_random(spec(shifted), time_effects=True)
+    assert a.extra["time_effects"] is True
+    assert list(a.params.index) == list(fit(panel, queen, model).params.index)
+    np.testing.assert_allclose(b.params.drop("const"), a.params.drop("const"), rtol=1e-6, atol=1e-8)
+    assert b.sigma2 == pytest.approx(a.sigma2, rel=1e-6)
+    assert b.loglik == pytest.approx(a.loglik, rel=1e-9)
+    np.testing.assert_allclose(b.cov_full.drop(index="const", columns="const"),
+                               a.cov_full.drop(index="const", columns="const"), rtol=1e-4)
+    c = fit(shifted, queen, model)  # no time effects: the shift changes the fit
+    assert abs(c.loglik - fit(panel, queen, model).loglik) > 1.0
+
+
+def test_time_effects_marginal_covariance(panel, queen):
+    """params/cov_full of the time-effects fit are the non-dummy entries of the full fit on
+    [Z, period dummies] (array level)."""
+    from spillmap.estimation import random_effects as remod
+
+    spec = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random")
+    res = remod.fit_random(spec, time_effects=True)
+    d = spec.data
+    dummies = np.kron(np.eye(17)[:, 1:], np.ones((48, 1)))  # periods 2..T, time-major
+    full = remod.fit_sar_re_arrays(d.y, d.Wy, np.column_stack([d.Z, dummies]), queen.eigenvalues, 48, 17,
+                                   rho_bounds=res.extra["bounds"])
+    k = d.Z.shape[1]
+    keep = np.r_[0:k, k + 16 : full.theta.size]
+    np.testing.assert_allclose(res.params.to_numpy(), full.theta[keep][:-1], rtol=1e-12)
+    np.testing.assert_allclose(res.cov_full.to_numpy(), full.cov_full[np.ix_(keep, keep)], rtol=1e-12)
