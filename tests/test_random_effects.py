@@ -214,3 +214,22 @@ def test_no_individual_heterogeneity_gives_phi_near_one():
     fit = remod.fit_sar_re_arrays(y, np.kron(np.eye(t), w) @ y, x, np.linalg.eigvals(w), n, t)
     assert fit.phi > 0.6
     assert fit.sigma2_mu < 0.2 * fit.sigma2
+
+
+def test_rho_at_bound_raises():
+    """A common time pattern and no time effects: W y ~ y, rho runs to its bound."""
+    from spillmap.errors import ConvergenceError
+
+    w = _weights(N, 7)
+    rng = np.random.default_rng(0)
+    x = _design(N, T, rng)
+    y = np.repeat([1.0, 5.0, 10.0, 20.0], N) + 0.001 * rng.normal(size=N * T)
+    with pytest.raises(ConvergenceError, match=r"estimate of rho \(0.99.*at the bound"):
+        remod.fit_sar_re_arrays(y, np.kron(np.eye(T), w) @ y, x, np.linalg.eigvals(w), N, T, rho_bounds=(-0.99, 0.99))
+
+
+def test_information_not_positive_definite_raises():
+    from spillmap.errors import EstimationError
+
+    with pytest.raises(EstimationError, match="not positive definite.*smallest eigenvalue"):
+        remod._inv_info(np.diag([-1.0, 1.0]))
