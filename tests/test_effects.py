@@ -302,6 +302,30 @@ def test_sar_matches_spreg_ml_lag_impacts():
     assert res.indirect.loc["INC", "estimate"] == pytest.approx(0.1607, abs=5e-5)
 
 
+def test_sar_fit_effects_match_spreg_end_to_end():
+    """spillmap's own SAR fit + effects vs spreg 1.9 ML_Lag(spat_impacts="full") on Columbus."""
+    import libpysal
+    from spreg import ML_Lag
+
+    from spillmap.estimation.model import SpatialPanel
+
+    db = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
+    df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
+                       "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
+    wl = libpysal.weights.Rook.from_shapefile(libpysal.examples.get_path("columbus.shp"), idVariable="POLYID")
+    wl.transform = "r"
+    reg = ML_Lag(df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy(), w=wl, spat_impacts="full")
+    w = SpatialWeights.from_libpysal(wl)
+    res = SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model="sar", effects="none").fit()
+    eff = compute_effects(res, draws=0)
+    adi, aii, ati = reg.sp_multipliers["full"]  # spreg: (direct, indirect, total) multipliers at its estimates
+    b = reg.betas[1:3, 0]
+    # the two ML fits agree to ~1e-9; effects to 1e-6 relative
+    np.testing.assert_allclose(eff.direct["estimate"], adi * b, rtol=1e-6)
+    np.testing.assert_allclose(eff.indirect["estimate"], aii * b, rtol=1e-6)
+    np.testing.assert_allclose(eff.total["estimate"], ati * b, rtol=1e-6)
+
+
 # -------------------------------------------------------------- results object
 def test_results_object_outputs(w_rs):
     params, cov = _sdm_params()
