@@ -140,3 +140,29 @@ def test_wald_bad_input():
         wald_test(np.ones(2), np.zeros((2, 2)))
     with pytest.raises(EstimationError, match="NaN"):
         wald_test(np.array([np.nan]), np.eye(1))
+
+
+def test_lr_and_wald_end_to_end_vs_spreg():
+    """spillmap fits + tests vs log-likelihoods and covariances of spreg 1.9 on Columbus (cross-section)."""
+    import libpysal
+    from spreg import ML_Error, ML_Lag
+
+    from spillmap.estimation.model import SpatialPanel
+    from spillmap.spatial.weights import SpatialWeights
+
+    db = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
+    df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
+                       "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
+    wl = libpysal.weights.Rook.from_shapefile(libpysal.examples.get_path("columbus.shp"), idVariable="POLYID")
+    wl.transform = "r"
+    y, x = df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy()
+    sar, sdm, sem = ML_Lag(y, x, w=wl), ML_Lag(y, x, w=wl, slx_lags=1), ML_Error(y, x, w=wl)
+    w = SpatialWeights.from_libpysal(wl)
+    fits = {m: SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model=m, effects="none").fit()
+            for m in ("sar", "sdm", "sem")}
+    # spreg: 2 * (logll_SDM - logll_SAR / SEM)
+    assert lr_sdm_sar(fits["sdm"], fits["sar"]).stat == pytest.approx(2 * (sdm.logll - sar.logll), rel=1e-6)
+    assert lr_sdm_sem(fits["sdm"], fits["sem"]).stat == pytest.approx(2 * (sdm.logll - sem.logll), rel=1e-6)
+    # Wald theta = 0 from spreg's betas and vm (order: const, INC, CRIME, W_INC, W_CRIME, rho)
+    th, v = sdm.betas[3:5, 0], np.asarray(sdm.vm)[3:5, 3:5]
+    assert wald_sdm_sar(fits["sdm"]).stat == pytest.approx(th @ np.linalg.solve(v, th), rel=1e-4)
