@@ -666,7 +666,7 @@ def compute_effects(
     Verification
     ------------
     Dense oracle (np.linalg.inv) to 1e-10; delta vs simulation standard errors
-    within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="simple")``.
+    within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``.
     """
     model = str(getattr(results, "model", "")).lower()
     return effects_from_estimates(
