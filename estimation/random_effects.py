@@ -121,6 +121,7 @@ class _LULogdet:
 
         self.w = w
         self._ld = LogDet(w, "lu")
+        self._tr: dict[float, object] = {}
 
     def logdet(self, rho: float) -> float:
         return float(self._ld(rho))
@@ -128,7 +129,10 @@ class _LULogdet:
     def _traces(self, rho: float):
         from ._logdet import Traces
 
-        return Traces.compute(self.w, rho)
+        rho = float(rho)
+        if rho not in self._tr:  # one computation serves tr1 and tr2
+            self._tr[rho] = Traces.compute(self.w, rho)
+        return self._tr[rho]
 
     def tr1(self, rho: float) -> float:
         return self._traces(rho).tr_g
