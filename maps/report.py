@@ -374,8 +374,18 @@ def _build_weights(spec: WeightSpec, layer, panel: pd.DataFrame, cfg: ReportConf
             phi = o.pop("phi", None)
             if var is None or phi is None:
                 raise InputError(f"{where}: kind='nested' needs 'var' and 'phi'.")
-            wd = b.inverse_distance(layer, lid, alpha=o.pop("alpha", 1))
-            we = b.economic_distance(panel, id=pid, time=t, var=var, ids=list(layer[lid]))
+            alpha = o.pop("alpha", 1)
+            period = o.pop("period", None)
+            if o:
+                raise InputError(
+                    f"{where}: unknown option(s) {sorted(o)} for kind='nested' "
+                    "(allowed: var, phi, alpha, period)."
+                )
+            wd = b.inverse_distance(layer, lid, alpha=alpha)
+            we = b.economic_distance(
+                panel, id=pid, time=t, var=var, ids=list(layer[lid]),
+                period=tuple(period) if period is not None else None,
+            )
             return b.nested(wd, we, float(phi))
     except TypeError as exc:
         raise InputError(f"{where}: bad option for kind={spec.kind!r}: {exc}.") from None
