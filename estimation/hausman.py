@@ -32,7 +32,7 @@ spatial ML panels (linearmodels' ``compare`` has no Hausman; splm's ``sphtest`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -54,6 +54,7 @@ def hausman_statistic(
     names: Sequence[str] | None = None,
     *,
     rtol: float = 1e-10,
+    on_indefinite: Literal["raise", "elhorst"] = "raise",
 ) -> TestResult:
     """Hausman statistic from two coefficient vectors and covariance matrices.
 
@@ -71,6 +72,13 @@ def hausman_statistic(
     rtol
         ``V_FE - V_RE`` is refused when its smallest eigenvalue is below
         ``rtol * max(|eigenvalue|)``.
+    on_indefinite
+        ``"raise"`` (default): :class:`EstimationError` when ``V_FE - V_RE`` is not
+        positive definite.  ``"elhorst"``: replicate Elhorst's MATLAB demo and report
+        ``|d' (V_FE - V_RE)^{-1} d|`` whenever the difference is non-singular (its
+        eigenvalues all exceed ``rtol * max|eigenvalue|`` in absolute value); the
+        result's ``name`` then says so.  The chi2 reference is not justified in that
+        case; use it only to reproduce published tables.
 
     Returns
     -------
@@ -103,20 +111,28 @@ def hausman_statistic(
     d = b_fe - b_re
     v = cov_fe - cov_re
     v = (v + v.T) / 2
+    if on_indefinite not in ("raise", "elhorst"):
+        raise InputError(f"on_indefinite must be 'raise' or 'elhorst', got {on_indefinite!r}.")
     ev, vec = np.linalg.eigh(v)
-    if ev[0] <= rtol * max(np.max(np.abs(ev)), np.finfo(float).tiny):
+    scale = max(np.max(np.abs(ev)), np.finfo(float).tiny)
+    name = "Hausman (FE vs RE)"
+    indefinite = ev[0] <= rtol * scale
+    if indefinite and on_indefinite == "elhorst" and np.min(np.abs(ev)) > rtol * scale:
+        name = "Hausman (FE vs RE; |H| with an indefinite variance difference, as Elhorst's MATLAB code)"
+    elif indefinite:
         worst = names[int(np.argmax(np.abs(vec[:, 0])))]
         raise EstimationError(
             f"Hausman test: Var(FE) - Var(RE) is not positive definite (smallest eigenvalue {ev[0]:.4g}, "
             f"largest {ev[-1]:.4g}; the direction loads most on {worst!r}). The test is not defined for "
             "these fits; compare fewer coefficients (e.g. names=[...] without that one), check that both "
-            "models use the same W and regressors, or use a regression-based (Mundlak) test."
+            "models use the same W and regressors, or use a regression-based (Mundlak) test; "
+            "on_indefinite='elhorst' reproduces the |H| of Elhorst's MATLAB code (for published tables only)."
         )
     # solve via the eigen-decomposition computed above (V symmetric positive definite)
     z = vec.T @ d
-    stat = float(np.sum(z * z / ev))
+    stat = abs(float(np.sum(z * z / ev)))
     return TestResult(
-        name="Hausman (FE vs RE)",
+        name=name,
         stat=stat,
         df=float(q),
         pvalue=float(stats.chi2.sf(stat, q)),
@@ -134,7 +150,13 @@ def _same_weights(a: Any, b: Any) -> bool:
     return False
 
 
-def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResult:
+def hausman(
+    fe: Any,
+    re: Any,
+    *,
+    names: Sequence[str] | None = None,
+    on_indefinite: Literal["raise", "elhorst"] = "raise",
+) -> TestResult:
     """Spatial Hausman test of a fixed-effects fit against a random-effects fit.
 
     Parameters
@@ -150,6 +172,8 @@ def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResu
         Coefficients to compare; default all those the fits share except ``const``
         and the random-effects variance parameters (regressors, ``W_<x>``, ``rho`` /
         ``lambda``).
+    on_indefinite
+        See :func:`hausman_statistic` (``"elhorst"`` reproduces Elhorst's ``abs()``).
 
     Returns
     -------
@@ -224,4 +248,5 @@ def hausman(fe: Any, re: Any, *, names: Sequence[str] | None = None) -> TestResu
         re.params[names].to_numpy(),
         re.cov.loc[names, names].to_numpy(),
         names,
+        on_indefinite=on_indefinite,
     )

@@ -201,3 +201,20 @@ def test_time_effects_must_match(produc_panel, queen):
     assert r.df == 2 and r.stat > 50 and r.pvalue < 1e-10
     with pytest.raises(EstimationError, match="loads most on 'rho'"):
         hausman(fe2, re_t)
+
+
+def test_on_indefinite_elhorst(produc_fits):
+    """Elhorst's demopanelscompare.m: hausman = d' inv(V_RE - V_FE) d, reported via abs()."""
+    fe, re = produc_fits["fe"], produc_fits["re"]
+    names = [c for c in fe.params.index if c not in ("const", "phi")]
+    r = hausman(fe, re, on_indefinite="elhorst")
+    d = (fe.params[names] - re.params[names]).to_numpy()
+    v_elhorst = (re.cov.loc[names, names] - fe.cov.loc[names, names]).to_numpy()  # his orientation
+    assert r.stat == pytest.approx(abs(float(d @ np.linalg.inv(v_elhorst) @ d)), rel=1e-9)
+    assert "Elhorst" in r.name and r.df == 9
+    assert r.pvalue == pytest.approx(stats.chi2.sf(r.stat, 9), rel=1e-12)
+    # positive definite case: identical to the default
+    sub = ["lpcap", "lpc", "lemp", "rho"]
+    assert hausman(fe, re, names=sub, on_indefinite="elhorst").stat == hausman(fe, re, names=sub).stat
+    with pytest.raises(InputError, match="on_indefinite"):
+        hausman_statistic(np.zeros(1), np.eye(1), np.zeros(1), np.eye(1) / 2, on_indefinite="abs")  # type: ignore[arg-type]
