@@ -1,8 +1,8 @@
 """Spatial Hausman test: fixed against random effects.
 
 Formula (Hausman 1978; spatial version with the spatial parameter among the compared
-coefficients: Elhorst 2014, *Spatial Econometrics*, sec. 3.4, and his MATLAB demo
-``demopanelscompare.m``; Lee & Yu 2012 for the ML setting)::
+coefficients: Elhorst 2014, *Spatial Econometrics*, ch. 3, and the Hausman step of his
+MATLAB demonstration file for the cigarette-demand panel)::
 
     H = d' [Var(b_FE) - Var(b_RE)]^{-1} d,     d = b_FE - b_RE,     H ~ chi2(q) under H0,
 
@@ -191,7 +191,7 @@ def hausman(
     Notes
     -----
     ``H = (b_FE - b_RE)' [Var(b_FE) - Var(b_RE)]^{-1} (b_FE - b_RE) ~ chi2(q)``
-    (Hausman 1978; Elhorst 2014, sec. 3.4).  See the module docstring.
+    (Hausman 1978, Econometrica 46: 1251-1271; Elhorst 2014, ch. 3).  See the module docstring.
 
     Verification
     ------------

@@ -11,14 +11,14 @@ independent of ``eps ~ N(0, sigma2 I)``:
 Both carry a constant.  With ``phi^2 = sigma2 / (T sigma2_mu + sigma2)`` and the
 quasi-demeaning ``z* = z - (1 - phi) zbar_i`` (unit means over time):
 
-* SAR/SDM log-likelihood (Elhorst 2014, eq. 3.16; ``f2_resar.m``)::
+* SAR/SDM log-likelihood (Elhorst 2014, ch. 3; his MATLAB ``f2_resar.m``)::
 
       log L = -NT/2 ln(2 pi sigma2) + N/2 ln(phi^2) + T ln|I - rho W|
               - e'e / (2 sigma2),       e = y* - rho (Wy)* - X* b,
 
   where ``Wy`` is formed on the raw data and then quasi-demeaned (the transform
   commutes with ``I_T kron W``).
-* SEM log-likelihood (Elhorst 2003, eq. 25; Baltagi, Egger & Pfaffermayr 2013),
+* SEM log-likelihood (Elhorst 2003; his MATLAB ``f2_respat.m``, which assumes a symmetric W),
   with ``theta = sigma2_mu / sigma2 = (1/phi^2 - 1)/T``, ``u = y - X b``::
 
       log L = -NT/2 ln(2 pi sigma2) + T ln|B| - 1/2 ln|I + T theta B'B|
@@ -83,7 +83,7 @@ def _stack(zbar: np.ndarray, t: int) -> np.ndarray:
 
 
 def _quasi_demean(z: np.ndarray, phi: float, n: int, t: int) -> np.ndarray:
-    """``z* = z - (1 - phi) zbar_i`` (Elhorst 2014, eq. 3.14)."""
+    """``z* = z - (1 - phi) zbar_i`` (Elhorst 2014, ch. 3)."""
     return z - (1.0 - phi) * _stack(_unit_means(z, n, t), t)
 
 
@@ -208,7 +208,7 @@ def sar_re_loglik(
 
     ``log L = -NT/2 ln(2 pi sigma2) + N/2 ln(phi^2) + T ln|I - rho W| - e'e/(2 sigma2)``
     with ``e = y* - rho (Wy)* - X* b`` and ``z* = z - (1 - phi) zbar_i``
-    (Elhorst 2014, eq. 3.16; Elhorst's ``f2_resar.m``).
+    (Elhorst 2014, ch. 3; Elhorst's MATLAB ``f2_resar.m``).
 
     Parameters
     ----------
@@ -489,7 +489,7 @@ def sem_re_loglik(
 
     ``log L = -NT/2 ln(2 pi s2) + T ln|B| - 1/2 ln|I + T theta B'B|
     - [sum_t ||B(u_t - ubar)||^2 + T ubar'(I + T theta B'B)^{-1} B'B ubar] / (2 s2)``,
-    ``u = y - X b``, ``theta = (1/phi^2 - 1)/T`` (Elhorst 2003, eq. 25, written for a
+    ``u = y - X b``, ``theta = (1/phi^2 - 1)/T`` (Elhorst 2003, written for a
     general, not necessarily symmetric, W).
 
     Parameters

@@ -204,7 +204,7 @@ def test_time_effects_must_match(produc_panel, queen):
 
 
 def test_on_indefinite_elhorst(produc_fits):
-    """Elhorst's demopanelscompare.m: hausman = d' inv(V_RE - V_FE) d, reported via abs()."""
+    """Elhorst's MATLAB cigarette demo: hausman = d' inv(V_RE - V_FE) d, p-value from abs()."""
     fe, re = produc_fits["fe"], produc_fits["re"]
     names = [c for c in fe.params.index if c not in ("const", "phi")]
     r = hausman(fe, re, on_indefinite="elhorst")
