@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy import optimize, stats
+from scipy import optimize
 
 from spillmap.estimation import random_effects as remod
 
