@@ -25,27 +25,36 @@ quasi-demeaning ``z* = z - (1 - phi) zbar_i`` (unit means over time):
               - 1/(2 sigma2) [ sum_t ||B (u_t - ubar)||^2
                                + T ubar' (I + T theta B'B)^{-1} B'B ubar ].
 
-What is hand-written and why: no Python library estimates random-effects spatial
-panels by ML (spreg has only pooled/FE panels; PySAL's panel code stops at GM),
-so the likelihoods, their maximisation and the variance are written here with
-numpy/scipy.  ``ln|I - rho W|`` uses the eigenvalues of W (``SpatialWeights.eigenvalues``,
-cached); ``ln|I + T theta B'B|`` and the solve with it use a sparse LU
-(``scipy.sparse.linalg.splu``) for every W.  Elhorst's ``sem_panel_RE.m`` replaces both
-with the eigen-decomposition of W, which is exact only for a *symmetric* W: for a
-row-standardised W the eigenvectors are not orthogonal and ``B'B`` is not
-diagonalised by them, so that shortcut is deliberately not used.
+What is hand-written and why: spreg 1.9's ``Panel_RE_Lag``/``Panel_RE_Error`` port
+Elhorst's MATLAB code, but (i) the SAR information matrix they use (Elhorst's formula,
+with zero beta-phi blocks) gives a standard error of rho about 8x too small on Produc's
+SDM (0.004 against 0.034 here; the observed-information SEs used here match a dense
+numerical Hessian and are calibrated in Monte Carlo), (ii) their ``logll`` omits the
+``N/2 ln(phi^2)`` term, (iii) their SEM-RE uses the eigenvector shortcut below and stops
+short of the maximum (4.6 log-likelihood points on Produc with a symmetric W), and (iv)
+there is no SDM, Hausman test or time-effects option.  So the likelihoods, their
+maximisation and the variance are written here with numpy/scipy; spreg's SAR/SDM
+estimates are a test oracle (they agree to 1e-6).  ``ln|I - rho W|`` uses the eigenvalues
+of W (``SpatialWeights.eigenvalues``, cached) up to N = 2,500 and a sparse LU beyond
+(:class:`spillmap.estimation._logdet.LogDet`, with the traces of
+:class:`~spillmap.estimation._logdet.Traces`); ``ln|I + T theta B'B|`` and the solve with
+it use a sparse LU (``scipy.sparse.linalg.splu``) for every W.  Elhorst's
+``sem_panel_RE.m`` replaces both with the eigen-decomposition of W, which is exact only
+for a *symmetric* W: for a row-standardised W the eigenvectors are not orthogonal and
+``B'B`` is not diagonalised by them, so that shortcut is deliberately not used.
 
 Maximisation: the log-likelihood is concentrated in ``b`` (GLS) and ``sigma2`` and
 maximised jointly over ``(rho or lambda, phi)`` by nested bounded Brent searches
 (``phi`` outer, ``rho`` inner for SAR/SDM, where the inner problem is the classical
 quadratic-in-rho concentrated likelihood; ``lambda`` outer, ``phi`` inner for SEM),
 followed for SAR/SDM by Newton steps on the full log-likelihood with the analytic
-Hessian.  This is the joint maximum that Elhorst's alternating ``sar_panel_RE.m``
+Hessian (eigenvalue route only).  This is the joint maximum that Elhorst's alternating ``sar_panel_RE.m``
 iteration (``fminbnd`` with ``TolX = 0.005``) approaches.
 
 Variance: the inverse of the observed information (minus the Hessian of the full
-log-likelihood in ``(b, rho, phi, sigma2)``), analytic for SAR/SDM and by central
-finite differences for SEM.  ``sigma2_mu`` is reported with a delta-method SE.
+log-likelihood in ``(b, rho, phi, sigma2)``), analytic for SAR/SDM (its trace terms
+are stochastic for N > 3,000) and by central finite differences for SEM.
+``sigma2_mu`` is reported with a delta-method SE.
 """
 from __future__ import annotations
 
