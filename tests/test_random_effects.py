@@ -280,3 +280,29 @@ def test_standard_errors_calibrated_monte_carlo():
         se.append(np.sqrt(np.diag(f.cov_full))[[1, 5]])
     ratio = np.mean(se, axis=0) / np.std(est, axis=0, ddof=1)
     assert np.all(np.abs(ratio - 1) < 0.15), ratio
+
+
+def test_sem_without_unit_heterogeneity_is_pooled_sem():
+    """sigma2_mu = 0 in the DGP: phi -> 1 (boundary, phi's SE is NaN) and the SEM-RE estimate
+    equals pooled ML SEM, spreg 1.9 ML_Error on the stacked data with I_T kron W."""
+    import warnings
+
+    import spreg
+    from libpysal.weights import WSP
+
+    w = _weights(40, 9)
+    n, t = 40, 3
+    rng = np.random.default_rng(0)
+    x = _design(n, t, rng)
+    y = _sim("sem", w, x, rng, [1.0, 0.5, -0.3], s_mu=0.0)
+    fit = remod.fit_sem_re_arrays(y, x, sp.csr_matrix(w), np.linalg.eigvals(w), n, t)
+    assert fit.phi > 1 - 1e-6 and fit.sigma2_mu < 1e-6
+    se = np.sqrt(np.diag(fit.cov_full))
+    assert np.isnan(se[4]) and np.all(np.isfinite(np.delete(se, 4)))
+    big = WSP(sp.kron(sp.identity(t), sp.csr_matrix(w)).tocsr()).to_W(silence_warnings=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spreg.ML_Error(y[:, None], x[:, 1:], w=big, method="full")  # reference: spreg 1.9 pooled ML SEM
+    np.testing.assert_allclose(fit.beta, np.ravel(ref.betas)[:3], atol=2e-5)
+    assert fit.rho == pytest.approx(float(np.ravel(ref.betas)[-1]), abs=2e-5)
+    assert fit.loglik == pytest.approx(float(ref.logll), abs=1e-5)
