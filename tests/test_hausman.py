@@ -177,11 +177,12 @@ def test_simulated_null_small_alternative_large(lattice):
 
 @pytest.mark.slow
 def test_simulated_size_monte_carlo(lattice):
-    """200 replications under H0 (N = 144, T = 4): the 5 % rejection rate stays below 0.25
-    (it is oversized at this T; see test_simulated_null_small_alternative_large)."""
+    """200 replications under H0 (N = 144, T = 4).  Observed (2026-11-22): 5 % rejection rate
+    0.105, 10 % rate 0.175, no indefinite differences: the test is oversized at this T
+    (see test_simulated_null_small_alternative_large); the bound guards against regressions."""
     rng = np.random.default_rng(7)
     p = np.array([_h(_sim_panel(lattice, 4, rng, False), lattice).pvalue for _ in range(200)])
-    assert np.mean(p < 0.05) < 0.25
+    assert np.mean(p < 0.05) < 0.16
 
 
 def test_time_effects_must_match(produc_panel, queen):
