@@ -144,9 +144,16 @@ class LogDet:
             return _lndet_eigen(rho, self.w.eigenvalues)
         return self._lu_cached(float(rho))
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - one cache per (immutable) LogDet
+    @functools.cached_property
+    def _lu_values(self) -> dict[float, float]:
+        return {}
+
     def _lu_cached(self, rho: float) -> float:
-        return _lndet_lu(rho, self.w.sparse)
+        """LU log-determinant, memoised per instance (the search revisits points)."""
+        cache = self._lu_values
+        if rho not in cache:
+            cache[rho] = _lndet_lu(rho, self.w.sparse)
+        return cache[rho]
 
     @functools.cached_property
     def _power_traces(self) -> np.ndarray:

@@ -501,7 +501,7 @@ class SpatialPanel:
             N > :data:`~spillmap.estimation._logdet.DENSE_TRACE_MAX_N` (the relative
             error of ``tr(G'G)`` is about ``sqrt(2/probes) ||G'G||_F / tr(G'G)``, i.e.
             O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 30, 200)``: 175 probes at
-            N = 2,850 (SEs within about 0.1 % of the exact ones), 30 at N = 100,000.
+            N = 2,850 (SEs within 0.1-0.2 % of the exact ones), 30 at N = 100,000.
 
         Returns
         -------
