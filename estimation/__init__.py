@@ -31,5 +31,6 @@ __all__ += [
 # random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)
 from spillmap.estimation.baseline import BaselineResult, twoway_fe_baseline  # noqa: E402
 from spillmap.estimation.hausman import hausman, hausman_statistic  # noqa: E402
+from spillmap.estimation.random_effects import fit_random  # noqa: E402
 
-__all__ += ["hausman", "hausman_statistic", "twoway_fe_baseline", "BaselineResult"]
+__all__ += ["hausman", "hausman_statistic", "twoway_fe_baseline", "BaselineResult", "fit_random"]
