@@ -418,3 +418,14 @@ def test_cigar_individual_effects_vs_spreg(model, cigar_w):
                        effects="individual").fit(lee_yu="none")
     np.testing.assert_allclose(res.params.to_numpy(), np.asarray(ref.betas).ravel(), atol=1e-7)
     np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(ref.vm)), rtol=1e-6)
+
+
+def test_impacts_and_unit_effects_delegate(panel, queen):
+    """The thin results methods call spillmap.estimation.effects with the same arguments."""
+    from spillmap.estimation import effects
+
+    res = fit(panel, queen, "sdm", "twoways")
+    a = res.impacts(draws=200, seed=3)
+    b = effects.compute_effects(res, draws=200, seed=3)
+    assert repr(a) == repr(b)
+    pd.testing.assert_frame_equal(res.unit_effects("lpc"), effects.unit_effects(res, "lpc"))
