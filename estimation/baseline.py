@@ -65,8 +65,17 @@ class BaselineResult:
     df_resid: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("params", "std_errors", "tstats", "pvalues", "cov"):
-            object.__setattr__(self, name, getattr(self, name).copy())
+        # copies backed by read-only arrays: item assignment raises instead of mutating
+        for name in ("params", "std_errors", "tstats", "pvalues"):
+            obj = getattr(self, name)
+            arr = np.array(obj.to_numpy(dtype=float), copy=True)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, pd.Series(arr, index=obj.index.copy(), name=obj.name, copy=False))
+        arr = np.array(self.cov.to_numpy(dtype=float), copy=True)
+        arr.flags.writeable = False
+        object.__setattr__(
+            self, "cov", pd.DataFrame(arr, index=self.cov.index.copy(), columns=self.cov.columns.copy(), copy=False)
+        )
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals as linearmodels builds them: t(``df_resid``) quantiles when

@@ -85,6 +85,10 @@ def test_result_is_immutable_and_renders(panel):
     assert isinstance(r, BaselineResult)
     with pytest.raises(AttributeError):
         r.r2 = 0.0  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        r.params["lpc"] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        r.cov.iloc[0, 0] = 0.0
     fr = r.to_frame()
     assert list(fr.columns) == ["estimate", "std_error", "t", "p", "lower", "upper"]
     assert list(fr.index) == X
