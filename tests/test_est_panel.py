@@ -161,18 +161,43 @@ def _leeyu_oracle(panel, queen, model, effects):
     o = optimize.minimize_scalar(lambda r: -cll(r), bounds=(-0.99, 0.99), method="bounded",
                                  options={"xatol": 1e-13})
     b, sse = parts(o.x)
-    return np.concatenate([b, [o.x]]), sse / nobs, -o.fun, nobs
+
+    def full(theta):
+        """Full log-likelihood of the transformed model at (beta, rho|lambda, sigma2)."""
+        k = xs.shape[1]
+        bb, r, s2 = theta[:k], theta[k], theta[k + 1]
+        if model == "sem":
+            e = (ys - r * wys) - (xs - r * wxs) @ bb
+        else:
+            e = ys - r * wys - xs @ bb
+        return (-nobs / 2 * np.log(2 * np.pi * s2) - e @ e / (2 * s2)
+                + ts * np.linalg.slogdet(np.eye(ns) - r * ws)[1])
+
+    return np.concatenate([b, [o.x]]), sse / nobs, -o.fun, nobs, full
 
 
 @pytest.mark.parametrize("effects", ["individual", "time", "twoways"])
 @pytest.mark.parametrize("model", ["sar", "sdm", "sem"])
 def test_leeyu_transformation_vs_dense_oracle(model, effects, panel, queen):
-    params, s2, ll, nobs = _leeyu_oracle(panel, queen, model, effects)
+    params, s2, ll, nobs, full = _leeyu_oracle(panel, queen, model, effects)
     res = fit(panel, queen, model, effects, lee_yu="transformation")
     assert res.nobs == nobs
     np.testing.assert_allclose(res.params.to_numpy(), params, atol=1e-7)
     np.testing.assert_allclose(res.sigma2, s2, rtol=1e-7)
     np.testing.assert_allclose(res.loglik, ll, atol=1e-6)
+    # the whole likelihood surface, not only its maximum (so Hessian-based SEs agree too)
+    from spillmap.estimation import _ml
+    from spillmap.estimation._logdet import LogDet
+    from spillmap.estimation._transform import effective_counts
+
+    d = res.data
+    counts = effective_counts(d.n, d.t, d.effects, "transformation")
+    theta = np.concatenate([res.params.to_numpy(), [res.sigma2]])
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        th = theta * (1 + 0.05 * rng.normal(size=theta.size))
+        mine = _ml.full_loglik(d.kind, th, *d.transformed, LogDet(d.w), counts)
+        np.testing.assert_allclose(mine, full(th), rtol=1e-10)
 
 
 @pytest.mark.parametrize("model", ["sar", "sdm", "sem", "sdem", "slx"])
