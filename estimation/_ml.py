@@ -480,6 +480,12 @@ def elhorst_bias_correction(theta: np.ndarray, cov_full: np.ndarray, n: int, t: 
     with ``xpxibc = (xpx/nobs)^{-1} = nobs * cov_full`` evaluated at the direct-approach
     estimates (``nobs = N T``).  For the linear SLX model (no spatial parameter) the
     same formula is applied with the ``1/(1-p)`` entry omitted.
+
+    One difference from the MATLAB code: spillmap's information matrix of the lag
+    model uses ``h = Q (I_T kron G) m`` (the LSDV information, verified against spreg
+    with dummy columns) where Elhorst uses ``(I_T kron G) Q X beta`` without the final
+    demeaning; with two-way effects the two differ slightly, so the corrected values
+    can differ from Elhorst's in the digits that depend on that matrix.
     """
     p = theta.size
     c = np.zeros(p)

@@ -28,7 +28,9 @@ time        (N-1) T         T          T [ln|I - rho W| - ln(1 - rho)]
 twoways     (N-1)(T-1)      T - 1      (T-1) [ln|I - rho W| - ln(1 - rho)]
 ==========  ==============  =========  ======================================
 
-(Lee & Yu 2010, eqs. 2.4, 4.2 and 5.2; also Stata's ``xsmle, fe type(ind|time|both, leeyu)``).
+(Lee & Yu 2010, sections 2-4; the approach of Stata's ``xsmle, fe type(..., leeyu)`` and
+``spxtregress, fe`` -- not run here: verified against a dense transcription with explicit
+``F`` matrices in ``tests/test_est_panel.py``).
 """
 from __future__ import annotations
 

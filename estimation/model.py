@@ -471,7 +471,9 @@ class SpatialPanel:
             * ``"transformation"`` (default): the orthonormal transformation
               approach: the same likelihood on ``N(T-1)``, ``(N-1)T`` or
               ``(N-1)(T-1)`` effective observations with the Jacobian of the
-              transformed W (Stata ``xsmle ..., fe leeyu`` and ``spxtregress, fe``).
+              transformed W (the approach of Stata's ``xsmle ..., fe leeyu`` and
+              ``spxtregress, fe``; verified here against a dense transcription of
+              Lee & Yu, not against Stata output).
               With individual effects it leaves ``beta`` and ``rho`` unchanged
               and multiplies ``sigma2`` by ``T/(T-1)``.  Time effects need a
               row-standardised W.
