@@ -92,7 +92,8 @@ def test_fit_random_effects(files, capsys):
     from spillmap.estimation.model import SpatialPanel
 
     out = files["dir"] / "re.json"
-    assert main(["fit", *_args(files, "--model", "sdm", "--re", "--draws", "0", "--json", str(out))]) == 0
+    assert main(["fit", *_args(files, "--model", "sdm", "--re", "--fe", "individual", "--draws", "0",
+                                "--json", str(out))]) == 0
     doc = json.loads(out.read_text())
     assert doc["fe"] == "random"
     res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", effects="random").fit()
@@ -231,3 +232,21 @@ def test_help_lists_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "fit" in out and "diagnose" in out
+
+
+def test_fit_random_effects_with_period_effects(files, capsys):
+    """``--re --fe twoways`` = random unit effects + fixed period effects, the RE partner of
+    two-way FE in the Hausman test (same as calling fit_random(time_effects=True))."""
+    from spillmap.estimation.model import SpatialPanel
+    from spillmap.estimation.random_effects import fit_random
+
+    out = files["dir"] / "re2.json"
+    assert main(["fit", *_args(files, "--model", "sar", "--re", "--fe", "twoways", "--draws", "0",
+                                "--json", str(out))]) == 0
+    doc = json.loads(out.read_text())
+    spec = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sar",
+                        effects="random")
+    want = fit_random(spec, time_effects=True)
+    plain = spec.fit()
+    assert doc["params"]["rho"]["estimate"] == pytest.approx(want.params["rho"], rel=1e-9)
+    assert abs(want.params["rho"] - plain.params["rho"]) > 1e-4  # period effects do change the fit

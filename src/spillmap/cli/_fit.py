@@ -50,7 +50,10 @@ def register(subparsers: Any) -> None:
     )
     add_data_options(p)
     p.add_argument("--model", choices=MODELS, default="sdm", help="model (default: sdm)")
-    p.add_argument("--re", action="store_true", help="random instead of fixed effects")
+    p.add_argument(
+        "--re", action="store_true",
+        help="random unit effects instead of fixed ones (with --fe time/twoways: plus fixed period effects)",
+    )
     p.add_argument("--draws", type=int, default=1000, help="simulation draws for effects; 0 = delta method")
     p.set_defaults(func=run)
 
@@ -157,12 +160,13 @@ def run(args: argparse.Namespace) -> int:
     panel, w = load_inputs(args)
     effects = "random" if args.re else args.fe
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model, effects=effects)
-    try:
-        res = spec.fit(lee_yu=args.lee_yu) if effects != "random" else spec.fit()
-    except NotImplementedError as exc:
-        from spillmap.errors import EstimationError
+    if effects == "random":
+        from spillmap.estimation.random_effects import fit_random
 
-        raise EstimationError(f"{args.model.upper()} with {effects} effects is not available: {exc}") from None
+        # --re with --fe time/twoways: random unit effects plus fixed period effects
+        res = fit_random(spec, time_effects=args.fe in ("time", "twoways"))
+    else:
+        res = spec.fit(lee_yu=args.lee_yu)
     eff = None
     if res.model != "sem":
         eff = compute_effects(res, draws=args.draws, seed=args.seed, method="delta" if args.draws == 0 else "simulation")
