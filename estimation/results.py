@@ -83,6 +83,10 @@ class ResultsTableMixin:
     def _header_rows(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
         return []
 
+    def _notes(self) -> list[str]:
+        """Footnotes printed under the table (approximations the reader should know of)."""
+        return []
+
     def summary(self) -> str:
         """A text table in the style of statsmodels/linearmodels."""
         head = self._header_rows()
@@ -105,6 +109,7 @@ class ResultsTableMixin:
                 f"{r.p:>8.4f} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
             )
         lines.append("=" * width)
+        lines += [f"Note: {note}" for note in self._notes()]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -313,6 +318,15 @@ class SpatialPanelResults(ResultsTableMixin):
             ("R2 (corr^2)", f"{self.r2:.4f}"),
             ("W", self.w.name or f"{self.w.n} units"),
         ]
+
+    def _notes(self) -> list[str]:
+        if self.extra.get("exact_traces") is False:
+            return [
+                "standard errors use stochastic (Hutchinson) estimates of the information-matrix "
+                f"traces (N = {self.n} is above the exact-trace limit); expect relative differences "
+                "of order 1e-3 from exact values, more the closer |rho| is to 1. Estimates are exact."
+            ]
+        return []
 
     @property
     def _title(self) -> str:  # type: ignore[override]
