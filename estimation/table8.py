@@ -173,7 +173,7 @@ def diagnostics_table(
             re_fit = fit_random(spec, time_effects=(fe == "twoways"))
             out["hausman"] = _test_dict(hausman(sdm, re_fit))
         except SpillmapError as exc:  # one failing row should not lose the table
-            out["hausman"] = {**empty, "note": f"Hausman test not computed: {exc}"}
+            out["hausman"] = {**empty, "note": f"not computed: {exc}"}
     table = {k: out[k] for k in TABLE8_KEYS}
     if return_fits:
         return table, DiagnosticsFits(sdm, sar, sem, re_fit)
