@@ -124,8 +124,9 @@ def test_fit_bad_inputs(files, capsys):
     assert main(["fit", *_args(files), "--data", str(path)]) == 2
     err = capsys.readouterr().err
     assert "'TX'" in err and "w.mtx" in err
-    # binary GAL with time effects and the Lee-Yu transformation: clear advice
-    assert main(["fit", *_args(files, w="gal")]) == 2
+    # binary GAL kept as stored (--transform asis) with time effects and the Lee-Yu
+    # transformation: clear advice (by default the CLI row-standardises, as `moran` does)
+    assert main(["fit", *_args(files, "--transform", "asis", w="gal")]) == 2
     assert "row-standardise" in capsys.readouterr().err
 
 
@@ -250,3 +251,19 @@ def test_fit_random_effects_with_period_effects(files, capsys):
     plain = spec.fit()
     assert doc["params"]["rho"]["estimate"] == pytest.approx(want.params["rho"], rel=1e-9)
     assert abs(want.params["rho"] - plain.params["rho"]) > 1e-4  # period effects do change the fit
+
+
+def test_fit_row_standardises_a_binary_gal_by_default(files, capsys):
+    """A GAL file reads back as 0/1 weights; like `spillmap moran`, `fit` row-standardises by
+    default (the estimators expect it), and `--transform asis` keeps the stored weights."""
+    out = files["dir"] / "gal.json"
+    assert main(["fit", *_args(files, "--w", str(files["gal"]), "--model", "sar", "--draws", "0",
+                                "--json", str(out))]) == 0
+    ref = files["dir"] / "ref.json"
+    assert main(["fit", *_args(files, "--model", "sar", "--draws", "0", "--json", str(ref))]) == 0
+    a, b = json.loads(out.read_text()), json.loads(ref.read_text())
+    assert a["params"]["rho"]["estimate"] == pytest.approx(b["params"]["rho"]["estimate"], rel=1e-9)
+    # binary W with time effects under the Lee-Yu transformation: a clear error, exit 2
+    assert main(["fit", *_args(files, "--w", str(files["gal"]), "--transform", "asis", "--model", "sar",
+                                "--draws", "0")]) == 2
+    assert "row-standardised" in capsys.readouterr().err

@@ -27,8 +27,12 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors")
     p.add_argument("--w", required=True, metavar="W", help="weights file: .csv, .gal, .gwt or .mtx")
     p.add_argument(
-        "--row-standardize", action="store_true", dest="row_standardize",
-        help="row-standardise W after reading (GAL files are binary)",
+        "--transform", choices=("R", "B", "asis"), default="R",
+        help="use W row-standardised (R, default, as the estimators expect), binary (B) or as stored "
+        "in the file (asis); GAL files are read as binary",
+    )
+    p.add_argument(  # kept for scripts written against the first release; same as --transform R
+        "--row-standardize", action="store_const", const="R", dest="transform", help=argparse.SUPPRESS,
     )
     p.add_argument("--fe", choices=FE, default="twoways", help="fixed effects (default: twoways)")
     p.add_argument(
@@ -99,8 +103,11 @@ def load_inputs(args: argparse.Namespace):
         )
     ids = list(dict.fromkeys(panel[args.id]))
     w = read_weights(args.w, ids=ids)
-    if getattr(args, "row_standardize", False):
+    transform = getattr(args, "transform", "R")
+    if transform == "R":
         w = w.row_standardize()
+    elif transform == "B":
+        w = w.binary()
     return panel, w
 
 
