@@ -30,7 +30,7 @@ __all__ += [
 
 # random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)
 from spillmap.estimation.baseline import BaselineResult, twoway_fe_baseline  # noqa: E402
-from spillmap.estimation.hausman import hausman, hausman_statistic  # noqa: E402
+from spillmap.estimation.hausman import hausman, hausman_statistic, mundlak_test  # noqa: E402
 from spillmap.estimation.random_effects import fit_random  # noqa: E402
 
-__all__ += ["hausman", "hausman_statistic", "twoway_fe_baseline", "BaselineResult", "fit_random"]
+__all__ += ["hausman", "hausman_statistic", "mundlak_test", "twoway_fe_baseline", "BaselineResult", "fit_random"]

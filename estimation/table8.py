@@ -10,7 +10,10 @@ Composes, without numerics of its own:
   (:class:`spillmap.estimation.model.SpatialPanel`), then LR and Wald tests of
   SDM against SAR and SEM (:mod:`spillmap.estimation.hypothesis`);
 * the Hausman test of the SDM with fixed against random effects
-  (:func:`spillmap.estimation.hausman.hausman`).
+  (:func:`spillmap.estimation.hausman.hausman`; refused, with a note, when
+  ``Var(FE) - Var(RE)`` is not positive definite) and its regression (Mundlak) form
+  (:func:`spillmap.estimation.hausman.mundlak_test`: the RE SDM augmented with the unit
+  means of ``x`` and ``W x``, Wald test of the mean terms), which is always defined.
 
 :func:`diagnostics_table` returns plain JSON-ready dicts, each ``{"stat","df","p"}``
 (Moran: ``{"I","z","p"}``); ``spillmap diagnose`` writes them to a file.
@@ -41,6 +44,7 @@ TABLE8_KEYS = (
     "wald_sdm_sar",
     "wald_sdm_sem",
     "hausman",
+    "hausman_mundlak",
 )
 
 
@@ -96,8 +100,10 @@ def diagnostics_table(
     permutations, seed
         Moran permutations (seeded).
     hausman_test
-        Also fit the random-effects SDM and run the Hausman test (needs ``fe`` with
-        individual effects and T > 1); otherwise the ``hausman`` row is ``None`` values.
+        Also fit the random-effects SDM and run the Hausman test and its Mundlak
+        (regression) form (need ``fe`` with individual effects and T > 1; RE with
+        time-period effects when ``fe="twoways"``); otherwise the ``hausman`` and
+        ``hausman_mundlak`` rows are ``None`` values with a note.
     return_fits
         Also return the fitted models.
 
@@ -105,7 +111,8 @@ def diagnostics_table(
     -------
     dict
         Keys :data:`TABLE8_KEYS`; ``moran`` is ``{"I", "z", "p"}`` (randomisation
-        inference), the others ``{"stat", "df", "p"}``; a row that does not apply or
+        inference), the others ``{"stat", "df", "p"}`` (``hausman_mundlak`` also has
+        ``"dropped"``, the collinear mean terms left out, when there are any); a row that does not apply or
         whose fit failed (:class:`~spillmap.errors.EstimationError`, e.g. an SEM whose
         lambda runs to its bound) has ``None`` values and a ``"note"`` saying why.
     """
@@ -174,10 +181,33 @@ def diagnostics_table(
             out["hausman"] = _test_dict(hausman(sdm, re_fit))
         except SpillmapError as exc:  # one failing row should not lose the table
             out["hausman"] = {**empty, "note": f"not computed: {exc}"}
+    out["hausman_mundlak"] = _mundlak_row(panel, id=id, time=time, y=y, x=x, w=w, fe=fe, requested=hausman_test)
     table = {k: out[k] for k in TABLE8_KEYS}
     if return_fits:
         return table, DiagnosticsFits(sdm, sar, sem, re_fit)
     return table
+
+
+def _mundlak_row(panel: pd.DataFrame, *, id: str, time: str | None, y: str, x: list, w: Any, fe: str, requested: bool) -> dict:  # noqa: A002
+    """The ``hausman_mundlak`` row: :func:`~spillmap.estimation.hausman.mundlak_test` of the SDM, or a note."""
+    empty = {"stat": None, "df": None, "p": None}
+    if not requested:
+        return {**empty, "note": "not requested"}
+    n_periods = 1 if time is None or time not in panel.columns else int(panel[time].nunique())
+    if fe not in ("individual", "twoways") or n_periods < 2:
+        return {**empty, "note": "Hausman (Mundlak form) FE vs RE needs individual effects and T > 1"}
+    from spillmap.estimation.hausman import mundlak_spec, mundlak_wald
+    from spillmap.estimation.random_effects import fit_random
+
+    try:
+        spec, terms, dropped = mundlak_spec(panel, id=id, time=time, y=y, x=x, w=w, model="sdm", time_effects=(fe == "twoways"))
+        r = mundlak_wald(fit_random(spec, time_effects=(fe == "twoways")), terms, dropped)
+    except SpillmapError as exc:  # one failing row should not lose the table
+        return {**empty, "note": f"not computed: {exc}"}
+    row = _test_dict(r)
+    if dropped:
+        row["dropped"] = list(dropped)
+    return row
 
 
 def _moran_cross_section(panel: pd.DataFrame, *, id: str, var: str, w: Any, permutations: int, seed: int):  # noqa: A002
