@@ -475,8 +475,18 @@ def _diagnostics_by_row(panel, cfg: ReportConfig, w, missing: list, wname: str, 
             out["hausman"] = _test_dict(hausman(fits["sdm"], _fit(panel, cfg, w, "sdm", effects="random")))
         except ImportError as exc:
             missing.append(f"{wname}: Hausman test not available ({exc})")
-        except EstimationError as exc:
+        except SpillmapError as exc:  # refused (V_FE - V_RE indefinite) or fits not comparable
             missing.append(f"{wname}: Hausman test failed ({exc})")
+    if cfg.effects in ("individual", "twoways"):
+        from spillmap.estimation.hausman import mundlak_test
+
+        try:
+            out["hausman_mundlak"] = _test_dict(mundlak_test(
+                panel, id=cfg.panel.id, time=cfg.panel.time, y=cfg.y, x=list(cfg.x), w=w, model="sdm",
+                time_effects=(cfg.effects == "twoways"),
+            ))
+        except SpillmapError as exc:
+            missing.append(f"{wname}: Hausman (Mundlak form) failed ({exc})")
     return out, fits
 
 
@@ -491,6 +501,7 @@ _DIAG_ROWS = [
     ("wald_sdm_sar", "Wald (SDM vs SAR)"),
     ("wald_sdm_sem", "Wald (SDM vs SEM)"),
     ("hausman", "Hausman (FE vs RE)"),
+    ("hausman_mundlak", "Hausman, Mundlak form (FE vs RE)"),
 ]
 
 
@@ -725,7 +736,12 @@ def build_report(
         notes = _write_table(tmp, "diagnostics", dt, "Spatial diagnostics (statistic, p-value)", (
             f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the "
             f"{cfg.effects} fixed-effects OLS residuals (chi2(1)). LR and Wald: SDM against SAR / SEM "
-            "(chi2, df = number of WX terms). Hausman: SDM fixed vs random effects. n/a = not computed."))
+            "(chi2, df = number of WX terms). Hausman (FE vs RE): classic statistic "
+            "d'(V_FE - V_RE)^-1 d over the SDM coefficients of the fixed- and random-effects fits; "
+            "it is refused (n/a) when V_FE - V_RE is not positive definite. Hausman, Mundlak form: "
+            "the random-effects SDM augmented with the city means over time of X and WX, Wald test "
+            "that their coefficients are zero (chi2, df = number of mean terms); same null (random "
+            "effects consistent), always defined. n/a = not computed."))
         sections.append(
             "<h2>2. Spatial diagnostics (statistic, p-value)</h2>"
             + tables.to_html(dt, notes=notes)

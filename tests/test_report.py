@@ -108,6 +108,14 @@ def test_numbers_equal_direct_calls(us_report):
     diag = res["diagnostics"]["W1"]
     for key in ["moran", "lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "lr_sdm_sar", "lr_sdm_sem"]:
         assert diag[key]["stat"] is not None and 0 <= diag[key]["p"] <= 1, key
+    # Mundlak-form Hausman: 2 means of x + 2 means of W x (SDM), equal to the direct call
+    from spillmap.estimation.hausman import mundlak_test
+
+    mt = mundlak_test(j.panel, id="state_abbr", time="year", y="unemp", x=["pc", "emp"], w=w, model="sdm", time_effects=True)
+    assert diag["hausman_mundlak"]["df"] == 4
+    assert diag["hausman_mundlak"]["stat"] == pytest.approx(mt.stat, rel=1e-10)
+    dt = pd.read_csv(out / "tables" / "diagnostics.csv", index_col=0)
+    assert list(dt.index[-2:]) == ["Hausman (FE vs RE)", "Hausman, Mundlak form (FE vs RE)"]
     assert res["lisa"]["permutations"] == 49 and sum(res["lisa"]["counts"].values()) == 48
     assert res["unit_response"]["W1"]["source_id"] == "NY"
     from spillmap.estimation.effects import unit_effects, unit_response
