@@ -1,4 +1,4 @@
-"""``spillmap diagnose``: the diagnostics table (Moran, LM, LR, Wald, Hausman) as JSON.
+"""``spillmap diagnose``: the diagnostics table (Moran, LM, LR, Wald, Hausman classic and Mundlak form) as JSON.
 
 Composes :func:`spillmap.estimation.table8.diagnostics_table`; options shared with
 ``spillmap fit`` (:func:`spillmap.cli._fit.add_data_options`).
@@ -14,15 +14,16 @@ from spillmap.cli._fit import add_data_options
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "diagnose",
-        help="Moran's I, LM-lag/error (robust), LR and Wald SDM vs SAR/SEM, Hausman",
+        help="Moran's I, LM-lag/error (robust), LR and Wald SDM vs SAR/SEM, Hausman (classic and Mundlak form)",
         description=(
             "The model-selection table of a spatial panel study: pooled Moran's I of y, "
-            "LM tests, LR and Wald tests of SDM against SAR and SEM, Hausman FE vs RE."
+            "LM tests, LR and Wald tests of SDM against SAR and SEM, Hausman FE vs RE (classic, "
+            "refused when Var(FE) - Var(RE) is not positive definite, and the regression-based Mundlak form)."
         ),
     )
     add_data_options(p)
     p.add_argument("--permutations", type=int, default=999, help="Moran permutations (default 999)")
-    p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fit and Hausman test")
+    p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fits and both Hausman tests")
     p.set_defaults(func=run)
 
 
