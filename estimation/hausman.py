@@ -136,7 +136,8 @@ def hausman_statistic(
             f"Hausman test: Var(FE) - Var(RE) is not positive definite (smallest eigenvalue {ev[0]:.4g}, "
             f"largest {ev[-1]:.4g}; the direction loads most on {worst!r}). The test is not defined for "
             "these fits; compare fewer coefficients (e.g. names=[...] without that one), check that both "
-            "models use the same W and regressors, or use a regression-based (Mundlak) test; "
+            "models use the same W and regressors, or use the regression-based (Mundlak) test "
+            "spillmap.estimation.mundlak_test (always defined); "
             "on_indefinite='elhorst' reproduces the |H| of Elhorst's MATLAB code (for published tables only)."
         )
     # solve via the eigen-decomposition computed above (V symmetric positive definite)
@@ -355,6 +356,10 @@ def mundlak_spec(
         )
     if not isinstance(panel, pd.DataFrame):
         raise InputError(f"mundlak_test: panel must be a pandas DataFrame, got {type(panel).__name__}.")
+    if time is None:
+        raise InputError(
+            "mundlak_test: the test needs a panel (unit means over time); give the period column as time=..."
+        )
     x = [x] if isinstance(x, str) else list(x)
     missing = [c for c in (id, time, y, *x) if c not in panel.columns]
     if missing:

@@ -182,6 +182,11 @@ def test_input_errors(lattice):
         mundlak_test(df, **_args(w, model="slx"))
     with pytest.raises(InputError, match="wx= is only for model='sdm'"):
         mundlak_test(df, **_args(w, model="sar", wx=["x1"]))
+    with pytest.raises(InputError, match="needs a panel.*time="):
+        mundlak_test(df, **{**_args(w), "time": None})
+    one = df[df.time == 0]
+    with pytest.raises(EstimationError, match="do not vary over time"):  # T = 1: means equal x
+        mundlak_test(one, **_args(w, model="sar", time_effects=False))
     with pytest.raises(InputError, match="DataFrame"):
         mundlak_test(df.to_numpy(), **_args(w))
     bad = df.copy()
