@@ -532,8 +532,10 @@ def mundlak_test(
     ``y - rho W y`` at the fit's ``rho``; checked against linearmodels' ``PanelOLS`` to
     1e-8); the statistic equals a dense transcription of the Wald formula from the fit's
     parameters and covariance; on simulated spatial panels it is small when the effects are
-    independent of ``x`` and rejects (p < 1e-6) when they are correlated; it rejects on the
-    demo panel, whose city effects are correlated with ``int``.
+    independent of ``x`` (300 replications, SDM, N = 144, T = 4: rejection rate 0.053 at
+    5 %) and rejects (p < 1e-6) when they are correlated; it rejects on the demo panel,
+    whose city effects are correlated with ``int``.  On Produc (SDM, queen W), where the
+    classic test is refused, it gives 56.2 (df 8, individual) and 57.4 (two-way).
     """
     from spillmap.estimation.random_effects import fit_random
 
