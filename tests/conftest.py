@@ -16,3 +16,28 @@ def produc():
     from spillmap import datasets
 
     return datasets.produc()
+
+
+@pytest.fixture(scope="session")
+def us48_queen(us48):
+    """Queen contiguity of the US-48 states (libpysal Graph, ``rook=False``), row-standardised.
+
+    Immutable, so one object serves every test module.
+    """
+    from libpysal.graph import Graph
+
+    from spillmap.spatial.weights import SpatialWeights
+
+    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
+    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+
+
+@pytest.fixture(scope="session")
+def produc_logs(produc):
+    """Produc with the usual logs (lgsp, lpcap, lpc, lemp); copy it before changing it."""
+    import numpy as np
+
+    df = produc.copy()
+    df["lgsp"] = np.log(df.gsp)
+    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
+    return df

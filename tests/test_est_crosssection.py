@@ -7,29 +7,22 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from spillmap.estimation import SpatialPanel
-from spillmap.spatial.weights import SpatialWeights
 
 FORMULA = "np.log(gsp) ~ np.log(pcap) + np.log(pc) + np.log(emp) + unemp"
 XCOLS = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 @pytest.fixture(scope="module")
-def queen(us48):
-    from libpysal.graph import Graph
-
-    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
-    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+def queen(us48_queen):
+    return us48_queen
 
 
 @pytest.fixture(scope="module")
-def cross(produc, queen):
-    df = produc[produc.year == 1970].copy()
-    df["lgsp"] = np.log(df.gsp)
-    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
+def cross(produc_logs, queen):
+    df = produc_logs[produc_logs.year == 1970].copy()
     df = df.set_index("state_abbr").loc[list(queen.ids)].reset_index()
     return df
 

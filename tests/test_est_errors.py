@@ -7,25 +7,18 @@ import pytest
 
 from spillmap.errors import ConvergenceError, DataError, InputError, WeightsError
 from spillmap.estimation import SpatialPanel
-from spillmap.spatial.weights import SpatialWeights
 
 X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 @pytest.fixture(scope="module")
-def queen(us48):
-    from libpysal.graph import Graph
-
-    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
-    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+def queen(us48_queen):
+    return us48_queen
 
 
 @pytest.fixture(scope="module")
-def panel(produc):
-    df = produc.copy()
-    df["lgsp"] = np.log(df.gsp)
-    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
-    return df
+def panel(produc_logs):
+    return produc_logs.copy()
 
 
 def spec(df, w, **kw):

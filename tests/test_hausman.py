@@ -15,19 +15,13 @@ X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 @pytest.fixture(scope="module")
-def queen(us48):
-    from libpysal.graph import Graph
-
-    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
-    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+def queen(us48_queen):
+    return us48_queen
 
 
 @pytest.fixture(scope="module")
-def produc_panel(produc):
-    df = produc.copy()
-    df["lgsp"] = np.log(df.gsp)
-    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
-    return df
+def produc_panel(produc_logs):
+    return produc_logs.copy()
 
 
 def _fit(df, w, model, effects, x=X, y="lgsp", id="state_abbr", time="year", **kw):

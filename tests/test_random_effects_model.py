@@ -16,18 +16,13 @@ X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 @pytest.fixture(scope="module")
-def queen(us48):
-    from libpysal.graph import Graph
-
-    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
-    return SpatialWeights.from_libpysal(g, name="us48 queen").row_standardize()
+def queen(us48_queen):
+    return us48_queen
 
 
 @pytest.fixture(scope="module")
-def panel(produc, queen):
-    df = produc.copy()
-    df["lgsp"] = np.log(df.gsp)
-    df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
+def panel(produc_logs, queen):
+    df = produc_logs.copy()
     pos = {s: i for i, s in enumerate(queen.ids)}
     df["_pos"] = df.state_abbr.map(pos)
     return df.sort_values(["year", "_pos"]).reset_index(drop=True)
