@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, format_items
+from spillmap.errors import DataWarning as SpillmapWarning  # the geo layer's warnings are about data
 
 __all__ = ["SpillmapWarning", "normalise_ids"]
 
@@ -25,10 +26,6 @@ class Shown:
 
     def __str__(self) -> str:
         return self.text
-
-
-class SpillmapWarning(UserWarning):
-    """A warning spillmap emits about data it changed or had to assume (repairs, drops)."""
 
 
 def _int_text(value: float) -> str:

@@ -20,6 +20,10 @@ __all__ = [
     "EstimationError",
     "ConvergenceError",
     "OutputError",
+    "SpillmapWarning",
+    "DataWarning",
+    "WeightsWarning",
+    "EstimationWarning",
     "format_items",
 ]
 
@@ -62,6 +66,27 @@ class ConvergenceError(EstimationError):
 
 class OutputError(SpillmapError, OSError):
     """An output that cannot be written (exists already, not writable...)."""
+
+
+class SpillmapWarning(UserWarning):
+    """Base category of every warning spillmap emits (filter them all with this class).
+
+    Warnings are for results that are computed but that the user should question:
+    repaired geometries, dropped units, islands in W, an estimate at its bound.
+    Every output (JSON, report) mirrors the warnings raised while it was built.
+    """
+
+
+class DataWarning(SpillmapWarning):
+    """Data that spillmap changed or had to assume something about (repairs, drops)."""
+
+
+class WeightsWarning(SpillmapWarning):
+    """A weights matrix that is usable but suspicious (islands, several components)."""
+
+
+class EstimationWarning(SpillmapWarning):
+    """An estimate that is computed but unreliable (a spatial parameter at its bound)."""
 
 
 def format_items(items: Iterable[object], limit: int = 20) -> str:

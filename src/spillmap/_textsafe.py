@@ -1,0 +1,68 @@
+"""Text that lands in files other programs interpret: CSV cells and LaTeX.
+
+Written by hand (a few lines; no library does both rules):
+
+* **CSV formula injection** (OWASP "CSV Injection"): a spreadsheet treats a text cell
+  beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula.
+  :func:`csv_safe_frame` prefixes such *text* cells (and index/column labels) with a
+  single quote ``'``; numbers are never touched, so ``-0.5`` stays a number.
+* **LaTeX**: :func:`latex_escape` escapes the ten special characters and maps the few
+  Unicode symbols spillmap's own labels use to math mode.
+
+Every CSV and LaTeX writer of spillmap goes through these two functions.
+"""
+from __future__ import annotations
+
+import numbers
+
+import pandas as pd
+
+__all__ = ["CSV_FORMULA_PREFIXES", "csv_safe", "csv_safe_frame", "latex_escape"]
+
+#: first characters that make a spreadsheet evaluate a cell (OWASP)
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula.
+
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe(-1.5), csv_safe("Wuhan")
+    ("'=HYPERLINK(1)", -1.5, 'Wuhan')
+    """
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _safe_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_tuples(
+            [tuple(csv_safe(v) for v in t) for t in index], names=[csv_safe(n) for n in index.names]
+        )
+    return pd.Index([csv_safe(v) for v in index], name=csv_safe(index.name))
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells, index and column labels are neutralised for CSV."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if not pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            out[c] = col.map(lambda v: v if isinstance(v, numbers.Number) else csv_safe(v)).astype(object)
+    out.index = _safe_labels(out.index)
+    out.columns = _safe_labels(out.columns)
+    return out
+
+
+_LATEX_ESCAPE = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "–": "--", "−": "-", "⊗": r"$\otimes$", "α": r"$\alpha$", "≤": r"$\le$", "≥": r"$\ge$",
+    "×": r"$\times$", "ρ": r"$\rho$", "λ": r"$\lambda$", "θ": r"$\theta$", "β": r"$\beta$",
+    "σ": r"$\sigma$", "²": r"$^2$", "·": r"$\cdot$",
+}
+
+
+def latex_escape(text: object) -> str:
+    """``text`` with LaTeX's special characters escaped (safe inside a tabular cell or a note)."""
+    return "".join(_LATEX_ESCAPE.get(ch, ch) for ch in str(text))
