@@ -88,6 +88,8 @@ def _type_name(tp: Any) -> str:
         return "list of " + _type_name(typing.get_args(tp)[0])
     if origin in (Mapping, dict, typing.get_origin(Mapping[str, int])):
         return "table"
+    if tp is Any:
+        return "any"
     return {str: "text", int: "integer", float: "number", bool: "true or false"}.get(tp, getattr(tp, "__name__", str(tp)))
 
 
@@ -244,11 +246,11 @@ def section_markdown(cls: type, header: str, intro: str) -> str:
         default = "**required**" if f.default is MISSING else ("—" if f.default is None else f"`{_toml_value(f.default)}`")
         doc = meta["doc"]
         if meta.get("choices"):
-            doc += " One of " + ", ".join(f"`{_toml_value(c)}`" for c in meta["choices"]) + "."
+            doc += " One of " + ", ".join(f"`{_toml_value(c)}`" for c in meta["choices"] if c is not None) + "."
         if meta.get("old_names"):
             doc += " (Old name, still read: " + ", ".join(f"`{n}`" for n in meta["old_names"]) + ".)"
         if meta.get("aliases"):
             doc += " (Old spellings, still read: " + ", ".join(
-                f"`{a}` → `{b}`" for a, b in meta["aliases"].items()) + ".)"
+                f"`{_toml_value(a)}` → `{_toml_value(b)}`" for a, b in meta["aliases"].items()) + ".)"
         lines.append(f"| `{f.name}` | {_type_name(hints[f.name])} | {default} | {doc.replace('|', '/')} |")
     return "\n".join(lines) + "\n"

@@ -306,18 +306,21 @@ def weights_facts(w) -> dict:
 def describe_weights(spec: WeightSpec, facts: Mapping[str, Any], raw_facts: Mapping[str, Any] | None = None) -> str:
     """One sentence: kind and options in words, then what the matrix is.
 
-    ``raw_facts`` are the facts of the contiguity matrix before the island policy
-    (to say "5 islands linked to their nearest unit; 8 → 1 components").
+    ``raw_facts`` (contiguity) are the facts of the matrix before the island policy, to say
+    e.g. "5 islands linked to their nearest unit; 8 → 4 components".
     """
     words = spec.describe()
-    if raw_facts is not None and raw_facts.get("islands"):
-        n_isl = len(raw_facts["islands"])
-        words = words.replace("islands linked", f"{n_isl} island{'s' if n_isl > 1 else ''} linked")
-        words = words.replace("islands dropped", f"{n_isl} island{'s' if n_isl > 1 else ''} dropped")
-        words = words.replace("islands kept", f"{n_isl} island{'s' if n_isl > 1 else ''} kept")
-        comps = f"{raw_facts['components']} → {facts['components']} components"
-    else:
-        comps = f"{facts['components']} component{'s' if facts['components'] != 1 else ''}"
+    comps = f"{facts['components']} component{'s' if facts['components'] != 1 else ''}"
+    if spec.kind == "contiguity":
+        o = spec.settings
+        raw = raw_facts or facts
+        n_isl = len(raw.get("islands", ()))
+        isl = f"{n_isl} island{'s' if n_isl != 1 else ''}"
+        policy = {"nearest": f"{isl} linked to their {o.k} nearest unit{'s' if o.k > 1 else ''}",
+                  "drop": f"{isl} dropped", "keep": f"{isl} kept as zero rows", "error": isl}[o.islands]
+        words = f"{o.contiguity} contiguity; " + ("no islands" if n_isl == 0 else policy)
+        if raw is not facts and raw["components"] != facts["components"]:
+            comps = f"{raw['components']} → {facts['components']} components"
     sym = "symmetric" if facts["symmetric"] else (
         "symmetric neighbour pattern" if facts["symmetric_pattern"] else "asymmetric")
     return (f"{words}; {comps}; {facts['links']:,} links, neighbours {facts['min_neighbors']}–"
