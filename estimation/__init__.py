@@ -4,7 +4,7 @@ from spillmap.estimation.results import ResultsTableMixin, SpatialPanelResults
 
 __all__ = ["SpatialPanel", "SpatialPanelResults", "ResultsTableMixin"]
 
-# effects and tests between models (estimation.effects / .hypothesis / .table8)
+# effects and tests between models (estimation.effects / .hypothesis)
 from spillmap.estimation.effects import EffectsResult, compute_effects, unit_effects, unit_response  # noqa: E402
 from spillmap.estimation.hypothesis import (  # noqa: E402
     lr_sdm_sar,
@@ -13,7 +13,6 @@ from spillmap.estimation.hypothesis import (  # noqa: E402
     wald_sdm_sar,
     wald_sdm_sem,
 )
-from spillmap.estimation.table8 import diagnostics_table  # noqa: E402
 
 __all__ += [
     "EffectsResult",
@@ -25,7 +24,6 @@ __all__ += [
     "lr_sdm_sem",
     "wald_sdm_sar",
     "wald_sdm_sem",
-    "diagnostics_table",
 ]
 
 # random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)

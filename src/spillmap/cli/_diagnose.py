@@ -1,6 +1,6 @@
 """``spillmap diagnose``: the diagnostics table (Moran, LM, LR, Wald, Hausman classic and Mundlak form) as JSON.
 
-Composes :func:`spillmap.estimation.table8.diagnostics_table`; options shared with
+Composes :func:`spillmap.study.diagnostics.diagnostics_table`; options shared with
 ``spillmap fit`` (:func:`spillmap.cli._fit.add_data_options`).
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _fmt(row: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     panel, w = load_inputs(args)
     table = diagnostics_table(
