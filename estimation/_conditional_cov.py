@@ -1,15 +1,12 @@
-r"""Covariances of the slopes *conditional* on the spatial and variance parameters
-(the covariances R splm's ``sphtest`` compares).
+r"""The random-effects covariance of the slopes *conditional* on the estimated variance
+ratio and spatial parameter (the RE covariance R splm's ``sphtest`` uses).
 
 Written by hand (numpy) from splm 1.6-5: ``spreml`` reports for a random-effects fit
 ``covB = sigma2 (X' Sigma^{-1} X)^{-1}`` at the estimated ``(phi, rho/lambda)``
-(``R/sarREmod.R``, ``R/semREmod.R``) and ``spml(model="within")`` reports for the
-slopes ``vcov(lm(y~ - rho Wy~ ~ X~ - 1))`` (``R/likelihoodsFE.R``), i.e.
-``s^2 (X~'X~)^{-1}`` with ``s^2 = SSE / (NT - k)`` on the within-transformed (and,
-for the SEM, spatially filtered) data.  Neither accounts for the estimation of the
-spatial parameter, unlike the marginal covariance (the slopes block of the inverse
-information matrix) that :func:`spillmap.estimation.hausman.hausman` uses by
-default.
+(``R/sarREmod.R``, ``R/semREmod.R``): the GLS covariance, which ignores the estimation
+of ``phi`` and ``rho``/``lambda``.  (The fixed-effects side of ``sphtest`` is
+``spml(model="within")``'s slopes block of the inverse information matrix with its
+default ``Hess=FALSE`` (``R/likelihoodsFE.R``), i.e. the FE fit's own covariance.)
 """
 from __future__ import annotations
 
@@ -17,28 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fe_conditional_cov", "re_conditional_cov"]
-
-
-def fe_conditional_cov(fe: Any) -> np.ndarray:
-    """``s^2 (Z~'Z~)^{-1}`` of a fixed-effects fit, ``s^2 = SSE/(NT - k)`` (splm's ``lm`` step).
-
-    ``Z~`` is the within-transformed ``[X, WX]``; for SEM/SDEM it is filtered,
-    ``Z~ - lambda W Z~``, and the residual is the filtered one.
-    """
-    d = fe.data
-    yd, wyd, zd, wzd = d.transformed
-    k = zd.shape[1]
-    par = float(fe.params.iloc[k]) if d.kind != "none" else 0.0
-    beta = fe.params.iloc[:k].to_numpy()
-    if d.kind == "error":
-        zf = zd - par * wzd
-        r = (yd - par * wyd) - zf @ beta
-    else:
-        zf = zd
-        r = yd - par * wyd - zd @ beta
-    s2 = float(r @ r) / (r.size - k)
-    return s2 * np.linalg.inv(zf.T @ zf)
+__all__ = ["re_conditional_cov"]
 
 
 def re_conditional_cov(re: Any) -> np.ndarray:

@@ -196,10 +196,11 @@ def hausman(
         too.  ``"conditional"``: R splm's ``sphtest`` form -- only the slopes are
         compared (``names`` defaults to the regressors and ``W_<x>``), with the RE
         covariance ``sigma2 (Z' Sigma^{-1} Z)^{-1}`` conditional on the estimated
-        ``phi`` and ``rho``/``lambda`` and the FE covariance ``s^2 (Z~'Z~)^{-1}``,
-        ``s^2 = SSE/(NT-k)`` (see :mod:`spillmap.estimation._conditional_cov`), so a
-        published ``sphtest`` figure can be reproduced (fit FE with
-        ``lee_yu="none"``, as splm's default ``LeeYu=FALSE``).
+        ``phi`` and ``rho``/``lambda`` (see :mod:`spillmap.estimation._conditional_cov`)
+        and the FE fit's own slopes covariance (splm's default ``Hess=FALSE`` uses the
+        information matrix, as ``cov_type="information"`` here), so a published
+        ``sphtest`` figure can be reproduced (fit FE with ``lee_yu="none"``, splm's
+        default ``LeeYu=FALSE``; ``on_indefinite="elhorst"`` for its ``abs()``).
 
     Returns
     -------
@@ -224,8 +225,8 @@ def hausman(
     See :func:`hausman_statistic`; on simulated spatial panels the statistic is
     chi2-sized under H0 and large when the effects are correlated with x
     (``tests/test_hausman.py``).  ``cov="conditional"``: both covariances equal dense
-    transcriptions of splm's ``covB`` (GLS with the explicit ``NT x NT`` Sigma) and
-    ``vcov(lm)`` to 1e-10 (``tests/test_hausman_conditional.py``).
+    transcription of splm's ``covB`` (GLS with the explicit ``NT x NT`` Sigma) to 1e-9
+    and the statistic to ``R/sphtest.R``'s formula (``tests/test_hausman_conditional.py``).
     """
     if cov not in ("marginal", "conditional"):
         raise InputError(f"cov must be one of 'marginal', 'conditional'; got {cov!r}.")
@@ -275,13 +276,13 @@ def hausman(
                 f"hausman(fe, re): cannot compare {format_items(unknown)}; comparable coefficients: {format_items(fe_names)}."
             )
     if cov == "conditional":
-        from ._conditional_cov import fe_conditional_cov, re_conditional_cov
+        from ._conditional_cov import re_conditional_cov
 
-        fz, rz = list(fe.data.z_names), list(re.data.z_names)
-        vf, vr = fe_conditional_cov(fe), re_conditional_cov(re)
-        fi, ri = [fz.index(c) for c in names], [rz.index(c) for c in names]
-        res = hausman_statistic(fe.params[names].to_numpy(), vf[np.ix_(fi, fi)], re.params[names].to_numpy(),
-                                vr[np.ix_(ri, ri)], names, on_indefinite=on_indefinite)
+        rz = list(re.data.z_names)
+        ri = [rz.index(c) for c in names]
+        res = hausman_statistic(fe.params[names].to_numpy(), fe.cov.loc[names, names].to_numpy(),
+                                re.params[names].to_numpy(), re_conditional_cov(re)[np.ix_(ri, ri)], names,
+                                on_indefinite=on_indefinite)
         return replace(res, name=res.name.replace("Hausman (FE vs RE", "Hausman (FE vs RE, conditional covariances"))
     return hausman_statistic(
         fe.params[names].to_numpy(),

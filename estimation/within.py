@@ -64,6 +64,10 @@ class WithinFit:
     loglik: float
     nobs: int
     df_resid: int
+    resid: np.ndarray | None = None
+    n: int = 0
+    t: int = 0
+    ids: tuple = ()
 
     @property
     def tvalues(self) -> pd.Series:
@@ -106,8 +110,13 @@ class WithinTable:
                 "f_time_effects": None if self.f_time is None else self.f_time.to_dict()}
 
 
-def within_fit(y: np.ndarray, x: np.ndarray, names: Sequence[str], n: int, t: int, effects: str) -> WithinFit:
-    """OLS of the (within-)transformed data; ``y``, ``x`` stacked time-major, id-minor."""
+def within_fit(y: np.ndarray, x: np.ndarray, names: Sequence[str], n: int, t: int, effects: str,
+               ids: Sequence = ()) -> WithinFit:
+    """OLS of the (within-)transformed data; ``y``, ``x`` stacked time-major, id-minor.
+
+    ``resid`` (the within residuals, stacked like ``y``), ``n``, ``t`` and ``ids`` make the
+    fit usable by :func:`spillmap.spatial.cd.pesaran_cd` and the residual Moran test.
+    """
     yd = demean(y, n, t, effects)
     xd = demean(x, n, t, effects)
     names = list(names)
@@ -124,7 +133,8 @@ def within_fit(y: np.ndarray, x: np.ndarray, names: Sequence[str], n: int, t: in
     s2 = sse / (n * t)
     return WithinFit(effects=effects, params=pd.Series(b, index=names), std_errors=pd.Series(se, index=names),
                      r2=1.0 - sse / float(yc @ yc), sigma2=s2,
-                     loglik=-n * t / 2 * (np.log(2 * np.pi * s2) + 1), nobs=n * t, df_resid=dfr)
+                     loglik=-n * t / 2 * (np.log(2 * np.pi * s2) + 1), nobs=n * t, df_resid=dfr,
+                     resid=e, n=n, t=t, ids=tuple(ids))
 
 
 def within_table(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str]) -> WithinTable:  # noqa: A002
@@ -165,7 +175,8 @@ def within_table(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence
     if df[[y, *x]].isna().any().any():
         raise InputError(f"missing values in {[c for c in [y, *x] if df[c].isna().any()]}; drop or impute them.")
     yv, xv = df[y].to_numpy(float), df[list(x)].to_numpy(float)
-    fits = {name: within_fit(yv, xv, x, n, t, fx) for name, fx in _SPECS}
+    ids = tuple(str(i) for i in df[id].iloc[:n])
+    fits = {name: within_fit(yv, xv, x, n, t, fx, ids) for name, fx in _SPECS}
     lr_u = 2 * (fits["twoways"].loglik - fits["time"].loglik)
     lr_t = 2 * (fits["twoways"].loglik - fits["unit"].loglik)
     tw = fits["twoways"]

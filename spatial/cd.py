@@ -121,8 +121,9 @@ def pesaran_cd(resid: Any, w: SpatialWeights | sp.spmatrix | np.ndarray | None =
     Parameters
     ----------
     resid
-        Residuals: a fitted results object (non-spatial baseline or any spatial fit
-        with ``resid``, ``n``, ``t``), a ``(T, N)`` matrix (columns in ``w``'s unit
+        Residuals: a fitted results object (a :class:`~spillmap.estimation.within.WithinFit`
+        -- the non-spatial baseline -- or any spatial fit, with ``resid``, ``n``, ``t``;
+        its ``ids`` are aligned to ``w.ids``), a ``(T, N)`` matrix (columns in ``w``'s unit
         order) or a stacked vector with ``n``, ``t``.
     w
         Optional weights for the local CD: only the pattern of ``W + W'`` is used.
@@ -142,6 +143,12 @@ def pesaran_cd(resid: Any, w: SpatialWeights | sp.spmatrix | np.ndarray | None =
     (slow test), and it is large when a common factor is added.
     """
     e = residual_matrix(resid, n=n, t=t)
+    ids = tuple(str(i) for i in getattr(resid, "ids", ()) or ())
+    if isinstance(w, SpatialWeights) and ids and ids != tuple(w.ids):
+        if sorted(ids) != sorted(w.ids):
+            raise InputError("the fit's unit ids differ from w's ids; use the weights the model was fitted with.")
+        pos = {u: j for j, u in enumerate(ids)}
+        e = e[:, [pos[u] for u in w.ids]]
     tt, nn = e.shape
     if nn < 2 or tt < 3:
         raise InputError(f"the CD test needs at least 2 units and 3 periods; got N={nn}, T={tt}.")

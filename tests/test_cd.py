@@ -63,3 +63,19 @@ def test_size_on_independent_data(us48_queen):
         rej += [r.cd.pvalue < 0.05, r.cd_local.pvalue < 0.05]
     # binomial SE 0.5 % at 2000 replications: 3-7 % is +-4 SE
     assert np.all((rej / reps >= 0.03) & (rej / reps <= 0.07)), rej / reps
+
+
+def test_within_and_spatial_fits_are_accepted(produc_logs, us48_queen):
+    from spillmap.estimation import SpatialPanel
+    from spillmap.estimation.within import within_table
+
+    x = ["lpcap", "lpc", "lemp", "unemp"]
+    tab = within_table(produc_logs, id="state_abbr", time="year", y="lgsp", x=x)
+    fit = tab.fits["twoways"]
+    r = pesaran_cd(fit, us48_queen)
+    # the same residuals reordered by hand to w's order: identical sums (1e-12)
+    e = fit.resid.reshape(fit.t, fit.n)[:, [list(fit.ids).index(u) for u in us48_queen.ids]]
+    assert r.cd_local.stat == pytest.approx(pesaran_cd(e, us48_queen).cd_local.stat, rel=1e-12)
+    sem = SpatialPanel(produc_logs, y="lgsp", x=x, id="state_abbr", time="year", w=us48_queen, model="sem",
+                       effects="twoways").fit()
+    assert np.isfinite(pesaran_cd(sem, us48_queen).cd.stat)
