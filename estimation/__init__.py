@@ -32,3 +32,14 @@ from spillmap.estimation.hausman import hausman, hausman_statistic, mundlak_test
 from spillmap.estimation.random_effects import fit_random  # noqa: E402
 
 __all__ += ["hausman", "hausman_statistic", "mundlak_test", "twoway_fe_baseline", "BaselineResult", "fit_random"]
+
+# issue 13: model choice and the peers' tests (estimation.bsk / .within / .fixed_effects / .sac / .bayes)
+from spillmap.estimation.bayes import ModelProbabilities, model_probabilities, weights_probabilities  # noqa: E402
+from spillmap.estimation.bsk import BSKTests, bsjk_joint_test, bsk_tests  # noqa: E402
+from spillmap.estimation.fixed_effects import RecoveredEffects, recover_fixed_effects  # noqa: E402
+from spillmap.estimation.sac import SACResults  # noqa: E402
+from spillmap.estimation.within import WithinTable, within_table  # noqa: E402
+
+__all__ += ["BSKTests", "bsk_tests", "bsjk_joint_test", "WithinTable", "within_table", "RecoveredEffects",
+            "recover_fixed_effects", "SACResults", "ModelProbabilities", "model_probabilities",
+            "weights_probabilities"]
