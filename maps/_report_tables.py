@@ -68,18 +68,19 @@ def weights_info(r, folder: Path) -> str:
 
 
 def moran_by_year(r, folder: Path) -> str:
+    """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
         return ""
-    rows: dict = {}
+    cols: dict[str, dict] = {}
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
-            for period, m in by_period.items():
-                rows[(f"{var}, {w}", period)] = {k: m.get(k) for k in ("I", "EI", "sd", "z", "p")}
-    df = pd.DataFrame.from_dict(rows, orient="index").astype(float)
-    df.index = pd.Index([f"{a}: {b}" for a, b in df.index], name="variable, W: period")
-    df.columns = ["I", "E[I]", "sd", "z", "p"]
+            for stat in ("I", "z", "p"):
+                cols[f"{var}, {w}: {stat}"] = {period: m.get(stat) for period, m in by_period.items()}
+    df = pd.DataFrame(cols).astype(float)
+    df.index.name = "period"
     return _section(folder, "moran_by_year", "Moran's I by period", df,
-                    "Randomisation inference (two-sided p); 'pooled' stacks every period with I_T ⊗ W.")
+                    "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every "
+                    "period with I_T ⊗ W.")
 
 
 def _reg_rows(fits: Sequence, order: Sequence[str], unit: str, time: str) -> pd.DataFrame:
@@ -109,7 +110,7 @@ def baseline(r, folder: Path) -> str:
 
 
 def _diag_cell(row: dict) -> str:
-    if "I" in row:
+    if "z" in row:  # Moran's I of y: the z statistic
         return tables.stat_cell(row.get("z"), row.get("p"))
     return tables.stat_cell(row.get("stat"), row.get("p"))
 
