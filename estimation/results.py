@@ -8,7 +8,9 @@ type the same ``conf_int``/``to_frame``/``summary``/``_repr_html_`` from
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import textwrap
+import warnings as _warnings
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -16,9 +18,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillmap.errors import EstimationWarning, SpillmapWarning, WeightsWarning
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["SpatialPanelResults", "ResultsTableMixin"]
+__all__ = ["SpatialPanelResults", "ResultsTableMixin", "bound_warning", "emit_fit_warnings", "BOUND_WARNING_DISTANCE"]
+
+#: a spatial parameter closer than this to a bound of its admissible interval is flagged
+#: (an EstimationWarning): there the likelihood is cut off by the bound, so the usual
+#: standard error, z and p of rho/lambda (and the effects) do not apply
+BOUND_WARNING_DISTANCE = 1e-3
 
 _MODEL_NAMES = {
     "sar": "Spatial autoregressive (SAR) model",
@@ -110,6 +118,7 @@ class ResultsTableMixin:
             )
         lines.append("=" * width)
         lines += [f"Note: {note}" for note in self._notes()]
+        lines += [textwrap.fill(f"Warning: {msg}", width, subsequent_indent="  ") for msg in getattr(self, "warnings", ())]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -131,6 +140,51 @@ class ResultsTableMixin:
             f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
             f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table></div>"
         )
+
+
+def bound_warning(name: str, value: float, bounds: Sequence[float]) -> str:
+    """The warning for a spatial parameter within :data:`BOUND_WARNING_DISTANCE` of a bound ("" otherwise).
+
+    ``bounds`` is the admissible interval ``(lo, hi)`` the optimiser searched
+    (``results.extra["bounds"]``); an infinite end is never close.
+    """
+    lo, hi = (float(b) for b in bounds)
+    if not np.isfinite(value):
+        return ""
+    side, bound = min((("lower", lo), ("upper", hi)), key=lambda sb: abs(value - sb[1]))
+    dist = abs(value - bound)
+    if not np.isfinite(bound) or dist >= BOUND_WARNING_DISTANCE:
+        return ""
+    return (
+        f"{name} = {value:.6g} is within {dist:.1e} of the {side} bound {bound:.6g} of its admissible interval "
+        f"({lo:.6g}, {hi:.6g}): the likelihood is cut off by the bound, so the standard error, z and p of {name} "
+        "(and the effects) are not reliable. The model is probably misspecified for these data (e.g. a trend "
+        "without time effects) or W does not suit them."
+    )
+
+
+def _fit_warning_records(model: str, params: pd.Series, extra: Mapping[str, Any], w: Any
+                         ) -> tuple[tuple[type[SpillmapWarning], str], ...]:
+    """``(category, message)`` of what a fit must warn about: islands in W, rho/lambda at a bound."""
+    out: list[tuple[type[SpillmapWarning], str]] = []
+    if isinstance(w, SpatialWeights) and w.islands_warning:
+        out.append((WeightsWarning, w.islands_warning))
+    name = {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(model)
+    if name in params.index and extra.get("bounds") is not None:
+        msg = bound_warning(name, float(params[name]), extra["bounds"])
+        if msg:
+            out.append((EstimationWarning, msg))
+    return tuple(out)
+
+
+def emit_fit_warnings(res: SpatialPanelResults, *, stacklevel: int = 2) -> None:
+    """Emit the fit-time warnings of ``res`` (islands, a bound) through :mod:`warnings`.
+
+    Called once by every fitting function when it returns (``SpatialPanel.fit``,
+    ``fit_random``); ``res.warnings`` keeps the messages.
+    """
+    for category, msg in res._warning_records:
+        _warnings.warn(msg, category, stacklevel=stacklevel + 1)
 
 
 class SpatialPanelResults(ResultsTableMixin):
@@ -181,6 +235,14 @@ class SpatialPanelResults(ResultsTableMixin):
         ``"exact_traces"``, ``"nfev"``, ``"bias_correction"``).
     data
         The internal ``_PanelData`` the model was fitted on (for effects and tests).
+    warnings
+        Messages of the warnings about this fit, in order: data warnings raised when
+        the model was specified (e.g. gaps between periods), islands in W
+        (:class:`~spillmap.errors.WeightsWarning`, naming them and the number of
+        connected components), ``rho``/``lambda`` within 1e-3 of a bound of its
+        admissible interval (:class:`~spillmap.errors.EstimationWarning`).  Shown by
+        :meth:`summary` and in notebooks; the fitting function emits them through
+        :mod:`warnings` when it returns.
     """
 
     _ARRAYS = ("params", "cov_full", "resid")
@@ -210,6 +272,7 @@ class SpatialPanelResults(ResultsTableMixin):
         resid: np.ndarray | None = None,
         extra: Mapping[str, Any] | None = None,
         data: Any = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         params = pd.Series(np.asarray(params, dtype=float), index=pd.Index([str(i) for i in params.index]), name="params")
         cov_full = pd.DataFrame(np.asarray(cov_full, dtype=float), index=[str(i) for i in cov_full.index],
@@ -225,6 +288,9 @@ class SpatialPanelResults(ResultsTableMixin):
             _resid=None if resid is None else np.array(resid, dtype=float),
             extra=MappingProxyType(dict(extra or {})), data=data,
         )
+        records = _fit_warning_records(model, params, values["extra"], w)
+        msgs = [*getattr(data, "warnings", ()), *warnings, *(m for _, m in records)]
+        values.update(_warning_records=records, warnings=tuple(dict.fromkeys(str(m) for m in msgs)))
         for k, v in values.items():
             object.__setattr__(self, k, v)
 
@@ -327,6 +393,13 @@ class SpatialPanelResults(ResultsTableMixin):
                 "of order 1e-3 from exact values, more the closer |rho| is to 1. Estimates are exact."
             ]
         return []
+
+    def _repr_html_(self) -> str:
+        body = super()._repr_html_()
+        if not self.warnings:
+            return body
+        notes = "".join(f"<p><strong>Warning:</strong> {html.escape(m)}</p>" for m in self.warnings)
+        return body[: -len("</div>")] + notes + "</div>" if body.endswith("</div>") else body + notes
 
     @property
     def _title(self) -> str:  # type: ignore[override]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spillmap.errors import CRSError, DataError, GeometryError, InputError, format_items
+from spillmap.errors import CRSError, DataError, GeometryError, InputError, did_you_mean, format_items
 
 from ._common import Shown, SpillmapWarning, normalise_ids
 
@@ -122,6 +122,16 @@ def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
     return None
 
 
+def _check_not_empty(path: Path, layer: str | None, n_features: int) -> None:
+    """An empty layer is an error that says so (before any column check)."""
+    if n_features == 0:
+        where = f"layer {layer!r} of {path}" if layer is not None else str(path)
+        raise DataError(
+            f"{where} has no features (0 units): there is nothing to map or to build weights on. "
+            "Check that the file was exported with its polygons (and the right layer or filter)."
+        )
+
+
 def _geojson_feature_ids(path: Path) -> list | None:
     """The ``"id"`` members of a GeoJSON's features when every feature has one.
 
@@ -221,7 +231,7 @@ def read_boundaries(
     InputError
         Missing file, unsupported format, unreadable file, missing or ambiguous layer.
     DataError
-        Missing id column (the message lists the columns), null ids (row numbers,
+        A layer without features; missing id column (the message lists the columns), null ids (row numbers,
         0-based in file order) or duplicate ids (the ids).
     GeometryError
         Missing/empty geometries or non-polygonal geometries (the ids), or an invalid
@@ -269,6 +279,7 @@ def read_boundaries(
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+    _check_not_empty(path, layer, int(info.get("features", -1)))
     fields = [str(f) for f in info["fields"]]
     feature_ids = None
     if id not in fields:
@@ -277,11 +288,13 @@ def read_boundaries(
         if feature_ids is None:
             raise DataError(
                 f"{path}: no id column {id!r}; the columns are: {format_items(fields, limit=50)}."
+                + did_you_mean(id, fields)
             )
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, force_2d=True, on_invalid="ignore")
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+    _check_not_empty(path, layer, len(gdf))
     if feature_ids is not None:
         if len(feature_ids) != len(gdf):
             raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")

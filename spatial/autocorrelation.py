@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import DataError, InputError, WeightsError, format_items
-from spillmap.spatial.weights import SpatialWeights
+from spillmap.spatial.weights import SpatialWeights, warn_islands
 
 __all__ = [
     "MoranResult",
@@ -253,6 +253,7 @@ def _check_variance(y: np.ndarray, name: str, where: str = "") -> None:
 def _check_links(w: SpatialWeights) -> None:
     if w.nnz == 0:
         raise WeightsError(f"weights {w.name or ''} have no neighbour links at all; nothing to test.")
+    warn_islands(w, stacklevel=4)  # islands: a WeightsWarning naming them (errors helper, issue 8)
 
 
 def _esda_w(w: SpatialWeights):

@@ -36,6 +36,13 @@ def _fmt(row: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from spillmap._warnings import cli_warnings
+
+    with cli_warnings("diagnose") as log:  # one line on stderr per warning; the JSON lists them too
+        return _run(args, log)
+
+
+def _run(args: argparse.Namespace, log: Any) -> int:
     from spillmap.cli._fit import load_inputs, write_json
     from spillmap.estimation.table8 import diagnostics_table
 
@@ -48,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu})")
     for key, row in table.items():
         print(f"  {key:<16} {_fmt(row)}")
+    table = {**table, "warnings": list(log.messages)}
     if args.json:
         out = write_json(args.json, table)
         print(f"wrote {out}")

@@ -65,25 +65,10 @@ def register(subparsers: Any) -> None:
 # ------------------------------------------------------------------ helpers
 def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str]):
     """Read a CSV panel; ids as text.  Errors name the file and the missing columns."""
-    import pandas as pd
+    from spillmap._readcsv import read_csv_table, require_columns
 
-    from spillmap.errors import DataError, InputError
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"data file {p} does not exist.")
-    try:
-        df = pd.read_csv(p, dtype={id_col: str})
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot be read as CSV ({exc}).") from None
-    wanted = [id_col] + ([time_col] if time_col else []) + columns
-    missing = [c for c in dict.fromkeys(wanted) if c not in df.columns]
-    if missing:
-        from spillmap.errors import format_items
-
-        raise DataError(
-            f"{p}: no column(s) {format_items(missing)}; the file has {format_items(list(df.columns))}."
-        )
+    df = read_csv_table(path, id_col=id_col)
+    require_columns(df, path, [id_col] + ([time_col] if time_col else []) + columns)
     df[id_col] = df[id_col].astype(str).str.strip()
     return df
 
@@ -146,6 +131,7 @@ def results_dict(res: Any, effects: Any | None) -> dict:
         "bic": _num(res.bic),
         "effects": None if effects is None else effects.to_dict(),
         "effects_method": None if effects is None else effects.method,
+        "warnings": list(getattr(res, "warnings", ())),
     }
 
 
@@ -156,6 +142,13 @@ def write_json(path: str, doc: dict) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from spillmap._warnings import cli_warnings
+
+    with cli_warnings("fit"):  # one line on stderr per warning; the JSON lists them too
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from spillmap.errors import InputError
     from spillmap.estimation.effects import compute_effects
     from spillmap.estimation.model import SpatialPanel

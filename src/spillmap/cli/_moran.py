@@ -39,16 +39,11 @@ def register(subparsers: Any) -> None:
 
 
 def _read_table(path: str, id_col: str):
-    import pandas as pd
+    from spillmap._readcsv import read_csv_table, require_columns
 
-    from spillmap.errors import DataError, InputError
-
-    try:
-        return pd.read_csv(path, dtype={id_col: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {path} as CSV: {exc}") from None
+    df = read_csv_table(path, id_col=id_col)
+    require_columns(df, path, [id_col])
+    return df
 
 
 def _key(t: Any) -> str:
@@ -84,6 +79,13 @@ def _table(doc: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from spillmap._warnings import cli_warnings
+
+    with cli_warnings("moran") as log:  # one line on stderr per warning; the JSON lists them too
+        return _run(args, log)
+
+
+def _run(args: argparse.Namespace, log: Any) -> int:
     from spillmap._fileio import atomic_write_text
     from spillmap.errors import InputError
     from spillmap.spatial.io import read_weights
@@ -99,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )
+    doc["warnings"] = list(log.messages)
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "
           f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
     print(_table(doc))
