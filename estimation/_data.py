@@ -344,6 +344,15 @@ def _absorbed(d: Any, Z: np.ndarray, names: Sequence[str], scale: np.ndarray, de
                 f"regressors {format_items(tinv)} do not vary over time within units: they are absorbed by the "
                 "individual fixed effects.  Drop them or use effects='time'/'none'."
             )
+    if d.effects == "twoways":
+        zt = demean(Z[:, dead], d.n, d.t, "time")
+        rel = _scaled_norms(zt) / scale[dead]
+        both = [dead_names[i] for i in range(dead.size) if rel[i] >= 1e-10]
+        if both:
+            raise DataError(
+                f"regressors {format_items(both)} are a unit part plus a period part (x_it = a_i + b_t): they are "
+                "absorbed by the two-way fixed effects together.  Drop them or use one-way effects."
+            )
     if d.effects in ("time", "twoways"):
         raise DataError(
             f"regressors {format_items(dead_names)} do not vary across units within periods: they are absorbed "

@@ -122,6 +122,26 @@ def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
     return None
 
 
+def _read_error(path: Path, driver: str, exc: Exception) -> InputError:
+    """The error for a file GDAL cannot read; a text-encoding problem gets its line (GeoJSON) or a hint."""
+    if "can't decode" not in str(exc):
+        return InputError(f"{path}: cannot be read as {driver}: {exc}")
+    if driver == "GeoJSON":
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = raw.count(b"\n", 0, err.start) + 1
+            return InputError(
+                f"{path}: line {line}: byte 0x{raw[err.start]:02x} is not UTF-8 text; GeoJSON must be UTF-8 "
+                "(RFC 7946): re-save the file as UTF-8."
+            )
+    return InputError(
+        f"{path}: text in the file is not UTF-8 ({exc}); for a shapefile, write its encoding in a .cpg file "
+        "next to it (e.g. LATIN1), or re-save the layer as UTF-8."
+    )
+
+
 def _check_not_empty(path: Path, layer: str | None, n_features: int) -> None:
     """An empty layer is an error that says so (before any column check)."""
     if n_features == 0:
@@ -278,7 +298,7 @@ def read_boundaries(
     try:
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+        raise _read_error(path, driver, exc) from exc
     _check_not_empty(path, layer, int(info.get("features", -1)))
     fields = [str(f) for f in info["fields"]]
     feature_ids = None
@@ -293,7 +313,7 @@ def read_boundaries(
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, force_2d=True, on_invalid="ignore")
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+        raise _read_error(path, driver, exc) from exc
     _check_not_empty(path, layer, len(gdf))
     if feature_ids is not None:
         if len(feature_ids) != len(gdf):

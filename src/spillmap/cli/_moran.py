@@ -38,11 +38,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _read_table(path: str, id_col: str):
+def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
     from spillmap._readcsv import read_csv_table, require_columns
 
     df = read_csv_table(path, id_col=id_col)
-    require_columns(df, path, [id_col])
+    require_columns(df, path, [id_col, *(c for c in columns if c)])
     return df
 
 
@@ -92,7 +92,7 @@ def _run(args: argparse.Namespace, log: Any) -> int:
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
-    panel = _read_table(args.data, args.id)
+    panel = _read_table(args.data, args.id, (args.time, args.var))
     w = read_weights(args.w)
     if args.transform == "R":
         w = w.row_standardize()
