@@ -336,7 +336,7 @@ class SpatialPanel:
         res = _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
                          logdet_method=logdet_method, trace_probes=trace_probes)
         _check_finite_fit(res)
-        emit_fit_warnings(res, stacklevel=3)
+        emit_fit_warnings(res, stacklevel=2)
         return res
 
 

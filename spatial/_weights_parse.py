@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from spillmap.errors import Shown, WeightsError, format_items
+from spillmap.errors import InputError, Shown, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["parse_gal", "parse_gwt", "parse_mtx", "parse_csv"]
@@ -39,18 +39,12 @@ __all__ = ["parse_gal", "parse_gwt", "parse_mtx", "parse_csv"]
 # ------------------------------------------------------------------ shared
 def _text(path: Path, kind: str) -> str:
     """The file as text; a non-UTF-8 byte is reported with its line."""
+    from spillmap._readcsv import read_utf8_text
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise WeightsError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise WeightsError(
-            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the {kind} file "
-            "as UTF-8."
-        ) from None
+        return read_utf8_text(path, advice=f"save the {kind} file as UTF-8", error=WeightsError)
+    except InputError as exc:  # unreadable (permissions...): a weights problem for the caller
+        raise WeightsError(str(exc)) from None
 
 
 def _content_lines(text: str) -> list[str]:

@@ -15,26 +15,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, did_you_mean, format_items
+from spillmap.errors import DataError, InputError, SpillmapError, did_you_mean, format_items
 
-__all__ = ["read_csv_table", "require_columns"]
+__all__ = ["read_csv_table", "read_utf8_text", "require_columns"]
 
 _SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "'|' characters"))
 
 
-def _decode(path: Path) -> str:
+def read_utf8_text(path: str | os.PathLike, *, advice: str, error: type[SpillmapError] = DataError,
+                   raw: bytes | None = None) -> str:
+    """A file's text (UTF-8, a byte-order mark allowed); a non-UTF-8 byte is reported with its line.
+
+    ``advice`` ends the message (e.g. "save the file as UTF-8"); ``error`` is the class
+    raised for the bad byte; ``raw`` are the file's bytes when the caller has them.
+    """
+    path = Path(path)
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
-    try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8 "
-            "(e.g. 'CSV UTF-8' in Excel, or re-encode it with iconv)."
-        ) from None
+        raise error(f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; {advice}.") from None
+
+
+def _decode(path: Path) -> str:
+    text = read_utf8_text(path, advice="save the file as UTF-8 (e.g. 'CSV UTF-8' in Excel, or re-encode it with iconv)")
     if not text.strip():
         raise DataError(f"{path} is empty; a CSV table with a header row is expected.")
     return text

@@ -56,6 +56,7 @@ def test_rho_near_its_bound_warns_everywhere(near_bound, us48_queen, effects):
     lo = res.extra["bounds"][0]
     assert 2.4e-5 < res.rho - lo < BOUND_WARNING_DISTANCE  # the case the warning exists for
     assert [r.category for r in rec] == [EstimationWarning]  # once, with its category
+    assert rec[0].filename == __file__  # points at the user's call
     msg = str(rec[0].message)
     assert msg.startswith(f"rho = {res.rho:.6g} is within") and "lower bound -1.39239" in msg
     assert res.warnings == (msg,)
