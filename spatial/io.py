@@ -114,8 +114,20 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
         try:
             w = w.align(ids)
         except WeightsError as exc:
-            raise WeightsError(f"{path}: {exc}") from None
+            raise WeightsError(f"{path}: {exc}{_leading_zero_hint(w.ids, ids)}") from None
     return w
+
+
+def _leading_zero_hint(file_ids: Sequence[str], ids: Sequence[object]) -> str:
+    """A hint when the file's ids and the data's differ only by leading zeros (codes saved as numbers)."""
+    want = {str(i) for i in ids}
+    lost = sorted((u, u.lstrip("0")) for u in file_ids if u not in want and u.lstrip("0") in want)
+    if not lost:
+        return ""
+    u, v = lost[0]
+    return (f" {len(lost)} id(s) of the file match the data's only without their leading zeros (e.g. {u!r} in "
+            f"the file, {v!r} in the data): the data were probably saved as numbers (e.g. by a spreadsheet); "
+            "read the id column as text and restore the zeros.")
 
 
 # ---------------------------------------------------------------------- write

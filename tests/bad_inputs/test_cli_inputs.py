@@ -257,3 +257,19 @@ def test_a_real_process_prints_no_traceback(folder):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stderr.startswith("spillmap fit: error: ") and "'WA' (line 3)" in proc.stderr
     assert snapshot(folder) == before
+
+
+def test_ids_that_lost_their_leading_zeros_get_a_hint(folder, capsys):
+    """W written with 5-digit codes ('01001'); the panel's codes were saved as numbers (1001)."""
+    import pandas as pd
+
+    df = pd.read_csv(folder / "panel.csv")
+    codes = {s: f"{k:05d}" for k, s in enumerate(sorted(df.state_abbr.unique()), start=1001)}
+    text = (folder / "w.mtx").read_text()
+    for s, c in codes.items():
+        text = text.replace(f"%spillmap-id {s}\n", f"%spillmap-id {c}\n")
+    write(folder, "zeros.mtx", text)
+    df.assign(state_abbr=df.state_abbr.map(codes).astype(int)).to_csv(folder / "num.csv", index=False)
+    expect_cli_error(_fit(folder, data="num.csv", w="zeros.mtx"), folder, capsys,
+                     "zeros.mtx", "ids in the data but not in W: '1001'",
+                     "48 id(s) of the file match the data's only without their leading zeros (e.g. '01001' in the file")
