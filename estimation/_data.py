@@ -182,12 +182,12 @@ def _check_cells(key: pd.DataFrame, w: SpatialWeights, id: str, time: str | None
     dup = key.duplicated(keep=False).to_numpy()
     if dup.any():
         cells = sorted({f"({i}, {t})" for i, t in zip(key.id[dup], key.time[dup])})
-        raise DataError(f"duplicate (id, time) rows in columns {id!r}/{time!r}: {format_items(cells)}.")
+        raise DataError(f"duplicate (id, time) rows in columns {id!r}/{time!r}: {format_items(map(Shown, cells))}.")
     _check_w_ids(key, w, id)
     times = np.sort(pd.unique(key.time))
     if len(key) != w.n * len(times):
         have = set(zip(key.id, key.time))
-        missing = [f"({i}, {tt})" for tt in times for i in w.ids if (i, tt) not in have]
+        missing = [Shown(f"({i}, {tt})") for tt in times for i in w.ids if (i, tt) not in have]
         raise DataError(
             f"the panel is unbalanced: {len(missing)} (id, time) cells are missing: {format_items(missing)}. "
             "Spatial panel ML needs every unit in every period; fill or drop units/periods."

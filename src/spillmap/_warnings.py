@@ -29,6 +29,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 
 from spillmap.errors import SpillmapWarning
 
-__all__ = ["CapturedWarning", "WarningLog", "capture_warnings", "cli_warnings", "format_cli_warning"]
+__all__ = ["CapturedWarning", "WarningLog", "capture_warnings", "cli_warnings", "format_cli_warning", "warns_on_cli"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +152,21 @@ def cli_warnings(command: str) -> Iterator[WarningLog]:
 
     with capture_warnings(show=show) as log:
         yield log
+
+
+def warns_on_cli(command: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Decorator of a subcommand's ``run(args)``: it runs inside :func:`cli_warnings`.
+
+    The log is handed to the command as ``args.warning_log`` (a :class:`WarningLog`),
+    so that its JSON output can list ``args.warning_log.messages``.
+    """
+    def decorate(run: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(run)
+        def wrapped(args, *more, **kw):  # noqa: ANN001
+            with cli_warnings(command) as log:
+                args.warning_log = log
+                return run(args, *more, **kw)
+
+        return wrapped
+
+    return decorate

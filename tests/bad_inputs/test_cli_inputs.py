@@ -129,7 +129,7 @@ def test_unbalanced_panel_in_diagnose(folder, capsys):
     df[~((df.state_abbr == "OH") & (df.year == 1983))].to_csv(folder / "unbal.csv", index=False)
     args = _fit(folder, data="unbal.csv")
     args[0] = "diagnose"
-    expect_cli_error(args, folder, capsys, "unbalanced", "('OH', 1983)")
+    expect_cli_error(args, folder, capsys, "unbalanced", "cells are missing: (OH, 1983)")
 
 
 def test_column_of_1e300(folder, capsys):

@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
+
 MODELS = ("sar", "sem", "sdm", "slx", "sdem")
 FE = ("none", "individual", "time", "twoways")
 LEE_YU = ("none", "transformation", "bias-correction")
@@ -141,14 +143,8 @@ def write_json(path: str, doc: dict) -> Path:
     return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
 
 
+@warns_on_cli("fit")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
-    from spillmap._warnings import cli_warnings
-
-    with cli_warnings("fit"):  # one line on stderr per warning; the JSON lists them too
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     from spillmap.errors import InputError
     from spillmap.estimation.effects import compute_effects
     from spillmap.estimation.model import SpatialPanel

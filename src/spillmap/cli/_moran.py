@@ -9,6 +9,8 @@ import argparse
 import json
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -78,14 +80,8 @@ def _table(doc: dict) -> str:
     return "\n".join(lines)
 
 
+@warns_on_cli("moran")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
-    from spillmap._warnings import cli_warnings
-
-    with cli_warnings("moran") as log:  # one line on stderr per warning; the JSON lists them too
-        return _run(args, log)
-
-
-def _run(args: argparse.Namespace, log: Any) -> int:
     from spillmap._fileio import atomic_write_text
     from spillmap.errors import InputError
     from spillmap.spatial.io import read_weights
@@ -101,7 +97,7 @@ def _run(args: argparse.Namespace, log: Any) -> int:
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )
-    doc["warnings"] = list(log.messages)
+    doc["warnings"] = list(args.warning_log.messages)
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "
           f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
     print(_table(doc))
