@@ -273,3 +273,18 @@ def test_ids_that_lost_their_leading_zeros_get_a_hint(folder, capsys):
     expect_cli_error(_fit(folder, data="num.csv", w="zeros.mtx"), folder, capsys,
                      "zeros.mtx", "ids in the data but not in W: '1001'",
                      "48 id(s) of the file match the data's only without their leading zeros (e.g. '01001' in the file")
+
+
+def test_moran_text_cell_is_named_by_id_and_year(folder, capsys):
+    write(folder, "text.csv", _panel_text(folder).replace("6,40380,", "6,4038O,", 1))
+    args = ["moran", "--data", folder / "text.csv", "--id", "state_abbr", "--time", "year", "--var", "gsp",
+            "--w", folder / "w.mtx", "--json", folder / "out.json"]
+    expect_cli_error(args, folder, capsys, "column 'gsp' is not numeric: '4038O' at (AL, 1980)")
+
+
+def test_economic_weights_variable_not_in_the_panel(folder, capsys):
+    layer = _boxes(folder, "l.gpkg")
+    write(folder, "p.csv", "code,year,gdp\nc0,2001,1\nc1,2001,2\nc2,2001,3\n")
+    args = ["weights", layer, "--id", "code", "--kind", "econ-distance", "--data", folder / "p.csv",
+            "--time", "year", "--var", "GDP", "--out", folder / "w.gal"]
+    expect_cli_error(args, folder, capsys, "p.csv: no column(s) 'GDP'", "Did you mean 'gdp'?")

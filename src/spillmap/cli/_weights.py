@@ -91,13 +91,15 @@ def _period(text: str | None) -> tuple[str, str] | None:
 
 
 def _panel(args):
-    from spillmap._readcsv import read_csv_table
+    from spillmap._readcsv import read_csv_table, require_columns
     from spillmap.errors import InputError
 
     missing = [f"--{n}" for n in ("data", "time", "var") if getattr(args, n) is None]
     if missing:
         raise InputError(f"--kind {args.kind} needs {', '.join(missing)}.")
-    return read_csv_table(args.data, id_col=args.id)
+    df = read_csv_table(args.data, id_col=args.id)
+    require_columns(df, args.data, [args.id, args.time, args.var])
+    return df
 
 
 def build(args, layer):
