@@ -52,11 +52,13 @@ def fit_warning_records(model: str, params: pd.Series, extra: Mapping[str, Any],
     out: list[tuple[type[SpillmapWarning], str]] = []
     if isinstance(w, SpatialWeights) and w.islands_warning:
         out.append((WeightsWarning, w.islands_warning))
-    name = {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(model)
-    if name in params.index and extra.get("bounds") is not None:
-        msg = bound_warning(name, float(params[name]), extra["bounds"])
-        if msg:
-            out.append((EstimationWarning, msg))
+    names = {"sar": ("rho",), "sdm": ("rho",), "sem": ("lambda",), "sdem": ("lambda",),
+             "sac": ("rho", "lambda")}.get(model, ())
+    for name in names:
+        if name in params.index and extra.get("bounds") is not None:
+            msg = bound_warning(name, float(params[name]), extra["bounds"])
+            if msg:
+                out.append((EstimationWarning, msg))
     return tuple(out)
 
 

@@ -330,16 +330,17 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
-        if self.model == "sac":
-            from spillmap.estimation.sac import fit_sac
-
-            return fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method)
-        if self.effects == "random":
+        if self.effects == "random" and self.model != "sac":
             from spillmap.estimation.random_effects import fit_random
 
             return fit_random(self, cov_type=cov_type, tol=tol)  # emits its own warnings
-        res = _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
-                         logdet_method=logdet_method, trace_probes=trace_probes)
+        if self.model == "sac":
+            from spillmap.estimation.sac import fit_sac
+
+            res = fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method)
+        else:
+            res = _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
+                             logdet_method=logdet_method, trace_probes=trace_probes)
         _check_finite_fit(res)
         emit_fit_warnings(res, stacklevel=2)
         return res

@@ -114,3 +114,11 @@ def test_slx_has_no_spatial_parameter_to_check(produc_logs, us48_queen):
                         model="slx", effects="twoways")
     res, rec = _record(spec.fit)
     assert rec == [] and res.warnings == () and "Warning" not in res.summary()
+
+
+def test_sac_fit_warns_about_islands_too(produc_logs, us48_queen):
+    spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year",
+                        w=_maine_island(us48_queen), model="sac", effects="twoways")
+    res, rec = _record(lambda: spec.fit(lee_yu="none"))
+    assert [r.category for r in rec] == [WeightsWarning] and "'ME'" in str(rec[0].message)
+    assert res.warnings == (str(rec[0].message),)
