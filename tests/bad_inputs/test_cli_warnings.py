@@ -74,6 +74,16 @@ def test_cli_format_is_one_line(capsys):
     assert log.messages == ("W has 1 island",)
 
 
+def test_nested_captures_both_record_and_the_user_sees_it_once(capsys):
+    """A study run (inner capture) inside a CLI command (outer): both outputs list it, stderr once."""
+    with cli_warnings("report") as outer:
+        with capture_warnings() as inner:
+            _islands()
+            _islands()
+    assert outer.messages == inner.messages == ("W has 1 island",)
+    assert capsys.readouterr().err == "spillmap report: warning: W has 1 island\n"
+
+
 # ---------------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
 def island_files(tmp_path_factory):
