@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import add_data_options
 
 
@@ -58,6 +59,7 @@ def _fmt(row: dict) -> str:
     return f"{row['stat']:>12.4g}{df}{p}"
 
 
+@warns_on_cli("diagnose")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
     from spillmap.study.diagnostics import diagnostics_table
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
         print(f"  {key:<18} {_fmt(row)}")
+    table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
         out = write_json(args.json, table)
         print(f"wrote {out}")

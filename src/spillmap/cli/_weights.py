@@ -91,19 +91,15 @@ def _period(text: str | None) -> tuple[str, str] | None:
 
 
 def _panel(args):
-    import pandas as pd
-
-    from spillmap.errors import DataError, InputError
+    from spillmap._readcsv import read_csv_table, require_columns
+    from spillmap.errors import InputError
 
     missing = [f"--{n}" for n in ("data", "time", "var") if getattr(args, n) is None]
     if missing:
         raise InputError(f"--kind {args.kind} needs {', '.join(missing)}.")
-    try:
-        return pd.read_csv(args.data, dtype={args.id: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {args.data} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {args.data} as CSV: {exc}") from None
+    df = read_csv_table(args.data, id_col=args.id)
+    require_columns(df, args.data, [args.id, args.time, args.var])
+    return df
 
 
 def build(args, layer):
