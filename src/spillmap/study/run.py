@@ -102,7 +102,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         ``progress(step, total, message)`` called before each step (e.g.
         :func:`print_progress`); ``None`` for silence.
     """
-    from spillmap.study._capture import capture_warnings
+    from spillmap._warnings import capture_warnings
 
     include = set(study.tables.include)
     step = _Steps(progress, total=4 + 3 * len(study.weights))
@@ -161,5 +161,5 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
         heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        warnings=tuple(caught), missing=tuple(missing),
+        warnings=tuple(caught.messages), missing=tuple(missing),
     )

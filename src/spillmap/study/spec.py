@@ -16,6 +16,7 @@ builders in :mod:`spillmap.spatial.builders`; a weights transform is ``R`` (row-
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -29,12 +30,11 @@ from spillmap.study._schema import (
     check_unknown,
     from_mapping,
     key as opt,
-    section_markdown,
     spec_error,
     to_mapping,
 )
 from spillmap.study._diagnostics_extra import TEST_FAMILIES
-from spillmap.study.weights import KINDS, WeightSpec
+from spillmap.study.weights import WeightSpec
 
 __all__ = [
     "Study", "LayerSpec", "PanelSpec", "ModelSpec", "DiagnosticsSpec", "TablesSpec",
