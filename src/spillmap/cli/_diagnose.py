@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     for key, row in table.items():
         print(f"  {key:<16} {_fmt(row)}")
     if args.json:
-        out = write_json(args.json, table)
+        out = write_json(args.json, table, overwrite=args.force)
         print(f"wrote {out}")
     return 0
