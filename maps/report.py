@@ -734,14 +734,15 @@ def build_report(
         results["diagnostics"] = diag
         dt = _diag_table(diag, cfg.y)
         notes = _write_table(tmp, "diagnostics", dt, "Spatial diagnostics (statistic, p-value)", (
-            f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the "
-            f"{cfg.effects} fixed-effects OLS residuals (chi2(1)). LR and Wald: SDM against SAR / SEM "
-            "(chi2, df = number of WX terms). Hausman (FE vs RE): classic statistic "
-            "d'(V_FE - V_RE)^-1 d over the SDM coefficients of the fixed- and random-effects fits; "
-            "it is refused (n/a) when V_FE - V_RE is not positive definite. Hausman, Mundlak form: "
-            "the random-effects SDM augmented with the city means over time of X and WX, Wald test "
-            "that their coefficients are zero (chi2, df = number of mean terms); same null (random "
-            "effects consistent), always defined. n/a = not computed."))
+            "Moran's I: pooled over all periods (W repeated for each period), randomisation z. "
+            f"LM tests on the {cfg.effects} fixed-effects OLS residuals (chi-squared, 1 df). LR and "
+            "Wald: SDM against SAR / SEM (chi-squared, df = number of WX terms). Hausman (FE vs RE), "
+            "classic form: the difference between the SDM coefficients of the fixed- and "
+            "random-effects fits, weighted by the inverse of the difference of their covariance "
+            "matrices; not computed (n/a) when that difference is not positive definite. Hausman, "
+            "Mundlak form: the random-effects SDM augmented with the city means over time of X and "
+            "WX, Wald test that their coefficients are zero (chi-squared, df = number of mean terms); "
+            "same null (random effects consistent), always defined. n/a = not computed."))
         sections.append(
             "<h2>2. Spatial diagnostics (statistic, p-value)</h2>"
             + tables.to_html(dt, notes=notes)
@@ -785,7 +786,7 @@ def build_report(
         results["lisa"] = {"year": _jsonable(year), "w": w_first_name, "alpha": cfg.alpha,
                            "permutations": cfg.permutations, "seed": cfg.seed,
                            "counts": {k: int(v) for k, v in lisa["cluster"].value_counts().items()}}
-        lisa.to_csv(tmp / "tables" / "lisa.csv", lineterminator="\n")
+        atomic_write_text(tmp / "tables" / "lisa.csv", tables.to_csv_text(lisa))
         results["lisa"]["units"] = {
             str(i): {"Ii": _num(r.Ii), "p_perm": _num(r.p_perm), "cluster": str(r.cluster)}
             for i, r in lisa[["Ii", "p_perm", "cluster"]].iterrows()
@@ -800,7 +801,7 @@ def build_report(
             from spillmap.estimation.effects import unit_effects, unit_response
 
             ue = unit_effects(fits["sdm"], cfg.key, seed=cfg.seed)
-            ue.to_csv(tmp / "tables" / f"unit_effects_{_slug(wname)}.csv", lineterminator="\n")
+            atomic_write_text(tmp / "tables" / f"unit_effects_{_slug(wname)}.csv", tables.to_csv_text(ue))
             results.setdefault("unit_effects", {})[wname] = {
                 "var": cfg.key,
                 "units": {str(i): {c: _num(v) for c, v in row.items()} for i, row in ue.iterrows()},
