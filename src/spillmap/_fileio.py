@@ -44,14 +44,14 @@ from spillmap.errors import OutputError
 
 __all__ = [
     "MARKER",
-    "preflight",
-    "reserve",
+    "atomic_directory",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
-    "atomic_directory",
-    "slug",
+    "preflight",
+    "reserve",
     "safe_names",
+    "slug",
 ]
 
 #: file written into every output folder; ``force`` replaces only folders holding it
@@ -219,36 +219,16 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator
     ``.NAME.spillmap-tmp-<pid>-<hex>``.  On an exception inside the block it is
     removed and ``path`` is left as it was.
     """
-    path = Path(path)
-    with reserve([path], force=overwrite):
-        tmp = _lock.temp_path(path)
-        try:  # created inside the try: an interrupt right after creation still removes it
-            try:
-                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            except OSError as exc:
-                raise _oserror(path, exc) from None
-            yield tmp
-            try:
-                os.replace(tmp, path)
-            except OSError as exc:
-                raise _oserror(path, exc) from None
-        except BaseException:
-            _lock.remove(tmp)
-            raise
-        finally:
-            _lock._OWN.discard(str(tmp))
+    with _staged(Path(path), kind="file", force=overwrite) as tmp:
+        yield tmp
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (flushed to disk before the rename); return the path."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError as exc:  # disk full, quota...
-            raise _oserror(path, exc) from None
+    with atomic_path(path, overwrite=overwrite) as tmp, _os_errors(Path(path)), open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     return Path(path)
 
 
@@ -317,20 +297,39 @@ def atomic_directory(
     temporary folder is deleted and an existing ``path`` is untouched; the swap
     itself never leaves ``path`` missing (see the module docstring).
     """
-    path = Path(path)
-    with reserve([path], force=force, inputs=inputs, kind="dir"):
+    with _staged(Path(path), kind="dir", force=force, inputs=inputs) as tmp:
+        yield tmp
+
+
+@contextlib.contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    """Our own file operations' OS errors (disk full, EROFS...) as one-line OutputErrors."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise _oserror(path, exc) from None
+
+
+@contextlib.contextmanager
+def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Iterator[Path]:
+    """Reserve ``path``, yield a fresh temporary file/folder next to it, move it in at the end."""
+    with reserve([path], force=force, inputs=inputs, kind=kind):
         tmp = _lock.temp_path(path)
         try:  # created inside the try: an interrupt right after creation still removes it
-            try:
-                os.mkdir(tmp, 0o777)
-            except OSError as exc:
-                raise _oserror(path, exc) from None
-            (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+            with _os_errors(path):
+                if kind == "dir":
+                    os.mkdir(tmp, 0o777)
+                    (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+                else:
+                    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             yield tmp
-            try:
-                _swap_in(tmp, path)
-            except OSError as exc:
-                raise _oserror(path, exc) from None
+            with _os_errors(path):
+                if kind == "dir":
+                    _swap_in(tmp, path)
+                else:
+                    os.replace(tmp, path)
         except BaseException:
             _lock.remove(tmp)
             raise

@@ -92,9 +92,9 @@ def test_sigkill_mid_run_leaves_temp_that_the_next_run_removes(tmp_path, capsys)
     assert snapshot(d) == before  # killed before the swap: the old report is untouched
     assert any(n.startswith(f".D.spillmap-tmp-{proc.pid}-") for n in leftovers(tmp_path))
     capsys.readouterr()
-    with pytest.raises(RuntimeError):  # the next writer of D cleans up, then fails in its own work
-        with _fileio.atomic_directory(d, force=True):
-            raise RuntimeError("stop here")
+    # the next writer of D cleans up, then fails in its own work
+    with pytest.raises(RuntimeError), _fileio.atomic_directory(d, force=True):
+        raise RuntimeError("stop here")
     err = capsys.readouterr().err
     assert f"took over the lock of an interrupted run (process {proc.pid}" in err
     assert f"removed stale temporary folder .D.spillmap-tmp-{proc.pid}-" in err
@@ -145,9 +145,8 @@ def test_sigkill_during_the_replacement_never_loses_the_folder(tmp_path, mode, c
     else:  # D was moved aside: the next writer of D puts it back before anything else
         assert not d.exists()
     capsys.readouterr()
-    with pytest.raises(RuntimeError):
-        with _fileio.atomic_directory(d, force=True):
-            raise RuntimeError("stop here")
+    with pytest.raises(RuntimeError), _fileio.atomic_directory(d, force=True):
+        raise RuntimeError("stop here")
     err = capsys.readouterr().err
     if mode == "exchange":
         assert f"removed stale temporary folder .D.spillmap-tmp-{proc.pid}-" in err
@@ -181,7 +180,7 @@ def test_second_writer_fails_at_once_and_reruns_are_byte_identical(tmp_path, tmp
     assert err.count("\n") == 0 and "Traceback" not in err
     assert f"{d} is being written by process {proc.pid}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == around  # the second run touched nothing
-    out, err = proc.communicate(timeout=600)
+    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
     assert leftovers(tmp_path) == []
     # same inputs and seed -> every file of the folder is byte-identical (maps included)
@@ -197,7 +196,7 @@ def _read_only_prefix(folder: Path) -> list[str]:
     if shutil.which("unshare") is None or shutil.which("mount") is None:
         pytest.skip("running as root and unshare/mount are missing: a read-only folder cannot be made")
     prefix = ["unshare", "--mount", "sh", "-c", f'mount --bind -o ro "{folder}" "{folder}" && exec "$@"', "sh"]
-    probe = subprocess.run([*prefix, "touch", str(folder / "probe")], capture_output=True, text=True)
+    probe = subprocess.run([*prefix, "touch", str(folder / "probe")], capture_output=True, text=True, check=False)
     if "Read-only" not in probe.stderr:
         pytest.skip(f"running as root and a read-only bind mount is not permitted here ({probe.stderr.strip()})")
     return prefix
@@ -228,7 +227,7 @@ def test_read_only_folder(tmp_path, cmd):
     prefix = _read_only_prefix(ro)
     try:
         before = snapshot(tmp_path)
-        r = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=300)
+        r = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=300, check=False)
     finally:
         ro.chmod(0o755)
     assert r.returncode == 2, r.stderr

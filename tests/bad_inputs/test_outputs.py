@@ -21,23 +21,6 @@ from spillmap import _fileio
 from spillmap.cli import main
 from spillmap.errors import OutputError
 
-US_REPORT = """
-[layer]
-dataset = "us48"
-id = "STATE_ABBR"
-[panel]
-dataset = "produc"
-id = "state_abbr"
-time = "year"
-[model]
-y = "unemp"
-x = ["pc"]
-draws = 0
-[weights.W1]
-kind = "contiguity"
-contiguity = "queen"
-"""
-
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 (or 'dir'/'link') of everything under ``folder``, hidden files included."""
@@ -56,9 +39,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     """A panel CSV, its queen W (MTX), the US-48 layer and a report config, in one folder."""
-    from spillmap import datasets
     from spillmap.spatial.builders import contiguity
     from spillmap.spatial.io import write_weights
+
+    from spillmap import datasets
 
     d = tmp_path_factory.mktemp("outputs")
     layer = datasets.us48()
@@ -68,7 +52,7 @@ def inputs(tmp_path_factory):
     p["lgsp"], p["lpc"] = np.log(p.gsp), np.log(p.pc)
     p.to_csv(d / "panel.csv", index=False)
     shutil.copy(datasets.data_path("us48_states.geojson"), d / "us48.geojson")
-    (d / "report.toml").write_text(US_REPORT, encoding="utf-8")
+    shutil.copy(datasets.data_path("demo_report.toml"), d / "report.toml")  # any valid config: never run
     return d
 
 
@@ -198,6 +182,19 @@ def test_force_does_not_replace_a_folder_spillmap_did_not_write(work, capsys):
     assert "refusing" in msg
 
 
+def test_force_does_not_replace_the_current_folder(work, capsys, monkeypatch):
+    out = work / "rep"
+    with _fileio.atomic_directory(out) as d:
+        (d / "index.html").write_text("v1")
+    monkeypatch.chdir(out)  # the user runs spillmap from inside an earlier report
+    refused(["report", str(work / "report.toml"), "--out", ".", "--force"], work, capsys, "current folder")
+
+
+def test_the_same_target_twice_is_refused(tmp_path):
+    with pytest.raises(OutputError, match=r"a\.json is named twice"):
+        _fileio.preflight([tmp_path / "a.json", tmp_path / "x" / ".." / "a.json"])
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into mode-0555 folders; the read-only mount "
                     "case of test_interrupt.py covers root")
 @pytest.mark.parametrize("cmd", ["fit", "weights", "report"])
@@ -227,7 +224,8 @@ def test_stale_lock_and_temp_of_a_killed_run_are_cleaned_with_a_note(work, capsy
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
     pid = int(dead.stdout)  # a process that has exited
     target = work / "out.json"
     (work / ".out.json.spillmap-lock").write_text(f"pid={pid} host=h started=2000-01-01T00:00:00\n")
@@ -247,7 +245,6 @@ def test_stale_lock_and_temp_of_a_killed_run_are_cleaned_with_a_note(work, capsy
 # ------------------------------------------------------------------ Python writers
 def test_python_writers_do_not_overwrite_by_default(tmp_path, us48_queen):
     import folium
-
     from spillmap.maps import save_map
     from spillmap.spatial.io import write_weights
 
@@ -299,9 +296,9 @@ def test_atomic_directory_refuses_a_folder_holding_an_input(tmp_path):
         (d / "index.html").write_text("v1")
     (out / "panel.csv").write_text("id,y\n")  # the user keeps data in the output folder
     before = snapshot(tmp_path)
-    with pytest.raises(OutputError, match=r"refusing to replace folder .*rep: it holds the panel"):
-        with _fileio.atomic_directory(out, force=True, inputs={"the panel": out / "panel.csv"}):
-            pytest.fail("the block must not run")
+    with pytest.raises(OutputError, match=r"refusing to replace folder .*rep: it holds the panel"), \
+            _fileio.atomic_directory(out, force=True, inputs={"the panel": out / "panel.csv"}):
+        pytest.fail("the block must not run")
     assert snapshot(tmp_path) == before
 
 
@@ -310,10 +307,9 @@ def test_failure_inside_a_forced_replacement_keeps_the_old_folder(tmp_path):
     with _fileio.atomic_directory(out) as d:
         (d / "index.html").write_text("v1")
     before = snapshot(tmp_path)
-    with pytest.raises(RuntimeError):
-        with _fileio.atomic_directory(out, force=True) as d:
-            (d / "index.html").write_text("half")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), _fileio.atomic_directory(out, force=True) as d:
+        (d / "index.html").write_text("half")
+        raise RuntimeError("crash")
     assert snapshot(tmp_path) == before
 
 

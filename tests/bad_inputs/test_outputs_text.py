@@ -14,9 +14,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from spillmap.maps import tables
 
 from spillmap._textsafe import CSV_FORMULA_PREFIXES
-from spillmap.maps import tables
 
 PAYLOADS = {"NY": "=HYPERLINK(\"http://x\")", "CA": "+CA", "TX": "-TX", "FL": "@FL"}
 
