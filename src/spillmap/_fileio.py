@@ -33,6 +33,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -93,9 +94,7 @@ def _check_parent(path: Path) -> None:
         raise OutputError(f"cannot write {path}: {parent} is not a folder.") from None
     except OSError as exc:
         raise OutputError(f"cannot write {path}: folder {parent} is not accessible ({exc.strerror}).") from None
-    import stat as _stat
-
-    if not _stat.S_ISDIR(st.st_mode):
+    if not stat.S_ISDIR(st.st_mode):
         raise OutputError(f"cannot write {path}: {parent} is a file, not a folder.")
     if not os.access(parent, os.W_OK | os.X_OK):
         why = "read-only file system" if _read_only(parent) else "permission denied"
