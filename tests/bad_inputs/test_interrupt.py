@@ -38,7 +38,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def wait_for(path: Path, proc: subprocess.Popen, what: str = "") -> str:
-    """Wait until ``path`` exists with content (the child holds the lock); return the content."""
+    """Wait until ``path`` exists with content; return the content."""
     deadline = time.monotonic() + 120  # a generous bound on a loaded machine, not a timing assertion
     while time.monotonic() < deadline:
         if path.exists() and path.read_text().strip():
@@ -48,6 +48,19 @@ def wait_for(path: Path, proc: subprocess.Popen, what: str = "") -> str:
         time.sleep(0.05)
     proc.kill()
     pytest.fail(f"{path} never appeared")
+
+
+def wait_mid_run(parent: Path, proc: subprocess.Popen) -> str:
+    """Wait until the child writing ``parent/D`` holds the lock and builds its temporary
+    folder (checks done, work under way); return the lock file's content."""
+    owner = wait_for(parent / ".D.spillmap-lock", proc)
+    tmp = next(iter(parent.glob(f".D.spillmap-tmp-{proc.pid}-*")), None)
+    while tmp is None:
+        wait_for(parent / ".D.spillmap-lock", proc)  # fails if the child died
+        time.sleep(0.05)
+        tmp = next(iter(parent.glob(f".D.spillmap-tmp-{proc.pid}-*")), None)
+    wait_for(tmp / _fileio.MARKER, proc, "the temporary folder")
+    return owner
 
 
 def old_spillmap_folder(parent: Path, name: str = "D") -> Path:
@@ -85,7 +98,7 @@ def test_sigkill_mid_run_leaves_temp_that_the_next_run_removes(tmp_path, capsys)
     before = snapshot(d)
     proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    owner = wait_for(tmp_path / ".D.spillmap-lock", proc)
+    owner = wait_mid_run(tmp_path, proc)
     assert f"pid={proc.pid}" in owner
     proc.kill()
     proc.communicate(timeout=60)
@@ -172,7 +185,7 @@ def test_second_writer_fails_at_once_and_reruns_are_byte_identical(tmp_path, tmp
     d = tmp_path / "D"
     proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(tmp_path / ".D.spillmap-lock", proc)
+    wait_mid_run(tmp_path, proc)
     around = sorted(p.name for p in tmp_path.iterdir())
     capsys.readouterr()
     assert main(["demo", "--out", str(d), "--quiet", "--force"]) == 2
