@@ -22,8 +22,8 @@ Every writer of spillmap (``weights --out``, ``--json``, the report, ``write_wei
   writer of the same target, which says so.
 * **Permissions** follow the user's umask (temporary files are created with mode
   0666/0777 and the umask applies, unlike ``tempfile.mkstemp``'s 0600).
-* **Names** derived from user strings go through :func:`slug`;
-  :func:`safe_names` refuses two sources that would share a file name.
+* **Names** derived from user strings: see :mod:`spillmap.study._names` (one slug
+  rule; two sources sharing a file name are an error found when the spec is read).
 
 Written by hand: the standard library has the primitives but not the policy.
 """
@@ -35,7 +35,6 @@ import errno
 import os
 import stat
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
@@ -51,8 +50,6 @@ __all__ = [
     "atomic_write_text",
     "preflight",
     "reserve",
-    "safe_names",
-    "slug",
 ]
 
 #: file written into every output folder; ``force`` replaces only folders holding it
@@ -334,46 +331,3 @@ def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Itera
             raise
         finally:
             _lock._OWN.discard(str(tmp))
-
-
-# ------------------------------------------------------------------ names
-def slug(text: object) -> str:
-    """A file-name part from a user string: letters, digits, ``-`` and ``_`` kept, the rest ``_``.
-
-    >>> slug("W 1"), slug("W_1"), slug("经济-距离")
-    ('W_1', 'W_1', '经济-距离')
-    """
-    s = unicodedata.normalize("NFC", str(text))
-    out = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in s)
-    if len(out.encode("utf-8")) > 100:
-        import hashlib
-
-        out = out[:40] + "-" + hashlib.sha1(out.encode("utf-8")).hexdigest()[:10]
-    return out
-
-
-def safe_names(names: Iterable[object], *, what: str = "name") -> dict[object, str]:
-    """``{name: slug(name)}``; an error if two names give the same file name.
-
-    File names that differ only in letter case also collide (they are one file on
-    macOS and Windows).  ``what`` says what the names are in the message (``"weights"``).
-
-    Raises
-    ------
-    OutputError
-        Naming both sources, e.g. ``weights 'W 1' and 'W_1' both give the file name 'W_1'``.
-    """
-    out: dict[object, str] = {}
-    taken: dict[str, object] = {}
-    for name in names:
-        s = slug(name)
-        if not s:
-            raise OutputError(f"{what} {str(name)!r} gives an empty file name; rename it.")
-        key = s.casefold()
-        if key in taken:
-            other = taken[key]
-            clash = f"the file name {s!r}" if slug(other) == s else f"file names {slug(other)!r} and {s!r} (one file where case is ignored)"
-            raise OutputError(f"{what} {str(other)!r} and {str(name)!r} both give {clash}; rename one of them.")
-        taken[key] = name
-        out[name] = s
-    return out

@@ -311,20 +311,3 @@ def test_failure_inside_a_forced_replacement_keeps_the_old_folder(tmp_path):
         (d / "index.html").write_text("half")
         raise RuntimeError("crash")
     assert snapshot(tmp_path) == before
-
-
-@pytest.mark.parametrize(
-    ("names", "message"),
-    [(["W 1", "W_1"], r"weights 'W 1' and 'W_1' both give the file name 'W_1'"),
-     (["W1", "w1"], r"weights 'W1' and 'w1' both give file names 'W1' and 'w1' \(one file where case"),
-     (["a/b", "a?b"], r"weights 'a/b' and 'a\?b' both give the file name 'a_b'"),
-     (["", "x"], r"weights '' gives an empty file name")],
-)
-def test_colliding_output_names_name_both_sources(names, message):
-    with pytest.raises(OutputError, match=message):
-        _fileio.safe_names(names, what="weights")
-
-
-def test_safe_names_keeps_distinct_names():
-    # the slug rule the report has always used: letters (any script), digits, - and _ kept
-    assert _fileio.safe_names(["W1", "W 2", "经济-距离"]) == {"W1": "W1", "W 2": "W_2", "经济-距离": "经济-距离"}
