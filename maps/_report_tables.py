@@ -79,7 +79,7 @@ def moran_by_year(r, folder: Path) -> str:
     df.index = pd.Index([f"{a}: {b}" for a, b in df.index], name="variable, W: period")
     df.columns = ["I", "E[I]", "sd", "z", "p"]
     return _section(folder, "moran_by_year", "Moran's I by period", df,
-                    "Randomisation inference (two-sided p); 'pooled' stacks every period with I_T ⊗ W.")
+                    "Randomisation inference (two-sided p); 'pooled' stacks every period (W repeated for each period).")
 
 
 def _reg_rows(fits: Sequence, order: Sequence[str], unit: str, time: str) -> pd.DataFrame:
@@ -132,7 +132,7 @@ def diagnostics(r, folder: Path) -> str:
     df.index.name = "test"
     fe = r.spec["model"]["fe"]
     notes = (
-        f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the {fe} fixed-effects OLS residuals "
+        f"Moran's I: pooled over all periods (W repeated for each period), randomisation z. LM tests on the {fe} fixed-effects OLS residuals "
         "(chi2 with 1 df). LR and Wald: SDM against SAR / SEM (chi2, df = number of WX terms). Hausman (FE vs RE): "
         "the classic test compares the SDM coefficients of the fixed- and random-effects fits, weighted by the "
         "inverse of the difference of their covariance matrices, and is not defined when that difference is not "
