@@ -80,7 +80,7 @@ def moran_by_year(r, folder: Path) -> str:
     df.index.name = "period"
     return _section(folder, "moran_by_year", "Moran's I by period", df,
                     "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every "
-                    "period with I_T ⊗ W.")
+                    "period (W repeated for each period).")
 
 
 def _reg_rows(fits: Sequence, order: Sequence[str], unit: str, time: str) -> pd.DataFrame:
@@ -149,7 +149,7 @@ def diagnostics(r, folder: Path) -> str:
     d = r.spec.get("diagnostics", {})
     fe = r.spec["model"]["fe"]
     notes = (
-        f"Statistic with p-value in parentheses. Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on "
+        f"Statistic with p-value in parentheses. Moran's I: pooled panel (W repeated for each period), randomisation z. LM tests on "
         f"the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} convention; chi2 with 1 df, "
         "LM-SARMA 2 df). Residual Moran: exact mean and variance under the regression null. Pesaran CD: "
         "cross-sectional dependence of the residuals (N(0,1)); the local CD uses only neighbour pairs. BSK: "

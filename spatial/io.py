@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spillmap._fileio import atomic_path, atomic_write_text
-from spillmap.errors import InputError, OutputError, WeightsError, format_items
+from spillmap._fileio import atomic_path, atomic_write_text, preflight
+from spillmap.errors import InputError, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["read_weights", "write_weights", "FORMATS"]
@@ -131,7 +131,7 @@ def _leading_zero_hint(file_ids: Sequence[str], ids: Sequence[object]) -> str:
 
 
 # ---------------------------------------------------------------------- write
-def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool = True) -> Path:
+def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write ``w`` to ``path`` atomically; the extension selects the format.
 
     Parameters
@@ -141,8 +141,9 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     path
         Target file (``.gal``, ``.gwt``, ``.mtx`` or ``.csv``); its folder must exist.
     overwrite
-        Replace an existing file (default); with ``False`` an existing ``path`` is an
-        :class:`~spillmap.errors.OutputError`.
+        Replace an existing file.  Without it (default) an existing ``path`` is an
+        :class:`~spillmap.errors.OutputError`, raised before anything is written; so is
+        a folder, a missing or read-only parent folder, or another run writing ``path``.
 
     Returns
     -------
@@ -160,8 +161,7 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     ext = _ext(path)
     if not isinstance(w, SpatialWeights):
         raise WeightsError(f"write_weights takes a SpatialWeights object, not {type(w).__name__}.")
-    if not overwrite and path.exists():
-        raise OutputError(f"{path} exists already; choose another name or allow overwriting (--force).")
+    preflight([path], force=overwrite)
     if ext == ".gal":
         return _write_gal(w, path, overwrite)
     if ext == ".gwt":

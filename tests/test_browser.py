@@ -71,6 +71,7 @@ def demo_out(tmp_path_factory, driver):
 
     out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"  # shared with test_demo
     if not (out / "index.html").is_file():
+        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
         assert main(["demo", "--out", str(out), "--quiet"]) == 0
     return out
 

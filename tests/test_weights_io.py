@@ -155,7 +155,7 @@ def test_write_is_atomic(tmp_path, w, monkeypatch):
 
     monkeypatch.setattr(wio, "_csv_text", boom)
     with pytest.raises(RuntimeError):
-        write_weights(w, p)
+        write_weights(w, p, overwrite=True)
     assert p.read_text() == before
     assert [f.name for f in tmp_path.iterdir()] == ["w.csv"]  # no temp file left
 
@@ -204,5 +204,5 @@ def test_write_without_overwrite(tmp_path, w):
         with pytest.raises(OutputError, match="exists already"):
             write_weights(w.binary(), p, overwrite=False)
         assert p.read_text() == "old"
-        write_weights(w.binary(), p)  # default: replace
+        write_weights(w.binary(), p, overwrite=True)
         assert read_weights(p).n == 5

@@ -75,6 +75,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {key:<18} {_fmt(row)}")
     table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
-        out = write_json(args.json, table)
+        out = write_json(args.json, table, overwrite=args.force)
         print(f"wrote {out}")
     return 0

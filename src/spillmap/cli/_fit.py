@@ -43,6 +43,13 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", metavar="OUT.json", default=None, help="write the results as JSON (atomically)")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(outputs=json_outputs)
+
+
+def json_outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.json], {"the --data file": args.data, "the --w file": args.w}
 
 
 def register(subparsers: Any) -> None:
@@ -137,10 +144,10 @@ def results_dict(res: Any, effects: Any | None) -> dict:
     }
 
 
-def write_json(path: str, doc: dict) -> Path:
+def write_json(path: str, doc: dict, *, overwrite: bool = False) -> Path:
     from spillmap._fileio import atomic_write_text
 
-    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n", overwrite=overwrite)
 
 
 @warns_on_cli("fit")  # one stderr line per warning; the JSON lists them ("warnings")
@@ -171,6 +178,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(eff.summary())
     if args.json:
-        out = write_json(args.json, results_dict(res, eff))
+        out = write_json(args.json, results_dict(res, eff), overwrite=args.force)
         print(f"\nwrote {out}")
     return 0

@@ -6,10 +6,10 @@ Composes :func:`spillmap.spatial.io.read_weights` and
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
+from spillmap.cli._fit import json_outputs, write_json
 
 
 def register(subparsers: Any) -> None:
@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
-    p.set_defaults(func=run)
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(func=run, outputs=json_outputs)
 
 
 def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
@@ -82,7 +83,6 @@ def _table(doc: dict) -> str:
 
 @warns_on_cli("moran")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
-    from spillmap._fileio import atomic_write_text
     from spillmap.errors import InputError
     from spillmap.spatial.io import read_weights
 
@@ -102,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
           f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
     print(_table(doc))
     if args.json:
-        atomic_write_text(args.json, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        write_json(args.json, doc, overwrite=args.force)
         print(f"wrote {args.json}")
     return 0

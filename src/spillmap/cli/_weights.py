@@ -57,7 +57,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", help="output file (written atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=outputs)
+
+
+def outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.out], {"the boundary layer": args.boundary, "the --data panel": args.data}
 
 
 def _subset(layer, column: str | None, values: str | None):
@@ -142,12 +147,8 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.geo import read_boundaries
     from spillmap.spatial.io import _ext, write_weights
 
-    from spillmap.errors import OutputError
-
     out = Path(args.out)
-    _ext(out)  # fail on an unknown extension or an existing file before any work
-    if out.exists() and not args.force:
-        raise OutputError(f"{out} exists already; use --force to replace it.")
+    _ext(out)  # fail on an unknown extension before any work (main() checked and locked --out)
     layer = read_boundaries(args.boundary, args.id, layer=args.layer)
     layer = _subset(layer, args.subset_column, args.subset_values)
     w = build(args, layer)
