@@ -38,6 +38,7 @@ from spillmap.tables._format import (
     format_number,
     format_p,
     format_value,
+    plural,
     star_note,
     stars,
     stat_cell,
@@ -85,4 +86,5 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "plural",
 ]

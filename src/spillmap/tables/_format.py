@@ -33,6 +33,7 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "plural",
 ]
 
 #: significance levels of ``*``, ``**``, ``***`` (largest first)
@@ -181,3 +182,10 @@ def distinct_labels(values: Sequence[float], *, min_digits: int = 2, max_digits:
         if _distinct(labels, vals):
             return labels
     return labels
+
+
+def plural(word: str) -> str:
+    """English plural of a unit word: ``city`` -> ``cities``, ``state`` -> ``states``."""
+    if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
+        return word[:-1] + "ies"
+    return word if word.endswith("s") else word + "s"

@@ -20,6 +20,7 @@ import pandas as pd
 from spillmap.errors import InputError
 from spillmap.tables._extract import glance, tidy
 from spillmap.tables._format import STAR_LEVELS
+from spillmap.tables._format import plural as _plural
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 
 __all__ = ["regression_table", "STATISTICS", "BLOCKS"]
@@ -33,12 +34,6 @@ _SYMBOL = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²", "phi": "φ (RE)", "con
 _EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 _FE_WORDS = {"twoways": "two-way FE", "individual": "{unit} FE", "time": "{period} FE", "none": "pooled",
              "random": "RE"}
-
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
-        return word[:-1] + "ies"
-    return word if word.endswith("s") else word + "s"
 
 
 def _columns(fits, effects) -> list[tuple[str | None, Any, Any]]:
