@@ -248,16 +248,20 @@ def split_sample(g, *, id: str, sample: Sequence[str] | None):
     return g[mask].copy(), g[~mask].copy()
 
 
-def group_lines(g, group: str, *, decimals: int = 4) -> str:
-    """GeoJSON of the boundaries of ``group`` (dissolved units; e.g. provinces)."""
+def group_boundaries(g, group: str):
+    """Boundaries of the units dissolved by ``group`` (e.g. provinces), a GeoSeries of lines."""
     if group not in g.columns:
         raise DataError(f"group column {group!r} not in the layer; available: "
                         f"{', '.join(map(repr, [c for c in g.columns if c != g.geometry.name]))}.")
     import geopandas as gpd
 
     keyed = gpd.GeoDataFrame({"k": g[group].astype(str).to_numpy()}, geometry=g.geometry.values, crs=g.crs)
-    polys = keyed.dissolve(by="k").geometry.make_valid().boundary
-    lines = shapely.transform(np.asarray(polys.values), lambda c: np.round(c, decimals))
+    return keyed.dissolve(by="k").geometry.make_valid().boundary
+
+
+def group_lines(g, group: str, *, decimals: int = 4) -> str:
+    """GeoJSON of :func:`group_boundaries` (coordinates rounded to ``decimals``)."""
+    lines = shapely.transform(np.asarray(group_boundaries(g, group).values), lambda c: np.round(c, decimals))
     parts = [shapely.to_geojson(ln) for ln in lines if ln is not None and not ln.is_empty]
     return '{"type":"GeometryCollection","geometries":[' + ",".join(parts) + "]}"
 
@@ -325,5 +329,5 @@ def add_layers(
     return m
 
 
-__all__ += ["NOT_IN_SAMPLE", "split_sample", "group_lines", "base_tips", "name_columns", "format_value",
+__all__ += ["NOT_IN_SAMPLE", "split_sample", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
             "add_layers", "PanelSwitcher", "ContextLayer", "GroupOutlines"]

@@ -155,8 +155,14 @@ def class_labels(c: Classification, *, counts: bool = True) -> list[str]:
     """
     from spillmap.tables import distinct_labels
 
-    edges = distinct_labels([c.lower, *c.bins])
-    return [f"{edges[j]} – {edges[j + 1]}" + (f" ({c.counts[j]})" if counts else "") for j in range(c.k)]
+    bounds = [c.lower, *c.bins]
+    edges = distinct_labels(bounds)
+    out = []
+    for j in range(c.k):
+        # a class holding a single value (ties at the minimum) is labelled by that value alone
+        text = edges[j + 1] if bounds[j] == bounds[j + 1] else f"{edges[j]} – {edges[j + 1]}"
+        out.append(text + (f" ({c.counts[j]})" if counts else ""))
+    return out
 
 
 def classes_note(c: Classification, *, pooled: str | None = None) -> str:

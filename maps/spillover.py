@@ -23,7 +23,7 @@ from spillmap.tables import plural
 from spillmap.maps import _layers
 from spillmap.maps.choropleth import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
 
-__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map"]
+__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words"]
 
 #: layers of :func:`spillover_map`: column of ``unit_effects`` -> words (``{units}``: plural unit word)
 SPILLOVER_COLUMNS = {
@@ -37,7 +37,8 @@ _MORE_WORDS = {
 }
 
 
-def _words(col: str, unit: str) -> str:
+def effect_words(col: str, unit: str) -> str:
+    """Plain words for a column of ``unit_effects`` (``spillover received from all other cities``)."""
     return {**SPILLOVER_COLUMNS, **_MORE_WORDS}.get(col, col).format(units=plural(unit))
 
 
@@ -52,6 +53,20 @@ def _diverging(values: np.ndarray, finite: np.ndarray) -> tuple[Classification, 
     full = palette("RdBu_r", max(3, 2 * max(n_neg, n_pos)))
     mid = len(full) // 2
     return c, full[mid - n_neg: mid] + full[mid: mid + n_pos]
+
+
+def value_classes(values: np.ndarray, *, scheme: Scheme = "auto", k: int = 5) -> tuple[Classification, list[str]]:
+    """Classes and colours of an effect: diverging around zero when the values change sign,
+    else ``scheme`` with a sequential palette (YlOrRd; Blues, darkest lowest, for negatives).
+    Shared by the interactive maps and :mod:`spillmap.figures`."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise DataError("no finite value to classify.")
+    if finite.min() < 0 < finite.max():
+        return _diverging(values, finite)
+    c = classify(values, scheme=scheme, k=k)
+    colors = palette("YlOrRd" if finite.max() > 0 else "Blues", c.k)
+    return c, colors if finite.max() > 0 else colors[::-1]
 
 
 def _value_spec(
@@ -71,13 +86,7 @@ def _value_spec(
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         raise DataError(f"no finite value for {name!r}.")
-    if finite.min() < 0 < finite.max():
-        c, colors = _diverging(values, finite)
-    else:
-        c = classify(values, scheme=scheme, k=k)
-        colors = palette("YlOrRd" if finite.max() > 0 else "Blues", c.k)
-        if finite.max() <= 0:
-            colors = colors[::-1]
+    c, colors = value_classes(values, scheme=scheme, k=k)
     dec = 4 if np.nanmax(np.abs(finite)) < 1 else 3
     tips = [[[label, _layers.format_value(v, dec)]] for v in values]
     return {
@@ -171,7 +180,7 @@ def spillover_map(
     ids = g[id].tolist()
     specs = []
     for j, col in enumerate(columns):
-        words = _words(col, unit)
+        words = effect_words(col, unit)
         specs.append(
             _value_spec(
                 ue[col].reindex(ids).to_numpy(dtype=float), name=f"{var}: {words}", label=words, k=k,

@@ -69,16 +69,18 @@ def add_scale_bar(ax, crs, *, fraction: float = 0.2, loc: tuple[float, float] = 
     for i, colour in enumerate(("#222222", "#ffffff")):
         ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="#222222",
                                linewidth=0.6, zorder=20))
-    style = dict(ha="center", va="bottom", fontsize=6.5, zorder=21)
-    ax.text(bx, by + 1.6 * h, "0", **style)
-    ax.text(bx + length / 2, by + 1.6 * h, f"{km / 2:g}", **style)
-    ax.text(bx + length, by + 1.6 * h, f"{km:g} km", **style)
+    style = dict(va="bottom", fontsize=6.5, zorder=21)
+    ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
+    ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
     return km
 
 
-def add_north_arrow(ax, *, loc: tuple[float, float] = (0.95, 0.93), size: float = 0.06) -> None:
-    """An arrow with an ``N`` pointing up (grid north), at ``loc`` in axes fractions."""
+def add_north_arrow(ax, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:
+    """An arrow pointing up (grid north) with an ``N`` above it; ``loc`` is the arrow's tip
+    in axes fractions (default upper left)."""
     x, y = loc
-    ax.annotate("N", xy=(x, y), xytext=(x, y - size), xycoords="axes fraction", textcoords="axes fraction",
-                ha="center", va="top", fontsize=8, fontweight="bold", zorder=21,
-                arrowprops=dict(facecolor="#222222", edgecolor="#222222", width=2.5, headwidth=7, headlength=6))
+    ax.annotate("", xy=(x, y), xytext=(x, y - size), xycoords="axes fraction", textcoords="axes fraction",
+                zorder=21, arrowprops=dict(facecolor="#222222", edgecolor="#222222", width=2.2, headwidth=7,
+                                           headlength=6))
+    ax.text(x, y + 0.01, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=8, fontweight="bold",
+            zorder=21)

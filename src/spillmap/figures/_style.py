@@ -28,25 +28,25 @@ CJK_FONTS = (
 
 
 @lru_cache(maxsize=1)
-def _installed_cjk() -> tuple[str, ...]:
+def _installed() -> frozenset[str]:
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return tuple(f for f in CJK_FONTS if f in names)
+    return frozenset(f.name for f in font_manager.fontManager.ttflist)
 
 
 def font_family() -> list[str]:
-    """The user's ``font.family`` resolved to names, plus the installed CJK fallbacks."""
+    """The user's ``font.family`` resolved to installed font names, then the installed CJK
+    fallbacks (``DejaVu Sans``, matplotlib's own, when none of the user's is installed)."""
     import matplotlib as mpl
 
-    fam = list(mpl.rcParams["font.family"])
     resolved: list[str] = []
-    for f in fam:
+    for f in mpl.rcParams["font.family"]:
         if f in ("sans-serif", "serif", "monospace", "cursive", "fantasy"):
-            resolved += list(mpl.rcParams[f"font.{f}"])
-        else:
+            resolved += [n for n in mpl.rcParams[f"font.{f}"] if n in _installed()]
+        elif f in _installed():
             resolved.append(f)
-    return resolved + [c for c in _installed_cjk() if c not in resolved]
+    resolved = list(dict.fromkeys(resolved or ["DejaVu Sans"]))
+    return resolved + [c for c in CJK_FONTS if c in _installed() and c not in resolved]
 
 
 @contextlib.contextmanager
