@@ -396,3 +396,30 @@ def test_results_repr_html_formats_p_and_stars(fitted):
     p = fits["sdm"].pvalues["lemp"]
     assert p < 1e-4 and "&lt;0.0001" in h and "***" in h and "p &lt; 0.01" in h
     assert f"{p:.6g}" not in h  # the raw p-value is no longer printed
+
+
+def test_stats_and_descriptive_tables(produc_logs):
+    from spillmap.tables import describe, descriptive_table, stats_table
+
+    stats = pd.DataFrame({"W1": [15.5126, 349.256, np.nan], "W2": [10.612, 110.771, 3.2]},
+                         index=["moran", "lm_lag", "hausman"])
+    pv = pd.DataFrame({"W1": [1e-50, 2e-4, np.nan], "W2": [0.0123, 0.5, 0.0746]}, index=stats.index)
+    t = stats_table(stats, pv, labels={"moran": "Moran's I", "lm_lag": "LM-lag"})
+    rows = {r.label: r.cells for r in t.grid().rows}
+    # closed-form roundings of the inputs
+    assert rows["Moran's I"] == ("15.513 (0.000)", "10.612 (0.012)") and rows["hausman"] == ("n/a", "3.200 (0.075)")
+    assert "p-values in parentheses." in t.all_notes()
+    both = pd.concat({"W1": pd.DataFrame({"stat": stats["W1"], "p": pv["W1"]})}, axis=1)
+    assert stats_table(both).grid().rows[1].cells == ("349.256 (0.000)",)
+    d = describe(produc_logs, ["lgsp", "unemp"])
+    ref = produc_logs[["lgsp", "unemp"]].describe()  # independent: pandas describe (sd ddof = 1)
+    np.testing.assert_allclose(d.loc["lgsp", ["mean", "sd", "min", "max"]].to_numpy(float),
+                               ref["lgsp"][["mean", "std", "min", "max"]].to_numpy(float), rtol=1e-14)
+    dt = descriptive_table(d, labels={"lgsp": "log GSP"})
+    assert dt.grid().rows[0].cells[0] == "816" and dt.grid().rows[0].label == "log GSP"
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(t))).active
+    vals = [[c.value for c in row] for row in ws.iter_rows()]
+    moran_row = next(i for i, r in enumerate(vals) if r[0] == "Moran's I")
+    assert vals[moran_row][1] == 15.5126 and vals[moran_row + 1][1] == 1e-50  # statistic, then p below

@@ -106,7 +106,7 @@ def spillover_maps(
             values = layer.values(unit_effects[col])
             c, colors = value_classes(values, scheme=scheme, k=k)
             _one_map(ax, layer, values, c, colors, legend_title=None, note=classes_note(c),
-                     legend_loc="upper center", anchor=(0.5, 0.0))
+                     legend_loc="outside bottom")
             ax.set_title(effect_words(col, unit), loc="left")
             _furniture(ax, layer, i == 0, i == 0)
         fig.suptitle(title or f"Effect on {y} of a unit change of {var}", fontweight="bold")

@@ -75,7 +75,7 @@ def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, hi
     padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
     ax.set_xlim(minx - padx, maxx + padx)
     ax.set_ylim(miny - pady, maxy + pady)
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", adjustable="datalim")
 
 
 def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | None):
@@ -96,7 +96,13 @@ def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int
     return hs
 
 
+_OUTSIDE = {"outside right": ("center left", (1.01, 0.5)), "outside bottom": ("upper center", (0.5, -0.01))}
+
+
 def _legend(ax, handles, title: str | None, *, loc: str = "lower left", anchor=None, ncol: int = 1):
+    """The map legend; ``loc`` is a matplotlib location or ``"outside right"``/``"outside bottom"``."""
+    if loc in _OUTSIDE:
+        loc, anchor = _OUTSIDE[loc]
     leg = ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=True, framealpha=0.9,
                     edgecolor="#cccccc", ncol=ncol, handlelength=1.4, handleheight=0.9, borderpad=0.5,
                     labelspacing=0.3, alignment="left")
@@ -111,14 +117,12 @@ def _furniture(ax, layer: MapLayer, scale_bar: bool, north_arrow: bool) -> None:
         add_north_arrow(ax)
 
 
-def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note, legend_loc, anchor=None,
-             ncol: int = 1):
+def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note, legend_loc, ncol: int = 1):
     cols = [colors[j] if j >= 0 else "#ffffff" for j in c.yb]
     missing = c.yb < 0
     _draw(ax, layer, cols, missing)
     entries = list(zip(colors, class_labels(c)))
-    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, anchor=anchor,
-            ncol=ncol)
+    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, ncol=ncol)
 
 
 def _numeric(layer: MapLayer, gdf, column: str, id: str) -> np.ndarray:
@@ -164,7 +168,9 @@ def choropleth(
     scheme, k, bins, cmap
         Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`).
     title, legend_title, legend_loc
-        Axes title, legend title (default ``column``) and matplotlib legend location.
+        Axes title, legend title (default ``column``) and legend location: a matplotlib
+        location inside the map (default ``"lower left"``, empty for China and the US) or
+        ``"outside right"`` / ``"outside bottom"``.
     figsize
         Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).
     scale_bar, north_arrow
