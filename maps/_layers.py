@@ -32,6 +32,7 @@ import shapely
 from branca.element import Element
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError
+from spillmap.maps._classify import NO_DATA_COLOR
 from spillmap.maps._elements import (
     CSS,
     ColoredGeoJson,
@@ -58,7 +59,6 @@ __all__ = [
     "add_layer_control",
 ]
 
-NO_DATA_COLOR = "#c8c8c8"
 LINE_COLOR = "#5f5f5f"
 #: tooltip and legend words for units of the layer outside the sample
 NOT_IN_SAMPLE = "not in sample"

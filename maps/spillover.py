@@ -21,7 +21,7 @@ import pandas as pd
 from spillmap.errors import DataError, InputError
 from spillmap.tables import plural
 from spillmap.maps import _layers
-from spillmap.maps.choropleth import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
+from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
 
 __all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words"]
 

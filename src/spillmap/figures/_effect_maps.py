@@ -17,7 +17,7 @@ import pandas as pd
 from spillmap.errors import DataError, InputError
 from spillmap.figures._maps import MapLayer, _draw, _fig_ax, _furniture, _handles, _legend, _one_map
 from spillmap.figures._style import figure_style, new_figure
-from spillmap.maps.choropleth import Scheme, classes_note
+from spillmap.maps._classify import Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
 from spillmap.maps.spillover import SPILLOVER_COLUMNS, effect_words, value_classes
 
@@ -158,7 +158,7 @@ def response_map(
         c.yb[src] = -2  # own class, drawn below
         cols = [colors[j] if j >= 0 else src_color if j == -2 else "#ffffff" for j in c.yb]
         _draw(ax, layer, cols, c.yb == -1, highlight=str(source_id))
-        from spillmap.maps.choropleth import class_labels
+        from spillmap.maps._classify import class_labels
 
         entries = [(src_color, f"{src_name} itself (direct): {values[src]:.4g}"), *zip(colors, class_labels(c))]
         _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), classes_note(c)),

@@ -2,7 +2,7 @@
 
 Library used: **geopandas** draws the polygons (``GeoSeries.plot`` on a matplotlib
 ``Axes``), **mapclassify** classifies through the same functions as the interactive
-maps (:func:`spillmap.maps.choropleth.classify`, ``class_labels``, ``classes_note``,
+maps (:mod:`spillmap.maps._classify`: ``classify``, ``class_labels``, ``classes_note``,
 ColorBrewer colours from branca), so a static map and its HTML twin show the same
 classes, colours and labels.  Units of the layer outside the sample are light grey
 ("not in sample"), missing values hatched ("no data"), group boundaries (provinces) on
@@ -20,7 +20,7 @@ from spillmap.errors import DataError, InputError
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps import _layers
-from spillmap.maps.choropleth import Classification, Scheme, class_labels, classes_note, classify, palette
+from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
 
 __all__ = ["choropleth", "small_multiples", "MapLayer"]
 

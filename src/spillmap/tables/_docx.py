@@ -73,26 +73,26 @@ def _add_table(doc, table: Table) -> None:
     nh = max(len(g.header), 1)
     t = doc.add_table(rows=nh + len(g.rows), cols=n + 1)
     t.autofit = True
+    grid = [list(r.cells) for r in t.rows]  # python-docx's cell(i, j) re-reads the grid each call
     for i, runs in enumerate(g.header or ((("", n),),)):
-        _write(t.cell(i, 0), g.stub if i == 0 else "", align="left")
+        _write(grid[i][0], g.stub if i == 0 else "", align="left")
         col = 1
         for text, span in runs:
-            target = t.cell(i, col).merge(t.cell(i, col + span - 1)) if span > 1 else t.cell(i, col)
+            target = grid[i][col].merge(grid[i][col + span - 1]) if span > 1 else grid[i][col]
             _write(target, text)
             col += span
     for j, row in enumerate(g.rows, start=nh):
         if row.kind == "block":
-            merged = t.cell(j, 0).merge(t.cell(j, n))
-            _write(merged, row.label, align="left", italic=True)
+            _write(grid[j][0].merge(grid[j][n]), row.label, align="left", italic=True)
             continue
-        _write(t.cell(j, 0), row.label, align="left")
+        _write(grid[j][0], row.label, align="left")
         for k, text in enumerate(row.cells, start=1):
-            _write(t.cell(j, k), text)
+            _write(grid[j][k], text)
     last = nh + len(g.rows) - 1
     for c in range(n + 1):
-        _border(t.cell(0, c), top=_HEAVY)
-        _border(t.cell(nh - 1, c), bottom=_LIGHT)
-        _border(t.cell(last, c), bottom=_HEAVY)
+        _border(grid[0][c], top=_HEAVY)
+        _border(grid[nh - 1][c], bottom=_LIGHT)
+        _border(grid[last][c], bottom=_HEAVY)
     for note in g.notes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
