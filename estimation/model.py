@@ -35,19 +35,19 @@ from .results import SpatialPanelResults
 
 __all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType"]
 
-ModelType = Literal["sar", "sem", "sdm", "slx", "sdem"]
+ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
 LeeYuType = Literal["none", "transformation", "bias-correction"]
 CovType = Literal["information", "hessian"]
 
-MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem")
+MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")
 LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
 COV_TYPES: tuple[str, ...] = ("information", "hessian")
 FIXED_EFFECTS: tuple[str, ...] = ("individual", "time", "twoways")
 
 #: model -> kind of likelihood ("lag", "error", "none")
-KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none"}
+KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none", "sac": "sac"}
 #: models with spatially lagged regressors
 DURBIN = ("sdm", "slx", "sdem")
 #: name of the spatial parameter
@@ -393,7 +393,8 @@ class SpatialPanel:
     model
         ``"sar"`` (``y = rho Wy + X b``), ``"sem"`` (``u = lambda W u + e``),
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
-        or ``"sdem"`` (SLX with spatial errors).
+        or ``"sdem"`` (SLX with spatial errors), ``"sac"`` (``rho Wy`` and
+        ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`).
     effects
         ``"none"``, ``"individual"``, ``"time"``, ``"twoways"`` or ``"random"``.
     wx
@@ -540,6 +541,10 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
+        if self.model == "sac":
+            from spillmap.estimation.sac import fit_sac
+
+            return fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method)
         if self.effects == "random":
             from spillmap.estimation.random_effects import fit_random
 

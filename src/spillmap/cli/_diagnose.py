@@ -1,6 +1,6 @@
 """``spillmap diagnose``: the diagnostics table (Moran, LM, LR, Wald, Hausman classic and Mundlak form) as JSON.
 
-Composes :func:`spillmap.estimation.table8.diagnostics_table`; options shared with
+Composes :func:`spillmap.study.diagnostics.diagnostics_table`; options shared with
 ``spillmap fit`` (:func:`spillmap.cli._fit.add_data_options`).
 """
 from __future__ import annotations
@@ -24,6 +24,11 @@ def register(subparsers: Any) -> None:
     add_data_options(p)
     p.add_argument("--permutations", type=int, default=999, help="Moran permutations (default 999)")
     p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fits and both Hausman tests")
+    p.add_argument(
+        "--lm-convention", choices=("elhorst", "demeaned"), default="elhorst",
+        help="panel LM tests: 'elhorst' (default; Elhorst's LMsarsem_panel.m and R splm slmtest) or "
+             "'demeaned' (W X b demeaned again); they differ only with time/two-way effects",
+    )
     p.set_defaults(func=run)
 
 
@@ -35,9 +40,22 @@ def _fmt(row: dict) -> str:
     return f"{row['stat']:>12.3f}   df = {row['df']:g}   p = {row['p']:.4g}"
 
 
+def _apply_lm_convention(table: dict, args: argparse.Namespace, panel: Any, w: Any) -> dict:
+    """The four LM rows recomputed under ``--lm-convention`` (same keys, same order)."""
+    from spillmap.spatial.lm import panel_lm_tests
+
+    lm = panel_lm_tests(panel, id=args.id, time=args.time, y=args.y, x=list(args.x), w=w, effects=args.fe,
+                        convention=args.lm_convention)
+    out = dict(table)
+    for key in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
+        r = getattr(lm, key)
+        out[key] = {k: (None if v != v else v) for k, v in (("stat", r.stat), ("df", r.df), ("p", r.pvalue))}
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     panel, w = load_inputs(args)
     table = diagnostics_table(
@@ -45,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         lee_yu=args.lee_yu, permutations=args.permutations, seed=args.seed,
         hausman_test=not args.no_hausman,
     )
-    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu})")
+    table = _apply_lm_convention(table, args, panel, w)
+    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
         print(f"  {key:<16} {_fmt(row)}")
     if args.json:
