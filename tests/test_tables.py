@@ -210,6 +210,17 @@ def test_register_a_new_results_type():
     t = regression_table([Toy()])
     assert t.grid().rows[0].cells == ("1.500***",) and tidy(Toy())["estimate"].iloc[0] == 1.5
 
+    class StoredFit:  # a stored result carrying its own effects (like the study layer's records)
+        pass
+
+    register(StoredFit, tidy=lambda f: pd.DataFrame({
+        "term": ["x", "direct:x"], "kind": ["beta", "direct"], "variable": ["x", "x"],
+        "estimate": [1.5, 0.25], "std_error": [0.5, 0.1], "p": [0.003, 0.04]}),
+        glance=lambda f: {"model": "SDM", "effects_method": "simulation (10 draws)"})
+    t = regression_table([StoredFit()])
+    assert list(t.body.index) == ["beta:x", "direct:x"] and t.grid().rows[-2].cells == ("0.250**",)
+    assert any("simulation (10 draws)" in n for n in t.all_notes())
+
 
 # ------------------------------------------------------------------ writers
 def test_csv_numbers_exact(table, fitted, tmp_path):

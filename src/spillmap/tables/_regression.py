@@ -154,15 +154,16 @@ def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFram
     return pd.DataFrame(head, index=keys)
 
 
-def _effects_note(effs: list[Any]) -> str | None:
+def _effects_note(effs: list[Any], glances: list[dict]) -> str | None:
     methods = []
-    for e in effs:
+    for e, g in zip(effs, glances):
         if e is None:
-            continue
-        m = getattr(e, "method", "")
-        desc = {"simulation": f"simulation ({getattr(e, 'draws', 0):,} draws, seed {getattr(e, 'seed', 0)})",
-                "delta": "delta method", "linear": "exact (linear in the parameters)"}.get(m, str(m))
-        if desc not in methods:
+            desc = g.get("effects_method")  # a results type carrying its own effects says how
+        else:
+            m = getattr(e, "method", "")
+            desc = {"simulation": f"simulation ({getattr(e, 'draws', 0):,} draws, seed {getattr(e, 'seed', 0)})",
+                    "delta": "delta method", "linear": "exact (linear in the parameters)"}.get(m, str(m))
+        if desc and desc not in methods:
             methods.append(desc)
     if not methods:
         return None
@@ -193,7 +194,8 @@ def regression_table(
     ----------
     fits
         Fitted results (``SpatialPanelResults`` of any model, FE or RE; ``BaselineResult``;
-        ``EffectsResult`` alone; any type with a registered extractor), a ``(results,
+        ``EffectsResult`` alone; any type with a registered extractor, whose ``tidy`` may
+        also hold its effects as kinds ``direct``/``indirect``/``total``), a ``(results,
         effects)`` pair, or a mapping ``column name -> fit``.
     effects
         ``EffectsResult`` per fit (``None`` where none) for the effects block, as a list
@@ -241,10 +243,10 @@ def regression_table(
 
     coef_tidies, eff_tidies, glances = [], [], []
     for _, fit, eff in cols:
-        only_effects = isinstance(fit, EffectsResult)
-        coef_tidies.append(tidy(fit) if not only_effects else tidy(fit).iloc[0:0])
-        eff_src = fit if only_effects else eff
-        eff_tidies.append(tidy(eff_src) if eff_src is not None else coef_tidies[-1].iloc[0:0])
+        own = tidy(fit)  # a results type may carry its effects itself (kinds direct/indirect/total)
+        is_effect = own["kind"].isin(("direct", "indirect", "total"))
+        coef_tidies.append(own[~is_effect])
+        eff_tidies.append(tidy(eff) if eff is not None else own[is_effect])
         glances.append(glance(fit))
     header = _header(cols, glances, column_labels, unit, period)
     rows, body, se, pv = _assemble(coef_tidies, eff_tidies, glances, header.index, blocks=blocks,
@@ -253,7 +255,7 @@ def regression_table(
     if rows.empty:
         raise InputError("the table would be empty: no rows in the requested blocks.")
     notes = list(notes)
-    note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols])
+    note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols], glances)
     if note and "effects" in blocks:
         notes.append(note)
     if any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
