@@ -120,20 +120,27 @@ class ResultsTableMixin:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        # formatting (p-values, stars) from spillmap.tables, imported here: tables sits above estimation
+        from spillmap.tables import format_p, star_note, stars
+
         frame = self.to_frame()
         head = "".join(
             f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in self._header_rows()
         )
         cols = ["coef", "std err", "z", "P>|z|", "[0.025", "0.975]"]
         rows = "".join(
-            f"<tr><th>{html.escape(str(name))}</th>"
-            + "".join(f"<td>{v:.6g}</td>" for v in (r.estimate, r.std_error, r.z, r.p, r.ci_lower, r.ci_upper))
+            f"<tr><th>{html.escape(str(name))}</th><td>{r.estimate:.6g}{stars(r.p)}</td>"
+            + "".join(f"<td>{v:.6g}</td>" for v in (r.std_error, r.z))
+            + f"<td>{html.escape(format_p(r.p, 4))}</td>"
+            + "".join(f"<td>{v:.6g}</td>" for v in (r.ci_lower, r.ci_upper))
             + "</tr>"
             for name, r in frame.iterrows()
         )
+        notes = "".join(f"<br>{html.escape(n)}" for n in self._notes())
         return (
             f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
-            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table></div>"
+            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table>"
+            f"<p style=\"font-size:85%\">{html.escape(star_note())} (two-sided normal){notes}</p></div>"
         )
 
 
