@@ -126,15 +126,21 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     sections += _closing(r, folder)
     atomic_write_text(folder / "results.json", r.to_json() + "\n")
     atomic_write_text(folder / "index.html", _page(r, sections))
-    _publishable(folder)
 
 
-def _publishable(folder: Path) -> None:
-    """Temporary files are created 0600: give the report the permissions of the user's umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for p in [folder, *folder.rglob("*")]:
-        p.chmod((0o777 if p.is_dir() else 0o666) & ~mask)
+def _spec_inputs(study: Study) -> dict[str, Path]:
+    """The files a study reads (an output folder must not hold them)."""
+    out = {}
+    for key, value in (("layer.path", study.layer.path), ("panel.path", study.panel.path),
+                       ("layer.attributes", study.layer.attributes)):
+        if value is not None and study.resolve(value).is_file():
+            out[key] = study.resolve(value)
+    for w in study.weights:
+        if w.kind == "file":
+            out[f"weights.{w.name}.path"] = study.resolve(w.settings.path)
+    if study.source:
+        out["the study spec"] = Path(study.source)
+    return out
 
 
 def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.PathLike, *, force: bool = False,
@@ -194,7 +200,7 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
         if show is not None:
             show(state["k"], state["total"], msg)
 
-    with atomic_directory(out_dir, force=force) as tmp:
+    with atomic_directory(out_dir, force=force, inputs=_spec_inputs(study)) as tmp:
         results = run(study, progress=relay)
         render_into(results, tmp, after)
         after(f"writing {out_dir}")
