@@ -46,7 +46,7 @@ from spillmap.tables._format import (
 from spillmap.tables._html import to_html
 from spillmap.tables._latex import LATEX_PACKAGES, to_latex
 from spillmap.tables._model import Table
-from spillmap.tables._regression import STATISTICS, regression_table
+from spillmap.tables._regression import STATISTICS, effects_method_words, regression_table
 from spillmap.tables._save import FORMATS, WRITERS, save, save_formats
 from spillmap.tables._stats import describe, descriptive_table, frame_table, stats_table
 from spillmap.tables._text import to_csv, to_markdown
@@ -55,6 +55,7 @@ from spillmap.tables._xlsx import to_xlsx_bytes
 __all__ = [
     "Table",
     "regression_table",
+    "effects_method_words",
     "stats_table",
     "descriptive_table",
     "frame_table",
