@@ -12,6 +12,7 @@ from pathlib import Path
 
 from spillmap._fileio import atomic_path
 from spillmap.errors import InputError, OutputError
+from spillmap.figures._style import quiet_matplotlib
 
 __all__ = ["save_figure", "FIGURE_FORMATS", "DEFAULT_DPI"]
 
@@ -67,7 +68,7 @@ def save_figure(
     for target in targets:
         fmt = target.suffix.lower().lstrip(".")
         meta = {"Software": "spillmap"} if fmt == "png" else {"Creator": "spillmap", "CreationDate": None} if fmt == "pdf" else {"Date": None}
-        with atomic_path(target, overwrite=overwrite) as tmp:
+        with atomic_path(target, overwrite=overwrite) as tmp, quiet_matplotlib():
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
         out.append(target)
     return out

@@ -150,7 +150,8 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         for wname, sdm in live.items():
             step(f"maps: spillovers of {study.key} ({wname})")
             unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm)
-        map_data = {**_steps_maps.map_values(study, inputs), "year": year}
+        map_data = {**_steps_maps.map_values(study, inputs), "year": year,
+                    "lags": _steps_maps.moran_lags(study, inputs, weights)}
         geometry = _steps_maps.geometry_block(study, inputs)
     from spillmap import datasets
 
