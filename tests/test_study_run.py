@@ -42,6 +42,8 @@ labels = { big = { "1" = "large states", "0" = "small states" } }
 [maps]
 permutations = 49
 year = 1980
+[output]
+figures = false         # the figures are checked on the reports of test_report.py / test_demo.py
 """
 
 
@@ -110,6 +112,38 @@ def test_tables_are_numbers(us_run):
     assert r.within["tests"]["lr_unit_effects"]["stat"] == pytest.approx(wt.lr_unit.stat, rel=1e-10)
     assert t["within"].loc["unemp", ("two-way FE", "estimate")] == pytest.approx(wt.fits["twoways"].params["unemp"],
                                                                                 rel=1e-10)
+
+
+def test_stored_fits_tabulate_like_live_ones(us_run):
+    """A FitRecord (registered with spillmap.tables) gives the same regression table as the live
+    SpatialPanelResults + EffectsResult it was made from, also after the JSON round trip."""
+    from spillmap import datasets
+    from spillmap.estimation import SpatialPanel
+    from spillmap.geo import join_panel
+    from spillmap.spatial import contiguity
+    from spillmap.study.records import FitRecord
+    from spillmap.tables import glance, regression_table
+
+    j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
+    fit = SpatialPanel(j.panel, y="unemp", x=["pc", "emp"], id="state_abbr", time="year",
+                       w=contiguity(j.layer, "STATE_ABBR"), model="sdm", effects="twoways").fit()
+    eff = fit.impacts(draws=100, seed=3)
+    rec = FitRecord.from_dict(FitRecord.from_spatial(fit, label="SDM", w=fit.w.name, effects=eff).to_dict())
+    live, stored = regression_table([fit], effects=[eff]), regression_table([rec])
+    assert list(stored.body.index) == list(live.body.index)  # β, W×x (theta), ρ, σ², effects, statistics
+    assert stored.rows["label"].tolist() == live.rows["label"].tolist()
+    assert "W×pc" in stored.rows["label"].tolist() and "ρ" in stored.rows["label"].tolist()
+    for frame in ("body", "se", "pvalues"):  # the same floats: stored at full precision
+        a, b = getattr(live, frame), getattr(stored, frame)
+        pd.testing.assert_frame_equal(a.apply(pd.to_numeric, errors="coerce").astype(float),
+                                      b.apply(pd.to_numeric, errors="coerce").astype(float), check_exact=True,
+                                      check_names=False)
+    assert stored.all_notes() == live.all_notes(), (stored.all_notes(), live.all_notes())
+    assert stored.columns.equals(live.columns)
+    g = glance(rec)
+    assert (g["unit_fe"], g["time_fe"], g["random"], g["lee_yu"]) == (True, True, False, "transformation")
+    assert g["nobs"] == 47 * 16 and (g["n"], g["t"]) == (48, 17) and g["r2_kind"] == "pseudo"
+    assert g["effects_method"] == "simulation (100 draws, seed 3)" and g["aic"] == fit.aic and g["bic"] == fit.bic
 
 
 def _joined_panel():
