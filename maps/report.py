@@ -109,9 +109,9 @@ def _closing(r: StudyResults, folder: Path) -> list[str]:
         out.append("<h2>Not available</h2><ul class=\"missing\">"
                    + "".join(f"<li>{html.escape(s)}</li>" for s in r.missing) + "</ul>")
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "tables").iterdir())
-    out.append("<h2>Files</h2><p class=\"files\">"
+    out.append("<section class=\"files\"><h2>Files</h2><p>"
                + " ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in [*files, "results.json"])
-               + "</p>")
+               + "</p></section>")
     return out
 
 
