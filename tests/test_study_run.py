@@ -189,6 +189,26 @@ def test_moran_by_year_equals_direct_calls(us_run):
     assert r.moran_by_year["W1"]["unemp"]["pooled"]["z"] == pytest.approx(pooled.z_rand, rel=1e-12)
 
 
+def test_stored_lags_give_the_moran_scatterplot(us_run):
+    """map_data["lags"]: W y per period (W not stored); the pooled I drawn from them equals the
+    stored Moran's I of y (both exact closed forms: 1e-10)."""
+    from spillmap import datasets
+    from spillmap.figures import moran_scatter_from_lags
+    from spillmap.geo import join_panel
+    from spillmap.spatial import contiguity
+
+    _, r, _, _ = us_run
+    lags = r.map_data["lags"]["W1"]
+    ids = list(r.map_data["sample_ids"])
+    j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
+    w = contiguity(j.layer, "STATE_ABBR").align(ids)
+    y = np.array([[r.map_data["variables"]["log(gsp)"][p][i] for i in ids] for p in lags["lag"]])
+    np.testing.assert_allclose(np.array(list(lags["lag"].values())), np.vstack([w.sparse @ row for row in y]),
+                               rtol=1e-13)
+    _, _, pooled = moran_scatter_from_lags(y, list(lags["lag"].values()), lags["row_sums"])
+    assert pooled == pytest.approx(r.moran_by_year["W1"]["log(gsp)"]["pooled"]["I"], rel=1e-10)
+
+
 def test_baseline_and_heterogeneity_equal_direct_calls(us_run):
     from linearmodels.panel import PanelOLS
 
