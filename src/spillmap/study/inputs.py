@@ -38,11 +38,11 @@ def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path",
     from spillmap import datasets
 
     path = resolve(source)
-    if dataset or (dataset is None and not Path(path).is_file() and source in _LAYERS):
+    if dataset or (dataset is None and not Path(path).exists() and source in _LAYERS):
         gdf = datasets.china_prefectures(web=True) if source == "china_prefectures" else datasets.us48()
     else:
-        if not Path(path).is_file():
-            raise InputError(f"{where}: file {path} not found (bundled layers: {', '.join(_LAYERS)}).")
+        if not Path(path).exists():
+            raise InputError(f"{where}: file {path} does not exist (bundled layers: {', '.join(_LAYERS)}).")
         from spillmap.geo import read_boundaries
 
         gdf = read_boundaries(path, id, layer=layer)
@@ -61,11 +61,11 @@ def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str 
     from spillmap import datasets
 
     path = resolve(source)
-    if dataset or (dataset is None and not Path(path).is_file() and source in _TABLES):
+    if dataset or (dataset is None and not Path(path).exists() and source in _TABLES):
         return getattr(datasets, _TABLES[source])()
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{where}: file {p} not found (bundled tables: {', '.join(_TABLES)}).")
+    if not p.exists():
+        raise InputError(f"{where}: file {p} does not exist (bundled tables: {', '.join(_TABLES)}).")
     if p.suffix.lower() == ".parquet":
         try:
             return pd.read_parquet(p)
