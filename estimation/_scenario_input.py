@@ -260,6 +260,8 @@ def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, 
     x = _cross_section(source, variable, period, kind)
     if kind == "to_unit":
         attrs = _attributes(attributes, ids)
+        if isinstance(change, float) and change.is_integer():  # an id written as a number (TOML 420100)
+            change = str(int(change))
         j = _by_name([change], ids, attrs[names] if names is not None and names in attrs.columns else None)[0]
         dx[mask] = x[j] - x[mask]
         return dx, f"{variable} set to the value of {ids[j]} ({x[j]:.6g}, {period})"
