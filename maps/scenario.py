@@ -67,12 +67,12 @@ def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, st
     lows = np.concatenate([[0.0], bounds[:-1]])
     entries = []
     if (v[np.isfinite(v)] > 0).any():
-        entries += [(POSITIVE[c + 4 - bounds.size], f"+{_fmt(lo)} to +{_fmt(hi)}")
+        entries += [(POSITIVE[c + 4 - bounds.size], f"{'+' + _fmt(lo) if lo else '0'} to +{_fmt(hi)}")
                     for c, (lo, hi) in reversed(list(enumerate(zip(lows, bounds))))]
     if (v == 0).any():
         entries.append((ZERO, "0 (no change)"))
     if (v[np.isfinite(v)] < 0).any():
-        entries += [(NEGATIVE[c + 4 - bounds.size], f"−{_fmt(lo)} to −{_fmt(hi)}")
+        entries += [(NEGATIVE[c + 4 - bounds.size], f"{'−' + _fmt(lo) if lo else '0'} to −{_fmt(hi)}")
                     for c, (lo, hi) in enumerate(zip(lows, bounds))]
     return colors, entries
 
@@ -148,7 +148,8 @@ def scenario_map(
         colors, entries = diverging_classes(frame[col].to_numpy(dtype=float))
         extra = [("#ffffff", f"outlined: the {int(result.n_shocked)} units changed")]
         if col == "total":
-            grey = inside & frame["ci_includes_zero"].fillna(False).to_numpy(dtype=bool)
+            exact_zero = (frame["ci_lower"] == 0) & (frame["ci_upper"] == 0)   # no path from the changed units
+            grey = inside & (frame["ci_includes_zero"].fillna(False) & ~exact_zero).to_numpy(dtype=bool)
             colors = [_greyed(c) if gz else c for c, gz in zip(colors, grey)]
             extra.append((_greyed(POSITIVE[1]), _rule(result)))
         tips = [_unit_tips(r, result, y) if ok else [["", "not in the model"]]
@@ -196,7 +197,7 @@ class _Explore(MacroElement):
         return out;
     }
     function fmt(v) { return (v === null || !isFinite(v)) ? "not among the largest" : Number(v.toPrecision(4)).toString(); }
-    var current = cfg.start, values = column(current), bounds = [];
+    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
     function setBounds() {
         var m = 0;
         for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { m = Math.max(m, Math.abs(values[i])); } }
@@ -234,22 +235,27 @@ class _Explore(MacroElement):
         var order = [];
         for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { order.push(i); } }
         order.sort(function (a, b) { return Math.abs(values[b]) - Math.abs(values[a]) || a - b; });
-        order.slice(0, 5).forEach(function (i, r) { row(table, (r === 0 ? "largest receivers: " : "") + cfg.names[i], fmt(values[i])); });
+        if (order.length) { row(table, "largest receivers", ""); }
+        order.slice(0, 5).forEach(function (i) { row(table, "  " + cfg.names[i], fmt(values[i])); });
         panelDiv.appendChild(table);
         var note = document.createElement("div"); note.className = "n"; note.textContent = cfg.help;
         panelDiv.appendChild(note);
         legendDiv.textContent = "";
         var lt = document.createElement("div"); lt.className = "t"; lt.textContent = cfg.legend_title;
         legendDiv.appendChild(lt);
-        var entries = [[cfg.source, cfg.names[current] + " (the changed unit)"]];
-        for (var c = 3; c >= 0; c--) { entries.push([cfg.pos[c], "+" + fmt(c ? bounds[c - 1] : 0) + " to +" + fmt(bounds[c])]); }
-        for (var c = 0; c < 4; c++) { entries.push([cfg.neg[c], "−" + fmt(c ? bounds[c - 1] : 0) + " to −" + fmt(bounds[c])]); }
+        var entries = [[cfg.source, cfg.names[current] + " (the changed unit)"]], anyPos = false, anyNeg = false;
+        var zeros = false;
+        for (var i = 0; i < n; i++) { if (i !== current) { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; zeros = zeros || values[i] === 0; } }
+        if (anyPos) { for (var c = 3; c >= 0; c--) { entries.push([cfg.pos[c], (c ? "+" + fmt(bounds[c - 1]) : "0") + " to +" + fmt(bounds[c])]); } }
+        if (zeros) { entries.push([cfg.zero, "0 (no path from the selected unit)"]); }
+        if (anyNeg) { for (var c = 0; c < 4; c++) { entries.push([cfg.neg[c], (c ? "−" + fmt(bounds[c - 1]) : "0") + " to −" + fmt(bounds[c])]); } }
         entries.forEach(function (e) {
             var d = document.createElement("div"), i = document.createElement("i");
             i.style.background = e[0]; d.appendChild(i); d.appendChild(document.createTextNode(e[1])); legendDiv.appendChild(d);
         });
         var ln = document.createElement("div"); ln.className = "n"; ln.textContent = cfg.legend_note; legendDiv.appendChild(ln);
     }
+    setBounds();
     var layer = L.geoJSON(data, {
         style: style,
         onEachFeature: function (f, lyr) {
@@ -271,7 +277,6 @@ class _Explore(MacroElement):
             lyr.on("mouseout", function () { layer.resetStyle(this); });
         }
     });
-    setBounds();
     layer.addTo(map); panel.addTo(map); legend.addTo(map); refresh();
     window.spillmapExplore = {select: function (id) { var i = pos[id]; if (i !== undefined) { current = i; values = column(i); setBounds(); layer.setStyle(style); refresh(); } },
                               current: function () { return ids[current]; }, values: function () { return values.slice(); }};
@@ -360,20 +365,21 @@ def explore_map(
     m = _layers.new_map(g, tiles=tiles, m=m)
     data = _layers.GeoData(g, id=id, properties={"base_tip": _layers.base_tips(g, id=id, name_column=name_column)})
     m.add_child(data)
-    m.add_child(_Explore(data, _explore_cfg(columns, names, j, y)))
     m.add_child(_layers.Title(title or f"Click a unit: response of {y} to +1 {columns['variable']} there", notice))
+    m.add_child(_Explore(data, _explore_cfg(columns, names, j, y)))
     return m
 
 
 # ------------------------------------------------------------------ figure
 def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None = None, title: str | None = None):
-    """A horizontal bar chart of the ``k`` largest changes: own and received parts stacked,
-    the interval of the total as a whisker (a :class:`matplotlib.figure.Figure`; no pyplot state)."""
+    """A horizontal bar chart of the ``k`` units not changed that receive the largest spillovers (all
+    units when every unit is changed): own and received parts stacked, the interval of the total
+    as a whisker (a :class:`matplotlib.figure.Figure`; no pyplot state)."""
     try:
         from matplotlib.figure import Figure
     except ModuleNotFoundError:  # pragma: no cover - matplotlib is a dependency
         raise ModuleNotFoundError("the scenario figure needs matplotlib: pip install matplotlib") from None
-    top = result.top_receivers(k, by="total").iloc[::-1]
+    top = result.top_receivers(k, by="received", shocked=result.n_shocked == len(result.units)).iloc[::-1]
     labels = []
     for i, r in top.iterrows():
         nm = (names or {}).get(str(i)) or (r.get("name") if isinstance(r.get("name"), str) else None)

@@ -152,3 +152,31 @@ def scenario_block(study, inputs, live: dict, step) -> tuple[dict, list[str]]:
             step(f"click-to-explore responses of {', '.join(variables)} ({wname})")
         block["explore"][wname] = {v: _explore(sdm, v) for v in variables}
     return block, missing
+
+
+def fit_models(study, wnames, step) -> tuple[dict, pd.DataFrame, dict]:
+    """The SDM of each weights matrix in ``wnames`` fitted as the study fits it, without the other
+    steps (``spillmap scenario`` on a spec); returns ``(models, unit table, display geometry)``."""
+    from spillmap.estimation import SpatialPanel
+    from spillmap.estimation.scenario import ScenarioModel
+    from spillmap.study._steps_maps import geometry_block
+    from spillmap.study.inputs import load_inputs
+    from spillmap.study.weights import WeightsInputs, build_weights
+
+    step("loading the boundary layer and the panel, joining them")
+    inputs = load_inputs(study)
+    check_block(study, inputs)
+    winp = WeightsInputs(inputs.layer, inputs.panel, inputs.id, inputs.time, study.layer.name_column, study.resolve)
+    m = study.model
+    models = {}
+    for wname in wnames:
+        spec = study.weight(wname)
+        step(f"building weights {wname} ({spec.describe()})")
+        w = build_weights(spec, winp)
+        if tuple(w.ids) != tuple(inputs.ids):
+            w = w.align(list(inputs.ids))
+        step(f"{wname}: fitting the SDM (Lee-Yu {m.lee_yu})")
+        fit = SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
+                           effects=m.fe).fit(lee_yu=m.lee_yu)
+        models[wname] = ScenarioModel.from_fit(fit, label=f"SDM, {wname}")
+    return models, unit_table(inputs), geometry_block(study, inputs)

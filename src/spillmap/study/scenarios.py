@@ -167,9 +167,10 @@ def check_scenarios(study: Any) -> None:
 
 # ------------------------------------------------------------- stored arrays
 def encode_array(a: np.ndarray) -> dict:
-    """``{"dtype", "shape", "base64"}`` of ``a`` (little-endian; exact)."""
+    """``{"dtype", "shape", "base64"}`` of ``a`` (little-endian float64, or int32 / int64; exact)."""
     a = np.asarray(a)
-    dtype = "<f8" if a.dtype.kind == "f" else "<i8" if a.dtype.kind in "iu" else None
+    small = a.dtype.kind in "iu" and (a.size == 0 or (a.min() >= -2**31 and a.max() < 2**31))
+    dtype = "<f8" if a.dtype.kind == "f" else ("<i4" if small else "<i8") if a.dtype.kind in "iu" else None
     if dtype is None:
         raise TypeError(f"cannot store an array of {a.dtype}")
     data = np.ascontiguousarray(a, dtype=dtype)
