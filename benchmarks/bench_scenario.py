@@ -43,7 +43,7 @@ def main() -> None:
         print(f"{spec.name}: N = {len(w.ids)}, {w.sparse.nnz:,} links, rho = {fit.params['rho']:.3f}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for label, units in (("Hubei (17 cities)", {"province_en": "Hubei"}), ("every city", "all")):
+            for label, units in (("Hubei (12 cities of the sample)", {"province_en": "Hubei"}), ("every city", "all")):
                 kw = dict(change=0.02, attributes=attrs, names="name_en", groups=["province_en", "is_key_city"])
                 t_sim, _ = best_of(3, lambda: scenario(fit, "int", units, draws=1000, seed=0, **kw))
                 t_dm, _ = best_of(3, lambda: scenario(fit, "int", units, method="delta", **kw))

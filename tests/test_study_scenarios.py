@@ -1,9 +1,12 @@
 """[scenarios.NAME] in a study: spec validation, the run step, results.json round trip, stored inputs."""
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spillmap.errors import InputError
@@ -163,3 +166,83 @@ def test_stored_model_needs_inputs(us_results):
     old = replace(us_results, scenarios={})
     with pytest.raises(InputError, match="available: none"):
         stored_model(old, "W1")
+
+
+# ------------------------------------------------------------------ the CLI
+def test_cli_on_results_json(us_results, tmp_path, capsys):
+    import json
+
+    from spillmap.cli import main
+    from spillmap.estimation import scenario
+    from spillmap.study.scenarios import stored_attributes, stored_model
+
+    (tmp_path / "results.json").write_text(us_results.to_json(), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["scenario", str(tmp_path / "results.json"), "--variable", "unemp", "--change", "-1", "--units", "TX",
+            "--units", "Oklahoma", "--method", "delta", "--groups", "SUB_REGION", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "unemp -1 (W1): 2 units changed; total change of log(gsp)" in printed
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert files == {"maps/scenario_unemp_W1.html", "figures/scenario_unemp_W1.png", "results/unemp_W1.json",
+                     *(f"tables/scenario_unemp_W1_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex"))}
+    direct = scenario(stored_model(us_results, "W1"), "unemp", ["TX", "Oklahoma"], change=-1.0, method="delta",
+                      seed=5,
+                      attributes=stored_attributes(us_results), names="STATE_NAME", groups=["SUB_REGION"],
+                      label="SDM, W1")
+    assert json.loads((out / "results" / "unemp_W1.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(direct.to_dict()))
+    top = pd.read_csv(out / "tables" / "scenario_unemp_W1_top.csv", dtype={"id": str}).set_index("id")
+    expected = direct.top_receivers(10, shocked=False)
+    assert list(top.index) == list(expected.index)
+    np.testing.assert_array_equal(top["received"], expected["received"])   # CSV keeps every digit
+    assert main(argv) == 2 and "exists" in capsys.readouterr().err         # nothing overwritten without --force
+
+
+def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monkeypatch):
+    """`--name` runs the spec's scenario; the SDM refitted alone equals the study's: same numbers."""
+    from spillmap.cli import main
+
+    monkeypatch.setattr("spillmap.study._steps_model.model_block", lambda *a, **k: pytest.fail("whole study run"))
+    spec = tmp_path / "study.toml"
+    spec.write_text(US, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["scenario", str(spec), "--name", "newengland", "--explore", "--out", str(out), "--quiet"]) == 0
+    doc = json.loads((out / "results" / "newengland_W1.json").read_text(encoding="utf-8"))
+    from spillmap.study.records import thaw
+
+    assert doc == json.loads(json.dumps(thaw(us_results.scenarios["runs"]["newengland"]["W1"])))
+    assert (out / "maps" / "explore_W1_log_pcap_.html").is_file()
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["--name", "nope"], "no scenario 'nope' in"),
+    (["--variable", "unemp", "--change", "1", "--units", "Texs"], r"scenarios.unemp.units: .*'Texs' \(closest: "
+                                                                   r"'Texas'"),
+    (["--variable", "unemp"], "--change is required"),
+    (["--variable", "pgdp", "--change", "1"], r"'pgdp' is not among model.x"),
+    (["--variable", "unemp", "--change", "1", "--units", "TX", "--units", "SUB_REGION=Mtn"], "not both"),
+])
+def test_cli_errors(tmp_path, capsys, args, match):
+    from spillmap.cli import main
+
+    spec = tmp_path / "study.toml"
+    spec.write_text(US, encoding="utf-8")
+    assert main(["scenario", str(spec), *args, "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err), err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_demo_hubei_from_the_command_line(tmp_path, capsys):
+    """Done-when of issue 15: int +0.02 in every city of Hubei writes the map, the table and the figure."""
+    from spillmap.cli import main
+
+    out = tmp_path / "hubei"
+    assert main(["scenario", "demo", "--variable", "int", "--change", "0.02", "--units", "province_en=Hubei",
+                 "--w", "W1", "--out", str(out), "--quiet"]) == 0
+    assert "int +0.02 (W1): 12 units changed" in capsys.readouterr().out
+    for f in ("maps/scenario_int_W1.html", "tables/scenario_int_W1_top.csv", "tables/scenario_int_W1_groups.csv",
+              "figures/scenario_int_W1.png"):
+        assert (out / f).stat().st_size > 0
