@@ -272,6 +272,7 @@ class _Explore(MacroElement):
                 var i = pos[f.properties.id];
                 if (i === undefined) { return; }
                 current = i; values = column(i); setBounds(); layer.setStyle(style); refresh();
+                if (lyr.isTooltipOpen()) { lyr.getTooltip().update(); }
             });
             lyr.on("mouseover", function () { this.setStyle({weight: 2.5, color: "#000000"}); this.bringToFront(); });
             lyr.on("mouseout", function () { layer.resetStyle(this); });
@@ -279,7 +280,8 @@ class _Explore(MacroElement):
     });
     layer.addTo(map); panel.addTo(map); legend.addTo(map); refresh();
     window.spillmapExplore = {select: function (id) { var i = pos[id]; if (i !== undefined) { current = i; values = column(i); setBounds(); layer.setStyle(style); refresh(); } },
-                              current: function () { return ids[current]; }, values: function () { return values.slice(); }};
+                              current: function () { return ids[current]; }, values: function () { return values.slice(); },
+                              element: function (id) { var e = null; layer.eachLayer(function (l) { if (l.feature.properties.id === id) { e = l.getElement(); } }); return e; }};
 })();
 {% endmacro %}
 """)
@@ -347,7 +349,7 @@ def explore_map(
     folium.Map
         The panel (top right) names the selected unit, its own (direct) effect, the
         total spillover it emits and its five largest receivers; ``window.spillmapExplore``
-        offers ``select(id)`` for scripting and tests.
+        offers ``select(id)``, ``current()``, ``values()`` and ``element(id)`` for scripting and tests.
     """
     g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     ids = [str(i) for i in columns["ids"]]

@@ -28,7 +28,7 @@ def test_demo_outputs_are_labelled(demo_out, capsys):
     index = (demo_out / "index.html").read_text(encoding="utf-8")
     assert datasets.DEMO_NOTICE in index
     maps = sorted((demo_out / "maps").glob("*.html"))
-    assert len(maps) == 6  # choropleth, LISA, spillover + response for W1 and W2
+    assert len(maps) == 10  # choropleth, LISA, spillover + response + scenario hubei + click-to-explore for W1 and W2
     for m in maps:
         assert json.dumps(datasets.DEMO_NOTICE)[1:-1] in m.read_text(encoding="utf-8"), m.name
     res = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
