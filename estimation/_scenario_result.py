@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ScenarioResult", "UNIT_COLUMNS", "GROUP_COLUMNS"]
+__all__ = ["ScenarioResult", "UNIT_COLUMNS", "GROUP_COLUMNS", "json_cell"]
 
 #: the numeric per-unit columns, in :meth:`ScenarioResult.to_frame` order
 UNIT_COLUMNS = ("own", "received", "total", "ci_lower", "ci_upper", "se")
@@ -24,25 +24,23 @@ _MULTIPLIER_WORDS = {
 }
 
 
-def _num(v: Any) -> float | None:
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
-def _cell(v: Any) -> Any:
+def json_cell(v: Any) -> Any:
+    """A table cell as JSON: bool, int, float (``None`` if not finite), text, or ``None`` if missing."""
+    if v is None or isinstance(v, str):
+        return v
     if isinstance(v, bool | np.bool_):
         return bool(v)
     if isinstance(v, int | np.integer):
         return int(v)
     if isinstance(v, float | np.floating):
-        return _num(v)
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+        return float(v) if math.isfinite(v) else None
+    return None if pd.isna(v) else str(v)
 
 
 def _frame_to_dict(df: pd.DataFrame) -> dict:
     return {"index": [list(map(str, i)) if isinstance(i, tuple) else str(i) for i in df.index],
             "index_names": [None if n is None else str(n) for n in df.index.names],
-            "columns": {str(c): [_cell(v) for v in df[c].tolist()] for c in df.columns},
+            "columns": {str(c): [json_cell(v) for v in df[c].tolist()] for c in df.columns},
             "dtypes": {str(c): str(df[c].dtype) for c in df.columns}}
 
 

@@ -192,6 +192,38 @@ def test_simulation_and_delta_intervals_agree(fits, attrs):
     pd.testing.assert_frame_equal(again.to_frame(), sim.to_frame())  # seeded
 
 
+@pytest.mark.filterwarnings("ignore::spillmap.errors.DataWarning")
+def test_delta_se_equal_numerical_jacobian(fits, attrs):
+    """Delta-method se = sqrt(g' V g) with g from central differences of the dense oracle in
+    (beta, theta, rho); step 1e-5 gives truncation ~1e-10 and rounding ~1e-11 relative, hence 1e-7."""
+    fit = fits["sdm"]
+    r = scenario(fit, ["x1", "x2"], {"row": "r2"}, change=[0.1, -0.2], attributes=attrs, groups="row",
+                 method="delta")
+    f = r.to_frame()
+    dx = f[["change: x1", "change: x2"]].to_numpy()
+    names = ["x1", "x2", "W_x1", "W_x2", "rho"]
+    p0 = fit.params[names]
+
+    def total(p):
+        return _dense(SimpleFit(p, fit), ["x1", "x2"], dx)[0]
+
+    h = 1e-5
+    jac = np.column_stack([(total(p0 + h * e) - total(p0 - h * e)) / (2 * h)
+                           for e in (pd.Series(np.eye(5)[i], index=names) for i in range(5))])
+    v = fit.cov.loc[names, names].to_numpy()
+    np.testing.assert_allclose(f["se"], np.sqrt(np.einsum("ip,pq,iq->i", jac, v, jac)), rtol=1e-7, atol=1e-13)
+    rows = (attrs["row"] == "r3").to_numpy(dtype=float)
+    g = rows @ jac
+    assert r.groups.loc[("row", "r3"), "se"] == pytest.approx(np.sqrt(g @ v @ g), rel=1e-7)
+
+
+class SimpleFit:
+    """The attributes _dense reads, with other parameter values."""
+
+    def __init__(self, params, fit):
+        self.params, self.w, self.model = params, fit.w, fit.model
+
+
 def test_linear_models_get_exact_normal_intervals(fits, w_rs):
     """SLX: Δy = beta Δx + theta W Δx is linear; se = sqrt(g' V g) with g = (Δx_i, (W Δx)_i)."""
     fit = fits["slx"]

@@ -4,27 +4,13 @@
 :func:`spillmap.estimation.response_columns` (see :mod:`spillmap.study.scenarios`)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from spillmap.errors import InputError, SpillmapError
 
 __all__ = ["unit_table", "check_block", "scenario_block", "scenario_options"]
-
-
-def _cell(v: Any) -> Any:
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer):
-        return int(v)
-    if isinstance(v, float | np.floating):
-        return float(v) if math.isfinite(v) else None
-    return None if pd.isna(v) else str(v)
 
 
 def unit_table(inputs) -> pd.DataFrame:
@@ -122,6 +108,7 @@ def _explore(sdm, variable: str) -> dict:
 def scenario_block(study, inputs, live: dict, step) -> tuple[dict, list[str]]:
     """``StudyResults.scenarios`` (inputs, runs, explore) and what could not be computed."""
     from spillmap.estimation import scenario
+    from spillmap.estimation._scenario_result import json_cell
     from spillmap.estimation.scenario import ScenarioModel
     from spillmap.study.scenarios import encode_array
 
@@ -133,7 +120,7 @@ def scenario_block(study, inputs, live: dict, step) -> tuple[dict, list[str]]:
     block: dict[str, Any] = {"inputs": {
         "ids": list(inputs.ids), "periods": list(inputs.times), "x_names": list(first.x_names),
         "values": encode_array(values), "id_column": inputs.id, "name_column": study.layer.name_column,
-        "attributes": {str(c): [_cell(v) for v in attrs[c].tolist()] for c in attrs.columns},
+        "attributes": {str(c): [json_cell(v) for v in attrs[c].tolist()] for c in attrs.columns},
         "models": {w: _inputs(sdm, w) for w, sdm in live.items()}}, "runs": {}, "explore": {}}
     missing = []
     for s in study.scenarios:
