@@ -98,4 +98,25 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
                                   notice=notice)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}"))
+    out += _fixed_effects_map(r, folder, layer, idc, gname, include)
     return out
+
+
+def _fixed_effects_map(r, folder: Path, layer, idc: str, gname, include) -> list[str]:
+    """The SDM's recovered unit fixed effects (first W), as a choropleth."""
+    from spillmap.maps.choropleth import choropleth
+
+    if "fixed_effects" not in include or not r.fixed_effects:
+        return []
+    wname, fx = next(iter(r.fixed_effects.items()))
+    if not fx.get("unit"):
+        return []
+    unit = r.unit_label
+    col = f"{unit} fixed effect"
+    values = {i: d["estimate"] for i, d in fx["unit"].items()}
+    gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
+    m = choropleth(gdf, col, id=idc, name_column=gname, scheme="quantiles", cmap="RdBu_r",
+                   title=f"{unit} fixed effects of the SDM ({wname}), deviations from the intercept "
+                         f"{fx['intercept']:.4g}", notice=r.notice)
+    return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
+                                                  "(they sum to zero)")]

@@ -1,11 +1,12 @@
 """The report's "Scenarios" section and the files of ``spillmap scenario``: for each scenario and W a
-map, the table of the largest spillovers received and the group totals (CSV + LaTeX), and a figure;
-then the click-to-explore map of each changed variable.  Layout only: every number comes from
+map, the table of the largest spillovers received and the group totals, and a figure; then the
+click-to-explore map of each changed variable.  Layout only: every number comes from
 ``StudyResults.scenarios`` (:mod:`spillmap.study.scenarios`) or a
 :class:`~spillmap.estimation.ScenarioResult`.
 
-DOCX / XLSX copies of the tables come with :mod:`spillmap.tables` (publication writers); until
-then the tables are written as CSV (formula-injection safe) and LaTeX.
+Tables: CSV with every digit and the unit's names and groups (formula-injection safe), LaTeX as
+the report's other tables, and both tables in one DOCX and one XLSX through the publication
+writers (:func:`spillmap.tables.save`).  Figure: PNG and PDF (:func:`spillmap.figures.save_figure`).
 """
 from __future__ import annotations
 
@@ -62,11 +63,42 @@ def _files(folder: Path, stem: str, df: pd.DataFrame, caption: str, notes: str) 
     atomic_write_text(folder / "tables" / f"{stem}.tex", tables.to_latex(_display(df), caption=caption, notes=notes))
 
 
+def _decimals(row: pd.Series) -> int:
+    """Decimals showing three significant digits of the row's smallest non-zero number (3 to 12)."""
+    v = np.abs(row.to_numpy(dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    return 3 if v.size == 0 else int(min(12, max(3, 2 - np.floor(np.log10(v.min())))))
+
+
+def _publication(df: pd.DataFrame, labels: list[str], caption: str, notes: str, stub: str):
+    """A :class:`spillmap.tables.Table` of the numeric columns, one row per labelled unit or group."""
+    from spillmap.tables import frame_table
+
+    body = df[["own", "received", "total", "ci_lower", "ci_upper"]].astype(float).copy()
+    body.index = labels
+    names = {"own": "own", "received": "received", "total": "total", "ci_lower": "CI lower", "ci_upper": "CI upper"}
+    return frame_table(body, decimals={lab: _decimals(body.loc[lab]) for lab in labels}, labels=names,
+                       caption=caption, notes=[notes], stub=stub)
+
+
+def _office(folder: Path, stem: str, result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str,
+            notes: str) -> None:
+    """Both tables in ``tables/STEM.docx`` and ``tables/STEM.xlsx`` (one sheet each)."""
+    from spillmap.tables import save
+
+    top_labels = [f"{r['name']} ({i})" if isinstance(r.get("name"), str) else str(i) for i, r in top_df.iterrows()]
+    grp_labels = [f"{g}: {r['group']} ({r['n_units']} units, {r['n_shocked']} changed)" for g, r in grp_df.iterrows()]
+    tabs = [_publication(top_df, top_labels, f"{title}: largest spillovers received", notes, "unit"),
+            _publication(grp_df, grp_labels, f"{title}: totals by group", notes, "group")]
+    for ext in ("docx", "xlsx"):
+        save(tabs, folder / "tables" / f"{stem}.{ext}", overwrite=True)
+
+
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top|_groups.csv|.tex``) and the figure
     (``figures/STEM.png``) of one scenario result; return the page's HTML pieces and the paths."""
-    from spillmap._fileio import atomic_path
+    from spillmap.figures import save_figure
     from spillmap.maps import tables
     from spillmap.maps._offline import save_map
     from spillmap.maps.scenario import scenario_figure, scenario_map
@@ -79,16 +111,17 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     top_df, grp_df = top_table(result, top), groups_table(result)
     _files(folder, f"{stem}_top", top_df, f"{title}: largest spillovers received by units not changed", notes)
     _files(folder, f"{stem}_groups", grp_df, f"{title}: totals by group", notes)
+    _office(folder, stem, result, top_df, grp_df, title, notes)
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice)
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = scenario_figure(result, k=top, names=labels, title=f"{title}: largest spillovers received")
-    with atomic_path(folder / "figures" / f"{stem}.png") as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
+    save_figure(fig, folder / "figures" / stem, formats=("png", "pdf"), overwrite=True)
     cap = html.escape(title)
     links = "".join(f'<a href="{p}">{html.escape(t)}</a>' for p, t in (
         (f"tables/{stem}_top.csv", "top CSV"), (f"tables/{stem}_groups.csv", "groups CSV"),
         (f"tables/{stem}_top.tex", "top LaTeX"), (f"tables/{stem}_groups.tex", "groups LaTeX"),
-        (f"figures/{stem}.png", "figure PNG"), (f"maps/{stem}.html", "map")))
+        (f"tables/{stem}.docx", "DOCX"), (f"tables/{stem}.xlsx", "XLSX"), (f"figures/{stem}.png", "figure PNG"),
+        (f"figures/{stem}.pdf", "figure PDF"), (f"maps/{stem}.html", "map")))
     page = (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" title="{cap}">'
             f'</iframe><figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
@@ -99,7 +132,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
             + f'<p><img src="figures/{html.escape(stem)}.png" alt="{cap}" style="max-width:720px"></p>'
             + f'<div class="files">download: {links}</div>')
     return {"html": page, "map": folder / "maps" / f"{stem}.html", "figure": folder / "figures" / f"{stem}.png",
-            "tables": [folder / "tables" / f"{stem}_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex")]}
+            "tables": [folder / "tables" / f"{stem}_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex")]
+            + [folder / "tables" / f"{stem}.{e}" for e in ("docx", "xlsx")]}
 
 
 def explore_columns(doc: Mapping, ids) -> dict:

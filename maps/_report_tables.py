@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from spillmap.maps import tables
-from spillmap.study.diagnostics import DIAGNOSTIC_LABELS
+from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
 
 __all__ = ["SECTIONS"]
 
@@ -68,18 +68,19 @@ def weights_info(r, folder: Path) -> str:
 
 
 def moran_by_year(r, folder: Path) -> str:
+    """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
         return ""
-    rows: dict = {}
+    cols: dict[str, dict] = {}
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
-            for period, m in by_period.items():
-                rows[(f"{var}, {w}", period)] = {k: m.get(k) for k in ("I", "EI", "sd", "z", "p")}
-    df = pd.DataFrame.from_dict(rows, orient="index").astype(float)
-    df.index = pd.Index([f"{a}: {b}" for a, b in df.index], name="variable, W: period")
-    df.columns = ["I", "E[I]", "sd", "z", "p"]
+            for stat in ("I", "z", "p"):
+                cols[f"{var}, {w}: {stat}"] = {period: m.get(stat) for period, m in by_period.items()}
+    df = pd.DataFrame(cols).astype(float)
+    df.index.name = "period"
     return _section(folder, "moran_by_year", "Moran's I by period", df,
-                    "Randomisation inference (two-sided p); 'pooled' stacks every period with I_T ⊗ W.")
+                    "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every "
+                    "period (W repeated for each period).")
 
 
 def _reg_rows(fits: Sequence, order: Sequence[str], unit: str, time: str) -> pd.DataFrame:
@@ -109,38 +110,82 @@ def baseline(r, folder: Path) -> str:
 
 
 def _diag_cell(row: dict) -> str:
-    if "I" in row:
+    if "z" in row:  # Moran's I of y: the z statistic
         return tables.stat_cell(row.get("z"), row.get("p"))
     return tables.stat_cell(row.get("stat"), row.get("p"))
+
+
+def _diag_rows(r, y: str) -> dict[str, dict]:
+    """Rows of Table 8, grouped (dependence / model choice / FE vs RE); rows nobody asked for are left out."""
+    rows: dict[str, dict] = {}
+    group = None
+    hidden = ("hausman", "hausman_mundlak", "hausman_selected", "hausman_conditional")
+    forms = {w: t.get("hausman_selected", {}).get("form") for w, t in r.diagnostics.items()}
+    for key in DIAGNOSTIC_KEYS:
+        cells = [t.get(key, {}) for t in r.diagnostics.values()]
+        if key in hidden or all(c.get("note") == "not requested" for c in cells):
+            if key != "hausman_selected":
+                continue
+        if DIAGNOSTIC_GROUPS[key] != group:
+            group = DIAGNOSTIC_GROUPS[key]
+            rows[group] = {w: "" for w in r.diagnostics}
+        if key == "hausman_selected":  # one row per form actually shown; the label says which
+            for form, label_key in (("classic", "hausman"), ("sphtest", "hausman_conditional"),
+                                    ("mundlak", "hausman_mundlak")):
+                if form in forms.values():
+                    rows[DIAGNOSTIC_LABELS[label_key]] = {
+                        w: _diag_cell(t.get("hausman_selected", {})) if forms[w] == form else ""
+                        for w, t in r.diagnostics.items()}
+            continue
+        rows[DIAGNOSTIC_LABELS[key].format(y=y)] = {w: _diag_cell(t.get(key, {})) for w, t in r.diagnostics.items()}
+    return rows
 
 
 def diagnostics(r, folder: Path) -> str:
     if not r.diagnostics:
         return ""
-    y = r.spec["model"]["y"]
-    rows: dict[str, dict] = {}
-    for key in DIAGNOSTIC_LABELS:
-        if key in ("hausman", "hausman_mundlak"):
-            continue
-        rows[DIAGNOSTIC_LABELS[key].format(y=y)] = {w: _diag_cell(t.get(key, {})) for w, t in r.diagnostics.items()}
-    forms = {w: t.get("hausman_selected", {}).get("form") for w, t in r.diagnostics.items()}
-    for form, key in (("classic", "hausman"), ("mundlak", "hausman_mundlak")):
-        if form in forms.values():
-            rows[DIAGNOSTIC_LABELS[key]] = {w: _diag_cell(t.get("hausman_selected", {})) if forms[w] == form else ""
-                                            for w, t in r.diagnostics.items()}
-    df = pd.DataFrame.from_dict(rows, orient="index")
+    df = pd.DataFrame.from_dict(_diag_rows(r, r.spec["model"]["y"]), orient="index")
     df.index.name = "test"
+    d = r.spec.get("diagnostics", {})
     fe = r.spec["model"]["fe"]
     notes = (
-        f"Moran's I: pooled panel with I_T ⊗ W, randomisation z. LM tests on the {fe} fixed-effects OLS residuals "
-        "(chi2 with 1 df). LR and Wald: SDM against SAR / SEM (chi2, df = number of WX terms). Hausman (FE vs RE): "
-        "the classic test compares the SDM coefficients of the fixed- and random-effects fits, weighted by the "
-        "inverse of the difference of their covariance matrices, and is not defined when that difference is not "
-        "positive definite; the Mundlak form adds the unit means over time of X and WX to the random-effects SDM "
-        "and tests them jointly (Wald, chi2). Both test whether random effects are consistent; "
-        f"the option hausman = \"{r.spec.get('diagnostics', {}).get('hausman', 'auto')}\" chose the form shown. "
+        f"Statistic with p-value in parentheses. Moran's I: pooled panel (W repeated for each period), randomisation z. LM tests on "
+        f"the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} convention; chi2 with 1 df, "
+        "LM-SARMA 2 df). Residual Moran: exact mean and variance under the regression null. Pesaran CD: "
+        "cross-sectional dependence of the residuals (N(0,1)); the local CD uses only neighbour pairs. BSK: "
+        "Baltagi-Song-Koh tests of random effects and spatial error on the pooled model (N(0,1) or chi2). LR and "
+        "Wald: SDM against SAR / SEM (chi2, df = number of WX terms). Posterior probabilities: Bayesian comparison "
+        "of models (and of the weights matrices) under uniform priors (LeSage 2014). Hausman (FE vs RE): the "
+        "classic test compares the SDM coefficients of the fixed- and random-effects fits, weighted by the inverse "
+        "of the difference of their covariance matrices, and is not defined when that difference is not positive "
+        "definite; the Mundlak form adds the unit means over time of X and WX to the random-effects SDM and tests "
+        "them jointly (Wald, chi2); sphtest uses splm's random-effects covariance conditional on the variance "
+        f"ratio and rho. The option hausman = \"{d.get('hausman', 'auto')}\" chose the form shown. "
         "n/a = not computed (see Not available).")
     return _section(folder, "diagnostics", "Spatial diagnostics (statistic, p-value)", df, notes)
+
+
+def within(r, folder: Path) -> str:
+    cols = [r.fits[k] for k in r.within.get("columns", ()) if k in r.fits]
+    if not cols:
+        return ""
+    terms = list(dict.fromkeys(t for f in cols for t in f.params))
+    rows: dict[str, dict] = {t: {f.label: tables.cell(f.params.get(t), f.std_errors.get(t), f.pvalues.get(t))
+                                 for f in cols} for t in terms}
+    for stat, label, fmt in (("r2", "R²", "{:.4f}"), ("sigma2", "σ²", "{:.4g}"), ("loglik", "log-likelihood",
+                                                                                  "{:.3f}")):
+        rows[label] = {f.label: fmt.format(f.stats[stat]) if f.stats.get(stat) is not None else "" for f in cols}
+    rows["N"] = {f.label: f"{f.stats['nobs']:,}" for f in cols}
+    for key, label in (("lr_unit_effects", "LR, unit effects"), ("lr_time_effects", "LR, period effects")):
+        t = r.within.get("tests", {}).get(key)
+        if t:
+            rows[f"{label} (df {t['df']:g})"] = {cols[-1].label: tables.stat_cell(t["stat"], t["p"])}
+    df = pd.DataFrame.from_dict(rows, orient="index").fillna("")
+    df.index.name = ""
+    return _section(folder, "within", "Non-spatial models: pooled, unit, period and two-way fixed effects", df,
+                    "Estimate with standard error in parentheses; " + STARS_NOTE + " R² of the within "
+                    "(demeaned) regression; LR tests of the joint significance of the unit and of the period "
+                    "effects (two-way model against the model without them; Elhorst 2014, Table 3.1).")
 
 
 def effects(r, folder: Path) -> str:
@@ -208,5 +253,5 @@ def heterogeneity(r, folder: Path) -> str:
 
 #: the page's table sections, in order (name in ``[tables] include`` → renderer)
 SECTIONS = (("descriptive", descriptive), (None, weights_info), ("moran_by_year", moran_by_year),
-            ("baseline", baseline), ("diagnostics", diagnostics), ("effects", effects),
+            ("baseline", baseline), ("within", within), ("diagnostics", diagnostics), ("effects", effects),
             ("heterogeneity", heterogeneity))

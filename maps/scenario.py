@@ -377,27 +377,27 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
     """A horizontal bar chart of the ``k`` units not changed that receive the largest spillovers (all
     units when every unit is changed): own and received parts stacked, the interval of the total
     as a whisker (a :class:`matplotlib.figure.Figure`; no pyplot state)."""
-    try:
-        from matplotlib.figure import Figure
-    except ModuleNotFoundError:  # pragma: no cover - matplotlib is a dependency
-        raise ModuleNotFoundError("the scenario figure needs matplotlib: pip install matplotlib") from None
+    from spillmap.figures._style import figure_style, new_figure
+
     top = result.top_receivers(k, by="received", shocked=result.n_shocked == len(result.units)).iloc[::-1]
     labels = []
     for i, r in top.iterrows():
         nm = (names or {}).get(str(i)) or (r.get("name") if isinstance(r.get("name"), str) else None)
         labels.append(f"{nm} ({i})" if nm else str(i))
-    fig = Figure(figsize=(7.5, 0.32 * len(top) + 1.6), dpi=120)
-    ax = fig.subplots()
-    pos = np.arange(len(top))
-    ax.barh(pos, top["own"], color="#b2182b", label="own change")
-    ax.barh(pos, top["received"], left=top["own"], color="#f4a582", label="received from other units")
-    err = np.vstack([top["total"] - top["ci_lower"], top["ci_upper"] - top["total"]])
-    ax.errorbar(top["total"], pos, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=2, lw=0.8,
-                label=f"{result.level:.0%} interval of the total")
-    ax.set_yticks(pos, labels, fontsize=8)
-    ax.axvline(0, color="#666666", lw=0.6)
-    ax.set_xlabel(f"predicted change of {result.y}")
-    ax.set_title(title or f"{'; '.join(result.changes)}: largest changes", fontsize=10)
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
-    fig.tight_layout()
+    with figure_style():
+        fig = new_figure((7.5, 0.32 * len(top) + 1.6), dpi=120)
+        ax = fig.subplots()
+        pos = np.arange(len(top))
+        if (top["own"] != 0).any():
+            ax.barh(pos, top["own"], color="#b2182b", label="own change")
+        ax.barh(pos, top["received"], left=top["own"], color="#f4a582", label="received from other units")
+        err = np.vstack([top["total"] - top["ci_lower"], top["ci_upper"] - top["total"]])
+        ax.errorbar(top["total"], pos, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=2, lw=0.8,
+                    label=f"{result.level:.0%} interval of the total")
+        ax.set_yticks(pos, labels)
+        ax.axvline(0, color="#666666", lw=0.6)
+        ax.set_xlabel(f"predicted change of {result.y}")
+        ax.set_title(title or f"{'; '.join(result.changes)}: largest spillovers received")
+        ax.legend(loc="lower right", frameon=False)
+        fig.tight_layout()
     return fig

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from spillmap._fileio import MARKER
 from spillmap.errors import InputError, OutputError
 from spillmap.maps import tables
 from spillmap.maps.report import ReportConfig, build_report, load_config
@@ -165,6 +166,7 @@ def test_force_replaces_and_progress(tmp_path, capsys):
     out = tmp_path / "o"
     out.mkdir()
     (out / "old.txt").write_text("x")
+    (out / MARKER).write_text("")  # an earlier spillmap output: --force may replace only those
     build_report(cfg, out, force=True)
     assert not (out / "old.txt").exists() and (out / "index.html").is_file()
     err = capsys.readouterr().err

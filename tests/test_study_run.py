@@ -96,12 +96,47 @@ def test_sdm_equals_the_formula_api(us_run):
 def test_tables_are_numbers(us_run):
     _, r, _, _ = us_run
     t = r.tables
-    assert set(t) == {"descriptive", "moran_by_year", "baseline", "heterogeneity", "diagnostics", "effects"}
+    assert set(t) == {"descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects"}
     eff = t["effects"]
     assert eff.loc[("direct", "unemp"), ("W1", "estimate")] == r.sdm("W1").effects["direct"]["unemp"]["estimate"]
     assert t["diagnostics"].loc["lm_lag", ("W1", "stat")] == r.diagnostics["W1"]["lm_lag"]["stat"]
     assert t["baseline"].shape[1] == 3 * 3  # three columns (key alone, then one control added each time)
     assert all(pd.api.types.is_float_dtype(d) for d in t["moran_by_year"].dtypes)
+    # Elhorst's Table 3.1 layout: the LR tests of the effects equal the direct within_table call
+    from spillmap.estimation.within import within_table
+
+    wt = within_table(_joined_panel(), id="state_abbr", time="year", y="log(gsp)",
+                      x=["log(pcap)", "log(pc)", "unemp"])
+    assert r.within["tests"]["lr_unit_effects"]["stat"] == pytest.approx(wt.lr_unit.stat, rel=1e-10)
+    assert t["within"].loc["unemp", ("two-way FE", "estimate")] == pytest.approx(wt.fits["twoways"].params["unemp"],
+                                                                                rel=1e-10)
+
+
+def _joined_panel():
+    from spillmap import datasets
+
+    p = datasets.produc()
+    return p.assign(**{"log(gsp)": np.log(p.gsp), "log(pcap)": np.log(p.pcap), "log(pc)": np.log(p.pc)})
+
+
+def test_diagnostics_extra_rows_and_fixed_effects(us_run):
+    """The issue-13 rows reach the study's table and the recovered fixed effects are stored for a map."""
+    from spillmap.estimation.fixed_effects import recover_fixed_effects
+
+    _, r, _, _ = us_run
+    d = r.diagnostics["W1"]
+    for key in ("lm_sarma", "moran_residuals", "cd", "cd_local_sdm", "bsk_lmh", "bsk_clm_mu", "bsjk_j",
+                "lr_unit_effects", "bayes_sdm"):
+        assert d[key]["stat"] is not None, key
+    # the sphtest form is refused here like the classic one (V_FE - V_RE indefinite), with actionable advice
+    hc = d["hausman_conditional"]
+    assert hc["stat"] is not None or ("not positive definite" in hc["note"] and "hausman = " in hc["note"])
+    probs = [d[f"bayes_{m}"]["stat"] for m in ("ols", "slx", "sar", "sdm", "sem", "sdem")]
+    assert sum(probs) == pytest.approx(1.0, abs=1e-12)  # posterior probabilities over the six models
+    assert d["bayes_w"]["stat"] is None  # one W: nothing to compare
+    fx = r.fixed_effects["W1"]
+    assert len(fx["unit"]) == 48 and abs(sum(v["estimate"] for v in fx["unit"].values())) < 1e-9  # deviations sum to 0
+    assert fx["intercept"] is not None
 
 
 def test_moran_by_year_equals_direct_calls(us_run):

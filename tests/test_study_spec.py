@@ -68,7 +68,7 @@ def test_minimal_spec_defaults():
         (('y = "unemp"', 'y = "unemp"\nfe = "random"'), r"key 'model.fe': 'random' is not one of"),
         (('y = "unemp"', 'y = "unemp"\nfe = "time"\neffects = "time"'), r"key 'model.fe': given twice"),
         (("[weights.W1]\nkind", "[diagnostics]\nhausman = \"sometimes\"\n[weights.W1]\nkind"),
-         r"key 'diagnostics.hausman': 'sometimes' is not one of 'auto', 'classic', 'mundlak'"),
+         r"key 'diagnostics.hausman': 'sometimes' is not one of 'auto', 'classic', 'sphtest', 'mundlak'"),
         (("[weights.W1]\nkind", "[heterogeneity]\ncolumns = [\"g\"]\nw = \"W9\"\n[weights.W1]\nkind"),
          r"key 'heterogeneity.w': 'W9' is not one of the weights 'W1'"),
         (("[weights.W1]\nkind", "[tables]\ninclude = [\"table9\"]\n[weights.W1]\nkind"),

@@ -31,24 +31,44 @@ import pandas as pd
 
 from spillmap.errors import EstimationError, InputError, SpillmapError
 from spillmap.results import TestResult
+from spillmap.study._diagnostics_extra import (
+    DEFAULT_TESTS,
+    EXTRA_CHOICE,
+    EXTRA_DEPENDENCE,
+    EXTRA_FE_RE,
+    TEST_FAMILIES,
+    extra_rows,
+    plain_advice as _plain_advice,
+)
 
-__all__ = ["diagnostics_table", "DiagnosticsFits", "DIAGNOSTIC_KEYS", "DIAGNOSTIC_LABELS", "select_hausman"]
+__all__ = ["diagnostics_table", "DiagnosticsFits", "DIAGNOSTIC_KEYS", "DIAGNOSTIC_LABELS", "DIAGNOSTIC_GROUPS",
+           "select_hausman", "TEST_FAMILIES", "DEFAULT_TESTS"]
 
-#: keys of the table, in the study's order
+#: keys of the table, in the study's order: spatial dependence, model choice, fixed vs random effects
 DIAGNOSTIC_KEYS = (
     "moran",
     "lm_lag",
     "lm_error",
     "robust_lm_lag",
     "robust_lm_error",
+    *EXTRA_DEPENDENCE,
     "lr_sdm_sar",
     "lr_sdm_sem",
     "wald_sdm_sar",
     "wald_sdm_sem",
+    *EXTRA_CHOICE,
+    *EXTRA_FE_RE,
     "hausman_selected",
     "hausman",
     "hausman_mundlak",
 )
+#: the group of each row in the printed table
+DIAGNOSTIC_GROUPS = {
+    **{k: "Spatial dependence" for k in ("moran", "lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error",
+                                         *EXTRA_DEPENDENCE)},
+    **{k: "Model choice" for k in ("lr_sdm_sar", "lr_sdm_sem", "wald_sdm_sar", "wald_sdm_sem", *EXTRA_CHOICE)},
+    **{k: "Fixed or random effects" for k in (*EXTRA_FE_RE, "hausman_selected", "hausman", "hausman_mundlak")},
+}
 #: row labels of the printed table (``{y}`` is replaced by the dependent variable)
 DIAGNOSTIC_LABELS = {
     "moran": "Moran's I of {y} (z, pooled)",
@@ -62,8 +82,34 @@ DIAGNOSTIC_LABELS = {
     "wald_sdm_sem": "Wald (SDM vs SEM)",
     "hausman": "Hausman (FE vs RE), classic",
     "hausman_mundlak": "Hausman (FE vs RE), Mundlak form",
+    "hausman_conditional": "Hausman (FE vs RE), conditional RE covariance (splm sphtest)",
+    "lm_sarma": "LM-SARMA (lag and error)",
+    "moran_residuals": "Moran's I of the within residuals (z, exact moments)",
+    "cd": "Pesaran CD (baseline residuals)",
+    "cd_local": "Local CD, W-weighted (baseline residuals)",
+    "cd_sdm": "Pesaran CD (SDM residuals)",
+    "cd_local_sdm": "Local CD, W-weighted (SDM residuals)",
+    "bsk_lmh": "BSK joint LM-H (RE and spatial error)",
+    "bsk_lm1": "BSK LM1 (random effects)",
+    "bsk_lm2": "BSK LM2 (spatial error)",
+    "bsk_slm1": "BSK standardised LM1",
+    "bsk_slm2": "BSK standardised LM2",
+    "bsk_clm_lambda": "BSK conditional LM-λ (error, given RE)",
+    "bsk_clm_mu": "BSK conditional LM-μ (RE, given error)",
+    "bsjk_j": "BSJK joint J (RE, serial and spatial correlation)",
+    "bayes_ols": "Posterior model probability: OLS",
+    "bayes_slx": "Posterior model probability: SLX",
+    "bayes_sar": "Posterior model probability: SAR",
+    "bayes_sdm": "Posterior model probability: SDM",
+    "bayes_sem": "Posterior model probability: SEM",
+    "bayes_sdem": "Posterior model probability: SDEM",
+    "bayes_w": "Posterior probability of this W (SDM)",
+    "lr_unit_effects": "LR, joint significance of unit effects",
+    "lr_time_effects": "LR, joint significance of period effects",
+    "f_unit_effects": "F, joint significance of unit effects",
+    "f_time_effects": "F, joint significance of period effects",
 }
-HausmanChoice = Literal["auto", "classic", "mundlak"]
+HausmanChoice = Literal["auto", "classic", "sphtest", "mundlak"]
 _EMPTY = {"stat": None, "df": None, "p": None}
 
 
@@ -96,14 +142,17 @@ def select_hausman(table: dict, choice: HausmanChoice = "auto") -> dict:
     """The Hausman row the table reports, with a ``label`` and ``form`` saying which test it is.
 
     ``"auto"``: the classic test when it was computed, otherwise the Mundlak form;
-    ``"classic"`` / ``"mundlak"``: that form (possibly ``None`` with its note).
+    ``"classic"`` / ``"sphtest"`` (conditional RE covariance) / ``"mundlak"``: that form
+    (possibly ``None`` with its note).
     """
     classic, mundlak = table.get("hausman", _EMPTY), table.get("hausman_mundlak", _EMPTY)
-    if choice == "classic" or (choice == "auto" and classic.get("stat") is not None):
-        form, row = "classic", classic
+    if choice == "sphtest":
+        form, row, key = "sphtest", table.get("hausman_conditional", _EMPTY), "hausman_conditional"
+    elif choice == "classic" or (choice == "auto" and classic.get("stat") is not None):
+        form, row, key = "classic", classic, "hausman"
     else:
-        form, row = "mundlak", mundlak
-    out = {**row, "form": form, "label": DIAGNOSTIC_LABELS["hausman" if form == "classic" else "hausman_mundlak"]}
+        form, row, key = "mundlak", mundlak, "hausman_mundlak"
+    out = {**row, "form": form, "label": DIAGNOSTIC_LABELS[key]}
     if choice == "auto" and form == "mundlak" and classic.get("note"):
         out["why"] = f"classic form not available ({classic['note']}); the regression (Mundlak) form is reported"
     return out
@@ -123,12 +172,12 @@ def _moran_row(panel, *, id, time, y, w, permutations, seed) -> dict:  # noqa: A
     return {"I": _num(md["I"]), "z": _num(md["z"]), "p": _num(md["p"])}
 
 
-def _lm_rows(panel, *, id, time, y, x, w, fe) -> dict:  # noqa: A002
+def _lm_rows(panel, *, id, time, y, x, w, fe, convention) -> dict:  # noqa: A002
     from spillmap.spatial.lm import panel_lm_tests
 
-    keys = ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error")
+    keys = ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "lm_sarma")
     try:
-        lm = panel_lm_tests(panel, id=id, time=time, y=y, x=x, w=w, effects=fe)
+        lm = panel_lm_tests(panel, id=id, time=time, y=y, x=x, w=w, effects=fe, convention=convention)
     except SpillmapError as exc:
         return {k: _note(f"not computed: {exc}") for k in keys}
     return {k: _test_dict(getattr(lm, k)) for k in keys}
@@ -192,16 +241,6 @@ def _classic_hausman(panel, sdm, failed, *, id, time, y, x, w, fe, requested) ->
         return _note(f"not computed: {_plain_advice(str(exc))}"), re_fit
 
 
-def _plain_advice(msg: str) -> str:
-    """The refusal of the classic test, with advice a TOML / command-line user can act on."""
-    cut = msg.find("The test is not defined for these fits")
-    if "positive definite" in msg and cut >= 0:
-        return (msg[:cut] + "The classic test is not defined for these fits; the regression (Mundlak) form "
-                "always is: [diagnostics] hausman = \"auto\" or \"mundlak\" in the spec, "
-                "--hausman auto|mundlak on the command line.")
-    return msg
-
-
 def diagnostics_table(
     panel: pd.DataFrame,
     *,
@@ -216,6 +255,8 @@ def diagnostics_table(
     seed: int = 0,
     hausman_test: bool = True,
     hausman: HausmanChoice = "auto",
+    tests: Sequence[str] = DEFAULT_TESTS,
+    lm_convention: Literal["elhorst", "demeaned"] = "elhorst",
     return_fits: bool = False,
 ) -> dict | tuple[dict, DiagnosticsFits]:
     """Moran's I, LM tests, LR/Wald SDM-vs-SAR/SEM and Hausman, as in the study's Table 8.
@@ -239,6 +280,16 @@ def diagnostics_table(
         are ``None`` with the note "not requested".
     hausman
         Which Hausman row ``hausman_selected`` reports (see :func:`select_hausman`).
+    tests
+        The test families to compute (:data:`TEST_FAMILIES`; default all): ``lm`` (LM-lag,
+        LM-error, robust), ``lr_wald``, ``hausman`` (classic, Mundlak form, conditional),
+        ``lm_sarma``, ``moran_residuals``, ``cd`` (Pesaran CD of the baseline and SDM
+        residuals), ``bsk`` (Baltagi-Song-Koh, on the pooled / random-effects specification
+        whatever ``fe`` says), ``bsjk``, ``within`` (LR and F tests of the fixed effects),
+        ``bayes`` (posterior model probabilities).  Rows not asked for say "not requested".
+    lm_convention
+        ``"elhorst"`` (default; Elhorst's MATLAB code and splm's ``slmtest``) or
+        ``"demeaned"`` (see :func:`spillmap.spatial.lm.lm_tests`).
     return_fits
         Also return the fitted models (:class:`DiagnosticsFits`).
 
@@ -252,17 +303,27 @@ def diagnostics_table(
     """
     if fe not in ("none", "individual", "time", "twoways"):
         raise InputError(f"fe must be one of 'none', 'individual', 'time', 'twoways'; got {fe!r}.")
-    if hausman not in ("auto", "classic", "mundlak"):
-        raise InputError(f"hausman must be one of 'auto', 'classic', 'mundlak'; got {hausman!r}.")
+    if hausman not in ("auto", "classic", "sphtest", "mundlak"):
+        raise InputError(f"hausman must be one of 'auto', 'classic', 'sphtest', 'mundlak'; got {hausman!r}.")
+    bad = [t for t in tests if t not in TEST_FAMILIES]
+    if bad:
+        raise InputError(f"unknown test {bad[0]!r}; the tests are {', '.join(TEST_FAMILIES)}.")
     x = [x] if isinstance(x, str) else list(x)
+    hausman_test = hausman_test and "hausman" in tests
     args = dict(id=id, time=time, y=y, w=w)
     out: dict[str, dict] = {"moran": _moran_row(panel, **args, permutations=permutations, seed=seed)}
-    out.update(_lm_rows(panel, **args, x=x, fe=fe))
+    lm = _lm_rows(panel, **args, x=x, fe=fe, convention=lm_convention)
+    for k in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
+        out[k] = lm[k] if "lm" in tests else _note("not requested")
+    out["lm_sarma"] = lm["lm_sarma"] if "lm_sarma" in tests else _note("not requested")
     fits, failed = _fits(panel, **args, x=x, fe=fe, lee_yu=lee_yu)
-    out.update(_model_rows(fits, failed))
+    rows = _model_rows(fits, failed)
+    out.update(rows if "lr_wald" in tests else {k: _note("not requested") for k in rows})
     out["hausman"], re_fit = _classic_hausman(panel, fits.get("sdm"), failed, **args, x=x, fe=fe,
                                               requested=hausman_test)
     out["hausman_mundlak"] = _mundlak_row(panel, **args, x=x, fe=fe, requested=hausman_test)
+    out.update(extra_rows(panel, **args, x=x, fe=fe, tests=tests if hausman_test else
+                          [t for t in tests if t != "hausman"], sdm=fits.get("sdm"), re_fit=re_fit))
     out["hausman_selected"] = select_hausman(out, hausman)
     table = {k: out[k] for k in DIAGNOSTIC_KEYS}
     if return_fits:

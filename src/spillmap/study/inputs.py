@@ -66,13 +66,17 @@ def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str 
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{where}: file {p} not found (bundled tables: {', '.join(_TABLES)}).")
-    try:
-        if p.suffix.lower() == ".parquet":
+    if p.suffix.lower() == ".parquet":
+        try:
             return pd.read_parquet(p)
-        return pd.read_csv(p, dtype={id: str} if id else None)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(f"{where}: cannot read {p} as {'Parquet' if p.suffix.lower() == '.parquet' else 'CSV'}: "
-                        f"{exc}") from None
+        except (OSError, ValueError, ImportError) as exc:
+            raise DataError(f"{where}: cannot read {p} as Parquet: {exc}") from None
+    from spillmap._readcsv import read_csv_table
+
+    try:
+        return read_csv_table(p, id_col=id)
+    except InputError as exc:
+        raise type(exc)(f"{where}: {exc}") from None
 
 
 def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str) -> pd.DataFrame:

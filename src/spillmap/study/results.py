@@ -23,8 +23,9 @@ __all__ = ["StudyResults", "SCHEMA_VERSION"]
 #: version of the ``results.json`` layout (raised when a key changes meaning)
 SCHEMA_VERSION = 2
 
-_MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline",
-             "heterogeneity", "lisa", "unit_effects", "unit_response", "map_data", "geometry", "scenarios")
+_MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
+             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry",
+             "scenarios")
 
 
 @dataclass(frozen=True, eq=True)
@@ -50,8 +51,10 @@ class StudyResults:
     fits
         Key (``"W1:sdm"``, ``"baseline:(1)"``, ``"heterogeneity:is_key_city=1:sdm"``…) →
         :class:`~spillmap.study.records.FitRecord`.
-    baseline, heterogeneity
-        Which fits form the Table 3 and Table 6 columns, and the group tests.
+    baseline, within, heterogeneity
+        Which fits form the Table 3, Elhorst Table 3.1 and Table 6 columns, and their tests.
+    fixed_effects
+        W → the SDM's recovered intercept and unit / period fixed effects with SEs.
     lisa, unit_effects, unit_response
         Per-unit map values.
     map_data, geometry
@@ -75,7 +78,9 @@ class StudyResults:
     diagnostics: Mapping[str, Any]
     fits: Mapping[str, FitRecord]
     baseline: Mapping[str, Any] = field(default_factory=dict)
+    within: Mapping[str, Any] = field(default_factory=dict)
     heterogeneity: Mapping[str, Any] = field(default_factory=dict)
+    fixed_effects: Mapping[str, Any] = field(default_factory=dict)
     lisa: Mapping[str, Any] = field(default_factory=dict)
     unit_effects: Mapping[str, Any] = field(default_factory=dict)
     unit_response: Mapping[str, Any] = field(default_factory=dict)

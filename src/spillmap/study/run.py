@@ -102,7 +102,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         ``progress(step, total, message)`` called before each step (e.g.
         :func:`print_progress`); ``None`` for silence.
     """
-    from spillmap.study._capture import capture_warnings
+    from spillmap._warnings import capture_warnings
 
     include = set(study.tables.include)
     step = _Steps(progress, total=4 + 3 * len(study.weights))
@@ -114,7 +114,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         _steps_scenarios.check_block(study, inputs)
         weights, winfo = _weights(study, inputs, step)
         fits, diag, moran, missing = {}, {}, {}, []
-        unit_effects, unit_response, live = {}, {}, {}
+        unit_effects, unit_response, live, fixed = {}, {}, {}, {}
         for wname, w in weights.items():
             if "moran_by_year" in include:
                 moran[wname] = _steps_model.moran_block(study, inputs, w)
@@ -124,6 +124,17 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
             missing += miss
             if sdm is not None:
                 live[wname] = sdm
+                if study.model.fe != "none":
+                    fixed[wname] = _steps_model.fixed_effects_block(sdm)
+        if "bayes" in study.diagnostics.tests and len(weights) > 1:
+            step("posterior probabilities of the weights matrices (SDM)")
+            for wname, row in _steps_model.weights_probability_rows(study, inputs, weights).items():
+                diag[wname] = {**diag[wname], "bayes_w": row}
+        within = {}
+        if "within" in include:
+            step("within: pooled, unit, period and two-way OLS; LR tests of the fixed effects")
+            within, recs = _steps_model.within_block(study, inputs)
+            fits.update(recs)
         baseline = {}
         if "baseline" in include:
             step("baseline: non-spatial two-way fixed effects, controls added step by step")
@@ -150,7 +161,8 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
     return StudyResults(
         spec=study.to_dict(), title=study.title, notice=datasets.DEMO_NOTICE if demo else None,
         unit_label=study.unit_label, data=_data_block(inputs), descriptive=_describe(inputs.panel, [study.y, *study.x]),
-        weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, heterogeneity=hetero,
+        weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
+        heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        scenarios=scenarios, warnings=tuple(caught), missing=tuple(missing),
+        scenarios=scenarios, warnings=tuple(caught.messages), missing=tuple(missing),
     )

@@ -16,6 +16,7 @@ builders in :mod:`spillmap.spatial.builders`; a weights transform is ``R`` (row-
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
@@ -29,12 +30,12 @@ from spillmap.study._schema import (
     check_unknown,
     from_mapping,
     key as opt,
-    section_markdown,
     spec_error,
     to_mapping,
 )
+from spillmap.study._diagnostics_extra import TEST_FAMILIES
 from spillmap.study.scenarios import ScenarioSpec, check_scenarios, scenarios_from
-from spillmap.study.weights import KINDS, WeightSpec
+from spillmap.study.weights import WeightSpec
 
 __all__ = [
     "Study", "LayerSpec", "PanelSpec", "ModelSpec", "DiagnosticsSpec", "TablesSpec",
@@ -48,9 +49,9 @@ LAYER_DATASETS = ("china_prefectures", "us48")
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
 FE = ("twoways", "individual", "time", "none")
 LEE_YU = ("transformation", "bias-correction", "none")
-HAUSMAN = ("auto", "classic", "mundlak")
-TABLES = ("descriptive", "moran_by_year", "baseline", "heterogeneity", "diagnostics", "effects")
-MAPS = ("choropleth", "lisa", "spillover", "response")
+HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
+TABLES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
+MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
 CLUSTER = ("entity", "time", "both", "none")
 
 
@@ -146,8 +147,16 @@ class DiagnosticsSpec:
     """``[diagnostics]``: the model-choice table (Table 8)."""
 
     hausman: str = opt("Which Hausman test the table reports: the classic one when it is defined and "
-                       "otherwise the regression (Mundlak) form (auto), or always one of them.",
+                       "otherwise the regression (Mundlak) form (auto), or always one of them (sphtest = splm's "
+                       "form with the random-effects covariance conditional on the variance ratio and rho).",
                        default="auto", choices=HAUSMAN)
+    tests: tuple[str, ...] = opt("Test families of the table: lm (LM-lag/error and robust), lr_wald (SDM vs "
+                                 "SAR/SEM), hausman, lm_sarma, moran_residuals, cd (Pesaran CD), bsk "
+                                 "(Baltagi-Song-Koh), bsjk, within (LR/F tests of the fixed effects), bayes "
+                                 "(posterior model and W probabilities).", default=TEST_FAMILIES,
+                                 check=lambda v: _in(v, TEST_FAMILIES))
+    lm_convention: str = opt("Convention of the panel LM tests: elhorst (Elhorst's MATLAB code, splm "
+                             "slmtest) or demeaned.", default="elhorst", choices=("elhorst", "demeaned"))
     permutations: int = opt("Permutations for Moran's I pseudo p-values in the diagnostics and the "
                             "by-year table (0 = analytic inference only).", default=0,
                             check=lambda v: None if v >= 0 else f"must be >= 0, got {v}.")

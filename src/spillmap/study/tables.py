@@ -6,6 +6,7 @@ name               rows × columns
 ``descriptive``    variable × N, mean, sd, min, max (seed Table 2)
 ``moran_by_year``  (W, variable, period | "pooled") × I, EI, sd, z, p
 ``baseline``       term (then statistics) × (column, estimate | se | p) (seed Table 3)
+``within``         the same for pooled / unit / period / two-way OLS (Elhorst 2014, Table 3.1)
 ``heterogeneity``  term × (grouping = group, estimate | se | p) and the group tests (Table 6)
 ``diagnostics``    test × (W, stat | df | p) (Table 8)
 ``effects``        (effect, variable), rho, statistics × (W, estimate | se | p) (Table 9)
@@ -25,7 +26,7 @@ from spillmap.study.diagnostics import DIAGNOSTIC_KEYS
 
 __all__ = ["build_tables", "TABLE_NAMES", "regression_frame"]
 
-TABLE_NAMES = ("descriptive", "moran_by_year", "baseline", "heterogeneity", "diagnostics", "effects")
+TABLE_NAMES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
 FIELDS = ("estimate", "se", "p")
 
 
@@ -72,6 +73,11 @@ def regression_frame(fits: Sequence, stats: Sequence[str] = ("nobs", "n", "t", "
 def baseline_frame(r) -> pd.DataFrame:
     keys = r.baseline.get("columns", ())
     return regression_frame([r.fits[k] for k in keys if k in r.fits])
+
+
+def within_frame(r) -> pd.DataFrame:
+    keys = r.within.get("columns", ())
+    return regression_frame([r.fits[k] for k in keys if k in r.fits], stats=("nobs", "r2", "sigma2", "loglik"))
 
 
 def heterogeneity_frame(r) -> pd.DataFrame:
@@ -124,6 +130,7 @@ def effects_frame(r) -> pd.DataFrame:
 
 _BUILDERS = {
     "descriptive": descriptive_frame, "moran_by_year": moran_frame, "baseline": baseline_frame,
+    "within": within_frame,
     "heterogeneity": heterogeneity_frame, "diagnostics": diagnostics_frame, "effects": effects_frame,
 }
 
