@@ -5,8 +5,10 @@ click-to-explore map of each changed variable.  Layout only: every number comes 
 :class:`~spillmap.estimation.ScenarioResult`.
 
 Tables: CSV with every digit and the unit's names and groups (formula-injection safe), LaTeX as
-the report's other tables, and both tables in one DOCX and one XLSX through the publication
-writers (:func:`spillmap.tables.save`).  Figure: PNG and PDF (:func:`spillmap.figures.save_figure`).
+the report's other tables, and (``office=True``, ``spillmap scenario``) both tables in one DOCX and
+one XLSX through the publication writers (:func:`spillmap.tables.save`).  The report leaves the
+DOCX / XLSX out: they carry the time they were written (zip entries, document properties), and a
+report re-run must be byte-identical.  Figure: PNG and PDF (:func:`spillmap.figures.save_figure`).
 """
 from __future__ import annotations
 
@@ -81,7 +83,7 @@ def _publication(df: pd.DataFrame, labels: list[str], caption: str, notes: str, 
                        caption=caption, notes=[notes], stub=stub)
 
 
-def _office(folder: Path, stem: str, result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str,
+def _office(folder: Path, stem: str, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str,
             notes: str) -> None:
     """Both tables in ``tables/STEM.docx`` and ``tables/STEM.xlsx`` (one sheet each)."""
     from spillmap.tables import save
@@ -95,9 +97,11 @@ def _office(folder: Path, stem: str, result, top_df: pd.DataFrame, grp_df: pd.Da
 
 
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
-                   labels: Mapping[str, str] | None, notice: str | None, top: int, title: str) -> dict[str, Any]:
-    """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top|_groups.csv|.tex``) and the figure
-    (``figures/STEM.png``) of one scenario result; return the page's HTML pieces and the paths."""
+                   labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
+                   office: bool = False) -> dict[str, Any]:
+    """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top|_groups.csv|.tex``, with
+    ``office`` also ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one
+    scenario result; return the page's HTML pieces and the paths."""
     from spillmap.figures import save_figure
     from spillmap.maps import tables
     from spillmap.maps._offline import save_map
@@ -111,17 +115,18 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     top_df, grp_df = top_table(result, top), groups_table(result)
     _files(folder, f"{stem}_top", top_df, f"{title}: largest spillovers received by units not changed", notes)
     _files(folder, f"{stem}_groups", grp_df, f"{title}: totals by group", notes)
-    _office(folder, stem, result, top_df, grp_df, title, notes)
+    if office:
+        _office(folder, stem, top_df, grp_df, title, notes)
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice)
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = scenario_figure(result, k=top, names=labels, title=f"{title}: largest spillovers received")
     save_figure(fig, folder / "figures" / stem, formats=("png", "pdf"), overwrite=True)
     cap = html.escape(title)
-    links = "".join(f'<a href="{p}">{html.escape(t)}</a>' for p, t in (
-        (f"tables/{stem}_top.csv", "top CSV"), (f"tables/{stem}_groups.csv", "groups CSV"),
-        (f"tables/{stem}_top.tex", "top LaTeX"), (f"tables/{stem}_groups.tex", "groups LaTeX"),
-        (f"tables/{stem}.docx", "DOCX"), (f"tables/{stem}.xlsx", "XLSX"), (f"figures/{stem}.png", "figure PNG"),
-        (f"figures/{stem}.pdf", "figure PDF"), (f"maps/{stem}.html", "map")))
+    files = [(f"tables/{stem}_top.csv", "top CSV"), (f"tables/{stem}_groups.csv", "groups CSV"),
+             (f"tables/{stem}_top.tex", "top LaTeX"), (f"tables/{stem}_groups.tex", "groups LaTeX")]
+    files += [(f"tables/{stem}.docx", "DOCX"), (f"tables/{stem}.xlsx", "XLSX")] if office else []
+    files += [(f"figures/{stem}.png", "figure PNG"), (f"figures/{stem}.pdf", "figure PDF"), (f"maps/{stem}.html", "map")]
+    links = "".join(f'<a href="{p}">{html.escape(t)}</a>' for p, t in files)
     page = (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" title="{cap}">'
             f'</iframe><figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
@@ -133,7 +138,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
             + f'<div class="files">download: {links}</div>')
     return {"html": page, "map": folder / "maps" / f"{stem}.html", "figure": folder / "figures" / f"{stem}.png",
             "tables": [folder / "tables" / f"{stem}_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex")]
-            + [folder / "tables" / f"{stem}.{e}" for e in ("docx", "xlsx")]}
+            + ([folder / "tables" / f"{stem}.{e}" for e in ("docx", "xlsx")] if office else [])}
 
 
 def explore_columns(doc: Mapping, ids) -> dict:

@@ -197,7 +197,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
             title = f"{s.title or '; '.join(res.changes)} ({wname})"
             write_scenario(res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname, labels=labels,
-                           notice=notice, top=s.top, title=title)
+                           notice=notice, top=s.top, title=title, office=True)
             import json
 
             atomic_write_text(folder / "results" / f"{stem}.json",
