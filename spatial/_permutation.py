@@ -1,0 +1,421 @@
+r"""Permutation inference for Moran's I, Geary's C and local Moran, vectorised.
+
+Written by hand with NumPy/SciPy (no library does it for many columns at once):
+esda's global statistics loop over permutations in Python, one variable at a time,
+and its conditional-permutation kernel needs numba to be fast (without numba it is a
+Python loop over units).  Here one set of random draws serves every column given in
+a call (indicators x periods), and all work is done by array operations.
+
+**Random streams.**  Draws come in fixed blocks of :data:`BLOCK` permutations; block
+``b`` of kind ``k`` (0: full permutations, 1: conditional draws) uses
+``Generator(PCG64(SeedSequence(seed, spawn_key=(k, b))))``.  The blocks do not
+depend on the number of columns, the batching or the thread count, so the same
+seed gives the same p-values whatever the threads, workers or chunking.
+:func:`derive_seed` turns a seed and a task key (weights name, period) into the
+seed of that key's stream.
+
+**Global statistics** (full permutations of the ``m = n t`` stacked values, lags
+taken period by period as with ``I_T kron W``).  With ``U = triu(W + W', 1)``,
+``r`` and ``c`` the row and column sums of W and ``z`` the centred values,
+
+.. math::
+
+    z'Wz = z'Uz, \qquad
+    \sum_{ij} w_{ij}(z_i - z_j)^2 = \sum_i (r_i + c_i) z_i^2 - 2 z'Uz,
+
+so a permutation costs one sparse product with half the links of W and the Geary
+numerator comes with the Moran one.  The observed numerators are computed by the
+same function on the unpermuted values, so a permutation that reproduces the data
+ties exactly.  Counts are ``#{sim >= observed}`` (esda's ``larger``).
+
+**Local Moran** (conditional permutation, Anselin 1995): for unit ``i`` with ``k_i``
+neighbours the lag is recomputed from ``k_i`` values drawn without replacement from
+the other ``n - 1`` units.  As in esda, the draws of one permutation are shared by
+all units: ``R[p]`` holds ``k_max + 1`` distinct unit indices in random order, and
+unit ``i`` uses the first ``k_i`` entries of ``R[p]`` other than ``i`` itself (a
+uniformly random ordered sample of the others).  For rows whose weights are all
+equal (row-standardised or binary contiguity, k-nearest neighbours) the simulated
+lag of every unit with ``k`` neighbours is a prefix sum of ``z[R[p]]``, shared by
+all units with that cardinality: the counts come from one sort per cardinality and a
+binary search per unit, then a correction for the draws that hit unit ``i`` itself.
+Rows with unequal weights are summed draw by draw.  ``I_i^{sim} \ge I_i`` is
+``lag^{sim} \ge lag`` when ``z_i > 0`` and ``lag^{sim} \le lag`` when ``z_i < 0``.
+"""
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "BLOCK",
+    "column_sums",
+    "conditional_draws",
+    "derive_seed",
+    "folded_p",
+    "global_counts",
+    "global_numerators",
+    "local_counts",
+    "mc_se",
+    "agree_within_mc",
+]
+
+#: permutations per random-stream block (fixed: results never depend on batching)
+BLOCK = 16
+#: working arrays are kept below about this many float64 values (32 MB)
+_ELEMENTS = 4_000_000
+_FULL, _CONDITIONAL = 0, 1
+
+
+# ----------------------------------------------------------------------------- streams
+def _entropy(seed: int | None) -> int:
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    return int(seed)
+
+
+def derive_seed(seed: int, *key: object) -> int:
+    """A 63-bit seed for the stream of ``key`` (e.g. weights name and period).
+
+    ``blake2b`` of ``repr((seed, str(k) ...))``: stable across platforms and Python
+    versions, and unrelated for different keys.
+    """
+    text = repr((int(seed),) + tuple(str(k) for k in key)).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
+
+
+def _rng(entropy: int, kind: int, block: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(kind, block))))
+
+
+def _blocks(permutations: int) -> list[tuple[int, int]]:
+    return [(b, min(BLOCK, permutations - b * BLOCK)) for b in range(-(-permutations // BLOCK))]
+
+
+def folded_p(larger: np.ndarray, permutations: int) -> np.ndarray:
+    """esda's folded pseudo p-value ``(min(larger, perm - larger) + 1) / (perm + 1)``."""
+    larger = np.asarray(larger)
+    return (np.minimum(larger, permutations - larger) + 1.0) / (permutations + 1.0)
+
+
+def mc_se(p: np.ndarray, permutations: int) -> np.ndarray:
+    """Binomial Monte Carlo standard error ``sqrt(q (1 - q) / perm)`` of a pseudo p-value.
+
+    ``q`` is the estimated tail probability (the pseudo p-value, floored at
+    ``1/perm``); the standard error of the estimate from ``perm`` independent draws.
+    """
+    q = np.clip(np.asarray(p, dtype=float), 1.0 / permutations, 1.0)
+    return np.sqrt(q * (1.0 - q) / permutations)
+
+
+def agree_within_mc(p1, p2, permutations: int, *, sigmas: float = 5.0) -> np.ndarray:
+    """Whether two independent pseudo p-values estimate the same tail probability.
+
+    Their difference has standard error ``sqrt(2) * mc_se(q)`` with ``q`` their
+    mean; they agree when it is within ``sigmas`` of those (5: a false alarm below
+    1e-6 per comparison) plus one count, ``1/(perm + 1)``, for the discreteness of
+    ``(count + 1)/(perm + 1)``.
+    """
+    p1, p2 = np.asarray(p1, dtype=float), np.asarray(p2, dtype=float)
+    q = np.minimum((p1 + p2) / 2.0, 0.5)
+    tol = sigmas * np.sqrt(2.0) * mc_se(q, permutations) + 1.0 / (permutations + 1.0)
+    return np.abs(p1 - p2) <= tol
+
+
+def _as_columns(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=float)
+    return np.ascontiguousarray(z[:, None] if z.ndim == 1 else z)
+
+
+# ----------------------------------------------------------------------------- global
+def _upper(w: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``U = triu(W + W', 1)`` and ``r + c`` (row plus column sums of W)."""
+    m = sp.csr_matrix(w, dtype=float)
+    up = sp.triu(m + m.T, k=1, format="csr")
+    up.sort_indices()
+    rc = np.asarray(m.sum(axis=1)).ravel() + np.asarray(m.sum(axis=0)).ravel()
+    return up, rc
+
+
+def column_sums(a: np.ndarray) -> np.ndarray:
+    """Sums of the columns of ``a`` (m, q), each by NumPy's pairwise summation over m.
+
+    The columns are copied to rows first, so a column's sum does not depend on how
+    many other columns are batched with it (NumPy sums a strided axis sequentially
+    but a contiguous one pairwise).
+    """
+    return np.ascontiguousarray(np.asarray(a).T).sum(axis=1)
+
+
+def _numerators(x: np.ndarray, up: sp.csr_matrix, rc: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Moran ``z'Wz`` and Geary ``sum w (z_i - z_j)^2`` of each column of ``x`` (m, q)."""
+    n = up.shape[0]
+    lag = np.empty_like(x)
+    for s in range(t):
+        lag[s * n : (s + 1) * n] = up @ x[s * n : (s + 1) * n]
+    mor = column_sums(x * lag)
+    gea = column_sums((np.tile(rc, t)[:, None] * x) * x) - 2.0 * mor
+    return mor, gea
+
+
+def global_numerators(z: np.ndarray, w: sp.spmatrix, *, t: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Observed Moran and Geary numerators, as the permutation counts compare them."""
+    up, rc = _upper(w)
+    return _numerators(_as_columns(z), up, rc, t)
+
+
+def _numerators_rows(xr: np.ndarray, up: sp.csr_matrix, rc: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_numerators` for data in rows ``xr`` (q, m): one sparse product per row.
+
+    Same operations in the same order as the column layout (sparse products summed
+    over each row's links in order, pairwise sums over m), so both layouts give the
+    same bits; rows are faster for a few long vectors, columns for many short ones.
+    """
+    n = up.shape[0]
+    lag = np.empty_like(xr)
+    for j in range(xr.shape[0]):
+        for s in range(t):
+            lag[j, s * n : (s + 1) * n] = up @ xr[j, s * n : (s + 1) * n]
+    mor = (xr * lag).sum(axis=1)
+    gea = ((np.tile(rc, t) * xr) * xr).sum(axis=1) - 2.0 * mor
+    return mor, gea
+
+
+def _global_block(zc, up, rc, t, entropy, block, size, obs_m, obs_g):
+    """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block."""
+    m, c = zc.shape
+    rng = _rng(entropy, _FULL, block)
+    ge_m = np.zeros(c, dtype=np.int64)
+    ge_g = np.zeros(c, dtype=np.int64)
+    if c == 1:  # one long vector: permuted copies as rows, values shuffled directly
+        per = max(1, min(size, _ELEMENTS // m))
+        z = zc[:, 0]
+        for p0 in range(0, size, per):
+            # Generator.permutation of the values makes the same swaps as of an
+            # index vector (one Fisher-Yates on the buffer, whatever the dtype):
+            # z[rng.permutation(m)] would give the same rows (tested)
+            rows = np.stack([rng.permutation(z) for _ in range(min(per, size - p0))])
+            mor, gea = _numerators_rows(rows, up, rc, t)
+            ge_m += int((mor >= obs_m[0]).sum())
+            ge_g += int((gea >= obs_g[0]).sum())
+        return ge_m, ge_g
+    perms = np.stack([rng.permutation(m) for _ in range(size)])  # (size, m)
+    cols = max(1, min(c, _ELEMENTS // m))
+    for c0 in range(0, c, cols):
+        zq = zc[:, c0 : c0 + cols]
+        q = zq.shape[1]
+        per = max(1, min(size, _ELEMENTS // (m * q)))
+        for p0 in range(0, size, per):
+            idx = perms[p0 : p0 + per]
+            x = zq[idx.T].reshape(m, idx.shape[0] * q)  # (m, perms * q), permutation-major
+            mor, gea = _numerators(x, up, rc, t)
+            ge_m[c0 : c0 + q] += (mor.reshape(-1, q) >= obs_m[c0 : c0 + q]).sum(axis=0)
+            ge_g[c0 : c0 + q] += (gea.reshape(-1, q) >= obs_g[c0 : c0 + q]).sum(axis=0)
+    return ge_m, ge_g
+
+
+def global_counts(
+    z: np.ndarray,
+    w: sp.spmatrix,
+    *,
+    t: int = 1,
+    permutations: int,
+    seed: int | None,
+    threads: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Permutation counts of global Moran's I and Geary's C for many columns.
+
+    Parameters
+    ----------
+    z
+        ``(m,)`` or ``(m, c)`` centred values, ``m = n t`` stacked time-major (all
+        units in W's order for the first period, then the second ...).
+    w
+        The n x n weights, used as given.
+    t
+        Number of periods: permutations shuffle all ``m`` values; lags are taken
+        within each period (``I_T kron W``).
+    permutations, seed
+        Number of full permutations and the seed of their stream (shared by all
+        columns).  ``None``: fresh entropy.
+    threads
+        Blocks of permutations run on this many threads (same result for any value).
+
+    Returns
+    -------
+    (moran_ge, geary_ge)
+        ``(c,)`` counts of permutations whose Moran (Geary) numerator is at least
+        the observed one; :func:`folded_p` turns them into esda's pseudo p-values.
+    """
+    zc = _as_columns(z)
+    up, rc = _upper(w)
+    obs_m, obs_g = _numerators(zc, up, rc, t)
+    entropy = _entropy(seed)
+    jobs = _blocks(permutations)
+
+    def run(job):
+        return _global_block(zc, up, rc, t, entropy, job[0], job[1], obs_m, obs_g)
+
+    if threads > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(max_workers=int(threads)) as pool:
+            parts = list(pool.map(run, jobs))
+    else:
+        parts = [run(j) for j in jobs]
+    ge_m = np.zeros(zc.shape[1], dtype=np.int64)
+    ge_g = np.zeros(zc.shape[1], dtype=np.int64)
+    for a, b in parts:
+        ge_m += a
+        ge_g += b
+    return ge_m, ge_g
+
+
+# ----------------------------------------------------------------------------- local
+def conditional_draws(n: int, k: int, permutations: int, seed: int | None) -> np.ndarray:
+    """``(permutations, k)`` rows of ``k`` distinct unit indices in random order."""
+    entropy = _entropy(seed)
+    out = np.empty((permutations, k), dtype=np.int64)
+    for b, size in _blocks(permutations):
+        rng = _rng(entropy, _CONDITIONAL, b)
+        for j in range(size):
+            out[b * BLOCK + j] = rng.choice(n, size=k, replace=False)
+    return out
+
+
+def _count_below(vs: np.ndarray, thr: np.ndarray, *, strict: bool) -> np.ndarray:
+    """Per column, ``#{v < thr}`` (strict) or ``#{v <= thr}`` in ascending ``vs`` (P, c)."""
+    p = vs.shape[0]
+    cols = np.arange(vs.shape[1])
+    pos = np.zeros(thr.shape, dtype=np.int64)
+    step = 1 << (p.bit_length() - 1)
+    while step:
+        cand = pos + step
+        ok = cand <= p
+        v = vs[np.minimum(cand, p) - 1, cols]
+        ok &= (v < thr) if strict else (v <= thr)
+        pos = np.where(ok, cand, pos)
+        step >>= 1
+    return pos
+
+
+def _hit_table(draws: np.ndarray, card: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draws that hit the unit itself within its first ``k_i``: (perm, position, unit)."""
+    p_idx, q_idx = np.nonzero(np.ones_like(draws, dtype=bool))
+    units = draws.ravel()
+    keep = q_idx < card[units]
+    return p_idx[keep], q_idx[keep], units[keep]
+
+
+def _equal_rows(w: sp.csr_matrix) -> np.ndarray:
+    """Rows whose weights are all equal (or that have no neighbour)."""
+    card = np.diff(w.indptr)
+    out = card == 0
+    rows = np.flatnonzero(card > 0)
+    if rows.size:
+        starts = w.indptr[rows]
+        hi = np.maximum.reduceat(w.data, starts)
+        lo = np.minimum.reduceat(w.data, starts)
+        out[rows] = hi == lo
+    return out
+
+
+def _larger_equal(zq, lag_b, draws, card, units, hits):
+    """Counts for equal-weight rows: prefix sums of ``z[R]`` shared by a cardinality."""
+    perms = draws.shape[0]
+    pref = np.cumsum(zq[draws], axis=1)  # (P, k1, q): sum of the first j+1 draws
+    larger = np.zeros((units.size, zq.shape[1]), dtype=np.int64)
+    row_of = np.full(card.size, -1, dtype=np.int64)
+    row_of[units] = np.arange(units.size)
+    for k in np.unique(card[units]):
+        sel = np.flatnonzero(card[units] == k)
+        vs = np.sort(pref[:, k - 1, :], axis=0)
+        thr = lag_b[units[sel]]
+        pos_z = zq[units[sel]] > 0
+        ge = perms - _count_below(vs, thr, strict=True)
+        le = _count_below(vs, thr, strict=False)
+        larger[sel] = np.where(pos_z, ge, le)
+    hp, _, hu = hits
+    mine = np.isin(hu, units)
+    hp, hu = hp[mine], hu[mine]
+    if hu.size:
+        k = card[hu]
+        base = pref[hp, k - 1, :]
+        corr = pref[hp, k, :] - zq[hu]
+        thr = lag_b[hu]
+        pos_z = zq[hu] > 0
+        f_base = np.where(pos_z, base >= thr, base <= thr)
+        f_corr = np.where(pos_z, corr >= thr, corr <= thr)
+        np.add.at(larger, row_of[hu], f_corr.astype(np.int64) - f_base.astype(np.int64))
+    return larger
+
+
+def _larger_general(zq, lag_w, w, draws, card, units, hits):
+    """Counts for rows with unequal weights: simulated lags summed draw by draw."""
+    perms, q = draws.shape[0], zq.shape[1]
+    larger = np.zeros((units.size, q), dtype=np.int64)
+    hp, hq, hu = hits
+    for r, i in enumerate(units.tolist()):
+        k = int(card[i])
+        wi = w.data[w.indptr[i] : w.indptr[i + 1]]
+        idx = draws[:, :k].copy()
+        mine = np.flatnonzero(hu == i)
+        for p, qpos in zip(hp[mine].tolist(), hq[mine].tolist()):
+            idx[p, qpos:] = draws[p, qpos + 1 : k + 1]
+        sim = np.zeros((perms, q))
+        for j in range(k):
+            sim += wi[j] * zq[idx[:, j]]
+        thr = lag_w[i]
+        larger[r] = np.where(zq[i] > 0, (sim >= thr).sum(axis=0), (sim <= thr).sum(axis=0))
+    return larger
+
+
+def local_counts(
+    z: np.ndarray,
+    w: sp.spmatrix,
+    *,
+    permutations: int,
+    seed: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Conditional-permutation counts of local Moran for many columns.
+
+    Parameters
+    ----------
+    z
+        ``(n,)`` or ``(n, c)`` centred (or standardised) values in W's unit order.
+    w
+        n x n weights, used as given.
+    permutations, seed
+        Number of conditional permutations and the seed of their stream (shared by
+        all columns and units).
+
+    Returns
+    -------
+    (larger, undefined)
+        ``(n, c)`` counts ``#{I_i^sim >= I_i}`` and a mask of the cells where the
+        statistic is degenerate (no neighbour, or ``z_i = 0``: every simulated value
+        equals the observed one); callers report ``p = 1`` there.
+    """
+    zc = _as_columns(z)
+    m = sp.csr_matrix(w, dtype=float)
+    m.sort_indices()
+    n, c = zc.shape
+    card = np.diff(m.indptr)
+    k1 = min(int(card.max()) + 1, n) if n else 0
+    draws = conditional_draws(n, k1, permutations, seed)
+    hits = _hit_table(draws, card)
+    equal = _equal_rows(m)
+    fast = np.flatnonzero(equal & (card > 0))
+    slow = np.flatnonzero(~equal)
+    binary = m.copy()
+    binary.data[:] = 1.0
+    larger = np.zeros((n, c), dtype=np.int64)
+    cols = max(1, min(c, 2 * _ELEMENTS // max(1, permutations * k1)))
+    for c0 in range(0, c, cols):
+        zq = zc[:, c0 : c0 + cols]
+        if fast.size:
+            larger[fast, c0 : c0 + cols] = _larger_equal(zq, binary @ zq, draws, card, fast, hits)
+        if slow.size:
+            larger[slow, c0 : c0 + cols] = _larger_general(zq, m @ zq, m, draws, card, slow, hits)
+    undefined = (card == 0)[:, None] | (zc == 0)
+    return larger, undefined
