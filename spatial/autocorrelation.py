@@ -596,11 +596,14 @@ def moran_moments(n: int, s0: float, s1: float, s2: float, z: np.ndarray) -> tup
                     - b_2[(n^2 - n) S_1 - 2n S_2 + 6 S_0^2]}{(n-1)(n-2)(n-3) S_0^2} - E[I]^2
 
     with ``b_2 = n sum z^4 / (sum z^2)^2`` the kurtosis of the centred values ``z``.
+    ``z`` may hold one variable per column (n, c): ``v_rand`` is then an array.
     """
     ei = -1.0 / (n - 1)
     s02 = s0 * s0
     v_norm = (n * n * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - ei * ei
-    b2 = n * float(np.sum(z**4)) / float(np.sum(z**2)) ** 2
+    zc = z[:, None] if np.ndim(z) == 1 else z
+    b2 = n * perm.column_sums(zc**4) / perm.column_sums(zc**2) ** 2
+    b2 = float(b2[0]) if np.ndim(z) == 1 else b2
     a = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)
     b = b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
     v_rand = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei

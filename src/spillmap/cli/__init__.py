@@ -20,7 +20,7 @@ from spillmap import __version__
 from spillmap.errors import SpillmapError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose")
+SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose", "screen")
 
 
 def build_parser() -> argparse.ArgumentParser:
