@@ -66,6 +66,8 @@ __all__ = [
 BLOCK = 16
 #: working arrays are kept below about this many float64 values (32 MB)
 _ELEMENTS = 4_000_000
+#: batches of permuted columns hold about this many values (2 MB: they stay in cache)
+_BATCH = 1 << 18
 _FULL, _CONDITIONAL = 0, 1
 
 
@@ -183,7 +185,33 @@ def _numerators_rows(xr: np.ndarray, up: sp.csr_matrix, rc: np.ndarray, t: int) 
     return mor, gea
 
 
-def _global_block(zc, up, rc, t, entropy, block, size, obs_m, obs_g):
+def _numerators_cols(x: np.ndarray, up: sp.csr_matrix, rct: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Permutation numerators of the columns of ``x`` (m, Q), Q >= 2, fused sums.
+
+    ``einsum`` adds the rows one after the other for every column (the columns are
+    the contiguous axis), so a column's value does not depend on Q as long as Q >= 2;
+    the observed values are computed by this same function (see
+    :func:`_column_chunks`), so an exact tie is a tie.
+    """
+    n = up.shape[0]
+    lag = np.empty_like(x)
+    for s in range(t):
+        lag[s * n : (s + 1) * n] = up @ x[s * n : (s + 1) * n]
+    mor = np.einsum("ij,ij->j", x, lag)
+    gea = np.einsum("i,ij,ij->j", rct, x, x) - 2.0 * mor
+    return mor, gea
+
+
+def _column_chunks(c: int, width: int) -> list[tuple[int, int]]:
+    """Chunks of at least two columns (a lone column would be summed differently)."""
+    width = max(2, width)
+    bounds = list(range(0, c, width)) + [c]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < 2:
+        del bounds[-2]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _global_block(zc, up, rc, t, entropy, block, size):
     """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block."""
     m, c = zc.shape
     rng = _rng(entropy, _FULL, block)
@@ -192,6 +220,7 @@ def _global_block(zc, up, rc, t, entropy, block, size, obs_m, obs_g):
     if c == 1:  # one long vector: permuted copies as rows, values shuffled directly
         per = max(1, min(size, _ELEMENTS // m))
         z = zc[:, 0]
+        obs_m, obs_g = _numerators_rows(z[None, :], up, rc, t)
         for p0 in range(0, size, per):
             # Generator.permutation of the values makes the same swaps as of an
             # index vector (one Fisher-Yates on the buffer, whatever the dtype):
@@ -202,17 +231,18 @@ def _global_block(zc, up, rc, t, entropy, block, size, obs_m, obs_g):
             ge_g += int((gea >= obs_g[0]).sum())
         return ge_m, ge_g
     perms = np.stack([rng.permutation(m) for _ in range(size)])  # (size, m)
-    cols = max(1, min(c, _ELEMENTS // m))
-    for c0 in range(0, c, cols):
-        zq = zc[:, c0 : c0 + cols]
-        q = zq.shape[1]
-        per = max(1, min(size, _ELEMENTS // (m * q)))
+    rct = np.tile(rc, t)
+    for c0, c1 in _column_chunks(c, _BATCH // m):
+        zq = zc[:, c0:c1]
+        q = c1 - c0
+        obs_m, obs_g = _numerators_cols(zq, up, rct, t)
+        per = max(1, min(size, _BATCH // (m * q)))
         for p0 in range(0, size, per):
             idx = perms[p0 : p0 + per]
             x = zq[idx.T].reshape(m, idx.shape[0] * q)  # (m, perms * q), permutation-major
-            mor, gea = _numerators(x, up, rc, t)
-            ge_m[c0 : c0 + q] += (mor.reshape(-1, q) >= obs_m[c0 : c0 + q]).sum(axis=0)
-            ge_g[c0 : c0 + q] += (gea.reshape(-1, q) >= obs_g[c0 : c0 + q]).sum(axis=0)
+            mor, gea = _numerators_cols(x, up, rct, t)
+            ge_m[c0:c1] += (mor.reshape(-1, q) >= obs_m).sum(axis=0)
+            ge_g[c0:c1] += (gea.reshape(-1, q) >= obs_g).sum(axis=0)
     return ge_m, ge_g
 
 
@@ -251,12 +281,11 @@ def global_counts(
     """
     zc = _as_columns(z)
     up, rc = _upper(w)
-    obs_m, obs_g = _numerators(zc, up, rc, t)
     entropy = _entropy(seed)
     jobs = _blocks(permutations)
 
     def run(job):
-        return _global_block(zc, up, rc, t, entropy, job[0], job[1], obs_m, obs_g)
+        return _global_block(zc, up, rc, t, entropy, job[0], job[1])
 
     if threads > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=int(threads)) as pool:
@@ -283,8 +312,8 @@ def conditional_draws(n: int, k: int, permutations: int, seed: int | None) -> np
     return out
 
 
-def _count_below(vs: np.ndarray, thr: np.ndarray, *, strict: bool) -> np.ndarray:
-    """Per column, ``#{v < thr}`` (strict) or ``#{v <= thr}`` in ascending ``vs`` (P, c)."""
+def _count_below(vs: np.ndarray, thr: np.ndarray, strict: np.ndarray) -> np.ndarray:
+    """Per column of ascending ``vs`` (P, c): ``#{v < thr}`` where ``strict``, else ``#{v <= thr}``."""
     p = vs.shape[0]
     cols = np.arange(vs.shape[1])
     pos = np.zeros(thr.shape, dtype=np.int64)
@@ -293,7 +322,7 @@ def _count_below(vs: np.ndarray, thr: np.ndarray, *, strict: bool) -> np.ndarray
         cand = pos + step
         ok = cand <= p
         v = vs[np.minimum(cand, p) - 1, cols]
-        ok &= (v < thr) if strict else (v <= thr)
+        ok &= (v < thr) | (~strict & (v == thr))
         pos = np.where(ok, cand, pos)
         step >>= 1
     return pos
@@ -323,30 +352,33 @@ def _equal_rows(w: sp.csr_matrix) -> np.ndarray:
 def _larger_equal(zq, lag_b, draws, card, units, hits):
     """Counts for equal-weight rows: prefix sums of ``z[R]`` shared by a cardinality."""
     perms = draws.shape[0]
-    pref = np.cumsum(zq[draws], axis=1)  # (P, k1, q): sum of the first j+1 draws
+    pref = zq[draws.T]  # (k1, P, q), then in place: pref[j] = sum of the first j+1 draws
+    for j in range(1, pref.shape[0]):
+        pref[j] += pref[j - 1]
     larger = np.zeros((units.size, zq.shape[1]), dtype=np.int64)
     row_of = np.full(card.size, -1, dtype=np.int64)
     row_of[units] = np.arange(units.size)
     for k in np.unique(card[units]):
         sel = np.flatnonzero(card[units] == k)
-        vs = np.sort(pref[:, k - 1, :], axis=0)
-        thr = lag_b[units[sel]]
-        pos_z = zq[units[sel]] > 0
-        ge = perms - _count_below(vs, thr, strict=True)
-        le = _count_below(vs, thr, strict=False)
-        larger[sel] = np.where(pos_z, ge, le)
+        pos_z = zq[units[sel]] > 0  # I_sim >= I_i is lag_sim >= lag (z > 0) or lag_sim <= lag (z < 0)
+        below = _count_below(np.sort(pref[k - 1], axis=0), lag_b[units[sel]], pos_z)
+        larger[sel] = np.where(pos_z, perms - below, below)
     hp, _, hu = hits
     mine = np.isin(hu, units)
     hp, hu = hp[mine], hu[mine]
-    if hu.size:
+    if hu.size:  # unit i drawn among its own first k_i: its lag uses draw k_i + 1 instead
         k = card[hu]
-        base = pref[hp, k - 1, :]
-        corr = pref[hp, k, :] - zq[hu]
+        base = pref[k - 1, hp, :]
+        corr = pref[k, hp, :] - zq[hu]
         thr = lag_b[hu]
         pos_z = zq[hu] > 0
-        f_base = np.where(pos_z, base >= thr, base <= thr)
-        f_corr = np.where(pos_z, corr >= thr, corr <= thr)
-        np.add.at(larger, row_of[hu], f_corr.astype(np.int64) - f_base.astype(np.int64))
+        f_base = np.where(pos_z, base >= thr, base <= thr).view(np.int8)
+        f_corr = np.where(pos_z, corr >= thr, corr <= thr).view(np.int8)
+        order = np.argsort(hu, kind="stable")
+        hs = hu[order]
+        starts = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
+        delta = np.add.reduceat((f_corr - f_base)[order].astype(np.int64), starts, axis=0)
+        larger[row_of[hs[starts]]] += delta
     return larger
 
 

@@ -40,6 +40,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--transform", choices=["R", "B", "asis"], default="R", help="weights files: row-standardised (R, default), binary (B) or as stored")
     p.add_argument("--periods", nargs="+", metavar="T", help="periods to test (default all)")
     p.add_argument("--statistics", nargs="+", default=["moran", "geary", "lisa"], choices=["moran", "geary", "lisa", "lm", "sdm"], help="default: moran geary lisa")
+    p.add_argument("--no-pooled", action="store_true", help="skip Moran/Geary of the stacked panel (about T periods' cost)")
     p.add_argument("--lm-y", metavar="NAME", help="lm/sdm: dependent variable (the indicator is then an extra regressor)")
     p.add_argument("--lm-x", nargs="+", default=[], metavar="NAME", help="lm/sdm: regressors")
     p.add_argument("--effects", choices=["none", "individual", "time", "twoways"], default="twoways", help="lm/sdm fixed effects (default twoways)")
@@ -174,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(
         panel, id=args.id, time=args.time, weights=weights, indicators=args.indicators, periods=args.periods,
-        statistics=args.statistics, permutations=args.permutations, seed=args.seed, alpha=args.alpha, fdr=args.fdr,
+        statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations, seed=args.seed, alpha=args.alpha, fdr=args.fdr,
         lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None, layer=maps_layer,
         layer_id=layer_id, name_column=args.name_column, scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"),
         workers=args.workers, chunk=args.chunk, progress=not args.quiet,

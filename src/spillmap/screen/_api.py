@@ -71,6 +71,7 @@ def screen(
     indicators: str | Sequence[str] = "all",
     periods: Sequence | None = None,
     statistics: Sequence[Statistic] = ("moran", "geary", "lisa"),
+    pooled: bool = True,
     permutations: int = 999,
     seed: int = 0,
     alpha: float = 0.05,
@@ -107,6 +108,9 @@ def screen(
         The periods to test (default: all); pooled statistics use these periods.
     statistics
         Any of ``"moran"``, ``"geary"``, ``"lisa"``, ``"lm"``, ``"sdm"``.
+    pooled
+        Also Moran's I and Geary's C of the stacked panel (about T times the cost of
+        one period with permutations).
     permutations, seed
         Permutations of every pseudo p-value, and the seed from which each (W,
         period) stream is derived (:func:`spillmap.spatial._permutation.derive_seed`,
@@ -167,7 +171,7 @@ def screen(
         jobs = plan_jobs(
             weights=list(ws), labels=labels, n=first.n, k=len(chosen), stats=stats, permutations=int(permutations),
             seed=int(seed), alpha=float(alpha), fdr=bool(fdr), names=names, lm=spec, lm_cols=lm_cols,
-            n_workers=n_workers, chunk=chunk,
+            n_workers=n_workers, chunk=chunk, pooled=pooled,
         )
         t0 = _time.perf_counter()
         results = run_jobs(c, values, ws, jobs, progress=progress)
@@ -176,6 +180,7 @@ def screen(
     settings = {
         "indicators": tuple(chosen), "weights": tuple(ws), "periods": tuple(labels), "statistics": stats,
         "permutations": int(permutations), "seed": int(seed), "alpha": float(alpha), "fdr": bool(fdr),
+        "pooled": bool(pooled),
         "lm": None if spec is None else f"{spec.y or 'indicator'} ~ {' + '.join(spec.x) or '1'}"
         f"{' + indicator' if spec.role == 'x' else ''} ({spec.effects} effects)",
         "notice": panel.attrs.get("notice"),

@@ -33,7 +33,7 @@ from spillmap.screen._spec import PER_PERIOD, POOLED, POOLED_LABEL, LMSpec
 from spillmap.screen._tasks import ChunkResult, Job, run_job
 from spillmap.spatial._permutation import derive_seed
 
-__all__ = ["dask_client", "plan_jobs", "run_jobs", "loopback_cluster", "SCHEDULER_ENV"]
+__all__ = ["dask_client", "plan_jobs", "run_jobs", "submit_all", "by_value", "loopback_cluster", "SCHEDULER_ENV"]
 
 SCHEDULER_ENV = "SPILLMAP_SCHEDULER"
 #: about this many tasks per worker, so that the last ones finish together
@@ -103,14 +103,15 @@ def plan_jobs(
     lm_cols: Sequence[int],
     n_workers: int,
     chunk: int | None = None,
+    pooled: bool = True,
 ) -> list[Job]:
     """Tasks for ``k`` indicators (columns ``0..k-1``) under every W and period."""
     t = len(labels)
     per_period = tuple(s for s in stats if s in PER_PERIOD)
-    pooled = tuple(s for s in stats if s in POOLED and (t > 1 or s in ("lm", "sdm")))
+    on_stack = tuple(s for s in stats if s in POOLED and ((pooled and t > 1) or s in ("lm", "sdm")))
     combos = [(w, s, lab, per_period) for w in weights for s, lab in enumerate(labels) if per_period]
-    combos += [(w, None, POOLED_LABEL, pooled) for w in weights if pooled]
-    cost = {None: n * t * (4 if {"lm", "sdm"} & set(pooled) else 1)}
+    combos += [(w, None, POOLED_LABEL, on_stack) for w in weights if on_stack]
+    cost = {None: n * t * (4 if {"lm", "sdm"} & set(on_stack) else 1)}
     total = sum(cost.get(s, n) * k for _, s, _, _ in combos)
     target = total / max(1, _TASKS_PER_WORKER * n_workers)
     common = dict(permutations=permutations, alpha=alpha, fdr=fdr, names=tuple(names), labels=tuple(labels))
@@ -139,25 +140,49 @@ def _wait(futures: list, progress: bool) -> None:
         wait(futures)
 
 
-def run_jobs(client, values: np.ndarray, weights: dict, jobs: list[Job], *, progress: bool) -> list:
-    """Submit every job (panel and weights scattered once); results in job order.
+def _call_pickled(payload: bytes, *args):
+    import cloudpickle
 
-    A task that raised (after Dask's retry) is returned as its exception; the screen
-    records it for the task's indicators instead of stopping.
+    return cloudpickle.loads(payload)(*args)
+
+
+def by_value(fn):
+    """``fn`` wrapped so that workers need not import its module (e.g. a script).
+
+    The function is serialised by value with cloudpickle (its module registered for
+    that) and called through :func:`_call_pickled`, which workers import from spillmap.
     """
-    [values_f] = client.scatter([values], broadcast=True)
-    [weights_f] = client.scatter([weights], broadcast=True)
-    if progress and len(jobs) >= _LONG_RUN_TASKS and getattr(client, "dashboard_link", None):
+    import functools
+    import inspect
+
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(inspect.getmodule(fn))
+    return functools.partial(_call_pickled, cloudpickle.dumps(fn))
+
+
+def submit_all(client, fn, shared: Sequence, items: Sequence, *, progress: bool) -> list:
+    """``fn(*shared, item)`` for every item as Dask futures; results in item order.
+
+    The ``shared`` objects are scattered once and broadcast to every worker; each
+    task may be retried once by Dask; a task that still raised is returned as its
+    exception (the caller records it).  Used by the screen and by
+    ``benchmarks/monte_carlo.py``.
+    """
+    shared_f = client.scatter(list(shared), broadcast=True)
+    if progress and len(items) >= _LONG_RUN_TASKS and getattr(client, "dashboard_link", None):
         print(f"Dask dashboard: {client.dashboard_link}", flush=True)
-    futures = [client.submit(run_job, values_f, weights_f, job, retries=1, pure=True) for job in jobs]
+    futures = [client.submit(fn, *shared_f, item, retries=1, pure=True) for item in items]
     try:
         _wait(futures, progress)
-        out: list[ChunkResult | BaseException] = []
-        for f in futures:
-            out.append(f.exception() if f.status == "error" else f.result())
-        return out
+        return [f.exception() if f.status == "error" else f.result() for f in futures]
     finally:
-        client.cancel(futures + [values_f, weights_f])
+        client.cancel(futures + list(shared_f))
+
+
+def run_jobs(client, values: np.ndarray, weights: dict, jobs: list[Job], *, progress: bool) -> list:
+    """Every screen job, with the panel array and the weights scattered once."""
+    return submit_all(client, run_job, (values, weights), jobs, progress=progress)
 
 
 @contextlib.contextmanager
