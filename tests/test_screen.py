@@ -201,3 +201,21 @@ def test_one_and_two_local_worker_processes_give_identical_bytes(panel, us48_que
               statistics=("moran", "geary", "lisa", "lm"), lm=lm)
     tables = [spillmap.screen(panel, workers=n, **kw).table for n in (1, 2)]
     assert parquet_bytes(tables[0]) == parquet_bytes(tables[1]) == parquet_bytes(result.table)
+
+
+def test_sdm_rows_equal_a_direct_fit(panel, us48_queen, client):
+    from spillmap.estimation import SpatialPanel
+
+    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "effects": "twoways"}
+    res = spillmap.screen(panel, id="state_abbr", time="year", weights={"queen": us48_queen}, indicators=["lpc"],
+                          statistics=("sdm",), lm=lm, client=client, permutations=0)
+    v, _, status = _rows(res, "lpc", "pooled")
+    assert status == {"ok"}
+    fit = SpatialPanel(panel, y="lgsp", x=["lpcap", "lpc"], id="state_abbr", time="year", w=us48_queen,
+                       model="sdm", effects="twoways").fit()
+    eff = fit.impacts(method="delta")
+    # the same estimator on the same numbers: only BLAS rounding differs, which can move the
+    # optimum within the optimiser's tolerance (tol=1e-10 on the concentrated likelihood)
+    assert v["sdm_rho"] == pytest.approx(fit.rho, rel=1e-8)
+    assert v["sdm_direct"] == pytest.approx(eff.direct.loc["lpc", "estimate"], rel=1e-8)
+    assert v["sdm_indirect_p"] == pytest.approx(eff.indirect.loc["lpc", "p"], rel=1e-6, abs=1e-12)

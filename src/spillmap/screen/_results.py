@@ -124,7 +124,7 @@ def rank(table: pd.DataFrame, *, labels: list[str], alpha: float, permutations: 
     return out[cols].reset_index(drop=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScreenResults:
     """The outcome of :func:`spillmap.screen`.
 
