@@ -15,6 +15,7 @@ def build_demo_once(tmp_path_factory):
 
     out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
     if not (out / "index.html").is_file():
+        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
         assert main(["demo", "--out", str(out), "--quiet"]) == 0
     return out
 

@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
+
 MODELS = ("sar", "sem", "sdm", "slx", "sdem")
 FE = ("none", "individual", "time", "twoways")
 LEE_YU = ("none", "transformation", "bias-correction")
@@ -41,6 +43,13 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", metavar="OUT.json", default=None, help="write the results as JSON (atomically)")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(outputs=json_outputs)
+
+
+def json_outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.json], {"the --data file": args.data, "the --w file": args.w}
 
 
 def register(subparsers: Any) -> None:
@@ -65,25 +74,10 @@ def register(subparsers: Any) -> None:
 # ------------------------------------------------------------------ helpers
 def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str]):
     """Read a CSV panel; ids as text.  Errors name the file and the missing columns."""
-    import pandas as pd
+    from spillmap._readcsv import read_csv_table, require_columns
 
-    from spillmap.errors import DataError, InputError
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"data file {p} does not exist.")
-    try:
-        df = pd.read_csv(p, dtype={id_col: str})
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot be read as CSV ({exc}).") from None
-    wanted = [id_col] + ([time_col] if time_col else []) + columns
-    missing = [c for c in dict.fromkeys(wanted) if c not in df.columns]
-    if missing:
-        from spillmap.errors import format_items
-
-        raise DataError(
-            f"{p}: no column(s) {format_items(missing)}; the file has {format_items(list(df.columns))}."
-        )
+    df = read_csv_table(path, id_col=id_col)
+    require_columns(df, path, [id_col] + ([time_col] if time_col else []) + columns)
     df[id_col] = df[id_col].astype(str).str.strip()
     return df
 
@@ -146,15 +140,17 @@ def results_dict(res: Any, effects: Any | None) -> dict:
         "bic": _num(res.bic),
         "effects": None if effects is None else effects.to_dict(),
         "effects_method": None if effects is None else effects.method,
+        "warnings": list(getattr(res, "warnings", ())),
     }
 
 
-def write_json(path: str, doc: dict) -> Path:
+def write_json(path: str, doc: dict, *, overwrite: bool = False) -> Path:
     from spillmap._fileio import atomic_write_text
 
-    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n", overwrite=overwrite)
 
 
+@warns_on_cli("fit")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.errors import InputError
     from spillmap.estimation.effects import compute_effects
@@ -182,6 +178,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(eff.summary())
     if args.json:
-        out = write_json(args.json, results_dict(res, eff))
+        out = write_json(args.json, results_dict(res, eff), overwrite=args.force)
         print(f"\nwrote {out}")
     return 0

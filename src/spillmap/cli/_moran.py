@@ -6,8 +6,10 @@ Composes :func:`spillmap.spatial.io.read_weights` and
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from spillmap._warnings import warns_on_cli
+from spillmap.cli._fit import json_outputs, write_json
 
 
 def register(subparsers: Any) -> None:
@@ -35,20 +37,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
-    p.set_defaults(func=run)
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(func=run, outputs=json_outputs)
 
 
-def _read_table(path: str, id_col: str):
-    import pandas as pd
+def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
+    from spillmap._readcsv import read_csv_table, require_columns
 
-    from spillmap.errors import DataError, InputError
-
-    try:
-        return pd.read_csv(path, dtype={id_col: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {path} as CSV: {exc}") from None
+    df = read_csv_table(path, id_col=id_col)
+    require_columns(df, path, [id_col, *(c for c in columns if c)])
+    return df
 
 
 def _key(t: Any) -> str:
@@ -83,14 +81,14 @@ def _table(doc: dict) -> str:
     return "\n".join(lines)
 
 
+@warns_on_cli("moran")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
-    from spillmap._fileio import atomic_write_text
     from spillmap.errors import InputError
     from spillmap.spatial.io import read_weights
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
-    panel = _read_table(args.data, args.id)
+    panel = _read_table(args.data, args.id, (args.time, args.var))
     w = read_weights(args.w)
     if args.transform == "R":
         w = w.row_standardize()
@@ -99,10 +97,11 @@ def run(args: argparse.Namespace) -> int:
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )
+    doc["warnings"] = list(args.warning_log.messages)
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "
           f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
     print(_table(doc))
     if args.json:
-        atomic_write_text(args.json, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        write_json(args.json, doc, overwrite=args.force)
         print(f"wrote {args.json}")
     return 0

@@ -57,7 +57,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", help="output file (written atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=outputs)
+
+
+def outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.out], {"the boundary layer": args.boundary, "the --data panel": args.data}
 
 
 def _subset(layer, column: str | None, values: str | None):
@@ -91,19 +96,15 @@ def _period(text: str | None) -> tuple[str, str] | None:
 
 
 def _panel(args):
-    import pandas as pd
-
-    from spillmap.errors import DataError, InputError
+    from spillmap._readcsv import read_csv_table, require_columns
+    from spillmap.errors import InputError
 
     missing = [f"--{n}" for n in ("data", "time", "var") if getattr(args, n) is None]
     if missing:
         raise InputError(f"--kind {args.kind} needs {', '.join(missing)}.")
-    try:
-        return pd.read_csv(args.data, dtype={args.id: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {args.data} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {args.data} as CSV: {exc}") from None
+    df = read_csv_table(args.data, id_col=args.id)
+    require_columns(df, args.data, [args.id, args.time, args.var])
+    return df
 
 
 def build(args, layer):
@@ -146,12 +147,8 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.geo import read_boundaries
     from spillmap.spatial.io import _ext, write_weights
 
-    from spillmap.errors import OutputError
-
     out = Path(args.out)
-    _ext(out)  # fail on an unknown extension or an existing file before any work
-    if out.exists() and not args.force:
-        raise OutputError(f"{out} exists already; use --force to replace it.")
+    _ext(out)  # fail on an unknown extension before any work (main() checked and locked --out)
     layer = read_boundaries(args.boundary, args.id, layer=args.layer)
     layer = _subset(layer, args.subset_column, args.subset_values)
     w = build(args, layer)
