@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from spillmap.errors import WeightsWarning
 from spillmap.spatial import _permutation as K
 from spillmap.spatial.autocorrelation import geary, local_moran, moran
 from spillmap.spatial.weights import SpatialWeights
@@ -141,7 +142,8 @@ def test_degenerate_units_get_p_one():
     m[:, 8] = 0
     w = SpatialWeights(sp.csr_matrix(m), [f"u{i}" for i in range(9)])
     y = np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 9])  # ... and unit 4 (5.0) is exactly the mean: z = 0
-    out = local_moran(y, w, permutations=99, seed=0)
+    with pytest.warns(WeightsWarning, match="island"):
+        out = local_moran(y, w, permutations=99, seed=0)
     assert out.loc["u8", "p_perm"] == 1.0 and out.loc["u4", "p_perm"] == 1.0
     assert out.loc["u4", "z"] == 0.0
 

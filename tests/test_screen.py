@@ -219,3 +219,16 @@ def test_sdm_rows_equal_a_direct_fit(panel, us48_queen, client):
     assert v["sdm_rho"] == pytest.approx(fit.rho, rel=1e-8)
     assert v["sdm_direct"] == pytest.approx(eff.direct.loc["lpc", "estimate"], rel=1e-8)
     assert v["sdm_indirect_p"] == pytest.approx(eff.indirect.loc["lpc", "p"], rel=1e-6, abs=1e-12)
+
+
+def test_weights_as_study_specs_over_a_layer(panel, us48, us48_queen, client):
+    # the study TOML's [weights.NAME] table as a dict, built over the layer's units: the same
+    # matrix as the fixture (queen contiguity, row-standardised), hence the same bytes
+    kw = dict(id="state_abbr", time="year", indicators=["unemp"], client=client, permutations=19,
+              statistics=("moran", "lisa"))
+    by_spec = spillmap.screen(panel, weights={"queen": {"kind": "contiguity", "contiguity": "queen"}},
+                              layer=us48, layer_id="STATE_ABBR", **kw)
+    by_matrix = spillmap.screen(panel, weights={"queen": us48_queen}, **kw)
+    assert parquet_bytes(by_spec.table) == parquet_bytes(by_matrix.table)
+    with pytest.raises(InputError, match="layer"):
+        spillmap.screen(panel, weights={"queen": {"kind": "contiguity"}}, **kw)

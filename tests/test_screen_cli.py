@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from spillmap.cli import main
-from spillmap.cli._screen import build_weights, parse_composite
+from spillmap.cli._screen import parse_composite, weight_specs
 from spillmap.errors import InputError
 
 distributed = pytest.importorskip("distributed")
@@ -61,14 +61,26 @@ def test_bad_arguments_exit_2(in_process, tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_weight_specs_and_composite_parsing(us48):
-    ws = build_weights(["queen", "rook", "knn:3"], us48, "STATE_ABBR", islands="nearest", transform="R")
-    assert list(ws) == ["queen", "rook", "knn3"]
-    assert ws["knn3"].cardinalities.max() == 3
+def test_weight_specs_and_composite_parsing(us48, produc):
+    import spillmap
+
+    specs = weight_specs(["queen", "rook", "knn:3", "W2=inverse_distance:alpha=2,k=4"], islands="nearest",
+                         transform="R")
+    assert list(specs) == ["queen", "rook", "knn3", "W2"]
+    assert specs["W2"] == {"kind": "inverse_distance", "alpha": 2, "k": 4}
+    assert specs["queen"] == {"kind": "contiguity", "contiguity": "queen", "islands": "nearest"}
+    with pytest.raises(InputError, match="KIND"):
+        weight_specs(["hexagon"], islands="nearest", transform="R")
+    # the specs are built by the study layer's builders over the layer's units
+    from spillmap.screen._spec import materialise_weights
+
+    ws = materialise_weights(specs, panel=produc, layer=us48, id="state_abbr", time="year", layer_id="STATE_ABBR")
+    assert ws["knn3"].cardinalities.max() == 3 and ws["W2"].n == 48
     name, spec = parse_composite("eco=critic:pgdp,fdi,-inp")
     assert name == "eco" and spec == {"method": "critic", "positive": ["pgdp", "fdi"], "negative": ["inp"]}
     with pytest.raises(InputError, match="NAME=METHOD"):
         parse_composite("eco:pgdp")
+    assert callable(spillmap.screen)
 
 
 @pytest.mark.slow

@@ -1,9 +1,8 @@
 """``spillmap screen``: many indicators x W x periods on Dask -> Parquet, CSV, HTML.
 
 Composes :mod:`spillmap.datasets`, :func:`spillmap.geo.read_boundaries`, the
-weights builders and :func:`spillmap.screen`; no numerics here.  The W specs
-(``queen``, ``rook``, ``knn[:K]``, a weights file) are built by the small
-:func:`build_weights`, to be replaced by the study layer's weights spec.
+study layer's weights specs (:mod:`spillmap.study.weights`, one vocabulary with the
+TOML) and :func:`spillmap.screen`; no numerics here.
 """
 from __future__ import annotations
 
@@ -35,7 +34,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--layer-id", metavar="COL", help="id column of the layer (default: --id)")
     p.add_argument("--name-column", metavar="COL", help="layer column of readable names (maps, messages)")
     p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns or patterns (edu_*) or 'all' numeric columns (default)")
-    p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC", help="weights: queen, rook, knn, knn:K or a weights file (.gal, .gwt, .mtx, .csv); default queen")
+    p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC",
+                   help="weights: queen, rook, knn, knn:K, a weights file (.gal, .gwt, .mtx, .csv) or "
+                        "[NAME=]KIND:key=value,... in the study TOML's vocabulary (e.g. W2=nested:var=pgdp,phi=0.5); "
+                        "default queen")
     p.add_argument("--islands", choices=["error", "nearest", "drop", "keep"], default="nearest", help="contiguity: units without neighbours (default: link to the nearest)")
     p.add_argument("--transform", choices=["R", "B", "asis"], default="R", help="weights files: row-standardised (R, default), binary (B) or as stored")
     p.add_argument("--periods", nargs="+", metavar="T", help="periods to test (default all)")
@@ -90,34 +92,52 @@ def read_layer(source: str, id_col: str, *, web: bool = False):
     return read_boundaries(source, id_col)
 
 
-def build_weights(specs: list[str], layer, id_col: str, *, islands: str, transform: str, name_column=None) -> dict:
-    """``{spec: SpatialWeights}`` for queen, rook, knn[:K] (from ``layer``) or a weights file.
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
 
-    Stand-in for the study layer's weights spec (one vocabulary for the TOML and the
-    command line); replace it when that lands.
+
+def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
+    """``--w`` items -> ``{name: options}`` in the study's weights vocabulary.
+
+    ``queen``, ``rook`` (contiguity, ``--islands``), ``knn`` / ``knn:K``, a weights
+    file (``--transform``), or ``[NAME=]KIND:key=value,...`` with any kind of
+    :data:`spillmap.study.weights.KINDS` (e.g. ``W2=nested:var=pgdp,phi=0.5``).
     """
     from spillmap.errors import InputError
-    from spillmap.spatial import contiguity, knn, read_weights
+    from spillmap.study.weights import KINDS
 
-    out = {}
+    out: dict = {}
     for spec in specs:
-        kind, _, arg = spec.partition(":")
-        if kind in ("queen", "rook", "knn") and layer is None:
-            raise InputError(f"--w {spec} is built from the boundary layer: give --layer.")
+        name, eq, body = spec.partition("=") if "=" in spec.split(":")[0] else ("", "", spec)
+        kind, _, args = body.partition(":")
         if kind in ("queen", "rook"):
-            w = contiguity(layer, id_col, kind=kind, islands=islands, name_column=name_column)
-        elif kind == "knn":
-            try:
-                k = int(arg) if arg else 5
-            except ValueError:
-                raise InputError(f"--w {spec}: the number of neighbours must be an integer (knn:6).") from None
-            w = knn(layer, id_col, k=k)
-        elif Path(spec).is_file():
-            w = read_weights(spec)
-            w = w.row_standardize() if transform == "R" else w.binary() if transform == "B" else w
+            opts = {"kind": "contiguity", "contiguity": kind, "islands": islands}
+            name = name or kind
+        elif kind == "knn" and (not args or args.isdigit()):
+            opts = {"kind": "knn", "k": int(args or 5)}
+            name = name or f"knn{opts['k']}"
+        elif kind in KINDS:
+            pairs = [a.partition("=") for a in args.split(",") if a]
+            if any(not sep for _, sep, _ in pairs):
+                raise InputError(f"--w {spec}: options are key=value pairs separated by commas.")
+            opts = {"kind": kind, **{k: _value(v) for k, _, v in pairs}}
+            name = name or kind
+        elif Path(body).is_file():
+            opts = {"kind": "file", "path": body, "transform": {"asis": "O"}.get(transform, transform)}
+            name = name or Path(body).stem
         else:
-            raise InputError(f"--w {spec}: not queen, rook, knn[:K] or an existing weights file.")
-        out[spec if kind not in ("queen", "rook", "knn") else spec.replace(":", "")] = w
+            raise InputError(
+                f"--w {spec}: not queen, rook, knn[:K], [NAME=]KIND:key=value,... with KIND one of "
+                f"{', '.join(KINDS)}, or an existing weights file."
+            )
+        if name in out:
+            raise InputError(f"--w: two weights named {name!r}; name them NAME=KIND:... .")
+        out[name] = opts
     return out
 
 
@@ -137,24 +157,10 @@ def parse_composite(text: str) -> tuple[str, dict]:
     }
 
 
-def _align_layer(layer, panel, id_col: str, layer_id: str, quiet: bool):
-    from spillmap.errors import DataError, format_items
-
-    if layer_id not in layer.columns:
-        raise DataError(f"layer has no id column {layer_id!r}; columns: {format_items(list(layer.columns), 30)}.")
-    have = set(panel[id_col].astype(str))
-    keep = layer[layer_id].astype(str).isin(have)
-    missing = sorted(have - set(layer[layer_id].astype(str)))
-    if missing:
-        raise DataError(f"panel ids {format_items(missing)} are not in the layer's {layer_id!r}.")
-    if not keep.all() and not quiet:
-        print(f"layer: {int((~keep).sum())} unit(s) without data left out ({int(keep.sum())} kept)")
-    return layer[keep].reset_index(drop=True)
-
-
 def run(args: argparse.Namespace) -> int:
     import spillmap
     from spillmap.errors import InputError, OutputError
+    from spillmap.screen._spec import align_layer
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
@@ -165,20 +171,20 @@ def run(args: argparse.Namespace) -> int:
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
     if args.layer:
-        layer = _align_layer(read_layer(args.layer, layer_id), panel, args.id, layer_id, args.quiet)
+        layer = align_layer(read_layer(args.layer, layer_id), panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
         maps_layer = layer
-        if args.layer in LAYERS and args.layer == "china_prefectures":
-            maps_layer = _align_layer(read_layer(args.layer, layer_id, web=True), panel, args.id, layer_id, True)
-    weights = build_weights(args.w, layer, layer_id, islands=args.islands, transform=args.transform,
-                            name_column=args.name_column)
+        if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
+            maps_layer = align_layer(read_layer(args.layer, layer_id, web=True), panel, id=args.id, layer_id=layer_id)
+    weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
     lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "effects": args.effects} if (
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(
         panel, id=args.id, time=args.time, weights=weights, indicators=args.indicators, periods=args.periods,
-        statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations, seed=args.seed, alpha=args.alpha, fdr=args.fdr,
-        lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None, layer=maps_layer,
-        layer_id=layer_id, name_column=args.name_column, scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"),
-        workers=args.workers, chunk=args.chunk, progress=not args.quiet,
+        statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations, seed=args.seed,
+        alpha=args.alpha, fdr=args.fdr, lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None,
+        layer=layer, maps_layer=maps_layer, layer_id=layer_id, name_column=args.name_column,
+        scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
+        progress=not args.quiet,
     )
     res.save(out, force=args.force, maps_top_k=args.maps_top_k)
     if not args.quiet:

@@ -17,7 +17,16 @@ import pandas as pd
 from spillmap.errors import DataError, InputError
 from spillmap.screen._engine import dask_client, plan_jobs, run_jobs
 from spillmap.screen._results import ScreenResults, assemble, rank
-from spillmap.screen._spec import LMSpec, Statistic, check_statistics, check_weights, panel_values, select_indicators
+from spillmap.screen._spec import (
+    LMSpec,
+    Statistic,
+    align_layer,
+    check_statistics,
+    check_weights,
+    materialise_weights,
+    panel_values,
+    select_indicators,
+)
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["screen"]
@@ -67,7 +76,7 @@ def screen(
     *,
     id: str,  # noqa: A002 - the public keyword of every panel function
     time: str | None,
-    weights: SpatialWeights | Mapping[str, SpatialWeights],
+    weights: SpatialWeights | Mapping[str, SpatialWeights | Mapping],
     indicators: str | Sequence[str] = "all",
     periods: Sequence | None = None,
     statistics: Sequence[Statistic] = ("moran", "geary", "lisa"),
@@ -79,6 +88,7 @@ def screen(
     lm: LMSpec | Mapping | None = None,
     composites: Mapping[str, Mapping] | None = None,
     layer=None,
+    maps_layer=None,
     layer_id: str | None = None,
     name_column: str | None = None,
     client=None,
@@ -99,8 +109,11 @@ def screen(
     panel
         Long panel, one row per ``(id, time)``; ``time=None`` for a cross-section.
     weights
-        A :class:`SpatialWeights` or ``{name: SpatialWeights}``, used as given
-        (row-standardise first for the usual statistics); all with the panel's ids.
+        A :class:`SpatialWeights` or ``{name: SpatialWeights or spec}``, where a spec
+        is a study weights spec (:class:`spillmap.study.WeightSpec`, or its TOML table
+        as a dict, e.g. ``{"kind": "contiguity", "islands": "nearest"}``) built over
+        the units of ``layer``.  Matrices are used as given (row-standardise first for
+        the usual statistics); all must have the panel's ids.
     indicators
         Column names, shell patterns (``"edu_*"``) or ``"all"`` numeric columns
         (besides ``id`` and ``time``).
@@ -127,8 +140,10 @@ def screen(
     composites
         ``{name: {method: ..., positive: [...], ...}}``: composite indicators built
         first by :func:`spillmap.indicators.composite_index` and screened too.
-    layer, layer_id, name_column
-        Boundary layer for the top-k maps of :meth:`ScreenResults.save`.
+    layer, maps_layer, layer_id, name_column
+        Boundary layer (its units without data are left out) for the weights specs
+        and the top-k maps of :meth:`ScreenResults.save` (``maps_layer``: another
+        geometry of the same units for the maps, e.g. a simplified one).
     client, scheduler, workers, chunk
         The Dask cluster (see :mod:`spillmap.screen._engine`; ``$SPILLMAP_SCHEDULER``
         is read when neither ``client`` nor ``scheduler`` is given) and an optional
@@ -157,8 +172,12 @@ def screen(
     spec = LMSpec.from_value(lm)
     if spec is None and {"lm", "sdm"} & set(stats):
         raise InputError("statistics 'lm' and 'sdm' need the regression: give lm={'y': ..., 'x': [...]}.")
-    ws = check_weights(weights)
     panel, built = _with_composites(panel, composites, time)
+    layer_id = layer_id or id
+    if layer is not None:
+        layer = align_layer(layer, panel, id=id, layer_id=layer_id)
+    ws = check_weights(materialise_weights(weights, panel=panel, layer=layer, id=id, time=time, layer_id=layer_id,
+                                           name_column=name_column))
     chosen = select_indicators(panel, indicators, exclude=[id] + ([time] if time else []))
     chosen += [n for n in built if n not in chosen]
     extra = [c for c in _regression_columns(panel, spec) if c not in chosen]
@@ -190,7 +209,8 @@ def screen(
         "tasks": len(jobs), "workers": n_workers,
     }
     context = {
-        "layer": layer, "layer_id": layer_id or id, "name_column": name_column, "values": values,
+        "layer": layer if maps_layer is None else align_layer(maps_layer, panel, id=id, layer_id=layer_id),
+        "layer_id": layer_id, "name_column": name_column, "values": values,
         "names": names, "weights": ws, "notice": settings["notice"],
     }
     ranking = rank(table, labels=labels, alpha=float(alpha), permutations=int(permutations))

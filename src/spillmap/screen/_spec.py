@@ -197,3 +197,52 @@ def panel_values(
         vals = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         arr[ti[keep], ii[keep], k] = vals[keep]
     return arr, labels
+
+
+def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bool = True):  # noqa: A002
+    """The layer's units that the panel has (in layer order); a panel id missing from it is an error."""
+    if layer_id not in layer.columns:
+        raise DataError(f"layer has no id column {layer_id!r}; columns: {format_items(list(layer.columns), 30)}.")
+    have = set(panel[id].astype(str))
+    lids = layer[layer_id].astype(str)
+    missing = sorted(have - set(lids))
+    if missing:
+        raise DataError(f"panel ids {format_items(missing)} are not in the layer's {layer_id!r}.")
+    keep = lids.isin(have)
+    if not keep.all() and not quiet:
+        print(f"layer: {int((~keep).sum())} unit(s) without data left out ({int(keep.sum())} kept)")
+    return layer[keep].reset_index(drop=True)
+
+
+def materialise_weights(weights, *, panel, layer, id: str, time: str | None, layer_id: str, name_column=None) -> dict:  # noqa: A002
+    """``{name: SpatialWeights}`` from matrices, study :class:`WeightSpec` objects or their TOML dicts.
+
+    Specs are built by :func:`spillmap.study.weights.build_weights` over the units of
+    ``layer`` (``[weights.NAME]`` vocabulary: contiguity, knn, inverse_distance,
+    economic_distance, economic_product, nested, file).
+    """
+    if isinstance(weights, SpatialWeights):
+        return {weights.name or "W": weights}
+    if not isinstance(weights, Mapping):
+        from spillmap.study.weights import WeightSpec
+
+        if isinstance(weights, WeightSpec):
+            weights = {weights.name: weights}
+        else:
+            return weights  # check_weights names the problem
+    out = {}
+    for name, w in weights.items():
+        if isinstance(w, SpatialWeights):
+            out[name] = w
+            continue
+        from spillmap.study.weights import WeightSpec, WeightsInputs, build_weights
+
+        spec = w if isinstance(w, WeightSpec) else WeightSpec.from_dict(str(name), w)
+        if layer is None:
+            raise InputError(
+                f"weights {name!r} ({spec.kind}) are built over the units of a boundary layer: "
+                "give layer= (--layer on the command line)."
+            )
+        lay = layer if layer_id == id else layer.rename(columns={layer_id: id})
+        out[name] = build_weights(spec, WeightsInputs(lay, panel, id, time or "", name_column))
+    return out
