@@ -217,6 +217,17 @@ def case_permutation(args) -> None:
                                    keep_simulations=False), args.permutation_repeats)
     _pair("global Moran, N = 100,000, 999 permutations", lambda: moran(y, w, permutations=999, seed=1),
           lambda: esda.Moran(y, wl, transformation="o", permutations=999), args.permutation_repeats)
+    _pair("  of which without permutations (spillmap: esda's analytic part on a converted W)",
+          lambda: moran(y, w, permutations=0), lambda: esda.Moran(y, wl, transformation="o", permutations=0), 1)
+    from spillmap.spatial._permutation import global_counts
+
+    z = y - y.mean()
+    _pair("  permutations alone (kernel vs esda's Moran minus its analytic part)",
+          lambda: global_counts(z, w.sparse, permutations=999, seed=1),
+          lambda: esda.Moran(y, wl, transformation="o", permutations=999), args.permutation_repeats)
+    _pair("  the kernel with threads=2 (same p-values)",
+          lambda: global_counts(z, w.sparse, permutations=999, seed=1, threads=2),
+          lambda: esda.Moran(y, wl, transformation="o", permutations=999), args.permutation_repeats)
     ws = _lattice(100, 100)
     t = 10
     yp = np.random.default_rng(1).standard_normal(ws.n * t)
