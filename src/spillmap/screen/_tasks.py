@@ -146,7 +146,7 @@ def _regressions(values, w, job: Job, out: np.ndarray, rows, reasons: dict, ok: 
         for q, j in enumerate(range(job.start, job.stop)):
             if q not in ok:
                 continue
-            if job.lm.role == "x" and job.names[j] in job.lm.columns:
+            if job.names[j] in job.lm.columns:
                 reasons[(q, stat)] = f"{job.names[j]!r} is already in the regression"
                 continue
             try:
