@@ -1,0 +1,223 @@
+"""Trace computations shared by the log-determinant, the information matrix and the effects.
+
+Written by hand on numpy/scipy (no library computes these trace families):
+
+* :func:`trace_powers`: Hutchinson estimates of ``tr(W^j)`` (Barry & Pace 1999), the
+  same numbers as :func:`spillmap.estimation.effects.stochastic_trace_powers`, memoised
+  per :class:`~spillmap.spatial.weights.SpatialWeights` object and extended on demand.
+  The fit's surrogate log-determinant and :func:`~spillmap.estimation.effects.compute_effects`
+  read the same cache, so the effects after a fit cost no further products with W.
+* :func:`exact_traces`: ``tr(G)``, ``tr(GG)``, ``tr(G'G)`` and ``||G'1||^2`` of
+  ``G = W (I - rho W)^{-1}``, exactly.  For a *symmetrisable* W (``D W`` symmetric for a
+  positive diagonal ``D``: every row-standardised symmetric contiguity or distance W)
+  ``A = I - rho W = D^{-1} B`` with ``B = D - rho D W`` symmetric positive definite inside
+  the admissible interval, so ``A^{-1} = B^{-1} D`` comes from a Cholesky inverse (LAPACK
+  ``potrf`` + ``potri``, about N^3 flops) instead of a general inverse (``getrf`` + ``getri``,
+  about 2 N^3): ``K = D W B^{-1}``, ``G = D^{-1} K D``, ``tr(G) = tr(K)``,
+  ``tr(GG) = sum K_ij K_ji``, ``tr(G'G) = sum K_ij^2 d_j^2 / d_i^2``.  Other W: ``numpy.linalg.inv``.
+* :func:`neumann_polynomial`: the control variate of the stochastic traces.
+
+Verification: ``tests/test_est_logdet.py`` (exact traces against dense formulas, 1e-10)
+and ``tests/test_speed_internals.py`` (Cholesky route equals the general inverse to 1e-10;
+cached trace powers equal fresh ones exactly).
+"""
+from __future__ import annotations
+
+import math
+import weakref
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import lapack
+from scipy.sparse import csgraph
+
+__all__ = ["trace_powers", "rademacher", "exact_traces", "symmetrizer", "neumann_polynomial", "weights_cache"]
+
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def weights_cache(w: Any) -> dict | None:
+    """A dict memoising derived quantities of a SpatialWeights object (freed with it);
+    None for anything else (a plain matrix is not memoised)."""
+    if not hasattr(w, "sparse") or not hasattr(w, "ids"):
+        return None
+    try:
+        return _CACHES.setdefault(w, {})
+    except TypeError:  # pragma: no cover - unhashable / not weak-referenceable
+        return None
+
+
+def rademacher(n: int, n_vectors: int, seed: int) -> np.ndarray:
+    """The Rademacher probes of :func:`trace_powers` (``default_rng(seed)``, +-1 as float)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 2, size=(n, n_vectors)).astype(float) * 2.0 - 1.0
+
+
+class _PowerSeries:
+    """``u' W^j u`` averaged over the probes, extendable: keeps ``W^j u`` of the last ``j``."""
+
+    def __init__(self, w: sp.csr_matrix, n_vectors: int, seed: int) -> None:
+        self.w = w
+        self.u = rademacher(w.shape[0], n_vectors, seed)
+        self.v = self.u
+        self.values = [float(w.shape[0])]
+
+    def extend(self, order: int) -> None:
+        for _ in range(len(self.values), order + 2):
+            self.v = self.w @ self.v
+            self.values.append(float(np.mean(np.einsum("ij,ij->j", self.u, self.v))))
+
+
+def _fresh_powers(w: sp.csr_matrix, order: int, n_vectors: int, seed: int) -> np.ndarray:
+    s = _PowerSeries(w, n_vectors, seed)
+    s.extend(order)
+    return np.array(s.values)
+
+
+def trace_powers(w: Any, order: int, *, n_vectors: int = 50, seed: int = 0) -> np.ndarray:
+    """Hutchinson estimates of ``tr(W^j)``, ``j = 0, ..., order + 1``, with ``j = 0, 1, 2``
+    exact (``N``, ``sum_i w_ii``, ``sum_ij w_ij w_ji``).
+
+    ``w`` is a SpatialWeights (memoised on it, extended when a higher order is asked
+    for) or a sparse matrix (computed afresh).  The values do not depend on whether
+    they came from the cache: the probes are ``default_rng(seed)``'s and ``W^j u`` is
+    built by the same sequence of products.
+    """
+    cache = weights_cache(w)
+    m = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
+    if cache is None:
+        out = _fresh_powers(m, order, n_vectors, seed)
+    else:
+        key = ("trace_powers", int(n_vectors), int(seed))
+        series = cache.get(key)
+        if series is None:
+            series = cache[key] = _PowerSeries(m, n_vectors, seed)
+        series.extend(order)
+        out = np.array(series.values[: order + 2])
+    if out.size > 1:
+        out[1] = float(m.diagonal().sum())
+    if out.size > 2:
+        out[2] = float(m.multiply(m.T).sum())
+    return out
+
+
+# ------------------------------------------------------------------ exact traces
+def symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
+    """A positive vector ``d`` with ``diag(d) @ m`` symmetric, or None when there is none.
+
+    Along a breadth-first spanning forest ``d_j = d_i m_ij / m_ji`` (``d = 1`` at each
+    component's root), then checked on every entry (relative tolerance ``tol``).
+    Vectorised: the ratios are gathered at once and accumulated in BFS order.
+    """
+    m = sp.csr_matrix(m)
+    n = m.shape[0]
+    pattern = (m != 0).astype(np.int8)
+    if (pattern - pattern.T).nnz:
+        return None
+    ncomp, labels = csgraph.connected_components(pattern, directed=False)
+    roots = np.unique(labels, return_index=True)[1]
+    # one BFS from a virtual root joined to every component's first unit
+    link = sp.csr_matrix((np.ones(ncomp), (np.zeros(ncomp, int), roots)), shape=(1, n))
+    aug = sp.bmat([[pattern, link.T], [link, None]], format="csr")
+    order, pred = csgraph.breadth_first_order(aug, n, directed=False, return_predecessors=True)
+    nodes = order[1:]
+    parents = pred[nodes]
+    inner = parents != n
+    ratio = np.ones(nodes.size)
+    p, c = parents[inner], nodes[inner]
+    ratio[inner] = np.asarray(m[p, c]).ravel() / np.asarray(m[c, p]).ravel()
+    logd = np.zeros(n + 1)
+    lr = np.log(ratio)
+    for node, parent, r in zip(nodes.tolist(), parents.tolist(), lr.tolist()):
+        logd[node] = logd[parent] + r
+    d = np.exp(logd[:n])
+    if not np.all(np.isfinite(d)) or np.any(d <= 0):
+        return None
+    a = sp.diags(d) @ m
+    diff = (a - a.T).tocsr()
+    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
+        return None
+    return d
+
+
+def _symmetrizer_cached(w: Any) -> np.ndarray | None:
+    cache = weights_cache(w)
+    if cache is not None and "symmetrizer" in cache:
+        return cache["symmetrizer"]
+    d = symmetrizer(w.sparse if hasattr(w, "sparse") else w)
+    if cache is not None:
+        cache["symmetrizer"] = d
+    return d
+
+
+def _cholesky_traces(W: sp.csr_matrix, d: np.ndarray, rho: float) -> tuple[float, float, float, float] | None:
+    """The four traces through the Cholesky inverse of ``B = D - rho D W`` (module notes)."""
+    c = (sp.diags(d) @ W).tocsr()
+    b = -rho * c.toarray()
+    b[np.diag_indices_from(b)] += d
+    fac, info = lapack.dpotrf(b, lower=1, clean=0, overwrite_a=1)
+    if info != 0:
+        return None  # not positive definite: rho outside the interval, or d inexact
+    minv, info = lapack.dpotri(fac, lower=1, overwrite_c=1)
+    if info != 0:  # pragma: no cover
+        return None
+    il = np.triu_indices_from(minv, 1)
+    minv[il] = minv.T[il]  # potri fills the lower triangle
+    k = np.asarray(c @ minv)  # K = D W B^{-1}; G = D^{-1} K D
+    ratio = d[None, :] / d[:, None]
+    g = k * ratio
+    gtl = d * (k.T @ (1.0 / d))  # G'1 = D K' D^{-1} 1
+    return float(np.trace(k)), float(np.sum(k * k.T)), float(np.sum(g * g)), float(gtl @ gtl)
+
+
+def _inverse_traces(W: sp.csr_matrix, rho: float) -> tuple[float, float, float, float]:
+    """The four traces from a general dense inverse of ``I - rho W`` (LAPACK getri)."""
+    n = W.shape[0]
+    a = -rho * W.toarray()
+    a[np.diag_indices_from(a)] += 1.0
+    g = np.asarray(W @ np.linalg.inv(a))
+    gtl = g.sum(axis=0)  # G' 1
+    return float(np.trace(g)), float(np.sum(g * g.T)), float(np.sum(g * g)), float(gtl @ gtl)
+
+
+def exact_traces(w: Any, rho: float) -> tuple[float, float, float, float]:
+    """``(tr(G), tr(GG), tr(G'G), ||G'1||^2)`` of ``G = W (I - rho W)^{-1}``, exact
+    (Cholesky route for a symmetrisable W, general inverse otherwise; module notes)."""
+    W = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
+    d = _symmetrizer_cached(w)
+    if d is not None and rho != 0:
+        out = _cholesky_traces(W, d, rho)
+        if out is not None:
+            return out
+    return _inverse_traces(W, rho)
+
+
+def neumann_polynomial(W: sp.csr_matrix, rho: float, *, kmax: int = 12, max_nnz: float = 2e7,
+                       small: float = 1e-3) -> sp.csr_matrix:
+    """``P = sum_{j<K} rho^j W^(j+1)`` as a sparse matrix, the start of ``G``'s Neumann series
+    (K up to ``kmax``, until ``|rho|^K < small`` or ``P`` would exceed ``max_nnz`` non-zeros)."""
+    if rho == 0:
+        return W.tocsr()
+    term = W.tocsr()
+    p = term.copy()
+    n = max(W.shape[0], 1)
+    for k in range(1, kmax):
+        if abs(rho) ** k < small:
+            break
+        mean_deg = term.nnz / n
+        if term.nnz * (W.nnz / n) > max_nnz or p.nnz + term.nnz * mean_deg > max_nnz:
+            break
+        term = (term @ W).tocsr()
+        p = (p + rho**k * term).tocsr()
+    return p
+
+
+def series_order_for(rho: float, tol: float, minimum: int, maximum: int = 5000) -> int:
+    """Terms ``J`` with ``|rho|^J < tol`` (for a W of spectral radius 1), within bounds."""
+    q = abs(rho)
+    if q <= 0:
+        return minimum
+    if q >= 1:
+        return maximum
+    return int(min(max(minimum, math.ceil(math.log(tol) / math.log(q))), maximum))
