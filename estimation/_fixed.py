@@ -49,9 +49,13 @@ def _needs_row_standardized(d: _PanelData, lee_yu: str) -> str | None:
 
 
 def default_probes(n: int) -> int:
-    """Hutchinson probes for N units: ``clip(5e5 // N, 30, 200)`` (SuperLU solves with
-    many right-hand sides are slow: 500 probes cost 1.2 s at N = 2,850)."""
-    return int(np.clip(500_000 // max(n, 1), 30, 200))
+    """Hutchinson probes for N units: ``clip(5e5 // N, 10, 200)`` (SuperLU solves with
+    many right-hand sides are slow: 500 probes cost 1.2 s at N = 2,850).  Beyond
+    N = 50,000 only ten: with ``tr(G)`` and ``tr(GG)`` from the exact log-determinants
+    (:meth:`~spillmap.estimation._logdet.LogDet.local_traces`) only ``tr(G'G)`` is
+    estimated, and its Neumann-polynomial control variate leaves a remainder whose
+    relative standard error is about ``|rho|^(2K) sqrt(2/(probes N))`` (below 1e-5 there)."""
+    return int(np.clip(500_000 // max(n, 1), 10, 200))
 
 
 def _traces_at(d: _PanelData, rho: float, *, exact: bool | None, probes: int | None,
@@ -59,10 +63,13 @@ def _traces_at(d: _PanelData, rho: float, *, exact: bool | None, probes: int | N
     """The trace terms at ``rho`` and the LU of ``I - rho W`` (None when not needed):
     one factorisation serves the stochastic traces and the G-products."""
     exact = d.n <= DENSE_TRACE_MAX_N if exact is None else exact
-    lu = None
+    lu = local = None
     if not exact or d.kind == "lag":
         lu = (logdet if logdet is not None else LogDet(d.w, "lu")).factor(rho)
-    return Traces.compute(d.w, rho, probes=probes or default_probes(d.n), exact=exact, lu=lu), lu
+    if not exact and logdet is not None:
+        local = logdet.local_traces(rho)  # tr(G), tr(GG) from the search's exact log-determinants
+    tr = Traces.compute(d.w, rho, probes=probes or default_probes(d.n), exact=exact, lu=lu, local=local)
+    return tr, lu
 
 
 def _information(d: _PanelData, theta: np.ndarray, counts: EffectiveCounts, *,
@@ -183,7 +190,7 @@ def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_m
     extra: dict[str, Any] = {}
     logdet = None
     if kind == "none":
-        coef, *_ = np.linalg.lstsq(zd, yd, rcond=None)
+        coef = _ml.least_squares(zd, yd)
         e = yd - zd @ coef
         theta = np.concatenate([coef, [float(e @ e) / counts.nobs]])
     else:

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["LUStats", "LU_STATS", "splu", "lu_logdet", "identity_minus"]
+__all__ = ["LUStats", "LU_STATS", "splu", "lu_logdet", "identity_minus", "IMinusRhoW"]
 
 
 @dataclass
@@ -81,9 +81,29 @@ def lu_logdet(lu: spla.SuperLU) -> float:
 
 
 def identity_minus(rho: float, w_csc: sp.csc_matrix) -> sp.csc_matrix:
-    """``I - rho W`` in CSC form, without a separate identity matrix: W has a zero
-    diagonal, so the result has W's pattern plus the diagonal."""
-    n = w_csc.shape[0]
-    a = (-rho) * w_csc
-    a = a + sp.identity(n, format="csc")
-    return a.tocsc()
+    """``I - rho W`` in CSC form (W has a zero diagonal)."""
+    return IMinusRhoW(w_csc)(rho)
+
+
+class IMinusRhoW:
+    """``rho -> I - rho W`` (CSC) for many values of rho: the pattern of ``W + I`` is
+    built once, then each matrix only rescales a copy of its values (an O(nnz) vector
+    operation instead of a sparse sum)."""
+
+    def __init__(self, w: sp.spmatrix) -> None:
+        n = w.shape[0]
+        marker = sp.csc_matrix(w, dtype=float, copy=True)
+        marker.data[:] = 2.0  # W entries 2, diagonal 1: tells them apart after the sum
+        marker.sort_indices()
+        pattern = (marker + sp.identity(n, format="csc")).tocsc()
+        pattern.sort_indices()
+        self._diag = pattern.data == 1.0  # W has a zero diagonal, so these are I's entries
+        self._w = np.zeros(pattern.nnz)
+        self._w[~self._diag] = sp.csc_matrix(w, dtype=float).sorted_indices().data  # same (col, row) order
+        self._pattern = pattern
+
+    def __call__(self, rho: float) -> sp.csc_matrix:
+        a = self._pattern.copy()
+        a.data = -float(rho) * self._w
+        a.data[self._diag] += 1.0
+        return a

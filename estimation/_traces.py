@@ -115,6 +115,9 @@ def symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
     pattern = (m != 0).astype(np.int8)
     if (pattern - pattern.T).nnz:
         return None
+    d = _row_constant_symmetrizer(m, tol)
+    if d is not None:
+        return d
     ncomp, labels = csgraph.connected_components(pattern, directed=False)
     roots = np.unique(labels, return_index=True)[1]
     # one BFS from a virtual root joined to every component's first unit
@@ -135,6 +138,25 @@ def symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
     if not np.all(np.isfinite(d)) or np.any(d <= 0):
         return None
     a = sp.diags(d) @ m
+    diff = (a - a.T).tocsr()
+    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
+        return None
+    return d
+
+
+def _row_constant_symmetrizer(m: sp.csr_matrix, tol: float) -> np.ndarray | None:
+    """Fast path for a row-standardised *binary* W (contiguity, k-nearest with a symmetric
+    pattern): every row has one value ``1/c_i``, and ``d_i = c_i`` when ``diag(d) W`` is
+    symmetric.  None when the rows are not constant or the check fails."""
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    if not m.nnz:
+        return None
+    first = np.zeros(m.shape[0])
+    first[rows[::-1]] = m.data[::-1]  # the first value of each row
+    if np.any(np.abs(m.data - first[rows]) > tol * np.abs(first[rows])):
+        return None
+    d = np.where(first > 0, 1.0 / np.where(first > 0, first, 1.0), 1.0)
+    a = (sp.diags(d) @ m).tocsr()
     diff = (a - a.T).tocsr()
     if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
         return None
@@ -162,8 +184,8 @@ def _cholesky_traces(W: sp.csr_matrix, d: np.ndarray, rho: float) -> tuple[float
     minv, info = lapack.dpotri(fac, lower=1, overwrite_c=1)
     if info != 0:  # pragma: no cover
         return None
-    il = np.triu_indices_from(minv, 1)
-    minv[il] = minv.T[il]  # potri fills the lower triangle
+    minv = np.tril(minv)  # potri fills the lower triangle
+    minv += np.tril(minv, -1).T
     k = np.asarray(c @ minv)  # K = D W B^{-1}; G = D^{-1} K D
     ratio = d[None, :] / d[:, None]
     g = k * ratio

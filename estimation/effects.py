@@ -222,7 +222,7 @@ def stochastic_trace_powers(
     return trace_powers(sp.csr_matrix(w, dtype=float), order, n_vectors=n_vectors, seed=seed)
 
 
-def _series_order(w: sp.spmatrix, rho_max: float, tol: float = 1e-8, minimum: int = 30) -> int:
+def _series_order(w: sp.spmatrix, rho_max: float, tol: float = 1e-8, minimum: int = 20) -> int:
     """Number of power-series terms so that ``(|rho| r)^J < tol``, r a bound on W's spectral radius
     (at least ``minimum``; the terms beyond contribute less than ``tol`` relative)."""
     rows = np.abs(w).sum(axis=1).max() if w.nnz else 0.0

@@ -501,8 +501,9 @@ class SpatialPanel:
             Rademacher probes of the stochastic traces used for
             N > :data:`~spillmap.estimation._logdet.DENSE_TRACE_MAX_N` (the relative
             error of ``tr(G'G)`` is about ``sqrt(2/probes) ||G'G||_F / tr(G'G)``, i.e.
-            O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 30, 200)``: 175 probes at
-            N = 2,850 (SEs within 0.1-0.2 % of the exact ones), 30 at N = 100,000.
+            O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 10, 200)``: 175 probes at
+            N = 2,850, 10 from N = 50,000 (``tr(G)`` and ``tr(GG)`` then come from the
+            exact log-determinants of the search, so only ``tr(G'G)`` is stochastic).
 
         Returns
         -------
