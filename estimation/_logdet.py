@@ -366,7 +366,7 @@ class Traces:
 
         With ``P = sum_{j<K} rho^j W^(j+1)`` (the start of ``G``'s Neumann series, a
         sparse matrix whose traces are exact; K up to 12, until ``|rho|^K < 1e-3`` or
-        ``P`` would exceed 2e7 non-zeros):
+        ``P`` would exceed ``min(2e7, 20 nnz(W))`` non-zeros):
         ``tr(G) = tr(P) + E z'(G - P)z``, ``tr(GG) = tr(PP) + E[(G'z)'(Gz) - (P'z)'(Pz)]``,
         ``tr(G'G) = ||P||_F^2 + E[||Gz||^2 - ||Pz||^2]`` (Hutchinson 1990).  Only the
         remainder ``G - P = rho^K W^(K+1) (I - rho W)^{-1}`` is estimated
@@ -390,7 +390,7 @@ class Traces:
         if lu is None:
             lu = _factor(rho, W.tocsc())
         gz = np.asarray(W @ lu.solve(z))  # G z
-        p = neumann_polynomial(W, rho)
+        p = neumann_polynomial(W, rho, max_nnz=min(2e7, 20.0 * W.nnz))  # a few powers suffice
         pz = np.asarray(p @ z)
         tr_gtg = float(np.sum(p.data**2)) + float(np.mean(np.sum((gz - pz) * (gz + pz), axis=0)))
         if local is not None:

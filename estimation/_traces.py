@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import lapack
-from scipy.sparse import csgraph
+
+from spillmap._threads import single_threaded_blas
+from spillmap.spatial._spectrum import symmetrizer
 
 __all__ = ["trace_powers", "rademacher", "exact_traces", "symmetrizer", "neumann_polynomial", "weights_cache"]
 
@@ -103,66 +105,6 @@ def trace_powers(w: Any, order: int, *, n_vectors: int = 50, seed: int = 0) -> n
 
 
 # ------------------------------------------------------------------ exact traces
-def symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
-    """A positive vector ``d`` with ``diag(d) @ m`` symmetric, or None when there is none.
-
-    Along a breadth-first spanning forest ``d_j = d_i m_ij / m_ji`` (``d = 1`` at each
-    component's root), then checked on every entry (relative tolerance ``tol``).
-    Vectorised: the ratios are gathered at once and accumulated in BFS order.
-    """
-    m = sp.csr_matrix(m)
-    n = m.shape[0]
-    pattern = (m != 0).astype(np.int8)
-    if (pattern - pattern.T).nnz:
-        return None
-    d = _row_constant_symmetrizer(m, tol)
-    if d is not None:
-        return d
-    ncomp, labels = csgraph.connected_components(pattern, directed=False)
-    roots = np.unique(labels, return_index=True)[1]
-    # one BFS from a virtual root joined to every component's first unit
-    link = sp.csr_matrix((np.ones(ncomp), (np.zeros(ncomp, int), roots)), shape=(1, n))
-    aug = sp.bmat([[pattern, link.T], [link, None]], format="csr")
-    order, pred = csgraph.breadth_first_order(aug, n, directed=False, return_predecessors=True)
-    nodes = order[1:]
-    parents = pred[nodes]
-    inner = parents != n
-    ratio = np.ones(nodes.size)
-    p, c = parents[inner], nodes[inner]
-    ratio[inner] = np.asarray(m[p, c]).ravel() / np.asarray(m[c, p]).ravel()
-    logd = np.zeros(n + 1)
-    lr = np.log(ratio)
-    for node, parent, r in zip(nodes.tolist(), parents.tolist(), lr.tolist()):
-        logd[node] = logd[parent] + r
-    d = np.exp(logd[:n])
-    if not np.all(np.isfinite(d)) or np.any(d <= 0):
-        return None
-    a = sp.diags(d) @ m
-    diff = (a - a.T).tocsr()
-    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
-        return None
-    return d
-
-
-def _row_constant_symmetrizer(m: sp.csr_matrix, tol: float) -> np.ndarray | None:
-    """Fast path for a row-standardised *binary* W (contiguity, k-nearest with a symmetric
-    pattern): every row has one value ``1/c_i``, and ``d_i = c_i`` when ``diag(d) W`` is
-    symmetric.  None when the rows are not constant or the check fails."""
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    if not m.nnz:
-        return None
-    first = np.zeros(m.shape[0])
-    first[rows[::-1]] = m.data[::-1]  # the first value of each row
-    if np.any(np.abs(m.data - first[rows]) > tol * np.abs(first[rows])):
-        return None
-    d = np.where(first > 0, 1.0 / np.where(first > 0, first, 1.0), 1.0)
-    a = (sp.diags(d) @ m).tocsr()
-    diff = (a - a.T).tocsr()
-    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
-        return None
-    return d
-
-
 def _symmetrizer_cached(w: Any) -> np.ndarray | None:
     cache = weights_cache(w)
     if cache is not None and "symmetrizer" in cache:
@@ -203,6 +145,7 @@ def _inverse_traces(W: sp.csr_matrix, rho: float) -> tuple[float, float, float, 
     return float(np.trace(g)), float(np.sum(g * g.T)), float(np.sum(g * g)), float(gtl @ gtl)
 
 
+@single_threaded_blas
 def exact_traces(w: Any, rho: float) -> tuple[float, float, float, float]:
     """``(tr(G), tr(GG), tr(G'G), ||G'1||^2)`` of ``G = W (I - rho W)^{-1}``, exact
     (Cholesky route for a symmetrisable W, general inverse otherwise; module notes)."""

@@ -65,9 +65,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy import optimize
-from scipy.sparse import linalg as spla
 
+from spillmap._threads import single_threaded_blas
 from spillmap.errors import ConvergenceError, EstimationError
+
+from ._lu import splu as _counted_splu
 
 __all__ = [
     "REFit",
@@ -472,7 +474,7 @@ class _SEMWork:
         else:
             m = (sp.identity(n, format="csc") + (t * th) * self.btb).tocsc()
             # symmetric positive definite: a symmetric fill-reducing ordering halves the time
-            self.lu = spla.splu(m, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+            self.lu = _counted_splu(m, symmetric=True)
             d = self.lu.U.diagonal()
             self.logdet_m = float(np.sum(np.log(np.abs(d))))
 
@@ -665,6 +667,7 @@ def _time_dummies(n: int, t: int) -> np.ndarray:
     return d
 
 
+@single_threaded_blas
 def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_effects: bool = False):
     """Fit a :class:`~spillmap.estimation.SpatialPanel` with ``effects="random"``.
 
