@@ -25,15 +25,10 @@ from spillmap.spatial.weights import SpatialWeights
 
 
 def lattice(side: int, queen: bool = True) -> SpatialWeights:
-    idx = np.arange(side * side).reshape(side, side)
-    pairs = [(idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])]
-    if queen:
-        pairs += [(idx[:-1, :-1], idx[1:, 1:]), (idx[:-1, 1:], idx[1:, :-1])]
-    a = np.concatenate([p[0].ravel() for p in pairs])
-    b = np.concatenate([p[1].ravel() for p in pairs])
-    n = side * side
-    m = sp.coo_matrix((np.ones(2 * a.size), (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
-    return SpatialWeights.from_sparse(m, [f"u{i}" for i in range(n)], name="lattice").row_standardize()
+    """Row-standardised queen (or rook) contiguity of a side x side lattice (libpysal lat2W)."""
+    from libpysal.weights import lat2W
+
+    return SpatialWeights.from_libpysal(lat2W(side, side, rook=not queen), name="lattice").row_standardize()
 
 
 def fresh(w: SpatialWeights) -> SpatialWeights:
