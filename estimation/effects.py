@@ -473,11 +473,12 @@ def effects_from_estimates(
     shared = None
     if kind == "exact" and method == "delta" and getattr(fit_traces, "exact", False):
         shared = _moments_from_fit_traces(fit_traces, rho_hat, n)
-    eig = None
-    if kind == "exact" and (shared is None or not (-1.0 < rho_hat < 1.0)):
-        eig = _eigenvalues(w, wmat)
-    moments = _Moments(wmat, kind, eig, n_vectors=n_vectors, seed=seed, source=w)
+    eig = _eigenvalues(w, wmat) if kind == "exact" and shared is None else None
     lo_b, hi_b = _w_bounds(wmat, eig)
+    if kind == "exact" and eig is None and not (lo_b < rho_hat < hi_b):
+        eig = _eigenvalues(w, wmat)  # the conservative interval is not enough: the exact one
+        lo_b, hi_b = _w_bounds(wmat, eig)
+    moments = _Moments(wmat, kind, eig, n_vectors=n_vectors, seed=seed, source=w)
     if not (lo_b < rho_hat < hi_b):
         raise EstimationError(f"rho = {rho_hat:.6g} is outside W's stationarity interval ({lo_b:.4g}, {hi_b:.4g}).")
     if method == "delta":

@@ -280,3 +280,25 @@ def test_vertex_contiguity_equals_libpysal_graph(rook):
     ref.eliminate_zeros()  # libpysal keeps an island as a zero-weight self-loop
     ref.data[:] = 1.0
     assert (abs(mine - ref) > 0).nnz == 0 and mine.nnz == ref.nnz > 0
+
+
+def test_fit_traces_binary_w_delta_effects():
+    """A binary (not row-standardised) W: the conservative interval (-1/8, 1/8) may not
+    hold rho-hat, the exact one is then taken from the eigenvalues; effects equal the
+    eigenvalue route on a fresh W (two exact routes: 1e-10)."""
+    from libpysal.weights import lat2W
+
+    w = SpatialWeights.from_libpysal(lat2W(9, 9, rook=False), name="binary queen")
+    rng = np.random.default_rng(7)
+    t = 4
+    x = rng.normal(size=(w.n * t, 2))
+    e = rng.normal(size=w.n * t) + np.tile(rng.normal(size=w.n), t)
+    a = np.kron(np.eye(t), np.eye(w.n) - 0.12 * w.toarray())
+    y = np.linalg.solve(a, x @ np.array([1.0, -0.5]) + e)
+    df = pd.DataFrame({"id": np.tile(np.array(w.ids), t), "time": np.repeat(np.arange(t), w.n), "y": y,
+                       "x1": x[:, 0], "x2": x[:, 1]})
+    res = fit(fresh(w), df, "sar", effects="individual", lee_yu="none")
+    got = compute_effects(res, method="delta")
+    want = effects_from_estimates(res.params, res.cov, fresh(w), "sar", method="delta", regressors=res.x_names)
+    for kind in ("direct", "indirect", "total"):
+        np.testing.assert_allclose(getattr(got, kind).to_numpy(), getattr(want, kind).to_numpy(), rtol=1e-10)
