@@ -139,7 +139,7 @@ def _search(d: _PanelData, counts: EffectiveCounts, logdet: LogDet, tol: float
         opt = _ml.maximize_scalar(
             lambda r: conc(r, mom, logdet, counts), logdet.bounds, tol=tol, name=name, f_approx=f_approx,
             df_approx=lambda r: _ml.concentrated_derivative(kind, r, mom, logdet.approx_derivative, counts),
-            x0=x0)
+            x0=x0, correction=lambda r: counts.t_eff * (logdet(r) - logdet.approx(r)))
     if kind == "lag":
         return mom.beta(opt.x), mom.sse(opt.x), opt
     beta, sse = _ml.error_beta_sse(opt.x, mom)

@@ -287,12 +287,13 @@ class LogDet:
         """``(tr(G), tr(GG))`` at ``rho`` from the exact LU values the search left near it.
 
         ``tr(G) = -d ln|A|/d rho`` and ``tr(GG) = -d^2 ln|A|/d rho^2``: the series
-        :meth:`approx` gives most of both, the cubic through the differences between
-        exact and approximate log-determinants at the four nearest evaluated points
-        (within 0.02, at least 1e-9 apart, one of them at ``rho``) the rest.  The error
+        :meth:`approx` gives most of both, the polynomial (cubic, or quadratic with three
+        points) through the differences between exact and approximate log-determinants
+        at the nearest evaluated points (within 0.02, at least 1e-7 apart so that
+        rounding does not dominate, one of them at ``rho``) the rest.  The error
         is that of cubic interpolation of a smooth correction (about 1e-7 relative on a
         50 x 50 lattice against the exact traces, ``tests/test_speed_internals.py``),
-        far below Hutchinson's.  None when fewer than four such points exist (LU method
+        far below Hutchinson's.  None when fewer than three such points exist (LU method
         only)."""
         if self._resolved != "lu":
             return None
@@ -303,16 +304,16 @@ class LogDet:
         for p in sorted(values, key=lambda v: abs(v - rho)):
             if abs(p - rho) > 0.02 or len(chosen) == 4:
                 break
-            if all(abs(p - q) >= 1e-9 for q in chosen):
+            if all(abs(p - q) >= 1e-7 for q in chosen):
                 chosen.append(p)
-        if len(chosen) < 4:
+        if len(chosen) < 3:
             return None
         x = np.array(chosen)
         scale = max(float(np.max(np.abs(x - rho))), 1e-12)
         c = np.array([values[p] - self.approx(p) for p in chosen])
-        q = np.polyfit((x - rho) / scale, c, 3)
-        d1 = self.approx_derivative(rho) + q[2] / scale
-        d2 = self.approx_second_derivative(rho) + 2.0 * q[1] / scale**2
+        q = np.polyfit((x - rho) / scale, c, len(chosen) - 1)[::-1]  # q[j]: coefficient of u^j
+        d1 = self.approx_derivative(rho) + q[1] / scale
+        d2 = self.approx_second_derivative(rho) + 2.0 * q[2] / scale**2
         return -d1, -d2
 
     @property

@@ -241,6 +241,7 @@ def maximize_scalar(
     f_approx: Callable[[float], float] | None = None,
     df_approx: Callable[[float], float] | None = None,
     x0: float | None = None,
+    correction: Callable[[float], float] | None = None,
 ) -> ScalarOptimum:
     """Maximise ``f`` on the open interval ``bounds``.
 
@@ -251,7 +252,9 @@ def maximize_scalar(
     exact function is instead maximised through it by :func:`_surrogate_search`
     (three or four exact evaluations, the last at the returned point), starting from
     ``x0`` (default: the maximiser of ``f_approx``); Brent's search on the whole
-    interval is the fallback when that does not settle.
+    interval is the fallback when that does not settle.  ``correction(x)``, when given,
+    computes ``f(x) - f_approx(x)`` directly (without the rounding of the large common
+    part of the two).
 
     Raises
     ------
@@ -270,7 +273,7 @@ def maximize_scalar(
         return -v if np.isfinite(v) else np.inf
 
     if f_approx is not None and df_approx is not None:
-        found = _surrogate_search(negf, f_approx, df_approx, a, b, x0=x0, tol=tol)
+        found = _surrogate_search(negf, f_approx, df_approx, a, b, x0=x0, tol=tol, correction=correction)
         if found is not None:
             return ScalarOptimum(found[0], found[1], nfev, True)
     res = optimize.minimize_scalar(negf, bounds=(a, b), method="bounded",
@@ -322,8 +325,8 @@ def _surrogate_step(pts: list[float], cs: list[float], df_approx: Callable[[floa
                     a: float, b: float, h: float, width: float) -> float | None:
     """Next iterate: the root of ``df_approx + q'`` near the latest point, ``q`` the
     polynomial (degree <= 3) through the corrections at up to four exact points nearest
-    to it (within ``0.02 width``; of two points closer than ``h/100`` the older is dropped,
-    so that rounding in ``c`` does not dominate its slope)."""
+    to it (within ``0.02 width``; a point closer than ``h/100`` to one already taken is
+    dropped, so that rounding in ``c`` does not dominate its slope)."""
     x = pts[-1]
     order = sorted(range(len(pts)), key=lambda i: (abs(pts[i] - x), -i))
     chosen: list[int] = []
@@ -356,7 +359,8 @@ def _surrogate_step(pts: list[float], cs: list[float], df_approx: Callable[[floa
 def _surrogate_search(negf: Callable[[float], float], f_approx: Callable[[float], float],
                       df_approx: Callable[[float], float], a: float, b: float, *,
                       x0: float | None = None, tol: float = 1e-10, h: float = 1e-4,
-                      maxit: int = 8) -> tuple[float, float] | None:
+                      maxit: int = 8, correction: Callable[[float], float] | None = None
+                      ) -> tuple[float, float] | None:
     """Maximise an expensive ``f = -negf`` through a cheap approximation.
 
     The correction ``c = f - f_approx`` is smooth and slowly varying.  Exact values at
@@ -364,8 +368,10 @@ def _surrogate_search(negf: Callable[[float], float], f_approx: Callable[[float]
     ``df_approx + q'`` (``brentq``, xtol 1e-15), ``q`` the least-squares quadratic of ``c``
     through the exact points within ``4 h`` of the latest one (a point at ``+-h`` is added
     when the latest has no neighbour), and evaluates ``f`` there.  The iteration stops
-    when the next step would be shorter than ``tol``: the latest evaluated point is
-    returned, so its factorisation is the one at the estimate.  At the fixed point the
+    when the next step would be shorter than ``tol``, or when two successive steps are
+    shorter than ``10 tol`` (the rounding floor of the slope, reached in practice only
+    on small problems): the latest evaluated point is returned, so its factorisation
+    is the one at the estimate.  At the fixed point the
     surrogate's derivative equals the exact one up to ``O(h^2)`` times the third
     derivative of ``c``, plus rounding/h, so the point is the exact maximiser to about
     ``tol``.  Typically three or four evaluations.  Returns ``(x, f(x))``, or None (the
@@ -384,7 +390,7 @@ def _surrogate_search(negf: Callable[[float], float], f_approx: Callable[[float]
 
     def add(v: float, pos: int | None = None) -> bool:
         fv = -negf(v)
-        c = fv - f_approx(v)
+        c = fv - f_approx(v) if correction is None else correction(v)
         if not (np.isfinite(fv) and np.isfinite(c)):
             return False
         i = len(pts) if pos is None else pos
@@ -398,15 +404,18 @@ def _surrogate_search(negf: Callable[[float], float], f_approx: Callable[[float]
 
     if not interior(x0) or not (add(x0) and add(x0 + h)):
         return None
+    last_step = np.inf
     for _ in range(maxit):
         xn = _surrogate_step(pts, cs, df_approx, a, b, h, width)
         if xn is None or not interior(xn):
             return None
-        if abs(xn - pts[-1]) <= tol:
+        step = abs(xn - pts[-1])
+        if step <= tol or (step <= 10 * tol and last_step <= 10 * tol):
             fx = vals[-1]
             if fx >= max(vals) - 1e-12 * max(1.0, abs(fx)):
                 return pts[-1], fx
             return None
+        last_step = step
         if not add(xn):
             return None
     return None
