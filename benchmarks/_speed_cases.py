@@ -126,19 +126,23 @@ def worker_fit(side: int, model: str, repeats: int, spreg_mem_gb: float) -> None
     df = simulate(w0, 10, model, "individual")
     rows = []
     limit = _vm_bytes() + int(spreg_mem_gb * 2**30)  # spreg may add this much address space
+    failed = None
     for rep in range(repeats + 1):
         a = _spillmap_once(w0, df, model)
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # spreg prints its class name
-                b = _spreg_once(w0, df, model)
-        finally:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        if failed is None:
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # spreg prints its class name
+                    b = _spreg_once(w0, df, model)
+            finally:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            if "error" in b:  # e.g. a dense N x N allocation beyond the limit: spillmap alone from now on
+                failed = b
+        else:
+            b = failed
         if rep:  # the first pair warms up imports and caches
             rows.append({"spillmap": a, "spreg": b})
-        if "error" in b:
-            break
     print(json.dumps({"n": w0.n, "model": model, "rows": rows, "peak_gb": peak_gb()}))
 
 

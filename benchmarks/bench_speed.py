@@ -94,7 +94,8 @@ def section_fit(opts) -> list[dict]:
                 diff = f"{max(abs(u - v) for u, v in zip(pa, pb)):.1e}"
                 sa, sb = ok[0]["spillmap"]["se"], ok[0]["spreg"]["se"]
                 sediff = f"{max(abs(u / v - 1) for u, v in zip(sa, sb)):.1e}"
-            spreg_t = mm([x["fit"] for x in b if "fit" in x]) if ok else b[-1].get("error", "-")
+            spreg_t = mm([x["fit"] for x in b if "fit" in x]) if ok else (
+                f"{b[-1].get('error', '-')} (address space + {opts.spreg_mem_gb:g} GB)" if b else "-")
             print(f"| {r['n']:,} | {model.upper()} | {mm([x['fit_effects'] for x in a])} "
                   f"| {mm([x['fit_effects'] + x['spec'] for x in a])} | {mm([x['effects_sim'] for x in a])} "
                   f"| {spreg_t} | {mm(ratio, '{:.1f}x')} | {a[0]['lu_fit']} | {a[0]['method']} | {diff} | {sediff} |",
