@@ -7,8 +7,9 @@ Sections (all by default except the 1,000 x 1,000 lattice, which needs ``--big-s
 
 * ``fit``: queen lattices of side 20, 50, 100 (N = 400, 2,500, 10,000), T = 10, SAR /
   SDM / SEM with individual effects, ``lee_yu="none"`` (the direct approach, as spreg).
-  One child process per (N, model) imports both libraries and runs a warm-up pair,
-  then ``--repeats`` interleaved pairs: ``SpatialPanel(...).fit()`` plus the
+  One child process per (N, model) imports both libraries and runs a warm-up pair
+  (spillmap alone beyond N = 2,500, where one spreg fit takes minutes), then
+  ``--repeats`` interleaved pairs: ``SpatialPanel(...).fit()`` plus the
   delta-method effects with standard errors (and, timed separately, 1,000 simulated
   draws) on a fresh weights object, then spreg 1.9 ``ML_LagFE`` (``slx_lags=1`` for the
   SDM) or ``ML_ErrorFE``.  spreg gets an address-space limit (``--spreg-mem-gb``) so a
