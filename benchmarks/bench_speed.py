@@ -258,7 +258,6 @@ def section_threads(opts) -> dict:
 def section_calibrate(opts) -> dict:
     sys.path.insert(0, str(HERE))
     import numpy as np
-    import scipy.sparse as sp
     from _speed_cases import weights
     from threadpoolctl import threadpool_limits
 

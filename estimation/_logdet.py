@@ -40,21 +40,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from spillmap.errors import EstimationError, WeightsError
+from spillmap.errors import WeightsError
 from spillmap.spatial.weights import SpatialWeights
 
-from ._lu import IMinusRhoW, identity_minus, lu_logdet, splu
-from ._traces import exact_traces, neumann_polynomial, series_order_for, trace_powers
+from ._lu import IMinusRhoW, factor_i_minus, lu_logdet
+from ._traces import DENSE_TRACE_MAX_N, GSolver, Traces, series_order_for, trace_powers
 
 __all__ = ["LogDet", "log_det", "Traces", "GSolver", "EIGEN_MAX_N", "DENSE_TRACE_MAX_N"]
 
 #: Largest N for which the random-effects estimators use the eigenvalues.
 EIGEN_MAX_N = 2500
-#: Largest N for which the trace terms are computed exactly (dense).
-DENSE_TRACE_MAX_N = 2000
 #: Largest N for which ``method="auto"`` considers the eigenvalues at all.
 EIGEN_CANDIDATE_MAX_N = 3000
 #: Flop rates (flop/s) of SuperLU's factorisation and of single-threaded LAPACK
@@ -74,19 +71,6 @@ LogDetMethod = Literal["auto", "eigen", "lu"]
 def _lndet_eigen(rho: float, ev: np.ndarray) -> float:
     """``sum_i ln|1 - rho lambda_i|`` (works for complex eigenvalues)."""
     return float(np.sum(np.log(np.abs(1.0 - rho * ev))))
-
-
-def _splu(a: sp.spmatrix):
-    """Counted sparse LU (kept for callers of the former private name)."""
-    return splu(a)
-
-
-def _factor(rho: float, w_csc: sp.csc_matrix | IMinusRhoW) -> spla.SuperLU:
-    a = w_csc(rho) if isinstance(w_csc, IMinusRhoW) else identity_minus(rho, w_csc)
-    try:
-        return splu(a)
-    except RuntimeError as exc:  # exactly singular
-        raise EstimationError(f"I - rho W is singular at rho={rho:.6g}: {exc}") from None
 
 
 def _lu_flops(lu: spla.SuperLU) -> float:
@@ -215,7 +199,7 @@ class LogDet:
         if last is not None and last[0] == rho:
             return last[1]
         self._state["last"] = None  # free the old factors before the new ones
-        lu = _factor(rho, self._w_csc)
+        lu = factor_i_minus(rho, self._w_csc)
         self._state["last"] = (rho, lu)
         return lu
 
@@ -334,93 +318,3 @@ class LogDet:
 def log_det(w: SpatialWeights, rho: float, method: LogDetMethod = "auto") -> float:
     """``ln|I - rho W|`` (see :class:`LogDet`)."""
     return LogDet(w, method)(rho)
-
-
-@dataclass(frozen=True)
-class Traces:
-    """Trace terms of ``G = W (I - rho W)^{-1}`` used by the information matrix.
-
-    Attributes
-    ----------
-    tr_g, tr_gg, tr_gtg
-        ``tr(G)``, ``tr(G G)``, ``tr(G'G)``.
-    gtl_sq
-        ``||G' 1||^2`` (for the Lee-Yu time transformation).
-    exact
-        False when estimated stochastically (Hutchinson).
-    """
-
-    tr_g: float
-    tr_gg: float
-    tr_gtg: float
-    gtl_sq: float
-    exact: bool
-
-    @classmethod
-    def compute(cls, w: SpatialWeights, rho: float, *, probes: int = 100, seed: int = 12345,
-                exact: bool | None = None, lu: spla.SuperLU | None = None,
-                local: tuple[float, float] | None = None) -> Traces:
-        """Exact for N <= :data:`DENSE_TRACE_MAX_N` unless ``exact`` says otherwise;
-        beyond, Hutchinson's estimator with ``probes`` Rademacher vectors, sparse LU
-        solves (with ``lu``, the factorisation of ``I - rho W``, when given) and a
-        polynomial control variate.
-
-        With ``P = sum_{j<K} rho^j W^(j+1)`` (the start of ``G``'s Neumann series, a
-        sparse matrix whose traces are exact; K up to 12, until ``|rho|^K < 1e-3`` or
-        ``P`` would exceed ``min(2e7, 20 nnz(W))`` non-zeros):
-        ``tr(G) = tr(P) + E z'(G - P)z``, ``tr(GG) = tr(PP) + E[(G'z)'(Gz) - (P'z)'(Pz)]``,
-        ``tr(G'G) = ||P||_F^2 + E[||Gz||^2 - ||Pz||^2]`` (Hutchinson 1990).  Only the
-        remainder ``G - P = rho^K W^(K+1) (I - rho W)^{-1}`` is estimated
-        stochastically, which cuts the Monte Carlo error by roughly ``|rho|^K``
-        (measured on a 50 x 57 lattice with 175 probes: relative trace errors 2e-4
-        at rho = 0.3 with K = 3).
-
-        ``local = (tr(G), tr(GG))`` (from :meth:`LogDet.local_traces`, the derivatives of
-        the exact log-determinant) replaces the first two estimates; only ``tr(G'G)`` is
-        then stochastic and the transposed solves reduce to the one for ``G'1``.
-        """
-        n = w.n
-        if exact is None:
-            exact = n <= DENSE_TRACE_MAX_N
-        if exact:
-            return cls(*exact_traces(w, rho), True)
-        W = w.sparse
-        rng = np.random.default_rng(seed)
-        z = rng.choice(np.array([-1.0, 1.0]), size=(n, probes))
-        wt = W.T.tocsr()
-        if lu is None:
-            lu = _factor(rho, W.tocsc())
-        gz = np.asarray(W @ lu.solve(z))  # G z
-        p = neumann_polynomial(W, rho, max_nnz=min(2e7, 20.0 * W.nnz))  # a few powers suffice
-        pz = np.asarray(p @ z)
-        tr_gtg = float(np.sum(p.data**2)) + float(np.mean(np.sum((gz - pz) * (gz + pz), axis=0)))
-        if local is not None:
-            gtl = lu.solve(np.asarray(wt @ np.ones(n)), trans="T")  # G'1
-            return cls(float(local[0]), float(local[1]), tr_gtg, float(gtl @ gtl), False)
-        rhs = np.column_stack([np.asarray(wt @ z), np.asarray(wt @ np.ones(n))])
-        sol = lu.solve(rhs, trans="T")  # A^{-T} W' [z, 1] = G' [z, 1]
-        gtz, gtl = sol[:, :probes], sol[:, probes]
-        ptz = np.asarray(p.T @ z)
-        return cls(
-            float(p.diagonal().sum()) + float(np.mean(np.sum(z * (gz - pz), axis=0))),
-            float(p.multiply(p.T).sum()) + float(np.mean(np.sum(gtz * gz - ptz * pz, axis=0))),
-            tr_gtg,
-            float(gtl @ gtl),
-            False,
-        )
-
-
-class GSolver:
-    """Applies ``G = W (I - rho W)^{-1}`` to the N-blocks of a panel vector
-    (one sparse LU, reused for every period; ``lu`` reuses an existing one)."""
-
-    def __init__(self, w: SpatialWeights, rho: float, *, lu: spla.SuperLU | None = None) -> None:
-        self.w = w
-        self._lu = lu if lu is not None else _factor(rho, w.sparse.tocsc())
-
-    def apply_panel(self, v: np.ndarray, t: int) -> np.ndarray:
-        """``(I_T kron G) v`` for ``v`` of length N*T stacked time-major."""
-        n = self.w.n
-        vr = np.asarray(v, dtype=float).reshape(t, n).T  # (N, T)
-        out = self.w.sparse @ self._lu.solve(np.ascontiguousarray(vr))
-        return np.asarray(out).T.reshape(-1)

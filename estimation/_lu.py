@@ -19,7 +19,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["LUStats", "LU_STATS", "splu", "lu_logdet", "identity_minus", "IMinusRhoW"]
+from spillmap.errors import EstimationError
+
+__all__ = ["LUStats", "LU_STATS", "splu", "lu_logdet", "identity_minus", "IMinusRhoW", "factor_i_minus"]
 
 
 @dataclass
@@ -107,3 +109,13 @@ class IMinusRhoW:
         a.data = -float(rho) * self._w
         a.data[self._diag] += 1.0
         return a
+
+
+def factor_i_minus(rho: float, w_csc: sp.spmatrix | IMinusRhoW) -> spla.SuperLU:
+    """Counted sparse LU of ``I - rho W`` (``W`` a sparse matrix or an :class:`IMinusRhoW`);
+    an exactly singular matrix raises :class:`~spillmap.errors.EstimationError`."""
+    a = w_csc(rho) if isinstance(w_csc, IMinusRhoW) else identity_minus(rho, w_csc)
+    try:
+        return splu(a)
+    except RuntimeError as exc:  # exactly singular
+        raise EstimationError(f"I - rho W is singular at rho={rho:.6g}: {exc}") from None

@@ -25,18 +25,29 @@ from __future__ import annotations
 
 import math
 import weakref
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from scipy.linalg import lapack
 
 from spillmap._threads import single_threaded_blas
 from spillmap.spatial._spectrum import symmetrizer
 
-__all__ = ["trace_powers", "rademacher", "exact_traces", "symmetrizer", "neumann_polynomial", "weights_cache"]
+from ._lu import factor_i_minus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spillmap.spatial.weights import SpatialWeights
+
+__all__ = ["Traces", "GSolver", "trace_powers", "rademacher", "exact_traces", "symmetrizer", "neumann_polynomial",
+           "weights_cache", "DENSE_TRACE_MAX_N"]
 
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+#: Largest N for which the trace terms are computed exactly (dense).
+DENSE_TRACE_MAX_N = 2000
 
 
 def weights_cache(w: Any) -> dict | None:
@@ -137,7 +148,6 @@ def _cholesky_traces(W: sp.csr_matrix, d: np.ndarray, rho: float) -> tuple[float
 
 def _inverse_traces(W: sp.csr_matrix, rho: float) -> tuple[float, float, float, float]:
     """The four traces from a general dense inverse of ``I - rho W`` (LAPACK getri)."""
-    n = W.shape[0]
     a = -rho * W.toarray()
     a[np.diag_indices_from(a)] += 1.0
     g = np.asarray(W @ np.linalg.inv(a))
@@ -186,3 +196,93 @@ def series_order_for(rho: float, tol: float, minimum: int, maximum: int = 5000) 
     if q >= 1:
         return maximum
     return int(min(max(minimum, math.ceil(math.log(tol) / math.log(q))), maximum))
+
+
+@dataclass(frozen=True)
+class Traces:
+    """Trace terms of ``G = W (I - rho W)^{-1}`` used by the information matrix.
+
+    Attributes
+    ----------
+    tr_g, tr_gg, tr_gtg
+        ``tr(G)``, ``tr(G G)``, ``tr(G'G)``.
+    gtl_sq
+        ``||G' 1||^2`` (for the Lee-Yu time transformation).
+    exact
+        False when estimated stochastically (Hutchinson).
+    """
+
+    tr_g: float
+    tr_gg: float
+    tr_gtg: float
+    gtl_sq: float
+    exact: bool
+
+    @classmethod
+    def compute(cls, w: SpatialWeights, rho: float, *, probes: int = 100, seed: int = 12345,
+                exact: bool | None = None, lu: spla.SuperLU | None = None,
+                local: tuple[float, float] | None = None) -> Traces:
+        """Exact for N <= :data:`DENSE_TRACE_MAX_N` unless ``exact`` says otherwise;
+        beyond, Hutchinson's estimator with ``probes`` Rademacher vectors, sparse LU
+        solves (with ``lu``, the factorisation of ``I - rho W``, when given) and a
+        polynomial control variate.
+
+        With ``P = sum_{j<K} rho^j W^(j+1)`` (the start of ``G``'s Neumann series, a
+        sparse matrix whose traces are exact; K up to 12, until ``|rho|^K < 1e-3`` or
+        ``P`` would exceed ``min(2e7, 20 nnz(W))`` non-zeros):
+        ``tr(G) = tr(P) + E z'(G - P)z``, ``tr(GG) = tr(PP) + E[(G'z)'(Gz) - (P'z)'(Pz)]``,
+        ``tr(G'G) = ||P||_F^2 + E[||Gz||^2 - ||Pz||^2]`` (Hutchinson 1990).  Only the
+        remainder ``G - P = rho^K W^(K+1) (I - rho W)^{-1}`` is estimated
+        stochastically, which cuts the Monte Carlo error by roughly ``|rho|^K``
+        (measured on a 50 x 57 lattice with 175 probes: relative trace errors 2e-4
+        at rho = 0.3 with K = 3).
+
+        ``local = (tr(G), tr(GG))`` (from :meth:`LogDet.local_traces`, the derivatives of
+        the exact log-determinant) replaces the first two estimates; only ``tr(G'G)`` is
+        then stochastic and the transposed solves reduce to the one for ``G'1``.
+        """
+        n = w.n
+        if exact is None:
+            exact = n <= DENSE_TRACE_MAX_N
+        if exact:
+            return cls(*exact_traces(w, rho), True)
+        W = w.sparse
+        rng = np.random.default_rng(seed)
+        z = rng.choice(np.array([-1.0, 1.0]), size=(n, probes))
+        wt = W.T.tocsr()
+        if lu is None:
+            lu = factor_i_minus(rho, W.tocsc())
+        gz = np.asarray(W @ lu.solve(z))  # G z
+        p = neumann_polynomial(W, rho, max_nnz=min(2e7, 20.0 * W.nnz))  # a few powers suffice
+        pz = np.asarray(p @ z)
+        tr_gtg = float(np.sum(p.data**2)) + float(np.mean(np.sum((gz - pz) * (gz + pz), axis=0)))
+        if local is not None:
+            gtl = lu.solve(np.asarray(wt @ np.ones(n)), trans="T")  # G'1
+            return cls(float(local[0]), float(local[1]), tr_gtg, float(gtl @ gtl), False)
+        rhs = np.column_stack([np.asarray(wt @ z), np.asarray(wt @ np.ones(n))])
+        sol = lu.solve(rhs, trans="T")  # A^{-T} W' [z, 1] = G' [z, 1]
+        gtz, gtl = sol[:, :probes], sol[:, probes]
+        ptz = np.asarray(p.T @ z)
+        return cls(
+            float(p.diagonal().sum()) + float(np.mean(np.sum(z * (gz - pz), axis=0))),
+            float(p.multiply(p.T).sum()) + float(np.mean(np.sum(gtz * gz - ptz * pz, axis=0))),
+            tr_gtg,
+            float(gtl @ gtl),
+            False,
+        )
+
+
+class GSolver:
+    """Applies ``G = W (I - rho W)^{-1}`` to the N-blocks of a panel vector
+    (one sparse LU, reused for every period; ``lu`` reuses an existing one)."""
+
+    def __init__(self, w: SpatialWeights, rho: float, *, lu: spla.SuperLU | None = None) -> None:
+        self.w = w
+        self._lu = lu if lu is not None else factor_i_minus(rho, w.sparse.tocsc())
+
+    def apply_panel(self, v: np.ndarray, t: int) -> np.ndarray:
+        """``(I_T kron G) v`` for ``v`` of length N*T stacked time-major."""
+        n = self.w.n
+        vr = np.asarray(v, dtype=float).reshape(t, n).T  # (N, T)
+        out = self.w.sparse @ self._lu.solve(np.ascontiguousarray(vr))
+        return np.asarray(out).T.reshape(-1)

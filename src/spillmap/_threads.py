@@ -61,8 +61,8 @@ def _controller():
     """One threadpoolctl controller for the process (created after numpy's and scipy's
     BLAS are loaded, so that both are seen); None when threadpoolctl is missing."""
     try:
-        import numpy.linalg  # noqa: F401  (loads numpy's BLAS)
-        import scipy.linalg  # noqa: F401  (loads scipy's BLAS)
+        import numpy.linalg  # noqa: F401  # loads numpy's BLAS
+        import scipy.linalg  # noqa: F401  # loads scipy's BLAS
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return None
