@@ -29,7 +29,13 @@ implemented here in small pure functions of arrays (numpy / scipy.sparse only):
   ``sum_j rho^j tr(W^j)`` with ``tr(W^j)`` estimated by Hutchinson's estimator
   with seeded Rademacher vectors (Barry & Pace 1999; LeSage & Pace 2009,
   sec. 4.3); ``tr(W^0) = N``, ``tr(W) = 0`` and ``tr(W^2) = sum_ij w_ij w_ji``
-  are exact.
+  are exact.  The powers are memoised on the SpatialWeights object and shared with
+  the fit's surrogate log-determinant (same probes, same numbers), so after a fit the
+  delta-method and simulated effects cost no further products with W; the series is
+  truncated where ``(|rho| r)^J < 1e-8`` (at least 20 terms).
+* with the delta method and exact traces, the fit's exact ``tr(G)`` and ``tr(GG)`` at
+  rho-hat (``results.extra["traces"]``) give the four moments directly
+  (``A^{-1} = I + rho G``), without W's eigenvalues.
 * totals ``1'(I - rho W)^{-1} 1``: ``N / (1 - rho)`` for a row-standardised W
   without islands, otherwise one sparse LU solve per value of rho (exact path)
   or the power series of the exact moments ``1'W^j 1`` (stochastic path).

@@ -496,7 +496,8 @@ class SpatialPanel:
             ``xatol`` of the bounded scalar search.
         logdet_method
             ``"eigen"`` (exact, N up to a few thousand), ``"lu"`` (sparse LU) or
-            ``"auto"``.
+            ``"auto"`` (the eigenvalues when cached on ``w`` or cheaper by the measured
+            fill of a factorisation; see :class:`~spillmap.estimation._logdet.LogDet`).
         trace_probes
             Rademacher probes of the stochastic traces used for
             N > :data:`~spillmap.estimation._logdet.DENSE_TRACE_MAX_N` (the relative
