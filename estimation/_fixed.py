@@ -194,7 +194,7 @@ def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_m
         e = yd - zd @ coef
         theta = np.concatenate([coef, [float(e @ e) / counts.nobs]])
     else:
-        logdet = LogDet(d.w, logdet_method)
+        logdet = LogDet(d.w, logdet_method, cost_based=True)
         beta, sse, opt = _search(d, counts, logdet, tol)
         theta = np.concatenate([beta, [opt.x, sse / counts.nobs]])
         extra.update(logdet_method=logdet.resolved_method, nfev=opt.nfev, polished=opt.polished,

@@ -14,8 +14,9 @@ stochastic traces of ``G = W (I - rho W)^{-1}``, all from one object).
   Pace & Barry 1997).  One factorisation per likelihood evaluation; the last one is
   kept (:meth:`LogDet.factor`) so that the traces and ``G``-products at the estimate
   reuse it.
-* ``method="auto"``: the eigenvalues when they are already cached on W; otherwise the
-  cheaper of the two by measured cost (:meth:`LogDet.choose`): the LU path's cost is
+* ``method="auto"`` with ``cost_based=True`` (the fixed-effects fit): the eigenvalues
+  when they are already cached on W; otherwise the cheaper of the two by measured cost
+  (:meth:`LogDet.choose`): the LU path's cost is
   the flop count of an actual factorisation of ``I - rho W`` (from the fill of its L
   and U factors) times the three or so further factorisations a search needs, the
   eigenvalues' cost ``4/3 N^3`` (symmetric or symmetrisable W) or ``10 N^3`` flops,
@@ -50,7 +51,8 @@ from ._traces import DENSE_TRACE_MAX_N, GSolver, Traces, series_order_for, trace
 
 __all__ = ["LogDet", "log_det", "Traces", "GSolver", "EIGEN_MAX_N", "DENSE_TRACE_MAX_N"]
 
-#: Largest N for which the random-effects estimators use the eigenvalues.
+#: Largest N for which ``method="auto"`` without ``cost_based`` (and the random-effects
+#: estimators) use the eigenvalues.
 EIGEN_MAX_N = 2500
 #: Largest N for which ``method="auto"`` considers the eigenvalues at all.
 EIGEN_CANDIDATE_MAX_N = 3000
@@ -122,8 +124,11 @@ class LogDet:
     w
         The spatial weights.
     method
-        ``"eigen"``, ``"lu"`` or ``"auto"`` (see the module notes: eigenvalues when
-        cached, otherwise decided by :meth:`choose`; until then the LU method).
+        ``"eigen"``, ``"lu"`` or ``"auto"``: the eigenvalues when they are cached on
+        ``w``; otherwise, with ``cost_based=True`` (the fixed-effects fit), the LU method
+        until :meth:`choose` compares the measured costs (module notes), and without it
+        the eigenvalues up to :data:`EIGEN_MAX_N` units (for estimators that evaluate the
+        log-determinant many times, e.g. the SAC model's two-parameter search).
 
     Attributes
     ----------
@@ -141,6 +146,7 @@ class LogDet:
 
     w: SpatialWeights
     method: LogDetMethod = "auto"
+    cost_based: bool = field(default=False, kw_only=True)
     _resolved: str = field(init=False, default="")
     _undecided: bool = field(init=False, default=False)
     _state: dict = field(init=False, default_factory=dict, repr=False)
@@ -153,8 +159,10 @@ class LogDet:
         if m == "auto":
             if _eigen_cached(self.w):
                 m = "eigen"
-            else:
+            elif self.cost_based:
                 m, undecided = "lu", self.w.n <= EIGEN_CANDIDATE_MAX_N
+            else:
+                m = "eigen" if self.w.n <= EIGEN_MAX_N else "lu"
         object.__setattr__(self, "_resolved", m)
         object.__setattr__(self, "_undecided", undecided)
         self._state.update(values={}, last=None, order=12)

@@ -719,7 +719,7 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
     from spillmap.errors import InputError
 
     from ._logdet import EIGEN_MAX_N, LogDet
-    from .results import SpatialPanelResults
+    from .results import SpatialPanelResults, emit_fit_warnings
 
     d = spec.data
     if d.model not in RE_MODELS:
@@ -768,7 +768,7 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
         "random_effects": "individual",
         "time_effects": bool(time_effects),
     }
-    return SpatialPanelResults(
+    res = SpatialPanelResults(
         model=d.model,
         effects="random",
         lee_yu="none",
@@ -792,3 +792,5 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
         extra=extra,
         data=d,
     )
+    emit_fit_warnings(res, stacklevel=2)  # islands in W, rho/lambda near a bound (issue 8)
+    return res

@@ -114,15 +114,16 @@ def test_auto_method_by_measured_cost():
     """A sparse lattice factorises cheaply (LU); a dense inverse-distance W does not
     (its LU is a dense LU), so the eigenvalues win."""
     w = lattice(30)
-    assert LogDet(w, "auto").choose(0.4) == "lu"
+    assert LogDet(w, "auto", cost_based=True).choose(0.4) == "lu"
+    assert LogDet(w, "auto").resolved_method == "eigen"  # without cost_based: N <= 2,500
     rng = np.random.default_rng(1)
     xy = rng.random((150, 2))
     d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
     np.fill_diagonal(d, np.inf)
     wd = SpatialWeights.from_dense(1.0 / d, [str(i) for i in range(150)]).row_standardize()
-    assert LogDet(wd, "auto").choose(0.4) == "eigen"
+    assert LogDet(wd, "auto", cost_based=True).choose(0.4) == "eigen"
     _ = wd.eigenvalues
-    assert LogDet(wd, "auto").resolved_method == "eigen"  # cached eigenvalues are free
+    assert LogDet(wd, "auto", cost_based=True).resolved_method == "eigen"  # cached eigenvalues are free
 
 
 @pytest.mark.parametrize("model", ["sar", "sem"])
