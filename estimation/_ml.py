@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
 from spillmap.errors import ConvergenceError, EstimationError
 
@@ -45,12 +45,15 @@ __all__ = [
     "jacobian_derivative",
     "LagMoments",
     "lag_moments",
+    "least_squares",
     "lag_concentrated",
     "ErrorMoments",
     "error_moments",
     "error_beta_sse",
     "error_concentrated",
     "maximize_scalar",
+    "surrogate_start",
+    "search_interval",
     "full_loglik",
     "score",
     "numerical_hessian",
@@ -110,6 +113,34 @@ class LagMoments:
         return self.b0 - rho * self.b1
 
 
+def least_squares(z: np.ndarray, y: np.ndarray, *, max_cond: float = 1e8) -> np.ndarray:
+    """Least-squares coefficients of ``y`` (n,) or (n, m) on a full-rank ``z`` (n, k).
+
+    Normal equations on the column-equilibrated ``z`` (Cholesky of a k x k matrix, one
+    BLAS-3 pass over the data) plus one step of iterative refinement with the residual,
+    which brings the error to the order of ``cond(z)^2 eps^2`` -- the accuracy of
+    ``numpy.linalg.lstsq`` (SVD) while it is well conditioned; ``lstsq`` itself when the
+    equilibrated condition number of ``z'z`` exceeds ``max_cond``.  Measured at
+    n = 10^6, k = 6: 0.03 s against 0.24 s for ``lstsq``.
+
+    Verification: equal to ``numpy.linalg.lstsq`` to 1e-12 relative on random and
+    near-collinear designs (``tests/test_speed_internals.py``).
+    """
+    scale = np.sqrt(np.einsum("ij,ij->j", z, z))
+    scale[scale == 0] = 1.0
+    zs = z / scale
+    g = zs.T @ zs
+    if not np.all(np.isfinite(g)) or np.linalg.cond(g) > max_cond:
+        return np.linalg.lstsq(z, y, rcond=None)[0]
+    try:
+        c = linalg.cho_factor(g, lower=True, check_finite=False)
+    except np.linalg.LinAlgError:  # pragma: no cover - excluded by the condition number
+        return np.linalg.lstsq(z, y, rcond=None)[0]
+    b = linalg.cho_solve(c, zs.T @ y, check_finite=False)
+    b += linalg.cho_solve(c, zs.T @ (y - zs @ b), check_finite=False)
+    return b / (scale[:, None] if b.ndim == 2 else scale)
+
+
 def lag_moments(yd: np.ndarray, wyd: np.ndarray, zd: np.ndarray) -> LagMoments:
     """Regress ``Qy`` and ``QWy`` on ``QZ`` (Anselin 1988, p. 182).
 
@@ -121,7 +152,7 @@ def lag_moments(yd: np.ndarray, wyd: np.ndarray, zd: np.ndarray) -> LagMoments:
         Transformed regressors (NT, k); k may be 0.
     """
     if zd.shape[1]:
-        coef, *_ = np.linalg.lstsq(zd, np.column_stack([yd, wyd]), rcond=None)
+        coef = least_squares(zd, np.column_stack([yd, wyd]))
         e = np.column_stack([yd, wyd]) - zd @ coef
         b0, b1 = coef[:, 0], coef[:, 1]
     else:
@@ -209,28 +240,30 @@ def maximize_scalar(
     name: str = "rho",
     f_approx: Callable[[float], float] | None = None,
     df_approx: Callable[[float], float] | None = None,
+    x0: float | None = None,
+    correction: Callable[[float], float] | None = None,
 ) -> ScalarOptimum:
     """Maximise ``f`` on the open interval ``bounds``.
 
     Bounded Brent search (``minimize_scalar(method="bounded")``) with ``xatol=tol``,
     then, when the analytic derivative ``df`` is given, a ``brentq`` root search
     of ``df`` in a small bracket around the optimum (to about 1e-14).  When a cheap
-    approximation ``f_approx`` is given (large N), its maximum first narrows the
-    bracket of the exact search to 3 % of the interval (about half the exact
-    evaluations); the exact search is repeated on the whole interval when its
-    optimum is not interior to that bracket.
+    approximation ``f_approx`` (with derivative ``df_approx``) is given (large N), the
+    exact function is instead maximised through it by :func:`_surrogate_search`
+    (three or four exact evaluations, the last at the returned point), starting from
+    ``x0`` (default: the maximiser of ``f_approx``); Brent's search on the whole
+    interval is the fallback when that does not settle.  ``correction(x)``, when given,
+    computes ``f(x) - f_approx(x)`` directly (without the rounding of the large common
+    part of the two).
 
     Raises
     ------
     ConvergenceError
         When the optimiser fails or the maximum lies at a bound of the interval.
     """
-    lo, hi = bounds
-    lo = max(lo, -1e3)
-    hi = min(hi, 1e3)
+    lo, hi = max(bounds[0], -1e3), min(bounds[1], 1e3)
     width = hi - lo
-    eps = 1e-7 * width
-    a, b = lo + eps, hi - eps
+    a, b = search_interval(bounds)
     nfev = 0
 
     def negf(x: float) -> float:
@@ -239,14 +272,12 @@ def maximize_scalar(
         v = f(x)
         return -v if np.isfinite(v) else np.inf
 
-    res = None
     if f_approx is not None and df_approx is not None:
-        xs = _surrogate_search(negf, f_approx, df_approx, a, b)
-        if xs is not None:
-            return ScalarOptimum(xs, f(xs), nfev, True)
-    if res is None:
-        res = optimize.minimize_scalar(negf, bounds=(a, b), method="bounded",
-                                       options={"xatol": tol, "maxiter": 500})
+        found = _surrogate_search(negf, f_approx, df_approx, a, b, x0=x0, tol=tol, correction=correction)
+        if found is not None:
+            return ScalarOptimum(found[0], found[1], nfev, True)
+    res = optimize.minimize_scalar(negf, bounds=(a, b), method="bounded",
+                                   options={"xatol": tol, "maxiter": 500})
     if not res.success or not np.isfinite(res.fun):
         raise ConvergenceError(
             f"the search for {name} in ({lo:.4f}, {hi:.4f}) failed: {res.message}. "
@@ -275,61 +306,118 @@ def maximize_scalar(
     return ScalarOptimum(x, float(-res.fun) if not polished else float(f(x)), nfev, polished)
 
 
+def search_interval(bounds: tuple[float, float]) -> tuple[float, float]:
+    """The closed interval searched inside the open ``bounds`` (clipped to +-1e3 and
+    shrunk by 1e-7 of its width at each end)."""
+    lo, hi = max(bounds[0], -1e3), min(bounds[1], 1e3)
+    eps = 1e-7 * (hi - lo)
+    return lo + eps, hi - eps
+
+
+def surrogate_start(f_approx: Callable[[float], float], a: float, b: float) -> float:
+    """The maximiser of the cheap approximation on ``(a, b)`` (bounded Brent, xatol 1e-9)."""
+    r0 = optimize.minimize_scalar(lambda v: -f_approx(v), bounds=(a, b), method="bounded",
+                                  options={"xatol": 1e-9, "maxiter": 500})
+    return float(r0.x)
+
+
+def _surrogate_step(pts: list[float], cs: list[float], df_approx: Callable[[float], float],
+                    a: float, b: float, h: float, width: float) -> float | None:
+    """Next iterate: the root of ``df_approx + q'`` near the latest point, ``q`` the
+    polynomial (degree <= 3) through the corrections at up to four exact points nearest
+    to it (within ``0.02 width``; a point closer than ``h/100`` to one already taken is
+    dropped, so that rounding in ``c`` does not dominate its slope)."""
+    x = pts[-1]
+    order = sorted(range(len(pts)), key=lambda i: (abs(pts[i] - x), -i))
+    chosen: list[int] = []
+    for i in order:
+        if abs(pts[i] - x) > 0.02 * width:
+            break
+        if all(abs(pts[i] - pts[j]) >= 1e-2 * h for j in chosen):
+            chosen.append(i)
+        if len(chosen) == 4:
+            break
+    if len(chosen) < 2:
+        return None
+    px = (np.array([pts[i] for i in chosen]) - x) / h
+    q = np.polyfit(px, np.array([cs[i] for i in chosen]), len(chosen) - 1)
+    dq = np.polyder(q)
+
+    def g(v: float) -> float:
+        return df_approx(v) + float(np.polyval(dq, (v - x) / h)) / h
+
+    step = 0.05 * width
+    lo, hi = max(a + h, x - step), min(b - h, x + step)
+    try:
+        if not (g(lo) > 0 > g(hi)):
+            return None
+        return float(optimize.brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+    except (ValueError, RuntimeError, FloatingPointError):
+        return None
+
+
 def _surrogate_search(negf: Callable[[float], float], f_approx: Callable[[float], float],
                       df_approx: Callable[[float], float], a: float, b: float, *,
-                      h: float = 1e-4, maxit: int = 8) -> float | None:
+                      x0: float | None = None, tol: float = 1e-10, h: float = 1e-4,
+                      maxit: int = 8, correction: Callable[[float], float] | None = None
+                      ) -> tuple[float, float] | None:
     """Maximise an expensive ``f = -negf`` through a cheap approximation.
 
-    The correction ``c = f - f_approx`` is smooth and slowly varying; at each step it is
-    interpolated by a quadratic ``q`` through exact values at ``x - h, x, x + h`` and
-    the root of ``df_approx + q'`` (``brentq``, xtol 1e-15) gives the next ``x``.  At
-    the fixed point the derivative of the surrogate equals the exact derivative up to
-    ``O(h^2)`` times the third derivative of ``c``, plus rounding/h, so ``x`` is the
-    exact maximiser to about 1e-10.  Returns None (the caller then uses Brent's
-    method) when the iteration does not settle, leaves the interval or the exact
-    function is not locally maximal there.
+    The correction ``c = f - f_approx`` is smooth and slowly varying.  Exact values at
+    ``x0`` and ``x0 + h`` give its slope; each further step takes the root of
+    ``df_approx + q'`` (``brentq``, xtol 1e-15), ``q`` the least-squares quadratic of ``c``
+    through the exact points within ``4 h`` of the latest one (a point at ``+-h`` is added
+    when the latest has no neighbour), and evaluates ``f`` there.  The iteration stops
+    when the next step would be shorter than ``tol``, or when two successive steps are
+    shorter than ``10 tol`` (the rounding floor of the slope, reached in practice only
+    on small problems): the latest evaluated point is returned, so its factorisation
+    is the one at the estimate.  At the fixed point the
+    surrogate's derivative equals the exact one up to ``O(h^2)`` times the third
+    derivative of ``c``, plus rounding/h, so the point is the exact maximiser to about
+    ``tol``.  Typically three or four evaluations.  Returns ``(x, f(x))``, or None (the
+    caller then uses Brent's method) when the iteration does not settle, leaves the
+    interval or ``f`` is not locally maximal there.
     """
-    try:
-        r0 = optimize.minimize_scalar(lambda v: -f_approx(v), bounds=(a, b), method="bounded",
-                                      options={"xatol": 1e-9, "maxiter": 500})
-    except (ValueError, FloatingPointError):  # pragma: no cover
-        return None
-    x = float(r0.x)
     width = b - a
-    vals: dict[float, float] = {}
-
-    def exact(v: float) -> float:
-        if v not in vals:
-            vals[v] = -negf(v)
-        return vals[v]
-
-    for _ in range(maxit):
-        if not (a + 2 * h < x < b - 2 * h) or min(x - a, b - x) < 1e-4 * width:
-            return None
-        pts = np.array([x - h, x, x + h])
-        c = np.array([exact(p) - f_approx(p) for p in pts])
-        if not np.all(np.isfinite(c)):
-            return None
-        q = np.polyfit(pts - x, c, 2)
-        x0 = x
-
-        def g(v: float) -> float:
-            return df_approx(v) + 2 * q[0] * (v - x0) + q[1]
-
-        step = 0.05 * width
-        lo, hi = max(a + h, x - step), min(b - h, x + step)
+    if x0 is None:
         try:
-            if not (g(lo) > 0 > g(hi)):
-                return None
-            xn = float(optimize.brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
-        except (ValueError, RuntimeError):
+            x0 = surrogate_start(f_approx, a, b)
+        except (ValueError, FloatingPointError):  # pragma: no cover
             return None
-        if abs(xn - x) < 1e-11:
-            fx = exact(x)
-            if fx >= vals[x - h] and fx >= vals[x + h]:
-                return xn
+    pts: list[float] = []
+    cs: list[float] = []
+    vals: list[float] = []
+
+    def add(v: float, pos: int | None = None) -> bool:
+        fv = -negf(v)
+        c = fv - f_approx(v) if correction is None else correction(v)
+        if not (np.isfinite(fv) and np.isfinite(c)):
+            return False
+        i = len(pts) if pos is None else pos
+        pts.insert(i, v)
+        vals.insert(i, fv)
+        cs.insert(i, c)
+        return True
+
+    def interior(v: float) -> bool:
+        return a + 2 * h < v < b - 2 * h and min(v - a, b - v) >= 1e-4 * width
+
+    if not interior(x0) or not (add(x0) and add(x0 + h)):
+        return None
+    last_step = np.inf
+    for _ in range(maxit):
+        xn = _surrogate_step(pts, cs, df_approx, a, b, h, width)
+        if xn is None or not interior(xn):
             return None
-        x = xn
+        step = abs(xn - pts[-1])
+        if step <= tol or (step <= 10 * tol and last_step <= 10 * tol):
+            fx = vals[-1]
+            if fx >= max(vals) - 1e-12 * max(1.0, abs(fx)):
+                return pts[-1], fx
+            return None
+        last_step = step
+        if not add(xn):
+            return None
     return None
 
 

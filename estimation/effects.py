@@ -29,7 +29,13 @@ implemented here in small pure functions of arrays (numpy / scipy.sparse only):
   ``sum_j rho^j tr(W^j)`` with ``tr(W^j)`` estimated by Hutchinson's estimator
   with seeded Rademacher vectors (Barry & Pace 1999; LeSage & Pace 2009,
   sec. 4.3); ``tr(W^0) = N``, ``tr(W) = 0`` and ``tr(W^2) = sum_ij w_ij w_ji``
-  are exact.
+  are exact.  The powers are memoised on the SpatialWeights object and shared with
+  the fit's surrogate log-determinant (same probes, same numbers), so after a fit the
+  delta-method and simulated effects cost no further products with W; the series is
+  truncated where ``(|rho| r)^J < 1e-8`` (at least 20 terms).
+* with the delta method and exact traces, the fit's exact ``tr(G)`` and ``tr(GG)`` at
+  rho-hat (``results.extra["traces"]``) give the four moments directly
+  (``A^{-1} = I + rho G``), without W's eigenvalues.
 * totals ``1'(I - rho W)^{-1} 1``: ``N / (1 - rho)`` for a row-standardised W
   without islands, otherwise one sparse LU solve per value of rho (exact path)
   or the power series of the exact moments ``1'W^j 1`` (stochastic path).
@@ -80,10 +86,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy import stats
 
+from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, InputError, format_items
+
+from ._lu import splu
+from ._traces import trace_powers
 
 __all__ = [
     "EffectsResult",
@@ -96,6 +105,7 @@ __all__ = [
     "stochastic_trace_powers",
     "effects_matrix",
     "EXACT_TRACE_MAX_N",
+    "parameter_draws",
 ]
 
 EffectsMethod = Literal["simulation", "delta"]
@@ -216,25 +226,12 @@ def stochastic_trace_powers(
     ``tr(W^j)/N`` within 0.01 of the exact values for a 400-unit lattice with 500
     vectors (tests).
     """
-    w = sp.csr_matrix(w, dtype=float)
-    n = w.shape[0]
-    rng = np.random.default_rng(seed)
-    u = rng.integers(0, 2, size=(n, n_vectors)).astype(float) * 2.0 - 1.0
-    out = np.empty(order + 2)
-    v = u
-    for j in range(1, order + 2):
-        v = w @ v
-        out[j] = np.mean(np.einsum("ij,ij->j", u, v))
-    out[0] = n
-    if order + 2 > 1:
-        out[1] = float(w.diagonal().sum())
-    if order + 2 > 2:
-        out[2] = float(w.multiply(w.T).sum())
-    return out
+    return trace_powers(sp.csr_matrix(w, dtype=float), order, n_vectors=n_vectors, seed=seed)
 
 
-def _series_order(w: sp.spmatrix, rho_max: float, tol: float = 1e-8, minimum: int = 100) -> int:
-    """Number of power-series terms so that ``(|rho| r)^J < tol``, r a bound on W's spectral radius."""
+def _series_order(w: sp.spmatrix, rho_max: float, tol: float = 1e-8, minimum: int = 20) -> int:
+    """Number of power-series terms so that ``(|rho| r)^J < tol``, r a bound on W's spectral radius
+    (at least ``minimum``; the terms beyond contribute less than ``tol`` relative)."""
     rows = np.abs(w).sum(axis=1).max() if w.nnz else 0.0
     cols = np.abs(w).sum(axis=0).max() if w.nnz else 0.0
     r = float(min(rows, cols))
@@ -286,7 +283,7 @@ def _exact_total_moments(w: sp.spmatrix, rho: np.ndarray, *, derivatives: bool) 
     eye = sp.identity(n, format="csc")
     wt1 = np.asarray(w.T @ one).ravel()
     for d, r in enumerate(rho):
-        lu = spla.splu(sp.csc_matrix(eye - r * w))
+        lu = splu(sp.csc_matrix(eye - r * w))
         u = lu.solve(one)
         wu = w @ u
         out[d, 0] = u.sum() / n
@@ -301,19 +298,24 @@ def _exact_total_moments(w: sp.spmatrix, rho: np.ndarray, *, derivatives: bool) 
 
 @dataclass(frozen=True)
 class _Moments:
-    """Computes the trace and total moments of W for arrays of rho."""
+    """Computes the trace and total moments of W for arrays of rho.
+
+    ``source`` is what the trace powers are memoised on (the SpatialWeights object,
+    shared with the fit's log-determinant series) or the matrix itself."""
 
     w: sp.csr_matrix
     kind: Literal["exact", "stochastic"]
     eigenvalues: np.ndarray | None = None
     n_vectors: int = 50
     seed: int = 0
+    source: Any = None
 
     def traces(self, rho: np.ndarray, rho_max: float) -> np.ndarray:
         if self.kind == "exact":
             return exact_trace_moments(self.eigenvalues, rho)
         order = _series_order(self.w, rho_max)
-        tp = stochastic_trace_powers(self.w, order, n_vectors=self.n_vectors, seed=self.seed)
+        src = self.w if self.source is None else self.source
+        tp = trace_powers(src, order, n_vectors=self.n_vectors, seed=self.seed)
         return series_trace_moments(tp, rho)
 
     def totals(self, rho: np.ndarray, rho_max: float, *, derivatives: bool) -> np.ndarray:
@@ -416,6 +418,7 @@ def _w_bounds(w: sp.csr_matrix, eigenvalues: np.ndarray | None) -> tuple[float, 
     return (-1.0 / r, 1.0 / r)
 
 
+@single_threaded_blas
 def effects_from_estimates(
     params: pd.Series,
     cov: pd.DataFrame,
@@ -429,6 +432,7 @@ def effects_from_estimates(
     level: float = 0.95,
     n_vectors: int = 50,
     regressors: Sequence[str] | None = None,
+    fit_traces: Any = None,
 ) -> EffectsResult:
     """Effects from a parameter vector, its covariance and W (the pure core of :func:`compute_effects`).
 
@@ -451,11 +455,49 @@ def effects_from_estimates(
         The regressors whose effects are wanted (default: every parameter that is not
         ``const``, ``rho``, ``lambda`` or ``W_*``); other parameters (e.g. a random-
         effects variance ratio) are then ignored.
+    fit_traces
+        Exact :class:`~spillmap.estimation._logdet.Traces` of ``G = W (I - rho W)^{-1}``
+        at ``params["rho"]`` from the fit's information matrix (optional).  With exact
+        traces and the delta method they give ``tr(A^{-1}) = N + rho tr(G)`` and the
+        rho-derivatives ``tr(G) + rho tr(GG)``, ``tr(GG)`` without W's eigenvalues (the
+        same numbers as the eigenvalue formulas, to rounding).
 
     Returns
     -------
     EffectsResult
     """
+    params, v, spec, draws, method = _checked_inputs(params, cov, model, draws, method, traces, level, regressors)
+    p_hat = params.to_numpy(dtype=float)
+    wmat = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
+    n = wmat.shape[0]
+    zc = stats.norm.isf((1 - level) / 2)
+    if model in _LINEAR_MODELS:
+        return _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc)
+    kind = traces
+    if kind == "auto":
+        kind = "exact" if n <= EXACT_TRACE_MAX_N else "stochastic"
+    rho_hat = float(p_hat[spec.rho_idx])
+    shared = None
+    if kind == "exact" and method == "delta" and getattr(fit_traces, "exact", False):
+        shared = _moments_from_fit_traces(fit_traces, rho_hat, n)
+    eig = _eigenvalues(w, wmat) if kind == "exact" and shared is None else None
+    lo_b, hi_b = _w_bounds(wmat, eig)
+    if kind == "exact" and eig is None and not (lo_b < rho_hat < hi_b):
+        eig = _eigenvalues(w, wmat)  # the conservative interval is not enough: the exact one
+        lo_b, hi_b = _w_bounds(wmat, eig)
+    moments = _Moments(wmat, kind, eig, n_vectors=n_vectors, seed=seed, source=w)
+    if not (lo_b < rho_hat < hi_b):
+        raise EstimationError(f"rho = {rho_hat:.6g} is outside W's stationarity interval ({lo_b:.4g}, {hi_b:.4g}).")
+    if method == "delta":
+        tr = shared if shared is not None else moments.traces(np.array([rho_hat]), abs(rho_hat))
+        tables = _delta_tables(p_hat, v, spec, tr, moments.totals(np.array([rho_hat]), abs(rho_hat), derivatives=True), zc)
+        return EffectsResult(model, "delta", 0, seed, level, kind, n, tables, _lag_note(model))
+    tables = _simulated_tables(p_hat, v, spec, moments, draws, seed, level, (lo_b, hi_b))
+    return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model))
+
+
+def _checked_inputs(params, cov, model, draws, method, traces, level, regressors):
+    """Validate the options; ``(params, cov array, spec, draws, method)``."""
     _check_choice("model", model, _ALL_MODELS)
     _check_choice("method", method, ("simulation", "delta"))
     _check_choice("traces", traces, ("auto", "exact", "stochastic"))
@@ -478,98 +520,91 @@ def effects_from_estimates(
     missing = [p for p in params.index if p not in cov.index or p not in cov.columns]
     if missing:
         raise EstimationError(f"the covariance matrix lacks the parameters {format_items(missing)}.")
-    cov = cov.loc[params.index, params.index]
-    p_hat = params.to_numpy(dtype=float)
-    v = cov.to_numpy(dtype=float)
-    if not (np.all(np.isfinite(p_hat)) and np.all(np.isfinite(v))):
+    v = cov.loc[params.index, params.index].to_numpy(dtype=float)
+    if not (np.all(np.isfinite(params.to_numpy(dtype=float))) and np.all(np.isfinite(v))):
         raise EstimationError("the estimates or their covariance contain NaN/inf; effects cannot be computed.")
-    spec = _spec_from_params(params, model)
+    return params, v, _spec_from_params(params, model), draws, method
 
-    eig = None
-    if hasattr(w, "sparse"):  # SpatialWeights
-        wmat = sp.csr_matrix(w.sparse)
-        get_eig = lambda: np.asarray(w.eigenvalues)  # noqa: E731  (cached on the weights)
-    else:
-        wmat = sp.csr_matrix(w, dtype=float)
-        get_eig = lambda: np.linalg.eigvals(wmat.toarray())  # noqa: E731
-    n = wmat.shape[0]
-    zc = stats.norm.isf((1 - level) / 2)
+
+def _eigenvalues(w: Any, wmat: sp.csr_matrix) -> np.ndarray:
+    if hasattr(w, "sparse"):  # SpatialWeights: cached on the weights
+        return np.asarray(w.eigenvalues)
+    return np.linalg.eigvals(wmat.toarray())
+
+
+def _moments_from_fit_traces(tr: Any, rho: float, n: int) -> np.ndarray:
+    """The four moments of :func:`exact_trace_moments` at one rho from exact fit traces:
+    ``W A^{-1} = G`` and ``A^{-1} = I + rho G`` give ``m1 = tr(G)/N``, ``m0 = 1 + rho m1``,
+    ``m1' = tr(GG)/N`` and ``m0' = m1 + rho m1'``."""
+    m1, dm1 = tr.tr_g / n, tr.tr_gg / n
+    return np.array([[1.0 + rho * m1, m1, m1 + rho * dm1, dm1]])
+
+
+def _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc) -> EffectsResult:
+    """SLX / SDEM / SEM: exact normal inference from the covariance."""
+    n, k = wmat.shape[0], len(spec.names)
+    c = float(wmat.sum()) / n  # 1'W1/N
+    est = {kind: np.zeros(k) for kind in _KINDS}
+    se = {kind: np.zeros(k) for kind in _KINDS}
+    for i in range(k):
+        gb = np.zeros(p_hat.size)
+        gb[spec.beta_idx[i]] = 1.0
+        gt = np.zeros(p_hat.size)
+        if spec.theta_idx[i] >= 0:
+            gt[spec.theta_idx[i]] = c
+        for kind, g in (("direct", gb), ("indirect", gt), ("total", gb + gt)):
+            est[kind][i] = g @ p_hat
+            se[kind][i] = math.sqrt(max(g @ v @ g, 0.0))
+    tables = {
+        kind: _table(est[kind], se[kind], est[kind] - zc * se[kind], est[kind] + zc * se[kind], spec.names)
+        for kind in _KINDS
+    }
+    note = {
+        "sem": "SEM: the effects are the coefficients; X has no indirect (spillover) effect in an error model.",
+        "slx": "SLX: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
+        "sdem": "SDEM: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
+    }[model]
+    return EffectsResult(model, "linear", 0, seed, level, "closed form", n, tables, note)
+
+
+def _delta_tables(p_hat, v, spec, tr, tot, zc) -> dict[str, pd.DataFrame]:
+    """Delta-method tables from the moments ``tr``/``tot`` (1, 4) at rho-hat."""
     k = len(spec.names)
-
-    # ---- linear models: exact normal inference from the covariance
-    if model in _LINEAR_MODELS:
-        c = float(wmat.sum()) / n  # 1'W1/N
-        est = {kind: np.zeros(k) for kind in _KINDS}
-        se = {kind: np.zeros(k) for kind in _KINDS}
-        for i in range(k):
-            gb = np.zeros(p_hat.size)
-            gb[spec.beta_idx[i]] = 1.0
-            gt = np.zeros(p_hat.size)
+    beta0, theta0, _ = _gather(p_hat[None, :], spec)
+    d0, i0, t0 = _effects_from_moments(beta0, theta0, tr, tot)
+    est = {"direct": d0[0], "indirect": i0[0], "total": t0[0]}
+    se = {kind_: np.zeros(k) for kind_ in _KINDS}
+    for i in range(k):
+        b, t = beta0[0, i], theta0[0, i]
+        grads = {
+            "direct": (tr[0, 0], tr[0, 1], b * tr[0, 2] + t * tr[0, 3]),
+            "total": (tot[0, 0], tot[0, 1], b * tot[0, 2] + t * tot[0, 3]),
+        }
+        grads["indirect"] = tuple(a - d for a, d in zip(grads["total"], grads["direct"]))
+        for kind_, (gb_, gt_, gr_) in grads.items():
+            g = np.zeros(p_hat.size)
+            g[spec.beta_idx[i]] = gb_
             if spec.theta_idx[i] >= 0:
-                gt[spec.theta_idx[i]] = c
-            for kind, g in (("direct", gb), ("indirect", gt), ("total", gb + gt)):
-                est[kind][i] = g @ p_hat
-                se[kind][i] = math.sqrt(max(g @ v @ g, 0.0))
-        tables = {
-            kind: _table(est[kind], se[kind], est[kind] - zc * se[kind], est[kind] + zc * se[kind], spec.names)
-            for kind in _KINDS
-        }
-        note = {
-            "sem": "SEM: the effects are the coefficients; X has no indirect (spillover) effect in an error model.",
-            "slx": "SLX: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
-            "sdem": "SDEM: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
-        }[model]
-        return EffectsResult(model, "linear", 0, seed, level, "closed form", n, tables, note)
+                g[spec.theta_idx[i]] = gt_
+            g[spec.rho_idx] = gr_
+            se[kind_][i] = math.sqrt(max(g @ v @ g, 0.0))
+    return {
+        kind_: _table(est[kind_], se[kind_], est[kind_] - zc * se[kind_], est[kind_] + zc * se[kind_], spec.names)
+        for kind_ in _KINDS
+    }
 
-    # ---- SAR / SDM
-    kind = traces
-    if kind == "auto":
-        kind = "exact" if n <= EXACT_TRACE_MAX_N else "stochastic"
-    if kind == "exact":
-        eig = get_eig()
-    moments = _Moments(wmat, kind, eig, n_vectors=n_vectors, seed=seed)
+
+def _simulated_tables(p_hat, v, spec, moments, draws, seed, level, bounds) -> dict[str, pd.DataFrame]:
+    """LeSage-Pace simulation: effects at ``draws`` parameter vectors; sd and percentiles."""
+    beta0, theta0, _ = _gather(p_hat[None, :], spec)
     rho_hat = float(p_hat[spec.rho_idx])
-    lo_b, hi_b = _w_bounds(wmat, eig)
-    if not (lo_b < rho_hat < hi_b):
-        raise EstimationError(f"rho = {rho_hat:.6g} is outside W's stationarity interval ({lo_b:.4g}, {hi_b:.4g}).")
-
-    beta0, theta0, rho0 = _gather(p_hat[None, :], spec)
-    if method == "delta":
-        tr = moments.traces(rho0, abs(rho_hat))
-        tot = moments.totals(rho0, abs(rho_hat), derivatives=True)
-        d0, i0, t0 = _effects_from_moments(beta0, theta0, tr, tot)
-        est = {"direct": d0[0], "indirect": i0[0], "total": t0[0]}
-        se = {kind_: np.zeros(k) for kind_ in _KINDS}
-        for i in range(k):
-            b, t = beta0[0, i], theta0[0, i]
-            grads = {
-                "direct": (tr[0, 0], tr[0, 1], b * tr[0, 2] + t * tr[0, 3]),
-                "total": (tot[0, 0], tot[0, 1], b * tot[0, 2] + t * tot[0, 3]),
-            }
-            grads["indirect"] = tuple(a - d for a, d in zip(grads["total"], grads["direct"]))
-            for kind_, (gb_, gt_, gr_) in grads.items():
-                g = np.zeros(p_hat.size)
-                g[spec.beta_idx[i]] = gb_
-                if spec.theta_idx[i] >= 0:
-                    g[spec.theta_idx[i]] = gt_
-                g[spec.rho_idx] = gr_
-                se[kind_][i] = math.sqrt(max(g @ v @ g, 0.0))
-        tables = {
-            kind_: _table(est[kind_], se[kind_], est[kind_] - zc * se[kind_], est[kind_] + zc * se[kind_], spec.names)
-            for kind_ in _KINDS
-        }
-        return EffectsResult(model, "delta", 0, seed, level, kind, n, tables, _lag_note(model))
-
-    # simulation
-    sims = _draw_params(p_hat, v, draws, seed, spec.rho_idx, (lo_b, hi_b))
+    sims = _draw_params(p_hat, v, draws, seed, spec.rho_idx, bounds)
     beta, theta, rho = _gather(sims, spec)
     rho_all = np.concatenate([[rho_hat], rho])
     rmax = float(np.max(np.abs(rho_all)))
     tr = moments.traces(rho_all, rmax)
     tot = moments.totals(rho_all, rmax, derivatives=False)
-    d_all, i_all, t_all = _effects_from_moments(
-        np.vstack([beta0, beta]), np.vstack([theta0, theta]), tr, tot
-    )
+    d_all, i_all, t_all = _effects_from_moments(np.vstack([beta0, beta]), np.vstack([theta0, theta]), tr, tot)
     a = (1 - level) / 2
     tables = {}
     for kind_, arr in (("direct", d_all), ("indirect", i_all), ("total", t_all)):
@@ -577,7 +612,7 @@ def effects_from_estimates(
         sd = sim.std(axis=0, ddof=1)
         lo, hi = np.quantile(sim, [a, 1 - a], axis=0)
         tables[kind_] = _table(point, sd, lo, hi, spec.names, extra={"sim_mean": sim.mean(axis=0)})
-    return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model))
+    return tables
 
 
 def _lag_note(model: str) -> str:
@@ -669,6 +704,10 @@ def compute_effects(
     within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``.
     """
     model = str(getattr(results, "model", "")).lower()
+    extra = getattr(results, "extra", None) or {}
+    fit_traces = None
+    if "rho" in results.params.index and extra.get("traces_rho") == float(results.params["rho"]):
+        fit_traces = extra.get("traces")  # exact traces of the fit at this rho (shared, not recomputed)
     return effects_from_estimates(
         results.params,
         results.cov,
@@ -680,6 +719,7 @@ def compute_effects(
         traces=traces,
         level=level,
         regressors=getattr(results, "x_names", None),
+        fit_traces=fit_traces,
     )
 
 
@@ -829,6 +869,7 @@ def _unit_parts(results: Any, var: str) -> tuple[sp.csr_matrix, tuple[str, ...],
     return sp.csr_matrix(w.sparse), tuple(w.ids), rho, beta, theta
 
 
+@single_threaded_blas
 def unit_effects(results: Any, var: str, *, n_vectors: int = 200, seed: int = 0) -> pd.DataFrame:
     """Per-unit effects of a unit change of ``var`` (for maps).
 
@@ -862,7 +903,7 @@ def unit_effects(results: Any, var: str, *, n_vectors: int = 200, seed: int = 0)
         emitted = beta * one + theta * wt1
         direct = beta * one + theta * w.diagonal()
     else:
-        lu = spla.splu(sp.csc_matrix(sp.identity(n, format="csc") - rho * w))
+        lu = splu(sp.csc_matrix(sp.identity(n, format="csc") - rho * w))
         received = lu.solve(beta * one + theta * w1)
         emitted = beta * lu.solve(one, trans="T") + theta * np.asarray(w.T @ lu.solve(one, trans="T")).ravel()
         if n <= EXACT_TRACE_MAX_N:
@@ -904,5 +945,47 @@ def unit_response(results: Any, var: str, source_id: str) -> pd.Series:
     e = np.zeros(n)
     e[j] = 1.0
     rhs = beta * e + theta * np.asarray(w[:, j].toarray()).ravel()
-    col = rhs if rho == 0 else spla.spsolve(sp.csc_matrix(sp.identity(n, format="csc") - rho * w), rhs)
+    col = rhs if rho == 0 else splu(sp.csc_matrix(sp.identity(n, format="csc") - rho * w)).solve(rhs)
     return pd.Series(np.asarray(col).ravel(), index=pd.Index(ids, name="id"), name=f"response to {var} in {source_id}")
+
+
+# ------------------------------------------------- parameter draws (scenarios)
+def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: TraceMethod = "auto") -> pd.DataFrame:
+    """The parameter draws behind ``compute_effects(results, draws=draws, seed=seed)`` (SAR/SDM).
+
+    The same restriction to the regressors, ``W_<x>`` and ``rho``, the same covariance
+    block, the same stationarity interval of W and the same generator as the simulation
+    of :func:`effects_from_estimates`, so that other quantities simulated from them
+    (:func:`spillmap.estimation.scenario`) share the effects' draws exactly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``draws`` rows, one column per parameter (in ``results.params`` order).
+
+    Verification
+    ------------
+    ``tests/test_scenario.py``: the total effects recomputed from these draws have the
+    mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
+    """
+    model = str(getattr(results, "model", "")).lower()
+    if model not in _LAG_MODELS:
+        raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "
+                         "with exact normal intervals.")
+    if draws < 100 or int(draws) != draws:
+        raise InputError(f"draws must be an integer >= 100; got {draws!r}.")
+    params = results.params
+    regressors = [r for r in getattr(results, "x_names", params.index) if r != "const" and r in params.index
+                  and r not in ("rho", "lambda") and not str(r).startswith("W_")]
+    keep = regressors + [f"W_{r}" for r in regressors if f"W_{r}" in params.index] + ["rho"]
+    params = params[keep]
+    spec = _spec_from_params(params, model)
+    wmat = sp.csr_matrix(results.w.sparse) if hasattr(results.w, "sparse") else sp.csr_matrix(results.w, dtype=float)
+    kind = traces if traces != "auto" else ("exact" if wmat.shape[0] <= EXACT_TRACE_MAX_N else "stochastic")
+    eig = None
+    if kind == "exact":
+        eig = np.asarray(results.w.eigenvalues) if hasattr(results.w, "eigenvalues") else np.linalg.eigvals(
+            wmat.toarray())
+    v = results.cov.loc[params.index, params.index].to_numpy(dtype=float)
+    sims = _draw_params(params.to_numpy(dtype=float), v, int(draws), seed, spec.rho_idx, _w_bounds(wmat, eig))
+    return pd.DataFrame(sims, columns=params.index)

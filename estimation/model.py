@@ -25,12 +25,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import EstimationError, InputError, WeightsError, format_items
+from spillmap.errors import EstimationError, InputError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
-from . import _ml
-from ._logdet import GSolver, LogDet, Traces
-from ._transform import EffectiveCounts, demean, effective_counts
+from ._transform import demean
 from .results import SpatialPanelResults, emit_fit_warnings
 
 __all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType"]
@@ -275,13 +273,15 @@ class SpatialPanel:
             ``xatol`` of the bounded scalar search.
         logdet_method
             ``"eigen"`` (exact, N up to a few thousand), ``"lu"`` (sparse LU) or
-            ``"auto"``.
+            ``"auto"`` (the eigenvalues when cached on ``w`` or cheaper by the measured
+            fill of a factorisation; see :class:`~spillmap.estimation._logdet.LogDet`).
         trace_probes
             Rademacher probes of the stochastic traces used for
             N > :data:`~spillmap.estimation._logdet.DENSE_TRACE_MAX_N` (the relative
             error of ``tr(G'G)`` is about ``sqrt(2/probes) ||G'G||_F / tr(G'G)``, i.e.
-            O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 30, 200)``: 175 probes at
-            N = 2,850 (SEs within 0.1-0.2 % of the exact ones), 30 at N = 100,000.
+            O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 10, 200)``: 175 probes at
+            N = 2,850, 10 from N = 50,000 (``tr(G)`` and ``tr(GG)`` then come from the
+            exact log-determinants of the search, so only ``tr(G'G)`` is stochastic).
 
         Returns
         -------
@@ -358,158 +358,7 @@ def _check_finite_fit(res: SpatialPanelResults) -> None:
 
 
 # ------------------------------------------------------------------ fitting
-def _needs_row_standardized(d: _PanelData, lee_yu: str) -> str | None:
-    time_fx = d.effects in ("time", "twoways")
-    if not time_fx or d.kind == "none" or d.w.is_row_standardized:
-        return None
-    if lee_yu == "transformation":
-        return "the Lee-Yu transformation with time effects (it needs W 1 = 1)"
-    if d.kind == "error":
-        return "an error model with time effects (demeaning is then not the exact fixed-effects likelihood)"
-    return None
-
-
-def default_probes(n: int) -> int:
-    """Hutchinson probes for N units: ``clip(5e5 // N, 30, 200)`` (SuperLU solves with
-    many right-hand sides are slow: 500 probes cost 1.2 s at N = 2,850)."""
-    return int(np.clip(500_000 // max(n, 1), 30, 200))
-
-
-def information_matrix(d: _PanelData, theta: np.ndarray, counts: EffectiveCounts, *,
-                       exact_traces: bool | None = None, probes: int | None = None) -> tuple[np.ndarray, bool]:
-    """Analytical information matrix of ``(beta, [rho|lambda], sigma2)`` at ``theta``.
-
-    Returns the matrix and whether the trace terms are exact.
-    """
-    yd, wyd, zd, wzd = d.transformed
-    k = zd.shape[1]
-    s2 = float(theta[-1])
-    if d.kind == "none":
-        return _ml.information_slx(zd, s2, counts), True
-    rho = float(theta[k])
-    tr = Traces.compute(d.w, rho, probes=probes or default_probes(d.n), exact=exact_traces)
-    tr3 = _ml.adjusted_traces(tr, d.n, rho, counts.time_adj)
-    if d.kind == "lag":
-        beta = theta[:k]
-        raw = d.y - rho * d.Wy
-        # non-stochastic part Z beta + fixed effects (LSDV), then Q (I kron G) m
-        m = raw - d.demean(raw - d.Z @ beta)
-        h = d.demean(GSolver(d.w, rho).apply_panel(m, d.t))
-        return _ml.information_lag(zd, h, s2, tr3, counts), tr.exact
-    zl = zd - rho * wzd
-    return _ml.information_error(zl, s2, tr3, counts), tr.exact
-
-
-def _fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_method: str,
-               trace_probes: int | None) -> SpatialPanelResults:
-    ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
-    need = _needs_row_standardized(d, ly)
-    if need:
-        raise WeightsError(
-            f"{need} requires a row-standardised W, but W {d.w.name or ''} is not; "
-            "use w.row_standardize()" + (" or lee_yu='none'." if ly == "transformation" else ".")
-        )
-    if ly != "none" and d.t == 1 and d.effects == "time":
-        ly = "none"
-    counts = effective_counts(d.n, d.t, d.effects, ly)
-    yd, wyd, zd, wzd = d.transformed
-    kind = d.kind
-    k = zd.shape[1]
-    names = list(d.param_names)
-    extra: dict[str, Any] = {}
-    logdet = None
-    if kind == "none":
-        coef, *_ = np.linalg.lstsq(zd, yd, rcond=None)
-        e = yd - zd @ coef
-        theta = np.concatenate([coef, [float(e @ e) / counts.nobs]])
-    else:
-        logdet = LogDet(d.w, logdet_method)
-        bounds = logdet.bounds
-        dfun = logdet.derivative if logdet.exact_derivative else None
-        if kind == "lag":
-            mom = _ml.lag_moments(yd, wyd, zd)
-            opt = _ml.maximize_scalar(
-                lambda r: _ml.lag_concentrated(r, mom, logdet, counts), bounds, tol=tol, name="rho",
-                df=(lambda r: _ml.concentrated_derivative("lag", r, mom, dfun, counts)) if dfun else None,
-                f_approx=None if dfun else (lambda r: _ml.lag_concentrated(r, mom, logdet.approx, counts)),
-                df_approx=None if dfun else (
-                    lambda r: _ml.concentrated_derivative("lag", r, mom, logdet.approx_derivative, counts)),
-            )
-            beta, sse = mom.beta(opt.x), mom.sse(opt.x)
-        else:
-            mom = _ml.error_moments(yd, wyd, zd, wzd)
-            opt = _ml.maximize_scalar(
-                lambda r: _ml.error_concentrated(r, mom, logdet, counts), bounds, tol=tol, name="lambda",
-                df=(lambda r: _ml.concentrated_derivative("error", r, mom, dfun, counts)) if dfun else None,
-                f_approx=None if dfun else (lambda r: _ml.error_concentrated(r, mom, logdet.approx, counts)),
-                df_approx=None if dfun else (
-                    lambda r: _ml.concentrated_derivative("error", r, mom, logdet.approx_derivative, counts)),
-            )
-            beta, sse = _ml.error_beta_sse(opt.x, mom)
-        theta = np.concatenate([beta, [opt.x, sse / counts.nobs]])
-        extra.update(logdet_method=logdet.resolved_method, nfev=opt.nfev, polished=opt.polished,
-                     bounds=tuple(bounds))
-
-    def loglik_at(th: np.ndarray) -> float:
-        return _ml.full_loglik(kind, th, yd, wyd, zd, wzd, logdet, counts)
-
-    def cov_at(th: np.ndarray) -> np.ndarray:
-        if cov_type == "hessian":
-            dl = logdet.derivative if logdet is not None else None
-            hess = _ml.numerical_hessian(lambda v: _ml.score(kind, v, yd, wyd, zd, wzd, dl, counts), th)
-            extra["exact_traces"] = None
-            return _ml.invert_information(-hess, names + ["sigma2"])
-        info, exact = information_matrix(d, th, counts, probes=trace_probes)
-        extra["exact_traces"] = exact
-        return _ml.invert_information(info, names + ["sigma2"])
-
-    # sigma2 = SSE/nobs: theta is the ML estimate of the chosen likelihood
-    cov_full = cov_at(theta)
-    if ly == "bias-correction":
-        if d.effects == "individual":
-            theta = theta.copy()
-            theta[-1] *= d.t / (d.t - 1.0)  # sar_panel_FE.m: sige*(T/(T-1))
-        elif d.effects == "time":
-            theta = theta.copy()
-            theta[-1] *= d.n / (d.n - 1.0)  # sar_panel_FE.m: sige*(N/(N-1))
-        else:
-            theta = _ml.elhorst_bias_correction(theta, cov_full, d.n, d.t, spatial=kind != "none")
-            if kind != "none":
-                lo, hi = extra["bounds"]
-                if not lo < theta[k] < hi:
-                    raise EstimationError(f"the bias-corrected spatial parameter {theta[k]:.6f} leaves ({lo:.4f}, {hi:.4f}).")
-        extra["bias_correction"] = True
-        cov_full = cov_at(theta)
-    loglik = loglik_at(theta)
-    resid = _ml.residual(kind, theta, yd, wyd, zd, wzd)
-    if kind == "error":  # structural residual y - Z beta (not the filtered one)
-        resid = yd - zd @ theta[:k]
-    fitted = yd - resid
-    r2 = float(np.corrcoef(yd, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
-
-    index = pd.Index(names)
-    full_index = pd.Index(names + ["sigma2"])
-    return SpatialPanelResults(
-        model=d.model,
-        effects=d.effects,
-        lee_yu=ly,
-        params=pd.Series(theta[:-1], index=index, name="params"),
-        cov_full=pd.DataFrame(cov_full, index=full_index, columns=full_index),
-        sigma2=float(theta[-1]),
-        loglik=float(loglik),
-        nobs=int(counts.nobs),
-        n=d.n,
-        t=d.t,
-        r2=r2,
-        x_names=d.x_names,
-        wx_names=d.wx_names,
-        w=d.w,
-        y_name=d.y_name,
-        ids=d.ids,
-        times=d.times,
-        converged=True,
-        cov_type=cov_type,
-        resid=resid,
-        extra=extra,
-        data=d,
-    )
+# The fitting numerics live in ._fixed (imported last: it needs nothing from this
+# module at import time); the names stay importable from here.
+from ._fixed import _needs_row_standardized, default_probes, information_matrix  # noqa: E402, F401
+from ._fixed import fit_fixed as _fit_fixed  # noqa: E402

@@ -65,9 +65,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy import optimize
-from scipy.sparse import linalg as spla
 
+from spillmap._threads import limit_blas
 from spillmap.errors import ConvergenceError, EstimationError
+
+from ._lu import splu as _counted_splu
 
 __all__ = [
     "REFit",
@@ -472,7 +474,7 @@ class _SEMWork:
         else:
             m = (sp.identity(n, format="csc") + (t * th) * self.btb).tocsc()
             # symmetric positive definite: a symmetric fill-reducing ordering halves the time
-            self.lu = spla.splu(m, permc_spec="MMD_AT_PLUS_A", options={"SymmetricMode": True})
+            self.lu = _counted_splu(m, symmetric=True)
             d = self.lu.U.diagonal()
             self.logdet_m = float(np.sum(np.log(np.abs(d))))
 
@@ -711,12 +713,22 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
     ``tests/test_random_effects_model.py`` checks the assembled results against the
     array fits and a dense oracle.
     """
+    from .results import emit_fit_warnings
+
+    with limit_blas():  # one BLAS thread for the numerics (spillmap._threads); no extra frame for the warnings
+        res = _fit_random(spec, cov_type=cov_type, tol=tol, time_effects=time_effects)
+    emit_fit_warnings(res, stacklevel=2)  # islands in W, rho/lambda near a bound (issue 8)
+    return res
+
+
+def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
+    """The numerics of :func:`fit_random` (its results, before the warnings)."""
     import pandas as pd
 
     from spillmap.errors import InputError
 
     from ._logdet import EIGEN_MAX_N, LogDet
-    from .results import SpatialPanelResults, emit_fit_warnings
+    from .results import SpatialPanelResults
 
     d = spec.data
     if d.model not in RE_MODELS:
@@ -789,5 +801,4 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
         extra=extra,
         data=d,
     )
-    emit_fit_warnings(res, stacklevel=2)  # islands in W, rho/lambda near a bound (issue 8)
     return res

@@ -221,15 +221,17 @@ def contiguity(
 
     Notes
     -----
-    Built by ``libpysal.graph.Graph.build_contiguity`` (``rook=kind == "rook"``),
-    vertex based (neighbours must share identical vertices, as in a clean coverage).
+    The definition of ``libpysal.graph.Graph.build_contiguity`` (``rook=kind == "rook"``),
+    vertex based (neighbours must share identical vertices, as in a clean coverage),
+    computed by sorting instead of libpysal's Python loop over vertices
+    (:mod:`spillmap.spatial._contiguity`).
     Reference: Anselin, L. (1988) *Spatial Econometrics: Methods and Models*, ch. 3.
 
     Verification: neighbour sets equal libpysal ``weights.Queen``/``weights.Rook``
     ``.from_dataframe`` on the US-48 states; on the China layer the islands are those
     listed in ``data/README.md`` (tests/test_weights_builders.py).
     """
-    from libpysal.graph import Graph
+    from spillmap.spatial._contiguity import vertex_contiguity
 
     _check_choice("kind", kind, ("queen", "rook"))
     _check_choice("islands", islands, ("error", "nearest", "drop", "keep"))
@@ -250,10 +252,7 @@ def contiguity(
             f"contiguity needs polygons; missing or non-polygonal geometry for ids "
             f"{format_items([ids[i] for i in np.flatnonzero(bad)])}."
         )
-    geoms.index = pd.Index(ids, dtype=object)
-    g = Graph.build_contiguity(geoms, rook=(kind == "rook"))
-    w = SpatialWeights.from_libpysal(g).align(ids)
-    c = w.binary().sparse
+    c = vertex_contiguity(geoms, rook=(kind == "rook"))  # = Graph.build_contiguity, vectorised
     isl = np.flatnonzero(np.diff(c.indptr) == 0)
     label = f"{kind} contiguity"
     if isl.size and islands == "error":

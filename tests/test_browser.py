@@ -187,7 +187,7 @@ def test_index_page(driver, demo_out, artifacts):
         assert "SYNTHETIC DEMONSTRATION DATA" in body
         # Table 9: coefficient block (W×x) and effects block, SEs on their own row
         assert "Indirect effects" in body and "W×int" in body and "LR (SDM vs SAR)" in body
-        assert len(driver.find_elements("css selector", "iframe")) == 7  # 6 maps + the city fixed effects
+        assert len(driver.find_elements("css selector", "iframe")) == 11  # 7 maps + scenario and explore per W
         assert len(driver.find_elements("css selector", ".figures img")) == 12  # the figure gallery
         time.sleep(1.5)  # let the iframes draw
         driver.save_screenshot(str(artifacts / "demo_index.png"))

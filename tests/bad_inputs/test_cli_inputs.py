@@ -205,7 +205,7 @@ def _boxes(folder, name, geoms=None, crs="EPSG:4326", empty=False):
 
 
 def _weights(folder, layer, *extra):
-    return ["weights", layer, "--id", "code", "--kind", "queen", "--out", folder / "w.gal", *extra]
+    return ["weights", layer, "--id", "code", "--kind", "contiguity", "--out", folder / "w.gal", *extra]
 
 
 def test_weights_from_a_layer_without_features(folder, capsys):
@@ -235,8 +235,9 @@ def test_weights_misspelt_id(folder, capsys):
 
 @pytest.mark.parametrize(
     "extra, needle",
-    [(["--kind", "knn", "--k", "0"], "k must be between 1 and N-1 = 2; got 0"),
-     (["--kind", "distance", "--alpha", "-1"], "alpha must be a positive number"),
+    [(["--kind", "knn", "--k", "0"], "--k: k must be >= 1, got 0"),
+     (["--kind", "knn", "--k", "5"], "k must be between 1 and N-1 = 2; got 5"),
+     (["--kind", "inverse_distance", "--alpha", "-1"], "--alpha: alpha must be a positive number"),
      (["--islands", "ignore"], "argument --islands: invalid choice: 'ignore'")],
 )
 def test_weights_bad_option_values(folder, capsys, extra, needle):
@@ -285,6 +286,6 @@ def test_moran_text_cell_is_named_by_id_and_year(folder, capsys):
 def test_economic_weights_variable_not_in_the_panel(folder, capsys):
     layer = _boxes(folder, "l.gpkg")
     write(folder, "p.csv", "code,year,gdp\nc0,2001,1\nc1,2001,2\nc2,2001,3\n")
-    args = ["weights", layer, "--id", "code", "--kind", "econ-distance", "--data", folder / "p.csv",
+    args = ["weights", layer, "--id", "code", "--kind", "economic_distance", "--data", folder / "p.csv",
             "--time", "year", "--var", "GDP", "--out", folder / "w.gal"]
     expect_cli_error(args, folder, capsys, "p.csv: no column(s) 'GDP'", "Did you mean 'gdp'?")

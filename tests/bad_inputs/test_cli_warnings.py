@@ -102,7 +102,7 @@ def island_files(tmp_path_factory):
     rows = [{"code": c, "year": y, "v": float(k * k + y % 3) + rng.normal(), "x": float(k + y % 2) + rng.normal()}
             for y in (2001, 2002, 2003, 2004) for k, c in enumerate(codes)]
     pd.DataFrame(rows).to_csv(d / "panel.csv", index=False)
-    assert main(["weights", str(d / "isl.gpkg"), "--id", "code", "--kind", "queen", "--islands", "keep",
+    assert main(["weights", str(d / "isl.gpkg"), "--id", "code", "--kind", "contiguity", "--islands", "keep",
                  "--out", str(d / "isl.gal")]) == 0
     return d
 

@@ -232,7 +232,7 @@ def test_read_only_folder(tmp_path, cmd):
     cfg.write_text('[layer]\ndataset = "us48"\nid = "STATE_ABBR"\n[panel]\ndataset = "produc"\n'
                    'id = "state_abbr"\ntime = "year"\n[model]\ny = "unemp"\nx = ["pc"]\n'
                    '[weights.W1]\nkind = "contiguity"\n')
-    weights = ["weights", str(data_path("us48_states.geojson")), "--id", "STATE_ABBR", "--kind", "queen",
+    weights = ["weights", str(data_path("us48_states.geojson")), "--id", "STATE_ABBR", "--kind", "contiguity",
                "--out", str(ro / "w.gal")]
     command = {"weights": [*SPILLMAP, *weights],
                "report": [*SPILLMAP, "report", str(cfg), "--out", str(ro / "rep")],

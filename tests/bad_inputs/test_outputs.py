@@ -72,7 +72,7 @@ def _fit(d: Path, cmd: str = "fit") -> list[str]:
 
 
 def _weights(d: Path, out: Path | str, *extra: str) -> list[str]:
-    return ["weights", str(d / "us48.geojson"), "--id", "STATE_ABBR", "--kind", "queen", "--out", str(out), *extra]
+    return ["weights", str(d / "us48.geojson"), "--id", "STATE_ABBR", "--kind", "contiguity", "--out", str(out), *extra]
 
 
 def refused(argv: list[str], folder: Path, capsys, *names: str) -> str:
@@ -133,7 +133,7 @@ def test_input_named_by_another_spelling_or_a_link(work, capsys):
 
 
 def test_weights_out_naming_its_data_panel_is_refused(work, capsys):
-    argv = ["weights", str(work / "us48.geojson"), "--id", "STATE_ABBR", "--kind", "econ-distance",
+    argv = ["weights", str(work / "us48.geojson"), "--id", "STATE_ABBR", "--kind", "economic_distance",
             "--data", str(work / "panel.csv"), "--time", "year", "--var", "lgsp",
             "--out", str(work / "panel.csv"), "--force"]
     refused(argv, work, capsys, work / "panel.csv", "--data", "refusing")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
+from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
 MODELS = ("sar", "sem", "sdm", "slx", "sdem")
 FE = ("none", "individual", "time", "twoways")
@@ -22,17 +23,15 @@ LEE_YU = ("none", "transformation", "bias-correction")
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """The panel, variable and weights options shared by ``fit`` and ``diagnose``."""
-    p.add_argument("--data", required=True, metavar="PANEL.csv", help="long panel, one row per (id, time)")
+    p.add_argument("--data", required=True, metavar="PANEL.csv",
+                   help="long panel, one row per (id, time): a CSV/Parquet file or a bundled table (produc, cigar, "
+                        "demo_panel)")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (read as text: leading zeros kept)")
     p.add_argument("--time", metavar="COL", default=None, help="period column (omit for a cross-section, T = 1)")
-    p.add_argument("--y", required=True, metavar="NAME", help="dependent variable")
-    p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors")
+    p.add_argument("--y", required=True, metavar="NAME", help="dependent variable (a column or a transform: 'log(gsp)')")
+    p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors (columns or transforms)")
     p.add_argument("--w", required=True, metavar="W", help="weights file: .csv, .gal, .gwt or .mtx")
-    p.add_argument(
-        "--transform", choices=("R", "B", "asis"), default="R",
-        help="use W row-standardised (R, default, as the estimators expect), binary (B) or as stored "
-        "in the file (asis); GAL files are read as binary",
-    )
+    add_transform(p)
     p.add_argument(  # kept for scripts written against the first release; same as --transform R
         "--row-standardize", action="store_const", const="R", dest="transform", help=argparse.SUPPRESS,
     )
@@ -73,11 +72,16 @@ def register(subparsers: Any) -> None:
 
 # ------------------------------------------------------------------ helpers
 def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str]):
-    """Read a CSV panel; ids as text.  Errors name the file and the missing columns."""
-    from spillmap._readcsv import read_csv_table, require_columns
+    """Read a panel (a file or a bundled table; ids as text) and evaluate variable transforms.
 
-    df = read_csv_table(path, id_col=id_col)
-    require_columns(df, path, [id_col] + ([time_col] if time_col else []) + columns)
+    Errors name the file and the missing columns.
+    """
+    from spillmap._readcsv import require_columns
+
+    df = read_table(path, id_col)
+    require_columns(df, path, [id_col] + ([time_col] if time_col else []))
+    df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c])
+    require_columns(df, path, columns)
     df[id_col] = df[id_col].astype(str).str.strip()
     return df
 
@@ -97,12 +101,7 @@ def load_inputs(args: argparse.Namespace):
         )
     ids = list(dict.fromkeys(panel[args.id]))
     w = read_weights(args.w, ids=ids)
-    transform = getattr(args, "transform", "R")
-    if transform == "R":
-        w = w.row_standardize()
-    elif transform == "B":
-        w = w.binary()
-    return panel, w
+    return panel, transform_weights(w, getattr(args, "transform", "R"))
 
 
 def _num(x: Any) -> float | None:

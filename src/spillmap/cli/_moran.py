@@ -10,6 +10,7 @@ from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import json_outputs, write_json
+from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
 
 def register(subparsers: Any) -> None:
@@ -28,12 +29,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--var", required=True, metavar="NAME", help="the variable to test")
     p.add_argument("--w", required=True, metavar="W", help="weights file (.gal, .gwt, .mtx or .csv)")
-    p.add_argument(
-        "--transform",
-        choices=["R", "B", "asis"],
-        default="R",
-        help="use W row-standardised (R, default), binary (B) or as stored in the file (asis)",
-    )
+    add_transform(p)
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
@@ -42,10 +38,13 @@ def register(subparsers: Any) -> None:
 
 
 def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
-    from spillmap._readcsv import read_csv_table, require_columns
+    """The panel (a file or a bundled table), with a transform such as ``log(gsp)`` evaluated."""
+    from spillmap._readcsv import require_columns
 
-    df = read_csv_table(path, id_col=id_col)
-    require_columns(df, path, [id_col, *(c for c in columns if c)])
+    df = read_table(path, id_col)
+    require_columns(df, path, [id_col])
+    df = with_variables(df, [c for c in columns if c and c not in df.columns and "(" in c], where="--var")
+    require_columns(df, path, [c for c in columns if c])
     return df
 
 
@@ -89,11 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
     panel = _read_table(args.data, args.id, (args.time, args.var))
-    w = read_weights(args.w)
-    if args.transform == "R":
-        w = w.row_standardize()
-    elif args.transform == "B":
-        w = w.binary()
+    w = transform_weights(read_weights(args.w), args.transform)
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )

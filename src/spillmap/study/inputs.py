@@ -38,11 +38,11 @@ def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path",
     from spillmap import datasets
 
     path = resolve(source)
-    if dataset or (dataset is None and not Path(path).is_file() and source in _LAYERS):
+    if dataset or (dataset is None and not Path(path).exists() and source in _LAYERS):
         gdf = datasets.china_prefectures(web=True) if source == "china_prefectures" else datasets.us48()
     else:
-        if not Path(path).is_file():
-            raise InputError(f"{where}: file {path} not found (bundled layers: {', '.join(_LAYERS)}).")
+        if not Path(path).exists():
+            raise InputError(f"{where}: file {path} does not exist (bundled layers: {', '.join(_LAYERS)}).")
         from spillmap.geo import read_boundaries
 
         gdf = read_boundaries(path, id, layer=layer)
@@ -61,11 +61,11 @@ def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str 
     from spillmap import datasets
 
     path = resolve(source)
-    if dataset or (dataset is None and not Path(path).is_file() and source in _TABLES):
+    if dataset or (dataset is None and not Path(path).exists() and source in _TABLES):
         return getattr(datasets, _TABLES[source])()
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{where}: file {p} not found (bundled tables: {', '.join(_TABLES)}).")
+    if not p.exists():
+        raise InputError(f"{where}: file {p} does not exist (bundled tables: {', '.join(_TABLES)}).")
     if p.suffix.lower() == ".parquet":
         try:
             return pd.read_parquet(p)
@@ -126,6 +126,7 @@ class StudyInputs:
     dropped_by_subset: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    indicators: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -203,6 +204,11 @@ def load_inputs(study) -> StudyInputs:
     if ps.time not in panel.columns:
         raise DataError(f"panel.time: column {ps.time!r} not in the panel; available: "
                         f"{format_items(list(panel.columns))}.")
+    indicator_tables: dict = {}
+    if study.indicators:
+        from spillmap.study.indicators import build_indicators
+
+        panel, indicator_tables = build_indicators(panel, study.indicators, time=ps.time)
     variables = model_variables(study)
     panel = evaluate_variables(panel, variables, where="model")
     dropped: tuple[str, ...] = ()
@@ -216,4 +222,4 @@ def load_inputs(study) -> StudyInputs:
     full[ls.id] = full[ls.id].astype(str)
     return StudyInputs(layer=joined.layer, panel=jpanel, full_layer=full, id=ls.id, time=ps.time,
                        ids=tuple(joined.ids), times=tuple(joined.times), join=joined, dropped_by_subset=dropped,
-                       variables=tuple(variables))
+                       variables=tuple(variables), indicators=indicator_tables)

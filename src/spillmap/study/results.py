@@ -24,7 +24,8 @@ __all__ = ["StudyResults", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 
 _MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
-             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry")
+             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry",
+             "scenarios", "indicators")
 
 
 @dataclass(frozen=True, eq=True)
@@ -59,7 +60,14 @@ class StudyResults:
     map_data, geometry
         The values and the GeoJSON the maps draw (so a report re-renders from JSON alone);
         ``map_data["lags"]`` holds, per W, the spatial lag of y in every period and the
-        row sums of W (the Moran scatterplots are drawn from them, W is not stored).
+        row sums of W (the Moran scatterplots are drawn from them).
+    scenarios
+        ``inputs`` (per W: the SDM's covariance and W; the regressors' data; the unit table),
+        ``runs`` (scenario → W → :meth:`ScenarioResult.to_dict`) and ``explore`` (W → variable →
+        columns of S_k); see :mod:`spillmap.study.scenarios`.
+    indicators
+        Composite indicators built by the study: name → method, weighting, note and the weights
+        table (dimension, indicator, direction, weight; the seed study's Table 1).
     warnings, missing
         Warnings raised while running, and sections that could not be computed (why).
     """
@@ -83,6 +91,8 @@ class StudyResults:
     unit_response: Mapping[str, Any] = field(default_factory=dict)
     map_data: Mapping[str, Any] = field(default_factory=dict)
     geometry: Mapping[str, Any] = field(default_factory=dict)
+    scenarios: Mapping[str, Any] = field(default_factory=dict)
+    indicators: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 

@@ -41,6 +41,10 @@ def _nonneg(v: float) -> str | None:
     return None if v >= 0 else f"must be >= 0, got {v}."
 
 
+def _decay(v: float) -> str | None:
+    return None if v > 0 else f"must be a positive number (usually 1 or 2), got {v}."
+
+
 def _period(v: tuple) -> str | None:
     return None if len(v) == 2 else f"must be [start, end] (both included), got {list(v)}."
 
@@ -66,7 +70,7 @@ class KnnOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class InverseDistanceOptions:
-    alpha: float = key("Distance-decay exponent: w = d^-alpha (km).", default=1.0, check=_nonneg)
+    alpha: float = key("Distance-decay exponent: w = d^-alpha (km).", default=1.0, check=_decay)
     cutoff_km: float | None = key("Keep pairs at most this many km apart.", default=None, check=_nonneg)
     k: int | None = key("Keep only the k nearest units.", default=None, check=_pos_int)
     transform: str = _transform_key()
@@ -84,7 +88,7 @@ class EconomicDistanceOptions:
 class EconomicProductOptions:
     var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
     period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
-    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_nonneg)
+    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
     transform: str = _transform_key()
 
 
@@ -93,8 +97,13 @@ class NestedOptions:
     var: str = key("Economic variable of the economic-distance part.", example="pgdp")
     phi: float = key("Weight of the distance part: phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|).",
                      example=0.5, check=_unit_interval)
-    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_nonneg)
+    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
     period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
+    cutoff_km: float | None = key("Distance part: keep pairs at most this many km apart.", default=None,
+                                  check=_nonneg)
+    k: int | None = key("Distance part: keep only the k nearest units.", default=None, check=_pos_int)
+    transform: str = key("R = the combination as built (each part is row-standardised), B = its binary pattern.",
+                         default="R", choices=("R", "B"), aliases=TRANSFORM_ALIASES)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,9 +176,10 @@ def _build_economic_product(o: EconomicProductOptions, inp: WeightsInputs):
 def _build_nested(o: NestedOptions, inp: WeightsInputs):
     from spillmap.spatial.builders import economic_distance, inverse_distance, nested
 
-    wd = inverse_distance(inp.layer, inp.id, alpha=o.alpha)
+    wd = inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k)
     we = economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp))
-    return nested(wd, we, o.phi)
+    w = nested(wd, we, o.phi)
+    return w.binary() if o.transform == "B" else w
 
 
 def _build_file(o: FileOptions, inp: WeightsInputs):
