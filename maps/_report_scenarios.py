@@ -76,21 +76,16 @@ def _files(folder: Path, stem: str, df: pd.DataFrame, caption: str, notes: str) 
     atomic_write_text(folder / "tables" / f"{stem}.tex", to_latex(_text_table(df, caption, notes)))
 
 
-def _decimals(row: pd.Series) -> int:
-    """Decimals showing three significant digits of the row's smallest non-zero number (3 to 12)."""
-    v = np.abs(row.to_numpy(dtype=float))
-    v = v[np.isfinite(v) & (v > 0)]
-    return 3 if v.size == 0 else int(min(12, max(3, 2 - np.floor(np.log10(v.min())))))
-
-
 def _publication(df: pd.DataFrame, labels: list[str], caption: str, notes: str, stub: str):
     """A :class:`spillmap.tables.Table` of the numeric columns, one row per labelled unit or group."""
-    from spillmap.tables import frame_table
+    from spillmap.tables import decimals_for, frame_table
 
     body = df[["own", "received", "total", "ci_lower", "ci_upper"]].astype(float).copy()
     body.index = labels
     names = {"own": "own", "received": "received", "total": "total", "ci_lower": "CI lower", "ci_upper": "CI upper"}
-    return frame_table(body, decimals={lab: _decimals(body.loc[lab]) for lab in labels}, labels=names,
+    # three significant digits of the row's smallest non-zero number (3 to 12 decimals)
+    dec = {lab: decimals_for(body.loc[lab], digits=3, least=3, most=12) for lab in labels}
+    return frame_table(body, decimals=dec, labels=names,
                        caption=caption, notes=[notes], stub=stub)
 
 

@@ -12,7 +12,6 @@ of each group side by side, and the Wald tests of equal key coefficients).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from spillmap.study._names import safe_names
 from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
-from spillmap.tables import Table, descriptive_table, frame_table, regression_table
+from spillmap.tables import Table, decimals_for, descriptive_table, frame_table, regression_table
 
 __all__ = ["ReportTable", "BUILDERS", "build_tables"]
 
@@ -70,9 +69,7 @@ def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
         vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
         if table.se is not None:
             vals += table.se.loc[key].tolist()
-        nonzero = [abs(v) for v in vals if np.isfinite(v) and v != 0]
-        if nonzero:
-            rows.at[key, "decimals"] = int(min(most, max(base, 1 - math.floor(math.log10(min(nonzero))))))
+        rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
     return table.with_options(rows=rows)
 
 

@@ -34,6 +34,7 @@ from spillmap.tables._extract import GLANCE_KEYS, TIDY_COLUMNS, Tidy, glance, re
 from spillmap.tables._format import (
     STAR_LEVELS,
     cell,
+    decimals_for,
     distinct_labels,
     format_number,
     format_p,
@@ -87,5 +88,6 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "decimals_for",
     "plural",
 ]
