@@ -178,8 +178,17 @@ def test_sar_analytic_gradient_and_hessian():
 
     g, h = remod._sar_re_hessian(theta, y, wy, x, ld, N, T)
     gnum = optimize.approx_fprime(theta, f, 1e-7)
+    # forward differences, h = 1e-7: truncation h/2 |H_ii| <= 1e-5 (|H_ii| <= 160 here) plus
+    # rounding 4 eps |f| / h ~ 1e-6 -> atol 1e-4 (a wrong analytic term is off by O(1))
     np.testing.assert_allclose(g, gnum, rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(h, remod._numerical_hessian(f, theta), rtol=1e-5, atol=1e-4)
+    # central second differences with steps h_i = 1e-4 max(|theta_i|, 0.1) (remod._numerical_hessian):
+    # truncation O(h^2) ~ 1e-8 relative; rounding: f is good to ~2 eps |f| (measured), and the four
+    # evaluations are divided by h_i h_j -> up to 8 eps |f| / (h_i h_j), 4e-3 for theta_4 = 0.1
+    # (h = 1e-5) against an entry of 11; 16 eps |f| / (h_i h_j) leaves a factor 2
+    steps = 1e-4 * np.maximum(np.abs(theta), 0.1)
+    atol = 16 * np.finfo(float).eps * abs(f(theta)) / np.outer(steps, steps)
+    hnum = remod._numerical_hessian(f, theta)
+    np.testing.assert_array_less(np.abs(h - hnum), atol + 1e-6 * np.abs(hnum))  # elementwise atol
 
 
 def test_rho_zero_is_classical_ml_random_effects():
