@@ -455,6 +455,7 @@ def test_unit_effects_equal_dense_oracle(wname, request):
     np.testing.assert_allclose(ue["indirect_received"], s.sum(axis=1) - np.diag(s), rtol=1e-9, atol=1e-12)
     assert list(ue.index) == list(w.ids)
     avg = effects_from_estimates(params, cov, w, "sdm", draws=0)
+    # averages of the same exact forms, and the same S by another route: rounding ~1e-15
     assert ue["direct"].mean() == pytest.approx(avg.direct.loc["x1", "estimate"], rel=1e-10)
     assert ue["total_emitted"].mean() == pytest.approx(avg.total.loc["x1", "estimate"], rel=1e-10)
     col = unit_response(fake, "x1", w.ids[3])

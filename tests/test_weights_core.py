@@ -117,6 +117,7 @@ def test_eigenvalues_of_symmetrisable_w_are_real_and_exact(us48):
     lo, hi = wk.rho_bounds
     real = np.linalg.eigvals(wk.toarray())
     real = real.real[np.abs(real.imag) < 1e-10]
+    # the same geev eigenvalues (asymmetric kNN: simple extreme real eigenvalues, well conditioned)
     assert lo == pytest.approx(1 / real.min(), rel=1e-10) and hi == pytest.approx(1.0, abs=1e-10)
 
 

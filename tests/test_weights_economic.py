@@ -79,7 +79,7 @@ def test_economic_distance_ties_get_row_max():
             [3 / 11, 4 / 11, 4 / 11, 0],
         ]
     )
-    np.testing.assert_allclose(w.toarray(), hand, rtol=1e-14)
+    np.testing.assert_allclose(w.toarray(), hand, rtol=1e-14)  # small rationals: a few roundings
 
 
 def test_economic_distance_all_tied_raises():
