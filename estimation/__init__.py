@@ -4,7 +4,7 @@ from spillmap.estimation.results import ResultsTableMixin, SpatialPanelResults
 
 __all__ = ["SpatialPanel", "SpatialPanelResults", "ResultsTableMixin"]
 
-# effects and tests between models (estimation.effects / .hypothesis / .table8)
+# effects and tests between models (estimation.effects / .hypothesis)
 from spillmap.estimation.effects import EffectsResult, compute_effects, unit_effects, unit_response  # noqa: E402
 from spillmap.estimation.hypothesis import (  # noqa: E402
     lr_sdm_sar,
@@ -13,7 +13,6 @@ from spillmap.estimation.hypothesis import (  # noqa: E402
     wald_sdm_sar,
     wald_sdm_sem,
 )
-from spillmap.estimation.table8 import diagnostics_table  # noqa: E402
 
 __all__ += [
     "EffectsResult",
@@ -25,7 +24,6 @@ __all__ += [
     "lr_sdm_sem",
     "wald_sdm_sar",
     "wald_sdm_sem",
-    "diagnostics_table",
 ]
 
 # random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)
@@ -34,3 +32,14 @@ from spillmap.estimation.hausman import hausman, hausman_statistic, mundlak_test
 from spillmap.estimation.random_effects import fit_random  # noqa: E402
 
 __all__ += ["hausman", "hausman_statistic", "mundlak_test", "twoway_fe_baseline", "BaselineResult", "fit_random"]
+
+# issue 13: model choice and the peers' tests (estimation.bsk / .within / .fixed_effects / .sac / .bayes)
+from spillmap.estimation.bayes import ModelProbabilities, model_probabilities, weights_probabilities  # noqa: E402
+from spillmap.estimation.bsk import BSKTests, bsjk_joint_test, bsk_tests  # noqa: E402
+from spillmap.estimation.fixed_effects import RecoveredEffects, recover_fixed_effects  # noqa: E402
+from spillmap.estimation.sac import SACResults  # noqa: E402
+from spillmap.estimation.within import WithinTable, within_table  # noqa: E402
+
+__all__ += ["BSKTests", "bsk_tests", "bsjk_joint_test", "WithinTable", "within_table", "RecoveredEffects",
+            "recover_fixed_effects", "SACResults", "ModelProbabilities", "model_probabilities",
+            "weights_probabilities"]

@@ -40,6 +40,7 @@ augmentation, a rank check and the selection of the coefficients are written her
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -168,6 +169,7 @@ def hausman(
     *,
     names: Sequence[str] | None = None,
     on_indefinite: Literal["raise", "elhorst"] = "raise",
+    cov: Literal["marginal", "conditional"] = "marginal",
 ) -> TestResult:
     """Spatial Hausman test of a fixed-effects fit against a random-effects fit.
 
@@ -185,7 +187,20 @@ def hausman(
         and the random-effects variance parameters (regressors, ``W_<x>``, ``rho`` /
         ``lambda``).
     on_indefinite
-        See :func:`hausman_statistic` (``"elhorst"`` reproduces Elhorst's ``abs()``).
+        See :func:`hausman_statistic` (``"elhorst"`` reproduces Elhorst's ``abs()``
+        and splm's ``sphtest``, which also takes ``abs()``).
+    cov
+        ``"marginal"`` (default; what the report shows): each fit's covariance is the
+        block of its inverse information matrix, so the estimation of ``rho``/
+        ``lambda`` (and ``phi``) is accounted for, and ``rho``/``lambda`` are compared
+        too.  ``"conditional"``: R splm's ``sphtest`` form -- only the slopes are
+        compared (``names`` defaults to the regressors and ``W_<x>``), with the RE
+        covariance ``sigma2 (Z' Sigma^{-1} Z)^{-1}`` conditional on the estimated
+        ``phi`` and ``rho``/``lambda`` (see :mod:`spillmap.estimation._conditional_cov`)
+        and the FE fit's own slopes covariance (splm's default ``Hess=FALSE`` uses the
+        information matrix, as ``cov_type="information"`` here), so a published
+        ``sphtest`` figure can be reproduced (fit FE with ``lee_yu="none"``, splm's
+        default ``LeeYu=FALSE``; ``on_indefinite="elhorst"`` for its ``abs()``).
 
     Returns
     -------
@@ -209,8 +224,12 @@ def hausman(
     ------------
     See :func:`hausman_statistic`; on simulated spatial panels the statistic is
     chi2-sized under H0 and large when the effects are correlated with x
-    (``tests/test_hausman.py``).
+    (``tests/test_hausman.py``).  ``cov="conditional"``: both covariances equal dense
+    transcription of splm's ``covB`` (GLS with the explicit ``NT x NT`` Sigma) to 1e-9
+    and the statistic to ``R/sphtest.R``'s formula (``tests/test_hausman_conditional.py``).
     """
+    if cov not in ("marginal", "conditional"):
+        raise InputError(f"cov must be one of 'marginal', 'conditional'; got {cov!r}.")
     if getattr(re, "effects", None) != "random":
         raise InputError(f"hausman(fe, re): the second fit must have effects='random', got {getattr(re, 'effects', None)!r}.")
     if getattr(fe, "effects", None) not in ("individual", "twoways"):
@@ -245,6 +264,8 @@ def hausman(
             + (f"; only in RE: {format_items(only_re)}" if only_re else "")
             + "."
         )
+    if cov == "conditional":
+        fe_names = [c for c in fe_names if c in fe.data.z_names]
     if names is None:
         names = fe_names
     else:
@@ -254,6 +275,15 @@ def hausman(
             raise InputError(
                 f"hausman(fe, re): cannot compare {format_items(unknown)}; comparable coefficients: {format_items(fe_names)}."
             )
+    if cov == "conditional":
+        from ._conditional_cov import re_conditional_cov
+
+        rz = list(re.data.z_names)
+        ri = [rz.index(c) for c in names]
+        res = hausman_statistic(fe.params[names].to_numpy(), fe.cov.loc[names, names].to_numpy(),
+                                re.params[names].to_numpy(), re_conditional_cov(re)[np.ix_(ri, ri)], names,
+                                on_indefinite=on_indefinite)
+        return replace(res, name=res.name.replace("Hausman (FE vs RE", "Hausman (FE vs RE, conditional covariances"))
     return hausman_statistic(
         fe.params[names].to_numpy(),
         fe.cov.loc[names, names].to_numpy(),

@@ -25,29 +25,29 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, EstimationError, InputError, WeightsError, format_items
+from spillmap.errors import EstimationError, InputError, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 from . import _ml
 from ._logdet import GSolver, LogDet, Traces
 from ._transform import EffectiveCounts, demean, effective_counts
-from .results import SpatialPanelResults
+from .results import SpatialPanelResults, emit_fit_warnings
 
 __all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType"]
 
-ModelType = Literal["sar", "sem", "sdm", "slx", "sdem"]
+ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
 LeeYuType = Literal["none", "transformation", "bias-correction"]
 CovType = Literal["information", "hessian"]
 
-MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem")
+MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")
 LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
 COV_TYPES: tuple[str, ...] = ("information", "hessian")
 FIXED_EFFECTS: tuple[str, ...] = ("individual", "time", "twoways")
 
 #: model -> kind of likelihood ("lag", "error", "none")
-KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none"}
+KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none", "sac": "sac"}
 #: models with spatially lagged regressors
 DURBIN = ("sdm", "slx", "sdem")
 #: name of the spatial parameter
@@ -96,6 +96,8 @@ class _PanelData:
     Wy: np.ndarray
     wx_source: tuple[str, ...] = ()
     has_const: bool = False
+    #: messages of the DataWarnings raised while the panel was built (e.g. gaps between periods)
+    warnings: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -135,241 +137,6 @@ class _PanelData:
         return yd, wyd, zd, wzd
 
 
-# ------------------------------------------------------------- data building
-def _cells(df: pd.DataFrame, id_col: str, time_col: str | None, mask: np.ndarray) -> list[str]:
-    sub = df.loc[mask]
-    if time_col is None:
-        return [f"{i}" for i in sub[id_col].astype(str)]
-    return [f"({i}, {t})" for i, t in zip(sub[id_col].astype(str), sub[time_col])]
-
-
-def _design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[str] | None
-            ) -> tuple[pd.Series, pd.DataFrame, str]:
-    """``(y, X without intercept, y_name)`` from a formula or column names."""
-    if formula is not None:
-        if y is not None or x is not None:
-            raise InputError("give either a formula or y= and x=, not both.")
-        if "~" not in formula:
-            raise InputError(f"formula {formula!r} has no '~' (expected e.g. 'gtfp ~ int + ins').")
-        import formulaic
-
-        try:
-            mm = formulaic.model_matrix(formula, data, na_action="ignore")
-        except Exception as exc:  # formulaic raises many types
-            raise InputError(f"cannot build the model from formula {formula!r}: {exc}") from None
-        lhs = pd.DataFrame(mm.lhs)
-        if lhs.shape[1] != 1:
-            raise InputError(f"formula {formula!r} must have exactly one dependent variable.")
-        rhs = pd.DataFrame(mm.rhs)
-        rhs = rhs.drop(columns=[c for c in rhs.columns if c == "Intercept"])
-        yname = str(lhs.columns[0])
-        return lhs.iloc[:, 0].astype(float), rhs.astype(float), yname
-    if y is None or x is None:
-        raise InputError("give a formula (e.g. 'gtfp ~ int + ins') or both y= and x=.")
-    if isinstance(x, str):
-        x = [x]
-    cols = [y, *x]
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise DataError(f"columns not in the data: {format_items(missing)}; available: {format_items(list(data.columns))}.")
-    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(data[c])]
-    if bad:
-        raise DataError(f"columns {format_items(bad)} are not numeric; convert them first.")
-    if len(set(x)) != len(x):
-        raise InputError(f"regressors are repeated: {format_items(x)}.")
-    if y in x:
-        raise InputError(f"the dependent variable {y!r} is also a regressor.")
-    return data[y].astype(float), data[list(x)].astype(float), str(y)
-
-
-def build_panel_data(
-    data: pd.DataFrame,
-    formula: str | None,
-    *,
-    y: str | None,
-    x: Sequence[str] | None,
-    id: str,
-    time: str | None,
-    w: SpatialWeights,
-    model: str,
-    effects: str,
-    wx: Sequence[str] | None,
-) -> _PanelData:
-    """Validate and align a panel; see :class:`SpatialPanel` for the rules."""
-    if not isinstance(data, pd.DataFrame):
-        raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    if not isinstance(w, SpatialWeights):
-        raise InputError(
-            f"w must be a spillmap SpatialWeights, got {type(w).__name__}; "
-            "convert a libpysal W with SpatialWeights.from_libpysal(w)."
-        )
-    for col, role in ((id, "id"), (time, "time")):
-        if col is not None and col not in data.columns:
-            raise DataError(f"the {role} column {col!r} is not in the data; available: {format_items(list(data.columns))}.")
-    yv, X, y_name = _design(data, formula, y, x)
-    x_names = [str(c) for c in X.columns]
-
-    if data[id].isna().any():
-        raise DataError(f"the id column {id!r} has missing values in rows {format_items(list(np.flatnonzero(data[id].isna())))}.")
-    from spillmap.geo import normalise_ids
-
-    if pd.api.types.is_string_dtype(data[id].dtype) and not isinstance(data[id].dtype, pd.CategoricalDtype):
-        ids_col = data[id].astype(str).str.strip()  # vectorised; same result as normalise_ids for text
-    else:
-        ids_col = normalise_ids(data[id], what=f"panel column {id!r}")[0]
-    if time is None:
-        tcol = pd.Series(np.zeros(len(data), dtype=int), index=data.index)
-    else:
-        tcol = data[time]
-        if tcol.isna().any():
-            raise DataError(f"the time column {time!r} has missing values in rows {format_items(list(np.flatnonzero(tcol.isna())))}.")
-
-    # NaN / inf in y or X
-    vals = np.column_stack([yv.to_numpy(dtype=float), X.to_numpy(dtype=float)])
-    bad = ~np.isfinite(vals)
-    if bad.any():
-        names = [y_name, *x_names]
-        cols_bad = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
-        rows = bad.any(axis=1)
-        cells = (
-            [f"({i}, {t})" for i, t in zip(ids_col[rows], tcol[rows])] if time is not None else list(ids_col[rows])
-        )
-        raise DataError(
-            f"missing or infinite values in {format_items(cols_bad)} at (id, time) {format_items(cells)}; "
-            "drop or impute these cells (the panel must stay balanced)."
-        )
-
-    # duplicates
-    key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
-    dup = key.duplicated(keep=False).to_numpy()
-    if dup.any():
-        cells = sorted({f"({i}, {t})" for i, t in zip(key.id[dup], key.time[dup])})
-        raise DataError(f"duplicate (id, time) rows in columns {id!r}/{time!r}: {format_items(cells)}.")
-
-    # ids vs W
-    data_ids = pd.unique(key.id)
-    w_ids = set(w.ids)
-    not_in_w = [i for i in data_ids if i not in w_ids]
-    dset = set(data_ids)
-    not_in_data = [i for i in w.ids if i not in dset]
-    if not_in_w or not_in_data:
-        parts = []
-        if not_in_w:
-            parts.append(f"ids in column {id!r} but not in W: {format_items(not_in_w)}")
-        if not_in_data:
-            parts.append(f"ids in W but not in column {id!r}: {format_items(not_in_data)}")
-        raise WeightsError(
-            f"the weights {w.name or ''} do not match the panel's units; " + "; ".join(parts)
-            + ".  Use w.subset(ids).row_standardize() or add the missing units."
-        )
-
-    # balance
-    times = np.sort(pd.unique(key.time))
-    n, t = w.n, len(times)
-    if len(key) != n * t:
-        have = set(zip(key.id, key.time))
-        missing = [f"({i}, {tt})" for tt in times for i in w.ids if (i, tt) not in have]
-        raise DataError(
-            f"the panel is unbalanced: {len(missing)} (id, time) cells are missing: {format_items(missing)}. "
-            "Spatial panel ML needs every unit in every period; fill or drop units/periods."
-        )
-
-    # order: time-major, id-minor in W's order
-    pos_id = key.id.map(w._id_index).to_numpy()
-    pos_t = np.searchsorted(times, key.time.to_numpy())
-    order = np.lexsort((pos_id, pos_t))
-    yarr = yv.to_numpy(dtype=float)[order]
-    Xarr = X.to_numpy(dtype=float)[order]
-
-    has_const = effects in ("none", "random")
-    if has_const:
-        if "const" in x_names:
-            raise InputError("a regressor is named 'const'; rename it (spillmap adds the constant).")
-        Xarr = np.column_stack([np.ones(len(yarr)), Xarr])
-        x_names = ["const", *x_names]
-
-    # spatially lagged regressors
-    if model in DURBIN:
-        base = [c for c in x_names if c != "const"]
-        if wx is None:
-            src = base
-        else:
-            src = [wx] if isinstance(wx, str) else list(wx)
-            unknown = [c for c in src if c not in base]
-            if unknown:
-                raise InputError(f"wx names regressors that are not in the model: {format_items(unknown)}; regressors: {format_items(base)}.")
-            if len(set(src)) != len(src):
-                raise InputError(f"wx repeats regressors: {format_items(src)}.")
-        cols = [x_names.index(c) for c in src]
-        WX = w.lag_panel(Xarr[:, cols], t) if cols else np.zeros((len(yarr), 0))
-    else:
-        if wx is not None:
-            raise InputError(f"wx= is only for models with lagged regressors ({', '.join(DURBIN)}), not {model!r}.")
-        src = []
-        WX = np.zeros((len(yarr), 0))
-    if model in ("sdm", "slx", "sdem") and not src:
-        raise InputError(f"model {model!r} needs at least one lagged regressor; use 'sar'/'sem' or a plain regression otherwise.")
-    wx_names = [f"W_{c}" for c in src]
-    if t == 1 and effects in ("individual", "twoways"):
-        raise InputError(
-            f"a cross-section (T=1) cannot have {effects!r} fixed effects; use effects='none' (a constant is added)."
-        )
-
-    pdata = _PanelData(
-        y=yarr, X=Xarr, WX=WX, x_names=tuple(x_names), wx_names=tuple(wx_names), w=w, n=n, t=t,
-        ids=tuple(w.ids), times=tuple(times.tolist()), y_name=y_name, effects=effects, model=model,
-        Wy=w.lag_panel(yarr, t), wx_source=tuple(src), has_const=has_const,
-    )
-    _check_identification(pdata)
-    return pdata
-
-
-def _check_identification(d: _PanelData) -> None:
-    """Regressors without variation after the fixed effects, and perfect collinearity."""
-    Z = d.Z
-    names = d.z_names
-    if not Z.shape[1]:
-        if d.model in ("slx", "sdm", "sdem"):
-            raise InputError("the model has no regressors.")
-        return
-    zd = demean(Z, d.n, d.t, d.effects)
-    scale = np.maximum(np.sqrt(np.sum(Z * Z, axis=0)), 1e-300)
-    norms = np.sqrt(np.sum(zd * zd, axis=0)) / scale
-    dead = np.flatnonzero(norms < 1e-10)
-    if dead.size:
-        dead_names = [names[j] for j in dead]
-        if d.effects in ("individual", "twoways"):
-            zi = demean(Z[:, dead], d.n, d.t, "individual")
-            tinv = [dead_names[i] for i in range(dead.size) if np.sqrt(np.sum(zi[:, i] ** 2)) / scale[dead[i]] < 1e-10]
-            if tinv:
-                raise DataError(
-                    f"regressors {format_items(tinv)} do not vary over time within units: they are absorbed by the "
-                    "individual fixed effects.  Drop them or use effects='time'/'none'."
-                )
-        if d.effects in ("time", "twoways"):
-            raise DataError(
-                f"regressors {format_items(dead_names)} do not vary across units within periods: they are absorbed "
-                "by the time fixed effects.  Drop them or use effects='individual'."
-            )
-        raise DataError(f"regressors {format_items(dead_names)} have no variation; drop them.")
-    # perfect collinearity: greedy rank check on the scaled, transformed columns
-    zs = zd / np.sqrt(np.sum(zd * zd, axis=0))
-    kept: list[int] = []
-    for j in range(zs.shape[1]):
-        if kept:
-            a = zs[:, kept]
-            coef, *_ = np.linalg.lstsq(a, zs[:, j], rcond=None)
-            r = zs[:, j] - a @ coef
-            if np.sqrt(r @ r) < 1e-8:
-                involved = [names[kept[i]] for i in np.flatnonzero(np.abs(coef) > 1e-8)]
-                raise DataError(
-                    f"regressor {names[j]!r} is perfectly collinear with {format_items(involved)}"
-                    + (" after the fixed-effects transformation" if d.effects in FIXED_EFFECTS else "")
-                    + "; drop one of them."
-                )
-        kept.append(j)
-
-
 # --------------------------------------------------------------------------
 class SpatialPanel:
     """A spatial panel model with fixed (or random) effects, estimated by ML.
@@ -393,7 +160,8 @@ class SpatialPanel:
     model
         ``"sar"`` (``y = rho Wy + X b``), ``"sem"`` (``u = lambda W u + e``),
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
-        or ``"sdem"`` (SLX with spatial errors).
+        or ``"sdem"`` (SLX with spatial errors), ``"sac"`` (``rho Wy`` and
+        ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`).
     effects
         ``"none"``, ``"individual"``, ``"time"``, ``"twoways"`` or ``"random"``.
     wx
@@ -405,8 +173,16 @@ class SpatialPanel:
     InputError, DataError, WeightsError
         Unknown options; missing columns; NaN/inf values (the (id, time) cells
         are listed); duplicate cells; an unbalanced panel (missing cells
-        listed); units not matching W; regressors absorbed by the fixed
-        effects or perfectly collinear (named).
+        listed); units not matching W; text in numeric columns (the first
+        cell); a variable or spatial lag beyond 1e100 (or all below 1e-100) in
+        absolute value (named: its moments would overflow); a dependent variable
+        without variation; regressors absorbed by the fixed effects or perfectly
+        collinear (every column involved is named).
+
+    Warns
+    -----
+    DataWarning
+        Whole-number periods with gaps (e.g. 1980, 1981, 1983).
 
     Notes
     -----
@@ -436,6 +212,8 @@ class SpatialPanel:
         self.time = time
         self.w = w
         self.wx = None if wx is None else ([wx] if isinstance(wx, str) else list(wx))
+        from ._data import build_panel_data
+
         self.data: _PanelData = build_panel_data(
             data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx
         )
@@ -508,14 +286,26 @@ class SpatialPanel:
         Returns
         -------
         SpatialPanelResults
+            Its ``warnings`` list what the user should question (see Warns).
 
         Raises
         ------
         ConvergenceError
             The maximum lies at the bound of the admissible ``rho`` interval or
             the search fails.
+        EstimationError
+            Non-finite estimates or log-likelihood (named).
         WeightsError
             A method needing a row-standardised W gets another one.
+
+        Warns
+        -----
+        EstimationWarning
+            ``rho``/``lambda`` within 1e-3 of a bound of its admissible interval
+            (its standard error and z are then not reliable).
+        WeightsWarning
+            W has islands (zero rows); the message names them and gives the number
+            of connected components.
 
         Notes
         -----
@@ -540,12 +330,31 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
-        if self.effects == "random":
+        if self.effects == "random" and self.model != "sac":
             from spillmap.estimation.random_effects import fit_random
 
-            return fit_random(self, cov_type=cov_type, tol=tol)
-        return _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
-                          logdet_method=logdet_method, trace_probes=trace_probes)
+            return fit_random(self, cov_type=cov_type, tol=tol)  # emits its own warnings
+        if self.model == "sac":
+            from spillmap.estimation.sac import fit_sac
+
+            res = fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method)
+        else:
+            res = _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
+                             logdet_method=logdet_method, trace_probes=trace_probes)
+        _check_finite_fit(res)
+        emit_fit_warnings(res, stacklevel=2)
+        return res
+
+
+def _check_finite_fit(res: SpatialPanelResults) -> None:
+    """A fit whose estimates or log-likelihood are not finite is an error naming them."""
+    values = {**res.params.to_dict(), "sigma2": res.sigma2, "loglik": res.loglik}
+    bad = [k for k, v in values.items() if not np.isfinite(v)]
+    if bad:
+        raise EstimationError(
+            f"the fit produced non-finite values for {format_items(bad)}: the data are probably badly "
+            "scaled or nearly collinear. Rescale the variables (e.g. logs) or drop near-duplicate regressors."
+        )
 
 
 # ------------------------------------------------------------------ fitting

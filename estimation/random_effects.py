@@ -716,7 +716,7 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
     from spillmap.errors import InputError
 
     from ._logdet import EIGEN_MAX_N, LogDet
-    from .results import SpatialPanelResults
+    from .results import SpatialPanelResults, emit_fit_warnings
 
     d = spec.data
     if d.model not in RE_MODELS:
@@ -765,7 +765,7 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
         "random_effects": "individual",
         "time_effects": bool(time_effects),
     }
-    return SpatialPanelResults(
+    res = SpatialPanelResults(
         model=d.model,
         effects="random",
         lee_yu="none",
@@ -789,3 +789,5 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
         extra=extra,
         data=d,
     )
+    emit_fit_warnings(res, stacklevel=2)  # islands in W, rho/lambda near a bound (issue 8)
+    return res

@@ -8,7 +8,8 @@ type the same ``conf_int``/``to_frame``/``summary``/``_repr_html_`` from
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import textwrap
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +19,9 @@ from scipy import stats
 
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["SpatialPanelResults", "ResultsTableMixin"]
+from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
+
+__all__ = ["SpatialPanelResults", "ResultsTableMixin", "bound_warning", "emit_fit_warnings", "BOUND_WARNING_DISTANCE"]
 
 _MODEL_NAMES = {
     "sar": "Spatial autoregressive (SAR) model",
@@ -110,26 +113,34 @@ class ResultsTableMixin:
             )
         lines.append("=" * width)
         lines += [f"Note: {note}" for note in self._notes()]
+        lines += [textwrap.fill(f"Warning: {msg}", width, subsequent_indent="  ") for msg in getattr(self, "warnings", ())]
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        # formatting (p-values, stars) from spillmap.tables, imported here: tables sits above estimation
+        from spillmap.tables import format_p, star_note, stars
+
         frame = self.to_frame()
         head = "".join(
             f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in self._header_rows()
         )
         cols = ["coef", "std err", "z", "P>|z|", "[0.025", "0.975]"]
         rows = "".join(
-            f"<tr><th>{html.escape(str(name))}</th>"
-            + "".join(f"<td>{v:.6g}</td>" for v in (r.estimate, r.std_error, r.z, r.p, r.ci_lower, r.ci_upper))
+            f"<tr><th>{html.escape(str(name))}</th><td>{r.estimate:.6g}{stars(r.p)}</td>"
+            + "".join(f"<td>{v:.6g}</td>" for v in (r.std_error, r.z))
+            + f"<td>{html.escape(format_p(r.p, 4))}</td>"
+            + "".join(f"<td>{v:.6g}</td>" for v in (r.ci_lower, r.ci_upper))
             + "</tr>"
             for name, r in frame.iterrows()
         )
+        notes = "".join(f"<br>{html.escape(n)}" for n in self._notes())
         return (
             f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
-            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table></div>"
+            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table>"
+            f"<p style=\"font-size:85%\">{html.escape(star_note())} (two-sided normal){notes}</p></div>"
         )
 
 
@@ -181,6 +192,14 @@ class SpatialPanelResults(ResultsTableMixin):
         ``"exact_traces"``, ``"nfev"``, ``"bias_correction"``).
     data
         The internal ``_PanelData`` the model was fitted on (for effects and tests).
+    warnings
+        Messages of the warnings about this fit, in order: data warnings raised when
+        the model was specified (e.g. gaps between periods), islands in W
+        (:class:`~spillmap.errors.WeightsWarning`, naming them and the number of
+        connected components), ``rho``/``lambda`` within 1e-3 of a bound of its
+        admissible interval (:class:`~spillmap.errors.EstimationWarning`).  Shown by
+        :meth:`summary` and in notebooks; the fitting function emits them through
+        :mod:`warnings` when it returns.
     """
 
     _ARRAYS = ("params", "cov_full", "resid")
@@ -210,6 +229,7 @@ class SpatialPanelResults(ResultsTableMixin):
         resid: np.ndarray | None = None,
         extra: Mapping[str, Any] | None = None,
         data: Any = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         params = pd.Series(np.asarray(params, dtype=float), index=pd.Index([str(i) for i in params.index]), name="params")
         cov_full = pd.DataFrame(np.asarray(cov_full, dtype=float), index=[str(i) for i in cov_full.index],
@@ -225,6 +245,9 @@ class SpatialPanelResults(ResultsTableMixin):
             _resid=None if resid is None else np.array(resid, dtype=float),
             extra=MappingProxyType(dict(extra or {})), data=data,
         )
+        records = fit_warning_records(model, params, values["extra"], w)
+        msgs = [*getattr(data, "warnings", ()), *warnings, *(m for _, m in records)]
+        values.update(_warning_records=records, warnings=tuple(dict.fromkeys(str(m) for m in msgs)))
         for k, v in values.items():
             object.__setattr__(self, k, v)
 
@@ -327,6 +350,13 @@ class SpatialPanelResults(ResultsTableMixin):
                 "of order 1e-3 from exact values, more the closer |rho| is to 1. Estimates are exact."
             ]
         return []
+
+    def _repr_html_(self) -> str:
+        body = super()._repr_html_()
+        if not self.warnings:
+            return body
+        notes = "".join(f"<p><strong>Warning:</strong> {html.escape(m)}</p>" for m in self.warnings)
+        return body[: -len("</div>")] + notes + "</div>" if body.endswith("</div>") else body + notes
 
     @property
     def _title(self) -> str:  # type: ignore[override]

@@ -7,25 +7,16 @@ the layer side (:func:`spillmap.geo.read_boundaries`) and on the panel side
 """
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, format_items
+from spillmap.errors import DataError, Shown, format_items
 from spillmap.errors import DataWarning as SpillmapWarning  # the geo layer's warnings are about data
 
-__all__ = ["SpillmapWarning", "normalise_ids"]
-
-
-class Shown:
-    """An item that :func:`spillmap.errors.format_items` prints as is (not quoted)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
+__all__ = ["SpillmapWarning", "Shown", "normalise_ids", "period_gaps", "warn_period_gaps"]
 
 
 def _int_text(value: float) -> str:
@@ -115,3 +106,40 @@ def normalise_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
         f"{what} has dtype {dtype}, which cannot hold unit ids; read it as text "
         "(e.g. pandas.read_csv(..., dtype={col: str}))."
     )
+
+
+def period_gaps(times: Sequence[object]) -> list[tuple[object, object]]:
+    """Consecutive pairs of whole-number periods further apart than the usual step.
+
+    ``times`` are the distinct periods in ascending order.  The usual step is the
+    smallest difference (1 for years, 10 for census decades); a pair further apart
+    marks periods that are absent for every unit (``[(1981, 1983)]`` for
+    1980, 1981, 1983).  Periods that are not whole numbers (dates, labels) are not
+    checked and give ``[]``.
+    """
+    values = [t.item() if isinstance(t, np.generic) else t for t in times]
+    if len(values) < 3 or not all(
+        isinstance(t, (int, float)) and not isinstance(t, bool) and float(t).is_integer() for t in values
+    ):
+        return []
+    steps = np.diff(np.asarray(values, dtype=float))
+    step = steps.min()
+    if step <= 0:
+        return []
+    return [(values[k], values[k + 1]) for k in np.flatnonzero(steps > step)]
+
+
+def warn_period_gaps(times: Sequence[object], column: str, *, stacklevel: int = 3) -> str:
+    """Warn (:class:`~spillmap.errors.DataWarning`) when whole-number periods have gaps; return the message."""
+    gaps = period_gaps(times)
+    if not gaps:
+        return ""
+    step = min(float(b) - float(a) for a, b in zip(times[:-1], times[1:]))
+    shown = [Shown(f"{a} -> {b}") for a, b in gaps]
+    msg = (
+        f"the periods in column {column!r} are not equally spaced (usual step {step:g}); no unit has data "
+        f"between {format_items(shown, limit=5)}. Check that no period was lost; estimates treat the "
+        "periods as exchangeable, so a model with a trend or a lag in time would be wrong."
+    )
+    warnings.warn(msg, SpillmapWarning, stacklevel=stacklevel)
+    return msg

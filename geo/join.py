@@ -18,9 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, JoinError, format_items
+from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
-from ._common import normalise_ids
+from ._common import normalise_ids, warn_period_gaps
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
 
@@ -229,6 +229,8 @@ def join_panel(
 
     Notes
     -----
+    Whole-number periods with gaps (1980, 1981, 1983) give a
+    :class:`~spillmap.errors.DataWarning`.
     Ids on both sides are turned into text with :func:`spillmap.geo.normalise_ids`
     (``110000`` and ``110000.0`` -> ``"110000"``; surrounding spaces removed); the report
     says what was normalised. Layer units absent from the panel are dropped, not an error.
@@ -249,6 +251,7 @@ def join_panel(
         if col not in frame.columns:
             raise DataError(
                 f"no column {col!r} in the {where}; its columns are: {format_items(list(map(str, frame.columns)), limit=50)}."
+                + did_you_mean(col, frame.columns)
             )
     if id == time:
         raise DataError(f"id and time are the same column ({id!r}).")
@@ -289,6 +292,7 @@ def join_panel(
         time_values = sorted(pd.unique(times).tolist())
     except TypeError as exc:
         raise DataError(f"panel column {time!r} mixes values that cannot be ordered: {exc}.") from exc
+    warn_period_gaps(time_values, time)
 
     # --- matching -----------------------------------------------------------------
     layer_set = set(lay_ids.tolist())

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spillmap.errors import CRSError, DataError, GeometryError, InputError, format_items
+from spillmap.errors import CRSError, DataError, GeometryError, InputError, did_you_mean, format_items
 
 from ._common import Shown, SpillmapWarning, normalise_ids
+from ._repair import repair_geometries
 
 __all__ = ["ReadReport", "read_boundaries", "SUPPORTED_FORMATS"]
 
@@ -31,9 +32,6 @@ SUPPORTED_FORMATS: dict[str, str] = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
 }
-
-_POLYGONAL = ("Polygon", "MultiPolygon")
-
 
 @dataclass(frozen=True)
 class ReadReport:
@@ -122,6 +120,33 @@ def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
     return None
 
 
+def _read_error(path: Path, driver: str, exc: Exception) -> InputError:
+    """The error for a file GDAL cannot read; a text-encoding problem gets its line (GeoJSON) or a hint."""
+    if "can't decode" not in str(exc):
+        return InputError(f"{path}: cannot be read as {driver}: {exc}")
+    if driver == "GeoJSON":
+        from spillmap._readcsv import read_utf8_text
+
+        try:
+            read_utf8_text(path, advice="GeoJSON must be UTF-8 (RFC 7946): re-save the file as UTF-8", error=InputError)
+        except InputError as err:
+            return err
+    return InputError(
+        f"{path}: text in the file is not UTF-8 ({exc}); for a shapefile, write its encoding in a .cpg file "
+        "next to it (e.g. LATIN1), or re-save the layer as UTF-8."
+    )
+
+
+def _check_not_empty(path: Path, layer: str | None, n_features: int) -> None:
+    """An empty layer is an error that says so (before any column check)."""
+    if n_features == 0:
+        where = f"layer {layer!r} of {path}" if layer is not None else str(path)
+        raise DataError(
+            f"{where} has no features (0 units): there is nothing to map or to build weights on. "
+            "Check that the file was exported with its polygons (and the right layer or filter)."
+        )
+
+
 def _geojson_feature_ids(path: Path) -> list | None:
     """The ``"id"`` members of a GeoJSON's features when every feature has one.
 
@@ -137,53 +162,6 @@ def _geojson_feature_ids(path: Path) -> list | None:
         return [f["id"] for f in features] if all("id" in f for f in features) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
-    """The polygonal part of a geometry (Polygon/MultiPolygon), empty if there is none."""
-    if geom.geom_type in _POLYGONAL:
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in _POLYGONAL]
-    if not parts:
-        return shapely.MultiPolygon()
-    return shapely.unary_union(parts)
-
-
-def _to_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
-    if geom.geom_type == "MultiPolygon":
-        return geom
-    return shapely.MultiPolygon([geom])
-
-
-def repair_geometries(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Repair invalid polygons, keeping only their polygonal part.
-
-    Parameters
-    ----------
-    geoms
-        Array of Polygon/MultiPolygon geometries (no nulls, no empties).
-
-    Returns
-    -------
-    repaired, was_invalid
-        ``repaired`` is an object array of geometries, every one a MultiPolygon;
-        ``was_invalid`` flags the ones that were repaired.
-
-    Notes
-    -----
-    Uses ``shapely.make_valid(method="structure", keep_collapsed=False)`` (GEOS >= 3.10),
-    which rebuilds a polygon as the union of its shell areas minus its holes and drops
-    collapsed parts (spikes, zero-area rings); any remaining non-polygonal member is
-    dropped as well. A bow-tie ``(0 0, 2 2, 2 0, 0 2)`` becomes its two triangles.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    was_invalid = ~shapely.is_valid(geoms)
-    out = geoms.copy()
-    for i in np.flatnonzero(was_invalid):
-        fixed = shapely.make_valid(geoms[i], method="structure", keep_collapsed=False)
-        out[i] = _polygonal_part(fixed)
-    out = np.array([g if g.is_empty else _to_multipolygon(g) for g in out], dtype=object)
-    return out, was_invalid
 
 
 def read_boundaries(
@@ -221,7 +199,7 @@ def read_boundaries(
     InputError
         Missing file, unsupported format, unreadable file, missing or ambiguous layer.
     DataError
-        Missing id column (the message lists the columns), null ids (row numbers,
+        A layer without features; missing id column (the message lists the columns), null ids (row numbers,
         0-based in file order) or duplicate ids (the ids).
     GeometryError
         Missing/empty geometries or non-polygonal geometries (the ids), or an invalid
@@ -255,8 +233,6 @@ def read_boundaries(
     >>> gdf.attrs["spillmap_read_report"].n_units
     48
     """
-    import pyogrio
-
     path = Path(path).expanduser().absolute()
     if not path.exists():
         raise InputError(f"boundary file not found: {path}. Check the path (and the working directory).")
@@ -264,11 +240,39 @@ def read_boundaries(
         raise InputError(f"{path} is a directory; give the .shp, .gpkg or .geojson file itself.")
     driver = _driver_for(path)
     layer = _choose_layer(path, driver, layer)
+    gdf = _read_frame(path, driver, layer, id)
+    gdf, assumed = _apply_crs(gdf, path, driver, assume_crs)
+    ids, id_note = _check_ids(gdf[id], path, id)
+    gdf[id] = ids
+    repaired, was_invalid = _check_geometries(gdf.geometry.to_numpy(), ids, path)
+    gdf[gdf.geometry.name] = gpd.GeoSeries(repaired, index=gdf.index, crs=gdf.crs)
+
+    repaired_ids = tuple(ids[was_invalid].tolist())
+    report = ReadReport(
+        path=str(path), id=id, n_units=len(gdf), crs=gdf.crs.to_string(), n_repaired=len(repaired_ids),
+        repaired_ids=repaired_ids, assumed_crs=assumed, layer=layer, driver=driver, id_note=id_note,
+    )
+    if repaired_ids:
+        warnings.warn(
+            f"{path}: repaired {len(repaired_ids)} invalid geometr"
+            f"{'y' if len(repaired_ids) == 1 else 'ies'} with shapely.make_valid: "
+            f"{format_items(repaired_ids)}",
+            SpillmapWarning,
+            stacklevel=2,
+        )
+    gdf.attrs["spillmap_read_report"] = report
+    return gdf
+
+
+def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoDataFrame:
+    """The layer as read by pyogrio (index reset), after the checks that need no data: features, id column."""
+    import pyogrio
 
     try:
         info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+        raise _read_error(path, driver, exc) from exc
+    _check_not_empty(path, layer, int(info.get("features", -1)))
     fields = [str(f) for f in info["fields"]]
     feature_ids = None
     if id not in fields:
@@ -277,11 +281,13 @@ def read_boundaries(
         if feature_ids is None:
             raise DataError(
                 f"{path}: no id column {id!r}; the columns are: {format_items(fields, limit=50)}."
+                + did_you_mean(id, fields)
             )
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, force_2d=True, on_invalid="ignore")
     except Exception as exc:
-        raise InputError(f"{path}: cannot be read as {driver}: {exc}") from exc
+        raise _read_error(path, driver, exc) from exc
+    _check_not_empty(path, layer, len(gdf))
     if feature_ids is not None:
         if len(feature_ids) != len(gdf):
             raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")
@@ -293,28 +299,31 @@ def read_boundaries(
 
         opts = {"DATE_AS_STRING": "YES"} if driver == "GeoJSON" else {}
         gdf[id] = raw_read(path, layer=layer, columns=[id], read_geometry=False, datetime_as_string=True, **opts)[3][0]
-    gdf = gdf.reset_index(drop=True)
+    return gdf.reset_index(drop=True)
 
-    # --- CRS --------------------------------------------------------------------
-    assumed = False
-    if gdf.crs is None:
-        if assume_crs is None:
-            hint = " (a shapefile keeps its CRS in the .prj file next to it)" if driver == "ESRI Shapefile" else ""
-            raise CRSError(
-                f"{path} has no coordinate reference system{hint}. If you know it, pass "
-                "assume_crs=..., e.g. assume_crs='EPSG:4326' for longitude/latitude degrees."
-            )
-        import pyproj
 
-        try:
-            crs = pyproj.CRS.from_user_input(assume_crs)
-        except Exception as exc:
-            raise CRSError(f"assume_crs={assume_crs!r} is not a CRS pyproj understands: {exc}") from exc
-        gdf = gdf.set_crs(crs)
-        assumed = True
+def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, driver: str, assume_crs: str | int | None
+               ) -> tuple[gpd.GeoDataFrame, bool]:
+    """``(layer with a CRS, whether it was assumed)``; no CRS and no ``assume_crs`` is an error."""
+    if gdf.crs is not None:
+        return gdf, False
+    if assume_crs is None:
+        hint = " (a shapefile keeps its CRS in the .prj file next to it)" if driver == "ESRI Shapefile" else ""
+        raise CRSError(
+            f"{path} has no coordinate reference system{hint}. If you know it, pass "
+            "assume_crs=..., e.g. assume_crs='EPSG:4326' for longitude/latitude degrees."
+        )
+    import pyproj
 
-    # --- ids --------------------------------------------------------------------
-    raw_ids = gdf[id]
+    try:
+        crs = pyproj.CRS.from_user_input(assume_crs)
+    except Exception as exc:
+        raise CRSError(f"assume_crs={assume_crs!r} is not a CRS pyproj understands: {exc}") from exc
+    return gdf.set_crs(crs), True
+
+
+def _check_ids(raw_ids: pd.Series, path: Path, id: str) -> tuple[pd.Series, str]:
+    """Ids as text and a note on what was normalised; empty or duplicated ids are errors."""
     null = raw_ids.isna().to_numpy(dtype=bool).copy()
     if pd.api.types.is_string_dtype(raw_ids.dtype) or raw_ids.dtype == object:
         null |= raw_ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
@@ -335,19 +344,19 @@ def read_boundaries(
             f"{path}: id column {id!r} is not unique; duplicated ids: {format_items(items)}. "
             "Dissolve or recode the duplicated units first."
         )
-    gdf[id] = ids
+    return ids, id_note
 
-    # --- geometries -------------------------------------------------------------
-    geoms = gdf.geometry.to_numpy()
+
+def _check_geometries(geoms: np.ndarray, ids: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Missing/empty and non-polygonal geometries are errors; invalid ones are repaired (see
+    :func:`repair_geometries`) unless nothing is left of them."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
         raise GeometryError(
             f"{path}: {int(missing.sum())} unit(s) have a missing, empty or unreadable geometry: "
             f"{format_items(ids[missing].tolist())}. Fix or drop them."
         )
-    types = shapely.get_type_id(geoms)
-    # 3 = Polygon, 6 = MultiPolygon
-    non_poly = ~np.isin(types, (3, 6))
+    non_poly = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # 3 = Polygon, 6 = MultiPolygon
     if non_poly.any():
         offenders = [Shown(f"{i!r} ({g.geom_type})") for i, g in zip(ids[non_poly], geoms[non_poly])]
         raise GeometryError(
@@ -361,29 +370,4 @@ def read_boundaries(
             f"{path}: invalid geometries with no area left after repair: "
             f"{format_items(ids[lost].tolist())}. Redraw these units."
         )
-    gdf[gdf.geometry.name] = gpd.GeoSeries(repaired, index=gdf.index, crs=gdf.crs)
-
-    repaired_ids = tuple(ids[was_invalid].tolist())
-    crs_text = gdf.crs.to_string()
-    report = ReadReport(
-        path=str(path),
-        id=id,
-        n_units=len(gdf),
-        crs=crs_text,
-        n_repaired=len(repaired_ids),
-        repaired_ids=repaired_ids,
-        assumed_crs=assumed,
-        layer=layer,
-        driver=driver,
-        id_note=id_note,
-    )
-    if repaired_ids:
-        warnings.warn(
-            f"{path}: repaired {len(repaired_ids)} invalid geometr"
-            f"{'y' if len(repaired_ids) == 1 else 'ies'} with shapely.make_valid: "
-            f"{format_items(repaired_ids)}",
-            SpillmapWarning,
-            stacklevel=2,
-        )
-    gdf.attrs["spillmap_read_report"] = report
-    return gdf
+    return repaired, was_invalid

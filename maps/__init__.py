@@ -12,13 +12,13 @@ CDN; see :mod:`spillmap.maps._offline` for the choice of vendoring over
 ``spillover_map``              per-city direct effect, spillover received / emitted
 ``unit_response_map``          effect on every city of a change in one city
 ``render_html`` / ``save_map`` offline HTML, written atomically
-``build_report``               TOML config -> folder with tables, maps, results.json
+``render_report``              StudyResults -> folder with tables, maps, results.json
+``build_report``               study spec (TOML) -> run -> render_report
 =============================  ===================================================
 """
 from spillmap.maps._offline import render_html, save_map
 from spillmap.maps.choropleth import choropleth, choropleth_panel, classify
 from spillmap.maps.lisa import lisa_map
-from spillmap.maps.report import ReportConfig, build_report, load_config
 from spillmap.maps.spillover import spillover_map, unit_response_map
 
 __all__ = [
@@ -33,4 +33,14 @@ __all__ = [
     "ReportConfig",
     "build_report",
     "load_config",
+    "render_report",
 ]
+
+
+def __getattr__(name: str):
+    # the report composes the study layer, which imports the estimation layer: load it on demand
+    if name in ("ReportConfig", "build_report", "load_config", "render_report"):
+        from spillmap.maps import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module 'spillmap.maps' has no attribute {name!r}")

@@ -13,11 +13,15 @@ GeoJSON writing), **geopandas** for reprojection.  Written by hand, and why:
 * JSON placed inside ``<script>`` is escaped (``<``, ``>``, ``&`` as ``\\u003c`` ...) so
   no string can close the script element; HTML fragments (legend, layer names, which
   Leaflet inserts with ``innerHTML``) are built with :func:`html.escape`.
+
+The Leaflet elements themselves (templates) live in :mod:`spillmap.maps._elements`.
+Units of the layer outside the sample are drawn grey ("not in sample",
+:func:`split_sample`); higher-level boundaries (``group``, e.g. provinces) are the
+units dissolved by geopandas (:func:`group_lines`).
 """
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 
@@ -25,10 +29,22 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from folium.template import Template
+from branca.element import Element
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError
+from spillmap.maps._classify import NO_DATA_COLOR
+from spillmap.maps._elements import (
+    CSS,
+    ColoredGeoJson,
+    ContextLayer,
+    GeoData,
+    GroupOutlines,
+    Legend,
+    PanelSwitcher,
+    ScaleBar,
+    Title,
+    js_json,
+)
 
 __all__ = [
     "NO_DATA_COLOR",
@@ -43,31 +59,9 @@ __all__ = [
     "add_layer_control",
 ]
 
-NO_DATA_COLOR = "#c8c8c8"
 LINE_COLOR = "#5f5f5f"
-
-_CSS = """
-<style>
-.leaflet-container.folium-map, .leaflet-container { background: #f3f5f7 !important; font-family: "Helvetica Neue", Arial, "Noto Sans CJK SC", sans-serif; }
-.spillmap-legend { background: rgba(255,255,255,.92); padding: 8px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px; max-width: 280px; }
-.spillmap-legend .t { font-weight: bold; margin-bottom: 4px; }
-.spillmap-legend .n { color: #555; font-size: 11px; margin-top: 4px; }
-.spillmap-legend i { width: 16px; height: 12px; float: left; margin: 3px 6px 0 0;
-  border: 1px solid #777; }
-.spillmap-legend i.nodata { background: repeating-linear-gradient(45deg,#c8c8c8,#c8c8c8 2px,#ffffff 2px,#ffffff 4px) !important; }
-.spillmap-title { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 15px; font-weight: bold; max-width: 460px; }
-.spillmap-title .notice { display: block; font-size: 11px; font-weight: normal; color: #a40000; margin-top: 3px; }
-.spillmap-tip td { padding: 0 4px; } .spillmap-tip th { text-align: left; padding: 0 4px; }
-</style>
-"""
-
-
-def js_json(obj) -> str:
-    """JSON safe to place inside a ``<script>`` element (no ``<``, ``>``, ``&``)."""
-    text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+#: tooltip and legend words for units of the layer outside the sample
+NOT_IN_SAMPLE = "not in sample"
 
 
 def _check_frame(gdf, id: str, columns: Sequence[str] = ()) -> None:
@@ -139,7 +133,7 @@ def prepare_geometry(gdf, *, id: str, decimals: int = 5, simplify: float | None 
 
 
 def new_map(gdf, *, tiles: str | None = None, m: folium.Map | None = None) -> folium.Map:
-    """A folium map fitted to ``gdf`` (EPSG:4326), or ``m`` unchanged."""
+    """A folium map fitted to ``gdf`` (EPSG:4326; pass the sample, not the context), or ``m``."""
     if m is not None:
         if not isinstance(m, folium.Map):
             raise InputError(f"m must be a folium.Map, got {type(m).__name__}.")
@@ -149,177 +143,21 @@ def new_map(gdf, *, tiles: str | None = None, m: folium.Map | None = None) -> fo
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=tiles,
         zoom_start=4,
-        zoom_snap=0.25,
-        control_scale=True,
+        zoom_snap=0.1,
+        control_scale=False,
         prefer_canvas=False,
     )
-    # leave room for the title box (top) and the legend (bottom right)
-    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(10, 80), padding_bottom_right=(60, 10))
-    m.get_root().header.add_child(Element(_CSS), name="spillmap_css")
+    # the title box sits top right: keep the top strip free so it does not cover the sample
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(6, 62), padding_bottom_right=(6, 6))
+    m.add_child(ScaleBar())
+    _ensure_css(m)
     return m
 
 
 def _ensure_css(m: folium.Map) -> None:
     header = m.get_root().header
     if "spillmap_css" not in header._children:
-        header.add_child(Element(_CSS), name="spillmap_css")
-
-
-class GeoData(MacroElement):
-    """The feature collection, embedded once as a JS variable shared by layers."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = {{ this.data_js }};
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, gdf, *, id: str, properties: Mapping[str, Sequence[str]]):
-        super().__init__()
-        self._name = "SpillmapGeoData"
-        ids = gdf[id].astype(str).tolist()
-        self.ids = ids
-        self.n = len(ids)
-        geo = shapely.to_geojson(np.asarray(gdf.geometry.values))
-        parts = []
-        for i, g in enumerate(geo):
-            props = {"id": ids[i]}
-            for key, values in properties.items():
-                props[key] = values[i]
-            parts.append('{"type":"Feature","geometry":' + g + ',"properties":' + js_json(props) + "}")
-        self.data_js = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
-
-
-class Legend(MacroElement):
-    """A Leaflet control with a pre-escaped HTML legend."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.control({position: "bottomright"});
-{{ this.get_name() }}.onAdd = function (map) {
-    var div = L.DomUtil.create("div", "spillmap-legend");
-    div.innerHTML = {{ this.html_js }};
-    return div;
-};
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, html_fragment: str):
-        super().__init__()
-        self._name = "SpillmapLegend"
-        self.html_js = js_json(html_fragment)
-
-
-class Title(MacroElement):
-    """A title box (text set with ``textContent``: never interpreted as HTML)."""
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-(function () {
-    var c = L.control({position: "topright"});
-    c.onAdd = function (map) {
-        var div = L.DomUtil.create("div", "spillmap-title");
-        var t = document.createElement("span");
-        t.textContent = {{ this.title_js }};
-        div.appendChild(t);
-        var notice = {{ this.notice_js }};
-        if (notice) {
-            var n = document.createElement("span");
-            n.className = "notice";
-            n.textContent = notice;
-            div.appendChild(n);
-        }
-        return div;
-    };
-    c.addTo({{ this._parent.get_name() }});
-})();
-{% endmacro %}
-"""
-    )
-
-    def __init__(self, title: str, notice: str | None = None):
-        super().__init__()
-        self._name = "SpillmapTitle"
-        self.title_js = js_json(str(title))
-        self.notice_js = js_json(str(notice) if notice else "")
-
-
-class ColoredGeoJson(folium.map.Layer):
-    """An ``L.geoJSON`` layer over shared :class:`GeoData` with per-feature colours.
-
-    ``colors`` and ``tips`` are property names in the data: ``colors`` holds a fill colour
-    per feature, ``tips`` a list of ``[label, value]`` string pairs shown in the tooltip
-    (set with ``textContent``).  ``base_tip`` (rows common to all layers, e.g. name/id) are
-    shown first.  A legend, if given, is shown while the layer is on the map.
-    """
-
-    _template = Template(
-        """
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.geoJSON({{ this.data.get_name() }}, {
-    style: function (f) {
-        var hi = {{ this.highlight_js }}.indexOf(f.properties.id) >= 0;
-        return {fillColor: f.properties[{{ this.colors_js }}], fillOpacity: {{ this.fill_opacity }},
-                color: hi ? "#000000" : "{{ this.line_color }}", weight: hi ? 3 : {{ this.weight }},
-                opacity: 1};
-    },
-    onEachFeature: function (f, layer) {
-        layer.bindTooltip(function () {
-            var rows = (f.properties[{{ this.base_tip_js }}] || []).concat(f.properties[{{ this.tips_js }}] || []);
-            var table = document.createElement("table");
-            table.className = "spillmap-tip";
-            rows.forEach(function (r) {
-                var tr = document.createElement("tr");
-                var th = document.createElement("th"); th.textContent = r[0];
-                var td = document.createElement("td"); td.textContent = r[1];
-                tr.appendChild(th); tr.appendChild(td); table.appendChild(tr);
-            });
-            return table;
-        }, {sticky: true});
-        layer.on("mouseover", function () { this.setStyle({weight: 2.5, color: "#000000"}); this.bringToFront(); });
-        layer.on("mouseout", function () { {{ this.get_name() }}.resetStyle(this); });
-    }
-});
-{% if this.legend is not none %}
-{{ this.get_name() }}.on("add", function () { {{ this.legend.get_name() }}.addTo({{ this._parent.get_name() }}); });
-{{ this.get_name() }}.on("remove", function () { {{ this.legend.get_name() }}.remove(); });
-{% endif %}
-{% endmacro %}
-"""
-    )
-
-    def __init__(
-        self,
-        data: GeoData,
-        *,
-        colors: str,
-        tips: str,
-        base_tip: str = "base_tip",
-        name: str,
-        legend: Legend | None = None,
-        show: bool = True,
-        overlay: bool = False,
-        highlight: Sequence[str] = (),
-        weight: float = 0.6,
-        fill_opacity: float = 0.85,
-    ):
-        # Leaflet's layer control inserts names with innerHTML: escape here
-        super().__init__(name=html.escape(str(name)), overlay=overlay, control=True, show=show)
-        self._name = "SpillmapLayer"
-        self.data = data
-        self.colors_js = js_json(colors)
-        self.tips_js = js_json(tips)
-        self.base_tip_js = js_json(base_tip)
-        self.legend = legend
-        self.highlight_js = js_json([str(h) for h in highlight])
-        self.line_color = LINE_COLOR
-        self.weight = float(weight)
-        self.fill_opacity = float(fill_opacity)
+        header.add_child(Element(CSS), name="spillmap_css")
 
 
 def legend_html(
@@ -328,9 +166,12 @@ def legend_html(
     *,
     note: str | None = None,
     no_data: int | None = None,
+    not_in_sample: int | None = None,
+    group: str | None = None,
 ) -> str:
-    """Escaped HTML of a legend: title, ``(colour, label)`` entries, optional no-data row."""
-    out = [f'<div class="t">{html.escape(str(title))}</div>']
+    """Escaped HTML of a legend: a collapsible title, ``(colour, label)`` entries, rows for
+    no data, units not in the sample and group outlines, then a note."""
+    out = [f"<details open><summary>{html.escape(str(title))}</summary>"]
     for color, label in entries:
         out.append(
             f'<div class="e"><i style="background:{html.escape(color)}"></i>{html.escape(str(label))}</div>'
@@ -340,8 +181,16 @@ def legend_html(
             f'<div class="e nodata-entry"><i class="nodata" style="background:{NO_DATA_COLOR}"></i>'
             f"no data ({int(no_data)})</div>"
         )
+    if not_in_sample:
+        from spillmap.maps._elements import CONTEXT_COLOR
+
+        out.append(f'<div class="e context-entry"><i style="background:{CONTEXT_COLOR}"></i>'
+                   f"{NOT_IN_SAMPLE} ({int(not_in_sample)})</div>")
+    if group:
+        out.append(f'<div class="e"><i class="group"></i>{html.escape(str(group))} boundaries</div>')
     if note:
-        out.append(f'<div class="n">{html.escape(str(note))}</div>')
+        out.append(f'<details class="n" open><summary>notes</summary>{html.escape(str(note))}</details>')
+    out.append("</details>")
     return "".join(out)
 
 
@@ -358,17 +207,63 @@ def format_value(v: float, decimals: int) -> str:
     return f"{v:,.{decimals}f}"
 
 
-def base_tips(gdf, *, id: str, name_column: str | None) -> list[list[list[str]]]:
-    """Tooltip rows common to every layer: the city name (if any) and its id."""
+def name_columns(gdf, name_column: str | Sequence[str] | None) -> list[str]:
+    """The name column(s) as a list, each checked to exist in the layer."""
+    cols = [] if name_column is None else [name_column] if isinstance(name_column, str) else list(name_column)
+    missing = [c for c in cols if c not in gdf.columns]
+    if missing:
+        raise DataError(f"name column(s) {', '.join(map(repr, missing))} not in the layer; available: "
+                        f"{', '.join(map(repr, [c for c in gdf.columns if c != gdf.geometry.name]))}.")
+    return cols
+
+
+def base_tips(gdf, *, id: str, name_column: str | Sequence[str] | None, group: str | None = None
+              ) -> list[list[list[str]]]:
+    """Tooltip rows common to every layer: the names as a heading (``武汉市 · Wuhan``),
+    the group (e.g. province) and the id."""
+    cols = name_columns(gdf, name_column)
+    names = [gdf[c].astype(str).tolist() for c in cols]
+    groups = gdf[group].astype(str).tolist() if group else None
     rows = []
-    names = gdf[name_column].astype(str).tolist() if name_column else None
     for i, ident in enumerate(gdf[id].astype(str).tolist()):
         r = []
-        if names is not None:
-            r.append([str(name_column), names[i]])
+        shown = [n[i] for n in names if n[i] and n[i] != "nan"]
+        if shown:
+            r.append([" · ".join(dict.fromkeys(shown)), ""])
+        if groups is not None:
+            r.append([str(group), groups[i]])
         r.append([str(id), ident])
         rows.append(r)
     return rows
+
+
+def split_sample(g, *, id: str, sample: Sequence[str] | None):
+    """``(in_sample, outside)``: rows of the prepared layer whose id is / is not in ``sample``."""
+    if sample is None:
+        return g, g.iloc[0:0]
+    keep = set(map(str, sample))
+    mask = g[id].isin(keep).to_numpy()
+    if not mask.any():
+        raise DataError(f"no unit of the sample is in the layer's {id!r} column; check the ids.")
+    return g[mask].copy(), g[~mask].copy()
+
+
+def group_boundaries(g, group: str):
+    """Boundaries of the units dissolved by ``group`` (e.g. provinces), a GeoSeries of lines."""
+    if group not in g.columns:
+        raise DataError(f"group column {group!r} not in the layer; available: "
+                        f"{', '.join(map(repr, [c for c in g.columns if c != g.geometry.name]))}.")
+    import geopandas as gpd
+
+    keyed = gpd.GeoDataFrame({"k": g[group].astype(str).to_numpy()}, geometry=g.geometry.values, crs=g.crs)
+    return keyed.dissolve(by="k").geometry.make_valid().boundary
+
+
+def group_lines(g, group: str, *, decimals: int = 4) -> str:
+    """GeoJSON of :func:`group_boundaries` (coordinates rounded to ``decimals``)."""
+    lines = shapely.transform(np.asarray(group_boundaries(g, group).values), lambda c: np.round(c, decimals))
+    parts = [shapely.to_geojson(ln) for ln in lines if ln is not None and not ln.is_empty]
+    return '{"type":"GeometryCollection","geometries":[' + ",".join(parts) + "]}"
 
 
 def add_layers(
@@ -376,42 +271,63 @@ def add_layers(
     gdf,
     *,
     id: str,
-    name_column: str | None,
+    name_column: str | Sequence[str] | None,
     layers: Sequence[Mapping],
     title: str | None,
     notice: str | None,
     legend: bool,
     highlight: Sequence[str] = (),
+    context=None,
+    group: str | None = None,
+    group_source=None,
+    switcher: Mapping | None = None,
+    legend_position: str = "bottomleft",
 ) -> folium.Map:
     """Embed geometry once and add one coloured layer per spec.
 
     Each spec has ``name``, ``colors`` (list per feature), ``tips`` (rows per feature),
-    ``legend_html`` and ``show``.
+    ``legend_html`` and ``show``.  ``context`` (units outside the sample) is drawn grey
+    underneath; ``group`` outlines (dissolved from ``group_source``, default the sample
+    and the context together) are drawn on top.  ``switcher`` (``variables``, ``periods``,
+    ``keys``: one ``(i, j)`` per layer) replaces the layer control by drop-down lists.
     """
     _ensure_css(m)
-    props: dict[str, list] = {"base_tip": base_tips(gdf, id=id, name_column=name_column)}
+    if context is not None and len(context):
+        ctx_tips = base_tips(context, id=id, name_column=name_column, group=group)
+        cdata = GeoData(context, id=id, properties={"base_tip": ctx_tips,
+                                                   "ctx": [[[NOT_IN_SAMPLE, "—"]]] * len(context)})
+        m.add_child(cdata)
+        m.add_child(ContextLayer(cdata))
+    props: dict[str, list] = {"base_tip": base_tips(gdf, id=id, name_column=name_column, group=group)}
     for j, spec in enumerate(layers):
         props[f"c{j}"] = list(spec["colors"])
         props[f"t{j}"] = list(spec["tips"])
     data = GeoData(gdf, id=id, properties=props)
     m.add_child(data)
+    made = []
     for j, spec in enumerate(layers):
         leg = None
         if legend and spec.get("legend_html"):
-            leg = Legend(spec["legend_html"])
+            leg = Legend(spec["legend_html"], position=legend_position)
             m.add_child(leg)
-        layer = ColoredGeoJson(
-            data,
-            colors=f"c{j}",
-            tips=f"t{j}",
-            name=spec["name"],
-            legend=leg,
-            show=bool(spec.get("show", j == 0)),
-            highlight=highlight,
-        )
+        layer = ColoredGeoJson(data, colors=f"c{j}", tips=f"t{j}", name=spec["name"], legend=leg,
+                               show=bool(spec.get("show", j == 0)), highlight=highlight,
+                               control=switcher is None)
         m.add_child(layer)
+        made.append(layer)
+    if group:
+        src = group_source if group_source is not None else pd.concat([gdf, context]) if context is not None else gdf
+        m.add_child(GroupOutlines(group_lines(src, group)))
     if title or notice:
         m.add_child(Title(title or "", notice))
-    if len(layers) > 1:
+    if switcher is not None:
+        keys = list(switcher["keys"])
+        shown = next((k for k, spec in zip(keys, layers) if spec.get("show")), keys[0])
+        m.add_child(PanelSwitcher(switcher["variables"], switcher["periods"], dict(zip(keys, made)), shown))
+    elif len(layers) > 1:
         add_layer_control(m)
     return m
+
+
+__all__ += ["NOT_IN_SAMPLE", "split_sample", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
+            "add_layers", "PanelSwitcher", "ContextLayer", "GroupOutlines"]

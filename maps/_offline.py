@@ -26,6 +26,12 @@ control) and renders it through its Jinja templates.  What is written by hand, a
 * **Online mode.**  ``render_html(m, offline=False)`` keeps folium's defaults (CDN
   links), for users who want tiles and plugins.
 
+* **Stable element ids.**  folium/branca give every element a random 32-hex ``_id``
+  (``map_<hex>``, ``spillmap_layer_<hex>``...), so two renders of equal maps differ.
+  :func:`render_html` replaces each id in the page by a hash of the element's place in
+  the element tree (its path of child positions and class names): the same inputs give
+  byte-identical pages, and distinct elements keep distinct ids.
+
 Pages are written with :func:`spillmap._fileio.atomic_write_text`.
 """
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import hashlib
 import os
 import re
 from importlib import resources
@@ -41,7 +48,7 @@ from pathlib import Path
 import folium
 from branca.element import Element, Figure, MacroElement
 
-from spillmap._fileio import atomic_write_text
+from spillmap._fileio import atomic_write_text, preflight
 from spillmap.errors import OutputError
 
 __all__ = ["LEAFLET_VERSION", "leaflet_assets", "render_html", "save_map", "remote_urls"]
@@ -96,6 +103,27 @@ def _walk(element):
     yield element
     for child in list(getattr(element, "_children", {}).values()):
         yield from _walk(child)
+
+
+def _tree(element, path: str = ""):
+    """``(path, element)`` over the element tree; the path is positions and class names."""
+    here = f"{path}/{type(element).__name__}"
+    yield here, element
+    for i, child in enumerate(list(getattr(element, "_children", {}).values())):
+        yield from _tree(child, f"{here}.{i}")
+
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _stable_ids(root, html: str) -> str:
+    """``html`` with every element's random ``_id`` replaced by a hash of its tree path."""
+    ids: dict[str, str] = {}
+    for path, element in _tree(root):
+        old = getattr(element, "_id", None)
+        if isinstance(old, str) and _HEX32.fullmatch(old) and old not in ids:
+            ids[old] = hashlib.sha256(path.encode()).hexdigest()[:32]
+    return _HEX32.sub(lambda mt: ids.get(mt.group(0), mt.group(0)), html)
 
 
 def _strip_remote_assets(m: folium.Map) -> None:
@@ -165,7 +193,8 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
             raise OutputError("the map is not attached to a figure.")
         if "spillmap_inline_assets" not in m._children:
             m.add_child(_InlineAssets(), name="spillmap_inline_assets")
-    html = m.get_root().render()
+    root = m.get_root()
+    html = _stable_ids(root, root.render())
     if offline:
         remote = remote_urls(html)
         if remote:
@@ -181,7 +210,12 @@ def remote_urls(html: str) -> list[str]:
 
 
 def save_map(
-    m: folium.Map, path: str | os.PathLike, *, offline: bool = True, overwrite: bool = True
+    m: folium.Map, path: str | os.PathLike, *, offline: bool = True, overwrite: bool = False
 ) -> Path:
-    """Render ``m`` (see :func:`render_html`) and write it atomically to ``path``."""
+    """Render ``m`` (see :func:`render_html`) and write it atomically to ``path``.
+
+    An existing ``path`` is replaced only with ``overwrite=True``; the target is
+    checked (see :func:`spillmap._fileio.preflight`) before the map is rendered.
+    """
+    preflight([path], force=overwrite)
     return atomic_write_text(path, render_html(m, offline=offline), overwrite=overwrite)

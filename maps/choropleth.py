@@ -1,7 +1,7 @@
 """Choropleth maps of a variable (one period, or a panel with a period switch).
 
-Library used: **mapclassify** classifies (quantiles, Fisher–Jenks, equal interval,
-user-defined bins), **branca**'s ColorBrewer tables give the colours, **folium** the
+Library used: **mapclassify** classifies (through :mod:`spillmap.maps._classify`, shared
+with the static figures), **branca**'s ColorBrewer tables give the colours, **folium** the
 map.  The layer, legend and tooltip elements are spillmap's own (see
 :mod:`spillmap.maps._layers`: geometry embedded once, every user string escaped).
 The functions follow geopandas ``explore``'s contract: they return a ``folium.Map``
@@ -10,8 +10,6 @@ and accept ``m=`` to add a layer; writing the page is :func:`spillmap.maps.save_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 import folium
 import numpy as np
@@ -19,127 +17,20 @@ import pandas as pd
 
 from spillmap.errors import DataError, InputError
 from spillmap.maps import _layers
+from spillmap.maps._classify import (  # noqa: F401  (re-exported: the classification lives there)
+    AUTO_NARROW,
+    SCHEMES,
+    Classification,
+    Scheme,
+    class_labels,
+    classes_note,
+    classify,
+    colors_for,
+    palette,
+)
 
-__all__ = ["Classification", "classify", "palette", "class_labels", "choropleth", "choropleth_panel"]
-
-Scheme = Literal["quantiles", "fisher_jenks", "equal_interval", "user"]
-SCHEMES: tuple[str, ...] = ("quantiles", "fisher_jenks", "equal_interval", "user")
-
-
-@dataclass(frozen=True)
-class Classification:
-    """Result of :func:`classify`: class upper bounds, the class of each value, counts.
-
-    ``yb`` is -1 for a missing value.
-    """
-
-    bins: tuple[float, ...]
-    lower: float
-    yb: np.ndarray
-    counts: tuple[int, ...]
-    scheme: str
-
-    @property
-    def k(self) -> int:
-        return len(self.bins)
-
-
-def classify(
-    values, *, scheme: Scheme = "quantiles", k: int = 5, bins: Sequence[float] | None = None
-) -> Classification:
-    """Classify ``values`` with mapclassify; missing values get class -1.
-
-    Parameters
-    ----------
-    values
-        Numbers (NaN = no data).
-    scheme
-        ``"quantiles"``, ``"fisher_jenks"``, ``"equal_interval"`` or ``"user"`` (then
-        ``bins`` are the class upper bounds; the last is raised to the maximum if lower).
-    k
-        Number of classes (2-9) for the automatic schemes.  Fewer are used when the data
-        have fewer distinct values.
-    """
-    import mapclassify
-
-    if scheme not in SCHEMES:
-        raise InputError(f"scheme={scheme!r} is not one of {', '.join(SCHEMES)}.")
-    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    ok = np.isfinite(x)
-    if not ok.any():
-        raise DataError("no finite value to classify; every unit would be 'no data'.")
-    v = x[ok]
-    if scheme == "user":
-        if bins is None or len(bins) == 0:
-            raise InputError("scheme='user' needs bins=[upper bound of each class, ...].")
-        b = np.asarray(bins, dtype=float)
-        if np.any(np.diff(b) <= 0):
-            raise InputError(f"bins must increase strictly, got {list(bins)}.")
-        if b[-1] < v.max():
-            b = np.append(b, v.max())
-        c = mapclassify.UserDefined(v, b)
-    else:
-        if not 2 <= int(k) <= 9:
-            raise InputError(f"k={k} classes: choose between 2 and 9.")
-        n_unique = np.unique(v).size
-        kk = max(1, min(int(k), n_unique))
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if kk == 1:
-                c = mapclassify.UserDefined(v, [v.max()])
-            elif scheme == "quantiles":
-                c = mapclassify.Quantiles(v, k=kk)
-            elif scheme == "fisher_jenks":
-                c = mapclassify.FisherJenks(v, k=kk)
-            else:
-                c = mapclassify.EqualInterval(v, k=kk)
-    cbins = np.asarray(c.bins, dtype=float)
-    yb = np.full(x.shape, -1, dtype=int)
-    yb[ok] = np.asarray(c.yb, dtype=int)
-    counts = tuple(int((yb == j).sum()) for j in range(cbins.size))
-    return Classification(tuple(cbins.tolist()), float(v.min()), yb, counts, scheme)
-
-
-def palette(cmap: str, n: int) -> list[str]:
-    """``n`` ColorBrewer colours of ``cmap`` (e.g. ``"YlOrRd"``, ``"RdBu_r"``)."""
-    from branca.utilities import color_brewer
-
-    try:
-        if n >= 3:
-            return list(color_brewer(cmap, n))
-        three = list(color_brewer(cmap, 3))
-    except (ValueError, KeyError) as exc:
-        raise InputError(f"cmap={cmap!r} is not a ColorBrewer scheme (e.g. 'YlOrRd', 'Blues', 'RdBu_r').") from exc
-    return [three[0], three[2]][:n] if n == 2 else [three[2]]
-
-
-def _decimals(values: Sequence[float]) -> int:
-    """Decimals (0-6) that keep neighbouring class bounds apart: one more than the gap needs."""
-    vals = np.unique(np.asarray(values, dtype=float))
-    gaps = np.diff(vals)
-    gaps = gaps[gaps > 0]
-    if gaps.size == 0:
-        return 2
-    return int(np.clip(np.ceil(-np.log10(gaps.min())) + 1, 0, 6))
-
-
-def class_labels(c: Classification, *, decimals: int | None = None) -> list[str]:
-    """Legend labels ``"lower – upper (count)"`` of each class."""
-    edges = [c.lower, *c.bins]
-    d = _decimals(edges) if decimals is None else decimals
-    labels = []
-    for j in range(c.k):
-        lo = edges[j]
-        hi = edges[j + 1]
-        labels.append(f"{lo:,.{d}f} – {hi:,.{d}f} ({c.counts[j]})")
-    return labels
-
-
-def colors_for(c: Classification, colors: Sequence[str]) -> list[str]:
-    """Fill colour per unit; missing values get :data:`_layers.NO_DATA_COLOR`."""
-    return [colors[j] if j >= 0 else _layers.NO_DATA_COLOR for j in c.yb]
+__all__ = ["Classification", "classify", "palette", "class_labels", "classes_note", "choropleth",
+           "choropleth_panel", "AUTO_NARROW"]
 
 
 def _layer_spec(
@@ -153,6 +44,8 @@ def _layer_spec(
     note: str | None,
     show: bool,
     decimals: int,
+    not_in_sample: int = 0,
+    group: str | None = None,
 ) -> dict:
     colors = palette(cmap, c.k)
     n_missing = int((c.yb < 0).sum())
@@ -162,7 +55,8 @@ def _layer_spec(
         "colors": colors_for(c, colors),
         "tips": tips,
         "legend_html": _layers.legend_html(
-            legend_title, list(zip(colors, class_labels(c))), note=note, no_data=n_missing
+            legend_title, list(zip(colors, class_labels(c))), note=note, no_data=n_missing,
+            not_in_sample=not_in_sample, group=group,
         ),
         "show": show,
     }
@@ -185,12 +79,25 @@ def _numeric(gdf, column: str) -> np.ndarray:
     return np.asarray(s, dtype=float)
 
 
+def _extra_tips(spec: dict, g, columns: Sequence[str] | None) -> None:
+    for extra in columns or ():
+        if extra not in g.columns:
+            raise DataError(f"tooltip column {extra!r} not in the layer.")
+        col = g[extra]
+        numeric = pd.api.types.is_numeric_dtype(col)
+        dec = _tip_decimals(np.asarray(col, float)) if numeric else 0
+        for i, v in enumerate(col.tolist()):
+            spec["tips"][i].append([str(extra), _layers.format_value(v, dec) if numeric else str(v)])
+
+
 def choropleth(
     gdf,
     column: str,
     *,
     id: str,
-    name_column: str | None = None,
+    name_column: str | Sequence[str] | None = None,
+    sample: Sequence[str] | None = None,
+    group: str | None = None,
     scheme: Scheme = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
@@ -209,19 +116,25 @@ def choropleth(
     ----------
     gdf
         GeoDataFrame (any CRS; reprojected to EPSG:4326) with ``id`` and ``column``.
-        Missing values (NaN) are drawn grey and counted in a "no data" legend entry.
+        Missing values (NaN) are drawn hatched grey and counted as "no data".
     column
         The variable to map.
     id, name_column
-        Unit id column and optional name column, both shown in the tooltip.
+        Unit id column and name column(s) (e.g. ``["name", "name_en"]``), all shown in
+        the tooltip.
+    sample
+        Ids of the units in the sample (default: every unit of ``gdf``); the others are
+        drawn light grey, "not in sample", and the map is fitted to the sample.
+    group
+        Column of a higher-level unit (``"province"``): its boundaries are drawn on top.
     scheme, k, bins
-        Classification (see :func:`classify`).
+        Classification (see :func:`classify`; ``"auto"`` states a narrow range).
     cmap
         ColorBrewer scheme name.
     title, notice
         Title box text and an optional notice under it (e.g. ``DEMO_NOTICE``).
     legend
-        Draw the legend (class ranges with counts).
+        Draw the legend (class ranges with counts, the range of the data).
     tooltip_columns
         Extra columns shown in the tooltip.
     tiles
@@ -237,72 +150,24 @@ def choropleth(
     -------
     folium.Map
     """
-    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    _layers.name_columns(full, name_column)
+    g, ctx = _layers.split_sample(full, id=id, sample=sample)
     values = _numeric(g, column)
-    if name_column is not None and name_column not in g.columns:
-        raise DataError(f"name_column {name_column!r} not in the layer.")
     c = classify(values, scheme=scheme, k=k, bins=bins)
-    d = _tip_decimals(values)
     spec = _layer_spec(
         values, c, cmap=cmap, label=column, legend_title=title or column, layer_name=column,
-        note=f"classes: {scheme.replace('_', ' ')}", show=True, decimals=d,
+        note=classes_note(c), show=True, decimals=_tip_decimals(values), not_in_sample=len(ctx), group=group,
     )
-    for extra in tooltip_columns or ():
-        if extra not in g.columns:
-            raise DataError(f"tooltip column {extra!r} not in the layer.")
-        col = g[extra]
-        for i, v in enumerate(col.tolist()):
-            spec["tips"][i].append(
-                [str(extra), _layers.format_value(v, _tip_decimals(np.asarray(col, float)))
-                 if pd.api.types.is_numeric_dtype(col) else str(v)]
-            )
+    _extra_tips(spec, g, tooltip_columns)
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
-        m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend
+        m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend,
+        context=ctx, group=group,
     )
 
 
-def choropleth_panel(
-    gdf,
-    data: pd.DataFrame,
-    *,
-    id: str,
-    time: str,
-    columns: Sequence[str],
-    periods: Sequence | None = None,
-    name_column: str | None = None,
-    scheme: Scheme = "quantiles",
-    k: int = 5,
-    bins: Sequence[float] | None = None,
-    cmap: str = "YlOrRd",
-    title: str | None = None,
-    notice: str | None = None,
-    legend: bool = True,
-    tiles: str | None = None,
-    simplify: float | None = None,
-    m: folium.Map | None = None,
-) -> folium.Map:
-    """Choropleth of panel variables with a layer control to switch variable/period.
-
-    Geometry is embedded once; each (variable, period) is a base layer (radio button)
-    with its own legend.  Classes of a variable are computed on all its periods pooled,
-    so colours are comparable across periods.
-
-    Parameters
-    ----------
-    gdf
-        Boundary layer with ``id``.
-    data
-        Long panel with ``id``, ``time`` and ``columns``; units absent from a period are
-        "no data".
-    periods
-        Periods to show (default: all, in order).  The last one is shown on opening.
-
-    Returns
-    -------
-    folium.Map
-    """
-    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+def _panel_frame(data: pd.DataFrame, id: str, time: str, columns: Sequence[str]) -> pd.DataFrame:
     for col in [id, time, *columns]:
         if col not in data.columns:
             raise DataError(f"panel column {col!r} not found; available: {', '.join(map(repr, data.columns))}.")
@@ -316,34 +181,82 @@ def choropleth_panel(
 
         bad = list(zip(d.loc[dup, id], d.loc[dup, time]))
         raise DataError(f"panel has duplicate (id, time) rows: {format_items(bad)}.")
+    for col in columns:
+        if not pd.api.types.is_numeric_dtype(d[col]):
+            raise DataError(f"panel column {col!r} is not numeric (dtype {d[col].dtype}).")
+    return d
+
+
+def choropleth_panel(
+    gdf,
+    data: pd.DataFrame,
+    *,
+    id: str,
+    time: str,
+    columns: Sequence[str],
+    periods: Sequence | None = None,
+    name_column: str | Sequence[str] | None = None,
+    group: str | None = None,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str = "YlOrRd",
+    title: str | None = None,
+    notice: str | None = None,
+    legend: bool = True,
+    tiles: str | None = None,
+    simplify: float | None = None,
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Choropleth of panel variables; two drop-down lists switch variable and period.
+
+    Geometry is embedded once; each (variable, period) is a layer with its own legend.
+    Classes of a variable are computed on all its periods pooled, so colours are
+    comparable across periods.  Units of the layer absent from the panel are drawn
+    grey ("not in sample"); a unit absent from one period only is "no data" there.
+
+    Parameters
+    ----------
+    gdf
+        Boundary layer with ``id`` (may hold units outside the sample).
+    data
+        Long panel with ``id``, ``time`` and ``columns``.
+    periods
+        Periods to show (default: all, in order).  The last one is shown on opening.
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn.
+
+    Returns
+    -------
+    folium.Map
+    """
+    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    _layers.name_columns(full, name_column)
+    d = _panel_frame(data, id, time, columns)
     all_periods = sorted(d[time].unique().tolist())
     periods = list(periods) if periods is not None else all_periods
     unknown = [p for p in periods if p not in set(all_periods)]
     if unknown:
         raise DataError(f"periods not in column {time!r}: {unknown}.")
+    g, ctx = _layers.split_sample(full, id=id, sample=d[id].unique().tolist())
     ids = g[id].tolist()
-    specs = []
+    specs, keys = [], []
     for ci, col in enumerate(columns):
-        if not pd.api.types.is_numeric_dtype(d[col]):
-            raise DataError(f"panel column {col!r} is not numeric (dtype {d[col].dtype}).")
         wide = d.pivot(index=id, columns=time, values=col).reindex(index=ids, columns=periods)
         pooled = classify(wide.to_numpy().ravel(), scheme=scheme, k=k, bins=bins)
         dec = _tip_decimals(wide.to_numpy().ravel())
         for pi, p in enumerate(periods):
-            vals = wide[p].to_numpy(dtype=float)
             yb = pooled.yb.reshape(wide.shape)[:, pi]
-            c = Classification(
-                pooled.bins, pooled.lower, yb, tuple(int((yb == j).sum()) for j in range(pooled.k)), pooled.scheme
-            )
-            specs.append(
-                _layer_spec(
-                    vals, c, cmap=cmap, label=f"{col} ({p})", legend_title=f"{col}, {p}",
-                    layer_name=f"{col} {p}",
-                    note=f"classes: {scheme.replace('_', ' ')}, pooled over {len(periods)} periods",
-                    show=(ci == 0 and pi == len(periods) - 1), decimals=dec,
-                )
-            )
+            c = Classification(pooled.bins, pooled.lower, yb, tuple(int((yb == j).sum()) for j in range(pooled.k)),
+                               pooled.scheme, pooled.requested)
+            specs.append(_layer_spec(
+                wide[p].to_numpy(dtype=float), c, cmap=cmap, label=f"{col} ({p})", legend_title=f"{col}, {p}",
+                layer_name=f"{col} {p}", note=classes_note(c, pooled=f"pooled over {len(periods)} periods"),
+                show=(ci == 0 and pi == len(periods) - 1), decimals=dec, not_in_sample=len(ctx), group=group,
+            ))
+            keys.append((ci, pi))
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
-        m, g, id=id, name_column=name_column, layers=specs, title=title, notice=notice, legend=legend
+        m, g, id=id, name_column=name_column, layers=specs, title=title, notice=notice, legend=legend,
+        context=ctx, group=group, switcher={"variables": list(columns), "periods": list(periods), "keys": keys},
     )

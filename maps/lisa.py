@@ -8,7 +8,7 @@ legend.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import folium
 import numpy as np
@@ -53,7 +53,8 @@ def lisa_map(
     lisa_frame: pd.DataFrame,
     *,
     id: str,
-    name_column: str | None = None,
+    name_column: str | Sequence[str] | None = None,
+    group: str | None = None,
     variable: str | None = None,
     alpha: float | None = None,
     permutations: int | None = None,
@@ -69,11 +70,13 @@ def lisa_map(
     Parameters
     ----------
     gdf
-        Boundary layer with ``id``.
+        Boundary layer with ``id``; units absent from ``lisa_frame`` are drawn grey
+        ("not in sample").
     lisa_frame
         Output of :func:`spillmap.spatial.local_moran`: indexed by unit id, with
-        ``cluster`` (``HH``/``LL``/``LH``/``HL``/``ns``), ``Ii`` and ``p_perm``.  Units of
-        the layer missing from it are "no data".
+        ``cluster`` (``HH``/``LL``/``LH``/``HL``/``ns``), ``Ii`` and ``p_perm``.
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn.
     alpha, permutations
         Shown in the legend; default ``lisa_frame.attrs`` (``alpha``, ``threshold``,
         ``fdr``, ``permutations``).
@@ -84,7 +87,8 @@ def lisa_map(
     -------
     folium.Map
     """
-    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    _layers.name_columns(full, name_column)
     idx = lisa_frame.index.astype(str)
     if idx.duplicated().any():
         raise DataError(f"lisa_frame has duplicate ids: {list(idx[idx.duplicated()][:5])}.")
@@ -93,46 +97,47 @@ def lisa_map(
     bad = sorted(set(clusters) - set(LISA_COLORS))
     if bad:
         raise DataError(f"unknown LISA cluster labels {bad}; expected {list(LISA_COLORS)}.")
-    ids = g[id].tolist()
-    unknown = sorted(set(idx) - set(ids))
+    unknown = sorted(set(idx) - set(full[id]))
     if unknown:
         from spillmap.errors import format_items
 
         raise DataError(f"lisa_frame ids not in the layer's {id!r}: {format_items(unknown)}.")
+    g, ctx = _layers.split_sample(full, id=id, sample=list(idx))
+    ids = g[id].tolist()
     cl = clusters.reindex(ids)
-    attrs = lisa_frame.attrs
-    alpha = attrs.get("alpha") if alpha is None else alpha
-    permutations = attrs.get("permutations") if permutations is None else permutations
-    colors = [LISA_COLORS[c] if isinstance(c, str) else _layers.NO_DATA_COLOR for c in cl]
-    ii = lisa_frame["Ii"].reindex(ids) if "Ii" in lisa_frame else pd.Series(np.nan, index=ids)
-    pp = lisa_frame["p_perm"].reindex(ids) if "p_perm" in lisa_frame else pd.Series(np.nan, index=ids)
-    tips = []
-    for c, i_val, p_val in zip(cl, ii, pp):
-        rows = [["cluster", LISA_LABELS.get(c, "no data") if isinstance(c, str) else "no data"]]
-        rows.append(["local I", _layers.format_value(i_val, 3)])
-        rows.append(["pseudo p", _layers.format_value(p_val, 3)])
-        tips.append(rows)
+    ii = lisa_frame.set_axis(idx)["Ii"].reindex(ids) if "Ii" in lisa_frame else pd.Series(np.nan, index=ids)
+    pp = lisa_frame.set_axis(idx)["p_perm"].reindex(ids) if "p_perm" in lisa_frame else pd.Series(np.nan, index=ids)
+    tips = [[["cluster", LISA_LABELS[c]], ["local Moran's I", _layers.format_value(i_val, 3)],
+             ["pseudo p-value", _layers.format_value(p_val, 3)]] for c, i_val, p_val in zip(cl, ii, pp)]
     counts = cl.value_counts()
     entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
-    note_parts = []
-    if alpha is not None:
-        rule = "FDR-adjusted" if attrs.get("fdr") else "pseudo p"
-        note_parts.append(f"significance: {rule} ≤ {attrs.get('threshold', alpha):.4g} (α = {alpha:g})")
-    if permutations is not None:
-        note_parts.append(f"{int(permutations):,} conditional permutations")
-    if attrs.get("seed") is not None:
-        note_parts.append(f"seed {attrs['seed']}")
     legend_title = f"LISA clusters of {variable}" if variable else "LISA clusters"
     spec = {
         "name": legend_title,
-        "colors": colors,
+        "colors": [LISA_COLORS[c] for c in cl],
         "tips": tips,
         "legend_html": _layers.legend_html(
-            legend_title, entries, note="; ".join(note_parts) or None, no_data=int(cl.isna().sum())
+            legend_title, entries, note=_note(lisa_frame.attrs, alpha, permutations),
+            not_in_sample=len(ctx), group=group,
         ),
         "show": True,
     }
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
-        m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend
+        m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend,
+        context=ctx, group=group,
     )
+
+
+def _note(attrs: Mapping, alpha: float | None, permutations: int | None) -> str | None:
+    alpha = attrs.get("alpha") if alpha is None else alpha
+    permutations = attrs.get("permutations") if permutations is None else permutations
+    parts = []
+    if alpha is not None:
+        rule = "FDR-adjusted" if attrs.get("fdr") else "pseudo p"
+        parts.append(f"significance: {rule} ≤ {attrs.get('threshold', alpha):.4g} (α = {alpha:g})")
+    if permutations is not None:
+        parts.append(f"{int(permutations):,} conditional permutations")
+    if attrs.get("seed") is not None:
+        parts.append(f"seed {attrs['seed']}")
+    return "; ".join(parts) or None

@@ -6,8 +6,9 @@ Library used: **folium** (through :mod:`spillmap.maps._layers`) and **mapclassif
 :func:`spillmap.estimation.effects.unit_effects` (diagonal, row and column sums of
 ``S_k = (I - rho W)^{-1}(beta_k I + theta_k W)``) and
 :func:`spillmap.estimation.effects.unit_response` (one column of ``S_k``); this module
-only colours them.  Colours are sequential when all values share a sign and a
-diverging ColorBrewer scheme (classes symmetric around zero) otherwise.
+only colours them.  Colours are sequential when all values share a sign (classes
+``"auto"``: equal width over a narrow range, stated in the legend) and a diverging
+ColorBrewer scheme (classes symmetric around zero) otherwise.
 """
 from __future__ import annotations
 
@@ -18,17 +19,54 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError
+from spillmap.tables import plural
 from spillmap.maps import _layers
-from spillmap.maps.choropleth import Classification, class_labels, classify, colors_for, palette
+from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
 
-__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map"]
+__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words"]
 
-#: layers of :func:`spillover_map`: column of ``unit_effects`` -> layer name
+#: layers of :func:`spillover_map`: column of ``unit_effects`` -> words (``{units}``: plural unit word)
 SPILLOVER_COLUMNS = {
     "direct": "direct effect (own change)",
-    "indirect_received": "spillover received (from all other cities)",
-    "indirect_emitted": "spillover emitted (to all other cities)",
+    "indirect_received": "spillover received from all other {units}",
+    "indirect_emitted": "spillover emitted to all other {units}",
 }
+_MORE_WORDS = {
+    "total_received": "total effect received (own change and all other {units})",
+    "total_emitted": "total effect emitted (on itself and all other {units})",
+}
+
+
+def effect_words(col: str, unit: str) -> str:
+    """Plain words for a column of ``unit_effects`` (``spillover received from all other cities``)."""
+    return {**SPILLOVER_COLUMNS, **_MORE_WORDS}.get(col, col).format(units=plural(unit))
+
+
+def _diverging(values: np.ndarray, finite: np.ndarray) -> tuple[Classification, list[str]]:
+    """User bins symmetric around 0, quantile-like within each sign; RdBu colours."""
+    neg = np.quantile(finite[finite < 0], [0.5]) if (finite < 0).sum() > 4 else np.array([])
+    pos = np.quantile(finite[finite > 0], [0.5]) if (finite > 0).sum() > 4 else np.array([])
+    bins = sorted({*neg.tolist(), 0.0, *pos.tolist(), float(finite.max())})
+    c = classify(values, scheme="user", bins=bins)
+    n_neg = sum(1 for b in c.bins if b <= 0)
+    n_pos = c.k - n_neg
+    full = palette("RdBu_r", max(3, 2 * max(n_neg, n_pos)))
+    mid = len(full) // 2
+    return c, full[mid - n_neg: mid] + full[mid: mid + n_pos]
+
+
+def value_classes(values: np.ndarray, *, scheme: Scheme = "auto", k: int = 5) -> tuple[Classification, list[str]]:
+    """Classes and colours of an effect: diverging around zero when the values change sign,
+    else ``scheme`` with a sequential palette (YlOrRd; Blues, darkest lowest, for negatives).
+    Shared by the interactive maps and :mod:`spillmap.figures`."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise DataError("no finite value to classify.")
+    if finite.min() < 0 < finite.max():
+        return _diverging(values, finite)
+    c = classify(values, scheme=scheme, k=k)
+    colors = palette("YlOrRd" if finite.max() > 0 else "Blues", c.k)
+    return c, colors if finite.max() > 0 else colors[::-1]
 
 
 def _value_spec(
@@ -37,33 +75,18 @@ def _value_spec(
     name: str,
     label: str,
     k: int,
+    scheme: Scheme,
     note: str,
     show: bool,
     extra_entries: Sequence[tuple[str, str]] = (),
     not_missing: int = 0,
+    not_in_sample: int = 0,
+    group: str | None = None,
 ) -> dict:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         raise DataError(f"no finite value for {name!r}.")
-    if finite.min() < 0 < finite.max():
-        # diverging: user bins symmetric around 0, quantile-like within each sign
-        neg = np.quantile(finite[finite < 0], [0.5]) if (finite < 0).sum() > 4 else np.array([])
-        pos = np.quantile(finite[finite > 0], [0.5]) if (finite > 0).sum() > 4 else np.array([])
-        bins = sorted({*neg.tolist(), 0.0, *pos.tolist(), float(finite.max())})
-        c = classify(values, scheme="user", bins=bins)
-        cmap = "RdBu_r"
-        n_neg = sum(1 for b in c.bins if b <= 0)
-        n_pos = c.k - n_neg
-        half = max(n_neg, n_pos)
-        full = palette(cmap, max(3, 2 * half))
-        mid = len(full) // 2
-        colors = full[mid - n_neg: mid] + full[mid: mid + n_pos]
-    else:
-        c = classify(values, scheme="quantiles", k=k)
-        cmap = "YlOrRd" if finite.max() > 0 else "Blues_r"
-        colors = palette("YlOrRd" if finite.max() > 0 else "Blues", c.k)
-        if finite.max() <= 0:
-            colors = colors[::-1]
+    c, colors = value_classes(values, scheme=scheme, k=k)
     dec = 4 if np.nanmax(np.abs(finite)) < 1 else 3
     tips = [[[label, _layers.format_value(v, dec)]] for v in values]
     return {
@@ -73,22 +96,25 @@ def _value_spec(
         "legend_html": _layers.legend_html(
             name,
             [*extra_entries, *zip(colors, class_labels(c))],
-            note=note,
+            note=f"{note}; {classes_note(c)}",
             no_data=int((c.yb < 0).sum()) - not_missing,
+            not_in_sample=not_in_sample,
+            group=group,
         ),
         "show": show,
     }
 
 
-def _align(g, frame_index: pd.Index, id: str, what: str) -> list[str]:
-    ids = g[id].tolist()
+def _align(full, frame_index: pd.Index, id: str, what: str):
+    """``(sample, context)`` of the prepared layer: units in ``frame_index`` and the rest."""
+    ids = set(full[id])
     idx = frame_index.astype(str)
-    unknown = sorted(set(idx) - set(ids))
+    unknown = sorted(set(idx) - ids)
     if unknown:
         from spillmap.errors import format_items
 
         raise DataError(f"{what} ids not in the layer's {id!r}: {format_items(unknown)}.")
-    return ids
+    return _layers.split_sample(full, id=id, sample=list(idx))
 
 
 def spillover_map(
@@ -98,33 +124,48 @@ def spillover_map(
     id: str,
     var: str,
     y: str = "y",
-    name_column: str | None = None,
+    unit: str = "unit",
+    name_column: str | Sequence[str] | None = None,
+    group: str | None = None,
     columns: Sequence[str] = tuple(SPILLOVER_COLUMNS),
     k: int = 5,
+    scheme: Scheme = "auto",
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
-    """Per-city direct effect, spillover received and spillover emitted of ``var``.
+    """Per-unit direct effect, spillover received and spillover emitted of ``var``.
 
     Parameters
     ----------
     gdf
-        Boundary layer with ``id``.
+        Boundary layer with ``id``; units absent from ``unit_effects`` are drawn grey
+        ("not in sample").
     unit_effects
         :func:`spillmap.estimation.effects.unit_effects` output (index: unit id).
     var, y
         The regressor and the dependent variable (for labels).
+    unit
+        The unit word of tooltips and layer names (``"city"``: "spillover received from
+        all other cities").
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn.
     columns
-        Which columns to draw, each as a base layer (switch with the layer control).
+        Which columns to draw, each as a layer (a drop-down list switches them).
+    scheme
+        Classification of one-signed layers (:func:`~spillmap.maps.choropleth.classify`);
+        the default ``"auto"`` uses equal-width classes over a narrow range (direct
+        effects often span a few per cent) and says so in the legend.  Layers with both
+        signs get classes symmetric around zero.
 
     Returns
     -------
     folium.Map
     """
-    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    _layers.name_columns(full, name_column)
     missing = [c for c in columns if c not in unit_effects.columns]
     if missing:
         raise DataError(
@@ -135,20 +176,23 @@ def spillover_map(
         raise InputError("spillover_map needs at least one column.")
     ue = unit_effects.copy()
     ue.index = ue.index.astype(str)
-    ids = _align(g, ue.index, id, "unit_effects")
+    g, ctx = _align(full, ue.index, id, "unit_effects")
+    ids = g[id].tolist()
     specs = []
     for j, col in enumerate(columns):
-        vals = ue[col].reindex(ids).to_numpy(dtype=float)
-        label = SPILLOVER_COLUMNS.get(col, col)
+        words = effect_words(col, unit)
         specs.append(
             _value_spec(
-                vals, name=f"{var}: {label}", label=f"{col} of {var}", k=k,
-                note=f"effect on {y} of a unit change of {var}", show=(j == 0),
+                ue[col].reindex(ids).to_numpy(dtype=float), name=f"{var}: {words}", label=words, k=k,
+                scheme=scheme, note=f"effect on {y} of a unit change of {var}", show=(j == 0),
+                not_in_sample=len(ctx), group=group,
             )
         )
     m = _layers.new_map(g, tiles=tiles, m=m)
+    switch = {"variables": [s["name"] for s in specs], "periods": [""], "keys": [(j, 0) for j in range(len(specs))]}
     return _layers.add_layers(
-        m, g, id=id, name_column=name_column, layers=specs, title=title, notice=notice, legend=True
+        m, g, id=id, name_column=name_column, layers=specs, title=title, notice=notice, legend=True,
+        context=ctx, group=group, switcher=switch if len(specs) > 1 else None,
     )
 
 
@@ -160,51 +204,60 @@ def unit_response_map(
     source_id: str,
     var: str,
     y: str = "y",
-    name_column: str | None = None,
+    unit: str = "unit",
+    name_column: str | Sequence[str] | None = None,
+    group: str | None = None,
     k: int = 5,
+    scheme: Scheme = "quantiles",
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
-    """Effect on every city of a unit change of ``var`` in ``source_id`` (outlined).
+    """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).
 
     Parameters
     ----------
     response
         :func:`spillmap.estimation.effects.unit_response` output (index: unit id).
-        The source city's own value (its direct effect) usually dwarfs the others, so
-        it is drawn in its own class and the classes are computed on the other cities.
+        The source unit's own value (its direct effect) usually dwarfs the others, so
+        it is drawn in its own class and the classes are computed on the other units.
+        Units of the layer absent from it are drawn grey ("not in sample").
+    scheme
+        Classification of the other units; quantiles by default (the response decays
+        geometrically with distance, so equal-count classes show its reach); class
+        bounds get as many digits as keep them apart.
 
     Returns
     -------
     folium.Map
     """
-    g = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    names = _layers.name_columns(full, name_column)
     r = response.copy()
     r.index = r.index.astype(str)
-    ids = _align(g, r.index, id, "response")
+    g, ctx = _align(full, r.index, id, "response")
+    ids = g[id].tolist()
     if str(source_id) not in set(r.index):
         raise DataError(f"source_id {source_id!r} is not in the response's index.")
     vals = r.reindex(ids).to_numpy(dtype=float)
     src = ids.index(str(source_id))
     others = vals.copy()
     others[src] = np.nan
-    src_name = (
-        str(g[name_column].iloc[src]) if name_column and name_column in g.columns else str(source_id)
-    )
+    src_name = str(g[names[0]].iloc[src]) if names else str(source_id)
     src_color = "#6a3d9a"
     spec = _value_spec(
-        others, name=f"response to a unit change of {var} in {src_name}", label="effect on this city",
-        k=k, note=f"effect on {y} of each city; the source city is outlined",
+        others, name=f"response to a unit change of {var} in {src_name}",
+        label=f"effect on this {unit} of +1 {var} in {src_name}", k=k, scheme=scheme,
+        note=f"effect on {y} of each {unit}; the source {unit} is outlined",
         show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {vals[src]:.4g}")],
-        not_missing=1,
+        not_missing=1, not_in_sample=len(ctx), group=group,
     )
     spec["colors"][src] = src_color
-    spec["tips"][src] = [["effect on this city (own change)", _layers.format_value(vals[src], 4)]]
+    spec["tips"][src] = [[f"effect on this {unit} of its own +1 {var} (direct)", _layers.format_value(vals[src], 4)]]
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
         m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice,
-        legend=True, highlight=[str(source_id)],
+        legend=True, highlight=[str(source_id)], context=ctx, group=group,
     )

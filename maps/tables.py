@@ -2,18 +2,29 @@
 
 Library used: **pandas** for the frames and CSV.  HTML and LaTeX are written by hand
 (a few lines each) so that every cell is escaped the same way and no optional
-dependency (jinja2 Styler, tabulate) is needed.  Layouts follow the seed study:
+dependency (jinja2 Styler, tabulate) is needed.
+
+Escaping: HTML through :func:`html.escape`; LaTeX (cells, caption and notes) through
+:func:`spillmap._textsafe.latex_escape`; CSV through
+:func:`spillmap._textsafe.csv_safe_frame` -- a *text* cell or label that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that a
+spreadsheet shows it instead of running it as a formula (OWASP "CSV injection");
+numbers are written unchanged (and unquoted; text is quoted).  Every CSV table
+spillmap writes goes through :func:`to_csv_text`.  Layouts follow the seed study:
 Table 2 (N, mean, sd, min, max), Table 8 (statistic and p per W), Table 9 (estimate
 with SE in parentheses and significance stars per W).
 """
 from __future__ import annotations
 
+import csv
 import html
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from spillmap._textsafe import csv_safe_frame, latex_escape
 
 __all__ = ["describe", "stars", "cell", "to_html", "to_latex", "to_csv_text"]
 
@@ -85,35 +96,28 @@ def to_html(df: pd.DataFrame, *, caption: str | None = None, notes: str | None =
     return "".join(out)
 
 
-_LATEX_ESCAPE = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "–": "--", "⊗": r"$\otimes$", "α": r"$\alpha$", "≤": r"$\le$", "×": r"$\times$", "ρ": r"$\rho$",
-}
-
-
-def _tex(s: str) -> str:
-    return "".join(_LATEX_ESCAPE.get(ch, ch) for ch in str(s))
-
-
 def to_latex(df: pd.DataFrame, *, caption: str | None = None, notes: str | None = None) -> str:
     """A booktabs LaTeX tabular of ``df`` (special characters escaped)."""
     cols = "l" + "r" * len(df.columns)
     lines = [r"\begin{table}[htbp]", r"\centering"]
     if caption:
-        lines.append(rf"\caption{{{_tex(caption)}}}")
+        lines.append(rf"\caption{{{latex_escape(caption)}}}")
     lines += [rf"\begin{{tabular}}{{{cols}}}", r"\toprule"]
-    lines.append(" & ".join([_tex(df.index.name or "")] + [_tex(c) for c in df.columns]) + r" \\")
+    lines.append(" & ".join([latex_escape(df.index.name or "")] + [latex_escape(c) for c in df.columns]) + r" \\")
     lines.append(r"\midrule")
     for row in df.itertuples(index=True, name=None):
-        lines.append(" & ".join([_tex(row[0])] + [_tex(_fmt(v)) for v in row[1:]]) + r" \\")
+        lines.append(" & ".join([latex_escape(row[0])] + [latex_escape(_fmt(v)) for v in row[1:]]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if notes:
-        lines.append(rf"\par\footnotesize {_tex(notes)}")
+        lines.append(rf"\par\footnotesize {latex_escape(notes)}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
-    """CSV text of ``df`` with its index."""
-    return df.to_csv(lineterminator="\n")
+    """CSV text of ``df`` with its index, text cells neutralised against formula injection.
+
+    Text is always quoted (numbers never are): with ``\n`` line ends, a cell holding a
+    carriage return would otherwise be written bare and split the row for a reader.
+    """
+    return csv_safe_frame(df).to_csv(lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)

@@ -50,3 +50,9 @@ __all__ += [
     "lm_tests",
     "panel_lm_tests",
 ]
+
+# issue 13: Pesaran CD and the residual Moran test (spatial/cd.py, residual_moran.py)
+from spillmap.spatial.cd import CDTests, pesaran_cd  # noqa: E402
+from spillmap.spatial.residual_moran import ResidualMoran, moran_residuals  # noqa: E402
+
+__all__ += ["CDTests", "pesaran_cd", "ResidualMoran", "moran_residuals"]

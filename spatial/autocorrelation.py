@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import DataError, InputError, WeightsError, format_items
-from spillmap.spatial.weights import SpatialWeights
+from spillmap.spatial.weights import SpatialWeights, warn_islands
 
 __all__ = [
     "MoranResult",
@@ -253,6 +253,7 @@ def _check_variance(y: np.ndarray, name: str, where: str = "") -> None:
 def _check_links(w: SpatialWeights) -> None:
     if w.nnz == 0:
         raise WeightsError(f"weights {w.name or ''} have no neighbour links at all; nothing to test.")
+    warn_islands(w, stacklevel=4)  # islands: a WeightsWarning naming them (errors helper, issue 8)
 
 
 def _esda_w(w: SpatialWeights):
@@ -481,10 +482,14 @@ def panel_array(
     present[ti, ii] = True
     arr = np.full((t, n, len(columns)), np.nan)
     for k, col in enumerate(columns):
-        try:
-            vals = pd.to_numeric(panel[col], errors="raise").to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            raise DataError(f"column {col!r} is not numeric.") from None
+        parsed = pd.to_numeric(panel[col], errors="coerce")
+        bad = (panel[col].notna() & parsed.isna()).to_numpy()
+        if bad.any():  # name the first bad cell (errors helper, issue 8)
+            k = int(np.flatnonzero(bad)[0])
+            cell = f"({ids[k]}, {tvals[k]})" if time is not None else repr(ids[k])
+            raise DataError(f"column {col!r} is not numeric: {panel[col].iloc[k]!r} at {cell} "
+                            f"({int(bad.sum())} non-numeric cell(s)).")
+        vals = parsed.to_numpy(dtype=float, na_value=np.nan)
         arr[ti, ii, k] = vals
     for k, col in enumerate(columns):
         empty = [periods[s] for s in range(t) if not np.isfinite(arr[s, :, k]).any()]

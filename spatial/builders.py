@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from spillmap.errors import DataError, GeometryError, InputError, JoinError, WeightsError, format_items
+from spillmap.errors import DataError, GeometryError, InputError, JoinError, WeightsError, did_you_mean, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = [
@@ -86,9 +86,12 @@ def _normalise_ids(values: pd.Series) -> pd.Series:
 
 def _layer_ids(layer, id: str) -> tuple[str, ...]:
     """The layer's ids (str) in row order; checks the column, nulls and duplicates."""
+    if len(layer) == 0:
+        raise DataError("the layer has no features (0 units); there is nothing to build weights on.")
     if id not in layer.columns:
         raise DataError(
             f"id column {id!r} is not in the layer; available columns: {format_items(list(layer.columns))}."
+            + did_you_mean(id, layer.columns)
         )
     col = layer[id]
     if col.isna().any():

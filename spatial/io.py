@@ -3,7 +3,7 @@
 =========  =====================================================================
 extension  format
 =========  =====================================================================
-``.gal``   GeoDa/PySAL neighbour lists (binary); read by ``libpysal.io``, written here
+``.gal``   GeoDa/PySAL neighbour lists (binary); parsed and written here
 ``.gwt``   GeoDa/PySAL weighted pairs ``i j w_ij``; written and parsed here
 ``.mtx``   Matrix Market coordinate format (``scipy.io``); the unit ids, transform
            and name are stored in ``%`` comment lines so they round-trip
@@ -11,8 +11,10 @@ extension  format
            column = the same ids (the file ``spillmap ... --w FILE.csv`` accepts)
 =========  =====================================================================
 
-Ids are always strings (``"010100"`` keeps its leading zero).  Every write is atomic
-(:mod:`spillmap._fileio`): a temporary file renamed into place when complete.
+The readers are in :mod:`spillmap.spatial._weights_parse`: a malformed file is
+reported with its line number and what is wrong.  Ids are always strings
+(``"010100"`` keeps its leading zero).  Every write is atomic (:mod:`spillmap._fileio`):
+a temporary file renamed into place when complete.
 
 GAL is written here because ``libpysal.io.open`` picks the format from the file
 extension, which the atomic temporary file does not have; the text is the same as
@@ -35,10 +37,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
-from spillmap._fileio import atomic_path, atomic_write_text
-from spillmap.errors import InputError, OutputError, WeightsError, format_items
+from spillmap._fileio import atomic_path, atomic_write_text, preflight
+from spillmap.errors import InputError, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["read_weights", "write_weights", "FORMATS"]
@@ -87,19 +88,23 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
         A malformed file (message names the file and the row/column at fault), or ids
         that differ from ``ids`` (both sides listed).
     """
+    from spillmap.spatial import _weights_parse as parse
+
     path = Path(path)
     ext = _ext(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a weights file.")
     if not path.is_file():
         raise InputError(f"weights file {path} does not exist.")
     try:
         if ext == ".gal":
-            w = _read_gal(path)
+            w = parse.parse_gal(path)
         elif ext == ".gwt":
-            w = _read_gwt(path, ids)
+            w = parse.parse_gwt(path, ids)
         elif ext == ".mtx":
-            w = _read_mtx(path)
+            w = parse.parse_mtx(path)
         else:
-            w = _read_csv(path)
+            w = parse.parse_csv(path)
     except WeightsError as exc:
         msg = str(exc)
         raise WeightsError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
@@ -109,170 +114,24 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
         try:
             w = w.align(ids)
         except WeightsError as exc:
-            raise WeightsError(f"{path}: {exc}") from None
+            raise WeightsError(f"{path}: {exc}{_leading_zero_hint(w.ids, ids)}") from None
     return w
 
 
-def _read_gal(path: Path) -> SpatialWeights:
-    import warnings
-
-    import libpysal
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            f = libpysal.io.open(str(path), "r")
-            f.data_type = str
-            lw = f.read()
-            f.close()
-    except Exception as exc:  # libpysal raises bare ValueError/IndexError on bad files
-        raise WeightsError(f"{path}: not a readable GAL file ({type(exc).__name__}: {exc}).") from None
-    w = SpatialWeights.from_libpysal(lw, name=path.stem)
-    return SpatialWeights(w.sparse, w.ids, "B", path.stem)
-
-
-def _read_gwt(path: Path, ids: Sequence[object] | None) -> SpatialWeights:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines:
-        raise WeightsError(f"{path}: empty GWT file.")
-    head = lines[0].split()
-    try:
-        n_head = int(head[1]) if len(head) > 1 else int(head[0])
-    except (ValueError, IndexError):
-        raise WeightsError(f"{path}: line 1 is not a GWT header ('0 n shapefile idvar').") from None
-    order: dict[str, int] = {}
-    triples = []
-    for lineno, line in enumerate(lines[1:], start=2):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 3:
-            raise WeightsError(f"{path}: line {lineno} does not have 3 fields (i j w): {line!r}.")
-        a, b, v = parts
-        try:
-            x = float(v)
-        except ValueError:
-            raise WeightsError(f"{path}: line {lineno}: weight {v!r} of pair ({a}, {b}) is not a number.") from None
-        order.setdefault(a, len(order))  # row order = order of first appearance as origin
-        triples.append((a, b, x))
-    for _, b, _ in triples:  # units that only appear as neighbours go last
-        order.setdefault(b, len(order))
-    rows = [order[a] for a, _, _ in triples]
-    cols = [order[b] for _, b, _ in triples]
-    vals = [x for _, _, x in triples]
-    file_ids = list(order)
-    if ids is not None:
-        want = [str(i) for i in ids]
-        extra = [u for u in file_ids if u not in set(want)]
-        if not extra and len(want) == n_head:
-            for u in want:
-                if u not in order:
-                    order[u] = len(order)
-            file_ids = list(order)
-    n = len(file_ids)
-    if n != n_head and ids is None:
-        raise WeightsError(
-            f"{path}: the header says {n_head} units but the file lists {n}; islands may have been "
-            f"written without an 'i i 0' line: pass ids= with all units."
-        )
-    m = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
-    if m.nnz and np.any(m.diagonal() != 0):
-        bad = [file_ids[i] for i in np.flatnonzero(m.diagonal())]
-        raise WeightsError(f"{path}: non-zero self-weights for ids {format_items(bad)}.")
-    dup = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
-    if dup.nnz and dup.data.max() > 1:
-        r, c = np.nonzero(dup > 1)
-        raise WeightsError(f"{path}: repeated pairs {format_items([(file_ids[i], file_ids[j]) for i, j in zip(r, c)])}.")
-    return SpatialWeights(m, tuple(file_ids), "O", path.stem)
-
-
-def _read_mtx(path: Path) -> SpatialWeights:
-    import scipy.io
-
-    ids: list[str] = []
-    meta: dict = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.startswith("%"):
-                break
-            body = line[1:].strip()
-            if body.startswith("spillmap-id "):
-                ids.append(body[len("spillmap-id ") :])
-            elif body.startswith("spillmap-meta "):
-                try:
-                    meta = json.loads(body[len("spillmap-meta ") :])
-                except json.JSONDecodeError:
-                    raise WeightsError(f"{path}: unreadable spillmap-meta comment line.") from None
-    try:
-        m = scipy.io.mmread(str(path))
-    except Exception as exc:
-        raise WeightsError(f"{path}: not a readable Matrix Market file ({exc}).") from None
-    if m.shape[0] != m.shape[1]:
-        raise WeightsError(f"{path}: the matrix is not square (shape {m.shape}).")
-    if not ids:
-        ids = [str(i) for i in range(m.shape[0])]
-    elif len(ids) != m.shape[0]:
-        raise WeightsError(f"{path}: {len(ids)} 'spillmap-id' lines for a {m.shape[0]}-unit matrix.")
-    t = meta.get("transform", "O")
-    t = t if t in ("O", "B", "R") else "O"
-    return SpatialWeights(sp.csr_matrix(m), tuple(ids), t, meta.get("name", path.stem))
-
-
-def _read_csv(path: Path) -> SpatialWeights:
-    import csv
-
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if len(rows) < 2:
-        raise WeightsError(f"{path}: a weights CSV needs a header row of ids and one row per unit.")
-    header = [c.strip() for c in rows[0][1:]]
-    body = rows[1:]
-    row_ids = [r[0].strip() for r in body]
-    n = len(header)
-    bad_len = [row_ids[k] for k, r in enumerate(body) if len(r) - 1 != n]
-    if len(body) != n or bad_len:
-        detail = f"; rows with a wrong number of cells: {format_items(bad_len)}" if bad_len else ""
-        raise WeightsError(
-            f"{path}: the matrix is not square: {n} id columns in the header, {len(body)} rows{detail}."
-        )
-    if header != row_ids:
-        if set(header) == set(row_ids):
-            raise WeightsError(
-                f"{path}: the header ids and the first-column ids are in different orders; "
-                f"write rows and columns in the same order."
-            )
-        raise WeightsError(
-            f"{path}: header ids differ from first-column ids; in the header only: "
-            f"{format_items([i for i in header if i not in set(row_ids)])}; in the first column only: "
-            f"{format_items([i for i in row_ids if i not in set(header)])}."
-        )
-    cells = np.array([[c.strip() for c in r[1:]] for r in body], dtype=object).reshape(n, n)
-    empty = cells == ""
-    cells[empty] = "nan"
-    try:
-        m = cells.astype(float)  # Python float(): correctly rounded, exact for repr output
-    except ValueError:
-        for i in range(n):
-            for j in range(n):
-                try:
-                    float(cells[i, j])
-                except ValueError:
-                    raise WeightsError(
-                        f"{path}: cell (row {row_ids[i]!r}, column {header[j]!r}) is not a number: {cells[i, j]!r}."
-                    ) from None
-        raise
-    if np.isnan(m).any():
-        i, j = np.argwhere(np.isnan(m))[0]
-        raise WeightsError(
-            f"{path}: empty or NaN cell(s), e.g. (row {row_ids[i]!r}, column {header[j]!r}); "
-            f"write 0 for pairs that are not neighbours."
-        )
-    return SpatialWeights(m, tuple(header), "O", path.stem)
+def _leading_zero_hint(file_ids: Sequence[str], ids: Sequence[object]) -> str:
+    """A hint when the file's ids and the data's differ only by leading zeros (codes saved as numbers)."""
+    want = {str(i) for i in ids}
+    lost = sorted((u, u.lstrip("0")) for u in file_ids if u not in want and u.lstrip("0") in want)
+    if not lost:
+        return ""
+    u, v = lost[0]
+    return (f" {len(lost)} id(s) of the file match the data's only without their leading zeros (e.g. {u!r} in "
+            f"the file, {v!r} in the data): the data were probably saved as numbers (e.g. by a spreadsheet); "
+            "read the id column as text and restore the zeros.")
 
 
 # ---------------------------------------------------------------------- write
-def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool = True) -> Path:
+def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write ``w`` to ``path`` atomically; the extension selects the format.
 
     Parameters
@@ -282,8 +141,9 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     path
         Target file (``.gal``, ``.gwt``, ``.mtx`` or ``.csv``); its folder must exist.
     overwrite
-        Replace an existing file (default); with ``False`` an existing ``path`` is an
-        :class:`~spillmap.errors.OutputError`.
+        Replace an existing file.  Without it (default) an existing ``path`` is an
+        :class:`~spillmap.errors.OutputError`, raised before anything is written; so is
+        a folder, a missing or read-only parent folder, or another run writing ``path``.
 
     Returns
     -------
@@ -301,8 +161,7 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     ext = _ext(path)
     if not isinstance(w, SpatialWeights):
         raise WeightsError(f"write_weights takes a SpatialWeights object, not {type(w).__name__}.")
-    if not overwrite and path.exists():
-        raise OutputError(f"{path} exists already; choose another name or allow overwriting (--force).")
+    preflight([path], force=overwrite)
     if ext == ".gal":
         return _write_gal(w, path, overwrite)
     if ext == ".gwt":

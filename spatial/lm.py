@@ -21,9 +21,13 @@ OLS or within residuals ``e``, ``sigma2 = e'e / NT``:
     LM_{err} &= (e' W_{NT} e / \sigma^2)^2 / (T\,T_W) \\
     LM^{*}_{lag} &= (e' W_{NT} y/\sigma^2 - e' W_{NT} e/\sigma^2)^2 / (J - T\,T_W) \\
     LM^{*}_{err} &= (e' W_{NT} e/\sigma^2 - (T\,T_W/J)\, e' W_{NT} y/\sigma^2)^2
-                    / \big(T\,T_W\,(1 - T\,T_W/J)\big)
+                    / \big(T\,T_W\,(1 - T\,T_W/J)\big) \\
+    LM_{SARMA} &= (e' W_{NT} y/\sigma^2 - e' W_{NT} e/\sigma^2)^2 / (J - T\,T_W)
+                  + (e' W_{NT} e/\sigma^2)^2 / (T\,T_W)
 
-each asymptotically chi2(1) under its null; p-values are ``chi2.sf``.
+the first four asymptotically chi2(1) under their nulls, LM-SARMA (Anselin et al.
+1996, eq. 16: no lag and no error, ``= LM*_lag + LM_err = LM_lag + LM*_err``)
+chi2(2); p-values are ``chi2.sf``.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from spillmap.results import TestResult
 from spillmap.spatial.autocorrelation import panel_array
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["LMTests", "Effects", "Convention", "lm_tests", "panel_lm_tests"]
+__all__ = ["LMTests", "Effects", "Convention", "lm_tests", "panel_lm_tests", "lm_statistics", "trace_wtw_ww"]
 
 Effects = Literal["none", "individual", "time", "twoways"]
 _EFFECTS = get_args(Effects)
@@ -58,6 +62,8 @@ class LMTests:
     ----------
     lm_lag, lm_error, robust_lm_lag, robust_lm_error
         :class:`~spillmap.results.TestResult` objects (chi2 with 1 df).
+    lm_sarma
+        The joint LM test of no lag and no error (chi2 with 2 df).
     n, t, k
         Units, periods and number of regressors (after the transformation,
         including the constant when one is used).
@@ -71,6 +77,7 @@ class LMTests:
     lm_error: TestResult
     robust_lm_lag: TestResult
     robust_lm_error: TestResult
+    lm_sarma: TestResult
     n: int
     t: int
     k: int
@@ -79,8 +86,8 @@ class LMTests:
 
     @property
     def tests(self) -> tuple[TestResult, ...]:
-        """The four tests in reporting order."""
-        return (self.lm_lag, self.robust_lm_lag, self.lm_error, self.robust_lm_error)
+        """The tests in reporting order (the four one-direction tests, then LM-SARMA)."""
+        return (self.lm_lag, self.robust_lm_lag, self.lm_error, self.robust_lm_error, self.lm_sarma)
 
     def to_dict(self) -> dict:
         """``{"lm_lag": {"stat","df","p",...}, ..., "n", "t", "k", "effects", "sigma2"}``."""
@@ -89,6 +96,7 @@ class LMTests:
             "lm_error": self.lm_error.to_dict(),
             "robust_lm_lag": self.robust_lm_lag.to_dict(),
             "robust_lm_error": self.robust_lm_error.to_dict(),
+            "lm_sarma": self.lm_sarma.to_dict(),
             "n": self.n,
             "t": self.t,
             "k": self.k,
@@ -151,7 +159,7 @@ def demean(x: np.ndarray, n: int, t: int, effects: str) -> np.ndarray:
 
 
 def lm_statistics(ewy: float, ewe: float, wxb_mwxb: float, sigma2: float, ttw: float) -> dict[str, float]:
-    """The four statistics from their ingredients.
+    """The five statistics from their ingredients.
 
     Parameters
     ----------
@@ -171,8 +179,9 @@ def lm_statistics(ewy: float, ewe: float, wxb_mwxb: float, sigma2: float, ttw: f
     if j - ttw <= 1e-12 * j:
         # W X b lies in the span of X (e.g. y on a constant only with a row-standardised
         # W): the robust statistics are 0/0, undefined -> NaN (p-value NaN as well)
-        out["robust_lm_lag"] = out["robust_lm_error"] = float("nan")
+        out["robust_lm_lag"] = out["robust_lm_error"] = out["lm_sarma"] = float("nan")
     else:
+        out["lm_sarma"] = (a - b) ** 2 / (j - ttw) + b**2 / ttw
         out["robust_lm_lag"] = (a - b) ** 2 / (j - ttw)
         out["robust_lm_error"] = (b - ttw / j * a) ** 2 / (ttw * (1.0 - ttw / j))
     return out
@@ -205,98 +214,12 @@ def _qr_basis(xd: np.ndarray, names: Sequence[str], context: str = "") -> np.nda
     return q
 
 
-# ----------------------------------------------------------------------------- public
-def lm_tests(
-    y,
-    X,
-    w: SpatialWeights,
-    *,
-    t: int,
-    effects: Effects = "none",
-    add_constant: bool | None = None,
-    names: Sequence[str] | None = None,
-    convention: Convention = "demeaned",
-) -> LMTests:
-    r"""LM, robust LM tests of a spatial lag and a spatial error in a (panel) regression.
-
-    Parameters
-    ----------
-    y
-        NT values stacked time-major, id-minor (all units in ``w.ids`` order for the
-        first period, then the second...).
-    X
-        (NT, k) regressors in the same order, **without** a constant unless
-        ``add_constant=False`` and you supply one yourself.
-    w
-        N x N weights (used as given; Elhorst's formulas assume a row-standardised W).
-    t
-        Number of periods T (1 for a cross-section).
-    effects
-        ``"none"``: pooled OLS of y on X and a constant.  ``"individual"``: the
-        within (unit-demeaned) regression; ``"time"``: period-demeaned;
-        ``"twoways"``: unit- and period-demeaned (balanced panel).  In every case
-        the spatial lags ``W_NT y`` and ``W_NT X b`` are formed on the untransformed
-        data and then demeaned like the other variables, and ``M`` is the residual
-        maker of the demeaned regressors, so ``(W_NT X b)' M (W_NT X b)`` uses the
-        demeaned lag.  (Elhorst's ``LMsarsem_panel.m`` lags the demeaned X instead;
-        both agree for the individual effects and, for time effects, whenever W's
-        column sums are all one; otherwise his J is larger by the sum of squared
-        period means of ``W X_dm b``: see ``convention``.)  ``sigma2 = e'e/NT`` for every option (no
-        degrees-of-freedom correction for the k slopes or the swept-out effects,
-        as in Elhorst's code and ``spreg.LMtests``), and the trace term is
-        ``T tr(W'W + WW)`` (no ``T-1`` correction for the individual effects).
-    add_constant
-        ``None`` (default): add a constant with ``effects="none"`` unless X already
-        has a constant column; never with fixed effects (it would be swept out).
-        ``True``: always add one (only valid with ``effects="none"``).
-    names
-        Regressor names for error messages.
-    convention
-        ``"demeaned"`` (default): ``W_NT X b`` is formed on the raw X and then
-        demeaned, as described under ``effects`` (the information matrix of the
-        within model).  ``"elhorst"``: as Elhorst's ``LMsarsem_panel.m`` (2010
-        version) called on demeaned data, ``W_NT X_dm b`` without demeaning the lag,
-        to reproduce figures computed with his MATLAB code.  The two differ only
-        with time or two-way effects and a W whose columns do not all sum to one.
-
-    Returns
-    -------
-    LMTests
-
-    Raises
-    ------
-    InputError
-        Bad ``effects``, ``t`` or shapes.
-    DataError
-        Missing or infinite values (rows named as ``(unit id, period index)``).
-    EstimationError
-        Collinear regressors, or zero residual variance.
-
-    References
-    ----------
-    Anselin, L., Bera, A. K., Florax, R. and Yoon, M. J. (1996). Simple diagnostic
-    tests for spatial dependence. Regional Science and Urban Economics 26, 77-104.
-    Elhorst, J. P. (2010). Matlab software for spatial panels. IRSR 37, 389-405;
-    Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to
-    Spatial Panels, ch. 3. Springer.
-
-    Notes
-    -----
-    **Verification** (``tests/test_lm.py``): for T = 1 all four statistics equal
-    ``spreg.LMtests`` (spreg 1.9) on Columbus (queen and asymmetric 4-nearest
-    neighbours) to 1e-9 (spreg forms (X'X)^-1); on the Produc panel (48 states, T = 17,
-    queen contiguity) each ``effects`` option equals a dense NT x NT transcription of the
-    formulas above to 1e-9 (least-squares rounding times the LM-lag cancellation),
-    ``convention="elhorst"`` equals a transcription of Elhorst's ``LMsarsem_panel.m`` to
-    1e-8 (it inverts X'X, cond 1.1e5), and pooled LM-error equals spreg's
-    ``panel_LMerror`` (after its (NT-k) variance is converted) to 1e-8.  No
-    published panel figure could be reproduced (see the skipped test).
-    """
+def _prepare(y, X, w: SpatialWeights, *, t: int, effects: str, add_constant: bool | None,
+             names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+    """Validated ``(y, X [with the constant], names, effects)`` of :func:`lm_tests`."""
     effects = _validate_effects(effects)
     if not isinstance(w, SpatialWeights):
         raise InputError(f"w must be a spillmap SpatialWeights, got {type(w).__name__} (see SpatialWeights.from_libpysal).")
-    if convention not in _CONVENTIONS:
-        raise InputError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}.")
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
         raise InputError(f"t (number of periods) must be a positive integer, got {t!r}.")
     t = int(t)
@@ -333,6 +256,116 @@ def lm_tests(
     if xm.shape[1] >= nt:
         raise EstimationError(f"{xm.shape[1]} regressors for {nt} observations: too few observations.")
 
+    return yv, xm, names, effects
+
+
+# ----------------------------------------------------------------------------- public
+def lm_tests(
+    y,
+    X,
+    w: SpatialWeights,
+    *,
+    t: int,
+    effects: Effects = "none",
+    add_constant: bool | None = None,
+    names: Sequence[str] | None = None,
+    convention: Convention = "elhorst",
+) -> LMTests:
+    r"""LM, robust LM tests of a spatial lag and a spatial error in a (panel) regression.
+
+    Parameters
+    ----------
+    y
+        NT values stacked time-major, id-minor (all units in ``w.ids`` order for the
+        first period, then the second...).
+    X
+        (NT, k) regressors in the same order, **without** a constant unless
+        ``add_constant=False`` and you supply one yourself.
+    w
+        N x N weights (used as given; Elhorst's formulas assume a row-standardised W).
+    t
+        Number of periods T (1 for a cross-section).
+    effects
+        ``"none"``: pooled OLS of y on X and a constant.  ``"individual"``: the
+        within (unit-demeaned) regression; ``"time"``: period-demeaned;
+        ``"twoways"``: unit- and period-demeaned (balanced panel).  In every case
+        ``W_NT y`` is formed on the untransformed data and then demeaned like the
+        other variables, and ``M`` is the residual maker of the demeaned regressors;
+        ``W_NT X b`` in ``J`` follows ``convention``.  ``sigma2 = e'e/NT`` for every option (no
+        degrees-of-freedom correction for the k slopes or the swept-out effects,
+        as in Elhorst's code and ``spreg.LMtests``), and the trace term is
+        ``T tr(W'W + WW)`` (no ``T-1`` correction for the individual effects).
+    add_constant
+        ``None`` (default): add a constant with ``effects="none"`` unless X already
+        has a constant column; never with fixed effects (it would be swept out).
+        ``True``: always add one (only valid with ``effects="none"``).
+    names
+        Regressor names for error messages.
+    convention
+        How ``W_NT X b`` enters ``J`` under time or two-way effects (the two agree
+        for ``"none"``/``"individual"`` and whenever every column sum of W is one).
+        ``"elhorst"`` (default): ``W_NT X_dm b``, the lag of the *demeaned*
+        regressors, not demeaned again -- the formula of Elhorst's
+        ``LMsarsem_panel.m`` (Elhorst 2010; 2014, sec. 3.4) called on demeaned data
+        and of R splm's ``slmtest`` (Millo & Piras 2012), the two standard
+        references, so published panel LM figures are reproduced.  ``"demeaned"``:
+        ``W_NT X b`` formed on the raw X and then demeaned (the information matrix
+        of the within likelihood taken literally).  The two differ by the sum of
+        squared period means of ``W_NT X_dm b`` in ``J``, a term of order ``T/N``
+        relative to ``J`` that vanishes as N grows, so both are asymptotically
+        valid; on the Produc panel with the binary-row-standardised queen W they
+        differ by at most 2e-3 in the statistics.  The default follows the
+        references because a user's first check is a published table.
+
+    Returns
+    -------
+    LMTests
+
+    Raises
+    ------
+    InputError
+        Bad ``effects``, ``t`` or shapes.
+    DataError
+        Missing or infinite values (rows named as ``(unit id, period index)``).
+    EstimationError
+        Collinear regressors, or zero residual variance.
+
+    References
+    ----------
+    Anselin, L., Bera, A. K., Florax, R. and Yoon, M. J. (1996). Simple diagnostic
+    tests for spatial dependence. Regional Science and Urban Economics 26, 77-104.
+    Elhorst, J. P. (2010). Matlab software for spatial panels. IRSR 37, 389-405;
+    Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to
+    Spatial Panels, ch. 3. Springer.
+
+    Notes
+    -----
+    **Verification** (``tests/test_lm.py``): for T = 1 all five statistics (LM-SARMA
+    included) equal ``spreg.LMtests`` (spreg 1.9) on Columbus (queen and asymmetric 4-nearest
+    neighbours) to 1e-9 (spreg forms (X'X)^-1); on the Produc panel (48 states, T = 17,
+    queen contiguity) each ``effects`` option equals a dense NT x NT transcription of the
+    formulas above to 1e-9 (least-squares rounding times the LM-lag cancellation),
+    ``convention="elhorst"`` equals a transcription of Elhorst's ``LMsarsem_panel.m`` to
+    1e-8 (it inverts X'X, cond 1.1e5), and pooled LM-error equals spreg's
+    ``panel_LMerror`` (after its (NT-k) variance is converted) to 1e-8.  No
+    published panel figure could be reproduced (see the skipped test).
+
+    **Size** (Monte Carlo, 5 % nominal, N = 48 US states, queen W row-standardised):
+    pooled OLS at T = 6 and unit effects at T = 20 are within 3-7 %
+    (``tests/test_size_issue13.py``); unit effects at T = 6 reject 6-8 % (``sigma2 =
+    e'e/NT`` ignores the N swept-out means).  With time or two-way effects the LM-error
+    family is biased: ``E[e' W_NT e] = sigma2 tr(M W_NT) = -(T-1) sigma2`` for a
+    row-standardised W (the period demeaning), which these formulas (and Elhorst's,
+    and splm's) ignore; measured with two-way effects: 8-11 % at T = 6, LM-error 15 % and
+    LM-SARMA 12 % at T = 20.  :func:`spillmap.spatial.residual_moran.moran_residuals`
+    uses the exact moments and is correctly sized there.
+    """
+    if convention not in _CONVENTIONS:
+        raise InputError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}.")
+    yv, xm, names, effects = _prepare(y, X, w, t=t, effects=effects, add_constant=add_constant, names=names)
+    t = int(t)
+    n = w.n
+    nt = n * t
     wy = w.lag_panel(yv, t)
     yd = demean(yv, n, t, effects)
     xd = demean(xm, n, t, effects)
@@ -366,9 +399,11 @@ def lm_tests(
         "lm_error": ("LM-error", "no spatial error (lambda = 0)"),
         "robust_lm_lag": ("Robust LM-lag", "no spatial lag, robust to a local spatial error"),
         "robust_lm_error": ("Robust LM-error", "no spatial error, robust to a local spatial lag"),
+        "lm_sarma": ("LM-SARMA", "no spatial lag and no spatial error (rho = lambda = 0)"),
     }
     res = {
-        key: TestResult(name=lab, stat=float(s[key]), df=1, pvalue=float(stats.chi2.sf(s[key], 1)), null=null)
+        key: TestResult(name=lab, stat=float(s[key]), df=(2 if key == "lm_sarma" else 1),
+                        pvalue=float(stats.chi2.sf(s[key], 2 if key == "lm_sarma" else 1)), null=null)
         for key, (lab, null) in nulls.items()
     }
     return LMTests(**res, n=n, t=t, k=xm.shape[1], effects=effects, sigma2=sigma2)
@@ -384,7 +419,7 @@ def panel_lm_tests(
     w: SpatialWeights,
     effects: Effects = "none",
     add_constant: bool | None = None,
-    convention: Convention = "demeaned",
+    convention: Convention = "elhorst",
 ) -> LMTests:
     """:func:`lm_tests` on the columns of a long ``(id, time)`` panel.
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import html
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -28,9 +29,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from spillmap.errors import WeightsError, format_items
+from spillmap.errors import WeightsError, WeightsWarning, format_items
 
-__all__ = ["SpatialWeights", "WeightsSummary", "Transform"]
+__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands"]
 
 Transform = Literal["O", "B", "R"]
 _TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
@@ -189,8 +190,27 @@ class SpatialWeights:
 
     @functools.cached_property
     def n_components(self) -> int:
-        """Number of connected components of the (undirected) neighbour graph."""
+        """Number of connected components of the (undirected) neighbour graph (an island is one)."""
         return int(csgraph.connected_components(self.sparse, directed=True, connection="weak")[0])
+
+    @property
+    def islands_warning(self) -> str:
+        """The warning about islands (zero rows) that every user of W emits; ``""`` without islands.
+
+        Names the islands (the first 10 and how many in all) and the number of
+        connected components.  Emitted as a :class:`~spillmap.errors.WeightsWarning` by
+        :func:`warn_islands` wherever W reaches a test or an estimator.
+        """
+        isl = self.islands
+        if not isl:
+            return ""
+        label = f"W {self.name!r}" if self.name else "W"
+        return (
+            f"{label} has {len(isl)} island(s), units without neighbours (zero rows, spatial lag 0): "
+            f"{format_items(isl, limit=10)}; W has {self.n_components} connected components. Islands pull "
+            "Moran's I and the spatial parameter towards 0 and get no spillovers; link them to their nearest "
+            "units (islands='nearest', --islands nearest) or drop them unless this is intended."
+        )
 
     def index_of(self, unit_id: str) -> int:
         """Row index of ``unit_id``."""
@@ -452,6 +472,19 @@ class SpatialWeights:
         if self.transform in ("R", "B"):
             g = Graph(g._adjacency, transformation=self.transform, is_sorted=True)
         return g
+
+
+def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
+    """Emit ``w.islands_warning`` as a :class:`~spillmap.errors.WeightsWarning` (if W has islands).
+
+    Returns the message (``""`` when W has no islands).  Called by the Moran tests and
+    the estimators, so that a W built with ``islands="keep"`` (or read from a file with
+    zero rows) never reaches a result silently.
+    """
+    msg = w.islands_warning
+    if msg:
+        warnings.warn(msg, WeightsWarning, stacklevel=stacklevel)
+    return msg
 
 
 def _symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:

@@ -1,8 +1,11 @@
-"""Open the demo report's maps in headless Chromium with the network disabled.
+"""Open the demo report's maps, and maps built with the library, in headless Chromium with the
+network disabled.
 
 Checks: no console errors (a remote script/style would fail offline and log one),
-one SVG ``path.leaflet-interactive`` per city, the legend and title drawn, strings
-rendered as text (no script runs from a city name).  Screenshots go to
+one SVG ``path.leaflet-interactive`` per city, the legend and title drawn, no duplicate
+legend labels, the legend inside the report's 560 x 520 frame, units outside the sample
+drawn, the drop-down switcher, tooltips in words, strings rendered as text (no script
+runs from a city name).  Screenshots go to
 ``$SPILLMAP_ARTIFACTS`` (default: pytest's tmp dir).  Skipped when Chromium,
 chromedriver or selenium are missing (Debian: ``apt-get install chromium chromium-driver``;
 ``pip install selenium``).
@@ -71,6 +74,7 @@ def demo_out(tmp_path_factory, driver):
 
     out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"  # shared with test_demo
     if not (out / "index.html").is_file():
+        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
         assert main(["demo", "--out", str(out), "--quiet"]) == 0
     return out
 
@@ -103,19 +107,39 @@ def test_demo_map_renders_offline(driver, demo_out, artifacts, name, legend_text
     assert len(paths) == 297
     legend = driver.find_element("css selector", ".spillmap-legend").text
     assert legend_text in legend
+    _assert_no_duplicate_labels(driver)
     title = driver.find_element("css selector", ".spillmap-title").text
     assert "SYNTHETIC DEMONSTRATION DATA" in title
     assert driver.execute_script("return typeof L === 'object' && L.version") == "1.9.4"
     driver.save_screenshot(str(artifacts / f"demo_{name.replace('.html', '')}.png"))
 
 
+def _legend_labels(d) -> list[str]:
+    return [e.text.strip() for e in d.find_elements("css selector", ".spillmap-legend .e") if e.text.strip()]
+
+
+def _assert_no_duplicate_labels(d) -> None:
+    import re
+
+    labels = _legend_labels(d)
+    assert labels and len(labels) == len(set(labels)), labels
+    ranges = [re.sub(r" \(\d+\)$", "", lab) for lab in labels]  # the class text without its count
+    assert len(ranges) == len(set(ranges)), ranges
+
+
+def _select(d, index: int, text: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(d.find_elements("css selector", ".spillmap-switch select")[index]).select_by_visible_text(text)
+    time.sleep(0.3)
+
+
 def test_layer_switch_changes_legend(driver, demo_out):
     _open(driver, demo_out / "maps" / "choropleth.html")
-    labels = driver.find_elements("css selector", ".leaflet-control-layers-base label")
-    assert len(labels) == 24  # gtfp and int x 12 years
-    target = next(lb for lb in labels if lb.text.strip() == "int 2010")
-    target.click()
-    time.sleep(0.3)
+    selects = driver.find_elements("css selector", ".spillmap-switch select")
+    assert [len(s.find_elements("css selector", "option")) for s in selects] == [2, 12]  # gtfp/int x 12 years
+    _select(driver, 0, "int")
+    _select(driver, 1, "2010")
     legends = driver.find_elements("css selector", ".spillmap-legend")
     assert len(legends) == 1 and "int, 2010" in legends[0].text
     assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 297
@@ -129,7 +153,7 @@ def test_index_page(driver, demo_out, artifacts):
         body = driver.find_element("css selector", "body").text
         assert "SYNTHETIC DEMONSTRATION DATA" in body
         assert "indirect effect of int" in body and "LR (SDM vs SAR)" in body
-        assert len(driver.find_elements("css selector", "iframe")) == 6
+        assert len(driver.find_elements("css selector", "iframe")) == 7  # 6 maps + the city fixed effects
         time.sleep(1.5)  # let the iframes draw
         driver.save_screenshot(str(artifacts / "demo_index.png"))
     finally:
@@ -144,8 +168,8 @@ def test_city_name_is_text_not_markup(driver, tmp_path, us48):
     ks = int(np.flatnonzero(g["STATE_ABBR"].to_numpy() == "KS")[0])  # mid-map, not under a control
     g.loc[g.index[ks], "STATE_NAME"] = evil
     panel = pd.DataFrame({"STATE_ABBR": list(g["STATE_ABBR"]) * 2, "t": np.repeat([1, 2], 48),
-                          evil: np.arange(96.0)})
-    m = choropleth_panel(g, panel, id="STATE_ABBR", time="t", columns=[evil], name_column="STATE_NAME",
+                          evil: np.arange(96.0), "b": np.arange(96.0) ** 2})
+    m = choropleth_panel(g, panel, id="STATE_ABBR", time="t", columns=[evil, "b"], name_column="STATE_NAME",
                          title=evil, notice=evil)
     save_map(m, tmp_path / "xss.html")
     errors = _open(driver, tmp_path / "xss.html")
@@ -153,7 +177,7 @@ def test_city_name_is_text_not_markup(driver, tmp_path, us48):
     assert driver.execute_script("return window.__xss") is None
     assert evil in driver.find_element("css selector", ".spillmap-title").text
     assert evil in driver.find_element("css selector", ".spillmap-legend").text
-    assert evil in driver.find_element("css selector", ".leaflet-control-layers").text
+    assert evil in driver.find_element("css selector", ".spillmap-switch").text  # an option, as text
     assert not driver.find_elements("css selector", ".leaflet-container img[src='x']")
     # hover Kansas: the tooltip shows the name as text
     from selenium.webdriver.common.action_chains import ActionChains
@@ -165,3 +189,123 @@ def test_city_name_is_text_not_markup(driver, tmp_path, us48):
     assert tips, "no tooltip on hover"
     assert evil in tips[0].text
     assert driver.execute_script("return window.__xss") is None
+
+
+# ------------------------------------------------------- maps built with the library
+FRAME = (560, 520)  # the report's map frames (index.html: columns of at least 540 px, 520 px high)
+
+
+@pytest.fixture(scope="module")
+def china_maps(tmp_path_factory, driver):
+    """The four maps of the China demo panel over the whole layer (372 units, 297 in the
+    sample), with province outlines, Chinese and English names."""
+    from spillmap import datasets
+    from spillmap.estimation import SpatialPanel
+    from spillmap.estimation.effects import unit_effects, unit_response
+    from spillmap.maps import choropleth_panel, lisa_map, save_map, spillover_map, unit_response_map
+    from spillmap.spatial.autocorrelation import local_moran
+    from spillmap.spatial.builders import contiguity
+
+    out = tmp_path_factory.mktemp("china_maps")
+    layer = datasets.china_prefectures(web=True)
+    layer["adcode"] = layer["adcode"].astype(str)
+    panel = datasets.demo_panel()
+    panel["adcode"] = panel["adcode"].astype(str)
+    w = contiguity(layer[layer["adcode"].isin(set(panel["adcode"]))], "adcode", islands="nearest")
+    res = SpatialPanel(panel, "gtfp ~ int + ins + pgdp", id="adcode", time="year", w=w).fit()
+    y19 = panel[panel.year == 2019].set_index("adcode")["gtfp"].reindex(list(w.ids)).to_numpy(float)
+    kw = dict(id="adcode", name_column=["name", "name_en"], group="province", notice=datasets.DEMO_NOTICE)
+    maps = {
+        "choropleth": choropleth_panel(layer, panel, time="year", columns=["gtfp", "int"],
+                                       title="gtfp and int by city", **kw),
+        "lisa": lisa_map(layer, local_moran(y19, w, permutations=99, seed=1), variable="gtfp (2019)",
+                         title="LISA clusters of gtfp, 2019", **kw),
+        "spillover": spillover_map(layer, unit_effects(res, "int"), var="int", y="gtfp", unit="city",
+                                   title="Spillovers of int on gtfp", **kw),
+        "response": unit_response_map(layer, unit_response(res, "int", "420100"), source_id="420100", var="int",
+                                      y="gtfp", unit="city", title="Effect of int in 武汉市", **kw),
+    }
+    return {name: save_map(m, out / f"{name}.html") for name, m in maps.items()}
+
+
+def _open_in_frame(d, path: Path, size=FRAME):
+    """Open ``path`` in an iframe of the report's size and switch into it."""
+    wrapper = path.with_name(f"frame_{path.stem}.html")
+    wrapper.write_text(f'<html><body style="margin:0"><iframe id="f" src="{path.name}" '
+                       f'style="width:{size[0]}px;height:{size[1]}px;border:0"></iframe></body></html>')
+    d.set_window_size(1280, 900)
+    errors = _open(d, wrapper, wait_css="iframe")
+    d.switch_to.frame(d.find_element("id", "f"))
+    t0 = time.time()
+    while time.time() - t0 < 15 and not d.find_elements("css selector", "path.leaflet-interactive"):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    return errors
+
+
+@pytest.mark.parametrize("name", ["choropleth", "lisa", "spillover", "response"])
+def test_china_map_fits_the_report_frame(driver, china_maps, artifacts, name):
+    errors = _open_in_frame(driver, china_maps[name])
+    try:
+        assert errors == [] and [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"] == []
+        assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372  # 297 + 75 not in sample
+        legend = driver.find_element("css selector", ".spillmap-legend")
+        assert "not in sample (75)" in legend.text and "province boundaries" in legend.text
+        _assert_no_duplicate_labels(driver)
+        box = driver.execute_script("var r = arguments[0].getBoundingClientRect();"
+                                    "return [r.left, r.top, r.right, r.bottom];", legend)
+        title = driver.execute_script("var r = document.querySelector('.spillmap-title').getBoundingClientRect();"
+                                      "return [r.left, r.top, r.right, r.bottom];")
+        assert box[0] >= 0 and box[2] <= FRAME[0] and box[3] <= FRAME[1]  # the whole legend is visible
+        assert box[3] - box[1] <= 0.45 * FRAME[1]  # compact: under half the frame's height
+        assert title[3] <= box[1] and title[2] <= FRAME[0]  # title and legend do not overlap
+        # the map's extent is the sample: its bounds are inside the visible map
+        inside = driver.execute_script(
+            "for (var k in window) { var v = window[k]; if (v && v instanceof L.Map) {"
+            "  var b = null; v.eachLayer(function (l) { if (l.getBounds && l.options && l.options.style"
+            "    && l.options.pane !== 'spillmapGroups' && !b) { b = l.getBounds(); } });"
+            "  return v.getBounds().pad(0.02).contains(b); } } return null;")
+        assert inside is True
+    finally:
+        driver.switch_to.default_content()
+    driver.find_element("id", "f").screenshot(str(artifacts / f"china_{name}_frame.png"))
+
+
+@pytest.mark.parametrize("name", ["choropleth", "response"])
+def test_china_map_full_window(driver, china_maps, artifacts, name):
+    errors = _open(driver, china_maps[name])
+    assert errors == []
+    _assert_no_duplicate_labels(driver)
+    text = driver.find_element("css selector", ".spillmap-legend").text
+    assert "classes:" in text and "range" in text  # the notes are open in a full window
+    driver.save_screenshot(str(artifacts / f"china_{name}_full.png"))
+
+
+def _tooltip_of(d, unit_id: str) -> str:
+    """Open the tooltip of the feature ``unit_id`` in the topmost layer that has it."""
+    text = d.execute_script(
+        "var id = arguments[0], found = null;"
+        "for (var k in window) { var v = window[k]; if (v && v instanceof L.Map) {"
+        "  v.eachLayer(function (l) { if (l.feature && l.feature.properties && l.feature.properties.id === id"
+        "    && l.getTooltip()) { found = l; } }); } }"
+        "if (!found) { return null; } found.openTooltip(); return found.getTooltip().getElement().innerText;",
+        unit_id)
+    return text or ""
+
+
+def test_china_tooltips_and_switcher(driver, china_maps):
+    _open(driver, china_maps["choropleth"])
+    tip = _tooltip_of(driver, "420100")
+    assert "武汉市 · Wuhan" in tip and "湖北省" in tip and "gtfp (2019)" in tip
+    enshi = _tooltip_of(driver, "422800")  # Enshi autonomous prefecture: in the layer, not in the panel
+    assert "恩施土家族苗族自治州 · Enshi" in enshi and "not in sample" in enshi
+    _select(driver, 0, "int")
+    _select(driver, 1, "2012")
+    legends = driver.find_elements("css selector", ".spillmap-legend")
+    assert len(legends) == 1 and "int, 2012" in legends[0].text
+    assert "int (2012)" in _tooltip_of(driver, "420100")
+    _open(driver, china_maps["spillover"])
+    assert "spillover received from all other cities" not in driver.find_element("css selector", ".spillmap-legend").text
+    _select(driver, 0, "int: spillover received from all other cities")
+    assert "spillover received from all other cities" in driver.find_element("css selector", ".spillmap-legend").text
+    assert "spillover received from all other cities" in _tooltip_of(driver, "420100")

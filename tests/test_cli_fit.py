@@ -144,7 +144,7 @@ def test_fit_does_not_leave_partial_json(files, capsys):
 
 def test_diagnose_json_matches_components(files, capsys):
     from spillmap.estimation.hypothesis import lr_sdm_sar, wald_sdm_sem
-    from spillmap.estimation.table8 import TABLE8_KEYS, diagnostics_table
+    from spillmap.study.diagnostics import DIAGNOSTIC_KEYS as TABLE8_KEYS, diagnostics_table
     from spillmap.spatial.autocorrelation import moran_pooled
     from spillmap.spatial.lm import panel_lm_tests
 
@@ -152,7 +152,7 @@ def test_diagnose_json_matches_components(files, capsys):
     rc = main(["diagnose", *_args(files, "--w", str(files["gal"]), "--row-standardize", "--permutations", "99", "--json", str(out))])
     assert rc == 0
     doc = json.loads(out.read_text())
-    assert tuple(doc) == TABLE8_KEYS
+    assert tuple(doc) == (*TABLE8_KEYS, "warnings") and doc["warnings"] == []
     assert set(doc["moran"]) == {"I", "z", "p"}
     for key in TABLE8_KEYS[1:]:
         assert {"stat", "df", "p"} <= set(doc[key])
@@ -191,7 +191,7 @@ def test_diagnose_cross_section(files, capsys):
 def test_diagnostics_table_hausman_row(files):
     mod = pytest.importorskip("spillmap.estimation.hausman")
     from spillmap.errors import SpillmapError
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     table, fits = diagnostics_table(
         files["data"], id="state_abbr", time="year", y="lgsp", x=X, w=files["w"], fe="individual",
@@ -201,7 +201,10 @@ def test_diagnostics_table_hausman_row(files):
     try:
         want = mod.hausman(fits.sdm, fits.sdm_random)
     except SpillmapError as exc:  # the test refused for these fits: the row says why
-        assert table["hausman"]["stat"] is None and str(exc) in table["hausman"]["note"]
+        # the diagnosis of the refusal, then advice a spec / command-line user can act on
+        diagnosis = str(exc)[: str(exc).index("The test is not defined")]
+        assert table["hausman"]["stat"] is None and diagnosis in table["hausman"]["note"]
+        assert 'hausman = "auto"' in table["hausman"]["note"] and "--hausman" in table["hausman"]["note"]
     else:
         assert table["hausman"]["stat"] == pytest.approx(want.stat, rel=1e-12)  # same function, same fits
         assert table["hausman"]["df"] == want.df
@@ -210,7 +213,7 @@ def test_diagnostics_table_hausman_row(files):
 def test_diagnostics_table_keeps_rows_when_a_fit_fails(files, monkeypatch):
     from spillmap.errors import ConvergenceError
     from spillmap.estimation import model as model_mod
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     original = model_mod.SpatialPanel.fit
 
@@ -230,7 +233,7 @@ def test_diagnostics_table_keeps_rows_when_a_fit_fails(files, monkeypatch):
 
 def test_diagnostics_table_bad_fe(files):
     from spillmap.errors import InputError
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     with pytest.raises(InputError, match="fe must be one of"):
         diagnostics_table(files["data"], id="state_abbr", time="year", y="lgsp", x=X, w=files["w"], fe="random")

@@ -15,6 +15,7 @@ def build_demo_once(tmp_path_factory):
 
     out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
     if not (out / "index.html").is_file():
+        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
         assert main(["demo", "--out", str(out), "--quiet"]) == 0
     return out
 
@@ -28,7 +29,8 @@ def test_demo_outputs_are_labelled(demo_out, capsys):
     index = (demo_out / "index.html").read_text(encoding="utf-8")
     assert datasets.DEMO_NOTICE in index
     maps = sorted((demo_out / "maps").glob("*.html"))
-    assert len(maps) == 6  # choropleth, LISA, spillover + response for W1 and W2
+    # choropleth, LISA, spillover + response for W1 and W2, and the recovered city fixed effects (issue 13)
+    assert len(maps) == 7 and (demo_out / "maps" / "fixed_effects.html") in maps
     for m in maps:
         assert json.dumps(datasets.DEMO_NOTICE)[1:-1] in m.read_text(encoding="utf-8"), m.name
     res = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))

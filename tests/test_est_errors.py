@@ -94,7 +94,7 @@ def test_needs_row_standardised_w(panel, queen):
 @pytest.mark.parametrize(
     "kw, pattern",
     [
-        ({"model": "sarar"}, r"model must be one of 'sar', 'sem', 'sdm', 'slx', 'sdem'; got 'sarar'"),
+        ({"model": "sarar"}, r"model must be one of 'sar', 'sem', 'sdm', 'slx', 'sdem', 'sac'; got 'sarar'"),
         ({"effects": "fixed"}, r"effects must be one of .*'twoways'"),
         ({"x": X + ["nope"]}, r"columns not in the data: 'nope'"),
         ({"id": "statex"}, r"id column 'statex' is not in the data"),

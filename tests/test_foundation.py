@@ -79,7 +79,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
     from spillmap._fileio import atomic_path
 
     with pytest.raises(Boom):
-        with atomic_path(target) as tmp:
+        with atomic_path(target, overwrite=True) as tmp:
             tmp.write_text("half")
             raise Boom
     assert target.read_text() == "old"

@@ -214,7 +214,7 @@ def test_diagnostics_table_row(lattice, monkeypatch):
     import importlib
 
     hmod = importlib.import_module("spillmap.estimation.hausman")  # the module, not the function
-    from spillmap.estimation.table8 import TABLE8_KEYS, diagnostics_table
+    from spillmap.study.diagnostics import DIAGNOSTIC_KEYS as TABLE8_KEYS, diagnostics_table
 
     w = lattice
     df = _sim(w, 4, np.random.default_rng(21), gamma=1.0)

@@ -107,8 +107,9 @@ def test_cross_section_equals_spreg_lmtests(columbus, kind):
     X = columbus[["INC", "HOVAL"]].to_numpy(dtype=float)
     ours = lm_tests(y, X, w, t=1)
     ols = spreg.OLS(y[:, None], X)
-    ref = spreg.LMtests(ols, w.to_libpysal(), tests=["lme", "lml", "rlme", "rlml"])
-    pairs = {"lm_lag": ref.lml, "lm_error": ref.lme, "robust_lm_lag": ref.rlml, "robust_lm_error": ref.rlme}
+    ref = spreg.LMtests(ols, w.to_libpysal(), tests=["lme", "lml", "rlme", "rlml", "sarma"])
+    pairs = {"lm_lag": ref.lml, "lm_error": ref.lme, "robust_lm_lag": ref.rlml, "robust_lm_error": ref.rlme,
+             "lm_sarma": ref.sarma}
     for key, (stat, p) in pairs.items():
         r = getattr(ours, key)
         # two closed forms, but spreg forms (X'X)^-1 (cond(X'X) = 1.7e4 for Columbus): eps*cond = 4e-12,
@@ -141,8 +142,12 @@ def test_cross_section_documented_reference_values():
 @pytest.mark.parametrize("effects", EFFECTS)
 def test_panel_equals_dense_oracle(produc_arrays, us_queen, effects):
     _, y, X = produc_arrays
-    ours = lm_tests(y, X, us_queen, t=17, effects=effects)
+    ours = lm_tests(y, X, us_queen, t=17, effects=effects, convention="demeaned")
     ref = dense_oracle(y, X, us_queen.toarray(), 17, effects)
+    # LM-SARMA = LM*_lag + LM_err (Anselin et al. 1996, eq. 16): both from the oracle, exact closed forms
+    assert ours.lm_sarma.stat == pytest.approx(ref["robust_lm_lag"] + ref["lm_error"], rel=1e-10)
+    assert ours.lm_sarma.stat == pytest.approx(ref["lm_lag"] + ref["robust_lm_error"], rel=1e-10)
+    assert ours.lm_sarma.df == 2
     for key in KEYS:
         r = getattr(ours, key)
         # both backward-stable least squares (QR vs SVD): eps*cond(X) (<= 340, pooled Produc with a
@@ -203,20 +208,23 @@ def test_elhorst_convention_equals_transcription_of_his_matlab(produc_arrays, us
         xw = np.column_stack([np.ones(len(y)), xw])
     ref = elhorst_lmsarsem_panel(yw, xw, W, T)
     ours = lm_tests(y, X, us_queen, t=T, effects=effects, convention="elhorst")
-    default = lm_tests(y, X, us_queen, t=T, effects=effects)
+    default = lm_tests(y, X, us_queen, t=T, effects=effects)  # the default is "elhorst" (issue 13)
+    other = lm_tests(y, X, us_queen, t=T, effects=effects, convention="demeaned")
     for key in KEYS:
         # the transcription forms (X'X)^-1 as Elhorst's MATLAB does: eps*cond(X'X) (1.1e5 pooled with a
-        # constant, <= 3e3 demeaned) = 2.5e-11, times the cancellation |WXb|^2 / WXb'M WXb (413 pooled)
-        # -> ~1e-8 relative on LM-lag (observed 1e-10); the two conventions differ in the 3rd-4th digit
+        # constant) times the cancellation |WXb|^2 / WXb'M WXb (413 pooled) -> ~1e-8 relative on the
+        # nearly-null pooled LM-lag (0.117; 1e-10 observed); the conventions differ in the 3rd-4th digit
         assert getattr(ours, key).stat == pytest.approx(ref[key], rel=1e-8), key
-        # both ours, least squares by QR: eps*cond(X) (<= 340) x 413 = 3e-11 -> 1e-9
-        assert getattr(ours, key).stat == pytest.approx(getattr(default, key).stat, rel=1e-9) or effects in (
+        assert getattr(default, key).stat == getattr(ours, key).stat, key
+        # same algebra, different operation order (lag of X b vs of X_dm b): rounding of the
+        # e'Wy cancellation reaches ~1e-10 relative on this nearly-null LM-lag, hence 1e-8
+        assert getattr(ours, key).stat == pytest.approx(getattr(other, key).stat, rel=1e-8) or effects in (
             "time", "twoways"), key
-    # LM-error does not involve J: the same arithmetic under both conventions (exact up to rounding)
-    assert ours.lm_error.stat == pytest.approx(default.lm_error.stat, rel=1e-12)
+    # LM-error does not involve J: identical under both conventions
+    assert ours.lm_error.stat == pytest.approx(other.lm_error.stat, rel=1e-12)
     if effects in ("time", "twoways"):
         # the US queen W has column sums != 1, so the conventions differ (in the 3rd-4th digit)
-        assert abs(ours.lm_lag.stat - default.lm_lag.stat) > 1e-6 * default.lm_lag.stat
+        assert abs(ours.lm_lag.stat - other.lm_lag.stat) > 1e-6 * other.lm_lag.stat
 
 
 def test_panel_frame_convenience_is_order_independent(produc_arrays, us_queen):

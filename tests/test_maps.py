@@ -47,9 +47,10 @@ def test_choropleth_features_legend_and_tooltip(states):
     counts = [int(c) for c in re.findall(r"\((\d+)\)</div>", legend)]
     assert sum(counts) == 48
     assert "no data" not in legend
-    # tooltip rows: name, id, value
+    # tooltip rows: the name as a heading (empty value), the id, the value
     tx = feats[0]["properties"]
-    assert tx["base_tip"][0][0] == "STATE_NAME" and tx["base_tip"][1] == ["STATE_ABBR", tx["id"]]
+    name = states.set_index("STATE_ABBR").loc[tx["id"], "STATE_NAME"]
+    assert tx["base_tip"][0] == [name, ""] and tx["base_tip"][1] == ["STATE_ABBR", tx["id"]]
     assert tx["t0"][0][0] == "v"
     # every tooltip value is the unit's own value
     vals = states.set_index("STATE_ABBR")["v"]
@@ -87,7 +88,7 @@ def test_user_strings_are_escaped(states):
                    tooltip_columns=["STATE_NAME"])
     html = render_html(m)
     assert "<img" not in html  # never as markup: JSON-escaped or HTML-escaped
-    assert XSS in [f["properties"]["base_tip"][0][1] for f in _features(html)]  # kept as text
+    assert XSS in [f["properties"]["base_tip"][0][0] for f in _features(html)]  # kept as text (name heading)
     (legend,) = _legends(html)
     assert "&lt;img src=x onerror=alert(1)&gt;" in legend and "<img" not in legend
     # layer names go through Leaflet's innerHTML: escaped
@@ -95,8 +96,8 @@ def test_user_strings_are_escaped(states):
                           XSS: np.arange(96.0)})
     html2 = render_html(choropleth_panel(states, panel, id="STATE_ABBR", time="t", columns=[XSS]))
     assert "<img" not in html2
-    # folium writes the name with tojson (& -> \u0026): JS sees "&lt;img ...&gt; 1"
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt; 1" in html2
+    # the variable switcher gets the name as JSON (no "<") and sets it with textContent
+    assert '"\\u003cimg src=x onerror=alert(1)\\u003e"' in html2 and "opt.textContent = o" in html2
 
 
 def test_offline_html_has_no_remote_sources(states, tmp_path):
@@ -185,7 +186,7 @@ def test_choropleth_panel_layers_and_pooled_classes(states):
     m = choropleth_panel(states, panel, id="STATE_ABBR", time="year", columns=["a", "b"], k=4)
     html = render_html(m)
     assert len(re.findall(r"= L\.geoJSON\(", html)) == 6  # 2 variables x 3 years
-    assert "L.control.layers" in html
+    assert "spillmap-switch" in html and "L.control.layers" not in html  # two drop-down lists, no radio list
     legends = _legends(html)
     assert len(legends) == 6 and "no data (1)" in legends[0]
     # pooled classes: the same bounds in every period of a variable

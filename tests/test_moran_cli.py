@@ -37,7 +37,7 @@ def test_panel_json_matches_library(files, capsys):
                "--json", str(out)])
     assert rc == 0
     doc = json.loads(out.read_text())
-    assert set(doc) == {"by_time", "pooled"}
+    assert set(doc) == {"by_time", "pooled", "warnings"} and doc["warnings"] == []
     assert list(doc["by_time"]) == [str(y) for y in range(1970, 1987)]
     wr = w.row_standardize()
     by = moran_by_period(df, id="state_abbr", time="year", var="lgsp", w=wr, permutations=49, seed=3)
@@ -58,7 +58,7 @@ def test_cross_section_has_no_by_time(files):
                "--w", str(d / "us.gal"), "--transform", "B", "--permutations", "0", "--json", str(out)])
     assert rc == 0
     doc = json.loads(out.read_text())
-    assert set(doc) == {"pooled"}
+    assert set(doc) == {"pooled", "warnings"} and doc["warnings"] == []
     cs = df[df.year == 1975].set_index("state_abbr")["lgsp"].reindex(list(w.ids))
     ref = moran(cs.to_numpy(), w, permutations=0).to_dict()
     # CSV round trip (see above): closed forms of data read back to within 1 ulp -> 1e-12

@@ -108,8 +108,8 @@ def _write(tmp_path, name, text):
         ("id,a,b\na,0,x\nb,1,0\n", r"cell \(row 'a', column 'b'\) is not a number: 'x'"),
         ("id,a,b\na,0,\nb,1,0\n", r"empty or NaN cell\(s\), e\.g\. \(row 'a', column 'b'\)"),
         ("id,a,b\na,0,nan\nb,1,0\n", r"empty or NaN"),
-        ("id,a,b\na,0,-1\nb,1,0\n", r"bad\.csv: weights must be non-negative; negative weights in the rows of ids 'a'"),
-        ("id,a,b\na,1,1\nb,1,0\n", r"bad\.csv: a unit cannot be its own neighbour.*'a'"),
+        ("id,a,b\na,0,-1\nb,1,0\n", r"bad\.csv: line 2: weights must be finite and non-negative; the cell \(row 'a', column 'b'\) holds '-1'"),
+        ("id,a,b\na,1,1\nb,1,0\n", r"bad\.csv: line 2: a unit cannot be its own neighbour.*'a'"),
     ],
 )
 def test_bad_csv(tmp_path, text, pattern):
@@ -126,10 +126,10 @@ def test_bad_gwt_and_mtx(tmp_path):
     with pytest.raises(WeightsError, match=r"bad2\.gwt: line 2 does not have 3 fields"):
         read_weights(p)
     p = _write(tmp_path, "nan.gwt", "0 2 x y\nA B nan\nB A 1\n")
-    with pytest.raises(WeightsError, match=r"nan\.gwt: weights contain NaN.*'A'"):
+    with pytest.raises(WeightsError, match=r"nan\.gwt: line 2: weights contain NaN.*'A'"):
         read_weights(p)
     p = _write(tmp_path, "rect.mtx", "%%MatrixMarket matrix coordinate real general\n2 3 1\n1 2 1.0\n")
-    with pytest.raises(WeightsError, match=r"rect\.mtx: the matrix is not square"):
+    with pytest.raises(WeightsError, match=r"rect\.mtx: line 2: the matrix is not square"):
         read_weights(p)
     p = _write(tmp_path, "junk.mtx", "hello\n")
     with pytest.raises(WeightsError, match=r"junk\.mtx: not a readable Matrix Market"):
@@ -155,7 +155,7 @@ def test_write_is_atomic(tmp_path, w, monkeypatch):
 
     monkeypatch.setattr(wio, "_csv_text", boom)
     with pytest.raises(RuntimeError):
-        write_weights(w, p)
+        write_weights(w, p, overwrite=True)
     assert p.read_text() == before
     assert [f.name for f in tmp_path.iterdir()] == ["w.csv"]  # no temp file left
 
@@ -180,8 +180,8 @@ def test_china_contiguity_round_trip_all_formats(tmp_path):
 @pytest.mark.parametrize(
     "text, pattern",
     [
-        ("3\na 2\nb\n", r"bad\.gal: not a readable GAL file"),  # truncated
-        ("2\na 1\nb\nb 1\nc\n", r"bad\.gal: not a readable GAL file \(KeyError: 'c'\)"),  # unknown neighbour
+        ("3\na 2\nb\n", r"bad\.gal: line 3: unit 'a' announces 2 neighbour\(s\) on line 2, but this line lists 1"),
+        ("2\na 1\nb\nb 1\nc\n", r"bad\.gal: 1 neighbour id\(s\) are not units of the file .*'c' \(line 5\)"),
     ],
 )
 def test_bad_gal(tmp_path, text, pattern):
@@ -204,5 +204,5 @@ def test_write_without_overwrite(tmp_path, w):
         with pytest.raises(OutputError, match="exists already"):
             write_weights(w.binary(), p, overwrite=False)
         assert p.read_text() == "old"
-        write_weights(w.binary(), p)  # default: replace
+        write_weights(w.binary(), p, overwrite=True)
         assert read_weights(p).n == 5

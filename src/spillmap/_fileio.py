@@ -1,96 +1,333 @@
-"""Atomic output: nothing half-written, nothing overwritten by accident.
+"""Output files and folders: nothing overwritten by accident, destroyed or half-written.
 
-Every file spillmap writes goes through :func:`atomic_write_text`,
-:func:`atomic_write_bytes` or :func:`atomic_path`: the content is written to a
-temporary file in the destination folder and renamed into place with
-:func:`os.replace` only when complete.  Whole output folders go through
-:func:`atomic_directory`.
+Every writer of spillmap (``weights --out``, ``--json``, the report, ``write_weights``,
+``save_map``, the table writers) goes through this module.  The rules:
+
+* **Checks first.**  :func:`preflight` (and :func:`reserve`, which also locks) finds
+  everything that would make the write fail or destroy something *before* any
+  computation: a missing, non-folder or non-writable parent; a folder where a file
+  is wanted and vice versa; an existing target without ``force`` (``--force`` on the
+  command line, ``overwrite=True`` in Python); a target that is one of the inputs
+  (refused even with ``force``); a folder to be replaced that holds an input or that
+  spillmap did not write (no :data:`MARKER` file inside; refused even with ``force``).
+* **One writer per target.**  The advisory lock ``.NAME.spillmap-lock`` next to the
+  target is held from the checks to the end; a second run fails at once, naming the
+  running process (:mod:`spillmap._filelock`).
+* **Atomic replacement.**  Content is written to ``.NAME.spillmap-tmp-<pid>-<hex>`` in
+  the target's folder and moved in only when complete.  A file is replaced with
+  ``os.replace``; a folder is swapped with Linux ``renameat2(RENAME_EXCHANGE)``, so the
+  target is never missing or mixed; elsewhere the old folder is moved aside, the new
+  one moved in, and the old one put back on any failure (and by the next run, had the
+  process been killed in between).  Leftovers of killed runs are removed by the next
+  writer of the same target, which says so.
+* **Permissions** follow the user's umask (temporary files are created with mode
+  0666/0777 and the umask applies, unlike ``tempfile.mkstemp``'s 0600).
+* **Names** derived from user strings: see :mod:`spillmap.study._names` (one slug
+  rule; two sources sharing a file name are an error found when the spec is read).
+
+Written by hand: the standard library has the primitives but not the policy.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
+import stat
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Literal
 
+from spillmap import _filelock as _lock
 from spillmap.errors import OutputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "atomic_path", "atomic_directory"]
+__all__ = [
+    "MARKER",
+    "atomic_directory",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "preflight",
+    "reserve",
+]
+
+#: file written into every output folder; ``force`` replaces only folders holding it
+MARKER = ".spillmap-output"
+_MARKER_TEXT = "This folder was written by spillmap; `--force` may replace it as a whole.\n"
+_REPLACE_HINT = "use --force (Python: overwrite=True) to replace it"
+
+Inputs = Mapping[str, "str | os.PathLike | None"] | Iterable["str | os.PathLike | None"]
+
+
+# ------------------------------------------------------------------ checks
+def _labelled(inputs: Inputs) -> list[tuple[str, Path]]:
+    pairs = inputs.items() if isinstance(inputs, Mapping) else ((None, p) for p in inputs)
+    return [(label or "an input", Path(p)) for label, p in pairs if p is not None and str(p) != ""]
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _inside(inner: Path, folder: Path) -> bool:
+    try:
+        Path(os.path.realpath(inner)).relative_to(os.path.realpath(folder))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_parent(path: Path) -> None:
+    parent = path.parent
+    try:
+        st = os.stat(parent)
+    except FileNotFoundError:
+        raise OutputError(f"cannot write {path}: folder {parent} does not exist; create it first.") from None
+    except NotADirectoryError:
+        raise OutputError(f"cannot write {path}: {parent} is not a folder.") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: folder {parent} is not accessible ({exc.strerror}).") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {path}: {parent} is a file, not a folder.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(parent) else "permission denied"
+        raise OutputError(f"cannot write {path}: folder {parent} is not writable ({why}).")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # pragma: no cover - no statvfs
+        return False
+
+
+def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Path]]) -> None:
+    for label, src in inputs:
+        if _same(path, src):
+            raise OutputError(f"refusing to write {path}: it is {label} ({src}); choose another output name.")
+        if kind == "dir" and os.path.isdir(path) and _inside(src, path):
+            raise OutputError(f"refusing to replace folder {path}: it holds {label} ({src}); choose another folder.")
+    if kind == "file":
+        if os.path.isdir(path):
+            raise OutputError(f"{path} is a folder; give a file name for the output.")
+        if os.path.lexists(path) and not force:
+            raise OutputError(f"{path} exists already; {_REPLACE_HINT}.")
+        return
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise OutputError(f"{path} exists and is a file, not a folder; choose another output folder.")
+    if os.path.isdir(path) and _inside(Path.cwd(), path):
+        raise OutputError(f"refusing to replace folder {path}: it is or holds the current folder; choose another folder.")
+    if not os.path.isdir(path) or not any(Path(path).iterdir()):
+        return
+    if not force:
+        raise OutputError(f"output folder {path} exists and is not empty; {_REPLACE_HINT}.")
+    if not (Path(path) / MARKER).is_file():
+        raise OutputError(
+            f"refusing to replace folder {path}: spillmap did not write it (no {MARKER} inside); "
+            "remove it yourself or choose another folder."
+        )
+
+
+def preflight(
+    targets: Iterable[str | os.PathLike],
+    *,
+    force: bool = False,
+    inputs: Inputs = (),
+    kind: Literal["file", "dir"] = "file",
+) -> list[Path]:
+    """Check that ``targets`` can be written, before any work; return them as paths.
+
+    Parameters
+    ----------
+    targets
+        Output paths (``None``/empty entries are skipped).
+    force
+        Allow replacing existing targets (``--force`` / ``overwrite=True``).
+    inputs
+        Paths read by the same run, or a mapping ``{"the --data file": path}`` whose
+        labels are used in messages.  A target that is an input, or a folder target
+        holding one, is refused even with ``force``.
+    kind
+        ``"file"`` or ``"dir"``: what each target must be.
+
+    Raises
+    ------
+    OutputError
+        One line naming the target and what to do.
+    """
+    if kind not in ("file", "dir"):
+        raise ValueError(f"kind must be one of 'file', 'dir'; got {kind!r}.")
+    paths = [Path(t) for t in targets if t is not None and str(t) != ""]
+    labelled = _labelled(inputs)
+    seen: dict[str, Path] = {}
+    for path in paths:
+        key = os.path.abspath(path)
+        if key in seen:
+            raise OutputError(f"{path} is named twice as an output.")
+        seen[key] = path
+        _check_parent(path)
+        _check_target(path, kind, force, labelled)
+    return paths
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it to ``path`` on success.
+def reserve(
+    targets: Iterable[str | os.PathLike],
+    *,
+    force: bool = False,
+    inputs: Inputs = (),
+    kind: Literal["file", "dir"] = "file",
+) -> Iterator[list[Path]]:
+    """:func:`preflight`, then hold the targets' locks for the block (re-entrant).
 
-    On an exception inside the block the temporary file is removed and ``path``
-    is left as it was.
+    Enter it before the computation; the writers called inside (``atomic_*`` with
+    ``overwrite=force``) re-use the locks.  Leftovers of killed runs next to each
+    target are cleaned up once the lock is held.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path} exists already; choose another name or allow overwriting.")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"cannot write {path}: folder {parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    paths = preflight(targets, force=force, inputs=inputs, kind=kind)
+    taken: list[Path] = []
     try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-        raise
+        for path in sorted(paths, key=os.path.abspath):  # one order: no deadlock between two runs
+            _lock.acquire(path)  # signals are deferred inside: held <=> registered
+            taken.append(path)
+            _lock.clean_stale(path)
+        preflight(paths, force=force, inputs=inputs, kind=kind)  # authoritative, under the locks
+        yield paths
+    finally:
+        for path in reversed(taken):
+            _lock.release(path)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically and return the path."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
+# ------------------------------------------------------------------ files
+def _oserror(path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}.")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a fresh temporary path next to ``path``; move it to ``path`` on success.
+
+    The temporary file exists (empty, mode 0666 minus the umask) and is named
+    ``.NAME.spillmap-tmp-<pid>-<hex>``.  On an exception inside the block it is
+    removed and ``path`` is left as it was.
+    """
+    with _staged(Path(path), kind="file", force=overwrite) as tmp:
+        yield tmp
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (flushed to disk before the rename); return the path."""
+    with atomic_path(path, overwrite=overwrite) as tmp, _os_errors(Path(path)), open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     return Path(path)
 
 
 def atomic_write_text(
-    path: str | os.PathLike, text: str, *, overwrite: bool = True, encoding: str = "utf-8"
+    path: str | os.PathLike, text: str, *, overwrite: bool = False, encoding: str = "utf-8"
 ) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8 by default) and return the path."""
     return atomic_write_bytes(path, text.encode(encoding), overwrite=overwrite)
 
 
+# ------------------------------------------------------------------ folders
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(tmp: Path, path: Path) -> None:
+    """Move the finished folder ``tmp`` to ``path``, replacing an old ``path`` safely."""
+    if not os.path.lexists(path):
+        os.rename(tmp, path)
+        return
+    if _exchange(tmp, path):  # path is new, tmp holds the old folder
+        _lock.remove(tmp)
+        return
+    aside = _lock.temp_path(path, "old")
+    os.rename(path, aside)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.rename(aside, path)
+        raise
+    _lock.remove(aside)
+    _lock._OWN.discard(str(aside))
+
+
 @contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+def atomic_directory(
+    path: str | os.PathLike, *, force: bool = False, inputs: Inputs = ()
+) -> Iterator[Path]:
     """Build a folder in a temporary sibling and move it to ``path`` at the end.
 
     Parameters
     ----------
     path
-        The final folder.
+        The final folder; its parent must exist.
     force
-        Replace an existing ``path``.  Without it an existing, non-empty folder is an
+        Replace an existing, non-empty ``path`` -- only one that spillmap wrote (it
+        holds :data:`MARKER`).  Without it such a folder is an
         :class:`~spillmap.errors.OutputError` raised *before* any work is done.
+    inputs
+        Paths the run reads (see :func:`preflight`): a folder holding one is refused.
 
-    On an exception inside the block the temporary folder is deleted and an existing
-    ``path`` is untouched.
+    The lock of ``path`` is held throughout.  On an exception inside the block the
+    temporary folder is deleted and an existing ``path`` is untouched; the swap
+    itself never leaves ``path`` missing (see the module docstring).
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{path} exists and is not a folder.")
-    if path.is_dir() and any(path.iterdir()) and not force:
-        raise OutputError(f"output folder {path} exists and is not empty; use --force to replace it.")
-    parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
-    try:
+    with _staged(Path(path), kind="dir", force=force, inputs=inputs) as tmp:
         yield tmp
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
-            os.replace(path, old / "x")
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    """Our own file operations' OS errors (disk full, EROFS...) as one-line OutputErrors."""
+    try:
+        yield
+    except OutputError:
         raise
+    except OSError as exc:
+        raise _oserror(path, exc) from None
+
+
+@contextlib.contextmanager
+def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Iterator[Path]:
+    """Reserve ``path``, yield a fresh temporary file/folder next to it, move it in at the end."""
+    with reserve([path], force=force, inputs=inputs, kind=kind):
+        tmp = _lock.temp_path(path)
+        try:  # created inside the try: an interrupt right after creation still removes it
+            with _os_errors(path):
+                if kind == "dir":
+                    os.mkdir(tmp, 0o777)
+                    (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+                else:
+                    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            yield tmp
+            with _os_errors(path):
+                if kind == "dir":
+                    _swap_in(tmp, path)
+                else:
+                    os.replace(tmp, path)
+        except BaseException:
+            _lock.remove(tmp)
+            raise
+        finally:
+            _lock._OWN.discard(str(tmp))

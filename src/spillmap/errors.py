@@ -25,6 +25,8 @@ __all__ = [
     "WeightsWarning",
     "EstimationWarning",
     "format_items",
+    "did_you_mean",
+    "Shown",
 ]
 
 
@@ -89,6 +91,21 @@ class EstimationWarning(SpillmapWarning):
     """An estimate that is computed but unreliable (a spatial parameter at its bound)."""
 
 
+class Shown:
+    """An item that :func:`format_items` prints as is (not quoted), e.g. ``'a' (line 3)``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 def format_items(items: Iterable[object], limit: int = 20) -> str:
     """Format a list of offending items for an error message.
 
@@ -103,3 +120,21 @@ def format_items(items: Iterable[object], limit: int = 20) -> str:
     if len(items) > limit:
         shown += f" (and {len(items) - limit} more)"
     return shown
+
+
+def did_you_mean(name: object, choices: Iterable[object]) -> str:
+    """``" Did you mean 'x'?"`` for the choice closest to a misspelt ``name`` (or ``""``).
+
+    Case and surrounding spaces are ignored first (``"ADCODE"`` -> ``"adcode"``), then
+    :func:`difflib.get_close_matches` (ratio >= 0.75) proposes a near miss.
+
+    >>> did_you_mean("islnds", ["islands", "kind"])
+    " Did you mean 'islands'?"
+    """
+    import difflib
+
+    texts = [str(c) for c in choices]
+    key = str(name).strip().casefold()
+    same = [c for c in texts if c.strip().casefold() == key]
+    close = same or difflib.get_close_matches(str(name), texts, n=1, cutoff=0.75)
+    return f" Did you mean {close[0]!r}?" if close else ""

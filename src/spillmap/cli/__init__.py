@@ -8,13 +8,22 @@ returning an exit code).  Heavy imports happen inside ``func`` so that
 
 Errors a user can cause (:class:`spillmap.errors.SpillmapError`) are printed as
 one readable message, without a traceback, and exit with status 2.
+
+Outputs: a subcommand that writes files sets ``outputs`` (a callable taking the
+parsed namespace and returning ``(targets, inputs)``) with ``set_defaults``;
+:func:`main` then checks and locks the targets (:func:`spillmap._fileio.reserve`,
+honouring ``--force``) *before* the subcommand does any work, and holds the locks
+until it returns.  Ctrl-C exits with status 130 and SIGTERM with 143, after the
+temporary files were removed.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from spillmap import __version__
 from spillmap.errors import SpillmapError
@@ -53,10 +62,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(args.func(args) or 0)
+        with _terminate_cleanly(), _reserved_outputs(args):
+            return int(args.func(args) or 0)
     except SpillmapError as exc:
         print(f"spillmap {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
+    except (KeyboardInterrupt, _Terminated) as exc:
         print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, _Terminated) else 130
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that temporary outputs are cleaned up."""
+
+
+@contextlib.contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    def handler(signum, frame):
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _reserved_outputs(args: argparse.Namespace):
+    """Check and lock the subcommand's declared outputs (a no-op if it declares none)."""
+    declare = getattr(args, "outputs", None)
+    if declare is None:
+        return contextlib.nullcontext()
+    from spillmap._fileio import reserve
+
+    targets, inputs = declare(args)
+    return reserve(targets, force=bool(getattr(args, "force", False)), inputs=inputs)

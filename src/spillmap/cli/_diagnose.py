@@ -1,6 +1,6 @@
 """``spillmap diagnose``: the diagnostics table (Moran, LM, LR, Wald, Hausman classic and Mundlak form) as JSON.
 
-Composes :func:`spillmap.estimation.table8.diagnostics_table`; options shared with
+Composes :func:`spillmap.study.diagnostics.diagnostics_table`; options shared with
 ``spillmap fit`` (:func:`spillmap.cli._fit.add_data_options`).
 """
 from __future__ import annotations
@@ -8,47 +8,73 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import add_data_options
 
 
 def register(subparsers: Any) -> None:
+    from spillmap.study.diagnostics import TEST_FAMILIES
+
     p = subparsers.add_parser(
         "diagnose",
-        help="Moran's I, LM-lag/error (robust), LR and Wald SDM vs SAR/SEM, Hausman (classic and Mundlak form)",
+        help="the model-choice table: Moran, LM (robust, SARMA), residual Moran, Pesaran CD, BSK, LR/Wald SDM vs "
+             "SAR/SEM, posterior model probabilities, LR of the fixed effects, Hausman",
         description=(
-            "The model-selection table of a spatial panel study: pooled Moran's I of y, "
-            "LM tests, LR and Wald tests of SDM against SAR and SEM, Hausman FE vs RE (classic, "
-            "refused when Var(FE) - Var(RE) is not positive definite, and the regression-based Mundlak form)."
+            "The model-selection table of a spatial panel study (JSON keys named after the tests): pooled Moran's I "
+            "of y; LM-lag/error and robust forms, LM-SARMA; Moran's I of the within residuals; Pesaran CD of the "
+            "baseline and SDM residuals; Baltagi-Song-Koh and BSJK tests (on the pooled / random-effects "
+            "specification, whatever --fe says); LR and Wald tests of SDM against SAR and SEM; Bayesian posterior "
+            "model probabilities; LR/F tests of the unit and period effects; Hausman FE vs RE (classic, refused "
+            "when Var(FE) - Var(RE) is not positive definite; Mundlak form, always defined; splm's sphtest form). "
+            "hausman_selected is the form --hausman picks."
         ),
     )
     add_data_options(p)
     p.add_argument("--permutations", type=int, default=999, help="Moran permutations (default 999)")
-    p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fits and both Hausman tests")
+    p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fits and the Hausman tests")
+    p.add_argument(
+        "--hausman", choices=("auto", "classic", "sphtest", "mundlak"), default="auto",
+        help="the Hausman form reported as hausman_selected: auto (default: classic when defined, else the "
+             "Mundlak form), classic, sphtest (splm's conditional covariance) or mundlak",
+    )
+    p.add_argument(
+        "--tests", nargs="+", choices=TEST_FAMILIES, default=list(TEST_FAMILIES), metavar="TEST",
+        help=f"test families to compute (default all): {', '.join(TEST_FAMILIES)}",
+    )
+    p.add_argument(
+        "--lm-convention", choices=("elhorst", "demeaned"), default="elhorst",
+        help="panel LM tests: 'elhorst' (default; Elhorst's LMsarsem_panel.m and R splm slmtest) or "
+             "'demeaned' (W X b demeaned again); they differ only with time/two-way effects",
+    )
     p.set_defaults(func=run)
 
 
 def _fmt(row: dict) -> str:
-    if "I" in row:
+    if "I" in row and "z" in row:
         return f"I = {row['I']:.4f}   z = {row['z']:.3f}   p = {row['p']:.4g}"
     if row.get("stat") is None:
         return f"n/a ({row.get('note', '')})"
-    return f"{row['stat']:>12.3f}   df = {row['df']:g}   p = {row['p']:.4g}"
+    df = "" if row.get("df") is None else f"   df = {row['df']:g}"
+    p = "" if row.get("p") is None else f"   p = {row['p']:.4g}"
+    return f"{row['stat']:>12.4g}{df}{p}"
 
 
+@warns_on_cli("diagnose")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
-    from spillmap.estimation.table8 import diagnostics_table
+    from spillmap.study.diagnostics import diagnostics_table
 
     panel, w = load_inputs(args)
     table = diagnostics_table(
         panel, id=args.id, time=args.time, y=args.y, x=list(args.x), w=w, fe=args.fe,
         lee_yu=args.lee_yu, permutations=args.permutations, seed=args.seed,
-        hausman_test=not args.no_hausman,
+        hausman_test=not args.no_hausman, hausman=args.hausman, tests=args.tests, lm_convention=args.lm_convention,
     )
-    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu})")
+    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
-        print(f"  {key:<16} {_fmt(row)}")
+        print(f"  {key:<18} {_fmt(row)}")
+    table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
-        out = write_json(args.json, table)
+        out = write_json(args.json, table, overwrite=args.force)
         print(f"wrote {out}")
     return 0

@@ -13,6 +13,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from spillmap._warnings import warns_on_cli
+from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
+
 MODELS = ("sar", "sem", "sdm", "slx", "sdem")
 FE = ("none", "individual", "time", "twoways")
 LEE_YU = ("none", "transformation", "bias-correction")
@@ -20,17 +23,15 @@ LEE_YU = ("none", "transformation", "bias-correction")
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """The panel, variable and weights options shared by ``fit`` and ``diagnose``."""
-    p.add_argument("--data", required=True, metavar="PANEL.csv", help="long panel, one row per (id, time)")
+    p.add_argument("--data", required=True, metavar="PANEL.csv",
+                   help="long panel, one row per (id, time): a CSV/Parquet file or a bundled table (produc, cigar, "
+                        "demo_panel)")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (read as text: leading zeros kept)")
     p.add_argument("--time", metavar="COL", default=None, help="period column (omit for a cross-section, T = 1)")
-    p.add_argument("--y", required=True, metavar="NAME", help="dependent variable")
-    p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors")
+    p.add_argument("--y", required=True, metavar="NAME", help="dependent variable (a column or a transform: 'log(gsp)')")
+    p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors (columns or transforms)")
     p.add_argument("--w", required=True, metavar="W", help="weights file: .csv, .gal, .gwt or .mtx")
-    p.add_argument(
-        "--transform", choices=("R", "B", "asis"), default="R",
-        help="use W row-standardised (R, default, as the estimators expect), binary (B) or as stored "
-        "in the file (asis); GAL files are read as binary",
-    )
+    add_transform(p)
     p.add_argument(  # kept for scripts written against the first release; same as --transform R
         "--row-standardize", action="store_const", const="R", dest="transform", help=argparse.SUPPRESS,
     )
@@ -41,6 +42,13 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", metavar="OUT.json", default=None, help="write the results as JSON (atomically)")
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(outputs=json_outputs)
+
+
+def json_outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.json], {"the --data file": args.data, "the --w file": args.w}
 
 
 def register(subparsers: Any) -> None:
@@ -64,26 +72,16 @@ def register(subparsers: Any) -> None:
 
 # ------------------------------------------------------------------ helpers
 def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str]):
-    """Read a CSV panel; ids as text.  Errors name the file and the missing columns."""
-    import pandas as pd
+    """Read a panel (a file or a bundled table; ids as text) and evaluate variable transforms.
 
-    from spillmap.errors import DataError, InputError
+    Errors name the file and the missing columns.
+    """
+    from spillmap._readcsv import require_columns
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"data file {p} does not exist.")
-    try:
-        df = pd.read_csv(p, dtype={id_col: str})
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot be read as CSV ({exc}).") from None
-    wanted = [id_col] + ([time_col] if time_col else []) + columns
-    missing = [c for c in dict.fromkeys(wanted) if c not in df.columns]
-    if missing:
-        from spillmap.errors import format_items
-
-        raise DataError(
-            f"{p}: no column(s) {format_items(missing)}; the file has {format_items(list(df.columns))}."
-        )
+    df = read_table(path, id_col)
+    require_columns(df, path, [id_col] + ([time_col] if time_col else []))
+    df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c])
+    require_columns(df, path, columns)
     df[id_col] = df[id_col].astype(str).str.strip()
     return df
 
@@ -103,12 +101,7 @@ def load_inputs(args: argparse.Namespace):
         )
     ids = list(dict.fromkeys(panel[args.id]))
     w = read_weights(args.w, ids=ids)
-    transform = getattr(args, "transform", "R")
-    if transform == "R":
-        w = w.row_standardize()
-    elif transform == "B":
-        w = w.binary()
-    return panel, w
+    return panel, transform_weights(w, getattr(args, "transform", "R"))
 
 
 def _num(x: Any) -> float | None:
@@ -146,15 +139,17 @@ def results_dict(res: Any, effects: Any | None) -> dict:
         "bic": _num(res.bic),
         "effects": None if effects is None else effects.to_dict(),
         "effects_method": None if effects is None else effects.method,
+        "warnings": list(getattr(res, "warnings", ())),
     }
 
 
-def write_json(path: str, doc: dict) -> Path:
+def write_json(path: str, doc: dict, *, overwrite: bool = False) -> Path:
     from spillmap._fileio import atomic_write_text
 
-    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+    return atomic_write_text(path, json.dumps(doc, indent=2, allow_nan=False) + "\n", overwrite=overwrite)
 
 
+@warns_on_cli("fit")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.errors import InputError
     from spillmap.estimation.effects import compute_effects
@@ -182,6 +177,6 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(eff.summary())
     if args.json:
-        out = write_json(args.json, results_dict(res, eff))
+        out = write_json(args.json, results_dict(res, eff), overwrite=args.force)
         print(f"\nwrote {out}")
     return 0

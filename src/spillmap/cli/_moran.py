@@ -6,8 +6,11 @@ Composes :func:`spillmap.spatial.io.read_weights` and
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from spillmap._warnings import warns_on_cli
+from spillmap.cli._fit import json_outputs, write_json
+from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
 
 def register(subparsers: Any) -> None:
@@ -26,29 +29,23 @@ def register(subparsers: Any) -> None:
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--var", required=True, metavar="NAME", help="the variable to test")
     p.add_argument("--w", required=True, metavar="W", help="weights file (.gal, .gwt, .mtx or .csv)")
-    p.add_argument(
-        "--transform",
-        choices=["R", "B", "asis"],
-        default="R",
-        help="use W row-standardised (R, default), binary (B) or as stored in the file (asis)",
-    )
+    add_transform(p)
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
-    p.set_defaults(func=run)
+    p.add_argument("--force", action="store_true", help="replace an existing --json file")
+    p.set_defaults(func=run, outputs=json_outputs)
 
 
-def _read_table(path: str, id_col: str):
-    import pandas as pd
+def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
+    """The panel (a file or a bundled table), with a transform such as ``log(gsp)`` evaluated."""
+    from spillmap._readcsv import require_columns
 
-    from spillmap.errors import DataError, InputError
-
-    try:
-        return pd.read_csv(path, dtype={id_col: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {path} as CSV: {exc}") from None
+    df = read_table(path, id_col)
+    require_columns(df, path, [id_col])
+    df = with_variables(df, [c for c in columns if c and c not in df.columns and "(" in c], where="--var")
+    require_columns(df, path, [c for c in columns if c])
+    return df
 
 
 def _key(t: Any) -> str:
@@ -83,26 +80,23 @@ def _table(doc: dict) -> str:
     return "\n".join(lines)
 
 
+@warns_on_cli("moran")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
-    from spillmap._fileio import atomic_write_text
     from spillmap.errors import InputError
     from spillmap.spatial.io import read_weights
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
-    panel = _read_table(args.data, args.id)
-    w = read_weights(args.w)
-    if args.transform == "R":
-        w = w.row_standardize()
-    elif args.transform == "B":
-        w = w.binary()
+    panel = _read_table(args.data, args.id, (args.time, args.var))
+    w = transform_weights(read_weights(args.w), args.transform)
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )
+    doc["warnings"] = list(args.warning_log.messages)
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "
           f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
     print(_table(doc))
     if args.json:
-        atomic_write_text(args.json, json.dumps(doc, indent=2, allow_nan=False) + "\n")
+        write_json(args.json, doc, overwrite=args.force)
         print(f"wrote {args.json}")
     return 0

@@ -9,7 +9,26 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-KINDS = ("queen", "rook", "knn", "distance", "econ-distance", "econ-product", "nested")
+from spillmap.cli._vocab import add_transform
+
+#: the kinds, named as the builders of spillmap.spatial.builders and the study TOML's weights kinds
+KINDS = ("contiguity", "knn", "inverse_distance", "economic_distance", "economic_product", "nested")
+#: the first release's spellings, still read (with a note): old kind -> (kind, contiguity rule)
+OLD_KINDS = {"queen": ("contiguity", "queen"), "rook": ("contiguity", "rook"), "distance": ("inverse_distance", None),
+             "econ-distance": ("economic_distance", None), "econ-product": ("economic_product", None)}
+
+
+def _kind(value: str) -> str:
+    import sys
+
+    if value in KINDS:
+        return value
+    if value in OLD_KINDS:
+        kind, rule = OLD_KINDS[value]
+        new = f"--kind {kind}" + (f" --contiguity {rule}" if rule else "")
+        print(f"spillmap weights: note: --kind {value} is deprecated; write {new}.", file=sys.stderr)
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(map(repr, KINDS))})")
 
 
 def register(subparsers: Any) -> None:
@@ -17,18 +36,23 @@ def register(subparsers: Any) -> None:
         "weights",
         help="build spatial weights (contiguity, distance, economic) and write .gal/.gwt/.mtx/.csv",
         description=(
-            "Build a spatial weights matrix over the units of BOUNDARY (rows in the layer's "
-            "order) and write it.  Kinds: queen/rook contiguity; knn (k nearest by great-circle "
-            "distance between centroids); distance (inverse distance d^-alpha, optionally "
-            "restricted by --cutoff-km or --k); econ-distance (1/|Ybar_i - Ybar_j| of --var "
-            "averaged over --period); econ-product (d^-alpha * Ybar_j / mean Ybar); nested "
-            "(phi * distance + (1 - phi) * econ-distance, each row-standardised)."
+            "Build a spatial weights matrix over the units of BOUNDARY (rows in the layer's order) and write it. "
+            "Kinds (the same names as the study TOML's [weights.NAME] kind, see docs/config.md): contiguity "
+            "(--contiguity queen|rook, --islands); knn (k nearest by great-circle distance between centroids); "
+            "inverse_distance (d^-alpha, optionally restricted by --cutoff-km or --k); economic_distance "
+            "(1/|Ybar_i - Ybar_j| of --var averaged over --period); economic_product (d^-alpha * Ybar_j / mean "
+            "Ybar); nested (phi * inverse distance + (1 - phi) * economic distance, each row-standardised). "
+            "BOUNDARY may be a bundled layer (us48, china_prefectures) and --data a bundled table (produc, "
+            "demo_panel)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("boundary", metavar="BOUNDARY", help="polygon layer (.gpkg, .geojson, .shp)")
-    p.add_argument("--id", required=True, metavar="COL", help="unit id column of the layer (and of --data)")
-    p.add_argument("--kind", required=True, choices=KINDS, help="type of weights")
+    p.add_argument("boundary", metavar="BOUNDARY", help="polygon layer (.gpkg, .geojson, .shp) or a bundled layer")
+    p.add_argument("--id", required=True, metavar="COL", help="unit id column of the layer")
+    p.add_argument("--data-id", metavar="COL", help="unit id column of --data when it differs from --id")
+    p.add_argument("--kind", required=True, type=_kind, metavar="KIND", help=f"type of weights: {', '.join(KINDS)}")
+    p.add_argument("--contiguity", choices=("queen", "rook"), default=None,
+                   help="contiguity: shared point (queen, default) or shared edge (rook)")
     p.add_argument(
         "--islands",
         choices=["error", "nearest", "drop", "keep"],
@@ -36,28 +60,28 @@ def register(subparsers: Any) -> None:
         help="contiguity: units without neighbours -> error (default), link to --k nearest, drop, keep as zero rows",
     )
     p.add_argument("--name-column", metavar="COL", help="layer column of readable names for error messages")
-    p.add_argument("--k", type=int, metavar="K", help="knn: neighbours per unit; distance: keep the K nearest; "
-                   "islands=nearest: links per island (default 1)")
+    p.add_argument("--k", type=int, metavar="K", help="knn: neighbours per unit; inverse_distance: keep the K "
+                   "nearest; islands=nearest: links per island (default 1)")
     p.add_argument("--alpha", type=float, default=1.0, metavar="A", help="distance-decay exponent (default 1)")
-    p.add_argument("--cutoff-km", type=float, metavar="D", help="distance: keep pairs at most D km apart")
-    p.add_argument("--data", metavar="PANEL.csv", help="econ kinds: long panel with --id, --time and --var")
-    p.add_argument("--time", metavar="COL", help="econ kinds: period column of --data")
-    p.add_argument("--var", metavar="NAME", help="econ kinds: the economic variable (e.g. pgdp)")
-    p.add_argument("--period", metavar="START:END", help="econ kinds: periods averaged, both included (default all)")
+    p.add_argument("--cutoff-km", type=float, metavar="D", help="inverse_distance: keep pairs at most D km apart")
+    p.add_argument("--data", metavar="PANEL.csv", help="economic kinds: long panel with --data-id, --time and --var")
+    p.add_argument("--time", metavar="COL", help="economic kinds: period column of --data")
+    p.add_argument("--var", metavar="NAME", help="economic kinds: the economic variable (e.g. pgdp or log(pgdp))")
+    p.add_argument("--period", metavar="START:END", help="economic kinds: periods averaged, both included "
+                   "(default all)")
     p.add_argument("--phi", type=float, metavar="PHI", help="nested: weight of the distance part, in [0, 1]")
     p.add_argument("--layer", metavar="NAME", help="layer of a multi-layer GeoPackage")
     p.add_argument("--subset-column", metavar="COL", help="keep only the units whose COL is in --subset-values")
     p.add_argument("--subset-values", metavar="a,b,...", help="comma-separated values of --subset-column")
-    p.add_argument(
-        "--transform",
-        choices=["r", "b", "none"],
-        default="r",
-        help="row-standardise (r, default), binary (b) or keep raw weights (none); nested is always "
-        "a combination of row-standardised parts",
-    )
+    add_transform(p, what="the weights")
     p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", help="output file (written atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, outputs=outputs)
+
+
+def outputs(args: argparse.Namespace):
+    """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
+    return [args.out], {"the boundary layer": args.boundary, "the --data panel": args.data}
 
 
 def _subset(layer, column: str | None, values: str | None):
@@ -90,69 +114,92 @@ def _period(text: str | None) -> tuple[str, str] | None:
     return parts[0].strip(), parts[1].strip()
 
 
-def _panel(args):
-    import pandas as pd
-
-    from spillmap.errors import DataError, InputError
+def _panel(args, layer_id: str):
+    """The panel of the economic kinds, its id column renamed to the layer's."""
+    from spillmap._readcsv import require_columns
+    from spillmap.cli._vocab import read_table, with_variables
+    from spillmap.errors import InputError
 
     missing = [f"--{n}" for n in ("data", "time", "var") if getattr(args, n) is None]
     if missing:
         raise InputError(f"--kind {args.kind} needs {', '.join(missing)}.")
+    pid = args.data_id or args.id
+    df = read_table(args.data, pid)
+    require_columns(df, args.data, [pid, args.time])
+    df = with_variables(df, [args.var] if args.var not in df.columns and "(" in args.var else [], where="--var")
+    require_columns(df, args.data, [args.var])
+    df[pid] = df[pid].astype(str).str.strip()
+    return df.rename(columns={pid: layer_id}) if pid != layer_id else df
+
+
+def spec_from_args(args):
+    """The :class:`~spillmap.study.weights.WeightSpec` the arguments describe (one builder registry)."""
+    from spillmap.errors import InputError
+    from spillmap.study.weights import WeightSpec
+
+    kind, rule = OLD_KINDS.get(args.kind, (args.kind, None))
+    if kind in ("economic_distance", "economic_product", "nested"):
+        missing = [f"--{n}" for n in ("data", "time", "var") if getattr(args, n) is None]
+        if missing:
+            raise InputError(f"--kind {args.kind} needs {', '.join(missing)}.")
+    raw: dict[str, Any] = {"kind": kind}
+    if kind == "contiguity":
+        raw.update(contiguity=args.contiguity or rule or "queen", islands=args.islands, k=args.k or 1)
+    elif kind == "knn":
+        if args.k is None:
+            raise InputError("--kind knn needs --k.")
+        raw["k"] = args.k
+    elif kind == "inverse_distance":
+        raw.update(alpha=args.alpha, **({"cutoff_km": args.cutoff_km} if args.cutoff_km is not None else {}),
+                   **({"k": args.k} if args.k is not None else {}))
+    else:
+        raw["var"] = args.var
+        if args.period is not None:
+            raw["period"] = list(_period(args.period))
+        if kind == "economic_product":
+            raw["alpha"] = args.alpha
+        if kind == "nested":
+            if args.phi is None:
+                raise InputError("--kind nested needs --phi (the weight of the distance part, in [0, 1]).")
+            raw.update(phi=args.phi, alpha=args.alpha, **({"cutoff_km": args.cutoff_km} if args.cutoff_km else {}),
+                       **({"k": args.k} if args.k is not None else {}))
+    if kind != "nested" or args.transform in ("R", "B"):
+        raw["transform"] = args.transform
+    from spillmap.study._schema import SpecError
+
     try:
-        return pd.read_csv(args.data, dtype={args.id: str})
-    except FileNotFoundError:
-        raise InputError(f"data file {args.data} does not exist.") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {args.data} as CSV: {exc}") from None
+        return WeightSpec.from_dict("W", raw)
+    except SpecError as exc:  # name the option the user typed, not the TOML key
+        msg = str(exc).split("key 'weights.W.", 1)[-1]
+        key, _, rest = msg.partition("': ")
+        raise InputError(f"--{key.replace('_', '-')}: {key} {rest}") from None
 
 
 def build(args, layer):
     """The weights asked for by the parsed arguments, over the units of ``layer``."""
-    from spillmap.errors import InputError
-    from spillmap.spatial import builders as B
+    from spillmap.study.weights import WeightsInputs, build_weights
 
-    t = {"r": "R", "b": "B", "none": "O"}[args.transform]
-    kind = args.kind
-    if kind in ("queen", "rook"):
-        return B.contiguity(
-            layer, args.id, kind=kind, islands=args.islands, k=args.k or 1, name_column=args.name_column, transform=t
-        )
-    if kind == "knn":
-        if args.k is None:
-            raise InputError("--kind knn needs --k.")
-        return B.knn(layer, args.id, k=args.k, transform=t)
-    if kind == "distance":
-        return B.inverse_distance(layer, args.id, alpha=args.alpha, cutoff_km=args.cutoff_km, k=args.k, transform=t)
-    panel = _panel(args)
-    period = _period(args.period)
-    if kind == "econ-product":
-        return B.economic_product(
-            layer, panel, id=args.id, time=args.time, var=args.var, period=period, alpha=args.alpha, transform=t
-        )
-    ids = B._layer_ids(layer, args.id)
-    w_e = B.economic_distance(panel, id=args.id, time=args.time, var=args.var, period=period, ids=ids, transform=t)
-    if kind == "econ-distance":
-        return w_e
-    if args.phi is None:
-        raise InputError("--kind nested needs --phi (the weight of the distance part, in [0, 1]).")
-    w_d = B.inverse_distance(layer, args.id, alpha=args.alpha, cutoff_km=args.cutoff_km, k=args.k)
-    w = B.nested(w_d, w_e, args.phi)
-    return w.binary() if t == "B" else w
+    spec = spec_from_args(args)
+    panel = _panel(args, args.id) if spec.kind in ("economic_distance", "economic_product", "nested") else None
+    w = build_weights(spec, WeightsInputs(layer, panel, args.id, args.time, args.name_column))
+    return w
+
+
+def _layer(args):
+    """BOUNDARY: a polygon file or a bundled layer (us48, china_prefectures)."""
+    from spillmap.study.inputs import load_layer
+
+    return load_layer(args.boundary, args.id, layer=args.layer, where="BOUNDARY")
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from spillmap.geo import read_boundaries
     from spillmap.spatial.io import _ext, write_weights
 
-    from spillmap.errors import OutputError
-
     out = Path(args.out)
-    _ext(out)  # fail on an unknown extension or an existing file before any work
-    if out.exists() and not args.force:
-        raise OutputError(f"{out} exists already; use --force to replace it.")
-    layer = read_boundaries(args.boundary, args.id, layer=args.layer)
+    _ext(out)  # fail on an unknown extension before any work (main() checked and locked --out)
+    layer = _layer(args)
     layer = _subset(layer, args.subset_column, args.subset_values)
     w = build(args, layer)
     path = write_weights(w, out, overwrite=args.force)

@@ -1,0 +1,362 @@
+"""The Leaflet elements of spillmap's maps (folium ``MacroElement`` templates).
+
+Library used: **folium**/**branca** (element tree, templates).  Written by hand, and why
+(see also :mod:`spillmap.maps._layers`):
+
+* :class:`ColoredGeoJson` -- one ``L.geoJSON`` per layer over geometry embedded once
+  (:class:`GeoData`), colours and tooltip rows per feature, tooltips built with
+  ``textContent`` (folium's ``GeoJsonTooltip`` writes values with ``innerHTML``);
+* :class:`ContextLayer` -- units of the layer outside the sample, light grey, under the
+  data, with a "not in sample" tooltip; :class:`GroupOutlines` -- higher-level
+  boundaries (provinces) in a pane above the data, ignoring the mouse;
+* :class:`Legend` -- a compact control whose title collapses it (``<details>``); it
+  starts collapsed when the map is shorter than :data:`COLLAPSE_BELOW_PX`;
+* :class:`PanelSwitcher` -- two drop-down lists (variable, period) instead of a radio
+  list of every (variable, period) pair;
+* :class:`Title` -- text set with ``textContent``.
+
+JSON placed inside ``<script>`` goes through :func:`js_json` (no ``<``, ``>``, ``&``);
+HTML fragments (legend, layer names) are escaped by their builders.
+"""
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+
+import folium
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+__all__ = ["CSS", "js_json", "GeoData", "ColoredGeoJson", "ContextLayer", "GroupOutlines", "Legend",
+           "PanelSwitcher", "ScaleBar", "Title", "COLLAPSE_BELOW_PX", "NOTES_BELOW_PX", "CONTEXT_COLOR", "GROUP_LINE_COLOR"]
+
+#: legends start collapsed in maps shorter than this (embedded frames)
+COLLAPSE_BELOW_PX = 420
+#: the legend's note (classes, range, method) starts folded in maps shorter than this
+NOTES_BELOW_PX = 640
+CONTEXT_COLOR = "#d9d9d9"
+GROUP_LINE_COLOR = "#303030"
+
+CSS = """
+<style>
+.leaflet-container.folium-map, .leaflet-container { background: #f3f5f7 !important; font-family: "Helvetica Neue", Arial, "Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif; }
+.spillmap-legend { background: rgba(255,255,255,.9); padding: 4px 7px; border-radius: 4px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 11px; line-height: 14px; max-width: 230px; }
+.spillmap-legend summary { font-weight: bold; cursor: pointer; margin-bottom: 2px; }
+.spillmap-legend .e { white-space: nowrap; }
+.spillmap-legend .n { color: #555; font-size: 10px; line-height: 12px; margin-top: 2px; white-space: normal; }
+.spillmap-legend details.n summary { font-weight: normal; margin: 0; }
+.spillmap-legend i { width: 14px; height: 10px; float: left; margin: 2px 5px 0 0; border: 1px solid #777; }
+.spillmap-legend i.nodata { background: repeating-linear-gradient(45deg,#c8c8c8,#c8c8c8 2px,#ffffff 2px,#ffffff 4px) !important; }
+.spillmap-legend i.group { background: none; border: none; border-top: 2px solid #303030; height: 0; margin-top: 7px; }
+.spillmap-title { background: rgba(255,255,255,.9); padding: 4px 8px; border-radius: 4px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 13px; font-weight: bold; max-width: 420px; }
+.spillmap-title .notice { display: block; font-size: 10px; line-height: 12px; font-weight: normal; color: #a40000; margin-top: 2px; }
+.spillmap-switch { background: rgba(255,255,255,.92); padding: 4px 6px; border-radius: 4px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 12px; }
+.spillmap-switch select { font-size: 12px; margin-left: 2px; max-width: 260px; }
+.spillmap-tip td { padding: 0 4px; } .spillmap-tip th { text-align: left; padding: 0 4px; }
+.spillmap-tip th.head { font-size: 13px; }
+@media (max-height: 600px) {
+  .spillmap-title { font-size: 12px; max-width: 300px; }
+  .spillmap-title .notice { font-size: 9px; line-height: 11px; }
+}
+</style>
+"""
+
+
+def js_json(obj) -> str:
+    """JSON safe to place inside a ``<script>`` element (no ``<``, ``>``, ``&``)."""
+    text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class GeoData(MacroElement):
+    """A feature collection embedded once as a JS variable shared by layers."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = {{ this.data_js }};
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, gdf, *, id: str, properties: Mapping[str, Sequence]):
+        super().__init__()
+        self._name = "SpillmapGeoData"
+        ids = gdf[id].astype(str).tolist()
+        self.ids = ids
+        self.n = len(ids)
+        geo = shapely.to_geojson(np.asarray(gdf.geometry.values))
+        parts = []
+        for i, g in enumerate(geo):
+            props = {"id": ids[i]}
+            for key, values in properties.items():
+                props[key] = values[i]
+            parts.append('{"type":"Feature","geometry":' + g + ',"properties":' + js_json(props) + "}")
+        self.data_js = '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+_TOOLTIP_JS = """
+function (f) {
+    var rows = (f.properties[{{ this.base_tip_js }}] || []).concat(f.properties[{{ this.tips_js }}] || []);
+    var table = document.createElement("table");
+    table.className = "spillmap-tip";
+    rows.forEach(function (r) {
+        var tr = document.createElement("tr");
+        var th = document.createElement("th"); th.textContent = r[0];
+        tr.appendChild(th);
+        if (r[1] === "") { th.colSpan = 2; th.className = "head"; }
+        else { var td = document.createElement("td"); td.textContent = r[1]; tr.appendChild(td); }
+        table.appendChild(tr);
+    });
+    return table;
+}
+"""
+
+
+class ColoredGeoJson(folium.map.Layer):
+    """An ``L.geoJSON`` layer over shared :class:`GeoData` with per-feature colours.
+
+    ``colors`` and ``tips`` are property names in the data: ``colors`` holds a fill colour
+    per feature, ``tips`` a list of ``[label, value]`` rows shown in the tooltip (a row
+    with an empty value is a heading); ``base_tip`` rows (names, group, id) come first.
+    A legend, if given, is shown while the layer is on the map.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJSON({{ this.data.get_name() }}, {
+    style: function (f) {
+        var hi = {{ this.highlight_js }}.indexOf(f.properties.id) >= 0;
+        return {fillColor: f.properties[{{ this.colors_js }}], fillOpacity: {{ this.fill_opacity }},
+                color: hi ? "#000000" : "{{ this.line_color }}", weight: hi ? 3 : {{ this.weight }},
+                opacity: 1};
+    },
+    onEachFeature: function (f, layer) {
+        layer.bindTooltip(function () { return (""" + _TOOLTIP_JS + """)(f); }, {sticky: true});
+        layer.on("mouseover", function () { this.setStyle({weight: 2.5, color: "#000000"}); this.bringToFront(); });
+        layer.on("mouseout", function () { {{ this.get_name() }}.resetStyle(this); });
+    }
+});
+{% if this.legend is not none %}
+{{ this.get_name() }}.on("add", function () { {{ this.legend.get_name() }}.addTo({{ this._parent.get_name() }}); });
+{{ this.get_name() }}.on("remove", function () { {{ this.legend.get_name() }}.remove(); });
+{% endif %}
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, data: GeoData, *, colors: str, tips: str, base_tip: str = "base_tip", name: str,
+                 legend: Legend | None = None, show: bool = True, overlay: bool = False,
+                 control: bool = True, highlight: Sequence[str] = (), weight: float = 0.6,
+                 fill_opacity: float = 0.85, line_color: str = "#5f5f5f"):
+        # Leaflet's layer control inserts names with innerHTML: escape here
+        super().__init__(name=html.escape(str(name)), overlay=overlay, control=control, show=show)
+        self._name = "SpillmapLayer"
+        self.data = data
+        self.colors_js = js_json(colors)
+        self.tips_js = js_json(tips)
+        self.base_tip_js = js_json(base_tip)
+        self.legend = legend
+        self.highlight_js = js_json([str(h) for h in highlight])
+        self.line_color = line_color
+        self.weight = float(weight)
+        self.fill_opacity = float(fill_opacity)
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's metric/imperial scale, bottom right (the legend takes the bottom left)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+L.control.scale({position: "bottomright"}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "SpillmapScale"
+
+
+class ContextLayer(MacroElement):
+    """Units outside the sample: light grey, under the data layers, "not in sample" tooltip."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+L.geoJSON({{ this.data.get_name() }}, {
+    style: function () { return {fillColor: "{{ this.color }}", fillOpacity: 1, color: "#ffffff", weight: 0.6}; },
+    onEachFeature: function (f, layer) {
+        layer.bindTooltip(function () { return (""" + _TOOLTIP_JS + """)(f); }, {sticky: true});
+    }
+}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, data: GeoData, *, base_tip: str = "base_tip", tips: str = "ctx"):
+        super().__init__()
+        self._name = "SpillmapContext"
+        self.data = data
+        self.color = CONTEXT_COLOR
+        self.base_tip_js = js_json(base_tip)
+        self.tips_js = js_json(tips)
+
+
+class GroupOutlines(MacroElement):
+    """Boundaries of groups (provinces) in their own pane above the data, not interactive."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map) {
+    if (!map.getPane("spillmapGroups")) {
+        var pane = map.createPane("spillmapGroups");
+        pane.style.zIndex = 450;
+        pane.style.pointerEvents = "none";
+    }
+    L.geoJSON({{ this.data_js }}, {pane: "spillmapGroups", interactive: false,
+        style: function () { return {color: "{{ this.color }}", weight: {{ this.weight }}, fill: false, opacity: 0.9}; }
+    }).addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, lines_geojson: str, *, weight: float = 1.0):
+        super().__init__()
+        self._name = "SpillmapGroups"
+        self.data_js = lines_geojson.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        self.color = GROUP_LINE_COLOR
+        self.weight = float(weight)
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding a pre-escaped legend; collapsed in short maps."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: {{ this.position_js }}});
+{{ this.get_name() }}.onAdd = function (map) {
+    var div = L.DomUtil.create("div", "spillmap-legend");
+    div.innerHTML = {{ this.html_js }};
+    var d = div.querySelector("details");
+    if (d && map.getSize().y < {{ this.collapse_below }}) { d.open = false; }
+    var n = div.querySelector("details.n");
+    if (n && map.getSize().y < {{ this.notes_below }}) { n.open = false; }
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+};
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, html_fragment: str, *, position: str = "bottomleft"):
+        super().__init__()
+        self._name = "SpillmapLegend"
+        self.html_js = js_json(html_fragment)
+        self.position_js = js_json(position)
+        self.collapse_below = int(COLLAPSE_BELOW_PX)
+        self.notes_below = int(NOTES_BELOW_PX)
+
+
+class Title(MacroElement):
+    """A title box (text set with ``textContent``: never interpreted as HTML)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+    var c = L.control({position: "topright"});
+    c.onAdd = function (map) {
+        var div = L.DomUtil.create("div", "spillmap-title");
+        var t = document.createElement("span");
+        t.textContent = {{ this.title_js }};
+        div.appendChild(t);
+        var notice = {{ this.notice_js }};
+        if (notice) {
+            var n = document.createElement("span");
+            n.className = "notice";
+            n.textContent = notice;
+            div.appendChild(n);
+        }
+        return div;
+    };
+    c.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, title: str, notice: str | None = None):
+        super().__init__()
+        self._name = "SpillmapTitle"
+        self.title_js = js_json(str(title))
+        self.notice_js = js_json(str(notice) if notice else "")
+
+
+class PanelSwitcher(MacroElement):
+    """Drop-down lists (variable, period) that show one layer at a time.
+
+    ``layers`` maps ``(variable index, period index)`` to a :class:`ColoredGeoJson` already
+    added to the map; ``initial`` is selected at the start.  A list with one entry is not
+    shown (one select switches the layers of a spillover map).
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function (map) {
+    var layers = { {% for key, layer in this.entries %}{{ key }}: {{ layer.get_name() }}{{ "," if not loop.last }}{% endfor %} };
+    var variables = {{ this.variables_js }}, periods = {{ this.periods_js }};
+    var current = {{ this.initial_js }};
+    var c = L.control({position: "topleft"});
+    c.onAdd = function () {
+        var div = L.DomUtil.create("div", "spillmap-switch");
+        function select(options, value, label) {
+            var lab = document.createElement("label"); lab.textContent = label;
+            var s = document.createElement("select");
+            options.forEach(function (o, i) {
+                var opt = document.createElement("option"); opt.value = i; opt.textContent = o; s.appendChild(opt);
+            });
+            s.value = value; lab.appendChild(s); div.appendChild(lab); return s;
+        }
+        var sv = variables.length > 1 ? select(variables, current[0], "") : null;
+        var sp = periods.length > 1 ? select(periods, current[1], " ") : null;
+        function change() {
+            var next = [sv ? +sv.value : 0, sp ? +sp.value : 0];
+            var key = "k" + next[0] + "_" + next[1];
+            if (!layers[key]) { return; }
+            map.removeLayer(layers["k" + current[0] + "_" + current[1]]);
+            map.addLayer(layers[key]);
+            current = next;
+        }
+        if (sv) { sv.addEventListener("change", change); }
+        if (sp) { sp.addEventListener("change", change); }
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+    };
+    c.addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, variables: Sequence[str], periods: Sequence[str],
+                 layers: Mapping[tuple[int, int], ColoredGeoJson], initial: tuple[int, int]):
+        super().__init__()
+        self._name = "SpillmapSwitcher"
+        self.variables_js = js_json([str(v) for v in variables])
+        self.periods_js = js_json([str(p) for p in periods])
+        self.entries = [(f"k{i}_{j}", layer) for (i, j), layer in layers.items()]
+        self.initial_js = js_json(list(initial))

@@ -1,0 +1,56 @@
+"""The command line's shared vocabulary: weights transforms, bundled datasets, variable transforms.
+
+One spelling per idea across the CLI, the study TOML and Python (see ``docs/config.md``):
+a weights transform is ``R`` (row-standardised), ``B`` (binary) or ``O`` (as built / as
+stored); the first release's spellings (``r``/``b``/``none`` of ``spillmap weights``,
+``asis`` of ``fit``/``moran``) are still read, with a deprecation message.  Bundled dataset
+names (``produc``, ``us48``, …) work wherever a file path is accepted, and formula
+transforms (``log(gsp)``) wherever a variable is named.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_transform", "transform_weights", "read_table", "with_variables"]
+
+_OLD_TRANSFORMS = {"r": "R", "b": "B", "o": "O", "none": "O", "asis": "O"}
+
+
+def _transform(value: str) -> str:
+    v = value.strip()
+    if v in ("R", "B", "O"):
+        return v
+    if v in _OLD_TRANSFORMS or v.upper() in ("R", "B", "O"):
+        new = _OLD_TRANSFORMS.get(v, v.upper())
+        print(f"spillmap: note: --transform {v} is deprecated; write --transform {new}.", file=sys.stderr)
+        return new
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from 'R', 'B', 'O')")
+
+
+def add_transform(p: argparse.ArgumentParser, *, default: str = "R", what: str = "W") -> None:
+    """``--transform R|B|O`` (old spellings read with a deprecation note)."""
+    p.add_argument(
+        "--transform", type=_transform, default=default, metavar="{R,B,O}",
+        help=f"use {what} row-standardised (R, default), binary (B) or as built / as stored in the file (O); "
+             "GAL files are read as binary",
+    )
+
+
+def transform_weights(w, transform: str):
+    """``w`` row-standardised, binary or as it is."""
+    return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[transform]()
+
+
+def read_table(source: str, id_col: str | None):
+    """A CSV / Parquet file, or a bundled table named instead of a path (``produc``, ``demo_panel``…)."""
+    from spillmap.study.inputs import load_table
+
+    return load_table(source, where="--data", id=id_col)
+
+
+def with_variables(df, names, *, where: str = "--y/--x"):
+    """``df`` with a column for each variable written as a transform (``log(gsp)``)."""
+    from spillmap.study.inputs import evaluate_variables
+
+    return evaluate_variables(df, [n for n in names if n], where=where)

@@ -1,0 +1,51 @@
+"""spillmap.figures: static figures for papers and planning documents (matplotlib).
+
+Every function returns a matplotlib ``Figure`` (Agg canvas, no pyplot state) and never
+writes; :func:`save_figure` writes PNG (300 dpi) and PDF (vector) atomically.
+
+=========================  ==============================================================
+``choropleth``             one variable, mapclassify classes as in the HTML maps; units
+                           outside the sample light grey, group (province) boundaries,
+                           legend, scale bar, north arrow
+``small_multiples``        one variable over several periods, one shared classification
+``lisa_map``               LISA clusters (HH/LL/LH/HL/not significant)
+``spillover_maps``         direct effect, spillover received, spillover emitted
+``response_map``           effect on every unit of a change in one unit
+``moran_scatterplot``      standardised value vs its spatial lag, slope = Moran's I
+``moran_trend``            Moran's I by period with the band expected without autocorrelation
+``effects_plot``           direct/indirect/total effects with intervals, one panel per W/model
+``save_figure``            PNG + PDF, atomic, no silent overwrite
+=========================  ==============================================================
+
+Fonts: your matplotlib settings are used, with an installed CJK font (Noto Sans CJK,
+WenQuanYi Zen Hei, Microsoft YaHei, SimHei, PingFang ...) appended as a fallback so
+Chinese names render; without one nothing fails (CJK glyphs show as boxes).  Debian:
+``apt-get install fonts-wqy-zenhei`` or ``fonts-noto-cjk``.
+"""
+from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
+from spillmap.figures._effect_maps import lisa_map, response_map, spillover_maps
+from spillmap.figures._maps import choropleth, small_multiples
+from spillmap.figures._plots import effects_plot, moran_scatter_data, moran_scatterplot, moran_trend
+from spillmap.figures._save import DEFAULT_DPI, FIGURE_FORMATS, save_figure
+from spillmap.figures._style import CJK_FONTS, figure_style, font_family
+
+__all__ = [
+    "choropleth",
+    "small_multiples",
+    "lisa_map",
+    "spillover_maps",
+    "response_map",
+    "moran_scatterplot",
+    "moran_scatter_data",
+    "moran_trend",
+    "effects_plot",
+    "save_figure",
+    "map_crs",
+    "add_scale_bar",
+    "add_north_arrow",
+    "figure_style",
+    "font_family",
+    "CJK_FONTS",
+    "DEFAULT_DPI",
+    "FIGURE_FORMATS",
+]

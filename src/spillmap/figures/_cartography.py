@@ -1,0 +1,86 @@
+"""Map furniture for static maps: a metric projection, a scale bar and a north arrow.
+
+Written by hand (a few lines each; the packages that draw them -- matplotlib-scalebar,
+cartopy -- would be heavy dependencies for three artists):
+
+* :func:`map_crs` -- a geographic layer is drawn in a Lambert azimuthal equal-area
+  projection centred on the layer (distances and areas nearly true across a country;
+  north is up along the central meridian); a projected layer is drawn in its own CRS.
+* :func:`add_scale_bar` -- a two-segment bar of a "nice" length (1, 2 or 5 x 10^k km,
+  about a fifth of the map width), true at the centre of the map.
+* :func:`add_north_arrow` -- an arrow pointing to grid north, which is true north on the
+  central meridian of the projection.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["map_crs", "to_map_crs", "add_scale_bar", "add_north_arrow", "nice_length"]
+
+
+def map_crs(gdf):
+    """The CRS the layer is drawn in (see the module docstring)."""
+    from pyproj import CRS
+
+    crs = CRS.from_user_input(gdf.crs)
+    if not crs.is_geographic:
+        return crs
+    g = gdf.to_crs(4326)
+    minx, miny, maxx, maxy = g.total_bounds
+    lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
+    return CRS.from_proj4(f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +datum=WGS84 +units=m +no_defs")
+
+
+def to_map_crs(gdf, crs=None):
+    """``gdf`` reprojected to :func:`map_crs` (or ``crs``)."""
+    crs = map_crs(gdf) if crs is None else crs
+    return gdf.to_crs(crs)
+
+
+def _metres_per_unit(crs) -> float:
+    try:
+        return float(crs.axis_info[0].unit_conversion_factor)
+    except (IndexError, AttributeError):  # pragma: no cover - unusual CRS
+        return 1.0
+
+
+def nice_length(target_km: float) -> float:
+    """The largest 1, 2 or 5 x 10^k (km) not above ``target_km``."""
+    if target_km <= 0:
+        raise ValueError("target length must be positive")
+    exp = math.floor(math.log10(target_km))
+    for m in (5, 2, 1):
+        if m * 10**exp <= target_km:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def add_scale_bar(ax, crs, *, fraction: float = 0.2, loc: tuple[float, float] = (0.05, 0.05)) -> float:
+    """Draw a scale bar in the axes' lower left (``loc`` in axes fractions); returns its km."""
+    from matplotlib.patches import Rectangle
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    unit = _metres_per_unit(crs)
+    km = nice_length((x1 - x0) * unit / 1000 * fraction)
+    length = km * 1000 / unit
+    bx, by = x0 + loc[0] * (x1 - x0), y0 + loc[1] * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    for i, colour in enumerate(("#222222", "#ffffff")):
+        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="#222222",
+                               linewidth=0.6, zorder=20))
+    style = dict(va="bottom", fontsize=6.5, zorder=21)
+    ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
+    ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
+    return km
+
+
+def add_north_arrow(ax, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:
+    """An arrow pointing up (grid north) with an ``N`` above it; ``loc`` is the arrow's tip
+    in axes fractions (default upper left)."""
+    x, y = loc
+    ax.annotate("", xy=(x, y), xytext=(x, y - size), xycoords="axes fraction", textcoords="axes fraction",
+                zorder=21, arrowprops=dict(facecolor="#222222", edgecolor="#222222", width=2.2, headwidth=7,
+                                           headlength=6))
+    ax.text(x, y + 0.01, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=8, fontweight="bold",
+            zorder=21)

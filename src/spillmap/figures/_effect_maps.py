@@ -1,0 +1,169 @@
+"""Static maps of results: LISA clusters, per-unit spillovers, one unit's response.
+
+Colours and classes come from the interactive maps' own functions
+(:data:`spillmap.maps.lisa.LISA_COLORS`, :func:`spillmap.maps.spillover.value_classes`:
+diverging around zero when an effect changes sign, ``"auto"`` classes otherwise), so the
+static and the HTML map agree.  The numbers come from
+:func:`spillmap.spatial.local_moran`, :func:`spillmap.estimation.effects.unit_effects` and
+:func:`~spillmap.estimation.effects.unit_response`; nothing is computed here.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import DataError, InputError
+from spillmap.figures._maps import MapLayer, _draw, _fig_ax, _furniture, _handles, _legend, _one_map
+from spillmap.figures._style import figure_style, new_figure
+from spillmap.maps._classify import Scheme, classes_note
+from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
+from spillmap.maps.spillover import SPILLOVER_COLUMNS, effect_words, value_classes
+
+__all__ = ["lisa_map", "spillover_maps", "response_map"]
+
+
+def lisa_map(
+    gdf,
+    lisa_frame: pd.DataFrame,
+    *,
+    id: str,
+    group: str | None = None,
+    variable: str | None = None,
+    title: str | None = None,
+    legend_loc: str = "lower left",
+    figsize: tuple[float, float] = (6.5, 5.0),
+    scale_bar: bool = True,
+    north_arrow: bool = True,
+    ax=None,
+):
+    """LISA clusters (HH, LL, LH, HL, not significant) in GeoDa's colours.
+
+    ``lisa_frame`` is :func:`spillmap.spatial.local_moran`'s output (index: unit id);
+    units of the layer absent from it are "not in sample".  The legend states the
+    significance rule and permutations from ``lisa_frame.attrs``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from spillmap.maps.lisa import _note
+
+    clusters = _clusters(lisa_frame)
+    clusters.index = lisa_frame.index.astype(str)
+    bad = sorted(set(clusters) - set(LISA_COLORS))
+    if bad:
+        raise DataError(f"unknown LISA cluster labels {bad}; expected {list(LISA_COLORS)}.")
+    with figure_style():
+        layer = MapLayer(gdf, id=id, sample=list(clusters.index), group=group)
+        cl = clusters.reindex(layer.ids)
+        fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
+        _draw(ax, layer, [LISA_COLORS[c] for c in cl], np.zeros(len(cl), dtype=bool))
+        counts = cl.value_counts()
+        entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
+        _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None)),
+                f"LISA clusters of {variable}" if variable else "LISA clusters", loc=legend_loc)
+        _furniture(ax, layer, scale_bar, north_arrow)
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+    return fig
+
+
+def spillover_maps(
+    gdf,
+    unit_effects: pd.DataFrame,
+    *,
+    id: str,
+    var: str,
+    y: str = "y",
+    unit: str = "unit",
+    columns: Sequence[str] = tuple(SPILLOVER_COLUMNS),
+    group: str | None = None,
+    scheme: Scheme = "auto",
+    k: int = 5,
+    title: str | None = None,
+    panel_size: tuple[float, float] = (3.6, 4.4),
+):
+    """Direct effect, spillover received and spillover emitted of ``var``: one panel each.
+
+    Each panel has its own classes (``scheme="auto"``: equal width over a narrow range,
+    else Fisher-Jenks; diverging around zero when an effect changes sign) and legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    missing = [c for c in columns if c not in unit_effects.columns]
+    if missing or not columns:
+        raise DataError(f"unit_effects lacks column(s) {missing or 'none given'}; expected the output of "
+                        "spillmap.estimation.effects.unit_effects.")
+    with figure_style():
+        layer = MapLayer(gdf, id=id, sample=list(unit_effects.index.astype(str)), group=group)
+        fig = new_figure((panel_size[0] * len(columns), panel_size[1]), layout="constrained")
+        axes = fig.subplots(1, len(columns), squeeze=False).ravel()
+        for i, (ax, col) in enumerate(zip(axes, columns)):
+            values = layer.values(unit_effects[col])
+            c, colors = value_classes(values, scheme=scheme, k=k)
+            _one_map(ax, layer, values, c, colors, legend_title=None, note=classes_note(c),
+                     legend_loc="outside bottom")
+            ax.set_title(effect_words(col, unit), loc="left")
+            _furniture(ax, layer, i == 0, i == 0)
+        fig.suptitle(title or f"Effect on {y} of a unit change of {var}", fontweight="bold")
+    return fig
+
+
+def response_map(
+    gdf,
+    response: pd.Series,
+    *,
+    id: str,
+    source_id: str,
+    var: str,
+    y: str = "y",
+    unit: str = "unit",
+    name_column: str | None = None,
+    group: str | None = None,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    title: str | None = None,
+    figsize: tuple[float, float] = (6.5, 5.0),
+    ax=None,
+):
+    """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
+
+    The source's own (direct) effect is left out of the classes (it dwarfs the others)
+    and shown as its own legend entry; class bounds get as many digits as keep them apart.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    r = response.copy()
+    r.index = r.index.astype(str)
+    if str(source_id) not in set(r.index):
+        raise DataError(f"source_id {source_id!r} is not in the response's index.")
+    if name_column is not None and name_column not in gdf.columns:
+        raise InputError(f"name_column {name_column!r} not in the layer.")
+    with figure_style():
+        layer = MapLayer(gdf, id=id, sample=list(r.index), group=group)
+        values = layer.values(r)
+        src = layer.ids.index(str(source_id))
+        others = values.copy()
+        others[src] = np.nan
+        c, colors = value_classes(others, scheme=scheme, k=k)
+        src_name = str(layer.inside[name_column].iloc[src]) if name_column else str(source_id)
+        fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
+        src_color = "#6a3d9a"
+        c.yb[src] = -2  # own class, drawn below
+        cols = [colors[j] if j >= 0 else src_color if j == -2 else "#ffffff" for j in c.yb]
+        _draw(ax, layer, cols, c.yb == -1, highlight=str(source_id))
+        from spillmap.maps._classify import class_labels
+
+        entries = [(src_color, f"{src_name} itself (direct): {values[src]:.4g}"), *zip(colors, class_labels(c))]
+        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), classes_note(c)),
+                f"effect on {y} of +1 {var} in {src_name}", loc="lower left")
+        _furniture(ax, layer, True, True)
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+    return fig

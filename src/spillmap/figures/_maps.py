@@ -1,0 +1,267 @@
+"""Static maps of a variable: choropleth and small multiples (and the shared drawing helpers).
+
+Library used: **geopandas** draws the polygons (``GeoSeries.plot`` on a matplotlib
+``Axes``), **mapclassify** classifies through the same functions as the interactive
+maps (:mod:`spillmap.maps._classify`: ``classify``, ``class_labels``, ``classes_note``,
+ColorBrewer colours from branca), so a static map and its HTML twin show the same
+classes, colours and labels.  Units of the layer outside the sample are light grey
+("not in sample"), missing values hatched ("no data"), group boundaries (provinces) on
+top.  Every function returns a matplotlib ``Figure`` and never writes
+(:func:`spillmap.figures.save_figure` does).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import DataError, InputError
+from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
+from spillmap.figures._style import figure_style, new_figure
+from spillmap.maps import _layers
+from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
+
+__all__ = ["choropleth", "small_multiples", "MapLayer"]
+
+OUT_OF_SAMPLE = "#dddddd"
+NO_DATA_HATCH = "////"
+
+
+class MapLayer:
+    """The layer prepared once for drawing: projected units in the sample, the others, groups."""
+
+    def __init__(self, gdf, *, id: str, sample: Sequence[str] | None = None, group: str | None = None):
+        _layers._check_frame(gdf, id, [group] if group else [])
+        self.crs = map_crs(gdf)
+        full = gdf.to_crs(self.crs)
+        full = full.assign(**{id: full[id].astype(str)})
+        self.id = id
+        self.inside, self.outside = _layers.split_sample(full, id=id, sample=sample)
+        self.group = group
+        self.groups = _layers.group_boundaries(full, group) if group else None
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Extent drawn: the sample and the units around it (a static map shows the whole layer)."""
+        both = pd.concat([self.inside.geometry, self.outside.geometry]) if len(self.outside) else self.inside.geometry
+        return tuple(both.total_bounds)
+
+    @property
+    def ids(self) -> list[str]:
+        return self.inside[self.id].tolist()
+
+    def values(self, series: pd.Series) -> np.ndarray:
+        s = series.copy()
+        s.index = s.index.astype(str)
+        return s.reindex(self.ids).to_numpy(dtype=float)
+
+
+def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, highlight: str | None = None):
+    ax.set_axis_off()
+    if len(layer.outside):
+        layer.outside.plot(ax=ax, color=OUT_OF_SAMPLE, edgecolor="white", linewidth=0.2)
+    ok = ~missing
+    if ok.any():
+        layer.inside[ok].plot(ax=ax, color=[c for c, m in zip(colors, missing) if not m], edgecolor="white",
+                              linewidth=0.15)
+    if missing.any():
+        layer.inside[missing].plot(ax=ax, facecolor="white", edgecolor="#9a9a9a", hatch=NO_DATA_HATCH, linewidth=0.2)
+    if layer.groups is not None:
+        layer.groups.plot(ax=ax, color="#303030", linewidth=0.45)
+    if highlight is not None:
+        layer.inside[layer.inside[layer.id] == str(highlight)].boundary.plot(ax=ax, color="black", linewidth=1.2)
+    minx, miny, maxx, maxy = layer.bounds
+    padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
+    ax.set_xlim(minx - padx, maxx + padx)
+    ax.set_ylim(miny - pady, maxy + pady)
+    ax.set_aspect("equal", adjustable="datalim")
+
+
+def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | None):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    hs = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=lab) for c, lab in entries]
+    if n_missing:
+        hs.append(Patch(facecolor="white", edgecolor="#9a9a9a", hatch=NO_DATA_HATCH, label=f"no data ({n_missing})"))
+    if len(layer.outside):
+        hs.append(Patch(facecolor=OUT_OF_SAMPLE, edgecolor="#bbbbbb", label=f"{_layers.NOT_IN_SAMPLE} ({len(layer.outside)})"))
+    if layer.group:
+        hs.append(Line2D([], [], color="#303030", linewidth=0.9, label=f"{layer.group} boundaries"))
+    if note:
+        import textwrap
+
+        hs.append(Line2D([], [], linestyle="none", label=textwrap.fill(note, 46)))
+    return hs
+
+
+_OUTSIDE = {"outside right": ("center left", (1.01, 0.5)), "outside bottom": ("upper center", (0.5, -0.01))}
+
+
+def _legend(ax, handles, title: str | None, *, loc: str = "lower left", anchor=None, ncol: int = 1):
+    """The map legend; ``loc`` is a matplotlib location or ``"outside right"``/``"outside bottom"``."""
+    if loc in _OUTSIDE:
+        loc, anchor = _OUTSIDE[loc]
+    leg = ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=True, framealpha=0.9,
+                    edgecolor="#cccccc", ncol=ncol, handlelength=1.4, handleheight=0.9, borderpad=0.5,
+                    labelspacing=0.3, alignment="left")
+    leg.get_title().set_fontweight("bold")
+    return leg
+
+
+def _furniture(ax, layer: MapLayer, scale_bar: bool, north_arrow: bool) -> None:
+    if scale_bar:
+        add_scale_bar(ax, layer.crs, loc=(0.70, 0.03))
+    if north_arrow:
+        add_north_arrow(ax)
+
+
+def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note, legend_loc, ncol: int = 1):
+    cols = [colors[j] if j >= 0 else "#ffffff" for j in c.yb]
+    missing = c.yb < 0
+    _draw(ax, layer, cols, missing)
+    entries = list(zip(colors, class_labels(c)))
+    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, ncol=ncol)
+
+
+def _numeric(layer: MapLayer, gdf, column: str, id: str) -> np.ndarray:
+    if column not in gdf.columns:
+        raise DataError(f"column {column!r} not in the layer; available: {', '.join(map(repr, gdf.columns))}.")
+    if not pd.api.types.is_numeric_dtype(gdf[column]):
+        raise DataError(f"column {column!r} is not numeric (dtype {gdf[column].dtype}); a choropleth needs numbers.")
+    return layer.values(gdf.set_index(gdf[id].astype(str))[column])
+
+
+def choropleth(
+    gdf,
+    column: str,
+    *,
+    id: str,
+    sample: Sequence[str] | None = None,
+    group: str | None = None,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    bins: Sequence[float] | None = None,
+    cmap: str = "YlOrRd",
+    title: str | None = None,
+    legend_title: str | None = None,
+    legend_loc: str = "lower left",
+    figsize: tuple[float, float] = (6.5, 5.0),
+    scale_bar: bool = True,
+    north_arrow: bool = True,
+    ax=None,
+):
+    """A choropleth of one column, classified as in :func:`spillmap.maps.choropleth`.
+
+    Parameters
+    ----------
+    gdf
+        The boundary layer (any CRS; a geographic one is drawn in a Lambert azimuthal
+        equal-area projection centred on the layer).
+    column, id
+        The variable and the unit id column.
+    sample
+        Ids of the units in the sample (default all); the others are light grey.
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
+    scheme, k, bins, cmap
+        Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`).
+    title, legend_title, legend_loc
+        Axes title, legend title (default ``column``) and legend location: a matplotlib
+        location inside the map (default ``"lower left"``, empty for China and the US) or
+        ``"outside right"`` / ``"outside bottom"``.
+    figsize
+        Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).
+    scale_bar, north_arrow
+        Draw them.
+    ax
+        Draw into this Axes instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with figure_style():
+        layer = MapLayer(gdf, id=id, sample=sample, group=group)
+        values = _numeric(layer, gdf, column, id)
+        c = classify(values, scheme=scheme, k=k, bins=bins)
+        fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
+        _one_map(ax, layer, values, c, palette(cmap, c.k), legend_title=legend_title or column,
+                 note=classes_note(c), legend_loc=legend_loc)
+        _furniture(ax, layer, scale_bar, north_arrow)
+        if title:
+            ax.set_title(title, loc="left", fontweight="bold")
+    return fig
+
+
+def _fig_ax(figsize):
+    fig = new_figure(figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def small_multiples(
+    gdf,
+    panel: pd.DataFrame,
+    *,
+    id: str,
+    time: str,
+    column: str,
+    periods: Sequence | None = None,
+    ncols: int = 3,
+    sample: Sequence[str] | None = None,
+    group: str | None = None,
+    scheme: Scheme = "quantiles",
+    k: int = 5,
+    cmap: str = "YlOrRd",
+    title: str | None = None,
+    panel_width: float = 3.0,
+):
+    """One map per period with **one** classification pooled over the periods shown.
+
+    ``sample`` defaults to the units present in ``panel``; a unit absent from one period
+    is "no data" there.  One legend (the shared classes) sits under the panels; the first
+    panel carries the scale bar and north arrow.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    for col in (id, time, column):
+        if col not in panel.columns:
+            raise DataError(f"panel column {col!r} not found; available: {', '.join(map(repr, panel.columns))}.")
+    d = panel.assign(**{id: panel[id].astype(str)})
+    all_periods = sorted(d[time].unique().tolist())
+    periods = list(periods) if periods is not None else all_periods
+    unknown = [p for p in periods if p not in set(all_periods)]
+    if unknown or not periods:
+        raise DataError(f"periods not in column {time!r}: {unknown or 'none given'}.")
+    if not 1 <= int(ncols) <= 6:
+        raise InputError(f"ncols must be between 1 and 6, got {ncols}.")
+    with figure_style():
+        layer = MapLayer(gdf, id=id, sample=sample if sample is not None else d[id].unique().tolist(), group=group)
+        wide = d.pivot_table(index=id, columns=time, values=column, aggfunc="first").reindex(
+            index=layer.ids, columns=periods)
+        pooled = classify(wide.to_numpy().ravel(), scheme=scheme, k=k)
+        colors = palette(cmap, pooled.k)
+        nrows = -(-len(periods) // ncols)
+        fig = new_figure((panel_width * ncols, panel_width * 0.8 * nrows + 0.9), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        yb_all = pooled.yb.reshape(wide.shape)
+        for i, p in enumerate(periods):
+            yb = yb_all[:, i]
+            _draw(axes[i], layer, [colors[j] if j >= 0 else "#ffffff" for j in yb], yb < 0)
+            axes[i].set_title(str(p))
+            if i == 0:
+                _furniture(axes[i], layer, True, True)
+        for ax in axes[len(periods):]:
+            ax.set_axis_off()
+        entries = list(zip(colors, class_labels(pooled, counts=False)))
+        handles = _handles(entries, layer, int((yb_all < 0).sum()), None)
+        note = classes_note(pooled, pooled=f"pooled over {len(periods)} periods")
+        leg = fig.legend(handles=handles, title=f"{column}\n{note}", loc="outside lower center",
+                         ncol=min(len(handles), 3), frameon=False)
+        leg.get_title().set_fontweight("bold")
+        if title:
+            fig.suptitle(title, fontweight="bold")
+    return fig

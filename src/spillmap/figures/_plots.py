@@ -1,0 +1,233 @@
+"""Statistical figures: Moran scatterplot, Moran's I over time, effects with intervals.
+
+matplotlib draws; the statistics come from :mod:`spillmap.spatial.autocorrelation`
+(Moran's I by esda; the pooled form with ``I_T kron W``) and from
+:class:`~spillmap.estimation.effects.EffectsResult`.  Computed here, and why: the
+points of the Moran scatterplot (``z`` standardised, ``W z`` its spatial lag) and the
+least-squares slope of ``W z`` on ``z`` through the origin, ``z'Wz / z'z``; with a
+row-standardised W without islands (``S0 = N``) that slope **is** Moran's I
+(Anselin 1996), which the figure states and the tests check.
+
+References
+----------
+Anselin, L. (1996). The Moran scatterplot as an ESDA tool to assess local instability
+    in spatial association. In *Spatial Analytical Perspectives on GIS*, 111-125.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spillmap.errors import DataError, InputError
+from spillmap.figures._style import figure_style, new_figure
+
+__all__ = ["moran_scatter_data", "moran_scatterplot", "moran_trend", "effects_plot"]
+
+_KIND_STYLE = {"direct": ("#1b9e77", "o"), "indirect": ("#d95f02", "s"), "total": ("#7570b3", "D")}
+
+
+def moran_scatter_data(data, w, *, var: str | None = None, id: str | None = None, time: str | None = None,
+                       period=None) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(z, Wz, I)``: standardised values, their spatial lag and Moran's I.
+
+    ``data`` is a cross-section (array in ``w.ids`` order, or a Series indexed by id) or a
+    long panel (``var``, ``id``, ``time``): one ``period``, or all periods pooled
+    (``period=None``; lag ``I_T kron W``, pooled mean and sd, as
+    :func:`spillmap.spatial.moran_pooled`).
+    """
+    from spillmap.spatial.autocorrelation import moran, moran_pooled, panel_array
+
+    sp = w.sparse
+    if isinstance(data, pd.DataFrame):
+        if var is None or id is None or time is None:
+            raise InputError("a panel needs var=, id= and time=.")
+        panel = data if period is None else data[data[time] == period]
+        if period is not None and panel.empty:
+            raise DataError(f"period {period!r} not in column {time!r}.")
+        arr, periods = panel_array(panel, id=id, time=time, columns=[var], w=w)
+        y = arr[:, :, 0]  # periods x units
+        if len(periods) > 1:
+            i_val = moran_pooled(panel, id=id, time=time, var=var, w=w, permutations=0).I
+        else:
+            i_val = moran(y[0], w, permutations=0).I
+    else:
+        s = data.reindex(list(map(str, w.ids))) if isinstance(data, pd.Series) else None
+        y = (np.asarray(s if s is not None else data, dtype=float)).reshape(1, -1)
+        if y.shape[1] != len(w.ids) or not np.isfinite(y).all():
+            raise DataError(f"need one finite value per unit of W ({len(w.ids)}), got {y.shape[1]}.")
+        i_val = moran(y[0], w, permutations=0).I
+    z = (y - y.mean()) / y.std()
+    wz = np.vstack([sp @ row for row in z])
+    return z.ravel(), wz.ravel(), float(i_val)
+
+
+def moran_scatterplot(
+    data,
+    w,
+    *,
+    var: str | None = None,
+    id: str | None = None,
+    time: str | None = None,
+    period=None,
+    title: str | None = None,
+    figsize: tuple[float, float] = (4.2, 4.2),
+    ax=None,
+):
+    """Moran scatterplot: standardised value against its spatial lag, slope = Moran's I.
+
+    Quadrants are labelled HH, LH, LL, HL; the fitted line through the origin has slope
+    ``z'Wz / z'z`` (equal to I for a row-standardised W).  See :func:`moran_scatter_data`
+    for ``data``, ``period`` (``None``: all periods pooled).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    z, wz, i_val = moran_scatter_data(data, w, var=var, id=id, time=time, period=period)
+    slope = float(z @ wz / (z @ z))
+    with figure_style():
+        fig = ax.figure if ax is not None else new_figure(figsize, layout="constrained")
+        ax = ax if ax is not None else fig.add_subplot()
+        ax.axhline(0, color="#888888", linewidth=0.6)
+        ax.axvline(0, color="#888888", linewidth=0.6)
+        ax.scatter(z, wz, s=7, alpha=0.55, color="#3b6ea5", edgecolor="none")
+        lim = max(np.abs(z).max(), np.abs(wz).max()) * 1.05
+        xs = np.array([-lim, lim])
+        label = f"slope = I = {i_val:.3f}" if abs(slope - i_val) < 1e-9 * max(1, abs(i_val)) else (
+            f"slope = {slope:.3f} (Moran's I = {i_val:.3f})")
+        ax.plot(xs, slope * xs, color="#c0392b", linewidth=1.2, label=label)
+        for (sx, sy), q in zip(((1, 1), (-1, 1), (-1, -1), (1, -1)), ("HH", "LH", "LL", "HL")):
+            ax.text(sx * 0.93 * lim, sy * 0.93 * lim, q, ha="center", va="center", fontsize=9, color="#555555",
+                    fontweight="bold")
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        who = var or "value"
+        ax.set_xlabel(f"{who} (standardised)")
+        ax.set_ylabel(f"spatial lag of {who} (W z)")
+        ax.legend(loc="upper center", frameon=False)
+        when = "all periods pooled" if isinstance(data, pd.DataFrame) and period is None else (
+            str(period) if period is not None else "")
+        ax.set_title(title or f"Moran scatterplot{', ' + when if when else ''}", loc="left")
+    return fig
+
+
+def _trend_frame(results) -> pd.DataFrame:
+    if isinstance(results, Mapping):
+        rows = {p: {"I": r.I, "EI": r.EI, "sd": float(np.sqrt(r.var_rand))} for p, r in results.items()}
+        return pd.DataFrame.from_dict(rows, orient="index")
+    if not isinstance(results, pd.DataFrame):
+        raise InputError("moran_trend needs {period: MoranResult} or a DataFrame with columns I, EI and sd.")
+    f = results.rename(columns={"E[I]": "EI", "E_I": "EI"})
+    f = f[[str(i) != "pooled" for i in f.index]]
+    if "sd" not in f.columns and {"z", "I", "EI"} <= set(f.columns):
+        f = f.assign(sd=(f["I"] - f["EI"]) / f["z"])
+    missing = [c for c in ("I", "EI", "sd") if c not in f.columns]
+    if missing:
+        raise DataError(f"moran_trend needs columns I, EI (or E[I]) and sd (or z); missing {missing}.")
+    return f
+
+
+def moran_trend(
+    results,
+    *,
+    level: float = 0.95,
+    variable: str | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] = (5.5, 3.4),
+    ax=None,
+):
+    """Moran's I by period with the band ``E[I] ± q sd`` expected without autocorrelation.
+
+    ``results``: ``{period: MoranResult}`` (:func:`spillmap.spatial.moran_by_period`;
+    randomisation sd) or a frame indexed by period with ``I``, ``EI`` (or ``E[I]``) and
+    ``sd`` (or ``z``); a row named ``pooled`` is left out.  Periods where I lies outside
+    the band (significant at ``1 - level``, two-sided) are drawn filled.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not 0 < level < 1:
+        raise InputError(f"level must be in (0, 1), got {level}.")
+    f = _trend_frame(results)
+    q = float(stats.norm.isf((1 - level) / 2))
+    x = np.arange(len(f))
+    lo, hi = f["EI"] - q * f["sd"], f["EI"] + q * f["sd"]
+    sig = ((f["I"] < lo) | (f["I"] > hi)).to_numpy()
+    with figure_style():
+        fig = ax.figure if ax is not None else new_figure(figsize, layout="constrained")
+        ax = ax if ax is not None else fig.add_subplot()
+        ax.fill_between(x, lo, hi, color="#bdbdbd", alpha=0.6, linewidth=0,
+                        label=f"{level:.0%} band without spatial autocorrelation")
+        ax.plot(x, f["EI"], color="#777777", linewidth=0.8, linestyle="--", label="E[I]")
+        ax.plot(x, f["I"], color="#c0392b", linewidth=1.2)
+        ax.scatter(x[sig], f["I"].to_numpy()[sig], color="#c0392b", s=18, zorder=3, label="Moran's I (significant)")
+        ax.scatter(x[~sig], f["I"].to_numpy()[~sig], facecolor="white", edgecolor="#c0392b", s=18, zorder=3,
+                   label="Moran's I (not significant)" if (~sig).any() else None)
+        ax.set_xticks(x, [str(p) for p in f.index], rotation=45 if len(x) > 8 else 0)
+        ax.set_ylabel("Moran's I")
+        ax.legend(loc="best", frameon=False)
+        ax.set_title(title or f"Moran's I of {variable or 'y'} by period", loc="left")
+    return fig
+
+
+def _effects_entries(effects) -> list[tuple[str, object]]:
+    from spillmap.estimation.effects import EffectsResult
+
+    if isinstance(effects, EffectsResult):
+        return [(effects.model.upper(), effects)]
+    if isinstance(effects, Mapping):
+        return [(str(k), v) for k, v in effects.items()]
+    items = list(effects)
+    return [(f"({i + 1}) {e.model.upper()}", e) for i, e in enumerate(items)]
+
+
+def effects_plot(
+    effects,
+    *,
+    variables: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+    panel_size: tuple[float, float] = (3.6, 3.0),
+):
+    """Direct, indirect and total effect of each variable with their intervals, one panel
+    per W or model (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``).
+
+    The intervals are the EffectsResult's own (percentile of the simulation draws, or
+    normal for the delta method), at its ``level``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    entries = _effects_entries(effects)
+    if not entries:
+        raise InputError("effects_plot needs at least one EffectsResult.")
+    labels = dict(labels or {})
+    with figure_style():
+        n = len(entries)
+        fig = new_figure((panel_size[0] * n, panel_size[1]), layout="constrained")
+        axes = fig.subplots(1, n, squeeze=False, sharey=True).ravel()
+        for ax, (name, eff) in zip(axes, entries):
+            vars_ = list(variables) if variables is not None else list(eff.variables)
+            unknown = [v for v in vars_ if v not in eff.variables]
+            if unknown:
+                raise DataError(f"{name}: no effects for {unknown}; it has {list(eff.variables)}.")
+            ypos = np.arange(len(vars_))[::-1].astype(float)
+            for off, kind in zip((0.22, 0.0, -0.22), ("direct", "indirect", "total")):
+                frame = getattr(eff, kind).loc[vars_]
+                colour, marker = _KIND_STYLE[kind]
+                err = np.vstack([frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]])
+                ax.errorbar(frame["estimate"], ypos + off, xerr=err, fmt=marker, color=colour, markersize=3.5,
+                            elinewidth=1, capsize=2, label=kind)
+            ax.axvline(0, color="#888888", linewidth=0.6)
+            ax.set_yticks(ypos, [labels.get(v, v) for v in vars_])
+            ax.set_title(name, loc="left")
+            ax.set_xlabel(f"effect ({eff.level:.0%} interval)")
+        axes[0].legend(loc="best", frameon=False)
+        if title:
+            fig.suptitle(title, fontweight="bold")
+    return fig

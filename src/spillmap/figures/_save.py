@@ -1,0 +1,73 @@
+"""Writing figures: PNG (300 dpi) and PDF (vector), atomically, never overwriting by accident.
+
+The figure functions never write; :func:`save_figure` does, through
+:mod:`spillmap._fileio` (a temporary file in the destination folder renamed into place
+when complete).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from spillmap._fileio import atomic_path
+from spillmap.errors import InputError, OutputError
+
+__all__ = ["save_figure", "FIGURE_FORMATS", "DEFAULT_DPI"]
+
+FIGURE_FORMATS = ("png", "pdf", "svg")
+DEFAULT_DPI = 300
+
+
+def save_figure(
+    fig,
+    path: str | os.PathLike,
+    *,
+    formats: Sequence[str] | None = None,
+    dpi: int = DEFAULT_DPI,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write ``fig`` to ``path``.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib ``Figure`` (as returned by every function of :mod:`spillmap.figures`).
+    path
+        ``figures/choropleth.png`` writes that file; a path without a known suffix
+        (``figures/choropleth``) writes one file per entry of ``formats``.
+    formats
+        Formats for a path without suffix (default ``("png", "pdf")``).
+    dpi
+        Resolution of raster formats (PNG); PDF and SVG are vector.
+    overwrite
+        Replace existing files (default: refuse, before writing anything).
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in FIGURE_FORMATS:
+        targets = [path]
+    else:
+        fmts = [f.lower().lstrip(".") for f in (formats or ("png", "pdf"))]
+        bad = [f for f in fmts if f not in FIGURE_FORMATS]
+        if bad:
+            raise InputError(f"figure format(s) {bad} unknown; choose from {', '.join(FIGURE_FORMATS)}.")
+        targets = [path.with_name(path.name + f".{f}") for f in fmts]
+    if not isinstance(dpi, int) or dpi < 10:
+        raise InputError(f"dpi must be an integer of at least 10, got {dpi!r}.")
+    if not overwrite:
+        existing = [str(t) for t in targets if t.exists()]
+        if existing:
+            raise OutputError(f"{', '.join(existing)} exist(s) already; choose another name or pass overwrite=True.")
+    out = []
+    for target in targets:
+        fmt = target.suffix.lower().lstrip(".")
+        meta = {"Software": "spillmap"} if fmt == "png" else {"Creator": "spillmap", "CreationDate": None} if fmt == "pdf" else {"Date": None}
+        with atomic_path(target, overwrite=overwrite) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
+        out.append(target)
+    return out

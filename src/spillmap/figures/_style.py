@@ -1,0 +1,83 @@
+"""Figure objects, fonts and the house style of spillmap's static figures.
+
+Figures are created with :class:`matplotlib.figure.Figure` and an Agg canvas directly
+(never through ``pyplot``): no global figure registry, no GUI backend, safe in scripts,
+servers and tests.
+
+Fonts: the user's matplotlib font settings are kept; :func:`font_family` puts the first
+installed CJK font of :data:`CJK_FONTS` after them as a fallback (matplotlib >= 3.6
+falls back glyph by glyph), so Chinese names render instead of empty boxes.  Without
+any CJK font installed nothing fails: CJK glyphs are drawn as boxes and matplotlib
+warns.  Debian: ``apt-get install fonts-wqy-zenhei`` (or ``fonts-noto-cjk``); on other
+systems install Noto Sans CJK SC or set ``matplotlib.rcParams["font.family"]`` to a
+font that has the glyphs.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import lru_cache
+
+__all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure"]
+
+#: CJK fonts tried as fallback, in order
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+    "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Arial Unicode MS",
+)
+
+
+@lru_cache(maxsize=1)
+def _installed() -> frozenset[str]:
+    from matplotlib import font_manager
+
+    return frozenset(f.name for f in font_manager.fontManager.ttflist)
+
+
+def font_family() -> list[str]:
+    """The user's ``font.family`` resolved to installed font names, then the installed CJK
+    fallbacks (``DejaVu Sans``, matplotlib's own, when none of the user's is installed)."""
+    import matplotlib as mpl
+
+    resolved: list[str] = []
+    for f in mpl.rcParams["font.family"]:
+        if f in ("sans-serif", "serif", "monospace", "cursive", "fantasy"):
+            resolved += [n for n in mpl.rcParams[f"font.{f}"] if n in _installed()]
+        elif f in _installed():
+            resolved.append(f)
+    resolved = list(dict.fromkeys(resolved or ["DejaVu Sans"]))
+    return resolved + [c for c in CJK_FONTS if c in _installed() and c not in resolved]
+
+
+@contextlib.contextmanager
+def figure_style(**rc) -> Iterator[None]:
+    """rcParams of spillmap's figures (small fonts, no top/right spines), CJK fallback on."""
+    import matplotlib as mpl
+
+    base = {
+        "font.family": font_family(),
+        "font.size": 8,
+        "axes.titlesize": 9,
+        "axes.labelsize": 8,
+        "legend.fontsize": 7,
+        "legend.title_fontsize": 7.5,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "pdf.fonttype": 42,  # TrueType in PDF: text stays text (editable, searchable)
+        "svg.fonttype": "none",
+    }
+    base.update(rc)
+    with mpl.rc_context(base):
+        yield
+
+
+def new_figure(figsize: tuple[float, float], **kwargs):
+    """A :class:`~matplotlib.figure.Figure` with an Agg canvas (no pyplot state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig

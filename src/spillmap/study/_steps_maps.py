@@ -1,0 +1,82 @@
+"""Study steps that produce what the maps show: LISA clusters, per-unit effects, one unit's
+response, the values of the choropleths and the display geometry.  Composition only:
+:func:`spillmap.spatial.local_moran`, :func:`spillmap.estimation.unit_effects`,
+:func:`spillmap.estimation.unit_response`, :func:`spillmap.geo.display.for_display`."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from spillmap.errors import InputError
+from spillmap.study.records import num
+
+__all__ = ["map_year", "lisa_block", "unit_blocks", "map_values", "geometry_block"]
+
+
+def map_year(study, inputs) -> Any:
+    """The period the maps show (``[maps] year`` or the last), checked against the panel."""
+    year = study.maps.year if study.maps.year is not None else inputs.times[-1]
+    if year not in set(inputs.times):
+        raise InputError(f"maps.year: {year!r} is not a period of the panel ({inputs.times[0]}–{inputs.times[-1]}).")
+    return year
+
+
+def check_city(study, inputs) -> None:
+    city = study.maps.spillover_city
+    if city is not None and str(city) not in set(inputs.ids):
+        raise InputError(f"maps.spillover_city: {city!r} is not a unit id of the joined panel.")
+
+
+def lisa_block(study, inputs, wname: str, w, year) -> dict:
+    from spillmap.spatial.autocorrelation import local_moran
+
+    mp = study.maps
+    cross = inputs.panel[inputs.panel[inputs.time] == year].set_index(inputs.id)[study.y].reindex(list(w.ids))
+    lisa = local_moran(cross.to_numpy(float), w, permutations=mp.permutations, seed=study.model.seed,
+                       alpha=mp.alpha, name=study.y)
+    counts = {k: int(v) for k, v in lisa["cluster"].value_counts().sort_index().items()}
+    units = {str(i): {"Ii": num(r.Ii), "z": num(r.z), "lag": num(r.lag), "quadrant": str(r.quadrant),
+                      "p_perm": num(r.p_perm), "significant": bool(r.significant), "cluster": str(r.cluster)}
+             for i, r in lisa.iterrows()}
+    return {"year": year, "w": wname, "variable": study.y, "alpha": mp.alpha, "permutations": mp.permutations,
+            "seed": study.model.seed, "threshold": num(lisa.attrs.get("threshold")), "counts": counts, "units": units}
+
+
+def unit_blocks(study, wname: str, sdm) -> tuple[dict, dict]:
+    """Per-unit effects of the key regressor and one unit's response (for the maps)."""
+    from spillmap.estimation.effects import unit_effects, unit_response
+
+    key = study.key
+    ue = unit_effects(sdm, key, seed=study.model.seed)
+    effects = {"var": key, "units": {str(i): {c: num(v) for c, v in row.items()} for i, row in ue.iterrows()}}
+    city = study.maps.spillover_city
+    city = str(city) if city is not None else str(ue["indirect_emitted"].abs().idxmax())
+    resp = unit_response(sdm, key, city)
+    response = {"source_id": city, "var": key, "effect": {str(i): num(v) for i, v in resp.items()}}
+    return effects, response
+
+
+def map_values(study, inputs) -> dict:
+    """Values of y and the key regressor by period and unit; names and groups of every unit."""
+    out: dict[str, Any] = {"variables": {}, "id": inputs.id, "periods": list(inputs.times),
+                           "sample_ids": list(inputs.ids)}
+    for var in dict.fromkeys([study.y, study.key]):
+        wide = inputs.panel.pivot(index=inputs.id, columns=inputs.time, values=var)
+        out["variables"][var] = {str(t): {str(i): num(v) for i, v in wide[t].items()} for t in wide.columns}
+    return out
+
+
+def geometry_block(study, inputs) -> dict:
+    """The layer (after the subset; units outside the panel included) as GeoJSON for display."""
+    from spillmap.geo.display import auto_tolerance, for_display
+
+    layer = inputs.full_layer
+    tol = auto_tolerance(layer, study.maps.simplify, bundled=study.layer.dataset is not None)
+    keep = [c for c in (inputs.id, study.layer.name_column, study.layer.group_column, "name_en") if c]
+    gdf = for_display(layer[list(dict.fromkeys(c for c in keep if c in layer.columns)) + ["geometry"]],
+                      id=inputs.id, simplify=tol)
+    doc = json.loads(gdf.to_json(drop_id=True))
+    doc["name_column"] = study.layer.name_column
+    doc["id_column"] = inputs.id
+    doc["group_column"] = study.layer.group_column
+    return doc

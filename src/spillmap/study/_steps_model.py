@@ -1,0 +1,122 @@
+"""Study steps on one weights matrix: Moran's I by period, the diagnostics table, the fits
+and the SDM effects.  Composition only (see :mod:`spillmap.study.diagnostics`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from spillmap.errors import SpillmapError
+from spillmap.study.diagnostics import diagnostics_table
+from spillmap.study.records import FitRecord, num
+
+__all__ = ["moran_block", "model_block", "fixed_effects_block", "within_block", "weights_probability_rows"]
+
+
+def fixed_effects_block(sdm) -> dict:
+    """The intercept and the unit / period fixed effects of the SDM, with SEs (for the table and a map)."""
+    from spillmap.estimation.fixed_effects import recover_fixed_effects
+
+    fx = recover_fixed_effects(sdm)
+
+    def frame(d):
+        if d is None:
+            return None
+        return {str(i): {"estimate": num(r["estimate"]), "se": num(r["se"]), "p": num(r["p"])} for i, r in d.iterrows()}
+
+    return {"intercept": num(fx.intercept), "intercept_se": num(fx.intercept_se), "unit": frame(fx.unit),
+            "period": frame(fx.period)}
+
+
+def within_block(study, inputs) -> tuple[dict, dict[str, FitRecord]]:
+    """Elhorst's Table 3.1: pooled, unit, period and two-way OLS, and the LR / F tests of the effects."""
+    from spillmap.estimation.within import within_table
+
+    wt = within_table(inputs.panel, id=inputs.id, time=inputs.time, y=study.y, x=list(study.x))
+    labels = {"pooled": "pooled OLS", "unit": "unit FE", "time": "period FE", "twoways": "two-way FE"}
+    fe_of = {"pooled": "none", "unit": "individual", "time": "time", "twoways": "twoways"}
+    records = {}
+    for name, f in wt.fits.items():
+        fe = fe_of.get(name, name)
+        p = f.to_frame()
+        records[f"within:{name}"] = FitRecord(
+            label=labels.get(name, name), model="ols", fe=fe, y=study.y, w=None,
+            params={k: num(v) for k, v in f.params.items()}, std_errors={k: num(v) for k, v in f.std_errors.items()},
+            pvalues={k: num(v) for k, v in p["p"].items()},
+            stats={"r2": f.r2, "r2_kind": "within" if fe != "none" else "R²", "sigma2": f.sigma2, "loglik": f.loglik,
+                   "nobs": f.nobs, "n": f.n, "t": f.t, "nobs_data": f.nobs})
+    tests = {k: {"stat": num(r.stat), "df": num(r.df), "p": num(r.pvalue)} for k, r in
+             (("lr_unit_effects", wt.lr_unit), ("lr_time_effects", wt.lr_time), ("f_unit_effects", wt.f_unit),
+              ("f_time_effects", wt.f_time)) if r is not None}
+    return {"columns": list(records), "tests": tests}, records
+
+
+def weights_probability_rows(study, inputs, weights: dict) -> dict[str, dict]:
+    """Posterior probability of each W for the SDM (equal prior odds), one row per W."""
+    from spillmap.estimation.bayes import weights_probabilities
+
+    m = study.model
+    wp = weights_probabilities(inputs.panel, id=inputs.id, time=inputs.time, y=m.y, x=list(m.x), weights=weights,
+                               model="sdm", effects=m.fe)
+    return {name: {"stat": num(wp.probability[name]), "df": None, "p": None,
+                   "log_marginal": num(wp.log_marginal[name])} for name in weights}
+
+
+def _moran_dict(m) -> dict:
+    return {"I": num(m.I), "EI": num(m.EI), "sd": num(m.var_rand ** 0.5), "z": num(m.z_rand), "p": num(m.p_rand),
+            "p_perm": num(m.p_perm)}
+
+
+def moran_block(study, inputs, w) -> dict:
+    """``{variable: {period: {...}, "pooled": {...}}}`` for the study's Moran variables."""
+    from spillmap.spatial.autocorrelation import moran_by_period, moran_pooled
+
+    variables = study.tables.moran_variables or (study.y,)
+    perms, seed = study.diagnostics.permutations, study.model.seed
+    out: dict[str, dict] = {}
+    for var in variables:
+        by = moran_by_period(inputs.panel, id=inputs.id, time=inputs.time, var=var, w=w, permutations=perms,
+                             seed=seed)
+        block = {str(t): _moran_dict(m) for t, m in by.items()}
+        block["pooled"] = _moran_dict(moran_pooled(inputs.panel, id=inputs.id, time=inputs.time, var=var, w=w,
+                                                   permutations=perms, seed=seed))
+        out[var] = block
+    return out
+
+
+def model_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, dict[str, FitRecord], Any, list[str]]:
+    """Table 8 rows, the fit records (``W:sdm``, ``W:sar``, ``W:sem``, ``W:sdm_re``) and the live SDM.
+
+    ``effects_step(message)`` reports progress before the effects are simulated.
+    Returns ``(diagnostics, records, sdm_results_or_None, missing)``.
+    """
+    m = study.model
+    diag, fits = diagnostics_table(
+        inputs.panel, id=inputs.id, time=inputs.time, y=m.y, x=list(m.x), w=w, fe=m.fe, lee_yu=m.lee_yu,
+        permutations=study.diagnostics.permutations, seed=m.seed, hausman=study.diagnostics.hausman,
+        tests=study.diagnostics.tests, lm_convention=study.diagnostics.lm_convention, return_fits=True,
+    )
+    diag["moran"] = {**diag["moran"], "stat": diag["moran"].get("z")}  # every row has a "stat" (z for Moran)
+    missing = [f"{wname}: {k}: {row['note']}" for k, row in diag.items()
+               if isinstance(row, dict) and row.get("note") and k not in ("hausman_selected", "bayes_w")
+               and row["note"] != "not requested"]
+    nobs = len(inputs.panel)
+    records: dict[str, FitRecord] = {}
+    for name, label in (("sar", "SAR"), ("sem", "SEM")):
+        res = getattr(fits, name)
+        if res is not None:
+            records[f"{wname}:{name}"] = FitRecord.from_spatial(res, label=f"{label}, {wname}", w=wname,
+                                                                nobs_data=nobs)
+    if fits.sdm_random is not None:
+        records[f"{wname}:sdm_re"] = FitRecord.from_spatial(fits.sdm_random, label=f"SDM (RE), {wname}", w=wname,
+                                                            nobs_data=nobs)
+    sdm = fits.sdm
+    if sdm is not None:
+        effects_step(f"{wname}: effects ({m.draws} simulation draws, seed {m.seed})" if m.draws
+                     else f"{wname}: effects (delta method)")
+        try:
+            eff = sdm.impacts(draws=m.draws, seed=m.seed)
+        except SpillmapError as exc:
+            eff = None
+            missing.append(f"{wname}: SDM effects: {exc}")
+        records[f"{wname}:sdm"] = FitRecord.from_spatial(sdm, label=f"SDM, {wname}", w=wname, effects=eff,
+                                                         nobs_data=nobs)
+    return diag, records, sdm, missing

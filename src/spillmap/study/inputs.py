@@ -1,0 +1,219 @@
+"""Reading a study's data: layer, attributes, panel, variable transforms, and the join.
+
+Composes :mod:`spillmap.datasets` (bundled data named wherever a path is accepted),
+:func:`spillmap.geo.read_boundaries` and :func:`spillmap.geo.join_panel`; variable
+transforms such as ``log(gsp)`` are evaluated by formulaic, the same engine as
+:class:`spillmap.estimation.SpatialPanel`'s formulas.  Every error names the spec key
+(``layer.path``, ``panel.id``, ``layer.subset``) and the file, column or id at fault.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spillmap.errors import DataError, InputError, format_items
+
+__all__ = ["StudyInputs", "load_inputs", "load_layer", "load_table", "evaluate_variables", "is_dataset"]
+
+_LAYERS = {"china_prefectures": "china_prefectures", "us48": "us48"}
+_TABLES = {"demo_panel": "demo_panel", "produc": "produc", "cigar": "cigar",
+           "china_city_attributes": "china_city_attributes"}
+
+
+def is_dataset(name: str, kind: str) -> bool:
+    """Whether ``name`` is a bundled ``"layer"`` or ``"table"`` dataset."""
+    return name in (_LAYERS if kind == "layer" else _TABLES)
+
+
+def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path", layer: str | None = None,  # noqa: A002
+               dataset: bool | None = None):
+    """A boundary layer from a bundled name (``us48``, ``china_prefectures``) or a file.
+
+    A path that exists as a file wins over a dataset name of the same spelling.
+    """
+    from spillmap import datasets
+
+    path = resolve(source)
+    if dataset or (dataset is None and not Path(path).exists() and source in _LAYERS):
+        gdf = datasets.china_prefectures(web=True) if source == "china_prefectures" else datasets.us48()
+    else:
+        if not Path(path).exists():
+            raise InputError(f"{where}: file {path} does not exist (bundled layers: {', '.join(_LAYERS)}).")
+        from spillmap.geo import read_boundaries
+
+        gdf = read_boundaries(path, id, layer=layer)
+    if len(gdf) == 0:
+        raise DataError(f"{where}: the layer {source} has no features.")
+    if id not in gdf.columns:
+        raise DataError(f"{where.split('.')[0]}.id: column {id!r} not in the layer {source}; "
+                        f"available: {format_items([c for c in gdf.columns if c != 'geometry'])}.")
+    return gdf
+
+
+def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str | None = None,  # noqa: A002
+               dataset: bool | None = None) -> pd.DataFrame:
+    """A table from a bundled name (``demo_panel``, ``produc``, ``cigar``,
+    ``china_city_attributes``) or a CSV / Parquet file (ids read as text)."""
+    from spillmap import datasets
+
+    path = resolve(source)
+    if dataset or (dataset is None and not Path(path).exists() and source in _TABLES):
+        return getattr(datasets, _TABLES[source])()
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{where}: file {p} does not exist (bundled tables: {', '.join(_TABLES)}).")
+    if p.suffix.lower() == ".parquet":
+        try:
+            return pd.read_parquet(p)
+        except (OSError, ValueError, ImportError) as exc:
+            raise DataError(f"{where}: cannot read {p} as Parquet: {exc}") from None
+    from spillmap._readcsv import read_csv_table
+
+    try:
+        return read_csv_table(p, id_col=id)
+    except InputError as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+
+
+def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str) -> pd.DataFrame:
+    """``df`` with a column for every name that is a transform (``log(gsp)``), named as written.
+
+    Plain column names are left alone; anything else is evaluated by formulaic
+    (``model_matrix(name + " - 1")``) and must give exactly one numeric column.
+    """
+    todo = [n for n in dict.fromkeys(names) if n not in df.columns]
+    if not todo:
+        return df
+    import formulaic
+
+    out = df.copy()
+    for name in todo:
+        try:
+            mm = formulaic.model_matrix(f"{name} - 1", df, na_action="ignore")
+        except Exception as exc:  # formulaic raises many types; the message says which name failed
+            cols = format_items([str(c) for c in df.columns], limit=30)
+            raise DataError(f"{where}: {name!r} is neither a column nor a formula transform of the columns "
+                            f"({type(exc).__name__}: {exc}); columns: {cols}.") from None
+        frame = pd.DataFrame(mm)
+        if frame.shape[1] != 1:
+            raise DataError(f"{where}: {name!r} gives {frame.shape[1]} columns ({list(frame.columns)}); "
+                            "a variable must be one numeric column.")
+        out[name] = frame.iloc[:, 0].to_numpy(dtype=float)
+    return out
+
+
+@dataclass(frozen=True)
+class StudyInputs:
+    """The joined data every later step uses (units in one fixed order).
+
+    ``panel`` uses the layer's id column name; ``layer`` holds the panel's units only,
+    sorted like ``ids``; ``full_layer`` is the whole layer, before the subset (for maps:
+    units outside the sample are drawn grey).
+    """
+
+    layer: Any
+    panel: pd.DataFrame
+    full_layer: Any
+    id: str
+    time: str
+    ids: tuple[str, ...]
+    times: tuple
+    join: Any
+    dropped_by_subset: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def t(self) -> int:
+        return len(self.times)
+
+
+def _merge_attributes(layer, study) -> Any:
+    spec = study.layer
+    if spec.attributes is None:
+        return layer
+    table = load_table(spec.attributes, resolve=study.resolve, where="layer.attributes", id=spec.id)
+    if spec.id not in table.columns:
+        raise DataError(f"layer.attributes: the table {spec.attributes} has no id column {spec.id!r}; "
+                        f"columns: {format_items(list(table.columns))}.")
+    table = table.copy()
+    table[spec.id] = table[spec.id].astype(str).str.strip()
+    extra = [c for c in table.columns if c != spec.id and c not in layer.columns]
+    layer = layer.copy()
+    layer[spec.id] = layer[spec.id].astype(str)
+    return layer.merge(table[[spec.id, *extra]], on=spec.id, how="left")
+
+
+def _subset(layer, study):
+    for col, values in study.layer.subset.items():
+        if col not in layer.columns:
+            raise DataError(f"layer.subset: column {col!r} not in the layer; available: "
+                            f"{format_items([c for c in layer.columns if c != 'geometry'])}.")
+        keep = layer[col].astype(str).isin([str(v) for v in values])
+        if not keep.any():
+            raise DataError(f"layer.subset: no unit has {col} in {list(values)}.")
+        layer = layer[keep.to_numpy()]
+    return layer.reset_index(drop=True)
+
+
+def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    from spillmap.geo import normalise_ids
+
+    pid, lid = study.panel.id, study.layer.id
+    keep = set(normalise_ids(layer[lid], what=f"layer column {lid!r}")[0])
+    ids = normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
+    inside = ids.isin(keep).to_numpy()
+    return panel[inside].reset_index(drop=True), tuple(sorted(set(ids[~inside].dropna())))
+
+
+def model_variables(study) -> list[str]:
+    """Every variable the study names: y, x, Moran variables and weights variables."""
+    names = [study.y, *study.x, *study.tables.moran_variables]
+    for w in study.weights:
+        var = getattr(w.settings, "var", None)
+        if var:
+            names.append(var)
+    return list(dict.fromkeys(names))
+
+
+def load_inputs(study) -> StudyInputs:
+    """Read, subset, transform and join the study's layer and panel."""
+    from spillmap.geo import join_panel
+
+    ls, ps = study.layer, study.panel
+    layer = load_layer(ls.dataset or ls.path, ls.id, resolve=study.resolve, layer=ls.layer,
+                       where="layer.dataset" if ls.dataset else "layer.path", dataset=ls.dataset is not None or None)
+    whole = _merge_attributes(layer, study)
+    layer = _subset(whole, study)
+    if ls.name_column is not None and ls.name_column not in layer.columns:
+        raise DataError(f"layer.name_column: column {ls.name_column!r} not in the layer; available: "
+                        f"{format_items([c for c in layer.columns if c != 'geometry'])}.")
+    panel = load_table(ps.dataset or ps.path, resolve=study.resolve, id=ps.id,
+                       where="panel.dataset" if ps.dataset else "panel.path", dataset=ps.dataset is not None or None)
+    if ps.id not in panel.columns:
+        raise DataError(f"panel.id: column {ps.id!r} not in the panel; available: {format_items(list(panel.columns))}.")
+    if ps.time not in panel.columns:
+        raise DataError(f"panel.time: column {ps.time!r} not in the panel; available: "
+                        f"{format_items(list(panel.columns))}.")
+    variables = model_variables(study)
+    panel = evaluate_variables(panel, variables, where="model")
+    dropped: tuple[str, ...] = ()
+    if ls.subset:
+        panel, dropped = _restrict_panel(panel, layer, study)
+    joined = join_panel(layer, panel, id=ps.id, time=ps.time, layer_id=ls.id, variables=variables)
+    jpanel = joined.panel
+    if ps.id != ls.id:  # one id column name from here on: the layer's
+        jpanel = jpanel.drop(columns=[ls.id], errors="ignore").rename(columns={ps.id: ls.id})
+    full = whole.copy()
+    full[ls.id] = full[ls.id].astype(str)
+    return StudyInputs(layer=joined.layer, panel=jpanel, full_layer=full, id=ls.id, time=ps.time,
+                       ids=tuple(joined.ids), times=tuple(joined.times), join=joined, dropped_by_subset=dropped,
+                       variables=tuple(variables))

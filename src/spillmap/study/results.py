@@ -1,0 +1,182 @@
+"""The results of a study run: immutable, every number at full precision, JSON round trip.
+
+:class:`StudyResults` is what :func:`spillmap.study.run` returns and what every renderer
+(the HTML report, the tables, the figures) reads; a renderer never recomputes a statistic.
+``StudyResults.from_json(r.to_json()) == r`` holds exactly (floats are written with
+Python's shortest round-trip repr; non-finite numbers are stored as ``null``), so a
+report can be re-rendered from its ``results.json`` alone: the JSON carries the map
+geometry and the values the maps show.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from spillmap.study.records import FitRecord, freeze, thaw
+
+__all__ = ["StudyResults", "SCHEMA_VERSION"]
+
+#: version of the ``results.json`` layout (raised when a key changes meaning)
+SCHEMA_VERSION = 2
+
+_MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
+             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry")
+
+
+@dataclass(frozen=True, eq=True)
+class StudyResults:
+    """Everything a study computed (see :func:`spillmap.study.run`).
+
+    Attributes
+    ----------
+    spec
+        The study specification as a TOML-ready dict (``Study.from_dict(r.spec)``).
+    title, notice, unit_label
+        Page title, the synthetic-data notice (or ``None``) and the word for a unit.
+    data
+        Units, periods, observations, and the join's explained mismatches.
+    descriptive
+        Variable → N, mean, sd, min, max.
+    weights
+        Name → kind, options, description in words, facts (links, neighbours, components…).
+    moran_by_year
+        W → variable → period (and ``"pooled"``) → I, EI, sd, z, p.
+    diagnostics
+        W → Table 8 rows (see :mod:`spillmap.study.diagnostics`).
+    fits
+        Key (``"W1:sdm"``, ``"baseline:(1)"``, ``"heterogeneity:is_key_city=1:sdm"``…) →
+        :class:`~spillmap.study.records.FitRecord`.
+    baseline, within, heterogeneity
+        Which fits form the Table 3, Elhorst Table 3.1 and Table 6 columns, and their tests.
+    fixed_effects
+        W → the SDM's recovered intercept and unit / period fixed effects with SEs.
+    lisa, unit_effects, unit_response
+        Per-unit map values.
+    map_data, geometry
+        The values and the GeoJSON the maps draw (so a report re-renders from JSON alone).
+    warnings, missing
+        Warnings raised while running, and sections that could not be computed (why).
+    """
+
+    spec: Mapping[str, Any]
+    title: str
+    notice: str | None
+    unit_label: str
+    data: Mapping[str, Any]
+    descriptive: Mapping[str, Any]
+    weights: Mapping[str, Any]
+    moran_by_year: Mapping[str, Any]
+    diagnostics: Mapping[str, Any]
+    fits: Mapping[str, FitRecord]
+    baseline: Mapping[str, Any] = field(default_factory=dict)
+    within: Mapping[str, Any] = field(default_factory=dict)
+    heterogeneity: Mapping[str, Any] = field(default_factory=dict)
+    fixed_effects: Mapping[str, Any] = field(default_factory=dict)
+    lisa: Mapping[str, Any] = field(default_factory=dict)
+    unit_effects: Mapping[str, Any] = field(default_factory=dict)
+    unit_response: Mapping[str, Any] = field(default_factory=dict)
+    map_data: Mapping[str, Any] = field(default_factory=dict)
+    geometry: Mapping[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in _MAPPINGS:
+            object.__setattr__(self, name, freeze(getattr(self, name) or {}))
+        fits = {k: v if isinstance(v, FitRecord) else FitRecord.from_dict(v) for k, v in self.fits.items()}
+        object.__setattr__(self, "fits", freeze(fits))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "missing", tuple(self.missing))
+
+    # ------------------------------------------------------------ accessors
+    @property
+    def weights_names(self) -> tuple[str, ...]:
+        return tuple(self.weights)
+
+    def sdm(self, w: str) -> FitRecord | None:
+        """The main (fixed-effects SDM) fit of weights ``w``, or ``None`` if it failed."""
+        return self.fits.get(f"{w}:sdm")
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Table name → DataFrame of numbers (see :mod:`spillmap.study.tables`)."""
+        from spillmap.study.tables import build_tables
+
+        return build_tables(self)
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self) -> dict:
+        """The JSON document (``results.json``); ``sdm`` repeats the SDM fits per W in the
+        first release's layout for existing readers."""
+        doc: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        for f in fields(self):
+            doc[f.name] = thaw(getattr(self, f.name))
+        doc["sdm"] = {w: _sdm_compat(self, w) for w in self.weights if self.sdm(w) is not None}
+        return doc
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        """JSON text (UTF-8 names kept; no NaN: non-finite numbers are ``null``).
+
+        The numbers are indented for reading; the GeoJSON geometry is written compactly
+        on one line (indenting every coordinate would triple the file).
+        """
+        doc = self.to_dict()
+        geometry = doc.pop("geometry")
+        text = json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False)
+        geo = json.dumps(geometry, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text[: text.rindex("}")].rstrip() + f',\n "geometry": {geo}\n}}'
+
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> StudyResults:
+        from spillmap.errors import InputError
+
+        if doc.get("schema") != SCHEMA_VERSION:
+            raise InputError(f"results written with layout version {doc.get('schema')!r}; this spillmap reads "
+                             f"version {SCHEMA_VERSION}. Run the study again to refresh it.")
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in doc.items() if k in names})
+
+    @classmethod
+    def from_json(cls, text: str) -> StudyResults:
+        """Inverse of :meth:`to_json` (``from_json(r.to_json()) == r``)."""
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def read(cls, path) -> StudyResults:
+        """Read a ``results.json`` file."""
+        from pathlib import Path
+
+        from spillmap.errors import InputError
+
+        p = Path(path)
+        if p.is_dir():
+            p = p / "results.json"
+        if not p.is_file():
+            raise InputError(f"results file {p} not found.")
+        try:
+            return cls.from_json(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            raise InputError(f"{p}: not a spillmap results file ({type(exc).__name__}: {exc}).") from None
+
+    def __repr__(self) -> str:
+        d = self.data
+        return (f"<StudyResults {self.title!r}: {d.get('n')} units × {d.get('t')} periods, "
+                f"W = {', '.join(self.weights)}, {len(self.fits)} fits>")
+
+
+def _sdm_compat(r: StudyResults, w: str) -> dict:
+    fit = r.sdm(w)
+    assert fit is not None
+    rho = {"estimate": fit.params.get("rho"), "se": fit.std_errors.get("rho"), "p": fit.pvalues.get("rho")}
+    spec_model = r.spec.get("model", {})
+    return {
+        "params": thaw(fit.params), "std_errors": thaw(fit.std_errors), "pvalues": thaw(fit.pvalues),
+        "rho": rho, "loglik": fit.stats.get("loglik"), "nobs": fit.stats.get("nobs_data"),
+        "nobs_effective": fit.stats.get("nobs"), "effects": thaw(fit.effects),
+        "draws": spec_model.get("draws"), "seed": spec_model.get("seed"), "lee_yu": fit.stats.get("lee_yu"),
+    }

@@ -1,0 +1,165 @@
+"""``run(study) -> StudyResults``: the study's pipeline, geo → spatial → estimation, once, in order.
+
+Steps (each reported to ``progress``): read and join the data; build every weights
+matrix; descriptive statistics; per W: Moran's I by period, the diagnostics table
+(Moran, LM, SDM/SAR/SEM fits, LR, Wald, Hausman) and the SDM effects; the non-spatial
+baseline; the heterogeneity table; what the maps show (LISA, per-unit effects, one
+unit's response, values and geometry).  Nothing is rendered or written here.
+
+A section that cannot be computed (e.g. an SEM whose λ runs to its bound) is listed in
+``StudyResults.missing`` with the reason; every spillmap warning raised while running is
+kept in ``StudyResults.warnings``.
+"""
+from __future__ import annotations
+
+import sys
+import time as _time
+from collections.abc import Callable
+
+from spillmap.study import _steps_groups, _steps_maps, _steps_model
+from spillmap.study.inputs import load_inputs
+from spillmap.study.records import num
+from spillmap.study.results import StudyResults
+from spillmap.study.weights import WeightsInputs, build_weights, describe_weights, weights_facts
+
+__all__ = ["run", "Progress", "print_progress"]
+
+#: ``progress(step, total, message)``
+Progress = Callable[[int, int, str], None]
+
+
+def print_progress(stream=None) -> Progress:
+    """A progress reporter printing ``[k/total  elapsed] message`` lines (to stderr by default)."""
+    t0 = _time.perf_counter()
+
+    def report(step: int, total: int, message: str) -> None:
+        print(f"[{step}/{total} {_time.perf_counter() - t0:5.1f}s] {message}", file=stream or sys.stderr, flush=True)
+
+    return report
+
+
+class _Steps:
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.k = progress, total, 0
+
+    def __call__(self, message: str) -> None:
+        self.k += 1
+        self.total = max(self.total, self.k)
+        if self.progress is not None:
+            self.progress(self.k, self.total, message)
+
+
+def _describe(panel, columns) -> dict:
+    import pandas as pd
+
+    out = {}
+    for c in columns:
+        v = pd.to_numeric(panel[c], errors="coerce").dropna().to_numpy(dtype=float)
+        out[c] = {"N": int(v.size), "mean": num(v.mean()) if v.size else None,
+                  "sd": num(v.std(ddof=1)) if v.size > 1 else None,
+                  "min": num(v.min()) if v.size else None, "max": num(v.max()) if v.size else None}
+    return out
+
+
+def _weights(study, inputs, step) -> tuple[dict, dict]:
+    from spillmap.study.weights import WeightSpec
+
+    built, info = {}, {}
+    winp = WeightsInputs(inputs.layer, inputs.panel, inputs.id, inputs.time, study.layer.name_column, study.resolve)
+    for spec in study.weights:
+        step(f"building weights {spec.name} ({spec.describe()})")
+        w = build_weights(spec, winp)
+        if tuple(w.ids) != tuple(inputs.ids):
+            w = w.align(list(inputs.ids))
+        built[spec.name] = w
+        facts = weights_facts(w)
+        raw = None
+        if spec.kind == "contiguity" and spec.settings.islands in ("nearest", "drop"):
+            raw_spec = WeightSpec(spec.name, "contiguity", {**spec.options, "islands": "keep"})
+            raw = weights_facts(build_weights(raw_spec, winp))
+        info[spec.name] = {"kind": spec.kind, "options": dict(spec.options),
+                           "description": describe_weights(spec, facts, raw), "facts": facts,
+                           "before_islands": raw}
+    return built, info
+
+
+def _data_block(inputs) -> dict:
+    rep = inputs.join.report
+    return {"n": inputs.n, "t": inputs.t, "nobs": int(len(inputs.panel)), "periods": list(inputs.times),
+            "ids": list(inputs.ids), "layer_units_dropped": list(rep.layer_ids_not_in_panel),
+            "panel_ids_not_in_layer": list(rep.panel_ids_not_in_layer),
+            "panel_ids_dropped_by_subset": list(inputs.dropped_by_subset)}
+
+
+def run(study, *, progress: Progress | None = None) -> StudyResults:
+    """Run every step of ``study`` and return its :class:`StudyResults`.
+
+    Parameters
+    ----------
+    study
+        A :class:`~spillmap.study.Study`.
+    progress
+        ``progress(step, total, message)`` called before each step (e.g.
+        :func:`print_progress`); ``None`` for silence.
+    """
+    from spillmap._warnings import capture_warnings
+
+    include = set(study.tables.include)
+    step = _Steps(progress, total=4 + 3 * len(study.weights))
+    with capture_warnings() as caught:
+        step("loading the boundary layer and the panel, joining them")
+        inputs = load_inputs(study)
+        year = _steps_maps.map_year(study, inputs)
+        _steps_maps.check_city(study, inputs)
+        weights, winfo = _weights(study, inputs, step)
+        fits, diag, moran, missing = {}, {}, {}, []
+        unit_effects, unit_response, live, fixed = {}, {}, {}, {}
+        for wname, w in weights.items():
+            if "moran_by_year" in include:
+                moran[wname] = _steps_model.moran_block(study, inputs, w)
+            step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {study.model.lee_yu}) and diagnostics")
+            diag[wname], recs, sdm, miss = _steps_model.model_block(study, inputs, wname, w, effects_step=step)
+            fits.update(recs)
+            missing += miss
+            if sdm is not None:
+                live[wname] = sdm
+                if study.model.fe != "none":
+                    fixed[wname] = _steps_model.fixed_effects_block(sdm)
+        if "bayes" in study.diagnostics.tests and len(weights) > 1:
+            step("posterior probabilities of the weights matrices (SDM)")
+            for wname, row in _steps_model.weights_probability_rows(study, inputs, weights).items():
+                diag[wname] = {**diag[wname], "bayes_w": row}
+        within = {}
+        if "within" in include:
+            step("within: pooled, unit, period and two-way OLS; LR tests of the fixed effects")
+            within, recs = _steps_model.within_block(study, inputs)
+            fits.update(recs)
+        baseline = {}
+        if "baseline" in include:
+            step("baseline: non-spatial two-way fixed effects, controls added step by step")
+            baseline, recs = _steps_groups.baseline_block(study, inputs)
+            fits.update(recs)
+        hetero = {}
+        if "heterogeneity" in include and study.heterogeneity is not None:
+            hetero, recs, miss = _steps_groups.heterogeneity_block(study, inputs, weights, step)
+            fits.update(recs)
+            missing += miss
+        first = next(iter(weights))
+        step(f"maps: LISA of {study.y} in {year} ({study.maps.permutations} permutations, {first})")
+        lisa = _steps_maps.lisa_block(study, inputs, first, weights[first], year)
+        for wname, sdm in live.items():
+            step(f"maps: spillovers of {study.key} ({wname})")
+            unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm)
+        map_data = {**_steps_maps.map_values(study, inputs), "year": year}
+        geometry = _steps_maps.geometry_block(study, inputs)
+    from spillmap import datasets
+
+    demo = study.demo or study.panel.dataset == "demo_panel"
+    return StudyResults(
+        spec=study.to_dict(), title=study.title, notice=datasets.DEMO_NOTICE if demo else None,
+        unit_label=study.unit_label, data=_data_block(inputs), descriptive=_describe(inputs.panel, [study.y, *study.x]),
+        weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
+        heterogeneity=hetero, fixed_effects=fixed,
+        lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
+        warnings=tuple(caught.messages), missing=tuple(missing),
+    )

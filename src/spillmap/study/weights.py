@@ -1,0 +1,367 @@
+"""Weights specifications: ``[weights.NAME]`` → a :class:`~spillmap.spatial.SpatialWeights`.
+
+One registry, :data:`KINDS`, maps each kind — the name of the builder in
+:mod:`spillmap.spatial.builders`, plus ``file`` — to its options (a frozen dataclass
+whose fields document themselves), its builder and its description in words.  The
+study, the report, ``spillmap screen`` and the command line all build weights here, so
+a kind has one spelling and one set of options everywhere.
+
+Nothing numerical is written here: the builders, readers and summaries are those of
+:mod:`spillmap.spatial`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from spillmap.errors import InputError
+from spillmap.study._schema import from_mapping, key, section_markdown, spec_error, to_mapping
+
+__all__ = ["WeightSpec", "KINDS", "Kind", "WeightsInputs", "build_weights", "describe_weights", "weights_facts"]
+
+TRANSFORMS = ("R", "B", "O")
+#: old spellings of the transform (``spillmap weights`` said r/b/none, ``fit``/``moran`` R/B/asis)
+TRANSFORM_ALIASES = {"r": "R", "b": "B", "o": "O", "none": "O", "asis": "O"}
+ISLANDS = ("error", "nearest", "drop", "keep")
+
+
+def _transform_key(doc_default: str = "R") -> Any:
+    return key("R = row-standardised, B = binary, O = as built.", default=doc_default, choices=TRANSFORMS,
+               aliases=TRANSFORM_ALIASES)
+
+
+def _pos_int(v: int) -> str | None:
+    return None if v >= 1 else f"must be >= 1, got {v}."
+
+
+def _nonneg(v: float) -> str | None:
+    return None if v >= 0 else f"must be >= 0, got {v}."
+
+
+def _decay(v: float) -> str | None:
+    return None if v > 0 else f"must be a positive number (usually 1 or 2), got {v}."
+
+
+def _period(v: tuple) -> str | None:
+    return None if len(v) == 2 else f"must be [start, end] (both included), got {list(v)}."
+
+
+def _unit_interval(v: float) -> str | None:
+    return None if 0 <= v <= 1 else f"must be in [0, 1], got {v}."
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContiguityOptions:
+    contiguity: str = key("Shared point (queen) or shared edge (rook).", default="queen", choices=("queen", "rook"))
+    islands: str = key("Units without a neighbour: error, link to the k nearest, drop them, or keep zero rows.",
+                       default="error", choices=ISLANDS)
+    k: int = key("Nearest units linked to each island (islands = \"nearest\").", default=1, check=_pos_int)
+    transform: str = _transform_key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnnOptions:
+    k: int = key("Neighbours per unit (great-circle distance between centroids).", example=5, check=_pos_int)
+    transform: str = _transform_key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class InverseDistanceOptions:
+    alpha: float = key("Distance-decay exponent: w = d^-alpha (km).", default=1.0, check=_decay)
+    cutoff_km: float | None = key("Keep pairs at most this many km apart.", default=None, check=_nonneg)
+    k: int | None = key("Keep only the k nearest units.", default=None, check=_pos_int)
+    transform: str = _transform_key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EconomicDistanceOptions:
+    var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
+    period: tuple[Any, ...] | None = key("[start, end] periods averaged, both included (default all).",
+                                         default=None, check=_period)
+    transform: str = _transform_key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class EconomicProductOptions:
+    var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
+    period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
+    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
+    transform: str = _transform_key()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NestedOptions:
+    var: str = key("Economic variable of the economic-distance part.", example="pgdp")
+    phi: float = key("Weight of the distance part: phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|).",
+                     example=0.5, check=_unit_interval)
+    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
+    period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
+    cutoff_km: float | None = key("Distance part: keep pairs at most this many km apart.", default=None,
+                                  check=_nonneg)
+    k: int | None = key("Distance part: keep only the k nearest units.", default=None, check=_pos_int)
+    transform: str = key("R = the combination as built (each part is row-standardised), B = its binary pattern.",
+                         default="R", choices=("R", "B"), aliases=TRANSFORM_ALIASES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileOptions:
+    path: str = key("Weights file (.gal, .gwt, .mtx, .csv), relative to the spec file.", example="W.gal")
+    transform: str = key("R = row-standardise, B = binary, O = as stored in the file.", default="R",
+                         choices=TRANSFORMS, aliases=TRANSFORM_ALIASES)
+
+
+@dataclass(frozen=True)
+class WeightsInputs:
+    """What a builder may use: the joined layer and panel and their columns."""
+
+    layer: Any
+    panel: Any
+    id: str
+    time: str
+    name_column: str | None = None
+    resolve: Callable[[str], Any] = str
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One weights kind: its options class, builder and description in words."""
+
+    options: type
+    build: Callable[[Any, WeightsInputs], Any]
+    words: Callable[[Any], str]
+    doc: str
+
+
+# ----------------------------------------------------------------------- builders
+def _build_contiguity(o: ContiguityOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import contiguity
+
+    return contiguity(inp.layer, inp.id, kind=o.contiguity, islands=o.islands, k=o.k,
+                      name_column=inp.name_column, transform=o.transform)
+
+
+def _build_knn(o: KnnOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import knn
+
+    return knn(inp.layer, inp.id, k=o.k, transform=o.transform)
+
+
+def _build_inverse_distance(o: InverseDistanceOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import inverse_distance
+
+    return inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k, transform=o.transform)
+
+
+def _ids(inp: WeightsInputs) -> list[str]:
+    return [str(i) for i in inp.layer[inp.id]]
+
+
+def _build_economic_distance(o: EconomicDistanceOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import economic_distance
+
+    return economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp),
+                             transform=o.transform)
+
+
+def _build_economic_product(o: EconomicProductOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import economic_product
+
+    return economic_product(inp.layer, inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period,
+                            alpha=o.alpha, transform=o.transform)
+
+
+def _build_nested(o: NestedOptions, inp: WeightsInputs):
+    from spillmap.spatial.builders import economic_distance, inverse_distance, nested
+
+    wd = inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k)
+    we = economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp))
+    w = nested(wd, we, o.phi)
+    return w.binary() if o.transform == "B" else w
+
+
+def _build_file(o: FileOptions, inp: WeightsInputs):
+    from spillmap.spatial.io import read_weights
+
+    w = read_weights(inp.resolve(o.path), ids=_ids(inp))
+    return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[o.transform]()
+
+
+_TRANSFORM_WORDS = {"R": "row-standardised", "B": "binary", "O": "as built"}
+_ISLAND_WORDS = {"error": "no islands allowed", "drop": "islands dropped", "keep": "islands kept as zero rows"}
+
+
+def _period_words(p: tuple | None) -> str:
+    return "all periods" if p is None else f"{p[0]}–{p[1]}"
+
+
+KINDS: dict[str, Kind] = {
+    "contiguity": Kind(
+        ContiguityOptions, _build_contiguity,
+        lambda o: f"{o.contiguity} contiguity" + (
+            f"; islands linked to their {o.k} nearest unit{'s' if o.k > 1 else ''}" if o.islands == "nearest"
+            else f"; {_ISLAND_WORDS[o.islands]}"),
+        "Polygons sharing a point (queen) or an edge (rook) are neighbours."),
+    "knn": Kind(KnnOptions, _build_knn, lambda o: f"{o.k} nearest units (great-circle distance between centroids)",
+                "The k nearest units by great-circle distance between centroids."),
+    "inverse_distance": Kind(
+        InverseDistanceOptions, _build_inverse_distance,
+        lambda o: f"inverse distance d^-{o.alpha:g}" + (f", within {o.cutoff_km:g} km" if o.cutoff_km else "")
+        + (f", {o.k} nearest only" if o.k else ""),
+        "w_ij = d_ij^-alpha (great-circle km), optionally cut off or limited to the k nearest."),
+    "economic_distance": Kind(
+        EconomicDistanceOptions, _build_economic_distance,
+        lambda o: f"economic distance 1/|Ybar_i − Ybar_j| of {o.var} ({_period_words(o.period)})",
+        "w_ij = 1/|Ybar_i - Ybar_j|: units with similar levels of var are close."),
+    "economic_product": Kind(
+        EconomicProductOptions, _build_economic_product,
+        lambda o: f"distance d^-{o.alpha:g} × relative {o.var} of the neighbour ({_period_words(o.period)})",
+        "w_ij = d_ij^-alpha Ybar_j / mean(Ybar): distance weighted by the neighbour's economic size."),
+    "nested": Kind(
+        NestedOptions, _build_nested,
+        lambda o: f"economic-geographic: {o.phi:g} × inverse distance d^-{o.alpha:g} + {1 - o.phi:g} × economic "
+                  f"distance of {o.var} ({_period_words(o.period)}), each row-standardised",
+        "phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|), the seed study's W2."),
+    "file": Kind(FileOptions, _build_file, lambda o: f"read from {o.path}",
+                 "A weights file (.gal, .gwt, .mtx, .csv) over the study's units."),
+}
+#: old kind spellings of ``spillmap weights --kind`` (accepted with a deprecation message)
+KIND_ALIASES = {"queen": ("contiguity", {"contiguity": "queen"}), "rook": ("contiguity", {"contiguity": "rook"}),
+                "distance": ("inverse_distance", {}), "econ-distance": ("economic_distance", {}),
+                "econ-product": ("economic_product", {})}
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """``[weights.NAME]``: one weights matrix, ``kind`` plus its validated options.
+
+    ``options`` holds what the user wrote (validated; ``MappingProxyType``);
+    :attr:`settings` the full options object with defaults.
+    """
+
+    name: str
+    kind: str
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise spec_error("", f"weights.{self.name}.kind",
+                             f"{self.kind!r} is not one of {', '.join(map(repr, KINDS))}.")
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        self.settings  # validate now  # noqa: B018
+
+    @property
+    def settings(self) -> Any:
+        """The options dataclass of this kind, defaults filled in."""
+        return from_mapping(KINDS[self.kind].options, dict(self.options), prefix=f"weights.{self.name}.")
+
+    @classmethod
+    def from_dict(cls, name: str, raw: Any, *, source: str = "") -> WeightSpec:
+        """Validate ``[weights.NAME]`` (``kind`` + options); errors name ``weights.NAME.<key>``."""
+        prefix = f"weights.{name}."
+        if not isinstance(raw, Mapping):
+            raise spec_error(source, f"weights.{name}", "must be a table with at least 'kind'.")
+        if "kind" not in raw:
+            raise spec_error(source, prefix + "kind", f"is required but missing; one of {', '.join(map(repr, KINDS))}.")
+        kind = raw["kind"]
+        if not isinstance(kind, str) or kind not in KINDS:
+            raise spec_error(source, prefix + "kind", f"{kind!r} is not one of {', '.join(map(repr, KINDS))}.")
+        opts = {k: v for k, v in raw.items() if k != "kind"}
+        settings = from_mapping(KINDS[kind].options, opts, source=source, prefix=prefix)
+        given = {k: getattr(settings, k) for k in opts}
+        return cls(name=name, kind=kind, options=given)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **to_mapping(self.settings, skip_defaults=True),
+                **{k: _plain(v) for k, v in self.options.items()}}
+
+    def describe(self) -> str:
+        """The kind and options in words, e.g. ``queen contiguity; islands linked to their 1 nearest unit``."""
+        return KINDS[self.kind].words(self.settings)
+
+
+def _plain(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+def build_weights(spec: WeightSpec, inputs: WeightsInputs):
+    """Build the matrix of ``spec`` over the units of ``inputs.layer`` (in its row order).
+
+    Errors from the builders keep their message and gain the key path
+    (``weights.W2: ...``) so the user knows which matrix failed.
+    """
+    from spillmap.errors import SpillmapError
+
+    try:
+        w = KINDS[spec.kind].build(spec.settings, inputs)
+    except SpillmapError as exc:
+        raise type(exc)(f"weights.{spec.name}: {exc}") from None
+    return w
+
+
+def weights_facts(w) -> dict:
+    """Links, neighbours, components, islands, symmetry and transform of ``w`` (JSON-ready)."""
+    s = w.summary()
+    return {
+        "n": int(s.n), "links": int(s.nnz), "min_neighbors": int(s.min_neighbors),
+        "mean_neighbors": float(s.mean_neighbors), "max_neighbors": int(s.max_neighbors),
+        "islands": list(s.islands), "components": int(s.n_components), "symmetric": bool(s.symmetric),
+        "symmetric_pattern": bool(s.symmetric_pattern), "row_standardized": bool(s.row_standardized),
+        "transform": s.transform,
+    }
+
+
+def describe_weights(spec: WeightSpec, facts: Mapping[str, Any], raw_facts: Mapping[str, Any] | None = None) -> str:
+    """One sentence: kind and options in words, then what the matrix is.
+
+    ``raw_facts`` (contiguity) are the facts of the matrix before the island policy, to say
+    e.g. "5 islands linked to their nearest unit; 8 → 4 components".
+    """
+    words = spec.describe()
+    comps = f"{facts['components']} component{'s' if facts['components'] != 1 else ''}"
+    if spec.kind == "contiguity":
+        o = spec.settings
+        raw = raw_facts or facts
+        n_isl = len(raw.get("islands", ()))
+        isl = f"{n_isl} island{'s' if n_isl != 1 else ''}"
+        policy = {"nearest": f"{isl} linked to their {o.k} nearest unit{'s' if o.k > 1 else ''}",
+                  "drop": f"{isl} dropped", "keep": f"{isl} kept as zero rows", "error": isl}[o.islands]
+        words = f"{o.contiguity} contiguity; " + ("no islands" if n_isl == 0 else policy)
+        if raw is not facts and raw["components"] != facts["components"]:
+            comps = f"{raw['components']} → {facts['components']} components"
+    sym = "symmetric" if facts["symmetric"] else (
+        "symmetric neighbour pattern" if facts["symmetric_pattern"] else "asymmetric")
+    return (f"{words}; {comps}; {facts['links']:,} links, neighbours {facts['min_neighbors']}–"
+            f"{facts['max_neighbors']} (mean {facts['mean_neighbors']:.2f}); {sym}; {facts['transform']}")
+
+
+def kinds_markdown() -> str:
+    """The reference of every weights kind (for ``docs/config.md``)."""
+    parts = []
+    for name, kind in KINDS.items():
+        parts.append(section_markdown(kind.options, f"[weights.NAME] kind = \"{name}\"", kind.doc))
+    return "\n".join(parts)
+
+
+def parse_cli_spec(text: str, *, name: str = "W") -> WeightSpec:
+    """A weights spec from a command-line string: ``queen``, ``rook``, ``knn:k=5``,
+    ``inverse_distance:alpha=2``, ``nested:var=pgdp,phi=0.5`` or a file path."""
+    import tomllib
+
+    kind, _, rest = text.partition(":")
+    alias = {"queen": {"kind": "contiguity", "contiguity": "queen"},
+             "rook": {"kind": "contiguity", "contiguity": "rook"}}
+    if kind in alias or kind in KINDS:
+        raw: dict[str, Any] = dict(alias.get(kind, {"kind": kind}))
+        for part in filter(None, (p.strip() for p in rest.split(","))):
+            k, eq, v = part.partition("=")
+            if not eq:
+                raise InputError(f"--w {text!r}: option {part!r} is not KEY=VALUE.")
+            try:
+                raw[k.strip()] = tomllib.loads(f"v = {v.strip()}")["v"]
+            except tomllib.TOMLDecodeError:
+                raw[k.strip()] = v.strip()
+        return WeightSpec.from_dict(name, raw, source="--w")
+    return WeightSpec.from_dict(name, {"kind": "file", "path": text}, source="--w")

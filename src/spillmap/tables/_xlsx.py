@@ -1,0 +1,141 @@
+"""Excel (XLSX) writer through openpyxl: numbers stay numbers, formats do the printing.
+
+Each estimate is written at full precision with a number format that shows the stated
+decimals and the stars (``0.000"***"``); the parenthesis row holds the SE (or t, or p)
+as a number formatted ``(0.000)``; counts use ``#,##0``; a diagnostics cell's p-value
+goes on its own row in parentheses.  So a reader can compute with any cell, and what
+Excel shows equals the other formats.  Written by hand: the mapping of table rows to
+cells and number formats (openpyxl only writes what it is given).
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+from spillmap.tables._format import is_missing, stars
+from spillmap.tables._model import Table
+
+__all__ = ["to_xlsx_bytes", "number_format", "sheet_title"]
+
+
+def number_format(decimals: int, *, suffix: str = "", paren: bool = False, thousands: bool = True) -> str:
+    """An Excel number format with ``decimals`` decimals, an optional literal suffix
+    (stars) and optional parentheses (``(0.000);(-0.000)``)."""
+    base = ("#,##0" if thousands else "0") + ("." + "0" * decimals if decimals > 0 else "")
+    lit = f'"{suffix}"' if suffix else ""
+    if paren:
+        return f"({base}){lit};(-{base}){lit}"
+    return f"{base}{lit}"
+
+
+def sheet_title(text: str, used: set[str]) -> str:
+    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", text).strip("'") or "Table"
+    name, i = base[:31], 2
+    while name.lower() in used:
+        suffix = f" ({i})"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    used.add(name.lower())
+    return name
+
+
+def _value_cells(table: Table, r: str):
+    """``[(main_value, main_format), ...]`` and the parenthesis row (or ``None``)."""
+    meta = table.rows.loc[r]
+    kind, dec = str(meta["kind"]), int(meta["decimals"])
+    paren = table.paren_values() if kind == "coef" else table.pvalues if kind == "test" else None
+    mains, parens = [], []
+    for c in table.body.columns:
+        v = table.body.at[r, c]
+        if is_missing(v):
+            mains.append((None, "General"))
+        elif isinstance(v, str) or kind == "text":
+            mains.append((str(v), "@"))
+        elif kind == "count":
+            mains.append((int(round(float(v))), "#,##0"))
+        elif kind == "coef" and table.pvalues is not None and table.star_levels:
+            mains.append((float(v), number_format(dec, suffix=stars(table.pvalues.at[r, c], table.star_levels))))
+        elif isinstance(v, int):
+            mains.append((v, "#,##0"))
+        else:
+            mains.append((float(v), number_format(dec)))
+        pv = None if paren is None or is_missing(v) else paren.at[r, c]
+        pdec = 3 if kind == "test" else dec
+        parens.append((None, "General") if is_missing(pv) else (float(pv), number_format(pdec, paren=True)))
+    has_paren = any(p[0] is not None for p in parens)
+    return mains, (parens if has_paren else None)
+
+
+def _write_sheet(ws, table: Table) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
+    heavy, light = Side(style="medium"), Side(style="thin")
+    r = 1
+    if table.caption:
+        ws.cell(r, 1, table.caption).font = Font(bold=True)
+        r += 2
+    first_header = r
+    runs_all = table.header_runs() or ((("", table.body.shape[1]),),)
+    for i, runs in enumerate(runs_all):
+        ws.cell(r, 1, table.stub if i == 0 else None)
+        col = 2
+        for text, span in runs:
+            ws.cell(r, col, text).alignment = Alignment(horizontal="center")
+            if span > 1:
+                ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
+            col += span
+        r += 1
+    last_header = r - 1
+    ncol = table.body.shape[1] + 1
+    titles = dict(table.block_titles)
+    prev = None
+    for key in table.body.index:
+        block = str(table.rows.at[key, "block"])
+        if block != prev and titles.get(block):
+            ws.cell(r, 1, titles[block]).font = Font(italic=True)
+            r += 1
+        prev = block
+        mains, parens = _value_cells(table, key)
+        ws.cell(r, 1, str(table.rows.at[key, "label"]))
+        for j, (v, fmt) in enumerate(mains, start=2):
+            c = ws.cell(r, j, v)
+            c.number_format = fmt
+            c.alignment = Alignment(horizontal="center")
+        r += 1
+        if parens is not None:
+            for j, (v, fmt) in enumerate(parens, start=2):
+                c = ws.cell(r, j, v)
+                c.number_format = fmt
+                c.alignment = Alignment(horizontal="center")
+            r += 1
+    last_body = r - 1
+    for col in range(1, ncol + 1):
+        ws.cell(first_header, col).border = Border(top=heavy)
+        top = heavy if last_header == first_header else None
+        ws.cell(last_header, col).border = Border(top=top, bottom=light)
+        ws.cell(last_body, col).border = Border(bottom=heavy)
+    for note in table.all_notes():
+        r += 1
+        ws.cell(r, 1, note).font = Font(size=9)
+    ws.column_dimensions["A"].width = max([len(str(x)) for x in table.rows["label"]] + [12]) + 2
+    for j in range(2, ncol + 1):
+        ws.column_dimensions[ws.cell(1, j).column_letter].width = 14
+
+
+def to_xlsx_bytes(tables: Table | Sequence[Table], *, sheet_names: Sequence[str] | None = None) -> bytes:
+    """An Excel workbook with one sheet per table (named from ``sheet_names`` or captions)."""
+    try:
+        from openpyxl import Workbook
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError("writing .xlsx needs openpyxl: pip install openpyxl") from exc
+    items = [tables] if isinstance(tables, Table) else list(tables)
+    names = list(sheet_names) if sheet_names is not None else [t.caption or f"Table {i + 1}" for i, t in enumerate(items)]
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for tab, name in zip(items, names):
+        _write_sheet(wb.create_sheet(sheet_title(name, used)), tab)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

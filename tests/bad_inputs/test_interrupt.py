@@ -1,0 +1,249 @@
+"""Interrupted, killed and concurrent writers; read-only mounts; byte-identical reruns.
+
+These run ``spillmap`` in a child process (``python -m spillmap``) and signal it while
+it holds the output lock, i.e. after its checks and in the middle of its work.  No
+timing assertion: the tests wait for the lock file, never for a number of seconds.
+
+Read-only folders as root: root ignores mode bits, so a ``chmod 0555`` folder does not
+stop it.  A read-only *bind mount* does (EROFS applies to root too); it is made in a
+private mount namespace (``unshare --mount``), so nothing outside the child process
+sees it.  Where that is not permitted (an unprivileged container) the root case is
+skipped with that reason; non-root runs use ``chmod 0555`` instead.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from spillmap import _fileio
+from spillmap.cli import main
+
+SPILLMAP = [sys.executable, "-m", "spillmap"]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 (or 'dir') of everything under ``folder``, hidden files included."""
+    return {
+        p.relative_to(folder).as_posix(): "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def wait_for(path: Path, proc: subprocess.Popen, what: str = "") -> str:
+    """Wait until ``path`` exists with content; return the content."""
+    deadline = time.monotonic() + 120  # a generous bound on a loaded machine, not a timing assertion
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return path.read_text()
+        if proc.poll() is not None:
+            pytest.fail(f"child exited ({proc.returncode}) before {what or path.name}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"{path} never appeared")
+
+
+def wait_mid_run(parent: Path, proc: subprocess.Popen) -> str:
+    """Wait until the child writing ``parent/D`` holds the lock and builds its temporary
+    folder (checks done, work under way); return the lock file's content."""
+    owner = wait_for(parent / ".D.spillmap-lock", proc)
+    tmp = next(iter(parent.glob(f".D.spillmap-tmp-{proc.pid}-*")), None)
+    while tmp is None:
+        wait_for(parent / ".D.spillmap-lock", proc)  # fails if the child died
+        time.sleep(0.05)
+        tmp = next(iter(parent.glob(f".D.spillmap-tmp-{proc.pid}-*")), None)
+    wait_for(tmp / _fileio.MARKER, proc, "the temporary folder")
+    return owner
+
+
+def old_spillmap_folder(parent: Path, name: str = "D") -> Path:
+    """A folder standing for an earlier spillmap output (holds the marker)."""
+    d = parent / name
+    d.mkdir()
+    (d / _fileio.MARKER).write_text("earlier run\n")
+    (d / "index.html").write_text("<p>the report of last week</p>")
+    (d / "tables").mkdir()
+    (d / "tables" / "t.csv").write_text("a,b\n1,2\n")
+    return d
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".spillmap-" in p.name)
+
+
+# ------------------------------------------------------------------ signals
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_mid_run_cleans_up_and_keeps_the_old_folder(tmp_path, sig, code):
+    d = old_spillmap_folder(tmp_path)
+    before = snapshot(tmp_path)
+    proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(tmp_path / ".D.spillmap-lock", proc)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "interrupted; no output was left half-written" in err and "Traceback" not in err
+    assert leftovers(tmp_path) == [] and snapshot(tmp_path) == before
+
+
+def test_sigkill_mid_run_leaves_temp_that_the_next_run_removes(tmp_path, capsys):
+    d = old_spillmap_folder(tmp_path)
+    before = snapshot(d)
+    proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    owner = wait_mid_run(tmp_path, proc)
+    assert f"pid={proc.pid}" in owner
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert snapshot(d) == before  # killed before the swap: the old report is untouched
+    assert any(n.startswith(f".D.spillmap-tmp-{proc.pid}-") for n in leftovers(tmp_path))
+    capsys.readouterr()
+    # the next writer of D cleans up, then fails in its own work
+    with pytest.raises(RuntimeError), _fileio.atomic_directory(d, force=True):
+        raise RuntimeError("stop here")
+    err = capsys.readouterr().err
+    assert f"took over the lock of an interrupted run (process {proc.pid}" in err
+    assert f"removed stale temporary folder .D.spillmap-tmp-{proc.pid}-" in err
+    assert leftovers(tmp_path) == [] and snapshot(d) == before
+
+
+SWAP_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from spillmap import _fileio, _filelock
+mode, target, flag = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+real_rename = os.rename
+def pause():
+    flag.write_text("now")
+    time.sleep(600)
+if mode == "exchange":  # pause after the atomic swap, before the old copy is deleted
+    real_remove = _filelock.remove
+    _filelock.remove = lambda p: pause() if ".spillmap-tmp-" in p.name else real_remove(p)
+else:  # no renameat2: pause between "old moved aside" and "new moved in"
+    _fileio._exchange = lambda a, b: False
+    def rename(src, dst):
+        real_rename(src, dst)
+        if ".spillmap-old-" in str(dst):
+            pause()
+    os.rename = rename
+with _fileio.atomic_directory(target, force=True) as d:
+    (d / "index.html").write_text("<p>new</p>")
+"""
+
+
+@pytest.mark.parametrize("mode", ["exchange", "fallback"])
+def test_sigkill_during_the_replacement_never_loses_the_folder(tmp_path, mode, capsys):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    supported = _fileio._exchange(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "a").rmdir(), (tmp_path / "b").rmdir()
+    if mode == "exchange" and not supported:
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here; the fallback case covers the swap")
+    d = old_spillmap_folder(tmp_path)
+    old = snapshot(d)
+    flag = tmp_path.parent / f"{tmp_path.name}.flag"
+    proc = subprocess.Popen([sys.executable, "-c", SWAP_SCRIPT, mode, str(d), str(flag)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(flag, proc, "the swap")
+    proc.kill()
+    proc.communicate(timeout=60)
+    if mode == "exchange":  # the swap was atomic: D is the complete new folder
+        assert (d / "index.html").read_text() == "<p>new</p>"
+    else:  # D was moved aside: the next writer of D puts it back before anything else
+        assert not d.exists()
+    capsys.readouterr()
+    with pytest.raises(RuntimeError), _fileio.atomic_directory(d, force=True):
+        raise RuntimeError("stop here")
+    err = capsys.readouterr().err
+    if mode == "exchange":
+        assert f"removed stale temporary folder .D.spillmap-tmp-{proc.pid}-" in err
+        assert (d / "index.html").read_text() == "<p>new</p>"
+    else:
+        assert f"restored {d} from .D.spillmap-old-{proc.pid}-" in err
+        assert snapshot(d) == old
+    assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------ a second writer, and byte-identical reruns
+def _shared_demo(tmp_path_factory) -> Path:
+    """The demo folder of tests/test_demo.py (built here if that module did not run)."""
+    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
+    if not (out / "index.html").is_file():
+        out.parent.mkdir(exist_ok=True)
+        assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_second_writer_fails_at_once_and_reruns_are_byte_identical(tmp_path, tmp_path_factory, capsys):
+    first = _shared_demo(tmp_path_factory)
+    d = tmp_path / "D"
+    proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_mid_run(tmp_path, proc)
+    around = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    assert main(["demo", "--out", str(d), "--quiet", "--force"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert f"{d} is being written by process {proc.pid}" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == around  # the second run touched nothing
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert leftovers(tmp_path) == []
+    # same inputs and seed -> every file of the folder is byte-identical (maps included)
+    assert snapshot(d) == snapshot(first)
+
+
+# ------------------------------------------------------------------ read-only folders
+def _read_only_prefix(folder: Path) -> list[str]:
+    """A command prefix under which ``folder`` is read-only, or skip."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return []
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        pytest.skip("running as root and unshare/mount are missing: a read-only folder cannot be made")
+    prefix = ["unshare", "--mount", "sh", "-c", f'mount --bind -o ro "{folder}" "{folder}" && exec "$@"', "sh"]
+    probe = subprocess.run([*prefix, "touch", str(folder / "probe")], capture_output=True, text=True, check=False)
+    if "Read-only" not in probe.stderr:
+        pytest.skip(f"running as root and a read-only bind mount is not permitted here ({probe.stderr.strip()})")
+    return prefix
+
+
+PROBE = "from spillmap import _fileio; _fileio.os.access = lambda *a, **k: True; " \
+    "from spillmap.cli import main; raise SystemExit(main({argv!r}))"
+
+
+@pytest.mark.parametrize("cmd", ["weights", "report", "probe"])
+def test_read_only_folder(tmp_path, cmd):
+    """weights/report into a read-only folder; "probe": os.access fooled (as for root under chattr +i),
+    the lock file's creation still finds the folder unwritable before any work."""
+    from spillmap.datasets import data_path
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "keep.txt").write_text("x")
+    cfg = tmp_path / "r.toml"
+    cfg.write_text('[layer]\ndataset = "us48"\nid = "STATE_ABBR"\n[panel]\ndataset = "produc"\n'
+                   'id = "state_abbr"\ntime = "year"\n[model]\ny = "unemp"\nx = ["pc"]\n'
+                   '[weights.W1]\nkind = "contiguity"\n')
+    weights = ["weights", str(data_path("us48_states.geojson")), "--id", "STATE_ABBR", "--kind", "contiguity",
+               "--out", str(ro / "w.gal")]
+    command = {"weights": [*SPILLMAP, *weights],
+               "report": [*SPILLMAP, "report", str(cfg), "--out", str(ro / "rep")],
+               "probe": [sys.executable, "-c", PROBE.format(argv=weights)]}[cmd]
+    prefix = _read_only_prefix(ro)
+    try:
+        before = snapshot(tmp_path)
+        r = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=300, check=False)
+    finally:
+        ro.chmod(0o755)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and r.stdout == ""
+    assert f"folder {ro} is not writable" in r.stderr
+    assert snapshot(tmp_path) == before

@@ -1,0 +1,45 @@
+"""``spillmap diagnose --lm-convention`` (issue 13)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from spillmap.cli import main
+
+X = ["lpc", "lemp"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    from spillmap import datasets
+    from spillmap.spatial.builders import contiguity
+    from spillmap.spatial.io import write_weights
+
+    d = tmp_path_factory.mktemp("lmconv")
+    w = contiguity(datasets.us48(), "STATE_ABBR", kind="queen")
+    write_weights(w, d / "w.gal")
+    p = datasets.produc()
+    p = p[p.year >= 1982].copy()
+    p["lgsp"], p["lpc"], p["lemp"] = np.log(p.gsp), np.log(p.pc), np.log(p.emp)
+    p.to_csv(d / "panel.csv", index=False)
+    return d, w.row_standardize(), p
+
+
+@pytest.mark.parametrize("conv", ["elhorst", "demeaned"])
+def test_lm_rows_follow_the_convention(files, conv, capsys):
+    from spillmap.spatial.lm import panel_lm_tests
+
+    d, w, p = files
+    out = d / f"diag_{conv}.json"
+    args = ["diagnose", "--data", str(d / "panel.csv"), "--id", "state_abbr", "--time", "year", "--y", "lgsp",
+            "--x", *X, "--w", str(d / "w.gal"), "--permutations", "0", "--no-hausman", "--lm-convention", conv,
+            "--json", str(out)]
+    assert main(args) == 0
+    assert f"LM convention = {conv}" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    ref = panel_lm_tests(p, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways", convention=conv)
+    for key in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
+        # the same computation through the CLI: JSON floats round-trip exactly (1e-12 for safety)
+        assert doc[key]["stat"] == pytest.approx(getattr(ref, key).stat, rel=1e-12), key

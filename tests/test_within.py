@@ -1,0 +1,49 @@
+"""Non-spatial FE table (spillmap.estimation.within): Elhorst (2014) Table 3.1 and linearmodels."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spillmap import datasets
+from spillmap.estimation.within import within_table
+
+
+@pytest.fixture(scope="module")
+def cigar():
+    df = datasets.cigar()
+    # Elhorst (2014, sec. 3.2): log per-capita sales on log real price and log real income per capita
+    df["logc"] = np.log(df["sales"])
+    df["logp"] = np.log(df["price"] / df["cpi"])
+    df["logy"] = np.log(df["ndi"] / df["cpi"])
+    return df
+
+
+def test_elhorst_table_3_1_lr_tests(cigar):
+    tab = within_table(cigar, id="state", time="year", y="logc", x=["logp", "logy"])
+    # Elhorst (2014), Spatial Econometrics, p. 58 / Table 3.1: LR spatial FE 2315.7 (46 df),
+    # LR time FE 473.1 (30 df); printed to one decimal, hence abs 0.05
+    assert tab.lr_unit.stat == pytest.approx(2315.7, abs=0.05)
+    assert tab.lr_time.stat == pytest.approx(473.1, abs=0.05)
+    assert (tab.lr_unit.df, tab.lr_time.df) == (45, 29)  # N-1, T-1 restrictions (Elhorst prints N, T)
+    assert set(tab.to_frame().columns) == {"pooled", "unit", "time", "twoways"}
+    assert tab.to_dict()["lr_unit_effects"]["stat"] == tab.lr_unit.stat
+
+
+def test_coefficients_and_ses_equal_linearmodels(cigar):
+    lm = pytest.importorskip("linearmodels")
+    tab = within_table(cigar, id="state", time="year", y="logc", x=["logp", "logy"])
+    d = cigar.set_index(["state", "year"])
+    exog = d[["logp", "logy"]]
+    refs = {
+        "pooled": lm.PooledOLS(d["logc"], exog.assign(const=1.0)[["const", "logp", "logy"]]).fit(),
+        "unit": lm.PanelOLS(d["logc"], exog, entity_effects=True).fit(),
+        "time": lm.PanelOLS(d["logc"], exog, time_effects=True).fit(),
+        "twoways": lm.PanelOLS(d["logc"], exog, entity_effects=True, time_effects=True).fit(),
+    }
+    for name, ref in refs.items():
+        f = tab.fits[name]
+        # two least-squares solutions of the same normal equations: 1e-10
+        assert f.params.to_numpy() == pytest.approx(ref.params.to_numpy(), rel=1e-10), name
+        assert f.std_errors.to_numpy() == pytest.approx(ref.std_errors.to_numpy(), rel=1e-10), name
+    assert isinstance(tab.fits["twoways"].to_frame(), pd.DataFrame)
