@@ -24,6 +24,10 @@ Reported (per option)
 Usage::
 
     python benchmarks/monte_carlo.py --reps 200 --seed 1 [--options none transformation bias-correction]
+        [--workers N | --scheduler tcp://HOST:8786]
+
+The replications run as Dask tasks through the screen's engine (a local cluster by
+default); the results do not depend on the number of workers.
 
 Writes a Markdown table to stdout (and ``--json OUT`` with the raw summary).
 """
@@ -143,18 +147,41 @@ def summarise(draws: list[Draw], truth: pd.DataFrame) -> dict:
     }
 
 
-def run(reps: int, seed: int, options: list[str], draws: int = 500, w=None, progress: bool = False) -> dict:
-    """Run ``reps`` replications; the same simulated panels for every Lee-Yu option."""
-    w = china_w() if w is None else w
-    truth = true_effects(w)
-    out: dict[str, list[Draw]] = {o: [] for o in options}
-    t0 = time.perf_counter()
-    for r in range(reps):
+def _replications(w, seed: int, options: list[str], draws: int, reps: list[int]) -> dict[str, list[dict]]:
+    """One Dask task: replications ``reps`` (each seeded ``seed + r``: never the worker's)."""
+    out: dict[str, list[dict]] = {o: [] for o in options}
+    for r in reps:
         panel = simulate(w, np.random.default_rng(seed + r))
         for o in options:
-            out[o].append(one_fit(panel, w, o, draws=draws, seed=seed + r))
-        if progress and (r + 1) % 10 == 0:
-            print(f"  {r + 1}/{reps} replications, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            out[o].append(one_fit(panel, w, o, draws=draws, seed=seed + r).__dict__)
+    return out
+
+
+def run(
+    reps: int, seed: int, options: list[str], draws: int = 500, w=None, progress: bool = False,
+    *, client=None, scheduler: str | None = None, workers: int | None = None, chunk: int = 5,
+) -> dict:
+    """Run ``reps`` replications; the same simulated panels for every Lee-Yu option.
+
+    The replications run as Dask tasks of ``chunk`` replications through the
+    screen's engine (:mod:`spillmap.screen._engine`): a local cluster by default
+    (``workers``), ``scheduler=`` / ``$SPILLMAP_SCHEDULER`` for an existing one, W
+    scattered once.  Results do not depend on the workers (replication r is seeded
+    ``seed + r``).
+    """
+    from spillmap.screen._engine import by_value, dask_client, submit_all
+
+    w = china_w() if w is None else w
+    truth = true_effects(w)
+    chunks = [list(range(a, min(reps, a + chunk))) for a in range(0, reps, chunk)]
+    t0 = time.perf_counter()
+    with dask_client(client=client, scheduler=scheduler, workers=workers) as c:
+        # by value: the workers need not import this script
+        parts = submit_all(c, by_value(_replications), (w, seed, options, draws), chunks, progress=progress)
+    bad = [p for p in parts if isinstance(p, BaseException)]
+    if bad:
+        raise bad[0]
+    out = {o: [Draw(**d) for part in parts for d in part[o]] for o in options}
     return {
         "design": {"n": w.n, "t": T, "rho": RHO, "beta": BETA.tolist(), "theta": THETA.tolist(), "sigma2": SIGMA**2,
                    "reps": reps, "seed": seed, "draws": draws, "seconds": time.perf_counter() - t0},
@@ -215,11 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--options", nargs="+", default=["none", "transformation", "bias-correction"])
     ap.add_argument("--json", default=None)
     ap.add_argument("--timing", action="store_true", help="only time the effects computations")
+    ap.add_argument("--workers", type=int, help="local Dask cluster size (default: the machine's cores)")
+    ap.add_argument("--scheduler", help="run on this Dask scheduler, tcp://HOST:8786 (also $SPILLMAP_SCHEDULER)")
     a = ap.parse_args(argv)
     if a.timing:
         print(effects_timing())
         return 0
-    summary = run(a.reps, a.seed, a.options, draws=a.draws, progress=True)
+    summary = run(a.reps, a.seed, a.options, draws=a.draws, progress=True, scheduler=a.scheduler, workers=a.workers)
     print(markdown(summary))
     if a.json:
         from spillmap._fileio import atomic_write_text

@@ -43,3 +43,8 @@ from spillmap.estimation.within import WithinTable, within_table  # noqa: E402
 __all__ += ["BSKTests", "bsk_tests", "bsjk_joint_test", "WithinTable", "within_table", "RecoveredEffects",
             "recover_fixed_effects", "SACResults", "ModelProbabilities", "model_probabilities",
             "weights_probabilities"]
+
+# issue 15: policy scenarios (estimation.scenario)
+from spillmap.estimation.scenario import ScenarioModel, ScenarioResult, response_columns, scenario  # noqa: E402
+
+__all__ += ["scenario", "ScenarioResult", "ScenarioModel", "response_columns"]

@@ -96,6 +96,7 @@ __all__ = [
     "stochastic_trace_powers",
     "effects_matrix",
     "EXACT_TRACE_MAX_N",
+    "parameter_draws",
 ]
 
 EffectsMethod = Literal["simulation", "delta"]
@@ -907,3 +908,45 @@ def unit_response(results: Any, var: str, source_id: str) -> pd.Series:
     rhs = beta * e + theta * np.asarray(w[:, j].toarray()).ravel()
     col = rhs if rho == 0 else spla.spsolve(sp.csc_matrix(sp.identity(n, format="csc") - rho * w), rhs)
     return pd.Series(np.asarray(col).ravel(), index=pd.Index(ids, name="id"), name=f"response to {var} in {source_id}")
+
+
+# ------------------------------------------------- parameter draws (scenarios)
+def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: TraceMethod = "auto") -> pd.DataFrame:
+    """The parameter draws behind ``compute_effects(results, draws=draws, seed=seed)`` (SAR/SDM).
+
+    The same restriction to the regressors, ``W_<x>`` and ``rho``, the same covariance
+    block, the same stationarity interval of W and the same generator as the simulation
+    of :func:`effects_from_estimates`, so that other quantities simulated from them
+    (:func:`spillmap.estimation.scenario`) share the effects' draws exactly.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``draws`` rows, one column per parameter (in ``results.params`` order).
+
+    Verification
+    ------------
+    ``tests/test_scenario.py``: the total effects recomputed from these draws have the
+    mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
+    """
+    model = str(getattr(results, "model", "")).lower()
+    if model not in _LAG_MODELS:
+        raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "
+                         "with exact normal intervals.")
+    if draws < 100 or int(draws) != draws:
+        raise InputError(f"draws must be an integer >= 100; got {draws!r}.")
+    params = results.params
+    regressors = [r for r in getattr(results, "x_names", params.index) if r != "const" and r in params.index
+                  and r not in ("rho", "lambda") and not str(r).startswith("W_")]
+    keep = regressors + [f"W_{r}" for r in regressors if f"W_{r}" in params.index] + ["rho"]
+    params = params[keep]
+    spec = _spec_from_params(params, model)
+    wmat = sp.csr_matrix(results.w.sparse) if hasattr(results.w, "sparse") else sp.csr_matrix(results.w, dtype=float)
+    kind = traces if traces != "auto" else ("exact" if wmat.shape[0] <= EXACT_TRACE_MAX_N else "stochastic")
+    eig = None
+    if kind == "exact":
+        eig = np.asarray(results.w.eigenvalues) if hasattr(results.w, "eigenvalues") else np.linalg.eigvals(
+            wmat.toarray())
+    v = results.cov.loc[params.index, params.index].to_numpy(dtype=float)
+    sims = _draw_params(params.to_numpy(dtype=float), v, int(draws), seed, spec.rho_idx, _w_bounds(wmat, eig))
+    return pd.DataFrame(sims, columns=params.index)

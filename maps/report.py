@@ -123,6 +123,11 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     maps = draw_maps(r, folder, step, names)
     if maps:
         sections.append("<h2>Maps</h2><div class=\"maps\">" + "".join(maps) + "</div>")
+    from spillmap.maps._report_scenarios import scenarios_section
+
+    scen = scenarios_section(r, folder, step, names)
+    if scen:
+        sections.append(scen)
     sections += _closing(r, folder)
     atomic_write_text(folder / "results.json", r.to_json() + "\n")
     atomic_write_text(folder / "index.html", _page(r, sections))

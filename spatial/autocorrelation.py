@@ -1,36 +1,35 @@
 """Global and local spatial autocorrelation: Moran's I, Geary's C, LISA.
 
-Library used: **esda** (``esda.Moran``, ``esda.Geary``, ``esda.Moran_Local``,
-``esda.fdr``) computes the cross-sectional statistics, their moments and their
-permutation inference;
-spillmap passes it a fresh libpysal ``W`` built from the caller's
-:class:`~spillmap.spatial.weights.SpatialWeights` (esda sets ``w.transform``, so the
-caller's weights are never mutated) with ``transformation="O"``: **the weights are
-used as given** -- row-standardise first (``w.row_standardize()``) for the usual
-row-standardised statistics.
+Library used: **esda** (``esda.Moran``, ``esda.Geary``, ``esda.fdr``) computes the
+cross-sectional statistics and their analytic moments; spillmap passes it a fresh
+libpysal ``W`` built from the caller's :class:`~spillmap.spatial.weights.SpatialWeights`
+(esda sets ``w.transform``, so the caller's weights are never mutated) with
+``transformation="O"``: **the weights are used as given** -- row-standardise first
+(``w.row_standardize()``) for the usual row-standardised statistics.
 
 Written by hand (and why):
 
-* the seeding wrapper: esda's global statistics draw their permutations from NumPy's
-  *global* generator; :func:`_seeded` seeds it and restores the caller's state
-  afterwards, so results are reproducible and the caller's random stream is not
-  disturbed (not thread-safe: do not run permutation tests from several threads);
+* the permutation inference (:mod:`spillmap.spatial._permutation`): one vectorised
+  kernel for global Moran/Geary and the conditional-permutation LISA, with its own
+  seeded streams (NumPy's global generator is never touched), the same p-values for
+  a seed whatever the thread count, and one set of draws shared by many columns (the
+  periods of :func:`moran_by_period`, the indicators of :func:`spillmap.screen`);
+  esda loops over permutations in Python and, without numba, over units too;
 * the panel plumbing (:func:`panel_array`): checks and reshapes a long
   ``(id, time)`` panel into a balanced ``(T, N, k)`` array in the weights' id order,
   with errors naming the column, id, period or ``(id, time)`` cell at fault;
 * the pooled Moran's I on the stacked panel with ``I_T kron W`` (lags period by
   period, never an NT x NT matrix; esda would need a libpysal ``W`` of all NT
-  observations), with the Cliff-Ord moments (:func:`moran_moments`) and esda's
-  exact permutation stream, so it reproduces esda on the block-diagonal W;
+  observations), with the Cliff-Ord moments (:func:`moran_moments`);
+* the local Moran statistic itself (a few array operations; esda's ``Moran_Local``
+  would run its own permutations);
 * two-sided normal p-values, recomputed with ``norm.sf`` from esda's z values.
 """
 from __future__ import annotations
 
-import contextlib
 import html
 import math
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import DataError, InputError, WeightsError, format_items
+from spillmap.spatial import _permutation as perm
 from spillmap.spatial.weights import SpatialWeights, warn_islands
 
 __all__ = [
@@ -49,14 +49,13 @@ __all__ = [
     "moran_pooled",
     "geary",
     "local_moran",
+    "local_moran_arrays",
     "panel_array",
     "block_diagonal",
     "moran_moments",
 ]
 
 _QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-#: permuted copies of the pooled panel are evaluated in blocks of at most this many values
-_BLOCK_ELEMENTS = 4_000_000
 
 
 # ----------------------------------------------------------------------------- results
@@ -189,18 +188,6 @@ class GearyResult:
 
 
 # ----------------------------------------------------------------------------- helpers
-@contextlib.contextmanager
-def _seeded(seed: int | None) -> Iterator[None]:
-    """Seed NumPy's global generator (used by esda) and restore it afterwards."""
-    state = np.random.get_state()
-    try:
-        if seed is not None:
-            np.random.seed(seed)
-        yield
-    finally:
-        np.random.set_state(state)
-
-
 def _two_sided(z: float) -> float:
     return float(2.0 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan
 
@@ -209,6 +196,23 @@ def _check_permutations(permutations: int) -> int:
     if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
         raise InputError(f"permutations must be a non-negative integer, got {permutations!r}.")
     return int(permutations)
+
+
+def _check_seed_threads(seed: int | None, threads: int) -> None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise InputError(f"seed must be a non-negative integer or None, got {seed!r}.")
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise InputError(f"threads must be a positive integer, got {threads!r}.")
+
+
+def _pseudo_p(y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed, threads: int):
+    """Folded pseudo p-values of Moran's I and Geary's C for the columns of ``y`` (m, c)."""
+    if not permutations:
+        nan = np.full(np.shape(y)[1] if np.ndim(y) > 1 else 1, math.nan)
+        return nan, nan
+    z = y - perm.column_sums(y) / y.shape[0]
+    ge_m, ge_g = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads)
+    return perm.folded_p(ge_m, permutations), perm.folded_p(ge_g, permutations)
 
 
 def _vector(y, w: SpatialWeights, name: str) -> np.ndarray:
@@ -261,7 +265,7 @@ def _esda_w(w: SpatialWeights):
     return w.to_libpysal()
 
 
-def _moran_from_esda(m, permutations: int) -> MoranResult:
+def _moran_from_esda(m, permutations: int, p_perm: float) -> MoranResult:
     return MoranResult(
         I=float(m.I),
         EI=float(m.EI),
@@ -271,18 +275,18 @@ def _moran_from_esda(m, permutations: int) -> MoranResult:
         z_rand=float(m.z_rand),
         p_norm=_two_sided(float(m.z_norm)),
         p_rand=_two_sided(float(m.z_rand)),
-        p_perm=float(m.p_sim) if permutations else math.nan,
+        p_perm=float(p_perm),
         permutations=permutations,
         n=int(m.n),
     )
 
 
-def _moran_array(y: np.ndarray, wlib, permutations: int, seed: int | None) -> MoranResult:
+def _esda_moran(y: np.ndarray, wlib):
+    """esda's Moran without permutations (the analytic part)."""
     import esda
 
-    with _seeded(seed), np.errstate(divide="ignore", invalid="ignore"):
-        m = esda.Moran(y, wlib, transformation="O", permutations=permutations, two_tailed=True)
-    return _moran_from_esda(m, permutations)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return esda.Moran(y, wlib, transformation="O", permutations=0, two_tailed=True)
 
 
 # ----------------------------------------------------------------------------- global
@@ -293,6 +297,7 @@ def moran(
     permutations: int = 999,
     seed: int | None = 0,
     name: str = "y",
+    threads: int = 1,
 ) -> MoranResult:
     r"""Global Moran's I of one variable.
 
@@ -315,10 +320,13 @@ def moran(
     permutations
         Number of random permutations for the pseudo p-value (0: none).
     seed
-        Seed of the permutations (esda uses NumPy's global generator; it is seeded
-        here and its previous state restored).  ``None`` leaves it unseeded.
+        Seed of the permutations (their own stream, see
+        :mod:`spillmap.spatial._permutation`; NumPy's global generator is not
+        used).  ``None``: fresh entropy, not reproducible.
     name
         Variable name for error messages.
+    threads
+        Threads for the permutations (the result does not depend on it).
 
     Returns
     -------
@@ -341,14 +349,18 @@ def moran(
     Notes
     -----
     **Verification**: ``tests/test_moran.py`` matches a dense transcription of the
-    formulas above and esda on the Columbus data (libpysal example) to 1e-10, and
-    the pseudo p-value to esda's with the same seed exactly.
+    formulas above and esda on the Columbus data (libpysal example) to 1e-10; the
+    permutation counts equal a brute-force loop over the same permutations exactly,
+    and the pseudo p-value agrees with esda's (another random stream) within the
+    binomial Monte Carlo error.
     """
     permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, threads)
     arr = _vector(y, w, name)
     _check_links(w)
     _check_variance(arr, name)
-    return _moran_array(arr, _esda_w(w), permutations, seed)
+    p_m, _ = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
+    return _moran_from_esda(_esda_moran(arr, _esda_w(w)), permutations, p_m[0])
 
 
 def geary(
@@ -358,6 +370,7 @@ def geary(
     permutations: int = 999,
     seed: int | None = 0,
     name: str = "y",
+    threads: int = 1,
 ) -> GearyResult:
     r"""Geary's C of one variable (esda).
 
@@ -368,7 +381,9 @@ def geary(
 
     variances under normality and randomisation from Cliff and Ord (1981).  ``C``
     below 1 indicates positive autocorrelation.  p-values are two-sided
-    (``2 * norm.sf(|z|)``; esda's own are one-sided); the pseudo p is esda's.
+    (``2 * norm.sf(|z|)``; esda's own are one-sided); the pseudo p is esda's
+    folded ``(min(#{C_sim >= C}, perm - #{C_sim >= C}) + 1) / (perm + 1)``, from the
+    same permutations as :func:`moran` with the same seed.
     Weights are used as given; arguments and errors as in :func:`moran`.
 
     References
@@ -379,16 +394,19 @@ def geary(
     Notes
     -----
     **Verification**: ``tests/test_moran.py`` matches a dense transcription of C
-    and esda's values (same seed) to 1e-10.
+    and esda's analytic values to 1e-10, and esda's pseudo p-value within the
+    binomial Monte Carlo error.
     """
     import esda
 
     permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, threads)
     arr = _vector(y, w, name)
     _check_links(w)
     _check_variance(arr, name)
-    with _seeded(seed), np.errstate(divide="ignore", invalid="ignore"):
-        g = esda.Geary(arr, _esda_w(w), transformation="O", permutations=permutations)
+    _, p_g = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = esda.Geary(arr, _esda_w(w), transformation="O", permutations=0)
     return GearyResult(
         C=float(g.C),
         EC=float(g.EC),
@@ -398,7 +416,7 @@ def geary(
         z_rand=float(g.z_rand),
         p_norm=_two_sided(float(g.z_norm)),
         p_rand=_two_sided(float(g.z_rand)),
-        p_perm=float(g.p_sim) if permutations else math.nan,
+        p_perm=float(p_g[0]),
         permutations=permutations,
         n=int(g.n),
     )
@@ -528,12 +546,13 @@ def moran_by_period(
     w: SpatialWeights,
     permutations: int = 999,
     seed: int | None = 0,
+    threads: int = 1,
 ) -> dict:
     """Moran's I of ``var`` in each period of a balanced long panel.
 
-    Each period's cross-section is tested with :func:`moran` (weights as given;
+    Each period's cross-section is tested as by :func:`moran` (weights as given;
     every period uses the same ``seed``, so results do not depend on which periods
-    are present).
+    are present; the periods share one set of permutations, evaluated together).
 
     Returns
     -------
@@ -554,15 +573,17 @@ def moran_by_period(
     (``tests/test_moran.py``).
     """
     permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, threads)
     arr, periods = panel_array(panel, id=id, time=time, columns=[var], w=w)
     _check_links(w)
     wlib = _esda_w(w)
-    out = {}
     for s, p in enumerate(periods):
-        y = arr[s, :, 0]
-        _check_variance(y, var, f" in period {p!r}")
-        out[p] = _moran_array(y, wlib, permutations, seed)
-    return out
+        _check_variance(arr[s, :, 0], var, f" in period {p!r}")
+    ys = np.ascontiguousarray(arr[:, :, 0].T)  # (N, T): one column per period
+    p_m, _ = _pseudo_p(ys, w, 1, permutations, seed, threads)
+    return {
+        p: _moran_from_esda(_esda_moran(ys[:, s], wlib), permutations, p_m[s]) for s, p in enumerate(periods)
+    }
 
 
 def block_diagonal(w: SpatialWeights, t: int) -> sp.csr_matrix:
@@ -580,11 +601,14 @@ def moran_moments(n: int, s0: float, s1: float, s2: float, z: np.ndarray) -> tup
                     - b_2[(n^2 - n) S_1 - 2n S_2 + 6 S_0^2]}{(n-1)(n-2)(n-3) S_0^2} - E[I]^2
 
     with ``b_2 = n sum z^4 / (sum z^2)^2`` the kurtosis of the centred values ``z``.
+    ``z`` may hold one variable per column (n, c): ``v_rand`` is then an array.
     """
     ei = -1.0 / (n - 1)
     s02 = s0 * s0
     v_norm = (n * n * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - ei * ei
-    b2 = n * float(np.sum(z**4)) / float(np.sum(z**2)) ** 2
+    zc = z[:, None] if np.ndim(z) == 1 else z
+    b2 = n * perm.column_sums(zc**4) / perm.column_sums(zc**2) ** 2
+    b2 = float(b2[0]) if np.ndim(z) == 1 else b2
     a = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)
     b = b2 * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
     v_rand = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
@@ -601,15 +625,14 @@ def _weights_sums(m: sp.csr_matrix) -> tuple[float, float, float]:
     return s0, s1, s2
 
 
-def _pooled_moran_array(y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed: int | None) -> MoranResult:
+def _pooled_moran_array(
+    y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed: int | None, threads: int = 1
+) -> MoranResult:
     """Moran's I of stacked data with ``I_T kron W``, lags taken period by period.
 
     The moments of the block-diagonal matrix are ``T`` times those of ``W``.  The
-    permutations are drawn exactly as esda draws them (``np.random.permutation`` of
-    the centred values in sequence from the seeded global generator) and evaluated
-    in blocks (at most ``_BLOCK_ELEMENTS`` values, 32 MB) with one sparse product per
-    period, so the pseudo p-value is esda's.  (One permutation of 1 M values costs
-    about 0.15 s in NumPy's legacy generator: esda-compatible streams are not free.)
+    permutations shuffle all ``NT`` values (:func:`spillmap.spatial._permutation.global_counts`
+    with ``t`` periods).
     """
     nt = y.shape[0]
     z = y - y.mean()
@@ -617,23 +640,8 @@ def _pooled_moran_array(y: np.ndarray, w: SpatialWeights, t: int, permutations: 
     s0, s1, s2 = (t * v for v in _weights_sums(w.sparse))
     i_obs = nt / s0 * float(z @ w.lag_panel(z, t)) / zz
     ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
-    p_perm = math.nan
-    if permutations:
-        block = max(1, min(permutations, int(_BLOCK_ELEMENTS // nt)))
-        sims = np.empty(permutations)
-        with _seeded(seed):
-            done = 0
-            while done < permutations:
-                b = min(block, permutations - done)
-                zp = np.empty((nt, b))
-                for j in range(b):
-                    zp[:, j] = np.random.permutation(z)
-                sims[done : done + b] = nt / s0 * np.einsum("ij,ij->j", zp, w.lag_panel(zp, t)) / zz
-                done += b
-        larger = int(np.sum(sims >= i_obs))
-        if permutations - larger < larger:
-            larger = permutations - larger
-        p_perm = (larger + 1.0) / (permutations + 1.0)
+    p_perm, _ = _pseudo_p(y[:, None], w, t, permutations, seed, threads)
+    p_perm = float(p_perm[0])
     z_norm = (i_obs - ei) / math.sqrt(v_norm)
     z_rand = (i_obs - ei) / math.sqrt(v_rand)
     return MoranResult(
@@ -660,6 +668,7 @@ def moran_pooled(
     w: SpatialWeights,
     permutations: int = 999,
     seed: int | None = 0,
+    threads: int = 1,
 ) -> MoranResult:
     r"""Moran's I of the stacked panel with the block-diagonal ``I_T \otimes W``.
 
@@ -676,16 +685,18 @@ def moran_pooled(
 
     Notes
     -----
-    **Verification**: I, both variances, z values, p-values and the pseudo p-value
-    (same seed) equal esda's ``Moran`` on an explicitly built libpysal
-    block-diagonal W of the NT observations to 1e-12 (``tests/test_moran.py``).
+    **Verification**: I, both variances, z values and p-values equal esda's
+    ``Moran`` on an explicitly built libpysal block-diagonal W of the NT
+    observations to 1e-12, and its pseudo p-value within the binomial Monte Carlo
+    error (``tests/test_moran.py``).
     """
     permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, threads)
     arr, periods = panel_array(panel, id=id, time=time, columns=[var], w=w)
     _check_links(w)
     y = arr[:, :, 0].reshape(-1)
     _check_variance(y, var, " (pooled panel)")
-    return _pooled_moran_array(y, w, len(periods), permutations, seed)
+    return _pooled_moran_array(y, w, len(periods), permutations, seed, threads)
 
 
 # ----------------------------------------------------------------------------- local
@@ -694,6 +705,30 @@ def _bh_threshold(p: np.ndarray, alpha: float) -> float:
     import esda
 
     return float(esda.fdr(p, alpha))
+
+
+def local_moran_arrays(
+    y: np.ndarray, w: SpatialWeights, *, permutations: int, seed: int | None
+) -> dict[str, np.ndarray]:
+    """Local Moran of each column of ``y`` (n, c) with one set of conditional draws.
+
+    Returns ``{"Ii", "z", "lag", "quadrant", "p_perm"}``, each (n, c): the statistic,
+    the standardised values, their spatial lag, esda's quadrant code (1 HH, 2 LH,
+    3 LL, 4 HL; a zero value or lag counts as low) and the folded pseudo p-value
+    (1 where the statistic is degenerate: no neighbour or ``z_i = 0``).  The values
+    are checked by the callers (:func:`local_moran`, :func:`spillmap.screen`).
+    """
+    y = np.asarray(y, dtype=float)
+    n = y.shape[0]
+    d = y - perm.column_sums(y) / n
+    z = d / np.sqrt(perm.column_sums(d * d) / n)
+    lag = np.asarray(w.sparse @ z)
+    ii = (n - 1) * z * lag / perm.column_sums(z * z)
+    zp, lp = z > 0, lag > 0
+    quad = np.where(zp, np.where(lp, 1, 4), np.where(lp, 2, 3))
+    larger, undefined = perm.local_counts(z, w.sparse, permutations=permutations, seed=seed)
+    p = np.where(undefined, 1.0, perm.folded_p(larger, permutations))
+    return {"Ii": ii, "z": z, "lag": lag, "quadrant": quad, "p_perm": p}
 
 
 def local_moran(
@@ -711,13 +746,20 @@ def local_moran(
     .. math:: I_i = \frac{z_i}{m_2} \sum_j w_{ij} z_j, \quad
               z = \frac{y - \bar y}{s_y},\quad m_2 = \frac{z'z}{n - 1}
 
-    computed by ``esda.Moran_Local`` (weights as given).
+    (esda's ``Moran_Local`` statistic; weights as given).  The pseudo p-value of unit
+    ``i`` comes from conditional permutations: its ``k_i`` neighbours' values are
+    replaced by ``k_i`` values drawn without replacement from the other ``n - 1``
+    units, the draws of a permutation being shared by all units as in esda
+    (:mod:`spillmap.spatial._permutation`); it is esda's folded
+    ``(min(#{I_sim >= I_i}, perm - #{I_sim >= I_i}) + 1) / (perm + 1)``.  Where the
+    statistic is degenerate (a unit without neighbours, or ``z_i = 0``: every
+    simulated value equals the observed one) ``p_perm`` is 1.
 
     Parameters
     ----------
     y, w, permutations, seed, name
-        As in :func:`moran` (esda's own ``seed`` argument is used; NumPy's global
-        state is restored afterwards).  ``permutations`` must be at least 1.
+        As in :func:`moran` (the conditional draws have their own stream of the
+        seed).  ``permutations`` must be at least 1.
     alpha
         Significance level for the ``significant`` column.
     fdr
@@ -732,7 +774,7 @@ def local_moran(
     pandas.DataFrame
         Indexed by the unit id (index name ``"id"``), columns ``Ii``, ``z``
         (standardised value), ``lag`` (spatial lag ``W z``), ``quadrant`` (esda's
-        ``q``: 1 ``"HH"``, 2 ``"LH"``, 3 ``"LL"``, 4 ``"HL"``), ``p_perm`` (esda's
+        ``q``: 1 ``"HH"``, 2 ``"LH"``, 3 ``"LL"``, 4 ``"HL"``), ``p_perm`` (the
         folded pseudo p-value), ``significant`` and ``cluster`` (the quadrant if
         significant, else ``"ns"``).  ``attrs`` holds ``threshold``, ``alpha``,
         ``fdr``, ``permutations`` and ``seed``.
@@ -746,12 +788,14 @@ def local_moran(
 
     Notes
     -----
-    **Verification**: ``Ii`` matches a dense transcription of the formula above and
-    the pseudo p-values equal esda's with the same seed (``tests/test_moran.py``).
+    **Verification** (``tests/test_moran.py``, ``tests/test_permutation.py``):
+    ``Ii``, ``z``, ``lag`` and the quadrants match a dense transcription of the
+    formula above and esda's ``Moran_Local`` to 1e-12; the permutation counts equal
+    a brute-force loop over the same draws exactly; the pseudo p-values agree with
+    esda's (another random stream) within the binomial Monte Carlo error.
     """
-    import esda
-
     permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, 1)
     if permutations < 1:
         raise InputError("local_moran needs permutations >= 1 for its pseudo p-values.")
     if not 0 < alpha < 1:
@@ -759,30 +803,16 @@ def local_moran(
     arr = _vector(y, w, name)
     _check_links(w)
     _check_variance(arr, name)
-    with _seeded(seed), np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        # esda announces a future change of its default alternative; ours is pinned here
-        warnings.filterwarnings("ignore", message=".*alternative hypothesis.*", category=DeprecationWarning)
-        lm = esda.Moran_Local(
-            arr,
-            _esda_w(w),
-            transformation="O",
-            permutations=permutations,
-            seed=seed,
-            keep_simulations=False,
-            n_jobs=1,
-        )
-    z = np.asarray(lm.z, dtype=float)
-    # esda's conditional-permutation kernel returns float32 p-values; they are
-    # (count + 1) / (permutations + 1) exactly, so recover the exact ratio
-    p = np.round(np.asarray(lm.p_sim, dtype=float) * (permutations + 1)) / (permutations + 1)
+    res = {k: v[:, 0] for k, v in local_moran_arrays(arr[:, None], w, permutations=permutations, seed=seed).items()}
+    p = res["p_perm"]
     threshold = _bh_threshold(p, alpha) if fdr else float(alpha)
-    quad = pd.Series(np.asarray(lm.q)).map(_QUADRANTS).to_numpy(dtype=object)
+    quad = pd.Series(res["quadrant"]).map(_QUADRANTS).to_numpy(dtype=object)
     sig = p <= threshold
     df = pd.DataFrame(
         {
-            "Ii": np.asarray(lm.Is, dtype=float),
-            "z": z,
-            "lag": w.lag(z),
+            "Ii": res["Ii"],
+            "z": res["z"],
+            "lag": res["lag"],
             "quadrant": pd.Categorical(quad, categories=["HH", "LH", "LL", "HL"]),
             "p_perm": p,
             "significant": sig,

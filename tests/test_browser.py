@@ -153,7 +153,7 @@ def test_index_page(driver, demo_out, artifacts):
         body = driver.find_element("css selector", "body").text
         assert "SYNTHETIC DEMONSTRATION DATA" in body
         assert "indirect effect of int" in body and "LR (SDM vs SAR)" in body
-        assert len(driver.find_elements("css selector", "iframe")) == 7  # 6 maps + the city fixed effects
+        assert len(driver.find_elements("css selector", "iframe")) == 11  # 7 maps + scenario and explore per W
         time.sleep(1.5)  # let the iframes draw
         driver.save_screenshot(str(artifacts / "demo_index.png"))
     finally:

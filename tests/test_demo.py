@@ -29,8 +29,9 @@ def test_demo_outputs_are_labelled(demo_out, capsys):
     index = (demo_out / "index.html").read_text(encoding="utf-8")
     assert datasets.DEMO_NOTICE in index
     maps = sorted((demo_out / "maps").glob("*.html"))
-    # choropleth, LISA, spillover + response for W1 and W2, and the recovered city fixed effects (issue 13)
-    assert len(maps) == 7 and (demo_out / "maps" / "fixed_effects.html") in maps
+    # choropleth, LISA, spillover + response for W1 and W2, and the recovered city fixed effects (issue 13),
+    # the scenario hubei and the click-to-explore map for W1 and W2 (issue 15)
+    assert len(maps) == 11 and (demo_out / "maps" / "fixed_effects.html") in maps
     for m in maps:
         assert json.dumps(datasets.DEMO_NOTICE)[1:-1] in m.read_text(encoding="utf-8"), m.name
     res = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))

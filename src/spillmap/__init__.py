@@ -21,3 +21,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from spillmap.errors import SpillmapError  # noqa: E402
 
 __all__ = ["SpillmapError", "__version__"]
+
+
+def __getattr__(name: str):
+    """Lazy ``spillmap.screen`` (callable) and ``spillmap.indicators``: imported on first use."""
+    if name in ("screen", "indicators"):
+        import importlib
+
+        return importlib.import_module(f"spillmap.{name}")
+    raise AttributeError(f"module 'spillmap' has no attribute {name!r}")

@@ -29,7 +29,7 @@ from spillmap import __version__
 from spillmap.errors import SpillmapError
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose")
+SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose", "scenario", "screen")
 
 
 def build_parser() -> argparse.ArgumentParser:

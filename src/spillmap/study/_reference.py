@@ -7,10 +7,12 @@ and that every example in it validates.
 from __future__ import annotations
 
 from spillmap.study._schema import section_markdown
+from spillmap.study.scenarios import EXAMPLE as SCENARIO_EXAMPLE
+from spillmap.study.scenarios import ScenarioSpec
 from spillmap.study.spec import SECTIONS
 from spillmap.study.weights import kinds_markdown
 
-__all__ = ["markdown", "EXAMPLES"]
+__all__ = ["markdown", "EXAMPLES", "SCENARIO_EXAMPLE"]
 
 _INTRO = """# The study specification (TOML) — reference
 
@@ -79,6 +81,18 @@ WEIGHT_EXAMPLES = {
 }
 
 
+_SCENARIOS_INTRO = """## Policy scenarios: `[scenarios.NAME]`
+
+Optional. Each scenario changes one or more regressors in some units and reports, for every unit,
+the predicted change of y split into the part from its own change and the part received from the
+others, with an interval from the effects' parameter draws, plus totals for the region, the changed
+units and each group (`spillmap.estimation.scenario`). It is computed on the SDM of each weights
+matrix; the report gets a "Scenarios" section (a map, a table of the largest changes and the group
+totals, a figure) and a click-to-explore map of each changed variable. `spillmap scenario` runs the
+same on a spec or a saved `results.json`. NAME labels the scenario's files.
+"""
+
+
 def markdown() -> str:
     """The whole reference text."""
     from spillmap import datasets
@@ -95,6 +109,9 @@ def markdown() -> str:
     for kind, text in zip(WEIGHT_EXAMPLES, kinds_markdown().split("\n### ")):
         parts.append(("### " if not text.startswith("### ") else "") + text.strip() + "\n")
         parts.append(f"```toml\n{WEIGHT_EXAMPLES[kind]}```\n")
+    parts.append(_SCENARIOS_INTRO)
+    parts.append(section_markdown(ScenarioSpec, "[scenarios.NAME]", "One table per scenario."))
+    parts.append(f"```toml\n{SCENARIO_EXAMPLE}```\n")
     return "\n".join(parts)
 
 

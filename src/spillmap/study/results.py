@@ -24,7 +24,8 @@ __all__ = ["StudyResults", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 
 _MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
-             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry")
+             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry",
+             "scenarios")
 
 
 @dataclass(frozen=True, eq=True)
@@ -58,6 +59,10 @@ class StudyResults:
         Per-unit map values.
     map_data, geometry
         The values and the GeoJSON the maps draw (so a report re-renders from JSON alone).
+    scenarios
+        ``inputs`` (per W: the SDM's covariance and W; the regressors' data; the unit table),
+        ``runs`` (scenario → W → :meth:`ScenarioResult.to_dict`) and ``explore`` (W → variable →
+        columns of S_k); see :mod:`spillmap.study.scenarios`.
     warnings, missing
         Warnings raised while running, and sections that could not be computed (why).
     """
@@ -81,6 +86,7 @@ class StudyResults:
     unit_response: Mapping[str, Any] = field(default_factory=dict)
     map_data: Mapping[str, Any] = field(default_factory=dict)
     geometry: Mapping[str, Any] = field(default_factory=dict)
+    scenarios: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 

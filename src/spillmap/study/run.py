@@ -16,7 +16,7 @@ import sys
 import time as _time
 from collections.abc import Callable
 
-from spillmap.study import _steps_groups, _steps_maps, _steps_model
+from spillmap.study import _steps_groups, _steps_maps, _steps_model, _steps_scenarios
 from spillmap.study.inputs import load_inputs
 from spillmap.study.records import num
 from spillmap.study.results import StudyResults
@@ -111,6 +111,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         inputs = load_inputs(study)
         year = _steps_maps.map_year(study, inputs)
         _steps_maps.check_city(study, inputs)
+        _steps_scenarios.check_block(study, inputs)
         weights, winfo = _weights(study, inputs, step)
         fits, diag, moran, missing = {}, {}, {}, []
         unit_effects, unit_response, live, fixed = {}, {}, {}, {}
@@ -150,6 +151,8 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         for wname, sdm in live.items():
             step(f"maps: spillovers of {study.key} ({wname})")
             unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm)
+        scenarios, miss = _steps_scenarios.scenario_block(study, inputs, live, step)
+        missing += miss
         map_data = {**_steps_maps.map_values(study, inputs), "year": year}
         geometry = _steps_maps.geometry_block(study, inputs)
     from spillmap import datasets
@@ -161,5 +164,5 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
         heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        warnings=tuple(caught.messages), missing=tuple(missing),
+        scenarios=scenarios, warnings=tuple(caught.messages), missing=tuple(missing),
     )

@@ -34,11 +34,12 @@ from spillmap.study._schema import (
     to_mapping,
 )
 from spillmap.study._diagnostics_extra import TEST_FAMILIES
+from spillmap.study.scenarios import ScenarioSpec, check_scenarios, scenarios_from
 from spillmap.study.weights import WeightSpec
 
 __all__ = [
     "Study", "LayerSpec", "PanelSpec", "ModelSpec", "DiagnosticsSpec", "TablesSpec",
-    "HeterogeneitySpec", "MapsSpec", "OutputSpec", "WeightSpec", "SpecError", "reference_markdown",
+    "HeterogeneitySpec", "MapsSpec", "OutputSpec", "WeightSpec", "ScenarioSpec", "SpecError", "reference_markdown",
     "LAYER_DATASETS", "TABLE_DATASETS", "FE", "LEE_YU", "HAUSMAN", "TABLES", "MAPS",
 ]
 
@@ -250,6 +251,7 @@ class Study:
     heterogeneity: HeterogeneitySpec | None = None
     maps: MapsSpec = MapsSpec()
     output: OutputSpec = OutputSpec()
+    scenarios: tuple[ScenarioSpec, ...] = ()
     title: str = "spillmap report"
     demo: bool = False
     unit_label: str = "unit"
@@ -290,7 +292,7 @@ class Study:
         """Validate a parsed TOML document (a dict) and build the study."""
         if not isinstance(raw, Mapping):
             raise spec_error(source, "(top level)", f"must be a table, got {type(raw).__name__}.")
-        check_unknown(raw, [*_TOP_KEYS, *SECTIONS, "weights"], source, "")
+        check_unknown(raw, [*_TOP_KEYS, *SECTIONS, "weights", "scenarios"], source, "")
         top = {}
         for name, tp in _TOP_KEYS.items():
             if name in raw:
@@ -305,7 +307,8 @@ class Study:
             elif name in ("layer", "panel", "model"):
                 raise spec_error(source, name, "is required but missing.")
         weights = _weights_from(raw.get("weights"), source)
-        return cls(**sections, weights=weights, **top, base_dir=str(base_dir), source=source)
+        scenarios = scenarios_from(raw.get("scenarios"), source)
+        return cls(**sections, weights=weights, scenarios=scenarios, **top, base_dir=str(base_dir), source=source)
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> Study:
@@ -330,6 +333,8 @@ class Study:
             if section is not None:
                 out[name] = to_mapping(section)
         out["weights"] = {w.name: w.to_dict() for w in self.weights}
+        if self.scenarios:
+            out["scenarios"] = {s.name: s.to_dict() for s in self.scenarios}
         return out
 
     def to_toml(self) -> str:
@@ -385,6 +390,7 @@ def _cross_checks(s: Study) -> None:
         extra = sorted(set(h.labels) - set(h.columns))
         if extra:
             raise spec_error(src, f"heterogeneity.labels.{extra[0]}", "labels a column not in heterogeneity.columns.")
+    check_scenarios(s)
 
 
 def reference_markdown() -> str:

@@ -1,0 +1,410 @@
+"""Policy scenarios: what happens to every unit when x changes in some units.
+
+For a fitted spatial model the predicted change of y after a change ``Δx_k`` of the
+regressors is exact and linear (LeSage & Pace 2009, sec. 2.7)::
+
+    Δy = sum_k S_k Δx_k,     S_k = (I - rho W)^{-1} (beta_k I + theta_k W)
+
+split, for every unit i, into ``own_i = sum_k S_k[i, i] Δx_k,i`` (its own change, with the
+feedback through its neighbours: the per-unit direct effect) and ``received_i = Δy_i -
+own_i`` (what the other units' changes send it).  The semantics follow the model:
+
+* SDM ``S_k = (I - rho W)^{-1}(beta_k I + theta_k W)`` and SAR (``theta_k = 0``): a **global
+  multiplier** — the change reaches every unit connected to the shocked ones;
+* SLX and SDEM ``S_k = beta_k I + theta_k W``: **no global multiplier**, spillovers only to
+  the shocked units' neighbours (SDEM's ``lambda`` acts on the errors and does not carry
+  a change of x);
+* SEM ``S_k = beta_k I``: **no spillover** of x at all — the change stays where it happens
+  (``received`` = 0); ``lambda`` shapes the errors only.
+
+Computation: sparse LU solves with ``I - rho W`` (:mod:`._scenario_solve`); never a dense
+inverse except :func:`response_columns` for the click-to-explore map at N <= 1,000
+(:data:`EXPLORE_DENSE_MAX_N`), which states it.  Intervals: the parameter draws of the
+effects (:func:`~spillmap.estimation.effects.parameter_draws`: same seed, same draws),
+percentile intervals; or the delta method (``method="delta"``); models linear in their
+parameters (SLX, SDEM, SEM) get exact normal intervals from the covariance.
+
+Dynamic panels (issue 12) plug in through ``horizon=``: a dynamic model will return the
+path of the change for t = 0 … H and its long-run limit from the same inputs; static
+models give the one-period answer, and ``horizon`` raises a clear error for them
+(:func:`_response_kind` is the hook).  Time-varying W: the model's W is time-invariant
+today; ``period`` picks the data period the base values come from (default the last).
+
+References
+----------
+LeSage, J. & Pace, R. K. (2009). *Introduction to Spatial Econometrics*, sec. 2.7.
+Elhorst, J. P. (2014). *Spatial Econometrics*, sec. 2.7 (SLX/SDEM/SEM effects).
+
+Verification
+------------
+``tests/test_scenario.py``: a change Δ in every unit has mean predicted change = the
+average total effect of :func:`compute_effects` × Δ (1e-10, two exact closed forms) and mean
+own change = the average direct effect × Δ; a one-unit change equals the column of
+``S_k`` from :func:`unit_response` (1e-12); the sum of received changes equals the emitted
+spillover of the shocked set from :func:`unit_effects`; everything equals a dense oracle
+(``np.linalg.inv``); simulated and delta standard errors agree within Monte-Carlo error;
+the intervals cover the true change at the nominal rate in a Monte Carlo (slow test).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+from spillmap.errors import EstimationWarning, InputError
+from spillmap.estimation import _scenario_solve as solve
+from spillmap.estimation._scenario_input import (
+    KINDS,
+    ScenarioModel,
+    change_vector,
+    check_range,
+    check_variable,
+    group_labels,
+    select_units,
+)
+from spillmap.estimation._scenario_result import ScenarioResult
+
+__all__ = ["scenario", "ScenarioResult", "ScenarioModel", "response_columns", "EXPLORE_DENSE_MAX_N",
+           "EXPLORE_TOP_K", "KINDS"]
+
+Method = Literal["simulation", "delta"]
+Kind = Literal["absolute", "percent", "to_unit", "to_quantile"]
+#: up to this many units the click map embeds every column of S_k (N^2 values; a dense solve)
+EXPLORE_DENSE_MAX_N = 1000
+#: above it, the k largest responses of each source
+EXPLORE_TOP_K = 50
+_LAG = ("sar", "sdm")
+_MULTIPLIER = {"sdm": "global", "sar": "global", "slx": "local", "sdem": "local", "sem": "none"}
+_SEMANTICS = {
+    "sdm": "SDM: Δy = (I - rho W)^-1 (beta Δx + theta W Δx); the change reaches every unit connected to the "
+           "shocked ones through W (global multiplier).",
+    "sar": "SAR: Δy = (I - rho W)^-1 beta Δx; global multiplier, spillovers proportional to the own effect.",
+    "slx": "SLX: Δy = beta Δx + theta W Δx; no global multiplier: spillovers reach the shocked units' "
+           "neighbours only.",
+    "sdem": "SDEM: Δy = beta Δx + theta W Δx; no global multiplier (lambda acts on the errors only and does not "
+            "carry a change of x): spillovers reach the shocked units' neighbours only.",
+    "sem": "SEM: Δy = beta Δx; no global multiplier and no spillover of x (lambda acts on the errors only): "
+           "the change stays in the shocked units, received = 0 everywhere.",
+}
+
+
+def _no_lag_message(model: str, var: str) -> str:
+    if model == "sem":
+        return (f"the SEM has no spatial lag of {var!r} (no W_{var}) and no rho W y: a change of {var} changes "
+                f"y only where it happens; 'received' is 0 for every unit. Fit an SDM or SDEM to let the data "
+                "show spillovers.")
+    if model == "sar":
+        return (f"the SAR has no spatial lag of {var!r} (no W_{var}): its spillovers come only through rho W y "
+                f"and are the same multiple of the own effect for every regressor. Fit an SDM to estimate them "
+                "freely.")
+    return (f"the {model.upper()} has no spatial lag of {var!r} (no W_{var}, theta = 0 imposed): "
+            + ("its spillovers come only through rho W y, proportional to its own effect."
+               if model in _LAG else f"a change of {var} does not reach the other units at all.")
+            + f" Fit the model with {var} among the lagged regressors (wx=) to estimate them.")
+
+
+def _response_kind(source: ScenarioModel, horizon: Any) -> str:
+    """Hook for dynamic panels: ``"static"`` today; a dynamic model will return ``"path"``."""
+    if horizon is None:
+        return "static"
+    if getattr(source, "dynamic", False):  # pragma: no cover - issue 12 plugs in here
+        raise NotImplementedError("dynamic scenario paths arrive with the dynamic spatial panels (issue 12).")
+    raise InputError(f"horizon={horizon!r} needs a dynamic model (y_t-1 and W y_t-1 terms, issue 12); this "
+                     f"{source.model.upper()} is static: its answer is the one-period change. Leave horizon=None.")
+
+
+def _as_tuple(v: Any) -> tuple:
+    return tuple(v) if isinstance(v, list | tuple) else (v,)
+
+
+def _broadcast(variable: Any, change: Any, kind: Any) -> list[tuple[str, Any, str]]:
+    variables = _as_tuple(variable)
+    changes, kinds = _as_tuple(change), _as_tuple(kind)
+    if not variables or not all(isinstance(v, str) for v in variables):
+        raise InputError(f"variable must be a regressor name or a list of them; got {variable!r}.")
+    if len(set(variables)) != len(variables):
+        raise InputError(f"variable repeats a name: {list(variables)}.")
+    out = []
+    for what, seq in (("change", changes), ("kind", kinds)):
+        if len(seq) not in (1, len(variables)):
+            raise InputError(f"{what} has {len(seq)} values for {len(variables)} variables; give one, or one per "
+                             "variable.")
+    for i, v in enumerate(variables):
+        k = kinds[i if len(kinds) > 1 else 0]
+        if k not in KINDS:
+            raise InputError(f"kind must be one of {', '.join(map(repr, KINDS))}; got {k!r}.")
+        out.append((v, changes[i if len(changes) > 1 else 0], k))
+    return out
+
+
+def _check_options(method: str, draws: int, level: float) -> None:
+    if method not in ("simulation", "delta"):
+        raise InputError(f"method must be one of 'simulation', 'delta'; got {method!r}.")
+    if not 0 < level < 1:
+        raise InputError(f"level must be in (0, 1); got {level!r}.")
+    if method == "simulation" and (isinstance(draws, bool) or int(draws) != draws or draws < 100):
+        raise InputError(f"draws must be an integer >= 100 for simulated intervals; got {draws!r} "
+                         "(method='delta' needs none).")
+
+
+def _period(source: ScenarioModel, period: Any) -> Any:
+    periods = source.periods
+    if not periods:
+        return period
+    if period is None:
+        return periods[-1]
+    for p in periods:
+        if p == period or str(p) == str(period):
+            return p
+    raise InputError(f"period {period!r} is not a period of the model's data ({periods[0]}–{periods[-1]}).")
+
+
+def _parameters(source: ScenarioModel, names: Sequence[str], table: pd.DataFrame
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``beta (D, K)``, ``theta (D, K)``, ``rho (D,)`` from rows of parameter values, and ``has_theta``."""
+    beta = table[list(names)].to_numpy(dtype=float)
+    has = np.array([f"W_{v}" in table.columns for v in names])
+    theta = np.column_stack([table[f"W_{v}"].to_numpy(dtype=float) if h else np.zeros(len(table))
+                             for v, h in zip(names, has)])
+    rho = table["rho"].to_numpy(dtype=float) if source.model in _LAG else np.zeros(len(table))
+    return beta, theta, rho, has
+
+
+def _intervals(point: np.ndarray, sims: np.ndarray | None, var: np.ndarray | None, level: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(se, lower, upper)``: percentile interval of ``sims`` (rows = quantities) or normal from ``var``."""
+    if sims is not None:
+        a = (1 - level) / 2
+        lo, hi = np.quantile(sims, [a, 1 - a], axis=1)
+        return sims.std(axis=1, ddof=1), lo, hi
+    se = np.sqrt(np.maximum(var, 0.0))
+    z = stats.norm.isf((1 - level) / 2)
+    return se, point - z * se, point + z * se
+
+
+def _group_rows(mask: np.ndarray, labels: Mapping[str, pd.Series]) -> list[tuple[str, str, np.ndarray]]:
+    rows = [("all", "all units", np.ones(mask.size, dtype=bool)), ("shocked", "shocked units", mask),
+            ("shocked", "other units", ~mask)]
+    for grouping, lab in labels.items():
+        values = lab.to_numpy(dtype=object)
+        for g in sorted(set(values), key=str):
+            rows.append((grouping, str(g), values == g))
+    return [r for r in rows if r[2].any()]
+
+
+def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total: np.ndarray, names: list[str],
+                 members: np.ndarray, *, method: str, draws: int, seed: int, level: float) -> tuple[str, tuple, tuple]:
+    """``(method used, (se, lo, hi) per unit, (se, lo, hi) per group row)``."""
+    lag = source.model in _LAG
+    group_point = members @ total
+    if lag and method == "simulation":
+        from spillmap.estimation.effects import parameter_draws
+
+        table = parameter_draws(source, draws=draws, seed=seed)
+        beta, theta, rho, _ = _parameters(source, names, table)
+        sims = solve.simulated_totals(w, rho, beta, theta, dx, lag=True)
+        return "simulation", _intervals(total, sims, None, level), _intervals(group_point, members @ sims, None,
+                                                                              level)
+    has = np.array([f"W_{v}" in source.params.index for v in names])
+    rho0 = float(source.params["rho"]) if lag else 0.0
+    grads = solve.delta_gradients(w, rho0, dx, total, lag=lag, has_theta=has)
+    keys = {("beta", k): v for k, v in enumerate(names)} | {("theta", k): f"W_{v}" for k, v in enumerate(names)}
+    keys["rho"] = "rho"
+    pnames = [keys[g] for g in grads]
+    g = np.column_stack(list(grads.values()))                      # (N, P)
+    v = source.cov.loc[pnames, pnames].to_numpy(dtype=float)
+    gg = members @ g
+    unit_var = np.einsum("ip,pq,iq->i", g, v, g)
+    group_var = np.einsum("ip,pq,iq->i", gg, v, gg)
+    used = "delta" if lag else "closed form"
+    return used, _intervals(total, None, unit_var, level), _intervals(group_point, None, group_var, level)
+
+
+def _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels, attributes, names,
+            variables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = pd.Index(list(source.ids), name="id")
+    se, lo, hi = unit_ci
+    units = pd.DataFrame({"own": own, "received": total - own, "total": total, "ci_lower": lo, "ci_upper": hi,
+                          "se": se, "ci_includes_zero": (lo <= 0) & (hi >= 0), "shocked": mask}, index=ids)
+    for k, v in enumerate(variables):
+        units[f"change: {v}"] = dx[:, k]
+    if names is not None and attributes is not None:
+        a = attributes.copy()
+        a.index = a.index.astype(str)
+        units["name"] = a[names].reindex(ids).map(lambda x: None if pd.isna(x) else str(x)).to_numpy(dtype=object)
+    for grouping, lab in labels.items():
+        col = grouping if grouping not in units.columns else f"group: {grouping}"
+        units[col] = lab.to_numpy(dtype=object)
+    members = np.array([r[2] for r in rows], dtype=float)
+    gse, glo, ghi = group_ci
+    index = pd.MultiIndex.from_tuples([(r[0], r[1]) for r in rows], names=["grouping", "group"])
+    n_units = members.sum(axis=1).astype(np.int64)
+    groups = pd.DataFrame({"n_units": n_units, "n_shocked": (members @ mask).astype(np.int64),
+                           "own": members @ own, "received": members @ (total - own), "total": members @ total,
+                           "mean_total": (members @ total) / n_units, "ci_lower": glo, "ci_upper": ghi, "se": gse,
+                           "ci_includes_zero": (glo <= 0) & (ghi >= 0)}, index=index)
+    return units, groups
+
+
+def scenario(
+    fit: Any,
+    variable: str | Sequence[str],
+    units: Any = "all",
+    *,
+    change: Any,
+    kind: Kind | Sequence[Kind] = "absolute",
+    attributes: pd.DataFrame | None = None,
+    names: str | None = None,
+    groups: Any = None,
+    within: str | None = None,
+    period: Any = None,
+    method: Method = "simulation",
+    draws: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    horizon: int | None = None,
+    label: str = "",
+) -> ScenarioResult:
+    """Predicted change of y in every unit after a change of ``variable`` in ``units``.
+
+    ``Δy = sum_k S_k Δx_k`` with ``S_k = (I - rho W)^{-1}(beta_k I + theta_k W)``, split into
+    the part from each unit's own change (``own``) and the part it receives (``received``);
+    see the module docstring for the SDM / SAR / SLX / SDEM / SEM semantics.
+
+    Parameters
+    ----------
+    fit
+        A fitted :class:`~spillmap.estimation.SpatialPanelResults` or a :class:`ScenarioModel`.
+    variable
+        The regressor changed, or a list of them (changed together, in the same units).
+    units
+        ``"all"``; an id or a name; a list of ids / names; or ``{column: value or [values]}``
+        over ``attributes`` (e.g. ``{"province_en": "Hubei"}``).  Unknown names are listed
+        with the closest matches.
+    change, kind
+        One per variable, or one for all: ``absolute`` (Δx = change), ``percent``
+        (Δx = x change / 100), ``to_unit`` (x set to the value of the unit ``change``, an id
+        or name), ``to_quantile`` (x set to the ``change`` quantile of its ``within`` group;
+        0.9 = top decile).  Base values come from ``period``.
+    attributes
+        A table indexed by unit id: columns for ``units``, ``groups``, ``within`` and ``names``.
+    names
+        Column of ``attributes`` with readable unit names (accepted in ``units``; reported).
+    groups
+        Columns of ``attributes`` (or a mapping / Series id → label) whose groups get totals,
+        besides the whole region and the shocked units.
+    within
+        Column of ``attributes`` defining the reference group of ``to_quantile``.
+    period
+        The data period of the base values (default: the last).
+    method, draws, seed, level
+        Intervals of the totals: ``simulation`` (the effects' parameter draws, percentile
+        interval) or ``delta``; SLX / SDEM / SEM are linear in the parameters and always get
+        exact normal intervals.
+    horizon
+        For dynamic models (issue 12): the path over t = 0 … horizon.  A static model raises.
+    label
+        A label for the model (e.g. ``"SDM, W1"``).
+
+    Returns
+    -------
+    ScenarioResult
+
+    Warns
+    -----
+    DataWarning
+        The change pushes a variable outside the range seen in the data (by how much, where).
+    EstimationWarning
+        The model has no spatial lag of a changed variable (what that means).
+
+    Examples
+    --------
+    >>> r = scenario(fit, "int", {"province_en": "Hubei"}, change=0.02,   # doctest: +SKIP
+    ...              attributes=cities, names="name_en", groups=["province_en"])
+    >>> r.to_frame().head(); r.groups                                      # doctest: +SKIP
+
+    Verification
+    ------------
+    See the module docstring (closed forms, ``unit_response``, ``unit_effects``, dense oracle,
+    Monte-Carlo coverage).
+    """
+    source = ScenarioModel.from_fit(fit)
+    _check_options(method, draws, level)
+    requests = _broadcast(variable, change, kind)
+    for v, _, _ in requests:
+        check_variable(source, v)
+    _response_kind(source, horizon)
+    ids = source.ids
+    mask = select_units(units, ids, attributes, names)
+    labels = group_labels(groups, ids, attributes)
+    period = _period(source, period)
+    names_s = None
+    if names is not None and attributes is not None:
+        names_s = attributes[names].rename(index=str)
+    dx = np.zeros((len(ids), len(requests)))
+    descriptions, messages = [], []
+    for k, (v, ch, kd) in enumerate(requests):
+        dx[:, k], desc = change_vector(source, v, kd, ch, mask, period=period, attributes=attributes, names=names,
+                                       within=within)
+        descriptions.append(desc)
+        msg = check_range(source, v, dx[:, k], mask, period=period, names=names_s)
+        if msg:
+            messages.append(msg)
+        if f"W_{v}" not in source.params.index:
+            messages.append(_no_lag_message(source.model, v))
+            warnings.warn(messages[-1], EstimationWarning, stacklevel=2)
+    w = sp.csr_matrix(source.w.sparse)
+    variables = [r[0] for r in requests]
+    beta, theta, rho, _ = _parameters(source, variables, source.params.to_frame().T)
+    total, own = solve.point_changes(w, float(rho[0]), beta[0], theta[0], dx, lag=source.model in _LAG)
+    rows = _group_rows(mask, labels)
+    members = np.array([r[2] for r in rows], dtype=float)
+    used, unit_ci, group_ci = _uncertainty(source, w, dx, total, variables, members, method=method, draws=draws,
+                                           seed=seed, level=level)
+    unit_frame, group_frame = _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels,
+                                      attributes, names, variables)
+    return ScenarioResult(
+        units=unit_frame, groups=group_frame, model=source.model, y=source.y_name, variables=tuple(variables),
+        changes=tuple(descriptions), kinds=tuple(r[2] for r in requests), method=used,
+        draws=int(draws) if used == "simulation" else 0, seed=int(seed), level=float(level), period=period,
+        multiplier=_MULTIPLIER[source.model], notes=(_SEMANTICS[source.model],), warnings=tuple(messages),
+        label=label or source.label, horizon=None)
+
+
+def response_columns(fit: Any, variable: str, *, max_dense: int = EXPLORE_DENSE_MAX_N, top_k: int = EXPLORE_TOP_K
+                     ) -> dict[str, Any]:
+    """Every unit's response to a unit change of ``variable`` in each unit (the columns of ``S_k``).
+
+    For the click-to-explore map.  N <= ``max_dense``: the whole N x N matrix by one dense
+    LU solve (stated: O(N^3) once, N^2 values); above: the ``top_k`` largest responses of
+    each source by absolute value, every column solved by sparse LU.
+
+    Returns
+    -------
+    dict
+        ``ids``, ``variable``, ``own`` (diagonal: direct effect of each source),
+        ``emitted`` (column sum minus the diagonal: total spillover emitted), and either
+        ``matrix`` (N x N, column j = response to a change in j) or ``index`` / ``value``
+        (k x N).
+    """
+    source = ScenarioModel.from_fit(fit)
+    check_variable(source, variable)
+    w = sp.csr_matrix(source.w.sparse)
+    lag = source.model in _LAG
+    beta = float(source.params[variable])
+    theta = float(source.params.get(f"W_{variable}", 0.0))
+    rho = float(source.params["rho"]) if lag else 0.0
+    out: dict[str, Any] = {"ids": list(source.ids), "variable": variable, "model": source.model}
+    if w.shape[0] <= max_dense:
+        s = solve.response_matrix(w, rho, beta, theta, lag=lag)
+        own = np.diag(s).copy()
+        out.update(matrix=s, own=own, emitted=s.sum(axis=0) - own)
+    else:
+        idx, val, own, emitted = solve.response_top_k(w, rho, beta, theta, lag=lag, k=top_k)
+        out.update(index=idx, value=val, own=own, emitted=emitted)
+    return out

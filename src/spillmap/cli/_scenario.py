@@ -1,0 +1,216 @@
+"""``spillmap scenario SOURCE``: a policy scenario on a study spec, the demo, or a saved results.json.
+
+Writes, for each scenario and weights matrix, the map (``maps/``), the table of the largest
+spillovers received and the group totals (``tables/``, CSV + LaTeX), a figure (``figures/``) and the
+result (``results/NAME_W.json``); ``--explore`` adds the click-to-explore map.  The scenario is
+the spec's ``[scenarios.NAME]`` or one written with the flags (the same keys).  Composition only:
+:mod:`spillmap.study._steps_scenarios`, :func:`spillmap.estimation.scenario`,
+:mod:`spillmap.maps._report_scenarios`.
+"""
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """examples:
+  spillmap scenario demo --variable int --change 0.02 --units province_en=Hubei --out hubei
+  spillmap scenario study.toml --name hubei --out out/          # a [scenarios.NAME] of the spec
+  spillmap scenario report/results.json --variable int --change 5 --kind percent \\
+      --units 420100 --units Xiaogan --w W1 --method delta --out out/
+"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "scenario",
+        help="predicted change of y in every unit when x changes in some units (map, table, figure)",
+        description=(
+            "Compute a policy scenario on the SDM of each weights matrix: for every unit the predicted change of "
+            "y split into its own part and the part received from the others, with an interval from the "
+            "effects' parameter draws, and totals for the region, the changed units and each group. SOURCE is "
+            "a study spec (TOML), 'demo' (the bundled demo study) or a results.json (or a report folder) "
+            "written by `spillmap report`. The keys are those of [scenarios.NAME] in docs/config.md."
+        ),
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("source", metavar="SOURCE", help="STUDY.toml, 'demo', or results.json / a report folder")
+    p.add_argument("--name", help="the spec's [scenarios.NAME] to run (default: all), or the name of the "
+                                  "scenario given by the flags (default: the first variable)")
+    p.add_argument("--variable", action="append", help="regressor changed (repeat for several)")
+    p.add_argument("--change", action="append", help="the change (one, or one per --variable)")
+    p.add_argument("--kind", action="append", choices=("absolute", "percent", "to_unit", "to_quantile"),
+                   help="absolute (default), percent, to_unit, to_quantile (one, or one per --variable)")
+    p.add_argument("--units", action="append", metavar="UNITS",
+                   help="'all' (default), an id or name (repeat), or COLUMN=VALUE[,VALUE...] (repeat: all match)")
+    p.add_argument("--groups", action="append", metavar="COLUMN", help="group totals by this column (repeat)")
+    p.add_argument("--within", metavar="COLUMN", help="reference group of --kind to_quantile")
+    p.add_argument("--period", help="period of the base values (default: the last)")
+    p.add_argument("--w", action="append", metavar="NAME", help="weights matrix whose SDM answers (default: all)")
+    p.add_argument("--method", choices=("simulation", "delta"), help="intervals (default: simulation)")
+    p.add_argument("--draws", type=int, help="parameter draws (default: the spec's model.draws)")
+    p.add_argument("--level", type=float, help="confidence level (default: 0.95)")
+    p.add_argument("--top", type=int, help="units in the table and the figure (default: 10)")
+    p.add_argument("--explore", action="store_true", help="also write the click-to-explore map of each variable")
+    p.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
+    p.set_defaults(func=run)
+
+
+def _value(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _units(items: list[str] | None):
+    if not items:
+        return None
+    if items == ["all"]:
+        return "all"
+    pairs = [i for i in items if "=" in i]
+    if pairs and len(pairs) != len(items):
+        from spillmap.errors import InputError
+
+        raise InputError("--units: give either ids/names or COLUMN=VALUE selections, not both.")
+    if pairs:
+        out = {}
+        for item in pairs:
+            col, _, vals = item.partition("=")
+            values = [v.strip() for v in vals.split(",") if v.strip()]
+            out[col.strip()] = values if len(values) > 1 else values[0]
+        return out
+    return items
+
+
+def _flag_table(args) -> dict:
+    raw: dict = {"variable": args.variable if len(args.variable) > 1 else args.variable[0]}
+    if args.change is None:
+        from spillmap.errors import InputError
+
+        raise InputError("--change is required with --variable (e.g. --change 0.02).")
+    changes = [_value(c) for c in args.change]
+    raw["change"] = changes if len(changes) > 1 else changes[0]
+    if args.kind:
+        raw["kind"] = args.kind if len(args.kind) > 1 else args.kind[0]
+    for key, value in (("units", _units(args.units)), ("groups", args.groups), ("within", args.within),
+                       ("period", None if args.period is None else _value(args.period)), ("w", args.w),
+                       ("method", args.method), ("draws", args.draws), ("level", args.level), ("top", args.top)):
+        if value is not None:
+            raw[key] = int(value) if key == "period" and isinstance(value, float) and value.is_integer() else value
+    return raw
+
+
+def _scenarios(study, args):
+    """The scenarios to run: from the flags, or the spec's (``--name`` picks one)."""
+    from dataclasses import replace
+
+    from spillmap.errors import InputError
+    from spillmap.study.scenarios import ScenarioSpec
+
+    if args.variable:
+        from spillmap.study._names import slug
+
+        spec = ScenarioSpec.from_dict(args.name or slug(args.variable[0]), _flag_table(args), source="command line")
+        return replace(study, scenarios=(spec,))
+    if not study.scenarios:
+        raise InputError(f"{args.source} defines no [scenarios.NAME]; describe one with --variable, --change "
+                         "and --units.")
+    if args.name:
+        keep = tuple(s for s in study.scenarios if s.name == args.name)
+        if not keep:
+            raise InputError(f"no scenario {args.name!r} in {args.source}; it defines "
+                             f"{', '.join(s.name for s in study.scenarios)}.")
+        return replace(study, scenarios=keep)
+    return study
+
+
+def _load(args, say):
+    """``(study, models, attributes, geometry)`` from a spec, 'demo' or a results.json."""
+    from pathlib import Path
+
+    from spillmap import datasets
+    from spillmap.study import Study, StudyResults
+
+    src = Path(args.source)
+    if args.source == "demo" and not src.exists():
+        src = datasets.data_path("demo_report.toml")
+    if src.is_dir() or src.suffix.lower() == ".json":
+        results = StudyResults.read(src)
+        study = _scenarios(Study.from_dict(dict(_plain(results.spec)), source=str(src)), args)
+        from spillmap.study.scenarios import stored_attributes, stored_model
+
+        wnames = _wnames(study)
+        return study, {w: stored_model(results, w) for w in wnames}, stored_attributes(results), results.geometry
+    study = _scenarios(Study.from_toml(src), args)
+    from spillmap.study._steps_scenarios import fit_models
+
+    return (study, *fit_models(study, _wnames(study), say))
+
+
+def _plain(x):
+    from spillmap.study.records import thaw
+
+    return thaw(x)
+
+
+def _wnames(study) -> list[str]:
+    names = [n for s in study.scenarios for n in (s.w or tuple(w.name for w in study.weights))]
+    return list(dict.fromkeys(names))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from spillmap._fileio import atomic_directory
+    from spillmap.study import print_progress
+
+    report = print_progress()
+    say = (lambda msg: None) if args.quiet else (lambda msg: report(0, 0, msg))
+    out = Path(args.out)
+    with atomic_directory(out, force=args.force) as tmp:
+        study, models, attrs, geometry = _load(args, say)
+        lines = _write_all(study, models, attrs, geometry, tmp, say, explore=args.explore)
+    for line in lines:
+        print(line)
+    print(f"scenario outputs written to {out}/")
+    return 0
+
+
+def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> list[str]:
+    from spillmap._fileio import atomic_write_text
+    from spillmap.estimation import response_columns, scenario
+    from spillmap.maps._report_scenarios import display_layer, english_labels, write_explore, write_scenario
+    from spillmap.study._names import safe_names
+    from spillmap.study._steps_scenarios import scenario_options
+
+    layer, idc, gname = display_layer(geometry, attrs.index)
+    labels = english_labels(geometry)
+    wslug = safe_names({w: f"weights.{w}" for w in models})
+    notice = "SYNTHETIC demonstration data" if study.demo or study.panel.dataset == "demo_panel" else None
+    lines = []
+    (folder / "results").mkdir()
+    for s in study.scenarios:
+        for wname in s.w or tuple(models):
+            say(f"scenario {s.name} on the SDM of {wname}")
+            res = scenario(models[wname], **scenario_options(study, s, attrs), label=f"SDM, {wname}")
+            stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
+            title = f"{s.title or '; '.join(res.changes)} ({wname})"
+            write_scenario(res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname, labels=labels,
+                           notice=notice, top=s.top, title=title, office=True)
+            import json
+
+            atomic_write_text(folder / "results" / f"{stem}.json",
+                              json.dumps(res.to_dict(), ensure_ascii=False, allow_nan=False, indent=1) + "\n")
+            g = res.region
+            lines.append(f"{title}: {res.n_shocked} units changed; total change of {res.y} {g['total']:.6g} "
+                         f"[{g['ci_lower']:.6g}, {g['ci_upper']:.6g}], received by the others "
+                         f"{res.groups.loc[('shocked', 'other units'), 'total'] if res.n_shocked < len(attrs) else 0:.6g}")
+    if explore:
+        for wname, model in models.items():
+            for var in dict.fromkeys(v for s in study.scenarios for v in s.variable):
+                say(f"click-to-explore map of {var} ({wname})")
+                write_explore(response_columns(model, var), folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",
+                              layer=layer, idc=idc, gname=gname, y=study.y, notice=notice,
+                              caption=f"{wname}: response to +1 {var}")
+    return lines

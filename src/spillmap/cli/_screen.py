@@ -1,0 +1,194 @@
+"""``spillmap screen``: many indicators x W x periods on Dask -> Parquet, CSV, HTML.
+
+Composes :mod:`spillmap.datasets`, :func:`spillmap.geo.read_boundaries`, the
+study layer's weights specs (:mod:`spillmap.study.weights`, one vocabulary with the
+TOML) and :func:`spillmap.screen`; no numerics here.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+PANELS = ("demo_panel", "produc", "cigar")
+LAYERS = ("china_prefectures", "us48")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "screen",
+        help="screen many indicators for spatial dependence (Moran, Geary, LISA, LM) on Dask",
+        description=(
+            "Test every indicator under every W in every period: Moran's I and Geary's C (analytic and "
+            "permutation p-values), LISA cluster counts, pooled statistics, panel LM tests and optionally "
+            "an SDM.  Runs on a local Dask cluster (--workers N) or an existing scheduler (--scheduler, or "
+            "$SPILLMAP_SCHEDULER).  Writes OUT/screen.parquet, OUT/screen.csv, OUT/ranking.csv and "
+            "OUT/index.html (offline; maps for the top-ranked indicators)."
+        ),
+    )
+    p.add_argument("--data", required=True, metavar="PANEL", help=f"long panel: .csv, .parquet or a bundled dataset ({', '.join(PANELS)})")
+    p.add_argument("--id", required=True, metavar="COL", help="unit id column")
+    p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
+    p.add_argument("--layer", metavar="LAYER", help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)})")
+    p.add_argument("--layer-id", metavar="COL", help="id column of the layer (default: --id)")
+    p.add_argument("--name-column", metavar="COL", help="layer column of readable names (maps, messages)")
+    p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns or patterns (edu_*) or 'all' numeric columns (default)")
+    p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC",
+                   help="weights: queen, rook, knn, knn:K, a weights file (.gal, .gwt, .mtx, .csv) or "
+                        "[NAME=]KIND:key=value,... in the study TOML's vocabulary (e.g. W2=nested:var=pgdp,phi=0.5); "
+                        "default queen")
+    p.add_argument("--islands", choices=["error", "nearest", "drop", "keep"], default="nearest", help="contiguity: units without neighbours (default: link to the nearest)")
+    p.add_argument("--transform", choices=["R", "B", "asis"], default="R", help="weights files: row-standardised (R, default), binary (B) or as stored")
+    p.add_argument("--periods", nargs="+", metavar="T", help="periods to test (default all)")
+    p.add_argument("--statistics", nargs="+", default=["moran", "geary", "lisa"], choices=["moran", "geary", "lisa", "lm", "sdm"], help="default: moran geary lisa")
+    p.add_argument("--no-pooled", action="store_true", help="skip Moran/Geary of the stacked panel (about T periods' cost)")
+    p.add_argument("--lm-y", metavar="NAME", help="lm/sdm: dependent variable (the indicator is then an extra regressor)")
+    p.add_argument("--lm-x", nargs="+", default=[], metavar="NAME", help="lm/sdm: regressors")
+    p.add_argument("--effects", choices=["none", "individual", "time", "twoways"], default="twoways", help="lm/sdm fixed effects (default twoways)")
+    p.add_argument("--composite", action="append", default=[], metavar="NAME=METHOD:A,B,-C", help="build a composite indicator first (entropy, critic, pca; '-' marks a negative indicator); repeatable")
+    p.add_argument("--permutations", type=int, default=999, help="permutations (default 999; 0 = none)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--alpha", type=float, default=0.05, help="LISA significance level (default 0.05)")
+    p.add_argument("--fdr", action="store_true", help="LISA: Benjamini-Hochberg false-discovery-rate cut-off")
+    p.add_argument("--workers", type=int, metavar="N", help="local cluster size (default: the machine's cores)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on this Dask scheduler (also $SPILLMAP_SCHEDULER)")
+    p.add_argument("--chunk", type=int, metavar="N", help="indicators per task (default: sized to the cluster)")
+    p.add_argument("--maps-top-k", type=int, default=5, metavar="K", help="maps for the K best indicators of each W (default 5; 0 = none)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (built aside, moved into place)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=run)
+
+
+def read_panel(source: str, id_col: str):
+    import pandas as pd
+
+    from spillmap import datasets
+    from spillmap.errors import DataError, InputError
+
+    if source in PANELS:
+        return getattr(datasets, source)()
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"data file {source} does not exist (bundled datasets: {', '.join(PANELS)}).")
+    try:
+        if path.suffix.lower() == ".parquet":
+            df = pd.read_parquet(path)
+            if id_col in df:
+                df[id_col] = df[id_col].astype(str)
+            return df
+        return pd.read_csv(path, dtype={id_col: str})
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read {source}: {exc}") from None
+
+
+def read_layer(source: str, id_col: str, *, web: bool = False):
+    from spillmap import datasets
+    from spillmap.geo import read_boundaries
+
+    if source in LAYERS:
+        return datasets.china_prefectures(web=web) if source == "china_prefectures" else datasets.us48()
+    return read_boundaries(source, id_col)
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
+    """``--w`` items -> ``{name: options}`` in the study's weights vocabulary.
+
+    ``queen``, ``rook`` (contiguity, ``--islands``), ``knn`` / ``knn:K``, a weights
+    file (``--transform``), or ``[NAME=]KIND:key=value,...`` with any kind of
+    :data:`spillmap.study.weights.KINDS` (e.g. ``W2=nested:var=pgdp,phi=0.5``).
+    """
+    from spillmap.errors import InputError
+    from spillmap.study.weights import KINDS
+
+    out: dict = {}
+    for spec in specs:
+        name, eq, body = spec.partition("=") if "=" in spec.split(":")[0] else ("", "", spec)
+        kind, _, args = body.partition(":")
+        if kind in ("queen", "rook"):
+            opts = {"kind": "contiguity", "contiguity": kind, "islands": islands}
+            name = name or kind
+        elif kind == "knn" and (not args or args.isdigit()):
+            opts = {"kind": "knn", "k": int(args or 5)}
+            name = name or f"knn{opts['k']}"
+        elif kind in KINDS:
+            pairs = [a.partition("=") for a in args.split(",") if a]
+            if any(not sep for _, sep, _ in pairs):
+                raise InputError(f"--w {spec}: options are key=value pairs separated by commas.")
+            opts = {"kind": kind, **{k: _value(v) for k, _, v in pairs}}
+            name = name or kind
+        elif Path(body).is_file():
+            opts = {"kind": "file", "path": body, "transform": {"asis": "O"}.get(transform, transform)}
+            name = name or Path(body).stem
+        else:
+            raise InputError(
+                f"--w {spec}: not queen, rook, knn[:K], [NAME=]KIND:key=value,... with KIND one of "
+                f"{', '.join(KINDS)}, or an existing weights file."
+            )
+        if name in out:
+            raise InputError(f"--w: two weights named {name!r}; name them NAME=KIND:... .")
+        out[name] = opts
+    return out
+
+
+def parse_composite(text: str) -> tuple[str, dict]:
+    """``NAME=METHOD:A,B,-C`` -> ``(NAME, {"method":..., "positive": [...], "negative": [...]})``."""
+    from spillmap.errors import InputError
+
+    name, eq, rest = text.partition("=")
+    method, colon, cols = rest.partition(":")
+    items = [c.strip() for c in cols.split(",") if c.strip()]
+    if not (eq and colon and name and items):
+        raise InputError(f"--composite {text!r}: expected NAME=METHOD:A,B,-C (e.g. eco=entropy:pgdp,fdi,-inp).")
+    return name, {
+        "method": method,
+        "positive": [c for c in items if not c.startswith("-")],
+        "negative": [c[1:] for c in items if c.startswith("-")],
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    import spillmap
+    from spillmap.errors import InputError, OutputError
+    from spillmap.screen._spec import align_layer
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
+        raise OutputError(f"output folder {out} exists and is not empty; use --force to replace it.")
+    if args.scheduler and args.workers:
+        raise InputError("--workers sizes the local cluster; with --scheduler, start the workers on the cluster.")
+    panel = read_panel(args.data, args.id)
+    layer_id = args.layer_id or args.id
+    layer = maps_layer = None
+    if args.layer:
+        layer = align_layer(read_layer(args.layer, layer_id), panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
+        maps_layer = layer
+        if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
+            maps_layer = align_layer(read_layer(args.layer, layer_id, web=True), panel, id=args.id, layer_id=layer_id)
+    weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
+    lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "effects": args.effects} if (
+        args.lm_y or args.lm_x) else None
+    res = spillmap.screen(
+        panel, id=args.id, time=args.time, weights=weights, indicators=args.indicators, periods=args.periods,
+        statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations, seed=args.seed,
+        alpha=args.alpha, fdr=args.fdr, lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None,
+        layer=layer, maps_layer=maps_layer, layer_id=layer_id, name_column=args.name_column,
+        scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
+        progress=not args.quiet,
+    )
+    res.save(out, force=args.force, maps_top_k=args.maps_top_k)
+    if not args.quiet:
+        print(res.summary(top=5))
+        print(f"wrote {out}/screen.parquet, screen.csv, ranking.csv and index.html "
+              f"({res.timing['tasks']} tasks on {res.timing['workers']} worker(s), {res.timing['wall_seconds']:.1f} s)")
+    return 0

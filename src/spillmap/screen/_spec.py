@@ -1,0 +1,248 @@
+"""Options of a screen, checked before any work: indicators, statistics, weights, LM spec.
+
+Everything a user can get wrong is found here and raised as one
+:class:`~spillmap.errors.SpillmapError` naming the column, option or id at fault.
+"""
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import DataError, InputError, format_items
+from spillmap.spatial.weights import SpatialWeights
+
+__all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics", "panel_values"]
+
+Statistic = Literal["moran", "geary", "lisa", "lm", "sdm"]
+STATISTICS: tuple[str, ...] = get_args(Statistic)
+Role = Literal["y", "x"]
+Effects = Literal["none", "individual", "time", "twoways"]
+
+#: the rows each statistic adds (per period: moran, geary, lisa; pooled: moran, geary, lm, sdm)
+ROWS: dict[str, tuple[str, ...]] = {
+    "moran": ("moran_I", "moran_EI", "moran_z", "moran_p", "moran_z_norm", "moran_p_norm", "moran_p_perm"),
+    "geary": ("geary_C", "geary_z", "geary_p", "geary_z_norm", "geary_p_norm", "geary_p_perm"),
+    "lisa": ("lisa_HH", "lisa_LL", "lisa_HL", "lisa_LH", "lisa_threshold"),
+    "lm": (
+        "lm_lag", "lm_lag_p", "lm_error", "lm_error_p",
+        "robust_lm_lag", "robust_lm_lag_p", "robust_lm_error", "robust_lm_error_p",
+    ),
+    "sdm": (
+        "sdm_rho", "sdm_rho_p", "sdm_direct", "sdm_direct_p",
+        "sdm_indirect", "sdm_indirect_p", "sdm_total", "sdm_total_p",
+    ),
+}
+PER_PERIOD = ("moran", "geary", "lisa")
+POOLED = ("moran", "geary", "lm", "sdm")
+POOLED_LABEL = "pooled"
+
+
+@dataclass(frozen=True)
+class LMSpec:
+    """The regression in which each indicator is tested (panel LM tests, optional SDM).
+
+    ``role="y"``: the indicator is the dependent variable, regressed on ``x``.
+    ``role="x"``: ``y`` is regressed on ``x`` plus the indicator.  ``effects`` are
+    the fixed effects swept out (as in :func:`spillmap.spatial.lm_tests`).
+    """
+
+    x: tuple[str, ...] = ()
+    y: str | None = None
+    role: Role = "y"
+    effects: Effects = "twoways"
+
+    @classmethod
+    def from_value(cls, value) -> LMSpec | None:
+        if value is None or isinstance(value, LMSpec):
+            return value
+        if not isinstance(value, Mapping):
+            raise InputError(f"lm must be a mapping like {{'y': ..., 'x': [...], 'role': 'x'}}, got {type(value).__name__}.")
+        unknown = sorted(set(value) - {"x", "y", "role", "effects"})
+        if unknown:
+            raise InputError(f"lm has unknown key(s) {format_items(unknown)}; allowed: x, y, role, effects.")
+        x = value.get("x", ())
+        spec = cls(
+            x=(x,) if isinstance(x, str) else tuple(x),
+            y=value.get("y"),
+            role=value.get("role", "x" if value.get("y") is not None else "y"),
+            effects=value.get("effects", "twoways"),
+        )
+        spec.check()
+        return spec
+
+    def check(self) -> None:
+        if self.role not in get_args(Role):
+            raise InputError(f"lm role must be 'y' or 'x', got {self.role!r}.")
+        if self.effects not in get_args(Effects):
+            raise InputError(f"lm effects must be one of {', '.join(get_args(Effects))}; got {self.effects!r}.")
+        if self.role == "x" and not self.y:
+            raise InputError("lm role 'x' needs the dependent variable y.")
+        if self.role == "y" and not self.x and self.effects != "none":
+            raise InputError("lm role 'y' needs at least one regressor in x.")
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ((self.y,) if self.role == "x" else ()) + self.x
+
+
+def check_statistics(statistics: Sequence[str] | str) -> tuple[str, ...]:
+    stats = (statistics,) if isinstance(statistics, str) else tuple(statistics)
+    bad = [s for s in stats if s not in STATISTICS]
+    if bad or not stats:
+        raise InputError(f"statistics must be among {', '.join(STATISTICS)}; got {format_items(bad) or 'none'}.")
+    return tuple(s for s in STATISTICS if s in stats)
+
+
+def check_weights(weights) -> dict[str, SpatialWeights]:
+    """``{name: SpatialWeights}`` in one id order (that of the first)."""
+    if isinstance(weights, SpatialWeights):
+        weights = {weights.name or "W": weights}
+    if not isinstance(weights, Mapping) or not weights:
+        raise InputError("weights must be a SpatialWeights or a non-empty mapping name -> SpatialWeights.")
+    out: dict[str, SpatialWeights] = {}
+    ids = None
+    for name, w in weights.items():
+        if not isinstance(w, SpatialWeights):
+            raise InputError(f"weights {name!r} is a {type(w).__name__}, not a spillmap SpatialWeights.")
+        if not isinstance(name, str) or not name:
+            raise InputError(f"weights names must be non-empty strings, got {name!r}.")
+        if w.nnz == 0:
+            raise InputError(f"weights {name!r} have no neighbour links at all; nothing to test.")
+        ids = list(w.ids) if ids is None else ids
+        out[name] = w if list(w.ids) == ids else w.align(ids)  # align raises naming the ids
+    return out
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]) -> list[str]:
+    """Column names from names, shell patterns (``"edu_*"``) or ``"all"`` numeric columns."""
+    candidates = [c for c in panel.columns if c not in set(exclude)]
+    if isinstance(indicators, str):
+        indicators = [indicators]
+    chosen: list[str] = []
+    for item in indicators:
+        if item == "all":
+            found = [c for c in candidates if _is_numeric(panel[c])]
+        elif any(ch in str(item) for ch in "*?["):
+            found = [c for c in candidates if fnmatch.fnmatchcase(str(c), item) and _is_numeric(panel[c])]
+            if not found:
+                raise DataError(f"indicator pattern {item!r} matches no numeric column; columns: {format_items(candidates, 30)}.")
+        else:
+            if item not in panel.columns:
+                raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}.")
+            if not _is_numeric(panel[item]):
+                raise DataError(f"indicator {item!r} is not numeric (dtype {panel[item].dtype}).")
+            found = [item]
+        chosen += [c for c in found if c not in chosen]
+    if not chosen:
+        raise DataError("no indicator selected: the panel has no numeric column besides the id and time.")
+    return chosen
+
+
+def _label(value: object) -> str:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    return str(value)
+
+
+def panel_values(
+    panel: pd.DataFrame, *, id: str, time: str | None, columns: Sequence[str], ids: Sequence[str], periods=None  # noqa: A002
+) -> tuple[np.ndarray, list[str]]:
+    """The panel as a ``(T, N, K)`` float array in ``ids`` order; missing cells are NaN.
+
+    Structural problems (unknown columns, ids that differ from the weights',
+    repeated ``(id, time)`` cells, unknown periods) raise here, before any work;
+    missing values are left to the screen, which records them per indicator.
+    """
+    keys = [id] + ([time] if time else [])
+    missing = [c for c in keys + list(columns) if c not in panel.columns]
+    if missing:
+        raise DataError(f"panel has no column(s) {format_items(missing)}.")
+    for k in keys:
+        if panel[k].isna().any():
+            raise DataError(f"column {k!r} has missing values in rows {format_items(list(panel.index[panel[k].isna()]))}.")
+    unit = panel[id].astype(str)
+    extra, absent = sorted(set(unit) - set(ids)), sorted(set(ids) - set(unit))
+    if extra or absent:
+        raise DataError(
+            f"panel ids and weights ids differ: in the panel only {format_items(extra) or 'none'}; "
+            f"in the weights only {format_items(absent) or 'none'}."
+        )
+    tlab = panel[time].map(_label) if time else pd.Series("all", index=panel.index)
+    dup = pd.DataFrame({"i": unit, "t": tlab}).duplicated(keep=False)
+    if dup.any():
+        cells = sorted(set(zip(unit[dup], tlab[dup])))
+        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
+    order = sorted(pd.unique(panel[time]).tolist()) if time else ["all"]
+    labels = [_label(v) for v in order]
+    if periods is not None:
+        wanted = [_label(p) for p in (periods if isinstance(periods, (list, tuple)) else [periods])]
+        bad = [p for p in wanted if p not in labels]
+        if bad:
+            raise DataError(f"period(s) {format_items(bad)} not in the panel's {time!r}: {format_items(labels)}.")
+        labels = [p for p in labels if p in wanted]
+    ti = pd.Index(labels).get_indexer(tlab)
+    ii = pd.Index(list(ids)).get_indexer(unit)
+    keep = ti >= 0
+    arr = np.full((len(labels), len(ids), len(columns)), np.nan)
+    for k, col in enumerate(columns):
+        vals = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        arr[ti[keep], ii[keep], k] = vals[keep]
+    return arr, labels
+
+
+def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bool = True):  # noqa: A002
+    """The layer's units that the panel has (in layer order); a panel id missing from it is an error."""
+    if layer_id not in layer.columns:
+        raise DataError(f"layer has no id column {layer_id!r}; columns: {format_items(list(layer.columns), 30)}.")
+    have = set(panel[id].astype(str))
+    lids = layer[layer_id].astype(str)
+    missing = sorted(have - set(lids))
+    if missing:
+        raise DataError(f"panel ids {format_items(missing)} are not in the layer's {layer_id!r}.")
+    keep = lids.isin(have)
+    if not keep.all() and not quiet:
+        print(f"layer: {int((~keep).sum())} unit(s) without data left out ({int(keep.sum())} kept)")
+    return layer[keep].reset_index(drop=True)
+
+
+def materialise_weights(weights, *, panel, layer, id: str, time: str | None, layer_id: str, name_column=None) -> dict:  # noqa: A002
+    """``{name: SpatialWeights}`` from matrices, study :class:`WeightSpec` objects or their TOML dicts.
+
+    Specs are built by :func:`spillmap.study.weights.build_weights` over the units of
+    ``layer`` (``[weights.NAME]`` vocabulary: contiguity, knn, inverse_distance,
+    economic_distance, economic_product, nested, file).
+    """
+    if isinstance(weights, SpatialWeights):
+        return {weights.name or "W": weights}
+    if not isinstance(weights, Mapping):
+        from spillmap.study.weights import WeightSpec
+
+        if isinstance(weights, WeightSpec):
+            weights = {weights.name: weights}
+        else:
+            return weights  # check_weights names the problem
+    out = {}
+    for name, w in weights.items():
+        if isinstance(w, SpatialWeights):
+            out[name] = w
+            continue
+        from spillmap.study.weights import WeightSpec, WeightsInputs, build_weights
+
+        spec = w if isinstance(w, WeightSpec) else WeightSpec.from_dict(str(name), w)
+        if layer is None:
+            raise InputError(
+                f"weights {name!r} ({spec.kind}) are built over the units of a boundary layer: "
+                "give layer= (--layer on the command line)."
+            )
+        lay = layer if layer_id == id else layer.rename(columns={layer_id: id})
+        out[name] = build_weights(spec, WeightsInputs(lay, panel, id, time or "", name_column))
+    return out

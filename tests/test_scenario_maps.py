@@ -1,0 +1,105 @@
+"""Scenario maps (spillmap.maps.scenario): values drawn, escaping, compact click-map data, figure."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from spillmap.errors import DataError
+from spillmap.estimation import SpatialPanel, response_columns, scenario
+from spillmap.maps._offline import render_html
+from spillmap.maps.scenario import (
+    NEGATIVE,
+    POSITIVE,
+    _greyed,
+    diverging_classes,
+    explore_map,
+    scenario_figure,
+    scenario_map,
+)
+
+from .test_scenario import _lattice, simulate_panel  # noqa: TID252
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """The 6 x 5 lattice as square polygons (EPSG:4326), ids as lat2W numbers them (row-major)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    rows = [(str(r * 5 + c), f"City {r * 5 + c}", box(100 + c, 30 - r, 101 + c, 31 - r))
+            for r in range(6) for c in range(5)]
+    rows[3] = ("3", "<img src=x onerror=alert(1)>", rows[3][2])
+    return gpd.GeoDataFrame(rows, columns=["id", "name", "geometry"], crs=4326)
+
+
+@pytest.fixture(scope="module")
+def sdm():
+    w = _lattice(6, 5).row_standardize()
+    df = simulate_panel(w, t=8, seed=1)
+    return SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sdm").fit()
+
+
+def _cfg(page: str) -> dict:
+    m = re.search(r"var cfg = (\{.*?\});\n", page)
+    return json.loads(m.group(1))
+
+
+def test_diverging_classes_are_centred_on_zero():
+    v = np.array([-4.0, -1.0, 0.0, 0.5, 1.0, 2.0, 4.0, np.nan])
+    colors, entries = diverging_classes(v)
+    assert colors[2] == "#f7f7f7" and colors[-1] == "#c8c8c8"
+    assert colors[0] == "#2166ac" and colors[6] == "#b2182b"   # ±max: the darkest of each side
+    assert colors[1] == diverging_classes(-v)[0][4]           # symmetric: -1 and +1 are in the same class
+    assert any("0 (no change)" in e[1] for e in entries)
+
+
+def test_scenario_map_draws_the_result(grid, sdm):
+    attrs = grid.set_index("id")[["name"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = scenario(sdm, "x2", ["7", "3"], change=0.5, attributes=attrs, names="name", draws=200)
+    m = scenario_map(grid, r, id="id", name_column="name", title="<b>scenario</b>", notice="demo")
+    page = render_html(m)
+    assert "<img src=x" not in page and "<b>scenario</b>" not in page         # escaped / textContent
+    assert '["7","3"]' in page or '["3","7"]' in page                           # shocked units outlined
+    f = r.to_frame()
+    assert f"{f.loc['12', 'total']:.4g}" in page                                 # a tooltip value
+    assert "interval of the change includes 0 (200 parameter draws)" in page      # the CI rule in the legend
+    # x2's spillovers (rho beta + theta) are near 0: the other units' intervals include 0, greyed
+    greyed = f["ci_includes_zero"]
+    assert 0 < greyed.sum() < 30 and not greyed[["7", "3"]].any()
+    colors = re.findall(r'"c0":"(#[0-9a-f]{6})"', page)                        # one per feature
+    pale = {_greyed(x) for x in POSITIVE + NEGATIVE + ("#f7f7f7",)}
+    assert len(colors) == 30 and sum(c in pale for c in colors) == greyed.sum()
+
+
+def test_explore_map_embeds_the_columns_compactly(grid, sdm):
+    cols = response_columns(sdm, "x1")
+    page = render_html(explore_map(grid, cols, id="id", name_column="name", y="y"))
+    cfg = _cfg(page)
+    values = np.frombuffer(base64.b64decode(cfg["values"]), dtype="<f4").reshape(30, 30)
+    np.testing.assert_allclose(values.T, cols["matrix"], rtol=1e-6)     # float32: 7 significant digits
+    assert cfg["start"] == int(np.argmax(np.abs(cols["emitted"])))
+    assert "<img src=x" not in page
+    top = response_columns(sdm, "x1", max_dense=0, top_k=4)
+    cfg = _cfg(render_html(explore_map(grid, top, id="id", y="y", start="12")))
+    idx = np.frombuffer(base64.b64decode(cfg["index"]), dtype="<i4").reshape(30, 4)
+    assert cfg["k"] == 4 and cfg["start"] == 12 and list(idx[12]) == list(top["index"][:, 12])
+    with pytest.raises(DataError, match="start unit '99'"):
+        explore_map(grid, cols, id="id", start="99")
+
+
+def test_figure_has_the_top_units(sdm):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = scenario(sdm, "x1", ["7"], change=0.5, method="delta")
+    first = r.top_receivers(1, shocked=False).index[0]       # the largest spillover received
+    fig = scenario_figure(r, k=5, names={first: "First"})
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 5 and labels[-1] == f"First ({first})" and "7" not in labels   # drawn top down

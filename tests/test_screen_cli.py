@@ -1,0 +1,99 @@
+"""``spillmap screen`` on the command line.
+
+The fast tests run the command on the US-48 layer with an in-process Dask client
+swapped in (the cluster start is tested in test_screen*.py); the slow one runs the
+issue's command on the China layer with a local cluster of worker processes.
+"""
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from spillmap.cli import main
+from spillmap.cli._screen import parse_composite, weight_specs
+from spillmap.errors import InputError
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    import spillmap.screen._api as api
+
+    @contextlib.contextmanager
+    def fake(*, client=None, scheduler=None, workers=None):
+        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+            yield c
+
+    monkeypatch.setattr(api, "dask_client", fake)
+
+
+def test_screen_command_writes_the_three_files(in_process, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["screen", "--data", "produc", "--id", "state_abbr", "--time", "year", "--layer", "us48",
+            "--layer-id", "STATE_ABBR", "--indicators", "unemp", "pc*", "--w", "queen", "knn:4",
+            "--permutations", "19", "--maps-top-k", "1", "--composite", "infra=entropy:hwy,water,-util",
+            "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "wrote" in text and "rank" in text
+    table = pd.read_parquet(out / "screen.parquet")
+    assert set(table.indicator) == {"unemp", "pcap", "pc", "infra"}
+    assert set(table.w) == {"queen", "knn4"}
+    assert (out / "screen.csv").is_file() and (out / "index.html").is_file()
+    assert len(list((out / "maps").glob("*.html"))) == 4  # top 1 per W: choropleth + LISA
+    assert list(out.glob("weights_infra-*.csv"))
+    # an existing folder is kept without --force (exit 2, found before any work)
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_2(in_process, tmp_path, capsys):
+    base = ["screen", "--data", "produc", "--id", "state_abbr", "--time", "year", "--out", str(tmp_path / "o")]
+    assert main(base + ["--w", "queen"]) == 2  # no layer for a contiguity W
+    assert "--layer" in capsys.readouterr().err
+    assert main(base + ["--w", "nowhere.gal"]) == 2
+    assert main(["screen", "--data", "missing.csv", "--id", "x", "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_weight_specs_and_composite_parsing(us48, produc):
+    import spillmap
+
+    specs = weight_specs(["queen", "rook", "knn:3", "W2=inverse_distance:alpha=2,k=4"], islands="nearest",
+                         transform="R")
+    assert list(specs) == ["queen", "rook", "knn3", "W2"]
+    assert specs["W2"] == {"kind": "inverse_distance", "alpha": 2, "k": 4}
+    assert specs["queen"] == {"kind": "contiguity", "contiguity": "queen", "islands": "nearest"}
+    with pytest.raises(InputError, match="KIND"):
+        weight_specs(["hexagon"], islands="nearest", transform="R")
+    # the specs are built by the study layer's builders over the layer's units
+    from spillmap.screen._spec import materialise_weights
+
+    ws = materialise_weights(specs, panel=produc, layer=us48, id="state_abbr", time="year", layer_id="STATE_ABBR")
+    assert ws["knn3"].cardinalities.max() == 3 and ws["W2"].n == 48
+    name, spec = parse_composite("eco=critic:pgdp,fdi,-inp")
+    assert name == "eco" and spec == {"method": "critic", "positive": ["pgdp", "fdi"], "negative": ["inp"]}
+    with pytest.raises(InputError, match="NAME=METHOD"):
+        parse_composite("eco:pgdp")
+    assert callable(spillmap.screen)
+
+
+@pytest.mark.slow
+def test_the_issue_command_on_china_with_a_local_cluster(tmp_path):
+    # spillmap screen --data demo_panel --id adcode --time year --layer china_prefectures
+    #   --indicators all --w queen --out DIR   (with few permutations and one worker to stay short)
+    out = tmp_path / "DIR"
+    cmd = [sys.executable, "-m", "spillmap", "screen", "--data", "demo_panel", "--id", "adcode", "--time", "year",
+           "--layer", "china_prefectures", "--indicators", "all", "--w", "queen", "--out", str(out),
+           "--permutations", "99", "--workers", "1", "--maps-top-k", "1", "--quiet"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_parquet(out / "screen.parquet")
+    assert set(table.indicator) == {"gtfp", "int", "ins", "pgdp", "fdi", "trans", "inp"}
+    assert (table.status == "ok").all()
+    assert (out / "screen.csv").is_file() and (out / "index.html").is_file()
