@@ -94,6 +94,7 @@ def test_numbers_equal_direct_calls(us_report):
     panel = datasets.produc()
     # descriptive statistics: pandas directly
     assert res["descriptive"]["unemp"]["N"] == 816
+    # sums of 816 values in another order at most: rounding ~1e-14
     assert res["descriptive"]["unemp"]["mean"] == pytest.approx(panel["unemp"].mean(), rel=1e-12)
     assert res["descriptive"]["pc"]["sd"] == pytest.approx(panel["pc"].std(ddof=1), rel=1e-12)
     # the SDM column for W1 = a direct SpatialPanel fit + impacts with the same seed
@@ -103,9 +104,12 @@ def test_numbers_equal_direct_calls(us_report):
                        model="sdm", effects="twoways").fit(lee_yu="transformation")
     eff = fit.impacts(draws=100, seed=7)
     sdm = res["sdm"]["W1"]
-    assert sdm["rho"]["estimate"] == pytest.approx(fit.params["rho"], rel=1e-10)
-    assert sdm["effects"]["indirect"]["pc"]["estimate"] == pytest.approx(eff.indirect.loc["pc", "estimate"], rel=1e-10)
-    assert sdm["effects"]["total"]["emp"]["se"] == pytest.approx(eff.total.loc["emp", "se"], rel=1e-10)
+    # the same estimator on the same joined data (identical numbers observed); should the report's rows
+    # come in another order, rho is only as equal as the search's xatol 1e-10 -> 1e-8 on estimates,
+    # effects (same seed, same draws) and statistics derived from them
+    assert sdm["rho"]["estimate"] == pytest.approx(fit.params["rho"], rel=1e-8)
+    assert sdm["effects"]["indirect"]["pc"]["estimate"] == pytest.approx(eff.indirect.loc["pc", "estimate"], rel=1e-8)
+    assert sdm["effects"]["total"]["emp"]["se"] == pytest.approx(eff.total.loc["emp", "se"], rel=1e-8)
     assert sdm["nobs"] == 816
     # Table 9: machine-readable CSV = the stored numbers exactly; the printed table has the estimate
     # (with stars) on one row and the SE in parentheses on the row below, both to the stated decimals
@@ -113,7 +117,7 @@ def test_numbers_equal_direct_calls(us_report):
     long = pd.read_csv(out / "tables" / "sdm_effects.csv", float_precision="round_trip")
     cell = long[(long["row"] == "direct:pc") & (long["column"] == "(1)")].iloc[0]
     assert (cell["estimate"], cell["se"], cell["p"]) == tuple(sdm["effects"]["direct"]["pc"][k] for k in ("estimate", "se", "p"))
-    assert cell["estimate"] == pytest.approx(d["estimate"], rel=1e-10) and cell["W"] == "W1"
+    assert cell["estimate"] == pytest.approx(d["estimate"], rel=1e-8) and cell["W"] == "W1"  # as above
     printed = pd.read_csv(out / "tables" / "sdm_effects_formatted.csv", header=None, dtype=str, keep_default_na=False)
     labels = printed[0].tolist()
     at = labels.index("pc", labels.index("Direct effects"))
@@ -129,7 +133,7 @@ def test_numbers_equal_direct_calls(us_report):
 
     mt = mundlak_test(j.panel, id="state_abbr", time="year", y="unemp", x=["pc", "emp"], w=w, model="sdm", time_effects=True)
     assert diag["hausman_mundlak"]["df"] == 4
-    assert diag["hausman_mundlak"]["stat"] == pytest.approx(mt.stat, rel=1e-10)
+    assert diag["hausman_mundlak"]["stat"] == pytest.approx(mt.stat, rel=1e-8)  # RE fits inside: as above
     dt = pd.read_csv(out / "tables" / "diagnostics.csv", float_precision="round_trip")
     dt = dt[dt["column"] == "W1"]
     # one Hausman row ([diagnostics] hausman = "auto"): the classic test when it is defined, otherwise the
@@ -148,9 +152,9 @@ def test_numbers_equal_direct_calls(us_report):
 
     ue = unit_effects(fit, "pc", seed=7)
     got = pd.DataFrame.from_dict(res["unit_effects"]["W1"]["units"], orient="index").loc[list(ue.index), list(ue.columns)]
-    np.testing.assert_allclose(got.to_numpy(float), ue.to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(got.to_numpy(float), ue.to_numpy(float), rtol=1e-8)  # from the fit: as above
     r = unit_response(fit, "pc", "NY")
-    np.testing.assert_allclose([res["unit_response"]["W1"]["effect"][i] for i in r.index], r.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose([res["unit_response"]["W1"]["effect"][i] for i in r.index], r.to_numpy(), rtol=1e-8)
     assert res["lisa"]["units"]["NY"]["cluster"] in {"HH", "LL", "LH", "HL", "ns"}
 
 
