@@ -250,3 +250,28 @@ def test_figures_png_300_dpi_and_pdf(demo_out):
     assert len(maps & set(FIGURES)) == 7
     for stem in maps & set(FIGURES):  # each study map prints as its static figure (scenario maps show theirs)
         assert f'<img class="print-only" src="figures/{stem}.png"' in index, stem
+
+
+def test_report_latex_compiles(demo_out, tmp_path):
+    """Every table's .tex of the demo, \\input into one document, compiles with pdflatex."""
+    import shutil
+    import subprocess
+
+    from spillmap.tables import LATEX_PACKAGES
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("LaTeX compile test skipped: no pdflatex (Debian: apt-get install texlive-latex-base "
+                    "texlive-latex-recommended texlive-latex-extra)")
+    for sty in ("booktabs.sty", "threeparttable.sty"):
+        if shutil.which("kpsewhich") and not subprocess.run(["kpsewhich", sty], capture_output=True, text=True).stdout:
+            pytest.skip(f"LaTeX compile test skipped: {sty} not installed (texlive-latex-extra)")
+    for stem in STEMS:
+        shutil.copy(demo_out / "tables" / f"{stem}.tex", tmp_path / f"{stem}.tex")
+    body = "\n".join(rf"\input{{{stem}.tex}}\clearpage" for stem in STEMS)
+    (tmp_path / "doc.tex").write_text(
+        rf"\documentclass{{article}}\usepackage[margin=1cm]{{geometry}}\usepackage{{{','.join(LATEX_PACKAGES)}}}"
+        "\n" + rf"\begin{{document}}{body}\end{{document}}" + "\n", encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
