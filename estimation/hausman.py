@@ -46,7 +46,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy import stats
 
-from spillmap.errors import EstimationError, InputError, format_items
+from spillmap.errors import EstimationError, InputError, check_choice, format_items
+from spillmap._vocab import RE_MODELS
 from spillmap.results import TestResult
 
 if TYPE_CHECKING:
@@ -123,8 +124,7 @@ def hausman_statistic(
     d = b_fe - b_re
     v = cov_fe - cov_re
     v = (v + v.T) / 2
-    if on_indefinite not in ("raise", "elhorst"):
-        raise InputError(f"on_indefinite must be 'raise' or 'elhorst', got {on_indefinite!r}.")
+    check_choice("on_indefinite", on_indefinite, ("raise", "elhorst"))
     ev, vec = np.linalg.eigh(v)
     scale = max(np.max(np.abs(ev)), np.finfo(float).tiny)
     name = "Hausman (FE vs RE)"
@@ -228,8 +228,7 @@ def hausman(
     transcription of splm's ``covB`` (GLS with the explicit ``NT x NT`` Sigma) to 1e-9
     and the statistic to ``R/sphtest.R``'s formula (``tests/test_hausman_conditional.py``).
     """
-    if cov not in ("marginal", "conditional"):
-        raise InputError(f"cov must be one of 'marginal', 'conditional'; got {cov!r}.")
+    check_choice("cov", cov, ("marginal", "conditional"))
     if getattr(re, "effects", None) != "random":
         raise InputError(f"hausman(fe, re): the second fit must have effects='random', got {getattr(re, 'effects', None)!r}.")
     if getattr(fe, "effects", None) not in ("individual", "twoways"):
@@ -380,7 +379,7 @@ def mundlak_spec(
     from spillmap.estimation.model import SpatialPanel
     from spillmap.estimation.random_effects import _time_dummies
 
-    if model not in ("sar", "sdm", "sem"):
+    if model not in RE_MODELS:
         raise InputError(
             f"mundlak_test: model must be 'sar', 'sdm' or 'sem' (the random-effects models), got {model!r}."
         )

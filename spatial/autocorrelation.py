@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import DataError, InputError, WeightsError, format_items
+from spillmap.results import finite_or_none
 from spillmap.spatial import _permutation as perm
 from spillmap.spatial.weights import SpatialWeights, warn_islands
 
@@ -61,10 +62,6 @@ _QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 # ----------------------------------------------------------------------------- results
 def _fmt_p(p: float) -> str:
     return "nan" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.4g}"
-
-
-def _none_if_nan(x: float) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,7 @@ class MoranResult:
             "EI": float(self.EI),
             "z": float(self.z_rand),
             "p": float(self.p_rand),
-            "p_perm": _none_if_nan(self.p_perm),
+            "p_perm": finite_or_none(self.p_perm),
         }
 
     def __repr__(self) -> str:
@@ -165,7 +162,7 @@ class GearyResult:
             "EC": float(self.EC),
             "z": float(self.z_rand),
             "p": float(self.p_rand),
-            "p_perm": _none_if_nan(self.p_perm),
+            "p_perm": finite_or_none(self.p_perm),
         }
 
     def __repr__(self) -> str:

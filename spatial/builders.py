@@ -33,7 +33,16 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from spillmap.errors import DataError, GeometryError, InputError, JoinError, WeightsError, did_you_mean, format_items
+from spillmap.errors import (
+    DataError,
+    GeometryError,
+    InputError,
+    JoinError,
+    WeightsError,
+    check_choice,
+    did_you_mean,
+    format_items,
+)
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = [
@@ -54,17 +63,11 @@ TransformArg = Literal["R", "B", "O", "r", "b", "o"] | None
 
 
 # --------------------------------------------------------------------- checks
-def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    """Raise InputError unless ``value`` is one of ``choices`` (listing them)."""
-    if value not in choices:
-        raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
-
-
 def _norm_transform(transform: TransformArg) -> str:
     t = "O" if transform is None else str(transform).upper()
     if t == "NONE":
         t = "O"
-    _check_choice("transform", t, ("R", "B", "O"))
+    check_choice("transform", t, ("R", "B", "O"))
     return t
 
 
@@ -233,8 +236,8 @@ def contiguity(
     """
     from spillmap.spatial._contiguity import vertex_contiguity
 
-    _check_choice("kind", kind, ("queen", "rook"))
-    _check_choice("islands", islands, ("error", "nearest", "drop", "keep"))
+    check_choice("kind", kind, ("queen", "rook"))
+    check_choice("islands", islands, ("error", "nearest", "drop", "keep"))
     t = _norm_transform(transform)
     ids = _layer_ids(layer, id)
     names = None

@@ -41,15 +41,15 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import linalg, stats
 
-from spillmap.errors import DataError, EstimationError, InputError, format_items
+from spillmap._vocab import FE, FixedEffects
+from spillmap.errors import DataError, EstimationError, InputError, check_choice, format_items
 from spillmap.results import TestResult
 from spillmap.spatial.autocorrelation import panel_array
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["LMTests", "Effects", "Convention", "lm_tests", "panel_lm_tests", "lm_statistics", "trace_wtw_ww"]
 
-Effects = Literal["none", "individual", "time", "twoways"]
-_EFFECTS = get_args(Effects)
+Effects = FixedEffects  # the fixed-effects vocabulary of spillmap._vocab
 Convention = Literal["demeaned", "elhorst"]
 _CONVENTIONS = get_args(Convention)
 
@@ -187,12 +187,6 @@ def lm_statistics(ewy: float, ewe: float, wxb_mwxb: float, sigma2: float, ttw: f
     return out
 
 
-def _validate_effects(effects: str) -> str:
-    if effects not in _EFFECTS:
-        raise InputError(f"effects must be one of {', '.join(repr(e) for e in _EFFECTS)}; got {effects!r}.")
-    return effects
-
-
 def _has_constant(x: np.ndarray) -> bool:
     return bool(x.shape[1]) and bool(np.any(np.all(x == x[:1], axis=0) & (x[0] != 0)))
 
@@ -217,7 +211,7 @@ def _qr_basis(xd: np.ndarray, names: Sequence[str], context: str = "") -> np.nda
 def _prepare(y, X, w: SpatialWeights, *, t: int, effects: str, add_constant: bool | None,
              names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, list[str], str]:
     """Validated ``(y, X [with the constant], names, effects)`` of :func:`lm_tests`."""
-    effects = _validate_effects(effects)
+    effects = check_choice("effects", effects, FE)
     if not isinstance(w, SpatialWeights):
         raise InputError(f"w must be a spillmap SpatialWeights, got {type(w).__name__} (see SpatialWeights.from_libpysal).")
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 1:
@@ -359,8 +353,7 @@ def lm_tests(
     LM-SARMA 12 % at T = 20.  :func:`spillmap.spatial.residual_moran.moran_residuals`
     uses the exact moments and is correctly sized there.
     """
-    if convention not in _CONVENTIONS:
-        raise InputError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}.")
+    check_choice("convention", convention, _CONVENTIONS)
     yv, xm, names, effects = _prepare(y, X, w, t=t, effects=effects, add_constant=add_constant, names=names)
     t = int(t)
     n = w.n
