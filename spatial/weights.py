@@ -31,7 +31,7 @@ from scipy.sparse import csgraph
 
 from spillmap.errors import WeightsError, WeightsWarning, format_items
 
-__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands"]
+__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands", "lag_panel"]
 
 Transform = Literal["O", "B", "R"]
 _TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
@@ -293,12 +293,7 @@ class SpatialWeights:
         x = np.asarray(x, dtype=float)
         if x.shape[0] != self.n * t:
             raise WeightsError(f"cannot lag {x.shape[0]} rows as a panel of N={self.n} x T={t}.")
-        tail = x.shape[1:]
-        xr = x.reshape((t, self.n) + tail)
-        out = np.empty_like(xr)
-        for s in range(t):
-            out[s] = self.sparse @ xr[s]
-        return out.reshape(x.shape)
+        return lag_panel(self.sparse, x, t)
 
     # ------------------------------------------------------------ eigenvalues
     @functools.cached_property
@@ -475,6 +470,21 @@ class SpatialWeights:
         if self.transform in ("R", "B"):
             g = Graph(g._adjacency, transformation=self.transform, is_sorted=True)
         return g
+
+
+def lag_panel(m: sp.spmatrix, x: np.ndarray, t: int) -> np.ndarray:
+    """``(I_T kron M) x`` for rows stacked time-major, id-minor, period by period.
+
+    ``M`` is any N x N sparse matrix (``W``, ``W'``, ``W + W'``); ``x`` has ``N * T``
+    rows (a vector or an array with more columns).  The one implementation of the
+    panel lag: :meth:`SpatialWeights.lag_panel` checks its input and calls it, and the
+    tests that lag with ``W'`` or ``W + W'`` call it directly.
+    """
+    xr = x.reshape((t, m.shape[0]) + x.shape[1:])
+    out = np.empty_like(xr)
+    for s in range(t):
+        out[s] = m @ xr[s]
+    return out.reshape(x.shape)
 
 
 def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
