@@ -67,7 +67,7 @@ from scipy import optimize, stats
 
 from spillmap.errors import InputError
 from spillmap.results import TestResult
-from spillmap.spatial.lm import _prepare, _qr_basis, trace_wtw_ww
+from spillmap.spatial._lm_core import _prepare, _qr_basis, trace_wtw_ww
 from spillmap.spatial.residual_moran import quadratic_ratio_moments, residual_traces
 from spillmap.spatial.weights import SpatialWeights, lag_panel
 

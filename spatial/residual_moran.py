@@ -39,7 +39,8 @@ from scipy import stats
 
 from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult
-from spillmap.spatial.lm import Effects, _prepare, _qr_basis, demean
+from spillmap._vocab import FixedEffects as Effects
+from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
 from spillmap.spatial.weights import SpatialWeights, lag_panel
 
 __all__ = ["ResidualMoran", "moran_residuals", "quadratic_ratio_moments", "fe_traces"]
