@@ -96,20 +96,27 @@ def _esda_w(w: SpatialWeights):
     return w.to_libpysal()
 
 
-def _moran_from_esda(m, permutations: int, p_perm: float) -> MoranResult:
-    return MoranResult(
-        I=float(m.I),
-        EI=float(m.EI),
-        var_norm=float(m.VI_norm),
-        var_rand=float(m.VI_rand),
-        z_norm=float(m.z_norm),
-        z_rand=float(m.z_rand),
-        p_norm=_two_sided(float(m.z_norm)),
-        p_rand=_two_sided(float(m.z_rand)),
+def _global_result(cls, stat: dict, var_norm: float, var_rand: float, z_norm: float, z_rand: float,
+                   p_perm: float, permutations: int, n: int):
+    """A :class:`MoranResult` / :class:`GearyResult` (``cls``) with the two-sided normal p-values of its z."""
+    z_norm, z_rand = float(z_norm), float(z_rand)
+    return cls(
+        **stat,
+        var_norm=float(var_norm),
+        var_rand=float(var_rand),
+        z_norm=z_norm,
+        z_rand=z_rand,
+        p_norm=_two_sided(z_norm),
+        p_rand=_two_sided(z_rand),
         p_perm=float(p_perm),
         permutations=permutations,
-        n=int(m.n),
+        n=int(n),
     )
+
+
+def _moran_from_esda(m, permutations: int, p_perm: float) -> MoranResult:
+    return _global_result(MoranResult, {"I": float(m.I), "EI": float(m.EI)}, m.VI_norm, m.VI_rand,
+                          m.z_norm, m.z_rand, p_perm, permutations, m.n)
 
 
 def _esda_moran(y: np.ndarray, wlib):

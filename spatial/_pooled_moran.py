@@ -19,8 +19,8 @@ from spillmap.spatial._moran_checks import (
     _check_permutations,
     _check_seed_threads,
     _check_variance,
+    _global_result,
     _pseudo_p,
-    _two_sided,
 )
 from spillmap.spatial._moran_results import MoranResult
 from spillmap.spatial._panel_array import panel_array
@@ -87,19 +87,7 @@ def _pooled_moran_array(
     p_perm = float(p_perm[0])
     z_norm = (i_obs - ei) / math.sqrt(v_norm)
     z_rand = (i_obs - ei) / math.sqrt(v_rand)
-    return MoranResult(
-        I=i_obs,
-        EI=ei,
-        var_norm=v_norm,
-        var_rand=v_rand,
-        z_norm=z_norm,
-        z_rand=z_rand,
-        p_norm=_two_sided(z_norm),
-        p_rand=_two_sided(z_rand),
-        p_perm=p_perm,
-        permutations=permutations,
-        n=nt,
-    )
+    return _global_result(MoranResult, {"I": i_obs, "EI": ei}, v_norm, v_rand, z_norm, z_rand, p_perm, permutations, nt)
 
 
 def moran_pooled(

@@ -46,8 +46,8 @@ from spillmap.spatial._moran_checks import (
     _esda_moran,
     _esda_w,
     _moran_from_esda,
+    _global_result,
     _pseudo_p,
-    _two_sided,
     _vector,
 )
 from spillmap.spatial._moran_results import GearyResult, MoranResult
@@ -192,19 +192,8 @@ def geary(
     _, p_g = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = esda.Geary(arr, _esda_w(w), transformation="O", permutations=0)
-    return GearyResult(
-        C=float(g.C),
-        EC=float(g.EC),
-        var_norm=float(g.VC_norm),
-        var_rand=float(g.VC_rand),
-        z_norm=float(g.z_norm),
-        z_rand=float(g.z_rand),
-        p_norm=_two_sided(float(g.z_norm)),
-        p_rand=_two_sided(float(g.z_rand)),
-        p_perm=float(p_g[0]),
-        permutations=permutations,
-        n=int(g.n),
-    )
+    return _global_result(GearyResult, {"C": float(g.C), "EC": float(g.EC)}, g.VC_norm, g.VC_rand,
+                          g.z_norm, g.z_rand, p_g[0], permutations, g.n)
 
 
 def moran_by_period(
