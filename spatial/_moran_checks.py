@@ -84,11 +84,24 @@ def _check_variance(y: np.ndarray, name: str, where: str = "") -> None:
         )
 
 
-def _check_links(w: SpatialWeights) -> None:
-    """Called directly by the public tests (the islands warning points at their caller)."""
+def _check_links(w: SpatialWeights, stacklevel: int = 4) -> None:
+    """No links is an error; islands a warning pointing at the caller of the public test
+    (``stacklevel`` 4 when that test calls this function directly)."""
     if w.nnz == 0:
         raise WeightsError(f"weights {w.name or ''} have no neighbour links at all; nothing to test.")
-    warn_islands(w, stacklevel=4)  # islands: a WeightsWarning naming them (errors helper, issue 8)
+    warn_islands(w, stacklevel=stacklevel)  # islands: a WeightsWarning naming them (errors helper, issue 8)
+
+
+def _checked_vector(y, w: SpatialWeights, name: str, permutations: int, seed: int | None,
+                    threads: int) -> tuple[np.ndarray, int]:
+    """The checks :func:`moran` and :func:`geary` run first: options, values (in ``w``'s order),
+    links, variance; returns ``(values, permutations)``."""
+    permutations = _check_permutations(permutations)
+    _check_seed_threads(seed, threads)
+    arr = _vector(y, w, name)
+    _check_links(w, stacklevel=5)
+    _check_variance(arr, name)
+    return arr, permutations
 
 
 def _esda_w(w: SpatialWeights):

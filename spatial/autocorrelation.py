@@ -43,12 +43,12 @@ from spillmap.spatial._moran_checks import (
     _check_permutations,
     _check_seed_threads,
     _check_variance,
+    _checked_vector,
     _esda_moran,
     _esda_w,
-    _moran_from_esda,
     _global_result,
+    _moran_from_esda,
     _pseudo_p,
-    _vector,
 )
 from spillmap.spatial._moran_results import GearyResult, MoranResult
 from spillmap.spatial._panel_array import panel_array
@@ -139,11 +139,7 @@ def moran(
     and the pseudo p-value agrees with esda's (another random stream) within the
     binomial Monte Carlo error.
     """
-    permutations = _check_permutations(permutations)
-    _check_seed_threads(seed, threads)
-    arr = _vector(y, w, name)
-    _check_links(w)
-    _check_variance(arr, name)
+    arr, permutations = _checked_vector(y, w, name, permutations, seed, threads)
     p_m, _ = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
     return _moran_from_esda(_esda_moran(arr, _esda_w(w)), permutations, p_m[0])
 
@@ -184,11 +180,7 @@ def geary(
     """
     import esda
 
-    permutations = _check_permutations(permutations)
-    _check_seed_threads(seed, threads)
-    arr = _vector(y, w, name)
-    _check_links(w)
-    _check_variance(arr, name)
+    arr, permutations = _checked_vector(y, w, name, permutations, seed, threads)
     _, p_g = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = esda.Geary(arr, _esda_w(w), transformation="O", permutations=0)
