@@ -7,6 +7,8 @@ and that every example in it validates.
 from __future__ import annotations
 
 from spillmap.study._schema import section_markdown
+from spillmap.study.indicators import EXAMPLE as INDICATOR_EXAMPLE
+from spillmap.study.indicators import IndicatorSpec
 from spillmap.study.scenarios import EXAMPLE as SCENARIO_EXAMPLE
 from spillmap.study.scenarios import ScenarioSpec
 from spillmap.study.spec import SECTIONS
@@ -81,6 +83,15 @@ WEIGHT_EXAMPLES = {
 }
 
 
+_INDICATORS_INTRO = """## Composite indicators: `[indicators.NAME]`
+
+Optional. Each table builds an index NAME from several panel columns before anything else
+(`spillmap.indicators.composite_index`: the entropy weight method, CRITIC or PCA) — as the seed
+study builds its industrial-intelligence index from seven indicators. The index is then a panel
+column like any other: use it as `model.y`, in `model.x` or as a Moran variable. Its weights table
+(dimension, indicator, direction, weight: the seed's Table 1) is in `results.json` and the report.
+"""
+
 _SCENARIOS_INTRO = """## Policy scenarios: `[scenarios.NAME]`
 
 Optional. Each scenario changes one or more regressors in some units and reports, for every unit,
@@ -112,6 +123,9 @@ def markdown() -> str:
     parts.append(_SCENARIOS_INTRO)
     parts.append(section_markdown(ScenarioSpec, "[scenarios.NAME]", "One table per scenario."))
     parts.append(f"```toml\n{SCENARIO_EXAMPLE}```\n")
+    parts.append(_INDICATORS_INTRO)
+    parts.append(section_markdown(IndicatorSpec, "[indicators.NAME]", "One table per index."))
+    parts.append(f"```toml\n{INDICATOR_EXAMPLE}```\n")
     return "\n".join(parts)
 
 

@@ -126,6 +126,7 @@ class StudyInputs:
     dropped_by_subset: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    indicators: dict = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -203,6 +204,11 @@ def load_inputs(study) -> StudyInputs:
     if ps.time not in panel.columns:
         raise DataError(f"panel.time: column {ps.time!r} not in the panel; available: "
                         f"{format_items(list(panel.columns))}.")
+    indicator_tables: dict = {}
+    if study.indicators:
+        from spillmap.study.indicators import build_indicators
+
+        panel, indicator_tables = build_indicators(panel, study.indicators, time=ps.time)
     variables = model_variables(study)
     panel = evaluate_variables(panel, variables, where="model")
     dropped: tuple[str, ...] = ()
@@ -216,4 +222,4 @@ def load_inputs(study) -> StudyInputs:
     full[ls.id] = full[ls.id].astype(str)
     return StudyInputs(layer=joined.layer, panel=jpanel, full_layer=full, id=ls.id, time=ps.time,
                        ids=tuple(joined.ids), times=tuple(joined.times), join=joined, dropped_by_subset=dropped,
-                       variables=tuple(variables))
+                       variables=tuple(variables), indicators=indicator_tables)

@@ -25,7 +25,7 @@ SCHEMA_VERSION = 2
 
 _MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
              "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry",
-             "scenarios")
+             "scenarios", "indicators")
 
 
 @dataclass(frozen=True, eq=True)
@@ -63,6 +63,9 @@ class StudyResults:
         ``inputs`` (per W: the SDM's covariance and W; the regressors' data; the unit table),
         ``runs`` (scenario → W → :meth:`ScenarioResult.to_dict`) and ``explore`` (W → variable →
         columns of S_k); see :mod:`spillmap.study.scenarios`.
+    indicators
+        Composite indicators built by the study: name → method, weighting, note and the weights
+        table (dimension, indicator, direction, weight; the seed study's Table 1).
     warnings, missing
         Warnings raised while running, and sections that could not be computed (why).
     """
@@ -87,6 +90,7 @@ class StudyResults:
     map_data: Mapping[str, Any] = field(default_factory=dict)
     geometry: Mapping[str, Any] = field(default_factory=dict)
     scenarios: Mapping[str, Any] = field(default_factory=dict)
+    indicators: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 

@@ -164,5 +164,5 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
         heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        scenarios=scenarios, warnings=tuple(caught.messages), missing=tuple(missing),
+        scenarios=scenarios, indicators=inputs.indicators, warnings=tuple(caught.messages), missing=tuple(missing),
     )

@@ -34,6 +34,7 @@ from spillmap.study._schema import (
     to_mapping,
 )
 from spillmap.study._diagnostics_extra import TEST_FAMILIES
+from spillmap.study.indicators import IndicatorSpec, indicators_from
 from spillmap.study.scenarios import ScenarioSpec, check_scenarios, scenarios_from
 from spillmap.study.weights import WeightSpec
 
@@ -252,6 +253,7 @@ class Study:
     maps: MapsSpec = MapsSpec()
     output: OutputSpec = OutputSpec()
     scenarios: tuple[ScenarioSpec, ...] = ()
+    indicators: tuple[IndicatorSpec, ...] = ()
     title: str = "spillmap report"
     demo: bool = False
     unit_label: str = "unit"
@@ -292,7 +294,7 @@ class Study:
         """Validate a parsed TOML document (a dict) and build the study."""
         if not isinstance(raw, Mapping):
             raise spec_error(source, "(top level)", f"must be a table, got {type(raw).__name__}.")
-        check_unknown(raw, [*_TOP_KEYS, *SECTIONS, "weights", "scenarios"], source, "")
+        check_unknown(raw, [*_TOP_KEYS, *SECTIONS, "weights", "scenarios", "indicators"], source, "")
         top = {}
         for name, tp in _TOP_KEYS.items():
             if name in raw:
@@ -308,7 +310,9 @@ class Study:
                 raise spec_error(source, name, "is required but missing.")
         weights = _weights_from(raw.get("weights"), source)
         scenarios = scenarios_from(raw.get("scenarios"), source)
-        return cls(**sections, weights=weights, scenarios=scenarios, **top, base_dir=str(base_dir), source=source)
+        indicators = indicators_from(raw.get("indicators"), source)
+        return cls(**sections, weights=weights, scenarios=scenarios, indicators=indicators, **top,
+                   base_dir=str(base_dir), source=source)
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> Study:
@@ -335,6 +339,8 @@ class Study:
         out["weights"] = {w.name: w.to_dict() for w in self.weights}
         if self.scenarios:
             out["scenarios"] = {s.name: s.to_dict() for s in self.scenarios}
+        if self.indicators:
+            out["indicators"] = {i.name: i.to_dict() for i in self.indicators}
         return out
 
     def to_toml(self) -> str:

@@ -128,7 +128,18 @@ def effects_frame(r) -> pd.DataFrame:
     return out
 
 
+def indicators_frame(r) -> pd.DataFrame:
+    """Each index's weights (the seed study's Table 1): (index, dimension, indicator, direction) × weight(s)."""
+    frames = []
+    for name, block in r.indicators.items():
+        f = pd.DataFrame([dict(row) for row in block["weights"]])
+        f.insert(0, "index", name)
+        frames.append(f.set_index(["index", "dimension", "indicator", "direction"]))
+    return pd.concat(frames) if frames else pd.DataFrame()
+
+
 _BUILDERS = {
+    "indicators": indicators_frame,
     "descriptive": descriptive_frame, "moran_by_year": moran_frame, "baseline": baseline_frame,
     "within": within_frame,
     "heterogeneity": heterogeneity_frame, "diagnostics": diagnostics_frame, "effects": effects_frame,
