@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
-MODELS = ("sar", "sem", "sdm", "slx", "sdem")
-FE = ("none", "individual", "time", "twoways")
-LEE_YU = ("none", "transformation", "bias-correction")
+from spillmap._vocab import FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
+from spillmap.results import finite_or_none as _num  # noqa: E402
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
@@ -103,10 +101,6 @@ def load_inputs(args: argparse.Namespace):
     w = read_weights(args.w, ids=ids)
     return panel, transform_weights(w, getattr(args, "transform", "R"))
 
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def params_dict(res: Any) -> dict:

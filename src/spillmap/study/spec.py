@@ -48,8 +48,7 @@ __all__ = [
 LAYER_DATASETS = ("china_prefectures", "us48")
 #: bundled datasets that can stand wherever a table (panel, attributes) path is accepted
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
-FE = ("twoways", "individual", "time", "none")
-LEE_YU = ("transformation", "bias-correction", "none")
+from spillmap._vocab import FE, LEE_YU  # noqa: E402  (one vocabulary)
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
 TABLES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
 MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
