@@ -58,7 +58,9 @@ class StudyResults:
     lisa, unit_effects, unit_response
         Per-unit map values.
     map_data, geometry
-        The values and the GeoJSON the maps draw (so a report re-renders from JSON alone).
+        The values and the GeoJSON the maps draw (so a report re-renders from JSON alone);
+        ``map_data["lags"]`` holds, per W, the spatial lag of y in every period and the
+        row sums of W (the Moran scatterplots are drawn from them).
     scenarios
         ``inputs`` (per W: the SDM's covariance and W; the regressors' data; the unit table),
         ``runs`` (scenario → W → :meth:`ScenarioResult.to_dict`) and ``explore`` (W → variable →

@@ -50,15 +50,12 @@ class _Steps:
 
 
 def _describe(panel, columns) -> dict:
-    import pandas as pd
+    """N, mean, sd (ddof = 1), min, max of each column (:func:`spillmap.tables.describe`), as numbers."""
+    from spillmap.tables import describe
 
-    out = {}
-    for c in columns:
-        v = pd.to_numeric(panel[c], errors="coerce").dropna().to_numpy(dtype=float)
-        out[c] = {"N": int(v.size), "mean": num(v.mean()) if v.size else None,
-                  "sd": num(v.std(ddof=1)) if v.size > 1 else None,
-                  "min": num(v.min()) if v.size else None, "max": num(v.max()) if v.size else None}
-    return out
+    frame = describe(panel, list(columns))
+    return {c: {"N": int(row["N"]), **{k: num(row[k]) for k in ("mean", "sd", "min", "max")}}
+            for c, row in frame.iterrows()}
 
 
 def _weights(study, inputs, step) -> tuple[dict, dict]:
@@ -153,7 +150,8 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
             unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm)
         scenarios, miss = _steps_scenarios.scenario_block(study, inputs, live, step)
         missing += miss
-        map_data = {**_steps_maps.map_values(study, inputs), "year": year}
+        map_data = {**_steps_maps.map_values(study, inputs), "year": year,
+                    "lags": _steps_maps.moran_lags(study, inputs, weights)}
         geometry = _steps_maps.geometry_block(study, inputs)
     from spillmap import datasets
 

@@ -212,6 +212,8 @@ class OutputSpec:
 
     dir: str | None = opt("Output folder, relative to the spec file (the command line's --out wins).",
                           default=None, example="report")
+    figures: bool = opt("Write the static figures of the report (figures/*.png at 300 dpi and vector *.pdf: "
+                        "maps, Moran scatterplots and trend, effects); false skips them (faster).", default=True)
 
 
 def _in(values: tuple, allowed: tuple) -> str | None:
