@@ -40,6 +40,11 @@ def _time(r) -> str:
     return str(r.spec["panel"]["time"])
 
 
+def _labels(r) -> dict[str, str]:
+    """Readable variable names from ``[model] labels`` (e.g. int -> "Industrial intelligence")."""
+    return dict(r.spec["model"].get("labels") or {})
+
+
 def with_tests(table: Table, tests: Sequence[tuple[str, str, Mapping[str, tuple]]], *, block: str = "tests") -> Table:
     """``table`` with test rows appended: ``(key, label, {column: (stat, p)})``; a column
     without a test is left blank.  Printed ``stat (p)``; the XLSX puts p on its own row."""
@@ -79,7 +84,7 @@ def descriptive(r) -> list[ReportTable]:
     frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
     frame["N"] = frame["N"].astype(np.int64)
     title = "Descriptive statistics"
-    t = descriptive_table(frame, caption=title,
+    t = descriptive_table(frame, labels=_labels(r), caption=title,
                           notes=("sd with ddof = 1; all units and periods of the joined panel.",))
     return [ReportTable("descriptive", "descriptive", title, t)]
 
@@ -116,6 +121,7 @@ def baseline(r) -> list[ReportTable]:
     se = "heteroskedasticity-robust" if cl == "none" else f"clustered by {r.unit_label if cl == 'entity' else cl}"
     title = "Baseline: non-spatial two-way fixed effects"
     t = regression_table(fits, column_labels=[f.label for f in fits], variables=list(r.baseline.get("order", ())),
+                         labels=_labels(r),
                          blocks=("coefficients", "statistics"),
                          statistics=("r2_within", "nobs", "n", "t", "unit_fe", "time_fe"),
                          unit=r.unit_label, period=_time(r), caption=title,
@@ -130,6 +136,7 @@ def within(r) -> list[ReportTable]:
         return []
     title = "Non-spatial models: pooled, unit, period and two-way fixed effects"
     t = regression_table(fits, column_labels=[f.label for f in fits], blocks=("coefficients", "statistics"),
+                         labels=_labels(r),
                          statistics=("r2_within", "r2", "loglik", "nobs"), unit=r.unit_label, period=_time(r),
                          caption=title, notes=(
                              "R² (within): of the demeaned regression. LR tests of the joint significance of the "
@@ -217,7 +224,8 @@ def effects(r) -> list[ReportTable]:
     ly = m.get("lee_yu", "transformation")
     title = "Spatial Durbin model: coefficients and direct, indirect and total effects"
     t = regression_table(list(fits.values()), column_labels=[f"({i + 1})" for i in range(len(fits))],
-                         variables=list(m["x"]), unit=r.unit_label, period=_time(r), caption=title,
+                         variables=list(m["x"]), labels=_labels(r), unit=r.unit_label, period=_time(r),
+                         caption=title,
                          statistics=("r2_pseudo", "loglik", "aic", "bic", "nobs", "n", "t", "unit_fe", "time_fe",
                                      "lee_yu"),
                          notes=(f"Lee–Yu option: {ly}. Effects: LeSage–Pace partial derivatives of y with respect "
@@ -241,7 +249,8 @@ def heterogeneity(r) -> list[ReportTable]:
         if not fits:
             continue
         title = f"Heterogeneity by {col}"
-        t = regression_table(fits, column_labels=labels, variables=[key], unit=r.unit_label, period=_time(r),
+        t = regression_table(fits, column_labels=labels, variables=[key], labels=_labels(r), unit=r.unit_label,
+                             period=_time(r),
                              statistics=("r2_within", "r2_pseudo", "nobs", "n", "t"), caption=title, notes=(
                                  f"Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
                                  f"{r.heterogeneity.get('w')} rebuilt on the group's units). Tests: Wald test of "
@@ -260,8 +269,28 @@ def heterogeneity(r) -> list[ReportTable]:
     return out
 
 
+def indicators(r) -> list[ReportTable]:
+    """Each composite index's weights (the seed study's Table 1: dimension, indicator, direction, weight)."""
+    out = []
+    for name, block in r.indicators.items():
+        frame = pd.DataFrame([dict(row) for row in block["weights"]])
+        weights = [c for c in frame.columns if c not in ("dimension", "indicator", "direction")]
+        label = _labels(r).get(name, name)
+        frame.index = pd.Index([f"{d}: {_labels(r).get(i, i)} ({s})" for d, i, s in
+                                zip(frame["dimension"], frame["indicator"], frame["direction"])])
+        title = f"Composite indicator: {label}"
+        method = {"entropy": "entropy weight method", "critic": "CRITIC", "pca": "principal components"}.get(
+            block["method"], block["method"])
+        t = frame_table(frame[weights].astype(float), caption=title, stub="dimension: indicator (direction)",
+                        notes=(f"Weights by the {method} ({block['weighting']}); + raises, − lowers the index. "
+                               + (block.get("note") or ""),))
+        out.append(ReportTable("indicators", f"indicator_{name}", title, t))
+    return out
+
+
 #: the tables in page order (``[tables] include`` name → builder)
-BUILDERS = (("descriptive", descriptive), ("moran_by_year", moran_by_year), ("baseline", baseline),
+BUILDERS = (("indicators", indicators), ("descriptive", descriptive), ("moran_by_year", moran_by_year),
+            ("baseline", baseline),
             ("within", within), ("diagnostics", diagnostics), ("effects", effects), ("heterogeneity", heterogeneity))
 
 

@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from spillmap.errors import InputError
@@ -50,7 +51,8 @@ LAYER_DATASETS = ("china_prefectures", "us48")
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
 from spillmap._vocab import FE, LEE_YU  # noqa: E402  (one vocabulary)
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
-TABLES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
+TABLES = ("indicators", "descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics",
+          "effects")
 MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
 CLUSTER = ("entity", "time", "both", "none")
 
@@ -139,7 +141,14 @@ class ModelSpec:
     lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects.", default="transformation", choices=LEE_YU,
                       aliases={True: "transformation", False: "none"})
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
+    labels: Mapping[str, str] = opt("Readable names of the variables in every table, e.g. { int = \"Industrial "
+                                    "intelligence\" } (Chinese works too).", default=None,
+                                    convert=lambda v: MappingProxyType(dict(v)))
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            object.__setattr__(self, "labels", MappingProxyType({}))
 
 
 @dataclass(frozen=True, kw_only=True)
