@@ -47,8 +47,26 @@ class _Writer:
         self.items.append((stem, caption))
 
 
+#: static figures are 6.5 in wide at 300 dpi (1,950 px): detail under ~2/3 of a pixel is not drawn
+FIGURE_PIXELS = 3000
+
+
+def _figure_geometry(layer, idc: str):
+    """The display layer coverage-simplified to about two thirds of a figure pixel (degrees).
+
+    The interactive maps keep the full display geometry; a 1,950-px figure of a country
+    cannot show detail finer than its pixel, and drawing it costs most of the figure time.
+    """
+    from spillmap.geo.display import for_display
+
+    minx, miny, maxx, maxy = layer.total_bounds
+    tol = max(maxx - minx, maxy - miny) / FIGURE_PIXELS
+    return for_display(layer, id=idc, simplify=tol) if tol > 0 else layer
+
+
 def _context(r):
     layer, idc, names, group = full_layer(r)
+    layer = _figure_geometry(layer, idc)
     m = r.spec["model"]
     return {"layer": layer, "id": idc, "names": names, "group": group, "sample": [str(i) for i in r.map_data["sample_ids"]],
             "y": m["y"], "key": m.get("key") or m["x"][0], "year": r.map_data["year"], "unit": r.unit_label,

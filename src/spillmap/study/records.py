@@ -26,7 +26,7 @@ import pandas as pd
 
 from spillmap.results import finite_or_none
 
-__all__ = ["FitRecord", "freeze", "thaw", "num"]
+__all__ = ["FitRecord", "freeze", "thaw", "num", "GeoJSONText"]
 
 
 def num(x: Any) -> float | None:
@@ -37,10 +37,58 @@ def num(x: Any) -> float | None:
         return None
 
 
+class GeoJSONText(Mapping):
+    """A GeoJSON document kept as its compact JSON text (immutable, compared by text).
+
+    Behaves as a read-only mapping (parsed on first use); freezing hundreds of thousands
+    of coordinates into tuples would cost a second per study for nothing.
+    """
+
+    __slots__ = ("text", "_parsed")
+
+    def __init__(self, doc: Any) -> None:
+        import json
+
+        text = doc if isinstance(doc, str) else json.dumps(thaw(doc), ensure_ascii=False, allow_nan=False,
+                                                            separators=(",", ":"))
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "_parsed", None)
+
+    def _doc(self) -> dict:
+        import json
+
+        if self._parsed is None:
+            object.__setattr__(self, "_parsed", json.loads(self.text))
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        import copy
+
+        return copy.deepcopy(self._doc()[key])
+
+    def __iter__(self):
+        return iter(self._doc())
+
+    def __len__(self) -> int:
+        return len(self._doc())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GeoJSONText) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("GeoJSONText is immutable")
+
+    def __repr__(self) -> str:
+        return f"<GeoJSONText {len(self.text):,} characters>"
+
+
 def freeze(obj: Any) -> Any:
     """A read-only copy: mappings → ``MappingProxyType`` (string keys), sequences → tuples,
     numpy scalars → Python numbers, NaN/inf → ``None``."""
-    if isinstance(obj, FitRecord):
+    if isinstance(obj, FitRecord | GeoJSONText):
         return obj
     if isinstance(obj, Mapping):
         return MappingProxyType({str(k): freeze(v) for k, v in obj.items()})
@@ -61,6 +109,8 @@ def thaw(obj: Any) -> Any:
     """The JSON-ready inverse of :func:`freeze` (dicts and lists)."""
     if isinstance(obj, FitRecord):
         return obj.to_dict()
+    if isinstance(obj, GeoJSONText):
+        return obj._doc()
     if isinstance(obj, Mapping):
         return {k: thaw(v) for k, v in obj.items()}
     if isinstance(obj, tuple | list):
