@@ -124,8 +124,8 @@ def _kept_means(d: Any, x: list[str], lagged: list[str], means: dict[str, str], 
 
 def mundlak_spec(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     y: str,
     x: Sequence[str],
@@ -233,8 +233,8 @@ def mundlak_wald(re_fit: Any, mean_terms: Sequence[str], dropped: Sequence[str] 
 
 def mundlak_test(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     y: str,
     x: Sequence[str],

@@ -167,7 +167,7 @@ def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
     return dm(d.y), dm(d.Wy), dm(z), dm(wz), k0, d, n_fe
 
 
-def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
+def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str],  # noqa: A002
                         w, effects: FixedEffects = "twoways",
                         models: Sequence[str] = BAYES_MODELS, grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of OLS/SLX/SAR/SDM/SEM/SDEM for one W (LeSage 2014).
@@ -215,7 +215,7 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
     return ModelProbabilities(lm, posterior_probabilities(out).rename("probability"), effects, grid)
 
 
-def weights_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
+def weights_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str],  # noqa: A002
                           weights: Mapping[str, object], model: BayesModel = "sdm",
                           effects: FixedEffects = "twoways",
                           grid: int = 2001) -> ModelProbabilities:

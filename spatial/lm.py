@@ -286,8 +286,8 @@ def lm_tests(
 
 def panel_lm_tests(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str | None,
     y: str,
     x: Sequence[str],
