@@ -273,10 +273,12 @@ def build_panel_data(
 
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    if not isinstance(w, SpatialWeights):
+    from ._timevarying import check_supported, is_time_varying, resolve_weights
+
+    if not isinstance(w, SpatialWeights) and not is_time_varying(w):
         raise InputError(
-            f"w must be a spillmap SpatialWeights, got {type(w).__name__}; "
-            "convert a libpysal W with SpatialWeights.from_libpysal(w)."
+            f"w must be a spillmap SpatialWeights (or one per period: a mapping period -> SpatialWeights), got "
+            f"{type(w).__name__}; convert a libpysal W with SpatialWeights.from_libpysal(w)."
         )
     for col, role in ((id, "id"), (time, "time")):
         if col is not None and col not in data.columns:
@@ -295,6 +297,9 @@ def build_panel_data(
     check_scale(raw, [y_name, *x_names])
 
     key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
+    if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
+        w = resolve_weights(w, np.sort(pd.unique(key.time)).tolist())
+        check_supported(model, effects, w)
     times = _check_cells(key, w, id, time)
     notes = tuple(m for m in [warn_period_gaps(list(times.tolist()), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)

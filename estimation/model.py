@@ -31,12 +31,14 @@ from spillmap.spatial.weights import SpatialWeights
 from ._transform import demean
 from .results import SpatialPanelResults, emit_fit_warnings
 
-__all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType"]
+__all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType", "DynamicType"]
 
 ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
 LeeYuType = Literal["none", "transformation", "bias-correction"]
 CovType = Literal["information", "hessian"]
+DynamicType = Literal["y", "wy", "both"]
+DYNAMIC: tuple[str, ...] = ("y", "wy", "both")
 
 MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")
@@ -202,9 +204,11 @@ class SpatialPanel:
         model: ModelType = "sdm",
         effects: EffectsType = "twoways",
         wx: Sequence[str] | None = None,
+        dynamic: DynamicType | None = None,
     ) -> None:
         self.model = _check_option("model", model, MODELS)
         self.effects = _check_option("effects", effects, EFFECTS)
+        self.dynamic = None if dynamic is None else _check_option("dynamic", dynamic, DYNAMIC)
         self.formula = formula
         self.id = id
         self.time = time
@@ -215,11 +219,16 @@ class SpatialPanel:
         self.data: _PanelData = build_panel_data(
             data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx
         )
+        if self.dynamic is not None:  # periods 2..T with y_t-1 and W_t-1 y_t-1 as regressors
+            from ._dynamic_data import build_dynamic_data
+
+            self.data = build_dynamic_data(self.data, self.dynamic)
 
     def __repr__(self) -> str:
         d = self.data
+        dyn = f"dynamic={self.dynamic!r}, " if self.dynamic else ""
         return (
-            f"SpatialPanel(model={self.model!r}, effects={self.effects!r}, y={d.y_name!r}, "
+            f"SpatialPanel(model={self.model!r}, {dyn}effects={self.effects!r}, y={d.y_name!r}, "
             f"x={list(d.x_names)!r}, wx={list(d.wx_source)!r}, N={d.n}, T={d.t})"
         )
 
@@ -330,6 +339,14 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
+        if self.dynamic is not None:
+            from spillmap.estimation.dynamic import fit_dynamic
+
+            res = fit_dynamic(self.data, dynamic=self.dynamic, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
+                              logdet_method=logdet_method, trace_probes=trace_probes)
+            _check_finite_fit(res)
+            emit_fit_warnings(res, stacklevel=2)
+            return res
         if self.effects == "random" and self.model != "sac":
             from spillmap.estimation.random_effects import fit_random
 
