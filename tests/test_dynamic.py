@@ -12,6 +12,9 @@ terms, truncated below 1e-18).
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,7 +27,8 @@ from spillmap.estimation._dynamic_ml import Lags, chain_bias, spectral_bias, tim
 from spillmap.estimation._fixed import _lee_yu_and_counts
 from spillmap.estimation._logdet import LogDet
 
-from _dynamic_oracle import DenseDynamic
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the oracle sits next to this file
+from _dynamic_oracle import DenseDynamic  # noqa: E402
 
 N, T0 = 7, 6
 IDS = [f"c{i}" for i in range(N)]
