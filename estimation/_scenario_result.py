@@ -204,3 +204,40 @@ class ScenarioResult:
                    period=d["period"], multiplier=d["multiplier"], notes=tuple(d["notes"]),
                    warnings=tuple(d["warnings"]), label=d["label"], horizon=d.get("horizon"),
                    extra=dict(d.get("extra") or {}))
+
+
+# ------------------------------------------------------------ building the frames
+def _group_rows(mask: np.ndarray, labels: Mapping[str, pd.Series]) -> list[tuple[str, str, np.ndarray]]:
+    rows = [("all", "all units", np.ones(mask.size, dtype=bool)), ("shocked", "shocked units", mask),
+            ("shocked", "other units", ~mask)]
+    for grouping, lab in labels.items():
+        values = lab.to_numpy(dtype=object)
+        for g in sorted(set(values), key=str):
+            rows.append((grouping, str(g), values == g))
+    return [r for r in rows if r[2].any()]
+
+
+def _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels, attributes, names,
+            variables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = pd.Index(list(source.ids), name="id")
+    se, lo, hi = unit_ci
+    units = pd.DataFrame({"own": own, "received": total - own, "total": total, "ci_lower": lo, "ci_upper": hi,
+                          "se": se, "ci_includes_zero": (lo <= 0) & (hi >= 0), "shocked": mask}, index=ids)
+    for k, v in enumerate(variables):
+        units[f"change: {v}"] = dx[:, k]
+    if names is not None and attributes is not None:
+        a = attributes.copy()
+        a.index = a.index.astype(str)
+        units["name"] = a[names].reindex(ids).map(lambda x: None if pd.isna(x) else str(x)).to_numpy(dtype=object)
+    for grouping, lab in labels.items():
+        col = grouping if grouping not in units.columns else f"group: {grouping}"
+        units[col] = lab.to_numpy(dtype=object)
+    members = np.array([r[2] for r in rows], dtype=float)
+    gse, glo, ghi = group_ci
+    index = pd.MultiIndex.from_tuples([(r[0], r[1]) for r in rows], names=["grouping", "group"])
+    n_units = members.sum(axis=1).astype(np.int64)
+    groups = pd.DataFrame({"n_units": n_units, "n_shocked": (members @ mask).astype(np.int64),
+                           "own": members @ own, "received": members @ (total - own), "total": members @ total,
+                           "mean_total": (members @ total) / n_units, "ci_lower": glo, "ci_upper": ghi, "se": gse,
+                           "ci_includes_zero": (glo <= 0) & (ghi >= 0)}, index=index)
+    return units, groups
