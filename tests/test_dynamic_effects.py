@@ -193,3 +193,20 @@ def test_time_varying_w_errors_name_the_period():
     wmap = {2000 + t: (other if t == 5 else W) for t in range(T0)}
     with pytest.raises(WeightsError, match="weights of period 2005.*other units"):
         SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=wmap, dynamic="both")
+
+
+def test_regression_table_labels_and_columns(fit):
+    """A static and a dynamic SDM side by side: tau / eta rows labelled y(t−1), W·y(t−1), empty
+    for the static column; the short- and long-run effects as two effects columns."""
+    from spillmap.tables import regression_table, tidy
+
+    static = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm").fit()
+    t = regression_table({"static": static, "dynamic": fit}, effects=[static.impacts(draws=0), fit.impacts(draws=0)])
+    rows = t.rows
+    assert rows.loc["tau", "label"] == "y(t−1)" and rows.loc["eta", "label"] == "W·y(t−1)"
+    assert np.isnan(t.body.loc["tau", "static"]) and t.body.loc["tau", "dynamic"] == pytest.approx(fit.tau)
+    assert t.columns.loc["dynamic", "model"] == "Dynamic SDM"
+    assert set(tidy(fit).query("kind == 'spatial'").term) == {"tau", "eta", "rho"}
+    both = fit.effects_both(draws=0)
+    horizons = regression_table({"short run": both["short"], "long run": both["long"]}, blocks=("effects",))
+    assert horizons.body.loc["total:x1", "long run"] == pytest.approx(both["long"].total.loc["x1", "estimate"])
