@@ -259,22 +259,29 @@ def effects_by_period(results: Any, **kwargs: Any) -> dict[Any, dict[str, Effect
     return {p: horizon_effects(results, horizons=hz, period=p, **kwargs) for p in periods}
 
 
+def period_view(results: Any, period: Any = None, *, horizon: str = "short") -> Any:
+    """A static-form stand-in for per-unit functions (:func:`~spillmap.estimation.effects.unit_effects`,
+    :func:`~spillmap.estimation.effects.unit_response`): ``beta', theta', rho'`` of ``horizon`` and
+    the W of ``period`` (default the last) as ``model="sdm"``."""
+    p_hat, _, spec, _ = _setup(results)
+    b, t, r, _ = _mapped(p_hat[None, :], spec, horizon)
+    w = results.w
+    if hasattr(w, "groups"):
+        w = w.for_period(period if period is not None else w.periods[-1])
+    values = {**{v: b[0, k] for k, v in enumerate(spec.names)},
+              **{f"W_{v}": t[0, k] for k, v in enumerate(spec.names) if spec.theta[k] >= 0}, "rho": r[0]}
+    return types.SimpleNamespace(model="sdm", params=pd.Series(values), w=w, x_names=spec.names)
+
+
 def unit_effects_at(results: Any, var: str, *, horizon: str = "short", period: Any = None,
                     n_vectors: int = 200, seed: int = 0) -> pd.DataFrame:
     """Per-unit effects of ``var`` (:func:`spillmap.estimation.effects.unit_effects`) at ``horizon``,
     with ``W_t`` of ``period`` (default the last) when W varies over time."""
     if horizon not in HORIZONS:
         raise InputError(f"horizon must be one of {', '.join(map(repr, HORIZONS))}; got {horizon!r}.")
-    p_hat, _, spec, _ = _setup(results)
+    spec = _setup(results)[2]
     if var not in spec.names:
         raise InputError(f"{var!r} is not a regressor of the model; choose one of {', '.join(spec.names)}.")
     if horizon == "long" and not getattr(results, "dynamic", None):
         raise InputError("long-run effects need a dynamic model (dynamic='y'|'wy'|'both').")
-    b, t, r, _ = _mapped(p_hat[None, :], spec, horizon)
-    k = spec.names.index(var)
-    w = results.w
-    if hasattr(w, "groups"):
-        w = w.for_period(period if period is not None else w.periods[-1])
-    params = pd.Series({var: b[0, k], f"W_{var}": t[0, k], "rho": r[0]})
-    view = types.SimpleNamespace(model="sdm", params=params, w=w)
-    return unit_effects(view, var, n_vectors=n_vectors, seed=seed)
+    return unit_effects(period_view(results, period, horizon=horizon), var, n_vectors=n_vectors, seed=seed)

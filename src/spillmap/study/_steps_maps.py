@@ -42,11 +42,21 @@ def lisa_block(study, inputs, wname: str, w, year) -> dict:
             "seed": study.model.seed, "threshold": num(lisa.attrs.get("threshold")), "counts": counts, "units": units}
 
 
-def unit_blocks(study, wname: str, sdm) -> tuple[dict, dict]:
-    """Per-unit effects of the key regressor and one unit's response (for the maps)."""
+def at_period(w, year):
+    """``w``, or its matrix of ``year`` when it has one per period."""
+    return w.for_period(year) if hasattr(w, "groups") else w
+
+
+def unit_blocks(study, wname: str, sdm, year=None) -> tuple[dict, dict]:
+    """Per-unit effects of the key regressor and one unit's response (for the maps); with one W
+    per period those of the map year's W."""
     from spillmap.estimation.effects import unit_effects, unit_response
 
     key = study.key
+    if hasattr(sdm.w, "groups"):
+        from spillmap.estimation._dynamic_effects import period_view
+
+        sdm = period_view(sdm, year)
     ue = unit_effects(sdm, key, seed=study.model.seed)
     effects = {"var": key, "units": {str(i): {c: num(v) for c, v in row.items()} for i, row in ue.iterrows()}}
     city = study.maps.spillover_city

@@ -67,6 +67,18 @@ def thaw(obj: Any) -> Any:
 _EFFECT_FIELDS = ("estimate", "se", "z", "p", "ci_lower", "ci_upper")
 
 
+def _effects_dict(effects: Any) -> dict:
+    """``{"direct"|"indirect"|"total": {x: {field: number}}}`` of an EffectsResult (``{}`` for None)."""
+    if effects is None:
+        return {}
+    out = {}
+    for part in ("direct", "indirect", "total"):
+        frame = getattr(effects, part)
+        out[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
+                     for v in frame.index}
+    return out
+
+
 @dataclass(frozen=True)
 class FitRecord:
     """A fitted model as stored numbers (see the module docstring).
@@ -90,7 +102,10 @@ class FitRecord:
         ``cov_type`` … (``None`` for what the model does not have).
     effects
         ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``
-        or empty; ``effects_method`` says how the SEs were obtained.
+        or empty; ``effects_method`` says how the SEs were obtained.  For a dynamic model the
+        short-run effects.
+    effects_long_run
+        The long-run effects of a dynamic model, in the same layout (empty otherwise).
     """
 
     label: str
@@ -106,9 +121,10 @@ class FitRecord:
     effects_method: str | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    effects_long_run: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("params", "std_errors", "pvalues", "stats", "effects"):
+        for name in ("params", "std_errors", "pvalues", "stats", "effects", "effects_long_run"):
             object.__setattr__(self, name, freeze(dict(getattr(self, name))))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -116,8 +132,9 @@ class FitRecord:
     # --------------------------------------------------------------- builders
     @classmethod
     def from_spatial(cls, res: Any, *, label: str, w: str | None, effects: Any = None,
-                     nobs_data: int | None = None) -> FitRecord:
-        """From a :class:`~spillmap.estimation.SpatialPanelResults` (and its effects)."""
+                     nobs_data: int | None = None, long_run: Any = None) -> FitRecord:
+        """From a :class:`~spillmap.estimation.SpatialPanelResults` (and its effects; the long-run
+        effects of a dynamic fit)."""
         fe = res.effects
         if fe == "random" and res.extra.get("time_effects"):
             fe = "random+time"
@@ -127,13 +144,10 @@ class FitRecord:
             "nobs_data": nobs_data if nobs_data is not None else res.n * res.t, "lee_yu": res.lee_yu,
             "cov_type": res.cov_type,
         }
-        eff = {}
-        if effects is not None:
-            for part in ("direct", "indirect", "total"):
-                frame = getattr(effects, part)
-                eff[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
-                             for v in frame.index}
-        return cls(label=label, model=res.model, fe=fe, y=res.y_name, w=w,
+        if getattr(res, "dynamic", None):
+            stats["dynamic"] = res.dynamic
+        eff, lr = _effects_dict(effects), _effects_dict(long_run)
+        return cls(label=label, model=res.model, fe=fe, y=res.y_name, w=w, effects_long_run=lr,
                    params={k: num(v) for k, v in res.params.items()},
                    std_errors={k: num(v) for k, v in res.std_errors.items()},
                    pvalues={k: num(v) for k, v in res.pvalues.items()}, stats=stats, effects=eff,
@@ -168,9 +182,11 @@ class FitRecord:
         """Model statistics: model, fe, w, y, label and :attr:`stats`."""
         return {"label": self.label, "model": self.model, "fe": self.fe, "w": self.w, "y": self.y, **self.stats}
 
-    def effects_frame(self) -> pd.DataFrame:
-        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none)."""
-        rows = {(part, var): dict(v) for part, by in self.effects.items() for var, v in by.items()}
+    def effects_frame(self, horizon: str = "short") -> pd.DataFrame:
+        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none);
+        ``horizon="long"``: the long-run effects of a dynamic model."""
+        source = self.effects_long_run if horizon == "long" else self.effects
+        rows = {(part, var): dict(v) for part, by in source.items() for var, v in by.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
         if len(frame):
             frame.index = pd.MultiIndex.from_tuples(frame.index, names=["effect", "variable"])
@@ -183,6 +199,7 @@ class FitRecord:
             "params": thaw(self.params), "std_errors": thaw(self.std_errors), "pvalues": thaw(self.pvalues),
             "stats": thaw(self.stats), "effects": thaw(self.effects), "effects_method": self.effects_method,
             "notes": list(self.notes), "warnings": list(self.warnings),
+            **({"effects_long_run": thaw(self.effects_long_run)} if self.effects_long_run else {}),
         }
 
     @classmethod

@@ -139,6 +139,9 @@ class ModelSpec:
                   choices=FE, old_names=("effects",))
     lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects.", default="transformation", choices=LEE_YU,
                       aliases={True: "transformation", False: "none"})
+    dynamic: str | None = opt("Also fit a dynamic SDM per W with y(t−1) (y), W·y(t−1) (wy) or both, conditional "
+                              "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
+                              default=None, choices=("y", "wy", "both", None), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
 
