@@ -14,7 +14,8 @@ ch. 4), followed by the analytical bias correction of the option ``lee_yu=``
 where they leave room: YdJL 2008 for unit effects, Lee & Yu 2010 for period effects, the
 transformation approach for period effects).  Standard errors: the inverse of the
 Gaussian information matrix at the corrected estimate (YdJL's ``Sigma^{-1}``; their extra
-term for non-normal errors, ``Sigma^{-1} Omega Sigma^{-1}``, is not added).  The estimate must
+term for non-normal errors, ``Sigma^{-1} Omega Sigma^{-1}``, is not added), carried through the
+correction by the delta method (:func:`correction_jacobian`; to first order the identity).  The estimate must
 lie in the stability region (:func:`~spillmap.estimation._dynamic_ml.check_stability`), checked
 on every W: otherwise the fit stops with the figures.
 
@@ -90,6 +91,31 @@ def bias_vector(d: Any, theta: np.ndarray, lee_yu: str) -> np.ndarray | None:
     return s
 
 
+def correction_jacobian(d: Any, theta: np.ndarray, lee_yu: str, cov: np.ndarray) -> np.ndarray:
+    """``J = I + C ds/dtheta`` of the correction ``theta_c = theta + C s(theta)`` (``C`` held fixed):
+    the corrected estimator's covariance is ``J C J'`` (delta method through the correction).
+
+    ``s`` depends on ``tau``, ``eta``, ``rho`` and ``sigma2`` only; its derivatives are central
+    differences (step ``1e-5 max(1, |theta_j|)``; the traces are smooth functions, error O(h^2)).
+    To first order ``J = I`` (YdJL's asymptotic variance); in panels of T ~ 10 the correction's
+    slope, about ``1/T`` in ``tau``, widens the sampling spread by as much, which ``J`` carries
+    into the standard errors (Monte Carlo: benchmarks/README.md).
+    """
+    names = list(d.param_names) + ["sigma2"]
+    jac = np.eye(len(names))
+    for p in ("tau", "eta", "rho", "sigma2"):
+        if p not in names:
+            continue
+        j = names.index(p)
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        up, dn = theta.copy(), theta.copy()
+        up[j] += h
+        dn[j] -= h
+        su, sd = bias_vector(d, up, lee_yu), bias_vector(d, dn, lee_yu)
+        jac[:, j] += cov @ (su - sd) / (2 * h)
+    return jac
+
+
 def _stability(d: Any, names: list[str], theta: np.ndarray, what: str) -> float:
     lags = lags_of(names, theta)
     if hasattr(d.w, "groups"):
@@ -111,6 +137,7 @@ def fit_dynamic(d: Any, *, dynamic: str, lee_yu: str, cov_type: str, tol: float,
     s = bias_vector(d, theta, ly)
     if s is not None:
         _stability(d, names, theta, "uncorrected estimate")  # the correction's series need a stable model
+        jac = correction_jacobian(d, theta, ly, cov_full)
         theta = theta + cov_full @ s
         if "rho" in names and extra.get("bounds") is not None:
             lo, hi = extra["bounds"]
@@ -119,7 +146,7 @@ def fit_dynamic(d: Any, *, dynamic: str, lee_yu: str, cov_type: str, tol: float,
                                       f"interval ({lo:.4f}, {hi:.4f}); use lee_yu='none' to see the uncorrected fit.")
         extra["bias_correction"] = True
         extra["bias_vector"] = dict(zip(names, (float(v) for v in s)))
-        cov_full = cov_at(theta)
+        cov_full = jac @ cov_at(theta) @ jac.T
     extra["stability"] = _stability(d, names, theta, "estimate")
     extra["lu_factorizations"] = LU_STATS.count - lu_start
     static_wx = tuple(n for n in d.wx_names if n not in LAG_NAMES)

@@ -18,7 +18,7 @@ Anselin L. (1988) *Spatial Econometrics: Methods and Models*, ch. 6.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -156,7 +156,13 @@ class SpatialPanel:
         cross-section (T = 1).  Ids are matched to ``w.ids`` as strings.
     w
         Spatial weights over exactly the panel's units (order irrelevant: the
-        data are aligned to ``w.ids`` and sorted by (time, id) internally).
+        data are aligned to ``w.ids`` and sorted by (time, id) internally); or one
+        W per period: a mapping ``period -> SpatialWeights`` (keys matched as values
+        or text; e.g. ``economic_product(..., by_period=True)``) or a builder
+        ``period -> SpatialWeights``.  Then ``W_t`` forms every lag of period t, the
+        Jacobian is ``sum_t ln|I - rho W_t|`` and the effects are per period and
+        averaged (:mod:`spillmap.estimation._timevarying` says what the maths allows:
+        not SEM/SDEM with unit effects, not random effects, not SAC).
     model
         ``"sar"`` (``y = rho Wy + X b``), ``"sem"`` (``u = lambda W u + e``),
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
@@ -167,6 +173,11 @@ class SpatialPanel:
     wx
         Regressors to lag spatially in SDM/SLX/SDEM (default all, never the
         constant); lagged columns are named ``W_<x>``.
+    dynamic
+        ``None`` (static), or a dynamic SAR/SDM/SLX with ``y_{t-1}`` (``"y"``, parameter
+        ``tau``), ``W_{t-1} y_{t-1}`` (``"wy"``, ``eta``) or both (``"both"``), estimated
+        conditional on the first period with the bias correction of ``fit(lee_yu=...)``
+        (:mod:`spillmap.estimation.dynamic`; needs T >= 3 consecutive periods).
 
     Raises
     ------
@@ -182,7 +193,8 @@ class SpatialPanel:
     Warns
     -----
     DataWarning
-        Whole-number periods with gaps (e.g. 1980, 1981, 1983).
+        Whole-number periods with gaps (e.g. 1980, 1981, 1983); with ``dynamic`` a gap is an
+        error naming the period whose ``y_{t-1}`` is missing.
 
     Notes
     -----
@@ -200,7 +212,7 @@ class SpatialPanel:
         x: Sequence[str] | None = None,
         id: str,
         time: str | None = None,
-        w: SpatialWeights,
+        w: SpatialWeights | Mapping[Any, SpatialWeights] | Callable[[Any], SpatialWeights],
         model: ModelType = "sdm",
         effects: EffectsType = "twoways",
         wx: Sequence[str] | None = None,
@@ -273,6 +285,8 @@ class SpatialPanel:
             where the direct approach's ``sigma2`` is inconsistent and, with time
             effects, ``rho``/``beta`` carry an O(1/N) bias (Lee & Yu 2010,
             Theorems 1-4).  Ignored (``"none"``) when there are no fixed effects.
+            Dynamic models: the same names select the corrections of
+            :mod:`spillmap.estimation._dynamic_ml` (YdJL 2008, Lee & Yu 2010).
         cov_type
             ``"information"``: inverse of the analytical information matrix
             (Elhorst 2014 eqs. 3.23/3.27 with ``T`` replaced by the effective

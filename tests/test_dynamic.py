@@ -77,12 +77,9 @@ ORACLE = DenseDynamic(Y, X, [W_DENSE] * T0)
 CASES = [(e, ly) for e in ("individual", "time", "twoways") for ly in ("none", "transformation", "bias-correction")]
 
 
-def _oracle_estimate(oracle: DenseDynamic, effects: str, lee_yu: str, chain: bool = False) -> np.ndarray:
-    approach = "transformation" if lee_yu == "transformation" else "direct"
-    coef, rho, s2 = oracle.fit(effects, approach)
-    theta = np.concatenate([coef, [rho, s2]])
+def _oracle_vector(oracle, effects, lee_yu, theta, chain):
     unit, time = effects in ("individual", "twoways"), effects in ("time", "twoways")
-    tau, eta = coef[-2], coef[-1]
+    tau, eta, rho, s2 = theta[-4:]
     vectors = []
     if lee_yu == "bias-correction":
         if unit:
@@ -93,11 +90,32 @@ def _oracle_estimate(oracle: DenseDynamic, effects: str, lee_yu: str, chain: boo
         vectors.append((oracle.chain_vector if chain else oracle.ydjl_vector)(
             tau, eta, rho, s2, transformed=time, static_part=False))
     if not vectors:
-        return theta
+        return None
     s = np.zeros(theta.size)
     for v in vectors:
         s[-4:] += [v["tau"], v["eta"], v["rho"], v["sigma2"]]
-    return theta + oracle.information(coef, rho, s2, effects, approach) @ s
+    return s
+
+
+def _oracle_estimate(oracle: DenseDynamic, effects: str, lee_yu: str, chain: bool = False):
+    """``(theta, cov)``: the corrected estimate ``theta + C s`` and ``J C(theta_c) J'`` with
+    ``J = I + C ds/dtheta`` (central differences of the dense vector, step 1e-6)."""
+    approach = "transformation" if lee_yu == "transformation" else "direct"
+    coef, rho, s2 = oracle.fit(effects, approach)
+    theta = np.concatenate([coef, [rho, s2]])
+    c0 = oracle.information(coef, rho, s2, effects, approach)
+    s = _oracle_vector(oracle, effects, lee_yu, theta, chain)
+    if s is None:
+        return theta, c0
+    jac = np.eye(theta.size)
+    for j in range(theta.size - 4, theta.size):
+        up, dn = theta.copy(), theta.copy()
+        up[j] += 1e-6
+        dn[j] -= 1e-6
+        jac[:, j] += c0 @ (_oracle_vector(oracle, effects, lee_yu, up, chain)
+                           - _oracle_vector(oracle, effects, lee_yu, dn, chain)) / 2e-6
+    tc = theta + c0 @ s
+    return tc, jac @ oracle.information(tc[:-2], tc[-2], tc[-1], effects, approach) @ jac.T
 
 
 @pytest.mark.parametrize("effects,lee_yu", CASES)
@@ -105,8 +123,11 @@ def test_estimates_equal_dense_transcription(effects, lee_yu):
     res = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects=effects,
                        dynamic="both").fit(lee_yu=lee_yu)
     mine = np.concatenate([res.params.to_numpy(), [res.sigma2]])
-    ref = _oracle_estimate(ORACLE, effects, lee_yu)
+    ref, cov = _oracle_estimate(ORACLE, effects, lee_yu)
     np.testing.assert_allclose(mine, ref, rtol=0, atol=1e-7)
+    # covariance: information matrices of the same formulas (1e-10) through a Jacobian by central
+    # differences (steps 1e-5 vs 1e-6: truncation and rounding ~1e-8 of the largest entry)
+    np.testing.assert_allclose(res.cov_full.to_numpy(), cov, rtol=1e-6, atol=1e-7 * np.abs(cov).max())
 
 
 @pytest.mark.parametrize("effects,lee_yu", CASES)
@@ -161,8 +182,9 @@ def test_time_varying_w_equals_dense_transcription(effects, lee_yu):
     res = SpatialPanel(_frame(y, x), "y ~ x1 + x2", id="id", time="year", w=wmap, model="sdm", effects=effects,
                        dynamic="both").fit(lee_yu=lee_yu)
     mine = np.concatenate([res.params.to_numpy(), [res.sigma2]])
-    ref = _oracle_estimate(DenseDynamic(y, x, ws), effects, lee_yu, chain=True)
+    ref, cov = _oracle_estimate(DenseDynamic(y, x, ws), effects, lee_yu, chain=True)
     np.testing.assert_allclose(mine, ref, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(res.cov_full.to_numpy(), cov, rtol=1e-6, atol=1e-7 * np.abs(cov).max())
 
 
 # ----------------------------------------------------------------- identities

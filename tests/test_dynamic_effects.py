@@ -95,13 +95,17 @@ def test_long_run_is_the_limit_of_repeated_short_run_propagation(fit):
 
 def test_delta_and_simulation_standard_errors_agree(fit):
     """Within Monte-Carlo error: 2,000 draws give the sd to about 1.6 %; the delta method is a
-    linearisation, so allow 15 %."""
+    linearisation, so allow 15 % in the short run.  The long-run effects are a ratio with
+    ``1 - tau - rho - eta`` in the denominator: with N = 30, T = 7 their simulated spread is
+    wider than the linearisation (skewed towards the stability bound), so 30 % and never narrower
+    than 97 % of the delta se."""
     sim = fit.effects_both(draws=2000, seed=3)
     delta = fit.effects_both(draws=0)
-    for h in ("short", "long"):
+    for h, tol in (("short", 0.15), ("long", 0.30)):
         for part in ("direct", "indirect", "total"):
             a, b = getattr(sim[h], part)["se"], getattr(delta[h], part)["se"]
-            np.testing.assert_allclose(a, b, rtol=0.15)
+            np.testing.assert_allclose(a, b, rtol=tol)
+            assert np.all(a >= 0.97 * b)
 
 
 def test_delta_gradient_matches_finite_differences(fit):
