@@ -339,7 +339,8 @@ def join_panel(
                 f"{int(bad.sum())} bad value(s))"
             )
         else:
-            body[col] = parsed.astype(float)
+            # Python's float() is exact (shortest repr round-trips); pandas < 3 to_numeric can be 1 ulp off
+            body[col] = np.array([float(v) if isinstance(v, str) else p for v, p in zip(s, parsed)], dtype=float)
             converted.append(col)
     nan_cells: list[tuple[str, str, object]] = []
     nan_detail: list[str] = []

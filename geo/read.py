@@ -293,11 +293,12 @@ def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoD
             raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")
         gdf.insert(0, id, pd.Series(feature_ids, dtype=object))
     if pd.api.types.is_datetime64_any_dtype(gdf[id].dtype):
-        # GDAL's GeoJSON driver turns date-looking text into dates: re-read the ids as text
-        raw = pyogrio.read_dataframe(
-            path, layer=layer, columns=[id], read_geometry=False, datetime_as_string=True
-        )[id]
-        gdf[id] = raw.to_numpy()
+        # GDAL's GeoJSON driver turns date-looking text into dates: re-read the ids as the text
+        # written (its DATE_AS_STRING open option; pyogrio.raw.read works on every pyogrio >= 0.9)
+        from pyogrio.raw import read as raw_read
+
+        opts = {"DATE_AS_STRING": "YES"} if driver == "GeoJSON" else {}
+        gdf[id] = raw_read(path, layer=layer, columns=[id], read_geometry=False, datetime_as_string=True, **opts)[3][0]
     return gdf.reset_index(drop=True)
 
 

@@ -342,11 +342,12 @@ def lm_tests(
     -----
     **Verification** (``tests/test_lm.py``): for T = 1 all five statistics (LM-SARMA
     included) equal ``spreg.LMtests`` (spreg 1.9) on Columbus (queen and asymmetric 4-nearest
-    neighbours) to 1e-10; on the Produc panel (48 states, T = 17, queen contiguity)
-    each ``effects`` option equals a dense NT x NT transcription of the formulas
-    above to 1e-10, ``convention="elhorst"`` equals a transcription of Elhorst's
-    ``LMsarsem_panel.m`` to 1e-10, and pooled LM-error equals spreg's
-    ``panel_LMerror`` (after its (NT-k) variance is converted) to 1e-10.  No
+    neighbours) to 1e-9 (spreg forms (X'X)^-1); on the Produc panel (48 states, T = 17,
+    queen contiguity) each ``effects`` option equals a dense NT x NT transcription of the
+    formulas above to 1e-9 (least-squares rounding times the LM-lag cancellation),
+    ``convention="elhorst"`` equals a transcription of Elhorst's ``LMsarsem_panel.m`` to
+    1e-8 (it inverts X'X, cond 1.1e5), and pooled LM-error equals spreg's
+    ``panel_LMerror`` (after its (NT-k) variance is converted) to 1e-8.  No
     published panel figure could be reproduced (see the skipped test).
 
     **Size** (Monte Carlo, 5 % nominal, N = 48 US states, queen W row-standardised):

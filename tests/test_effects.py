@@ -93,6 +93,8 @@ def test_exact_trace_moments_match_dense_inverse(wname, request):
         a = np.linalg.inv(np.eye(n) - rho * wd)
         got = exact_trace_moments(w.eigenvalues, rho)[0]
         want = [np.trace(a) / n, np.trace(wd @ a) / n, np.trace(a @ wd @ a) / n, np.trace(wd @ a @ wd @ a) / n]
+        # two exact forms (eigenvalue sums vs dense inverse, cond(I - rho W) <= 10): sums over eigenvalues
+        # stay accurate even for the defective kNN W (a cluster's sum is well conditioned); 2e-13 observed
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
@@ -105,6 +107,8 @@ def test_series_moments_with_exact_powers_equal_exact_moments(w_rs):
     wd = w_rs.toarray()
     tp = [np.trace(np.linalg.matrix_power(wd, j)) for j in range(0, 202)]
     rho = np.array([-0.5, 0.2, 0.6])
+    # series cut after 200 powers (0.6^200 ~ 1e-44); rounding of 200 matrix-power traces (~ j n eps each)
+    # and of the sum -> ~1e-12
     np.testing.assert_allclose(series_trace_moments(tp, rho), exact_trace_moments(w_rs.eigenvalues, rho), rtol=1e-9, atol=1e-12)
 
 
@@ -121,7 +125,7 @@ def test_stochastic_trace_powers_close_to_exact():
     ex = effects_from_estimates(params, cov, w, "sdm", draws=0, traces="exact")
     st = effects_from_estimates(params, cov, w, "sdm", draws=0, traces="stochastic")
     np.testing.assert_allclose(_flat(st), _flat(ex), rtol=1e-3)
-    np.testing.assert_allclose(_flat(st, "se"), _flat(ex, "se"), rtol=1e-2)
+    np.testing.assert_allclose(_flat(st, "se"), _flat(ex, "se"), rtol=1e-2)  # derivatives of the same traces: 3x
     assert st.traces == "stochastic" and ex.traces == "exact"
 
 
@@ -142,12 +146,14 @@ def test_sdm_effects_equal_dense_oracle(wname, traces, request):
     params, cov = _sdm_params(rho)
     res = effects_from_estimates(params, cov, w, "sdm", draws=0, traces=traces, n_vectors=2000)
     want = _dense_effects(w.toarray(), params.to_numpy())
-    if traces == "exact":
+    if traces == "exact":  # two exact forms (eigenvalue moments vs dense inverse), see above
         np.testing.assert_allclose(_flat(res), want, rtol=1e-10, atol=1e-12)
     else:  # Hutchinson traces on a 25-40 unit W with 2000 vectors
+        # sd(tr W^j)/N ~ sqrt(2/(2000 N)) <= 6e-3 for j >= 3 (j <= 2 exact), weighted by rho^j:
+        # sd ~ 1e-3 on the effects; 5e-3 + 2 % is > 5 sd
         np.testing.assert_allclose(_flat(res), want, rtol=2e-2, atol=5e-3)
-        # totals do not depend on the stochastic traces (closed form or exact moments)
-        np.testing.assert_allclose(res.total["estimate"], want[4:], rtol=1e-8)
+        # totals do not depend on the stochastic traces (closed form or exact moments): exact forms
+        np.testing.assert_allclose(res.total["estimate"], want[4:], rtol=1e-10)
 
 
 def test_sar_effects_equal_dense_oracle(w_knn):
@@ -156,11 +162,11 @@ def test_sar_effects_equal_dense_oracle(w_knn):
     res = effects_from_estimates(params, cov, w_knn, "sar", draws=0)
     n = w_knn.n
     a = np.linalg.inv(np.eye(n) - 0.55 * w_knn.toarray())
-    for name, b in (("x1", 2.0), ("x2", -1.0)):
+    for name, b in (("x1", 2.0), ("x2", -1.0)):  # exact forms: eigenvalue sums vs dense inverse
         assert res.direct.loc[name, "estimate"] == pytest.approx(b * np.trace(a) / n, rel=1e-10)
         assert res.total.loc[name, "estimate"] == pytest.approx(b * a.sum() / n, rel=1e-10)
     # row-standardised W: total = beta / (1 - rho) (closed form)
-    assert res.total.loc["x1", "estimate"] == pytest.approx(2.0 / 0.45, rel=1e-12)
+    assert res.total.loc["x1", "estimate"] == pytest.approx(2.0 / 0.45, rel=1e-12)  # rounding only
 
 
 def test_const_is_not_an_effect(w_rs):
@@ -178,7 +184,7 @@ def test_sdm_with_some_lagged_regressors(w_rs):
     cov = pd.DataFrame(np.diag([0.01, 0.01, 0.02, 0.001]), index=names, columns=names)
     res = effects_from_estimates(params, cov, w_rs, "sdm", draws=0)
     full = _dense_effects(w_rs.toarray(), np.array([1.0, -0.5, 0.6, 0.0, 0.3]))
-    np.testing.assert_allclose(_flat(res), full, rtol=1e-10)
+    np.testing.assert_allclose(_flat(res), full, rtol=1e-10)  # exact forms, as above
 
 
 # ------------------------------------------------------------------- inference
@@ -201,13 +207,17 @@ def test_delta_se_equal_numerical_jacobian(wname, request):
     params, cov = _sdm_params(0.4 if wname != "w_binary" else 0.2)
     res = effects_from_estimates(params, cov, w, "sdm", draws=0)
     assert res.method == "delta"
+    # central differences, h = 1e-6: truncation h^2 ~ 1e-12; rounding (the dense oracle is good to
+    # ~n eps = 1e-14) / h ~ 1e-8 -> 1e-6
     np.testing.assert_allclose(_flat(res, "se"), _numeric_delta_se(w, params, cov), rtol=1e-6)
     d = res.direct
-    np.testing.assert_allclose(d["z"], d["estimate"] / d["se"])
+    # identities between the columns: one division, one norm.sf -> rounding only
+    np.testing.assert_allclose(d["z"], d["estimate"] / d["se"], rtol=1e-12)
     from scipy import stats
 
-    np.testing.assert_allclose(d["p"], 2 * stats.norm.sf(np.abs(d["z"])))
-    np.testing.assert_allclose(d["ci_upper"] - d["estimate"], stats.norm.isf(0.025) * d["se"])
+    np.testing.assert_allclose(d["p"], 2 * stats.norm.sf(np.abs(d["z"])), rtol=1e-12)
+    # (estimate + q se) - estimate cancels ~eps |estimate| / (q se) <= 1e-14 here
+    np.testing.assert_allclose(d["ci_upper"] - d["estimate"], stats.norm.isf(0.025) * d["se"], rtol=1e-10)
 
 
 def test_simulation_se_agree_with_delta_within_monte_carlo_error(w_rs):
@@ -220,11 +230,15 @@ def test_simulation_se_agree_with_delta_within_monte_carlo_error(w_rs):
     # the remaining non-linearity in rho
     np.testing.assert_allclose(_flat(sim, "se"), _flat(delta, "se"), rtol=0.05)
     # point estimates are the effects at the estimates, not the simulation means
-    np.testing.assert_allclose(_flat(sim), _flat(delta), rtol=1e-12)
+    np.testing.assert_allclose(_flat(sim), _flat(delta), rtol=1e-12)  # the same closed form
+    # mean of 4000 draws: MC error se/63 (se/estimate < 0.3 -> 0.5 %) plus the curvature bias
+    # f'' var(rho) / 2 of the non-linear effects -> 2 %
     np.testing.assert_allclose(sim.direct["sim_mean"], delta.direct["estimate"], rtol=0.02)
     # percentile interval brackets the estimate and is about +-1.96 se wide
     d = sim.direct
     assert np.all(d["ci_lower"] < d["estimate"]) and np.all(d["estimate"] < d["ci_upper"])
+    # a 2.5 % quantile of 4000 draws has sd sqrt(.025 .975 / 4000) / phi(1.96) = 0.04 se: the width's
+    # relative sd is ~1.5 %; 8 % is > 5 sd (the draws are close to normal, see the delta SEs)
     np.testing.assert_allclose((d["ci_upper"] - d["ci_lower"]) / (2 * 1.96 * d["se"]), 1.0, rtol=0.08)
 
 
@@ -234,7 +248,7 @@ def test_simulation_is_seeded(w_rs):
     b = effects_from_estimates(params, cov, w_rs, "sdm", draws=200, seed=1)
     c = effects_from_estimates(params, cov, w_rs, "sdm", draws=200, seed=2)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
-    assert not np.allclose(_flat(a, "se"), _flat(c, "se"))
+    assert not np.allclose(_flat(a, "se"), _flat(c, "se"))  # 200 draws: seeds differ by ~5 %, >> 1e-5
 
 
 def test_simulation_redraws_rho_outside_bounds(w_rs):
@@ -255,14 +269,15 @@ def test_linear_models_closed_form(w_binary, w_rs):
         c = w.sparse.sum() / w.n  # 1'W1/N (1 for row-standardised W)
         res = effects_from_estimates(params, cov, w, "sdem", draws=1000)
         assert res.method == "linear"
-        assert res.direct.loc["x1", "estimate"] == pytest.approx(0.7)
-        assert res.direct.loc["x1", "se"] == pytest.approx(0.2)
-        assert res.indirect.loc["x1", "estimate"] == pytest.approx(0.3 * c)
-        assert res.indirect.loc["x1", "se"] == pytest.approx(0.3 * c)
-        assert res.total.loc["x1", "estimate"] == pytest.approx(0.7 + 0.3 * c)
-        assert res.total.loc["x1", "se"] == pytest.approx(np.sqrt(0.04 + 2 * c * 0.01 + c * c * 0.09))
+        # closed forms linear in the estimates (c: a sum of <= 100 weights): rounding ~1e-15
+        assert res.direct.loc["x1", "estimate"] == pytest.approx(0.7, rel=1e-12)
+        assert res.direct.loc["x1", "se"] == pytest.approx(0.2, rel=1e-12)
+        assert res.indirect.loc["x1", "estimate"] == pytest.approx(0.3 * c, rel=1e-12)
+        assert res.indirect.loc["x1", "se"] == pytest.approx(0.3 * c, rel=1e-12)
+        assert res.total.loc["x1", "estimate"] == pytest.approx(0.7 + 0.3 * c, rel=1e-12)
+        assert res.total.loc["x1", "se"] == pytest.approx(np.sqrt(0.04 + 2 * c * 0.01 + c * c * 0.09), rel=1e-12)
     slx = effects_from_estimates(params.drop("lambda"), cov.drop(index="lambda", columns="lambda"), w_rs, "slx")
-    assert slx.indirect.loc["x1", "estimate"] == pytest.approx(0.3)
+    assert slx.indirect.loc["x1", "estimate"] == pytest.approx(0.3, rel=1e-12)
 
 
 def test_sem_has_no_indirect_effect(w_rs):
@@ -294,10 +309,12 @@ def test_sar_matches_spreg_ml_lag_impacts():
     adi, aii, ati = reg.sp_multipliers["full"]  # spreg 1.9: (direct, indirect, total) multipliers
     for i, name in enumerate(["INC", "CRIME"]):
         b = reg.betas[i + 1, 0]
-        assert res.direct.loc[name, "estimate"] == pytest.approx(adi * b, rel=1e-8)
-        assert res.total.loc[name, "estimate"] == pytest.approx(ati * b, rel=1e-8)
-        assert res.indirect.loc[name, "estimate"] == pytest.approx(aii * b, rel=1e-8)
-    # spreg's printed impacts table (same run): INC 0.5713 / 0.1607 / 0.7320
+        # two exact forms at the same estimates (spreg: dense inverse; ours: eigenvalues) -> 1e-10
+        assert res.direct.loc[name, "estimate"] == pytest.approx(adi * b, rel=1e-10)
+        assert res.total.loc[name, "estimate"] == pytest.approx(ati * b, rel=1e-10)
+        assert res.indirect.loc[name, "estimate"] == pytest.approx(aii * b, rel=1e-10)
+    # spreg's printed impacts table (same run), 4 decimals: half a unit of the 4th
+    # INC 0.5713 / 0.1607 / 0.7320
     assert res.direct.loc["INC", "estimate"] == pytest.approx(0.5713, abs=5e-5)
     assert res.indirect.loc["INC", "estimate"] == pytest.approx(0.1607, abs=5e-5)
 
@@ -320,7 +337,8 @@ def test_sar_fit_effects_match_spreg_end_to_end():
     eff = compute_effects(res, draws=0)
     adi, aii, ati = reg.sp_multipliers["full"]  # spreg: (direct, indirect, total) multipliers at its estimates
     b = reg.betas[1:3, 0]
-    # the two ML fits agree to ~1e-9; effects to 1e-6 relative
+    # spreg's rho (default epsilon = xatol 1e-7 of its bounded search) is good to ~1e-7; the effects
+    # move by |d log effect / d rho| (< 5 here) times that -> <= 5e-7 relative; 1e-6
     np.testing.assert_allclose(eff.direct["estimate"], adi * b, rtol=1e-6)
     np.testing.assert_allclose(eff.indirect["estimate"], aii * b, rtol=1e-6)
     np.testing.assert_allclose(eff.total["estimate"], ati * b, rtol=1e-6)
@@ -429,12 +447,15 @@ def test_unit_effects_equal_dense_oracle(wname, request):
     n = w.n
     wd = w.toarray()
     s = np.linalg.inv(np.eye(n) - 0.2 * wd) @ (1.0 * np.eye(n) + 0.6 * wd)
+    # two exact forms (sparse solves vs dense inverse, cond(I - 0.2 W) < 2): rounding ~1e-15;
+    # the indirect column is a difference (cancellation): atol
     np.testing.assert_allclose(ue["direct"], np.diag(s), rtol=1e-10)
     np.testing.assert_allclose(ue["total_received"], s.sum(axis=1), rtol=1e-10)
     np.testing.assert_allclose(ue["total_emitted"], s.sum(axis=0), rtol=1e-10)
     np.testing.assert_allclose(ue["indirect_received"], s.sum(axis=1) - np.diag(s), rtol=1e-9, atol=1e-12)
     assert list(ue.index) == list(w.ids)
     avg = effects_from_estimates(params, cov, w, "sdm", draws=0)
+    # averages of the same exact forms, and the same S by another route: rounding ~1e-15
     assert ue["direct"].mean() == pytest.approx(avg.direct.loc["x1", "estimate"], rel=1e-10)
     assert ue["total_emitted"].mean() == pytest.approx(avg.total.loc["x1", "estimate"], rel=1e-10)
     col = unit_response(fake, "x1", w.ids[3])
@@ -447,21 +468,23 @@ def test_unit_effects_stochastic_diagonal(monkeypatch, w_rs):
 
     params, cov = _sdm_params(0.4)
     fake = SimpleNamespace(model="sdm", params=params, cov=cov, w=w_rs)
-    exact = unit_effects(fake, "x2")
+    exact = unit_effects(fake, "x1")
     monkeypatch.setattr(eff, "EXACT_TRACE_MAX_N", 10)
-    approx = eff.unit_effects(fake, "x2", n_vectors=4000)
-    # Rademacher diagonal estimator: error ~ ||offdiag row of S|| / sqrt(4000)
-    np.testing.assert_allclose(approx["direct"], exact["direct"], atol=0.02)
-    np.testing.assert_allclose(approx["total_received"], exact["total_received"], rtol=1e-10)
+    approx = eff.unit_effects(fake, "x1", n_vectors=4000)
+    # Rademacher diagonal estimator: error ~ ||offdiag row of S|| / sqrt(4000) <= 0.81 / 63 = 0.013;
+    # 0.06 is 4.5 sd for the worst of the 30 units (x1: for x2, theta = -rho beta makes S = beta I)
+    np.testing.assert_allclose(approx["direct"], exact["direct"], atol=0.06)
+    np.testing.assert_allclose(approx["total_received"], exact["total_received"], rtol=1e-10)  # exact solves
 
 
 def test_unit_effects_slx(w_rs):
     names = ["x1", "W_x1"]
     fake = SimpleNamespace(model="slx", params=pd.Series([0.7, 0.3], index=names), cov=None, w=w_rs)
     ue = unit_effects(fake, "x1")
-    np.testing.assert_allclose(ue["direct"], 0.7)
-    np.testing.assert_allclose(ue["total_received"], 1.0)
-    np.testing.assert_allclose(ue["total_emitted"], 0.7 + 0.3 * w_rs.sparse.sum(axis=0).A1)
+    # closed forms (sums of <= 4 weights): rounding only
+    np.testing.assert_allclose(ue["direct"], 0.7, rtol=1e-12)
+    np.testing.assert_allclose(ue["total_received"], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(ue["total_emitted"], 0.7 + 0.3 * w_rs.sparse.sum(axis=0).A1, rtol=1e-12)
 
 
 def test_unit_effects_bad_input(w_rs):

@@ -28,10 +28,11 @@ def cross(produc_logs, queen):
 
 
 def _spreg(cls, df, queen, **kw):
-    """spreg fit with a tight tolerance.  ML_Error uses method="lu": with "full"/"ord"
-    spreg 1.9 passes ``tol=`` to minimize_scalar, which the bounded method ignores, so
-    lambda is only found to ~1e-4 (checked against a dense oracle: spillmap and
-    spreg "lu" agree with it to 1e-9, spreg "full" is 8e-5 away)."""
+    """spreg fit with a tight tolerance.  ML_Error uses method="lu": with "full"/"ord" spreg
+    computes e'e in its concentrated likelihood as y'y - b'X'y, whose rounding noise (2e-9 here,
+    curvature 50) lets the bounded search stop up to ~1e-5 from the optimum; "lu" forms the
+    residuals from spreg 1.9 on (hence spreg >= 1.9; checked against a dense oracle: spillmap and
+    spreg 1.9 "lu" agree with it to 1e-9, spreg "full" is 1e-6..1e-4 away depending on the BLAS)."""
     w = queen.to_libpysal()
     w.transform = "r"
     y = df[["lgsp"]].to_numpy()
@@ -53,11 +54,15 @@ def test_cross_section_matches_spreg(model, cls, kw, cross, queen):
     res = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model=model, effects="none").fit()
     assert res.t == 1 and res.nobs == 48 and res.lee_yu == "none"
     # spreg orders: const, x, [W_x], rho/lambda  -- same as spillmap
+    # spreg's bounded Brent (scipy fminbound) stops within ~4 sqrt(eps) |rho| = 6e-8 of its optimum
+    # whatever its epsilon (ours polishes rho to ~1e-14); |d beta / d rho| <= ~1 -> <= 1e-7 on the
+    # coefficients, less on sigma2 (first order, small slope) and the log-likelihood (second order)
     np.testing.assert_allclose(res.params.to_numpy(), np.asarray(ref.betas).ravel(), rtol=0, atol=1e-6)
     np.testing.assert_allclose(res.sigma2, float(np.squeeze(ref.sig2)), rtol=1e-6)
     np.testing.assert_allclose(res.loglik, float(np.squeeze(ref.logll)), rtol=0, atol=1e-6)
     # standard errors from the inverse information matrix: spreg's vm uses the same
-    # formula (Anselin 1988 eqs. 6.5/6.21), so they agree to numerical precision
+    # formula (Anselin 1988 eqs. 6.5/6.21), evaluated at estimates ~6e-8 apart (~1e-7 relative)
+    # and inverted (spreg: explicit inverse, eps cond^2 of the design ~1e-10) -> 1e-5
     np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(ref.vm)), rtol=1e-5)
 
 
@@ -65,7 +70,9 @@ def test_columns_equal_formula(cross, queen):
     """y=/x= columns give the same fit as the formula."""
     a = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model="sdm", effects="none").fit()
     b = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdm", effects="none").fit()
-    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-12)
+    # the same design either way (identical to the last bit: 0 observed); should formulaic round a
+    # column differently, rho still agrees to the search's xatol 1e-10 -> atol 1e-10
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)
     assert list(b.params.index) == ["const", *XCOLS, *[f"W_{c}" for c in XCOLS], "rho"]
 
 
@@ -78,10 +85,12 @@ def test_wx_subset_and_slx(cross, queen):
     z = np.column_stack([np.ones(48), cross[XCOLS].to_numpy(), wl])
     b, *_ = np.linalg.lstsq(z, cross.lgsp.to_numpy(), rcond=None)
     e = cross.lgsp.to_numpy() - z @ b
+    # two least-squares closed forms, cond(Z) = 533: coefficients ~eps (cond + cond^2 |e|/|Zb|) ~ 1e-12;
+    # e'e relative 2 eps cond |y|/|e| (|y|/|e| = 98) = 2e-11; (Z'Z)^-1: eps cond^2 = 6e-11
     np.testing.assert_allclose(res.params.to_numpy(), b, atol=1e-10)
-    np.testing.assert_allclose(res.sigma2, e @ e / 48, rtol=1e-12)
+    np.testing.assert_allclose(res.sigma2, e @ e / 48, rtol=1e-10)
     cov = np.linalg.inv(z.T @ z) * (e @ e / 48)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-10)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-9)
 
 
 def test_sdem_cross_section_vs_spreg(cross, queen):
@@ -90,5 +99,6 @@ def test_sdem_cross_section_vs_spreg(cross, queen):
 
     ref = _spreg(spreg.ML_Error, cross, queen, slx_lags=1)
     res = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdem", effects="none").fit()
+    # spreg's lambda to ~4 sqrt(eps) |lambda| (fminbound), see test_cross_section_matches_spreg
     np.testing.assert_allclose(res.params.to_numpy(), np.asarray(ref.betas).ravel(), atol=1e-6)
     np.testing.assert_allclose(res.loglik, float(np.squeeze(ref.logll)), atol=1e-6)

@@ -34,6 +34,7 @@ def test_haversine_rosetta_code_bna_lax():
     lon = np.array([-86.67, -118.40])
     lat = np.array([36.12, 33.94])
     d = great_circle_distances(lon, lat, radius_km=6371.0)
+    # closed form against the stated digits: double rounding ~1e-15 relative (3e-12 km) -> 1e-9 km
     assert d[0, 1] == pytest.approx(2886.444442837983, abs=1e-9)
     d = great_circle_distances(lon, lat, radius_km=6372.8)
     assert d[0, 1] == pytest.approx(2887.2599506071103, abs=1e-9)
@@ -64,6 +65,8 @@ def test_haversine_dense_oracle_and_properties():
         for b in range(25):
             p1, p2 = math.radians(lat[a]), math.radians(lat[b])
             h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon[b] - lon[a]) / 2) ** 2
+            # the same closed form; near antipodes asin(sqrt(h)) has slope -> inf, so the textbook
+            # transcription itself is only good to ~sqrt(eps) = 1.5e-8 there -> 1e-7
             assert d[a, b] == pytest.approx(2 * math.asin(math.sqrt(min(1.0, h))), abs=1e-7)
     assert np.array_equal(d, d.T)
     assert np.all(np.diag(d) == 0.0)
@@ -75,16 +78,18 @@ def test_haversine_identical_points_and_antipodes():
     r = 6371.0088
     d = great_circle_distances(lon, lat, radius_km=r)
     assert d[0, 1] == 0.0  # identical points: exactly zero
-    # antipodes: half the circumference, pi * R (closed form)
+    # antipodes: half the circumference, pi * R (closed form, rounding only)
     assert d[0, 2] == pytest.approx(math.pi * r, rel=1e-13)
     assert d[3, 4] == pytest.approx(math.pi * r, rel=1e-13)
     assert d[5, 6] == pytest.approx(math.pi * r, rel=1e-13)
     # pole to equator: a quarter circumference
     assert d[3, 5] == pytest.approx(math.pi * r / 2, rel=1e-13)
-    # nearly antipodal: 1e-7 degrees off, distance pi R - R * 1e-7 * pi/180
+    # nearly antipodal: 1e-7 degrees off, distance pi R - R * 1e-7 * pi/180 (1.1e-5 km less); 1e-6 km
+    # (1 mm): asin(sqrt(h)) there would be ~sqrt(eps) R = 1e-4 km off
     d2 = great_circle_distances(np.array([0.0, 180.0]), np.array([0.0, 1e-7]), radius_km=r)
     assert d2[0, 1] == pytest.approx(math.pi * r - r * math.radians(1e-7), abs=1e-6)
-    # tiny separations keep their precision: 1e-9 degrees of longitude on the equator
+    # tiny separations keep their precision: 1e-9 degrees of longitude on the equator (relative
+    # rounding of the haversine form ~1e-15; the law of cosines would lose all digits)
     d3 = great_circle_distances(np.array([0.0, 1e-9]), np.array([0.0, 0.0]), radius_km=r)
     assert d3[0, 1] == pytest.approx(r * math.radians(1e-9), rel=1e-9)
 
@@ -156,7 +161,7 @@ def test_centroid_of_square_symmetric_about_central_meridian():
     # densify: edges are projected vertex by vertex, so parallels need vertices to stay curved
     gdf = gpd.GeoDataFrame({"code": ["a"]}, geometry=[box(104, 29, 106, 31).segmentize(0.01)], crs=4326)
     c = centroids(gdf, "code")
-    assert c.loc["a", "lon"] == pytest.approx(105.0, abs=1e-9)
+    assert c.loc["a", "lon"] == pytest.approx(105.0, abs=1e-9)  # symmetry: rounding only (1e-14)
     assert c.loc["a", "lat"] == pytest.approx(band_mean, abs=0.005)
     assert c.loc["a", "lat"] < 30.0
 
@@ -165,7 +170,8 @@ def test_centroids_on_projected_input_and_id_order(us48):
     c1 = centroids(us48, "STATE_ABBR")
     c2 = centroids(us48.to_crs(3857), "STATE_ABBR")
     assert c1.index.tolist() == us48["STATE_ABBR"].tolist()
-    np.testing.assert_allclose(c1.to_numpy(), c2.to_numpy(), atol=1e-6)
+    # an exact (invertible) Web Mercator detour: PROJ round trips to ~1e-12 degrees (2e-14 observed)
+    np.testing.assert_allclose(c1.to_numpy(), c2.to_numpy(), atol=1e-9)
     # independent route: centroids in the standard CONUS Albers (EPSG:5070). A planar centroid
     # depends on the projection; for the largest states (CA, ID) the two differ by 0.02 degrees
     dense = us48.set_geometry(us48.geometry.segmentize(0.02))

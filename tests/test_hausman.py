@@ -39,6 +39,7 @@ def test_statistic_equals_direct_formula():
     r = hausman_statistic(b_fe, v_fe, b_re, v_re)
     d = b_fe - b_re
     want = d @ np.linalg.inv(v_fe - v_re) @ d  # dense transcription of H = d'(V_FE - V_RE)^-1 d
+    # two exact forms (solve vs inverse), cond(V_FE - V_RE) = 19: eps cond ~ 4e-15; p: same sf of it
     assert r.stat == pytest.approx(want, rel=1e-12)
     assert r.df == 4
     assert r.pvalue == pytest.approx(stats.chi2.sf(want, 4), rel=1e-12)
@@ -56,7 +57,7 @@ def test_classical_hausman_with_linearmodels_estimates(produc_panel):
     r = hausman_statistic(fe.params[c], fe.cov.loc[c, c], re.params[c], re.cov.loc[c, c], c)
     d = (fe.params[c] - re.params[c]).to_numpy()
     v = (fe.cov.loc[c, c] - re.cov.loc[c, c]).to_numpy()
-    assert r.stat == pytest.approx(float(d @ np.linalg.solve(v, d)), rel=1e-10)
+    assert r.stat == pytest.approx(float(d @ np.linalg.solve(v, d)), rel=1e-10)  # cond(v) = 137: ~3e-14
     assert r.stat > 0
     with pytest.raises(EstimationError, match="'unemp'"):
         hausman_statistic(fe.params[X], fe.cov.loc[X, X], re.params[X], re.cov.loc[X, X], X)
@@ -95,7 +96,7 @@ def test_produc_sdm_compares_regressors_wx_and_rho(produc_fits):
     r = hausman(fe, re, names=sub)
     d = (fe.params[sub] - re.params[sub]).to_numpy()
     v = (fe.cov.loc[sub, sub] - re.cov.loc[sub, sub]).to_numpy()
-    assert r.stat == pytest.approx(float(d @ np.linalg.solve(v, d)), rel=1e-10)
+    assert r.stat == pytest.approx(float(d @ np.linalg.solve(v, d)), rel=1e-10)  # cond(v) = 10.5: ~1e-14
     assert r.df == 4
     # the effects of Produc's states are strongly correlated with the regressors
     assert r.pvalue < 1e-3
@@ -176,6 +177,7 @@ def test_simulated_size_monte_carlo(lattice):
     (see test_simulated_null_small_alternative_large); the bound guards against regressions."""
     rng = np.random.default_rng(7)
     p = np.array([_h(_sim_panel(lattice, 4, rng, False), lattice).pvalue for _ in range(200)])
+    # binomial sd of a 0.105 rate over 200 replications: 0.022 -> 0.16 is 2.5 sd above the observed size
     assert np.mean(p < 0.05) < 0.16
 
 
@@ -205,9 +207,10 @@ def test_on_indefinite_elhorst(produc_fits):
     r = hausman(fe, re, on_indefinite="elhorst")
     d = (fe.params[names] - re.params[names]).to_numpy()
     v_elhorst = (re.cov.loc[names, names] - fe.cov.loc[names, names]).to_numpy()  # his orientation
+    # the indefinite 9 x 9 difference has cond 1.4e5: eps cond = 3e-11 -> 1e-9
     assert r.stat == pytest.approx(abs(float(d @ np.linalg.inv(v_elhorst) @ d)), rel=1e-9)
     assert "Elhorst" in r.name and r.df == 9
-    assert r.pvalue == pytest.approx(stats.chi2.sf(r.stat, 9), rel=1e-12)
+    assert r.pvalue == pytest.approx(stats.chi2.sf(r.stat, 9), rel=1e-12)  # the same sf of the same stat
     # positive definite case: identical to the default
     sub = ["lpcap", "lpc", "lemp", "rho"]
     assert hausman(fe, re, names=sub, on_indefinite="elhorst").stat == hausman(fe, re, names=sub).stat

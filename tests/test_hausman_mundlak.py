@@ -73,6 +73,8 @@ def test_mundlak_identity_equals_within_slopes(lattice, model, time_effects):
     idx = pd.MultiIndex.from_arrays([d.id.to_numpy(), d.time.to_numpy()])
     fe = PanelOLS(pd.Series(ys, index=idx), reg.set_axis(idx), entity_effects=True, time_effects=time_effects).fit()
     slopes = list(reg.columns)
+    # Mundlak's identity is exact at any variance ratio, but the RE slopes come out of a Newton polish
+    # of the full likelihood that stops at |step| <= tol (1e-10) -> 1e-9 (8e-17 observed)
     np.testing.assert_allclose(fit.params[slopes].to_numpy(), fe.params[slopes].to_numpy(), rtol=1e-7, atol=1e-9)
     # ... whereas the mean coefficients are clearly non-zero here (effects correlated with x1)
     assert abs(fit.params["mean_x1"]) > 5 * fit.std_errors["mean_x1"]
@@ -88,6 +90,7 @@ def test_statistic_is_the_dense_wald(lattice):
     g = fit.params[terms].to_numpy()
     v = fit.cov.loc[terms, terms].to_numpy()
     want = float(g @ np.linalg.inv(v) @ g)  # dense transcription of the Wald statistic
+    # two exact forms (solve vs inverse of the 4 x 4 V_g): eps cond(V_g), 1e-9 covers cond up to 1e6
     assert r.stat == pytest.approx(want, rel=1e-9)
     assert r.df == 4
     assert r.pvalue == pytest.approx(stats.chi2.sf(want, 4), rel=1e-9)
@@ -157,7 +160,7 @@ def test_time_invariant_regressor_mean_is_dropped(lattice):
     assert r.df == 4 and "collinear mean terms dropped: mean_area, W_mean_area" in r.name
     # equals the Wald on the kept terms of the reduced fit
     fit = fit_random(spec, time_effects=True)
-    assert r.stat == pytest.approx(mundlak_wald(fit, terms).stat, rel=1e-12)
+    assert r.stat == pytest.approx(mundlak_wald(fit, terms).stat, rel=1e-12)  # same deterministic fit, same Wald
     # only time-invariant regressors: nothing to test
     with pytest.raises(EstimationError, match=r"'mean_area'.*do not vary over time"):
         mundlak_test(df, id="id", time="time", y="y", x=["area"], w=w, model="sar")
@@ -220,6 +223,7 @@ def test_diagnostics_table_row(lattice, monkeypatch):
         table = diagnostics_table(df, id="id", time="time", y="y", x=XS, w=w, fe=fe, permutations=0)
         want = mundlak_test(df, **_args(w, model="sdm", time_effects=te))
         row = table["hausman_mundlak"]
+        # the same computation on the same data (deterministic): rounding only
         assert row["stat"] == pytest.approx(want.stat, rel=1e-12) and row["df"] == want.df == 4
         assert row["p"] == pytest.approx(want.pvalue, rel=1e-9, abs=1e-300)
         assert set(table["hausman"]) >= {"stat", "df", "p"}  # the classic row is still there

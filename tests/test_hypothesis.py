@@ -41,13 +41,14 @@ def test_lr_statistic_df_and_pvalue():
     sem = _fit("sem", ["x1", "x2", "lambda"], -104.0)
     r = lr_sdm_sar(sdm, sar)
     assert isinstance(r, TestResult)
-    assert r.stat == pytest.approx(13.0) and r.df == 2
-    assert r.pvalue == pytest.approx(stats.chi2.sf(13.0, 2))
-    assert r.pvalue == pytest.approx(np.exp(-13.0 / 2))  # chi2(2) survival closed form
+    # closed forms of exact inputs: 2 x a difference of given log-likelihoods, chi2 survival: rounding only
+    assert r.stat == pytest.approx(13.0, rel=1e-12) and r.df == 2
+    assert r.pvalue == pytest.approx(stats.chi2.sf(13.0, 2), rel=1e-12)
+    assert r.pvalue == pytest.approx(np.exp(-13.0 / 2), rel=1e-12)  # chi2(2) survival closed form
     r2 = lr_sdm_sem(sdm, sem)
-    assert r2.stat == pytest.approx(8.0) and r2.df == 2
-    assert r2.to_dict()["p"] == pytest.approx(np.exp(-4.0))
-    assert lr_test(sar, sdm).stat == pytest.approx(13.0)
+    assert r2.stat == pytest.approx(8.0, rel=1e-12) and r2.df == 2
+    assert r2.to_dict()["p"] == pytest.approx(np.exp(-4.0), rel=1e-12)
+    assert lr_test(sar, sdm).stat == pytest.approx(13.0, rel=1e-12)
 
 
 def test_lr_rejects_different_specifications():
@@ -96,8 +97,9 @@ def test_wald_sdm_sar_equals_direct_computation():
     v = sdm.cov.loc[["W_x1", "W_x2"], ["W_x1", "W_x2"]].to_numpy()
     want = th @ np.linalg.inv(v) @ th  # dense oracle
     r = wald_sdm_sar(sdm)
+    # two exact forms (solve vs inverse of a well-conditioned 2 x 2): rounding ~1e-15; p: sf of it
     assert r.stat == pytest.approx(want, rel=1e-10) and r.df == 2
-    assert r.pvalue == pytest.approx(stats.chi2.sf(want, 2))
+    assert r.pvalue == pytest.approx(stats.chi2.sf(want, 2), rel=1e-10)
 
 
 def test_wald_sdm_sem_equals_numerical_jacobian():
@@ -116,10 +118,12 @@ def test_wald_sdm_sem_equals_numerical_jacobian():
     v = sdm.cov.loc[order, order].to_numpy()
     want = g(p0) @ np.linalg.inv(jac @ v @ jac.T) @ g(p0)
     r = wald_sdm_sem(sdm)
-    assert r.stat == pytest.approx(want, rel=1e-6) and r.df == 2
+    # central differences of the bilinear g: no truncation error, rounding eps |g| / h = 2e-10 per
+    # Jacobian entry -> ~1e-9 on the statistic; 1e-8 (the analytic Jacobian: 1e-8 absolute)
+    assert r.stat == pytest.approx(want, rel=1e-8) and r.df == 2
     gg, jj = common_factor_restriction(p0[:2], p0[2:4], p0[4])
     np.testing.assert_allclose(jj, jac, atol=1e-8)
-    np.testing.assert_allclose(gg, g(p0))
+    np.testing.assert_allclose(gg, g(p0), rtol=1e-12)  # the same closed form
 
 
 def test_wald_sdm_sem_zero_under_exact_common_factor():
@@ -128,7 +132,8 @@ def test_wald_sdm_sem_zero_under_exact_common_factor():
     p["W_x1"], p["W_x2"] = -p["rho"] * p["x1"], -p["rho"] * p["x2"]
     sdm.params = p
     r = wald_sdm_sem(sdm)
-    assert r.stat == pytest.approx(0.0, abs=1e-20) and r.pvalue == pytest.approx(1.0)
+    # theta = -rho beta exactly: g = 0 in floating point too, so the statistic is 0 (p = 1) exactly
+    assert r.stat == pytest.approx(0.0, abs=1e-20) and r.pvalue == pytest.approx(1.0, rel=1e-12)
 
 
 def test_wald_bad_input():
@@ -160,9 +165,12 @@ def test_lr_and_wald_end_to_end_vs_spreg():
     w = SpatialWeights.from_libpysal(wl)
     fits = {m: SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model=m, effects="none").fit()
             for m in ("sar", "sdm", "sem")}
-    # spreg: 2 * (logll_SDM - logll_SAR / SEM)
+    # spreg: 2 * (logll_SDM - logll_SAR / SEM); its log-likelihoods at its own estimates (rho to ~1e-7 with
+    # the default epsilon, ML_Error "full" lambda to ~1e-5 through its e'e rounding noise ~1e-9) are
+    # off by second-order amounts (<~ 1e-8) -> 1e-6 relative on statistics of order 1-10
     assert lr_sdm_sar(fits["sdm"], fits["sar"]).stat == pytest.approx(2 * (sdm.logll - sar.logll), rel=1e-6)
     assert lr_sdm_sem(fits["sdm"], fits["sem"]).stat == pytest.approx(2 * (sdm.logll - sem.logll), rel=1e-6)
     # Wald theta = 0 from spreg's betas and vm (order: const, INC, CRIME, W_INC, W_CRIME, rho)
     th, v = sdm.betas[3:5, 0], np.asarray(sdm.vm)[3:5, 3:5]
-    assert wald_sdm_sar(fits["sdm"]).stat == pytest.approx(th @ np.linalg.solve(v, th), rel=1e-6)  # agree to 3e-9
+    # spreg's theta and vm at its rho (good to ~1e-7, default epsilon): first order, ~1e-7 -> 1e-6 (3e-9 observed)
+    assert wald_sdm_sar(fits["sdm"]).stat == pytest.approx(th @ np.linalg.solve(v, th), rel=1e-6)

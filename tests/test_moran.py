@@ -99,6 +99,8 @@ def test_moran_matches_dense_formula_and_esda(columbus, wcol):
     y = df["CRIME"].to_numpy(dtype=float)
     r = moran(y, wcol, permutations=9999, seed=3)
     i, ei, vn, vr = dense_moran(y, wcol.toarray())
+    # two exact forms of I (Columbus CRIME: I ~ 0.5, no cancellation in z'Wz): rounding ~n eps = 1e-14;
+    # the variances' polynomial in S0, S1, S2, b2 and z, p (p error ~ z^2 x that of z) -> 1e-10
     assert r.I == pytest.approx(i, rel=1e-12)
     assert r.EI == pytest.approx(ei, rel=1e-14)
     assert r.var_norm == pytest.approx(vn, rel=1e-10)
@@ -112,7 +114,7 @@ def test_moran_matches_dense_formula_and_esda(columbus, wcol):
     m = esda.Moran(y, wq, permutations=9999)
     for ours, ref in [(r.I, m.I), (r.var_norm, m.VI_norm), (r.var_rand, m.VI_rand), (r.z_rand, m.z_rand),
                       (r.z_norm, m.z_norm), (r.p_rand, m.p_rand), (r.p_norm, m.p_norm)]:
-        assert ours == pytest.approx(ref, rel=1e-10)
+        assert ours == pytest.approx(ref, rel=1e-10)  # the same closed forms in esda, as above
     assert_mc_agree(r.p_perm, m.p_sim, 9999)  # independent streams: within the Monte Carlo error
     d = r.to_dict()
     assert set(d) == {"I", "EI", "z", "p", "p_perm"}
@@ -132,14 +134,16 @@ def test_moran_documented_reference_values():
     # (round(I, 3) == 0.244, EI == -0.012987012987012988, two-tailed p_norm == 0.00027147862770937614)
     y, w = _gal_example("stl.gal", "stl_hom.txt", "HR8893")
     r = moran(y, w, permutations=0)
-    assert round(r.I, 3) == 0.244
+    # I printed to 3 decimals: within half a unit of the 3rd (as round(I, 3) == 0.244); EI = -1/(n-1)
+    # exactly; p printed in full by esda on another machine: z to ~1e-15, times z^2 (~13) in p -> 1e-8
+    assert r.I == pytest.approx(0.244, abs=5e-4)
     assert r.EI == pytest.approx(-0.012987012987012988, rel=1e-14)
     assert r.p_norm == pytest.approx(0.00027147862770937614, rel=1e-8)
     # SIDS rate SIDR74, sids2.gal: esda 2.9 docstring "SIDS example replicating OpenGeoda"
     # (round(I, 3) == 0.248, two-tailed p_norm == 0.0001158330781489969)
     y, w = _gal_example("sids2.gal", "sids2.dbf", "SIDR74")
     r = moran(y, w, permutations=0)
-    assert round(r.I, 3) == 0.248
+    assert r.I == pytest.approx(0.248, abs=5e-4)  # printed to 3 decimals, as above
     assert r.p_norm == pytest.approx(0.0001158330781489969, rel=1e-8)
 
 
@@ -167,6 +171,7 @@ def test_moran_seed_reproducible_and_global_state_restored(wcol, columbus):
 
 def test_moran_series_is_aligned_by_id(columbus, wcol):
     y = pd.Series(columbus[0]["CRIME"].to_numpy(), index=list(wcol.ids))
+    # the same data realigned: identical numbers (sums possibly in another order: a few ulp)
     assert moran(y.iloc[::-1], wcol, permutations=0).I == pytest.approx(moran(y, wcol, permutations=0).I, rel=1e-14)
     with pytest.raises(WeightsError, match="not in W"):
         moran(y.rename(index={"1": "999"}), wcol)
@@ -176,6 +181,8 @@ def test_geary_matches_dense_formula_and_esda(columbus, wcol):
     df, wq = columbus
     y = df["CRIME"].to_numpy(dtype=float)
     g = geary(y, wcol, permutations=9999, seed=5)
+    # two exact forms of C (sums of non-negative squared differences: rounding ~n eps); z, variance
+    # and p (p error ~ z^2 x that of z) -> 1e-10
     assert g.C == pytest.approx(dense_geary(y, wcol.toarray()), rel=1e-12)
     np.random.seed(5)
     wq.transform = "r"
@@ -197,6 +204,7 @@ def test_local_moran_matches_formula_and_esda(columbus, wcol):
     W = wcol.toarray()
     z = (y - y.mean()) / y.std()
     ii = (len(y) - 1) * z * (W @ z) / (z @ z)
+    # exact forms, a few products and sums of <= 10 terms: rounding ~1e-15 (atol for lags near 0)
     np.testing.assert_allclose(out["Ii"].to_numpy(), ii, rtol=1e-12)
     np.testing.assert_allclose(out["z"].to_numpy(), z, rtol=1e-12)
     np.testing.assert_allclose(out["lag"].to_numpy(), W @ z, rtol=1e-12, atol=1e-15)
@@ -238,7 +246,7 @@ def test_moran_by_period_equals_cross_sections(produc_panel, us_queen):
         ref = moran(cs.reindex(list(us_queen.ids)).to_numpy(), us_queen, permutations=99)
         assert res[year] == ref
         i, *_ = dense_moran(cs.reindex(list(us_queen.ids)).to_numpy(), us_queen.toarray())
-        assert res[year].I == pytest.approx(i, rel=1e-12)
+        assert res[year].I == pytest.approx(i, rel=1e-12)  # exact forms, rounding ~n eps
 
 
 def test_moran_pooled_equals_esda_on_explicit_block_diagonal(produc_panel, us_queen):
@@ -258,6 +266,8 @@ def test_moran_pooled_equals_esda_on_explicit_block_diagonal(produc_panel, us_qu
     yv = np.array([y.loc[(yr, i)] for yr in years for i in wl.id_order])
     np.random.seed(2)
     m = esda.Moran(yv, big, transformation="o", permutations=1999)
+    # the same closed forms over 816 units (rounding ~n eps ~ 1e-13 on I and the variances); EI is
+    # -1/(n-1) in both; p ~ z^2 x the error of z -> 1e-10
     assert r.I == pytest.approx(m.I, rel=1e-12)
     assert r.EI == pytest.approx(m.EI, rel=1e-14)
     assert r.var_norm == pytest.approx(m.VI_norm, rel=1e-12)

@@ -117,6 +117,8 @@ def test_loglik_equals_dense_density(kind, w):
             got = remod.sar_re_loglik(theta, y, wy, x, ld, N, T)
         else:
             got = remod.sem_re_loglik(theta, y, x, sp.csr_matrix(w), ld, N, T)
+        # two exact forms (eigenvalues vs dense Cholesky of the NT x NT covariance; SEM: inv(B'B),
+        # cond(B) <= 40 at par 0.95 -> eps cond^2 ~ 4e-13 on a quadratic form of ~NT/2): ~1e-13
         assert got == pytest.approx(ref, rel=1e-11)
 
 
@@ -136,6 +138,9 @@ def test_fit_equals_dense_maximisation(kind, w):
     b, par, s2mu, s2 = _to_oracle(fit.theta, k, T)
     start = np.concatenate([b + 0.05, [par - 0.05, np.log(s2mu) + 0.1, np.log(s2) - 0.1]])
     ob, opar, os2mu, os2, oll = dense_fit("sem" if kind == "sem" else "sar", y, x, w, start)
+    # the dense optimum is as good as its central-difference gradient (h = 1e-6: rounding
+    # eps |ll| / h ~ 2e-8, divided by curvatures of order 1-100) -> <~ 1e-7 on the parameters
+    # (3e-8 observed); the log-likelihood is second order in that
     np.testing.assert_allclose(fit.beta, ob, atol=1e-6)
     assert fit.rho == pytest.approx(opar, abs=1e-6)
     assert fit.sigma2_mu == pytest.approx(os2mu, abs=1e-6)
@@ -161,6 +166,8 @@ def test_information_equals_dense_numerical_hessian(kind, w):
 
     h = remod._numerical_hessian(f, fit.theta, rel=2e-4)
     ref = np.linalg.inv(-h)
+    # central second differences, steps 2e-4 max(|theta|, 0.1): truncation ~4e-8 relative, rounding
+    # ~8 eps |ll| / h^2 <= 5e-5 on entries of order 10-1000, amplified by the inversion -> 2e-4
     np.testing.assert_allclose(fit.cov_full, ref, rtol=2e-4, atol=1e-7 * np.abs(ref).max())
 
 
@@ -178,8 +185,17 @@ def test_sar_analytic_gradient_and_hessian():
 
     g, h = remod._sar_re_hessian(theta, y, wy, x, ld, N, T)
     gnum = optimize.approx_fprime(theta, f, 1e-7)
+    # forward differences, h = 1e-7: truncation h/2 |H_ii| <= 1e-5 (|H_ii| <= 160 here) plus
+    # rounding 4 eps |f| / h ~ 1e-6 -> atol 1e-4 (a wrong analytic term is off by O(1))
     np.testing.assert_allclose(g, gnum, rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(h, remod._numerical_hessian(f, theta), rtol=1e-5, atol=1e-4)
+    # central second differences with steps h_i = 1e-4 max(|theta_i|, 0.1) (remod._numerical_hessian):
+    # truncation O(h^2) ~ 1e-8 relative; rounding: f is good to ~2 eps |f| (measured), and the four
+    # evaluations are divided by h_i h_j -> up to 8 eps |f| / (h_i h_j), 4e-3 for theta_4 = 0.1
+    # (h = 1e-5) against an entry of 11; 16 eps |f| / (h_i h_j) leaves a factor 2
+    steps = 1e-4 * np.maximum(np.abs(theta), 0.1)
+    atol = 16 * np.finfo(float).eps * abs(f(theta)) / np.outer(steps, steps)
+    hnum = remod._numerical_hessian(f, theta)
+    np.testing.assert_array_less(np.abs(h - hnum), atol + 1e-6 * np.abs(hnum))  # elementwise atol
 
 
 def test_rho_zero_is_classical_ml_random_effects():
@@ -195,12 +211,15 @@ def test_rho_zero_is_classical_ml_random_effects():
     groups = np.tile(np.arange(n), t)
     # reference: statsmodels 0.15 MixedLM(y, X, groups).fit(reml=False) (random intercept ML)
     ref = sm.MixedLM(y, x, groups=groups).fit(reml=False, method="bfgs", gtol=1e-12)
-    np.testing.assert_allclose(fit.beta, ref.fe_params, atol=1e-5)
-    assert fit.sigma2_mu == pytest.approx(float(np.asarray(ref.cov_re)[0, 0]), abs=1e-5)
-    assert fit.sigma2 == pytest.approx(ref.scale, abs=1e-5)
-    assert fit.loglik == pytest.approx(ref.llf, abs=1e-6)
+    # two maximisations of one likelihood: BFGS to gtol 1e-12 vs Brent (xatol 1e-10 on phi) + Newton
+    # polish: both within ~1e-9 (4e-16 observed); 1e-6 leaves room for a BFGS stopped on precision loss
+    np.testing.assert_allclose(fit.beta, ref.fe_params, atol=1e-6)
+    assert fit.sigma2_mu == pytest.approx(float(np.asarray(ref.cov_re)[0, 0]), abs=1e-6)
+    assert fit.sigma2 == pytest.approx(ref.scale, abs=1e-6)
+    assert fit.loglik == pytest.approx(ref.llf, abs=1e-6)  # second order in the above
     k = x.shape[1]
-    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov_full)[:k]), ref.bse_fe, rtol=1e-4)
+    # (X'V^-1 X)^-1 at estimates ~1e-9 apart (3e-12 observed) -> 1e-6
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov_full)[:k]), ref.bse_fe, rtol=1e-6)
     assert fit.rho is None
 
 
@@ -255,10 +274,13 @@ def test_lu_path_equals_eigen_path(kind):
     else:
         a = remod.fit_sem_re_arrays(y, x, sp.csr_matrix(wd), eig, N, T)
         b = remod.fit_sem_re_arrays(y, x, sp.csr_matrix(wd), lu, N, T)
-    np.testing.assert_allclose(b.theta, a.theta, rtol=1e-7, atol=1e-8)
+    # the LU route has no Newton polish: its nested bounded Brent searches stop within ~4 sqrt(eps)|x|
+    # (6e-8 relative) whatever xatol, and beta, sigma2 follow to first order -> rtol 5e-7, atol 1e-7
+    # (2.6e-8 observed with numpy 1.26)
+    np.testing.assert_allclose(b.theta, a.theta, rtol=5e-7, atol=1e-7)
     # SEM: finite-difference Hessians at points 1e-8 apart agree to ~1e-5 of the largest entry
     np.testing.assert_allclose(b.cov_full, a.cov_full, rtol=1e-5, atol=1e-6 * np.abs(a.cov_full).max())
-    assert b.loglik == pytest.approx(a.loglik, rel=1e-11)
+    assert b.loglik == pytest.approx(a.loglik, rel=1e-11)  # second order in the theta error: ~1e-15
 
 
 @pytest.mark.slow
@@ -279,6 +301,7 @@ def test_standard_errors_calibrated_monte_carlo():
         est.append([f.beta[1], f.rho])
         se.append(np.sqrt(np.diag(f.cov_full))[[1, 5]])
     ratio = np.mean(se, axis=0) / np.std(est, axis=0, ddof=1)
+    # the Monte Carlo sd of 150 estimates is itself uncertain by 1/sqrt(2 x 149) = 5.8 %: 15 % ~ 2.6 sd
     assert np.all(np.abs(ratio - 1) < 0.15), ratio
 
 
@@ -303,6 +326,8 @@ def test_sem_without_unit_heterogeneity_is_pooled_sem():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = spreg.ML_Error(y[:, None], x[:, 1:], w=big, method="full")  # reference: spreg 1.9 pooled ML SEM
+    # spreg "full" computes e'e as y'y - b'X'y: its rounding noise lets lambda stop ~1e-6..1e-5 from the
+    # optimum (see test_est_crosssection); our phi is within 1e-6 of 1 (sigma2_mu < 1e-6), not at 1 -> 2e-5
     np.testing.assert_allclose(fit.beta, np.ravel(ref.betas)[:3], atol=2e-5)
     assert fit.rho == pytest.approx(float(np.ravel(ref.betas)[-1]), abs=2e-5)
     assert fit.loglik == pytest.approx(float(ref.logll), abs=1e-5)

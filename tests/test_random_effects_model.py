@@ -68,6 +68,9 @@ def test_lag_models_vs_spreg_panel_re_lag(model, panel, queen):
         warnings.simplefilter("ignore")
         ref = spreg.Panel_RE_Lag(y, x, w)  # reference: spreg 1.9 Panel_RE_Lag (constant added first)
     b = ref.betas.ravel()  # [const, x..., (Wx...), rho, phi]
+    # spreg alternates bounded searches for phi and rho (xatol 1e-7) until |change of phi| < 1e-7: its
+    # estimates sit ~1e-7 / (1 - contraction) from the optimum (4.5e-7 observed) -> atol 2e-6; sigma2
+    # first order, the log-likelihood second order in that
     np.testing.assert_allclose(res.params.to_numpy(), b, rtol=0, atol=2e-6)
     assert list(res.params.index[-2:]) == ["rho", "phi"]
     # spreg's logll leaves out the N/2 ln(phi^2) term of Elhorst's likelihood (f2_resar.m)
@@ -88,7 +91,7 @@ def test_produc_is_the_dense_likelihood_maximum(model, panel, queen):
     def f(th):
         return _dense_loglik(kind, d.y, d.Z, w, th, d.t)
 
-    assert res.loglik == pytest.approx(f(theta), rel=1e-11)
+    assert res.loglik == pytest.approx(f(theta), rel=1e-11)  # two exact forms: rounding ~1e-14
     h = 1e-5 * np.maximum(np.abs(theta), 1e-2)
     se = np.sqrt(np.diag(res.cov_full.to_numpy()))
     for i in range(theta.size):
@@ -120,7 +123,7 @@ def test_sem_beats_spreg_eigen_shortcut_on_symmetric_w(panel, queen):
     w = ws.toarray()
     mine = _dense_loglik("error", d.y, d.Z, w, np.concatenate([res.params.to_numpy(), [res.sigma2]]), 17)
     theirs = _dense_loglik("error", d.y, d.Z, w, th_ref, 17)
-    assert mine == pytest.approx(res.loglik, rel=1e-11)
+    assert mine == pytest.approx(res.loglik, rel=1e-11)  # two exact forms: rounding ~1e-14
     assert mine > theirs + 1.0
 
 
@@ -131,7 +134,7 @@ def test_results_object(panel, queen):
     assert list(res.cov_full.index) == [*res.params.index, "sigma2"]
     assert res.nobs == 48 * 17
     phi = res.params["phi"]
-    assert res.extra["sigma2_mu"] == pytest.approx(res.sigma2 * (1 / phi**2 - 1) / 17, rel=1e-12)
+    assert res.extra["sigma2_mu"] == pytest.approx(res.sigma2 * (1 / phi**2 - 1) / 17, rel=1e-12)  # same closed form
     assert res.extra["sigma2_mu_se"] > 0
     assert "phi" in res.summary() and "random effects" in res.summary()
     with pytest.raises(AttributeError):
@@ -141,6 +144,7 @@ def test_results_object(panel, queen):
     assert eff.variables == tuple(X)
     rho, w = res.params["rho"], queen.toarray()
     s_lemp = np.linalg.inv(np.eye(48) - rho * w) @ (res.params["lemp"] * np.eye(48) + res.params["W_lemp"] * w)
+    # two exact forms (eigenvalue traces vs dense inverse): rounding ~1e-14
     assert eff.direct.loc["lemp", "estimate"] == pytest.approx(np.trace(s_lemp) / 48, rel=1e-10)
     assert eff.total.loc["lemp", "estimate"] == pytest.approx(s_lemp.sum() / 48, rel=1e-10)
 
@@ -174,11 +178,16 @@ def test_time_effects_absorb_period_shifts(model, panel, queen):
     b = fit_random(spec(shifted), time_effects=True)
     assert a.extra["time_effects"] is True
     assert list(a.params.index) == list(fit(panel, queen, model).params.index)
+    # two fits of data that differ by the (absorbed) shifts: nested bounded Brent searches stop within
+    # ~4 sqrt(eps)|x| (6e-8 relative; the Newton polish tightens the eigenvalue route), beta first order
+    # -> rtol 1e-6 (3e-8 observed); loglik second order
     np.testing.assert_allclose(b.params.drop("const"), a.params.drop("const"), rtol=1e-6, atol=1e-8)
     assert b.sigma2 == pytest.approx(a.sigma2, rel=1e-6)
     assert b.loglik == pytest.approx(a.loglik, rel=1e-9)
-    np.testing.assert_allclose(b.cov_full.drop(index="const", columns="const"),
-                               a.cov_full.drop(index="const", columns="const"), rtol=1e-4)
+    # SEM's covariance is a central-difference Hessian inverted: ~1e-5 of the entries (up to 7e-5 of a
+    # near-zero covariance): rtol 1e-4 plus atol 1e-5 of the largest entry for those
+    ca, cb = (r.cov_full.drop(index="const", columns="const") for r in (a, b))
+    np.testing.assert_allclose(cb, ca, rtol=1e-4, atol=1e-5 * np.abs(ca.to_numpy()).max())
     c = fit(shifted, queen, model)  # no time effects: the shift changes the fit
     assert abs(c.loglik - fit(panel, queen, model).loglik) > 1.0
 
@@ -196,5 +205,6 @@ def test_time_effects_marginal_covariance(panel, queen):
                                    rho_bounds=res.extra["bounds"])
     k = d.Z.shape[1]
     keep = np.r_[0:k, k + 16 : full.theta.size]
+    # fit_random(time_effects=True) runs this very computation: identical up to rounding
     np.testing.assert_allclose(res.params.to_numpy(), full.theta[keep][:-1], rtol=1e-12)
     np.testing.assert_allclose(res.cov_full.to_numpy(), full.cov_full[np.ix_(keep, keep)], rtol=1e-12)

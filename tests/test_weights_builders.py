@@ -59,7 +59,7 @@ def test_contiguity_matches_libpysal_us48(us48, kind, wrap):
     # row-standardised default: w_ij = 1 / n_i
     r = B.contiguity(us48, "STATE_ABBR", kind=kind)
     assert r.transform == "R"
-    np.testing.assert_allclose(r.sparse.sum(axis=1).A1, 1.0, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(r.sparse.sum(axis=1).A1, 1.0, rtol=0, atol=1e-14)  # n_i x 1/n_i: ~n_i eps
 
 
 @pytest.mark.parametrize("to", ["to_libpysal", "to_graph"])
@@ -165,12 +165,15 @@ def test_inverse_distance_dense_and_restricted(us48, us_xy):
         oracle = np.zeros_like(d)  # direct transcription of w_ij = d_ij^-alpha, i != j
         oracle[off] = d[off] ** -float(alpha)
         w = B.inverse_distance(us48, "STATE_ABBR", alpha=alpha, transform=None)
+        # the same distances, one power and one row sum of 47 positive terms: <= 50 eps ~ 1e-14
         np.testing.assert_allclose(w.toarray(), oracle, rtol=1e-12, atol=0)
         r = B.inverse_distance(us48, "STATE_ABBR", alpha=alpha)
         np.testing.assert_allclose(r.toarray(), oracle / oracle.sum(1, keepdims=True), rtol=1e-12, atol=0)
     # cutoff: exactly the pairs within 600 km, same values (sparse k-d tree path)
     w = B.inverse_distance(us48, "STATE_ABBR", cutoff_km=600, transform="O")
     oracle = np.where(off & (d <= 600), 1 / np.where(off, d, 1), 0.0)
+    # distances found through k-d tree chords and converted back (2R asin(c/2R)): ~1e-15 relative
+    # here, less well conditioned near antipodes -> 1e-9
     np.testing.assert_allclose(w.toarray(), oracle, rtol=1e-9, atol=0)
     assert (w.toarray() > 0).sum() == (oracle > 0).sum()
     # k nearest

@@ -41,6 +41,7 @@ def test_economic_distance_hand_example():
         ]
     )
     assert w.ids == ("A", "B", "C", "D")
+    # closed forms of small integers: one or two roundings each (<= a few ulp = 1e-15 relative)
     np.testing.assert_allclose(w.toarray(), raw, rtol=1e-15)
     r = B.economic_distance(PANEL4, id="code", time="year", var="y", period=(2008, 2009))
     # row sums 31/21, 5/3, 13/12, 47/84 -> rows below
@@ -52,7 +53,7 @@ def test_economic_distance_hand_example():
             [12 / 47, 14 / 47, 21 / 47, 0],
         ]
     )
-    np.testing.assert_allclose(r.toarray(), hand, rtol=1e-14)
+    np.testing.assert_allclose(r.toarray(), hand, rtol=1e-14)  # + a row sum of 3 terms: ~10 ulp
     assert r.transform == "R" and r.is_symmetric is False
 
 
@@ -78,7 +79,7 @@ def test_economic_distance_ties_get_row_max():
             [3 / 11, 4 / 11, 4 / 11, 0],
         ]
     )
-    np.testing.assert_allclose(w.toarray(), hand, rtol=1e-14)
+    np.testing.assert_allclose(w.toarray(), hand, rtol=1e-14)  # small rationals: a few roundings
 
 
 def test_economic_distance_all_tied_raises():
@@ -136,7 +137,9 @@ def test_economic_product_hand_example(equator3):
             [1 / (3 * U) * 1 / 2, 1 / (2 * U) * 2 / 2, 0],
         ]
     )
-    # centroids come from an equal-area projection: the centres to ~1e-7 degree
+    # centroids come from an equal-area projection: the planar centroid of a projected 0.1-degree
+    # square is its lon/lat centre only to ~1e-7 degree (curvature), on distances of 1-3 degrees:
+    # ~3e-7 relative on the weights -> 1e-6
     np.testing.assert_allclose(raw.toarray(), hand_raw, rtol=1e-6)
     r = B.economic_product(equator3, PANEL3, id="code", time="year", var="y", period=(2008, 2009))
     np.testing.assert_allclose(r.toarray(), [[0, 2 / 3, 1 / 3], [2 / 5, 0, 3 / 5], [1 / 4, 3 / 4, 0]], rtol=1e-6)
@@ -147,7 +150,7 @@ def test_economic_product_hand_example(equator3):
     other = equator3.rename(columns={"code": "unit"})
     assert B.economic_product(other, PANEL3, id="code", layer_id="unit", time="year", var="y").equals(r)
     lo, hi = r.rho_bounds
-    assert hi == pytest.approx(1.0, abs=1e-12)
+    assert hi == pytest.approx(1.0, abs=1e-12)  # row-standardised: lambda_max = 1, eigen-solver error ~eps
 
 
 def test_economic_product_pure_function_exact():
@@ -177,6 +180,7 @@ def test_nested_hand_example():
     out = B.nested(w_d, w_e, 0.25)
     # by hand: 0.25*R(W_d) + 0.75*R(W_e)
     hand = [[0, 0.4, 0.6], [0.575, 0, 0.425], [0.375, 0.625, 0]]
+    # closed forms of small integers (a few roundings); realigned inputs: the same arithmetic (1e-15)
     np.testing.assert_allclose(out.toarray(), hand, rtol=1e-14)
     assert out.transform == "R" and out.ids == ("A", "B", "C")
     # W_e given in another order is aligned to W_d
@@ -234,6 +238,8 @@ def test_w2_on_china_matches_dense_transcription():
                 raw[i, j] = (1.0 / d[i, j] ** 2) * ybar[j] / ybar.mean()
     oracle = raw / raw.sum(axis=1, keepdims=True)
     w = B.economic_product(g, panel, id="adcode", time="year", var="pgdp", period=(2010, 2015), alpha=2)
+    # the same closed forms from the same centroids and distances, operations in another order: row
+    # sums of 296 positive terms -> <= 296 eps ~ 7e-14 relative
     np.testing.assert_allclose(w.toarray(), oracle, rtol=1e-12, atol=0)
     # nested W with phi = 0.4 over the same units
     we = B.economic_distance(panel, id="adcode", time="year", var="pgdp", period=(2010, 2015), ids=ids, transform=None)
