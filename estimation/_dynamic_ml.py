@@ -271,12 +271,12 @@ def stability_margin(w: Any, lags: Lags) -> tuple[float, complex, str]:
     checked (``-r`` bounds the smallest eigenvalue: conservative); otherwise the spectral radius
     of ``A = S^{-1}(tau I + eta W)`` by ARPACK.
     """
-    from ._traces import symmetrizer
+    from ._traces import _symmetrizer_cached
 
     if w.n <= EXACT_MAX_N:
         m, om = _eigen_check(np.asarray(w.eigenvalues), lags)
         return m, om, "eigenvalues of W"
-    if w.is_symmetric or symmetrizer(w.sparse) is not None:
+    if w.is_symmetric or _symmetrizer_cached(w) is not None:
         r = 1.0 if (w.is_row_standardized and not len(w.islands)) else _largest_eigenvalue(w)
         m, om = _eigen_check(np.array([-r, r]), lags)
         return m, om, f"the ends of W's real spectrum [-{r:.4g}, {r:.4g}]"

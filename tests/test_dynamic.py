@@ -229,3 +229,34 @@ def test_constant_w_per_period_reproduces_constant_w_fit():
         np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-13)
         np.testing.assert_allclose(b.std_errors, a.std_errors, rtol=1e-12)
         assert b.loglik == pytest.approx(a.loglik, rel=1e-13)
+
+
+def test_large_n_routes_agree_with_the_exact_ones():
+    """The power-series traces (Hutchinson tr(W^j), j >= 3, 50 probes) against W's eigenvalues on a
+    40 x 40 rook lattice: tr(L) is dominated by its exact j = 0 term (measured error 4e-5); tr(W L)
+    and tr(W A L) start at j = 2 and carry the Hutchinson error of tr(W^3), tr(W^4), ... (about
+    sqrt(2/50) ||W^j||_F / tr(W^j), measured 2e-3), so 5e-3; the stability margin from the ends
+    of the spectrum [-1, 1] bounds the exact one."""
+    from spillmap.estimation._dynamic_ml import stability_margin
+
+    side = 40
+    idx = np.arange(side * side).reshape(side, side)
+    a, b = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()], np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    m = sp.coo_matrix((np.ones(2 * a.size), (np.r_[a, b], np.r_[b, a])), shape=(side**2,) * 2).tocsr()
+    w = SpatialWeights(m, [str(i) for i in range(side**2)]).row_standardize()
+    lags = Lags(0.45, -0.2, 0.35)
+    for transformed in (False, True):
+        exact = spectral_bias(w, lags, 1.3, transformed=transformed, static_part=True, exact=True)
+        series = spectral_bias(w, lags, 1.3, transformed=transformed, static_part=True, exact=False)
+        for k in exact:
+            assert series[k] == pytest.approx(exact[k], rel=5e-3)
+    exact_margin = stability_margin(w, lags)[0]
+    import spillmap.estimation._dynamic_ml as dml
+
+    old = dml.EXACT_MAX_N
+    dml.EXACT_MAX_N = 100  # force the large-N route on this W
+    try:
+        ends, _, how = stability_margin(w, lags)
+    finally:
+        dml.EXACT_MAX_N = old
+    assert "ends" in how and exact_margin <= ends + 1e-12
