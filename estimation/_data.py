@@ -261,11 +261,13 @@ def build_panel_data(
     model: str,
     effects: str,
     wx: Sequence[str] | None,
+    identify: bool = True,
 ) -> Any:
     """Validate and align a panel; see :class:`~spillmap.estimation.SpatialPanel` for the rules.
 
     Returns the model's ``_PanelData`` (time-major, id-minor, ids in ``w``'s order);
-    its ``warnings`` hold the :class:`~spillmap.errors.DataWarning` messages raised here.
+    its ``warnings`` hold the :class:`~spillmap.errors.DataWarning` messages raised here;
+    ``identify=False`` leaves the identification checks to the caller (the dynamic model's).
     """
     from spillmap.geo._common import warn_period_gaps
 
@@ -298,8 +300,7 @@ def build_panel_data(
 
     key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
     if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
-        w = resolve_weights(w, np.sort(pd.unique(key.time)).tolist())
-        check_supported(model, effects, w)
+        check_supported(model, effects, w := resolve_weights(w, np.sort(pd.unique(key.time)).tolist()))
     times = _check_cells(key, w, id, time)
     notes = tuple(m for m in [warn_period_gaps(list(times.tolist()), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)
@@ -326,7 +327,8 @@ def build_panel_data(
         ids=tuple(w.ids), times=tuple(times.tolist()), y_name=y_name, effects=effects, model=model,
         Wy=Wy, wx_source=tuple(src), has_const=has_const, warnings=notes,
     )
-    check_identification(pdata)
+    if identify:
+        check_identification(pdata)
     return pdata
 
 

@@ -229,7 +229,8 @@ class SpatialPanel:
         from ._data import build_panel_data
 
         self.data: _PanelData = build_panel_data(
-            data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx
+            data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx,
+            identify=self.dynamic is None,
         )
         if self.dynamic is not None:  # periods 2..T with y_t-1 and W_t-1 y_t-1 as regressors
             from ._dynamic_data import build_dynamic_data
