@@ -55,8 +55,9 @@ Spatial Economic Analysis 7), with ``Phi(t, s) = A_t ... A_{s+1}``::
     s_eta = (1/T) sum_t sum_{s<t} tr(W_{t-1} Phi(t-1, s) S_s^{-1})
     s_rho = (1/T) [ sum_t tr G_t + sum_t sum_{s<t} tr(W_t Phi(t, s) S_s^{-1}) ]
 
-(exact dense traces up to :data:`CHAIN_EXACT_MAX_N` units, Hutchinson probes with sparse LU
-solves above).  A W that is the same in every period takes the constant-W formulas (YdJL's
+(the double sums in one pass over t by the recursion ``R_{t+1} = A_t R_t + S_t^{-1}``,
+``R_t = sum_{s<t} Phi(t-1, s) S_s^{-1}``; exact traces up to :data:`CHAIN_EXACT_MAX_N` units,
+Hutchinson probes with sparse LU solves above).  A W that is the same in every period takes the constant-W formulas (YdJL's
 ``T -> infinity`` limit of those sums), so that a constant W given per period reproduces the
 constant-W fit exactly.
 
@@ -93,7 +94,7 @@ __all__ = ["Lags", "spectral_bias", "chain_bias", "time_bias", "check_stability"
 EXACT_MAX_N = 3000
 #: up to this many units the time-varying chains are traced exactly (identity probes)
 CHAIN_EXACT_MAX_N = 600
-CHAIN_PROBES = 200
+CHAIN_PROBES = 100
 SERIES_TOL = 1e-8
 
 
@@ -227,27 +228,35 @@ def chain_bias(mats: list, lags: Lags, sigma2: float, *, transformed: bool, stat
     Hutchinson with :data:`CHAIN_PROBES` Rademacher probes.
     """
     n, t_used = mats[0].n, len(mats) - 1
-    z = np.eye(n) if n <= CHAIN_EXACT_MAX_N else rademacher(n, CHAIN_PROBES, seed)
+    exact = n <= CHAIN_EXACT_MAX_N
+    z = np.eye(n) if exact else rademacher(n, CHAIN_PROBES, seed)
     chain = _Chain(mats, lags)
     tau, eta, rho = lags.tau, lags.eta, lags.rho
     a_one, s_one = (tau + eta) / (1.0 - rho), 1.0 / (1.0 - rho)  # the 1-direction (row sums 1)
 
-    scale = 1.0 if n <= CHAIN_EXACT_MAX_N else float(z.shape[1])  # identity probes: the exact trace
-
     def tr(m: np.ndarray, scalar: float) -> float:
-        return float(np.sum(z * m)) / scale - (scalar if transformed else 0.0)
+        value = float(np.trace(m)) if exact else float(np.sum(z * m)) / z.shape[1]
+        return value - (scalar if transformed else 0.0)
 
+    def trw(t: int, m: np.ndarray, scalar: float) -> float:
+        """``tr(W_t M)``: ``sum_ij w_ij m_ji`` (exact, O(nnz)) or Hutchinson on ``W_t M Z``."""
+        if exact:
+            return float(mats[t].sparse.multiply(m.T).sum()) - (scalar if transformed else 0.0)
+        return tr(chain.w(t, m), scalar)
+
+    # R_t = sum_{s<t} Phi(t-1, s) S_s^{-1}: R_2 = S_1^{-1}, R_{t+1} = A_t R_t + S_t^{-1} (the double sum
+    # in one pass); sum_{s<t} Phi(t, s) S_s^{-1} = A_t R_t.  mu: the same recursion in the 1-direction.
+    sinv = {t: chain.s_inv(t, z) for t in range(1, t_used + 1)}
     s_tau = s_eta = s_rho = s_g = 0.0
-    for s in range(1, t_used):
-        m, mu = chain.s_inv(s, z), s_one                          # Phi(s, s) S_s^{-1}
-        for t in range(s + 1, t_used + 1):                        # m = Phi(t-1, s) S_s^{-1}
-            s_tau += tr(m, mu)
-            s_eta += tr(chain.w(t - 1, m), mu)
-            m, mu = chain.a(t, m), a_one * mu                     # Phi(t, s) S_s^{-1}
-            s_rho += tr(chain.w(t, m), mu)
-    if rho != 0:
-        for t in range(1, t_used + 1):
-            s_g += tr(chain.w(t, chain.s_inv(t, z)), s_one)
+    r, mu = sinv[1], s_one
+    for t in range(2, t_used + 1):
+        s_tau += tr(r, mu)
+        s_eta += trw(t - 1, r, mu)
+        ar, a_mu = chain.a(t, r), a_one * mu
+        s_rho += trw(t, ar, a_mu)
+        r, mu = ar + sinv[t], a_mu + s_one
+    if rho != 0 and static_part:
+        s_g = sum(trw(t, sinv[t], s_one) for t in range(1, t_used + 1))
     out = {"tau": s_tau / t_used, "eta": s_eta / t_used, "rho": s_rho / t_used, "sigma2": 0.0}
     if static_part:
         out["rho"] += s_g / t_used

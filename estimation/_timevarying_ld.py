@@ -28,6 +28,11 @@ class PanelLogDet:
         self.pw = pw
         t = float(pw.t)
         self.parts = tuple((LogDet(w, method, cost_based=cost_based), len(pos) / t) for w, pos in pw.groups)
+        if len(self.parts) > 1:  # settle "auto" per matrix now: the search would otherwise lengthen the
+            for ld, _ in self.parts:  # surrogate series of every W before choosing (costly for dense W)
+                if ld.undecided:
+                    hi = ld.bounds[1]
+                    ld.choose(0.5 * hi if np.isfinite(hi) else 0.5)
 
     def _sum(self, f) -> float:
         return float(sum(wt * f(ld) for ld, wt in self.parts))
