@@ -25,8 +25,7 @@ from spillmap.errors import DataError, InputError, Shown, format_items
 
 __all__ = ["DYNAMIC", "LAG_NAMES", "build_dynamic_data", "dynamic_lags"]
 
-#: values of ``SpatialPanel(dynamic=...)``: which lags of y enter
-DYNAMIC = ("y", "wy", "both")
+from spillmap._vocab import DYNAMIC  # noqa: E402  (which lags of y enter: SpatialPanel(dynamic=...))
 #: parameter name of each lag and its readable label
 LAG_NAMES = {"tau": "y(t−1)", "eta": "W·y(t−1)"}
 #: models with a dynamic version (SAR/SDM: the lag likelihood; SLX: least squares)

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, EstimationError, InputError, format_items
+from spillmap.errors import DataError, EstimationError, InputError, check_choice, format_items
 
 __all__ = ["BaselineResult", "twoway_fe_baseline"]
 
@@ -235,8 +235,7 @@ def twoway_fe_baseline(
     """
     from linearmodels.panel import PanelOLS
 
-    if cluster is not None and cluster not in _CLUSTERS:
-        raise InputError(f"cluster must be one of {list(_CLUSTERS)} or None, got {cluster!r}.")
+    check_choice("cluster", cluster, (*_CLUSTERS, None))
     x = [x] if isinstance(x, str) else list(x)
     df = _validate_panel(panel, id, time, y, x)
     within_sd = df[x].groupby(level=0).transform(lambda s: s - s.mean()).std()

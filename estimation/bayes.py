@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from spillmap.errors import InputError
+from spillmap._vocab import FE, FixedEffects, n_fixed_effects
+from spillmap.errors import InputError, check_choice
 
 from ._logdet import LogDet
 
@@ -159,7 +160,7 @@ def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
 
     d = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model="slx", effects=effects).data
     k0 = len(d.x_names)
-    n_fe = {"none": 0, "individual": d.n, "time": d.t, "twoways": d.n + d.t - 1}[effects]
+    n_fe = n_fixed_effects(effects, d.n, d.t)
     z = d.Z  # [X (with const when no effects), W x]
     wz = d.w.lag_panel(z, d.t)
     dm = d.demean
@@ -167,7 +168,7 @@ def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
 
 
 def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
-                        w, effects: Literal["none", "individual", "time", "twoways"] = "twoways",
+                        w, effects: FixedEffects = "twoways",
                         models: Sequence[str] = BAYES_MODELS, grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of OLS/SLX/SAR/SDM/SEM/SDEM for one W (LeSage 2014).
 
@@ -200,8 +201,7 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
     unknown = [m for m in models if m not in BAYES_MODELS]
     if unknown or not models:
         raise InputError(f"models must be chosen from {', '.join(BAYES_MODELS)}; got {list(models)!r}.")
-    if effects not in ("none", "individual", "time", "twoways"):
-        raise InputError(f"effects must be one of 'none', 'individual', 'time', 'twoways'; got {effects!r}.")
+    check_choice("effects", effects, FE)
     yd, wyd, zd, wzd, k0, d, n_fe = _arrays(panel, id=id, time=time, y=y, x=x, w=w, effects=effects)
     if effects == "none":  # the constant is a column of X: counted in k, not in n_fe
         n_fe = 0
@@ -217,7 +217,7 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
 
 def weights_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
                           weights: Mapping[str, object], model: BayesModel = "sdm",
-                          effects: Literal["none", "individual", "time", "twoways"] = "twoways",
+                          effects: FixedEffects = "twoways",
                           grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of competing weight matrices for one model (equal prior odds).
 

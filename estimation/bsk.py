@@ -67,9 +67,9 @@ from scipy import optimize, stats
 
 from spillmap.errors import InputError
 from spillmap.results import TestResult
-from spillmap.spatial.lm import _prepare, _qr_basis
+from spillmap.spatial._lm_core import _prepare, _qr_basis, trace_wtw_ww
 from spillmap.spatial.residual_moran import quadratic_ratio_moments, residual_traces
-from spillmap.spatial.weights import SpatialWeights
+from spillmap.spatial.weights import SpatialWeights, lag_panel
 
 __all__ = ["BSKTests", "bsk_tests", "bsk_marginal", "re_ml_residuals", "clm_lambda", "clm_mu",
            "bsjk_joint_test", "chibar_sf"]
@@ -119,12 +119,6 @@ def _unit_sums(e: np.ndarray, n: int, t: int) -> np.ndarray:
     return np.concatenate([s] * t, axis=0)
 
 
-def _lag(wm: sp.csr_matrix, z: np.ndarray, t: int) -> np.ndarray:
-    n = wm.shape[0]
-    zr = z.reshape((t, n) + z.shape[1:])
-    return np.stack([wm @ zr[s] for s in range(t)]).reshape(z.shape)
-
-
 def _ols(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     b, *_ = np.linalg.lstsq(x, y, rcond=None)
     return y - x @ b
@@ -147,9 +141,9 @@ def bsk_marginal(e: np.ndarray, x: np.ndarray, wm: sp.csr_matrix, t: int, *,
     nt = n * t
     ee = float(e @ e)
     g = float(e @ _unit_sums(e, n, t)) / ee - 1.0
-    we = _lag(wm, e, t)
+    we = lag_panel(wm, e, t)
     h = float(e @ we) / ee  # e'(W + W')/2 e = e'W e
-    b = float(np.sum(wm.data**2) + wm.multiply(wm.T).sum())
+    b = trace_wtw_ww(wm)
     lm1 = math.sqrt(nt / (2.0 * (t - 1))) * g
     lm2 = math.sqrt(n * n * t / b) * h
     s = nt - x.shape[1]
@@ -190,10 +184,10 @@ def clm_lambda(e_ml: np.ndarray, wm: sp.csr_matrix, t: int) -> float:
     s_v = float(e_ml @ (e_ml - ebar)) / (n * (t - 1))
     s_1 = float(e_ml @ ebar) / n  # e^T (Jbar_T kron I) e / N
     wpw = (wm + wm.T).tocsr()
-    we = _lag(wpw, e_ml, t)
+    we = lag_panel(wpw, e_ml, t)
     web = _unit_sums(we, n, t) / t
     d = 0.5 * float(e_ml @ (s_v / s_1**2 * web + (we - web) / s_v))
-    b = float(np.sum(wm.data**2) + wm.multiply(wm.T).sum())
+    b = trace_wtw_ww(wm)
     return d * d / (((t - 1) + s_v**2 / s_1**2) * b)
 
 
@@ -327,8 +321,8 @@ def bsjk_joint_test(y, X, w: SpatialWeights, *, t: int) -> TestResult:
     a = float(e @ _unit_sums(e, n, t)) / ee - 1.0
     u = e.reshape(t, n)
     f = float(np.sum(u[1:] * u[:-1])) / ee  # 1/2 e'(G_T kron I)e = sum_t e_t'e_{t+1}
-    h = float(e @ _lag(wm, e, t)) / ee
-    b = float(np.sum(wm.data**2) + wm.multiply(wm.T).sum())
+    h = float(e @ lag_panel(wm, e, t)) / ee
+    b = trace_wtw_ww(wm)
     lmj = n * t * t / (2.0 * (t - 1) * (t - 2)) * (a * a - 4 * a * f + 2 * t * f * f) + n * n * t / b * h * h
     return TestResult("BSJK J (joint)", float(lmj), 3.0, float(stats.chi2.sf(lmj, 3)),
                       "no random effects, no serial correlation and no spatial error correlation", "chi2")

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillmap._vocab import FIXED_EFFECTS
 from spillmap.errors import InputError
 
 __all__ = ["RecoveredEffects", "recover_fixed_effects"]
@@ -92,7 +93,7 @@ def recover_fixed_effects(results: Any) -> RecoveredEffects:
     to 1e-9 and the effects sum to zero.
     """
     d = getattr(results, "data", None)
-    if getattr(results, "effects", None) not in ("individual", "time", "twoways") or d is None:
+    if getattr(results, "effects", None) not in FIXED_EFFECTS or d is None:
         raise InputError("recover_fixed_effects needs a fixed-effects fit (effects individual, time or twoways).")
     n, t = d.n, d.t
     z = d.Z

@@ -165,17 +165,24 @@ def _lagged(sdm: Any) -> list[str]:
     return names
 
 
+def _lr_sdm_against(sdm: Any, other: Any, model: str, null: str) -> TestResult:
+    """LR of the SDM against its restriction ``other`` (a fitted ``model``): one df per ``W_x`` term."""
+    _require(sdm, "sdm", "the first argument")
+    _require(other, model, "the second argument")
+    res = lr_test(other, sdm, name=f"LR (SDM vs {model.upper()})", null=null)
+    if res.df != len(_lagged(sdm)):
+        raise InputError(
+            f"the SDM and {model.upper()} regressors differ: df = {res.df:g} but the SDM has {len(_lagged(sdm))} W_x terms."
+        )
+    return res
+
+
 def lr_sdm_sar(sdm: Any, sar: Any) -> TestResult:
     """LR test of SDM against SAR (H0: ``theta = 0``); df = number of ``W_x`` terms.
 
     See :func:`lr_test`.
     """
-    _require(sdm, "sdm", "the first argument")
-    _require(sar, "sar", "the second argument")
-    res = lr_test(sar, sdm, name="LR (SDM vs SAR)", null="theta = 0 (SDM reduces to SAR)")
-    if res.df != len(_lagged(sdm)):
-        raise InputError(f"the SDM and SAR regressors differ: df = {res.df:g} but the SDM has {len(_lagged(sdm))} W_x terms.")
-    return res
+    return _lr_sdm_against(sdm, sar, "sar", "theta = 0 (SDM reduces to SAR)")
 
 
 def lr_sdm_sem(sdm: Any, sem: Any) -> TestResult:
@@ -184,12 +191,7 @@ def lr_sdm_sem(sdm: Any, sem: Any) -> TestResult:
     The SEM is the SDM under the common-factor restriction, so
     ``LR = 2(logL_SDM - logL_SEM)`` with one degree of freedom per ``W_x`` term.
     """
-    _require(sdm, "sdm", "the first argument")
-    _require(sem, "sem", "the second argument")
-    res = lr_test(sem, sdm, name="LR (SDM vs SEM)", null="theta + rho*beta = 0 (SDM reduces to SEM)")
-    if res.df != len(_lagged(sdm)):
-        raise InputError(f"the SDM and SEM regressors differ: df = {res.df:g} but the SDM has {len(_lagged(sdm))} W_x terms.")
-    return res
+    return _lr_sdm_against(sdm, sem, "sem", "theta + rho*beta = 0 (SDM reduces to SEM)")
 
 
 # -------------------------------------------------------------------- Wald

@@ -37,8 +37,8 @@ ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
 LeeYuType = Literal["none", "transformation", "bias-correction"]
 CovType = Literal["information", "hessian"]
-DynamicType = Literal["y", "wy", "both"]
-DYNAMIC: tuple[str, ...] = ("y", "wy", "both")
+from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
+from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
 
 MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")

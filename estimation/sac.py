@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from spillmap._vocab import FIXED_EFFECTS
 from spillmap.errors import ConvergenceError, InputError, WeightsError
 
 from ._logdet import LogDet
@@ -154,7 +155,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         raise InputError("lee_yu='bias-correction' is not available for the SAC model; use 'transformation' or 'none'.")
     if d.effects == "random":
         raise InputError("the SAC model is implemented with fixed effects (or none), not random effects.")
-    ly = lee_yu if d.effects in ("individual", "time", "twoways") else "none"
+    ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
     if d.effects in ("time", "twoways") and not d.w.is_row_standardized:
         raise WeightsError("the SAC model with time effects needs a row-standardised W (the spatial filter of the "
                            "error then commutes with the time demeaning); use w.row_standardize().")

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spillmap._vocab import n_fixed_effects
 from spillmap.errors import InputError
 from spillmap.results import TestResult
 from spillmap.spatial.lm import demean
@@ -126,7 +127,7 @@ def within_fit(y: np.ndarray, x: np.ndarray, names: Sequence[str], n: int, t: in
     b, *_ = np.linalg.lstsq(xd, yd, rcond=None)
     e = yd - xd @ b
     sse = float(e @ e)
-    n_fx = {"none": 0, "individual": n, "time": t, "twoways": n + t - 1}[effects]
+    n_fx = n_fixed_effects(effects, n, t)
     dfr = n * t - xd.shape[1] - n_fx
     se = np.sqrt(np.diag(sse / dfr * np.linalg.inv(xd.T @ xd)))
     yc = yd - yd.mean()

@@ -16,7 +16,7 @@ import pandas as pd
 from spillmap.errors import DataError, Shown, format_items
 from spillmap.errors import DataWarning as SpillmapWarning  # the geo layer's warnings are about data
 
-__all__ = ["SpillmapWarning", "Shown", "normalise_ids", "period_gaps", "warn_period_gaps"]
+__all__ = ["SpillmapWarning", "Shown", "normalise_ids", "nonnull_ids", "check_unique_ids", "period_gaps", "warn_period_gaps"]
 
 
 def _int_text(value: float) -> str:
@@ -107,6 +107,25 @@ def normalise_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
         "(e.g. pandas.read_csv(..., dtype={col: str}))."
     )
 
+
+
+def nonnull_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
+    """:func:`normalise_ids` after refusing null ids (their 0-based rows named).
+
+    ``what`` names the column in both messages, e.g. ``"layer column 'adcode'"``.
+    """
+    null = values.isna()
+    if null.any():
+        rows = np.flatnonzero(null.to_numpy()).tolist()
+        raise DataError(f"{what} has null ids in rows (0-based) {format_items(rows)}.")
+    return normalise_ids(values, what=what)
+
+
+def check_unique_ids(ids: pd.Series, *, what: str, error: type[Exception] = DataError) -> None:
+    """Raise ``error`` naming the duplicated ids unless every id in ``ids`` is unique."""
+    dup = ids[ids.duplicated()].unique().tolist()
+    if dup:
+        raise error(f"{what} is not unique; duplicated ids: {format_items(dup)}.")
 
 def period_gaps(times: Sequence[object]) -> list[tuple[object, object]]:
     """Consecutive pairs of whole-number periods further apart than the usual step.

@@ -12,7 +12,7 @@ all for the second, ...), so that ``(I_T kron W) y`` is ``w.lag_panel(y, T)``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -20,130 +20,31 @@ import pandas as pd
 
 from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
-from ._common import normalise_ids, warn_period_gaps
+from ._common import check_unique_ids, nonnull_ids, warn_period_gaps
+from ._join_report import JoinReport, PanelJoin
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
 
 
-@dataclass(frozen=True)
-class JoinReport:
-    """What :func:`join_panel` found when matching a panel to a layer.
+class _Match(NamedTuple):
+    """How the panel's (id, time) cells meet the layer's units."""
 
-    Attributes
-    ----------
-    id, time, layer_id
-        Column names used.
-    n_layer_units
-        Units in the layer as given.
-    n_panel_ids, n_times, n_rows
-        Distinct ids, distinct periods and rows of the panel as given.
-    panel_ids_not_in_layer
-        Panel ids with no polygon (an error).
-    layer_ids_not_in_panel
-        Layer units without panel rows (reported, then dropped from the layer).
-    duplicate_cells
-        (id, time) cells with more than one row (an error).
-    missing_cells
-        (id, time) cells absent from the panel (an error unless ``allow_unbalanced``).
-    variables
-        The value columns checked.
-    non_numeric
-        (column, example bad value) for value columns that are not numbers (an error).
-    converted_columns
-        Text columns whose every value is a number, converted to float.
-    nan_cells
-        (column, id, time) of NaN or infinite values in the value columns (an error).
-    id_notes
-        What was normalised in the ids, in words.
-    """
-
-    id: str
-    time: str
-    layer_id: str
-    n_layer_units: int
-    n_panel_ids: int
-    n_times: int
-    n_rows: int
-    panel_ids_not_in_layer: tuple[str, ...] = ()
-    layer_ids_not_in_panel: tuple[str, ...] = ()
-    duplicate_cells: tuple[tuple[str, object], ...] = ()
-    missing_cells: tuple[tuple[str, object], ...] = ()
-    variables: tuple[str, ...] = ()
-    non_numeric: tuple[tuple[str, object], ...] = ()
-    converted_columns: tuple[str, ...] = ()
-    nan_cells: tuple[tuple[str, str, object], ...] = ()
-    id_notes: tuple[str, ...] = field(default=())
-
-    @property
-    def balanced(self) -> bool:
-        """True when every (id, time) cell has exactly one row."""
-        return not self.missing_cells and not self.duplicate_cells
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing that :func:`join_panel` treats as an error was found."""
-        return not (
-            self.panel_ids_not_in_layer or self.duplicate_cells or self.non_numeric or self.nan_cells
-        )
-
-    def __str__(self) -> str:
-        lines = [
-            f"panel: {self.n_rows} rows, {self.n_panel_ids} ids ({self.id!r}) x {self.n_times} periods ({self.time!r}); "
-            f"layer: {self.n_layer_units} units ({self.layer_id!r})",
-        ]
-
-        def add(label: str, items: Sequence[object]) -> None:
-            lines.append(f"{label}: {len(items)}" + (f" -> {format_items(items)}" if items else ""))
-
-        add("panel ids not in the layer", self.panel_ids_not_in_layer)
-        add("layer units not in the panel (dropped)", self.layer_ids_not_in_panel)
-        add("duplicate (id, time) rows", self.duplicate_cells)
-        add("missing (id, time) cells", self.missing_cells)
-        lines.append(f"variables checked: {format_items(self.variables)}" if self.variables else "variables checked: none")
-        add("non-numeric variables (column, example)", self.non_numeric)
-        if self.converted_columns:
-            add("text columns converted to numbers", self.converted_columns)
-        add("NaN/infinite cells (column, id, time)", self.nan_cells)
-        for note in self.id_notes:
-            lines.append(f"ids normalised: {note}")
-        lines.append("balanced" if self.balanced else "unbalanced")
-        return "\n".join(lines)
+    panel_unique: list[str]
+    not_in_layer: list[str]
+    not_in_panel: list[str]
+    dup_cells: list[tuple[str, object]]
+    unit_order: list[str]
+    missing: list[tuple[str, object]]
 
 
-@dataclass(frozen=True)
-class PanelJoin:
-    """A panel matched to its boundary layer, in the order every later step uses.
+class _Values(NamedTuple):
+    """What the value columns hold that :func:`join_panel` refuses or converts."""
 
-    Attributes
-    ----------
-    layer
-        GeoDataFrame restricted to the panel's units, rows sorted by id (as text),
-        index reset, id column (``layer_id``) as ``str``.
-    panel
-        DataFrame sorted by (time, id) with ids in the layer's order, index reset,
-        id column as ``str``, value columns numeric.
-    ids
-        Unit ids (text) in that order.
-    times
-        Periods in ascending order.
-    n, t
-        Number of units and of periods.
-    report
-        The :class:`JoinReport`.
-    """
-
-    layer: gpd.GeoDataFrame = field(repr=False)
-    panel: pd.DataFrame = field(repr=False)
-    ids: tuple[str, ...] = field(repr=False)
-    times: tuple = field(repr=False)
-    n: int
-    t: int
-    report: JoinReport = field(repr=False)
-
-    def __repr__(self) -> str:
-        t0, t1 = (self.times[0], self.times[-1]) if self.times else ("", "")
-        bal = "balanced" if self.report.balanced else f"unbalanced ({len(self.report.missing_cells)} missing cells)"
-        return f"PanelJoin(n={self.n}, t={self.t}, times={t0}..{t1}, rows={len(self.panel)}, {bal})"
+    non_numeric: list[tuple[str, object]]
+    non_numeric_detail: list[str]
+    converted: list[str]
+    nan_cells: list[tuple[str, str, object]]
+    nan_detail: list[str]
 
 
 def _value_columns(panel: pd.DataFrame, exclude: set[str]) -> list[str]:
@@ -174,6 +75,190 @@ def _cells(ids: pd.Series, times: pd.Series, mask: np.ndarray) -> list[tuple[str
 def _py(value: object) -> object:
     """numpy scalars -> python scalars so reports print as (id, 2008) not np.int64(2008)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_columns(layer: gpd.GeoDataFrame, panel: pd.DataFrame, id: str, time: str, layer_id: str) -> None:  # noqa: A002
+    if not isinstance(panel, pd.DataFrame):
+        raise DataError(f"panel must be a pandas DataFrame, got {type(panel).__name__}.")
+    for col, where, frame in ((id, "panel", panel), (time, "panel", panel), (layer_id, "layer", layer)):
+        if col not in frame.columns:
+            raise DataError(
+                f"no column {col!r} in the {where}; its columns are: {format_items(list(map(str, frame.columns)), limit=50)}."
+                + did_you_mean(col, frame.columns)
+            )
+    if id == time:
+        raise DataError(f"id and time are the same column ({id!r}).")
+
+
+def _unit_ids(layer: gpd.GeoDataFrame, panel: pd.DataFrame, id: str, layer_id: str  # noqa: A002
+              ) -> tuple[pd.Series, pd.Series, list[str]]:
+    """The layer's and the panel's ids as text (no nulls, layer ids unique) and the notes on them."""
+    lay_ids, lay_note = nonnull_ids(layer[layer_id], what=f"layer column {layer_id!r}")
+    check_unique_ids(lay_ids, what=f"layer column {layer_id!r}", error=JoinError)
+    pan_ids, pan_note = nonnull_ids(panel[id], what=f"panel column {id!r}")
+    return lay_ids, pan_ids, [n for n in (lay_note, pan_note) if n]
+
+
+def _panel_times(panel: pd.DataFrame, time: str, pan_ids: pd.Series) -> tuple[pd.Series, list]:
+    """The time column (index reset) and its distinct periods in ascending order."""
+    times = panel[time]
+    if times.isna().any():
+        bad = times.isna().to_numpy()
+        raise DataError(
+            f"panel column {time!r} is empty for {int(bad.sum())} row(s), ids: "
+            f"{format_items(pan_ids[bad].tolist())}."
+        )
+    times = times.reset_index(drop=True)
+    try:
+        return times, sorted(pd.unique(times).tolist())
+    except TypeError as exc:
+        raise DataError(f"panel column {time!r} mixes values that cannot be ordered: {exc}.") from exc
+
+
+def _match(lay_ids: pd.Series, pan_ids: pd.Series, times: pd.Series, time_values: list) -> _Match:
+    layer_set = set(lay_ids.tolist())
+    panel_unique = list(dict.fromkeys(pan_ids.tolist()))
+    panel_set = set(panel_unique)
+    dup_mask = pd.DataFrame({"i": pan_ids, "t": times}).duplicated(keep="first").to_numpy()
+    unit_order = sorted(panel_set)  # text order: the stable order of every later step
+    present = set(zip(pan_ids.tolist(), (_py(t) for t in times.tolist())))
+    return _Match(
+        panel_unique=panel_unique,
+        not_in_layer=sorted(i for i in panel_unique if i not in layer_set),
+        not_in_panel=sorted(i for i in lay_ids.tolist() if i not in panel_set),
+        dup_cells=sorted(set(_cells(pan_ids, times, dup_mask)), key=lambda c: (str(c[1]), c[0])),
+        unit_order=unit_order,
+        missing=[(i, _py(t)) for t in time_values for i in unit_order if (i, _py(t)) not in present],
+    )
+
+
+def _variables(body: pd.DataFrame, variables: Sequence[str] | None, id: str, time: str) -> list[str]:  # noqa: A002
+    if variables is None:
+        return _value_columns(body, {id, time})
+    var_list = list(variables)
+    absent = [v for v in var_list if v not in body.columns]
+    if absent:
+        raise DataError(
+            f"variables not in the panel: {format_items(absent)}; its columns are: "
+            f"{format_items(list(map(str, body.columns)), limit=50)}."
+        )
+    if id in var_list or time in var_list:
+        raise DataError(f"the id/time columns ({id!r}, {time!r}) cannot be variables.")
+    return var_list
+
+
+def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, times: pd.Series) -> _Values:
+    """Find non-numeric and NaN/infinite values; convert all-number text columns in ``body`` to float."""
+    non_numeric: list[tuple[str, object]] = []
+    non_numeric_detail: list[str] = []
+    converted: list[str] = []
+    for col in var_list:
+        s = body[col]
+        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+            continue
+        parsed = pd.to_numeric(s, errors="coerce")
+        bad = (s.notna() & parsed.isna()).to_numpy()
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            non_numeric.append((col, s.iloc[k]))
+            non_numeric_detail.append(
+                f"{col!r} (e.g. {s.iloc[k]!r} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); "
+                f"{int(bad.sum())} bad value(s))"
+            )
+        else:
+            # Python's float() is exact (shortest repr round-trips); pandas < 3 to_numeric can be 1 ulp off
+            body[col] = np.array([float(v) if isinstance(v, str) else p for v, p in zip(s, parsed)], dtype=float)
+            converted.append(col)
+    nan_cells: list[tuple[str, str, object]] = []
+    nan_detail: list[str] = []
+    for col in var_list:
+        if col in {c for c, _ in non_numeric}:
+            continue
+        vals = body[col]
+        if pd.api.types.is_bool_dtype(vals.dtype):
+            bad = vals.isna().to_numpy()
+        else:
+            bad = ~np.isfinite(vals.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            cells = _cells(pan_ids, times, bad)
+            nan_cells.extend((col, i, t) for i, t in cells)
+            nan_detail.append(f"{col!r} at {format_items(cells, limit=10)}")
+    return _Values(non_numeric, non_numeric_detail, converted, nan_cells, nan_detail)
+
+
+def _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m: _Match, v: _Values) -> JoinReport:  # noqa: A002
+    return JoinReport(
+        id=id,
+        time=time,
+        layer_id=layer_id,
+        n_layer_units=len(layer),
+        n_panel_ids=len(m.panel_unique),
+        n_times=len(time_values),
+        n_rows=len(panel),
+        panel_ids_not_in_layer=tuple(m.not_in_layer),
+        layer_ids_not_in_panel=tuple(m.not_in_panel),
+        duplicate_cells=tuple(m.dup_cells),
+        missing_cells=tuple(m.missing),
+        variables=tuple(var_list),
+        non_numeric=tuple(v.non_numeric),
+        converted_columns=tuple(v.converted),
+        nan_cells=tuple(v.nan_cells),
+        id_notes=tuple(notes),
+    )
+
+
+def _first_error(report: JoinReport, m: _Match, v: _Values, pan_raw: pd.Series, lay_ids: pd.Series,
+                 n_times: int, allow_unbalanced: bool) -> Exception | None:
+    """The most fundamental problem found, as the error to raise (``None`` if none)."""
+    id, time, layer_id = report.id, report.time, report.layer_id  # noqa: A001
+    if m.not_in_layer:
+        hint = _leading_zero_hint(pan_raw, lay_ids, m.not_in_layer)
+        return JoinError(
+            f"{len(m.not_in_layer)} panel id(s) in {id!r} have no unit in the layer column "
+            f"{layer_id!r}: {format_items(m.not_in_layer)}.{hint} Recode them to the layer's codes "
+            "or drop them from the panel."
+        )
+    if m.dup_cells:
+        return JoinError(
+            f"{len(m.dup_cells)} (id, time) cell(s) of the panel appear more than once "
+            f"({id!r}, {time!r}): {format_items(m.dup_cells)}. Keep one row per unit and period."
+        )
+    if m.missing and not allow_unbalanced:
+        return JoinError(
+            f"the panel is unbalanced: {len(m.missing)} (id, time) cell(s) missing out of "
+            f"{len(m.unit_order) * n_times}: {format_items(m.missing)}. Fill them, drop "
+            "the units or periods, or pass allow_unbalanced=True."
+        )
+    if v.non_numeric:
+        return DataError("non-numeric values in variable column(s): " + "; ".join(v.non_numeric_detail)
+                         + ". Clean the column or leave it out of variables.")
+    if v.nan_cells:
+        return DataError(f"{len(v.nan_cells)} NaN or infinite value(s) in variable column(s) (cells are (id, time)): "
+                         + "; ".join(v.nan_detail) + ". Fill or drop them first.")
+    return None
+
+
+def _ordered(body: pd.DataFrame, layer: gpd.GeoDataFrame, lay_ids: pd.Series, pan_ids: pd.Series,
+             times: pd.Series, unit_order: list[str], time_values: list, id: str, layer_id: str  # noqa: A002
+             ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """The panel sorted by (time, id) and the layer restricted to its units, both in ``unit_order``."""
+    rank = {u: k for k, u in enumerate(unit_order)}
+    time_rank = {t: k for k, t in enumerate(time_values)}
+    order = np.lexsort(
+        (
+            np.fromiter((rank[i] for i in pan_ids), dtype=np.int64, count=len(pan_ids)),
+            np.fromiter((time_rank[_py(t)] for t in times), dtype=np.int64, count=len(times)),
+        )
+    )
+    out_panel = body.iloc[order].reset_index(drop=True)
+    out_panel[id] = out_panel[id].astype("str")
+
+    keep = lay_ids.isin(set(unit_order)).to_numpy()
+    out_layer = layer.loc[keep].copy()
+    out_layer[layer_id] = lay_ids[keep].to_numpy()
+    out_layer[layer_id] = out_layer[layer_id].astype("str")
+    out_layer = out_layer.iloc[np.argsort([rank[i] for i in out_layer[layer_id]], kind="stable")]
+    return out_panel, out_layer.reset_index(drop=True)
 
 
 def join_panel(
@@ -245,204 +330,29 @@ def join_panel(
     ``sort_values`` of the input.
     """
     layer_id = id if layer_id is None else layer_id
-    if not isinstance(panel, pd.DataFrame):
-        raise DataError(f"panel must be a pandas DataFrame, got {type(panel).__name__}.")
-    for col, where, frame in ((id, "panel", panel), (time, "panel", panel), (layer_id, "layer", layer)):
-        if col not in frame.columns:
-            raise DataError(
-                f"no column {col!r} in the {where}; its columns are: {format_items(list(map(str, frame.columns)), limit=50)}."
-                + did_you_mean(col, frame.columns)
-            )
-    if id == time:
-        raise DataError(f"id and time are the same column ({id!r}).")
-
-    # --- ids and times ------------------------------------------------------------
-    notes: list[str] = []
-    lay_raw = layer[layer_id]
-    if lay_raw.isna().any():
-        rows = np.flatnonzero(lay_raw.isna().to_numpy()).tolist()
-        raise DataError(f"layer column {layer_id!r} has null ids in rows (0-based) {format_items(rows)}.")
-    lay_ids, note = normalise_ids(lay_raw, what=f"layer column {layer_id!r}")
-    if note:
-        notes.append(note)
-    dup_layer = lay_ids[lay_ids.duplicated()].unique().tolist()
-    if dup_layer:
-        raise JoinError(f"layer column {layer_id!r} is not unique; duplicated ids: {format_items(dup_layer)}.")
-
-    pan_raw = panel[id]
-    if pan_raw.isna().any():
-        rows = np.flatnonzero(pan_raw.isna().to_numpy()).tolist()
-        raise DataError(f"panel column {id!r} has null ids in rows (0-based) {format_items(rows)}.")
-    pan_ids, note = normalise_ids(pan_raw, what=f"panel column {id!r}")
-    if note:
-        notes.append(note)
-    times = panel[time]
-    if times.isna().any():
-        bad = times.isna().to_numpy()
-        raise DataError(
-            f"panel column {time!r} is empty for {int(bad.sum())} row(s), ids: "
-            f"{format_items(pan_ids[bad].tolist())}."
-        )
+    _check_columns(layer, panel, id, time, layer_id)
+    lay_ids, pan_ids, notes = _unit_ids(layer, panel, id, layer_id)
+    times, time_values = _panel_times(panel, time, pan_ids)
     pan_ids = pan_ids.reset_index(drop=True)
-    times = times.reset_index(drop=True)
     body = panel.reset_index(drop=True).copy()
     body[id] = pan_ids
-
-    try:
-        time_values = sorted(pd.unique(times).tolist())
-    except TypeError as exc:
-        raise DataError(f"panel column {time!r} mixes values that cannot be ordered: {exc}.") from exc
     warn_period_gaps(time_values, time)
 
-    # --- matching -----------------------------------------------------------------
-    layer_set = set(lay_ids.tolist())
-    panel_unique = list(dict.fromkeys(pan_ids.tolist()))
-    panel_set = set(panel_unique)
-    not_in_layer = sorted(i for i in panel_unique if i not in layer_set)
-    not_in_panel = sorted(i for i in lay_ids.tolist() if i not in panel_set)
+    m = _match(lay_ids, pan_ids, times, time_values)
+    var_list = _variables(body, variables, id, time)
+    v = _check_values(body, var_list, pan_ids, times)
+    report = _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m, v)
+    exc = _first_error(report, m, v, panel[id], lay_ids, len(time_values), allow_unbalanced)
+    if exc is not None:
+        _raise(exc, report)
 
-    dup_mask = pd.DataFrame({"i": pan_ids, "t": times}).duplicated(keep="first").to_numpy()
-    dup_cells = sorted(set(_cells(pan_ids, times, dup_mask)), key=lambda c: (str(c[1]), c[0]))
-
-    unit_order = sorted(panel_set)  # text order: the stable order of every later step
-    present = set(zip(pan_ids.tolist(), (_py(t) for t in times.tolist())))
-    missing = [(i, _py(t)) for t in time_values for i in unit_order if (i, _py(t)) not in present]
-
-    # --- value columns ---------------------------------------------------------------
-    if variables is None:
-        var_list = _value_columns(body, {id, time})
-    else:
-        var_list = list(variables)
-        absent = [v for v in var_list if v not in body.columns]
-        if absent:
-            raise DataError(
-                f"variables not in the panel: {format_items(absent)}; its columns are: "
-                f"{format_items(list(map(str, body.columns)), limit=50)}."
-            )
-        if id in var_list or time in var_list:
-            raise DataError(f"the id/time columns ({id!r}, {time!r}) cannot be variables.")
-    non_numeric: list[tuple[str, object]] = []
-    non_numeric_detail: list[str] = []
-    converted: list[str] = []
-    for col in var_list:
-        s = body[col]
-        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-            continue
-        parsed = pd.to_numeric(s, errors="coerce")
-        bad = (s.notna() & parsed.isna()).to_numpy()
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            example = s.iloc[k]
-            non_numeric.append((col, example))
-            non_numeric_detail.append(
-                f"{col!r} (e.g. {example!r} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); "
-                f"{int(bad.sum())} bad value(s))"
-            )
-        else:
-            # Python's float() is exact (shortest repr round-trips); pandas < 3 to_numeric can be 1 ulp off
-            body[col] = np.array([float(v) if isinstance(v, str) else p for v, p in zip(s, parsed)], dtype=float)
-            converted.append(col)
-    nan_cells: list[tuple[str, str, object]] = []
-    nan_detail: list[str] = []
-    for col in var_list:
-        if col in {c for c, _ in non_numeric}:
-            continue
-        vals = body[col]
-        if pd.api.types.is_bool_dtype(vals.dtype):
-            bad = vals.isna().to_numpy()
-        else:
-            arr = vals.to_numpy(dtype=float, na_value=np.nan)
-            bad = ~np.isfinite(arr)
-        if bad.any():
-            cells = _cells(pan_ids, times, bad)
-            nan_cells.extend((col, i, t) for i, t in cells)
-            nan_detail.append(f"{col!r} at {format_items(cells, limit=10)}")
-
-    report = JoinReport(
-        id=id,
-        time=time,
-        layer_id=layer_id,
-        n_layer_units=len(layer),
-        n_panel_ids=len(panel_unique),
-        n_times=len(time_values),
-        n_rows=len(panel),
-        panel_ids_not_in_layer=tuple(not_in_layer),
-        layer_ids_not_in_panel=tuple(not_in_panel),
-        duplicate_cells=tuple(dup_cells),
-        missing_cells=tuple(missing),
-        variables=tuple(var_list),
-        non_numeric=tuple(non_numeric),
-        converted_columns=tuple(converted),
-        nan_cells=tuple(nan_cells),
-        id_notes=tuple(notes),
-    )
-
-    # --- errors, most fundamental first --------------------------------------------
-    if not_in_layer:
-        hint = _leading_zero_hint(pan_raw, lay_ids, not_in_layer)
-        _raise(
-            JoinError(
-                f"{len(not_in_layer)} panel id(s) in {id!r} have no unit in the layer column "
-                f"{layer_id!r}: {format_items(not_in_layer)}.{hint} Recode them to the layer's codes "
-                "or drop them from the panel."
-            ),
-            report,
-        )
-    if dup_cells:
-        _raise(
-            JoinError(
-                f"{len(dup_cells)} (id, time) cell(s) of the panel appear more than once "
-                f"({id!r}, {time!r}): {format_items(dup_cells)}. Keep one row per unit and period."
-            ),
-            report,
-        )
-    if missing and not allow_unbalanced:
-        _raise(
-            JoinError(
-                f"the panel is unbalanced: {len(missing)} (id, time) cell(s) missing out of "
-                f"{len(unit_order) * len(time_values)}: {format_items(missing)}. Fill them, drop "
-                "the units or periods, or pass allow_unbalanced=True."
-            ),
-            report,
-        )
-    if non_numeric:
-        _raise(
-            DataError("non-numeric values in variable column(s): " + "; ".join(non_numeric_detail)
-                      + ". Clean the column or leave it out of variables."),
-            report,
-        )
-    if nan_cells:
-        _raise(
-            DataError(f"{len(nan_cells)} NaN or infinite value(s) in variable column(s) (cells are (id, time)): "
-                      + "; ".join(nan_detail) + ". Fill or drop them first."),
-            report,
-        )
-
-    # --- ordered outputs ---------------------------------------------------------------
-    rank = {u: k for k, u in enumerate(unit_order)}
-    time_rank = {t: k for k, t in enumerate(time_values)}
-    order = np.lexsort(
-        (
-            np.fromiter((rank[i] for i in pan_ids), dtype=np.int64, count=len(pan_ids)),
-            np.fromiter((time_rank[_py(t)] for t in times), dtype=np.int64, count=len(times)),
-        )
-    )
-    out_panel = body.iloc[order].reset_index(drop=True)
-    out_panel[id] = out_panel[id].astype("str")
-
-    keep = lay_ids.isin(panel_set).to_numpy()
-    out_layer = layer.loc[keep].copy()
-    out_layer[layer_id] = lay_ids[keep].to_numpy()
-    out_layer[layer_id] = out_layer[layer_id].astype("str")
-    out_layer = out_layer.iloc[np.argsort([rank[i] for i in out_layer[layer_id]], kind="stable")]
-    out_layer = out_layer.reset_index(drop=True)
-
+    out_panel, out_layer = _ordered(body, layer, lay_ids, pan_ids, times, m.unit_order, time_values, id, layer_id)
     return PanelJoin(
         layer=out_layer,
         panel=out_panel,
-        ids=tuple(unit_order),
+        ids=tuple(m.unit_order),
         times=tuple(time_values),
-        n=len(unit_order),
+        n=len(m.unit_order),
         t=len(time_values),
         report=report,
     )

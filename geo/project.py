@@ -167,15 +167,10 @@ def centroids(gdf: gpd.GeoDataFrame, id: str) -> pd.DataFrame:
 def _checked_ids(gdf: gpd.GeoDataFrame, id: str) -> list[str]:
     if id not in gdf.columns:
         raise DataError(f"no id column {id!r} in the layer; columns: {format_items(list(gdf.columns), limit=50)}.")
-    col = gdf[id]
-    if col.isna().any():
-        raise DataError(f"id column {id!r} has null ids in rows {format_items(np.flatnonzero(col.isna()).tolist())}.")
-    from ._common import normalise_ids
+    from ._common import check_unique_ids, nonnull_ids
 
-    ids, _ = normalise_ids(col, what=f"layer column {id!r}")
-    dup = ids[ids.duplicated()].unique().tolist()
-    if dup:
-        raise DataError(f"id column {id!r} is not unique; duplicated ids: {format_items(dup)}.")
+    ids, _ = nonnull_ids(gdf[id], what=f"layer column {id!r}")
+    check_unique_ids(ids, what=f"layer column {id!r}")
     return ids.tolist()
 
 

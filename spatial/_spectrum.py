@@ -29,7 +29,7 @@ from scipy.sparse import csgraph
 
 from spillmap._threads import single_threaded_blas
 
-__all__ = ["symmetrizer", "symmetric_eigenvalues"]
+__all__ = ["symmetrizer", "symmetric_eigenvalues", "eigenvalues", "rho_bounds"]
 
 
 def _is_symmetric_scaled(m: sp.csr_matrix, d: np.ndarray, tol: float) -> bool:
@@ -105,3 +105,34 @@ def symmetric_eigenvalues(s: sp.spmatrix) -> np.ndarray:
     band[(sp_.row - sp_.col)[lower], sp_.col[lower]] = sp_.data[lower]
     ev = sl.eig_banded(band, lower=True, eigvals_only=True, check_finite=False)
     return np.sort(ev)
+
+
+def eigenvalues(m: sp.csr_matrix, symmetric: bool) -> np.ndarray:
+    """All eigenvalues of the weights matrix ``m`` (see :attr:`SpatialWeights.eigenvalues`).
+
+    Symmetric: :func:`symmetric_eigenvalues`; symmetrisable (``D m`` symmetric): the same
+    on ``D^1/2 m D^-1/2``; otherwise ``numpy.linalg.eigvals``, returned real and sorted
+    when every imaginary part is below ``1e-10 * max|lambda|``.
+    """
+    if symmetric:
+        return symmetric_eigenvalues(m)
+    dvec = symmetrizer(m)
+    if dvec is not None:
+        s = np.sqrt(dvec)
+        return symmetric_eigenvalues(sp.diags(s) @ m @ sp.diags(1.0 / s))
+    ev = np.linalg.eigvals(m.toarray())
+    scale = max(1.0, float(np.max(np.abs(ev)))) if ev.size else 1.0
+    if ev.size == 0 or np.max(np.abs(ev.imag)) < 1e-10 * scale:
+        return np.sort(ev.real)
+    return ev
+
+
+def rho_bounds(ev: np.ndarray) -> tuple[float, float]:
+    """``(1/lambda_min, 1/lambda_max)`` over the real eigenvalues ``ev`` (|Im| < 1e-10 max|lambda|)."""
+    if np.iscomplexobj(ev):
+        scale = max(1.0, float(np.max(np.abs(ev))))
+        real = ev.real[np.abs(ev.imag) < 1e-10 * scale]
+    else:
+        real = ev
+    lo, hi = float(np.min(real)), float(np.max(real))
+    return (1.0 / lo if lo < 0 else -np.inf, 1.0 / hi if hi > 0 else np.inf)

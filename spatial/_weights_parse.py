@@ -17,12 +17,12 @@ no line for a negative or self weight.  The formats are those libpysal and scipy
   (other Matrix Market layouts go to ``scipy.io.mmread``);
 * CSV: header ``id,<id_1>,...,<id_N>``, then one row per unit, first cell its id.
 
-Files are read as UTF-8 (a byte-order mark is allowed).
+Files are read as UTF-8 (a byte-order mark is allowed).  The GAL and GWT parsers and
+the checks they share with the others are here; the Matrix Market and CSV parsers in
+:mod:`spillmap.spatial._weights_parse_matrix`.
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from spillmap.errors import InputError, Shown, WeightsError, format_items
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["parse_gal", "parse_gwt", "parse_mtx", "parse_csv"]
+__all__ = ["parse_gal", "parse_gwt"]
 
 
 # ------------------------------------------------------------------ shared
@@ -234,182 +234,3 @@ def parse_gwt(path: Path, ids: Sequence[object] | None = None) -> SpatialWeights
     kept = [(a, b, x) for a, b, x, _ in triples if x != 0]
     m = _matrix([order[a] for a, _, _ in kept], [order[b] for _, b, _ in kept], [x for _, _, x in kept], n)
     return SpatialWeights(m, tuple(order), "O", path.stem)
-
-
-# --------------------------------------------------------------------- MTX
-def _mtx_comments(path: Path, lines: list[str]) -> tuple[list[str], dict, int]:
-    """``(ids, meta, index of the size line)`` from the ``%`` lines."""
-    ids: list[str] = []
-    meta: dict = {}
-    k = 0
-    while k < len(lines) and lines[k].startswith("%"):
-        body = lines[k][1:].strip()
-        if body.startswith("spillmap-id "):
-            ids.append(body[len("spillmap-id "):])
-        elif body.startswith("spillmap-meta "):
-            try:
-                meta = json.loads(body[len("spillmap-meta "):])
-            except json.JSONDecodeError:
-                raise WeightsError(f"{path}: line {k + 1}: unreadable spillmap-meta comment line.") from None
-        k += 1
-    return ids, meta if isinstance(meta, dict) else {}, k
-
-
-def _mtx_size(path: Path, lines: list[str], k: int) -> tuple[int, int, int]:
-    parts = lines[k].split() if k < len(lines) else []
-    sizes = [_count(p) for p in parts]
-    if len(parts) != 3 or None in sizes:
-        where = f"line {k + 1}: {lines[k]!r}" if k < len(lines) else "the file ends after its comments"
-        raise WeightsError(f"{path}: {where}; expected the size line 'rows columns entries'.")
-    r, c, nnz = sizes
-    if r != c:
-        raise WeightsError(f"{path}: line {k + 1}: the matrix is not square ({r} rows, {c} columns).")
-    return r, c, nnz
-
-
-def _mtx_entries(path: Path, lines: list[str], k: int, n: int, nnz: int, pattern: bool
-                 ) -> list[tuple[int, int, float, int]]:
-    out = []
-    for lineno, line in enumerate(lines[k + 1:], start=k + 2):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != (2 if pattern else 3):
-            raise WeightsError(f"{path}: line {lineno}: expected {'i j' if pattern else 'i j value'}, got {line!r}.")
-        i, j = _count(parts[0]), _count(parts[1])
-        if i is None or j is None or not (1 <= i <= n and 1 <= j <= n):
-            raise WeightsError(
-                f"{path}: line {lineno}: row/column indices must be whole numbers from 1 to {n}: {line!r}."
-            )
-        x = 1.0 if pattern else _weight(path, lineno, parts[2], (str(i), str(j)))
-        out.append((i - 1, j - 1, x, lineno))
-    if len(out) != nnz:
-        raise WeightsError(
-            f"{path}: the size line (line {k + 1}) announces {nnz} entries but the file has {len(out)}"
-            + ("; it looks truncated." if len(out) < nnz else ".")
-        )
-    return out
-
-
-def parse_mtx(path: Path) -> SpatialWeights:
-    """Weights from a Matrix Market file; ids from ``%spillmap-id`` lines or ``"0"`` ... ``"N-1"``."""
-    lines = _text(path, "Matrix Market").splitlines()
-    banner = lines[0].lower().split() if lines else []
-    if len(banner) != 5 or banner[:2] != ["%%matrixmarket", "matrix"]:
-        raise WeightsError(
-            f"{path}: not a readable Matrix Market file (line 1 should be "
-            "'%%MatrixMarket matrix coordinate real general')."
-        )
-    ids, meta, k = _mtx_comments(path, lines)
-    fmt, field, symmetry = banner[2:]
-    if fmt == "coordinate" and field in ("real", "integer", "double", "pattern") and symmetry in ("general", "symmetric"):
-        n, _, nnz = _mtx_size(path, lines, k)
-        entries = _mtx_entries(path, lines, k, n, nnz, field == "pattern")
-        if symmetry == "symmetric":
-            entries += [(j, i, x, ln) for i, j, x, ln in entries if i != j]
-        names = ids if len(ids) == n else [str(i + 1) for i in range(n)]
-        _check_pairs(path, [(names[i], names[j], ln) for i, j, x, ln in entries if i != j or x != 0], what="entry")
-        m = _matrix([e[0] for e in entries], [e[1] for e in entries], [e[2] for e in entries], n)
-    else:
-        m = _mmread(path)
-    if m.shape[0] != m.shape[1]:
-        raise WeightsError(f"{path}: the matrix is not square (shape {m.shape}).")
-    if not ids:
-        ids = [str(i) for i in range(m.shape[0])]
-    elif len(ids) != m.shape[0]:
-        raise WeightsError(f"{path}: {len(ids)} 'spillmap-id' comment lines for a {m.shape[0]}-unit matrix.")
-    t = meta.get("transform", "O")
-    return SpatialWeights(m, tuple(ids), t if t in ("O", "B", "R") else "O", meta.get("name", path.stem))
-
-
-def _mmread(path: Path) -> sp.csr_matrix:
-    import scipy.io
-
-    try:
-        m = scipy.io.mmread(str(path))
-    except Exception as exc:  # scipy raises ValueError and friends, some with a line number
-        raise WeightsError(f"{path}: not a readable Matrix Market file ({exc}).") from None
-    return sp.csr_matrix(m)
-
-
-# --------------------------------------------------------------------- CSV
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """``(line number, cells)`` of the non-blank rows."""
-    text = _text(path, "CSV")
-    reader = csv.reader(text.splitlines())
-    rows = []
-    try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append((reader.line_num, [c.strip() for c in cells]))
-    except csv.Error as exc:
-        raise WeightsError(f"{path}: line {reader.line_num}: not valid CSV ({exc}).") from None
-    if rows and len(rows[0][1]) == 1:
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
-            if sep in rows[0][1][0]:
-                raise WeightsError(
-                    f"{path}: line {rows[0][0]} is a single cell with {name} in it; a weights CSV must be "
-                    "comma-separated (header 'id,<id_1>,...,<id_N>')."
-                )
-    return rows
-
-
-def _csv_shape(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> None:
-    n = len(header)
-    bad = [Shown(f"{cells[0]!r} (line {ln}: {len(cells) - 1} values)") for ln, cells in body if len(cells) - 1 != n]
-    if len(body) != n or bad:
-        detail = f"; rows with a wrong number of cells: {format_items(bad, limit=10)}" if bad else ""
-        raise WeightsError(
-            f"{path}: the matrix is not square: {n} id columns in the header, {len(body)} rows{detail}."
-        )
-    row_ids = [cells[0] for _, cells in body]
-    dups = sorted({i for i in header if header.count(i) > 1})
-    if dups:
-        raise WeightsError(f"{path}: line 1: the header repeats ids {format_items(dups)}; ids must be unique.")
-    if header != row_ids:
-        if set(header) == set(row_ids):
-            raise WeightsError(
-                f"{path}: the header ids and the first-column ids are in different orders; "
-                f"write rows and columns in the same order."
-            )
-        raise WeightsError(
-            f"{path}: header ids differ from first-column ids; in the header only: "
-            f"{format_items([i for i in header if i not in set(row_ids)])}; in the first column only: "
-            f"{format_items([i for i in row_ids if i not in set(header)])}."
-        )
-
-
-def parse_csv(path: Path) -> SpatialWeights:
-    """Weights from a full-matrix CSV (``transform="O"``)."""
-    rows = _csv_rows(path)
-    if len(rows) < 2:
-        raise WeightsError(f"{path}: a weights CSV needs a header row of ids and one row per unit.")
-    header, body = rows[0][1][1:], rows[1:]
-    _csv_shape(path, header, body)
-    n = len(header)
-    m = np.zeros((n, n))
-    for i, (ln, cells) in enumerate(body):
-        for j, c in enumerate(cells[1:]):
-            if c == "" or c.lower() == "nan":
-                raise WeightsError(
-                    f"{path}: line {ln}: empty or NaN cell(s), e.g. (row {header[i]!r}, column {header[j]!r}); "
-                    f"write 0 for pairs that are not neighbours."
-                )
-            try:
-                m[i, j] = float(c)  # Python float(): correctly rounded, exact for repr output
-            except ValueError:
-                raise WeightsError(
-                    f"{path}: line {ln}: cell (row {header[i]!r}, column {header[j]!r}) is not a number: {c!r}."
-                ) from None
-        bad = np.flatnonzero(~np.isfinite(m[i]) | (m[i] < 0))
-        if bad.size:
-            j = int(bad[0])
-            raise WeightsError(
-                f"{path}: line {ln}: weights must be finite and non-negative; the cell (row {header[i]!r}, "
-                f"column {header[j]!r}) holds {cells[j + 1]!r}."
-            )
-        if m[i, i] != 0:
-            raise WeightsError(
-                f"{path}: line {ln}: a unit cannot be its own neighbour: the diagonal cell of {header[i]!r} is {cells[i + 1]!r}."
-            )
-    return SpatialWeights(m, tuple(header), "O", path.stem)

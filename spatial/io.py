@@ -89,6 +89,7 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
         that differ from ``ids`` (both sides listed).
     """
     from spillmap.spatial import _weights_parse as parse
+    from spillmap.spatial import _weights_parse_matrix as parse_matrix
 
     path = Path(path)
     ext = _ext(path)
@@ -102,9 +103,9 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
         elif ext == ".gwt":
             w = parse.parse_gwt(path, ids)
         elif ext == ".mtx":
-            w = parse.parse_mtx(path)
+            w = parse_matrix.parse_mtx(path)
         else:
-            w = parse.parse_csv(path)
+            w = parse_matrix.parse_csv(path)
     except WeightsError as exc:
         msg = str(exc)
         raise WeightsError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None

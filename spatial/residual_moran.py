@@ -39,8 +39,9 @@ from scipy import stats
 
 from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult
-from spillmap.spatial.lm import Effects, _prepare, _qr_basis, demean
-from spillmap.spatial.weights import SpatialWeights
+from spillmap._vocab import FixedEffects as Effects
+from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
+from spillmap.spatial.weights import SpatialWeights, lag_panel
 
 __all__ = ["ResidualMoran", "moran_residuals", "quadratic_ratio_moments", "fe_traces"]
 
@@ -114,20 +115,14 @@ def fe_traces(w: sp.csr_matrix, t: int, effects: str) -> tuple[float, float, flo
     return tq * a, tq * aat, tq * aa
 
 
-def _lag(wm: sp.csr_matrix, z: np.ndarray, t: int) -> np.ndarray:
-    n = wm.shape[0]
-    zr = z.reshape((t, n, -1))
-    return np.stack([wm @ zr[s] for s in range(t)]).reshape(z.shape)
-
-
 def residual_traces(w: sp.csr_matrix, xd: np.ndarray, t: int, effects: str) -> tuple[float, float, float]:
     """``tr(M W)``, ``tr(M W M W')``, ``tr(M W M W)`` of the within residual maker."""
     n = w.shape[0]
     wt = sp.csr_matrix(w.T)
     q_w, q_wwt, q_ww = fe_traces(w, t, effects)
     a = np.linalg.inv(xd.T @ xd)
-    wx = _lag(w, xd, t)
-    wtx = _lag(wt, xd, t)
+    wx = lag_panel(w, xd, t)
+    wtx = lag_panel(wt, xd, t)
     c = xd.T @ wx  # X~' W X~
     dm = lambda z: demean(z, n, t, effects)  # noqa: E731
     tr_pw = float(np.trace(a @ c))
@@ -187,7 +182,7 @@ def moran_residuals(
     if s0 == 0:
         raise InputError("the weights have no links: Moran's I is undefined.")
     scale = w.n / s0
-    moran_i = scale * float(e @ _lag(wm, e[:, None], t).ravel()) / ee
+    moran_i = scale * float(e @ lag_panel(wm, e[:, None], t).ravel()) / ee
     n_fx = {"none": 0, "individual": w.n, "time": t, "twoways": w.n + t - 1}[effects]
     r = nt - xm.shape[1] - n_fx
     tr_mw, tr_mwmwt, tr_mwmw = residual_traces(wm, xd, t, effects)

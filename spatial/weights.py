@@ -15,11 +15,14 @@ real to machine precision; other W through ``numpy.linalg.eigvals``.
 
 Builders (contiguity, distance, economic-geographic) live in
 :mod:`spillmap.spatial.builders`; reading and writing in :mod:`spillmap.spatial.io`.
+Layout: the validation and the libpysal conversions are in
+:mod:`~spillmap.spatial._weights_convert`, the summary type in
+:mod:`~spillmap.spatial._weights_summary`, the eigenvalues in
+:mod:`~spillmap.spatial._spectrum`.
 """
 from __future__ import annotations
 
 import functools
-import html
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,53 +33,14 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from spillmap.errors import WeightsError, WeightsWarning, format_items
+from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
+from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
+from spillmap.spatial._weights_summary import WeightsSummary
 
-__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands"]
+__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands", "lag_panel"]
 
 Transform = Literal["O", "B", "R"]
 _TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
-
-
-@dataclass(frozen=True)
-class WeightsSummary:
-    """Descriptive figures of a weights matrix (see :meth:`SpatialWeights.summary`)."""
-
-    n: int
-    nnz: int
-    min_neighbors: int
-    mean_neighbors: float
-    max_neighbors: int
-    islands: tuple[str, ...]
-    n_components: int
-    symmetric: bool
-    row_standardized: bool
-    transform: str
-    #: the neighbour *pattern* is symmetric (j neighbours i iff i neighbours j), true for
-    #: row-standardised contiguity although the weights themselves are not symmetric
-    symmetric_pattern: bool = False
-
-    def __str__(self) -> str:
-        isl = format_items(self.islands, limit=10) if self.islands else "none"
-        return "\n".join(
-            [
-                f"units                 {self.n}",
-                f"nonzero weights       {self.nnz}",
-                f"neighbours min/mean/max {self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}",
-                f"islands               {len(self.islands)} ({isl})",
-                f"connected components  {self.n_components}",
-                f"symmetric             {'yes' if self.symmetric else 'no'}"
-                f" (neighbour pattern {'symmetric' if self.symmetric_pattern else 'asymmetric'})",
-                f"row-standardised      {'yes' if self.row_standardized else 'no'}",
-                f"transform             {self.transform}",
-            ]
-        )
-
-    def to_dict(self) -> dict:
-        from dataclasses import asdict
-
-        d = asdict(self)
-        d["islands"] = list(self.islands)
-        return d
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,41 +74,9 @@ class SpatialWeights:
     name: str = ""
 
     def __post_init__(self) -> None:
-        m = self.sparse
-        if not sp.issparse(m):
-            m = np.asarray(m, dtype=float)
-            if m.ndim != 2:
-                raise WeightsError(f"weights must be a 2-D matrix, got {m.ndim} dimension(s).")
-        if m.shape[0] != m.shape[1]:
-            raise WeightsError(f"weights matrix {self.name or ''} is not square: shape {m.shape}.")
-        m = sp.csr_matrix(m, dtype=float, copy=True)
-        m.eliminate_zeros()
-        m.sort_indices()
-        ids = tuple(str(i) for i in self.ids)
-        if len(ids) != m.shape[0]:
-            raise WeightsError(f"weights matrix has {m.shape[0]} rows but {len(ids)} ids were given.")
-        if len(set(ids)) != len(ids):
-            seen: set[str] = set()
-            dups = sorted({i for i in ids if i in seen or seen.add(i)})
-            raise WeightsError(f"weights ids are not unique; repeated: {format_items(dups)}.")
-        if not np.all(np.isfinite(m.data)):
-            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[~np.isfinite(m.data)]
-            raise WeightsError(
-                f"weights contain NaN or infinite values in the rows of ids {format_items([ids[r] for r in np.unique(rows)])}."
-            )
-        if np.any(m.data < 0):
-            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[m.data < 0]
-            raise WeightsError(
-                f"weights must be non-negative; negative weights in the rows of ids {format_items([ids[r] for r in np.unique(rows)])}."
-            )
-        diag = m.diagonal()
-        if np.any(diag != 0):
-            bad = [ids[i] for i in np.flatnonzero(diag)]
-            raise WeightsError(f"a unit cannot be its own neighbour: non-zero diagonal for ids {format_items(bad)}.")
+        m, ids = checked_csr(self.sparse, self.ids, self.name)
         if self.transform not in _TRANSFORM_NAMES:
             raise WeightsError(f"transform must be one of {sorted(_TRANSFORM_NAMES)}, got {self.transform!r}.")
-        for arr in (m.data, m.indices, m.indptr):
-            arr.flags.writeable = False
         object.__setattr__(self, "sparse", m)
         object.__setattr__(self, "ids", ids)
 
@@ -293,12 +225,7 @@ class SpatialWeights:
         x = np.asarray(x, dtype=float)
         if x.shape[0] != self.n * t:
             raise WeightsError(f"cannot lag {x.shape[0]} rows as a panel of N={self.n} x T={t}.")
-        tail = x.shape[1:]
-        xr = x.reshape((t, self.n) + tail)
-        out = np.empty_like(xr)
-        for s in range(t):
-            out[s] = self.sparse @ xr[s]
-        return out.reshape(x.shape)
+        return lag_panel(self.sparse, x, t)
 
     # ------------------------------------------------------------ eigenvalues
     @functools.cached_property
@@ -318,19 +245,9 @@ class SpatialWeights:
           ``numpy.linalg.eigvals``; returned real and sorted when every imaginary part
           is below ``1e-10 * max|lambda|``, else as ``complex128`` (unsorted).
         """
-        from spillmap.spatial._spectrum import symmetric_eigenvalues, symmetrizer
+        from spillmap.spatial._spectrum import eigenvalues
 
-        if self.is_symmetric:
-            return symmetric_eigenvalues(self.sparse)
-        dvec = symmetrizer(self.sparse)
-        if dvec is not None:
-            s = np.sqrt(dvec)
-            return symmetric_eigenvalues(sp.diags(s) @ self.sparse @ sp.diags(1.0 / s))
-        ev = np.linalg.eigvals(self.toarray())
-        scale = max(1.0, float(np.max(np.abs(ev)))) if ev.size else 1.0
-        if ev.size == 0 or np.max(np.abs(ev.imag)) < 1e-10 * scale:
-            return np.sort(ev.real)
-        return ev
+        return eigenvalues(self.sparse, self.is_symmetric)
 
     @property
     def rho_bounds(self) -> tuple[float, float]:
@@ -352,14 +269,9 @@ class SpatialWeights:
 
         Computed from :attr:`eigenvalues` (dense, exact; for N up to a few thousand).
         """
-        ev = self.eigenvalues
-        if np.iscomplexobj(ev):
-            scale = max(1.0, float(np.max(np.abs(ev))))
-            real = ev.real[np.abs(ev.imag) < 1e-10 * scale]
-        else:
-            real = ev
-        lo, hi = float(np.min(real)), float(np.max(real))
-        return (1.0 / lo if lo < 0 else -np.inf, 1.0 / hi if hi > 0 else np.inf)
+        from spillmap.spatial._spectrum import rho_bounds
+
+        return rho_bounds(self.eigenvalues)
 
     # ----------------------------------------------------------- comparisons
     def neighbors(self) -> dict[str, tuple[str, ...]]:
@@ -414,20 +326,7 @@ class SpatialWeights:
         )
 
     def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = [
-            ("units", s.n),
-            ("non-zero weights", s.nnz),
-            ("neighbours (min / mean / max)", f"{s.min_neighbors} / {s.mean_neighbors:.2f} / {s.max_neighbors}"),
-            ("islands", f"{len(s.islands)}" + (f": {format_items(s.islands, 10)}" if s.islands else "")),
-            ("connected components", s.n_components),
-            ("symmetric", "yes" if s.symmetric else "no"),
-            ("symmetric neighbour pattern", "yes" if s.symmetric_pattern else "no"),
-            ("row-standardised", "yes" if s.row_standardized else "no"),
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        title = html.escape(f"SpatialWeights {self.name}".strip())
-        return f"<table><caption>{title}</caption>{body}</table>"
+        return self.summary()._html(f"SpatialWeights {self.name}".strip())
 
     # ------------------------------------------------------------ conversions
     @classmethod
@@ -446,35 +345,31 @@ class SpatialWeights:
     @classmethod
     def from_libpysal(cls, w, *, name: str = "") -> SpatialWeights:
         """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``."""
-        from libpysal.graph import Graph
-
-        if isinstance(w, Graph):
-            m = w.sparse
-            ids = list(w.unique_ids)
-            transform = {"R": "R", "B": "B"}.get(str(w.transformation).upper(), "O")
-        else:
-            m = w.sparse
-            ids = list(w.id_order)
-            transform = {"R": "R", "B": "B"}.get(str(w.transform).upper(), "O")
+        m, ids, transform = libpysal_parts(w)
         return cls(m, tuple(ids), transform, name)
 
     def to_libpysal(self):
         """A libpysal ``W`` with the same ids (as strings), order and weights."""
-        from libpysal.weights import WSP
-
-        w = WSP(self.sparse.copy(), id_order=list(self.ids)).to_W(silence_warnings=True)
-        if self.transform in ("R", "B"):
-            w._transform = self.transform  # label only: the weights are already transformed
-        return w
+        return to_libpysal(self)
 
     def to_graph(self):
         """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
-        from libpysal.graph import Graph
+        return to_graph(self)
 
-        g = Graph.from_sparse(self.sparse.copy(), ids=np.asarray(self.ids, dtype=object))
-        if self.transform in ("R", "B"):
-            g = Graph(g._adjacency, transformation=self.transform, is_sorted=True)
-        return g
+
+def lag_panel(m: sp.spmatrix, x: np.ndarray, t: int) -> np.ndarray:
+    """``(I_T kron M) x`` for rows stacked time-major, id-minor, period by period.
+
+    ``M`` is any N x N sparse matrix (``W``, ``W'``, ``W + W'``); ``x`` has ``N * T``
+    rows (a vector or an array with more columns).  The one implementation of the
+    panel lag: :meth:`SpatialWeights.lag_panel` checks its input and calls it, and the
+    tests that lag with ``W'`` or ``W + W'`` call it directly.
+    """
+    xr = x.reshape((t, m.shape[0]) + x.shape[1:])
+    out = np.empty_like(xr)
+    for s in range(t):
+        out[s] = m @ xr[s]
+    return out.reshape(x.shape)
 
 
 def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
@@ -488,35 +383,3 @@ def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
     if msg:
         warnings.warn(msg, WeightsWarning, stacklevel=stacklevel)
     return msg
-
-
-def _symmetrizer(m: sp.csr_matrix, tol: float = 1e-12) -> np.ndarray | None:
-    """A positive vector ``d`` with ``diag(d) @ m`` symmetric, or None when there is none.
-
-    Requires a symmetric sparsity pattern.  In each connected component ``d`` is fixed
-    at the root and propagated along a breadth-first tree with
-    ``d_j = d_i * m_ij / m_ji``; the result is then checked on every entry (relative
-    tolerance ``tol``).
-    """
-    n = m.shape[0]
-    pattern = (m != 0).astype(np.int8)
-    if (pattern - pattern.T).nnz:
-        return None
-    mt = m.T.tocsr()
-    d = np.ones(n)
-    done = np.zeros(n, dtype=bool)
-    for root in range(n):
-        if done[root]:
-            continue
-        order, pred = csgraph.breadth_first_order(m, root, directed=False, return_predecessors=True)
-        for node in order[1:]:
-            p = pred[node]
-            d[node] = d[p] * m[p, node] / mt[p, node]
-        done[order] = True
-    if not np.all(np.isfinite(d)) or np.any(d <= 0):
-        return None
-    a = sp.diags(d) @ m
-    diff = a - a.T
-    if diff.nnz and np.max(np.abs(diff.data)) > tol * max(1.0, float(np.max(np.abs(a.data)))):
-        return None
-    return d

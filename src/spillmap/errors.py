@@ -8,6 +8,7 @@ Every error a user can cause by what they feed spillmap is raised as a subclass 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 __all__ = [
     "SpillmapError",
@@ -26,8 +27,11 @@ __all__ = [
     "EstimationWarning",
     "format_items",
     "did_you_mean",
+    "check_choice",
     "Shown",
 ]
+
+_T = TypeVar("_T")
 
 
 class SpillmapError(Exception):
@@ -138,3 +142,18 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
     same = [c for c in texts if c.strip().casefold() == key]
     close = same or difflib.get_close_matches(str(name), texts, n=1, cutoff=0.75)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_choice(name: str, value: _T, choices: Iterable[object]) -> _T:
+    """The one validator of options with a fixed set of values; returns ``value``.
+
+    Raises :class:`InputError` ``"<name> must be one of 'a', 'b'; got 'c'."`` (the
+    choices listed in their order) unless ``value`` is one of ``choices``.
+
+    >>> check_choice("kind", "queen", ("queen", "rook"))
+    'queen'
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
+    return value

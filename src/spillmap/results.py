@@ -4,7 +4,15 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-__all__ = ["TestResult"]
+__all__ = ["TestResult", "finite_or_none"]
+
+
+def finite_or_none(x: object) -> float | None:
+    """``float(x)`` when it is finite, else ``None`` (also for ``None``): the JSON form of a number."""
+    if x is None:
+        return None
+    f = float(x)  # type: ignore[arg-type]
+    return f if math.isfinite(f) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, _Terminated) as exc:
         print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
         return 143 if isinstance(exc, _Terminated) else 130
+    except Exception as exc:  # a signal that arrived during an import is wrapped (RuntimeError, ImportError...)
+        cause = _signal_cause(exc)
+        if cause is None:
+            raise
+        print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
+        return 143 if isinstance(cause, _Terminated) else 130
+
+
+def _signal_cause(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C / SIGTERM behind ``exc`` when Python wrapped it in another exception."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt | _Terminated):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 class _Terminated(BaseException):

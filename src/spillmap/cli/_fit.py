@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
-MODELS = ("sar", "sem", "sdm", "slx", "sdem")
-FE = ("none", "individual", "time", "twoways")
-LEE_YU = ("none", "transformation", "bias-correction")
-DYNAMIC = ("y", "wy", "both")
+from spillmap._vocab import DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
+from spillmap.results import finite_or_none as _num  # noqa: E402
 
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
@@ -130,11 +127,6 @@ def _weights_per_period(args: argparse.Namespace, panel, ids: list) -> dict:
         except InputError as exc:
             raise type(exc)(f"--w for period {period} ({path}): {exc}") from None
     return out
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def params_dict(res: Any) -> dict:

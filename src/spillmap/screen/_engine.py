@@ -30,7 +30,7 @@ import numpy as np
 
 from spillmap.errors import InputError
 from spillmap.screen._spec import PER_PERIOD, POOLED, POOLED_LABEL, LMSpec
-from spillmap.screen._tasks import ChunkResult, Job, run_job
+from spillmap.screen._tasks import Job, run_job
 from spillmap.spatial._permutation import derive_seed
 
 __all__ = ["dask_client", "plan_jobs", "run_jobs", "submit_all", "by_value", "loopback_cluster", "SCHEDULER_ENV"]

@@ -21,7 +21,7 @@ __all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weig
 Statistic = Literal["moran", "geary", "lisa", "lm", "sdm"]
 STATISTICS: tuple[str, ...] = get_args(Statistic)
 Role = Literal["y", "x"]
-Effects = Literal["none", "individual", "time", "twoways"]
+from spillmap._vocab import FixedEffects as Effects  # noqa: E402  (one vocabulary)
 
 #: the rows each statistic adds (per period: moran, geary, lisa; pooled: moran, geary, lm, sdm)
 ROWS: dict[str, tuple[str, ...]] = {

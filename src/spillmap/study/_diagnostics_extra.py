@@ -11,11 +11,10 @@ cannot be computed has ``None`` values and a ``note`` saying why.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from spillmap.errors import SpillmapError
+from spillmap.results import finite_or_none as _num
 
 __all__ = ["TEST_FAMILIES", "DEFAULT_TESTS", "extra_rows", "BAYES_KEYS", "EXTRA_DEPENDENCE", "EXTRA_CHOICE",
            "EXTRA_FE_RE"]
@@ -31,12 +30,6 @@ EXTRA_FE_RE = ("lr_unit_effects", "lr_time_effects", "f_unit_effects", "f_time_e
 _EMPTY = {"stat": None, "df": None, "p": None}
 
 
-def _num(x: Any) -> float | None:
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _row(r) -> dict:

@@ -22,7 +22,6 @@ saying why and what to do, so one failure never loses the table.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,7 +29,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from spillmap.errors import EstimationError, InputError, SpillmapError
+from spillmap._vocab import FE
+from spillmap.errors import check_choice
 from spillmap.results import TestResult
+from spillmap.results import finite_or_none as _num
 from spillmap.study._diagnostics_extra import (
     DEFAULT_TESTS,
     EXTRA_CHOICE,
@@ -113,11 +115,6 @@ HausmanChoice = Literal["auto", "classic", "sphtest", "mundlak"]
 _EMPTY = {"stat": None, "df": None, "p": None}
 
 
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _test_dict(r: TestResult) -> dict:
@@ -301,10 +298,8 @@ def diagnostics_table(
         ``"dropped"`` collinear mean terms; ``hausman_selected`` adds ``form`` and
         ``label``); a row that does not apply or failed has ``None`` values and a ``"note"``.
     """
-    if fe not in ("none", "individual", "time", "twoways"):
-        raise InputError(f"fe must be one of 'none', 'individual', 'time', 'twoways'; got {fe!r}.")
-    if hausman not in ("auto", "classic", "sphtest", "mundlak"):
-        raise InputError(f"hausman must be one of 'auto', 'classic', 'sphtest', 'mundlak'; got {hausman!r}.")
+    check_choice("fe", fe, FE)
+    check_choice("hausman", hausman, ("auto", "classic", "sphtest", "mundlak"))
     bad = [t for t in tests if t not in TEST_FAMILIES]
     if bad:
         raise InputError(f"unknown test {bad[0]!r}; the tests are {', '.join(TEST_FAMILIES)}.")

@@ -12,7 +12,6 @@ tuples and back (numbers as Python floats, non-finite values as ``None``).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -21,16 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spillmap.results import finite_or_none
+
 __all__ = ["FitRecord", "freeze", "thaw", "num"]
 
 
 def num(x: Any) -> float | None:
-    """``float(x)``, or ``None`` for None / NaN / inf / non-numbers."""
+    """``float(x)``, or ``None`` for None / NaN / inf / non-numbers (:func:`spillmap.results.finite_or_none`)."""
     try:
-        f = float(x)
+        return finite_or_none(x)
     except (TypeError, ValueError):
         return None
-    return f if math.isfinite(f) else None
 
 
 def freeze(obj: Any) -> Any:

@@ -48,8 +48,7 @@ __all__ = [
 LAYER_DATASETS = ("china_prefectures", "us48")
 #: bundled datasets that can stand wherever a table (panel, attributes) path is accepted
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
-FE = ("twoways", "individual", "time", "none")
-LEE_YU = ("transformation", "bias-correction", "none")
+from spillmap._vocab import DYNAMIC, FE, LEE_YU  # noqa: E402  (one vocabulary)
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
 TABLES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
 MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
@@ -141,7 +140,7 @@ class ModelSpec:
                       aliases={True: "transformation", False: "none"})
     dynamic: str | None = opt("Also fit a dynamic SDM per W with y(t−1) (y), W·y(t−1) (wy) or both, conditional "
                               "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
-                              default=None, choices=("y", "wy", "both", None), example="both")
+                              default=None, choices=DYNAMIC + (None,), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
 

@@ -1,0 +1,136 @@
+"""Result types of the global autocorrelation tests: :class:`MoranResult`, :class:`GearyResult`.
+
+Both carry the statistic, its expectation, the variances under normality and
+randomisation, two-sided normal p-values and esda's folded permutation pseudo p-value;
+their dict, text and HTML forms share one implementation (:class:`_GlobalInference`).
+"""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+from spillmap.results import finite_or_none
+
+__all__ = ["MoranResult", "GearyResult"]
+
+
+def _fmt_p(p: float) -> str:
+    return "nan" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.4g}"
+
+
+def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table><caption>{caption}</caption>{body}</table>"
+
+
+class _GlobalInference:
+    """The inference part shared by the global statistics (randomisation z and p, pseudo p)."""
+
+    z_rand: float
+    p_rand: float
+    p_perm: float
+    permutations: int
+    n: int
+
+    def _inference_dict(self) -> dict:
+        return {"z": float(self.z_rand), "p": float(self.p_rand), "p_perm": finite_or_none(self.p_perm)}
+
+    def _inference_text(self) -> str:
+        perm = f", pseudo-p={_fmt_p(self.p_perm)} ({self.permutations} perm.)" if self.permutations else ""
+        return f"z={self.z_rand:.4f}, p={_fmt_p(self.p_rand)} (randomisation, two-sided){perm}, n={self.n}"
+
+    def _inference_rows(self) -> list[tuple[str, str]]:
+        return [("z (randomisation)", f"{self.z_rand:.4f}"), ("p (randomisation, two-sided)", _fmt_p(self.p_rand))]
+
+    def _tail_rows(self) -> list[tuple[str, str]]:
+        return [("pseudo p (permutations)", f"{_fmt_p(self.p_perm)} ({self.permutations})"), ("n", str(self.n))]
+
+
+@dataclass(frozen=True)
+class MoranResult(_GlobalInference):
+    """Global Moran's I with its normal, randomisation and permutation inference.
+
+    Attributes
+    ----------
+    I, EI
+        The statistic and its expectation ``-1/(n-1)`` under no autocorrelation.
+    var_norm, var_rand
+        Variance of I under the normality and the randomisation assumption.
+    z_norm, z_rand
+        ``(I - EI) / sqrt(var)``.
+    p_norm, p_rand
+        Two-sided p-values ``2 * norm.sf(|z|)``.
+    p_perm
+        esda's pseudo p-value ``(min(#{I_sim >= I}, perm - #{I_sim >= I}) + 1)/(perm + 1)``
+        (a folded one-sided value); ``nan`` when ``permutations == 0``.
+    permutations
+        Number of random permutations.
+    n
+        Number of observations.
+    """
+
+    I: float  # noqa: E741 - the statistic's name
+    EI: float
+    var_norm: float
+    var_rand: float
+    z_norm: float
+    z_rand: float
+    p_norm: float
+    p_rand: float
+    p_perm: float
+    permutations: int
+    n: int
+
+    def to_dict(self) -> dict:
+        """``{"I", "EI", "z", "p", "p_perm"}`` with the **randomisation** z and p.
+
+        Randomisation inference (no normality assumption on y) is also the default
+        of R spdep's ``moran.test``.  ``p_perm`` is ``None`` without permutations.
+        """
+        return {"I": float(self.I), "EI": float(self.EI), **self._inference_dict()}
+
+    def __repr__(self) -> str:
+        return f"Moran's I={self.I:.6f} (E[I]={self.EI:.6f}), {self._inference_text()}"
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("I", f"{self.I:.6f}"),
+            ("E[I]", f"{self.EI:.6f}"),
+            *self._inference_rows(),
+            ("z (normality)", f"{self.z_norm:.4f}"),
+            ("p (normality, two-sided)", _fmt_p(self.p_norm)),
+            *self._tail_rows(),
+        ]
+        return _html_table("Moran's I", rows)
+
+
+@dataclass(frozen=True)
+class GearyResult(_GlobalInference):
+    """Geary's C with normal, randomisation and permutation inference.
+
+    ``C < 1`` means positive spatial autocorrelation.  p-values as in
+    :class:`MoranResult` (two-sided ``2 * norm.sf(|z|)``; esda's pseudo p).
+    """
+
+    C: float
+    EC: float
+    var_norm: float
+    var_rand: float
+    z_norm: float
+    z_rand: float
+    p_norm: float
+    p_rand: float
+    p_perm: float
+    permutations: int
+    n: int
+
+    def to_dict(self) -> dict:
+        """``{"C", "EC", "z", "p", "p_perm"}`` with the randomisation z and p."""
+        return {"C": float(self.C), "EC": float(self.EC), **self._inference_dict()}
+
+    def __repr__(self) -> str:
+        return f"Geary's C={self.C:.6f} (E[C]=1), {self._inference_text()}"
+
+    def _repr_html_(self) -> str:
+        return _html_table("Geary's C", [("C", f"{self.C:.6f}"), *self._inference_rows(), *self._tail_rows()])

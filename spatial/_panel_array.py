@@ -1,0 +1,149 @@
+"""The panel plumbing of the spatial tests: a long ``(id, time)`` panel as a ``(T, N, k)`` array.
+
+Written by hand (pandas/numpy): the checks and the reshape into the weights' id order,
+with errors naming the column, id, period or ``(id, time)`` cell at fault, in a fixed
+order (columns, keys, units, repeated cells, values, empty periods, balance, gaps).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import DataError, InputError, format_items
+from spillmap.spatial.weights import SpatialWeights
+
+__all__ = ["panel_array"]
+
+
+def _check_columns(panel, columns: Sequence[str]) -> None:
+    if not isinstance(panel, pd.DataFrame):
+        raise InputError(f"panel must be a pandas DataFrame, got {type(panel).__name__}.")
+    missing = [c for c in columns if c not in panel.columns]
+    if missing:
+        raise DataError(
+            f"panel has no column(s) {format_items(missing)}; available: {format_items(list(panel.columns), 30)}."
+        )
+
+
+def _keys(panel: pd.DataFrame, id: str, time: str | None, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:  # noqa: A002
+    """The ids (as text) and periods of the rows (periods all 0 for a cross-section)."""
+    _check_columns(panel, [id] + ([time] if time is not None else []) + columns)
+    ids = panel[id]
+    if ids.isna().any():
+        raise DataError(f"id column {id!r} has missing values in rows {format_items(list(panel.index[ids.isna()]))}.")
+    ids = ids.astype(str).to_numpy()
+    if time is None:
+        return ids, np.zeros(len(panel), dtype=int)
+    tcol = panel[time]
+    if tcol.isna().any():
+        raise DataError(
+            f"time column {time!r} has missing values in rows {format_items(list(panel.index[tcol.isna()]))}."
+        )
+    return ids, tcol.to_numpy()
+
+
+def _check_units_and_cells(ids: np.ndarray, tvals: np.ndarray, id: str, time: str | None,  # noqa: A002
+                           w: SpatialWeights) -> None:
+    """The panel's units are the weights' units, and no ``(id, time)`` cell is repeated."""
+    uniq = set(ids.tolist())
+    if uniq != set(w.ids):
+        w.align(sorted(uniq))  # raises a WeightsError listing ids missing on each side
+    dup = pd.DataFrame({"id": ids, "t": tvals}).duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    cells = sorted({(a, b) for a, b in zip(ids[dup].tolist(), tvals[dup].tolist())}, key=str)
+    if time is not None:
+        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
+    raise DataError(
+        f"table repeats ids {format_items([c[0] for c in cells])} in column {id!r}; a cross-section "
+        "needs one row per unit (for a panel, give the period column)."
+    )
+
+
+def _fill(panel: pd.DataFrame, columns: list[str], ids: np.ndarray, tvals: np.ndarray, time: str | None,
+          w: SpatialWeights, periods: list) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, N, k)`` values (NaN where absent) and the ``(T, N)`` mask of cells present."""
+    n, t = w.n, len(periods)
+    ti = pd.Index(periods).get_indexer(tvals)
+    ii = np.fromiter((w._id_index[u] for u in ids), dtype=np.int64, count=len(ids))
+    present = np.zeros((t, n), dtype=bool)
+    present[ti, ii] = True
+    arr = np.full((t, n, len(columns)), np.nan)
+    for k, col in enumerate(columns):
+        parsed = pd.to_numeric(panel[col], errors="coerce")
+        bad = (panel[col].notna() & parsed.isna()).to_numpy()
+        if bad.any():  # name the first bad cell (errors helper, issue 8)
+            r = int(np.flatnonzero(bad)[0])
+            cell = f"({ids[r]}, {tvals[r]})" if time is not None else repr(ids[r])
+            raise DataError(f"column {col!r} is not numeric: {panel[col].iloc[r]!r} at {cell} "
+                            f"({int(bad.sum())} non-numeric cell(s)).")
+        arr[ti, ii, k] = parsed.to_numpy(dtype=float, na_value=np.nan)
+    return arr, present
+
+
+def _check_complete(arr: np.ndarray, present: np.ndarray, columns: list[str], periods: list,
+                    time: str | None, w: SpatialWeights) -> None:
+    """Every column has data in every period, every cell is present, every value finite."""
+    for k, col in enumerate(columns):
+        empty = [periods[s] for s in range(len(periods)) if not np.isfinite(arr[s, :, k]).any()]
+        if empty:
+            raise DataError(
+                f"column {col!r} has no data at all for period(s) {format_items(empty)}"
+                f"{' of ' + repr(time) if time else ''}; drop those periods or supply the values."
+            )
+    if not present.all():
+        miss = [(w.ids[i], periods[s]) for s, i in zip(*np.nonzero(~present))]
+        raise DataError(
+            f"panel is unbalanced: {len(miss)} (id, {time}) cell(s) missing: {format_items(miss)}; "
+            "these statistics need every unit in every period."
+        )
+    bad = ~np.isfinite(arr)
+    for k, col in enumerate(columns):
+        s_idx, i_idx = np.nonzero(bad[:, :, k])
+        if s_idx.size:
+            cells = [(w.ids[i], periods[s]) for s, i in zip(s_idx, i_idx)]
+            if time is None:
+                cells = [c[0] for c in cells]
+            raise DataError(
+                f"column {col!r} has missing or infinite values at "
+                f"{'(id, time) ' if time is not None else 'ids '}{format_items(cells)}; drop or impute them first."
+            )
+
+
+def panel_array(
+    panel: pd.DataFrame,
+    *,
+    id: str,  # noqa: A002 - the public keyword of every panel function
+    time: str | None,
+    columns: Sequence[str],
+    w: SpatialWeights,
+) -> tuple[np.ndarray, list]:
+    """Check a long panel and return its values as a balanced ``(T, N, k)`` array.
+
+    Units are put in the order of ``w.ids`` and periods in sorted order, so
+    ``arr.reshape(T * N, k)`` is stacked time-major, id-minor (the layout of
+    :meth:`SpatialWeights.lag_panel`).  With ``time=None`` the panel is a
+    cross-section (T = 1).
+
+    Returns
+    -------
+    (array, periods)
+
+    Raises
+    ------
+    DataError
+        Missing columns, missing ids or periods, repeated ``(id, time)`` rows, a
+        period without any data for a column (period and column named), missing
+        ``(id, time)`` cells or missing values (cells listed), non-numeric columns.
+    WeightsError
+        The panel's ids and the weights' ids differ (both lists given).
+    """
+    columns = list(columns)
+    ids, tvals = _keys(panel, id, time, columns)
+    _check_units_and_cells(ids, tvals, id, time, w)
+    periods = sorted(pd.unique(tvals).tolist())
+    arr, present = _fill(panel, columns, ids, tvals, time, w, periods)
+    _check_complete(arr, present, columns, periods, time, w)
+    return arr, periods

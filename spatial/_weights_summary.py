@@ -1,0 +1,64 @@
+"""The descriptive summary of a weights matrix (:meth:`SpatialWeights.summary`) and its HTML form."""
+from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass
+
+from spillmap.errors import format_items
+
+__all__ = ["WeightsSummary"]
+
+
+@dataclass(frozen=True)
+class WeightsSummary:
+    """Descriptive figures of a weights matrix (see :meth:`SpatialWeights.summary`)."""
+
+    n: int
+    nnz: int
+    min_neighbors: int
+    mean_neighbors: float
+    max_neighbors: int
+    islands: tuple[str, ...]
+    n_components: int
+    symmetric: bool
+    row_standardized: bool
+    transform: str
+    #: the neighbour *pattern* is symmetric (j neighbours i iff i neighbours j), true for
+    #: row-standardised contiguity although the weights themselves are not symmetric
+    symmetric_pattern: bool = False
+
+    def __str__(self) -> str:
+        isl = format_items(self.islands, limit=10) if self.islands else "none"
+        return "\n".join(
+            [
+                f"units                 {self.n}",
+                f"nonzero weights       {self.nnz}",
+                f"neighbours min/mean/max {self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}",
+                f"islands               {len(self.islands)} ({isl})",
+                f"connected components  {self.n_components}",
+                f"symmetric             {'yes' if self.symmetric else 'no'}"
+                f" (neighbour pattern {'symmetric' if self.symmetric_pattern else 'asymmetric'})",
+                f"row-standardised      {'yes' if self.row_standardized else 'no'}",
+                f"transform             {self.transform}",
+            ]
+        )
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["islands"] = list(self.islands)
+        return d
+
+    def _html(self, title: str) -> str:
+        """The summary as an HTML table captioned ``title`` (escaped here)."""
+        rows = [
+            ("units", self.n),
+            ("non-zero weights", self.nnz),
+            ("neighbours (min / mean / max)", f"{self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}"),
+            ("islands", f"{len(self.islands)}" + (f": {format_items(self.islands, 10)}" if self.islands else "")),
+            ("connected components", self.n_components),
+            ("symmetric", "yes" if self.symmetric else "no"),
+            ("symmetric neighbour pattern", "yes" if self.symmetric_pattern else "no"),
+            ("row-standardised", "yes" if self.row_standardized else "no"),
+        ]
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table><caption>{html.escape(title)}</caption>{body}</table>"

@@ -1,0 +1,34 @@
+"""The option vocabularies, each defined once.
+
+Every layer that takes one of these options imports its tuple from here (and checks
+a value with :func:`spillmap.errors.check_choice`), so the words and their order are
+the same in the spatial tests, the estimators and the study layer.
+"""
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+__all__ = ["FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects",
+           "DynamicLags", "DYNAMIC"]
+
+#: the fixed-effects option of the within estimators and of the LM / Moran tests
+FixedEffects = Literal["none", "individual", "time", "twoways"]
+FE: tuple[str, ...] = get_args(FixedEffects)
+#: the values of ``FE`` that do sweep effects out
+FIXED_EFFECTS: tuple[str, ...] = FE[1:]
+#: ``SpatialPanel``'s ``effects=``: the fixed-effects options and random effects
+EFFECTS: tuple[str, ...] = FE + ("random",)
+#: the spatial models of ``SpatialPanel``
+MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
+#: the models with a random-effects likelihood
+RE_MODELS: tuple[str, ...] = ("sar", "sdm", "sem")
+#: the Lee-Yu (2010) treatment of the fixed effects
+LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
+#: the lags of y in a dynamic model: y_t-1, W y_t-1 or both
+DynamicLags = Literal["y", "wy", "both"]
+DYNAMIC: tuple[str, ...] = get_args(DynamicLags)
+
+
+def n_fixed_effects(effects: str, n: int, t: int) -> int:
+    """Number of fixed effects swept out of an ``n`` x ``t`` panel: 0, ``n``, ``t`` or ``n + t - 1``."""
+    return {"none": 0, "individual": n, "time": t, "twoways": n + t - 1}[effects]
