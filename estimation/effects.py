@@ -981,6 +981,10 @@ def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: T
     ``tests/test_scenario.py``: the total effects recomputed from these draws have the
     mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
     """
+    if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
+        from ._scenario_dynamic import draws_frame  # dynamic / one W per period: their effects' draws
+
+        return draws_frame(results, draws, seed)
     model = str(getattr(results, "model", "")).lower()
     if model not in _LAG_MODELS:
         raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "

@@ -129,3 +129,16 @@ def test_one_w_per_period_uses_the_scenario_period():
         dx[0] = 1.0
         expect = np.linalg.solve(np.eye(N) - p["rho"] * wd, p["x1"] * dx + p["W_x1"] * wd @ dx)
         np.testing.assert_allclose(r.units["total"], expect, atol=1e-12)
+
+
+def test_parameter_draws_are_the_effects_draws(fit):
+    """parameter_draws of a dynamic fit: the long-run total effect recomputed from them has the mean
+    that the simulated effects report as sim_mean (same draws: equal to rounding)."""
+    from spillmap.estimation.effects import parameter_draws
+
+    table = parameter_draws(fit, draws=300, seed=5)
+    assert {"tau", "eta", "rho", "x1", "W_x1"} <= set(table.columns)
+    c = 1 / (1 - table["tau"])
+    total = (table["x1"] + table["W_x1"]) * c / (1 - (table["rho"] + table["eta"]) * c)  # row sums 1
+    eff = fit.effects_both(draws=300, seed=5)["long"]
+    assert total.mean() == pytest.approx(eff.total.loc["x1", "sim_mean"], rel=1e-12)
