@@ -120,6 +120,9 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
             varying = hasattr(w, "groups")  # one W per period: the SDMs only (module notes)
             if "moran_by_year" in include and not varying:
                 moran[wname] = _steps_model.moran_block(study, inputs, w)
+            elif "moran_by_year" in include:
+                missing.append(f"{wname}: Moran's I by period is computed for one W; it is not for a W built "
+                               "by period.")
             if varying:
                 step(f"{wname}: fitting the SDM with one W per period (Lee-Yu {study.model.lee_yu})")
                 _, recs, sdm, miss = _steps_model.timevarying_block(study, inputs, wname, w, effects_step=step)
