@@ -241,3 +241,34 @@ def _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci,
                            "mean_total": (members @ total) / n_units, "ci_lower": glo, "ci_upper": ghi, "se": gse,
                            "ci_includes_zero": (glo <= 0) & (ghi >= 0)}, index=index)
     return units, groups
+
+
+# ------------------------------------------------------------ what a result means
+_LAG = ("sar", "sdm")
+_MULTIPLIER = {"sdm": "global", "sar": "global", "slx": "local", "sdem": "local", "sem": "none"}
+_SEMANTICS = {
+    "sdm": "SDM: Δy = (I - rho W)^-1 (beta Δx + theta W Δx); the change reaches every unit connected to the "
+           "shocked ones through W (global multiplier).",
+    "sar": "SAR: Δy = (I - rho W)^-1 beta Δx; global multiplier, spillovers proportional to the own effect.",
+    "slx": "SLX: Δy = beta Δx + theta W Δx; no global multiplier: spillovers reach the shocked units' "
+           "neighbours only.",
+    "sdem": "SDEM: Δy = beta Δx + theta W Δx; no global multiplier (lambda acts on the errors only and does not "
+            "carry a change of x): spillovers reach the shocked units' neighbours only.",
+    "sem": "SEM: Δy = beta Δx; no global multiplier and no spillover of x (lambda acts on the errors only): "
+           "the change stays in the shocked units, received = 0 everywhere.",
+}
+
+
+def _no_lag_message(model: str, var: str) -> str:
+    if model == "sem":
+        return (f"the SEM has no spatial lag of {var!r} (no W_{var}) and no rho W y: a change of {var} changes "
+                f"y only where it happens; 'received' is 0 for every unit. Fit an SDM or SDEM to let the data "
+                "show spillovers.")
+    if model == "sar":
+        return (f"the SAR has no spatial lag of {var!r} (no W_{var}): its spillovers come only through rho W y "
+                f"and are the same multiple of the own effect for every regressor. Fit an SDM to estimate them "
+                "freely.")
+    return (f"the {model.upper()} has no spatial lag of {var!r} (no W_{var}, theta = 0 imposed): "
+            + ("its spillovers come only through rho W y, proportional to its own effect."
+               if model in _LAG else f"a change of {var} does not reach the other units at all.")
+            + f" Fit the model with {var} among the lagged regressors (wx=) to estimate them.")

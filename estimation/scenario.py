@@ -69,7 +69,8 @@ from spillmap.estimation._scenario_input import (
     group_labels,
     select_units,
 )
-from spillmap.estimation._scenario_result import ScenarioResult, _frames, _group_rows
+from spillmap.estimation._scenario_result import (_MULTIPLIER, _SEMANTICS, ScenarioResult, _frames, _group_rows,
+                                                  _no_lag_message)
 
 __all__ = ["scenario", "ScenarioResult", "ScenarioModel", "response_columns", "EXPLORE_DENSE_MAX_N",
            "EXPLORE_TOP_K", "KINDS"]
@@ -81,35 +82,6 @@ EXPLORE_DENSE_MAX_N = 1000
 #: above it, the k largest responses of each source
 EXPLORE_TOP_K = 50
 _LAG = ("sar", "sdm")
-_MULTIPLIER = {"sdm": "global", "sar": "global", "slx": "local", "sdem": "local", "sem": "none"}
-_SEMANTICS = {
-    "sdm": "SDM: Δy = (I - rho W)^-1 (beta Δx + theta W Δx); the change reaches every unit connected to the "
-           "shocked ones through W (global multiplier).",
-    "sar": "SAR: Δy = (I - rho W)^-1 beta Δx; global multiplier, spillovers proportional to the own effect.",
-    "slx": "SLX: Δy = beta Δx + theta W Δx; no global multiplier: spillovers reach the shocked units' "
-           "neighbours only.",
-    "sdem": "SDEM: Δy = beta Δx + theta W Δx; no global multiplier (lambda acts on the errors only and does not "
-            "carry a change of x): spillovers reach the shocked units' neighbours only.",
-    "sem": "SEM: Δy = beta Δx; no global multiplier and no spillover of x (lambda acts on the errors only): "
-           "the change stays in the shocked units, received = 0 everywhere.",
-}
-
-
-def _no_lag_message(model: str, var: str) -> str:
-    if model == "sem":
-        return (f"the SEM has no spatial lag of {var!r} (no W_{var}) and no rho W y: a change of {var} changes "
-                f"y only where it happens; 'received' is 0 for every unit. Fit an SDM or SDEM to let the data "
-                "show spillovers.")
-    if model == "sar":
-        return (f"the SAR has no spatial lag of {var!r} (no W_{var}): its spillovers come only through rho W y "
-                f"and are the same multiple of the own effect for every regressor. Fit an SDM to estimate them "
-                "freely.")
-    return (f"the {model.upper()} has no spatial lag of {var!r} (no W_{var}, theta = 0 imposed): "
-            + ("its spillovers come only through rho W y, proportional to its own effect."
-               if model in _LAG else f"a change of {var} does not reach the other units at all.")
-            + f" Fit the model with {var} among the lagged regressors (wx=) to estimate them.")
-
-
 def _response_kind(source: ScenarioModel, horizon: Any) -> str:
     """``"static"``; for a dynamic model ``"short"`` (no horizon: the period of the change) or
     ``"long"`` (a horizon: the path over 0…H and the long-run limit)."""
@@ -217,6 +189,32 @@ def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total:
     group_var = np.einsum("ip,pq,iq->i", gg, v, gg)
     used = "delta" if lag else "closed form"
     return used, _intervals(total, None, unit_var, level), _intervals(group_point, None, group_var, level)
+
+
+def _changes(source, response: str, dx: np.ndarray, variables: list[str], rows: list, *, period: Any,
+             horizon: Any, method: str, draws: int, seed: int, level: float):
+    """``(total, own, method used, unit (se, lo, hi), group (se, lo, hi), extra)``: the point change of the
+    model's semantics (static; dynamic short run; dynamic long run with the path in ``extra``)."""
+    w = dyn.weights_at(source, period)  # one W per period: the W of the scenario's period
+    if response == "long":
+        beta, theta, rho = (np.atleast_2d(v) for v in dyn.long_run_point(source, variables))
+        rho = rho.ravel()
+    else:
+        beta, theta, rho, _ = _parameters(source, variables, source.params.to_frame().T)
+    lag = source.model in _LAG or response == "long"
+    total, own = solve.point_changes(w, float(rho[0]), beta[0], theta[0], dx, lag=lag)
+    members = np.array([r[2] for r in rows], dtype=float)
+    extra: dict[str, Any] = {}
+    if response != "static" or hasattr(source.w, "groups"):  # dynamic, or one W per period: the effects' draws
+        used, unit_ci, group_ci = dyn.uncertainty(source, w, dx, total, variables, members,
+                                                  horizon="long" if response == "long" else "short",
+                                                  method=method, draws=draws, seed=seed, level=level)
+    else:
+        used, unit_ci, group_ci = _uncertainty(source, w, dx, total, variables, members, method=method,
+                                               draws=draws, seed=seed, level=level)
+    if response == "long":
+        extra["path"] = dyn.path_block(source, w, dx, variables, rows, horizon, draws=draws, seed=seed, level=level)
+    return total, own, used, unit_ci, group_ci, extra
 
 
 def scenario(
@@ -327,27 +325,11 @@ def scenario(
         if f"W_{v}" not in source.params.index:
             messages.append(_no_lag_message(source.model, v))
             warnings.warn(messages[-1], EstimationWarning, stacklevel=2)
-    w = dyn.weights_at(source, period)  # one W per period: the W of the scenario's period
     variables = [r[0] for r in requests]
-    if response == "long":
-        beta, theta, rho = (np.atleast_2d(v) for v in dyn.long_run_point(source, variables))
-        rho = rho.ravel()
-    else:
-        beta, theta, rho, _ = _parameters(source, variables, source.params.to_frame().T)
-    total, own = solve.point_changes(w, float(rho[0]), beta[0], theta[0], dx, lag=source.model in _LAG
-                                     or response == "long")
     rows = _group_rows(mask, labels)
-    members = np.array([r[2] for r in rows], dtype=float)
-    extra: dict[str, Any] = {}
-    if response != "static" or hasattr(source.w, "groups"):  # dynamic, or one W per period: the effects' draws
-        used, unit_ci, group_ci = dyn.uncertainty(source, w, dx, total, variables, members,
-                                                  horizon="long" if response == "long" else "short",
-                                                  method=method, draws=draws, seed=seed, level=level)
-    else:
-        used, unit_ci, group_ci = _uncertainty(source, w, dx, total, variables, members, method=method,
-                                               draws=draws, seed=seed, level=level)
-    if response == "long":
-        extra["path"] = dyn.path_block(source, w, dx, variables, rows, horizon, draws=draws, seed=seed, level=level)
+    total, own, used, unit_ci, group_ci, extra = _changes(source, response, dx, variables, rows, period=period,
+                                                          horizon=horizon, method=method, draws=draws, seed=seed,
+                                                          level=level)
     notes = (dyn.SEMANTICS[response].format(m=source.model.upper()),) if response != "static" else (
         _SEMANTICS[source.model],)
     unit_frame, group_frame = _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels,
