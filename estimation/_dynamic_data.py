@@ -48,6 +48,10 @@ def _check(d: Any, dynamic: str) -> None:
     if d.effects == "random":
         raise InputError("a dynamic model with random effects is not available (the unit effects would be "
                          "correlated with y_t-1); use fixed effects (effects='individual' or 'twoways').")
+    taken = [c for c in ("tau", "eta") if c in d.x_names]
+    if taken:
+        raise InputError(f"regressor(s) {format_items(taken)} take the names of the dynamic model's lag parameters "
+                         "(tau: y_t-1, eta: W y_t-1); rename them.")
     if d.t < 3:
         raise DataError(
             f"a dynamic model needs at least 3 periods (the first only supplies y_t-1, and the unit effects "

@@ -238,7 +238,7 @@ def twoway_fe_baseline(
     check_choice("cluster", cluster, (*_CLUSTERS, None))
     x = [x] if isinstance(x, str) else list(x)
     df = _validate_panel(panel, id, time, y, x)
-    within_sd = df[x].groupby(level=0).transform(lambda s: s - s.mean()).std()
+    within_sd = (df[x] - df[x].groupby(level=0).transform("mean")).std()
     flat = [c for c in x if not within_sd[c] > 1e-12 * max(1.0, float(df[c].abs().max()))]
     if flat:
         raise EstimationError(

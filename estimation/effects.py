@@ -736,12 +736,6 @@ def compute_effects(
 
 
 # --------------------------------------------------------------- results type
-def _stars(p: float) -> str:
-    if not np.isfinite(p):
-        return ""
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
 def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
@@ -830,17 +824,20 @@ class EffectsResult:
 
     def summary(self) -> str:
         """A plain-text table: effect, variable, estimate (stars), se, z, p, interval."""
+        # the one stars function, from spillmap.tables (imported here: tables sits above estimation)
+        from spillmap.tables import star_note, stars
+
         lines = [self._describe(), self.note, ""]
         head = f"{'effect':<9} {'variable':<14} {'estimate':>12} {'se':>10} {'z':>8} {'p':>8}  {'interval':>23}"
         lines += [head, "-" * len(head)]
         for kind in _KINDS:
             for var, r in self._tables[kind].iterrows():
-                est = f"{r['estimate']:.4f}{_stars(r['p']):<3}"
+                est = f"{r['estimate']:.4f}{stars(r['p']):<3}"
                 lines.append(
                     f"{kind:<9} {str(var)[:14]:<14} {est:>12} {r['se']:>10.4f} {r['z']:>8.3f} {r['p']:>8.4f}"
                     f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
                 )
-        lines.append("*** p<0.01, ** p<0.05, * p<0.1 (two-sided normal)")
+        lines.append(f"{star_note()} (two-sided normal)")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -850,20 +847,22 @@ class EffectsResult:
         return f"<EffectsResult {self.model.upper()} {self.method}: {', '.join(self.variables)}>"
 
     def _repr_html_(self) -> str:
+        from spillmap.tables import format_p, star_note, stars
+
         rows = []
         for kind in _KINDS:
             for var, r in self._tables[kind].iterrows():
                 rows.append(
                     f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
-                    f"<td>{r['estimate']:.4f}{_stars(r['p'])}</td><td>{r['se']:.4f}</td>"
-                    f"<td>{r['z']:.3f}</td><td>{r['p']:.4f}</td>"
+                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{r['se']:.4f}</td>"
+                    f"<td>{r['z']:.3f}</td><td>{format_p(r['p'], 4)}</td>"
                     f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
                 )
         return (
             f"<table><caption>{html.escape(self._describe())}</caption>"
             "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
             f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
-            f"<p>{html.escape(self.note)}</p>"
+            f"<p>{html.escape(self.note)} {html.escape(star_note())}.</p>"
         )
 
 

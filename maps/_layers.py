@@ -248,15 +248,35 @@ def split_sample(g, *, id: str, sample: Sequence[str] | None):
     return g[mask].copy(), g[~mask].copy()
 
 
+_GROUP_CACHE: dict[bytes, object] = {}  # content digest -> boundaries (a report draws them on every map)
+
+
 def group_boundaries(g, group: str):
-    """Boundaries of the units dissolved by ``group`` (e.g. provinces), a GeoSeries of lines."""
+    """Boundaries of the units dissolved by ``group`` (e.g. provinces), a GeoSeries of lines.
+
+    The dissolve (shapely ``union_all`` per group) is the slow part of drawing a map; the
+    result is kept for the few most recent layers, keyed by a digest of the geometries
+    (WKB), the group labels and the CRS, so a changed layer is never served stale lines.
+    """
     if group not in g.columns:
         raise DataError(f"group column {group!r} not in the layer; available: "
                         f"{', '.join(map(repr, [c for c in g.columns if c != g.geometry.name]))}.")
+    import hashlib
+
     import geopandas as gpd
 
-    keyed = gpd.GeoDataFrame({"k": g[group].astype(str).to_numpy()}, geometry=g.geometry.values, crs=g.crs)
-    return keyed.dissolve(by="k").geometry.make_valid().boundary
+    labels = g[group].astype(str).to_numpy()
+    h = hashlib.sha256(str(g.crs).encode())
+    for blob in shapely.to_wkb(np.asarray(g.geometry.values)):
+        h.update(blob or b"")
+    h.update("\x00".join(labels).encode())
+    key = h.digest()
+    if key not in _GROUP_CACHE:
+        keyed = gpd.GeoDataFrame({"k": labels}, geometry=g.geometry.values, crs=g.crs)
+        if len(_GROUP_CACHE) >= 8:
+            _GROUP_CACHE.pop(next(iter(_GROUP_CACHE)))
+        _GROUP_CACHE[key] = keyed.dissolve(by="k").geometry.make_valid().boundary
+    return _GROUP_CACHE[key].copy()
 
 
 def group_lines(g, group: str, *, decimals: int = 4) -> str:
@@ -326,6 +346,10 @@ def add_layers(
         m.add_child(PanelSwitcher(switcher["variables"], switcher["periods"], dict(zip(keys, made)), shown))
     elif len(layers) > 1:
         add_layer_control(m)
+    if legend or title or notice:
+        from spillmap.maps._fit import KeepClear
+
+        m.add_child(KeepClear(gdf.total_bounds))  # refit if the legend / title cover sample units
     return m
 
 

@@ -7,19 +7,23 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["draw_maps"]
+__all__ = ["draw_maps", "full_layer", "unit_label"]
 
 
-def _layer(r):
-    """The display layer of the sampled units (GeoDataFrame in EPSG:4326)."""
+def full_layer(r):
+    """The whole display layer (GeoDataFrame in EPSG:4326, units outside the sample
+    included), its id column, name columns (the spec's ``name_column`` first, then every
+    other text column stored, e.g. ``name_en``) and group column."""
     import geopandas as gpd
 
     g = r.geometry
     gdf = gpd.GeoDataFrame.from_features(list(g["features"]), crs=4326)
-    idc = g["id_column"]
+    idc, group = g["id_column"], g.get("group_column")
     gdf[idc] = gdf[idc].astype(str)
-    sample = set(r.map_data["sample_ids"])
-    return gdf[gdf[idc].isin(sample)].reset_index(drop=True), idc, g.get("name_column")
+    first = [g["name_column"]] if g.get("name_column") in gdf.columns else []
+    names = first + [c for c in gdf.columns if c not in (idc, group, "geometry", *first)
+                     and gdf[c].dtype == object]
+    return gdf, idc, names or None, group if group in gdf.columns else None
 
 
 def _panel(r, idc: str, time: str) -> pd.DataFrame:
@@ -35,17 +39,23 @@ def _panel(r, idc: str, time: str) -> pd.DataFrame:
 
 
 def _save(folder: Path, name: str, m, caption: str) -> str:
+    """Write the map; its snippet carries the static figure of the same name (``figures/``),
+    hidden on screen and printed instead of the interactive frame."""
     from spillmap.maps._offline import save_map
 
     save_map(m, folder / "maps" / name)
+    stem = name.removesuffix(".html")
+    still = (f'<img class="print-only" src="figures/{html.escape(stem)}.png" alt="{html.escape(caption)}">'
+             if (folder / "figures" / f"{stem}.png").is_file() else "")
     return (f'<div class="map"><figure><iframe src="maps/{html.escape(name)}" loading="lazy" '
-            f'title="{html.escape(caption)}"></iframe><figcaption>{html.escape(caption)} — '
+            f'title="{html.escape(caption)}"></iframe>{still}<figcaption>{html.escape(caption)} — '
             f'<a href="maps/{html.escape(name)}">open full screen</a></figcaption></figure></div>')
 
 
-def _unit_label(layer, idc: str, name_column: str | None, ident: str) -> str:
-    if name_column and name_column in layer.columns:
-        hit = layer.loc[layer[idc] == str(ident), name_column]
+def unit_label(layer, idc: str, names, ident: str) -> str:
+    """``"武汉市 (420100)"``: the unit's first name and its id (the id alone without names)."""
+    if names and names[0] in layer.columns:
+        hit = layer.loc[layer[idc] == str(ident), names[0]]
         if len(hit):
             return f"{hit.iloc[0]} ({ident})"
     return str(ident)
@@ -58,7 +68,8 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
     from spillmap.maps.spillover import spillover_map, unit_response_map
 
     include = set(r.spec.get("maps", {}).get("include", ("choropleth", "lisa", "spillover", "response")))
-    layer, idc, gname = _layer(r)
+    layer, idc, names, group = full_layer(r)
+    sample = [str(i) for i in r.map_data["sample_ids"]]
     time = r.spec["panel"]["time"]
     y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
     periods = {str(p): p for p in r.map_data["periods"]}
@@ -70,13 +81,13 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
         panel = _panel(r, idc, time)
         order = [p for p in periods.values() if p != year] + [year]
         m = choropleth_panel(layer, panel, id=idc, time=time, columns=list(dict.fromkeys([y, key])), periods=order,
-                             name_column=gname, title=f"{y} and {key} by {unit}", notice=notice)
+                             name_column=names, group=group, title=f"{y} and {key} by {unit}", notice=notice)
         out.append(_save(folder, "choropleth.html", m, f"{y} and {key} ({year} shown; switch variable/year top left)"))
     if "lisa" in include and r.lisa:
         lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
         lisa.index.name = "id"
         wl = r.lisa["w"]
-        m = lisa_map(layer, lisa, id=idc, name_column=gname, variable=f"{y} ({year}, {wl})",
+        m = lisa_map(layer, lisa, id=idc, name_column=names, group=group, variable=f"{y} ({year}, {wl})",
                      alpha=r.lisa["alpha"], permutations=r.lisa["permutations"],
                      title=f"LISA clusters of {y}, {year} ({wl})", notice=notice)
         out.append(_save(folder, "lisa.html", m, f"LISA clusters of {y} in {year}, weights {wl}"))
@@ -84,25 +95,26 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
         slug = file_names[wname]
         if "spillover" in include:
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
-            m = spillover_map(layer, frame, id=idc, var=key, y=y, name_column=gname,
+            m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
                               title=f"Spillovers of {key} on {y} ({wname})", notice=notice)
             out.append(_save(folder, f"spillover_{slug}.html", m,
                              f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)"))
         resp = r.unit_response.get(wname)
         if "response" in include and resp:
             city = resp["source_id"]
-            label = _unit_label(layer, idc, gname, city)
+            label = unit_label(layer, idc, names, city)
             s = pd.Series(dict(resp["effect"]), dtype=float)
-            m = unit_response_map(layer, s, id=idc, source_id=city, var=key, y=y, name_column=gname,
+            m = unit_response_map(layer, s, id=idc, source_id=city, var=key, y=y, unit=unit, name_column=names,
+                                  group=group,
                                   title=f"Effect on {y} of a unit change of {key} in {label} ({wname})",
                                   notice=notice)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}"))
-    out += _fixed_effects_map(r, folder, layer, idc, gname, include)
+    out += _fixed_effects_map(r, folder, layer, idc, names, group, sample, include)
     return out
 
 
-def _fixed_effects_map(r, folder: Path, layer, idc: str, gname, include) -> list[str]:
+def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include) -> list[str]:
     """The SDM's recovered unit fixed effects (first W), as a choropleth."""
     from spillmap.maps.choropleth import choropleth
 
@@ -115,7 +127,7 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, gname, include) -> list
     col = f"{unit} fixed effect"
     values = {i: d["estimate"] for i, d in fx["unit"].items()}
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
-    m = choropleth(gdf, col, id=idc, name_column=gname, scheme="quantiles", cmap="RdBu_r",
+    m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles", cmap="RdBu_r",
                    title=f"{unit} fixed effects of the SDM ({wname}), deviations from the intercept "
                          f"{fx['intercept']:.4g}", notice=r.notice)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "

@@ -55,31 +55,37 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _text_table(df: pd.DataFrame, caption: str, notes: str = ""):
+    """The page's version of a frame (4 significant digits) as a :class:`spillmap.tables.Table`."""
+    from spillmap.tables import frame_table
+
+    shown = _display(df)
+    keys = [f"row {i}" for i in range(len(shown))]  # unique keys; the index (e.g. a grouping repeated) labels the rows
+    labels = dict(zip(keys, map(str, shown.index)))
+    return frame_table(shown.set_axis(keys), labels=labels, caption=caption, notes=(notes,) if notes else (),
+                       stub=str(df.index.name or ""))
+
+
 def _files(folder: Path, stem: str, df: pd.DataFrame, caption: str, notes: str) -> None:
     from spillmap._fileio import atomic_write_text
-    from spillmap._textsafe import csv_safe_frame
-    from spillmap.maps import tables
+    from spillmap._textsafe import csv_text
+    from spillmap.tables import to_latex
 
     (folder / "tables").mkdir(exist_ok=True)
-    atomic_write_text(folder / "tables" / f"{stem}.csv", csv_safe_frame(df).to_csv(lineterminator="\n"))
-    atomic_write_text(folder / "tables" / f"{stem}.tex", tables.to_latex(_display(df), caption=caption, notes=notes))
-
-
-def _decimals(row: pd.Series) -> int:
-    """Decimals showing three significant digits of the row's smallest non-zero number (3 to 12)."""
-    v = np.abs(row.to_numpy(dtype=float))
-    v = v[np.isfinite(v) & (v > 0)]
-    return 3 if v.size == 0 else int(min(12, max(3, 2 - np.floor(np.log10(v.min())))))
+    atomic_write_text(folder / "tables" / f"{stem}.csv", csv_text(df))
+    atomic_write_text(folder / "tables" / f"{stem}.tex", to_latex(_text_table(df, caption, notes)))
 
 
 def _publication(df: pd.DataFrame, labels: list[str], caption: str, notes: str, stub: str):
     """A :class:`spillmap.tables.Table` of the numeric columns, one row per labelled unit or group."""
-    from spillmap.tables import frame_table
+    from spillmap.tables import decimals_for, frame_table
 
     body = df[["own", "received", "total", "ci_lower", "ci_upper"]].astype(float).copy()
     body.index = labels
     names = {"own": "own", "received": "received", "total": "total", "ci_lower": "CI lower", "ci_upper": "CI upper"}
-    return frame_table(body, decimals={lab: _decimals(body.loc[lab]) for lab in labels}, labels=names,
+    # three significant digits of the row's smallest non-zero number (3 to 12 decimals)
+    dec = {lab: decimals_for(body.loc[lab], digits=3, least=3, most=12) for lab in labels}
+    return frame_table(body, decimals=dec, labels=names,
                        caption=caption, notes=[notes], stub=stub)
 
 
@@ -103,8 +109,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     ``office`` also ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one
     scenario result; return the page's HTML pieces and the paths."""
     from spillmap.figures import save_figure
-    from spillmap.maps import tables
     from spillmap.maps._offline import save_map
+    from spillmap.tables import to_html
     from spillmap.maps.scenario import scenario_figure, scenario_map
 
     (folder / "maps").mkdir(exist_ok=True)
@@ -130,10 +136,10 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     page = (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" title="{cap}">'
             f'</iframe><figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
-            + tables.to_html(_display(grp_df), caption="Totals by group")
-            + tables.to_html(_display(top_df), caption=f"The {len(top_df)} largest spillovers received by units not changed"
-                             if result.n_shocked < len(result.units) else f"The {len(top_df)} largest spillovers "
-                             "received", notes=notes)
+            + to_html(_text_table(grp_df, "Totals by group"))
+            + to_html(_text_table(top_df, f"The {len(top_df)} largest spillovers received by units not changed"
+                                  if result.n_shocked < len(result.units) else f"The {len(top_df)} largest "
+                                  "spillovers received", notes))
             + f'<p><img src="figures/{html.escape(stem)}.png" alt="{cap}" style="max-width:720px"></p>'
             + f'<div class="files">download: {links}</div>')
     return {"html": page, "map": folder / "maps" / f"{stem}.html", "figure": folder / "figures" / f"{stem}.png",

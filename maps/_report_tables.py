@@ -1,155 +1,184 @@
-"""The report's tables: formatted from a :class:`~spillmap.study.StudyResults`, written as
-CSV + LaTeX, and returned as HTML.  Layout only — every number comes from the results.
+"""The report's tables as :class:`spillmap.tables.Table` objects, built from a
+:class:`~spillmap.study.StudyResults`.  Layout only — every number comes from the results.
 
 Layouts follow the seed study: Table 2 (descriptive), Moran's I by period, Table 3
-(baseline), Table 8 (diagnostics: statistic and p per W), Table 9 (SDM effects: estimate
-with SE in parentheses and stars, ρ, fixed effects, N used, units, periods), Table 6
-(heterogeneity).
+(baseline, through :func:`~spillmap.tables.regression_table`), Elhorst's Table 3.1
+(pooled / unit / period / two-way OLS), Table 8 (diagnostics: statistic and p per W,
+rows grouped), Table 9 (the SDM per W: coefficient block — β, θ as ``W×x``, ρ, σ² —
+and effects block — direct, indirect, total — with SEs on their own row, stars and
+the model statistics), Table 6 (heterogeneity: per grouping, the baseline and the SDM
+of each group side by side, and the Wald tests of equal key coefficients).
+:mod:`spillmap.maps._report_sections` writes them and draws the page's sections.
 """
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from spillmap.maps import tables
+from spillmap.study._names import safe_names
 from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
+from spillmap.tables import Table, decimals_for, descriptive_table, frame_table, regression_table
 
-__all__ = ["SECTIONS"]
-
-_FE_ROWS = {"twoways": ("yes", "yes"), "individual": ("yes", "no"), "time": ("no", "yes"), "none": ("no", "no")}
-STARS_NOTE = "*** p < 0.01, ** p < 0.05, * p < 0.10."
+__all__ = ["ReportTable", "BUILDERS", "build_tables"]
 
 
-def _write(folder: Path, stem: str, df: pd.DataFrame, caption: str, notes: str | None) -> None:
-    from spillmap._fileio import atomic_write_text
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of the report: its ``[tables] include`` name, file stem, title, the
+    :class:`~spillmap.tables.Table` and an optional HTML introduction."""
 
-    atomic_write_text(folder / "tables" / f"{stem}.csv", tables.to_csv_text(df))
-    atomic_write_text(folder / "tables" / f"{stem}.tex", tables.to_latex(df, caption=caption, notes=notes))
-
-
-def _links(stem: str) -> str:
-    return (f'<div class="files">download: <a href="tables/{stem}.csv">CSV</a>'
-            f'<a href="tables/{stem}.tex">LaTeX</a><a href="results.json">results.json</a></div>')
-
-
-def _section(folder: Path, stem: str, title: str, df: pd.DataFrame, notes: str | None, intro: str = "") -> str:
-    _write(folder, stem, df, title, notes)
-    return f"<h2>{html.escape(title)}</h2>{intro}" + tables.to_html(df, notes=notes) + _links(stem)
+    name: str
+    stem: str
+    title: str
+    table: Table
 
 
-def _fe_words(fe: str, unit: str, time: str) -> tuple[str, str]:
-    return f"{unit} FE", f"{time} FE"
+def _time(r) -> str:
+    return str(r.spec["panel"]["time"])
 
 
-# ------------------------------------------------------------------ sections
-def descriptive(r, folder: Path) -> str:
+def _labels(r) -> dict[str, str]:
+    """Readable variable names from ``[model] labels`` (e.g. int -> "Industrial intelligence")."""
+    return dict(r.spec["model"].get("labels") or {})
+
+
+def with_tests(table: Table, tests: Sequence[tuple[str, str, Mapping[str, tuple]]], *, block: str = "tests") -> Table:
+    """``table`` with test rows appended: ``(key, label, {column: (stat, p)})``; a column
+    without a test is left blank.  Printed ``stat (p)``; the XLSX puts p on its own row."""
+    if not tests:
+        return table
+    cols = list(table.body.columns)
+    keys = [k for k, _, _ in tests]
+    body = pd.DataFrame([[c[col][0] if col in c and c[col][0] is not None else ("" if col not in c else np.nan)
+                          for col in cols] for _, _, c in tests], index=keys, columns=cols, dtype=object)
+    pv = pd.DataFrame([[np.nan if col not in c or c[col][1] is None else c[col][1] for col in cols]
+                       for _, _, c in tests], index=keys, columns=cols, dtype=float)
+    rows = pd.DataFrame({"label": [lab for _, lab, _ in tests], "block": block, "kind": "test", "decimals": 3},
+                        index=keys)
+    se = table.se if table.se is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
+    pvalues = table.pvalues if table.pvalues is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
+    return table.with_options(
+        body=pd.concat([table.body.astype(object), body]), rows=pd.concat([table.rows, rows]),
+        se=pd.concat([se, pd.DataFrame(np.nan, index=keys, columns=cols)]), pvalues=pd.concat([pvalues, pv]))
+
+
+def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
+    """``table`` with more decimals on coefficient rows that would print as ``0.000``: enough
+    for two significant digits of the row's smallest non-zero estimate or SE (between
+    ``base`` and ``most``).  Every format states the same decimals (``Table.rows``)."""
+    rows = table.rows.copy()
+    for key in rows.index[rows["kind"] == "coef"]:
+        vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
+        if table.se is not None:
+            vals += table.se.loc[key].tolist()
+        rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
+    return table.with_options(rows=rows)
+
+
+# ------------------------------------------------------------------ tables
+def descriptive(r) -> list[ReportTable]:
     rows = {v: {c: d.get(c) for c in ("N", "mean", "sd", "min", "max")} for v, d in r.descriptive.items()}
-    df = pd.DataFrame.from_dict(rows, orient="index").astype(float)
-    df["N"] = df["N"].astype(int)
-    df.index.name = "variable"
-    return _section(folder, "descriptive", "Descriptive statistics", df,
-                    "sd with ddof = 1; all units and periods of the joined panel.")
+    frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
+    frame["N"] = frame["N"].astype(np.int64)
+    title = "Descriptive statistics"
+    t = descriptive_table(frame, labels=_labels(r), caption=title,
+                          notes=("sd with ddof = 1; all units and periods of the joined panel.",))
+    return [ReportTable("descriptive", "descriptive", title, t)]
 
 
-def weights_info(r, folder: Path) -> str:
-    d = r.data
-    items = "".join(f"<li><b>{html.escape(name)}</b>: {html.escape(info['description'])}</li>"
-                    for name, info in r.weights.items())
-    extra = []
-    if d.get("layer_units_dropped"):
-        extra.append(f"{len(d['layer_units_dropped'])} layer units have no data and are not in the sample")
-    if d.get("panel_ids_dropped_by_subset"):
-        extra.append(f"{len(d['panel_ids_dropped_by_subset'])} panel units are outside the layer subset")
-    more = ("<p class=\"notes\">" + html.escape("; ".join(extra)) + ".</p>") if extra else ""
-    return f"<h2>Data and weights</h2><ul class=\"weights\">{items}</ul>{more}"
-
-
-def moran_by_year(r, folder: Path) -> str:
+def moran_by_year(r) -> list[ReportTable]:
     """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
-        return ""
-    cols: dict[str, dict] = {}
+        return []
+    data, head = {}, {}
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
             for stat in ("I", "z", "p"):
-                cols[f"{var}, {w}: {stat}"] = {period: m.get(stat) for period, m in by_period.items()}
-    df = pd.DataFrame(cols).astype(float)
-    df.index.name = "period"
-    return _section(folder, "moran_by_year", "Moran's I by period", df,
-                    "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every "
-                    "period (W repeated for each period).")
+                key = f"{var} | {w} | {stat}"
+                data[key] = {period: m.get(stat) for period, m in by_period.items()}
+                head[key] = {"series": f"{var}, {w}", "label": stat}
+    frame = pd.DataFrame(data).astype(float)
+    title = "Moran's I by period"
+    t = frame_table(frame, caption=title, stub=_time(r), notes=(
+        "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every period "
+        "(W repeated for each period).",))
+    t = t.with_options(columns=pd.DataFrame.from_dict(head, orient="index")[["series", "label"]])
+    return [ReportTable("moran_by_year", "moran_by_year", title, t)]
 
 
-def _reg_rows(fits: Sequence, order: Sequence[str], unit: str, time: str) -> pd.DataFrame:
-    rows: dict[str, dict] = {}
-    for t in order:
-        rows[t] = {f.label: tables.cell(f.params.get(t), f.std_errors.get(t), f.pvalues.get(t)) for f in fits}
-    rows[f"{unit} FE"] = {f.label: "yes" for f in fits}
-    rows[f"{time} FE"] = {f.label: "yes" for f in fits}
-    rows["R² (within)"] = {f.label: f"{f.stats['r2']:.3f}" if f.stats.get("r2") is not None else "" for f in fits}
-    rows["N"] = {f.label: f"{f.stats['nobs']:,}" for f in fits}
-    df = pd.DataFrame.from_dict(rows, orient="index")
-    df.index.name = ""
-    return df
+def _fits(r, keys) -> list:
+    return [r.fits[k] for k in keys if k in r.fits]
 
 
-def baseline(r, folder: Path) -> str:
-    cols = [r.fits[k] for k in r.baseline.get("columns", ()) if k in r.fits]
-    if not cols:
-        return ""
-    time = r.spec["panel"]["time"]
-    df = _reg_rows(cols, list(r.baseline.get("order", ())), r.unit_label, time)
+def baseline(r) -> list[ReportTable]:
+    fits = _fits(r, r.baseline.get("columns", ()))
+    if not fits:
+        return []
     cl = r.baseline.get("cluster", "entity")
     se = "heteroskedasticity-robust" if cl == "none" else f"clustered by {r.unit_label if cl == 'entity' else cl}"
-    return _section(folder, "baseline", "Baseline: non-spatial two-way fixed effects", df,
-                    f"Estimate with {se} standard error in parentheses; {STARS_NOTE} "
-                    "Columns add the controls one at a time (linearmodels PanelOLS).")
+    title = "Baseline: non-spatial two-way fixed effects"
+    t = regression_table(fits, column_labels=[f.label for f in fits], variables=list(r.baseline.get("order", ())),
+                         labels=_labels(r),
+                         blocks=("coefficients", "statistics"),
+                         statistics=("r2_within", "nobs", "n", "t", "unit_fe", "time_fe"),
+                         unit=r.unit_label, period=_time(r), caption=title,
+                         notes=(f"Standard errors {se}. Columns add the controls one at a time "
+                                "(linearmodels PanelOLS).",))
+    return [ReportTable("baseline", "baseline", title, t)]
 
 
-def _diag_cell(row: dict) -> str:
-    if "z" in row:  # Moran's I of y: the z statistic
-        return tables.stat_cell(row.get("z"), row.get("p"))
-    return tables.stat_cell(row.get("stat"), row.get("p"))
+def within(r) -> list[ReportTable]:
+    fits = _fits(r, r.within.get("columns", ()))
+    if not fits:
+        return []
+    title = "Non-spatial models: pooled, unit, period and two-way fixed effects"
+    t = regression_table(fits, column_labels=[f.label for f in fits], blocks=("coefficients", "statistics"),
+                         labels=_labels(r),
+                         statistics=("r2_within", "r2", "loglik", "nobs"), unit=r.unit_label, period=_time(r),
+                         caption=title, notes=(
+                             "R² (within): of the demeaned regression. LR tests of the joint significance of the "
+                             "unit and of the period effects: two-way model against the model without them "
+                             "(Elhorst 2014, Table 3.1).",))
+    last = t.body.columns[-1]
+    tests = []
+    for key, label in (("lr_unit_effects", "LR, unit effects"), ("lr_time_effects", "LR, period effects")):
+        d = r.within.get("tests", {}).get(key)
+        if d:
+            tests.append((key, f"{label} (df {d['df']:g})", {last: (d["stat"], d["p"])}))
+    return [ReportTable("within", "within", title, with_tests(t, tests))]
 
 
-def _diag_rows(r, y: str) -> dict[str, dict]:
-    """Rows of Table 8, grouped (dependence / model choice / FE vs RE); rows nobody asked for are left out."""
-    rows: dict[str, dict] = {}
-    group = None
+def _diag_rows(r, y: str) -> list[tuple[str, str, str, dict]]:
+    """``(key, label, group, {w: row or None})`` of Table 8, grouped (dependence / model choice /
+    FE vs RE); rows nobody asked for are left out; one Hausman row per form shown."""
+    out = []
     hidden = ("hausman", "hausman_mundlak", "hausman_selected", "hausman_conditional")
     forms = {w: t.get("hausman_selected", {}).get("form") for w, t in r.diagnostics.items()}
     for key in DIAGNOSTIC_KEYS:
         cells = [t.get(key, {}) for t in r.diagnostics.values()]
-        if key in hidden or all(c.get("note") == "not requested" for c in cells):
-            if key != "hausman_selected":
-                continue
-        if DIAGNOSTIC_GROUPS[key] != group:
-            group = DIAGNOSTIC_GROUPS[key]
-            rows[group] = {w: "" for w in r.diagnostics}
+        if (key in hidden or all(c.get("note") == "not requested" for c in cells)) and key != "hausman_selected":
+            continue
+        group = DIAGNOSTIC_GROUPS[key]
         if key == "hausman_selected":  # one row per form actually shown; the label says which
             for form, label_key in (("classic", "hausman"), ("sphtest", "hausman_conditional"),
                                     ("mundlak", "hausman_mundlak")):
                 if form in forms.values():
-                    rows[DIAGNOSTIC_LABELS[label_key]] = {
-                        w: _diag_cell(t.get("hausman_selected", {})) if forms[w] == form else ""
-                        for w, t in r.diagnostics.items()}
+                    out.append((f"hausman_{form}", DIAGNOSTIC_LABELS[label_key], group,
+                                {w: t.get("hausman_selected", {}) if forms[w] == form else None
+                                 for w, t in r.diagnostics.items()}))
             continue
-        rows[DIAGNOSTIC_LABELS[key].format(y=y)] = {w: _diag_cell(t.get(key, {})) for w, t in r.diagnostics.items()}
-    return rows
+        out.append((key, DIAGNOSTIC_LABELS[key].format(y=y), group, {w: t.get(key, {}) for w, t in r.diagnostics.items()}))
+    return out
 
 
-def diagnostics(r, folder: Path) -> str:
-    if not r.diagnostics:
-        return ""
-    df = pd.DataFrame.from_dict(_diag_rows(r, r.spec["model"]["y"]), orient="index")
-    df.index.name = "test"
+def _diag_notes(r) -> str:
     d = r.spec.get("diagnostics", {})
     fe = r.spec["model"]["fe"]
-    notes = (
-        f"Statistic with p-value in parentheses. Moran's I: pooled panel (W repeated for each period), randomisation z. LM tests on "
+    return (
+        f"Moran's I: pooled panel (W repeated for each period), randomisation z. LM tests on "
         f"the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} convention; chi2 with 1 df, "
         "LM-SARMA 2 df). Residual Moran: exact mean and variance under the regression null. Pesaran CD: "
         "cross-sectional dependence of the residuals (N(0,1)); the local CD uses only neighbour pairs. BSK: "
@@ -162,96 +191,111 @@ def diagnostics(r, folder: Path) -> str:
         "them jointly (Wald, chi2); sphtest uses splm's random-effects covariance conditional on the variance "
         f"ratio and rho. The option hausman = \"{d.get('hausman', 'auto')}\" chose the form shown. "
         "n/a = not computed (see Not available).")
-    return _section(folder, "diagnostics", "Spatial diagnostics (statistic, p-value)", df, notes)
 
 
-def within(r, folder: Path) -> str:
-    cols = [r.fits[k] for k in r.within.get("columns", ()) if k in r.fits]
-    if not cols:
-        return ""
-    terms = list(dict.fromkeys(t for f in cols for t in f.params))
-    rows: dict[str, dict] = {t: {f.label: tables.cell(f.params.get(t), f.std_errors.get(t), f.pvalues.get(t))
-                                 for f in cols} for t in terms}
-    for stat, label, fmt in (("r2", "R²", "{:.4f}"), ("sigma2", "σ²", "{:.4g}"), ("loglik", "log-likelihood",
-                                                                                  "{:.3f}")):
-        rows[label] = {f.label: fmt.format(f.stats[stat]) if f.stats.get(stat) is not None else "" for f in cols}
-    rows["N"] = {f.label: f"{f.stats['nobs']:,}" for f in cols}
-    for key, label in (("lr_unit_effects", "LR, unit effects"), ("lr_time_effects", "LR, period effects")):
-        t = r.within.get("tests", {}).get(key)
-        if t:
-            rows[f"{label} (df {t['df']:g})"] = {cols[-1].label: tables.stat_cell(t["stat"], t["p"])}
-    df = pd.DataFrame.from_dict(rows, orient="index").fillna("")
-    df.index.name = ""
-    return _section(folder, "within", "Non-spatial models: pooled, unit, period and two-way fixed effects", df,
-                    "Estimate with standard error in parentheses; " + STARS_NOTE + " R² of the within "
-                    "(demeaned) regression; LR tests of the joint significance of the unit and of the period "
-                    "effects (two-way model against the model without them; Elhorst 2014, Table 3.1).")
+def diagnostics(r) -> list[ReportTable]:
+    if not r.diagnostics:
+        return []
+    rows = _diag_rows(r, r.spec["model"]["y"])
+    ws = list(r.diagnostics)
+
+    def stat(row):  # Moran's I of y: the z statistic
+        return None if row is None else row.get("z") if "z" in row else row.get("stat")
+
+    body = pd.DataFrame([["" if c[w] is None else (np.nan if stat(c[w]) is None else stat(c[w])) for w in ws]
+                         for _, _, _, c in rows], index=[k for k, *_ in rows], columns=ws, dtype=object)
+    pv = pd.DataFrame([[np.nan if c[w] is None or c[w].get("p") is None else c[w]["p"] for w in ws]
+                       for _, _, _, c in rows], index=body.index, columns=ws, dtype=float)
+    meta = pd.DataFrame({"label": [lab for _, lab, _, _ in rows], "block": [g for _, _, g, _ in rows],
+                         "kind": "test", "decimals": 3}, index=body.index)
+    groups = tuple(dict.fromkeys((g, g) for _, _, g, _ in rows))
+    title = "Spatial diagnostics (statistic, p-value)"
+    t = Table(body=body, rows=meta, columns=pd.DataFrame({"label": ws}, index=ws), pvalues=pv, paren=None,
+              star_levels=(), block_titles=groups, stub="Test", value_name="statistic", caption=title,
+              notes=(_diag_notes(r),))
+    return [ReportTable("diagnostics", "diagnostics", title, t)]
 
 
-def effects(r, folder: Path) -> str:
+def effects(r) -> list[ReportTable]:
     fits = {w: r.sdm(w) for w in r.weights if r.sdm(w) is not None}
     if not fits:
-        return ""
-    x = r.spec["model"]["x"]
-    fe = r.spec["model"]["fe"]
-    rows: dict[str, dict] = {}
-    for var in x:
-        for part in ("direct", "indirect", "total"):
-            rows[f"{part} effect of {var}"] = {w: tables.cell(*(f.effects.get(part, {}).get(var, {}).get(c)
-                                                                for c in ("estimate", "se", "p"))) for w, f in fits.items()}
-    rows["rho"] = {w: tables.cell(f.params.get("rho"), f.std_errors.get("rho"), f.pvalues.get("rho"))
-                   for w, f in fits.items()}
-    unit_fe, time_fe = _FE_ROWS[fe]
-    rows[f"{r.unit_label} FE"] = {w: unit_fe for w in fits}
-    rows[f"{r.spec['panel']['time']} FE"] = {w: time_fe for w in fits}
-    rows["log-likelihood"] = {w: f"{f.stats['loglik']:.3f}" if f.stats.get("loglik") is not None else ""
-                              for w, f in fits.items()}
-    rows["N (observations used)"] = {w: f"{f.stats['nobs']:,}" for w, f in fits.items()}
-    rows["units × periods"] = {w: f"{f.stats['n']:,} × {f.stats['t']}" for w, f in fits.items()}
-    df = pd.DataFrame.from_dict(rows, orient="index")
-    df.index.name = ""
+        return []
     m = r.spec["model"]
-    draws = m.get("draws", 0)
     ly = m.get("lee_yu", "transformation")
-    notes = ("Estimate with standard error in parentheses; " + STARS_NOTE + " Effects: LeSage–Pace partial "
-             "derivatives; " + (f"SEs from {draws} draws of the estimates' asymptotic distribution (seed "
-                                f"{m.get('seed', 0)})." if draws else "SEs by the delta method.")
-             + f" Lee–Yu option: {ly}" + (" (N counts the observations the transformed likelihood uses)."
-                                           if ly == "transformation" else "."))
-    return _section(folder, "sdm_effects", "Spatial Durbin model: direct, indirect and total effects", df, notes)
+    title = "Spatial Durbin model: coefficients and direct, indirect and total effects"
+    t = regression_table(list(fits.values()), column_labels=[f"({i + 1})" for i in range(len(fits))],
+                         variables=list(m["x"]), labels=_labels(r), unit=r.unit_label, period=_time(r),
+                         caption=title,
+                         statistics=("r2_pseudo", "loglik", "aic", "bic", "nobs", "n", "t", "unit_fe", "time_fe",
+                                     "lee_yu"),
+                         notes=(f"Lee–Yu option: {ly}. Effects: LeSage–Pace partial derivatives of y with respect "
+                                "to each x (direct: own unit; indirect: spillover to and from the other units).",))
+    return [ReportTable("effects", "sdm_effects", title, t)]
 
 
-def heterogeneity(r, folder: Path) -> str:
+def heterogeneity(r) -> list[ReportTable]:
     groupings = r.heterogeneity.get("groupings", {})
-    if not groupings:
-        return ""
+    names = safe_names({col: f"heterogeneity.columns {col!r}" for col in groupings})
     key = r.spec["model"].get("key") or r.spec["model"]["x"][0]
-    rows: dict[str, dict] = {}
+    out = []
     for col, block in groupings.items():
+        fits, labels = [], []
         for g in block.get("groups", ()):
             k = f"heterogeneity:{col}={g['value']}"
-            b, s = r.fits.get(f"{k}:baseline"), r.fits.get(f"{k}:sdm")
-            label = f"{g['label']} (n = {g['n']})"
-            row = {"baseline: " + key: tables.cell(b.params.get(key), b.std_errors.get(key), b.pvalues.get(key))
-                   if b else "n/a"}
-            for part in ("direct", "indirect", "total"):
-                e = s.effects.get(part, {}).get(key, {}) if s else {}
-                row[f"SDM {part}"] = tables.cell(e.get("estimate"), e.get("se"), e.get("p")) if e else "n/a"
-            rows[label] = row
-        for name, t in block.get("tests", {}).items():
-            what = "baseline" if name == "baseline_wald" else "SDM"
-            rows[f"{col}: equal {key} across groups ({what}, Wald)"] = {
-                "baseline: " + key: tables.stat_cell(t.get("stat"), t.get("p"))}
-    df = pd.DataFrame.from_dict(rows, orient="index").fillna("")
-    df.index.name = "group"
-    notes = (f"Each group estimated separately (baseline: two-way FE; SDM: weights {r.heterogeneity.get('w')} "
-             "rebuilt on the group's units). Estimate with SE in parentheses; " + STARS_NOTE
-             + f" Tests: Wald test of {key} × group interactions in the full-sample model (the SDM test "
-               "includes their spatial lags); statistic with p in parentheses.")
-    return _section(folder, "heterogeneity", "Heterogeneity by group", df, notes)
+            for part in ("baseline", "sdm"):
+                if f"{k}:{part}" in r.fits:
+                    fits.append(r.fits[f"{k}:{part}"])
+                    labels.append(f"{g['label']} (n = {g['n']})")
+        if not fits:
+            continue
+        title = f"Heterogeneity by {col}"
+        t = regression_table(fits, column_labels=labels, variables=[key], labels=_labels(r), unit=r.unit_label,
+                             period=_time(r),
+                             statistics=("r2_within", "r2_pseudo", "nobs", "n", "t"), caption=title, notes=(
+                                 f"Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
+                                 f"{r.heterogeneity.get('w')} rebuilt on the group's units). Tests: Wald test of "
+                                 f"{key} × group interactions in the full-sample model (the SDM test includes their "
+                                 "spatial lags).",))
+        cols = list(t.body.columns)
+        first = {m: next((c for c, f in zip(cols, fits) if (f.model == "ols") == (m == "baseline")), None)
+                 for m in ("baseline", "sdm")}
+        tests = []
+        for name, d in block.get("tests", {}).items():
+            what = "baseline" if name == "baseline_wald" else "sdm"
+            if first[what] is not None:
+                tests.append((name, f"Equal {key} across groups ({'OLS' if what == 'baseline' else 'SDM'}, Wald, "
+                                    f"df {d.get('df') or 0:g})", {first[what]: (d.get("stat"), d.get("p"))}))
+        out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title, with_tests(t, tests)))
+    return out
 
 
-#: the page's table sections, in order (name in ``[tables] include`` → renderer)
-SECTIONS = (("descriptive", descriptive), (None, weights_info), ("moran_by_year", moran_by_year),
-            ("baseline", baseline), ("within", within), ("diagnostics", diagnostics), ("effects", effects),
-            ("heterogeneity", heterogeneity))
+def indicators(r) -> list[ReportTable]:
+    """Each composite index's weights (the seed study's Table 1: dimension, indicator, direction, weight)."""
+    out = []
+    for name, block in r.indicators.items():
+        frame = pd.DataFrame([dict(row) for row in block["weights"]])
+        weights = [c for c in frame.columns if c not in ("dimension", "indicator", "direction")]
+        label = _labels(r).get(name, name)
+        frame.index = pd.Index([f"{d}: {_labels(r).get(i, i)} ({s})" for d, i, s in
+                                zip(frame["dimension"], frame["indicator"], frame["direction"])])
+        title = f"Composite indicator: {label}"
+        method = {"entropy": "entropy weight method", "critic": "CRITIC", "pca": "principal components"}.get(
+            block["method"], block["method"])
+        t = frame_table(frame[weights].astype(float), caption=title, stub="dimension: indicator (direction)",
+                        notes=(f"Weights by the {method} ({block['weighting']}); + raises, − lowers the index. "
+                               + (block.get("note") or ""),))
+        out.append(ReportTable("indicators", f"indicator_{name}", title, t))
+    return out
+
+
+#: the tables in page order (``[tables] include`` name → builder)
+BUILDERS = (("indicators", indicators), ("descriptive", descriptive), ("moran_by_year", moran_by_year),
+            ("baseline", baseline),
+            ("within", within), ("diagnostics", diagnostics), ("effects", effects), ("heterogeneity", heterogeneity))
+
+
+def build_tables(r) -> list[ReportTable]:
+    """Every table of ``r`` the spec's ``[tables] include`` asks for, in page order."""
+    include = set(r.spec.get("tables", {}).get("include", ())) or None
+    items = [t for name, build in BUILDERS if include is None or name in include for t in build(r)]
+    return [ReportTable(i.name, i.stem, i.title, readable(i.table)) for i in items]

@@ -3,9 +3,12 @@
 ``render_report(results, out_dir)`` writes::
 
     index.html          the tables (descriptive, data and weights, Moran by period, baseline,
-                        diagnostics per W, SDM effects per W, heterogeneity) and the maps
+                        diagnostics per W, SDM coefficients and effects per W, heterogeneity),
+                        the maps and the figures; it prints with the maps as static figures
     maps/*.html         offline Folium maps, embedded as iframes
-    tables/*.csv|.tex   every table as CSV (formula-injection safe) and LaTeX
+    figures/*.png|.pdf  static figures (300 dpi PNG, vector PDF; :mod:`spillmap.maps._report_figures`)
+    tables/*            every table as CSV (numbers, and as printed), LaTeX, Word, Excel and
+                        Markdown, all of them in tables.docx / tables.xlsx; per-unit CSVs
     results.json        every number (``StudyResults.to_json()``; the page re-renders from it)
 
 This module computes nothing statistical: the pipeline runs in :mod:`spillmap.study.run`.
@@ -39,19 +42,28 @@ header h1 { margin: 0; font-size: 24px; } header .sub { opacity: .85; margin-top
 .notice { background: #fff3cd; color: #7a4d00; border-bottom: 2px solid #e0a800; padding: 10px 32px; font-weight: bold; }
 main { padding: 8px 32px 40px; max-width: 1200px; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 32px; font-size: 19px; }
-table.t { border-collapse: collapse; margin: 8px 0; background: white; font-size: 13px; }
-table.t caption { text-align: left; font-weight: bold; padding: 4px 0; }
-table.t th, table.t td { padding: 4px 12px; border-bottom: 1px solid #e3e3e3; text-align: right; }
-table.t th:first-child { text-align: left; } table.t thead th { border-bottom: 2px solid #444; }
+table.spillmap-table { margin: 8px 0; background: white; font-size: 13px; }
+table.spillmap-table tfoot td { color: #555; max-width: 900px; }
 p.notes { font-size: 12px; color: #555; max-width: 900px; }
 .maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
 .map figure { margin: 0; } .map iframe { width: 100%; height: 520px; border: 1px solid #ccc; background: white; }
-.map figcaption { font-size: 13px; margin: 4px 0 0; } .missing, .warnings { color: #a40000; }
+.map figcaption, .fig figcaption { font-size: 13px; margin: 4px 0 0; } .missing, .warnings { color: #a40000; }
+.print-only { display: none; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 16px; }
+.fig { margin: 0; } .fig img { width: 100%; border: 1px solid #ddd; background: white; }
 .files a { margin-right: 10px; font-size: 12px; }
 @media print {
+  body { background: white; }
   header, .notice { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  table.t { page-break-inside: avoid; } .files { display: none; }
-  .maps { display: block; } .map iframe { display: none; } .map { page-break-inside: avoid; }
+  main { max-width: none; padding: 0 8mm; }
+  table.spillmap-table { page-break-inside: avoid; break-inside: avoid; font-size: 10px; }
+  table.spillmap-table thead { display: table-header-group; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  .files { display: none; }
+  .maps, .figures { display: block; } .map iframe { display: none; }
+  .map, .fig { page-break-inside: avoid; break-inside: avoid; margin-bottom: 6mm; }
+  .print-only { display: block; width: 100%; max-height: 230mm; object-fit: contain; }
+  .fig.map-twin { display: none; } .fig img { max-height: 230mm; object-fit: contain; border: 0; }
 }
 """
 
@@ -76,16 +88,16 @@ def _per_unit_csvs(r: StudyResults, folder: Path, names: dict[str, str]) -> None
     import pandas as pd
 
     from spillmap._fileio import atomic_write_text
-    from spillmap.maps import tables
+    from spillmap._textsafe import csv_text
 
     if r.lisa:
         lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
         lisa.index.name = "id"
-        atomic_write_text(folder / "tables" / "lisa.csv", tables.to_csv_text(lisa))
+        atomic_write_text(folder / "tables" / "lisa.csv", csv_text(lisa))
     for wname, ue in r.unit_effects.items():
         frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
         frame.index.name = "id"
-        atomic_write_text(folder / "tables" / f"unit_effects_{names[wname]}.csv", tables.to_csv_text(frame))
+        atomic_write_text(folder / "tables" / f"unit_effects_{names[wname]}.csv", csv_text(frame))
 
 
 def _closing(r: StudyResults, folder: Path) -> list[str]:
@@ -97,29 +109,25 @@ def _closing(r: StudyResults, folder: Path) -> list[str]:
         out.append("<h2>Not available</h2><ul class=\"missing\">"
                    + "".join(f"<li>{html.escape(s)}</li>" for s in r.missing) + "</ul>")
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "tables").iterdir())
-    out.append("<h2>Files</h2><p class=\"files\">"
+    out.append("<section class=\"files\"><h2>Files</h2><p>"
                + " ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in [*files, "results.json"])
-               + "</p>")
+               + "</p></section>")
     return out
 
 
 def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) -> None:
     """Write the report of ``r`` into the (empty, temporary) folder ``folder``."""
     from spillmap._fileio import atomic_write_text
+    from spillmap.maps._report_figures import draw_figures, figure_section
     from spillmap.maps._report_maps import draw_maps
-    from spillmap.maps._report_tables import SECTIONS
+    from spillmap.maps._report_sections import table_sections
 
     (folder / "maps").mkdir(exist_ok=True)
     (folder / "tables").mkdir(exist_ok=True)
-    include = set(r.spec.get("tables", {}).get("include", ())) or None
-    sections = []
-    for name, section in SECTIONS:
-        if name is None or include is None or name in include:
-            text = section(r, folder)
-            if text:
-                sections.append(text)
+    sections = table_sections(r, folder)
     names = safe_names({w: f"weights.{w}" for w in r.weights})
     _per_unit_csvs(r, folder, names)
+    figures = draw_figures(r, folder, step, names) if r.spec.get("output", {}).get("figures", True) else []
     maps = draw_maps(r, folder, step, names)
     if maps:
         sections.append("<h2>Maps</h2><div class=\"maps\">" + "".join(maps) + "</div>")
@@ -128,6 +136,7 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     scen = scenarios_section(r, folder, step, names)
     if scen:
         sections.append(scen)
+    sections.append(figure_section(figures, {p.stem for p in (folder / "maps").glob("*.html")}))
     sections += _closing(r, folder)
     atomic_write_text(folder / "results.json", r.to_json() + "\n")
     atomic_write_text(folder / "index.html", _page(r, sections))

@@ -1,11 +1,13 @@
 """Open the demo report's maps, and maps built with the library, in headless Chromium with the
 network disabled.
 
-Checks: no console errors (a remote script/style would fail offline and log one),
-one SVG ``path.leaflet-interactive`` per city, the legend and title drawn, no duplicate
-legend labels, the legend inside the report's 560 x 520 frame, units outside the sample
-drawn, the drop-down switcher, tooltips in words, strings rendered as text (no script
-runs from a city name).  Screenshots go to
+Checks: no console errors (a remote script/style would fail offline and log one) and no
+resource but local files requested, one SVG ``path.leaflet-interactive`` per unit of the
+layer (sample and the units outside it, grey), the legend and title drawn, no duplicate
+legend labels, the legend inside the report's 560 x 520 frame and off the sample, the
+drop-down switcher, tooltips in words, strings rendered as text (no script runs from a
+city name); ``index.html`` on screen and in print (maps replaced by their static PNGs,
+tables whole), screenshots of the page, its print view and PDF, and of every map.  Screenshots go to
 ``$SPILLMAP_ARTIFACTS`` (default: pytest's tmp dir).  Skipped when Chromium,
 chromedriver or selenium are missing (Debian: ``apt-get install chromium chromium-driver``;
 ``pip install selenium``).
@@ -91,27 +93,57 @@ def _open(d, path: Path, wait_css: str = "path.leaflet-interactive", timeout: fl
     return [e for e in d.get_log("browser") if e.get("level") in ("SEVERE", "ERROR")]
 
 
+#: resources a page loaded from anywhere but the local disk (the network is off: none may be asked for)
+_REMOTE_JS = ("return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
+              ".filter(function (n) { return !/^(file|data|blob|about):/.test(n); });")
+
+
 @pytest.mark.parametrize(
     ("name", "legend_text"),
     [
         ("choropleth.html", "gtfp, 2019"),
         ("lisa.html", "999 conditional permutations"),
         ("spillover_W1.html", "direct effect"),
+        ("spillover_W2.html", "direct effect"),
+        ("response_W1.html", "itself (direct)"),
         ("response_W2.html", "itself (direct)"),
+        ("fixed_effects.html", "city fixed effects"),
     ],
 )
 def test_demo_map_renders_offline(driver, demo_out, artifacts, name, legend_text):
     errors = _open(driver, demo_out / "maps" / name)
     assert errors == [], errors
+    assert driver.execute_script(_REMOTE_JS) == []
     paths = driver.find_elements("css selector", "path.leaflet-interactive")
-    assert len(paths) == 297
+    assert len(paths) == 372  # the 297 cities of the sample and the layer's 75 other units, grey
     legend = driver.find_element("css selector", ".spillmap-legend").text
-    assert legend_text in legend
+    assert legend_text in legend and "not in sample (75)" in legend and "province boundaries" in legend
     _assert_no_duplicate_labels(driver)
     title = driver.find_element("css selector", ".spillmap-title").text
     assert "SYNTHETIC DEMONSTRATION DATA" in title
     assert driver.execute_script("return typeof L === 'object' && L.version") == "1.9.4"
     driver.save_screenshot(str(artifacts / f"demo_{name.replace('.html', '')}.png"))
+    _open_in_frame(driver, demo_out / "maps" / name, wrapper_dir=artifacts)  # as embedded in index.html
+    try:
+        _assert_no_duplicate_labels(driver)
+        assert not _legend_covers_sample(driver), name
+    finally:
+        driver.switch_to.default_content()
+    driver.find_element("id", "f").screenshot(str(artifacts / f"demo_{name.replace('.html', '')}_frame.png"))
+
+
+def _legend_covers_sample(d) -> bool:
+    """True if a vertex of a unit in the sample lies under the legend (the map refits to avoid it)."""
+    return d.execute_script(
+        "var map = null; for (var k in window) { var v = window[k]; if (v && v instanceof L.Map) { map = v; } }"
+        "var c = map.getContainer().getBoundingClientRect();"
+        "var e = document.querySelector('.spillmap-legend').getBoundingClientRect();"
+        "var b = L.bounds([e.left - c.left, e.top - c.top], [e.right - c.left, e.bottom - c.top]); var hit = false;"
+        "map.eachLayer(function (l) { if (hit || !l.feature || !l.getLatLngs || l.feature.properties.ctx !== undefined)"
+        "  { return; } var s = [l.getLatLngs()]; while (s.length && !hit) { var x = s.pop();"
+        "  if (Array.isArray(x)) { for (var i = 0; i < x.length; i++) { s.push(x[i]); } }"
+        "  else if (b.contains(map.latLngToContainerPoint(x))) { hit = true; } } });"
+        "return hit;")
 
 
 def _legend_labels(d) -> list[str]:
@@ -142,7 +174,7 @@ def test_layer_switch_changes_legend(driver, demo_out):
     _select(driver, 1, "2010")
     legends = driver.find_elements("css selector", ".spillmap-legend")
     assert len(legends) == 1 and "int, 2010" in legends[0].text
-    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 297
+    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372  # 297 + 75 not in sample
 
 
 def test_index_page(driver, demo_out, artifacts):
@@ -150,14 +182,44 @@ def test_index_page(driver, demo_out, artifacts):
     try:
         errors = _open(driver, demo_out / "index.html", wait_css="iframe")
         assert errors == [], errors
+        assert driver.execute_script(_REMOTE_JS) == []
         body = driver.find_element("css selector", "body").text
         assert "SYNTHETIC DEMONSTRATION DATA" in body
-        assert "indirect effect of int" in body and "LR (SDM vs SAR)" in body
+        # Table 9: coefficient block (W×x) and effects block, SEs on their own row
+        assert "Indirect effects" in body and "W×int" in body and "LR (SDM vs SAR)" in body
         assert len(driver.find_elements("css selector", "iframe")) == 11  # 7 maps + scenario and explore per W
+        assert len(driver.find_elements("css selector", ".figures img")) == 12  # the figure gallery
         time.sleep(1.5)  # let the iframes draw
         driver.save_screenshot(str(artifacts / "demo_index.png"))
+        _print_view(driver, artifacts)
     finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
         driver.set_window_size(1280, 900)
+
+
+def _print_view(d, artifacts: Path) -> None:
+    """Print media: maps replaced by their static figures, tables whole, download links hidden."""
+    import base64
+
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    time.sleep(0.5)
+    shown = d.execute_script(
+        "return [Array.from(document.querySelectorAll('.map iframe')).map(function (e) {"
+        "  return getComputedStyle(e).display; }),"
+        " Array.from(document.querySelectorAll('img.print-only')).map(function (e) {"
+        "  e.loading = 'eager'; return getComputedStyle(e).display; }),"
+        " Array.from(document.querySelectorAll('.files')).map(function (e) { return getComputedStyle(e).display; }),"
+        " Array.from(document.querySelectorAll('table.spillmap-table')).map(function (e) {"
+        "  return getComputedStyle(e).breakInside; })];")
+    iframes, stills, files, tables = shown
+    assert set(iframes) == {"none"} and len(stills) == 7 and set(stills) == {"block"}
+    assert set(files) == {"none"} and set(tables) == {"avoid"}
+    time.sleep(1.0)
+    assert d.execute_script("return Array.from(document.querySelectorAll('img.print-only')).every("
+                            "function (e) { return e.complete && e.naturalWidth > 1000; })")
+    d.save_screenshot(str(artifacts / "demo_index_print.png"))
+    pdf = d.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})
+    (artifacts / "demo_index.pdf").write_bytes(base64.b64decode(pdf["data"]))
 
 
 def test_city_name_is_text_not_markup(driver, tmp_path, us48):
@@ -228,10 +290,10 @@ def china_maps(tmp_path_factory, driver):
     return {name: save_map(m, out / f"{name}.html") for name, m in maps.items()}
 
 
-def _open_in_frame(d, path: Path, size=FRAME):
+def _open_in_frame(d, path: Path, size=FRAME, wrapper_dir: Path | None = None):
     """Open ``path`` in an iframe of the report's size and switch into it."""
-    wrapper = path.with_name(f"frame_{path.stem}.html")
-    wrapper.write_text(f'<html><body style="margin:0"><iframe id="f" src="{path.name}" '
+    wrapper = (wrapper_dir or path.parent) / f"frame_{path.stem}.html"
+    wrapper.write_text(f'<html><body style="margin:0"><iframe id="f" src="{path.resolve().as_uri()}" '
                        f'style="width:{size[0]}px;height:{size[1]}px;border:0"></iframe></body></html>')
     d.set_window_size(1280, 900)
     errors = _open(d, wrapper, wait_css="iframe")

@@ -99,6 +99,25 @@ def test_moran_scatterplot_slope_is_morans_i(us48_queen, produc_logs):
     assert zp.size == 48 * 17 and zp @ wzp / (zp @ zp) == pytest.approx(ref_p, rel=1e-12)
 
 
+def test_moran_scatter_from_stored_lags(us48_queen, produc_logs):
+    """Without W: the points and I from the values, their spatial lags W y and W's row sums equal
+    moran_scatter_data with W (same closed forms, other order of sums: 1e-12)."""
+    w = us48_queen
+    wide = produc_logs.pivot(index="state_abbr", columns="year", values="lgsp").reindex(list(w.ids))
+    y = wide.to_numpy().T  # periods x units
+    lags = np.vstack([w.sparse @ row for row in y])
+    rs = np.asarray(w.sparse.sum(axis=1)).ravel()
+    z, wz, i_val = F.moran_scatter_from_lags(y, lags, rs)
+    zr, wzr, ir = F.moran_scatter_data(produc_logs, w, var="lgsp", id="state_abbr", time="year")
+    np.testing.assert_allclose(z, zr, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wz, wzr, rtol=1e-12, atol=1e-12)
+    assert i_val == pytest.approx(ir, rel=1e-12)
+    z1, wz1, i1 = F.moran_scatter_from_lags(y[10], lags[10], rs)  # one period (1980)
+    assert i1 == pytest.approx(F.moran_scatter_data(wide[1980], w)[2], rel=1e-12)
+    ax = F.moran_scatter_points(z1, wz1, moran_i=i1, var="lgsp", when="1980").axes[0]
+    assert "slope = I" in ax.get_legend().get_texts()[0].get_text() and ax.get_title(loc="left").endswith("1980")
+
+
 def test_moran_trend_band(us48_queen, produc_logs):
     from scipy import stats
 
@@ -132,6 +151,12 @@ def test_effects_plot_intervals(produc_logs, us48_queen):
     np.testing.assert_array_equal(xs, eff.direct.loc[["lpcap", "lemp"], "estimate"].to_numpy())
     seg = direct.lines[2][0].get_segments()
     np.testing.assert_array_equal([s[:, 0] for s in seg], eff.direct.loc[["lpcap", "lemp"], ["ci_lower", "ci_upper"]].to_numpy())
+    # stored effects (a long frame, e.g. FitRecord.effects_frame()) draw the same points and intervals
+    frame = eff.to_frame("long")
+    frame.attrs.update(level=eff.level, model="sdm")
+    again = F.effects_plot({"stored": frame}, labels={"lemp": "employment"}).axes[0].containers[0]
+    np.testing.assert_array_equal(again.lines[0].get_xdata(), xs)
+    np.testing.assert_array_equal([s[:, 0] for s in again.lines[2][0].get_segments()], [s[:, 0] for s in seg])
 
 
 def test_maps_of_results_and_small_multiples(grid):

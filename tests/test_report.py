@@ -11,7 +11,7 @@ import pytest
 
 from spillmap._fileio import MARKER
 from spillmap.errors import InputError, OutputError
-from spillmap.maps import tables
+from spillmap import tables
 from spillmap.maps.report import ReportConfig, build_report, load_config
 
 US_CONFIG = """
@@ -64,11 +64,16 @@ def test_output_folder(us_report):
     tmp, out = us_report
     assert out == tmp / "out_report"
     names = {p.relative_to(out).as_posix() for p in out.rglob("*")}
-    for f in ["index.html", "results.json", "tables/descriptive.csv", "tables/descriptive.tex",
-              "tables/diagnostics.csv", "tables/diagnostics.tex", "tables/sdm_effects.csv",
-              "tables/sdm_effects.tex", "maps/choropleth.html", "maps/lisa.html",
-              "maps/spillover_W1.html", "maps/response_Wd.html"]:
+    for f in ["index.html", "results.json", "maps/choropleth.html", "maps/lisa.html",
+              "maps/spillover_W1.html", "maps/response_Wd.html", "tables/tables.docx", "tables/tables.xlsx"]:
         assert f in names, f
+    for stem in ("descriptive", "moran_by_year", "baseline", "within", "diagnostics", "sdm_effects"):
+        for ext in ("csv", "tex", "docx", "xlsx", "md"):  # every table in every format
+            assert f"tables/{stem}.{ext}" in names, (stem, ext)
+        assert f"tables/{stem}_formatted.csv" in names, stem
+    for stem in ("choropleth", "small_multiples", "lisa", "spillover_W1", "response_Wd", "fixed_effects",
+                 "moran_scatter_W1", "moran_trend", "effects"):
+        assert {f"figures/{stem}.png", f"figures/{stem}.pdf"} <= names, stem
     assert not [p for p in tmp.iterdir() if p.name.startswith(".")]  # no temporary leftovers
     index = (out / "index.html").read_text(encoding="utf-8")
     for m in ["maps/choropleth.html", "maps/lisa.html", "maps/spillover_W1.html", "maps/response_W1.html"]:
@@ -106,10 +111,20 @@ def test_numbers_equal_direct_calls(us_report):
     assert sdm["effects"]["indirect"]["pc"]["estimate"] == pytest.approx(eff.indirect.loc["pc", "estimate"], rel=1e-8)
     assert sdm["effects"]["total"]["emp"]["se"] == pytest.approx(eff.total.loc["emp", "se"], rel=1e-8)
     assert sdm["nobs"] == 816
-    # the table cell is the formatted number
-    st = pd.read_csv(out / "tables" / "sdm_effects.csv", index_col=0)
+    # Table 9: machine-readable CSV = the stored numbers exactly; the printed table has the estimate
+    # (with stars) on one row and the SE in parentheses on the row below, both to the stated decimals
     d = eff.direct.loc["pc"]
-    assert st.loc["direct effect of pc", "W1"] == tables.cell(d["estimate"], d["se"], d["p"])
+    long = pd.read_csv(out / "tables" / "sdm_effects.csv", float_precision="round_trip")
+    cell = long[(long["row"] == "direct:pc") & (long["column"] == "(1)")].iloc[0]
+    assert (cell["estimate"], cell["se"], cell["p"]) == tuple(sdm["effects"]["direct"]["pc"][k] for k in ("estimate", "se", "p"))
+    assert cell["estimate"] == pytest.approx(d["estimate"], rel=1e-8) and cell["W"] == "W1"  # as above
+    printed = pd.read_csv(out / "tables" / "sdm_effects_formatted.csv", header=None, dtype=str, keep_default_na=False)
+    labels = printed[0].tolist()
+    at = labels.index("pc", labels.index("Direct effects"))
+    est, se = printed.iloc[at, 1].replace("\u2212", "-"), printed.iloc[at + 1, 1].replace("\u2212", "-")
+    dec = len(est.rstrip("*").split(".")[1])  # the decimals the table states for this row
+    assert dec >= 3 and est == tables.format_number(d["estimate"], dec) + tables.stars(d["p"])
+    assert se == f"({tables.format_number(d['se'], dec)})" and printed.iloc[at + 1, 0] == ""
     diag = res["diagnostics"]["W1"]
     for key in ["moran", "lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "lr_sdm_sar", "lr_sdm_sem"]:
         assert diag[key]["stat"] is not None and 0 <= diag[key]["p"] <= 1, key
@@ -119,14 +134,18 @@ def test_numbers_equal_direct_calls(us_report):
     mt = mundlak_test(j.panel, id="state_abbr", time="year", y="unemp", x=["pc", "emp"], w=w, model="sdm", time_effects=True)
     assert diag["hausman_mundlak"]["df"] == 4
     assert diag["hausman_mundlak"]["stat"] == pytest.approx(mt.stat, rel=1e-8)  # RE fits inside: as above
-    dt = pd.read_csv(out / "tables" / "diagnostics.csv", index_col=0)
+    dt = pd.read_csv(out / "tables" / "diagnostics.csv", float_precision="round_trip")
+    dt = dt[dt["column"] == "W1"]
     # one Hausman row ([diagnostics] hausman = "auto"): the classic test when it is defined, otherwise the
     # Mundlak form; the row label says which, and the row shows a number
     sel = diag["hausman_selected"]
-    assert dt.index[-1] == sel["label"] and sel["stat"] is not None
+    assert dt["label"].iloc[-1] == sel["label"] and sel["stat"] is not None
+    assert (dt["statistic"].iloc[-1], dt["p"].iloc[-1]) == (sel["stat"], sel["p"])
     want = diag["hausman"] if diag["hausman"]["stat"] is not None else diag["hausman_mundlak"]
     assert sel["stat"] == want["stat"] and sel["form"] == ("classic" if want is diag["hausman"] else "mundlak")
-    assert dt.loc[sel["label"], "W1"] == tables.stat_cell(sel["stat"], sel["p"])
+    printed = pd.read_csv(out / "tables" / "diagnostics_formatted.csv", header=None, dtype=str, keep_default_na=False)
+    row = printed[printed[0] == sel["label"]].iloc[0]
+    assert row[1].replace("\u2212", "-") == tables.stat_cell(sel["stat"], sel["p"])
     assert res["lisa"]["permutations"] == 49 and sum(res["lisa"]["counts"].values()) == 48
     assert res["unit_response"]["W1"]["source_id"] == "NY"
     from spillmap.estimation.effects import unit_effects, unit_response
@@ -145,7 +164,7 @@ def test_stars_and_cells():
         ["***", "**", "**", "*", "*", "", ""]
     assert tables.cell(0.3654, 0.0431, 0.001) == "0.365*** (0.043)"
     assert tables.stat_cell(15.5134, 0.0) == "15.513 (0.000)"
-    tex = tables.to_latex(pd.DataFrame({"a_b": ["50%"]}, index=pd.Index(["x&y"], name="v")))
+    tex = tables.to_latex(tables.frame_table(pd.DataFrame({"a_b": ["50%"]}, index=pd.Index(["x&y"]))))
     assert r"a\_b" in tex and r"50\%" in tex and r"x\&y" in tex
 
 
@@ -165,7 +184,8 @@ def test_failure_leaves_nothing(tmp_path, capsys):
 
 
 def test_force_replaces_and_progress(tmp_path, capsys):
-    small = US_CONFIG.replace('[weights.Wd]\nkind = "inverse_distance"\nalpha = 2\n', "")
+    small = US_CONFIG.replace('[weights.Wd]\nkind = "inverse_distance"\nalpha = 2\n', "").replace(
+        'dir = "out_report"', 'dir = "out_report"\nfigures = false')  # figures: checked on us_report
     cfg = _write(tmp_path, small)
     out = tmp_path / "o"
     out.mkdir()
@@ -232,7 +252,8 @@ def test_files_config_with_subset_and_delta_method(tmp_path, us48, produc):
             .replace('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\nsubset = {SUB_REGION = ["Pacific", "Mtn", "W N Cen", "W S Cen", "E N Cen"]}')
             .replace("draws = 100", "draws = 0")
             .replace('[weights.Wd]\nkind = "inverse_distance"\nalpha = 2\n', "")
-            .replace('spillover_city = "NY"', 'spillover_city = "TX"'))
+            .replace('spillover_city = "NY"', 'spillover_city = "TX"')
+            .replace('dir = "out_report"', 'dir = "out_report"\nfigures = false'))
     out = build_report(_write(tmp_path, text), quiet=True)
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     n = int(us48["SUB_REGION"].isin(["Pacific", "Mtn", "W N Cen", "W S Cen", "E N Cen"]).sum())
@@ -240,6 +261,7 @@ def test_files_config_with_subset_and_delta_method(tmp_path, us48, produc):
     assert res["sdm"]["W1"]["draws"] == 0 and res["sdm"]["W1"]["effects"]["direct"]["pc"]["se"] > 0
     assert "delta method" in (out / "index.html").read_text(encoding="utf-8")
     assert len(res["data"]["panel_ids_dropped_by_subset"]) == 48 - n
+    assert not (out / "figures").exists()  # [output] figures = false
 
 
 @pytest.mark.parametrize(
@@ -260,5 +282,5 @@ def test_bad_inputs_fail_early(tmp_path, edit, match):
 
 
 def test_latex_is_ascii_safe():
-    tex = tables.to_latex(pd.DataFrame({"x": [1.0]}), caption="I_T ⊗ W – α ≤ 0.05")
+    tex = tables.to_latex(tables.frame_table(pd.DataFrame({"x": [1.0]}), caption="I_T ⊗ W – α ≤ 0.05"))
     assert r"I\_T $\otimes$ W -- $\alpha$ $\le$ 0.05" in tex

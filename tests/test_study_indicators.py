@@ -59,3 +59,21 @@ def test_index_is_a_variable_and_its_weights_are_kept():
 def test_bad_indicator_spec(edit, match):
     with pytest.raises(SpecError, match=match):
         Study.from_dict(tomllib.loads(BASE + EXAMPLE.replace(*edit)))
+
+
+def test_report_shows_the_weights_table_and_labels(tmp_path):
+    """Table 1 layout in the report; [model] labels (Chinese too) reach every table format."""
+    import docx
+
+    from spillmap.maps.report import render_report
+
+    text = BASE.replace('draws = 100', 'draws = 100\nlabels = { infra = "基础设施指数", emp = "Employment" }')
+    s = Study.from_dict(tomllib.loads(text + EXAMPLE))
+    s = dataclasses.replace(s, tables=dataclasses.replace(s.tables, include=("indicators", "effects")),
+                            output=dataclasses.replace(s.output, figures=False))
+    out = render_report(run(s), tmp_path / "rep")
+    doc = docx.Document(str(out / "tables" / "indicator_infra.docx"))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "transport: hwy (+)" in cells and "labour: unemp (-)" in cells
+    effects = (out / "tables" / "sdm_effects_formatted.csv").read_text(encoding="utf-8")
+    assert "基础设施指数" in effects and "Employment" in effects and "infra" not in effects.split("\n")[2]

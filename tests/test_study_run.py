@@ -42,6 +42,8 @@ labels = { big = { "1" = "large states", "0" = "small states" } }
 [maps]
 permutations = 49
 year = 1980
+[output]
+figures = false         # the figures are checked on the reports of test_report.py / test_demo.py
 """
 
 
@@ -112,6 +114,38 @@ def test_tables_are_numbers(us_run):
                                                                                 rel=1e-10)
 
 
+def test_stored_fits_tabulate_like_live_ones(us_run):
+    """A FitRecord (registered with spillmap.tables) gives the same regression table as the live
+    SpatialPanelResults + EffectsResult it was made from, also after the JSON round trip."""
+    from spillmap import datasets
+    from spillmap.estimation import SpatialPanel
+    from spillmap.geo import join_panel
+    from spillmap.spatial import contiguity
+    from spillmap.study.records import FitRecord
+    from spillmap.tables import glance, regression_table
+
+    j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
+    fit = SpatialPanel(j.panel, y="unemp", x=["pc", "emp"], id="state_abbr", time="year",
+                       w=contiguity(j.layer, "STATE_ABBR"), model="sdm", effects="twoways").fit()
+    eff = fit.impacts(draws=100, seed=3)
+    rec = FitRecord.from_dict(FitRecord.from_spatial(fit, label="SDM", w=fit.w.name, effects=eff).to_dict())
+    live, stored = regression_table([fit], effects=[eff]), regression_table([rec])
+    assert list(stored.body.index) == list(live.body.index)  # β, W×x (theta), ρ, σ², effects, statistics
+    assert stored.rows["label"].tolist() == live.rows["label"].tolist()
+    assert "W×pc" in stored.rows["label"].tolist() and "ρ" in stored.rows["label"].tolist()
+    for frame in ("body", "se", "pvalues"):  # the same floats: stored at full precision
+        a, b = getattr(live, frame), getattr(stored, frame)
+        pd.testing.assert_frame_equal(a.apply(pd.to_numeric, errors="coerce").astype(float),
+                                      b.apply(pd.to_numeric, errors="coerce").astype(float), check_exact=True,
+                                      check_names=False)
+    assert stored.all_notes() == live.all_notes(), (stored.all_notes(), live.all_notes())
+    assert stored.columns.equals(live.columns)
+    g = glance(rec)
+    assert (g["unit_fe"], g["time_fe"], g["random"], g["lee_yu"]) == (True, True, False, "transformation")
+    assert g["nobs"] == 47 * 16 and (g["n"], g["t"]) == (48, 17) and g["r2_kind"] == "pseudo"
+    assert g["effects_method"] == "simulation (100 draws, seed 3)" and g["aic"] == fit.aic and g["bic"] == fit.bic
+
+
 def _joined_panel():
     from spillmap import datasets
 
@@ -153,6 +187,26 @@ def test_moran_by_year_equals_direct_calls(us_run):
     assert r.moran_by_year["W1"]["unemp"]["1975"]["I"] == pytest.approx(by[1975].I, rel=1e-12)
     pooled = moran_pooled(j.panel, id="state_abbr", time="year", var="unemp", w=w, permutations=0)
     assert r.moran_by_year["W1"]["unemp"]["pooled"]["z"] == pytest.approx(pooled.z_rand, rel=1e-12)
+
+
+def test_stored_lags_give_the_moran_scatterplot(us_run):
+    """map_data["lags"]: W y per period (W not stored); the pooled I drawn from them equals the
+    stored Moran's I of y (both exact closed forms: 1e-10)."""
+    from spillmap import datasets
+    from spillmap.figures import moran_scatter_from_lags
+    from spillmap.geo import join_panel
+    from spillmap.spatial import contiguity
+
+    _, r, _, _ = us_run
+    lags = r.map_data["lags"]["W1"]
+    ids = list(r.map_data["sample_ids"])
+    j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
+    w = contiguity(j.layer, "STATE_ABBR").align(ids)
+    y = np.array([[r.map_data["variables"]["log(gsp)"][p][i] for i in ids] for p in lags["lag"]])
+    np.testing.assert_allclose(np.array(list(lags["lag"].values())), np.vstack([w.sparse @ row for row in y]),
+                               rtol=1e-13)
+    _, _, pooled = moran_scatter_from_lags(y, list(lags["lag"].values()), lags["row_sums"])
+    assert pooled == pytest.approx(r.moran_by_year["W1"]["log(gsp)"]["pooled"]["I"], rel=1e-10)
 
 
 def test_baseline_and_heterogeneity_equal_direct_calls(us_run):

@@ -72,7 +72,7 @@ def test_minimal_spec_defaults():
         (("[weights.W1]\nkind", "[heterogeneity]\ncolumns = [\"g\"]\nw = \"W9\"\n[weights.W1]\nkind"),
          r"key 'heterogeneity.w': 'W9' is not one of the weights 'W1'"),
         (("[weights.W1]\nkind", "[tables]\ninclude = [\"table9\"]\n[weights.W1]\nkind"),
-         r"key 'tables.include': 'table9' is not one of 'descriptive'"),
+         r"key 'tables.include': 'table9' is not one of 'indicators', 'descriptive'"),
         (('dataset = "produc"', 'dataset = "produc"\npath = "p.csv"'), r"key 'panel': give exactly one"),
     ],
 )

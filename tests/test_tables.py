@@ -139,6 +139,11 @@ def test_number_formatter_and_stars():
     assert star_note((0.05, 0.01, 0.001)) == "*** p < 0.001, ** p < 0.01, * p < 0.05"
     with pytest.raises(ValueError, match="decreasing"):
         stars(0.1, (0.01, 0.05))
+    from spillmap.tables import decimals_for
+
+    # two significant digits of the smallest |value|: 0.051 -> 3 decimals, 0.0015 -> 4; clipped to 3..6
+    assert decimals_for([0.36, -0.051]) == 3 and decimals_for([0.0782, 0.0015]) == 4
+    assert decimals_for([1e-9]) == 6 and decimals_for([0.0, np.nan]) == 3 and decimals_for([4e-5], digits=3, most=12) == 7
 
 
 @pytest.mark.parametrize("seed", range(5))

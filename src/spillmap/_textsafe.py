@@ -6,6 +6,8 @@ Written by hand (a few lines; no library does both rules):
   beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula.
   :func:`csv_safe_frame` prefixes such *text* cells (and index/column labels) with a
   single quote ``'``; numbers are never touched, so ``-0.5`` stays a number.
+  :func:`csv_text` writes a frame so (text always quoted, numbers never), for every
+  CSV spillmap writes.
 * **LaTeX**: :func:`latex_escape` escapes the ten special characters and maps the few
   Unicode symbols spillmap's own labels use to math mode.
 
@@ -13,11 +15,12 @@ Every CSV and LaTeX writer of spillmap goes through these two functions.
 """
 from __future__ import annotations
 
+import csv
 import numbers
 
 import pandas as pd
 
-__all__ = ["CSV_FORMULA_PREFIXES", "csv_safe", "csv_safe_frame", "latex_escape"]
+__all__ = ["CSV_FORMULA_PREFIXES", "csv_safe", "csv_safe_frame", "csv_text", "latex_escape"]
 
 #: first characters that make a spreadsheet evaluate a cell (OWASP)
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -52,6 +55,16 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out.index = _safe_labels(out.index)
     out.columns = _safe_labels(out.columns)
     return out
+
+
+def csv_text(df: pd.DataFrame, *, index: bool = True, header: bool = True) -> str:
+    """CSV text of ``df`` (with its index unless ``index=False``), text cells and labels
+    neutralised by :func:`csv_safe_frame`.
+
+    Text is always quoted (numbers never are): with ``\n`` line ends, a cell holding a
+    carriage return would otherwise be written bare and split the row for a reader.
+    """
+    return csv_safe_frame(df).to_csv(index=index, header=header, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
 
 
 _LATEX_ESCAPE = {

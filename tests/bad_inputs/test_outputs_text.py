@@ -1,6 +1,6 @@
 """Text that other programs interpret: CSV cells (formula injection) and LaTeX notes.
 
-Every CSV spillmap writes goes through ``maps.tables.to_csv_text`` ->
+Every CSV spillmap writes goes through ``_textsafe.csv_text`` ->
 ``_textsafe.csv_safe_frame``: a text cell or label beginning with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return gets a leading ``'`` (OWASP "CSV injection"); numbers are
 written unchanged.  Checked on a report whose unit ids and weights name are payloads.
@@ -14,9 +14,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from spillmap.maps import tables
 
-from spillmap._textsafe import CSV_FORMULA_PREFIXES
+from spillmap import tables
+from spillmap._textsafe import CSV_FORMULA_PREFIXES, csv_text
 
 PAYLOADS = {"NY": "=HYPERLINK(\"http://x\")", "CA": "+CA", "TX": "-TX", "FL": "@FL"}
 
@@ -33,10 +33,10 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def test_to_csv_text_neutralises_text_and_labels_but_not_numbers():
+def test_csv_text_neutralises_text_and_labels_but_not_numbers():
     df = pd.DataFrame({"=cmd": ["=1+1", "@SUM(A1)", "ok", "\tx"], "v": [-0.5, 1.0, -2.0, 3.0]},
                       index=pd.Index(["+a", "-b", "c", "\r=d"], name="=id"))
-    text = tables.to_csv_text(df)
+    text = csv_text(df)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 5 and rows[4][0] == "'\r=d"  # the carriage return stays inside its quoted cell
     cells = _cells(text)
@@ -60,7 +60,7 @@ def injected_report(tmp_path_factory, us48, produc):
         '[panel]\npath = "panel.csv"\nid = "state_abbr"\ntime = "year"\n'
         '[model]\ny = "unemp"\nx = ["pc"]\ndraws = 0\n'
         '[weights."=W"]\nkind = "contiguity"\ncontiguity = "queen"\n'
-        '[maps]\npermutations = 19\n', encoding="utf-8")
+        '[maps]\npermutations = 19\n[output]\nfigures = false\n', encoding="utf-8")
     return build_report(d / "r.toml", d / "out", quiet=True)
 
 
@@ -82,14 +82,14 @@ def test_every_csv_of_the_report_is_neutralised(injected_report):
 
 def test_table_notes_are_words_not_tex_soup(injected_report):
     tex = (injected_report / "tables" / "diagnostics.tex").read_text(encoding="utf-8")
-    note = next(line for line in tex.splitlines() if line.startswith(r"\par\footnotesize"))
+    note = next(line for line in tex.splitlines() if line.startswith(r"\item") and "Hausman" in line)
     # escaped pseudo-math (V\_FE, \textasciicircum{}-1, I\_T) was the soup of issue 8
     assert "textasciicircum" not in note and r"\_" not in note and "$" not in note
     assert "inverse of the difference of their covariance" in note
 
 
 def test_latex_escapes_user_text_in_cells_and_notes():
-    df = pd.DataFrame({"a_b": [np.nan]}, index=pd.Index(["x&y"], name="100%"))
-    tex = tables.to_latex(df, caption="W_1 #1", notes="ids like {~^\\}")
+    df = pd.DataFrame({"a_b": [np.nan]}, index=pd.Index(["x&y"]))
+    tex = tables.to_latex(tables.frame_table(df, caption="W_1 #1", notes=("ids like {~^\\}",), stub="100%"))
     assert r"a\_b" in tex and r"x\&y" in tex and r"100\%" in tex and r"W\_1 \#1" in tex
     assert r"ids like \{\textasciitilde{}\textasciicircum{}\textbackslash{}\}" in tex

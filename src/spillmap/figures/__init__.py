@@ -12,6 +12,8 @@ writes; :func:`save_figure` writes PNG (300 dpi) and PDF (vector) atomically.
 ``spillover_maps``         direct effect, spillover received, spillover emitted
 ``response_map``           effect on every unit of a change in one unit
 ``moran_scatterplot``      standardised value vs its spatial lag, slope = Moran's I
+                           (``moran_scatter_from_lags`` + ``moran_scatter_points``: from
+                           stored spatial lags, without W)
 ``moran_trend``            Moran's I by period with the band expected without autocorrelation
 ``effects_plot``           direct/indirect/total effects with intervals, one panel per W/model
 ``save_figure``            PNG + PDF, atomic, no silent overwrite
@@ -25,7 +27,14 @@ Chinese names render; without one nothing fails (CJK glyphs show as boxes).  Deb
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
 from spillmap.figures._effect_maps import lisa_map, response_map, spillover_maps
 from spillmap.figures._maps import choropleth, small_multiples
-from spillmap.figures._plots import effects_plot, moran_scatter_data, moran_scatterplot, moran_trend
+from spillmap.figures._plots import (
+    effects_plot,
+    moran_scatter_data,
+    moran_scatter_from_lags,
+    moran_scatter_points,
+    moran_scatterplot,
+    moran_trend,
+)
 from spillmap.figures._save import DEFAULT_DPI, FIGURE_FORMATS, save_figure
 from spillmap.figures._style import CJK_FONTS, figure_style, font_family
 
@@ -37,6 +46,8 @@ __all__ = [
     "response_map",
     "moran_scatterplot",
     "moran_scatter_data",
+    "moran_scatter_from_lags",
+    "moran_scatter_points",
     "moran_trend",
     "effects_plot",
     "save_figure",

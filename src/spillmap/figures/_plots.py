@@ -24,7 +24,8 @@ from scipy import stats
 from spillmap.errors import DataError, InputError
 from spillmap.figures._style import figure_style, new_figure
 
-__all__ = ["moran_scatter_data", "moran_scatterplot", "moran_trend", "effects_plot"]
+__all__ = ["moran_scatter_data", "moran_scatter_from_lags", "moran_scatterplot", "moran_scatter_points", "moran_trend",
+           "effects_plot"]
 
 _KIND_STYLE = {"direct": ("#1b9e77", "o"), "indirect": ("#d95f02", "s"), "total": ("#7570b3", "D")}
 
@@ -64,6 +65,26 @@ def moran_scatter_data(data, w, *, var: str | None = None, id: str | None = None
     return z.ravel(), wz.ravel(), float(i_val)
 
 
+def moran_scatter_from_lags(values, lags, row_sums) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(z, Wz, I)`` from values, their spatial lags and the row sums of W, without W.
+
+    ``values`` and ``lags`` are periods x units (or one period), ``lags`` = ``W y_t``;
+    with the mean ``m`` and sd ``s`` of all values shown, ``z = (y - m) / s`` and, W
+    being linear, ``W z = (W y - m W 1) / s``; ``I = (n / S0) z'Wz / z'z`` with
+    ``S0`` the sum of the row sums (the pooled I of ``I_T kron W`` when several periods).
+    """
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    wy = np.atleast_2d(np.asarray(lags, dtype=float))
+    rs = np.asarray(row_sums, dtype=float).ravel()
+    if y.shape != wy.shape or y.shape[1] != rs.size or not (np.isfinite(y).all() and np.isfinite(wy).all()):
+        raise DataError(f"values {y.shape}, lags {wy.shape} and row sums ({rs.size}) must be finite and aligned.")
+    m, sd = y.mean(), y.std()
+    z = (y - m) / sd
+    wz = (wy - m * rs) / sd
+    i_val = float(rs.size / rs.sum() * (z * wz).sum() / (z * z).sum())
+    return z.ravel(), wz.ravel(), i_val
+
+
 def moran_scatterplot(
     data,
     w,
@@ -80,14 +101,41 @@ def moran_scatterplot(
 
     Quadrants are labelled HH, LH, LL, HL; the fitted line through the origin has slope
     ``z'Wz / z'z`` (equal to I for a row-standardised W).  See :func:`moran_scatter_data`
-    for ``data``, ``period`` (``None``: all periods pooled).
+    for ``data``, ``period`` (``None``: all periods pooled).  Without W (e.g. from stored
+    results), :func:`moran_scatter_from_lags` gives the points and :func:`moran_scatter_points`
+    draws them.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     z, wz, i_val = moran_scatter_data(data, w, var=var, id=id, time=time, period=period)
+    when = "all periods pooled" if isinstance(data, pd.DataFrame) and period is None else (
+        str(period) if period is not None else "")
+    return moran_scatter_points(z, wz, moran_i=i_val, var=var, when=when, title=title, figsize=figsize, ax=ax)
+
+
+def moran_scatter_points(
+    z,
+    wz,
+    *,
+    moran_i: float,
+    var: str | None = None,
+    when: str = "",
+    title: str | None = None,
+    figsize: tuple[float, float] = (4.2, 4.2),
+    ax=None,
+):
+    """Draw a Moran scatterplot of the points ``(z, Wz)`` with Moran's I ``moran_i``
+    (see :func:`moran_scatterplot`); ``when`` names the period(s) in the default title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    z, wz = np.asarray(z, dtype=float), np.asarray(wz, dtype=float)
     slope = float(z @ wz / (z @ z))
+    i_val = float(moran_i)
     with figure_style():
         fig = ax.figure if ax is not None else new_figure(figsize, layout="constrained")
         ax = ax if ax is not None else fig.add_subplot()
@@ -108,8 +156,6 @@ def moran_scatterplot(
         ax.set_xlabel(f"{who} (standardised)")
         ax.set_ylabel(f"spatial lag of {who} (W z)")
         ax.legend(loc="upper center", frameon=False)
-        when = "all periods pooled" if isinstance(data, pd.DataFrame) and period is None else (
-            str(period) if period is not None else "")
         ax.set_title(title or f"Moran scatterplot{', ' + when if when else ''}", loc="left")
     return fig
 
@@ -174,14 +220,33 @@ def moran_trend(
     return fig
 
 
+class _FrameEffects:
+    """The parts of an EffectsResult the plot reads, from a long frame (stored effects)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        need = {"estimate", "ci_lower", "ci_upper"}
+        if not isinstance(frame.index, pd.MultiIndex) or not need <= set(frame.columns):
+            raise DataError("an effects frame needs rows (effect, variable) and columns estimate, ci_lower, "
+                            "ci_upper (EffectsResult.to_frame('long') or FitRecord.effects_frame()).")
+        self.model = str(frame.attrs.get("model", "effects"))
+        self.level = float(frame.attrs.get("level", 0.95))
+        parts = {k: frame.xs(k, level=0) for k in ("direct", "indirect", "total")}
+        self.direct, self.indirect, self.total = parts["direct"], parts["indirect"], parts["total"]
+        self.variables = tuple(self.direct.index)
+
+
 def _effects_entries(effects) -> list[tuple[str, object]]:
     from spillmap.estimation.effects import EffectsResult
 
-    if isinstance(effects, EffectsResult):
-        return [(effects.model.upper(), effects)]
+    def one(e):
+        return _FrameEffects(e) if isinstance(e, pd.DataFrame) else e
+
+    if isinstance(effects, EffectsResult | pd.DataFrame):
+        e = one(effects)
+        return [(e.model.upper(), e)]
     if isinstance(effects, Mapping):
-        return [(str(k), v) for k, v in effects.items()]
-    items = list(effects)
+        return [(str(k), one(v)) for k, v in effects.items()]
+    items = [one(e) for e in effects]
     return [(f"({i + 1}) {e.model.upper()}", e) for i, e in enumerate(items)]
 
 
@@ -194,7 +259,9 @@ def effects_plot(
     panel_size: tuple[float, float] = (3.6, 3.0),
 ):
     """Direct, indirect and total effect of each variable with their intervals, one panel
-    per W or model (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``).
+    per W or model (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``;
+    stored effects as a long frame — rows (effect, variable), columns ``estimate``,
+    ``ci_lower``, ``ci_upper``, ``attrs["level"]`` — stand for an EffectsResult).
 
     The intervals are the EffectsResult's own (percentile of the simulation draws, or
     normal for the delta method), at its ``level``.

@@ -15,10 +15,11 @@ font that has the glyphs.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure"]
+__all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure", "quiet_matplotlib"]
 
 #: CJK fonts tried as fallback, in order
 CJK_FONTS = (
@@ -49,6 +50,31 @@ def font_family() -> list[str]:
     return resolved + [c for c in CJK_FONTS if c in _installed() and c not in resolved]
 
 
+class _Expected(logging.Filter):
+    """Drops matplotlib's log lines about what spillmap's figures do on purpose: a CJK
+    fallback font found only in another weight (WenQuanYi Zen Hei exists as "medium"),
+    and maps whose limits give way to an equal aspect (``adjustable="datalim"``)."""
+
+    PREFIXES = ("findfont: Failed to find font weight", "Ignoring fixed x limits", "Ignoring fixed y limits")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.PREFIXES)
+
+
+@contextlib.contextmanager
+def quiet_matplotlib() -> Iterator[None]:
+    """Silence the expected matplotlib log lines (see :class:`_Expected`) while drawing."""
+    f = _Expected()
+    loggers = [logging.getLogger(n) for n in ("matplotlib.font_manager", "matplotlib.axes._base")]
+    for lg in loggers:
+        lg.addFilter(f)
+    try:
+        yield
+    finally:
+        for lg in loggers:
+            lg.removeFilter(f)
+
+
 @contextlib.contextmanager
 def figure_style(**rc) -> Iterator[None]:
     """rcParams of spillmap's figures (small fonts, no top/right spines), CJK fallback on."""
@@ -69,7 +95,7 @@ def figure_style(**rc) -> Iterator[None]:
         "svg.fonttype": "none",
     }
     base.update(rc)
-    with mpl.rc_context(base):
+    with mpl.rc_context(base), quiet_matplotlib():
         yield
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap._fileio import atomic_directory, atomic_write_bytes, atomic_write_text
-from spillmap._textsafe import csv_safe_frame
+from spillmap._textsafe import csv_text
 from spillmap.spatial._permutation import derive_seed
 
 __all__ = ["write_parquet", "write_csv", "save_folder", "parquet_bytes"]
@@ -39,7 +39,7 @@ def write_parquet(table: pd.DataFrame, path, *, overwrite: bool = False) -> Path
 
 
 def write_csv(table: pd.DataFrame, path, *, overwrite: bool = False) -> Path:
-    return atomic_write_text(path, csv_safe_frame(table).to_csv(index=False), overwrite=overwrite)
+    return atomic_write_text(path, csv_text(table, index=False), overwrite=overwrite)
 
 
 def _ranking_frame(res) -> pd.DataFrame:
@@ -101,9 +101,9 @@ def save_folder(res, out_dir, *, force: bool, maps_top_k: int) -> Path:
     with atomic_directory(out_dir, force=force) as tmp:
         write_parquet(res.table, tmp / "screen.parquet")
         write_csv(res.table, tmp / "screen.csv")
-        atomic_write_text(tmp / "ranking.csv", csv_safe_frame(_ranking_frame(res)).to_csv(index=False))
+        atomic_write_text(tmp / "ranking.csv", csv_text(_ranking_frame(res), index=False))
         for name, idx in res.indices.items():
-            atomic_write_text(tmp / f"weights_{_slug(name)}.csv", csv_safe_frame(idx.weights).to_csv(index=False))
+            atomic_write_text(tmp / f"weights_{_slug(name)}.csv", csv_text(idx.weights, index=False))
         links = _maps(res, tmp / "maps", maps_top_k)
         atomic_write_text(tmp / "index.html", page(res, links))
     return Path(out_dir)

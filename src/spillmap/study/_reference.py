@@ -70,7 +70,7 @@ EXAMPLES = {
                      'labels = { is_key_city = { "1" = "key cities", "0" = "other cities" } }\nw = "W1"\n',
     "maps": '[maps]\nyear = 2019\npermutations = 999\nalpha = 0.05\nspillover_city = "420100"\nsimplify = "auto"\n'
             'include = ["choropleth", "lisa", "spillover", "response"]\n',
-    "output": '[output]\ndir = "report"\n',
+    "output": '[output]\ndir = "report"\nfigures = true                    # false: no figures/ folder (faster)\n',
 }
 WEIGHT_EXAMPLES = {
     "contiguity": '[weights.W1]\nkind = "contiguity"\ncontiguity = "queen"\nislands = "nearest"\nk = 1\n',

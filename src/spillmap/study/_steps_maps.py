@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from spillmap.errors import InputError
 from spillmap.study.records import num
 
-__all__ = ["map_year", "lisa_block", "unit_blocks", "map_values", "geometry_block"]
+__all__ = ["map_year", "lisa_block", "unit_blocks", "map_values", "moran_lags", "geometry_block"]
 
 
 def map_year(study, inputs) -> Any:
@@ -73,6 +75,24 @@ def map_values(study, inputs) -> dict:
     for var in dict.fromkeys([study.y, study.key]):
         wide = inputs.panel.pivot(index=inputs.id, columns=inputs.time, values=var)
         out["variables"][var] = {str(t): {str(i): num(v) for i, v in wide[t].items()} for t in wide.columns}
+    return out
+
+
+def moran_lags(study, inputs, weights: dict) -> dict:
+    """Per W, what a Moran scatterplot of y needs without W itself: the spatial lag
+    ``W y_t`` of every period and the row sums of W, as lists in ``sample_ids`` order
+    (``W z = (W y - ȳ W1) / s`` for any mean ȳ and scale s, since W is linear)."""
+    out = {}
+    for wname, w in weights.items():
+        ids = [str(i) for i in w.ids]
+        if ids != [str(i) for i in inputs.ids]:  # pragma: no cover - run() aligns every W to the panel
+            raise InputError(f"weights {wname}: ids not aligned with the panel.")
+        wide = inputs.panel.pivot(index=inputs.id, columns=inputs.time, values=study.y)
+        wide.index = wide.index.astype(str)
+        values = wide.reindex(ids).to_numpy(dtype=float)
+        lag = w.sparse @ values
+        out[wname] = {"variable": study.y, "row_sums": [num(v) for v in np.asarray(w.sparse.sum(axis=1)).ravel()],
+                      "lag": {str(t): [num(v) for v in lag[:, j]] for j, t in enumerate(wide.columns)}}
     return out
 
 

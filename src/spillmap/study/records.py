@@ -4,8 +4,12 @@ A :class:`FitRecord` keeps what a paper's table needs from a fitted model — es
 standard errors, p-values, model statistics and the direct / indirect / total effects —
 at full precision and without the data or W, so that :class:`StudyResults` can be
 written to JSON and read back equal.  It offers the table protocol of
-:mod:`spillmap.tables` (``tidy()``: one row per term; ``glance()``: one mapping of model
-statistics) so stored fits render exactly like live ones.
+:mod:`spillmap.tables` (``tidy()``: one row per term, β, θ of ``W_x`` (kind ``theta``,
+printed ``W×x``), ρ/λ, σ² and the direct / indirect / total effects; ``glance()``: model,
+W, fixed effects, Lee–Yu, N used, units, periods, log-likelihood, AIC, BIC, R² and which
+R², how the effects' SEs were obtained) and is registered with
+:func:`spillmap.tables.register`, so stored fits render exactly like live ones
+(``regression_table([r.sdm("W1"), r.sdm("W2")])``).
 
 :func:`freeze` / :func:`thaw` turn nested dicts and lists into read-only mappings and
 tuples and back (numbers as Python floats, non-finite values as ``None``).
@@ -22,7 +26,7 @@ import pandas as pd
 
 from spillmap.results import finite_or_none
 
-__all__ = ["FitRecord", "freeze", "thaw", "num"]
+__all__ = ["FitRecord", "freeze", "thaw", "num", "GeoJSONText"]
 
 
 def num(x: Any) -> float | None:
@@ -33,10 +37,58 @@ def num(x: Any) -> float | None:
         return None
 
 
+class GeoJSONText(Mapping):
+    """A GeoJSON document kept as its compact JSON text (immutable, compared by text).
+
+    Behaves as a read-only mapping (parsed on first use); freezing hundreds of thousands
+    of coordinates into tuples would cost a second per study for nothing.
+    """
+
+    __slots__ = ("text", "_parsed")
+
+    def __init__(self, doc: Any) -> None:
+        import json
+
+        text = doc if isinstance(doc, str) else json.dumps(thaw(doc), ensure_ascii=False, allow_nan=False,
+                                                            separators=(",", ":"))
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "_parsed", None)
+
+    def _doc(self) -> dict:
+        import json
+
+        if self._parsed is None:
+            object.__setattr__(self, "_parsed", json.loads(self.text))
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        import copy
+
+        return copy.deepcopy(self._doc()[key])
+
+    def __iter__(self):
+        return iter(self._doc())
+
+    def __len__(self) -> int:
+        return len(self._doc())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GeoJSONText) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("GeoJSONText is immutable")
+
+    def __repr__(self) -> str:
+        return f"<GeoJSONText {len(self.text):,} characters>"
+
+
 def freeze(obj: Any) -> Any:
     """A read-only copy: mappings → ``MappingProxyType`` (string keys), sequences → tuples,
     numpy scalars → Python numbers, NaN/inf → ``None``."""
-    if isinstance(obj, FitRecord):
+    if isinstance(obj, FitRecord | GeoJSONText):
         return obj
     if isinstance(obj, Mapping):
         return MappingProxyType({str(k): freeze(v) for k, v in obj.items()})
@@ -57,6 +109,8 @@ def thaw(obj: Any) -> Any:
     """The JSON-ready inverse of :func:`freeze` (dicts and lists)."""
     if isinstance(obj, FitRecord):
         return obj.to_dict()
+    if isinstance(obj, GeoJSONText):
+        return obj._doc()
     if isinstance(obj, Mapping):
         return {k: thaw(v) for k, v in obj.items()}
     if isinstance(obj, tuple | list):
@@ -65,6 +119,12 @@ def thaw(obj: Any) -> Any:
 
 
 _EFFECT_FIELDS = ("estimate", "se", "z", "p", "ci_lower", "ci_upper")
+_SPATIAL = ("rho", "lambda")
+_VARIANCE = ("phi",)
+
+
+def _f(v: Any) -> float:
+    return np.nan if v is None else float(v)
 
 
 def _effects_dict(effects: Any) -> dict:
@@ -97,9 +157,10 @@ class FitRecord:
     params, std_errors, pvalues
         Term → number (``None`` when not finite).
     stats
-        ``loglik``, ``aic``, ``bic``, ``sigma2``, ``r2`` (with ``r2_kind``), ``nobs``
-        (observations the estimator uses), ``n``, ``t``, ``nobs_data``, ``lee_yu``,
-        ``cov_type`` … (``None`` for what the model does not have).
+        ``loglik``, ``aic``, ``bic``, ``sigma2`` (and ``sigma2_se``), ``r2`` (with
+        ``r2_kind``), ``nobs`` (observations the estimator uses), ``n``, ``t``,
+        ``nobs_data``, ``lee_yu``, ``cov_type``, ``effects_draws`` / ``effects_seed`` /
+        ``effects_level`` … (``None`` for what the model does not have).
     effects
         ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``
         or empty; ``effects_method`` says how the SEs were obtained.  For a dynamic model the
@@ -138,12 +199,18 @@ class FitRecord:
         fe = res.effects
         if fe == "random" and res.extra.get("time_effects"):
             fe = "random+time"
+        from spillmap.tables import tidy as _tidy
+
+        live = _tidy(res).set_index("term")
         stats = {
-            "loglik": res.loglik, "aic": res.aic, "bic": res.bic, "sigma2": res.sigma2, "r2": res.r2,
+            "loglik": res.loglik, "aic": res.aic, "bic": res.bic, "sigma2": res.sigma2,
+            "sigma2_se": live.at["sigma2", "std_error"] if "sigma2" in live.index else None, "r2": res.r2,
             "r2_kind": "squared correlation of y and its fitted value", "nobs": res.nobs, "n": res.n, "t": res.t,
             "nobs_data": nobs_data if nobs_data is not None else res.n * res.t, "lee_yu": res.lee_yu,
             "cov_type": res.cov_type,
         }
+        if effects is not None:
+            stats.update(effects_draws=effects.draws, effects_seed=effects.seed, effects_level=effects.level)
         if getattr(res, "dynamic", None):
             stats["dynamic"] = res.dynamic
         eff, lr = _effects_dict(effects), _effects_dict(long_run)
@@ -168,19 +235,64 @@ class FitRecord:
 
     # ---------------------------------------------------------------- protocol
     def tidy(self) -> pd.DataFrame:
-        """One row per term: ``estimate``, ``std_error``, ``statistic``, ``p``."""
-        terms = list(self.params)
-        est = np.array([np.nan if self.params[t] is None else self.params[t] for t in terms], dtype=float)
-        se = np.array([np.nan if self.std_errors.get(t) is None else self.std_errors[t] for t in terms], dtype=float)
-        p = np.array([np.nan if self.pvalues.get(t) is None else self.pvalues[t] for t in terms], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stat = est / se
-        return pd.DataFrame({"estimate": est, "std_error": se, "statistic": stat, "p": p},
-                            index=pd.Index(terms, name="term"))
+        """One row per term in the layout of :data:`spillmap.tables.TIDY_COLUMNS`.
 
-    def glance(self) -> dict:
-        """Model statistics: model, fe, w, y, label and :attr:`stats`."""
-        return {"label": self.label, "model": self.model, "fe": self.fe, "w": self.w, "y": self.y, **self.stats}
+        Kinds: ``beta`` (regressors, the constant), ``theta`` (``W_x``, variable ``x``),
+        ``spatial`` (ρ, λ), ``variance`` (φ of random effects; σ² with its SE when stored,
+        no p-value), ``direct`` / ``indirect`` / ``total`` (the effects, term
+        ``"direct:x"``).  Numbers are the stored ones (``None`` → NaN).
+        """
+        recs = []
+        lags = ("tau", "eta") if self.stats.get("dynamic") else ()
+        for term, est in self.params.items():
+            if term in _SPATIAL or term in lags:  # a dynamic model's y(t−1), W·y(t−1) with rho
+                kind, var = "spatial", term
+            elif term.startswith("W_") and term[2:] in self.params:
+                kind, var = "theta", term[2:]
+            elif term in _VARIANCE:
+                kind, var = "variance", term
+            else:
+                kind, var = "beta", term
+            recs.append((term, kind, var, _f(est), _f(self.std_errors.get(term)), _f(self.pvalues.get(term))))
+        if self.stats.get("sigma2") is not None:
+            recs.append(("sigma2", "variance", "sigma2", _f(self.stats["sigma2"]), _f(self.stats.get("sigma2_se")),
+                         np.nan))
+        for part in ("direct", "indirect", "total"):
+            for var, d in self.effects.get(part, {}).items():
+                recs.append((f"{part}:{var}", part, var, _f(d.get("estimate")), _f(d.get("se")), _f(d.get("p"))))
+        return pd.DataFrame.from_records(recs, columns=["term", "kind", "variable", "estimate", "std_error", "p"])
+
+    def glance(self) -> dict[str, Any]:
+        """Model statistics under the keys of :data:`spillmap.tables.GLANCE_KEYS` (``None``
+        where the model has none): model, y, w, fixed effects (unit / time FE yes/no,
+        random), Lee–Yu (fixed effects only), N used, units, periods, log-likelihood, AIC,
+        BIC, σ², R² and ``r2_kind`` (``within``, ``pseudo`` = squared correlation of y and
+        its fit, or ``ordinary``), the covariance and ``effects_method`` in words."""
+        from spillmap.tables import effects_method_words
+
+        s, fe = self.stats, self.fe
+        random = fe.startswith("random")
+        kind = s.get("r2_kind")
+        r2_kind = ("within" if kind == "within" else "pseudo" if kind and kind.startswith("squared correlation")
+                   else "ordinary" if kind is not None else None)
+        method = None
+        if self.effects_method is not None:
+            method = effects_method_words(self.effects_method, s.get("effects_draws"), s.get("effects_seed"))
+        model = ("Dynamic " if s.get("dynamic") else "") + self.model.upper()
+        return {
+            "label": self.label, "model": model, "y": self.y, "w": self.w,
+            "fixed_effects": "random" if random else fe, "unit_fe": fe in ("individual", "twoways"),
+            "time_fe": fe in ("time", "twoways", "random+time"), "random": random,
+            "lee_yu": s.get("lee_yu") if fe in ("individual", "time", "twoways") else None,
+            "nobs": s.get("nobs"), "n": s.get("n"), "t": s.get("t"), "loglik": s.get("loglik"), "aic": s.get("aic"),
+            "bic": s.get("bic"), "sigma2": s.get("sigma2"), "r2": s.get("r2"), "r2_kind": r2_kind,
+            "cov_type": s.get("cov_type"), "effects_method": method,
+        }
+
+    def long_run(self) -> FitRecord:
+        """This record with the long-run effects in place of the short-run ones (a dynamic model's
+        second effects column in a table)."""
+        return dataclasses.replace(self, effects=self.effects_long_run, effects_long_run={})
 
     def effects_frame(self, horizon: str = "short") -> pd.DataFrame:
         """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none);
@@ -205,3 +317,12 @@ class FitRecord:
     @classmethod
     def from_dict(cls, d: Mapping) -> FitRecord:
         return cls(**{**d, "notes": tuple(d.get("notes", ())), "warnings": tuple(d.get("warnings", ()))})
+
+
+def _register() -> None:
+    from spillmap.tables import register
+
+    register(FitRecord, tidy=FitRecord.tidy, glance=FitRecord.glance)
+
+
+_register()

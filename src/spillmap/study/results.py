@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillmap.study.records import FitRecord, freeze, thaw
+from spillmap.study.records import FitRecord, GeoJSONText, freeze, thaw
 
 __all__ = ["StudyResults", "SCHEMA_VERSION"]
 
@@ -24,7 +24,7 @@ __all__ = ["StudyResults", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 2
 
 _MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
-             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data", "geometry",
+             "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data",
              "scenarios", "indicators")
 
 
@@ -58,7 +58,9 @@ class StudyResults:
     lisa, unit_effects, unit_response
         Per-unit map values.
     map_data, geometry
-        The values and the GeoJSON the maps draw (so a report re-renders from JSON alone).
+        The values and the GeoJSON the maps draw (so a report re-renders from JSON alone);
+        ``map_data["lags"]`` holds, per W, the spatial lag of y in every period and the
+        row sums of W (the Moran scatterplots are drawn from them).
     scenarios
         ``inputs`` (per W: the SDM's covariance and W; the regressors' data; the unit table),
         ``runs`` (scenario → W → :meth:`ScenarioResult.to_dict`) and ``explore`` (W → variable →
@@ -95,6 +97,7 @@ class StudyResults:
     missing: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "geometry", GeoJSONText(self.geometry or {}))
         for name in _MAPPINGS:
             object.__setattr__(self, name, freeze(getattr(self, name) or {}))
         fits = {k: v if isinstance(v, FitRecord) else FitRecord.from_dict(v) for k, v in self.fits.items()}
@@ -134,12 +137,13 @@ class StudyResults:
         The numbers are indented for reading; the GeoJSON geometry is written compactly
         on one line (indenting every coordinate would triple the file).
         """
-        doc = self.to_dict()
-        geometry = doc.pop("geometry")
+        doc: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        for f in fields(self):
+            if f.name != "geometry":
+                doc[f.name] = thaw(getattr(self, f.name))
+        doc["sdm"] = {w: _sdm_compat(self, w) for w in self.weights if self.sdm(w) is not None}
         text = json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False)
-        geo = json.dumps(geometry, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text[: text.rindex("}")].rstrip() + f',\n "geometry": {geo}\n}}'
-
+        return text[: text.rindex("}")].rstrip() + f',\n "geometry": {self.geometry.text}\n}}'
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> StudyResults:

@@ -53,15 +53,12 @@ class _Steps:
 
 
 def _describe(panel, columns) -> dict:
-    import pandas as pd
+    """N, mean, sd (ddof = 1), min, max of each column (:func:`spillmap.tables.describe`), as numbers."""
+    from spillmap.tables import describe
 
-    out = {}
-    for c in columns:
-        v = pd.to_numeric(panel[c], errors="coerce").dropna().to_numpy(dtype=float)
-        out[c] = {"N": int(v.size), "mean": num(v.mean()) if v.size else None,
-                  "sd": num(v.std(ddof=1)) if v.size > 1 else None,
-                  "min": num(v.min()) if v.size else None, "max": num(v.max()) if v.size else None}
-    return out
+    frame = describe(panel, list(columns))
+    return {c: {"N": int(row["N"]), **{k: num(row[k]) for k in ("mean", "sd", "min", "max")}}
+            for c, row in frame.iterrows()}
 
 
 def _weights(study, inputs, step) -> tuple[dict, dict]:
@@ -170,7 +167,8 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
                     "weights" for k in live if k not in one_w and study.scenarios]
         scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step)
         missing += miss
-        map_data = {**_steps_maps.map_values(study, inputs), "year": year}
+        map_data = {**_steps_maps.map_values(study, inputs), "year": year,
+                    "lags": _steps_maps.moran_lags(study, inputs, weights)}
         geometry = _steps_maps.geometry_block(study, inputs)
     from spillmap import datasets
 

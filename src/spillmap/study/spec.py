@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from spillmap.errors import InputError
@@ -50,7 +51,8 @@ LAYER_DATASETS = ("china_prefectures", "us48")
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
 from spillmap._vocab import DYNAMIC, FE, LEE_YU  # noqa: E402  (one vocabulary)
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
-TABLES = ("descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics", "effects")
+TABLES = ("indicators", "descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics",
+          "effects")
 MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
 CLUSTER = ("entity", "time", "both", "none")
 
@@ -142,7 +144,14 @@ class ModelSpec:
                               "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
                               default=None, choices=DYNAMIC + (None,), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
+    labels: Mapping[str, str] = opt("Readable names of the variables in every table, e.g. { int = \"Industrial "
+                                    "intelligence\" } (Chinese works too).", default=None,
+                                    convert=lambda v: MappingProxyType(dict(v)))
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            object.__setattr__(self, "labels", MappingProxyType({}))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,6 +224,8 @@ class OutputSpec:
 
     dir: str | None = opt("Output folder, relative to the spec file (the command line's --out wins).",
                           default=None, example="report")
+    figures: bool = opt("Write the static figures of the report (figures/*.png at 300 dpi and vector *.pdf: "
+                        "maps, Moran scatterplots and trend, effects); false skips them (faster).", default=True)
 
 
 def _in(values: tuple, allowed: tuple) -> str | None:

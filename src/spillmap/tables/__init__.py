@@ -34,6 +34,7 @@ from spillmap.tables._extract import GLANCE_KEYS, TIDY_COLUMNS, Tidy, glance, re
 from spillmap.tables._format import (
     STAR_LEVELS,
     cell,
+    decimals_for,
     distinct_labels,
     format_number,
     format_p,
@@ -46,7 +47,7 @@ from spillmap.tables._format import (
 from spillmap.tables._html import to_html
 from spillmap.tables._latex import LATEX_PACKAGES, to_latex
 from spillmap.tables._model import Table
-from spillmap.tables._regression import STATISTICS, regression_table
+from spillmap.tables._regression import STATISTICS, effects_method_words, regression_table
 from spillmap.tables._save import FORMATS, WRITERS, save, save_formats
 from spillmap.tables._stats import describe, descriptive_table, frame_table, stats_table
 from spillmap.tables._text import to_csv, to_markdown
@@ -55,6 +56,7 @@ from spillmap.tables._xlsx import to_xlsx_bytes
 __all__ = [
     "Table",
     "regression_table",
+    "effects_method_words",
     "stats_table",
     "descriptive_table",
     "frame_table",
@@ -86,5 +88,6 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "decimals_for",
     "plural",
 ]

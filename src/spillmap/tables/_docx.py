@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from spillmap.tables._latex import has_cjk
 from spillmap.tables._model import Table
+from spillmap.tables._zip import reproducible_zip
 
 __all__ = ["to_docx_bytes", "DOCX_FONT_SIZE"]
 
@@ -118,4 +119,4 @@ def to_docx_bytes(tables: Table | Sequence[Table]) -> bytes:
         _add_table(doc, tab)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return reproducible_zip(buf.getvalue())

@@ -30,8 +30,9 @@ TIDY_COLUMNS = ("term", "kind", "variable", "estimate", "std_error", "p")
 #: kinds of terms, in the order a regression table prints their blocks
 TERM_KINDS = ("beta", "theta", "spatial", "variance", "direct", "indirect", "total")
 #: what ``glance`` may report (model: short name, e.g. "SDM"; unit_fe/time_fe/random: bool;
-#: r2_kind: "within" or "pseudo"; effects_method: how the SEs of effects in ``tidy`` were
-#: obtained, in words, for the table's note)
+#: r2_kind: "within", "pseudo" (squared correlation of y and its fit) or "ordinary";
+#: effects_method: how the SEs of effects in ``tidy`` were obtained, in words, for the
+#: table's note)
 GLANCE_KEYS = (
     "model", "y", "w", "fixed_effects", "unit_fe", "time_fe", "random", "lee_yu", "nobs", "n", "t",
     "loglik", "aic", "bic", "r2", "r2_kind", "sigma2", "cov_type", "method", "effects_method",

@@ -11,6 +11,7 @@ the rounding): no library formats estimates the way journals print them.
 * :func:`stars` / :func:`star_note` -- significance stars and the note saying what they
   mean (one set of thresholds, ``STAR_LEVELS``: 10 %, 5 %, 1 %);
 * :func:`cell` / :func:`stat_cell` -- ``0.365*** (0.043)`` and ``15.513 (0.000)``;
+* :func:`decimals_for` -- enough decimals for a few significant digits of small numbers;
 * :func:`distinct_labels` -- the fewest digits (scientific notation for tiny values)
   that keep a sorted sequence of class bounds apart, for map legends.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "decimals_for",
     "plural",
 ]
 
@@ -182,6 +184,20 @@ def distinct_labels(values: Sequence[float], *, min_digits: int = 2, max_digits:
         if _distinct(labels, vals):
             return labels
     return labels
+
+
+def decimals_for(values: Sequence[float], *, digits: int = 2, least: int = 3, most: int = 6) -> int:
+    """Decimals that show ``digits`` significant digits of the smallest non-zero ``|value|``,
+    between ``least`` and ``most`` (``least`` when every value is zero or missing).
+
+    >>> decimals_for([0.36, 0.051]), decimals_for([0.0782, 0.0015]), decimals_for([1e-9])
+    (3, 4, 6)
+    """
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return int(least)
+    return int(min(most, max(least, digits - 1 - math.floor(math.log10(v.min())))))
 
 
 def plural(word: str) -> str:

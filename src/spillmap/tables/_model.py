@@ -188,7 +188,8 @@ class Table:
         if self.has("coef") and self.paren is not None and self.paren_values() is not None:
             out.append(_PAREN_NOTE[self.paren])
         if self.has("test") and self.pvalues is not None:
-            out.append("p-values in parentheses.")
+            out.append("Tests: statistic with p-value in parentheses." if self.has("coef") else
+                       "p-values in parentheses.")
         if self.star_levels and self.pvalues is not None and self.has("coef"):
             out.append(star_note(self.star_levels) + ".")
         return tuple(out)

@@ -23,10 +23,10 @@ from spillmap.tables._format import STAR_LEVELS
 from spillmap.tables._format import plural as _plural
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 
-__all__ = ["regression_table", "STATISTICS", "BLOCKS"]
+__all__ = ["regression_table", "effects_method_words", "STATISTICS", "BLOCKS"]
 
 #: rows of the statistics block, in order (``regression_table(statistics=...)``)
-STATISTICS = ("r2_within", "r2_pseudo", "loglik", "aic", "bic", "nobs", "n", "t",
+STATISTICS = ("r2_within", "r2_pseudo", "r2", "loglik", "aic", "bic", "nobs", "n", "t",
               "unit_fe", "time_fe", "random", "lee_yu", "cov_type")
 _DEFAULT_STATS = STATISTICS[:-1]
 BLOCKS = ("coefficients", "effects", "statistics")
@@ -103,6 +103,7 @@ def _glance_rows(glances: list[dict], statistics: Sequence[str], unit: str, peri
     defs = {
         "r2_within": ("R² (within)", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "within" else None),
         "r2_pseudo": ("Pseudo R² (corr²)", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "pseudo" else None),
+        "r2": ("R²", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "ordinary" else None),
         "loglik": ("Log-likelihood", "stat", lambda g: g.get("loglik")),
         "aic": ("AIC", "stat", lambda g: g.get("aic")),
         "bic": ("BIC", "stat", lambda g: g.get("bic")),
@@ -155,15 +156,21 @@ def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFram
     return pd.DataFrame(head, index=keys)
 
 
+def effects_method_words(method: str, draws: int | None = None, seed: int | None = None) -> str:
+    """How the SEs of effects were obtained, in words: ``simulation (1,000 draws, seed 7)``,
+    ``delta method`` or ``exact (linear in the parameters)``."""
+    if method == "simulation":
+        return f"simulation ({int(draws or 0):,} draws, seed {seed if seed is not None else 0})"
+    return {"delta": "delta method", "linear": "exact (linear in the parameters)"}.get(method, str(method))
+
+
 def _effects_note(effs: list[Any], glances: list[dict]) -> str | None:
     methods = []
     for e, g in zip(effs, glances):
         if e is None:
             desc = g.get("effects_method")  # a results type carrying its own effects says how
         else:
-            m = getattr(e, "method", "")
-            desc = {"simulation": f"simulation ({getattr(e, 'draws', 0):,} draws, seed {getattr(e, 'seed', 0)})",
-                    "delta": "delta method", "linear": "exact (linear in the parameters)"}.get(m, str(m))
+            desc = effects_method_words(getattr(e, "method", ""), getattr(e, "draws", 0), getattr(e, "seed", 0))
         if desc and desc not in methods:
             methods.append(desc)
     if not methods:

@@ -1,7 +1,7 @@
 """Markdown and CSV writers of a :class:`~spillmap.tables.Table`.
 
 pandas writes the CSV (``DataFrame.to_csv``); every CSV goes through
-:func:`spillmap._textsafe.csv_safe_frame` (formula-injection neutralising).  The
+:func:`spillmap._textsafe.csv_text` (formula-injection neutralising; text quoted).  The
 Markdown pipe table is written by hand (a few lines; ``DataFrame.to_markdown`` needs
 the optional ``tabulate`` and cannot print spanning headers or parenthesis rows).
 """
@@ -12,7 +12,7 @@ from typing import Literal
 
 import pandas as pd
 
-from spillmap._textsafe import csv_safe_frame
+from spillmap._textsafe import csv_text
 from spillmap.tables._model import Table
 
 __all__ = ["to_markdown", "to_csv", "MINUS"]
@@ -79,8 +79,7 @@ def to_csv(table: Table, kind: Literal["numbers", "formatted"] = "numbers") -> s
     parenthesis rows, notes), negative numbers with the minus sign U+2212.
     """
     if kind == "numbers":
-        frame = csv_safe_frame(table.to_frame("long"))
-        return frame.to_csv(index=False, lineterminator="\n", float_format=None)
+        return csv_text(table.to_frame("long"), index=False)
     if kind == "formatted":
-        return csv_safe_frame(_formatted_csv_frame(table)).to_csv(index=False, header=False, lineterminator="\n")
+        return csv_text(_formatted_csv_frame(table), index=False, header=False)
     raise ValueError(f"kind must be 'numbers' or 'formatted', got {kind!r}")

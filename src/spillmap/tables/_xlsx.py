@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from spillmap.tables._format import is_missing, stars
 from spillmap.tables._model import Table
+from spillmap.tables._zip import reproducible_zip
 
 __all__ = ["to_xlsx_bytes", "number_format", "sheet_title"]
 
@@ -138,4 +139,4 @@ def to_xlsx_bytes(tables: Table | Sequence[Table], *, sheet_names: Sequence[str]
         _write_sheet(wb.create_sheet(sheet_title(name, used)), tab)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return reproducible_zip(buf.getvalue())

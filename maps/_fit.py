@@ -1,0 +1,78 @@
+"""Keep the sample clear of the legend and the title box.
+
+The map is fitted to the sample with a fixed padding (:func:`spillmap.maps._layers.new_map`);
+in a small frame (the report's 560 x 520 px) the bottom-left legend and the top-right
+title can still cover units (southern Yunnan on the China layer).  :class:`KeepClear`
+runs once the controls are drawn: while a vertex of a unit in the sample lies under the
+legend (or the title), it refits the sample with 10 px more padding at the bottom (or
+the top), at most 30 % of the map's height each.  Written by hand (a few lines of
+Leaflet: its ``fitBounds`` paddings are fixed numbers, not "avoid these boxes").
+"""
+from __future__ import annotations
+
+from branca.element import MacroElement
+from folium.template import Template
+
+from spillmap.maps._elements import js_json
+
+__all__ = ["KeepClear"]
+
+
+class KeepClear(MacroElement):
+    """Refit ``bounds`` (``[[south, west], [north, east]]``) until no sample vertex is
+    under ``.spillmap-legend`` or ``.spillmap-title`` (see the module docstring)."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }};
+    var bounds = L.latLngBounds({{ this.bounds_js }});
+    function box(sel) {
+        var e = map.getContainer().querySelector(sel);
+        if (!e || !e.offsetHeight) { return null; }
+        var c = map.getContainer().getBoundingClientRect(), r = e.getBoundingClientRect();
+        return L.bounds([r.left - c.left, r.top - c.top], [r.right - c.left, r.bottom - c.top]);
+    }
+    function covered(b) {
+        if (!b) { return false; }
+        var hit = false;
+        map.eachLayer(function (l) {
+            if (hit || !l.feature || !l.getLatLngs || l.feature.properties.ctx !== undefined) { return; }
+            var lb = l.getBounds();
+            var p = L.bounds(map.latLngToContainerPoint(lb.getNorthWest()), map.latLngToContainerPoint(lb.getSouthEast()));
+            if (!p.intersects(b)) { return; }
+            var stack = [l.getLatLngs()];
+            while (stack.length && !hit) {
+                var x = stack.pop();
+                if (Array.isArray(x)) { for (var i = 0; i < x.length; i++) { stack.push(x[i]); } }
+                else if (b.contains(map.latLngToContainerPoint(x))) { hit = true; }
+            }
+        });
+        return hit;
+    }
+    function keepClear() {
+        var top = {{ this.top }}, bottom = {{ this.bottom }}, most = 0.3 * map.getSize().y;
+        for (var k = 0; k < 16; k++) {
+            var moved = false;
+            if (bottom < most && covered(box(".spillmap-legend"))) { bottom += 10; moved = true; }
+            if (top < most && covered(box(".spillmap-title"))) { top += 10; moved = true; }
+            if (!moved) { break; }
+            map.fitBounds(bounds, {paddingTopLeft: [6, top], paddingBottomRight: [6, bottom], animate: false});
+        }
+    }
+    function run() {  // after the first zoom animation, whose end would undo a refit made during it
+        if (map._animatingZoom) { map.once("zoomend", run); } else { keepClear(); }
+    }
+    function later() { setTimeout(run, 50); }  // once the page (and the controls) are laid out
+    if (document.readyState === "complete") { later(); } else { window.addEventListener("load", later); }
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, bounds, *, top: int = 62, bottom: int = 6):
+        super().__init__()
+        self._name = "SpillmapKeepClear"
+        self.bounds_js = js_json([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
+        self.top, self.bottom = int(top), int(bottom)

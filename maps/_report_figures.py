@@ -1,0 +1,245 @@
+"""The report's static figures, drawn from a :class:`~spillmap.study.StudyResults` with the
+functions of :mod:`spillmap.figures` and written as ``figures/<name>.png`` (300 dpi) and
+``.pdf`` (vector).  Layout only: every value comes from the results (the Moran
+scatterplots from the stored spatial lags of y, since W itself is not stored).
+
+======================  =====================================================================
+``choropleth``          y in the map year (units outside the sample grey, group outlines)
+``small_multiples``     y in up to four periods from first to last, one shared classification
+``lisa``                LISA clusters of y in the map year
+``spillover_<W>``       per-unit direct effect, spillover received and emitted (key regressor)
+``response_<W>``        effect on every unit of a change in the traced unit
+``fixed_effects``       the SDM's recovered unit fixed effects (first W)
+``moran_scatter_<W>``   Moran scatterplot of y, all periods pooled and the map year
+``moran_trend``         Moran's I by period with the band expected without autocorrelation
+``effects``             direct / indirect / total effects with intervals, one panel per W
+======================  =====================================================================
+
+The maps share their names with the interactive maps, whose frames print as these
+figures (``index.html``'s print style).
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spillmap.maps._report_maps import full_layer, unit_label
+
+__all__ = ["draw_figures", "figure_section"]
+
+
+class _Writer:
+    """Saves each figure (PNG + PDF) and remembers its name and caption."""
+
+    def __init__(self, folder: Path, step: Callable[[str], None]) -> None:
+        self.folder, self.step, self.items = folder / "figures", step, []
+        self.folder.mkdir(exist_ok=True)
+
+    def __call__(self, stem: str, caption: str, draw: Callable[[], object]) -> None:
+        from spillmap.figures import save_figure
+
+        self.step(f"figures: {stem}")
+        save_figure(draw(), self.folder / stem)
+        self.items.append((stem, caption))
+
+
+#: static figures are 6.5 in wide at 300 dpi (1,950 px): detail under ~2/3 of a pixel is not drawn
+FIGURE_PIXELS = 3000
+
+
+def _figure_geometry(layer, idc: str):
+    """The display layer coverage-simplified to about two thirds of a figure pixel (degrees).
+
+    The interactive maps keep the full display geometry; a 1,950-px figure of a country
+    cannot show detail finer than its pixel, and drawing it costs most of the figure time.
+    """
+    from spillmap.geo.display import for_display
+
+    minx, miny, maxx, maxy = layer.total_bounds
+    tol = max(maxx - minx, maxy - miny) / FIGURE_PIXELS
+    return for_display(layer, id=idc, simplify=tol) if tol > 0 else layer
+
+
+def _context(r):
+    layer, idc, names, group = full_layer(r)
+    layer = _figure_geometry(layer, idc)
+    m = r.spec["model"]
+    return {"layer": layer, "id": idc, "names": names, "group": group, "sample": [str(i) for i in r.map_data["sample_ids"]],
+            "y": m["y"], "key": m.get("key") or m["x"][0], "year": r.map_data["year"], "unit": r.unit_label,
+            "time": r.spec["panel"]["time"]}
+
+
+def _values(r, var: str, period) -> pd.Series:
+    return pd.Series(dict(r.map_data["variables"][var][str(period)]), dtype=float)
+
+
+def _value_maps(r, c, save) -> None:
+    from spillmap import figures as F
+
+    y, year, layer = c["y"], c["year"], c["layer"]
+    col = f"{y}, {year}"
+    gdf = layer.assign(**{col: layer[c["id"]].map(_values(r, y, year))})
+    save("choropleth", f"{y} by {c['unit']}, {year}",
+         lambda: F.choropleth(gdf, col, id=c["id"], sample=c["sample"], group=c["group"],
+                              title=f"{y} by {c['unit']}, {year}"))
+    periods = [str(p) for p in r.map_data["periods"]]
+    pick = sorted({int(i) for i in np.linspace(0, len(periods) - 1, min(4, len(periods))).round()})
+    shown = [periods[i] for i in pick]
+    panel = pd.DataFrame([(p, i, v) for p in shown for i, v in r.map_data["variables"][y][p].items()],
+                         columns=[c["time"], c["id"], y])
+    save("small_multiples", f"{y} by {c['unit']} in {', '.join(shown)} (one classification for all)",
+         lambda: F.small_multiples(layer, panel, id=c["id"], time=c["time"], column=y, periods=shown,
+                                   ncols=2 if len(shown) == 4 else len(shown), sample=c["sample"], group=c["group"],
+                                   title=f"{y} by {c['unit']}"))
+
+
+def _lisa(r, c, save) -> None:
+    from spillmap import figures as F
+
+    lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
+    lisa.attrs.update(alpha=r.lisa["alpha"], permutations=r.lisa["permutations"], seed=r.lisa.get("seed"),
+                      **({"threshold": r.lisa["threshold"]} if r.lisa.get("threshold") is not None else {}))
+    wl, year, y = r.lisa["w"], r.lisa["year"], c["y"]
+    save("lisa", f"LISA clusters of {y} in {year}, weights {wl}",
+         lambda: F.lisa_map(c["layer"], lisa, id=c["id"], group=c["group"], variable=f"{y} ({year}, {wl})",
+                            title=f"LISA clusters of {y}, {year} ({wl})"))
+
+
+def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
+    from spillmap import figures as F
+
+    key, y, unit = c["key"], c["y"], c["unit"]
+    for wname, ue in r.unit_effects.items():
+        slug = names[wname]
+        if "spillover" in include:
+            frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
+            save(f"spillover_{slug}", f"{wname}: per-{unit} direct effect, spillover received and emitted",
+                 lambda: F.spillover_maps(c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
+                                          title=f"Spillovers of {key} on {y} ({wname})"))
+        resp = r.unit_response.get(wname)
+        if "response" in include and resp:
+            src = resp["source_id"]
+            label = unit_label(c["layer"], c["id"], c["names"], src)
+            s = pd.Series(dict(resp["effect"]), dtype=float)
+            save(f"response_{slug}", f"{wname}: effect on every {unit} of a unit change of {key} in {label}",
+                 lambda: F.response_map(c["layer"], s, id=c["id"], source_id=src, var=key, y=y, unit=unit,
+                                        name_column=(c["names"] or [None])[0], group=c["group"],
+                                        title=f"Effect on {y} of +1 {key} in {label} ({wname})"))
+
+
+def _fixed_effects(r, c, save) -> None:
+    from spillmap import figures as F
+
+    wname, fx = next(iter(r.fixed_effects.items()))
+    if not fx.get("unit"):
+        return
+    col = f"{c['unit']} fixed effect"
+    values = pd.Series({i: d["estimate"] for i, d in fx["unit"].items()}, dtype=float)
+    gdf = c["layer"].assign(**{col: c["layer"][c["id"]].map(values)})
+    save("fixed_effects", f"{wname}: recovered {c['unit']} fixed effects μ_i of the SDM (they sum to zero)",
+         lambda: F.choropleth(gdf, col, id=c["id"], sample=list(values.index), group=c["group"], cmap="RdBu_r",
+                              title=f"{c['unit']} fixed effects of the SDM ({wname})"))
+
+
+def _moran_scatter(r, c, save, names: dict[str, str]) -> None:
+    from matplotlib.figure import Figure
+
+    from spillmap import figures as F
+
+    ids = [str(i) for i in r.map_data["sample_ids"]]
+    for wname, lags in r.map_data.get("lags", {}).items():
+        var = lags["variable"]
+        periods = list(lags["lag"])
+        values = np.array([[r.map_data["variables"][var][p][i] for i in ids] for p in periods], dtype=float)
+        lag = np.array([lags["lag"][p] for p in periods], dtype=float)
+        year = str(c["year"])
+
+        def draw(wname=wname, var=var, values=values, lag=lag, periods=periods, year=year, rs=lags["row_sums"]):
+            with F.figure_style():
+                fig = Figure(figsize=(8.4, 4.2), layout="constrained")
+                axes = fig.subplots(1, 2)
+                for ax, rows, when in ((axes[0], slice(None), "all periods pooled"),
+                                       (axes[1], [periods.index(year)], year)):
+                    z, wz, i_val = F.moran_scatter_from_lags(values[rows], lag[rows], rs)
+                    F.moran_scatter_points(z, wz, moran_i=i_val, var=var, when=when, ax=ax)
+                fig.suptitle(f"Moran scatterplots of {var} ({wname})", fontweight="bold")
+            return fig
+
+        save(f"moran_scatter_{names[wname]}", f"Moran scatterplots of {var} ({wname}): pooled and {year}", draw)
+
+
+def _moran_trend(r, c, save) -> None:
+    from matplotlib.figure import Figure
+
+    from spillmap import figures as F
+
+    series = [(w, var, by) for w, by_var in r.moran_by_year.items() for var, by in by_var.items()]
+    variables = list(dict.fromkeys(var for _, var, _ in series))
+    ws = list(r.moran_by_year)
+
+    def draw():
+        with F.figure_style():
+            fig = Figure(figsize=(4.6 * len(ws), 3.2 * len(variables)), layout="constrained")
+            axes = fig.subplots(len(variables), len(ws), squeeze=False)
+            for w, var, by in series:
+                frame = pd.DataFrame.from_dict({p: dict(d) for p, d in by.items() if p != "pooled"}, orient="index")
+                F.moran_trend(frame[["I", "EI", "sd"]].astype(float), variable=var, title=f"{var}, {w}",
+                              ax=axes[variables.index(var)][ws.index(w)])
+            fig.suptitle("Moran's I by period", fontweight="bold")
+        return fig
+
+    save("moran_trend", "Moran's I by period with the 95 % band expected without spatial autocorrelation", draw)
+
+
+def _effects(r, c, save) -> None:
+    from spillmap import figures as F
+
+    frames = {}
+    for w in r.weights:
+        fit = r.sdm(w)
+        if fit is not None and fit.effects:
+            f = fit.effects_frame()
+            f.attrs.update(model="SDM", level=fit.stats.get("effects_level") or 0.95)
+            frames[f"SDM, {w}"] = f
+    if frames:
+        save("effects", "Direct, indirect and total effects of the SDM with their intervals, per W",
+             lambda: F.effects_plot(frames, variables=list(r.spec["model"]["x"]),
+                                    title=f"Effects on {c['y']}"))
+
+
+def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:
+    """Write every figure of ``r`` under ``folder/figures``; return ``[(name, caption)]``."""
+    save = _Writer(folder, step)
+    include = set(r.spec.get("maps", {}).get("include", ()))
+    c = _context(r)
+    if "choropleth" in include:
+        _value_maps(r, c, save)
+    if "lisa" in include and r.lisa:
+        _lisa(r, c, save)
+    _effect_maps(r, c, save, names, include)
+    if "fixed_effects" in include and r.fixed_effects:
+        _fixed_effects(r, c, save)
+    _moran_scatter(r, c, save, names)
+    if r.moran_by_year:
+        _moran_trend(r, c, save)
+    _effects(r, c, save)
+    return save.items
+
+
+def figure_section(items: list[tuple[str, str]], maps: set[str]) -> str:
+    """The page's figure gallery (PNG thumbnails linking PNG and PDF); figures that are the
+    print version of an interactive map are left out of the printed page."""
+    if not items:
+        return ""
+    cards = []
+    for stem, caption in items:
+        e, cls = html.escape(stem), "fig map-twin" if stem in maps else "fig"
+        cards.append(f'<figure class="{cls}"><a href="figures/{e}.png"><img src="figures/{e}.png" loading="lazy" '
+                     f'alt="{html.escape(caption)}"></a><figcaption>{html.escape(caption)} — '
+                     f'<a href="figures/{e}.png">PNG</a> <a href="figures/{e}.pdf">PDF</a></figcaption></figure>')
+    return ("<h2 id=\"figures\">Figures</h2><p class=\"notes\">PNG at 300 dpi and vector PDF, for papers and "
+            "planning documents.</p><div class=\"figures\">" + "".join(cards) + "</div>")

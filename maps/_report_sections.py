@@ -1,0 +1,72 @@
+"""The report's table sections: each table of :mod:`spillmap.maps._report_tables` written
+under ``tables/`` in every format of :func:`spillmap.tables.save_formats` (CSV numbers,
+formatted CSV, LaTeX, Word, Excel, Markdown), all of them also in one ``tables.docx``
+and one ``tables.xlsx`` (a sheet per table), and drawn as HTML with links to the files.
+Layout only."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from spillmap.maps._report_tables import ReportTable, build_tables
+from spillmap.tables import save_formats, to_docx_bytes, to_html, to_xlsx_bytes
+
+__all__ = ["table_sections", "write_tables", "FILE_KINDS"]
+
+#: (file suffix, link text) of each table's files
+FILE_KINDS = ((".csv", "CSV (numbers)"), ("_formatted.csv", "CSV (as printed)"), (".tex", "LaTeX"),
+              (".docx", "Word"), (".xlsx", "Excel"), (".md", "Markdown"))
+
+
+def write_tables(items: list[ReportTable], folder: Path) -> None:
+    """Every table in every format, and the combined ``tables.docx`` / ``tables.xlsx``."""
+    from spillmap._fileio import atomic_write_bytes
+
+    out = folder / "tables"
+    for item in items:
+        save_formats(item.table, out, item.stem)
+    if items:
+        atomic_write_bytes(out / "tables.docx", to_docx_bytes([i.table for i in items]))
+        atomic_write_bytes(out / "tables.xlsx", to_xlsx_bytes([i.table for i in items],
+                                                              sheet_names=[i.stem for i in items]))
+
+
+def _links(stem: str) -> str:
+    links = "".join(f'<a href="tables/{html.escape(stem + suffix)}">{text}</a>' for suffix, text in FILE_KINDS)
+    return f'<div class="files">download: {links}<a href="results.json">results.json</a></div>'
+
+
+def _section(item: ReportTable) -> str:
+    body = to_html(item.table.with_options(caption=""), table_id=f"table-{item.stem}")
+    return f'<h2 id="{html.escape(item.stem)}">{html.escape(item.title)}</h2>' + body + _links(item.stem)
+
+
+def weights_info(r) -> str:
+    d = r.data
+    items = "".join(f"<li><b>{html.escape(name)}</b>: {html.escape(info['description'])}</li>"
+                    for name, info in r.weights.items())
+    extra = []
+    if d.get("layer_units_dropped"):
+        extra.append(f"{len(d['layer_units_dropped'])} layer units have no data and are not in the sample")
+    if d.get("panel_ids_dropped_by_subset"):
+        extra.append(f"{len(d['panel_ids_dropped_by_subset'])} panel units are outside the layer subset")
+    more = ("<p class=\"notes\">" + html.escape("; ".join(extra)) + ".</p>") if extra else ""
+    return f"<h2>Data and weights</h2><ul class=\"weights\">{items}</ul>{more}"
+
+
+def table_sections(r, folder: Path) -> list[str]:
+    """Write the tables of ``r`` under ``folder/tables``; return the page's sections (the
+    data-and-weights section after the descriptive statistics)."""
+    items = build_tables(r)
+    write_tables(items, folder)
+    sections = []
+    for item in items:
+        sections.append(_section(item))
+        if item.name == "descriptive":
+            sections.append(weights_info(r))
+    if not any(i.name == "descriptive" for i in items):
+        sections.insert(0, weights_info(r))
+    if items:
+        sections.append('<p class="files">All tables in one file: <a href="tables/tables.docx">Word</a>'
+                        '<a href="tables/tables.xlsx">Excel</a></p>')
+    return sections
