@@ -120,6 +120,14 @@ def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
             save(f"spillover_{slug}", f"{wname}: per-{unit} direct effect, spillover received and emitted",
                  lambda: F.spillover_maps(c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
                                           title=f"Spillovers of {key} on {y} ({wname})"))
+        for horizon, due in r.dynamic_unit_effects.get(wname, {}).items() if "spillover" in include else ():
+            words = {"short": "short run", "long": "long run"}[horizon]
+            dframe = pd.DataFrame.from_dict(dict(due["units"]), orient="index")
+            save(f"spillover_dynamic_{horizon}_{slug}", f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, "
+                 "spillover received and emitted",
+                 lambda dframe=dframe, words=words: F.spillover_maps(
+                     c["layer"], dframe, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
+                     title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})"))
         resp = r.unit_response.get(wname)
         if "response" in include and resp:
             src = resp["source_id"]
@@ -209,6 +217,18 @@ def _effects(r, c, save) -> None:
         save("effects", "Direct, indirect and total effects of the SDM with their intervals, per W",
              lambda: F.effects_plot(frames, variables=list(r.spec["model"]["x"]),
                                     title=f"Effects on {c['y']}"))
+    dynamic = {}
+    for w in r.weights:
+        dyn = r.sdm_dynamic(w)
+        for horizon, words in (("short", "short run"), ("long", "long run")):
+            if dyn is not None and dyn.effects_frame(horizon).size:
+                f = dyn.effects_frame(horizon)
+                f.attrs.update(model="Dynamic SDM", level=dyn.stats.get("effects_level") or 0.95)
+                dynamic[f"{words}, {w}"] = f
+    if dynamic:
+        save("effects_dynamic", "Short-run and long-run effects of the dynamic SDM with their intervals, per W",
+             lambda: F.effects_plot(dynamic, variables=list(r.spec["model"]["x"]),
+                                    title=f"Dynamic SDM: effects on {c['y']}"))
 
 
 def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:

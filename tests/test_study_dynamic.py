@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from spillmap.study import Study, StudyResults, run
+from spillmap.study.records import thaw
 
 STUDY = """
 title = "Produc: unemployment, dynamic SDM"
@@ -104,3 +105,41 @@ def test_json_round_trip(dyn_run):
     _, r, _ = dyn_run
     again = StudyResults.from_json(r.to_json())
     assert again == r and again.fits["W1:sdm_dynamic"].effects_long_run == r.fits["W1:sdm_dynamic"].effects_long_run
+
+
+def test_report_tables(dyn_run):
+    """Table 9 puts the dynamic SDM next to each W's SDM (its y(t−1), W·y(t−1) rows, short-run
+    effects); the next table has the short and long run side by side, numbers as stored."""
+    from spillmap.maps._report_tables import build_tables
+
+    _, r, _ = dyn_run
+    tables = {t.stem: t.table for t in build_tables(StudyResults.from_json(r.to_json()))}
+    t9 = tables["sdm_effects"]
+    assert t9.rows.loc["tau", "label"] == "y(t−1)" and t9.rows.loc["eta", "label"] == "W·y(t−1)"
+    assert list(t9.columns["model"]) == ["SDM", "Dynamic SDM", "SDM", "Dynamic SDM"]
+    stored = r.fits["W1:sdm_dynamic"]
+    assert t9.body.loc["tau", "(2)"] == stored.params["tau"] and np.isnan(t9.body.loc["tau", "(1)"])
+    dyn = tables["sdm_dynamic_effects"]
+    assert dyn.body.loc["total:log(pc)", "Long run, W1"] == stored.effects_long_run["total"]["log(pc)"]["estimate"]
+    assert dyn.body.loc["total:log(pc)", "Short run, W1"] == stored.effects["total"]["log(pc)"]["estimate"]
+    assert "Debarsy" in " ".join(dyn.notes)
+
+
+@pytest.mark.slow
+def test_report_maps_both_horizons(dyn_run, tmp_path):
+    """The report from results.json alone draws the dynamic SDM's spillover maps (and their print
+    figures) at both horizons and the two tables (about 7 s: every map and figure is drawn)."""
+    from dataclasses import replace
+
+    from spillmap.maps.report import render_report
+
+    _, r, _ = dyn_run
+    again = StudyResults.from_json(r.to_json())
+    spec = thaw(again.spec)
+    spec["maps"]["include"] = ["spillover"]  # the same results, with the spillover maps asked for
+    out = render_report(replace(again, spec=spec), tmp_path / "rep")
+    for h in ("short", "long"):
+        assert (out / "maps" / f"spillover_dynamic_{h}_W1.html").is_file()
+        assert (out / "figures" / f"spillover_dynamic_{h}_W2.png").is_file()
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "Dynamic spatial Durbin model: short-run and long-run effects" in page and "y(t−1)" in page

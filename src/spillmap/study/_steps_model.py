@@ -131,15 +131,15 @@ def _fit_sdm(study, inputs, w, dynamic=None):
                         effects=m.fe, dynamic=dynamic).fit(lee_yu=m.lee_yu)
 
 
-def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[str, FitRecord], list[str]]:
+def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[str, FitRecord], list[str], Any]:
     """The dynamic SDM of ``[model] dynamic`` on ``w`` (one W or one per period) with its short- and
-    long-run effects: ``{"W:sdm_dynamic": FitRecord}`` and what could not be computed."""
+    long-run effects: ``{"W:sdm_dynamic": FitRecord}``, what could not be computed, the live fit."""
     m = study.model
     effects_step(f"{wname}: dynamic SDM ({m.dynamic}; Lee-Yu {m.lee_yu}), short- and long-run effects")
     try:
         res = _fit_sdm(study, inputs, w, dynamic=m.dynamic)
     except SpillmapError as exc:
-        return {}, [f"{wname}: dynamic SDM: {exc}"]
+        return {}, [f"{wname}: dynamic SDM: {exc}"], None
     missing, both = [], {}
     try:
         both = res.effects_both(draws=m.draws, seed=m.seed, method="simulation" if m.draws else "delta")
@@ -147,7 +147,7 @@ def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[s
         missing.append(f"{wname}: dynamic SDM effects: {exc}")
     rec = FitRecord.from_spatial(res, label=f"Dynamic SDM, {wname}", w=wname, effects=both.get("short"),
                                  long_run=both.get("long"), nobs_data=len(inputs.panel))
-    return {f"{wname}:sdm_dynamic": rec}, missing
+    return {f"{wname}:sdm_dynamic": rec}, missing, res
 
 
 def timevarying_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, dict[str, FitRecord], Any,

@@ -17,7 +17,7 @@ tuples and back (numbers as Python floats, non-finite values as ``None``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -292,7 +292,7 @@ class FitRecord:
     def long_run(self) -> FitRecord:
         """This record with the long-run effects in place of the short-run ones (a dynamic model's
         second effects column in a table)."""
-        return dataclasses.replace(self, effects=self.effects_long_run, effects_long_run={})
+        return replace(self, effects=self.effects_long_run, effects_long_run={})
 
     def effects_frame(self, horizon: str = "short") -> pd.DataFrame:
         """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none);

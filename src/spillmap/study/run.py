@@ -111,7 +111,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
         weights, winfo = _weights(study, inputs, step)
-        fits, diag, moran, missing = {}, {}, {}, []
+        fits, diag, moran, missing, live_dynamic, dynamic_units = {}, {}, {}, [], {}, {}
         unit_effects, unit_response, live, fixed = {}, {}, {}, {}
         for wname, w in weights.items():
             varying = hasattr(w, "groups")  # one W per period: the SDMs only (module notes)
@@ -129,9 +129,11 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
             fits.update(recs)
             missing += miss
             if study.model.dynamic:
-                recs, miss = _steps_model.dynamic_block(study, inputs, wname, w, effects_step=step)
+                recs, miss, dyn = _steps_model.dynamic_block(study, inputs, wname, w, effects_step=step)
                 fits.update(recs)
                 missing += miss
+                if dyn is not None:
+                    live_dynamic[wname] = dyn
             if sdm is not None:
                 live[wname] = sdm
                 if study.model.fe != "none":
@@ -162,6 +164,9 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         for wname, sdm in live.items():
             step(f"maps: spillovers of {study.key} ({wname})")
             unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year)
+        for wname, dyn in live_dynamic.items():
+            step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
+            dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)
         one_w = {k: v for k, v in live.items() if not hasattr(v.w, "groups")}
         missing += [f"scenarios on {k}: one W per period is not stored for scenarios; they run on the other "
                     "weights" for k in live if k not in one_w and study.scenarios]
@@ -179,5 +184,6 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
         heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        scenarios=scenarios, indicators=inputs.indicators, warnings=tuple(caught.messages), missing=tuple(missing),
+        scenarios=scenarios, indicators=inputs.indicators, dynamic_unit_effects=dynamic_units,
+        warnings=tuple(caught.messages), missing=tuple(missing),
     )
