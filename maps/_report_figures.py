@@ -204,31 +204,27 @@ def _moran_trend(r, c, save) -> None:
 
 
 def _effects(r, c, save) -> None:
+    """The SDMs' effects per W; with ``[model] dynamic`` a second figure of the dynamic SDMs' short-
+    and long-run effects."""
     from spillmap import figures as F
 
-    frames = {}
-    for w in r.weights:
-        fit = r.sdm(w)
-        if fit is not None and fit.effects:
-            f = fit.effects_frame()
-            f.attrs.update(model="SDM", level=fit.stats.get("effects_level") or 0.95)
-            frames[f"SDM, {w}"] = f
-    if frames:
-        save("effects", "Direct, indirect and total effects of the SDM with their intervals, per W",
-             lambda: F.effects_plot(frames, variables=list(r.spec["model"]["x"]),
-                                    title=f"Effects on {c['y']}"))
-    dynamic = {}
-    for w in r.weights:
-        dyn = r.sdm_dynamic(w)
-        for horizon, words in (("short", "short run"), ("long", "long run")):
-            if dyn is not None and dyn.effects_frame(horizon).size:
-                f = dyn.effects_frame(horizon)
-                f.attrs.update(model="Dynamic SDM", level=dyn.stats.get("effects_level") or 0.95)
-                dynamic[f"{words}, {w}"] = f
-    if dynamic:
-        save("effects_dynamic", "Short-run and long-run effects of the dynamic SDM with their intervals, per W",
-             lambda: F.effects_plot(dynamic, variables=list(r.spec["model"]["x"]),
-                                    title=f"Dynamic SDM: effects on {c['y']}"))
+    def frame(fit, model: str, horizon: str = "short"):
+        f = fit.effects_frame(horizon)
+        f.attrs.update(model=model, level=fit.stats.get("effects_level") or 0.95)
+        return f
+
+    static = {f"SDM, {w}": frame(r.sdm(w), "SDM") for w in r.weights if r.sdm(w) is not None and r.sdm(w).effects}
+    dynamic = {f"{words}, {w}": frame(r.sdm_dynamic(w), "Dynamic SDM", h) for w in r.weights
+               for h, words in (("short", "short run"), ("long", "long run"))
+               if r.sdm_dynamic(w) is not None and r.sdm_dynamic(w).effects_frame(h).size}
+    for stem, frames, caption, title in (
+            ("effects", static, "Direct, indirect and total effects of the SDM with their intervals, per W",
+             f"Effects on {c['y']}"),
+            ("effects_dynamic", dynamic, "Short-run and long-run effects of the dynamic SDM with their intervals, "
+             "per W", f"Dynamic SDM: effects on {c['y']}")):
+        if frames:
+            save(stem, caption, lambda frames=frames, title=title: F.effects_plot(
+                frames, variables=list(r.spec["model"]["x"]), title=title))
 
 
 def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:
