@@ -48,3 +48,10 @@ __all__ += ["BSKTests", "bsk_tests", "bsjk_joint_test", "WithinTable", "within_t
 from spillmap.estimation.scenario import ScenarioModel, ScenarioResult, response_columns, scenario  # noqa: E402
 
 __all__ += ["scenario", "ScenarioResult", "ScenarioModel", "response_columns"]
+
+# issue 12: dynamic spatial panels and one W per period (estimation.dynamic / ._dynamic_effects / ._timevarying)
+from spillmap.estimation._dynamic_effects import dynamic_effects, effects_by_period, unit_effects_at  # noqa: E402
+from spillmap.estimation._timevarying import PanelWeights  # noqa: E402
+from spillmap.estimation.dynamic import DynamicPanelResults  # noqa: E402
+
+__all__ += ["DynamicPanelResults", "dynamic_effects", "effects_by_period", "unit_effects_at", "PanelWeights"]

@@ -261,11 +261,13 @@ def build_panel_data(
     model: str,
     effects: str,
     wx: Sequence[str] | None,
+    identify: bool = True,
 ) -> Any:
     """Validate and align a panel; see :class:`~spillmap.estimation.SpatialPanel` for the rules.
 
     Returns the model's ``_PanelData`` (time-major, id-minor, ids in ``w``'s order);
-    its ``warnings`` hold the :class:`~spillmap.errors.DataWarning` messages raised here.
+    its ``warnings`` hold the :class:`~spillmap.errors.DataWarning` messages raised here;
+    ``identify=False`` leaves the identification checks to the caller (the dynamic model's).
     """
     from spillmap.geo._common import warn_period_gaps
 
@@ -273,10 +275,12 @@ def build_panel_data(
 
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
-    if not isinstance(w, SpatialWeights):
+    from ._timevarying import check_supported, is_time_varying, resolve_weights
+
+    if not isinstance(w, SpatialWeights) and not is_time_varying(w):
         raise InputError(
-            f"w must be a spillmap SpatialWeights, got {type(w).__name__}; "
-            "convert a libpysal W with SpatialWeights.from_libpysal(w)."
+            f"w must be a spillmap SpatialWeights (or one per period: a mapping period -> SpatialWeights), got "
+            f"{type(w).__name__}; convert a libpysal W with SpatialWeights.from_libpysal(w)."
         )
     for col, role in ((id, "id"), (time, "time")):
         if col is not None and col not in data.columns:
@@ -295,6 +299,8 @@ def build_panel_data(
     check_scale(raw, [y_name, *x_names])
 
     key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
+    if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
+        check_supported(model, effects, w := resolve_weights(w, np.sort(pd.unique(key.time)).tolist()))
     times = _check_cells(key, w, id, time)
     notes = tuple(m for m in [warn_period_gaps(list(times.tolist()), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)
@@ -321,7 +327,8 @@ def build_panel_data(
         ids=tuple(w.ids), times=tuple(times.tolist()), y_name=y_name, effects=effects, model=model,
         Wy=Wy, wx_source=tuple(src), has_const=has_const, warnings=notes,
     )
-    check_identification(pdata)
+    if identify:
+        check_identification(pdata)
     return pdata
 
 

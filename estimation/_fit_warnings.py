@@ -50,8 +50,9 @@ def fit_warning_records(model: str, params: pd.Series, extra: Mapping[str, Any],
                         ) -> tuple[tuple[type[SpillmapWarning], str], ...]:
     """``(category, message)`` of what a fit must warn about: islands in W, rho/lambda at a bound."""
     out: list[tuple[type[SpillmapWarning], str]] = []
-    if isinstance(w, SpatialWeights) and w.islands_warning:
-        out.append((WeightsWarning, w.islands_warning))
+    islands = getattr(w, "islands_warning", "") if isinstance(w, SpatialWeights) or hasattr(w, "groups") else ""
+    if islands:  # one W, or one per period (PanelWeights)
+        out.append((WeightsWarning, islands))
     names = {"sar": ("rho",), "sdm": ("rho",), "sem": ("lambda",), "sdem": ("lambda",),
              "sac": ("rho", "lambda")}.get(model, ())
     for name in names:

@@ -15,6 +15,7 @@ Verification: see :meth:`spillmap.estimation.model.SpatialPanel.fit`;
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,15 +25,16 @@ from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, WeightsError
 
 from . import _ml
-from ._logdet import DENSE_TRACE_MAX_N, GSolver, LogDet, Traces
+from ._logdet import LogDet, Traces
 from ._lu import LU_STATS
+from ._timevarying_ld import gsolver_for, logdet_for, traces_for
 from ._transform import EffectiveCounts, effective_counts
 from .results import SpatialPanelResults
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import _PanelData
 
-__all__ = ["fit_fixed", "information_matrix", "default_probes"]
+__all__ = ["fit_fixed", "estimate", "information_matrix", "default_probes"]
 
 FIXED_EFFECTS = ("individual", "time", "twoways")
 
@@ -60,16 +62,11 @@ def default_probes(n: int) -> int:
 
 def _traces_at(d: _PanelData, rho: float, *, exact: bool | None, probes: int | None,
                logdet: LogDet | None) -> tuple[Traces, Any]:
-    """The trace terms at ``rho`` and the LU of ``I - rho W`` (None when not needed):
-    one factorisation serves the stochastic traces and the G-products."""
-    exact = d.n <= DENSE_TRACE_MAX_N if exact is None else exact
-    lu = local = None
-    if not exact or d.kind == "lag":
-        lu = (logdet if logdet is not None else LogDet(d.w, "lu")).factor(rho)
-    if not exact and logdet is not None:
-        local = logdet.local_traces(rho)  # tr(G), tr(GG) from the search's exact log-determinants
-    tr = Traces.compute(d.w, rho, probes=probes or default_probes(d.n), exact=exact, lu=lu, local=local)
-    return tr, lu
+    """The trace terms at ``rho`` and the LU of ``I - rho W`` (None when not needed; one per
+    distinct matrix for a time-varying W): one factorisation serves the stochastic traces and
+    the G-products."""
+    return traces_for(d.w, rho, probes=probes or default_probes(d.n), exact=exact, lag=d.kind == "lag",
+                      logdet=logdet)
 
 
 def _information(d: _PanelData, theta: np.ndarray, counts: EffectiveCounts, *,
@@ -88,7 +85,7 @@ def _information(d: _PanelData, theta: np.ndarray, counts: EffectiveCounts, *,
         raw = d.y - rho * d.Wy
         # non-stochastic part Z beta + fixed effects (LSDV), then Q (I kron G) m
         m = raw - d.demean(raw - d.Z @ beta)
-        h = d.demean(GSolver(d.w, rho, lu=lu).apply_panel(m, d.t))
+        h = d.demean(gsolver_for(d.w, rho, lu).apply_panel(m, d.t))
         return _ml.information_lag(zd, h, s2, tr3, counts), tr
     zl = zd - rho * wzd
     return _ml.information_error(zl, s2, tr3, counts), tr
@@ -168,8 +165,11 @@ def _lee_yu_and_counts(d: _PanelData, lee_yu: str) -> tuple[str, EffectiveCounts
     ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
     need = _needs_row_standardized(d, ly)
     if need:
+        periods = getattr(d.w, "not_row_standardized_periods", ())
+        which = (f"W_t of period(s) {', '.join(map(str, periods))} are not (J_N W_t = J_N W_t J_N needs equal row "
+                 "sums)" if periods else f"W {d.w.name or ''} is not")
         raise WeightsError(
-            f"{need} requires a row-standardised W, but W {d.w.name or ''} is not; "
+            f"{need} requires a row-standardised W, but {which}; "
             "use w.row_standardize()" + (" or lee_yu='none'." if ly == "transformation" else ".")
         )
     if ly != "none" and d.t == 1 and d.effects == "time":
@@ -177,12 +177,10 @@ def _lee_yu_and_counts(d: _PanelData, lee_yu: str) -> tuple[str, EffectiveCounts
     return ly, effective_counts(d.n, d.t, d.effects, ly)
 
 
-@single_threaded_blas
-def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_method: str,
-              trace_probes: int | None) -> SpatialPanelResults:
-    """Fit the fixed-effects (or no-effects) model on validated panel data."""
-    lu_start = LU_STATS.count
-    ly, counts = _lee_yu_and_counts(d, lee_yu)
+def estimate(d: _PanelData, counts: EffectiveCounts, *, cov_type: str, tol: float, logdet_method: str,
+             trace_probes: int | None) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray], dict, Any]:
+    """The ML estimate ``theta = (beta, [rho|lambda], sigma2)`` of the chosen likelihood, a function
+    giving the covariance at any ``theta``, the method details and the log-determinant used."""
     yd, wyd, zd, wzd = d.transformed
     kind = d.kind
     k = zd.shape[1]
@@ -194,7 +192,7 @@ def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_m
         e = yd - zd @ coef
         theta = np.concatenate([coef, [float(e @ e) / counts.nobs]])
     else:
-        logdet = LogDet(d.w, logdet_method, cost_based=True)
+        logdet = logdet_for(d.w, logdet_method, cost_based=True)
         beta, sse, opt = _search(d, counts, logdet, tol)
         theta = np.concatenate([beta, [opt.x, sse / counts.nobs]])
         extra.update(logdet_method=logdet.resolved_method, nfev=opt.nfev, polished=opt.polished,
@@ -212,6 +210,17 @@ def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_m
             extra.update(traces=tr, traces_rho=float(th[k]))
         return _ml.invert_information(info, names + ["sigma2"])
 
+    return theta, cov_at, extra, logdet
+
+
+@single_threaded_blas
+def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_method: str,
+              trace_probes: int | None) -> SpatialPanelResults:
+    """Fit the fixed-effects (or no-effects) model on validated panel data."""
+    lu_start = LU_STATS.count
+    ly, counts = _lee_yu_and_counts(d, lee_yu)
+    theta, cov_at, extra, logdet = estimate(d, counts, cov_type=cov_type, tol=tol, logdet_method=logdet_method,
+                                            trace_probes=trace_probes)
     # sigma2 = SSE/nobs: theta is the ML estimate of the chosen likelihood
     cov_full = cov_at(theta)
     if ly == "bias-correction":
@@ -222,7 +231,8 @@ def fit_fixed(d: _PanelData, *, lee_yu: str, cov_type: str, tol: float, logdet_m
 
 
 def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: EffectiveCounts, ly: str,
-             cov_type: str, extra: dict, logdet: LogDet | None) -> SpatialPanelResults:
+             cov_type: str, extra: dict, logdet: LogDet | None, *, cls: type = SpatialPanelResults,
+             **fields: Any) -> SpatialPanelResults:
     yd, wyd, zd, wzd = d.transformed
     kind, k = d.kind, zd.shape[1]
     loglik = _ml.full_loglik(kind, theta, yd, wyd, zd, wzd, logdet, counts)
@@ -234,7 +244,7 @@ def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: Eff
     names = list(d.param_names)
     index = pd.Index(names)
     full_index = pd.Index(names + ["sigma2"])
-    return SpatialPanelResults(
+    values = dict(
         model=d.model, effects=d.effects, lee_yu=ly,
         params=pd.Series(theta[:-1], index=index, name="params"),
         cov_full=pd.DataFrame(cov_full, index=full_index, columns=full_index),
@@ -242,3 +252,4 @@ def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: Eff
         x_names=d.x_names, wx_names=d.wx_names, w=d.w, y_name=d.y_name, ids=d.ids, times=d.times,
         converged=True, cov_type=cov_type, resid=resid, extra=extra, data=d,
     )
+    return cls(**{**values, **fields})

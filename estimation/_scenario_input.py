@@ -48,6 +48,8 @@ class ScenarioModel:
         when unknown: then only ``absolute`` changes work and no range is checked).
     y_name, label
         Dependent variable and a label (e.g. ``"SDM, W1"``).
+    dynamic
+        ``"y"``, ``"wy"``, ``"both"`` for a dynamic fit (``params`` then hold ``tau``/``eta``), else None.
     """
 
     model: str
@@ -58,6 +60,7 @@ class ScenarioModel:
     values: pd.DataFrame | None = None
     y_name: str = "y"
     label: str = ""
+    dynamic: str | None = None
 
     @classmethod
     def from_fit(cls, fit: Any, *, label: str = "") -> ScenarioModel:
@@ -71,7 +74,8 @@ class ScenarioModel:
             values = pd.DataFrame(np.asarray(d.X, dtype=float), index=index, columns=list(d.x_names))
         x = tuple(str(v) for v in getattr(fit, "x_names", ()) if v != "const")
         return cls(model=str(fit.model).lower(), params=fit.params, cov=fit.cov, w=fit.w, x_names=x,
-                   values=values, y_name=str(getattr(fit, "y_name", "y")), label=label)
+                   values=values, y_name=str(getattr(fit, "y_name", "y")), label=label,
+                   dynamic=getattr(fit, "dynamic", None))
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -204,3 +204,71 @@ class ScenarioResult:
                    period=d["period"], multiplier=d["multiplier"], notes=tuple(d["notes"]),
                    warnings=tuple(d["warnings"]), label=d["label"], horizon=d.get("horizon"),
                    extra=dict(d.get("extra") or {}))
+
+
+# ------------------------------------------------------------ building the frames
+def _group_rows(mask: np.ndarray, labels: Mapping[str, pd.Series]) -> list[tuple[str, str, np.ndarray]]:
+    rows = [("all", "all units", np.ones(mask.size, dtype=bool)), ("shocked", "shocked units", mask),
+            ("shocked", "other units", ~mask)]
+    for grouping, lab in labels.items():
+        values = lab.to_numpy(dtype=object)
+        for g in sorted(set(values), key=str):
+            rows.append((grouping, str(g), values == g))
+    return [r for r in rows if r[2].any()]
+
+
+def _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels, attributes, names,
+            variables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = pd.Index(list(source.ids), name="id")
+    se, lo, hi = unit_ci
+    units = pd.DataFrame({"own": own, "received": total - own, "total": total, "ci_lower": lo, "ci_upper": hi,
+                          "se": se, "ci_includes_zero": (lo <= 0) & (hi >= 0), "shocked": mask}, index=ids)
+    for k, v in enumerate(variables):
+        units[f"change: {v}"] = dx[:, k]
+    if names is not None and attributes is not None:
+        a = attributes.copy()
+        a.index = a.index.astype(str)
+        units["name"] = a[names].reindex(ids).map(lambda x: None if pd.isna(x) else str(x)).to_numpy(dtype=object)
+    for grouping, lab in labels.items():
+        col = grouping if grouping not in units.columns else f"group: {grouping}"
+        units[col] = lab.to_numpy(dtype=object)
+    members = np.array([r[2] for r in rows], dtype=float)
+    gse, glo, ghi = group_ci
+    index = pd.MultiIndex.from_tuples([(r[0], r[1]) for r in rows], names=["grouping", "group"])
+    n_units = members.sum(axis=1).astype(np.int64)
+    groups = pd.DataFrame({"n_units": n_units, "n_shocked": (members @ mask).astype(np.int64),
+                           "own": members @ own, "received": members @ (total - own), "total": members @ total,
+                           "mean_total": (members @ total) / n_units, "ci_lower": glo, "ci_upper": ghi, "se": gse,
+                           "ci_includes_zero": (glo <= 0) & (ghi >= 0)}, index=index)
+    return units, groups
+
+
+# ------------------------------------------------------------ what a result means
+_LAG = ("sar", "sdm")
+_MULTIPLIER = {"sdm": "global", "sar": "global", "slx": "local", "sdem": "local", "sem": "none"}
+_SEMANTICS = {
+    "sdm": "SDM: Δy = (I - rho W)^-1 (beta Δx + theta W Δx); the change reaches every unit connected to the "
+           "shocked ones through W (global multiplier).",
+    "sar": "SAR: Δy = (I - rho W)^-1 beta Δx; global multiplier, spillovers proportional to the own effect.",
+    "slx": "SLX: Δy = beta Δx + theta W Δx; no global multiplier: spillovers reach the shocked units' "
+           "neighbours only.",
+    "sdem": "SDEM: Δy = beta Δx + theta W Δx; no global multiplier (lambda acts on the errors only and does not "
+            "carry a change of x): spillovers reach the shocked units' neighbours only.",
+    "sem": "SEM: Δy = beta Δx; no global multiplier and no spillover of x (lambda acts on the errors only): "
+           "the change stays in the shocked units, received = 0 everywhere.",
+}
+
+
+def _no_lag_message(model: str, var: str) -> str:
+    if model == "sem":
+        return (f"the SEM has no spatial lag of {var!r} (no W_{var}) and no rho W y: a change of {var} changes "
+                f"y only where it happens; 'received' is 0 for every unit. Fit an SDM or SDEM to let the data "
+                "show spillovers.")
+    if model == "sar":
+        return (f"the SAR has no spatial lag of {var!r} (no W_{var}): its spillovers come only through rho W y "
+                f"and are the same multiple of the own effect for every regressor. Fit an SDM to estimate them "
+                "freely.")
+    return (f"the {model.upper()} has no spatial lag of {var!r} (no W_{var}, theta = 0 imposed): "
+            + ("its spillovers come only through rho W y, proportional to its own effect."
+               if model in _LAG else f"a change of {var} does not reach the other units at all.")
+            + f" Fit the model with {var} among the lagged regressors (wx=) to estimate them.")

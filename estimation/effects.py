@@ -622,9 +622,12 @@ def _lag_note(model: str) -> str:
 
 
 def _draw_params(
-    p_hat: np.ndarray, v: np.ndarray, draws: int, seed: int, rho_idx: int, bounds: tuple[float, float]
+    p_hat: np.ndarray, v: np.ndarray, draws: int, seed: int, rho_idx: int, bounds: tuple[float, float],
+    accept: Any = None,
 ) -> np.ndarray:
-    """``draws`` parameter vectors from N(p_hat, v), redrawing those with rho outside ``bounds``.
+    """``draws`` parameter vectors from N(p_hat, v), redrawing those with rho outside ``bounds``
+    (or, when given, those for which ``accept(candidates)`` is False: e.g. outside the
+    stability region of a dynamic model).
 
     The multivariate normal uses an eigen-decomposition factor of ``v`` (robust to
     a semi-definite covariance, e.g. a parameter fixed at zero).
@@ -641,13 +644,17 @@ def _draw_params(
         tries += 1
         z = rng.standard_normal((draws, p_hat.size))
         cand = p_hat + z @ factor.T
-        r = cand[:, rho_idx]
-        cand = cand[(r > bounds[0]) & (r < bounds[1])]
+        if accept is not None:
+            cand = cand[accept(cand)]
+        else:
+            r = cand[:, rho_idx]
+            cand = cand[(r > bounds[0]) & (r < bounds[1])]
         out = np.vstack([out, cand])
         if tries > 50:
             raise EstimationError(
-                "fewer than 2% of the simulated rho fall inside W's stationarity interval; "
-                "the estimate is too close to the bound for simulated effects; use method='delta'."
+                "fewer than 2% of the simulated parameters fall inside W's stationarity interval (or the "
+                "stability region of a dynamic model); the estimate is too close to the bound for simulated "
+                "effects; use method='delta'."
             )
     return out[:draws]
 
@@ -703,6 +710,11 @@ def compute_effects(
     Dense oracle (np.linalg.inv) to 1e-10; delta vs simulation standard errors
     within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``.
     """
+    if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
+        from ._dynamic_effects import horizon_effects  # dynamic (short run) / one W per period (averaged)
+
+        return horizon_effects(results, horizons=("short",), draws=draws, seed=seed, method=method, traces=traces,
+                               level=level)["short"]
     model = str(getattr(results, "model", "")).lower()
     extra = getattr(results, "extra", None) or {}
     fit_traces = None
@@ -968,6 +980,10 @@ def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: T
     ``tests/test_scenario.py``: the total effects recomputed from these draws have the
     mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
     """
+    if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
+        from ._scenario_dynamic import draws_frame  # dynamic / one W per period: their effects' draws
+
+        return draws_frame(results, draws, seed)
     model = str(getattr(results, "model", "")).lower()
     if model not in _LAG_MODELS:
         raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "

@@ -18,7 +18,7 @@ Anselin L. (1988) *Spatial Econometrics: Methods and Models*, ch. 6.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,12 +31,14 @@ from spillmap.spatial.weights import SpatialWeights
 from ._transform import demean
 from .results import SpatialPanelResults, emit_fit_warnings
 
-__all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType"]
+__all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType", "DynamicType"]
 
 ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
 LeeYuType = Literal["none", "transformation", "bias-correction"]
 CovType = Literal["information", "hessian"]
+from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
+from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
 
 MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")
@@ -154,7 +156,13 @@ class SpatialPanel:
         cross-section (T = 1).  Ids are matched to ``w.ids`` as strings.
     w
         Spatial weights over exactly the panel's units (order irrelevant: the
-        data are aligned to ``w.ids`` and sorted by (time, id) internally).
+        data are aligned to ``w.ids`` and sorted by (time, id) internally); or one
+        W per period: a mapping ``period -> SpatialWeights`` (keys matched as values
+        or text; e.g. ``economic_product(..., by_period=True)``) or a builder
+        ``period -> SpatialWeights``.  Then ``W_t`` forms every lag of period t, the
+        Jacobian is ``sum_t ln|I - rho W_t|`` and the effects are per period and
+        averaged (:mod:`spillmap.estimation._timevarying` says what the maths allows:
+        not SEM/SDEM with unit effects, not random effects, not SAC).
     model
         ``"sar"`` (``y = rho Wy + X b``), ``"sem"`` (``u = lambda W u + e``),
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
@@ -165,6 +173,11 @@ class SpatialPanel:
     wx
         Regressors to lag spatially in SDM/SLX/SDEM (default all, never the
         constant); lagged columns are named ``W_<x>``.
+    dynamic
+        ``None`` (static), or a dynamic SAR/SDM/SLX with ``y_{t-1}`` (``"y"``, parameter
+        ``tau``), ``W_{t-1} y_{t-1}`` (``"wy"``, ``eta``) or both (``"both"``), estimated
+        conditional on the first period with the bias correction of ``fit(lee_yu=...)``
+        (:mod:`spillmap.estimation.dynamic`; needs T >= 3 consecutive periods).
 
     Raises
     ------
@@ -180,7 +193,8 @@ class SpatialPanel:
     Warns
     -----
     DataWarning
-        Whole-number periods with gaps (e.g. 1980, 1981, 1983).
+        Whole-number periods with gaps (e.g. 1980, 1981, 1983); with ``dynamic`` a gap is an
+        error naming the period whose ``y_{t-1}`` is missing.
 
     Notes
     -----
@@ -198,13 +212,15 @@ class SpatialPanel:
         x: Sequence[str] | None = None,
         id: str,
         time: str | None = None,
-        w: SpatialWeights,
+        w: SpatialWeights | Mapping[Any, SpatialWeights] | Callable[[Any], SpatialWeights],
         model: ModelType = "sdm",
         effects: EffectsType = "twoways",
         wx: Sequence[str] | None = None,
+        dynamic: DynamicType | None = None,
     ) -> None:
         self.model = _check_option("model", model, MODELS)
         self.effects = _check_option("effects", effects, EFFECTS)
+        self.dynamic = None if dynamic is None else _check_option("dynamic", dynamic, DYNAMIC)
         self.formula = formula
         self.id = id
         self.time = time
@@ -213,13 +229,19 @@ class SpatialPanel:
         from ._data import build_panel_data
 
         self.data: _PanelData = build_panel_data(
-            data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx
+            data, formula, y=y, x=x, id=id, time=time, w=w, model=self.model, effects=self.effects, wx=self.wx,
+            identify=self.dynamic is None,
         )
+        if self.dynamic is not None:  # periods 2..T with y_t-1 and W_t-1 y_t-1 as regressors
+            from ._dynamic_data import build_dynamic_data
+
+            self.data = build_dynamic_data(self.data, self.dynamic)
 
     def __repr__(self) -> str:
         d = self.data
+        dyn = f"dynamic={self.dynamic!r}, " if self.dynamic else ""
         return (
-            f"SpatialPanel(model={self.model!r}, effects={self.effects!r}, y={d.y_name!r}, "
+            f"SpatialPanel(model={self.model!r}, {dyn}effects={self.effects!r}, y={d.y_name!r}, "
             f"x={list(d.x_names)!r}, wx={list(d.wx_source)!r}, N={d.n}, T={d.t})"
         )
 
@@ -264,6 +286,8 @@ class SpatialPanel:
             where the direct approach's ``sigma2`` is inconsistent and, with time
             effects, ``rho``/``beta`` carry an O(1/N) bias (Lee & Yu 2010,
             Theorems 1-4).  Ignored (``"none"``) when there are no fixed effects.
+            Dynamic models: the same names select the corrections of
+            :mod:`spillmap.estimation._dynamic_ml` (YdJL 2008, Lee & Yu 2010).
         cov_type
             ``"information"``: inverse of the analytical information matrix
             (Elhorst 2014 eqs. 3.23/3.27 with ``T`` replaced by the effective
@@ -330,6 +354,14 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
+        if self.dynamic is not None:
+            from spillmap.estimation.dynamic import fit_dynamic
+
+            res = fit_dynamic(self.data, dynamic=self.dynamic, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
+                              logdet_method=logdet_method, trace_probes=trace_probes)
+            _check_finite_fit(res)
+            emit_fit_warnings(res, stacklevel=2)
+            return res
         if self.effects == "random" and self.model != "sac":
             from spillmap.estimation.random_effects import fit_random
 

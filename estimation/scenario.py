@@ -24,11 +24,12 @@ effects (:func:`~spillmap.estimation.effects.parameter_draws`: same seed, same d
 percentile intervals; or the delta method (``method="delta"``); models linear in their
 parameters (SLX, SDEM, SEM) get exact normal intervals from the covariance.
 
-Dynamic panels (issue 12) plug in through ``horizon=``: a dynamic model will return the
-path of the change for t = 0 … H and its long-run limit from the same inputs; static
-models give the one-period answer, and ``horizon`` raises a clear error for them
-(:func:`_response_kind` is the hook).  Time-varying W: the model's W is time-invariant
-today; ``period`` picks the data period the base values come from (default the last).
+Dynamic panels (``SpatialPanel(..., dynamic=...)``): without ``horizon`` the answer is the
+short-run change (the period of the change); with ``horizon=H`` the units and groups hold the
+long-run limit and ``extra["path"]`` the path over t = 0 … H with intervals
+(:mod:`spillmap.estimation._scenario_dynamic`); static models give the one-period answer and
+refuse ``horizon``.  One W per period: ``period`` picks the data period the base values and
+the W come from (default the last).
 
 References
 ----------
@@ -48,7 +49,7 @@ the intervals cover the true change at the nominal rate in a Monte Carlo (slow t
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +58,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import EstimationWarning, InputError
+from spillmap.estimation import _scenario_dynamic as dyn
 from spillmap.estimation import _scenario_solve as solve
 from spillmap.estimation._scenario_input import (
     KINDS,
@@ -67,7 +69,8 @@ from spillmap.estimation._scenario_input import (
     group_labels,
     select_units,
 )
-from spillmap.estimation._scenario_result import ScenarioResult
+from spillmap.estimation._scenario_result import (_MULTIPLIER, _SEMANTICS, ScenarioResult, _frames, _group_rows,
+                                                  _no_lag_message)
 
 __all__ = ["scenario", "ScenarioResult", "ScenarioModel", "response_columns", "EXPLORE_DENSE_MAX_N",
            "EXPLORE_TOP_K", "KINDS"]
@@ -79,43 +82,16 @@ EXPLORE_DENSE_MAX_N = 1000
 #: above it, the k largest responses of each source
 EXPLORE_TOP_K = 50
 _LAG = ("sar", "sdm")
-_MULTIPLIER = {"sdm": "global", "sar": "global", "slx": "local", "sdem": "local", "sem": "none"}
-_SEMANTICS = {
-    "sdm": "SDM: Δy = (I - rho W)^-1 (beta Δx + theta W Δx); the change reaches every unit connected to the "
-           "shocked ones through W (global multiplier).",
-    "sar": "SAR: Δy = (I - rho W)^-1 beta Δx; global multiplier, spillovers proportional to the own effect.",
-    "slx": "SLX: Δy = beta Δx + theta W Δx; no global multiplier: spillovers reach the shocked units' "
-           "neighbours only.",
-    "sdem": "SDEM: Δy = beta Δx + theta W Δx; no global multiplier (lambda acts on the errors only and does not "
-            "carry a change of x): spillovers reach the shocked units' neighbours only.",
-    "sem": "SEM: Δy = beta Δx; no global multiplier and no spillover of x (lambda acts on the errors only): "
-           "the change stays in the shocked units, received = 0 everywhere.",
-}
-
-
-def _no_lag_message(model: str, var: str) -> str:
-    if model == "sem":
-        return (f"the SEM has no spatial lag of {var!r} (no W_{var}) and no rho W y: a change of {var} changes "
-                f"y only where it happens; 'received' is 0 for every unit. Fit an SDM or SDEM to let the data "
-                "show spillovers.")
-    if model == "sar":
-        return (f"the SAR has no spatial lag of {var!r} (no W_{var}): its spillovers come only through rho W y "
-                f"and are the same multiple of the own effect for every regressor. Fit an SDM to estimate them "
-                "freely.")
-    return (f"the {model.upper()} has no spatial lag of {var!r} (no W_{var}, theta = 0 imposed): "
-            + ("its spillovers come only through rho W y, proportional to its own effect."
-               if model in _LAG else f"a change of {var} does not reach the other units at all.")
-            + f" Fit the model with {var} among the lagged regressors (wx=) to estimate them.")
-
-
 def _response_kind(source: ScenarioModel, horizon: Any) -> str:
-    """Hook for dynamic panels: ``"static"`` today; a dynamic model will return ``"path"``."""
+    """``"static"``; for a dynamic model ``"short"`` (no horizon: the period of the change) or
+    ``"long"`` (a horizon: the path over 0…H and the long-run limit)."""
+    if getattr(source, "dynamic", None):
+        return "short" if horizon is None else "long"
     if horizon is None:
         return "static"
-    if getattr(source, "dynamic", False):  # pragma: no cover - issue 12 plugs in here
-        raise NotImplementedError("dynamic scenario paths arrive with the dynamic spatial panels (issue 12).")
-    raise InputError(f"horizon={horizon!r} needs a dynamic model (y_t-1 and W y_t-1 terms, issue 12); this "
-                     f"{source.model.upper()} is static: its answer is the one-period change. Leave horizon=None.")
+    raise InputError(f"horizon={horizon!r} needs a dynamic model (y_t-1 and W y_t-1 terms: "
+                     f"SpatialPanel(..., dynamic='both')); this {source.model.upper()} is static: its answer is the "
+                     "one-period change. Leave horizon=None.")
 
 
 def _as_tuple(v: Any) -> tuple:
@@ -187,16 +163,6 @@ def _intervals(point: np.ndarray, sims: np.ndarray | None, var: np.ndarray | Non
     return se, point - z * se, point + z * se
 
 
-def _group_rows(mask: np.ndarray, labels: Mapping[str, pd.Series]) -> list[tuple[str, str, np.ndarray]]:
-    rows = [("all", "all units", np.ones(mask.size, dtype=bool)), ("shocked", "shocked units", mask),
-            ("shocked", "other units", ~mask)]
-    for grouping, lab in labels.items():
-        values = lab.to_numpy(dtype=object)
-        for g in sorted(set(values), key=str):
-            rows.append((grouping, str(g), values == g))
-    return [r for r in rows if r[2].any()]
-
-
 def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total: np.ndarray, names: list[str],
                  members: np.ndarray, *, method: str, draws: int, seed: int, level: float) -> tuple[str, tuple, tuple]:
     """``(method used, (se, lo, hi) per unit, (se, lo, hi) per group row)``."""
@@ -225,30 +191,30 @@ def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total:
     return used, _intervals(total, None, unit_var, level), _intervals(group_point, None, group_var, level)
 
 
-def _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels, attributes, names,
-            variables) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = pd.Index(list(source.ids), name="id")
-    se, lo, hi = unit_ci
-    units = pd.DataFrame({"own": own, "received": total - own, "total": total, "ci_lower": lo, "ci_upper": hi,
-                          "se": se, "ci_includes_zero": (lo <= 0) & (hi >= 0), "shocked": mask}, index=ids)
-    for k, v in enumerate(variables):
-        units[f"change: {v}"] = dx[:, k]
-    if names is not None and attributes is not None:
-        a = attributes.copy()
-        a.index = a.index.astype(str)
-        units["name"] = a[names].reindex(ids).map(lambda x: None if pd.isna(x) else str(x)).to_numpy(dtype=object)
-    for grouping, lab in labels.items():
-        col = grouping if grouping not in units.columns else f"group: {grouping}"
-        units[col] = lab.to_numpy(dtype=object)
+def _changes(source, response: str, dx: np.ndarray, variables: list[str], rows: list, *, period: Any,
+             horizon: Any, method: str, draws: int, seed: int, level: float):
+    """``(total, own, method used, unit (se, lo, hi), group (se, lo, hi), extra)``: the point change of the
+    model's semantics (static; dynamic short run; dynamic long run with the path in ``extra``)."""
+    w = dyn.weights_at(source, period)  # one W per period: the W of the scenario's period
+    if response == "long":
+        beta, theta, rho = (np.atleast_2d(v) for v in dyn.long_run_point(source, variables))
+        rho = rho.ravel()
+    else:
+        beta, theta, rho, _ = _parameters(source, variables, source.params.to_frame().T)
+    lag = source.model in _LAG or response == "long"
+    total, own = solve.point_changes(w, float(rho[0]), beta[0], theta[0], dx, lag=lag)
     members = np.array([r[2] for r in rows], dtype=float)
-    gse, glo, ghi = group_ci
-    index = pd.MultiIndex.from_tuples([(r[0], r[1]) for r in rows], names=["grouping", "group"])
-    n_units = members.sum(axis=1).astype(np.int64)
-    groups = pd.DataFrame({"n_units": n_units, "n_shocked": (members @ mask).astype(np.int64),
-                           "own": members @ own, "received": members @ (total - own), "total": members @ total,
-                           "mean_total": (members @ total) / n_units, "ci_lower": glo, "ci_upper": ghi, "se": gse,
-                           "ci_includes_zero": (glo <= 0) & (ghi >= 0)}, index=index)
-    return units, groups
+    extra: dict[str, Any] = {}
+    if response != "static" or hasattr(source.w, "groups"):  # dynamic, or one W per period: the effects' draws
+        used, unit_ci, group_ci = dyn.uncertainty(source, w, dx, total, variables, members,
+                                                  horizon="long" if response == "long" else "short",
+                                                  method=method, draws=draws, seed=seed, level=level)
+    else:
+        used, unit_ci, group_ci = _uncertainty(source, w, dx, total, variables, members, method=method,
+                                               draws=draws, seed=seed, level=level)
+    if response == "long":
+        extra["path"] = dyn.path_block(source, w, dx, variables, rows, horizon, draws=draws, seed=seed, level=level)
+    return total, own, used, unit_ci, group_ci, extra
 
 
 def scenario(
@@ -307,7 +273,8 @@ def scenario(
         interval) or ``delta``; SLX / SDEM / SEM are linear in the parameters and always get
         exact normal intervals.
     horizon
-        For dynamic models (issue 12): the path over t = 0 … horizon.  A static model raises.
+        For dynamic models: the path over t = 0 … horizon (``extra["path"]``) and the long-run
+        limit (``units``, ``groups``).  A static model raises.
     label
         A label for the model (e.g. ``"SDM, W1"``).
 
@@ -338,7 +305,7 @@ def scenario(
     requests = _broadcast(variable, change, kind)
     for v, _, _ in requests:
         check_variable(source, v)
-    _response_kind(source, horizon)
+    response = _response_kind(source, horizon)
     ids = source.ids
     mask = select_units(units, ids, attributes, names)
     labels = group_labels(groups, ids, attributes)
@@ -358,22 +325,21 @@ def scenario(
         if f"W_{v}" not in source.params.index:
             messages.append(_no_lag_message(source.model, v))
             warnings.warn(messages[-1], EstimationWarning, stacklevel=2)
-    w = sp.csr_matrix(source.w.sparse)
     variables = [r[0] for r in requests]
-    beta, theta, rho, _ = _parameters(source, variables, source.params.to_frame().T)
-    total, own = solve.point_changes(w, float(rho[0]), beta[0], theta[0], dx, lag=source.model in _LAG)
     rows = _group_rows(mask, labels)
-    members = np.array([r[2] for r in rows], dtype=float)
-    used, unit_ci, group_ci = _uncertainty(source, w, dx, total, variables, members, method=method, draws=draws,
-                                           seed=seed, level=level)
+    total, own, used, unit_ci, group_ci, extra = _changes(source, response, dx, variables, rows, period=period,
+                                                          horizon=horizon, method=method, draws=draws, seed=seed,
+                                                          level=level)
+    notes = (dyn.SEMANTICS[response].format(m=source.model.upper()),) if response != "static" else (
+        _SEMANTICS[source.model],)
     unit_frame, group_frame = _frames(source, mask, dx, descriptions, total, own, unit_ci, rows, group_ci, labels,
                                       attributes, names, variables)
     return ScenarioResult(
         units=unit_frame, groups=group_frame, model=source.model, y=source.y_name, variables=tuple(variables),
         changes=tuple(descriptions), kinds=tuple(r[2] for r in requests), method=used,
         draws=int(draws) if used == "simulation" else 0, seed=int(seed), level=float(level), period=period,
-        multiplier=_MULTIPLIER[source.model], notes=(_SEMANTICS[source.model],), warnings=tuple(messages),
-        label=label or source.label, horizon=None)
+        multiplier=_MULTIPLIER[source.model] if response != "long" else "global", notes=notes,
+        warnings=tuple(messages), label=label or source.label, horizon=horizon, extra=extra)
 
 
 def response_columns(fit: Any, variable: str, *, max_dense: int = EXPLORE_DENSE_MAX_N, top_k: int = EXPLORE_TOP_K
@@ -394,7 +360,7 @@ def response_columns(fit: Any, variable: str, *, max_dense: int = EXPLORE_DENSE_
     """
     source = ScenarioModel.from_fit(fit)
     check_variable(source, variable)
-    w = sp.csr_matrix(source.w.sparse)
+    w = dyn.weights_at(source, None)  # one W per period: the last period's
     lag = source.model in _LAG
     beta = float(source.params[variable])
     theta = float(source.params.get(f"W_{variable}", 0.0))

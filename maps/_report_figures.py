@@ -120,6 +120,14 @@ def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
             save(f"spillover_{slug}", f"{wname}: per-{unit} direct effect, spillover received and emitted",
                  lambda: F.spillover_maps(c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
                                           title=f"Spillovers of {key} on {y} ({wname})"))
+        for horizon, due in r.dynamic_unit_effects.get(wname, {}).items() if "spillover" in include else ():
+            words = {"short": "short run", "long": "long run"}[horizon]
+            dframe = pd.DataFrame.from_dict(dict(due["units"]), orient="index")
+            save(f"spillover_dynamic_{horizon}_{slug}", f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, "
+                 "spillover received and emitted",
+                 lambda dframe=dframe, words=words: F.spillover_maps(
+                     c["layer"], dframe, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
+                     title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})"))
         resp = r.unit_response.get(wname)
         if "response" in include and resp:
             src = resp["source_id"]
@@ -196,19 +204,27 @@ def _moran_trend(r, c, save) -> None:
 
 
 def _effects(r, c, save) -> None:
+    """The SDMs' effects per W; with ``[model] dynamic`` a second figure of the dynamic SDMs' short-
+    and long-run effects."""
     from spillmap import figures as F
 
-    frames = {}
-    for w in r.weights:
-        fit = r.sdm(w)
-        if fit is not None and fit.effects:
-            f = fit.effects_frame()
-            f.attrs.update(model="SDM", level=fit.stats.get("effects_level") or 0.95)
-            frames[f"SDM, {w}"] = f
-    if frames:
-        save("effects", "Direct, indirect and total effects of the SDM with their intervals, per W",
-             lambda: F.effects_plot(frames, variables=list(r.spec["model"]["x"]),
-                                    title=f"Effects on {c['y']}"))
+    def frame(fit, model: str, horizon: str = "short"):
+        f = fit.effects_frame(horizon)
+        f.attrs.update(model=model, level=fit.stats.get("effects_level") or 0.95)
+        return f
+
+    static = {f"SDM, {w}": frame(r.sdm(w), "SDM") for w in r.weights if r.sdm(w) is not None and r.sdm(w).effects}
+    dynamic = {f"{words}, {w}": frame(r.sdm_dynamic(w), "Dynamic SDM", h) for w in r.weights
+               for h, words in (("short", "short run"), ("long", "long run"))
+               if r.sdm_dynamic(w) is not None and r.sdm_dynamic(w).effects_frame(h).size}
+    for stem, frames, caption, title in (
+            ("effects", static, "Direct, indirect and total effects of the SDM with their intervals, per W",
+             f"Effects on {c['y']}"),
+            ("effects_dynamic", dynamic, "Short-run and long-run effects of the dynamic SDM with their intervals, "
+             "per W", f"Dynamic SDM: effects on {c['y']}")):
+        if frames:
+            save(stem, caption, lambda frames=frames, title=title: F.effects_plot(
+                frames, variables=list(r.spec["model"]["x"]), title=title))
 
 
 def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:

@@ -110,6 +110,16 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
                                   notice=notice)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}"))
+    if "spillover" in include:
+        for wname, by_h in r.dynamic_unit_effects.items():
+            for horizon, ue in by_h.items():
+                frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
+                words = {"short": "short run", "long": "long run"}[horizon]
+                m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
+                                  title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice)
+                out.append(_save(folder, f"spillover_dynamic_{horizon}_{file_names[wname]}.html", m,
+                                 f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, spillover received and "
+                                 "emitted (switch top left)"))
     out += _fixed_effects_map(r, folder, layer, idc, names, group, sample, include)
     return out
 

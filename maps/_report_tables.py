@@ -217,20 +217,48 @@ def diagnostics(r) -> list[ReportTable]:
 
 
 def effects(r) -> list[ReportTable]:
-    fits = {w: r.sdm(w) for w in r.weights if r.sdm(w) is not None}
+    """Table 9: the SDM of each W (and, with ``[model] dynamic``, the dynamic SDM next to it: its
+    y(t−1), W·y(t−1) rows and short-run effects); then the dynamic SDMs' short- and long-run effects."""
+    fits = [f for w in r.weights for f in (r.sdm(w), r.sdm_dynamic(w)) if f is not None]
     if not fits:
         return []
     m = r.spec["model"]
     ly = m.get("lee_yu", "transformation")
+    dynamic = any(f.stats.get("dynamic") for f in fits)
     title = "Spatial Durbin model: coefficients and direct, indirect and total effects"
-    t = regression_table(list(fits.values()), column_labels=[f"({i + 1})" for i in range(len(fits))],
+    notes = [f"Lee–Yu option: {ly}. Effects: LeSage–Pace partial derivatives of y with respect to each x (direct: "
+             "own unit; indirect: spillover to and from the other units)."]
+    if dynamic:
+        notes.append(_DYNAMIC_NOTE + " Its effects here are the short-run ones; the next table adds the long run.")
+    t = regression_table(fits, column_labels=[f"({i + 1})" for i in range(len(fits))],
                          variables=list(m["x"]), labels=_labels(r), unit=r.unit_label, period=_time(r),
                          caption=title,
                          statistics=("r2_pseudo", "loglik", "aic", "bic", "nobs", "n", "t", "unit_fe", "time_fe",
-                                     "lee_yu"),
-                         notes=(f"Lee–Yu option: {ly}. Effects: LeSage–Pace partial derivatives of y with respect "
-                                "to each x (direct: own unit; indirect: spillover to and from the other units).",))
-    return [ReportTable("effects", "sdm_effects", title, t)]
+                                     "lee_yu"), notes=tuple(notes))
+    return [ReportTable("effects", "sdm_effects", title, t), *dynamic_effects(r)]
+
+
+_DYNAMIC_NOTE = ("Dynamic SDM: y_t = τ y(t−1) + ρ W y_t + η W·y(t−1) + X_t β + W X_t θ + fixed effects, quasi-ML "
+                 "conditional on the first period (one period fewer), bias-corrected (Yu, de Jong & Lee 2008; Lee & "
+                 "Yu 2010).")
+
+
+def dynamic_effects(r) -> list[ReportTable]:
+    """The dynamic SDM of each W: short-run and long-run direct, indirect and total effects side by side."""
+    recs = [f for w in r.weights if (f := r.sdm_dynamic(w)) is not None and f.effects_long_run]
+    if not recs:
+        return []
+    cols, labels = [], []
+    for f in recs:
+        cols += [f, f.long_run()]
+        labels += [f"Short run, {f.w}", f"Long run, {f.w}"]
+    title = "Dynamic spatial Durbin model: short-run and long-run effects"
+    t = regression_table(cols, column_labels=labels, variables=list(r.spec["model"]["x"]), labels=_labels(r),
+                         unit=r.unit_label, period=_time(r), blocks=("effects",), caption=title, notes=(
+                             _DYNAMIC_NOTE + " Short run: (I − ρW)⁻¹(β_k I + θ_k W), the change in the period of a "
+                             "change of x_k; long run: ((1 − τ)I − (ρ + η)W)⁻¹(β_k I + θ_k W), once y has adjusted "
+                             "to a permanent change (Debarsy, Ertur & LeSage 2012; Elhorst 2014, ch. 4).",))
+    return [ReportTable("effects", "sdm_dynamic_effects", title, t)]
 
 
 def heterogeneity(r) -> list[ReportTable]:

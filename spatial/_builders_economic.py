@@ -141,7 +141,8 @@ def economic_distance(
     ids: Sequence[object] | None = None,
     transform: TransformArg = "R",
     tol: float = 1e-10,
-) -> SpatialWeights:
+    by_period: bool = False,
+) -> SpatialWeights | dict:
     """Economic-distance weights: ``w_ij = 1 / |Ybar_i - Ybar_j|`` for ``i != j``.
 
     ``Ybar_i`` is the mean of ``var`` over ``period`` for unit ``i``
@@ -170,6 +171,9 @@ def economic_distance(
         ``"R"`` (default), ``"B"`` or ``"O"``/``None``.
     tol
         Relative tie tolerance (see above).
+    by_period
+        One matrix per period from that period's values (``{period: W_t}``, the periods of
+        ``period`` or all): a time-varying W for ``SpatialPanel(..., w=...)``.
 
     Notes
     -----
@@ -181,6 +185,11 @@ def economic_distance(
     Verification: a 4-unit example worked by hand, with and without a tie
     (tests/test_weights_economic.py).
     """
+    if by_period:
+        from spillmap.spatial._by_period import per_period
+
+        return per_period(lambda p: economic_distance(panel, id=id, time=time, var=var, period=p, ids=ids,
+                                                      transform=transform, tol=tol), panel, time, period)
     t = _norm_transform(transform)
     ybar = period_means(panel, id=id, time=time, var=var, period=period, ids=ids)
     if ybar.size < 2:
@@ -213,7 +222,8 @@ def economic_product(
     alpha: float = 1,
     transform: TransformArg = "R",
     layer_id: str | None = None,
-) -> SpatialWeights:
+    by_period: bool = False,
+) -> SpatialWeights | dict:
     """Economic-geographic weights (W2 of the seed study): distance times economic weight.
 
     ``w_ij = w^d_ij * Ybar_j / Ybarbar`` for ``i != j``, with ``w^d_ij = d_ij^(-alpha)``
@@ -238,6 +248,9 @@ def economic_product(
         ``"R"`` (default), ``"B"`` or ``"O"``/``None``.
     layer_id
         The layer's id column when it is named differently from the panel's ``id``.
+    by_period
+        One matrix per period from that period's values (``{period: W_t}``, the periods of
+        ``period`` or all): a time-varying W for ``SpatialPanel(..., w=...)``.
 
     Raises
     ------
@@ -256,6 +269,12 @@ def economic_product(
     Verification: a 3-unit example worked by hand on a closed-form distance matrix
     (tests/test_weights_economic.py).
     """
+    if by_period:
+        from spillmap.spatial._by_period import per_period
+
+        return per_period(lambda p: economic_product(layer, panel, id=id, time=time, var=var, period=p,
+                                                     alpha=alpha, transform=transform, layer_id=layer_id),
+                          panel, time, period)
     t = _norm_transform(transform)
     alpha = _check_alpha(alpha)
     ids, lon, lat = _centroids_lonlat(layer, layer_id or id)
@@ -273,7 +292,7 @@ def economic_product(
     return _apply_transform(w, t)
 
 
-def nested(w_d: SpatialWeights, w_e: SpatialWeights, phi: float) -> SpatialWeights:
+def nested(w_d: SpatialWeights, w_e: SpatialWeights | dict, phi: float) -> SpatialWeights | dict:
     """Nested (convex-combination) weights: ``W = phi * R(W_d) + (1 - phi) * R(W_e)``.
 
     ``R(.)`` row-standardises each part first, so both enter on the same scale and the
@@ -285,7 +304,8 @@ def nested(w_d: SpatialWeights, w_e: SpatialWeights, phi: float) -> SpatialWeigh
     w_d
         The geographic matrix; its unit order is the result's.
     w_e
-        The economic matrix, over the same units (reordered to ``w_d.ids``).
+        The economic matrix, over the same units (reordered to ``w_d.ids``); or one per period
+        (``economic_distance(..., by_period=True)``), giving ``{period: W_t}``.
     phi
         Weight of the geographic part, in ``[0, 1]``.
 
@@ -304,6 +324,10 @@ def nested(w_d: SpatialWeights, w_e: SpatialWeights, phi: float) -> SpatialWeigh
 
     Verification: a 3-unit example worked by hand (tests/test_weights_economic.py).
     """
+    if isinstance(w_e, dict):
+        from spillmap.spatial._by_period import nested_per_period
+
+        return nested_per_period(w_d, w_e, phi, nested)
     try:
         phi = float(phi)
     except (TypeError, ValueError):

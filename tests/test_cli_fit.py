@@ -280,3 +280,37 @@ def test_fit_row_standardises_a_binary_gal_by_default(files, capsys):
     assert main(["fit", *_args(files, "--w", str(files["gal"]), "--transform", "asis", "--model", "sar",
                                 "--draws", "0")]) == 2
     assert "row-standardised" in capsys.readouterr().err
+
+
+def test_fit_dynamic_json_has_both_horizons(files, tmp_path):
+    """``--dynamic both``: the JSON holds tau, eta, the short-run ``effects`` and ``effects_long_run``,
+    equal to the Python API (same data, same seed)."""
+    from spillmap.estimation import SpatialPanel
+
+    out = tmp_path / "dyn.json"
+    assert main(["fit", *_args(files, "--dynamic", "both", "--draws", "0", "--json", str(out))]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["dynamic"] == "both" and {"tau", "eta", "rho"} <= set(doc["params"])
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], dynamic="both").fit()
+    both = res.effects_both(draws=0)
+    for key, h in (("effects", "short"), ("effects_long_run", "long")):
+        assert doc[key]["total"]["lpc"]["estimate"] == pytest.approx(both[h].total.loc["lpc", "estimate"], rel=1e-12)
+
+
+def test_fit_one_w_file_per_period(files, tmp_path, capsys):
+    """``--w 'W_{time}.gal'``: one file per period; the same W in every file gives the one-W fit,
+    and a missing period's file is named in the error."""
+    from spillmap.spatial.io import write_weights
+
+    for year in range(1980, 1987):
+        write_weights(files["w"], tmp_path / f"W_{year}.gal")
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["fit", *_args(files, "--draws", "0", "--json", str(a))[:-2], "--json", str(a)]) == 0
+    args = _args(files, "--draws", "0", "--json", str(b))
+    args[args.index("--w") + 1] = str(tmp_path / "W_{time}.gal")
+    assert main(["fit", *args]) == 0
+    pa, pb = json.loads(a.read_text())["params"], json.loads(b.read_text())["params"]
+    assert pb["rho"]["estimate"] == pytest.approx(pa["rho"]["estimate"], rel=1e-12)
+    (tmp_path / "W_1983.gal").unlink()
+    assert main(["fit", *args, "--force"]) == 2
+    assert "period 1983" in capsys.readouterr().err

@@ -250,3 +250,18 @@ def test_w2_on_china_matches_dense_transcription():
     np.testing.assert_allclose(
         wn.toarray(), 0.4 * oracle + 0.6 * e_raw / e_raw.sum(axis=1, keepdims=True), rtol=1e-12, atol=1e-15
     )
+
+
+def test_economic_distance_by_period_hand_example():
+    """One matrix per year from that year's values: 2008 has gaps AB 1, AC 4, AD 6, BC 3, BD 5, CD 2
+    (values 0, 1, 4, 6), worked by hand; 2015's values are all equal, so its matrix is undefined."""
+    per = B.economic_distance(PANEL4, id="code", time="year", var="y", period=(2008, 2009), by_period=True,
+                              transform=None)
+    assert list(per) == [2008, 2009]
+    raw08 = np.array([[0, 1, 1 / 4, 1 / 6], [1, 0, 1 / 3, 1 / 5], [1 / 4, 1 / 3, 0, 1 / 2], [1 / 6, 1 / 5, 1 / 2, 0]])
+    np.testing.assert_allclose(per[2008].toarray(), raw08, rtol=1e-15)
+    assert "[2009]" in per[2009].name
+    with pytest.raises(WeightsError, match="undefined"):
+        B.economic_distance(PANEL4, id="code", time="year", var="y", by_period=True)
+    nested = B.nested(per[2008], per, 0.5)
+    assert list(nested) == [2008, 2009] and nested[2009].is_row_standardized

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects"]
+__all__ = ["FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects",
+           "DynamicLags", "DYNAMIC"]
 
 #: the fixed-effects option of the within estimators and of the LM / Moran tests
 FixedEffects = Literal["none", "individual", "time", "twoways"]
@@ -23,6 +24,9 @@ MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
 RE_MODELS: tuple[str, ...] = ("sar", "sdm", "sem")
 #: the Lee-Yu (2010) treatment of the fixed effects
 LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
+#: the lags of y in a dynamic model: y_t-1, W y_t-1 or both
+DynamicLags = Literal["y", "wy", "both"]
+DYNAMIC: tuple[str, ...] = get_args(DynamicLags)
 
 
 def n_fixed_effects(effects: str, n: int, t: int) -> int:

@@ -64,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
     from spillmap.study.diagnostics import diagnostics_table
 
+    if "{time}" in args.w:
+        from spillmap.errors import InputError
+
+        raise InputError(f"--w {args.w!r}: diagnose needs one W for all periods (its LM tests and Hausman test "
+                         "use I_T kron W); one file per period works with spillmap fit.")
     panel, w = load_inputs(args)
     table = diagnostics_table(
         panel, id=args.id, time=args.time, y=args.y, x=list(args.x), w=w, fe=args.fe,

@@ -15,7 +15,7 @@ from typing import Any
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
-from spillmap._vocab import FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
+from spillmap._vocab import DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
 from spillmap.results import finite_or_none as _num  # noqa: E402
 
 
@@ -28,7 +28,9 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time", metavar="COL", default=None, help="period column (omit for a cross-section, T = 1)")
     p.add_argument("--y", required=True, metavar="NAME", help="dependent variable (a column or a transform: 'log(gsp)')")
     p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors (columns or transforms)")
-    p.add_argument("--w", required=True, metavar="W", help="weights file: .csv, .gal, .gwt or .mtx")
+    p.add_argument("--w", required=True, metavar="W",
+                   help="weights file: .csv, .gal, .gwt or .mtx; 'W_{time}.gal' reads one file per period "
+                        "({time} replaced by each period of --time): a time-varying W")
     add_transform(p)
     p.add_argument(  # kept for scripts written against the first release; same as --transform R
         "--row-standardize", action="store_const", const="R", dest="transform", help=argparse.SUPPRESS,
@@ -64,6 +66,9 @@ def register(subparsers: Any) -> None:
         "--re", action="store_true",
         help="random unit effects instead of fixed ones (with --fe time/twoways: plus fixed period effects)",
     )
+    p.add_argument("--dynamic", choices=DYNAMIC, default=None,
+                   help="dynamic model: y (y_t-1), wy (W y_t-1) or both; conditional on the first period, with "
+                        "the Yu-de Jong-Lee / Lee-Yu bias correction of --lee-yu; short- and long-run effects")
     p.add_argument("--draws", type=int, default=1000, help="simulation draws for effects; 0 = delta method")
     p.set_defaults(func=run)
 
@@ -98,9 +103,30 @@ def load_inputs(args: argparse.Namespace):
             "must be a cross-section (one row per unit). Give --time COL for a panel."
         )
     ids = list(dict.fromkeys(panel[args.id]))
+    if "{time}" in args.w:
+        return panel, _weights_per_period(args, panel, ids)
     w = read_weights(args.w, ids=ids)
     return panel, transform_weights(w, getattr(args, "transform", "R"))
 
+
+def _weights_per_period(args: argparse.Namespace, panel, ids: list) -> dict:
+    """``--w 'W_{time}.gal'``: one file per period of ``--time`` (each named in its errors)."""
+    from spillmap.errors import InputError
+    from spillmap.spatial.io import read_weights
+
+    if args.time is None:
+        raise InputError(f"--w {args.w!r} has a {{time}} placeholder but no --time column was given.")
+    import pandas as pd
+
+    out = {}
+    for period in sorted(pd.unique(panel[args.time])):
+        period = period.item() if hasattr(period, "item") else period
+        path = args.w.replace("{time}", str(period))
+        try:
+            out[period] = transform_weights(read_weights(path, ids=ids), getattr(args, "transform", "R"))
+        except InputError as exc:
+            raise type(exc)(f"--w for period {period} ({path}): {exc}") from None
+    return out
 
 
 def params_dict(res: Any) -> dict:
@@ -116,8 +142,9 @@ def params_dict(res: Any) -> dict:
     return out
 
 
-def results_dict(res: Any, effects: Any | None) -> dict:
-    """The JSON document of ``spillmap fit``."""
+def results_dict(res: Any, effects: Any | None, long_run: Any | None = None) -> dict:
+    """The JSON document of ``spillmap fit`` (a dynamic fit adds ``dynamic`` and ``effects_long_run``;
+    ``effects`` is then the short run)."""
     return {
         "model": res.model,
         "fe": res.effects,
@@ -133,6 +160,8 @@ def results_dict(res: Any, effects: Any | None) -> dict:
         "bic": _num(res.bic),
         "effects": None if effects is None else effects.to_dict(),
         "effects_method": None if effects is None else effects.method,
+        **({"dynamic": res.dynamic, "effects_long_run": None if long_run is None else long_run.to_dict()}
+           if getattr(res, "dynamic", None) else {}),
         "warnings": list(getattr(res, "warnings", ())),
     }
 
@@ -155,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--draws {args.draws} is too few for simulated standard errors; use >= 100 or 0.")
     panel, w = load_inputs(args)
     effects = "random" if args.re else args.fe
-    spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model, effects=effects)
+    dynamic = getattr(args, "dynamic", None)
+    spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
+                        effects=effects, dynamic=dynamic)
     if effects == "random":
         from spillmap.estimation.random_effects import fit_random
 
@@ -163,14 +194,19 @@ def run(args: argparse.Namespace) -> int:
         res = fit_random(spec, time_effects=args.fe in ("time", "twoways"))
     else:
         res = spec.fit(lee_yu=args.lee_yu)
-    eff = None
-    if res.model != "sem":
-        eff = compute_effects(res, draws=args.draws, seed=args.seed, method="delta" if args.draws == 0 else "simulation")
+    eff = long_run = None
+    method = "delta" if args.draws == 0 else "simulation"
+    if dynamic is not None:
+        both = res.effects_both(draws=args.draws, seed=args.seed, method=method)
+        eff, long_run = both["short"], both["long"]
+    elif res.model != "sem":
+        eff = compute_effects(res, draws=args.draws, seed=args.seed, method=method)
     print(res.summary())
-    if eff is not None:
-        print()
-        print(eff.summary())
+    for block in (eff, long_run):
+        if block is not None:
+            print()
+            print(block.summary())
     if args.json:
-        out = write_json(args.json, results_dict(res, eff), overwrite=args.force)
+        out = write_json(args.json, results_dict(res, eff, long_run), overwrite=args.force)
         print(f"\nwrote {out}")
     return 0

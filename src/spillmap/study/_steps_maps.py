@@ -44,11 +44,35 @@ def lisa_block(study, inputs, wname: str, w, year) -> dict:
             "seed": study.model.seed, "threshold": num(lisa.attrs.get("threshold")), "counts": counts, "units": units}
 
 
-def unit_blocks(study, wname: str, sdm) -> tuple[dict, dict]:
-    """Per-unit effects of the key regressor and one unit's response (for the maps)."""
+def at_period(w, year):
+    """``w``, or its matrix of ``year`` when it has one per period."""
+    return w.for_period(year) if hasattr(w, "groups") else w
+
+
+def dynamic_unit_blocks(study, dyn, year=None) -> dict:
+    """``{"short": ..., "long": ...}``: the dynamic SDM's per-unit effects of the key regressor at both
+    horizons (with one W per period, the map year's W), in the layout of :func:`unit_blocks`."""
+    from spillmap.estimation import unit_effects_at
+
+    out = {}
+    for horizon in ("short", "long"):
+        ue = unit_effects_at(dyn, study.key, horizon=horizon, period=year if hasattr(dyn.w, "groups") else None,
+                             seed=study.model.seed)
+        out[horizon] = {"var": study.key, "units": {str(i): {c: num(v) for c, v in row.items()}
+                                                    for i, row in ue.iterrows()}}
+    return out
+
+
+def unit_blocks(study, wname: str, sdm, year=None) -> tuple[dict, dict]:
+    """Per-unit effects of the key regressor and one unit's response (for the maps); with one W
+    per period those of the map year's W."""
     from spillmap.estimation.effects import unit_effects, unit_response
 
     key = study.key
+    if hasattr(sdm.w, "groups"):
+        from spillmap.estimation._dynamic_effects import period_view
+
+        sdm = period_view(sdm, year)
     ue = unit_effects(sdm, key, seed=study.model.seed)
     effects = {"var": key, "units": {str(i): {c: num(v) for c, v in row.items()} for i, row in ue.iterrows()}}
     city = study.maps.spillover_city
@@ -80,8 +104,12 @@ def moran_lags(study, inputs, weights: dict) -> dict:
         wide = inputs.panel.pivot(index=inputs.id, columns=inputs.time, values=study.y)
         wide.index = wide.index.astype(str)
         values = wide.reindex(ids).to_numpy(dtype=float)
-        lag = w.sparse @ values
-        out[wname] = {"variable": study.y, "row_sums": [num(v) for v in np.asarray(w.sparse.sum(axis=1)).ravel()],
+        if hasattr(w, "groups"):  # one W per period: each period's lag with its W; row sums of the last W
+            lag = np.column_stack([w.for_period(t).sparse @ values[:, j] for j, t in enumerate(wide.columns)])
+            last = w.matrices[-1].sparse
+        else:
+            lag, last = w.sparse @ values, w.sparse
+        out[wname] = {"variable": study.y, "row_sums": [num(v) for v in np.asarray(last.sum(axis=1)).ravel()],
                       "lag": {str(t): [num(v) for v in lag[:, j]] for j, t in enumerate(wide.columns)}}
     return out
 

@@ -8,7 +8,8 @@ from spillmap.errors import SpillmapError
 from spillmap.study.diagnostics import diagnostics_table
 from spillmap.study.records import FitRecord, num
 
-__all__ = ["moran_block", "model_block", "fixed_effects_block", "within_block", "weights_probability_rows"]
+__all__ = ["moran_block", "model_block", "fixed_effects_block", "within_block", "weights_probability_rows",
+           "dynamic_block", "timevarying_block"]
 
 
 def fixed_effects_block(sdm) -> dict:
@@ -120,3 +121,51 @@ def model_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, di
         records[f"{wname}:sdm"] = FitRecord.from_spatial(sdm, label=f"SDM, {wname}", w=wname, effects=eff,
                                                          nobs_data=nobs)
     return diag, records, sdm, missing
+
+
+def _fit_sdm(study, inputs, w, dynamic=None):
+    from spillmap.estimation import SpatialPanel
+
+    m = study.model
+    return SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
+                        effects=m.fe, dynamic=dynamic).fit(lee_yu=m.lee_yu)
+
+
+def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[str, FitRecord], list[str], Any]:
+    """The dynamic SDM of ``[model] dynamic`` on ``w`` (one W or one per period) with its short- and
+    long-run effects: ``{"W:sdm_dynamic": FitRecord}``, what could not be computed, the live fit."""
+    m = study.model
+    effects_step(f"{wname}: dynamic SDM ({m.dynamic}; Lee-Yu {m.lee_yu}), short- and long-run effects")
+    try:
+        res = _fit_sdm(study, inputs, w, dynamic=m.dynamic)
+    except SpillmapError as exc:
+        return {}, [f"{wname}: dynamic SDM: {exc}"], None
+    missing, both = [], {}
+    try:
+        both = res.effects_both(draws=m.draws, seed=m.seed, method="simulation" if m.draws else "delta")
+    except SpillmapError as exc:
+        missing.append(f"{wname}: dynamic SDM effects: {exc}")
+    rec = FitRecord.from_spatial(res, label=f"Dynamic SDM, {wname}", w=wname, effects=both.get("short"),
+                                 long_run=both.get("long"), nobs_data=len(inputs.panel))
+    return {f"{wname}:sdm_dynamic": rec}, missing, res
+
+
+def timevarying_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, dict[str, FitRecord], Any,
+                                                                               list[str]]:
+    """For one W per period: the SDM (with ``W_t``) and its effects averaged over periods; the
+    diagnostics, which need one W for all periods (``I_T kron W``), are listed as not computed."""
+    m = study.model
+    missing = [f"{wname}: the diagnostics table (LM tests, SAR/SEM, LR/Wald, Hausman, random effects) needs one "
+               "W for all periods; it is not computed for a time-varying W."]
+    try:
+        sdm = _fit_sdm(study, inputs, w)
+    except SpillmapError as exc:
+        return {}, {}, None, missing + [f"{wname}: SDM: {exc}"]
+    effects_step(f"{wname}: effects averaged over the periods' W_t")
+    try:
+        eff = sdm.impacts(draws=m.draws, seed=m.seed)
+    except SpillmapError as exc:
+        eff = None
+        missing.append(f"{wname}: SDM effects: {exc}")
+    rec = FitRecord.from_spatial(sdm, label=f"SDM, {wname}", w=wname, effects=eff, nobs_data=len(inputs.panel))
+    return {}, {f"{wname}:sdm": rec}, sdm, missing

@@ -148,7 +148,7 @@ def fit_models(study, wnames, step) -> tuple[dict, pd.DataFrame, dict]:
     from spillmap.estimation.scenario import ScenarioModel
     from spillmap.study._steps_maps import geometry_block
     from spillmap.study.inputs import load_inputs
-    from spillmap.study.weights import WeightsInputs, build_weights
+    from spillmap.study.weights import WeightsInputs, align_weights, build_weights
 
     step("loading the boundary layer and the panel, joining them")
     inputs = load_inputs(study)
@@ -159,9 +159,7 @@ def fit_models(study, wnames, step) -> tuple[dict, pd.DataFrame, dict]:
     for wname in wnames:
         spec = study.weight(wname)
         step(f"building weights {wname} ({spec.describe()})")
-        w = build_weights(spec, winp)
-        if tuple(w.ids) != tuple(inputs.ids):
-            w = w.align(list(inputs.ids))
+        w = align_weights(build_weights(spec, winp), inputs.ids, inputs.times)  # by_period: one W per period
         step(f"{wname}: fitting the SDM (Lee-Yu {m.lee_yu})")
         fit = SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
                            effects=m.fe).fit(lee_yu=m.lee_yu)

@@ -17,7 +17,7 @@ tuples and back (numbers as Python floats, non-finite values as ``None``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -127,6 +127,18 @@ def _f(v: Any) -> float:
     return np.nan if v is None else float(v)
 
 
+def _effects_dict(effects: Any) -> dict:
+    """``{"direct"|"indirect"|"total": {x: {field: number}}}`` of an EffectsResult (``{}`` for None)."""
+    if effects is None:
+        return {}
+    out = {}
+    for part in ("direct", "indirect", "total"):
+        frame = getattr(effects, part)
+        out[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
+                     for v in frame.index}
+    return out
+
+
 @dataclass(frozen=True)
 class FitRecord:
     """A fitted model as stored numbers (see the module docstring).
@@ -151,7 +163,10 @@ class FitRecord:
         ``effects_level`` … (``None`` for what the model does not have).
     effects
         ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``
-        or empty; ``effects_method`` says how the SEs were obtained.
+        or empty; ``effects_method`` says how the SEs were obtained.  For a dynamic model the
+        short-run effects.
+    effects_long_run
+        The long-run effects of a dynamic model, in the same layout (empty otherwise).
     """
 
     label: str
@@ -167,9 +182,10 @@ class FitRecord:
     effects_method: str | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    effects_long_run: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("params", "std_errors", "pvalues", "stats", "effects"):
+        for name in ("params", "std_errors", "pvalues", "stats", "effects", "effects_long_run"):
             object.__setattr__(self, name, freeze(dict(getattr(self, name))))
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "warnings", tuple(self.warnings))
@@ -177,8 +193,9 @@ class FitRecord:
     # --------------------------------------------------------------- builders
     @classmethod
     def from_spatial(cls, res: Any, *, label: str, w: str | None, effects: Any = None,
-                     nobs_data: int | None = None) -> FitRecord:
-        """From a :class:`~spillmap.estimation.SpatialPanelResults` (and its effects)."""
+                     nobs_data: int | None = None, long_run: Any = None) -> FitRecord:
+        """From a :class:`~spillmap.estimation.SpatialPanelResults` (and its effects; the long-run
+        effects of a dynamic fit)."""
         fe = res.effects
         if fe == "random" and res.extra.get("time_effects"):
             fe = "random+time"
@@ -194,13 +211,10 @@ class FitRecord:
         }
         if effects is not None:
             stats.update(effects_draws=effects.draws, effects_seed=effects.seed, effects_level=effects.level)
-        eff = {}
-        if effects is not None:
-            for part in ("direct", "indirect", "total"):
-                frame = getattr(effects, part)
-                eff[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
-                             for v in frame.index}
-        return cls(label=label, model=res.model, fe=fe, y=res.y_name, w=w,
+        if getattr(res, "dynamic", None):
+            stats["dynamic"] = res.dynamic
+        eff, lr = _effects_dict(effects), _effects_dict(long_run)
+        return cls(label=label, model=res.model, fe=fe, y=res.y_name, w=w, effects_long_run=lr,
                    params={k: num(v) for k, v in res.params.items()},
                    std_errors={k: num(v) for k, v in res.std_errors.items()},
                    pvalues={k: num(v) for k, v in res.pvalues.items()}, stats=stats, effects=eff,
@@ -229,8 +243,9 @@ class FitRecord:
         ``"direct:x"``).  Numbers are the stored ones (``None`` → NaN).
         """
         recs = []
+        lags = ("tau", "eta") if self.stats.get("dynamic") else ()
         for term, est in self.params.items():
-            if term in _SPATIAL:
+            if term in _SPATIAL or term in lags:  # a dynamic model's y(t−1), W·y(t−1) with rho
                 kind, var = "spatial", term
             elif term.startswith("W_") and term[2:] in self.params:
                 kind, var = "theta", term[2:]
@@ -263,8 +278,9 @@ class FitRecord:
         method = None
         if self.effects_method is not None:
             method = effects_method_words(self.effects_method, s.get("effects_draws"), s.get("effects_seed"))
+        model = ("Dynamic " if s.get("dynamic") else "") + self.model.upper()
         return {
-            "label": self.label, "model": self.model.upper(), "y": self.y, "w": self.w,
+            "label": self.label, "model": model, "y": self.y, "w": self.w,
             "fixed_effects": "random" if random else fe, "unit_fe": fe in ("individual", "twoways"),
             "time_fe": fe in ("time", "twoways", "random+time"), "random": random,
             "lee_yu": s.get("lee_yu") if fe in ("individual", "time", "twoways") else None,
@@ -273,9 +289,16 @@ class FitRecord:
             "cov_type": s.get("cov_type"), "effects_method": method,
         }
 
-    def effects_frame(self) -> pd.DataFrame:
-        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none)."""
-        rows = {(part, var): dict(v) for part, by in self.effects.items() for var, v in by.items()}
+    def long_run(self) -> FitRecord:
+        """This record with the long-run effects in place of the short-run ones (a dynamic model's
+        second effects column in a table)."""
+        return replace(self, effects=self.effects_long_run, effects_long_run={})
+
+    def effects_frame(self, horizon: str = "short") -> pd.DataFrame:
+        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none);
+        ``horizon="long"``: the long-run effects of a dynamic model."""
+        source = self.effects_long_run if horizon == "long" else self.effects
+        rows = {(part, var): dict(v) for part, by in source.items() for var, v in by.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
         if len(frame):
             frame.index = pd.MultiIndex.from_tuples(frame.index, names=["effect", "variable"])
@@ -288,6 +311,7 @@ class FitRecord:
             "params": thaw(self.params), "std_errors": thaw(self.std_errors), "pvalues": thaw(self.pvalues),
             "stats": thaw(self.stats), "effects": thaw(self.effects), "effects_method": self.effects_method,
             "notes": list(self.notes), "warnings": list(self.warnings),
+            **({"effects_long_run": thaw(self.effects_long_run)} if self.effects_long_run else {}),
         }
 
     @classmethod

@@ -25,7 +25,7 @@ SCHEMA_VERSION = 2
 
 _MAPPINGS = ("spec", "data", "descriptive", "weights", "moran_by_year", "diagnostics", "baseline", "within",
              "heterogeneity", "fixed_effects", "lisa", "unit_effects", "unit_response", "map_data",
-             "scenarios", "indicators")
+             "scenarios", "indicators", "dynamic_unit_effects")
 
 
 @dataclass(frozen=True, eq=True)
@@ -68,6 +68,9 @@ class StudyResults:
     indicators
         Composite indicators built by the study: name → method, weighting, note and the weights
         table (dimension, indicator, direction, weight; the seed study's Table 1).
+    dynamic_unit_effects
+        W → ``{"short": {...}, "long": {...}}``: the per-unit effects of the key regressor in the
+        dynamic SDM (``[model] dynamic``) at both horizons, in the layout of ``unit_effects``.
     warnings, missing
         Warnings raised while running, and sections that could not be computed (why).
     """
@@ -93,6 +96,7 @@ class StudyResults:
     geometry: Mapping[str, Any] = field(default_factory=dict)
     scenarios: Mapping[str, Any] = field(default_factory=dict)
     indicators: Mapping[str, Any] = field(default_factory=dict)
+    dynamic_unit_effects: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 
@@ -113,6 +117,10 @@ class StudyResults:
     def sdm(self, w: str) -> FitRecord | None:
         """The main (fixed-effects SDM) fit of weights ``w``, or ``None`` if it failed."""
         return self.fits.get(f"{w}:sdm")
+
+    def sdm_dynamic(self, w: str) -> FitRecord | None:
+        """The dynamic SDM of weights ``w`` (``[model] dynamic``), or ``None``."""
+        return self.fits.get(f"{w}:sdm_dynamic")
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:

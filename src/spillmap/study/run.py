@@ -2,7 +2,10 @@
 
 Steps (each reported to ``progress``): read and join the data; build every weights
 matrix; descriptive statistics; per W: Moran's I by period, the diagnostics table
-(Moran, LM, SDM/SAR/SEM fits, LR, Wald, Hausman) and the SDM effects; the non-spatial
+(Moran, LM, SDM/SAR/SEM fits, LR, Wald, Hausman) and the SDM effects, and with
+``[model] dynamic`` the dynamic SDM with short- and long-run effects (a W built ``by_period``
+gets the SDMs only, with ``W_t`` in every period; what needs one W is listed in ``missing``; its
+maps use the map year's W); the non-spatial
 baseline; the heterogeneity table; what the maps show (LISA, per-unit effects, one
 unit's response, values and geometry).  Nothing is rendered or written here.
 
@@ -20,7 +23,7 @@ from spillmap.study import _steps_groups, _steps_maps, _steps_model, _steps_scen
 from spillmap.study.inputs import load_inputs
 from spillmap.study.records import num
 from spillmap.study.results import StudyResults
-from spillmap.study.weights import WeightsInputs, build_weights, describe_weights, weights_facts
+from spillmap.study.weights import WeightsInputs, align_weights, build_weights, describe_weights, weights_facts
 
 __all__ = ["run", "Progress", "print_progress"]
 
@@ -65,9 +68,7 @@ def _weights(study, inputs, step) -> tuple[dict, dict]:
     winp = WeightsInputs(inputs.layer, inputs.panel, inputs.id, inputs.time, study.layer.name_column, study.resolve)
     for spec in study.weights:
         step(f"building weights {spec.name} ({spec.describe()})")
-        w = build_weights(spec, winp)
-        if tuple(w.ids) != tuple(inputs.ids):
-            w = w.align(list(inputs.ids))
+        w = align_weights(build_weights(spec, winp), inputs.ids, inputs.times)  # by_period: one W per period
         built[spec.name] = w
         facts = weights_facts(w)
         raw = None
@@ -110,22 +111,37 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
         weights, winfo = _weights(study, inputs, step)
-        fits, diag, moran, missing = {}, {}, {}, []
+        fits, diag, moran, missing, live_dynamic, dynamic_units = {}, {}, {}, [], {}, {}
         unit_effects, unit_response, live, fixed = {}, {}, {}, {}
         for wname, w in weights.items():
-            if "moran_by_year" in include:
+            varying = hasattr(w, "groups")  # one W per period: the SDMs only (module notes)
+            if "moran_by_year" in include and not varying:
                 moran[wname] = _steps_model.moran_block(study, inputs, w)
-            step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {study.model.lee_yu}) and diagnostics")
-            diag[wname], recs, sdm, miss = _steps_model.model_block(study, inputs, wname, w, effects_step=step)
+            elif "moran_by_year" in include:
+                missing.append(f"{wname}: Moran's I by period is computed for one W; it is not for a W built "
+                               "by period.")
+            if varying:
+                step(f"{wname}: fitting the SDM with one W per period (Lee-Yu {study.model.lee_yu})")
+                _, recs, sdm, miss = _steps_model.timevarying_block(study, inputs, wname, w, effects_step=step)
+            else:
+                step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {study.model.lee_yu}) and diagnostics")
+                diag[wname], recs, sdm, miss = _steps_model.model_block(study, inputs, wname, w, effects_step=step)
             fits.update(recs)
             missing += miss
+            if study.model.dynamic:
+                recs, miss, dyn = _steps_model.dynamic_block(study, inputs, wname, w, effects_step=step)
+                fits.update(recs)
+                missing += miss
+                if dyn is not None:
+                    live_dynamic[wname] = dyn
             if sdm is not None:
                 live[wname] = sdm
                 if study.model.fe != "none":
                     fixed[wname] = _steps_model.fixed_effects_block(sdm)
-        if "bayes" in study.diagnostics.tests and len(weights) > 1:
+        single = {k: v for k, v in weights.items() if not hasattr(v, "groups")}
+        if "bayes" in study.diagnostics.tests and len(single) > 1:
             step("posterior probabilities of the weights matrices (SDM)")
-            for wname, row in _steps_model.weights_probability_rows(study, inputs, weights).items():
+            for wname, row in _steps_model.weights_probability_rows(study, inputs, single).items():
                 diag[wname] = {**diag[wname], "bayes_w": row}
         within = {}
         if "within" in include:
@@ -144,11 +160,17 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
             missing += miss
         first = next(iter(weights))
         step(f"maps: LISA of {study.y} in {year} ({study.maps.permutations} permutations, {first})")
-        lisa = _steps_maps.lisa_block(study, inputs, first, weights[first], year)
+        lisa = _steps_maps.lisa_block(study, inputs, first, _steps_maps.at_period(weights[first], year), year)
         for wname, sdm in live.items():
             step(f"maps: spillovers of {study.key} ({wname})")
-            unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm)
-        scenarios, miss = _steps_scenarios.scenario_block(study, inputs, live, step)
+            unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year)
+        for wname, dyn in live_dynamic.items():
+            step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
+            dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)
+        one_w = {k: v for k, v in live.items() if not hasattr(v.w, "groups")}
+        missing += [f"scenarios on {k}: one W per period is not stored for scenarios; they run on the other "
+                    "weights" for k in live if k not in one_w and study.scenarios]
+        scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step)
         missing += miss
         map_data = {**_steps_maps.map_values(study, inputs), "year": year,
                     "lags": _steps_maps.moran_lags(study, inputs, weights)}
@@ -162,5 +184,6 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
         heterogeneity=hetero, fixed_effects=fixed,
         lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        scenarios=scenarios, indicators=inputs.indicators, warnings=tuple(caught.messages), missing=tuple(missing),
+        scenarios=scenarios, indicators=inputs.indicators, dynamic_unit_effects=dynamic_units,
+        warnings=tuple(caught.messages), missing=tuple(missing),
     )

@@ -49,7 +49,7 @@ __all__ = [
 LAYER_DATASETS = ("china_prefectures", "us48")
 #: bundled datasets that can stand wherever a table (panel, attributes) path is accepted
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
-from spillmap._vocab import FE, LEE_YU  # noqa: E402  (one vocabulary)
+from spillmap._vocab import DYNAMIC, FE, LEE_YU  # noqa: E402  (one vocabulary)
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
 TABLES = ("indicators", "descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics",
           "effects")
@@ -140,6 +140,9 @@ class ModelSpec:
                   choices=FE, old_names=("effects",))
     lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects.", default="transformation", choices=LEE_YU,
                       aliases={True: "transformation", False: "none"})
+    dynamic: str | None = opt("Also fit a dynamic SDM per W with y(t−1) (y), W·y(t−1) (wy) or both, conditional "
+                              "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
+                              default=None, choices=DYNAMIC + (None,), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
     labels: Mapping[str, str] = opt("Readable names of the variables in every table, e.g. { int = \"Industrial "
                                     "intelligence\" } (Chinese works too).", default=None,

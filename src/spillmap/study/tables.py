@@ -1,16 +1,17 @@
 """The study's tables as DataFrames of numbers (renderers format them).
 
-=================  ==========================================================================
-name               rows × columns
-=================  ==========================================================================
-``descriptive``    variable × N, mean, sd, min, max (seed Table 2)
-``moran_by_year``  (W, variable, period | "pooled") × I, EI, sd, z, p
-``baseline``       term (then statistics) × (column, estimate | se | p) (seed Table 3)
-``within``         the same for pooled / unit / period / two-way OLS (Elhorst 2014, Table 3.1)
-``heterogeneity``  term × (grouping = group, estimate | se | p) and the group tests (Table 6)
-``diagnostics``    test × (W, stat | df | p) (Table 8)
-``effects``        (effect, variable), rho, statistics × (W, estimate | se | p) (Table 9)
-=================  ==========================================================================
+=====================  ==========================================================================
+name                   rows × columns
+=====================  ==========================================================================
+``descriptive``        variable × N, mean, sd, min, max (seed Table 2)
+``moran_by_year``      (W, variable, period | "pooled") × I, EI, sd, z, p
+``baseline``           term (then statistics) × (column, estimate | se | p) (seed Table 3)
+``within``             the same for pooled / unit / period / two-way OLS (Elhorst 2014, Table 3.1)
+``heterogeneity``      term × (grouping = group, estimate | se | p) and the group tests (Table 6)
+``diagnostics``        test × (W, stat | df | p) (Table 8)
+``effects``            (effect, variable), rho, statistics × (W, estimate | se | p) (Table 9)
+``effects_dynamic``    (horizon, effect, variable), tau / eta / rho, statistics × (W, ...) (dynamic SDMs)
+=====================  ==========================================================================
 
 Statistic rows (N, R², log-likelihood, …) carry their value in ``estimate``.
 """
@@ -128,6 +129,32 @@ def effects_frame(r) -> pd.DataFrame:
     return out
 
 
+def dynamic_effects_frame(r) -> pd.DataFrame:
+    """The dynamic SDMs (``[model] dynamic``): rows (horizon, effect, variable), then tau / eta / rho
+    and the statistics × (W, estimate | se | p)."""
+    rows: dict[tuple, dict] = {}
+    for w in r.weights:
+        fit = r.sdm_dynamic(w)
+        if fit is None:
+            continue
+        for horizon, block in (("short run", fit.effects), ("long run", fit.effects_long_run)):
+            for part in ("direct", "indirect", "total"):
+                for var, d in block.get(part, {}).items():
+                    rows.setdefault((horizon, part, var), {}).update({(w, c): _f(d.get(c)) for c in FIELDS})
+        for p in ("tau", "eta", "rho"):
+            if p in fit.params:
+                rows.setdefault(("", p, ""), {}).update({(w, "estimate"): _f(fit.params.get(p)),
+                                                        (w, "se"): _f(fit.std_errors.get(p)),
+                                                        (w, "p"): _f(fit.pvalues.get(p))})
+        for s in ("nobs", "n", "t", "loglik"):
+            rows.setdefault(("", s, ""), {})[(w, "estimate")] = _f(fit.stats.get(s))
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if len(out):
+        out.index = pd.MultiIndex.from_tuples(out.index, names=["horizon", "effect", "variable"])
+        out.columns = pd.MultiIndex.from_tuples(out.columns, names=["w", "field"])
+    return out
+
+
 def indicators_frame(r) -> pd.DataFrame:
     """Each index's weights (the seed study's Table 1): (index, dimension, indicator, direction) × weight(s)."""
     frames = []
@@ -143,6 +170,7 @@ _BUILDERS = {
     "descriptive": descriptive_frame, "moran_by_year": moran_frame, "baseline": baseline_frame,
     "within": within_frame,
     "heterogeneity": heterogeneity_frame, "diagnostics": diagnostics_frame, "effects": effects_frame,
+    "effects_dynamic": dynamic_effects_frame,
 }
 
 

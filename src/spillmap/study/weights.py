@@ -20,7 +20,8 @@ from typing import Any
 from spillmap.errors import InputError
 from spillmap.study._schema import from_mapping, key, section_markdown, spec_error, to_mapping
 
-__all__ = ["WeightSpec", "KINDS", "Kind", "WeightsInputs", "build_weights", "describe_weights", "weights_facts"]
+__all__ = ["WeightSpec", "KINDS", "Kind", "WeightsInputs", "build_weights", "describe_weights", "weights_facts",
+           "align_weights"]
 
 TRANSFORMS = ("R", "B", "O")
 #: old spellings of the transform (``spillmap weights`` said r/b/none, ``fit``/``moran`` R/B/asis)
@@ -81,6 +82,8 @@ class EconomicDistanceOptions:
     var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
     period: tuple[Any, ...] | None = key("[start, end] periods averaged, both included (default all).",
                                          default=None, check=_period)
+    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
+                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
     transform: str = _transform_key()
 
 
@@ -89,6 +92,8 @@ class EconomicProductOptions:
     var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
     period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
     alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
+    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
+                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
     transform: str = _transform_key()
 
 
@@ -102,6 +107,8 @@ class NestedOptions:
     cutoff_km: float | None = key("Distance part: keep pairs at most this many km apart.", default=None,
                                   check=_nonneg)
     k: int | None = key("Distance part: keep only the k nearest units.", default=None, check=_pos_int)
+    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
+                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
     transform: str = key("R = the combination as built (each part is row-standardised), B = its binary pattern.",
                          default="R", choices=("R", "B"), aliases=TRANSFORM_ALIASES)
 
@@ -163,22 +170,25 @@ def _build_economic_distance(o: EconomicDistanceOptions, inp: WeightsInputs):
     from spillmap.spatial.builders import economic_distance
 
     return economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp),
-                             transform=o.transform)
+                             transform=o.transform, by_period=o.by_period)
 
 
 def _build_economic_product(o: EconomicProductOptions, inp: WeightsInputs):
     from spillmap.spatial.builders import economic_product
 
     return economic_product(inp.layer, inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period,
-                            alpha=o.alpha, transform=o.transform)
+                            alpha=o.alpha, transform=o.transform, by_period=o.by_period)
 
 
 def _build_nested(o: NestedOptions, inp: WeightsInputs):
     from spillmap.spatial.builders import economic_distance, inverse_distance, nested
 
     wd = inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k)
-    we = economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp))
+    we = economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp),
+                           by_period=o.by_period)
     w = nested(wd, we, o.phi)
+    if isinstance(w, dict):
+        return {p: m.binary() for p, m in w.items()} if o.transform == "B" else w
     return w.binary() if o.transform == "B" else w
 
 
@@ -197,6 +207,10 @@ def _period_words(p: tuple | None) -> str:
     return "all periods" if p is None else f"{p[0]}–{p[1]}"
 
 
+def _per(o: Any) -> str:
+    return "; one matrix per period (time-varying W)" if getattr(o, "by_period", False) else ""
+
+
 KINDS: dict[str, Kind] = {
     "contiguity": Kind(
         ContiguityOptions, _build_contiguity,
@@ -213,16 +227,17 @@ KINDS: dict[str, Kind] = {
         "w_ij = d_ij^-alpha (great-circle km), optionally cut off or limited to the k nearest."),
     "economic_distance": Kind(
         EconomicDistanceOptions, _build_economic_distance,
-        lambda o: f"economic distance 1/|Ybar_i − Ybar_j| of {o.var} ({_period_words(o.period)})",
+        lambda o: f"economic distance 1/|Ybar_i − Ybar_j| of {o.var} ({_period_words(o.period)})" + _per(o),
         "w_ij = 1/|Ybar_i - Ybar_j|: units with similar levels of var are close."),
     "economic_product": Kind(
         EconomicProductOptions, _build_economic_product,
-        lambda o: f"distance d^-{o.alpha:g} × relative {o.var} of the neighbour ({_period_words(o.period)})",
+        lambda o: f"distance d^-{o.alpha:g} × relative {o.var} of the neighbour ({_period_words(o.period)})"
+        + _per(o),
         "w_ij = d_ij^-alpha Ybar_j / mean(Ybar): distance weighted by the neighbour's economic size."),
     "nested": Kind(
         NestedOptions, _build_nested,
         lambda o: f"economic-geographic: {o.phi:g} × inverse distance d^-{o.alpha:g} + {1 - o.phi:g} × economic "
-                  f"distance of {o.var} ({_period_words(o.period)}), each row-standardised",
+                  f"distance of {o.var} ({_period_words(o.period)}), each row-standardised" + _per(o),
         "phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|), the seed study's W2."),
     "file": Kind(FileOptions, _build_file, lambda o: f"read from {o.path}",
                  "A weights file (.gal, .gwt, .mtx, .csv) over the study's units."),
@@ -301,8 +316,22 @@ def build_weights(spec: WeightSpec, inputs: WeightsInputs):
     return w
 
 
+def align_weights(w, ids, times):
+    """``w`` over ``ids`` in that order; a per-period result (``by_period``) as a
+    :class:`~spillmap.estimation._timevarying.PanelWeights` over ``times``."""
+    if isinstance(w, Mapping):
+        from spillmap.estimation._timevarying import resolve_weights
+
+        return resolve_weights(w, list(times), ids=[str(i) for i in ids])
+    return w if tuple(w.ids) == tuple(ids) else w.align(list(ids))
+
+
 def weights_facts(w) -> dict:
-    """Links, neighbours, components, islands, symmetry and transform of ``w`` (JSON-ready)."""
+    """Links, neighbours, components, islands, symmetry and transform of ``w`` (JSON-ready); for one
+    W per period those of the last period, with ``periods`` and ``distinct`` (matrices)."""
+    if hasattr(w, "groups"):
+        return {**weights_facts(w.matrices[-1]), "periods": len(w.periods), "distinct": len(w.groups),
+                "facts_period": str(w.periods[-1])}
     s = w.summary()
     return {
         "n": int(s.n), "links": int(s.nnz), "min_neighbors": int(s.min_neighbors),
@@ -333,7 +362,9 @@ def describe_weights(spec: WeightSpec, facts: Mapping[str, Any], raw_facts: Mapp
             comps = f"{raw['components']} → {facts['components']} components"
     sym = "symmetric" if facts["symmetric"] else (
         "symmetric neighbour pattern" if facts["symmetric_pattern"] else "asymmetric")
-    return (f"{words}; {comps}; {facts['links']:,} links, neighbours {facts['min_neighbors']}–"
+    when = (f" ({facts['distinct']} distinct matrices over {facts['periods']} periods; figures of "
+            f"{facts['facts_period']})") if "periods" in facts else ""
+    return (f"{words}{when}; {comps}; {facts['links']:,} links, neighbours {facts['min_neighbors']}–"
             f"{facts['max_neighbors']} (mean {facts['mean_neighbors']:.2f}); {sym}; {facts['transform']}")
 
 

@@ -2,7 +2,8 @@
 
 Registered by type so the estimation classes stay untouched:
 :class:`~spillmap.estimation.results.SpatialPanelResults` (SAR/SEM/SDM/SDEM/SLX, fixed
-and random effects), :class:`~spillmap.estimation.effects.EffectsResult` (LeSage-Pace
+and random effects), :class:`~spillmap.estimation.dynamic.DynamicPanelResults` (``tau``/``eta``
+in the spatial block, labelled ``y(t−1)`` / ``W·y(t−1)``), :class:`~spillmap.estimation.effects.EffectsResult` (LeSage-Pace
 impacts) and :class:`~spillmap.estimation.baseline.BaselineResult` (non-spatial two-way
 FE).  Every number is read from the results object as it is (no re-estimation); the
 p-values are the object's own (normal for ML, t for linearmodels' debiased covariance).
@@ -17,7 +18,7 @@ import pandas as pd
 
 from spillmap.tables._extract import register
 
-__all__ = ["spatial_tidy", "spatial_glance", "effects_tidy", "effects_glance", "baseline_tidy", "baseline_glance"]
+__all__ = ["spatial_tidy", "spatial_glance", "dynamic_tidy", "dynamic_glance", "effects_tidy", "effects_glance", "baseline_tidy", "baseline_glance"]
 
 _SPATIAL = {"rho", "lambda"}
 
@@ -74,6 +75,18 @@ def spatial_glance(res: Any) -> dict[str, Any]:
     }
 
 
+def dynamic_tidy(res: Any) -> pd.DataFrame:
+    """:func:`spatial_tidy` with ``tau`` (``y(t−1)``) and ``eta`` (``W·y(t−1)``) in the spatial block."""
+    out = spatial_tidy(res)
+    lags = out["term"].isin(("tau", "eta"))
+    out.loc[lags, "kind"] = "spatial"
+    return out
+
+
+def dynamic_glance(res: Any) -> dict[str, Any]:
+    return {**spatial_glance(res), "model": f"Dynamic {str(res.model).upper()}", "dynamic": res.dynamic}
+
+
 def effects_tidy(eff: Any) -> pd.DataFrame:
     """Direct, indirect and total effect of each variable (estimate, se, p)."""
     recs = []
@@ -115,10 +128,12 @@ def baseline_glance(res: Any) -> dict[str, Any]:
 
 def _register_builtin() -> None:
     from spillmap.estimation.baseline import BaselineResult
+    from spillmap.estimation.dynamic import DynamicPanelResults
     from spillmap.estimation.effects import EffectsResult
     from spillmap.estimation.results import SpatialPanelResults
 
     register(SpatialPanelResults, tidy=spatial_tidy, glance=spatial_glance)
+    register(DynamicPanelResults, tidy=dynamic_tidy, glance=dynamic_glance)
     register(EffectsResult, tidy=effects_tidy, glance=effects_glance)
     register(BaselineResult, tidy=baseline_tidy, glance=baseline_glance)
 

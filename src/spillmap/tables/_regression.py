@@ -30,7 +30,8 @@ STATISTICS = ("r2_within", "r2_pseudo", "r2", "loglik", "aic", "bic", "nobs", "n
               "unit_fe", "time_fe", "random", "lee_yu", "cov_type")
 _DEFAULT_STATS = STATISTICS[:-1]
 BLOCKS = ("coefficients", "effects", "statistics")
-_SYMBOL = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²", "phi": "φ (RE)", "const": "Constant"}
+_SYMBOL = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²", "phi": "φ (RE)", "const": "Constant",
+           "tau": "y(t−1)", "eta": "W·y(t−1)"}
 _EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 _FE_WORDS = {"twoways": "two-way FE", "individual": "{unit} FE", "time": "{period} FE", "none": "pooled",
              "random": "RE"}
