@@ -81,7 +81,7 @@ def _spillmap_once(w0, df, model: str) -> dict:
     w = SpatialWeights.from_sparse(w0.sparse.copy(), list(w0.ids), name="fresh")  # nothing cached
     lu0 = LU_STATS.count
     t0 = time.perf_counter()
-    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model=model, effects="individual")
+    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model=model, fe="individual")
     t1 = time.perf_counter()
     res = spec.fit(lee_yu="none")
     t2 = time.perf_counter()
@@ -160,7 +160,7 @@ def worker_big(side: int, t: int, kind: str) -> None:
     w = weights(side, queen=kind == "queen")
     df = simulate(w, t, "sdm", "twoways")
     t0 = time.perf_counter()
-    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model="sdm", effects="twoways")
+    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model="sdm", fe="twoways")
     del df
     t1 = time.perf_counter()
     lu0 = LU_STATS.count
@@ -189,14 +189,14 @@ def worker_lu(side: int, model: str, effects: str) -> None:
 
     w = weights(side)
     df = simulate(w, 10, model, effects)
-    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model=model, effects=effects)
+    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model=model, fe=effects)
     spec.fit()  # warm-up: imports; the next fit gets fresh weights
     from spillmap.spatial.weights import SpatialWeights
 
     rows = []
     for _ in range(3):
         w2 = SpatialWeights.from_sparse(w.sparse.copy(), list(w.ids), name="fresh")
-        spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w2, model=model, effects=effects)
+        spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w2, model=model, fe=effects)
         s = time.perf_counter()
         res = spec.fit()
         fit = time.perf_counter() - s

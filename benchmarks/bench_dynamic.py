@@ -61,7 +61,7 @@ def _one(df, w0, dynamic):
 
     w = SpatialWeights.from_sparse(w0.sparse.copy(), list(w0.ids), name="fresh")
     t0 = time.perf_counter()
-    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model="sdm", effects="twoways",
+    spec = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model="sdm", fe="twoways",
                         dynamic=dynamic)
     t1 = time.perf_counter()
     res = spec.fit()

@@ -4,7 +4,7 @@ Run:  python benchmarks/bench_random_effects.py [--sizes 285 2850 10000] [--t 10
           [--spreg-max 2850] [--json OUT]
 
 Rook lattices (row-standardised), T periods, data simulated from a SAR/SEM with
-random unit effects.  For each N: ``SpatialPanel(..., effects="random").fit()`` for
+random unit effects.  For each N: ``SpatialPanel(..., re=True).fit()`` for
 SAR, SDM and SEM (time, peak RSS); spreg 1.9 ``Panel_RE_Lag`` (SAR) for comparison up to
 ``--spreg-max`` (its information matrix inverts a dense N x N matrix), with the largest
 absolute difference of the estimates.  Each case runs in a fresh subprocess so that
@@ -55,7 +55,7 @@ else:
                        "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]})
     t0 = time.perf_counter()
     res = SpatialPanel(df, y="y", x=["x1", "x2", "x3"], id="id", time="time", w=w, model=model,
-                       effects="random").fit()
+                       re=True).fit()
     out["seconds"] = time.perf_counter() - t0
     out["params"] = res.params.to_numpy().tolist()
     out["logdet"] = res.extra["logdet_method"]

@@ -154,11 +154,11 @@ def case_lm(n: int) -> dict:
     out = {}
     for effects in ("none", "twoways"):
         t0 = time.perf_counter()
-        r = lm_tests(y, x, w, t=T, effects=effects)
+        r = lm_tests(y, x, w, t=T, fe=effects)
         out[f"arrays_{effects}_s"] = time.perf_counter() - t0
         out[f"lm_lag_{effects}"] = r.lm_lag.stat
     t0 = time.perf_counter()
-    panel_lm_tests(df, id="id", time="time", y="y", x=["x1", "x2", "x3", "x4"], w=w, effects="twoways")
+    panel_lm_tests(df, id="id", time="time", y="y", x=["x1", "x2", "x3", "x4"], w=w, fe="twoways")
     out["frame_twoways_s"] = time.perf_counter() - t0
     return out
 

@@ -14,7 +14,7 @@ DGP
     alpha_t ~ N(0, 1), x_kit ~ N(0, 1) iid, eps ~ N(0, 1).  Fresh X, mu, alpha, eps
     per replication, seeded ``default_rng(seed + r)``.
 Estimator
-    ``SpatialPanel(..., model="sdm", effects="twoways").fit(lee_yu=...)`` for each
+    ``SpatialPanel(..., model="sdm", fe="twoways").fit(lee_yu=...)`` for each
     Lee-Yu option; effects by ``compute_effects`` (delta method and simulation).
 Reported (per option)
     mean bias and RMSE of rho and of the indirect (and direct) effect of x1; the
@@ -110,7 +110,7 @@ def one_fit(panel: pd.DataFrame, w, lee_yu: str, *, draws: int, seed: int) -> Dr
     from spillmap.estimation.effects import compute_effects
     from spillmap.estimation.model import SpatialPanel
 
-    res = SpatialPanel(panel, y="y", x=XNAMES, id="id", time="year", w=w, model="sdm", effects="twoways").fit(lee_yu=lee_yu)
+    res = SpatialPanel(panel, y="y", x=XNAMES, id="id", time="year", w=w, model="sdm", fe="twoways").fit(lee_yu=lee_yu)
     delta = compute_effects(res, draws=0)
     sim = compute_effects(res, draws=draws, seed=seed) if draws else delta
     return Draw(

@@ -12,7 +12,7 @@ DGP
     mu_i = 0.5 mean_t x1_it + N(0, 0.5); alpha_t ~ N(0, 1); x, eps iid N(0, 1); 50 burn-in
     periods from y = 0.  Fresh draws per replication, ``default_rng(seed + r)``.
 Estimator
-    ``SpatialPanel(..., model="sdm", effects="twoways", dynamic="both").fit(lee_yu=...)`` for
+    ``SpatialPanel(..., model="sdm", fe="twoways", dynamic="both").fit(lee_yu=...)`` for
     ``none`` (uncorrected direct approach), ``bias-correction`` (YdJL + Lee-Yu direct) and
     ``transformation``; long-run effects by the delta method.
 Reported (per option)
@@ -77,7 +77,7 @@ def simulate(w, rng: np.random.Generator, t: int = T) -> pd.DataFrame:
 def one_fit(panel: pd.DataFrame, w, lee_yu: str) -> dict:
     from spillmap.estimation import SpatialPanel
 
-    res = SpatialPanel(panel, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sdm", effects="twoways",
+    res = SpatialPanel(panel, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sdm", fe="twoways",
                        dynamic="both").fit(lee_yu=lee_yu)
     lr = res.effects_both(draws=0)["long"]
     out = {p: (float(res.params[p]), float(res.std_errors[p])) for p in PARAMS}

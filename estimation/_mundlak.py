@@ -124,8 +124,8 @@ def _kept_means(d: Any, x: list[str], lagged: list[str], means: dict[str, str], 
 
 def mundlak_spec(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     y: str,
     x: Sequence[str],
@@ -171,7 +171,7 @@ def mundlak_spec(
     # the un-augmented model validates the panel (ids, balance, NaN) and gives the
     # aligned design; the mean terms are ranked against it before the augmented spec is built
     # (SpatialPanel refuses collinear regressors)
-    base_spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model=model, effects="random",
+    base_spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model=model, re=True,
                              wx=(lagged if model == "sdm" else None))
     keep, keep_lag, all_dropped = _kept_means(base_spec.data, x, lagged, means, time_effects)
     if not keep:
@@ -186,7 +186,7 @@ def mundlak_spec(
         data[means[c]] = grouped[c].to_numpy(dtype=float)
     xs = list(x) + [means[c] for c in keep]
     wxs = None if model != "sdm" else list(lagged) + [means[c] for c in keep_lag]
-    spec = SpatialPanel(data, y=y, x=xs, id=id, time=time, w=w, model=model, effects="random", wx=wxs)
+    spec = SpatialPanel(data, y=y, x=xs, id=id, time=time, w=w, model=model, re=True, wx=wxs)
     kept_terms = [means[c] for c in keep] + [f"W_{means[c]}" for c in keep_lag]
     return spec, kept_terms, all_dropped
 
@@ -233,8 +233,8 @@ def mundlak_wald(re_fit: Any, mean_terms: Sequence[str], dropped: Sequence[str] 
 
 def mundlak_test(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     y: str,
     x: Sequence[str],

@@ -182,8 +182,8 @@ def _validate_panel(panel: pd.DataFrame, id: str, time: str, y: str, x: Sequence
 
 def twoway_fe_baseline(
     panel: pd.DataFrame,
-    *,
     id: str,
+    *,
     time: str,
     y: str,
     x: Sequence[str],

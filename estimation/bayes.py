@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
+from spillmap._vocab import fe_keyword
 from spillmap._vocab import FE, FixedEffects, n_fixed_effects
 from spillmap.errors import InputError, check_choice
 
@@ -158,7 +159,7 @@ def log_marginal(model: str, yd: np.ndarray, wyd: np.ndarray, xd: np.ndarray, wx
 def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
     from .model import SpatialPanel
 
-    d = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model="slx", effects=effects).data
+    d = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model="slx", fe=effects).data
     k0 = len(d.x_names)
     n_fe = n_fixed_effects(effects, d.n, d.t)
     z = d.Z  # [X (with const when no effects), W x]
@@ -167,8 +168,9 @@ def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
     return dm(d.y), dm(d.Wy), dm(z), dm(wz), k0, d, n_fe
 
 
-def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
-                        w, effects: FixedEffects = "twoways",
+@fe_keyword
+def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str],  # noqa: A002
+                        w, fe: FixedEffects = "twoways",
                         models: Sequence[str] = BAYES_MODELS, grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of OLS/SLX/SAR/SDM/SEM/SDEM for one W (LeSage 2014).
 
@@ -177,7 +179,7 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
     panel, id, time, y, x, w
         As :class:`~spillmap.estimation.SpatialPanel` (W row-standardised, as the
         uniform prior on ``(1/lambda_min, 1)`` assumes).
-    effects
+    fe
         Fixed effects removed by demeaning before the comparison.
     models
         Any of ``BAYES_MODELS``.
@@ -201,9 +203,9 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
     unknown = [m for m in models if m not in BAYES_MODELS]
     if unknown or not models:
         raise InputError(f"models must be chosen from {', '.join(BAYES_MODELS)}; got {list(models)!r}.")
-    check_choice("effects", effects, FE)
-    yd, wyd, zd, wzd, k0, d, n_fe = _arrays(panel, id=id, time=time, y=y, x=x, w=w, effects=effects)
-    if effects == "none":  # the constant is a column of X: counted in k, not in n_fe
+    check_choice("fe", fe, FE)
+    yd, wyd, zd, wzd, k0, d, n_fe = _arrays(panel, id=id, time=time, y=y, x=x, w=w, effects=fe)
+    if fe == "none":  # the constant is a column of X: counted in k, not in n_fe
         n_fe = 0
     logdet = LogDet(d.w)
     out = {}
@@ -212,12 +214,13 @@ def model_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: S
         xd, wxd = (zd, wzd) if durbin else (zd[:, :k0], wzd[:, :k0])
         out[m] = log_marginal(m, yd, wyd, xd, wxd, t=d.t, n_fe=n_fe, logdet=logdet, grid=grid)
     lm = pd.Series(out, name="log_marginal")
-    return ModelProbabilities(lm, posterior_probabilities(out).rename("probability"), effects, grid)
+    return ModelProbabilities(lm, posterior_probabilities(out).rename("probability"), fe, grid)
 
 
-def weights_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str],  # noqa: A002
+@fe_keyword
+def weights_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str],  # noqa: A002
                           weights: Mapping[str, object], model: BayesModel = "sdm",
-                          effects: FixedEffects = "twoways",
+                          fe: FixedEffects = "twoways",
                           grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of competing weight matrices for one model (equal prior odds).
 
@@ -229,7 +232,7 @@ def weights_probabilities(panel: pd.DataFrame, *, id: str, time: str, y: str, x:
     """
     if model in ("ols",):
         raise InputError("the OLS model does not depend on W; choose a spatial model to compare weights.")
-    out = {name: model_probabilities(panel, id=id, time=time, y=y, x=x, w=wm, effects=effects, models=[model],
+    out = {name: model_probabilities(panel, id=id, time=time, y=y, x=x, w=wm, fe=fe, models=[model],
                                      grid=grid).log_marginal[model] for name, wm in weights.items()}
     lm = pd.Series(out, name="log_marginal")
-    return ModelProbabilities(lm, posterior_probabilities(out).rename("probability"), effects, grid)
+    return ModelProbabilities(lm, posterior_probabilities(out).rename("probability"), fe, grid)

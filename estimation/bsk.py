@@ -222,7 +222,7 @@ def _pooled_sem(y: np.ndarray, x: np.ndarray, w: SpatialWeights, t: int) -> tupl
     df = pd.DataFrame(x, columns=cols)
     df["y_"], df["id_"], df["t_"] = y, np.tile(np.asarray(w.ids, dtype=object), t), np.repeat(np.arange(t), w.n)
     keep = [c for j, c in enumerate(cols) if not np.all(x[:, j] == 1.0)]
-    res = SpatialPanel(df, y="y_", x=keep, id="id_", time="t_", w=w, model="sem", effects="none").fit()
+    res = SpatialPanel(df, y="y_", x=keep, id="id_", time="t_", w=w, model="sem", fe="none").fit()
     xb = res.data.X @ res.params[list(res.data.x_names)].to_numpy()
     return res.data.y - xb, float(res.params["lambda"])
 

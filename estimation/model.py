@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import EstimationError, InputError, format_items
+from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 from ._transform import demean
@@ -40,11 +40,9 @@ CovType = Literal["information", "hessian"]
 from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
 from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
 
-MODELS: tuple[str, ...] = ("sar", "sem", "sdm", "slx", "sdem", "sac")
-EFFECTS: tuple[str, ...] = ("none", "individual", "time", "twoways", "random")
-LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
+from spillmap._vocab import EFFECTS, FIXED_EFFECTS, LEE_YU, MODELS, fe_keyword  # noqa: E402,F401  (one vocabulary)
+
 COV_TYPES: tuple[str, ...] = ("information", "hessian")
-FIXED_EFFECTS: tuple[str, ...] = ("individual", "time", "twoways")
 
 #: model -> kind of likelihood ("lag", "error", "none")
 KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none", "sac": "sac"}
@@ -55,10 +53,8 @@ SPATIAL_PARAM = {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}
 
 
 def _check_option(name: str, value: object, choices: Sequence[str]) -> str:
-    """The one validator of string options: raises :class:`InputError` listing the choices."""
-    if value not in choices:
-        raise InputError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.")
-    return str(value)
+    """The one validator of string options (:func:`spillmap.errors.check_choice`)."""
+    return str(check_choice(name, value, choices))
 
 
 # --------------------------------------------------------------------------
@@ -168,8 +164,14 @@ class SpatialPanel:
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
         or ``"sdem"`` (SLX with spatial errors), ``"sac"`` (``rho Wy`` and
         ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`).
-    effects
-        ``"none"``, ``"individual"``, ``"time"``, ``"twoways"`` or ``"random"``.
+    fe
+        Fixed effects: ``"none"``, ``"individual"``, ``"time"`` or ``"twoways"`` (the default
+        without ``re``).  With ``re=True`` the unit effects are random and ``fe`` says whether
+        fixed period effects are added too (``"time"`` / ``"twoways"``) or not (``"none"``, the
+        default, or ``"individual"``), as ``spillmap fit --re --fe ...`` does.  (``effects=`` is the old name, still read;
+        ``effects="random"`` means ``re=True`` without period effects.)
+    re
+        Random unit effects (SAR, SDM, SEM; :mod:`spillmap.estimation.random_effects`).
     wx
         Regressors to lag spatially in SDM/SLX/SDEM (default all, never the
         constant); lagged columns are named ``W_<x>``.
@@ -203,6 +205,7 @@ class SpatialPanel:
     transformed with the other variables.
     """
 
+    @fe_keyword
     def __init__(
         self,
         data: pd.DataFrame,
@@ -214,12 +217,22 @@ class SpatialPanel:
         time: str | None = None,
         w: SpatialWeights | Mapping[Any, SpatialWeights] | Callable[[Any], SpatialWeights],
         model: ModelType = "sdm",
-        effects: EffectsType = "twoways",
+        fe: EffectsType | None = None,
+        re: bool = False,
         wx: Sequence[str] | None = None,
         dynamic: DynamicType | None = None,
     ) -> None:
         self.model = _check_option("model", model, MODELS)
-        self.effects = _check_option("effects", effects, EFFECTS)
+        if fe is None:  # fixed effects: both ways; random effects: no fixed period effects unless asked
+            fe = "none" if re else "twoways"
+        fe = _check_option("fe", fe, EFFECTS)
+        if fe == "random":  # the old effects="random"
+            fe, re = "none", True
+        self.fe, self.re = fe, bool(re)
+        #: random effects: with fixed period effects when fe has them
+        self.time_effects = self.re and fe in ("time", "twoways")
+        #: the estimator's effects specification ("random" for random unit effects)
+        self.effects = "random" if self.re else fe
         self.dynamic = None if dynamic is None else _check_option("dynamic", dynamic, DYNAMIC)
         self.formula = formula
         self.id = id
@@ -241,7 +254,7 @@ class SpatialPanel:
         d = self.data
         dyn = f"dynamic={self.dynamic!r}, " if self.dynamic else ""
         return (
-            f"SpatialPanel(model={self.model!r}, {dyn}effects={self.effects!r}, y={d.y_name!r}, "
+            f"SpatialPanel(model={self.model!r}, {dyn}fe={self.fe!r}{', re=True' if self.re else ''}, y={d.y_name!r}, "
             f"x={list(d.x_names)!r}, wx={list(d.wx_source)!r}, N={d.n}, T={d.t})"
         )
 
@@ -365,7 +378,7 @@ class SpatialPanel:
         if self.effects == "random" and self.model != "sac":
             from spillmap.estimation.random_effects import fit_random
 
-            return fit_random(self, cov_type=cov_type, tol=tol)  # emits its own warnings
+            return fit_random(self, cov_type=cov_type, tol=tol, time_effects=self.time_effects)  # warns itself
         if self.model == "sac":
             from spillmap.estimation.sac import fit_sac
 

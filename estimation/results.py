@@ -285,6 +285,19 @@ class SpatialPanelResults(ResultsTableMixin):
         return pd.Series(np.sqrt(np.diag(self.cov.to_numpy())), index=self.params.index, name="std_error")
 
     @property
+    def fe(self) -> str:
+        """The fixed effects: ``"none"``, ``"individual"``, ``"time"`` or ``"twoways"`` (random-effects
+        fits: ``"time"`` when they have fixed period effects, else ``"none"``)."""
+        if self.effects != "random":
+            return self.effects
+        return "time" if self.extra.get("time_effects") else "none"
+
+    @property
+    def re(self) -> bool:
+        """Whether the unit effects are random."""
+        return self.effects == "random"
+
+    @property
     def spatial_param(self) -> str | None:
         """``"rho"``, ``"lambda"`` or ``None`` (SLX)."""
         return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.model)

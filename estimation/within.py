@@ -138,7 +138,7 @@ def within_fit(y: np.ndarray, x: np.ndarray, names: Sequence[str], n: int, t: in
                      resid=e, n=n, t=t, ids=tuple(ids))
 
 
-def within_table(panel: pd.DataFrame, *, id: str, time: str, y: str, x: Sequence[str]) -> WithinTable:  # noqa: A002
+def within_table(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str]) -> WithinTable:  # noqa: A002
     """Pooled, unit, time and two-way fixed-effects OLS with the LR tests of the effects.
 
     Parameters

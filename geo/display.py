@@ -30,7 +30,7 @@ def auto_tolerance(gdf, simplify, *, bundled: bool) -> float | None:
     return float(simplify) if simplify else None
 
 
-def for_display(gdf, *, id: str, decimals: int = 5, simplify: float | None = None):  # noqa: A002
+def for_display(gdf, id: str, *, decimals: int = 5, simplify: float | None = None):  # noqa: A002
     """A copy of ``gdf`` in EPSG:4326 with ``id`` as text, simplified and rounded.
 
     Parameters

@@ -264,8 +264,8 @@ def _ordered(body: pd.DataFrame, layer: gpd.GeoDataFrame, lay_ids: pd.Series, pa
 def join_panel(
     layer: gpd.GeoDataFrame,
     panel: pd.DataFrame,
-    *,
     id: str,
+    *,
     time: str,
     layer_id: str | None = None,
     variables: Sequence[str] | None = None,

@@ -30,8 +30,8 @@ __all__ = ["period_means", "economic_distance", "economic_product", "nested"]
 
 def period_means(
     panel: pd.DataFrame,
-    *,
     id: str,
+    *,
     time: str,
     var: str,
     period: tuple[object, object] | None = None,
@@ -133,8 +133,8 @@ def _economic_distance_dense(ybar: np.ndarray, tol: float) -> tuple[np.ndarray, 
 
 def economic_distance(
     panel: pd.DataFrame,
-    *,
     id: str,
+    *,
     time: str,
     var: str,
     period: tuple[object, object] | None = None,
@@ -214,8 +214,8 @@ def _economic_product_dense(wd: np.ndarray, ybar: np.ndarray) -> np.ndarray:
 def economic_product(
     layer,
     panel: pd.DataFrame,
-    *,
     id: str,
+    *,
     time: str,
     var: str,
     period: tuple[object, object] | None = None,

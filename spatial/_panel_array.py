@@ -114,8 +114,8 @@ def _check_complete(arr: np.ndarray, present: np.ndarray, columns: list[str], pe
 
 def panel_array(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002 - the public keyword of every panel function
+    *,
     time: str | None,
     columns: Sequence[str],
     w: SpatialWeights,

@@ -92,8 +92,8 @@ def _pooled_moran_array(
 
 def moran_pooled(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     var: str,
     w: SpatialWeights,

@@ -190,8 +190,8 @@ def geary(
 
 def moran_by_period(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str,
     var: str,
     w: SpatialWeights,

@@ -39,6 +39,7 @@ from typing import Literal, get_args
 import pandas as pd
 from scipy import linalg, stats
 
+from spillmap._vocab import fe_keyword
 from spillmap._vocab import FixedEffects
 from spillmap.errors import DataError, EstimationError, InputError, check_choice
 from spillmap.results import TestResult
@@ -136,13 +137,14 @@ class LMTests:
 
 
 # ----------------------------------------------------------------------------- public
+@fe_keyword
 def lm_tests(
     y,
     X,
     w: SpatialWeights,
     *,
     t: int,
-    effects: Effects = "none",
+    fe: Effects = "none",
     add_constant: bool | None = None,
     names: Sequence[str] | None = None,
     convention: Convention = "elhorst",
@@ -161,7 +163,7 @@ def lm_tests(
         N x N weights (used as given; Elhorst's formulas assume a row-standardised W).
     t
         Number of periods T (1 for a cross-section).
-    effects
+    fe
         ``"none"``: pooled OLS of y on X and a constant.  ``"individual"``: the
         within (unit-demeaned) regression; ``"time"``: period-demeaned;
         ``"twoways"``: unit- and period-demeaned (balanced panel).  In every case
@@ -172,9 +174,9 @@ def lm_tests(
         as in Elhorst's code and ``spreg.LMtests``), and the trace term is
         ``T tr(W'W + WW)`` (no ``T-1`` correction for the individual effects).
     add_constant
-        ``None`` (default): add a constant with ``effects="none"`` unless X already
+        ``None`` (default): add a constant with ``fe="none"`` unless X already
         has a constant column; never with fixed effects (it would be swept out).
-        ``True``: always add one (only valid with ``effects="none"``).
+        ``True``: always add one (only valid with ``fe="none"``).
     names
         Regressor names for error messages.
     convention
@@ -237,15 +239,15 @@ def lm_tests(
     uses the exact moments and is correctly sized there.
     """
     check_choice("convention", convention, _CONVENTIONS)
-    yv, xm, names, effects = _prepare(y, X, w, t=t, effects=effects, add_constant=add_constant, names=names)
+    yv, xm, names, fe = _prepare(y, X, w, t=t, effects=fe, add_constant=add_constant, names=names)
     t = int(t)
     n = w.n
     nt = n * t
     wy = w.lag_panel(yv, t)
-    yd = demean(yv, n, t, effects)
-    xd = demean(xm, n, t, effects)
-    wyd = demean(wy, n, t, effects)
-    q = _qr_basis(xd, names, "" if effects == "none" else f" after removing the {effects} effects")
+    yd = demean(yv, n, t, fe)
+    xd = demean(xm, n, t, fe)
+    wyd = demean(wy, n, t, fe)
+    q = _qr_basis(xd, names, "" if fe == "none" else f" after removing the {fe} effects")
     b, *_ = linalg.lstsq(xd, yd, lapack_driver="gelsy")
     e = yd - xd @ b
     ee = float(e @ e)
@@ -255,7 +257,7 @@ def lm_tests(
     if convention == "elhorst":
         wxb = w.lag_panel(xd @ b, t)
     else:
-        wxb = demean(w.lag_panel(xm @ b, t), n, t, effects)
+        wxb = demean(w.lag_panel(xm @ b, t), n, t, fe)
     mwxb = wxb - q @ (q.T @ wxb)
     ingredients = {
         # e'W y = e'M W y exactly; projecting X out of W y first avoids the
@@ -281,18 +283,19 @@ def lm_tests(
                         pvalue=float(stats.chi2.sf(s[key], 2 if key == "lm_sarma" else 1)), null=null)
         for key, (lab, null) in nulls.items()
     }
-    return LMTests(**res, n=n, t=t, k=xm.shape[1], effects=effects, sigma2=sigma2)
+    return LMTests(**res, n=n, t=t, k=xm.shape[1], effects=fe, sigma2=sigma2)
 
 
+@fe_keyword
 def panel_lm_tests(
     panel: pd.DataFrame,
-    *,
     id: str,  # noqa: A002
+    *,
     time: str | None,
     y: str,
     x: Sequence[str],
     w: SpatialWeights,
-    effects: Effects = "none",
+    fe: Effects = "none",
     add_constant: bool | None = None,
     convention: Convention = "elhorst",
 ) -> LMTests:
@@ -314,7 +317,7 @@ def panel_lm_tests(
     if isinstance(x, str):
         x = [x]
     x = list(x)
-    if not x and effects != "none":
+    if not x and fe != "none":
         raise InputError("x is empty: give at least one regressor.")
     if y in x:
         raise DataError(f"column {y!r} is both the dependent variable and a regressor.")
@@ -322,5 +325,5 @@ def panel_lm_tests(
     t = len(periods)
     flat = arr.reshape(t * w.n, -1)
     return lm_tests(
-        flat[:, 0], flat[:, 1:], w, t=t, effects=effects, add_constant=add_constant, names=x, convention=convention
+        flat[:, 0], flat[:, 1:], w, t=t, fe=fe, add_constant=add_constant, names=x, convention=convention
     )

@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
+from spillmap._vocab import fe_keyword
 from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult
 from spillmap._vocab import FixedEffects as Effects
@@ -134,23 +135,24 @@ def residual_traces(w: sp.csr_matrix, xd: np.ndarray, t: int, effects: str) -> t
     return (q_w - tr_pw, q_wwt - tr_pwqwt - tr_pwtqw + tr_pwpwt, q_ww - 2 * tr_pwqw + tr_pwpw)
 
 
+@fe_keyword
 def moran_residuals(
     y,
     X,
     w: SpatialWeights,
     *,
     t: int = 1,
-    effects: Effects = "none",
+    fe: Effects = "none",
     add_constant: bool | None = None,
     names: Sequence[str] | None = None,
 ) -> ResidualMoran:
-    """Moran's I test of OLS (``effects="none"``) or within-regression residuals.
+    """Moran's I test of OLS (``fe="none"``) or within-regression residuals.
 
     Parameters
     ----------
-    y, X, w, t, effects, add_constant, names
+    y, X, w, t, fe, add_constant, names
         As :func:`spillmap.spatial.lm.lm_tests` (stacked time-major, id-minor; the
-        constant is added for ``effects="none"`` unless X has one).
+        constant is added for ``fe="none"`` unless X has one).
 
     Returns
     -------
@@ -167,11 +169,11 @@ def moran_residuals(
     explicit residual maker to 1e-9; under H0 (normal errors, two-way effects) the
     5 % test rejects at 5 % (slow Monte Carlo).
     """
-    yv, xm, names, effects = _prepare(y, X, w, t=t, effects=effects, add_constant=add_constant, names=names)
+    yv, xm, names, fe = _prepare(y, X, w, t=t, effects=fe, add_constant=add_constant, names=names)
     nt = w.n * t
-    yd = demean(yv, w.n, t, effects)
-    xd = demean(xm, w.n, t, effects)
-    _qr_basis(xd, names, "" if effects == "none" else f" after removing the {effects} effects")
+    yd = demean(yv, w.n, t, fe)
+    xd = demean(xm, w.n, t, fe)
+    _qr_basis(xd, names, "" if fe == "none" else f" after removing the {fe} effects")
     b, *_ = np.linalg.lstsq(xd, yd, rcond=None)
     e = yd - xd @ b
     ee = float(e @ e)
@@ -183,12 +185,12 @@ def moran_residuals(
         raise InputError("the weights have no links: Moran's I is undefined.")
     scale = w.n / s0
     moran_i = scale * float(e @ lag_panel(wm, e[:, None], t).ravel()) / ee
-    n_fx = {"none": 0, "individual": w.n, "time": t, "twoways": w.n + t - 1}[effects]
+    n_fx = {"none": 0, "individual": w.n, "time": t, "twoways": w.n + t - 1}[fe]
     r = nt - xm.shape[1] - n_fx
-    tr_mw, tr_mwmwt, tr_mwmw = residual_traces(wm, xd, t, effects)
+    tr_mw, tr_mwmwt, tr_mwmw = residual_traces(wm, xd, t, fe)
     mean, var = quadratic_ratio_moments(tr_mw, tr_mwmwt + tr_mwmw, r)
     mean, var = scale * mean, scale**2 * var
     z = (moran_i - mean) / np.sqrt(var)
     test = TestResult("Moran's I (residuals)", float(z), None, float(2 * stats.norm.sf(abs(z))),
                       "no spatial autocorrelation of the regression errors", "normal")
-    return ResidualMoran(test=test, I=moran_i, expected=mean, variance=var, dof=int(r), effects=effects)
+    return ResidualMoran(test=test, I=moran_i, expected=mean, variance=var, dof=int(r), effects=fe)

@@ -48,7 +48,7 @@ def test_probabilities_match_brute_force_quadrature(small):
     from spillmap.estimation.bayes import _arrays
 
     df, w = small
-    res = model_probabilities(df, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways")
+    res = model_probabilities(df, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways")
     assert res.probability.sum() == pytest.approx(1.0, abs=1e-12)
     yd, wyd, zd, wzd, k0, d, n_fe = _arrays(df, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways")
     W = w.toarray()
@@ -66,7 +66,7 @@ def test_probabilities_match_brute_force_quadrature(small):
     ols = special.gammaln(dof) - dof * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(xo.T @ xo)[1] - dof * np.log(e @ e)
     assert res.log_marginal["ols"] == pytest.approx(ols, rel=1e-12)
     # probabilities of the spatial models = ratios of the brute-force marginal likelihoods
-    sub = model_probabilities(df, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways",
+    sub = model_probabilities(df, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways",
                               models=["sar", "sdm", "sem", "sdem"])
     lb = pd.Series(brute)
     ref = np.exp(lb - lb.max()) / np.exp(lb - lb.max()).sum()
@@ -98,12 +98,12 @@ def test_simulated_model_is_preferred(truth, family):
 
     w = SpatialWeights.from_libpysal(lat2W(10, 10)).row_standardize()
     df = _simulate(w, truth, np.random.default_rng(2))
-    res = model_probabilities(df, id="id", time="t", y="y", x=["x1", "x2"], w=w, effects="individual")
+    res = model_probabilities(df, id="id", time="t", y="y", x=["x1", "x2"], w=w, fe="individual")
     assert res.probability[list(family)].sum() > 0.9, res.probability
     # W vs a wrong W (5-nearest neighbours of a shuffled lattice): the true W wins
     rng = np.random.default_rng(0)
     perm = rng.permutation(w.n)
     wrong = SpatialWeights.from_sparse(w.sparse[perm][:, perm], w.ids)
     wp = weights_probabilities(df, id="id", time="t", y="y", x=["x1", "x2"], weights={"W": w, "Wrong": wrong},
-                               model=truth, effects="individual")
+                               model=truth, fe="individual")
     assert wp.probability["W"] > 0.99 and wp.probability.sum() == pytest.approx(1.0)

@@ -186,7 +186,7 @@ def test_index_page(driver, demo_out, artifacts):
         body = driver.find_element("css selector", "body").text
         assert "SYNTHETIC DEMONSTRATION DATA" in body
         # Table 9: coefficient block (W×x) and effects block, SEs on their own row
-        assert "Indirect effects" in body and "W×int" in body and "LR (SDM vs SAR)" in body
+        assert "Indirect effects" in body and "W×Industrial intelligence" in body and "LR (SDM vs SAR)" in body
         assert len(driver.find_elements("css selector", "iframe")) == 11  # 7 maps + scenario and explore per W
         assert len(driver.find_elements("css selector", ".figures img")) == 12  # the figure gallery
         time.sleep(1.5)  # let the iframes draw

@@ -77,5 +77,5 @@ def test_within_and_spatial_fits_are_accepted(produc_logs, us48_queen):
     e = fit.resid.reshape(fit.t, fit.n)[:, [list(fit.ids).index(u) for u in us48_queen.ids]]
     assert r.cd_local.stat == pytest.approx(pesaran_cd(e, us48_queen).cd_local.stat, rel=1e-12)
     sem = SpatialPanel(produc_logs, y="lgsp", x=x, id="state_abbr", time="year", w=us48_queen, model="sem",
-                       effects="twoways").fit()
+                       fe="twoways").fit()
     assert np.isfinite(pesaran_cd(sem, us48_queen).cd.stat)

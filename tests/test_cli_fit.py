@@ -51,7 +51,7 @@ def test_fit_json_matches_python_api(files, capsys):
     assert doc["n"] == 48 and doc["t"] == 7
     assert set(doc["params"]) == {*X, *(f"W_{x}" for x in X), "rho"}
     assert set(doc["params"]["rho"]) == {"estimate", "se", "z", "p"}
-    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", effects="twoways").fit(lee_yu="transformation")
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", fe="twoways").fit(lee_yu="transformation")
     # the same estimator on data read back from CSV/MTX (equal to within 1 ulp): the search for rho
     # stops within its xatol 1e-10, so rho, the SEs and sigma2 agree to ~1e-9 relative -> 1e-8;
     # the log-likelihood is flat at the maximum (second order in the rho error) -> 1e-12
@@ -101,7 +101,7 @@ def test_fit_random_effects(files, capsys):
                                 "--json", str(out))]) == 0
     doc = json.loads(out.read_text())
     assert doc["fe"] == "random"
-    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", effects="random").fit()
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sdm", re=True).fit()
     extra = set(res.params.index) - {*X, *(f"W_{x}" for x in X), "rho", "const"}
     assert set(doc["params"]) == set(res.params.index)
     # the random-effects variance parameter(s) and the constant are not regressors with effects
@@ -160,7 +160,7 @@ def test_diagnose_json_matches_components(files, capsys):
     data = files["data"]
     m = moran_pooled(data, id="state_abbr", time="year", var="lgsp", w=w, permutations=99, seed=0)
     assert doc["moran"]["I"] == pytest.approx(m.I, rel=1e-12)  # closed form, data equal to within 1 ulp
-    lm = panel_lm_tests(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways")
+    lm = panel_lm_tests(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways")
     # closed form through least squares (two-way demeaned X, cond ~ 40) -> ~1e-13
     assert doc["robust_lm_error"]["stat"] == pytest.approx(lm.robust_lm_error.stat, rel=1e-10)
     table, fits = diagnostics_table(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, permutations=99, hausman_test=False, return_fits=True)
@@ -257,7 +257,7 @@ def test_fit_random_effects_with_period_effects(files, capsys):
                                 "--json", str(out))]) == 0
     doc = json.loads(out.read_text())
     spec = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sar",
-                        effects="random")
+                        re=True)
     want = fit_random(spec, time_effects=True)
     plain = spec.fit()
     # RE fit on CSV-read data vs in-memory: nested Brent searches (xatol 1e-10) + Newton polish -> 1e-8

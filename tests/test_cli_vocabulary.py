@@ -76,3 +76,26 @@ def test_moran_with_a_transform(tmp_path, capsys, us48_queen):
     p = datasets.produc().assign(lg=lambda d: np.log(d.gsp))
     want = moran_pooled(p, id="state_abbr", time="year", var="lg", w=us48_queen.row_standardize(), permutations=0)
     assert doc["pooled"]["I"] == pytest.approx(want.I, rel=1e-12)  # identical computation on identical numbers
+
+
+def test_fe_is_the_fixed_effects_keyword_and_effects_still_reads(produc_logs, us48_queen):
+    """fe= names the fixed effects (effects are the direct/indirect/total effects); effects= still works."""
+    from spillmap.estimation import SpatialPanel
+
+    kw = dict(y="lgsp", x=["lpcap", "lemp"], id="state_abbr", time="year", w=us48_queen, model="sar")
+    new = SpatialPanel(produc_logs, fe="individual", **kw).fit()
+    with pytest.warns(DeprecationWarning, match=r"SpatialPanel\(effects=\.\.\.\) is deprecated; write fe="):
+        old = SpatialPanel(produc_logs, effects="individual", **kw).fit()
+    assert old.params.equals(new.params)  # the same estimator: identical numbers
+    # random unit effects: re=True, with fixed period effects when fe has them (as --re --fe twoways)
+    re_t = SpatialPanel(produc_logs, fe="twoways", re=True, **kw)
+    assert re_t.effects == "random" and re_t.time_effects and re_t.fe == "twoways"
+    with pytest.warns(DeprecationWarning):
+        old_re = SpatialPanel(produc_logs, effects="random", **kw)
+    assert old_re.re and not old_re.time_effects
+    from spillmap.spatial import panel_lm_tests
+
+    a = panel_lm_tests(produc_logs, "state_abbr", time="year", y="lgsp", x=["lpcap"], w=us48_queen, fe="time")
+    with pytest.warns(DeprecationWarning, match="panel_lm_tests"):
+        b = panel_lm_tests(produc_logs, "state_abbr", time="year", y="lgsp", x=["lpcap"], w=us48_queen, effects="time")
+    assert a.lm_lag.stat == b.lm_lag.stat

@@ -39,7 +39,7 @@ def test_lm_rows_follow_the_convention(files, conv, capsys):
     assert main(args) == 0
     assert f"LM convention = {conv}" in capsys.readouterr().out
     doc = json.loads(out.read_text())
-    ref = panel_lm_tests(p, id="state_abbr", time="year", y="lgsp", x=X, w=w, effects="twoways", convention=conv)
+    ref = panel_lm_tests(p, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways", convention=conv)
     for key in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
         # the same computation through the CLI: JSON floats round-trip exactly (1e-12 for safety)
         assert doc[key]["stat"] == pytest.approx(getattr(ref, key).stat, rel=1e-12), key

@@ -120,7 +120,7 @@ def _oracle_estimate(oracle: DenseDynamic, effects: str, lee_yu: str, chain: boo
 
 @pytest.mark.parametrize("effects,lee_yu", CASES)
 def test_estimates_equal_dense_transcription(effects, lee_yu):
-    res = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects=effects,
+    res = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects,
                        dynamic="both").fit(lee_yu=lee_yu)
     mine = np.concatenate([res.params.to_numpy(), [res.sigma2]])
     ref, cov = _oracle_estimate(ORACLE, effects, lee_yu)
@@ -132,7 +132,7 @@ def test_estimates_equal_dense_transcription(effects, lee_yu):
 
 @pytest.mark.parametrize("effects,lee_yu", CASES)
 def test_likelihood_surface_equals_dense_transcription(effects, lee_yu):
-    model = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects=effects, dynamic="both")
+    model = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects, dynamic="both")
     d = model.data
     ly, counts = _lee_yu_and_counts(d, lee_yu)
     approach = "transformation" if ly == "transformation" else "direct"
@@ -179,7 +179,7 @@ def test_time_varying_w_equals_dense_transcription(effects, lee_yu):
     ws = [_graph(s) for s in range(T0)]
     y, x = _simulate(ws, seed=4)
     wmap = {2001 + t: SpatialWeights(sp.csr_matrix(ws[t]), IDS, "R") for t in range(T0)}
-    res = SpatialPanel(_frame(y, x), "y ~ x1 + x2", id="id", time="year", w=wmap, model="sdm", effects=effects,
+    res = SpatialPanel(_frame(y, x), "y ~ x1 + x2", id="id", time="year", w=wmap, model="sdm", fe=effects,
                        dynamic="both").fit(lee_yu=lee_yu)
     mine = np.concatenate([res.params.to_numpy(), [res.sigma2]])
     ref, cov = _oracle_estimate(DenseDynamic(y, x, ws), effects, lee_yu, chain=True)
@@ -199,7 +199,7 @@ def test_tau_eta_zero_imposed_is_the_static_estimator(effects, lee_yu):
     from spillmap.estimation.dynamic import fit_dynamic
 
     later = DF[DF.year > 2001]
-    static = SpatialPanel(later, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects=effects)
+    static = SpatialPanel(later, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects)
     ref = static.fit(lee_yu=lee_yu)
     res = fit_dynamic(static.data, dynamic="both", lee_yu=lee_yu, cov_type="information", tol=1e-10,
                       logdet_method="auto", trace_probes=None)
@@ -222,10 +222,10 @@ def test_tau_eta_zero_imposed_is_the_static_estimator(effects, lee_yu):
 
 def test_constant_w_per_period_reproduces_constant_w_fit():
     for effects, ly in [("twoways", "transformation"), ("individual", "bias-correction"), ("time", "none")]:
-        a = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects=effects,
+        a = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects,
                          dynamic="both").fit(lee_yu=ly)
         b = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w={p: W for p in range(2001, 2001 + T0)},
-                         model="sdm", effects=effects, dynamic="both").fit(lee_yu=ly)
+                         model="sdm", fe=effects, dynamic="both").fit(lee_yu=ly)
         np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-13)
         np.testing.assert_allclose(b.std_errors, a.std_errors, rtol=1e-12)
         assert b.loglik == pytest.approx(a.loglik, rel=1e-13)

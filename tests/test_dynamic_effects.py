@@ -51,7 +51,7 @@ DF = _panel()
 
 @pytest.fixture(scope="module")
 def fit():
-    return SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects="twoways",
+    return SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe="twoways",
                         dynamic="both").fit()
 
 
@@ -156,7 +156,7 @@ def test_parameter_names_and_summary(fit):
     assert fit.t == T0 - 1 and fit.times[0] == 2001
     text = fit.summary()
     assert "Dynamic" in text and "y(t−1), W·y(t−1)" in text
-    only_y = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", effects="twoways",
+    only_y = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways",
                           dynamic="y").fit()
     assert list(only_y.params.index) == ["x1", "x2", "tau", "rho"] and only_y.eta == 0.0
 
@@ -184,7 +184,7 @@ def test_unsupported_models():
 def test_unstable_estimate_is_an_error_with_the_figures():
     explosive = _panel(tau=1.05, eta=0.2, rho=0.1, t0=12, seed=2)
     with pytest.raises(EstimationError, match=r"outside the stability region: tau = .*>= 1 at the eigenvalue"):
-        SpatialPanel(explosive, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects="individual",
+        SpatialPanel(explosive, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe="individual",
                      dynamic="both").fit(lee_yu="none")
 
 

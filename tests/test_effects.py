@@ -333,7 +333,7 @@ def test_sar_fit_effects_match_spreg_end_to_end():
     wl.transform = "r"
     reg = ML_Lag(df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy(), w=wl, spat_impacts="full")
     w = SpatialWeights.from_libpysal(wl)
-    res = SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model="sar", effects="none").fit()
+    res = SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model="sar", fe="none").fit()
     eff = compute_effects(res, draws=0)
     adi, aii, ati = reg.sp_multipliers["full"]  # spreg: (direct, indirect, total) multipliers at its estimates
     b = reg.betas[1:3, 0]

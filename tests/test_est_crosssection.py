@@ -51,7 +51,7 @@ def test_cross_section_matches_spreg(model, cls, kw, cross, queen):
     import spreg
 
     ref = _spreg(getattr(spreg, cls), cross, queen, **kw)
-    res = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model=model, effects="none").fit()
+    res = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model=model, fe="none").fit()
     assert res.t == 1 and res.nobs == 48 and res.lee_yu == "none"
     # spreg orders: const, x, [W_x], rho/lambda  -- same as spillmap
     # spreg's bounded Brent (scipy fminbound) stops within ~4 sqrt(eps) |rho| = 6e-8 of its optimum
@@ -68,8 +68,8 @@ def test_cross_section_matches_spreg(model, cls, kw, cross, queen):
 
 def test_columns_equal_formula(cross, queen):
     """y=/x= columns give the same fit as the formula."""
-    a = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model="sdm", effects="none").fit()
-    b = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdm", effects="none").fit()
+    a = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model="sdm", fe="none").fit()
+    b = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdm", fe="none").fit()
     # the same design either way (identical to the last bit: 0 observed); should formulaic round a
     # column differently, rho still agrees to the search's xatol 1e-10 -> atol 1e-10
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)
@@ -78,7 +78,7 @@ def test_columns_equal_formula(cross, queen):
 
 def test_wx_subset_and_slx(cross, queen):
     """wx= lags only some regressors; SLX equals OLS on [X, WX] (closed form)."""
-    res = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="slx", effects="none",
+    res = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="slx", fe="none",
                        wx=["lpc"]).fit()
     assert list(res.params.index) == ["const", *XCOLS, "W_lpc"]
     wl = queen.lag(cross["lpc"].to_numpy())
@@ -98,7 +98,7 @@ def test_sdem_cross_section_vs_spreg(cross, queen):
     import spreg
 
     ref = _spreg(spreg.ML_Error, cross, queen, slx_lags=1)
-    res = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdem", effects="none").fit()
+    res = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdem", fe="none").fit()
     # spreg's lambda to ~4 sqrt(eps) |lambda| (fminbound), see test_cross_section_matches_spreg
     np.testing.assert_allclose(res.params.to_numpy(), np.asarray(ref.betas).ravel(), atol=1e-6)
     np.testing.assert_allclose(res.loglik, float(np.squeeze(ref.logll)), atol=1e-6)

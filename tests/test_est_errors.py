@@ -22,7 +22,7 @@ def panel(produc_logs):
 
 
 def spec(df, w, **kw):
-    args = dict(y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sdm", effects="twoways")
+    args = dict(y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sdm", fe="twoways")
     args.update(kw)
     return SpatialPanel(df, **args)
 
@@ -54,13 +54,13 @@ def test_collinear_regressors_named(panel, queen):
 
 def test_time_invariant_regressor_named(panel, queen):
     with pytest.raises(DataError, match=r"'region'.*do not vary over time.*individual fixed effects"):
-        spec(panel, queen, x=X + ["region"], effects="individual", model="sar")
+        spec(panel, queen, x=X + ["region"], fe="individual", model="sar")
 
 
 def test_period_constant_regressor_named(panel, queen):
     df = panel.assign(trend=panel.year.astype(float))
     with pytest.raises(DataError, match=r"'trend'.*across units within periods"):
-        spec(df, queen, x=X + ["trend"], effects="time", model="sar")
+        spec(df, queen, x=X + ["trend"], fe="time", model="sar")
 
 
 def test_w_panel_id_mismatch(panel, queen):
@@ -77,17 +77,17 @@ def test_rho_at_bound_raises(panel, queen):
     rng = np.random.default_rng(0)
     df = panel.assign(lgsp=(panel.year - 1970) + 1e-6 * rng.normal(size=len(panel)))
     with pytest.raises(ConvergenceError, match="bound"):
-        spec(df, queen, model="sar", effects="individual").fit(lee_yu="none")
+        spec(df, queen, model="sar", fe="individual").fit(lee_yu="none")
 
 
 def test_needs_row_standardised_w(panel, queen):
     wb = queen.binary()
     with pytest.raises(WeightsError, match="row-standardised"):
-        spec(panel, wb, effects="twoways").fit(lee_yu="transformation")
+        spec(panel, wb, fe="twoways").fit(lee_yu="transformation")
     with pytest.raises(WeightsError, match="row-standardised"):
-        spec(panel, wb, model="sem", effects="time").fit(lee_yu="none")
+        spec(panel, wb, model="sem", fe="time").fit(lee_yu="none")
     # the direct approach of a lag model does not need it
-    res = spec(panel, wb, model="sar", effects="twoways").fit(lee_yu="none")
+    res = spec(panel, wb, model="sar", fe="twoways").fit(lee_yu="none")
     assert np.isfinite(res.loglik)
 
 
@@ -95,7 +95,7 @@ def test_needs_row_standardised_w(panel, queen):
     "kw, pattern",
     [
         ({"model": "sarar"}, r"model must be one of 'sar', 'sem', 'sdm', 'slx', 'sdem', 'sac'; got 'sarar'"),
-        ({"effects": "fixed"}, r"effects must be one of .*'twoways'"),
+        ({"fe": "fixed"}, r"fe must be one of .*'twoways'"),  # the fixed-effects option is fe= (issue 9)
         ({"x": X + ["nope"]}, r"columns not in the data: 'nope'"),
         ({"id": "statex"}, r"id column 'statex' is not in the data"),
         ({"wx": ["gdp"]}, r"wx names regressors that are not in the model: 'gdp'"),
@@ -119,7 +119,7 @@ def test_bad_fit_options(panel, queen):
 def test_cross_section_with_individual_effects(panel, queen):
     df = panel[panel.year == 1970]
     with pytest.raises(InputError, match=r"cross-section \(T=1\).*effects='none'"):
-        SpatialPanel(df, y="lgsp", x=X, id="state_abbr", w=queen, effects="twoways")
+        SpatialPanel(df, y="lgsp", x=X, id="state_abbr", w=queen, fe="twoways")
 
 
 def test_formula_and_columns_exclusive(panel, queen):

@@ -30,7 +30,7 @@ def test_sigma2_bias_removed_by_lee_yu():
         mu = x + np.tile(rng.normal(size=n), t) + np.repeat(rng.normal(size=t), n) + rng.normal(size=n * t)
         y = lu.solve(np.ascontiguousarray(mu.reshape(t, n).T)).T.reshape(-1)
         df = pd.DataFrame({"id": np.tile(w.ids, t), "t": np.repeat(np.arange(t), n), "y": y, "x": x})
-        spec = SpatialPanel(df, y="y", x=["x"], id="id", time="t", w=w, model="sar", effects="twoways")
+        spec = SpatialPanel(df, y="y", x=["x"], id="id", time="t", w=w, model="sar", fe="twoways")
         for k in est:
             res = spec.fit(lee_yu=k)
             est[k].append(res.sigma2)

@@ -15,7 +15,7 @@ def _fit(side: int):
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"id": np.tile(w.ids, t), "t": np.repeat(range(t), n), "x": rng.normal(size=n * t)})
     df["y"] = df["x"] + rng.normal(size=n * t)
-    return SpatialPanel(df, y="y", x=["x"], id="id", time="t", w=w, model="sar", effects="individual").fit()
+    return SpatialPanel(df, y="y", x=["x"], id="id", time="t", w=w, model="sar", fe="individual").fit()
 
 
 def test_no_note_with_exact_traces():

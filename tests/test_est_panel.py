@@ -42,7 +42,7 @@ def panel(produc_logs, queen):
 
 def fit(panel, queen, model, effects, **kw):
     return SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model,
-                        effects=effects).fit(**kw)
+                        fe=effects).fit(**kw)
 
 
 def _lp(queen):
@@ -333,7 +333,7 @@ def test_reproducible_and_order_invariant(panel, queen):
     shuffled = panel.sample(frac=1.0, random_state=3)
     w2 = queen.align(sorted(queen.ids, reverse=True))
     b = SpatialPanel(shuffled, y="lgsp", x=X, id="state_abbr", time="year", w=w2, model="sdm",
-                     effects="twoways").fit()
+                     fe="twoways").fit()
     # other summation orders: rho is polished to ~1e-14 (2e-15 observed on the estimates), but the
     # search's own guarantee is xatol 1e-10 -> 1e-9 on the estimates; loglik second order in that
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), atol=1e-9)
@@ -375,7 +375,7 @@ def test_results_object(panel, queen):
 def test_html_escapes_names(panel, queen):
     df = panel.rename(columns={"lpc": "<b>pc</b>"})
     res = SpatialPanel(df, y="lgsp", x=["lpcap", "<b>pc</b>"], id="state_abbr", time="year", w=queen,
-                       model="sar", effects="individual").fit()
+                       model="sar", fe="individual").fit()
     html = res._repr_html_()
     assert "<b>pc</b>" not in html and "&lt;b&gt;pc&lt;/b&gt;" in html
 
@@ -389,7 +389,7 @@ def test_pooled_has_constant(panel, queen):
 def test_lu_path_equals_eigen_path(model, panel, queen):
     """The large-N path (sparse LU log-determinant, surrogate-corrected search) gives
     the eigenvalue-path estimates to 1e-9 and the same log-likelihood."""
-    s = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model, effects="twoways")
+    s = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model, fe="twoways")
     a = s.fit(logdet_method="eigen")
     b = s.fit(logdet_method="lu")
     assert b.extra["logdet_method"] == "lu" and a.extra["logdet_method"] == "eigen"
@@ -461,7 +461,7 @@ def test_cigar_individual_effects_vs_spreg(model, cigar_w):
         warnings.simplefilter("ignore")
         ref = cls(df[["logc"]].to_numpy(), x, _lp(w), epsilon=1e-12)
     res = SpatialPanel(df, y="logc", x=["logp", "logy"], id="state_abbr", time="year", w=w, model=model,
-                       effects="individual").fit(lee_yu="none")
+                       fe="individual").fit(lee_yu="none")
     # spreg's fminbound: rho to ~4 sqrt(eps) |rho| -> 2e-7 (see test_individual_effects_vs_spreg_panel_fe)
     np.testing.assert_allclose(res.params.to_numpy(), np.asarray(ref.betas).ravel(), atol=2e-7)
     np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(ref.vm)), rtol=1e-6)

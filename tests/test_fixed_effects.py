@@ -16,7 +16,7 @@ X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 def _fit(df, w, model, effects):
-    return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, effects=effects).fit()
+    return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, fe=effects).fit()
 
 
 def test_sar_twoways_equals_splm_felag_transcription(produc_logs, us48_queen):

@@ -25,7 +25,7 @@ def produc_panel(produc_logs):
 
 
 def _fit(df, w, model, effects, x=X, y="lgsp", id="state_abbr", time="year", **kw):
-    return SpatialPanel(df, y=y, x=x, id=id, time=time, w=w, model=model, effects=effects).fit(**kw)
+    return SpatialPanel(df, y=y, x=x, id=id, time=time, w=w, model=model, fe=effects).fit(**kw)
 
 
 # ------------------------------------------------------------ the statistic
@@ -186,7 +186,7 @@ def test_time_effects_must_match(produc_panel, queen):
 
     fe2 = _fit(produc_panel, queen, "sar", "twoways")
     fe1 = _fit(produc_panel, queen, "sar", "individual")
-    spec = SpatialPanel(produc_panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random")
+    spec = SpatialPanel(produc_panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", re=True)
     re0 = spec.fit()
     re_t = fit_random(spec, time_effects=True)
     with pytest.raises(InputError, match="FE has two-way effects but RE has no time effects"):

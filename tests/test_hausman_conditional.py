@@ -22,7 +22,7 @@ def fits(produc_logs, us48_queen):
     out = {}
     for model in ("sar", "sem"):
         spec = lambda fx: SpatialPanel(produc_logs, y="lgsp", x=X, id="state_abbr", time="year",  # noqa: E731
-                                       w=us48_queen, model=model, effects=fx)
+                                       w=us48_queen, model=model, fe=fx)
         out[model] = (spec("individual").fit(lee_yu="none"), spec("random").fit())
     return out
 
@@ -89,7 +89,7 @@ def test_conditional_size_under_h0():
         df = pd.DataFrame({"i": np.tile(w.ids, t), "t": np.repeat(np.arange(t), n), "y": y, "x1": x[:, 0],
                            "x2": x[:, 1]})
         spec = lambda fx: SpatialPanel(df, y="y", x=["x1", "x2"], id="i", time="t", w=w, model="sar",  # noqa: E731
-                                       effects=fx)
+                                       fe=fx)
         try:
             rej += hausman(spec("individual").fit(), spec("random").fit(), cov="conditional").pvalue < 0.05
         except Exception:  # noqa: BLE001 - counted, asserted below

@@ -163,7 +163,7 @@ def test_lr_and_wald_end_to_end_vs_spreg():
     y, x = df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy()
     sar, sdm, sem = ML_Lag(y, x, w=wl), ML_Lag(y, x, w=wl, slx_lags=1), ML_Error(y, x, w=wl)
     w = SpatialWeights.from_libpysal(wl)
-    fits = {m: SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model=m, effects="none").fit()
+    fits = {m: SpatialPanel(df, y="HOVAL", x=["INC", "CRIME"], id="id", time=None, w=w, model=m, fe="none").fit()
             for m in ("sar", "sdm", "sem")}
     # spreg: 2 * (logll_SDM - logll_SAR / SEM); its log-likelihoods at its own estimates (rho to ~1e-7 with
     # the default epsilon, ML_Error "full" lambda to ~1e-5 through its e'e rounding noise ~1e-9) are

@@ -142,7 +142,7 @@ def test_cross_section_documented_reference_values():
 @pytest.mark.parametrize("effects", EFFECTS)
 def test_panel_equals_dense_oracle(produc_arrays, us_queen, effects):
     _, y, X = produc_arrays
-    ours = lm_tests(y, X, us_queen, t=17, effects=effects, convention="demeaned")
+    ours = lm_tests(y, X, us_queen, t=17, fe=effects, convention="demeaned")
     ref = dense_oracle(y, X, us_queen.toarray(), 17, effects)
     # LM-SARMA = LM*_lag + LM_err (Anselin et al. 1996, eq. 16): both from the oracle, exact closed forms
     assert ours.lm_sarma.stat == pytest.approx(ref["robust_lm_lag"] + ref["lm_error"], rel=1e-10)
@@ -207,9 +207,9 @@ def test_elhorst_convention_equals_transcription_of_his_matlab(produc_arrays, us
     if effects == "none":
         xw = np.column_stack([np.ones(len(y)), xw])
     ref = elhorst_lmsarsem_panel(yw, xw, W, T)
-    ours = lm_tests(y, X, us_queen, t=T, effects=effects, convention="elhorst")
-    default = lm_tests(y, X, us_queen, t=T, effects=effects)  # the default is "elhorst" (issue 13)
-    other = lm_tests(y, X, us_queen, t=T, effects=effects, convention="demeaned")
+    ours = lm_tests(y, X, us_queen, t=T, fe=effects, convention="elhorst")
+    default = lm_tests(y, X, us_queen, t=T, fe=effects)  # the default is "elhorst" (issue 13)
+    other = lm_tests(y, X, us_queen, t=T, fe=effects, convention="demeaned")
     for key in KEYS:
         # the transcription forms (X'X)^-1 as Elhorst's MATLAB does: eps*cond(X'X) (1.1e5 pooled with a
         # constant) times the cancellation |WXb|^2 / WXb'M WXb (413 pooled) -> ~1e-8 relative on the
@@ -234,8 +234,8 @@ def test_panel_frame_convenience_is_order_independent(produc_arrays, us_queen):
     shuffled = df.sample(frac=1.0, random_state=0)
     for effects in ("none", "twoways"):
         a = panel_lm_tests(shuffled, id="state_abbr", time="year", y="lgsp",
-                           x=["lpcap", "lpc", "lemp", "unemp"], w=us_queen, effects=effects)
-        b = lm_tests(y, X, us_queen, t=17, effects=effects)
+                           x=["lpcap", "lpc", "lemp", "unemp"], w=us_queen, fe=effects)
+        b = lm_tests(y, X, us_queen, t=17, fe=effects)
         for key in KEYS:
             # same data in another row order: least-squares rounding eps*cond(X) (<= 340) times the
             # LM-lag cancellation (<= 413) = 3e-11 -> 1e-9
@@ -261,7 +261,7 @@ def test_constant_handling(produc_arrays, us_queen):
     # eps*cond(X) (340) x LM-lag cancellation (413) = 3e-11 -> 1e-9
     assert a.lm_lag.stat == pytest.approx(b.lm_lag.stat, rel=1e-9) and a.k == b.k == 5
     with pytest.raises(InputError, match="swept out"):
-        lm_tests(y, X, us_queen, t=17, effects="individual", add_constant=True)
+        lm_tests(y, X, us_queen, t=17, fe="individual", add_constant=True)
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -271,13 +271,13 @@ def test_bad_input_errors(produc_arrays, us_queen):
     df["state_abbr"] = df["state_abbr"].astype(str)
     kw = dict(id="state_abbr", time="year", y="lgsp", w=us_queen)
     with pytest.raises(InputError, match="effects must be one of"):
-        lm_tests(y, X, us_queen, t=17, effects="both")
+        lm_tests(y, X, us_queen, t=17, fe="both")
     with pytest.raises(InputError, match="N=48 units x T=16"):
         lm_tests(y, X, us_queen, t=16)
     # a regressor constant over time is swept out by the unit effects
     region = df["region"].to_numpy(dtype=float)
     with pytest.raises(EstimationError, match=r"collinear after removing the individual effects.*'region'"):
-        panel_lm_tests(df, x=["lpcap", "region"], effects="individual", **kw)
+        panel_lm_tests(df, x=["lpcap", "region"], fe="individual", **kw)
     bad = df.copy()
     bad.loc[(bad.state_abbr == "CA") & (bad.year == 1980), "lpc"] = np.inf
     with pytest.raises(DataError, match=r"'lpc'.*\('CA', 1980\)"):
@@ -298,7 +298,7 @@ def test_bad_input_errors(produc_arrays, us_queen):
         lm_tests(y2, X, us_queen, t=17)
     assert region.size == 816
     with pytest.raises(InputError, match="no regressors"):
-        lm_tests(y, np.empty((816, 0)), us_queen, t=17, effects="individual")
+        lm_tests(y, np.empty((816, 0)), us_queen, t=17, fe="individual")
     with pytest.raises(InputError, match="SpatialWeights"):
         lm_tests(y, X, us_queen.to_libpysal(), t=17)
     with pytest.raises(InputError, match="convention"):

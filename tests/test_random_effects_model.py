@@ -29,7 +29,7 @@ def panel(produc_logs, queen):
 
 
 def fit(panel, w, model, **kw):
-    return SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, effects="random").fit(**kw)
+    return SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, re=True).fit(**kw)
 
 
 def _dense_loglik(kind, y, z, w, theta, t):
@@ -158,7 +158,7 @@ def test_unsupported_models(model, panel, queen):
 def test_cross_section_refused(panel, queen):
     one = panel[panel.year == 1970]
     with pytest.raises(InputError, match="T >= 2"):
-        SpatialPanel(one, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random").fit()
+        SpatialPanel(one, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", re=True).fit()
 
 
 @pytest.mark.parametrize("model", ["sdm", "sem"])
@@ -172,7 +172,7 @@ def test_time_effects_absorb_period_shifts(model, panel, queen):
     shifted["lgsp"] = shifted["lgsp"] + shifted["year"].map(shift)
 
     def spec(df):
-        return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model, effects="random")
+        return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model=model, re=True)
 
     a = fit_random(spec(panel), time_effects=True)
     b = fit_random(spec(shifted), time_effects=True)
@@ -197,7 +197,7 @@ def test_time_effects_marginal_covariance(panel, queen):
     [Z, period dummies] (array level)."""
     from spillmap.estimation import random_effects as remod
 
-    spec = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", effects="random")
+    spec = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", re=True)
     res = remod.fit_random(spec, time_effects=True)
     d = spec.data
     dummies = np.kron(np.eye(17)[:, 1:], np.ones((48, 1)))  # periods 2..T, time-major

@@ -101,7 +101,7 @@ def test_numbers_equal_direct_calls(us_report):
     j = join_panel(datasets.us48(), panel, id="state_abbr", time="year", layer_id="STATE_ABBR")
     w = contiguity(j.layer, "STATE_ABBR")
     fit = SpatialPanel(j.panel, y="unemp", x=["pc", "emp"], id="state_abbr", time="year", w=w,
-                       model="sdm", effects="twoways").fit(lee_yu="transformation")
+                       model="sdm", fe="twoways").fit(lee_yu="transformation")
     eff = fit.impacts(draws=100, seed=7)
     sdm = res["sdm"]["W1"]
     # the same estimator on the same joined data (identical numbers observed); should the report's rows

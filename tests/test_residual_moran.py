@@ -75,7 +75,7 @@ def test_panel_equals_dense_transcription(produc_logs, us48_queen, effects):
     arr, periods = panel_array(df, id="state_abbr", time="year", columns=["lgsp", "lpcap", "lpc", "unemp"], w=w)
     t = len(periods)
     flat = arr.reshape(t * w.n, -1)
-    ours = moran_residuals(flat[:, 0], flat[:, 1:], w, t=t, effects=effects)
+    ours = moran_residuals(flat[:, 0], flat[:, 1:], w, t=t, fe=effects)
     i_, ei, vi = _dense(flat[:, 0], flat[:, 1:], w.toarray(), t, effects)
     # exact forms, dense vs trace identities over NT = 140: rounding ~1e-12, so 1e-9
     assert ours.I == pytest.approx(i_, rel=1e-9)
@@ -107,6 +107,6 @@ def test_size_under_h0(us48_queen):
     rej = 0
     for _ in range(reps):
         y = X @ [1.0, -0.5] + np.repeat(rng.normal(size=t), n) + np.tile(rng.normal(size=n), t) + rng.normal(size=n * t)
-        rej += moran_residuals(y, X, us48_queen, t=t, effects="twoways").test.pvalue < 0.05
+        rej += moran_residuals(y, X, us48_queen, t=t, fe="twoways").test.pvalue < 0.05
     # 2000 replications: binomial SE 0.5 %, so 3-7 % is +-4 SE
     assert 0.03 <= rej / reps <= 0.07

@@ -22,7 +22,7 @@ X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 def _spec(df, w, model, effects):
-    return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, effects=effects)
+    return SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model=model, fe=effects)
 
 
 @pytest.mark.parametrize("effects", ["individual", "twoways"])
@@ -58,7 +58,7 @@ def test_concentrated_equals_dense_transcription(produc_logs, us48_queen):
     sub = us48_queen.ids[:16]
     w = us48_queen.subset(sub).row_standardize()
     df = produc_logs[produc_logs.state_abbr.isin(sub) & (produc_logs.year <= 1975)]
-    d = SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sac", effects="individual").data
+    d = SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sac", fe="individual").data
     n, t, k = d.n, d.t, len(X)
     W = w.toarray()
     q = np.kron(np.eye(t) - np.ones((t, t)) / t, np.eye(n))
@@ -95,12 +95,12 @@ def simulated():
 
 def test_recovers_simulated_parameters(simulated):
     df, w = simulated
-    res = SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sac", effects="individual").fit()
+    res = SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sac", fe="individual").fit()
     truth = pd.Series({"x1": 1.0, "x2": -1.0, "rho": 0.4, "lambda": 0.3})
     z = (res.params[truth.index] - truth) / res.std_errors[truth.index]
     assert np.all(np.abs(z) < 4), z  # one draw: |z| < 4 fails with prob < 3e-4 per parameter
     eff = res.impacts(draws=0, method="delta")
     assert eff.total.loc["x1", "estimate"] == pytest.approx(res.params["x1"] / (1 - res.params["rho"]), rel=1e-8)
     with pytest.raises(InputError):
-        SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sac", effects="individual").fit(
+        SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sac", fe="individual").fit(
             lee_yu="bias-correction")

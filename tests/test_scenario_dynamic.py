@@ -48,7 +48,7 @@ def _panel(seed=0):
 
 @pytest.fixture(scope="module")
 def fit():
-    return SpatialPanel(_panel(), "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", effects="twoways",
+    return SpatialPanel(_panel(), "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe="twoways",
                         dynamic="both").fit()
 
 
@@ -119,7 +119,7 @@ def test_static_model_refuses_a_horizon():
 def test_one_w_per_period_uses_the_scenario_period():
     other = _ring(shift=(1, 3))
     wmap = {2000 + t: (other if t == T0 - 1 else W) for t in range(T0)}
-    res = SpatialPanel(_panel(), "y ~ x1 + x2", id="id", time="year", w=wmap, model="sdm", effects="twoways").fit()
+    res = SpatialPanel(_panel(), "y ~ x1 + x2", id="id", time="year", w=wmap, model="sdm", fe="twoways").fit()
     p = res.params
     last = scenario(res, "x1", IDS[:1], change=1.0, method="delta")
     early = scenario(res, "x1", IDS[:1], change=1.0, method="delta", period=2003)

@@ -93,7 +93,7 @@ def test_pooled_rows_equal_moran_pooled_and_lm_tests(result, panel, us48_queen):
             continue
         arr, _ = panel_array(panel, id="state_abbr", time="year", columns=["lgsp", "lpcap", ind], w=us48_queen)
         flat = arr.reshape(t * us48_queen.n, 3)
-        ref = lm_tests(flat[:, 0], flat[:, 1:], us48_queen, t=t, effects="twoways")
+        ref = lm_tests(flat[:, 0], flat[:, 1:], us48_queen, t=t, fe="twoways")
         assert v["lm_lag"] == pytest.approx(ref.lm_lag.stat, rel=1e-12)
         assert v["robust_lm_error_p"] == pytest.approx(ref.robust_lm_error.pvalue, rel=1e-12)
 
@@ -212,7 +212,7 @@ def test_sdm_rows_equal_a_direct_fit(panel, us48_queen, client):
     v, _, status = _rows(res, "lpc", "pooled")
     assert status == {"ok"}
     fit = SpatialPanel(panel, y="lgsp", x=["lpcap", "lpc"], id="state_abbr", time="year", w=us48_queen,
-                       model="sdm", effects="twoways").fit()
+                       model="sdm", fe="twoways").fit()
     eff = fit.impacts(method="delta")
     # the same estimator on the same numbers: only BLAS rounding differs, which can move the
     # optimum within the optimiser's tolerance (tol=1e-10 on the concentrated likelihood)

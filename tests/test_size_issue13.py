@@ -26,7 +26,7 @@ def test_lm_sarma_size_within(us48_queen):
     rej = 0
     for _ in range(reps):
         y = x @ [1.0, -1.0] + np.tile(rng.normal(size=n), t) + rng.normal(size=n * t)
-        rej += lm_tests(y, x, us48_queen, t=t, effects="individual").lm_sarma.pvalue < 0.05
+        rej += lm_tests(y, x, us48_queen, t=t, fe="individual").lm_sarma.pvalue < 0.05
     # 1500 replications: binomial SE 0.56 %
     assert 0.03 <= rej / reps <= 0.07, rej / reps
 

@@ -60,7 +60,7 @@ def panel(w: SpatialWeights, t: int, model: str, seed: int = 3) -> pd.DataFrame:
 
 
 def fit(w, df, model, effects="twoways", **kw):
-    return SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="time", w=w, model=model, effects=effects).fit(**kw)
+    return SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="time", w=w, model=model, fe=effects).fit(**kw)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_local_traces_close_to_exact():
 
     w = lattice(32)
     df = panel(w, 4, "sdm")
-    spec = SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="time", w=fresh(w), model="sdm", effects="twoways")
+    spec = SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="time", w=fresh(w), model="sdm", fe="twoways")
     _, counts = _lee_yu_and_counts(spec.data, "transformation")
     ld = LogDet(spec.data.w, "lu")
     _, _, opt = _search(spec.data, counts, ld, 1e-10)

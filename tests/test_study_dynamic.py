@@ -63,7 +63,7 @@ def _direct(panel, w, dynamic=None):
 
     p = panel.assign(lemp=np.log(panel.emp), lpcap=np.log(panel.pcap), lpc=np.log(panel.pc))
     return SpatialPanel(p, y="unemp", x=["lpcap", "lpc", "lemp"], id="state_abbr", time="year", w=w, model="sdm",
-                        effects="twoways", dynamic=dynamic).fit()
+                        fe="twoways", dynamic=dynamic).fit()
 
 
 def test_dynamic_records_equal_the_python_api(dyn_run):

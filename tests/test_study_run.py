@@ -85,7 +85,7 @@ def test_sdm_equals_the_formula_api(us_run):
     j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
     w = contiguity(j.layer, "STATE_ABBR")
     fit = SpatialPanel(j.panel, "log(gsp) ~ log(pcap) + log(pc) + unemp", id="state_abbr", time="year", w=w,
-                       model="sdm", effects="twoways").fit()
+                       model="sdm", fe="twoways").fit()
     rec = r.sdm("W1")
     # the same likelihood maximised on the same numbers: equal to the optimiser's resolution (xatol 1e-10 on rho)
     assert rec.params["rho"] == pytest.approx(fit.params["rho"], abs=1e-9)
@@ -126,7 +126,7 @@ def test_stored_fits_tabulate_like_live_ones(us_run):
 
     j = join_panel(datasets.us48(), datasets.produc(), id="state_abbr", time="year", layer_id="STATE_ABBR")
     fit = SpatialPanel(j.panel, y="unemp", x=["pc", "emp"], id="state_abbr", time="year",
-                       w=contiguity(j.layer, "STATE_ABBR"), model="sdm", effects="twoways").fit()
+                       w=contiguity(j.layer, "STATE_ABBR"), model="sdm", fe="twoways").fit()
     eff = fit.impacts(draws=100, seed=3)
     rec = FitRecord.from_dict(FitRecord.from_spatial(fit, label="SDM", w=fit.w.name, effects=eff).to_dict())
     live, stored = regression_table([fit], effects=[eff]), regression_table([rec])

@@ -46,7 +46,7 @@ def fitted(produc_logs, us48_queen):
     f = "lgsp ~ lpcap + lemp + unemp"
     kw = dict(id="state_abbr", time="year", w=us48_queen)
     fits = {m: SpatialPanel(produc_logs, f, model=m, **kw).fit() for m in ("sar", "sem", "sdm", "slx", "sdem")}
-    fits["re"] = SpatialPanel(produc_logs, f, model="sar", effects="random", **kw).fit()
+    fits["re"] = SpatialPanel(produc_logs, f, model="sar", re=True, **kw).fit()
     base = twoway_fe_baseline(produc_logs, id="state_abbr", time="year", y="lgsp", x=["lpcap", "lemp", "unemp"])
     eff = fits["sdm"].impacts(draws=200, seed=1)
     return fits, base, eff

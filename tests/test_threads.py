@@ -91,5 +91,5 @@ def test_fit_runs_inside_the_limit(clean_env, monkeypatch):
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"id": np.tile(w.ids, t), "time": np.repeat(np.arange(t), n),
                        "y": rng.normal(size=n * t), "x": rng.normal(size=n * t)})
-    SpatialPanel(df, y="y", x=["x"], id="id", time="time", w=w, model="sar", effects="individual").fit()
+    SpatialPanel(df, y="y", x=["x"], id="id", time="time", w=w, model="sar", fe="individual").fit()
     assert seen and all(all(c == 1 for c in counts) for counts in seen)

@@ -61,8 +61,8 @@ def test_closed_form_log_determinant_with_one_changed_period():
 
 def test_changed_period_changes_only_its_lags_and_effects():
     df = _panel3()
-    tv = SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sdm", effects="individual")
-    const = SpatialPanel(df, "y ~ x", id="id", time="year", w=COMPLETE, model="sdm", effects="individual")
+    tv = SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sdm", fe="individual")
+    const = SpatialPanel(df, "y ~ x", id="id", time="year", w=COMPLETE, model="sdm", fe="individual")
     k = YEARS.index(CHANGED)
     diff = (tv.data.Wy - const.data.Wy).reshape(len(YEARS), 3)
     assert np.all(diff[np.arange(len(YEARS)) != k] == 0) and np.any(diff[k] != 0)
@@ -107,9 +107,9 @@ def _ring8():
 @pytest.mark.parametrize("lee_yu", ["none", "transformation", "bias-correction"])
 def test_constant_w_per_period_is_the_constant_w_fit(model, effects, lee_yu):
     w, df = _ring8()
-    a = SpatialPanel(df, "y ~ x", id="id", time="year", w=w, model=model, effects=effects).fit(lee_yu=lee_yu)
+    a = SpatialPanel(df, "y ~ x", id="id", time="year", w=w, model=model, fe=effects).fit(lee_yu=lee_yu)
     b = SpatialPanel(df, "y ~ x", id="id", time="year", w={y: w for y in YEARS}, model=model,
-                     effects=effects).fit(lee_yu=lee_yu)
+                     fe=effects).fit(lee_yu=lee_yu)
     np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-12)
     np.testing.assert_allclose(b.std_errors, a.std_errors, rtol=1e-12)
     assert b.loglik == pytest.approx(a.loglik, rel=1e-12)
@@ -137,7 +137,7 @@ def test_static_time_varying_fit_equals_dense_transcription(effects, approach):
                        "x2": x[:, :, 1].ravel(), "y": y.ravel()})
     wmap = {s: SpatialWeights(sp.csr_matrix(ws[s]), ids, "R") for s in range(t0)}
     later = df[df.yr > 0]  # the oracle's likelihood periods are 1..T0-1
-    res = SpatialPanel(later, "y ~ x1 + x2", id="id", time="yr", w=wmap, model="sdm", effects=effects).fit(
+    res = SpatialPanel(later, "y ~ x1 + x2", id="id", time="yr", w=wmap, model="sdm", fe=effects).fit(
         lee_yu="none" if approach == "direct" else "transformation")
     oracle = DenseDynamic(y, x, ws, lags=())
     coef, rho, s2 = oracle.fit(effects, approach)
@@ -150,12 +150,12 @@ def test_static_time_varying_fit_equals_dense_transcription(effects, approach):
 def test_refusals_say_why():
     df = _panel3()
     with pytest.raises(InputError, match="SEM with 'individual' fixed effects needs the same W"):
-        SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sem", effects="individual")
+        SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sem", fe="individual")
     with pytest.raises(InputError, match="random effects with a time-varying W"):
-        SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sar", effects="random")
+        SpatialPanel(df, "y ~ x", id="id", time="year", w=_by_year(), model="sar", re=True)
     raw = SpatialWeights(sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float)), IDS3, "B")
     wmap = {**_by_year(), 2011: raw}
-    model = SpatialPanel(df, "y ~ x", id="id", time="year", w=wmap, model="sar", effects="twoways")
+    model = SpatialPanel(df, "y ~ x", id="id", time="year", w=wmap, model="sar", fe="twoways")
     with pytest.raises(WeightsError, match=r"W_t of period\(s\) 2011 are not \(J_N W_t = J_N W_t J_N"):
         model.fit(lee_yu="transformation")
     model.fit(lee_yu="none")  # the direct approach needs no row sums
@@ -164,8 +164,8 @@ def test_refusals_say_why():
 def test_builder_per_period_and_text_keys():
     df = _panel3()
     a = SpatialPanel(df, "y ~ x", id="id", time="year", w=lambda p: PATH if p == CHANGED else COMPLETE,
-                     model="sar", effects="individual").fit()
+                     model="sar", fe="individual").fit()
     b = SpatialPanel(df, "y ~ x", id="id", time="year", w={str(k): v for k, v in _by_year().items()},
-                     model="sar", effects="individual").fit()
+                     model="sar", fe="individual").fit()
     np.testing.assert_allclose(a.params, b.params, atol=0)
     assert a.w.for_period(CHANGED) is PATH or a.w.for_period(CHANGED).equals(PATH)

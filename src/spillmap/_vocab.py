@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects",
+__all__ = ["fe_keyword", "FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects",
            "DynamicLags", "DYNAMIC"]
 
 #: the fixed-effects option of the within estimators and of the LM / Moran tests
@@ -32,3 +32,28 @@ DYNAMIC: tuple[str, ...] = get_args(DynamicLags)
 def n_fixed_effects(effects: str, n: int, t: int) -> int:
     """Number of fixed effects swept out of an ``n`` x ``t`` panel: 0, ``n``, ``t`` or ``n + t - 1``."""
     return {"none": 0, "individual": n, "time": t, "twoways": n + t - 1}[effects]
+
+
+def fe_keyword(func):
+    """Let ``func`` (whose fixed-effects option is ``fe=``) still read the old keyword ``effects=``.
+
+    In spillmap "effects" are the direct / indirect / total effects; the fixed effects are
+    ``fe``.  The old spelling keeps working with a :class:`DeprecationWarning`.
+    """
+    import functools
+    import warnings
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if "effects" in kwargs:
+            if "fe" in kwargs:
+                from spillmap.errors import InputError
+
+                raise InputError("give fe= only: effects= is its old name.")
+            warnings.warn(f"{func.__qualname__.replace('.__init__', '')}(effects=...) is deprecated; write fe=... "
+                          "(in spillmap 'effects' are the direct, indirect and total effects).",
+                          DeprecationWarning, stacklevel=2)
+            kwargs["fe"] = kwargs.pop("effects")
+        return func(*args, **kwargs)
+
+    return wrapper

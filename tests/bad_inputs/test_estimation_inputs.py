@@ -30,7 +30,7 @@ def panel(produc_logs):
 
 
 def _spec(df, w, **kw):
-    args = dict(y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sar", effects="twoways")
+    args = dict(y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sar", fe="twoways")
     args.update(kw)
     return SpatialPanel(df, **args)
 
@@ -62,7 +62,7 @@ def test_overflowing_spatial_lag_is_named(tmp_path, panel, us48_queen):
     """x below the limit, but W (raw weights of 1e20) lifts W x above it."""
     big = SpatialWeights(us48_queen.binary().sparse * 1e20, us48_queen.ids, "O", "big")
     df = panel.assign(x=panel.lpc * 1e85)
-    _fails(tmp_path, df, big, "the spatial lag 'W_x' reaches", x=["x"], model="slx", effects="individual")
+    _fails(tmp_path, df, big, "the spatial lag 'W_x' reaches", x=["x"], model="slx", fe="individual")
 
 
 def test_infinite_cell_is_named_by_id_and_year(tmp_path, panel, us48_queen):
@@ -90,7 +90,7 @@ def test_regressor_equal_to_the_lag_of_another_is_named_with_it(tmp_path, panel,
 
 def test_constant_column_without_fixed_effects(tmp_path, panel, us48_queen):
     _fails(tmp_path, panel.assign(five=5.0), us48_queen, "regressor 'five' is constant", x=X + ["five"],
-           effects="none")
+           fe="none")
 
 
 def test_unit_plus_period_column_is_absorbed_by_two_way_effects(tmp_path, panel, us48_queen):
@@ -104,7 +104,7 @@ def test_dependent_variable_without_variation_after_the_effects(tmp_path, panel,
     rank = {s: k for k, s in enumerate(sorted(panel.state_abbr.unique()))}
     df = panel.assign(lgsp=panel.state_abbr.map(rank) * 1.0)
     _fails(tmp_path, df, us48_queen, "the dependent variable 'lgsp' has no variation after the individual",
-           effects="individual")
+           fe="individual")
 
 
 def test_text_in_a_numeric_column_names_the_cell(tmp_path, panel, us48_queen):

@@ -44,14 +44,14 @@ def _record(fn):
 
 
 def _spec(df, w, **kw):
-    args = dict(y="y", x=["x"], id="state_abbr", time="year", w=w, model="sar", effects="individual")
+    args = dict(y="y", x=["x"], id="state_abbr", time="year", w=w, model="sar", fe="individual")
     args.update(kw)
     return SpatialPanel(df, **args)
 
 
 @pytest.mark.parametrize("effects", ["individual", "random"])
 def test_rho_near_its_bound_warns_everywhere(near_bound, us48_queen, effects):
-    spec = _spec(near_bound, us48_queen, effects=effects)
+    spec = _spec(near_bound, us48_queen, fe=effects)
     res, rec = _record(lambda: spec.fit(lee_yu="none") if effects != "random" else fit_random(spec))
     lo = res.extra["bounds"][0]
     assert 2.4e-5 < res.rho - lo < BOUND_WARNING_DISTANCE  # the case the warning exists for
@@ -66,7 +66,7 @@ def test_rho_near_its_bound_warns_everywhere(near_bound, us48_queen, effects):
 
 def test_interior_rho_does_not_warn(produc_logs, us48_queen):
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=us48_queen,
-                        model="sar", effects="twoways")
+                        model="sar", fe="twoways")
     res, rec = _record(spec.fit)
     assert rec == [] and res.warnings == () and "Warning" not in res.summary()
 
@@ -91,7 +91,7 @@ def _maine_island(w: SpatialWeights) -> SpatialWeights:
 def test_fit_with_islands_warns_with_ids_and_components(produc_logs, us48_queen, effects):
     w = _maine_island(us48_queen)
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=w,
-                        model="sar", effects=effects)
+                        model="sar", fe=effects)
     res, rec = _record(spec.fit)
     assert [r.category for r in rec] == [WeightsWarning]
     msg = str(rec[0].message)
@@ -103,7 +103,7 @@ def test_gap_between_periods_warns_at_specification_and_stays_on_the_results(pro
     df = produc_logs[produc_logs.year != 1980]
     with pytest.warns(DataWarning, match=r"column 'year' are not equally spaced .*1979 -> 1981"):
         spec = SpatialPanel(df, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=us48_queen,
-                            model="sar", effects="twoways")
+                            model="sar", fe="twoways")
     res, rec = _record(spec.fit)
     assert rec == []  # not emitted twice
     assert len(res.warnings) == 1 and "1979 -> 1981" in res.warnings[0]
@@ -111,14 +111,14 @@ def test_gap_between_periods_warns_at_specification_and_stays_on_the_results(pro
 
 def test_slx_has_no_spatial_parameter_to_check(produc_logs, us48_queen):
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc"], id="state_abbr", time="year", w=us48_queen,
-                        model="slx", effects="twoways")
+                        model="slx", fe="twoways")
     res, rec = _record(spec.fit)
     assert rec == [] and res.warnings == () and "Warning" not in res.summary()
 
 
 def test_sac_fit_warns_about_islands_too(produc_logs, us48_queen):
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year",
-                        w=_maine_island(us48_queen), model="sac", effects="twoways")
+                        w=_maine_island(us48_queen), model="sac", fe="twoways")
     res, rec = _record(lambda: spec.fit(lee_yu="none"))
     assert [r.category for r in rec] == [WeightsWarning] and "'ME'" in str(rec[0].message)
     assert res.warnings == (str(rec[0].message),)

@@ -183,17 +183,11 @@ def run(args: argparse.Namespace) -> int:
     if 0 < args.draws < 100:
         raise InputError(f"--draws {args.draws} is too few for simulated standard errors; use >= 100 or 0.")
     panel, w = load_inputs(args)
-    effects = "random" if args.re else args.fe
     dynamic = getattr(args, "dynamic", None)
+    # --re with --fe time/twoways: random unit effects plus fixed period effects (SpatialPanel's re=)
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
-                        effects=effects, dynamic=dynamic)
-    if effects == "random":
-        from spillmap.estimation.random_effects import fit_random
-
-        # --re with --fe time/twoways: random unit effects plus fixed period effects
-        res = fit_random(spec, time_effects=args.fe in ("time", "twoways"))
-    else:
-        res = spec.fit(lee_yu=args.lee_yu)
+                        fe=args.fe, re=args.re, dynamic=dynamic)
+    res = spec.fit(lee_yu=args.lee_yu)
     eff = long_run = None
     method = "delta" if args.draws == 0 else "simulation"
     if dynamic is not None:

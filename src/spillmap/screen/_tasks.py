@@ -108,7 +108,7 @@ def _lm_row(values, w, job: Job, j: int) -> list[float]:
     from spillmap.spatial.lm import lm_tests
 
     y, x, names = _regression_arrays(values, job, j)
-    r = lm_tests(y, x, w, t=values.shape[0], effects=job.lm.effects, names=names)
+    r = lm_tests(y, x, w, t=values.shape[0], fe=job.lm.effects, names=names)
     out = []
     for test in (r.lm_lag, r.lm_error, r.robust_lm_lag, r.robust_lm_error):
         out += [test.stat, test.pvalue]
@@ -127,7 +127,7 @@ def _sdm_row(values, w, job: Job, j: int) -> list[float]:
     df.insert(0, "y", y)
     df.insert(0, "time", np.repeat(np.arange(t), n))
     df.insert(0, "id", np.tile(np.asarray(w.ids, dtype=object), t))
-    res = SpatialPanel(df, y="y", x=cols, id="id", time="time", w=w, model="sdm", effects=job.lm.effects).fit()
+    res = SpatialPanel(df, y="y", x=cols, id="id", time="time", w=w, model="sdm", fe=job.lm.effects).fit()
     out = [res.rho, float(res.pvalues[res.spatial_param])]
     if job.lm.role == "x":
         eff = res.impacts(method="delta")

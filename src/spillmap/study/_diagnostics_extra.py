@@ -62,7 +62,7 @@ def _residual_moran(panel, a, w, fe) -> dict:
     from spillmap.spatial.residual_moran import moran_residuals
 
     yv, xv, n, t = a
-    r = moran_residuals(yv, xv, w, t=t, effects=fe)
+    r = moran_residuals(yv, xv, w, t=t, fe=fe)
     return {"moran_residuals": {**_row(r.test), "I": _num(r.I), "expected": _num(r.expected)}}
 
 
@@ -113,7 +113,7 @@ def _within_rows(wt) -> dict:
 def _bayes(panel, *, id, time, y, x, w, fe) -> dict:  # noqa: A002
     from spillmap.estimation.bayes import model_probabilities
 
-    mp = model_probabilities(panel, id=id, time=time, y=y, x=x, w=w, effects=fe)
+    mp = model_probabilities(panel, id=id, time=time, y=y, x=x, w=w, fe=fe)
     return {f"bayes_{m}": {"stat": _num(mp.probability[m]), "df": None, "p": None,
                            "log_marginal": _num(mp.log_marginal[m])} for m in mp.probability.index}
 

@@ -85,7 +85,7 @@ def _group_sdm(study, sub, wspec, label: str) -> FitRecord:
                                            study.layer.name_column, study.resolve))
     m = study.model
     res = SpatialPanel(sub.panel, y=m.y, x=list(m.x), id=sub.id, time=sub.time, w=w, model="sdm",
-                       effects=m.fe).fit(lee_yu=m.lee_yu)
+                       fe=m.fe).fit(lee_yu=m.lee_yu)
     eff = res.impacts(draws=m.draws, seed=m.seed)
     return FitRecord.from_spatial(res, label=label, w=wspec.name, effects=eff, nobs_data=len(sub.panel))
 
@@ -124,7 +124,7 @@ def _tests(study, inputs, groups, values, col, wfull) -> dict:
         out["baseline_wald"] = {"stat": None, "df": None, "p": None, "note": f"not computed: {exc}"}
     try:
         res = SpatialPanel(panel, y=m.y, x=[*m.x, *inter], id=inputs.id, time=inputs.time, w=wfull, model="sdm",
-                           effects=m.fe).fit(lee_yu=m.lee_yu)
+                           fe=m.fe).fit(lee_yu=m.lee_yu)
         out["sdm_wald"] = _wald(res.params, res.cov, [*inter, *[f"W_{n}" for n in inter]], "Wald (SDM, interacted)")
     except SpillmapError as exc:
         out["sdm_wald"] = {"stat": None, "df": None, "p": None, "note": f"not computed: {exc}"}

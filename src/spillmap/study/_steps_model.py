@@ -56,7 +56,7 @@ def weights_probability_rows(study, inputs, weights: dict) -> dict[str, dict]:
 
     m = study.model
     wp = weights_probabilities(inputs.panel, id=inputs.id, time=inputs.time, y=m.y, x=list(m.x), weights=weights,
-                               model="sdm", effects=m.fe)
+                               model="sdm", fe=m.fe)
     return {name: {"stat": num(wp.probability[name]), "df": None, "p": None,
                    "log_marginal": num(wp.log_marginal[name])} for name in weights}
 
@@ -128,7 +128,7 @@ def _fit_sdm(study, inputs, w, dynamic=None):
 
     m = study.model
     return SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
-                        effects=m.fe, dynamic=dynamic).fit(lee_yu=m.lee_yu)
+                        fe=m.fe, dynamic=dynamic).fit(lee_yu=m.lee_yu)
 
 
 def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[str, FitRecord], list[str], Any]:

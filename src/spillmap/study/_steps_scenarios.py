@@ -162,6 +162,6 @@ def fit_models(study, wnames, step) -> tuple[dict, pd.DataFrame, dict]:
         w = align_weights(build_weights(spec, winp), inputs.ids, inputs.times)  # by_period: one W per period
         step(f"{wname}: fitting the SDM (Lee-Yu {m.lee_yu})")
         fit = SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
-                           effects=m.fe).fit(lee_yu=m.lee_yu)
+                           fe=m.fe).fit(lee_yu=m.lee_yu)
         models[wname] = ScenarioModel.from_fit(fit, label=f"SDM, {wname}")
     return models, unit_table(inputs), geometry_block(study, inputs)

@@ -174,7 +174,7 @@ def _lm_rows(panel, *, id, time, y, x, w, fe, convention) -> dict:  # noqa: A002
 
     keys = ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error", "lm_sarma")
     try:
-        lm = panel_lm_tests(panel, id=id, time=time, y=y, x=x, w=w, effects=fe, convention=convention)
+        lm = panel_lm_tests(panel, id=id, time=time, y=y, x=x, w=w, fe=fe, convention=convention)
     except SpillmapError as exc:
         return {k: _note(f"not computed: {exc}") for k in keys}
     return {k: _test_dict(getattr(lm, k)) for k in keys}
@@ -187,7 +187,7 @@ def _fits(panel, *, id, time, y, x, w, fe, lee_yu) -> tuple[dict, dict]:  # noqa
     failed: dict[str, str] = {}
     for name in ("sdm", "sar", "sem"):
         try:
-            spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model=name, effects=fe)
+            spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model=name, fe=fe)
             fits[name] = spec.fit(lee_yu=lee_yu)
         except EstimationError as exc:  # e.g. lambda at its bound: report, keep the other rows
             failed[name] = f"the {name.upper()} fit failed: {exc}"
@@ -224,12 +224,11 @@ def _classic_hausman(panel, sdm, failed, *, id, time, y, x, w, fe, requested) ->
         return _note("Hausman FE vs RE needs individual effects and T > 1"), None
     from spillmap.estimation.hausman import hausman
     from spillmap.estimation.model import SpatialPanel
-    from spillmap.estimation.random_effects import fit_random
 
     try:
         # RE must absorb the same period shifts as two-way FE, or the pair is not comparable
-        spec = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model="sdm", effects="random")
-        re_fit = fit_random(spec, time_effects=(fe == "twoways"))
+        # RE must absorb the same period shifts as two-way FE (re=True with fe="twoways" adds them)
+        re_fit = SpatialPanel(panel, y=y, x=x, id=id, time=time, w=w, model="sdm", fe=fe, re=True).fit()
     except SpillmapError as exc:
         return _note(f"not computed: the random-effects SDM failed: {exc}"), None
     try:
