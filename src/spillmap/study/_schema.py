@@ -222,17 +222,10 @@ def _plain(v: Any) -> Any:
 
 # ------------------------------------------------------------------------- docs
 def _toml_value(v: Any) -> str:
-    import json
+    """A value as TOML writes it (the writer of :mod:`spillmap.study._toml`)."""
+    from spillmap.study._toml import value
 
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    if isinstance(v, tuple | list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return repr(v)
+    return value(v)
 
 
 def section_markdown(cls: type, header: str, intro: str) -> str:

@@ -12,14 +12,15 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["dumps"]
+__all__ = ["dumps", "value"]
 
 
 def _key(k: str) -> str:
     return k if k and all(c.isalnum() or c in "-_" for c in k) and k.isascii() else json.dumps(k, ensure_ascii=False)
 
 
-def _value(v: Any) -> str:
+def value(v: Any) -> str:
+    """One TOML value: a boolean, number, string, list or inline table."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -31,9 +32,9 @@ def _value(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{_key(str(k))} = {_value(x)}" for k, x in v.items()) + "}"
+        return "{" + ", ".join(f"{_key(str(k))} = {value(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list | tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
+        return "[" + ", ".join(value(x) for x in v) + "]"
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
@@ -47,7 +48,7 @@ def _section(name: str, table: Mapping, out: list[str]) -> None:
     subs = {k: v for k, v in table.items() if k not in scalars}
     if name:
         out.append(f"\n[{name}]")
-    out.extend(f"{_key(str(k))} = {_value(v)}" for k, v in scalars.items() if v is not None)
+    out.extend(f"{_key(str(k))} = {value(v)}" for k, v in scalars.items() if v is not None)
     for k, v in subs.items():
         _section(f"{name}.{_key(str(k))}" if name else _key(str(k)), v, out)
 
@@ -56,7 +57,7 @@ def dumps(doc: Mapping[str, Any]) -> str:
     """TOML text of ``doc`` (top-level scalars first, then one ``[table]`` per mapping)."""
     out: list[str] = []
     top = {k: v for k, v in doc.items() if not isinstance(v, Mapping)}
-    out.extend(f"{_key(k)} = {_value(v)}" for k, v in top.items() if v is not None)
+    out.extend(f"{_key(k)} = {value(v)}" for k, v in top.items() if v is not None)
     for k, v in doc.items():
         if isinstance(v, Mapping):
             if k == "weights":
