@@ -183,8 +183,12 @@ def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total:
     keys["rho"] = "rho"
     pnames = [keys[g] for g in grads]
     g = np.column_stack(list(grads.values()))                      # (N, P)
-    v = source.cov.loc[pnames, pnames].to_numpy(dtype=float)
-    gg = members @ g
+    # one memory layout whatever the caller's covariance frame holds (C order): numpy's einsum
+    # loops sum in an order that depends on strides, and a stored model must give the live
+    # fit's numbers to the last bit
+    v = np.ascontiguousarray(source.cov.loc[pnames, pnames].to_numpy(dtype=float))
+    g = np.ascontiguousarray(g)
+    gg = np.ascontiguousarray(members @ g)
     unit_var = np.einsum("ip,pq,iq->i", g, v, g)
     group_var = np.einsum("ip,pq,iq->i", gg, v, gg)
     used = "delta" if lag else "closed form"
