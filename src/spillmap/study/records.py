@@ -62,9 +62,13 @@ class GeoJSONText(Mapping):
         return self._parsed
 
     def __getitem__(self, key: str) -> Any:
-        import copy
+        import json
 
-        return copy.deepcopy(self._doc()[key])
+        # a fresh parse, not a deepcopy of the cached one: the caller may change what it gets,
+        # and json.loads (C) is ~6x faster than copy.deepcopy (Python) on a layer's features
+        if key not in self._doc():
+            raise KeyError(key)
+        return json.loads(self.text)[key]
 
     def __iter__(self):
         return iter(self._doc())
