@@ -1,57 +1,88 @@
-"""spillmap.estimation: panel spatial models by maximum likelihood, effects and tests."""
-from spillmap.estimation.model import SpatialPanel
-from spillmap.estimation.results import ResultsTableMixin, SpatialPanelResults
+"""spillmap.estimation: panel spatial models by maximum likelihood, effects and tests.
 
-__all__ = ["SpatialPanel", "SpatialPanelResults", "ResultsTableMixin"]
+The names are imported on first use (PEP 562 ``__getattr__``), as in
+:mod:`spillmap.spatial`: ``spillmap fit`` loads the model, its results and the effects,
+not the random-effects, Hausman, Bayesian, scenario or dynamic modules (and not
+scipy.stats), so that the command line starts fast.
+"""
+from __future__ import annotations
 
-# effects and tests between models (estimation.effects / .hypothesis)
-from spillmap.estimation.effects import EffectsResult, compute_effects, unit_effects, unit_response  # noqa: E402
-from spillmap.estimation.hypothesis import (  # noqa: E402
-    lr_sdm_sar,
-    lr_sdm_sem,
-    lr_test,
-    wald_sdm_sar,
-    wald_sdm_sem,
-)
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-__all__ += [
-    "EffectsResult",
-    "compute_effects",
-    "unit_effects",
-    "unit_response",
-    "lr_test",
-    "lr_sdm_sar",
-    "lr_sdm_sem",
-    "wald_sdm_sar",
-    "wald_sdm_sem",
-]
+#: public name -> the module of spillmap.estimation that defines it
+_WHERE: dict[str, str] = {
+    "SpatialPanel": "model",
+    "SpatialPanelResults": "results", "ResultsTableMixin": "results",
+    # effects and tests between models
+    "EffectsResult": "effects", "compute_effects": "effects", "unit_effects": "effects", "unit_response": "effects",
+    "lr_test": "hypothesis", "lr_sdm_sar": "hypothesis", "lr_sdm_sem": "hypothesis",
+    "wald_sdm_sar": "hypothesis", "wald_sdm_sem": "hypothesis",
+    # random effects, Hausman test and the non-spatial baseline
+    "hausman": "hausman", "hausman_statistic": "hausman", "mundlak_test": "hausman",
+    "twoway_fe_baseline": "baseline", "BaselineResult": "baseline", "fit_random": "random_effects",
+    # model choice and the peers' tests (issue 13)
+    "BSKTests": "bsk", "bsk_tests": "bsk", "bsjk_joint_test": "bsk",
+    "WithinTable": "within", "within_table": "within",
+    "RecoveredEffects": "fixed_effects", "recover_fixed_effects": "fixed_effects",
+    "SACResults": "sac",
+    "ModelProbabilities": "bayes", "model_probabilities": "bayes", "weights_probabilities": "bayes",
+    # policy scenarios (issue 15)
+    "scenario": "scenario", "ScenarioResult": "scenario", "ScenarioModel": "scenario",
+    "response_columns": "scenario",
+    # dynamic spatial panels and one W per period (issue 12)
+    "DynamicPanelResults": "dynamic", "dynamic_effects": "_dynamic_effects",
+    "effects_by_period": "_dynamic_effects", "unit_effects_at": "_dynamic_effects", "PanelWeights": "_timevarying",
+}
 
-# random effects, Hausman test and the non-spatial baseline (estimation.random_effects / .hausman / .baseline)
-from spillmap.estimation.baseline import BaselineResult, twoway_fe_baseline  # noqa: E402
-from spillmap.estimation.hausman import hausman, hausman_statistic, mundlak_test  # noqa: E402
-from spillmap.estimation.random_effects import fit_random  # noqa: E402
+__all__ = list(_WHERE)
 
-__all__ += ["hausman", "hausman_statistic", "mundlak_test", "twoway_fe_baseline", "BaselineResult", "fit_random"]
 
-# issue 13: model choice and the peers' tests (estimation.bsk / .within / .fixed_effects / .sac / .bayes)
-from spillmap.estimation.bayes import ModelProbabilities, model_probabilities, weights_probabilities  # noqa: E402
-from spillmap.estimation.bsk import BSKTests, bsjk_joint_test, bsk_tests  # noqa: E402
-from spillmap.estimation.fixed_effects import RecoveredEffects, recover_fixed_effects  # noqa: E402
-from spillmap.estimation.sac import SACResults  # noqa: E402
-from spillmap.estimation.within import WithinTable, within_table  # noqa: E402
 
-__all__ += ["BSKTests", "bsk_tests", "bsjk_joint_test", "WithinTable", "within_table", "RecoveredEffects",
-            "recover_fixed_effects", "SACResults", "ModelProbabilities", "model_probabilities",
-            "weights_probabilities"]
+class _Package(types.ModuleType):
+    """This package's module type: ``hausman`` and ``scenario`` are both public functions and
+    the modules defining them, and the import system binds a submodule as a package attribute
+    on its first import; the function keeps the name (as the eager imports used to do)."""
 
-# issue 15: policy scenarios (estimation.scenario)
-from spillmap.estimation.scenario import ScenarioModel, ScenarioResult, response_columns, scenario  # noqa: E402
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("hausman", "scenario") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
 
-__all__ += ["scenario", "ScenarioResult", "ScenarioModel", "response_columns"]
 
-# issue 12: dynamic spatial panels and one W per period (estimation.dynamic / ._dynamic_effects / ._timevarying)
-from spillmap.estimation._dynamic_effects import dynamic_effects, effects_by_period, unit_effects_at  # noqa: E402
-from spillmap.estimation._timevarying import PanelWeights  # noqa: E402
-from spillmap.estimation.dynamic import DynamicPanelResults  # noqa: E402
+sys.modules[__name__].__class__ = _Package
 
-__all__ += ["DynamicPanelResults", "dynamic_effects", "effects_by_period", "unit_effects_at", "PanelWeights"]
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spillmap.estimation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"spillmap.estimation.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # static analysers see the names
+    from spillmap.estimation._dynamic_effects import dynamic_effects, effects_by_period, unit_effects_at  # noqa: F401
+    from spillmap.estimation._timevarying import PanelWeights  # noqa: F401
+    from spillmap.estimation.baseline import BaselineResult, twoway_fe_baseline  # noqa: F401
+    from spillmap.estimation.bayes import ModelProbabilities, model_probabilities, weights_probabilities  # noqa: F401
+    from spillmap.estimation.bsk import BSKTests, bsjk_joint_test, bsk_tests  # noqa: F401
+    from spillmap.estimation.dynamic import DynamicPanelResults  # noqa: F401
+    from spillmap.estimation.effects import EffectsResult, compute_effects, unit_effects, unit_response  # noqa: F401
+    from spillmap.estimation.fixed_effects import RecoveredEffects, recover_fixed_effects  # noqa: F401
+    from spillmap.estimation.hausman import hausman, hausman_statistic, mundlak_test  # noqa: F401
+    from spillmap.estimation.hypothesis import (  # noqa: F401
+        lr_sdm_sar, lr_sdm_sem, lr_test, wald_sdm_sar, wald_sdm_sem)
+    from spillmap.estimation.model import SpatialPanel  # noqa: F401
+    from spillmap.estimation.random_effects import fit_random  # noqa: F401
+    from spillmap.estimation.results import ResultsTableMixin, SpatialPanelResults  # noqa: F401
+    from spillmap.estimation.sac import SACResults  # noqa: F401
+    from spillmap.estimation.scenario import ScenarioModel, ScenarioResult, response_columns, scenario  # noqa: F401
+    from spillmap.estimation.within import WithinTable, within_table  # noqa: F401

@@ -86,7 +86,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+from spillmap.estimation._normal import normal_isf, normal_sf
 
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, InputError, format_items
@@ -395,7 +395,7 @@ def _gather(p: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray, np.ndar
 def _table(est: np.ndarray, se: np.ndarray, lo: np.ndarray, hi: np.ndarray, names, extra=None) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, est / se, np.nan)
-    p = np.where(np.isfinite(z), 2.0 * stats.norm.sf(np.abs(z)), np.nan)
+    p = np.where(np.isfinite(z), 2.0 * normal_sf(np.abs(z)), np.nan)
     df = pd.DataFrame(
         {"estimate": est, "se": se, "z": z, "p": p, "ci_lower": lo, "ci_upper": hi},
         index=pd.Index(list(names), name="variable"),
@@ -470,7 +470,7 @@ def effects_from_estimates(
     p_hat = params.to_numpy(dtype=float)
     wmat = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
     n = wmat.shape[0]
-    zc = stats.norm.isf((1 - level) / 2)
+    zc = normal_isf((1 - level) / 2)
     if model in _LINEAR_MODELS:
         return _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc)
     kind = traces

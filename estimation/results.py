@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from spillmap.estimation._normal import normal_isf, normal_sf
 
 from spillmap.spatial.weights import SpatialWeights
 
@@ -56,13 +56,13 @@ class ResultsTableMixin:
     @property
     def pvalues(self) -> pd.Series:
         """Two-sided normal p-values ``2 * norm.sf(|z|)``."""
-        return pd.Series(2.0 * stats.norm.sf(np.abs(self.tvalues.to_numpy())), index=self.params.index, name="p")
+        return pd.Series(2.0 * normal_sf(np.abs(self.tvalues.to_numpy())), index=self.params.index, name="p")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Normal confidence intervals with columns ``lower``, ``upper``."""
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
-        q = stats.norm.isf((1 - level) / 2)
+        q = normal_isf((1 - level) / 2)
         return pd.DataFrame(
             {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors},
             index=self.params.index,

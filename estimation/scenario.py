@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
+from spillmap.estimation._normal import normal_isf
 
 from spillmap.errors import EstimationWarning, InputError
 from spillmap.estimation import _scenario_dynamic as dyn
@@ -159,7 +159,7 @@ def _intervals(point: np.ndarray, sims: np.ndarray | None, var: np.ndarray | Non
         lo, hi = np.quantile(sims, [a, 1 - a], axis=1)
         return sims.std(axis=1, ddof=1), lo, hi
     se = np.sqrt(np.maximum(var, 0.0))
-    z = stats.norm.isf((1 - level) / 2)
+    z = normal_isf((1 - level) / 2)
     return se, point - z * se, point + z * se
 
 

@@ -13,36 +13,42 @@ normalise_ids
 SpillmapWarning
     warning category for repairs and drops.
 """
-from ._common import SpillmapWarning, normalise_ids
-from .join import JoinReport, PanelJoin, join_panel
-from .project import (
-    CHINA_ALBERS,
-    CHINA_EXTENT,
-    MEAN_EARTH_RADIUS_KM,
-    centroids,
-    distance_matrix,
-    equal_area_crs,
-    great_circle_distances,
-    to_equal_area,
-)
-from .read import SUPPORTED_FORMATS, ReadReport, read_boundaries, repair_geometries
+from __future__ import annotations
 
-__all__ = [
-    "SpillmapWarning",
-    "normalise_ids",
-    "SUPPORTED_FORMATS",
-    "ReadReport",
-    "read_boundaries",
-    "repair_geometries",
-    "CHINA_ALBERS",
-    "CHINA_EXTENT",
-    "MEAN_EARTH_RADIUS_KM",
-    "equal_area_crs",
-    "to_equal_area",
-    "centroids",
-    "great_circle_distances",
-    "distance_matrix",
-    "JoinReport",
-    "PanelJoin",
-    "join_panel",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported on first use (PEP 562), as spillmap.spatial and spillmap.estimation: the id rule
+# (normalise_ids) must not load geopandas and pyproj for a command that reads only a CSV.
+_WHERE: dict[str, str] = {
+    "SpillmapWarning": "_common", "normalise_ids": "_common",
+    "SUPPORTED_FORMATS": "read", "ReadReport": "read", "read_boundaries": "read", "repair_geometries": "read",
+    "CHINA_ALBERS": "project", "CHINA_EXTENT": "project", "MEAN_EARTH_RADIUS_KM": "project",
+    "equal_area_crs": "project", "to_equal_area": "project", "centroids": "project",
+    "great_circle_distances": "project", "distance_matrix": "project",
+    "JoinReport": "join", "PanelJoin": "join", "join_panel": "join",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spillmap.geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"spillmap.geo.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # static analysers see the names
+    from ._common import SpillmapWarning, normalise_ids  # noqa: F401
+    from .join import JoinReport, PanelJoin, join_panel  # noqa: F401
+    from .project import (  # noqa: F401
+        CHINA_ALBERS, CHINA_EXTENT, MEAN_EARTH_RADIUS_KM, centroids, distance_matrix, equal_area_crs,
+        great_circle_distances, to_equal_area)
+    from .read import SUPPORTED_FORMATS, ReadReport, read_boundaries, repair_geometries  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = ["fe_keyword", "FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "n_fixed_effects",
-           "DynamicLags", "DYNAMIC"]
+           "DynamicLags", "DYNAMIC", "TEST_FAMILIES"]
 
 #: the fixed-effects option of the within estimators and of the LM / Moran tests
 FixedEffects = Literal["none", "individual", "time", "twoways"]
@@ -27,6 +27,9 @@ LEE_YU: tuple[str, ...] = ("none", "transformation", "bias-correction")
 #: the lags of y in a dynamic model: y_t-1, W y_t-1 or both
 DynamicLags = Literal["y", "wy", "both"]
 DYNAMIC: tuple[str, ...] = get_args(DynamicLags)
+#: the test families a study (``[diagnostics] tests``) or ``spillmap diagnose --tests`` can ask for
+TEST_FAMILIES: tuple[str, ...] = ("lm", "lr_wald", "hausman", "lm_sarma", "moran_residuals", "cd", "bsk", "bsjk",
+                                  "within", "bayes")
 
 
 def n_fixed_effects(effects: str, n: int, t: int) -> int:

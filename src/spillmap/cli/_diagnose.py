@@ -13,7 +13,7 @@ from spillmap.cli._fit import add_data_options
 
 
 def register(subparsers: Any) -> None:
-    from spillmap.study.diagnostics import TEST_FAMILIES
+    from spillmap._vocab import TEST_FAMILIES
 
     p = subparsers.add_parser(
         "diagnose",

@@ -19,8 +19,7 @@ from spillmap.results import finite_or_none as _num
 __all__ = ["TEST_FAMILIES", "DEFAULT_TESTS", "extra_rows", "BAYES_KEYS", "EXTRA_DEPENDENCE", "EXTRA_CHOICE",
            "EXTRA_FE_RE"]
 
-#: the test families a study (``[diagnostics] tests``) or ``spillmap diagnose --tests`` can ask for
-TEST_FAMILIES = ("lm", "lr_wald", "hausman", "lm_sarma", "moran_residuals", "cd", "bsk", "bsjk", "within", "bayes")
+from spillmap._vocab import TEST_FAMILIES  # noqa: E402  (one vocabulary)
 DEFAULT_TESTS = TEST_FAMILIES
 BAYES_KEYS = ("bayes_ols", "bayes_slx", "bayes_sar", "bayes_sdm", "bayes_sem", "bayes_sdem")
 EXTRA_DEPENDENCE = ("lm_sarma", "moran_residuals", "cd", "cd_local", "cd_sdm", "cd_local_sdm", "bsk_lmh", "bsk_lm1",
