@@ -7,10 +7,11 @@ scipy.stats), so that the command line starts fast.
 """
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from spillmap._lazy import attach
 
 #: public name -> the module of spillmap.estimation that defines it
 _WHERE: dict[str, str] = {
@@ -40,7 +41,6 @@ _WHERE: dict[str, str] = {
 __all__ = list(_WHERE)
 
 
-
 class _Package(types.ModuleType):
     """This package's module type: ``hausman`` and ``scenario`` are both public functions and
     the modules defining them, and the import system binds a submodule as a package attribute
@@ -54,19 +54,7 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spillmap.estimation' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"spillmap.estimation.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = attach(__name__, _WHERE)
 
 if TYPE_CHECKING:  # static analysers see the names
     from spillmap.estimation._dynamic_effects import dynamic_effects, effects_by_period, unit_effects_at  # noqa: F401

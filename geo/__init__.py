@@ -15,8 +15,9 @@ SpillmapWarning
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spillmap._lazy import attach
 
 # Imported on first use (PEP 562), as spillmap.spatial and spillmap.estimation: the id rule
 # (normalise_ids) must not load geopandas and pyproj for a command that reads only a CSV.
@@ -31,19 +32,7 @@ _WHERE: dict[str, str] = {
 
 __all__ = list(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spillmap.geo' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"spillmap.geo.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = attach(__name__, _WHERE)
 
 if TYPE_CHECKING:  # static analysers see the names
     from ._common import SpillmapWarning, normalise_ids  # noqa: F401

@@ -11,8 +11,9 @@ is called, so that the command line starts fast.
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spillmap._lazy import attach
 
 #: public name -> the module that defines it
 _WHERE = {
@@ -28,19 +29,7 @@ _WHERE = {
 }
 __all__ = list(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spillmap.spatial' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"spillmap.spatial.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = attach(__name__, _WHERE)
 
 if TYPE_CHECKING:  # static analysers see the names
     from spillmap.spatial.autocorrelation import (  # noqa: F401
