@@ -51,9 +51,13 @@ FORMATS = (".gal", ".gwt", ".mtx", ".csv")
 def _ext(path: Path) -> str:
     ext = path.suffix.lower()
     if ext not in FORMATS:
+        hint = ""
+        if ext in ("", ".gpkg", ".geojson", ".json", ".shp"):  # a boundary layer (or a bundled one's name)?
+            hint = (" A boundary layer is not a weights file: build W from it first "
+                    "(spillmap weights LAYER --id COL --kind contiguity --out W.gal).")
         raise InputError(
             f"{path}: unknown weights file extension {path.suffix or '(none)'!r}; "
-            f"supported: {', '.join(FORMATS)}."
+            f"supported: {', '.join(FORMATS)}.{hint}"
         )
     return ext
 

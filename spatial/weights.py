@@ -194,7 +194,12 @@ class SpatialWeights:
             if not parts:
                 parts.append("the data repeat some ids")
             label = f"weights {self.name!r}" if self.name else "the weights"
-            raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + ".")
+            hint = ""
+            if extra and not missing:  # W built over a larger layer than the panel covers
+                hint = (f" W has {self.n} units and the data {len(set(ids))}: build W over the data's units only "
+                        "(spillmap weights --subset-column COL --subset-values a,b; a study's [layer.subset]; "
+                        "Python: the layer filtered before building W)")
+            raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + "." + hint)
         order = np.array([self._id_index[i] for i in ids])
         return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)
 

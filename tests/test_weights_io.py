@@ -141,6 +141,14 @@ def test_unknown_extension_and_missing_file(tmp_path, w):
         read_weights(tmp_path / "w.txt")
     with pytest.raises(InputError, match=r"unknown weights file extension"):
         write_weights(w, tmp_path / "w.json")
+    # a boundary layer (or a bundled layer's name) given where W is expected: say how to build W
+    for layer in ("china.gpkg", "us48"):
+        with pytest.raises(InputError, match=r"A boundary layer is not a weights file: build W from it first "
+                                             r"\(spillmap weights LAYER"):
+            read_weights(tmp_path / layer)
+    with pytest.raises(InputError) as err:
+        read_weights(tmp_path / "w.txt")
+    assert "boundary layer" not in str(err.value)
     with pytest.raises(InputError, match=r"weights file .*nope\.gal does not exist"):
         read_weights(tmp_path / "nope.gal")
 

@@ -198,3 +198,12 @@ def test_moran_and_friends_warn_about_islands(tmp_path, test):
     with pytest.warns(WeightsWarning, match=r"W 'queen' has 2 island\(s\).*'HI', 'AK'.*3 connected components"):
         call()
     assert snapshot(tmp_path) == before
+
+
+def test_w_over_more_units_than_the_data_says_how_to_build_it_on_the_data(tmp_path):
+    units = [f"u{k:02d}" for k in range(30)]
+    ring = "".join(f"{u} 1\n{units[(k + 1) % 30]}\n" for k, u in enumerate(units))
+    path = write(tmp_path, "ring.gal", f"30\n{ring}")
+    expect_error(WeightsError, lambda: read_weights(path, ids=units[:25]), tmp_path,
+                 "ring.gal", "ids in W but not in the data: 'u25'", "W has 30 units and the data 25",
+                 "--subset-column")
