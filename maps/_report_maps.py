@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -17,13 +18,22 @@ def full_layer(r):
     import geopandas as gpd
 
     g = r.geometry
-    gdf = gpd.GeoDataFrame.from_features(list(g["features"]), crs=4326)
+    gdf = layer_frame(g)
     idc, group = g["id_column"], g.get("group_column")
     gdf[idc] = gdf[idc].astype(str)
     first = [g["name_column"]] if g.get("name_column") in gdf.columns else []
     names = first + [c for c in gdf.columns if c not in (idc, group, "geometry", *first)
                      and gdf[c].dtype == object]
     return gdf, idc, names or None, group if group in gdf.columns else None
+
+
+def layer_frame(geometry: Any):
+    """The stored display GeoJSON as a GeoDataFrame (EPSG:4326): the cached frame of a
+    :class:`~spillmap.study.records.GeoJSONText`, else built from the features."""
+    import geopandas as gpd
+
+    frame = getattr(geometry, "frame", None)
+    return frame() if frame is not None else gpd.GeoDataFrame.from_features(list(geometry["features"]), crs=4326)
 
 
 def _panel(r, idc: str, time: str) -> pd.DataFrame:

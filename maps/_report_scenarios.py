@@ -178,7 +178,9 @@ def display_layer(geometry: Mapping, sample_ids) -> tuple[Any, str, str | None]:
     """The stored display GeoJSON (``StudyResults.geometry``) of the model's units as a GeoDataFrame."""
     import geopandas as gpd
 
-    gdf = gpd.GeoDataFrame.from_features(list(geometry["features"]), crs=4326)
+    from spillmap.maps._report_maps import layer_frame
+
+    gdf = layer_frame(geometry)
     idc = geometry["id_column"]
     gdf[idc] = gdf[idc].astype(str)
     keep = set(map(str, sample_ids))
@@ -187,11 +189,15 @@ def display_layer(geometry: Mapping, sample_ids) -> tuple[Any, str, str | None]:
 
 def english_labels(geometry: Mapping) -> dict[str, str] | None:
     """``id → name_en`` when the layer has English names (the figure's fonts lack CJK glyphs)."""
-    feats = geometry.get("features", ())
+    from spillmap.maps._report_maps import layer_frame
+
     idc = geometry.get("id_column")
-    if not feats or "name_en" not in feats[0]["properties"]:
+    if "features" not in geometry:
         return None
-    return {str(f["properties"][idc]): str(f["properties"]["name_en"]) for f in feats}
+    gdf = layer_frame(geometry)
+    if gdf.empty or "name_en" not in gdf.columns:
+        return None
+    return dict(zip(gdf[idc].astype(str), gdf["name_en"].astype(str)))
 
 
 def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> str | None:

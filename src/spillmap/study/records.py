@@ -44,7 +44,7 @@ class GeoJSONText(Mapping):
     of coordinates into tuples would cost a second per study for nothing.
     """
 
-    __slots__ = ("text", "_parsed")
+    __slots__ = ("text", "_parsed", "_frame")
 
     def __init__(self, doc: Any) -> None:
         import json
@@ -53,6 +53,7 @@ class GeoJSONText(Mapping):
                                                             separators=(",", ":"))
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "_parsed", None)
+        object.__setattr__(self, "_frame", None)
 
     def _doc(self) -> dict:
         import json
@@ -64,11 +65,24 @@ class GeoJSONText(Mapping):
     def __getitem__(self, key: str) -> Any:
         import json
 
-        # a fresh parse, not a deepcopy of the cached one: the caller may change what it gets,
-        # and json.loads (C) is ~6x faster than copy.deepcopy (Python) on a layer's features
-        if key not in self._doc():
-            raise KeyError(key)
-        return json.loads(self.text)[key]
+        value = self._doc()[key]
+        if isinstance(value, dict | list):
+            # a fresh copy (the caller may change it): a new parse, about 2x faster than
+            # copy.deepcopy of the cached one (0.09 against 0.17 s for the demo's 2.4 MB layer)
+            return json.loads(self.text)[key]
+        return value  # text, numbers, None: immutable
+
+    def frame(self):
+        """The ``features`` as a GeoDataFrame (EPSG:4326, as GeoJSON is), a fresh copy of one
+        built on first use: the report draws a dozen maps and figures from the same layer."""
+        if self._frame is None:
+            import geopandas as gpd
+
+            object.__setattr__(self, "_frame", gpd.GeoDataFrame.from_features(self._doc()["features"], crs=4326))
+        return self._frame.copy()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._doc()
 
     def __iter__(self):
         return iter(self._doc())
