@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 __all__ = ["CSS", "js_json", "GeoData", "ColoredGeoJson", "ContextLayer", "GroupOutlines", "Legend",
@@ -74,7 +74,40 @@ def js_json(obj) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class GeoData(MacroElement):
+class RenderedText(Element):
+    """Text already rendered: it goes into the page as it is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class RenderOnce(MacroElement):
+    """A ``MacroElement`` whose rendered header / html / script parts go into the page as text.
+
+    branca's ``MacroElement.render`` wraps each rendered part in ``Element(text)``, which
+    compiles the text as a jinja2 template and renders it a second time: 1.3 s of the demo
+    report went to lexing the embedded GeoJSON that way, and a part containing ``{{`` would be
+    mangled.  The second pass only dropped one trailing newline, which is done here too, so
+    the page is byte for byte the same.
+    """
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        module = self._template.module.__dict__
+        for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+            macro = module.get(part)
+            if macro is not None:
+                text = str(macro(self, kwargs))
+                target.add_child(RenderedText(text[:-1] if text.endswith("\n") else text), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class GeoData(RenderOnce):
     """A feature collection embedded once as a JS variable shared by layers."""
 
     _template = Template(
@@ -119,7 +152,7 @@ function (f) {
 """
 
 
-class ColoredGeoJson(folium.map.Layer):
+class ColoredGeoJson(folium.map.Layer, RenderOnce):
     """An ``L.geoJSON`` layer over shared :class:`GeoData` with per-feature colours.
 
     ``colors`` and ``tips`` are property names in the data: ``colors`` holds a fill colour
@@ -170,7 +203,7 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data.get_name() }}, {
         self.fill_opacity = float(fill_opacity)
 
 
-class ScaleBar(MacroElement):
+class ScaleBar(RenderOnce):
     """Leaflet's metric/imperial scale, bottom right (the legend takes the bottom left)."""
 
     _template = Template(
@@ -186,7 +219,7 @@ L.control.scale({position: "bottomright"}).addTo({{ this._parent.get_name() }});
         self._name = "SpillmapScale"
 
 
-class ContextLayer(MacroElement):
+class ContextLayer(RenderOnce):
     """Units outside the sample: light grey, under the data layers, "not in sample" tooltip."""
 
     _template = Template(
@@ -211,7 +244,7 @@ L.geoJSON({{ this.data.get_name() }}, {
         self.tips_js = js_json(tips)
 
 
-class GroupOutlines(MacroElement):
+class GroupOutlines(RenderOnce):
     """Boundaries of groups (provinces) in their own pane above the data, not interactive."""
 
     _template = Template(
@@ -239,7 +272,7 @@ class GroupOutlines(MacroElement):
         self.weight = float(weight)
 
 
-class Legend(MacroElement):
+class Legend(RenderOnce):
     """A Leaflet control holding a pre-escaped legend; collapsed in short maps."""
 
     _template = Template(
@@ -270,7 +303,7 @@ var {{ this.get_name() }} = L.control({position: {{ this.position_js }}});
         self.notes_below = int(NOTES_BELOW_PX)
 
 
-class Title(MacroElement):
+class Title(RenderOnce):
     """A title box (text set with ``textContent``: never interpreted as HTML)."""
 
     _template = Template(
@@ -305,7 +338,7 @@ class Title(MacroElement):
         self.notice_js = js_json(str(notice) if notice else "")
 
 
-class PanelSwitcher(MacroElement):
+class PanelSwitcher(RenderOnce):
     """Drop-down lists (variable, period) that show one layer at a time.
 
     ``layers`` maps ``(variable index, period index)`` to a :class:`ColoredGeoJson` already

@@ -10,15 +10,14 @@ Leaflet: its ``fitBounds`` paddings are fixed numbers, not "avoid these boxes").
 """
 from __future__ import annotations
 
-from branca.element import MacroElement
 from folium.template import Template
 
-from spillmap.maps._elements import js_json
+from spillmap.maps._elements import RenderOnce, js_json
 
 __all__ = ["KeepClear"]
 
 
-class KeepClear(MacroElement):
+class KeepClear(RenderOnce):
     """Refit ``bounds`` (``[[south, west], [north, east]]``) until no sample vertex is
     under ``.spillmap-legend`` or ``.spillmap-title`` (see the module docstring)."""
 

@@ -46,9 +46,10 @@ from importlib import resources
 from pathlib import Path
 
 import folium
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
 
 from spillmap._fileio import atomic_write_text, preflight
+from spillmap.maps._elements import RenderedText
 from spillmap.errors import OutputError
 
 __all__ = ["LEAFLET_VERSION", "leaflet_assets", "render_html", "save_map", "remote_urls"]
@@ -155,13 +156,14 @@ class _InlineAssets(MacroElement):
     def render(self, **kwargs) -> None:
         figure = self.get_root()
         js, css = leaflet_assets()
+        # as text, not Element(...): branca would compile Leaflet's 150 kB as a jinja2 template
         figure.header.add_child(
-            Element(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by spillmap -->"
-                    f"<script>{js}</script>"),
+            RenderedText(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by spillmap -->"
+                  f"<script>{js}</script>"),
             name="spillmap_leaflet_js",
             index=0,
         )
-        figure.header.add_child(Element(f"<style>{css}</style>"), name="spillmap_leaflet_css")
+        figure.header.add_child(RenderedText(f"<style>{css}</style>"), name="spillmap_leaflet_css")
         super().render(**kwargs)
 
 

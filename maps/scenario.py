@@ -25,11 +25,11 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
 from folium.template import Template
 
 from spillmap.errors import DataError
 from spillmap.maps import _layers
+from spillmap.maps._elements import RenderOnce
 
 __all__ = ["scenario_map", "explore_map", "scenario_figure", "diverging_classes", "POSITIVE", "NEGATIVE"]
 
@@ -170,7 +170,7 @@ def _b64(a: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
 
 
-class _Explore(MacroElement):
+class _Explore(RenderOnce):
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function () {
