@@ -70,8 +70,10 @@ def test_columns_equal_formula(cross, queen):
     """y=/x= columns give the same fit as the formula."""
     a = SpatialPanel(cross, FORMULA, id="state_abbr", w=queen, model="sdm", fe="none").fit()
     b = SpatialPanel(cross, y="lgsp", x=XCOLS, id="state_abbr", w=queen, model="sdm", fe="none").fit()
-    # the same design either way (identical to the last bit: 0 observed); should formulaic round a
-    # column differently, rho still agrees to the search's xatol 1e-10 -> atol 1e-10
+    # the same design either way (identical to the last bit: difference 0 observed on numpy 1.26 and
+    # 2.4); should formulaic round a column by an ulp, the estimate (the root of the analytic score,
+    # polished by brentq to xtol 1e-15, then least squares with cond ~1e3) moves by ~eps cond ~1e-13,
+    # far inside 1e-10
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)
     assert list(b.params.index) == ["const", *XCOLS, *[f"W_{c}" for c in XCOLS], "rho"]
 

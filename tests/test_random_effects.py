@@ -117,8 +117,9 @@ def test_loglik_equals_dense_density(kind, w):
             got = remod.sar_re_loglik(theta, y, wy, x, ld, N, T)
         else:
             got = remod.sem_re_loglik(theta, y, x, sp.csr_matrix(w), ld, N, T)
-        # two exact forms (eigenvalues vs dense Cholesky of the NT x NT covariance; SEM: inv(B'B),
-        # cond(B) <= 40 at par 0.95 -> eps cond^2 ~ 4e-13 on a quadratic form of ~NT/2): ~1e-13
+        # two closed forms of the same density, no optimiser or derivative (eigenvalues vs a dense
+        # Cholesky of the NT x NT covariance): only rounding separates them, bounded by
+        # eps cond(B)^2 ~ 4e-13 relative (SEM's inv(B'B), cond(B) <= 40 at 0.95); 1e-11 = 25x that
         assert got == pytest.approx(ref, rel=1e-11)
 
 
