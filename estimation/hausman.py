@@ -39,6 +39,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
+from scipy import stats
 
 from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.results import TestResult
@@ -140,7 +141,7 @@ def hausman_statistic(
         name=name,
         stat=stat,
         df=float(q),
-        pvalue=float(_chi2_sf(stat, q)),
+        pvalue=float(stats.chi2.sf(stat, q)),
         null="random effects are consistent (unit effects uncorrelated with the regressors)",
         dist="chi2",
     )
@@ -293,10 +294,3 @@ def hausman(
         names,
         on_indefinite=on_indefinite,
     )
-
-
-def _chi2_sf(stat: float, df: int) -> float:
-    """``scipy.stats.chi2.sf``, imported when a test is computed (scipy.stats costs ~0.3 s to import)."""
-    from scipy import stats
-
-    return float(stats.chi2.sf(stat, df))

@@ -198,7 +198,7 @@ class SpatialWeights:
             if extra and not missing:  # W built over a larger layer than the panel covers
                 hint = (f" W has {self.n} units and the data {len(set(ids))}: build W over the data's units only "
                         "(spillmap weights --subset-column COL --subset-values a,b; a study's [layer.subset]; "
-                        "Python: the layer filtered before building W)")
+                        "Python: w.subset(ids).row_standardize())")
             raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + "." + hint)
         order = np.array([self._id_index[i] for i in ids])
         return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from spillmap._vocab import TEST_FAMILIES
 from spillmap.errors import SpillmapError
 from spillmap.results import finite_or_none as _num
 
 __all__ = ["TEST_FAMILIES", "DEFAULT_TESTS", "extra_rows", "BAYES_KEYS", "EXTRA_DEPENDENCE", "EXTRA_CHOICE",
            "EXTRA_FE_RE"]
 
-from spillmap._vocab import TEST_FAMILIES  # noqa: E402  (one vocabulary)
+#: the test families (``[diagnostics] tests``, ``diagnose --tests``) are defined once, in spillmap._vocab
 DEFAULT_TESTS = TEST_FAMILIES
 BAYES_KEYS = ("bayes_ols", "bayes_slx", "bayes_sar", "bayes_sdm", "bayes_sem", "bayes_sdem")
 EXTRA_DEPENDENCE = ("lm_sarma", "moran_residuals", "cd", "cd_local", "cd_sdm", "cd_local_sdm", "bsk_lmh", "bsk_lm1",

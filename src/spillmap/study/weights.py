@@ -34,6 +34,11 @@ def _transform_key(doc_default: str = "R") -> Any:
                aliases=TRANSFORM_ALIASES)
 
 
+def _by_period_key() -> Any:
+    return key("One matrix per period from that period's values (a time-varying W): fitted as "
+               "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
+
+
 def _pos_int(v: int) -> str | None:
     return None if v >= 1 else f"must be >= 1, got {v}."
 
@@ -82,8 +87,7 @@ class EconomicDistanceOptions:
     var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
     period: tuple[Any, ...] | None = key("[start, end] periods averaged, both included (default all).",
                                          default=None, check=_period)
-    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
-                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
+    by_period: bool = _by_period_key()
     transform: str = _transform_key()
 
 
@@ -92,8 +96,7 @@ class EconomicProductOptions:
     var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
     period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
     alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
-    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
-                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
+    by_period: bool = _by_period_key()
     transform: str = _transform_key()
 
 
@@ -107,8 +110,7 @@ class NestedOptions:
     cutoff_km: float | None = key("Distance part: keep pairs at most this many km apart.", default=None,
                                   check=_nonneg)
     k: int | None = key("Distance part: keep only the k nearest units.", default=None, check=_pos_int)
-    by_period: bool = key("One matrix per period from that period's values (a time-varying W): fitted as "
-                          "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
+    by_period: bool = _by_period_key()
     transform: str = key("R = the combination as built (each part is row-standardised), B = its binary pattern.",
                          default="R", choices=("R", "B"), aliases=TRANSFORM_ALIASES)
 
