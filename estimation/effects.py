@@ -86,10 +86,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from spillmap.estimation._normal import normal_isf, normal_sf
 
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, InputError, format_items
+from spillmap.estimation._normal import normal_isf, normal_sf
 
 from ._lu import splu
 from ._traces import trace_powers

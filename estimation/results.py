@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from spillmap.estimation._normal import normal_isf, normal_sf
 
+from spillmap.estimation._normal import normal_isf, normal_sf
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records

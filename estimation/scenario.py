@@ -55,11 +55,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from spillmap.estimation._normal import normal_isf
 
 from spillmap.errors import EstimationWarning, InputError
 from spillmap.estimation import _scenario_dynamic as dyn
 from spillmap.estimation import _scenario_solve as solve
+from spillmap.estimation._normal import normal_isf
 from spillmap.estimation._scenario_input import (
     KINDS,
     ScenarioModel,
@@ -187,8 +187,7 @@ def _uncertainty(source: ScenarioModel, w: sp.csr_matrix, dx: np.ndarray, total:
     # loops sum in an order that depends on strides, and a stored model must give the live
     # fit's numbers to the last bit
     v = np.ascontiguousarray(source.cov.loc[pnames, pnames].to_numpy(dtype=float))
-    g = np.ascontiguousarray(g)
-    gg = np.ascontiguousarray(members @ g)
+    gg = members @ g
     unit_var = np.einsum("ip,pq,iq->i", g, v, g)
     group_var = np.einsum("ip,pq,iq->i", gg, v, gg)
     used = "delta" if lag else "closed form"

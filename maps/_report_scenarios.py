@@ -176,8 +176,6 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
 
 def display_layer(geometry: Mapping, sample_ids) -> tuple[Any, str, str | None]:
     """The stored display GeoJSON (``StudyResults.geometry``) of the model's units as a GeoDataFrame."""
-    import geopandas as gpd
-
     from spillmap.maps._report_maps import layer_frame
 
     gdf = layer_frame(geometry)
