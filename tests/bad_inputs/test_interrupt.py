@@ -93,6 +93,44 @@ def test_interrupt_mid_run_cleans_up_and_keeps_the_old_folder(tmp_path, sig, cod
     assert leftovers(tmp_path) == [] and snapshot(tmp_path) == before
 
 
+_INTERRUPT_IN_STRING_EXEC = """
+import spillmap.cli as cli
+
+_build = cli.build_parser
+
+
+def build_parser():
+    parser = _build()
+    parse = parser.parse_args
+
+    def parse_args(argv=None):
+        args = parse(argv)
+        # a Ctrl-C that lands while a string exec runs (dataclasses and jinja2 build code so)
+        args.func = lambda a: exec("raise KeyboardInterrupt", {})
+        return args
+
+    parser.parse_args = parse_args
+    return parser
+
+
+cli.build_parser = build_parser
+raise SystemExit(cli.main(["weights", "us48", "--id", "STATE_ABBR", "--kind", "contiguity", "--out", "w.gal"]))
+"""
+
+
+def test_ctrl_c_inside_a_string_exec_still_exits_130(tmp_path):
+    """CPython marks a KeyboardInterrupt that leaves a string exec as unhandled even once it is
+    caught, and `python -m` then dies by SIGINT (-2): the CLI must still exit 130 (this was the
+    intermittent -2 of the test above, made deterministic)."""
+    (tmp_path / "interrupt_in_exec.py").write_text(_INTERRUPT_IN_STRING_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "interrupt_in_exec"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == "spillmap: interrupted; no output was left half-written.\n"
+    assert not (tmp_path / "w.gal").exists() and leftovers(tmp_path) == []
+
+
 def test_sigkill_mid_run_leaves_temp_that_the_next_run_removes(tmp_path, capsys):
     d = old_spillmap_folder(tmp_path)
     before = snapshot(d)

@@ -68,14 +68,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spillmap {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, _Terminated) as exc:
-        print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
-        return 143 if isinstance(exc, _Terminated) else 130
+        return _interrupted(exc)
     except Exception as exc:  # a signal that arrived during an import is wrapped (RuntimeError, ImportError...)
         cause = _signal_cause(exc)
         if cause is None:
             raise
-        print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
-        return 143 if isinstance(cause, _Terminated) else 130
+        return _interrupted(cause)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """Report a Ctrl-C / SIGTERM that was handled; the exit status 130 / 143.
+
+    CPython (3.11, 3.12) records a KeyboardInterrupt that leaves code run by a *string*
+    ``exec`` / ``eval`` (dataclasses and jinja2 build functions that way while modules load)
+    as unhandled even when it is caught later, and ``python -m`` then ends the process by
+    SIGINT (status -2) instead of our status.  Every string ``exec`` clears that record when
+    it starts, so one harmless ``exec`` forgets it; it runs only after the interrupt was
+    handled here, so it cannot hide one that was not.
+    """
+    exec("pass", {})  # noqa: S102 - clears CPython's unhandled-KeyboardInterrupt record (see above)
+    print("spillmap: interrupted; no output was left half-written.", file=sys.stderr)
+    return 143 if isinstance(exc, _Terminated) else 130
 
 
 def _signal_cause(exc: BaseException) -> BaseException | None:
