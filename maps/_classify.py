@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -63,6 +64,20 @@ def _auto_scheme(v: np.ndarray) -> str:
     return "equal_interval" if mid > 0 and (hi - lo) / mid < AUTO_NARROW else "fisher_jenks"
 
 
+@lru_cache(maxsize=32)
+def _fisher_jenks_bins(data: bytes, k: int) -> tuple[float, ...]:
+    """mapclassify's Fisher-Jenks class bounds of the float64 values in ``data``, cached.
+
+    Its exact optimisation costs O(k n^2) in pure Python (0.1 s for 297 values without
+    numba), and a report classifies the same values for an HTML map and for its figure.
+    ``UserDefined`` on these bounds gives the classes ``FisherJenks`` gives (both bin with
+    mapclassify's ``bin1d``; the last bound is the maximum).
+    """
+    import mapclassify
+
+    return tuple(np.asarray(mapclassify.FisherJenks(np.frombuffer(data, dtype=float), k=k).bins, dtype=float).tolist())
+
+
 def _mapclassify(v: np.ndarray, scheme: str, k: int, bins):
     import warnings
 
@@ -77,7 +92,7 @@ def _mapclassify(v: np.ndarray, scheme: str, k: int, bins):
         if scheme == "quantiles":
             return mapclassify.Quantiles(v, k=k)
         if scheme == "fisher_jenks":
-            return mapclassify.FisherJenks(v, k=k)
+            return mapclassify.UserDefined(v, list(_fisher_jenks_bins(np.ascontiguousarray(v, dtype=float).tobytes(), k)))
         return mapclassify.EqualInterval(v, k=k)
 
 

@@ -73,9 +73,32 @@ def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, hi
         layer.inside[layer.inside[layer.id] == str(highlight)].boundary.plot(ax=ax, color="black", linewidth=1.2)
     minx, miny, maxx, maxy = layer.bounds
     padx, pady = 0.03 * (maxx - minx), 0.03 * (maxy - miny)
-    ax.set_xlim(minx - padx, maxx + padx)
-    ax.set_ylim(miny - pady, maxy + pady)
+    pin_extent(ax, (minx - padx, maxx + padx), (miny - pady, maxy + pady))
+
+
+def pin_extent(ax, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """Show ``xlim`` x ``ylim`` at an equal aspect, widened to the axes' final shape.
+
+    An equal-aspect map widens its data limits to the shape of its box
+    (``adjustable="datalim"``), and matplotlib widens them from whatever they were: once
+    for the box before the constrained layout and again for the box after it, at every
+    draw.  Here every aspect adjustment starts from the extent given, so the limits depend
+    only on the final box: the map fills its panel in one direction, and the PNG and the
+    PDF (two draws) show the same extent.
+    """
+    def reset() -> None:  # auto=None: autoscaling stays as it was (its result is replaced here anyway)
+        ax.set_xlim(*xlim, auto=None)
+        ax.set_ylim(*ylim, auto=None)
+
+    reset()
     ax.set_aspect("equal", adjustable="datalim")
+    adjust = type(ax).apply_aspect
+
+    def apply_aspect(position=None):
+        reset()
+        adjust(ax, position)
+
+    ax.apply_aspect = apply_aspect
 
 
 def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | None):
