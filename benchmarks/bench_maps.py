@@ -1,12 +1,16 @@
 """Benchmark of the maps and the one-command report (run: python benchmarks/bench_maps.py).
 
 Figures: size of a 297-city choropleth HTML (target <= 3 MB), time to build and render
-it, size of every demo map, and the wall time of `spillmap demo` (target <= 60 s on
-2 cores).  Not a test: numbers go to benchmarks/README.md.
+it, size of every demo map, and the wall time of `spillmap demo` with its figures shared
+with a forked process and in one process, interleaved (`--repeats`, default 3).  Not a
+test: numbers go to benchmarks/README.md.
 """
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +31,9 @@ def best_of(n, fn):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved demo runs per mode (default 3)")
+    repeats = parser.parse_args().repeats
     from spillmap import datasets
     from spillmap.maps import choropleth, render_html
 
@@ -43,16 +50,43 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp())
     try:
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "spillmap", "demo", "--out", str(tmp / "demo"), "--quiet"],
-                       check=True, stdout=subprocess.DEVNULL)
-        print(f"spillmap demo: {time.perf_counter() - t0:.1f} s wall (subprocess, incl. imports)")
-        for f in sorted((tmp / "demo" / "maps").glob("*.html")):
-            print(f"  {f.name}: {f.stat().st_size / 1e6:.2f} MB")
-        total = sum(f.stat().st_size for f in (tmp / "demo").rglob("*") if f.is_file())
-        print(f"  whole folder: {total / 1e6:.1f} MB")
+        _demo(tmp, repeats)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _demo_once(out: Path, serial: bool) -> tuple[float, float]:
+    """Wall and CPU (user + sys of the process tree) seconds of one ``spillmap demo``."""
+    env = {**os.environ, **({"SPILLMAP_NO_FORK": "1"} if serial else {})}
+    before = os.times()
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "spillmap", "demo", "--out", str(out), "--quiet"],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
+
+def _demo(tmp: Path, repeats: int) -> None:
+    """``spillmap demo`` with its figures shared with a forked process (the default on Linux
+    with two CPUs) and drawn in one process (``SPILLMAP_NO_FORK=1``), interleaved."""
+    runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    for k in range(repeats):
+        for serial in ((False, True) if k % 2 == 0 else (True, False)):
+            out = tmp / f"demo_{k}_{int(serial)}"
+            runs[serial].append(_demo_once(out, serial))
+            if k or serial:
+                shutil.rmtree(out)
+    for serial, label in ((False, "figures shared with a forked process"), (True, "one process (SPILLMAP_NO_FORK=1)")):
+        wall = [w for w, _ in runs[serial]]
+        cpu = [c for _, c in runs[serial]]
+        print(f"spillmap demo, {label}: wall {min(wall):.1f} / {statistics.median(wall):.1f} s (min / median of "
+              f"{repeats}), CPU {statistics.median(cpu):.1f} s")
+    folder = tmp / "demo_0_0"
+    for f in sorted((folder / "maps").glob("*.html")):
+        print(f"  {f.name}: {f.stat().st_size / 1e6:.2f} MB")
+    total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    print(f"  whole folder: {total / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

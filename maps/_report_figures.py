@@ -29,22 +29,24 @@ import pandas as pd
 
 from spillmap.maps._report_maps import full_layer, unit_label
 
-__all__ = ["draw_figures", "figure_section"]
+__all__ = ["draw_figures", "figure_jobs", "figure_section", "save_job"]
 
 
-class _Writer:
-    """Saves each figure (PNG + PDF) and remembers its name and caption."""
+#: a figure to draw: (file stem, caption, function returning the matplotlib Figure)
+Job = tuple[str, str, Callable[[], object]]
 
-    def __init__(self, folder: Path, step: Callable[[str], None]) -> None:
-        self.folder, self.step, self.items = folder / "figures", step, []
-        self.folder.mkdir(exist_ok=True)
+
+class _Jobs:
+    """Collects the figures to draw (nothing is drawn until :func:`save_job`).
+
+    The drawing functions are called later, possibly in another process: each must bind
+    the values of its loop (default arguments), not refer to loop variables."""
+
+    def __init__(self) -> None:
+        self.items: list[Job] = []
 
     def __call__(self, stem: str, caption: str, draw: Callable[[], object]) -> None:
-        from spillmap.figures import save_figure
-
-        self.step(f"figures: {stem}")
-        save_figure(draw(), self.folder / stem)
-        self.items.append((stem, caption))
+        self.items.append((stem, caption, draw))
 
 
 #: static figures are 6.5 in wide at 300 dpi (1,950 px): detail under ~2/3 of a pixel is not drawn
@@ -118,14 +120,15 @@ def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
         if "spillover" in include:
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
             save(f"spillover_{slug}", f"{wname}: per-{unit} direct effect, spillover received and emitted",
-                 lambda: F.spillover_maps(c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
-                                          title=f"Spillovers of {key} on {y} ({wname})"))
+                 lambda frame=frame, wname=wname: F.spillover_maps(
+                     c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
+                     title=f"Spillovers of {key} on {y} ({wname})"))
         for horizon, due in r.dynamic_unit_effects.get(wname, {}).items() if "spillover" in include else ():
             words = {"short": "short run", "long": "long run"}[horizon]
             dframe = pd.DataFrame.from_dict(dict(due["units"]), orient="index")
             save(f"spillover_dynamic_{horizon}_{slug}", f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, "
                  "spillover received and emitted",
-                 lambda dframe=dframe, words=words: F.spillover_maps(
+                 lambda dframe=dframe, words=words, wname=wname: F.spillover_maps(
                      c["layer"], dframe, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
                      title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})"))
         resp = r.unit_response.get(wname)
@@ -134,9 +137,10 @@ def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
             label = unit_label(c["layer"], c["id"], c["names"], src)
             s = pd.Series(dict(resp["effect"]), dtype=float)
             save(f"response_{slug}", f"{wname}: effect on every {unit} of a unit change of {key} in {label}",
-                 lambda: F.response_map(c["layer"], s, id=c["id"], source_id=src, var=key, y=y, unit=unit,
-                                        name_column=(c["names"] or [None])[0], group=c["group"],
-                                        title=f"Effect on {y} of +1 {key} in {label} ({wname})"))
+                 lambda s=s, src=src, label=label, wname=wname: F.response_map(
+                     c["layer"], s, id=c["id"], source_id=src, var=key, y=y, unit=unit,
+                     name_column=(c["names"] or [None])[0], group=c["group"],
+                     title=f"Effect on {y} of +1 {key} in {label} ({wname})"))
 
 
 def _fixed_effects(r, c, save) -> None:
@@ -227,9 +231,9 @@ def _effects(r, c, save) -> None:
                 frames, variables=list(r.spec["model"]["x"]), title=title))
 
 
-def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:
-    """Write every figure of ``r`` under ``folder/figures``; return ``[(name, caption)]``."""
-    save = _Writer(folder, step)
+def figure_jobs(r, names: dict[str, str]) -> list[Job]:
+    """Every figure of ``r``, to be drawn by :func:`save_job` (in any order or process)."""
+    save = _Jobs()
     include = set(r.spec.get("maps", {}).get("include", ()))
     c = _context(r)
     if "choropleth" in include:
@@ -244,6 +248,25 @@ def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, 
         _moran_trend(r, c, save)
     _effects(r, c, save)
     return save.items
+
+
+def save_job(folder: Path, job: Job, step: Callable[[str], None] | None = None) -> None:
+    """Draw one figure and write it as ``folder/figures/<stem>.png`` and ``.pdf``."""
+    from spillmap.figures import save_figure
+
+    stem, _, draw = job
+    if step is not None:
+        step(f"figures: {stem}")
+    save_figure(draw(), folder / "figures" / stem)
+
+
+def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:
+    """Write every figure of ``r`` under ``folder/figures`` in this process; return ``[(name, caption)]``."""
+    jobs = figure_jobs(r, names)
+    (folder / "figures").mkdir(exist_ok=True)
+    for job in jobs:
+        save_job(folder, job, step)
+    return [(stem, caption) for stem, caption, _ in jobs]
 
 
 def figure_section(items: list[tuple[str, str]], maps: set[str]) -> str:

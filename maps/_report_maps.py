@@ -3,6 +3,7 @@ stored in it) with the map functions of :mod:`spillmap.maps`.  Layout only."""
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,16 @@ def _panel(r, idc: str, time: str) -> pd.DataFrame:
     return panel
 
 
-def _save(folder: Path, name: str, m, caption: str) -> str:
-    """Write the map; its snippet carries the static figure of the same name (``figures/``),
-    hidden on screen and printed instead of the interactive frame."""
+def _save(folder: Path, name: str, m, caption: str, stills: Collection[str]) -> str:
+    """Write the map; its snippet carries the static figure of the same name (one of
+    ``stills``, the stems of ``figures/``), hidden on screen and printed instead of the
+    interactive frame."""
     from spillmap.maps._offline import save_map
 
     save_map(m, folder / "maps" / name)
     stem = name.removesuffix(".html")
     still = (f'<img class="print-only" src="figures/{html.escape(stem)}.png" alt="{html.escape(caption)}">'
-             if (folder / "figures" / f"{stem}.png").is_file() else "")
+             if stem in stills else "")
     return (f'<div class="map"><figure><iframe src="maps/{html.escape(name)}" loading="lazy" '
             f'title="{html.escape(caption)}"></iframe>{still}<figcaption>{html.escape(caption)} — '
             f'<a href="maps/{html.escape(name)}">open full screen</a></figcaption></figure></div>')
@@ -71,8 +73,9 @@ def unit_label(layer, idc: str, names, ident: str) -> str:
     return str(ident)
 
 
-def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
-    """Write every map of ``r`` under ``folder/maps``; return the figure snippets of the page."""
+def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collection[str] = ()) -> list[str]:
+    """Write every map of ``r`` under ``folder/maps``; return the figure snippets of the page
+    (``stills``: the stems of the report's static figures, printed in place of their maps)."""
     from spillmap.maps.choropleth import choropleth_panel
     from spillmap.maps.lisa import lisa_map
     from spillmap.maps.spillover import spillover_map, unit_response_map
@@ -92,7 +95,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
         order = [p for p in periods.values() if p != year] + [year]
         m = choropleth_panel(layer, panel, id=idc, time=time, columns=list(dict.fromkeys([y, key])), periods=order,
                              name_column=names, group=group, title=f"{y} and {key} by {unit}", notice=notice)
-        out.append(_save(folder, "choropleth.html", m, f"{y} and {key} ({year} shown; switch variable/year top left)"))
+        out.append(_save(folder, "choropleth.html", m, f"{y} and {key} ({year} shown; switch variable/year top left)", stills))
     if "lisa" in include and r.lisa:
         lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
         lisa.index.name = "id"
@@ -100,7 +103,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
         m = lisa_map(layer, lisa, id=idc, name_column=names, group=group, variable=f"{y} ({year}, {wl})",
                      alpha=r.lisa["alpha"], permutations=r.lisa["permutations"],
                      title=f"LISA clusters of {y}, {year} ({wl})", notice=notice)
-        out.append(_save(folder, "lisa.html", m, f"LISA clusters of {y} in {year}, weights {wl}"))
+        out.append(_save(folder, "lisa.html", m, f"LISA clusters of {y} in {year}, weights {wl}", stills))
     for wname, ue in r.unit_effects.items():
         slug = file_names[wname]
         if "spillover" in include:
@@ -108,7 +111,8 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
             m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
                               title=f"Spillovers of {key} on {y} ({wname})", notice=notice)
             out.append(_save(folder, f"spillover_{slug}.html", m,
-                             f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)"))
+                             f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)",
+                             stills))
         resp = r.unit_response.get(wname)
         if "response" in include and resp:
             city = resp["source_id"]
@@ -119,7 +123,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
                                   title=f"Effect on {y} of a unit change of {key} in {label} ({wname})",
                                   notice=notice)
             out.append(_save(folder, f"response_{slug}.html", m,
-                             f"{wname}: effect on every {unit} of a unit change of {key} in {label}"))
+                             f"{wname}: effect on every {unit} of a unit change of {key} in {label}", stills))
     if "spillover" in include:
         for wname, by_h in r.dynamic_unit_effects.items():
             for horizon, ue in by_h.items():
@@ -129,12 +133,13 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str]) -> list[str]:
                                   title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice)
                 out.append(_save(folder, f"spillover_dynamic_{horizon}_{file_names[wname]}.html", m,
                                  f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, spillover received and "
-                                 "emitted (switch top left)"))
-    out += _fixed_effects_map(r, folder, layer, idc, names, group, sample, include)
+                                 "emitted (switch top left)", stills))
+    out += _fixed_effects_map(r, folder, layer, idc, names, group, sample, include, stills)
     return out
 
 
-def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include) -> list[str]:
+def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include,
+                       stills: Collection[str]) -> list[str]:
     """The SDM's recovered unit fixed effects (first W), as a choropleth."""
     from spillmap.maps.choropleth import choropleth
 
@@ -151,4 +156,4 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
                    title=f"{unit} fixed effects of the SDM ({wname}), deviations from the intercept "
                          f"{fx['intercept']:.4g}", notice=r.notice)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
-                                                  "(they sum to zero)")]
+                                                  "(they sum to zero)", stills)]

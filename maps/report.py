@@ -118,17 +118,42 @@ def _closing(r: StudyResults, folder: Path) -> list[str]:
 def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) -> None:
     """Write the report of ``r`` into the (empty, temporary) folder ``folder``."""
     from spillmap._fileio import atomic_write_text
-    from spillmap.maps._report_figures import draw_figures, figure_section
-    from spillmap.maps._report_maps import draw_maps
-    from spillmap.maps._report_sections import table_sections
+    from spillmap._forkshare import SharedJobs
+    from spillmap.maps._report_figures import figure_jobs, figure_section, save_job
 
     (folder / "maps").mkdir(exist_ok=True)
     (folder / "tables").mkdir(exist_ok=True)
-    sections = table_sections(r, folder)
     names = safe_names({w: f"weights.{w}" for w in r.weights})
+    jobs = figure_jobs(r, names) if r.spec.get("output", {}).get("figures", True) else []
+    if jobs:
+        from spillmap.figures._style import warm_up
+
+        (folder / "figures").mkdir(exist_ok=True)
+        warm_up()
+    # the figures are drawn by a forked process from the start and by this one after the rest
+    shared = SharedJobs(len(jobs), lambda i, in_child: save_job(folder, jobs[i], None if in_child else step)).start()
+    try:
+        sections = _sections(r, folder, step, names, {stem for stem, _, _ in jobs})
+        sections.append(figure_section([(stem, caption) for stem, caption, _ in jobs],
+                                       {p.stem for p in (folder / "maps").glob("*.html")}))
+        sections += _closing(r, folder)
+        atomic_write_text(folder / "results.json", r.to_json() + "\n")
+        atomic_write_text(folder / "index.html", _page(r, sections))
+        shared.finish()
+    except BaseException:
+        shared.abort()
+        raise
+
+
+def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], stills: set[str]) -> list[str]:
+    """Tables, per-unit CSVs, HTML maps and scenarios: the page's sections before the figures
+    (``stills``: the stems of the static figures being drawn)."""
+    from spillmap.maps._report_maps import draw_maps
+    from spillmap.maps._report_sections import table_sections
+
+    sections = table_sections(r, folder)
     _per_unit_csvs(r, folder, names)
-    figures = draw_figures(r, folder, step, names) if r.spec.get("output", {}).get("figures", True) else []
-    maps = draw_maps(r, folder, step, names)
+    maps = draw_maps(r, folder, step, names, stills)
     if maps:
         sections.append("<h2>Maps</h2><div class=\"maps\">" + "".join(maps) + "</div>")
     from spillmap.maps._report_scenarios import scenarios_section
@@ -136,10 +161,7 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     scen = scenarios_section(r, folder, step, names)
     if scen:
         sections.append(scen)
-    sections.append(figure_section(figures, {p.stem for p in (folder / "maps").glob("*.html")}))
-    sections += _closing(r, folder)
-    atomic_write_text(folder / "results.json", r.to_json() + "\n")
-    atomic_write_text(folder / "index.html", _page(r, sections))
+    return sections
 
 
 def _spec_inputs(study: Study) -> dict[str, Path]:

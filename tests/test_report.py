@@ -284,3 +284,20 @@ def test_bad_inputs_fail_early(tmp_path, edit, match):
 def test_latex_is_ascii_safe():
     tex = tables.to_latex(tables.frame_table(pd.DataFrame({"x": [1.0]}), caption="I_T ⊗ W – α ≤ 0.05"))
     assert r"I\_T $\otimes$ W -- $\alpha$ $\le$ 0.05" in tex
+
+
+def test_the_report_does_not_depend_on_which_process_drew_a_figure(us_report, tmp_path, monkeypatch):
+    """On Linux with two CPUs the report's figures are shared between a forked process and
+    the main one (``spillmap._forkshare``); drawn all in one process from the written
+    ``results.json``, every file is byte-identical."""
+    import spillmap._forkshare as forkshare
+    from spillmap.maps.report import render_report
+
+    _, out = us_report
+    monkeypatch.setattr(forkshare, "fork_available", lambda: False)
+    serial = render_report(out / "results.json", tmp_path / "serial")
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(serial).as_posix() for p in serial.rglob("*") if p.is_file())
+    assert sum(f.startswith("figures/") for f in files) >= 18
+    differ = [f for f in files if (out / f).read_bytes() != (serial / f).read_bytes()]
+    assert differ == []

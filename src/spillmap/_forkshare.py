@@ -1,0 +1,189 @@
+"""Independent jobs shared between this process and one forked child.
+
+Written by hand for the report's figures: each is an independent matplotlib drawing
+(0.3-1.2 s; together about half of a report's time), matplotlib holds the GIL while it
+draws (two threads took as long as one), and a ``spawn`` worker would import matplotlib
+and geopandas and rebuild the prepared map layer before its first figure.  A fork shares
+all of that as it is.  The child takes jobs from a shared counter from the start; this
+process does its other work first (tables, HTML maps) and then takes what is left, so
+the two cores finish together.
+
+Used only where a fork is safe and can help: Linux, at least two CPUs usable by this
+process, and ``SPILLMAP_NO_FORK`` unset (set it to ``1`` to draw everything in one
+process).  The outputs do not depend on which process drew them (tested byte for byte).
+
+The child never returns into the caller's code: it ends with :func:`os._exit`, so none of
+the parent's clean-up (``finally`` blocks, ``atexit``, the output folder's lock) runs
+twice.  It dies at once on SIGINT/SIGTERM (default handlers); the parent kills and reaps
+it when its own work fails or is interrupted (:meth:`SharedJobs.abort`), and re-raises a
+job's exception from the child (unpickled, same type and message).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+
+__all__ = ["SharedJobs", "fork_available"]
+
+#: most bytes the child writes to its pipe (below the 64 kB pipe buffer: it never blocks)
+_MAX_REPORT = 60_000
+
+
+def fork_available() -> bool:
+    """True on Linux with two or more usable CPUs, unless ``SPILLMAP_NO_FORK`` is set."""
+    if os.environ.get("SPILLMAP_NO_FORK", "") not in ("", "0"):
+        return False
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    return len(os.sched_getaffinity(0)) >= 2
+
+
+class WorkerError(RuntimeError):
+    """A job failed in the forked child with an exception that could not be sent back."""
+
+
+class SharedJobs:
+    """Run ``run(i, in_child)`` once for each ``i`` in ``range(n)``, in two processes.
+
+    Use as ``jobs = SharedJobs(n, run).start()`` ... (other work) ... ``jobs.finish()``;
+    on a failure of the other work call ``jobs.abort()``.  Without a fork
+    (:func:`fork_available` false, or ``n < 2``) :meth:`start` does nothing and
+    :meth:`finish` runs every job here.
+    """
+
+    def __init__(self, n: int, run: Callable[[int, bool], None], *, fork: bool | None = None) -> None:
+        self._n, self._run = int(n), run
+        self._fork = (fork_available() if fork is None else fork) and self._n >= 2
+        self._pid: int | None = None
+        self._pipe: int | None = None
+        self._next = None
+        self._parent = os.getpid()
+        if self._fork:
+            import multiprocessing
+
+            # shared memory and a semaphore, both inherited by the child of os.fork
+            self._next = multiprocessing.get_context("fork").Value("q", 0)
+
+    @property
+    def forked(self) -> bool:
+        """True while a forked child runs (from :meth:`start` to :meth:`finish` or :meth:`abort`)."""
+        return self._pid is not None
+
+    def _take(self) -> int | None:
+        if self._next is None:
+            return None
+        with self._next.get_lock():
+            i = self._next.value
+            if i >= self._n:
+                return None
+            self._next.value = i + 1
+        return i
+
+    def start(self) -> SharedJobs:
+        """Fork the child (when enabled); it takes jobs until none is left."""
+        if not self._fork:
+            return self
+        read, write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        gc.freeze()  # the collector then leaves the shared objects' pages alone in the child
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns about forking a process with threads; ours are the BLAS
+                # pool's idle threads, which OpenBLAS re-creates in the child (pthread_atfork)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        finally:
+            if os.getpid() == self._parent:
+                gc.unfreeze()
+        if pid == 0:  # pragma: no cover - the child's lines are not traced by coverage
+            os.close(read)
+            self._child(write)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+        return self
+
+    def _child(self, pipe: int) -> None:  # pragma: no cover - runs in the forked child
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            while (i := self._take()) is not None:
+                self._run(i, True)
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            code = 1
+            try:
+                os.write(pipe, _report(exc))
+            except BaseException:  # noqa: BLE001
+                pass
+        finally:
+            os._exit(code)
+
+    def finish(self) -> None:
+        """Run the jobs left here, wait for the child, re-raise its failure."""
+        try:
+            if self._fork:
+                while (i := self._take()) is not None:
+                    self._run(i, False)
+            else:
+                for i in range(self._n):
+                    self._run(i, False)
+        except BaseException:
+            self.abort()
+            raise
+        if self._pid is None:
+            return
+        _, status = os.waitpid(self._pid, 0)
+        message = self._read()
+        self._pid = None
+        if os.waitstatus_to_exitcode(status) == 0:
+            return
+        if message:
+            try:
+                exc = pickle.loads(message)
+            except Exception:  # noqa: BLE001 - a traceback in text
+                exc = WorkerError(message.decode("utf-8", "replace"))
+            raise exc
+        raise WorkerError(f"the process drawing figures ended with status {os.waitstatus_to_exitcode(status)} "
+                          "(killed?); set SPILLMAP_NO_FORK=1 to draw them in one process.")
+
+    def abort(self) -> None:
+        """Kill and reap the child (no-op without one)."""
+        if self._pid is None:
+            return
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:  # pragma: no cover - already gone
+            pass
+        os.waitpid(self._pid, 0)
+        self._pid = None
+        self._read()
+
+    def _read(self) -> bytes:
+        if self._pipe is None:
+            return b""
+        chunks = []
+        while chunk := os.read(self._pipe, 65536):
+            chunks.append(chunk)
+        os.close(self._pipe)
+        self._pipe = None
+        return b"".join(chunks)
+
+
+def _report(exc: BaseException) -> bytes:  # pragma: no cover - runs in the forked child
+    """The exception pickled, or its traceback as text when it cannot be (or is too big)."""
+    try:
+        data = pickle.dumps(exc)
+        pickle.loads(data)
+        if len(data) <= _MAX_REPORT:
+            return data
+    except Exception:  # noqa: BLE001
+        pass
+    text = "".join(traceback.format_exception(exc)).encode("utf-8", "replace")
+    return text[-_MAX_REPORT:]

@@ -1,0 +1,131 @@
+"""spillmap._forkshare: jobs shared with a forked child run once each, failures come back,
+the child never runs the parent's clean-up, and an aborted child is gone.
+
+Linux only (the report forks only there); elsewhere the serial path is tested.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from spillmap._forkshare import SharedJobs, fork_available
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the report forks only on Linux")
+
+
+def _wait_until(predicate, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "the child did not start within a minute"
+        time.sleep(0.01)
+
+
+def _taken(jobs: SharedJobs) -> int:
+    return jobs._next.value
+
+
+@linux
+def test_every_job_runs_once_in_one_of_the_two_processes(tmp_path):
+    def run(i: int, in_child: bool) -> None:
+        # O_EXCL: a job run twice would fail here
+        fd = os.open(tmp_path / f"{i}", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.write(fd, f"{os.getpid()} {in_child}".encode())
+        os.close(fd)
+        time.sleep(0.02)
+
+    jobs = SharedJobs(40, run, fork=True).start()
+    assert jobs.forked
+    _wait_until(lambda: _taken(jobs) > 0)  # the child works while this process does "other work"
+    jobs.finish()
+    written = {int(p.name): p.read_text().split() for p in tmp_path.iterdir()}
+    assert sorted(written) == list(range(40))
+    by_child = {w[0] for w in written.values() if w[1] == "True"}
+    assert by_child and os.getpid() not in {int(p) for p in by_child}
+    assert {w[0] for w in written.values() if w[1] == "False"} <= {str(os.getpid())}
+
+
+def test_without_fork_the_jobs_run_here_in_order():
+    seen = []
+    jobs = SharedJobs(5, lambda i, in_child: seen.append((i, in_child)), fork=False).start()
+    assert not jobs.forked
+    jobs.finish()
+    assert seen == [(i, False) for i in range(5)]
+
+
+@linux
+def test_a_failure_in_the_child_is_raised_here_with_its_type_and_message():
+    def run(i: int, in_child: bool) -> None:
+        if in_child:
+            raise KeyError(f"job {i} failed in the child")
+        time.sleep(0.01)
+
+    jobs = SharedJobs(10, run, fork=True).start()
+    _wait_until(lambda: _taken(jobs) > 0)
+    with pytest.raises(KeyError, match="failed in the child"):
+        jobs.finish()
+
+
+@linux
+def test_an_unpicklable_failure_comes_back_as_text():
+    class Local(Exception):  # a local class cannot be unpickled by the parent... nor pickled
+        pass
+
+    def run(i: int, in_child: bool) -> None:
+        if in_child:
+            raise Local("no pickle for me")
+
+    jobs = SharedJobs(3, run, fork=True).start()
+    _wait_until(lambda: _taken(jobs) > 0)
+    from spillmap._forkshare import WorkerError
+
+    with pytest.raises(WorkerError, match="no pickle for me"):
+        jobs.finish()
+
+
+@linux
+def test_abort_kills_and_reaps_the_child():
+    jobs = SharedJobs(4, lambda i, in_child: time.sleep(60), fork=True).start()
+    pid = jobs._pid
+    _wait_until(lambda: _taken(jobs) > 0)
+    t0 = time.monotonic()
+    jobs.abort()
+    assert time.monotonic() - t0 < 10  # killed, not waited for (each job sleeps 60 s)
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+    assert not jobs.forked
+
+
+@linux
+def test_the_child_never_runs_the_parents_cleanup(tmp_path):
+    """atexit handlers and the caller's ``finally`` blocks run once, in the parent."""
+    log = tmp_path / "log"
+    script = textwrap.dedent(f"""
+        import atexit, os
+        from spillmap._forkshare import SharedJobs
+        log = {str(log)!r}
+        def note(what):
+            with open(log, "a") as fh:
+                fh.write(f"{{what}} {{os.getpid()}}\\n")
+        atexit.register(note, "atexit")
+        try:
+            SharedJobs(6, lambda i, c: None, fork=True).start().finish()
+        finally:
+            note("finally")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = Path(log).read_text().split("\n")[:-1]
+    assert [line.split()[0] for line in lines] == ["finally", "atexit"]
+    assert len({line.split()[1] for line in lines}) == 1
+
+
+def test_fork_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("SPILLMAP_NO_FORK", "1")
+    assert not fork_available()
+    assert not SharedJobs(3, lambda i, c: None).start().forked
