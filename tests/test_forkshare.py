@@ -129,3 +129,16 @@ def test_fork_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("SPILLMAP_NO_FORK", "1")
     assert not fork_available()
     assert not SharedJobs(3, lambda i, c: None).start().forked
+
+
+def test_no_fork_while_another_thread_runs():
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not fork_available()
+    finally:
+        stop.set()
+        t.join()

@@ -54,9 +54,18 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def us_report(tmp_path_factory):
+    """The US report, its figures shared with a forked process on Linux (whatever the CPUs
+    and threads: compared with a one-process render below)."""
+    import sys
+
+    import spillmap._forkshare as forkshare
+
     tmp = tmp_path_factory.mktemp("rep")
     cfg = _write(tmp, US_CONFIG)
-    out = build_report(cfg, quiet=True)
+    with pytest.MonkeyPatch.context() as mp:
+        if sys.platform.startswith("linux"):
+            mp.setattr(forkshare, "fork_available", lambda: True)
+        out = build_report(cfg, quiet=True)
     return tmp, out
 
 
@@ -287,9 +296,9 @@ def test_latex_is_ascii_safe():
 
 
 def test_the_report_does_not_depend_on_which_process_drew_a_figure(us_report, tmp_path, monkeypatch):
-    """On Linux with two CPUs the report's figures are shared between a forked process and
-    the main one (``spillmap._forkshare``); drawn all in one process from the written
-    ``results.json``, every file is byte-identical."""
+    """On Linux the report's figures are shared between a forked process and the main one
+    (``spillmap._forkshare``; forced in the fixture); drawn all in one process from the
+    written ``results.json``, every file is byte-identical."""
     import spillmap._forkshare as forkshare
     from spillmap.maps.report import render_report
 

@@ -9,8 +9,8 @@ process does its other work first (tables, HTML maps) and then takes what is lef
 the two cores finish together.
 
 Used only where a fork is safe and can help: Linux, at least two CPUs usable by this
-process, and ``SPILLMAP_NO_FORK`` unset (set it to ``1`` to draw everything in one
-process).  The outputs do not depend on which process drew them (tested byte for byte).
+process, no other Python thread (so not in a Jupyter kernel), and ``SPILLMAP_NO_FORK``
+unset (set it to ``1`` to draw everything in one process).  The outputs do not depend on which process drew them (tested byte for byte).
 
 The child never returns into the caller's code: it ends with :func:`os._exit`, so none of
 the parent's clean-up (``finally`` blocks, ``atexit``, the output folder's lock) runs
@@ -36,12 +36,16 @@ _MAX_REPORT = 60_000
 
 
 def fork_available() -> bool:
-    """True on Linux with two or more usable CPUs, unless ``SPILLMAP_NO_FORK`` is set."""
+    """True on Linux with two or more usable CPUs and no other Python thread running (a
+    Jupyter kernel, a web server: a thread holding a lock at the fork would leave it
+    locked in the child), unless ``SPILLMAP_NO_FORK`` is set."""
     if os.environ.get("SPILLMAP_NO_FORK", "") not in ("", "0"):
         return False
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
-    return len(os.sched_getaffinity(0)) >= 2
+    import threading
+
+    return threading.active_count() == 1 and len(os.sched_getaffinity(0)) >= 2
 
 
 class WorkerError(RuntimeError):
