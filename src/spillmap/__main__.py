@@ -1,4 +1,4 @@
 """``python -m spillmap`` is the ``spillmap`` command."""
-from spillmap.cli import main
+from spillmap.cli import run
 
-raise SystemExit(main())
+run()

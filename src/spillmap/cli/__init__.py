@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 from spillmap import __version__
 from spillmap.errors import SpillmapError
@@ -74,6 +76,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if cause is None:
             raise
         return _interrupted(cause)
+
+
+def run() -> NoReturn:
+    """The ``spillmap`` program: :func:`main`, then the end of the process.
+
+    ``gc.freeze()`` before exiting: the interpreter's last garbage collections would
+    otherwise walk every object still alive (0.75 s of the demo's 0.85 s teardown); they
+    are not needed when the process ends.  atexit functions, ``weakref.finalize`` and the
+    flushing of the standard streams run as usual.  In-process callers use :func:`main`.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _interrupted(exc: BaseException) -> int:
