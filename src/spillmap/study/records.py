@@ -49,8 +49,10 @@ class GeoJSONText(Mapping):
     def __init__(self, doc: Any) -> None:
         import json
 
-        text = doc if isinstance(doc, str) else json.dumps(thaw(doc), ensure_ascii=False, allow_nan=False,
-                                                            separators=(",", ":"))
+        # default=thaw: only frozen parts (read-only mappings, records) need converting; the
+        # plain dicts, lists and numbers of a layer's coordinates go straight to the C encoder
+        text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False, allow_nan=False,
+                                                            separators=(",", ":"), default=thaw)
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "_parsed", None)
         object.__setattr__(self, "_frame", None)
