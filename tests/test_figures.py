@@ -255,3 +255,19 @@ def test_maps_render_only_when_saved_and_fill_their_panel(grid, monkeypatch):
                 assert all(lo <= padded[0] and hi >= padded[1] for lo, hi in (xlim, ylim))
                 box = ax.get_window_extent()  # the data ranges have the box's shape (1e-9: float rounding)
                 assert (xlim[1] - xlim[0]) / (ylim[1] - ylim[0]) == pytest.approx(box.width / box.height, rel=1e-9)
+
+
+def test_a_zoom_set_after_drawing_is_kept(grid):
+    """Limits set on a returned map (a user zooming in) are kept at the next draw, with
+    matplotlib's own equal-aspect adjustment; the map's own extent is not forced back."""
+    import io
+
+    fig = F.choropleth(grid, "v", id="id", k=3)
+    fig.savefig(io.BytesIO(), format="png", dpi=72)
+    ax = fig.axes[0]
+    ax.set_xlim(0, 10_000)  # the first column of the 3 x 3 grid
+    ax.set_ylim(0, 10_000)
+    fig.savefig(io.BytesIO(), format="png", dpi=72)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 <= 0 and x1 >= 10_000 and y0 <= 0 and y1 >= 10_000  # widened for the aspect, not reset
+    assert max(x1 - x0, y1 - y0) < 20_000  # the layer's extent is 31,800 wide

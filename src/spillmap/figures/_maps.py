@@ -77,28 +77,51 @@ def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, hi
 
 
 def pin_extent(ax, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
-    """Show ``xlim`` x ``ylim`` at an equal aspect, widened to the axes' final shape.
+    """Show ``xlim`` x ``ylim`` at an equal aspect, widened in one direction to the axes' box.
 
-    An equal-aspect map widens its data limits to the shape of its box
-    (``adjustable="datalim"``), and matplotlib widens them from whatever they were: once
-    for the box before the constrained layout and again for the box after it, at every
-    draw.  Here every aspect adjustment starts from the extent given, so the limits depend
-    only on the final box: the map fills its panel in one direction, and the PNG and the
-    PDF (two draws) show the same extent.
+    matplotlib keeps an equal aspect by widening the data limits to the shape of the box
+    (``adjustable="datalim"``), starting from whatever the limits were: once for the box
+    before the constrained layout and again for the box after it, at every draw, so both
+    directions grew and the map shrank inside its panel.  Here every aspect adjustment
+    starts from the extent given (:func:`_fit_to_box`), so the map fills its box in one
+    direction at every draw, and the PNG and the PDF show the same map.  When the limits
+    were changed after the map was drawn (a user zooming into the returned figure), the
+    axes get matplotlib's own adjustment back and keep that view.
     """
-    def reset() -> None:  # auto=None: autoscaling stays as it was (its result is replaced here anyway)
-        ax.set_xlim(*xlim, auto=None)
-        ax.set_ylim(*ylim, auto=None)
-
-    reset()
+    ax.set_xlim(*xlim)  # autoscaling off: from here on only spillmap and the user move the view
+    ax.set_ylim(*ylim)
     ax.set_aspect("equal", adjustable="datalim")
     adjust = type(ax).apply_aspect
+    left = [(ax.get_xlim(), ax.get_ylim())]  # the view as spillmap last left it
 
     def apply_aspect(position=None):
-        reset()
-        adjust(ax, position)
+        if (ax.get_xlim(), ax.get_ylim()) != left[0]:  # changed by someone else: theirs from now on
+            del ax.apply_aspect
+            return adjust(ax, position)
+        _fit_to_box(ax, xlim, ylim, position)
+        adjust(ax, position)  # places the box; the data already have its shape, so the limits stay
+        left[0] = (ax.get_xlim(), ax.get_ylim())
 
     ax.apply_aspect = apply_aspect
+
+
+def _fit_to_box(ax, xlim: tuple[float, float], ylim: tuple[float, float], position) -> None:
+    """Set the limits to ``xlim`` x ``ylim`` widened about its centre to the shape of the axes'
+    box at ``position`` (default its layout position), as ``adjustable="datalim"`` computes it."""
+    from matplotlib.transforms import Bbox
+
+    pos = ax.get_position(original=True) if position is None else position
+    fig = Bbox.unit().transformed(ax.figure.transSubfigure)
+    box = (fig.height / fig.width) * (pos.height / pos.width)  # height / width of the box on the page
+    width, height = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    if height < box * width:  # the box is taller than the extent: widen y
+        mid, half = 0.5 * (ylim[0] + ylim[1]), 0.5 * box * width
+        ax.set_xlim(*xlim)
+        ax.set_ylim(mid - half, mid + half)
+    else:
+        mid, half = 0.5 * (xlim[0] + xlim[1]), 0.5 * height / box
+        ax.set_xlim(mid - half, mid + half)
+        ax.set_ylim(*ylim)
 
 
 def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | None):
