@@ -69,7 +69,7 @@ def add_scale_bar(ax, crs, *, fraction: float = 0.2, loc: tuple[float, float] = 
     for i, colour in enumerate(("#222222", "#ffffff")):
         ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="#222222",
                                linewidth=0.6, zorder=20))
-    style = dict(va="bottom", fontsize=6.5, zorder=21)
+    style = dict(va="bottom", fontsize=6.5, zorder=21, clip_on=True)  # a zoom moves them out: clipped, not laid out
     ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
     ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
     return km
