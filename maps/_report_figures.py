@@ -16,7 +16,9 @@ scatterplots from the stored spatial lags of y, since W itself is not stored).
 ======================  =====================================================================
 
 The maps share their names with the interactive maps, whose frames print as these
-figures (``index.html``'s print style).
+figures (``index.html``'s print style).  :func:`figure_jobs` lists the figures and
+:func:`save_job` draws and writes one, in any order and process (the report shares them
+with a forked process: :mod:`spillmap._forkshare`).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import pandas as pd
 
 from spillmap.maps._report_maps import full_layer, unit_label
 
-__all__ = ["draw_figures", "figure_jobs", "figure_section", "save_job"]
+__all__ = ["figure_jobs", "figure_section", "save_job"]
 
 
 #: a figure to draw: (file stem, caption, function returning the matplotlib Figure)
@@ -258,15 +260,6 @@ def save_job(folder: Path, job: Job, step: Callable[[str], None] | None = None) 
     if step is not None:
         step(f"figures: {stem}")
     save_figure(draw(), folder / "figures" / stem)
-
-
-def draw_figures(r, folder: Path, step: Callable[[str], None], names: dict[str, str]) -> list[tuple[str, str]]:
-    """Write every figure of ``r`` under ``folder/figures`` in this process; return ``[(name, caption)]``."""
-    jobs = figure_jobs(r, names)
-    (folder / "figures").mkdir(exist_ok=True)
-    for job in jobs:
-        save_job(folder, job, step)
-    return [(stem, caption) for stem, caption, _ in jobs]
 
 
 def figure_section(items: list[tuple[str, str]], maps: set[str]) -> str:
