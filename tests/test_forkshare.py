@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -142,3 +143,31 @@ def test_no_fork_while_another_thread_runs():
     finally:
         stop.set()
         t.join()
+
+
+@linux
+def test_a_child_killed_holding_the_counter_does_not_hang_the_parent():
+    """Killed from outside while it holds the counter's lock, the child is reaped and this
+    process takes the remaining jobs alone; the lost child's end is reported."""
+    import signal
+
+    from spillmap._forkshare import WorkerError
+
+    done, held = [], Path(tempfile.mkdtemp()) / "held"
+
+    def run(i: int, in_child: bool) -> None:
+        if in_child:  # the child takes the counter's lock and is killed holding it
+            jobs._next.get_lock().acquire()
+            held.touch()
+            time.sleep(60)
+        done.append(i)
+
+    jobs = SharedJobs(6, run, fork=True)
+    jobs.start()
+    _wait_until(held.exists)
+    os.kill(jobs._pid, signal.SIGKILL)
+    t0 = time.monotonic()
+    with pytest.raises(WorkerError, match="status -9"):
+        jobs.finish()
+    assert time.monotonic() - t0 < 30
+    assert done == list(range(1, 6))  # job 0 died with the child; the report then fails

@@ -65,6 +65,7 @@ class SharedJobs:
         self._n, self._run = int(n), run
         self._fork = (fork_available() if fork is None else fork) and self._n >= 2
         self._pid: int | None = None
+        self._status: int | None = None  # the child's wait status, once reaped
         self._pipe: int | None = None
         self._next = None
         self._parent = os.getpid()
@@ -80,14 +81,40 @@ class SharedJobs:
         return self._pid is not None
 
     def _take(self) -> int | None:
+        """The next job's index, or None when none is left.
+
+        The counter's lock is waited for in half-second steps: should the other process
+        die while holding it (killed from outside), the child exits, and the parent reaps
+        the child and goes on alone, instead of waiting for ever."""
         if self._next is None:
             return None
-        with self._next.get_lock():
-            i = self._next.value
+        lock = self._next.get_lock()
+        locked = self._status is None and lock.acquire(timeout=0.5)  # no lock needed once the child is reaped
+        while not locked and self._status is None:
+            if os.getpid() != self._parent:
+                if os.getppid() != self._parent:  # pragma: no cover - the parent is gone
+                    os._exit(1)
+            elif self._reap(block=False):
+                break  # the child is gone: the counter is this process's alone now
+            locked = lock.acquire(timeout=0.5)
+        try:
+            counter = self._next.get_obj()  # the raw value (``.value`` would take the lock again)
+            i = counter.value
             if i >= self._n:
                 return None
-            self._next.value = i + 1
-        return i
+            counter.value = i + 1
+            return i
+        finally:
+            if locked:
+                lock.release()
+
+    def _reap(self, *, block: bool) -> bool:
+        """Wait for the child (or only look, ``block=False``); True once it has ended."""
+        if self._status is None and self._pid is not None:
+            pid, status = os.waitpid(self._pid, 0 if block else os.WNOHANG)
+            if pid:
+                self._status = status
+        return self._status is not None
 
     def start(self) -> SharedJobs:
         """Fork the child (when enabled); it takes jobs until none is left."""
@@ -143,9 +170,9 @@ class SharedJobs:
             raise
         if self._pid is None:
             return
-        _, status = os.waitpid(self._pid, 0)
-        message = self._read()
-        self._pid = None
+        self._reap(block=True)
+        status, message = self._status, self._read()
+        self._pid = self._status = None
         if os.waitstatus_to_exitcode(status) == 0:
             return
         if message:
@@ -161,12 +188,13 @@ class SharedJobs:
         """Kill and reap the child (no-op without one)."""
         if self._pid is None:
             return
-        try:
-            os.kill(self._pid, signal.SIGKILL)
-        except ProcessLookupError:  # pragma: no cover - already gone
-            pass
-        os.waitpid(self._pid, 0)
-        self._pid = None
+        if self._status is None:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:  # pragma: no cover - already gone
+                pass
+            self._reap(block=True)
+        self._pid = self._status = None
         self._read()
 
     def _read(self) -> bytes:
