@@ -93,6 +93,48 @@ def test_interrupt_mid_run_cleans_up_and_keeps_the_old_folder(tmp_path, sig, cod
     assert leftovers(tmp_path) == [] and snapshot(tmp_path) == before
 
 
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the figure process is forked on Linux only")
+def test_ctrl_c_while_a_forked_process_draws_figures(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group) while the report's figures are drawn by
+    two processes: status 130, the old folder untouched, nothing left behind, and no
+    figure process still running."""
+    d = old_spillmap_folder(tmp_path)
+    before = snapshot(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "SPILLMAP_NO_FORK"}
+    proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    wait_mid_run(tmp_path, proc)
+    tmp = next(iter(tmp_path.glob(f".D.spillmap-tmp-{proc.pid}-*")))
+    deadline = time.monotonic() + 180  # a generous bound on a loaded machine, not a timing assertion
+    while not list((tmp / "figures").glob("*.png")):  # the figures are being drawn
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; no output was left half-written" in err and "Traceback" not in err
+    assert leftovers(tmp_path) == [] and snapshot(tmp_path) == before
+    if os.cpu_count() and len(os.sched_getaffinity(0)) >= 2:
+        assert workers  # the figures were shared with a forked process
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 _INTERRUPT_IN_STRING_EXEC = """
 import spillmap.cli as cli
 
