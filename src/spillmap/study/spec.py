@@ -225,7 +225,10 @@ class OutputSpec:
     dir: str | None = opt("Output folder, relative to the spec file (the command line's --out wins).",
                           default=None, example="report")
     figures: bool = opt("Write the static figures of the report (figures/*.png at 300 dpi and vector *.pdf: "
-                        "maps, Moran scatterplots and trend, effects); false skips them (faster).", default=True)
+                        "maps, Moran scatterplots and trend, effects); false skips them (faster). On Linux with "
+                        "two or more CPUs they are drawn by a second (forked) process while the tables and HTML "
+                        "maps are written, with the same files as in one process; the environment variable "
+                        "`SPILLMAP_NO_FORK=1` keeps everything in one process.", default=True)
 
 
 def _in(values: tuple, allowed: tuple) -> str | None:
