@@ -127,14 +127,3 @@ def _global_result(cls, stat: dict, var_norm: float, var_rand: float, z_norm: fl
     )
 
 
-def _moran_from_esda(m, permutations: int, p_perm: float) -> MoranResult:
-    return _global_result(MoranResult, {"I": float(m.I), "EI": float(m.EI)}, m.VI_norm, m.VI_rand,
-                          m.z_norm, m.z_rand, p_perm, permutations, m.n)
-
-
-def _esda_moran(y: np.ndarray, wlib):
-    """esda's Moran without permutations (the analytic part)."""
-    import esda
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return esda.Moran(y, wlib, transformation="O", permutations=0, two_tailed=True)

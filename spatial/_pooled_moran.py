@@ -26,7 +26,7 @@ from spillmap.spatial._moran_results import MoranResult
 from spillmap.spatial._panel_array import panel_array
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["moran_pooled", "moran_moments", "block_diagonal"]
+__all__ = ["moran_pooled", "moran_moments", "moran_columns", "block_diagonal"]
 
 
 def block_diagonal(w: SpatialWeights, t: int) -> sp.csr_matrix:
@@ -66,6 +66,26 @@ def _weights_sums(m: sp.csr_matrix) -> tuple[float, float, float]:
     s1 = 0.5 * float(sym.multiply(sym).sum())
     s2 = float(np.sum((np.asarray(m.sum(axis=1)).ravel() + np.asarray(m.sum(axis=0)).ravel()) ** 2))
     return s0, s1, s2
+
+
+def moran_columns(ys: np.ndarray, w: SpatialWeights, p_perm: np.ndarray, permutations: int) -> list[MoranResult]:
+    """Moran's I of each column of ``ys`` (n, c) with ``W`` as given, and its Cliff-Ord
+    moments (:func:`moran_moments`; ``S0, S1, S2`` computed once for all columns); ``p_perm``
+    holds the columns' permutation pseudo p-values.  The statistics of :func:`moran` and
+    :func:`moran_by_period` (esda's, without building a libpysal ``W``: 0.4 s at N = 100,000,
+    and esda recomputes ``S1, S2`` for every call)."""
+    n = ys.shape[0]
+    z = ys - perm.column_sums(ys) / n
+    s0, s1, s2 = _weights_sums(w.sparse)
+    i_obs = n / s0 * perm.column_sums(z * np.asarray(w.sparse @ z)) / perm.column_sums(z * z)
+    ei, v_norm, v_rand = moran_moments(n, s0, s1, s2, z)
+    out = []
+    for c in range(ys.shape[1]):
+        vr = float(v_rand[c])
+        out.append(_global_result(MoranResult, {"I": float(i_obs[c]), "EI": ei}, v_norm, vr,
+                                  (i_obs[c] - ei) / math.sqrt(v_norm), (i_obs[c] - ei) / math.sqrt(vr),
+                                  float(p_perm[c]), permutations, n))
+    return out
 
 
 def _pooled_moran_array(

@@ -44,10 +44,8 @@ from spillmap.spatial._moran_checks import (
     _check_seed_threads,
     _check_variance,
     _checked_vector,
-    _esda_moran,
     _esda_w,
     _global_result,
-    _moran_from_esda,
     _pseudo_p,
 )
 from spillmap.spatial._moran_results import GearyResult, MoranResult
@@ -55,6 +53,7 @@ from spillmap.spatial._panel_array import panel_array
 from spillmap.spatial._pooled_moran import (  # noqa: F401 - re-exported (_weights_sums for spatial/_batch.py)
     _weights_sums,
     block_diagonal,
+    moran_columns,
     moran_moments,
     moran_pooled,
 )
@@ -141,7 +140,7 @@ def moran(
     """
     arr, permutations = _checked_vector(y, w, name, permutations, seed, threads)
     p_m, _ = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
-    return _moran_from_esda(_esda_moran(arr, _esda_w(w)), permutations, p_m[0])
+    return moran_columns(arr[:, None], w, p_m, permutations)[0]
 
 
 def geary(
@@ -227,11 +226,8 @@ def moran_by_period(
     _check_seed_threads(seed, threads)
     arr, periods = panel_array(panel, id=id, time=time, columns=[var], w=w)
     _check_links(w)
-    wlib = _esda_w(w)
     for s, p in enumerate(periods):
         _check_variance(arr[s, :, 0], var, f" in period {p!r}")
     ys = np.ascontiguousarray(arr[:, :, 0].T)  # (N, T): one column per period
     p_m, _ = _pseudo_p(ys, w, 1, permutations, seed, threads)
-    return {
-        p: _moran_from_esda(_esda_moran(ys[:, s], wlib), permutations, p_m[s]) for s, p in enumerate(periods)
-    }
+    return dict(zip(periods, moran_columns(ys, w, p_m, permutations)))
