@@ -217,7 +217,7 @@ def case_permutation(args) -> None:
                                    keep_simulations=False), args.permutation_repeats)
     _pair("global Moran, N = 100,000, 999 permutations", lambda: moran(y, w, permutations=999, seed=1),
           lambda: esda.Moran(y, wl, transformation="o", permutations=999), args.permutation_repeats)
-    _pair("  of which without permutations (spillmap: esda's analytic part on a converted W)",
+    _pair("  of which without permutations (spillmap: its Cliff-Ord moments; esda: on the prebuilt W)",
           lambda: moran(y, w, permutations=0), lambda: esda.Moran(y, wl, transformation="o", permutations=0), 1)
     from spillmap.spatial._permutation import global_counts
 
