@@ -55,8 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
-from spillmap._vocab import fe_keyword
-from spillmap._vocab import FE, FixedEffects, n_fixed_effects
+from spillmap._vocab import FE, FixedEffects, fe_keyword, n_fixed_effects
 from spillmap.errors import InputError, check_choice
 
 from ._logdet import LogDet

@@ -159,7 +159,7 @@ class _InlineAssets(MacroElement):
         # as text, not Element(...): branca would compile Leaflet's 150 kB as a jinja2 template
         figure.header.add_child(
             RenderedText(f"<!-- Leaflet {LEAFLET_VERSION} (BSD-2-Clause), inlined by spillmap -->"
-                  f"<script>{js}</script>"),
+                         f"<script>{js}</script>"),
             name="spillmap_leaflet_js",
             index=0,
         )

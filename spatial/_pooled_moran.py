@@ -79,13 +79,15 @@ def moran_columns(ys: np.ndarray, w: SpatialWeights, p_perm: np.ndarray, permuta
     s0, s1, s2 = _weights_sums(w.sparse)
     i_obs = n / s0 * perm.column_sums(z * np.asarray(w.sparse @ z)) / perm.column_sums(z * z)
     ei, v_norm, v_rand = moran_moments(n, s0, s1, s2, z)
-    out = []
-    for c in range(ys.shape[1]):
-        vr = float(v_rand[c])
-        out.append(_global_result(MoranResult, {"I": float(i_obs[c]), "EI": ei}, v_norm, vr,
-                                  (i_obs[c] - ei) / math.sqrt(v_norm), (i_obs[c] - ei) / math.sqrt(vr),
-                                  float(p_perm[c]), permutations, n))
-    return out
+    return [_moran_result(float(i_obs[c]), ei, v_norm, float(v_rand[c]), float(p_perm[c]), permutations, n)
+            for c in range(ys.shape[1])]
+
+
+def _moran_result(i_obs: float, ei: float, v_norm: float, v_rand: float, p_perm: float, permutations: int,
+                  n: int) -> MoranResult:
+    """The :class:`MoranResult` of a statistic and its moments (z values from both variances)."""
+    return _global_result(MoranResult, {"I": i_obs, "EI": ei}, v_norm, v_rand, (i_obs - ei) / math.sqrt(v_norm),
+                          (i_obs - ei) / math.sqrt(v_rand), p_perm, permutations, n)
 
 
 def _pooled_moran_array(
@@ -104,10 +106,7 @@ def _pooled_moran_array(
     i_obs = nt / s0 * float(z @ w.lag_panel(z, t)) / zz
     ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
     p_perm, _ = _pseudo_p(y[:, None], w, t, permutations, seed, threads)
-    p_perm = float(p_perm[0])
-    z_norm = (i_obs - ei) / math.sqrt(v_norm)
-    z_rand = (i_obs - ei) / math.sqrt(v_rand)
-    return _global_result(MoranResult, {"I": i_obs, "EI": ei}, v_norm, v_rand, z_norm, z_rand, p_perm, permutations, nt)
+    return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt)
 
 
 def moran_pooled(

@@ -37,10 +37,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from spillmap._vocab import fe_keyword
+from spillmap._vocab import FixedEffects as Effects
+from spillmap._vocab import fe_keyword, n_fixed_effects
 from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult
-from spillmap._vocab import FixedEffects as Effects
 from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
 from spillmap.spatial.weights import SpatialWeights, lag_panel
 
@@ -185,7 +185,7 @@ def moran_residuals(
         raise InputError("the weights have no links: Moran's I is undefined.")
     scale = w.n / s0
     moran_i = scale * float(e @ lag_panel(wm, e[:, None], t).ravel()) / ee
-    n_fx = {"none": 0, "individual": w.n, "time": t, "twoways": w.n + t - 1}[fe]
+    n_fx = n_fixed_effects(fe, w.n, t)
     r = nt - xm.shape[1] - n_fx
     tr_mw, tr_mwmwt, tr_mwmw = residual_traces(wm, xd, t, fe)
     mean, var = quadratic_ratio_moments(tr_mw, tr_mwmwt + tr_mwmw, r)
