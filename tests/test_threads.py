@@ -93,3 +93,29 @@ def test_fit_runs_inside_the_limit(clean_env, monkeypatch):
                        "y": rng.normal(size=n * t), "x": rng.normal(size=n * t)})
     SpatialPanel(df, y="y", x=["x"], id="id", time="time", w=w, model="sar", fe="individual").fit()
     assert seen and all(all(c == 1 for c in counts) for counts in seen)
+
+
+def test_study_runs_inside_the_limit(clean_env, monkeypatch):
+    """A study's steps (linearmodels' baseline least squares among them) see one BLAS
+    thread: the first step records the counts and stops the run."""
+    import importlib
+
+    study_run = importlib.import_module("spillmap.study.run")  # the module (the package exports the function)
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def spy(study):
+        seen.append(_blas_counts())
+        raise Stop
+
+    monkeypatch.setattr(study_run, "load_inputs", spy)
+    from types import SimpleNamespace
+
+    study = SimpleNamespace(tables=SimpleNamespace(include=()), weights=())
+    with pytest.raises(Stop):
+        study_run.run(study)
+    assert seen and all(c == 1 for c in seen[0])
+    assert _blas_counts() != [1] * len(seen[0])  # restored after the run
