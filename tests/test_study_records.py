@@ -37,3 +37,30 @@ def test_frame_is_a_fresh_copy_of_one_cached_frame():
     again = g.frame()
     assert list(again["id"]) == ["a", "b"] and "name_en" in again.columns
     assert g == GeoJSONText(DOC)  # equality by text, the cache plays no part
+
+
+def test_geometry_block_text_equals_the_encoded_document():
+    """The study's display layer is geopandas' GeoJSON text with the column names appended;
+    it must be the text the parse-and-encode route gave (the earlier implementation:
+    ``json.loads(gdf.to_json(drop_id=True))`` plus the three keys, then ``GeoJSONText(doc)``),
+    non-ASCII names included."""
+    import json
+
+    from spillmap import datasets
+    from spillmap.geo.display import auto_tolerance, for_display
+    from spillmap.study import Study
+    from spillmap.study._steps_maps import geometry_block
+    from spillmap.study.inputs import load_inputs
+
+    study = Study.from_toml(datasets.data_path("demo_report.toml"))
+    inputs = load_inputs(study)
+    got = geometry_block(study, inputs)
+    layer = inputs.full_layer
+    keep = [c for c in (inputs.id, study.layer.name_column, study.layer.group_column, "name_en") if c in layer.columns]
+    gdf = for_display(layer[list(dict.fromkeys(keep)) + ["geometry"]], id=inputs.id,
+                      simplify=auto_tolerance(layer, study.maps.simplify, bundled=study.layer.dataset is not None))
+    doc = json.loads(gdf.to_json(drop_id=True))
+    doc.update(name_column=study.layer.name_column, id_column=inputs.id, group_column=study.layer.group_column)
+    assert isinstance(got, GeoJSONText) and got.text == GeoJSONText(doc).text
+    assert not got.text.isascii()  # the Chinese names are kept as text, not escaped
+    assert got["id_column"] == inputs.id and len(got["features"]) == len(layer)

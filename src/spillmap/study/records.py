@@ -45,14 +45,15 @@ class GeoJSONText(Mapping):
     """
 
     __slots__ = ("text", "_parsed", "_frame")
+    #: ``json.dumps`` options of the text (also used by :func:`~spillmap.study._steps_maps.geometry_block`)
+    ENCODING = {"ensure_ascii": False, "allow_nan": False, "separators": (",", ":")}
 
     def __init__(self, doc: Any) -> None:
         import json
 
         # default=thaw: only frozen parts (read-only mappings, records) need converting; the
         # plain dicts, lists and numbers of a layer's coordinates go straight to the C encoder
-        text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False, allow_nan=False,
-                                                            separators=(",", ":"), default=thaw)
+        text = doc if isinstance(doc, str) else json.dumps(doc, default=thaw, **GeoJSONText.ENCODING)
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "_parsed", None)
         object.__setattr__(self, "_frame", None)

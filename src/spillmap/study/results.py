@@ -101,7 +101,8 @@ class StudyResults:
     missing: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "geometry", GeoJSONText(self.geometry or {}))
+        if not isinstance(self.geometry, GeoJSONText):
+            object.__setattr__(self, "geometry", GeoJSONText(self.geometry or {}))
         for name in _MAPPINGS:
             object.__setattr__(self, name, freeze(getattr(self, name) or {}))
         fits = {k: v if isinstance(v, FitRecord) else FitRecord.from_dict(v) for k, v in self.fits.items()}
