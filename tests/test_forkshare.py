@@ -51,6 +51,43 @@ def test_every_job_runs_once_in_one_of_the_two_processes(tmp_path):
     assert {w[0] for w in written.values() if w[1] == "False"} <= {str(os.getpid())}
 
 
+@linux
+@pytest.mark.parametrize("fork", [True, False])
+def test_values_come_back_in_job_order(fork):
+    """What each job returns, from either process, in the order of the jobs; values far larger
+    than a pipe's 64 kB buffer included (they travel through a file)."""
+    def run(i: int, in_child: bool):
+        time.sleep(0.01)
+        return {"i": i, "pid": os.getpid(), "payload": bytes([i]) * 200_000}
+
+    jobs = SharedJobs(12, run, fork=fork).start()
+    assert jobs.forked is fork
+    if fork:
+        _wait_until(lambda: _taken(jobs) > 0)
+    values = jobs.finish()
+    assert [v["i"] for v in values] == list(range(12))
+    assert all(v["payload"] == bytes([v["i"]]) * 200_000 for v in values)
+    pids = {v["pid"] for v in values}
+    if fork:  # the child took at least the first job (which process took the rest depends on timing)
+        assert pids - {os.getpid()}
+    else:
+        assert pids == {os.getpid()}
+
+
+@linux
+def test_an_unpicklable_value_from_the_child_is_an_error():
+    def run(i: int, in_child: bool):
+        if in_child:
+            return lambda: None  # a local function cannot be pickled
+        time.sleep(0.2)  # leave the child time to take a job
+        return i
+
+    jobs = SharedJobs(4, run, fork=True).start()
+    _wait_until(lambda: _taken(jobs) > 0)
+    with pytest.raises(Exception, match="pickle"):
+        jobs.finish()
+
+
 def test_without_fork_the_jobs_run_here_in_order():
     seen = []
     jobs = SharedJobs(5, lambda i, in_child: seen.append((i, in_child)), fork=False).start()

@@ -16,7 +16,9 @@ The child never returns into the caller's code: it ends with :func:`os._exit`, s
 the parent's clean-up (``finally`` blocks, ``atexit``, the output folder's lock) runs
 twice.  It dies at once on SIGINT/SIGTERM (default handlers); the parent kills and reaps
 it when its own work fails or is interrupted (:meth:`SharedJobs.abort`), and re-raises a
-job's exception from the child (unpickled, same type and message).
+job's exception from the child (unpickled, same type and message).  What a job returns comes
+back too (pickled into an unnamed temporary file that the two processes share), so jobs may
+compute values as well as write files: :meth:`SharedJobs.finish` returns them in job order.
 """
 from __future__ import annotations
 
@@ -25,9 +27,11 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import traceback
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["SharedJobs", "fork_available"]
 
@@ -55,14 +59,18 @@ class WorkerError(RuntimeError):
 class SharedJobs:
     """Run ``run(i, in_child)`` once for each ``i`` in ``range(n)``, in two processes.
 
-    Use as ``jobs = SharedJobs(n, run).start()`` ... (other work) ... ``jobs.finish()``;
+    Use as ``jobs = SharedJobs(n, run).start()`` ... (other work) ... ``values = jobs.finish()``
+    (what each ``run(i, ...)`` returned, in the order of ``i``; a value computed in the child
+    must be picklable);
     on a failure of the other work call ``jobs.abort()``.  Without a fork
     (:func:`fork_available` false, or ``n < 2``) :meth:`start` does nothing and
     :meth:`finish` runs every job here.
     """
 
-    def __init__(self, n: int, run: Callable[[int, bool], None], *, fork: bool | None = None) -> None:
+    def __init__(self, n: int, run: Callable[[int, bool], Any], *, fork: bool | None = None) -> None:
         self._n, self._run = int(n), run
+        self._values: dict[int, Any] = {}
+        self._results = None  # the unnamed file the child leaves its values in
         self._fork = (fork_available() if fork is None else fork) and self._n >= 2
         self._pid: int | None = None
         self._status: int | None = None  # the child's wait status, once reaped
@@ -121,6 +129,7 @@ class SharedJobs:
         if not self._fork:
             return self
         read, write = os.pipe()
+        self._results = tempfile.TemporaryFile()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         gc.freeze()  # the collector then leaves the shared objects' pages alone in the child
@@ -146,7 +155,8 @@ class SharedJobs:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             while (i := self._take()) is not None:
-                self._run(i, True)
+                self._values[i] = self._run(i, True)
+            _write_all(self._results.fileno(), pickle.dumps(self._values, protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             code = 1
             try:
@@ -156,33 +166,41 @@ class SharedJobs:
         finally:
             os._exit(code)
 
-    def finish(self) -> None:
-        """Run the jobs left here, wait for the child, re-raise its failure."""
+    def finish(self) -> list[Any]:
+        """Run the jobs left here, wait for the child, re-raise its failure; the jobs' values."""
         try:
             if self._fork:
                 while (i := self._take()) is not None:
-                    self._run(i, False)
+                    self._values[i] = self._run(i, False)
             else:
                 for i in range(self._n):
-                    self._run(i, False)
+                    self._values[i] = self._run(i, False)
         except BaseException:
             self.abort()
             raise
-        if self._pid is None:
-            return
+        if self._pid is not None:
+            self._join()
+        return [self._values.get(i) for i in range(self._n)]
+
+    def _join(self) -> None:
+        """Wait for the child; take its values, or re-raise its failure."""
         self._reap(block=True)
         status, message = self._status, self._read()
         self._pid = self._status = None
-        if os.waitstatus_to_exitcode(status) == 0:
-            return
+        results, self._results = self._results, None
+        with results:
+            if os.waitstatus_to_exitcode(status) == 0:
+                results.seek(0)
+                self._values.update(pickle.loads(results.read()))
+                return
         if message:
             try:
                 exc = pickle.loads(message)
             except Exception:  # noqa: BLE001 - a traceback in text
                 exc = WorkerError(message.decode("utf-8", "replace"))
             raise exc
-        raise WorkerError(f"the process drawing figures ended with status {os.waitstatus_to_exitcode(status)} "
-                          "(killed?); set SPILLMAP_NO_FORK=1 to draw them in one process.")
+        raise WorkerError(f"the forked worker process ended with status {os.waitstatus_to_exitcode(status)} "
+                          "(killed?); set SPILLMAP_NO_FORK=1 to run everything in one process.")
 
     def abort(self) -> None:
         """Kill and reap the child (no-op without one)."""
@@ -196,6 +214,9 @@ class SharedJobs:
             self._reap(block=True)
         self._pid = self._status = None
         self._read()
+        if self._results is not None:
+            self._results.close()
+            self._results = None
 
     def _read(self) -> bytes:
         if self._pipe is None:
@@ -206,6 +227,12 @@ class SharedJobs:
         os.close(self._pipe)
         self._pipe = None
         return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the forked child
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _report(exc: BaseException) -> bytes:  # pragma: no cover - runs in the forked child
