@@ -64,3 +64,19 @@ def test_geometry_block_text_equals_the_encoded_document():
     assert isinstance(got, GeoJSONText) and got.text == GeoJSONText(doc).text
     assert not got.text.isascii()  # the Chinese names are kept as text, not escaped
     assert got["id_column"] == inputs.id and len(got["features"]) == len(layer)
+
+
+def test_fit_record_pickles_to_an_equal_record():
+    """A study's side steps return FitRecords from a forked process through pickle."""
+    import pickle
+
+    from spillmap.study.records import FitRecord
+
+    rec = FitRecord(label="SDM, W1", model="sdm", fe="twoways", y="y", w="W1", params={"x": 0.5, "rho": 0.25},
+                    std_errors={"x": 0.1, "rho": None}, pvalues={"x": 1e-6, "rho": 0.01},
+                    stats={"nobs": 120, "lee_yu": True, "r2_kind": "within"},
+                    effects={"direct": {"x": {"estimate": 0.6, "se": 0.1}}}, effects_method="simulation",
+                    notes=("a note",), warnings=("a warning",), effects_long_run={"total": {"x": {"estimate": 1.0}}})
+    back = pickle.loads(pickle.dumps(rec))
+    assert back == rec and back.to_dict() == rec.to_dict()
+    assert isinstance(back.params, type(rec.params))  # still read-only

@@ -275,3 +275,27 @@ def test_bad_group_column(us_run, tmp_path):
     varying = replace(study, heterogeneity=replace(study.heterogeneity, columns=("unemp",), labels={}))
     with pytest.raises(DataError, match="heterogeneity.columns: 'unemp' changes over time"):
         run(varying)
+
+
+def test_results_do_not_depend_on_the_fork(us_run, monkeypatch):
+    """The within, baseline and heterogeneity steps run in a forked process beside the spatial
+    fits (``spillmap.study._side``) on Linux with 2+ CPUs.  Forced on and forced off, the results
+    are byte-identical JSON, with the same progress messages and the same warnings in the same
+    order (the warnings of the side steps: ``tests/test_study_side.py``)."""
+    import sys
+
+    import spillmap._forkshare as forkshare
+
+    study, r, steps, _ = us_run
+    runs = {}
+    for fork in ([True, False] if sys.platform.startswith("linux") else [False]):
+        monkeypatch.setattr(forkshare, "fork_available", lambda fork=fork: fork)
+        seen: list[str] = []
+        runs[fork] = (run(study, progress=lambda k, n, msg, seen=seen: seen.append(f"{k}/{n} {msg}")), seen)
+    texts = {fork: res.to_json() for fork, (res, _) in runs.items()}
+    assert len(set(texts.values())) == 1 and texts[False] == r.to_json()
+    assert len({tuple(seen) for _, seen in runs.values()}) == 1
+    messages = [m.split(" ", 1)[1] for m in runs[False][1]]
+    assert messages == steps
+    assert messages.index("baseline: non-spatial two-way fixed effects, controls added step by step") < min(
+        i for i, m in enumerate(messages) if m.startswith("heterogeneity:"))

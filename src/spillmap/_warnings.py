@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 
 from spillmap.errors import SpillmapWarning
 
-__all__ = ["CapturedWarning", "WarningLog", "capture_warnings", "cli_warnings", "format_cli_warning", "warns_on_cli"]
+__all__ = ["CapturedWarning", "WarningLog", "HeldWarning", "capture_warnings", "hold_warnings", "release_warnings",
+           "cli_warnings", "format_cli_warning", "warns_on_cli"]
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,51 @@ def capture_warnings(*, show: Callable[[str], None] | None = None) -> Iterator[W
         warnings.simplefilter("always", SpillmapWarning)
         warnings.showwarning = hook
         yield log
+
+
+@dataclass(frozen=True)
+class HeldWarning:
+    """A spillmap warning kept by :func:`hold_warnings` (picklable: the category by reference)."""
+
+    category: type
+    message: str
+    filename: str
+    lineno: int
+
+
+@contextmanager
+def hold_warnings() -> Iterator[list[HeldWarning]]:
+    """Keep the spillmap warnings raised in the block, each message once in order, without
+    showing or recording them; :func:`release_warnings` raises them later where they count.
+
+    For work done out of place (a job that may run in a forked process): the job holds its
+    warnings, and the process that gathers its results releases them inside its own
+    :func:`capture_warnings`, so that they are recorded and shown once, in the job's order,
+    whichever process ran it.  Other warnings pass through as usual.
+    """
+    held: list[HeldWarning] = []
+    seen: set[str] = set()
+    outer_show = warnings.showwarning
+
+    def hook(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if not issubclass(category, SpillmapWarning):
+            return outer_show(message, category, filename, lineno, file, line)
+        text = str(message)
+        if text not in seen:
+            seen.add(text)
+            held.append(HeldWarning(category, text, filename, lineno))
+        return None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SpillmapWarning)
+        warnings.showwarning = hook
+        yield held
+
+
+def release_warnings(held: list[HeldWarning]) -> None:
+    """Raise the warnings kept by :func:`hold_warnings` again, in order, at their original place."""
+    for h in held:
+        warnings.warn_explicit(h.message, h.category, h.filename, h.lineno, registry={})
 
 
 def _display(show: Callable[[str], None] | None, outer_show: Callable) -> Callable:

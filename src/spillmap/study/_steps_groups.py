@@ -20,7 +20,7 @@ import pandas as pd
 from spillmap.errors import DataError, SpillmapError
 from spillmap.study.records import FitRecord, num
 
-__all__ = ["baseline_block", "heterogeneity_block"]
+__all__ = ["baseline_block", "heterogeneity_block", "heterogeneity_column", "heterogeneity_tests"]
 
 MIN_GROUP_UNITS = 10
 
@@ -131,8 +131,14 @@ def _tests(study, inputs, groups, values, col, wfull) -> dict:
     return out
 
 
-def heterogeneity_block(study, inputs, weights: dict, progress) -> tuple[dict, dict[str, FitRecord], list[str]]:
-    """Table 6: per grouping column, per group baseline + SDM fits, and the interaction tests."""
+def _grouping(inputs, col: str) -> tuple[pd.Series, list[str]]:
+    groups = _unit_groups(inputs, col)
+    return groups, sorted(groups.unique(), key=lambda v: (len(v), v))
+
+
+def heterogeneity_column(study, inputs, col: str, progress) -> tuple[dict, dict[str, FitRecord], list[str]]:
+    """One grouping column of Table 6: each group's baseline and SDM (on the group's own W), without
+    the interaction tests (:func:`heterogeneity_tests`); ``(block, records, missing)``."""
     from spillmap.estimation.baseline import twoway_fe_baseline
 
     h = study.heterogeneity
@@ -140,36 +146,53 @@ def heterogeneity_block(study, inputs, weights: dict, progress) -> tuple[dict, d
     wspec = study.weight(wname)
     records: dict[str, FitRecord] = {}
     missing: list[str] = []
-    out: dict[str, Any] = {"w": wname, "groupings": {}}
-    for col in h.columns:
-        groups = _unit_groups(inputs, col)
-        values = sorted(groups.unique(), key=lambda v: (len(v), v))
-        labels = {str(k): str(v) for k, v in dict(h.labels.get(col, {})).items()}
-        block: dict[str, Any] = {"groups": [], "baseline": [], "sdm": []}
-        for g in values:
-            ids = list(groups.index[groups == g])
-            label = labels.get(g, f"{col} = {g}")
-            block["groups"].append({"value": g, "label": label, "n": len(ids)})
-            if len(ids) < MIN_GROUP_UNITS:
-                missing.append(f"heterogeneity {col} = {g}: {len(ids)} units, fewer than {MIN_GROUP_UNITS}; "
-                               "not estimated separately.")
-                continue
-            progress(f"heterogeneity: {label} ({len(ids)} units): baseline and SDM ({wname})")
-            sub = _sub_inputs(inputs, ids)
-            key = f"heterogeneity:{col}={g}"
-            try:
-                b = twoway_fe_baseline(sub.panel, id=sub.id, time=sub.time, y=study.y, x=list(study.x),
-                                       cluster=_cluster(study))
-                records[f"{key}:baseline"] = FitRecord.from_baseline(b, label=label)
-                block["baseline"].append(f"{key}:baseline")
-            except SpillmapError as exc:
-                missing.append(f"heterogeneity {label}: baseline: {exc}")
-            try:
-                records[f"{key}:sdm"] = _group_sdm(study, sub, wspec, label)
-                block["sdm"].append(f"{key}:sdm")
-            except SpillmapError as exc:
-                missing.append(f"heterogeneity {label}: SDM: {exc}")
-        if len(values) > 1:
-            block["tests"] = _tests(study, inputs, groups, values, col, weights[wname])
+    groups, values = _grouping(inputs, col)
+    labels = {str(k): str(v) for k, v in dict(h.labels.get(col, {})).items()}
+    block: dict[str, Any] = {"groups": [], "baseline": [], "sdm": []}
+    for g in values:
+        ids = list(groups.index[groups == g])
+        label = labels.get(g, f"{col} = {g}")
+        block["groups"].append({"value": g, "label": label, "n": len(ids)})
+        if len(ids) < MIN_GROUP_UNITS:
+            missing.append(f"heterogeneity {col} = {g}: {len(ids)} units, fewer than {MIN_GROUP_UNITS}; "
+                           "not estimated separately.")
+            continue
+        progress(f"heterogeneity: {label} ({len(ids)} units): baseline and SDM ({wname})")
+        sub = _sub_inputs(inputs, ids)
+        key = f"heterogeneity:{col}={g}"
+        try:
+            b = twoway_fe_baseline(sub.panel, id=sub.id, time=sub.time, y=study.y, x=list(study.x),
+                                   cluster=_cluster(study))
+            records[f"{key}:baseline"] = FitRecord.from_baseline(b, label=label)
+            block["baseline"].append(f"{key}:baseline")
+        except SpillmapError as exc:
+            missing.append(f"heterogeneity {label}: baseline: {exc}")
+        try:
+            records[f"{key}:sdm"] = _group_sdm(study, sub, wspec, label)
+            block["sdm"].append(f"{key}:sdm")
+        except SpillmapError as exc:
+            missing.append(f"heterogeneity {label}: SDM: {exc}")
+    return block, records, missing
+
+
+def heterogeneity_tests(study, inputs, weights: dict, col: str, block: dict) -> None:
+    """Add the interaction tests of one grouping column to its ``block`` (when it has two groups or
+    more): the full-sample models on the study's W, so they run after the spatial fits on it."""
+    groups, values = _grouping(inputs, col)
+    if len(values) > 1:
+        block["tests"] = _tests(study, inputs, groups, values, col, weights[study.heterogeneity.w or
+                                                                            study.weights[0].name])
+
+
+def heterogeneity_block(study, inputs, weights: dict, progress) -> tuple[dict, dict[str, FitRecord], list[str]]:
+    """Table 6: per grouping column, per group baseline + SDM fits, and the interaction tests."""
+    out: dict[str, Any] = {"w": study.heterogeneity.w or study.weights[0].name, "groupings": {}}
+    records: dict[str, FitRecord] = {}
+    missing: list[str] = []
+    for col in study.heterogeneity.columns:
+        block, recs, miss = heterogeneity_column(study, inputs, col, progress)
+        heterogeneity_tests(study, inputs, weights, col, block)
         out["groupings"][col] = block
+        records.update(recs)
+        missing += miss
     return out, records, missing

@@ -339,6 +339,11 @@ class FitRecord:
     def from_dict(cls, d: Mapping) -> FitRecord:
         return cls(**{**d, "notes": tuple(d.get("notes", ())), "warnings": tuple(d.get("warnings", ()))})
 
+    def __reduce__(self):
+        """Pickled as :meth:`to_dict` (pickle cannot store the read-only mapping proxies); the
+        unpickled record is equal, as a study's records come back from a forked process."""
+        return (FitRecord.from_dict, (self.to_dict(),))
+
 
 def _register() -> None:
     from spillmap.tables import register

@@ -20,7 +20,7 @@ import time as _time
 from collections.abc import Callable
 
 from spillmap._threads import single_threaded_blas
-from spillmap.study import _steps_groups, _steps_maps, _steps_model, _steps_scenarios
+from spillmap.study import _side, _steps_maps, _steps_model, _steps_scenarios
 from spillmap.study.inputs import load_inputs
 from spillmap.study.records import num
 from spillmap.study.results import StudyResults
@@ -109,7 +109,6 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
     """
     from spillmap._warnings import capture_warnings
 
-    include = set(study.tables.include)
     step = _Steps(progress, total=4 + 3 * len(study.weights))
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
@@ -118,79 +117,85 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
         weights, winfo = _weights(study, inputs, step)
-        fits, diag, moran, missing, live_dynamic, dynamic_units = {}, {}, {}, [], {}, {}
-        unit_effects, unit_response, live, fixed = {}, {}, {}, {}
-        for wname, w in weights.items():
-            varying = hasattr(w, "groups")  # one W per period: the SDMs only (module notes)
-            if "moran_by_year" in include and not varying:
-                moran[wname] = _steps_model.moran_block(study, inputs, w)
-            elif "moran_by_year" in include:
-                missing.append(f"{wname}: Moran's I by period is computed for one W; it is not for a W built "
-                               "by period.")
-            if varying:
-                step(f"{wname}: fitting the SDM with one W per period (Lee-Yu {study.model.lee_yu})")
-                _, recs, sdm, miss = _steps_model.timevarying_block(study, inputs, wname, w, effects_step=step)
-            else:
-                step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {study.model.lee_yu}) and diagnostics")
-                diag[wname], recs, sdm, miss = _steps_model.model_block(study, inputs, wname, w, effects_step=step)
-            fits.update(recs)
-            missing += miss
-            if study.model.dynamic:
-                recs, miss, dyn = _steps_model.dynamic_block(study, inputs, wname, w, effects_step=step)
-                fits.update(recs)
-                missing += miss
-                if dyn is not None:
-                    live_dynamic[wname] = dyn
-            if sdm is not None:
-                live[wname] = sdm
-                if study.model.fe != "none":
-                    fixed[wname] = _steps_model.fixed_effects_block(sdm)
-        single = {k: v for k, v in weights.items() if not hasattr(v, "groups")}
-        if "bayes" in study.diagnostics.tests and len(single) > 1:
-            step("posterior probabilities of the weights matrices (SDM)")
-            for wname, row in _steps_model.weights_probability_rows(study, inputs, single).items():
-                diag[wname] = {**diag[wname], "bayes_w": row}
-        within = {}
-        if "within" in include:
-            step("within: pooled, unit, period and two-way OLS; LR tests of the fixed effects")
-            within, recs = _steps_model.within_block(study, inputs)
-            fits.update(recs)
-        baseline = {}
-        if "baseline" in include:
-            step("baseline: non-spatial two-way fixed effects, controls added step by step")
-            baseline, recs = _steps_groups.baseline_block(study, inputs)
-            fits.update(recs)
-        hetero = {}
-        if "heterogeneity" in include and study.heterogeneity is not None:
-            hetero, recs, miss = _steps_groups.heterogeneity_block(study, inputs, weights, step)
-            fits.update(recs)
-            missing += miss
-        first = next(iter(weights))
-        step(f"maps: LISA of {study.y} in {year} ({study.maps.permutations} permutations, {first})")
-        lisa = _steps_maps.lisa_block(study, inputs, first, _steps_maps.at_period(weights[first], year), year)
-        for wname, sdm in live.items():
-            step(f"maps: spillovers of {study.key} ({wname})")
-            unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year)
-        for wname, dyn in live_dynamic.items():
-            step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
-            dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)
-        one_w = {k: v for k, v in live.items() if not hasattr(v.w, "groups")}
-        missing += [f"scenarios on {k}: one W per period is not stored for scenarios; they run on the other "
-                    "weights" for k in live if k not in one_w and study.scenarios]
-        scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step)
-        missing += miss
-        map_data = {**_steps_maps.map_values(study, inputs), "year": year,
-                    "lags": _steps_maps.moran_lags(study, inputs, weights)}
-        geometry = _steps_maps.geometry_block(study, inputs)
+        side = _side.SideSteps(study, inputs).start()  # within, baseline, heterogeneity: beside the fits
+        try:
+            spatial = _spatial_blocks(study, inputs, weights, step)
+            out = _after_fits(study, inputs, weights, year, spatial, side.gather(weights, step), step)
+        except BaseException:
+            side.abort()
+            raise
     from spillmap import datasets
 
     demo = study.demo or study.panel.dataset == "demo_panel"
     return StudyResults(
         spec=study.to_dict(), title=study.title, notice=datasets.DEMO_NOTICE if demo else None,
         unit_label=study.unit_label, data=_data_block(inputs), descriptive=_describe(inputs.panel, [study.y, *study.x]),
-        weights=winfo, moran_by_year=moran, diagnostics=diag, fits=fits, baseline=baseline, within=within,
-        heterogeneity=hetero, fixed_effects=fixed,
-        lisa=lisa, unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
-        scenarios=scenarios, indicators=inputs.indicators, dynamic_unit_effects=dynamic_units,
-        warnings=tuple(caught.messages), missing=tuple(missing),
+        weights=winfo, **out, indicators=inputs.indicators, warnings=tuple(caught.messages),
     )
+
+
+def _spatial_blocks(study, inputs, weights: dict, step) -> dict:
+    """Per W: Moran's I by period, the SDM/SAR/SEM fits and diagnostics (or the SDM with one W per
+    period), the dynamic SDM, the fixed effects; then the posterior probabilities of the W's."""
+    include = set(study.tables.include)
+    fits, diag, moran, missing, live_dynamic, live, fixed = {}, {}, {}, [], {}, {}, {}
+    for wname, w in weights.items():
+        varying = hasattr(w, "groups")  # one W per period: the SDMs only (module notes)
+        if "moran_by_year" in include and not varying:
+            moran[wname] = _steps_model.moran_block(study, inputs, w)
+        elif "moran_by_year" in include:
+            missing.append(f"{wname}: Moran's I by period is computed for one W; it is not for a W built "
+                           "by period.")
+        if varying:
+            step(f"{wname}: fitting the SDM with one W per period (Lee-Yu {study.model.lee_yu})")
+            _, recs, sdm, miss = _steps_model.timevarying_block(study, inputs, wname, w, effects_step=step)
+        else:
+            step(f"{wname}: fitting SDM, SAR, SEM (Lee-Yu {study.model.lee_yu}) and diagnostics")
+            diag[wname], recs, sdm, miss = _steps_model.model_block(study, inputs, wname, w, effects_step=step)
+        fits.update(recs)
+        missing += miss
+        if study.model.dynamic:
+            recs, miss, dyn = _steps_model.dynamic_block(study, inputs, wname, w, effects_step=step)
+            fits.update(recs)
+            missing += miss
+            if dyn is not None:
+                live_dynamic[wname] = dyn
+        if sdm is not None:
+            live[wname] = sdm
+            if study.model.fe != "none":
+                fixed[wname] = _steps_model.fixed_effects_block(sdm)
+    single = {k: v for k, v in weights.items() if not hasattr(v, "groups")}
+    if "bayes" in study.diagnostics.tests and len(single) > 1:
+        step("posterior probabilities of the weights matrices (SDM)")
+        for wname, row in _steps_model.weights_probability_rows(study, inputs, single).items():
+            diag[wname] = {**diag[wname], "bayes_w": row}
+    return {"fits": fits, "diag": diag, "moran": moran, "missing": missing, "live": live,
+            "live_dynamic": live_dynamic, "fixed": fixed}
+
+
+def _after_fits(study, inputs, weights: dict, year, spatial: dict, side: dict, step) -> dict:
+    """The side steps' results merged in the serial order, then LISA, the units' effects and
+    responses, the scenarios and the map data; the StudyResults fields."""
+    fits, missing, live = {**spatial["fits"], **side["fits"]}, [*spatial["missing"], *side["missing"]], spatial["live"]
+    unit_effects, unit_response, dynamic_units = {}, {}, {}
+    first = next(iter(weights))
+    step(f"maps: LISA of {study.y} in {year} ({study.maps.permutations} permutations, {first})")
+    lisa = _steps_maps.lisa_block(study, inputs, first, _steps_maps.at_period(weights[first], year), year)
+    for wname, sdm in live.items():
+        step(f"maps: spillovers of {study.key} ({wname})")
+        unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year)
+    for wname, dyn in spatial["live_dynamic"].items():
+        step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
+        dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)
+    one_w = {k: v for k, v in live.items() if not hasattr(v.w, "groups")}
+    missing += [f"scenarios on {k}: one W per period is not stored for scenarios; they run on the other "
+                "weights" for k in live if k not in one_w and study.scenarios]
+    scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step)
+    missing += miss
+    map_data = {**_steps_maps.map_values(study, inputs), "year": year,
+                "lags": _steps_maps.moran_lags(study, inputs, weights)}
+    geometry = _steps_maps.geometry_block(study, inputs)
+    return dict(moran_by_year=spatial["moran"], diagnostics=spatial["diag"], fits=fits, baseline=side["baseline"],
+                within=side["within"], heterogeneity=side["heterogeneity"], fixed_effects=spatial["fixed"], lisa=lisa,
+                unit_effects=unit_effects, unit_response=unit_response, map_data=map_data, geometry=geometry,
+                scenarios=scenarios, dynamic_unit_effects=dynamic_units, missing=tuple(missing))
