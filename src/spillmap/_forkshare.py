@@ -6,7 +6,8 @@ draws (two threads took as long as one), and a ``spawn`` worker would import mat
 and geopandas and rebuild the prepared map layer before its first figure.  A fork shares
 all of that as it is.  The child takes jobs from a shared counter from the start; this
 process does its other work first (tables, HTML maps) and then takes what is left, so
-the two cores finish together.
+the two cores finish together.  The study uses the same for its steps that need no spatial
+fit (:mod:`spillmap.study._side`), which return values instead of writing files.
 
 Used only where a fork is safe and can help: Linux, at least two CPUs usable by this
 process, no other Python thread (so not in a Jupyter kernel), and ``SPILLMAP_NO_FORK``
