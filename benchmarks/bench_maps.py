@@ -1,8 +1,9 @@
 """Benchmark of the maps and the one-command report (run: python benchmarks/bench_maps.py).
 
 Figures: size of a 297-city choropleth HTML (target <= 3 MB), time to build and render
-it, size of every demo map, and the wall time of `spillmap demo` with its figures shared
-with a forked process and in one process, interleaved (`--repeats`, default 3).  Not a
+it, size of every demo map, the time of ``run(study)`` on the demo spec and the wall time of
+`spillmap demo`, each with its forked process and in one process, interleaved (`--repeats`,
+default 3, for the demo; 5 for the study).  Not a
 test: numbers go to benchmarks/README.md.
 """
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main() -> None:
     _fisher_jenks()
     tmp = Path(tempfile.mkdtemp())
     try:
+        _study(5)
         _demo(tmp, repeats)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -88,6 +90,34 @@ def _demo_once(out: Path, serial: bool) -> tuple[float, float]:
     wall = time.perf_counter() - t0
     after = os.times()
     return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
+
+def _study(repeats: int) -> None:
+    """``run(study)`` on the demo spec in this process (after a warm-up run), its side steps in a
+    forked process and in this one (``SPILLMAP_NO_FORK=1``), interleaved."""
+    from spillmap import datasets
+    from spillmap.study import Study, run
+
+    study = Study.from_toml(datasets.data_path("demo_report.toml"))
+    run(study)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    saved = os.environ.get("SPILLMAP_NO_FORK")
+    try:
+        for k in range(repeats):
+            for serial in ((False, True) if k % 2 == 0 else (True, False)):
+                os.environ["SPILLMAP_NO_FORK"] = "1" if serial else "0"
+                t0 = time.perf_counter()
+                run(study)
+                times[serial].append(time.perf_counter() - t0)
+    finally:
+        if saved is None:
+            os.environ.pop("SPILLMAP_NO_FORK", None)
+        else:
+            os.environ["SPILLMAP_NO_FORK"] = saved
+    for serial, label in ((False, "side steps in a forked process"), (True, "one process")):
+        t = times[serial]
+        print(f"run(study), demo spec, {label}: {min(t):.2f} / {statistics.median(t):.2f} s (min / median of "
+              f"{repeats})")
 
 
 def _demo(tmp: Path, repeats: int) -> None:
