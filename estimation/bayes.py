@@ -64,6 +64,9 @@ __all__ = ["ModelProbabilities", "log_marginal", "model_probabilities", "weights
            "posterior_probabilities", "BAYES_MODELS"]
 
 BAYES_MODELS: tuple[str, ...] = ("ols", "slx", "sar", "sdm", "sem", "sdem")
+#: grid points x eigenvalues per block of the log-determinants on the grid (temporaries of
+#: 16-32 MB at most, whatever N)
+GRID_BLOCK = 2**21
 BayesModel = Literal["ols", "slx", "sar", "sdm", "sem", "sdem"]
 
 
@@ -123,14 +126,17 @@ def _sem_q(yd, wyd, xd, wxd, r):
 
 
 def _grid_logdets(logdet: LogDet, r: np.ndarray) -> np.ndarray:
-    """``ln|I - r W|`` on the grid, ``-inf`` at both ends (module notes); with eigenvalues all
-    points at once (``sum_i ln|1 - r lambda_i|`` row by row), else one LU per point."""
+    """``ln|I - r W|`` on the grid, ``-inf`` at both ends (module notes); with eigenvalues a block
+    of points at a time (``sum_i ln|1 - r lambda_i|`` row by row), else one LU per point."""
     out = np.full(r.size, -np.inf)
     inner = r[1:-1]
     if logdet.resolved_method == "eigen":
         ev = logdet.w.eigenvalues
+        step = max(1, GRID_BLOCK // max(ev.size, 1))  # grid rows per block
+        mid = out[1:-1]  # a view
         with np.errstate(divide="ignore"):
-            out[1:-1] = np.sum(np.log(np.abs(1.0 - inner[:, None] * ev[None, :])), axis=1)
+            for i in range(0, inner.size, step):
+                mid[i:i + step] = np.sum(np.log(np.abs(1.0 - inner[i:i + step, None] * ev[None, :])), axis=1)
     else:
         out[1:-1] = [logdet(v) for v in inner]
     return out

@@ -107,3 +107,21 @@ def test_simulated_model_is_preferred(truth, family):
     wp = weights_probabilities(df, id="id", time="t", y="y", x=["x1", "x2"], weights={"W": w, "Wrong": wrong},
                                model=truth, fe="individual")
     assert wp.probability["W"] > 0.99 and wp.probability.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("block", [2**21, 4 * 48, 48, 1])
+def test_grid_log_determinants_in_blocks_equal_slogdet(us48_queen, monkeypatch, block):
+    """The grid's log-determinants, whatever the block size (one row of the grid per block down to
+    one value), equal ``numpy.linalg.slogdet`` of ``I - r W`` at every interior point (1e-10:
+    the two are the same sums of ~N logarithms in another order); both ends are ``-inf``."""
+    from spillmap.estimation import bayes
+    from spillmap.estimation._logdet import LogDet
+
+    monkeypatch.setattr(bayes, "GRID_BLOCK", block)
+    logdet = LogDet(us48_queen, "eigen")
+    r = np.linspace(logdet.bounds[0], 1.0, 41)
+    got = bayes._grid_logdets(logdet, r)
+    W = us48_queen.sparse.toarray()
+    want = [np.linalg.slogdet(np.eye(W.shape[0]) - v * W)[1] for v in r[1:-1]]
+    assert np.isneginf(got[0]) and np.isneginf(got[-1])
+    np.testing.assert_allclose(got[1:-1], want, rtol=1e-10, atol=1e-10)
