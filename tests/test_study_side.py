@@ -68,3 +68,19 @@ def test_a_failing_side_step_raises_its_error(fork, monkeypatch):
     side = _side.SideSteps(study, None).start()
     with pytest.raises(DataError, match="changes over time"):
         side.gather({}, lambda msg: None)
+
+
+def test_large_panels_keep_to_one_process(monkeypatch):
+    monkeypatch.setattr(_side, "_jobs", _fake_jobs)
+    monkeypatch.setattr(forkshare, "fork_available", lambda: True)
+    monkeypatch.setattr(_side, "FORK_MAX_ROWS", 10)
+    study = SimpleNamespace(heterogeneity=None, tables=SimpleNamespace(include=()), weights=())
+    inputs = SimpleNamespace(panel=[0] * 11)
+    side = _side.SideSteps(study, inputs).start()
+    assert not side._shared.forked
+    with capture_warnings(show=lambda msg: None):
+        out = side.gather({}, lambda msg: None)
+    assert out["within"]["pid"] == os.getpid() == out["baseline"]["pid"]
+    small = _side.SideSteps(study, SimpleNamespace(panel=[0] * 10)).start()
+    assert small._shared.forked is sys.platform.startswith("linux")
+    small.abort()

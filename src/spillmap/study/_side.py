@@ -13,6 +13,10 @@ and passed on when the results are gathered, in the serial order, so the step nu
 warnings and every output are the same with or without the fork (tested byte for byte;
 ``SPILLMAP_NO_FORK=1`` runs everything in one process).  Measured on the demo (quiet 2-core
 machine): the three jobs take about 1.1 s, the model blocks 1.0 s.
+
+Panels of more than :data:`FORK_MAX_ROWS` rows keep to one process: both processes would then
+hold their own large working arrays at once (the parent's fits and the child's regressions),
+and a study that fits in memory serially must not fail for want of it in parallel.
 """
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ from typing import Any
 
 from spillmap.study import _steps_groups, _steps_model
 
-__all__ = ["SideSteps"]
+__all__ = ["SideSteps", "FORK_MAX_ROWS"]
+
+#: largest panel (rows) whose side steps run in a forked process
+FORK_MAX_ROWS = 250_000
 
 
 def _jobs(study, inputs) -> list[tuple[str, Callable[[Callable[[str], None]], Any]]]:
@@ -66,7 +73,9 @@ class SideSteps:
 
         self.study, self.inputs = study, inputs
         self._jobs = _jobs(study, inputs)
-        self._shared = SharedJobs(len(self._jobs), lambda i, in_child: _held(self._jobs[i][1]))
+        small = len(inputs.panel) <= FORK_MAX_ROWS if inputs is not None else True
+        self._shared = SharedJobs(len(self._jobs), lambda i, in_child: _held(self._jobs[i][1]),
+                                  fork=None if small else False)
 
     def start(self) -> SideSteps:
         self._shared.start()
