@@ -59,14 +59,18 @@ def _available_cpus() -> int:
 @functools.cache
 def _controller():
     """One threadpoolctl controller for the process (created after numpy's and scipy's
-    BLAS are loaded, so that both are seen); None when threadpoolctl is missing."""
+    BLAS are loaded, so that both are seen); None when threadpoolctl is missing.  An
+    interruption during its library scan is raised after it (:mod:`spillmap._signals`)."""
     try:
         import numpy.linalg  # noqa: F401  # loads numpy's BLAS
         import scipy.linalg  # noqa: F401  # loads scipy's BLAS
         from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         return None
-    return ThreadpoolController()
+    from spillmap._signals import callbacks
+
+    with callbacks():  # the scan runs in a ctypes callback, where a Ctrl-C / SIGTERM would be lost
+        return ThreadpoolController()
 
 
 def blas_thread_limit() -> int | None:

@@ -123,18 +123,31 @@ class _Terminated(BaseException):
 
 @contextlib.contextmanager
 def _terminate_cleanly() -> Iterator[None]:
-    def handler(signum, frame):
-        raise _Terminated
+    """SIGTERM raises :class:`_Terminated` and Ctrl-C ``KeyboardInterrupt``, both recorded in
+    :mod:`spillmap._signals` so that one raised inside a ctypes callback is not lost."""
+    from spillmap import _signals
+
+    def on_term(signum, frame):
+        raise _signals.interrupt(_Terminated())
+
+    def on_int(signum, frame):
+        raise _signals.interrupt(KeyboardInterrupt())
 
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = signal.signal(signal.SIGTERM, on_term)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # not a handler the caller installed
+        signal.signal(signal.SIGINT, on_int)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+        _signals.handled()
 
 
 def _reserved_outputs(args: argparse.Namespace):

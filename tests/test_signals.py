@@ -1,0 +1,86 @@
+"""spillmap._signals: a Ctrl-C / SIGTERM raised inside a ctypes callback (where Python drops the
+exception) is raised again at the next checkpoint, e.g. after threadpoolctl's library scan."""
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+
+import pytest
+
+from spillmap import _signals, _threads
+
+
+@pytest.fixture(autouse=True)
+def _clean():
+    _signals.handled()
+    yield
+    _signals.handled()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_swallowed_by_a_ctypes_callback_is_raised_at_the_checkpoint():
+    @ctypes.CFUNCTYPE(None)
+    def callback():
+        raise _signals.interrupt(KeyboardInterrupt())  # what the CLI's handler does
+
+    callback()  # ctypes reports the exception as unraisable and returns normally: it is lost
+    with pytest.raises(KeyboardInterrupt):
+        _signals.checkpoint()
+    _signals.handled()
+    _signals.checkpoint()  # nothing pending: no-op
+
+
+def test_inside_callbacks_the_interrupt_is_raised_at_the_end_and_not_reported():
+    reported = []
+
+    @ctypes.CFUNCTYPE(None)
+    def callback():
+        raise _signals.interrupt(KeyboardInterrupt())
+
+    @ctypes.CFUNCTYPE(None)
+    def other():
+        raise ValueError("an ordinary error in a callback")
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    try:
+        with pytest.raises(KeyboardInterrupt), _signals.callbacks():
+            callback()
+            other()
+            reached = True
+    finally:
+        sys.unraisablehook = previous
+    assert reached  # the block ran to its end
+    assert [type(u.exc_value) for u in reported] == [ValueError]  # only the ordinary error reported
+
+
+def test_the_blas_controller_raises_an_interrupt_lost_in_its_scan(monkeypatch):
+    import threadpoolctl
+
+    class Scanning:
+        def __init__(self):  # the real scan runs in a ctypes callback; the handler fired there
+            _signals.interrupt(KeyboardInterrupt())
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Scanning)
+    _threads._controller.cache_clear()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _threads._controller()
+    finally:
+        monkeypatch.undo()
+        _threads._controller.cache_clear()  # the real controller next time
+
+
+def test_the_program_records_its_interrupts_and_restores_the_handlers():
+    from spillmap.cli import _terminate_cleanly, _Terminated
+
+    before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    with pytest.raises(_Terminated), _terminate_cleanly():
+        signal.raise_signal(signal.SIGTERM)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    _signals.checkpoint()  # handled: nothing pending after the program's handler
+    with pytest.raises(KeyboardInterrupt), _terminate_cleanly():
+        assert signal.getsignal(signal.SIGINT) is not before[0]
+        signal.raise_signal(signal.SIGINT)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
