@@ -270,11 +270,15 @@ def test_bad_group_column(us_run, tmp_path):
     from dataclasses import replace
 
     bad = replace(study, heterogeneity=replace(study.heterogeneity, columns=("nope",), labels={}))
+    steps: list[str] = []
     with pytest.raises(DataError, match="heterogeneity.columns: 'nope' is neither a layer"):
-        run(bad)
+        run(bad, progress=lambda k, n, msg: steps.append(msg))
+    assert steps == ["loading the boundary layer and the panel, joining them"]  # found before any work
     varying = replace(study, heterogeneity=replace(study.heterogeneity, columns=("unemp",), labels={}))
+    steps.clear()
     with pytest.raises(DataError, match="heterogeneity.columns: 'unemp' changes over time"):
-        run(varying)
+        run(varying, progress=lambda k, n, msg: steps.append(msg))
+    assert len(steps) == 1
 
 
 def test_results_do_not_depend_on_the_fork(us_run, monkeypatch):

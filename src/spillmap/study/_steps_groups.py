@@ -20,7 +20,7 @@ import pandas as pd
 from spillmap.errors import DataError, SpillmapError
 from spillmap.study.records import FitRecord, num
 
-__all__ = ["baseline_block", "heterogeneity_block", "heterogeneity_column", "heterogeneity_tests"]
+__all__ = ["baseline_block", "check_columns", "heterogeneity_block", "heterogeneity_column", "heterogeneity_tests"]
 
 MIN_GROUP_UNITS = 10
 
@@ -129,6 +129,14 @@ def _tests(study, inputs, groups, values, col, wfull) -> dict:
     except SpillmapError as exc:
         out["sdm_wald"] = {"stat": None, "df": None, "p": None, "note": f"not computed: {exc}"}
     return out
+
+
+def check_columns(study, inputs) -> None:
+    """Raise the DataError of a grouping column that cannot be used (missing, or changing over
+    time within a unit) before any model is fitted."""
+    if "heterogeneity" in study.tables.include and study.heterogeneity is not None:
+        for col in study.heterogeneity.columns:
+            _unit_groups(inputs, col)
 
 
 def _grouping(inputs, col: str) -> tuple[pd.Series, list[str]]:

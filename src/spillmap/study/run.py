@@ -20,7 +20,7 @@ import time as _time
 from collections.abc import Callable
 
 from spillmap._threads import single_threaded_blas
-from spillmap.study import _side, _steps_maps, _steps_model, _steps_scenarios
+from spillmap.study import _side, _steps_groups, _steps_maps, _steps_model, _steps_scenarios
 from spillmap.study.inputs import load_inputs
 from spillmap.study.records import num
 from spillmap.study.results import StudyResults
@@ -116,6 +116,7 @@ def run(study, *, progress: Progress | None = None) -> StudyResults:
         year = _steps_maps.map_year(study, inputs)
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
+        _steps_groups.check_columns(study, inputs)
         weights, winfo = _weights(study, inputs, step)
         side = _side.SideSteps(study, inputs).start()  # within, baseline, heterogeneity: beside the fits
         try:
