@@ -9,6 +9,12 @@ maps use the map year's W); the non-spatial
 baseline; the heterogeneity table; what the maps show (LISA, per-unit effects, one
 unit's response, values and geometry).  Nothing is rendered or written here.
 
+The within table, the baseline and the per-group fits of the heterogeneity table need no
+spatial fit: on Linux with two CPUs a forked process computes them while this one fits the
+models on each W (:mod:`spillmap.study._side`); the results, messages and warnings are those
+of the serial order (``SPILLMAP_NO_FORK=1`` runs everything here).  Grouping columns are
+checked right after loading, before any fit.
+
 A section that cannot be computed (e.g. an SEM whose λ runs to its bound) is listed in
 ``StudyResults.missing`` with the reason; every spillmap warning raised while running is
 kept in ``StudyResults.warnings``.
