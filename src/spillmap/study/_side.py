@@ -92,9 +92,8 @@ class SideSteps:
         from spillmap._warnings import release_warnings
 
         h = self.study.heterogeneity
-        hetero = {"w": h.w or self.study.weights[0].name, "groupings": {}} if any(
-            kind.startswith("heterogeneity:") for kind, _ in self._jobs) or (
-            "heterogeneity" in self.study.tables.include and h is not None) else {}
+        asked = "heterogeneity" in self.study.tables.include and h is not None
+        hetero = {"w": h.w or self.study.weights[0].name, "groupings": {}} if asked else {}
         out: dict[str, Any] = {"within": {}, "baseline": {}, "heterogeneity": hetero, "fits": {}, "missing": []}
         for (kind, _), (value, messages, held) in zip(self._jobs, self._shared.finish()):
             for message in messages:
