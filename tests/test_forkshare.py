@@ -208,3 +208,24 @@ def test_a_child_killed_holding_the_counter_does_not_hang_the_parent():
         jobs.finish()
     assert time.monotonic() - t0 < 30
     assert done == list(range(1, 6))  # job 0 died with the child; the report then fails
+
+
+def test_a_killed_helper_is_a_one_line_error_of_the_program(tmp_path, monkeypatch, capsys):
+    """When the forked helper dies (killed, e.g. out of memory), ``spillmap`` prints one line
+    naming the way out (``SPILLMAP_NO_FORK=1``) and exits 1, without a traceback; nothing is
+    left in place of the output folder."""
+    import spillmap.maps.report as report
+    from spillmap._forkshare import WorkerError
+    from spillmap.cli import main
+
+    def killed(*args, **kwargs):
+        raise WorkerError("the forked worker process ended with status -9 (killed?); "
+                          "set SPILLMAP_NO_FORK=1 to run everything in one process.")
+
+    monkeypatch.setattr(report, "build_report", killed)
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["spillmap demo: error: the forked worker process ended with status -9 (killed?); "
+                   "set SPILLMAP_NO_FORK=1 to run everything in one process."]
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []

@@ -73,9 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(exc)
     except Exception as exc:  # a signal that arrived during an import is wrapped (RuntimeError, ImportError...)
         cause = _signal_cause(exc)
-        if cause is None:
-            raise
-        return _interrupted(cause)
+        if cause is not None:
+            return _interrupted(cause)
+        from spillmap._forkshare import WorkerError
+
+        if isinstance(exc, WorkerError):  # the helper process was killed (out of memory?): no traceback
+            print(f"spillmap {args.command}: error: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 def run() -> NoReturn:
