@@ -108,26 +108,39 @@ def capture_warnings(*, show: Callable[[str], None] | None = None) -> Iterator[W
     log = WarningLog()
     outer_filters = list(warnings.filters)
     outer_show = warnings.showwarning
+
+    def record(message, category, filename, lineno) -> None:  # noqa: ANN001
+        log.records.append(CapturedWarning(category.__name__, str(message)))
+        with warnings.catch_warnings():  # the user's filters decide whether and how it is shown
+            warnings.filters[:] = outer_filters
+            warnings.showwarning = _display(show, outer_show)
+            warnings.warn_explicit(message, category, filename, lineno, registry={})
+
+    with _intercepted(record):
+        yield log
+
+
+@contextmanager
+def _intercepted(on_new: Callable) -> Iterator[None]:
+    """Inside the block, each distinct spillmap warning message goes once to
+    ``on_new(message, category, filename, lineno)`` instead of being shown (every one reaches
+    this point: "always"); other warnings are shown as before."""
+    outer_show = warnings.showwarning
     seen: set[str] = set()
 
     def hook(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
         if not issubclass(category, SpillmapWarning):
             return outer_show(message, category, filename, lineno, file, line)
         text = str(message)
-        if text in seen:
-            return None
-        seen.add(text)
-        log.records.append(CapturedWarning(category.__name__, text))
-        with warnings.catch_warnings():  # the user's filters decide whether and how it is shown
-            warnings.filters[:] = outer_filters
-            warnings.showwarning = _display(show, outer_show)
-            warnings.warn_explicit(message, category, filename, lineno, registry={})
+        if text not in seen:
+            seen.add(text)
+            on_new(message, category, filename, lineno)
         return None
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", SpillmapWarning)
         warnings.showwarning = hook
-        yield log
+        yield
 
 
 @dataclass(frozen=True)
@@ -151,21 +164,8 @@ def hold_warnings() -> Iterator[list[HeldWarning]]:
     whichever process ran it.  Other warnings pass through as usual.
     """
     held: list[HeldWarning] = []
-    seen: set[str] = set()
-    outer_show = warnings.showwarning
-
-    def hook(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
-        if not issubclass(category, SpillmapWarning):
-            return outer_show(message, category, filename, lineno, file, line)
-        text = str(message)
-        if text not in seen:
-            seen.add(text)
-            held.append(HeldWarning(category, text, filename, lineno))
-        return None
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", SpillmapWarning)
-        warnings.showwarning = hook
+    with _intercepted(lambda message, category, filename, lineno: held.append(
+            HeldWarning(category, str(message), filename, lineno))):
         yield held
 
 
