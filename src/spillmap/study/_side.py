@@ -12,7 +12,7 @@ A job's progress messages and warnings are held (:func:`spillmap._warnings.hold_
 and passed on when the results are gathered, in the serial order, so the step numbers, the
 warnings and every output are the same with or without the fork (tested byte for byte;
 ``SPILLMAP_NO_FORK=1`` runs everything in one process).  Measured on the demo (quiet 2-core
-machine): the three jobs take about 1.1 s, the model blocks 1.0 s.
+machine): the side steps take about 1.1 s, the model blocks 1.0 s.
 
 Panels of more than :data:`FORK_MAX_ROWS` rows keep to one process: both processes would then
 hold their own large working arrays at once (the parent's fits and the child's regressions),
@@ -55,12 +55,12 @@ def _jobs(study, inputs) -> list[tuple[str, Callable[[Callable[[str], None]], An
 
 
 def _held(job: Callable[[Callable[[str], None]], Any]) -> tuple[Any, list[str], list]:
-    """Run ``job`` with its messages and spillmap warnings kept for later."""
-    from spillmap._threads import limit_blas
+    """Run ``job`` with its messages and spillmap warnings kept for later (BLAS is already
+    limited by :func:`spillmap.study.run`, whose state a forked child inherits)."""
     from spillmap._warnings import hold_warnings
 
     messages: list[str] = []
-    with hold_warnings() as held, limit_blas():
+    with hold_warnings() as held:
         value = job(messages.append)
     return value, messages, held
 
