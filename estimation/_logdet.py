@@ -75,6 +75,16 @@ def _lndet_eigen(rho: float, ev: np.ndarray) -> float:
     return float(np.sum(np.log(np.abs(1.0 - rho * ev))))
 
 
+def _lndet_eigen_many(rhos: np.ndarray, ev: np.ndarray, block: int) -> np.ndarray:
+    """:func:`_lndet_eigen` at every ``rho`` of ``rhos``, row by row over blocks of at most
+    ``block`` values of ``rho * lambda`` (bounded temporaries whatever N)."""
+    out = np.empty(rhos.size)
+    step = max(1, block // max(ev.size, 1))
+    for i in range(0, rhos.size, step):
+        out[i:i + step] = np.sum(np.log(np.abs(1.0 - rhos[i:i + step, None] * ev[None, :])), axis=1)
+    return out
+
+
 def _lu_flops(lu: spla.SuperLU) -> float:
     """Flops of a sparse LU factorisation from its fill: ``sum_k 2 l_k u_k + l_k`` with
     ``l_k``/``u_k`` the off-diagonal counts of column k of L and row k of U (both CSC)."""
@@ -193,6 +203,14 @@ class LogDet:
         if rho not in values:
             values[rho] = lu_logdet(self.factor(rho))
         return values[rho]
+
+    def many(self, rhos: np.ndarray, *, block: int = 2**21) -> np.ndarray:
+        """``ln|I - rho W|`` at each of ``rhos``: with eigenvalues in array operations (blocks of
+        at most ``block`` eigenvalue products), else one evaluation (LU) per value."""
+        rhos = np.asarray(rhos, dtype=float)
+        if self._resolved == "eigen":
+            return _lndet_eigen_many(rhos, self.w.eigenvalues, block)
+        return np.array([self(v) for v in rhos], dtype=float)
 
     @functools.cached_property
     def _w_csc(self) -> IMinusRhoW:

@@ -126,19 +126,10 @@ def _sem_q(yd, wyd, xd, wxd, r):
 
 
 def _grid_logdets(logdet: LogDet, r: np.ndarray) -> np.ndarray:
-    """``ln|I - r W|`` on the grid, ``-inf`` at both ends (module notes); with eigenvalues a block
-    of points at a time (``sum_i ln|1 - r lambda_i|`` row by row), else one LU per point."""
+    """``ln|I - r W|`` on the grid, ``-inf`` at both ends (module notes): :meth:`LogDet.many`
+    on the interior points (with eigenvalues in blocks of :data:`GRID_BLOCK` values)."""
     out = np.full(r.size, -np.inf)
-    inner = r[1:-1]
-    if logdet.resolved_method == "eigen":
-        ev = logdet.w.eigenvalues
-        step = max(1, GRID_BLOCK // max(ev.size, 1))  # grid rows per block
-        mid = out[1:-1]  # a view
-        with np.errstate(divide="ignore"):
-            for i in range(0, inner.size, step):
-                mid[i:i + step] = np.sum(np.log(np.abs(1.0 - inner[i:i + step, None] * ev[None, :])), axis=1)
-    else:
-        out[1:-1] = [logdet(v) for v in inner]
+    out[1:-1] = logdet.many(r[1:-1], block=GRID_BLOCK)
     return out
 
 
