@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from spillmap._forkshare import SharedJobs, fork_available
+from spillmap._forkshare import SharedJobs, WorkerError, fork_available
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the report forks only on Linux")
 
@@ -96,33 +96,27 @@ def test_without_fork_the_jobs_run_here_in_order():
     assert seen == [(i, False) for i in range(5)]
 
 
+def _local_error(message: str) -> Exception:
+    class Local(Exception):  # a local class cannot be unpickled by the parent... nor pickled
+        pass
+
+    return Local(message)
+
+
 @linux
-def test_a_failure_in_the_child_is_raised_here_with_its_type_and_message():
+@pytest.mark.parametrize(("make", "expected"), [(KeyError, KeyError), (_local_error, WorkerError)],
+                         ids=["picklable, same type", "unpicklable, as text"])
+def test_a_failure_in_the_child_comes_back_here(make, expected):
+    """A job's exception in the child is raised here with its type and message, or (when it
+    cannot be pickled) as a WorkerError carrying its traceback text."""
     def run(i: int, in_child: bool) -> None:
         if in_child:
-            raise KeyError(f"job {i} failed in the child")
+            raise make(f"job {i} failed in the child")
         time.sleep(0.01)
 
     jobs = SharedJobs(10, run, fork=True).start()
     _wait_until(lambda: _taken(jobs) > 0)
-    with pytest.raises(KeyError, match="failed in the child"):
-        jobs.finish()
-
-
-@linux
-def test_an_unpicklable_failure_comes_back_as_text():
-    class Local(Exception):  # a local class cannot be unpickled by the parent... nor pickled
-        pass
-
-    def run(i: int, in_child: bool) -> None:
-        if in_child:
-            raise Local("no pickle for me")
-
-    jobs = SharedJobs(3, run, fork=True).start()
-    _wait_until(lambda: _taken(jobs) > 0)
-    from spillmap._forkshare import WorkerError
-
-    with pytest.raises(WorkerError, match="no pickle for me"):
+    with pytest.raises(expected, match="failed in the child"):
         jobs.finish()
 
 
@@ -188,8 +182,6 @@ def test_a_child_killed_holding_the_counter_does_not_hang_the_parent():
     process takes the remaining jobs alone; the lost child's end is reported."""
     import signal
 
-    from spillmap._forkshare import WorkerError
-
     done, held = [], Path(tempfile.mkdtemp()) / "held"
 
     def run(i: int, in_child: bool) -> None:
@@ -215,7 +207,6 @@ def test_a_killed_helper_is_a_one_line_error_of_the_program(tmp_path, monkeypatc
     naming the way out (``SPILLMAP_NO_FORK=1``) and exits 1, without a traceback; nothing is
     left in place of the output folder."""
     import spillmap.maps.report as report
-    from spillmap._forkshare import WorkerError
     from spillmap.cli import main
 
     def killed(*args, **kwargs):
