@@ -101,8 +101,9 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
             raise InputError(f"formula {formula!r} has no '~' (expected e.g. 'gtfp ~ int + ins').")
         import formulaic
 
-        try:
-            mm = formulaic.model_matrix(formula, data, na_action="ignore")
+        try:  # log(0), log(-1) give -inf / NaN: reported by (id, time) afterwards, not as NumPy's warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mm = formulaic.model_matrix(formula, data, na_action="ignore")
         except Exception as exc:  # formulaic raises many types
             raise InputError(f"cannot build the model from formula {formula!r}: {exc}") from None
         used = set(mm.lhs.model_spec.variables_by_source.get("data", ()))

@@ -14,6 +14,10 @@ from spillmap.errors import InputError, OutputError
 from spillmap import tables
 from spillmap.maps.report import ReportConfig, build_report, load_config
 
+#: every digit back from a CSV: pandas < 3's default float parser is not exact; pandas >= 3's is, and
+#: deprecates the option
+EXACT_CSV = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
 US_CONFIG = """
 title = "Produc: public capital and unemployment"
 [layer]
@@ -123,7 +127,7 @@ def test_numbers_equal_direct_calls(us_report):
     # Table 9: machine-readable CSV = the stored numbers exactly; the printed table has the estimate
     # (with stars) on one row and the SE in parentheses on the row below, both to the stated decimals
     d = eff.direct.loc["pc"]
-    long = pd.read_csv(out / "tables" / "sdm_effects.csv", float_precision="round_trip")
+    long = pd.read_csv(out / "tables" / "sdm_effects.csv", **EXACT_CSV)
     cell = long[(long["row"] == "direct:pc") & (long["column"] == "(1)")].iloc[0]
     assert (cell["estimate"], cell["se"], cell["p"]) == tuple(sdm["effects"]["direct"]["pc"][k] for k in ("estimate", "se", "p"))
     assert cell["estimate"] == pytest.approx(d["estimate"], rel=1e-8) and cell["W"] == "W1"  # as above
@@ -143,7 +147,7 @@ def test_numbers_equal_direct_calls(us_report):
     mt = mundlak_test(j.panel, id="state_abbr", time="year", y="unemp", x=["pc", "emp"], w=w, model="sdm", time_effects=True)
     assert diag["hausman_mundlak"]["df"] == 4
     assert diag["hausman_mundlak"]["stat"] == pytest.approx(mt.stat, rel=1e-8)  # RE fits inside: as above
-    dt = pd.read_csv(out / "tables" / "diagnostics.csv", float_precision="round_trip")
+    dt = pd.read_csv(out / "tables" / "diagnostics.csv", **EXACT_CSV)
     dt = dt[dt["column"] == "W1"]
     # one Hausman row ([diagnostics] hausman = "auto"): the classic test when it is defined, otherwise the
     # Mundlak form; the row label says which, and the row shows a number
@@ -282,6 +286,14 @@ def test_files_config_with_subset_and_delta_method(tmp_path, us48, produc):
         (('spillover_city = "NY"', 'spillover_city = "ZZ"'), "maps.spillover_city: 'ZZ'"),
         (("permutations = 49", 'permutations = 49\nsimplify = "lots"'), "'maps.simplify'"),
         (('dataset = "produc"', 'path = "none.csv"'), "panel.path: file"),
+        # a variable that is not in the panel: the error names the key that asks for it
+        (('y = "unemp"', 'y = "unemployment"'), r"model.y: no column 'unemployment' in the panel; it has 'state', 'state_abbr', "),
+        (('y = "unemp"', 'y = "Unemp"'), r"model.y: no column 'Unemp' in the panel; .* Did you mean 'unemp'\?"),
+        (('x = ["pc", "emp"]', 'x = ["pc", "log(empl)"]'), r"model.x: 'log\(empl\)' is neither a column"),
+        (("[maps]", '[tables]\nmoran_variables = ["unemp", "hwy2"]\n[maps]'),
+         r"tables.moran_variables: no column 'hwy2' in the panel; .* Did you mean 'hwy'\?"),
+        (("alpha = 2\n", 'alpha = 2\n[weights.We]\nkind = "economic_distance"\nvar = "gsp_pc"\n'),
+         r"weights.We.var: no column 'gsp_pc' in the panel"),
     ],
 )
 def test_bad_inputs_fail_early(tmp_path, edit, match):

@@ -122,6 +122,35 @@ def test_nan_cell_named_by_id_and_year(folder, capsys):
     expect_cli_error(_fit(folder, data="nan.csv"), folder, capsys, "'lemp' at (id, time) (NY, 1984)")
 
 
+def _negative_gsp(folder):
+    import pandas as pd
+
+    df = pd.read_csv(folder / "panel.csv")
+    df.loc[(df.state_abbr == "TX") & (df.year == 1982), "gsp"] = -1.0
+    df.to_csv(folder / "neg.csv", index=False)
+    return df
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # NumPy's "invalid value in log" must not reach the user
+def test_log_of_a_negative_value_named_by_id_and_year(folder, capsys):
+    _negative_gsp(folder)
+    args = _fit(folder, data="neg.csv")
+    args[args.index("lgsp")] = "log(gsp)"
+    expect_cli_error(args, folder, capsys, "missing or infinite values in 'log(gsp)' at (id, time) (TX, 1982)")
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_log_of_a_negative_value_in_a_formula(folder):
+    from spillmap.errors import DataError
+    from spillmap.estimation import SpatialPanel
+    from spillmap.spatial.io import read_weights
+
+    df = _negative_gsp(folder)
+    with pytest.raises(DataError, match=r"missing or infinite values in 'log\(gsp\)' at \(id, time\) \(TX, 1982\)"):
+        SpatialPanel(df, formula="log(gsp) ~ lpc + lemp", id="state_abbr", time="year",
+                     w=read_weights(folder / "w.mtx"), model="sar", fe="individual")
+
+
 def test_unbalanced_panel_in_diagnose(folder, capsys):
     import pandas as pd
 

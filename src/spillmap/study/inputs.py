@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, format_items
+from spillmap.errors import DataError, InputError, did_you_mean, format_items
 
 __all__ = ["StudyInputs", "load_inputs", "load_layer", "load_table", "evaluate_variables", "is_dataset"]
 
@@ -90,10 +91,16 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str) ->
         return df
     import formulaic
 
+    cols = [str(c) for c in df.columns]
+    for name in todo:
+        if str(name).isidentifier():  # a plain name, not a transform: a missing (or misspelt) column
+            raise DataError(f"{where}: no column {name!r} in the panel; it has {format_items(cols, limit=30)}."
+                            f"{did_you_mean(name, cols)}")
     out = df.copy()
     for name in todo:
-        try:
-            mm = formulaic.model_matrix(f"{name} - 1", df, na_action="ignore")
+        try:  # log(0), log(-1) give -inf / NaN: reported below by (id, time), not as NumPy's warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mm = formulaic.model_matrix(f"{name} - 1", df, na_action="ignore")
         except Exception as exc:  # formulaic raises many types; the message says which name failed
             cols = format_items([str(c) for c in df.columns], limit=30)
             raise DataError(f"{where}: {name!r} is neither a column nor a formula transform of the columns "
@@ -177,12 +184,20 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
 
 def model_variables(study) -> list[str]:
     """Every variable the study names: y, x, Moran variables and weights variables."""
-    names = [study.y, *study.x, *study.tables.moran_variables]
-    for w in study.weights:
-        var = getattr(w.settings, "var", None)
-        if var:
-            names.append(var)
-    return list(dict.fromkeys(names))
+    return list(variable_keys(study))
+
+
+def variable_keys(study) -> dict[str, str]:
+    """Every variable the study names, with the spec key that first names it (``model.y``,
+    ``model.x``, ``tables.moran_variables``, ``weights.NAME.var``): an error names that key."""
+    out: dict[str, str] = {}
+    for names, where in (([study.y], "model.y"), (study.x, "model.x"),
+                         (study.tables.moran_variables, "tables.moran_variables"),
+                         *(([w.settings.var], f"weights.{w.name}.var") for w in study.weights
+                           if getattr(w.settings, "var", None))):
+        for name in names:
+            out.setdefault(name, where)
+    return out
 
 
 def load_inputs(study) -> StudyInputs:
@@ -209,8 +224,10 @@ def load_inputs(study) -> StudyInputs:
         from spillmap.study.indicators import build_indicators
 
         panel, indicator_tables = build_indicators(panel, study.indicators, time=ps.time)
-    variables = model_variables(study)
-    panel = evaluate_variables(panel, variables, where="model")
+    keys = variable_keys(study)
+    variables = list(keys)
+    for where in dict.fromkeys(keys.values()):
+        panel = evaluate_variables(panel, [v for v, k in keys.items() if k == where], where=where)
     dropped: tuple[str, ...] = ()
     if ls.subset:
         panel, dropped = _restrict_panel(panel, layer, study)
