@@ -143,7 +143,9 @@ def test_chunking_and_threads_do_not_change_the_bytes(panel, us48_queen, client,
 
 def test_callable_module_and_bad_input(panel, us48_queen, client):
     assert spillmap.screen.screen is not None and callable(spillmap.screen)
-    kw = dict(id="state_abbr", time="year", weights=us48_queen, client=client, permutations=0)
+    kw = dict(id="state_abbr", time="year", weights=us48_queen, client=client, permutations=9)
+    with pytest.raises(InputError, match="statistic 'lisa' needs permutations >= 1"):  # not a crash in the workers
+        spillmap.screen(panel, **{**kw, "permutations": 0})
     with pytest.raises(DataError, match="nope"):
         spillmap.screen(panel, indicators=["nope"], **kw)
     with pytest.raises(DataError, match="matches no numeric"):

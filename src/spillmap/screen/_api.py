@@ -169,6 +169,9 @@ def screen(
     """
     _check_options(permutations, seed, alpha)
     stats = check_statistics(statistics)
+    if permutations < 1 and "lisa" in stats:
+        raise InputError("statistic 'lisa' needs permutations >= 1 (its clusters come from the pseudo p-values); "
+                         "raise permutations or leave 'lisa' out of statistics.")
     spec = LMSpec.from_value(lm)
     if spec is None and {"lm", "sdm"} & set(stats):
         raise InputError("statistics 'lm' and 'sdm' need the regression: give lm={'y': ..., 'x': [...]}.")
