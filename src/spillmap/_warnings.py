@@ -213,6 +213,7 @@ def warns_on_cli(command: str) -> Callable[[Callable[..., int]], Callable[..., i
                 args.warning_log = log
                 return run(args, *more, **kw)
 
+        wrapped.shows_warnings = True  # the CLI's main() then does not wrap it a second time
         return wrapped
 
     return decorate

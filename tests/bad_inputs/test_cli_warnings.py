@@ -167,3 +167,39 @@ def test_pythonwarnings_ignore_hides_the_line_but_not_the_json(island_files, tmp
     )
     assert proc.returncode == 0 and "warning" not in proc.stderr
     assert json.loads((tmp_path / "m.json").read_text())["warnings"][0].startswith(ISLAND)
+
+
+@pytest.mark.parametrize("command", ["weights", "screen"])
+def test_every_command_prints_its_warnings_as_one_line(island_files, tmp_path, capsys, command, monkeypatch):
+    """weights, report, scenario and screen have no JSON of warnings, but their warnings reach stderr
+    in the same one-line form (they were Python's two-line display: file path, then the source line)."""
+    import geopandas as gpd
+    import shapely
+
+    d = island_files
+    g = gpd.read_file(d / "isl.gpkg")
+    g.loc[1, "geometry"] = shapely.Polygon([(1, 0), (2, 1), (2, 0), (1, 1), (1, 0)])  # a bow tie: repaired
+    g.to_file(tmp_path / "bow.gpkg")
+    if command == "weights":
+        argv = ["weights", tmp_path / "bow.gpkg", "--id", "code", "--kind", "knn", "--k", "2",
+                "--out", tmp_path / "w.gal"]
+    else:
+        import contextlib
+
+        import distributed
+
+        import spillmap.screen._api as api
+
+        @contextlib.contextmanager
+        def in_process(**kw):
+            with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+                yield c
+
+        monkeypatch.setattr(api, "dask_client", in_process)
+        argv = ["screen", "--data", d / "panel.csv", "--id", "code", "--time", "year", "--layer", tmp_path / "bow.gpkg",
+                "--indicators", "v", "--w", "knn:2", "--statistics", "moran", "--permutations", "0",
+                "--out", tmp_path / "scr", "--quiet"]
+    rc, _, err = run_cli(argv, capsys)
+    assert rc == 0, err
+    assert _one_warning(err, command) == f"{tmp_path / 'bow.gpkg'}: repaired 1 invalid geometry with " \
+                                         "shapely.make_valid: 'b'"

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        with _terminate_cleanly(), _reserved_outputs(args):
+        with _terminate_cleanly(), _reserved_outputs(args), _one_line_warnings(args):
             return int(args.func(args) or 0)
     except SpillmapError as exc:
         print(f"spillmap {args.command}: error: {exc}", file=sys.stderr)
@@ -94,6 +94,16 @@ def run() -> NoReturn:
     code = main()
     gc.freeze()
     sys.exit(code)
+
+
+def _one_line_warnings(args: argparse.Namespace) -> contextlib.AbstractContextManager:
+    """Every subcommand's spillmap warnings as one ``spillmap CMD: warning: ...`` line each:
+    :func:`spillmap._warnings.cli_warnings` around the subcommand, unless it wraps itself
+    (``warns_on_cli``: fit, moran and diagnose also list them in their JSON).  Not nested: an
+    inner ``cli_warnings`` would re-show what the user's ``-W ignore`` hides."""
+    from spillmap._warnings import cli_warnings
+
+    return contextlib.nullcontext() if getattr(args.func, "shows_warnings", False) else cli_warnings(args.command)
 
 
 def _interrupted(exc: BaseException) -> int:
