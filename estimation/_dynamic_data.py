@@ -11,8 +11,8 @@ piece of the static fixed-effects machinery (concentrated likelihood, surrogate 
 information matrix) serves the dynamic model unchanged: the dynamic SAR/SDM is the static
 one on periods 2..T with two more regressors.
 
-Checks (each a one-line error naming what is wrong): fewer than three periods, gaps between
-whole-number periods (``y_{t-1}`` would be undefined: the period after a gap is named), a
+Checks (each a one-line error naming what is wrong): fewer than three periods, periods given
+as text (ordered alphabetically, not in time), gaps between whole-number periods (``y_{t-1}`` would be undefined: the period after a gap is named), a
 model or effects the dynamic estimator does not cover.
 """
 from __future__ import annotations
@@ -56,6 +56,12 @@ def _check(d: Any, dynamic: str) -> None:
         raise DataError(
             f"a dynamic model needs at least 3 periods (the first only supplies y_t-1, and the unit effects "
             f"need two more); the panel has {d.t} ({format_items([Shown(str(p)) for p in d.times])}).")
+    text = [p for p in d.times if isinstance(p, str)]
+    if text:  # sorted as text: 'Apr' < 'Aug' < 'Dec', '10' < '9'; y_t-1 would be another period's y
+        raise DataError(
+            f"a dynamic model needs periods in time order, but the time column holds text, which is ordered "
+            f"alphabetically ({format_items([Shown(repr(p)) for p in d.times], limit=6)}); give the periods as "
+            "numbers (2008, 2009, ...) or dates.")
     from spillmap.geo._common import period_gaps
 
     gaps = period_gaps(list(d.times))

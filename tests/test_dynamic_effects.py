@@ -167,6 +167,19 @@ def test_too_few_periods():
         SpatialPanel(DF[DF.year < 2002], "y ~ x1 + x2", id="id", time="year", w=W, dynamic="both")
 
 
+@pytest.mark.parametrize("label", [lambda y: f"y{y - 1995}", lambda y: str(y)])  # y5..y12; 2000..2007
+def test_text_periods_are_refused(label):
+    """Text periods sort alphabetically ('y10' < 'y9'): y_t-1 would silently be another period's y.
+    The dates of the same years fit, and give the numeric years' estimates (same order)."""
+    text = DF.assign(year=DF.year.map(label))
+    with pytest.raises(DataError, match=r"needs periods in time order, but the time column holds text"):
+        SpatialPanel(text, "y ~ x1 + x2", id="id", time="year", w=W, dynamic="both")
+    dates = DF.assign(year=pd.to_datetime(DF.year.astype(str) + "-07-01"))
+    a = SpatialPanel(dates, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways", dynamic="y").fit()
+    b = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways", dynamic="y").fit()
+    np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())  # the same arithmetic on the same order
+
+
 def test_gap_in_periods_names_the_period():
     gap = DF[DF.year != 2004]
     with pytest.warns(UserWarning):
