@@ -364,14 +364,23 @@ def _raise(exc: Exception, report: JoinReport) -> None:
 
 
 def _leading_zero_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) -> str:
-    """A hint when padding numeric panel ids with zeros would make them match."""
+    """A hint when padding numeric panel ids with zeros would make them match, or when the
+    panel's ids carry leading zeros that the layer's codes (stored as numbers?) lack."""
+    layer_set = set(lay_ids.tolist())
+    first = [str(i) for i in missing[:50]]
+    if any(i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set for i in first):
+        example = next(i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set)
+        return (
+            f" The panel's ids have leading zeros that the layer's codes lack ({example!r} against "
+            f"{example.lstrip('0') or '0'!r}: the layer stores them as numbers?); store the layer's codes as "
+            "zero-padded text, or strip the zeros from the panel ids."
+        )
     if not (pd.api.types.is_numeric_dtype(pan_raw.dtype) or pan_raw.dtype == object):
         return ""
     widths = {len(i) for i in lay_ids.tolist()}
     if len(widths) != 1:
         return ""
     width = widths.pop()
-    layer_set = set(lay_ids.tolist())
     if any(i.zfill(width) in layer_set for i in missing[:50]):
         return (
             f" The layer's codes have {width} characters with leading zeros; the panel ids look "

@@ -161,6 +161,14 @@ def test_leading_zero_hint():
         join_panel(layer, _panel([1001, 1003]), id="code", time="year")
 
 
+def test_leading_zeros_the_layer_lacks_are_hinted():
+    """The reverse case: the layer's codes were stored as numbers (1..9, 10..), the panel's as text '01'."""
+    layer = _layer([1, 2, 10])
+    with pytest.raises(JoinError, match=r"'01', '02'\. The panel's ids have leading zeros that the layer's "
+                                        r"codes lack \('01' against '1'"):
+        join_panel(layer, _panel(["01", "02", "10"]), id="code", time="year")
+
+
 def test_duplicate_id_time_rows():
     panel = _panel(["a", "b"])
     panel = pd.concat([panel, panel.iloc[[1, 4]]], ignore_index=True)
