@@ -331,6 +331,8 @@ def join_panel(
     """
     layer_id = id if layer_id is None else layer_id
     _check_columns(layer, panel, id, time, layer_id)
+    if len(panel) == 0:
+        raise JoinError(f"the panel has no rows (its columns: {format_items(list(panel.columns))}); nothing to join.")
     lay_ids, pan_ids, notes = _unit_ids(layer, panel, id, layer_id)
     times, time_values = _panel_times(panel, time, pan_ids)
     pan_ids = pan_ids.reset_index(drop=True)
@@ -368,6 +370,13 @@ def _leading_zero_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str
     panel's ids carry leading zeros that the layer's codes (stored as numbers?) lack."""
     layer_set = set(lay_ids.tolist())
     first = [str(i) for i in missing[:50]]
+    decimal = next((i for i in first if i.endswith(".0") and i[:-2] in layer_set), None)
+    if decimal is not None:
+        return (
+            f" The panel's ids look like whole numbers written as decimals ({decimal!r} against the layer's "
+            f"{decimal[:-2]!r}: a column with empty cells read as floats?); read the id column as text "
+            "(spillmap's own readers do) or as integers."
+        )
     if any(i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set for i in first):
         example = next(i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set)
         return (

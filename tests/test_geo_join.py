@@ -169,6 +169,18 @@ def test_leading_zeros_the_layer_lacks_are_hinted():
         join_panel(layer, _panel(["01", "02", "10"]), id="code", time="year")
 
 
+def test_decimal_ids_are_hinted():
+    """Whole-number ids written as decimals (a pandas column with empty cells is read as floats)."""
+    with pytest.raises(JoinError, match=r"'110000\.0', '120000\.0'\. The panel's ids look like whole numbers "
+                                        r"written as decimals \('110000\.0' against the layer's '110000'"):
+        join_panel(_layer(["110000", "120000"]), _panel(["110000.0", "120000.0"]), id="code", time="year")
+
+
+def test_panel_without_rows():
+    with pytest.raises(JoinError, match=r"the panel has no rows \(its columns: 'code', 'year', 'y'"):
+        join_panel(_layer(["a", "b"]), _panel(["a", "b"]).iloc[:0], id="code", time="year")
+
+
 def test_duplicate_id_time_rows():
     panel = _panel(["a", "b"])
     panel = pd.concat([panel, panel.iloc[[1, 4]]], ignore_index=True)

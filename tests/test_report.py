@@ -302,6 +302,22 @@ def test_bad_inputs_fail_early(tmp_path, edit, match):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_subset_layer_with_no_panel_id_in_common_reports_the_join(tmp_path):
+    """With layer.subset, panel units outside the subset are dropped; when no panel id is in the layer
+    at all (here written in lower case) the join's error is reported, not an IndexError on an empty panel."""
+    from spillmap import datasets
+    from spillmap.errors import JoinError
+
+    p = datasets.produc()
+    p.assign(state_abbr=p.state_abbr.str.lower()).to_csv(tmp_path / "panel.csv", index=False)
+    text = (US_CONFIG.replace('dataset = "produc"', 'path = "panel.csv"')
+            .replace('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\nsubset = {SUB_REGION = ["Pacific"]}'))
+    with pytest.raises(JoinError, match=r"48 panel id\(s\) in 'state_abbr' have no unit in the layer column "
+                                        r"'STATE_ABBR': 'al', 'ar'"):
+        build_report(_write(tmp_path, text), tmp_path / "o", quiet=True)
+    assert not (tmp_path / "o").exists()
+
+
 def test_latex_is_ascii_safe():
     tex = tables.to_latex(tables.frame_table(pd.DataFrame({"x": [1.0]}), caption="I_T ⊗ W – α ≤ 0.05"))
     assert r"I\_T $\otimes$ W -- $\alpha$ $\le$ 0.05" in tex

@@ -179,6 +179,8 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
     keep = set(normalise_ids(layer[lid], what=f"layer column {lid!r}")[0])
     ids = normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
     inside = ids.isin(keep).to_numpy()
+    if not inside.any():  # nothing in common (ids written otherwise?): the join reports it, with its hints
+        return panel, ()
     return panel[inside].reset_index(drop=True), tuple(sorted(set(ids[~inside].dropna())))
 
 
