@@ -303,7 +303,7 @@ def build_panel_data(
     if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
         check_supported(model, effects, w := resolve_weights(w, np.sort(pd.unique(key.time)).tolist()))
     times = _check_cells(key, w, id, time)
-    notes = tuple(m for m in [warn_period_gaps(list(times.tolist()), time, stacklevel=4)] if m) if time else ()
+    notes = tuple(m for m in [warn_period_gaps(pd.Index(times).tolist(), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)
     order = np.lexsort((key.id.map(w._id_index).to_numpy(), np.searchsorted(times, key.time.to_numpy())))
     yarr, Xarr = raw[order, 0], raw[order, 1:]
@@ -325,7 +325,7 @@ def build_panel_data(
         )
     pdata = _PanelData(
         y=yarr, X=Xarr, WX=WX, x_names=tuple(x_names), wx_names=tuple(wx_names), w=w, n=n, t=t,
-        ids=tuple(w.ids), times=tuple(times.tolist()), y_name=y_name, effects=effects, model=model,
+        ids=tuple(w.ids), times=tuple(pd.Index(times).tolist()), y_name=y_name, effects=effects, model=model,
         Wy=Wy, wx_source=tuple(src), has_const=has_const, warnings=notes,
     )
     if identify:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from spillmap.errors import DataError, InputError, Shown, format_items
 
@@ -56,21 +57,33 @@ def _check(d: Any, dynamic: str) -> None:
         raise DataError(
             f"a dynamic model needs at least 3 periods (the first only supplies y_t-1, and the unit effects "
             f"need two more); the panel has {d.t} ({format_items([Shown(str(p)) for p in d.times])}).")
-    text = [p for p in d.times if isinstance(p, str)]
-    if text:  # sorted as text: 'Apr' < 'Aug' < 'Dec', '10' < '9'; y_t-1 would be another period's y
-        raise DataError(
-            f"a dynamic model needs periods in time order, but the time column holds text, which is ordered "
-            f"alphabetically ({format_items([Shown(repr(p)) for p in d.times], limit=6)}); give the periods as "
-            "numbers (2008, 2009, ...) or dates.")
     from spillmap.geo._common import period_gaps
 
-    gaps = period_gaps(list(d.times))
+    order = _time_values(list(d.times))
+    gaps = period_gaps(order)
     if gaps:
         after = [Shown(f"{b} (previous period {a})") for a, b in gaps]
         raise DataError(
             f"the periods have gaps, so y_t-1 is undefined for period(s) {format_items(after)}: no unit has "
             "data in the period just before. A dynamic model needs consecutive periods; fill the missing "
             "period or estimate on the consecutive stretch.")
+
+
+def _time_values(times: list) -> list:
+    """The periods as values whose order is time order: numbers and dates as they are; text
+    only when it reads as numbers or ISO dates ('2008', '2008-12-31') in the same order as
+    the text itself (the panel is sorted by it), returned parsed for the gap check.  Other
+    text ('Apr' < 'Aug' < 'Dec', '10' < '9') would make y_t-1 another period's y: refused."""
+    if not any(isinstance(p, str) for p in times):
+        return times
+    s = pd.Series([str(p) for p in times])
+    for parsed in (pd.to_numeric(s, errors="coerce"), pd.to_datetime(s, errors="coerce", format="ISO8601")):
+        if parsed.notna().all() and parsed.is_monotonic_increasing and parsed.is_unique:
+            return parsed.tolist()
+    raise DataError(
+        f"a dynamic model needs periods in time order, but the time column holds text, which is ordered "
+        f"alphabetically ({format_items([Shown(repr(p)) for p in times], limit=6)}); give the periods as "
+        "numbers (2008, 2009, ...) or dates (ISO text such as 2008-12-31 is read as dates).")
 
 
 def build_dynamic_data(d: Any, dynamic: str) -> Any:

@@ -127,15 +127,33 @@ def check_unique_ids(ids: pd.Series, *, what: str, error: type[Exception] = Data
     if dup:
         raise error(f"{what} is not unique; duplicated ids: {format_items(dup)}.")
 
-def period_gaps(times: Sequence[object]) -> list[tuple[object, object]]:
-    """Consecutive pairs of whole-number periods further apart than the usual step.
+def _dates(times: Sequence[object]) -> pd.DatetimeIndex | None:
+    """The periods as dates when every one is a date or timestamp (any resolution), else None."""
+    import datetime
 
-    ``times`` are the distinct periods in ascending order.  The usual step is the
-    smallest difference (1 for years, 10 for census decades); a pair further apart
-    marks periods that are absent for every unit (``[(1981, 1983)]`` for
-    1980, 1981, 1983).  Periods that are not whole numbers (dates, labels) are not
-    checked and give ``[]``.
+    if len(times) and all(isinstance(t, (np.datetime64, datetime.date)) for t in times):
+        return pd.DatetimeIndex(pd.to_datetime(list(times)))
+    return None
+
+
+def period_gaps(times: Sequence[object]) -> list[tuple[object, object]]:
+    """Consecutive pairs of periods further apart than the usual step.
+
+    ``times`` are the distinct periods in ascending order.  Whole numbers: the usual step
+    is the smallest difference (1 for years, 10 for census decades); a pair further apart
+    marks periods that are absent for every unit (``[(1981, 1983)]`` for 1980, 1981,
+    1983).  Dates: a pair more than 1.5 times the smallest difference apart (months and
+    years differ in length by a few days; a missing month or year doubles the step); the
+    pair is returned as dates.  Other periods (labels) are not checked and give ``[]``.
     """
+    dates = _dates(times)
+    if dates is not None:  # before .item(): datetime64[ns] would turn into integers of nanoseconds
+        if len(dates) < 3:
+            return []
+        steps = np.diff(dates.as_unit("ns").asi8).astype(float)
+        step = steps.min()
+        shown = [d.date() if d == d.normalize() else d for d in dates]
+        return [] if step <= 0 else [(shown[k], shown[k + 1]) for k in np.flatnonzero(steps > 1.5 * step)]
     values = [t.item() if isinstance(t, np.generic) else t for t in times]
     if len(values) < 3 or not all(
         isinstance(t, (int, float)) and not isinstance(t, bool) and float(t).is_integer() for t in values
@@ -153,10 +171,14 @@ def warn_period_gaps(times: Sequence[object], column: str, *, stacklevel: int = 
     gaps = period_gaps(times)
     if not gaps:
         return ""
-    step = min(float(b) - float(a) for a, b in zip(times[:-1], times[1:]))
+    dates = _dates(times)
+    if dates is not None:
+        step = f"{np.diff(dates.as_unit('ns').asi8).min() / 86_400e9:g} days"
+    else:
+        step = f"{min(float(b) - float(a) for a, b in zip(times[:-1], times[1:])):g}"
     shown = [Shown(f"{a} -> {b}") for a, b in gaps]
     msg = (
-        f"the periods in column {column!r} are not equally spaced (usual step {step:g}); no unit has data "
+        f"the periods in column {column!r} are not equally spaced (usual step {step}); no unit has data "
         f"between {format_items(shown, limit=5)}. Check that no period was lost; estimates treat the "
         "periods as exchangeable, so a model with a trend or a lag in time would be wrong."
     )

@@ -110,7 +110,9 @@ def _panel_times(panel: pd.DataFrame, time: str, pan_ids: pd.Series) -> tuple[pd
         )
     times = times.reset_index(drop=True)
     try:
-        return times, sorted(pd.unique(times).tolist())
+        # through an Index: dates stay Timestamps (pandas 2's datetime64[ns] .tolist() gives integers,
+        # which then matched no cell of the panel)
+        return times, sorted(pd.Index(pd.unique(times)).tolist())
     except TypeError as exc:
         raise DataError(f"panel column {time!r} mixes values that cannot be ordered: {exc}.") from exc
 

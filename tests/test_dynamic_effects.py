@@ -7,6 +7,8 @@ of N x N products), 1e-9 for the 500-period sum (its tail is below |A|^500 ~ 1e-
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,17 +169,38 @@ def test_too_few_periods():
         SpatialPanel(DF[DF.year < 2002], "y ~ x1 + x2", id="id", time="year", w=W, dynamic="both")
 
 
-@pytest.mark.parametrize("label", [lambda y: f"y{y - 1995}", lambda y: str(y)])  # y5..y12; 2000..2007
-def test_text_periods_are_refused(label):
-    """Text periods sort alphabetically ('y10' < 'y9'): y_t-1 would silently be another period's y.
-    The dates of the same years fit, and give the numeric years' estimates (same order)."""
+@pytest.mark.parametrize("label", [lambda y: f"y{y - 1995}", lambda y: str(y - 1995)])  # y5..y12; '5'..'12'
+def test_text_periods_out_of_time_order_are_refused(label):
+    """Text periods sort alphabetically ('y10' < 'y9', '10' < '5'): y_t-1 would silently be another
+    period's y."""
     text = DF.assign(year=DF.year.map(label))
     with pytest.raises(DataError, match=r"needs periods in time order, but the time column holds text"):
         SpatialPanel(text, "y ~ x1 + x2", id="id", time="year", w=W, dynamic="both")
-    dates = DF.assign(year=pd.to_datetime(DF.year.astype(str) + "-07-01"))
-    a = SpatialPanel(dates, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways", dynamic="y").fit()
+
+
+@pytest.mark.parametrize("label", [
+    lambda y: str(y),                                       # years as text
+    lambda y: f"{y}-12-31",                                 # ISO dates as text (the command line's dates)
+    lambda y: pd.Timestamp(f"{y}-07-01"),                   # dates, across the leap years 2000 and 2004
+])
+def test_periods_in_time_order_fit_as_the_numeric_years(label):
+    """The same periods written as text in time order or as dates give the numeric years' estimates
+    (the same arithmetic on the same order).  Dates used to be refused on pandas 2 as having gaps
+    (their nanoseconds compared: 366-day leap years against 365)."""
+    other = DF.assign(year=DF.year.map(label))
+    a = SpatialPanel(other, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways", dynamic="y").fit()
     b = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sar", fe="twoways", dynamic="y").fit()
-    np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())  # the same arithmetic on the same order
+    np.testing.assert_array_equal(a.params.to_numpy(), b.params.to_numpy())
+
+
+@pytest.mark.parametrize("label", [lambda y: f"{y}-12-31", lambda y: pd.Timestamp(f"{y}-01-01")])
+def test_gap_between_dates_is_named(label):
+    gap = DF[DF.year != 2004].assign(year=lambda d: d.year.map(label))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the dates (not the text) are also warned about as unequally spaced
+        with pytest.raises(DataError, match=r"y_t-1 is undefined for period\(s\) 2005-\d\d-\d\d \(previous period "
+                                            r"2003-\d\d-\d\d\)"):
+            SpatialPanel(gap, "y ~ x1 + x2", id="id", time="year", w=W, dynamic="both")
 
 
 def test_gap_in_periods_names_the_period():

@@ -181,6 +181,22 @@ def test_panel_without_rows():
         join_panel(_layer(["a", "b"]), _panel(["a", "b"]).iloc[:0], id="code", time="year")
 
 
+def test_date_periods_join_and_their_gaps_are_named():
+    """Dates as periods: the panel is balanced (on pandas 2 every cell was 'missing': its distinct
+    periods came back as integers of nanoseconds), leap years are no gap, a missing year is."""
+    import warnings
+
+    def dated(years):
+        return _panel(["a", "b"], years=years).assign(year=lambda d: pd.to_datetime(d.year.astype(str) + "-07-01"))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 2003 -> 2004 -> 2005 -> 2006: 365 and 366 days, equally spaced years
+        j = join_panel(_layer(["a", "b"]), dated((2003, 2004, 2005, 2006)), id="code", time="year")
+    assert j.t == 4 and j.times[0] == pd.Timestamp("2003-07-01") and len(j.panel) == 8
+    with pytest.warns(UserWarning, match=r"usual step 365 days\); no unit has data between 2004-07-01 -> 2006-07-01"):
+        join_panel(_layer(["a", "b"]), dated((2003, 2004, 2006, 2007)), id="code", time="year")
+
+
 def test_duplicate_id_time_rows():
     panel = _panel(["a", "b"])
     panel = pd.concat([panel, panel.iloc[[1, 4]]], ignore_index=True)
