@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items
+from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
 from ._transform import demean
@@ -301,7 +302,7 @@ def build_panel_data(
 
     key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
     if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
-        check_supported(model, effects, w := resolve_weights(w, np.sort(pd.unique(key.time)).tolist()))
+        check_supported(model, effects, w := resolve_weights(w, period_values(key.time)))
     times = _check_cells(key, w, id, time)
     notes = tuple(m for m in [warn_period_gaps(pd.Index(times).tolist(), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)

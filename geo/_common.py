@@ -16,7 +16,7 @@ import pandas as pd
 from spillmap.errors import DataError, Shown, format_items
 from spillmap.errors import DataWarning as SpillmapWarning  # the geo layer's warnings are about data
 
-__all__ = ["SpillmapWarning", "Shown", "normalise_ids", "nonnull_ids", "check_unique_ids", "period_gaps", "warn_period_gaps"]
+__all__ = ["SpillmapWarning", "Shown", "normalise_ids", "nonnull_ids", "check_unique_ids", "period_gaps", "warn_period_gaps", "period_values"]
 
 
 def _int_text(value: float) -> str:
@@ -126,6 +126,13 @@ def check_unique_ids(ids: pd.Series, *, what: str, error: type[Exception] = Data
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:
         raise error(f"{what} is not unique; duplicated ids: {format_items(dup)}.")
+
+def period_values(values: object) -> list:
+    """The distinct periods of ``values`` in ascending order, as Python objects: numbers, text,
+    and dates as Timestamps (pandas 2 turns datetime64[ns] into integers of nanoseconds on
+    ``.tolist()`` and ``.item()``, which then match no period of the panel)."""
+    return sorted(pd.Index(pd.unique(np.asarray(values))).tolist())
+
 
 def _dates(times: Sequence[object]) -> pd.DatetimeIndex | None:
     """The periods as dates when every one is a date or timestamp (any resolution), else None."""

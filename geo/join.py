@@ -20,7 +20,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
-from ._common import check_unique_ids, nonnull_ids, warn_period_gaps
+from ._common import check_unique_ids, nonnull_ids, period_values, warn_period_gaps
 from ._join_report import JoinReport, PanelJoin
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
@@ -110,9 +110,7 @@ def _panel_times(panel: pd.DataFrame, time: str, pan_ids: pd.Series) -> tuple[pd
         )
     times = times.reset_index(drop=True)
     try:
-        # through an Index: dates stay Timestamps (pandas 2's datetime64[ns] .tolist() gives integers,
-        # which then matched no cell of the panel)
-        return times, sorted(pd.Index(pd.unique(times)).tolist())
+        return times, period_values(times)
     except TypeError as exc:
         raise DataError(f"panel column {time!r} mixes values that cannot be ordered: {exc}.") from exc
 

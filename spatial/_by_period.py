@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, format_items
+from spillmap.geo._common import period_values
 
 __all__ = ["per_period", "nested_per_period"]
 
@@ -30,7 +31,7 @@ def _periods(panel: pd.DataFrame, time: str, window: tuple[Any, Any] | None) -> 
             values = np.array([v for v in values if str(lo) <= str(v) <= str(hi)], dtype=object)
     if not len(values):
         raise DataError(f"no periods of column {time!r} in the window {window!r}.")
-    return [v.item() if isinstance(v, np.generic) else v for v in values]
+    return period_values(values)  # Python objects, dates as Timestamps (not pandas 2's nanoseconds)
 
 
 def per_period(build: Callable[[tuple[Any, Any]], Any], panel: pd.DataFrame, time: str,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, format_items
+from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["panel_array"]
@@ -143,7 +144,7 @@ def panel_array(
     columns = list(columns)
     ids, tvals = _keys(panel, id, time, columns)
     _check_units_and_cells(ids, tvals, id, time, w)
-    periods = sorted(pd.unique(tvals).tolist())
+    periods = period_values(tvals)  # dates stay Timestamps (pandas 2)
     arr, present = _fill(panel, columns, ids, tvals, time, w, periods)
     _check_complete(arr, present, columns, periods, time, w)
     return arr, periods

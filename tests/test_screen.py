@@ -234,3 +234,16 @@ def test_weights_as_study_specs_over_a_layer(panel, us48, us48_queen, client):
     assert parquet_bytes(by_spec.table) == parquet_bytes(by_matrix.table)
     with pytest.raises(InputError, match="layer"):
         spillmap.screen(panel, weights={"queen": {"kind": "contiguity"}}, **kw)
+
+
+def test_date_periods_are_screened_and_labelled_as_dates(panel, us48_queen, client):
+    """Periods given as dates (pandas 2 used to turn them into nanoseconds, which matched no row):
+    labelled '1970-01-01', and every analytic value equals the numeric years' (the pseudo p-values
+    differ: each row's seed is drawn from its label)."""
+    small = panel[panel.year <= 1972][["state_abbr", "year", "unemp"]]
+    dated = small.assign(year=pd.to_datetime(small.year.astype(str) + "-01-01"))
+    kw = dict(id="state_abbr", time="year", weights=us48_queen, statistics=("moran",), permutations=9, client=client)
+    a, b = spillmap.screen(small, **kw).table, spillmap.screen(dated, **kw).table
+    assert list(b.period.unique()) == ["1970-01-01", "1971-01-01", "1972-01-01", "pooled"]
+    keep = ~a.statistic.str.endswith("p_perm")
+    np.testing.assert_array_equal(a.value[keep].to_numpy(), b.value[keep].to_numpy())

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, format_items
+from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics", "panel_values"]
@@ -150,6 +151,9 @@ def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]
 def _label(value: object) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)
+    if isinstance(value, (pd.Timestamp, np.datetime64)):  # a date at midnight reads as the date: 1972-01-01
+        ts = pd.Timestamp(value)
+        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
     return str(value)
 
 
@@ -181,7 +185,7 @@ def panel_values(
     if dup.any():
         cells = sorted(set(zip(unit[dup], tlab[dup])))
         raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
-    order = sorted(pd.unique(panel[time]).tolist()) if time else ["all"]
+    order = period_values(panel[time]) if time else ["all"]
     labels = [_label(v) for v in order]
     if periods is not None:
         wanted = [_label(p) for p in (periods if isinstance(periods, (list, tuple)) else [periods])]
