@@ -99,12 +99,6 @@ def test_the_issue_command_on_china_with_a_local_cluster(tmp_path):
     assert (out / "screen.csv").is_file() and (out / "index.html").is_file()
 
 
-def _distributed_log_handlers():
-    import logging
-
-    return [h.level for h in logging.getLogger("distributed").handlers]
-
-
 def test_local_cluster_workers_log_only_critical_lines():
     """The local cluster's worker processes print nothing below CRITICAL: a worker whose heartbeat
     races the cluster's closing logs an ERROR traceback (dask/distributed#7192; 1 ``spillmap screen``
@@ -114,6 +108,9 @@ def test_local_cluster_workers_log_only_critical_lines():
 
     from spillmap.screen._engine import dask_client
 
+    def handler_levels():  # local: shipped to the worker by value (the tests are not an importable package there)
+        return [h.level for h in logging.getLogger("distributed").handlers]
+
     with dask_client(workers=1) as c:
-        levels = c.run(_distributed_log_handlers)
+        levels = c.run(handler_levels)
     assert levels and all(lv and min(lv) >= logging.CRITICAL for lv in levels.values()), levels
