@@ -720,9 +720,13 @@ def compute_effects(
     fit_traces = None
     if "rho" in results.params.index and extra.get("traces_rho") == float(results.params["rho"]):
         fit_traces = extra.get("traces")  # exact traces of the fit at this rho (shared, not recomputed)
+    params, cov = results.params, results.cov
+    if model == "sac":  # SAR formulas in rho and beta: lambda (the error process) carries no effect
+        keep = [c for c in params.index if c != "lambda"]
+        params, cov, model = params[keep], cov.loc[keep, keep], "sar"
     return effects_from_estimates(
-        results.params,
-        results.cov,
+        params,
+        cov,
         results.w,
         model,
         draws=draws,

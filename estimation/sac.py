@@ -50,15 +50,10 @@ __all__ = ["SACResults", "fit_sac", "sac_gram", "sac_beta_sse", "sac_concentrate
 
 
 class SACResults(SpatialPanelResults):
-    """:class:`SpatialPanelResults` of a SAC model: ``params`` end with ``rho``, ``lambda``."""
+    """:class:`SpatialPanelResults` of a SAC model: ``params`` end with ``rho``, ``lambda``.
 
-    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation"):
-        """Direct/indirect/total effects: SAR formulas in ``rho`` and ``beta`` (``lambda`` dropped)."""
-        from spillmap.estimation.effects import effects_from_estimates
-
-        keep = [c for c in self.params.index if c != "lambda"]
-        return effects_from_estimates(self.params[keep], self.cov.loc[keep, keep], self.w, "sar",
-                                      draws=draws, seed=seed, method=method, regressors=self.x_names)
+    ``impacts()`` (:func:`~spillmap.estimation.effects.compute_effects`) uses the SAR formulas in
+    ``rho`` and ``beta``; ``lambda`` is dropped."""
 
 
 def sac_gram(d: Any) -> np.ndarray:

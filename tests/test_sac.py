@@ -104,3 +104,33 @@ def test_recovers_simulated_parameters(simulated):
     with pytest.raises(InputError):
         SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sac", fe="individual").fit(
             lee_yu="bias-correction")
+
+
+def test_command_line_and_compute_effects_give_the_sac_effects(produc_logs, us48_queen, tmp_path, capsys):
+    """``spillmap fit --model sac`` offered SAC and then stopped at the effects ("model must be one of
+    'sar', ...": compute_effects did not know SAC). Reference: the total effect of a row-standardised
+    W is beta / (1 - rho) exactly ((I - rho W)^-1 1 = 1 / (1 - rho)); 1e-8 relative for the two
+    differently ordered sums of the delta method's exact traces."""
+    import json
+
+    from spillmap.cli import main
+    from spillmap.estimation.effects import compute_effects
+    from spillmap.spatial.io import write_weights
+
+    df = produc_logs[["state_abbr", "year", "lgsp", "lpc", "lemp"]]
+    df.to_csv(tmp_path / "p.csv", index=False)
+    write_weights(us48_queen, tmp_path / "w.gal")
+    res = SpatialPanel(df, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=us48_queen, model="sac",
+                       fe="individual").fit()
+    eff = compute_effects(res, draws=0, method="delta")
+    total = res.params[["lpc", "lemp"]] / (1 - res.params["rho"])
+    np.testing.assert_allclose(eff.total["estimate"].to_numpy(), total.to_numpy(), rtol=1e-8)
+    rc = main(["fit", "--data", str(tmp_path / "p.csv"), "--id", "state_abbr", "--time", "year", "--y", "lgsp",
+               "--x", "lpc", "lemp", "--w", str(tmp_path / "w.gal"), "--model", "sac", "--fe", "individual",
+               "--draws", "0", "--json", str(tmp_path / "o.json")])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    doc = json.loads((tmp_path / "o.json").read_text())  # its own estimates: W read back from the GAL file
+    par = {k: v["estimate"] for k, v in doc["params"].items()}
+    assert doc["effects"]["total"]["lpc"]["estimate"] == pytest.approx(par["lpc"] / (1 - par["rho"]), rel=1e-8)
+    assert par["rho"] == pytest.approx(res.params["rho"], abs=1e-6)  # the same fit (optimiser tolerance)
