@@ -288,6 +288,8 @@ def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoD
     except Exception as exc:
         raise _read_error(path, driver, exc) from exc
     _check_not_empty(path, layer, len(gdf))
+    if driver == "ESRI Shapefile":
+        _warn_gbk(path, gdf, info.get("encoding"))
     if feature_ids is not None:
         if len(feature_ids) != len(gdf):
             raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")
@@ -300,6 +302,19 @@ def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoD
         opts = {"DATE_AS_STRING": "YES"} if driver == "GeoJSON" else {}
         gdf[id] = raw_read(path, layer=layer, columns=[id], read_geometry=False, datetime_as_string=True, **opts)[3][0]
     return gdf.reset_index(drop=True)
+
+
+def _warn_gbk(path: Path, gdf: gpd.GeoDataFrame, encoding: str | None) -> None:
+    """Warn when a shapefile's text looks like Chinese GBK that GDAL read as Latin-1 (no .cpg)."""
+    from ._encoding import gbk_misread
+
+    seen = gbk_misread(gdf, encoding)
+    if seen is not None:
+        warnings.warn(
+            f"{path}: its text looks like Chinese in GBK read as Latin-1 ({seen[0]!r} would be {seen[1]!r}): no "
+            f".cpg file says how it is encoded. Write GBK into {path.with_suffix('.cpg').name} next to it (or "
+            "re-save the layer as UTF-8) and read it again; names on maps and tables are garbled until then.",
+            SpillmapWarning, stacklevel=4)
 
 
 def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, driver: str, assume_crs: str | int | None

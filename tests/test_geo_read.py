@@ -232,3 +232,58 @@ def test_geojson_without_feature_ids_has_no_id_column(tmp_path):
     path = _write(_squares(["a"]), tmp_path, "geojson")
     with pytest.raises(DataError, match=r"no id column 'id'"):
         read_boundaries(path, "id")
+
+
+# --- text encoding of shapefiles ---------------------------------------------------------------
+CITIES = ["北京市", "天津市", "石家庄市", "呼和浩特市"]
+EUROPE = ["Zürich", "Genève", "São Paulo", "Köln", "Málaga", "Ærøskøbing", "Besançon", "Conceição"]
+
+
+def _shapefile(tmp_path, names, encoding, cpg):
+    gdf = gpd.GeoDataFrame({"code": [f"{i:02d}" for i in range(len(names))], "name": names},
+                           geometry=[box(i, 0, i + 1, 1) for i in range(len(names))], crs=4326)
+    path = tmp_path / "layer.shp"
+    gdf.to_file(path, encoding=encoding)
+    cpg_file = path.with_suffix(".cpg")
+    if cpg is None:
+        cpg_file.unlink(missing_ok=True)
+    else:
+        cpg_file.write_text(cpg)
+    return path
+
+
+def test_chinese_gbk_shapefile_without_cpg_is_flagged(tmp_path):
+    """GDAL reads a .dbf without .cpg as Latin-1: GBK names come out as '±±¾©ÊÐ'. The warning says so,
+    with the value as read and as GBK; with a .cpg saying GBK the names are right and nothing warns."""
+    path = _shapefile(tmp_path, CITIES, "gbk", None)
+    with pytest.warns(SpillmapWarning, match=r"Chinese in GBK read as Latin-1 \('±±¾©ÊÐ' would be '北京市'\).*"
+                                             r"Write GBK into layer\.cpg"):
+        read_boundaries(path, "code")
+    path.with_suffix(".cpg").write_text("GBK")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_boundaries(path, "code")["name"].tolist() == CITIES
+
+
+@pytest.mark.parametrize(("names", "encoding"), [(EUROPE, "latin1"), (CITIES, "utf-8")])
+def test_latin1_and_utf8_shapefiles_are_not_flagged(tmp_path, names, encoding):
+    """Accented Latin letters stand alone between ASCII ones (GBK characters are byte pairs), and a
+    UTF-8 layer is read as UTF-8: neither warns, and the names come back as written."""
+    path = _shapefile(tmp_path, names, encoding, None if encoding == "latin1" else "UTF-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_boundaries(path, "code")["name"].tolist() == names
+
+
+@pytest.mark.parametrize(("text", "gbk"), [
+    ("±±¾©ÊÐ", "北京市"),            # GBK bytes of 北京市 read as Latin-1
+    ("Zürich", None),               # a lone accented letter: an odd run
+    ("Conceição", None),            # an even run ('çã'), but mostly ASCII letters
+    ("ßü", "唿"),                    # two adjacent accented letters do decode: hence three values at least
+    ("Paris", None),                # ASCII
+])
+def test_gbk_detection_of_single_values(text, gbk):
+    from spillmap.geo._encoding import _gbk, gbk_misread
+
+    assert _gbk(text) == gbk
+    assert gbk_misread(pd.DataFrame({"name": ["ßü", "Paris"]}), "ISO-8859-1") is None  # one value is no evidence

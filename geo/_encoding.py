@@ -1,0 +1,69 @@
+"""A shapefile's Chinese text read in the wrong encoding (GBK read as Latin-1).
+
+GDAL reads a shapefile's ``.dbf`` text as ISO-8859-1 (Latin-1) when no ``.cpg`` file (and no
+code page in the ``.dbf`` header) says otherwise.  Chinese layers are very often GBK without a
+``.cpg``; their names then come out as ``'±±¾©ÊÐ'`` instead of ``'北京市'`` on every map and
+table.  Written by hand: neither pyogrio nor geopandas guesses an encoding.
+
+The test is strict, so that Latin-1 text (``'Zürich'``, ``'Conceição'``) is not taken for GBK:
+every text value with a byte >= 0x80 must be mostly such bytes (Chinese names are; European
+names are mostly ASCII letters), have them in runs of even length (GBK characters are byte
+pairs; an accented Latin letter usually stands alone), decode as GB18030 without error and
+give CJK ideographs for at least 90 % of its non-ASCII characters; and at least three distinct
+values must pass (two adjacent accented letters, ``'ßü'``, do decode to an ideograph).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["gbk_misread"]
+
+#: encodings GDAL reports when it fell back to Latin-1
+_LATIN1 = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "CP1252"}
+
+
+def _gbk(text: str) -> str | None:
+    """``text`` re-decoded as GB18030 when it looks like GBK bytes read as Latin-1, else None."""
+    if text.isascii() or sum(c.isascii() and c.isalpha() for c in text) > sum(not c.isascii() for c in text):
+        return None
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:  # not Latin-1-decoded text
+        return None
+    run = 0
+    for b in raw + b"\x00":
+        if b >= 0x80:
+            run += 1
+        elif run:
+            if run % 2:
+                return None
+            run = 0
+    try:
+        decoded = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = [c for c in decoded if not c.isascii()]
+    cjk = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in wide)
+    return decoded if cjk >= 0.9 * len(wide) else None
+
+
+def gbk_misread(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str] | None:
+    """``(as read, as GBK)`` for one value when ``frame``'s text columns look like GBK read as
+    Latin-1 (every non-ASCII value passes the test of the module notes), else None."""
+    if encoding is None or encoding.upper().replace("_", "-") not in _LATIN1:
+        return None
+    example, passed = None, 0
+    for col in frame.columns:
+        if col == getattr(frame, "geometry", pd.Series(name=None)).name:
+            continue
+        s = frame[col]
+        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+            continue
+        for v in s.dropna().unique():
+            if not isinstance(v, str) or v.isascii():
+                continue
+            fixed = _gbk(v)
+            if fixed is None:
+                return None
+            example, passed = example or (v, fixed), passed + 1
+    return example if passed >= 3 else None
