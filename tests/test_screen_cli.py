@@ -101,8 +101,8 @@ def test_the_issue_command_on_china_with_a_local_cluster(tmp_path):
 
 def test_local_cluster_workers_log_only_critical_lines():
     """The local cluster's worker processes print nothing below CRITICAL: a worker whose heartbeat
-    races the cluster's closing logs an ERROR traceback (dask/distributed#7192; 1 ``spillmap screen``
-    run in 13 here, with exit status 0), and a failed task's "Compute Failed" lines repeat what the
+    races the cluster's closing logs an ERROR traceback (dask/distributed#7192; 3 ``spillmap screen``
+    runs of 22 here, with exit status 0), and a failed task's "Compute Failed" lines repeat what the
     run reports itself."""
     import logging
 

@@ -77,7 +77,7 @@ def dask_client(*, client=None, scheduler: str | None = None, workers: int | Non
                 processes=True,
                 dashboard_address=":0",  # a free port: never collide with another cluster
                 # CRITICAL: a worker's "Failed to communicate with scheduler during heartbeat" traceback
-                # when the cluster closes (dask/distributed#7192: about 1 run in 12 here) and its
+                # when the cluster closes (dask/distributed#7192: 3 runs of 22 here) and its
                 # "Compute Failed" lines are not the user's business: a failed task reaches the
                 # client as its exception, and the run reports it
                 silence_logs=logging.CRITICAL,
