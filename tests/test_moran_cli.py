@@ -84,3 +84,7 @@ def test_errors_exit_2_without_output(files, capsys, tmp_path):
     rc = main(["moran", "--data", str(d / "produc.csv"), "--id", "state_abbr", "--var", "lgsp",
                "--w", str(d / "us.gal")])
     assert rc == 2 and "give the period column" in capsys.readouterr().err
+    # one file per period is spillmap fit's: said so, not "weights file W_{time}.gal does not exist"
+    rc = main(["moran", "--data", str(d / "produc.csv"), "--id", "state_abbr", "--time", "year", "--var", "lgsp",
+               "--w", str(d / "W_{time}.gal")])
+    assert rc == 2 and "moran takes one W file for all periods" in capsys.readouterr().err

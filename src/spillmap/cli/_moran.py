@@ -87,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
+    if "{time}" in args.w:  # not a missing file named 'W_{time}.gal'
+        raise InputError(f"--w {args.w!r}: moran takes one W file for all periods (the pooled test uses "
+                         "I_T kron W); one file per period works with spillmap fit.")
     panel = _read_table(args.data, args.id, (args.time, args.var))
     w = transform_weights(read_weights(args.w), args.transform)
     doc = build_document(
