@@ -16,10 +16,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["gbk_misread"]
+__all__ = ["gbk_misread", "gbk_text"]
 
 #: encodings GDAL reports when it fell back to Latin-1
 _LATIN1 = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "CP1252"}
+
+
+def _mostly_cjk(decoded: str) -> bool:
+    wide = [c for c in decoded if not c.isascii()]
+    cjk = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in wide)
+    return bool(wide) and cjk >= 0.9 * len(wide)
+
+
+def gbk_text(raw: bytes) -> str | None:
+    """``raw`` (bytes that are not UTF-8, e.g. one line of a CSV) decoded as GB18030 when that
+    gives mostly Chinese characters, else None: Excel on a Chinese Windows saves CSV as GBK."""
+    try:
+        decoded = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return decoded if _mostly_cjk(decoded) else None
 
 
 def _gbk(text: str) -> str | None:
@@ -42,9 +58,7 @@ def _gbk(text: str) -> str | None:
         decoded = raw.decode("gb18030")
     except UnicodeDecodeError:
         return None
-    wide = [c for c in decoded if not c.isascii()]
-    cjk = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in wide)
-    return decoded if cjk >= 0.9 * len(wide) else None
+    return decoded if _mostly_cjk(decoded) else None
 
 
 def gbk_misread(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str] | None:

@@ -39,7 +39,21 @@ def read_utf8_text(path: str | os.PathLike, *, advice: str, error: type[Spillmap
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise error(f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text; {advice}.") from None
+        raise error(f"{path}: line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text{_gbk_hint(raw, exc.start)}; "
+                    f"{advice}.") from None
+
+
+def _gbk_hint(raw: bytes, at: int) -> str:
+    """`` (it reads as Chinese in GBK: ...)`` when the offending line does (Excel's CSV on a Chinese
+    Windows), else ``""``."""
+    from spillmap.geo._encoding import gbk_text
+
+    start, end = raw.rfind(b"\n", 0, at) + 1, raw.find(b"\n", at)
+    text = gbk_text(raw[start:end if end >= 0 else len(raw)].rstrip(b"\r"))
+    if text is None:
+        return ""
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return f" (it reads as Chinese in GBK, the encoding of Excel's 'CSV' on a Chinese Windows: {shown!r})"
 
 
 def _decode(path: Path) -> str:

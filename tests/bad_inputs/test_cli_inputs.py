@@ -69,6 +69,14 @@ def test_panel_in_latin1(folder, capsys):
     expect_cli_error(_fit(folder, data="latin.csv"), folder, capsys, "latin.csv: line 2: byte 0xc4 is not UTF-8")
 
 
+def test_panel_in_gbk_is_recognised(folder, capsys):
+    """Excel's 'CSV' on a Chinese Windows writes GBK: the error shows the line as GBK would read it."""
+    text = _panel_text(folder).replace("ALABAMA", "阿拉巴马州", 1)
+    write(folder, "gbk.csv", text.encode("gbk"))
+    expect_cli_error(_fit(folder, data="gbk.csv"), folder, capsys, "gbk.csv: line 2: byte 0xb0 is not UTF-8 text",
+                     "it reads as Chinese in GBK", "阿拉巴马州", "'CSV UTF-8' in Excel")
+
+
 def test_panel_with_byte_order_mark_is_read(folder, capsys):
     from _catalogue_inputs import run_cli
 
