@@ -95,6 +95,11 @@ def read_csv_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.
         raise InputError(f"data file {p} is a directory; give the CSV file itself.")
     if not p.is_file():
         raise InputError(f"data file {p} does not exist.")
+    with open(p, "rb") as fh:
+        zipped = fh.read(4) == b"PK\x03\x04"
+    if zipped:  # a zip archive: an Excel workbook named like a CSV?
+        raise DataError(f"{p} is a zip archive (an Excel workbook?), not CSV text; give a workbook the .xlsx "
+                        "extension, or save the sheet as 'CSV UTF-8'.")
     text = _decode(p)
     _check_header(p, text)
     try:

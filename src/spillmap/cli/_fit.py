@@ -22,7 +22,7 @@ from spillmap.results import finite_or_none as _num  # noqa: E402
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """The panel, variable and weights options shared by ``fit`` and ``diagnose``."""
     p.add_argument("--data", required=True, metavar="PANEL.csv",
-                   help="long panel, one row per (id, time): a CSV/Parquet file or a bundled table (produc, cigar, "
+                   help="long panel, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table (produc, cigar, "
                         "demo_panel)")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (read as text: leading zeros kept)")
     p.add_argument("--time", metavar="COL", default=None, help="period column (omit for a cross-section, T = 1)")

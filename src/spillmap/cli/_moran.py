@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
             "the permutation pseudo p-value."
         ),
     )
-    p.add_argument("--data", required=True, metavar="PANEL.csv", help="long table, one row per (id, time)")
+    p.add_argument("--data", required=True, metavar="PANEL.csv", help="long table, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (matched to the weights' ids)")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--var", required=True, metavar="NAME", help="the variable to test")

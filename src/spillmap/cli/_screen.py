@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
             "OUT/index.html (offline; maps for the top-ranked indicators)."
         ),
     )
-    p.add_argument("--data", required=True, metavar="PANEL", help=f"long panel: .csv, .parquet or a bundled dataset ({', '.join(PANELS)})")
+    p.add_argument("--data", required=True, metavar="PANEL", help=f"long panel: .csv, .xlsx, .parquet or a bundled dataset ({', '.join(PANELS)})")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--layer", metavar="LAYER", help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)})")
@@ -62,25 +62,14 @@ def register(subparsers: Any) -> None:
 
 
 def read_panel(source: str, id_col: str):
-    import pandas as pd
+    """The panel: a bundled dataset, or a CSV, Excel (.xlsx) or Parquet file read as every command
+    reads one (spillmap.study.inputs.load_table: ids as text, errors naming the file and line)."""
+    from spillmap.study.inputs import load_table
 
-    from spillmap import datasets
-    from spillmap.errors import DataError, InputError
-
-    if source in PANELS:
-        return getattr(datasets, source)()
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"data file {source} does not exist (bundled datasets: {', '.join(PANELS)}).")
-    try:
-        if path.suffix.lower() == ".parquet":
-            df = pd.read_parquet(path)
-            if id_col in df:
-                df[id_col] = df[id_col].astype(str)
-            return df
-        return pd.read_csv(path, dtype={id_col: str})
-    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read {source}: {exc}") from None
+    df = load_table(source, where="--data", id=id_col, dataset=source in PANELS or None)
+    if id_col in df:
+        df[id_col] = df[id_col].astype(str)
+    return df
 
 
 def read_layer(source: str, id_col: str, *, web: bool = False):

@@ -43,7 +43,7 @@ def transform_weights(w, transform: str):
 
 
 def read_table(source: str, id_col: str | None):
-    """A CSV / Parquet file, or a bundled table named instead of a path (``produc``, ``demo_panel``…)."""
+    """A CSV, Excel (.xlsx) or Parquet file, or a bundled table named instead of a path (``produc``, ``demo_panel``…)."""
     from spillmap.study.inputs import load_table
 
     return load_table(source, where="--data", id=id_col)

@@ -58,7 +58,7 @@ def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path",
 def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str | None = None,  # noqa: A002
                dataset: bool | None = None) -> pd.DataFrame:
     """A table from a bundled name (``demo_panel``, ``produc``, ``cigar``,
-    ``china_city_attributes``) or a CSV / Parquet file (ids read as text)."""
+    ``china_city_attributes``) or a CSV, Excel (``.xlsx``) or Parquet file (ids read as text)."""
     from spillmap import datasets
 
     path = resolve(source)
@@ -73,9 +73,12 @@ def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str 
         except (OSError, ValueError, ImportError) as exc:
             raise DataError(f"{where}: cannot read {p} as Parquet: {exc}") from None
     from spillmap._readcsv import read_csv_table
+    from spillmap._readexcel import EXCEL_SUFFIXES, read_excel_table
 
+    if p.suffix.lower() == ".xls":
+        raise DataError(f"{where}: {p} is an old Excel workbook (.xls); save it as .xlsx or as 'CSV UTF-8'.")
     try:
-        return read_csv_table(p, id_col=id)
+        return (read_excel_table if p.suffix.lower() in EXCEL_SUFFIXES else read_csv_table)(p, id_col=id)
     except InputError as exc:
         raise type(exc)(f"{where}: {exc}") from None
 

@@ -122,7 +122,7 @@ class PanelSpec:
     time: str = opt("Period column.", example="year", check=_nonempty)
     dataset: str | None = opt("A bundled panel instead of a file.", default=None,
                               choices=TABLE_DATASETS + (None,), example="demo_panel")
-    path: str | None = opt("CSV or Parquet file, relative to the spec file; a bundled dataset name also "
+    path: str | None = opt("CSV, Excel (.xlsx) or Parquet file, relative to the spec file; a bundled dataset name also "
                            "works here.", default=None, example="panel.csv")
 
 
