@@ -12,8 +12,9 @@ information matrix) serves the dynamic model unchanged: the dynamic SAR/SDM is t
 one on periods 2..T with two more regressors.
 
 Checks (each a one-line error naming what is wrong): fewer than three periods, periods given
-as text (ordered alphabetically, not in time), gaps between whole-number periods (``y_{t-1}`` would be undefined: the period after a gap is named), a
-model or effects the dynamic estimator does not cover.
+as text that is not in time order (text sorts alphabetically), gaps between whole-number or date
+periods (``y_{t-1}`` would be undefined: the period after a gap is named), a model or effects
+the dynamic estimator does not cover.
 """
 from __future__ import annotations
 
