@@ -1,9 +1,11 @@
-"""A shapefile's Chinese text read in the wrong encoding (GBK read as Latin-1).
+"""A shapefile's text read in the wrong encoding (UTF-8 or Chinese GBK read as Latin-1).
 
 GDAL reads a shapefile's ``.dbf`` text as ISO-8859-1 (Latin-1) when no ``.cpg`` file (and no
 code page in the ``.dbf`` header) says otherwise.  Chinese layers are very often GBK without a
 ``.cpg``; their names then come out as ``'±±¾©ÊÐ'`` instead of ``'北京市'`` on every map and
-table.  Written by hand: neither pyogrio nor geopandas guesses an encoding.
+table (UTF-8 without a ``.cpg``: ``'åäº¬å¸'``).  Written by hand: neither pyogrio nor
+geopandas guesses an encoding.  UTF-8 is recognised when every non-ASCII value, taken back to
+its bytes, is valid UTF-8 (Latin-1 text practically never is).
 
 The test is strict, so that Latin-1 text (``'Zürich'``, ``'Conceição'``) is not taken for GBK:
 every text value with a byte >= 0x80 must be mostly such bytes (Chinese names are; European
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["gbk_misread", "gbk_text"]
+__all__ = ["gbk_misread", "gbk_text", "misread_text"]
 
 #: encodings GDAL reports when it fell back to Latin-1
 _LATIN1 = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "CP1252"}
@@ -81,3 +83,28 @@ def gbk_misread(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str] | 
                 return None
             example, passed = example or (v, fixed), passed + 1
     return example if passed >= 3 else None
+
+
+def _utf8(text: str) -> str | None:
+    """``text`` re-decoded as UTF-8 when it is UTF-8 bytes read as Latin-1, else None."""
+    if text.isascii():
+        return None
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+
+
+def misread_text(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str, str] | None:
+    """``(value as read, as it should read, the encoding)`` when ``frame``'s text looks like UTF-8
+    or GBK read as Latin-1 (see the module notes), else None."""
+    if encoding is None or encoding.upper().replace("_", "-") not in _LATIN1:
+        return None
+    values = [v for col in frame.columns if col != getattr(frame, "geometry", pd.Series(name=None)).name
+              and (pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object)
+              for v in frame[col].dropna().unique() if isinstance(v, str) and not v.isascii()]
+    fixed = [_utf8(v) for v in values]
+    if values and all(f is not None for f in fixed):
+        return values[0], fixed[0], "UTF-8"
+    seen = gbk_misread(frame, encoding)
+    return None if seen is None else (*seen, "GBK")

@@ -289,7 +289,7 @@ def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoD
         raise _read_error(path, driver, exc) from exc
     _check_not_empty(path, layer, len(gdf))
     if driver == "ESRI Shapefile":
-        _warn_gbk(path, gdf, info.get("encoding"))
+        _warn_misread(path, gdf, info.get("encoding"))
     if feature_ids is not None:
         if len(feature_ids) != len(gdf):
             raise InputError(f"{path}: {len(feature_ids)} feature ids for {len(gdf)} features; cannot match them.")
@@ -304,16 +304,18 @@ def _read_frame(path: Path, driver: str, layer: str | None, id: str) -> gpd.GeoD
     return gdf.reset_index(drop=True)
 
 
-def _warn_gbk(path: Path, gdf: gpd.GeoDataFrame, encoding: str | None) -> None:
-    """Warn when a shapefile's text looks like Chinese GBK that GDAL read as Latin-1 (no .cpg)."""
-    from ._encoding import gbk_misread
+def _warn_misread(path: Path, gdf: gpd.GeoDataFrame, encoding: str | None) -> None:
+    """Warn when a shapefile's text looks like UTF-8 or Chinese GBK that GDAL read as Latin-1 (no .cpg)."""
+    from ._encoding import misread_text
 
-    seen = gbk_misread(gdf, encoding)
+    seen = misread_text(gdf, encoding)
     if seen is not None:
+        as_read, right, codec = seen
+        what = "Chinese in GBK" if codec == "GBK" else "UTF-8"
         warnings.warn(
-            f"{path}: its text looks like Chinese in GBK read as Latin-1 ({seen[0]!r} would be {seen[1]!r}): no "
-            f".cpg file says how it is encoded. Write GBK into {path.with_suffix('.cpg').name} next to it (or "
-            "re-save the layer as UTF-8) and read it again; names on maps and tables are garbled until then.",
+            f"{path}: its text looks like {what} read as Latin-1 ({as_read!r} would be {right!r}): no .cpg file "
+            f"says how it is encoded. Write {codec} into {path.with_suffix('.cpg').name} next to it (or re-save "
+            "the layer as UTF-8 with its .cpg) and read it again; names on maps and tables are garbled until then.",
             SpillmapWarning, stacklevel=4)
 
 

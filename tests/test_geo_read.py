@@ -252,14 +252,21 @@ def _shapefile(tmp_path, names, encoding, cpg):
     return path
 
 
-def test_chinese_gbk_shapefile_without_cpg_is_flagged(tmp_path):
-    """GDAL reads a .dbf without .cpg as Latin-1: GBK names come out as '±±¾©ÊÐ'. The warning says so,
-    with the value as read and as GBK; with a .cpg saying GBK the names are right and nothing warns."""
-    path = _shapefile(tmp_path, CITIES, "gbk", None)
-    with pytest.warns(SpillmapWarning, match=r"Chinese in GBK read as Latin-1 \('±±¾©ÊÐ' would be '北京市'\).*"
-                                             r"Write GBK into layer\.cpg"):
+@pytest.mark.parametrize(("codec", "what", "as_read"), [
+    ("GBK", "Chinese in GBK", "±±¾©ÊÐ"),
+    ("UTF-8", "UTF-8", "å\x8c\x97äº¬å¸\x82"),
+])
+def test_shapefile_text_read_as_latin1_is_flagged(tmp_path, codec, what, as_read):
+    """GDAL reads a .dbf without .cpg as Latin-1: GBK names come out as '±±¾©ÊÐ', UTF-8 ones as
+    'åäº¬å¸'. The warning says so, with the value as read and as it should read; with a .cpg
+    naming the encoding the names are right and nothing warns."""
+    import re
+
+    path = _shapefile(tmp_path, CITIES, codec.lower(), None)
+    with pytest.warns(SpillmapWarning, match=re.escape(f"{what} read as Latin-1 ({as_read!r} would be '北京市')")
+                      + rf".*Write {codec} into layer\.cpg"):
         read_boundaries(path, "code")
-    path.with_suffix(".cpg").write_text("GBK")
+    path.with_suffix(".cpg").write_text(codec)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_boundaries(path, "code")["name"].tolist() == CITIES
