@@ -234,6 +234,21 @@ def _cross_section(source: ScenarioModel, variable: str, period: Any, kind: str)
     return source.values.xs(period, level=0)[variable].reindex(list(source.ids)).to_numpy(dtype=float)
 
 
+def change_problem(kind: str, change: Any) -> str | None:
+    """What is wrong with ``change`` for a change of this ``kind`` (None: nothing).  Used by
+    :func:`change_vector` and, before any data is read, by the study's ``[scenarios.NAME]``."""
+    number = isinstance(change, int | float | np.number) and not isinstance(change, bool)
+    if kind in ("absolute", "percent"):
+        return None if number and np.isfinite(change) else f"must be a finite number for kind = {kind!r}"
+    if kind == "to_quantile":
+        return None if number and 0 <= change <= 1 else ("must be a quantile between 0 and 1 for kind = "
+                                                          "'to_quantile' (0.9 = top decile)")
+    if kind == "to_unit":
+        return None if (isinstance(change, str) and change.strip()) or (number and float(change).is_integer()) else (
+            "must be a unit id or name for kind = 'to_unit'")
+    return None  # an unknown kind is reported where the kind is checked
+
+
 def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, mask: np.ndarray, *,
                   period: Any, attributes: pd.DataFrame | None = None, names: str | None = None,
                   within: str | None = None) -> tuple[np.ndarray, str]:
@@ -253,8 +268,8 @@ def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, 
     ids = list(source.ids)
     dx = np.zeros(len(ids))
     if kind in ("absolute", "percent"):
-        if isinstance(change, bool) or not isinstance(change, int | float | np.number) or not np.isfinite(change):
-            raise InputError(f"change of {variable!r} must be a finite number for kind={kind!r}; got {change!r}.")
+        if change_problem(kind, change):
+            raise InputError(f"change of {variable!r} {change_problem(kind, change)}; got {change!r}.")
         if kind == "absolute":
             dx[mask] = float(change)
             return dx, f"{variable} {float(change):+g}"
@@ -270,9 +285,8 @@ def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, 
         dx[mask] = x[j] - x[mask]
         return dx, f"{variable} set to the value of {ids[j]} ({x[j]:.6g}, {period})"
     q = change
-    if isinstance(q, bool) or not isinstance(q, int | float | np.number) or not 0 <= q <= 1:
-        raise InputError(f"change of {variable!r} must be a quantile between 0 and 1 for kind='to_quantile' "
-                         f"(0.9 = top decile); got {change!r}.")
+    if change_problem(kind, q):
+        raise InputError(f"change of {variable!r} {change_problem(kind, q)}; got {change!r}.")
     if within is None:
         target = np.full(len(ids), np.nanquantile(x, q))
     else:

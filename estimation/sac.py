@@ -28,7 +28,8 @@ Hessian of the full log-likelihood in ``(beta, rho, lambda, sigma2)``.  With
 
 Written by hand: no Python library estimates a fixed-effects SARAR panel by ML
 (spreg's ``GM_Combo`` is GMM for a cross-section).  Effects: the SAR formulas with
-``rho`` (the error process has no spillover of x), via :func:`effects_from_estimates`.
+``rho`` (the error process has no spillover of x), in
+:func:`~spillmap.estimation.effects.compute_effects`.
 """
 from __future__ import annotations
 

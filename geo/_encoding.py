@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["gbk_misread", "gbk_text", "misread_text"]
+__all__ = ["gbk_text", "misread_text"]
 
 #: encodings GDAL reports when it fell back to Latin-1
 _LATIN1 = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "CP1252"}
@@ -63,28 +63,6 @@ def _gbk(text: str) -> str | None:
     return decoded if _mostly_cjk(decoded) else None
 
 
-def gbk_misread(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str] | None:
-    """``(as read, as GBK)`` for one value when ``frame``'s text columns look like GBK read as
-    Latin-1 (every non-ASCII value passes the test of the module notes), else None."""
-    if encoding is None or encoding.upper().replace("_", "-") not in _LATIN1:
-        return None
-    example, passed = None, 0
-    for col in frame.columns:
-        if col == getattr(frame, "geometry", pd.Series(name=None)).name:
-            continue
-        s = frame[col]
-        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-            continue
-        for v in s.dropna().unique():
-            if not isinstance(v, str) or v.isascii():
-                continue
-            fixed = _gbk(v)
-            if fixed is None:
-                return None
-            example, passed = example or (v, fixed), passed + 1
-    return example if passed >= 3 else None
-
-
 def _utf8(text: str) -> str | None:
     """``text`` re-decoded as UTF-8 when it is UTF-8 bytes read as Latin-1, else None."""
     if text.isascii():
@@ -96,15 +74,16 @@ def _utf8(text: str) -> str | None:
 
 
 def misread_text(frame: pd.DataFrame, encoding: str | None) -> tuple[str, str, str] | None:
-    """``(value as read, as it should read, the encoding)`` when ``frame``'s text looks like UTF-8
-    or GBK read as Latin-1 (see the module notes), else None."""
+    """``(value as read, as it should read, the encoding)`` when every non-ASCII text value of
+    ``frame`` looks like UTF-8 (one value is enough) or GBK (three at least) read as Latin-1
+    (see the module notes), else None."""
     if encoding is None or encoding.upper().replace("_", "-") not in _LATIN1:
         return None
-    values = [v for col in frame.columns if col != getattr(frame, "geometry", pd.Series(name=None)).name
-              and (pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object)
+    values = [v for col in frame.columns
+              if pd.api.types.is_string_dtype(frame[col].dtype) or frame[col].dtype == object  # not geometry
               for v in frame[col].dropna().unique() if isinstance(v, str) and not v.isascii()]
-    fixed = [_utf8(v) for v in values]
-    if values and all(f is not None for f in fixed):
-        return values[0], fixed[0], "UTF-8"
-    seen = gbk_misread(frame, encoding)
-    return None if seen is None else (*seen, "GBK")
+    for codec, fix, minimum in (("UTF-8", _utf8, 1), ("GBK", _gbk, 3)):
+        fixed = [fix(v) for v in values]
+        if len(values) >= minimum and all(f is not None for f in fixed):
+            return values[0], fixed[0], codec
+    return None

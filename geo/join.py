@@ -212,7 +212,7 @@ def _first_error(report: JoinReport, m: _Match, v: _Values, pan_raw: pd.Series, 
     """The most fundamental problem found, as the error to raise (``None`` if none)."""
     id, time, layer_id = report.id, report.time, report.layer_id  # noqa: A001
     if m.not_in_layer:
-        hint = _leading_zero_hint(pan_raw, lay_ids, m.not_in_layer)
+        hint = _id_format_hint(pan_raw, lay_ids, m.not_in_layer)
         return JoinError(
             f"{len(m.not_in_layer)} panel id(s) in {id!r} have no unit in the layer column "
             f"{layer_id!r}: {format_items(m.not_in_layer)}.{hint} Recode them to the layer's codes "
@@ -365,9 +365,9 @@ def _raise(exc: Exception, report: JoinReport) -> None:
     raise exc
 
 
-def _leading_zero_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) -> str:
-    """A hint when padding numeric panel ids with zeros would make them match, or when the
-    panel's ids carry leading zeros that the layer's codes (stored as numbers?) lack."""
+def _id_format_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) -> str:
+    """A hint when the panel's ids are the layer's codes written otherwise: as decimals
+    ('110000.0'), with leading zeros the layer's codes lack, or as numbers that lost theirs."""
     layer_set = set(lay_ids.tolist())
     first = [str(i) for i in missing[:50]]
     decimal = next((i for i in first if i.endswith(".0") and i[:-2] in layer_set), None)
@@ -377,8 +377,8 @@ def _leading_zero_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str
             f"{decimal[:-2]!r}: a column with empty cells read as floats?); read the id column as text "
             "(spillmap's own readers do) or as integers."
         )
-    if any(i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set for i in first):
-        example = next(i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set)
+    example = next((i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set), None)
+    if example is not None:
         return (
             f" The panel's ids have leading zeros that the layer's codes lack ({example!r} against "
             f"{example.lstrip('0') or '0'!r}: the layer stores them as numbers?); store the layer's codes as "

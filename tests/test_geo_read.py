@@ -290,7 +290,7 @@ def test_latin1_and_utf8_shapefiles_are_not_flagged(tmp_path, names, encoding):
     ("Paris", None),                # ASCII
 ])
 def test_gbk_detection_of_single_values(text, gbk):
-    from spillmap.geo._encoding import _gbk, gbk_misread
+    from spillmap.geo._encoding import _gbk, misread_text
 
     assert _gbk(text) == gbk
-    assert gbk_misread(pd.DataFrame({"name": ["ßü", "Paris"]}), "ISO-8859-1") is None  # one value is no evidence
+    assert misread_text(pd.DataFrame({"name": ["ßü", "Paris"]}), "ISO-8859-1") is None  # one value is no evidence

@@ -48,5 +48,6 @@ def test_coefficients_and_ses_equal_linearmodels(cigar):
         # designs 30); the SEs are the same closed form.  Observed <= 2e-13 on numpy 1.26 and 2.4;
         # 1e-10 leaves a factor ~40 over the bound
         assert f.params.to_numpy() == pytest.approx(ref.params.to_numpy(), rel=1e-10), name
+        # the SEs: the same closed form from the same residuals and (X'X)^-1, so the same bound as above
         assert f.std_errors.to_numpy() == pytest.approx(ref.std_errors.to_numpy(), rel=1e-10), name
     assert isinstance(tab.fits["twoways"].to_frame(), pd.DataFrame)

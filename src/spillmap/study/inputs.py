@@ -187,11 +187,6 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
     return panel[inside].reset_index(drop=True), tuple(sorted(set(ids[~inside].dropna())))
 
 
-def model_variables(study) -> list[str]:
-    """Every variable the study names: y, x, Moran variables and weights variables."""
-    return list(variable_keys(study))
-
-
 def variable_keys(study) -> dict[str, str]:
     """Every variable the study names, with the spec key that first names it (``model.y``,
     ``model.x``, ``tables.moran_variables``, ``weights.NAME.var``): an error names that key."""

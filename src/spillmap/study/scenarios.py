@@ -17,7 +17,6 @@ bytes of the array: exact, and a tenth of the size of a JSON list); :func:`encod
 from __future__ import annotations
 
 import base64
-import math
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,21 +59,6 @@ def _units(v: Any) -> str | None:
     if isinstance(v, Mapping):
         return None if v else "an empty table selects nothing; give { column = value } or \"all\"."
     return f"must be \"all\", ids or names, or {{ column = value }}; got {v!r}."
-
-
-def _change_problem(kind: str, change: Any) -> str | None:
-    """What is wrong with ``change`` for a change of this ``kind`` (None: nothing), so that a
-    mistyped change stops the study before any data is read or model fitted."""
-    number = isinstance(change, int | float) and not isinstance(change, bool)
-    if kind in ("absolute", "percent"):
-        return None if number and math.isfinite(change) else f"must be a finite number for kind = {kind!r}"
-    if kind == "to_quantile":
-        return None if number and 0 <= change <= 1 else ("must be a quantile between 0 and 1 for kind = "
-                                                          "'to_quantile' (0.9 = top decile)")
-    if kind == "to_unit":
-        return None if (isinstance(change, str) and change.strip()) or (number and float(change).is_integer()) else (
-            "must be a unit id or name for kind = 'to_unit'")
-    return None  # an unknown kind is reported by the kind's own check
 
 
 def _frozen_units(v: Any) -> Any:
@@ -139,9 +123,11 @@ class ScenarioSpec:
                 raise spec_error(source, f"scenarios.{name}.{field}",
                                  f"has {len(getattr(spec, field))} values for {n} variables; give one, or one per "
                                  "variable.")
+        from spillmap.estimation._scenario_input import change_problem  # a mistyped change: before any work
+
         for i, v in enumerate(spec.variable):
             kind, change = spec.kind[i % len(spec.kind)], spec.change[i % len(spec.change)]
-            msg = _change_problem(kind, change)
+            msg = change_problem(kind, change)
             if msg:
                 raise spec_error(source, f"scenarios.{name}.change", f"{msg} (variable {v!r}); got {change!r}.")
         return spec
