@@ -24,9 +24,9 @@ and stars); Markdown; HTML (also ``Table._repr_html_`` in Jupyter).
 Example
 -------
 >>> from spillmap.tables import regression_table, save                   # doctest: +SKIP
->>> t = regression_table({"W1": sdm1, "W2": sdm2}, effects=[eff1, eff2],
+>>> t = regression_table({"W1": sdm1, "W2": sdm2}, effects=[eff1, eff2],   # doctest: +SKIP
 ...                      labels={"int": "Industrial intelligence"}, unit="city", period="year")
->>> save(t, "out/table9.docx")
+>>> save(t, "out/table9.docx")                                           # doctest: +SKIP
 """
 from spillmap.tables import _adapters  # noqa: F401  (registers the built-in extractors)
 from spillmap.tables._docx import to_docx_bytes
