@@ -102,7 +102,7 @@ def _kept_means(d: Any, x: list[str], lagged: list[str], means: dict[str, str], 
     ``d`` is the validated design of the un-augmented model; the mean columns are ranked
     against its regressors (and the period dummies with ``time_effects``).
     """
-    from spillmap.estimation.random_effects import _time_dummies
+    from spillmap.estimation._re_common import _time_dummies
 
     z = d.Z
     if time_effects and d.t > 1:

@@ -19,7 +19,9 @@ error term), reported as an indirect effect of exactly 0.
 What is written by hand and why: spreg's SDM impacts count every ``W x`` term as
 an indirect effect and give no standard errors, and PySAL has no panel effects;
 the decomposition, the trace algebra and both inference methods are therefore
-implemented here in small pure functions of arrays (numpy / scipy.sparse only):
+implemented here in small pure functions of arrays (numpy / scipy.sparse only); the
+trace moments are in :mod:`._effects_traces`, the result type in :mod:`._effects_result`
+and the per-unit effects for maps in :mod:`._unit_effects` (all re-exported here):
 
 * traces, exact: from the eigenvalues of W, ``tr((I - rho W)^{-1}) =
   sum_i 1/(1 - rho lambda_i)`` and ``tr(W (I - rho W)^{-1}) = sum_i lambda_i /
@@ -77,10 +79,9 @@ coverage of the indirect-effect intervals (``benchmarks/README.md``).
 """
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -88,11 +89,20 @@ import pandas as pd
 import scipy.sparse as sp
 
 from spillmap._threads import single_threaded_blas
-from spillmap.errors import EstimationError, InputError, format_items
+from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.estimation._normal import normal_isf, normal_sf
 
-from ._lu import splu
-from ._traces import trace_powers
+from ._effects_result import ALL_MODELS, KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
+from ._effects_traces import (
+    EXACT_TRACE_MAX_N,
+    _is_row_stochastic,
+    _Moments,
+    effects_matrix,
+    exact_trace_moments,
+    series_trace_moments,
+    stochastic_trace_powers,
+)
+from ._unit_effects import unit_effects, unit_response
 
 __all__ = [
     "EffectsResult",
@@ -111,233 +121,7 @@ __all__ = [
 EffectsMethod = Literal["simulation", "delta"]
 TraceMethod = Literal["auto", "exact", "stochastic"]
 
-#: above this many units, ``traces="auto"`` uses stochastic traces and
-#: :func:`unit_effects` a stochastic diagonal
-EXACT_TRACE_MAX_N = 3000
-
-_KINDS = ("direct", "indirect", "total")
-_LAG_MODELS = ("sar", "sdm")
-_LINEAR_MODELS = ("slx", "sdem", "sem")
-_ALL_MODELS = _LAG_MODELS + _LINEAR_MODELS
 _COLUMNS = ["estimate", "se", "z", "p", "ci_lower", "ci_upper"]
-
-
-def _check_choice(name: str, value: object, choices: Sequence[object]) -> None:
-    if value not in choices:
-        raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
-
-
-# ---------------------------------------------------------------- trace moments
-def exact_trace_moments(eigenvalues: np.ndarray, rho: np.ndarray | float) -> np.ndarray:
-    """Average traces of ``A = (I - rho W)^{-1}`` and ``W A`` and their rho-derivatives.
-
-    .. math::
-
-        m_0 = \\frac1N \\sum_i \\frac{1}{1-\\rho\\lambda_i},\\quad
-        m_1 = \\frac1N \\sum_i \\frac{\\lambda_i}{1-\\rho\\lambda_i},\\quad
-        m_0' = \\frac1N \\sum_i \\frac{\\lambda_i}{(1-\\rho\\lambda_i)^2},\\quad
-        m_1' = \\frac1N \\sum_i \\frac{\\lambda_i^2}{(1-\\rho\\lambda_i)^2}
-
-    (real parts for complex eigenvalues; LeSage & Pace 2009, sec. 4.2).
-
-    Parameters
-    ----------
-    eigenvalues
-        All N eigenvalues of W (real or complex).
-    rho
-        One value or an array of D values.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(D, 4)``: columns ``m0, m1, m0', m1'``.
-
-    Verification
-    ------------
-    Equal to ``trace(inv(I - rho W))/N`` etc. of a dense oracle to 1e-10 (tests).
-    """
-    lam = np.asarray(eigenvalues).ravel()
-    rho = np.atleast_1d(np.asarray(rho, dtype=float)).ravel()
-    n = lam.size
-    out = np.empty((rho.size, 4))
-    chunk = max(1, 2_000_000 // max(n, 1))
-    for s in range(0, rho.size, chunk):
-        r = rho[s : s + chunk, None]
-        inv = 1.0 / (1.0 - r * lam[None, :])
-        inv2 = inv * inv
-        out[s : s + chunk, 0] = inv.sum(axis=1).real / n
-        out[s : s + chunk, 1] = (lam * inv).sum(axis=1).real / n
-        out[s : s + chunk, 2] = (lam * inv2).sum(axis=1).real / n
-        out[s : s + chunk, 3] = (lam * lam * inv2).sum(axis=1).real / n
-    return out
-
-
-def series_trace_moments(trace_powers: np.ndarray, rho: np.ndarray | float) -> np.ndarray:
-    """The moments of :func:`exact_trace_moments` from the power series of traces.
-
-    .. math::
-
-        m_0 = \\frac1N \\sum_{j=0}^{J} \\rho^j \\operatorname{tr}(W^j),\\quad
-        m_1 = \\frac1N \\sum_{j=0}^{J} \\rho^j \\operatorname{tr}(W^{j+1})
-
-    and their term-by-term derivatives (LeSage & Pace 2009, sec. 4.3).
-
-    Parameters
-    ----------
-    trace_powers
-        ``tr(W^j)`` for ``j = 0, ..., J + 1`` (``J + 2`` values; ``trace_powers[0] = N``).
-    rho
-        One value or an array of D values.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(D, 4)``: ``m0, m1, m0', m1'``.  The same series with the exact
-        moments ``1'W^j 1`` gives the totals.
-    """
-    t = np.asarray(trace_powers, dtype=float).ravel()
-    n = t[0]
-    order = t.size - 2
-    rho = np.atleast_1d(np.asarray(rho, dtype=float)).ravel()
-    j = np.arange(order + 1)
-    powers = rho[:, None] ** j[None, :]  # (D, J+1)
-    dpowers = np.zeros_like(powers)
-    dpowers[:, 1:] = j[None, 1:] * rho[:, None] ** (j[None, 1:] - 1)
-    out = np.empty((rho.size, 4))
-    out[:, 0] = powers @ t[:-1] / n
-    out[:, 1] = powers @ t[1:] / n
-    out[:, 2] = dpowers @ t[:-1] / n
-    out[:, 3] = dpowers @ t[1:] / n
-    return out
-
-
-def stochastic_trace_powers(
-    w: sp.spmatrix, order: int = 100, *, n_vectors: int = 50, seed: int = 0
-) -> np.ndarray:
-    """Hutchinson estimates of ``tr(W^j)``, ``j = 0, ..., order + 1``.
-
-    ``tr(W^j) ~ mean_r u_r' W^j u_r`` with independent Rademacher vectors ``u_r``
-    (seeded ``numpy.random.default_rng(seed)``); ``j = 0, 1, 2`` are exact
-    (``N``, ``sum_i w_ii``, ``sum_ij w_ij w_ji``).  Cost: ``order`` sparse products
-    with an ``N x n_vectors`` block (Barry & Pace 1999).
-
-    Verification
-    ------------
-    ``tr(W^j)/N`` within 0.01 of the exact values for a 400-unit lattice with 500
-    vectors (tests).
-    """
-    return trace_powers(sp.csr_matrix(w, dtype=float), order, n_vectors=n_vectors, seed=seed)
-
-
-def _series_order(w: sp.spmatrix, rho_max: float, tol: float = 1e-8, minimum: int = 20) -> int:
-    """Number of power-series terms so that ``(|rho| r)^J < tol``, r a bound on W's spectral radius
-    (at least ``minimum``; the terms beyond contribute less than ``tol`` relative)."""
-    rows = np.abs(w).sum(axis=1).max() if w.nnz else 0.0
-    cols = np.abs(w).sum(axis=0).max() if w.nnz else 0.0
-    r = float(min(rows, cols))
-    q = abs(rho_max) * r
-    if q <= 0:
-        return minimum
-    if q >= 1:
-        raise EstimationError(
-            f"rho = {rho_max:.4g} is outside the convergence region of the power series "
-            f"(|rho| * {r:.4g} >= 1); use traces='exact'."
-        )
-    return int(min(max(minimum, math.ceil(math.log(tol) / math.log(q))), 5000))
-
-
-def _power_moments(w: sp.spmatrix, order: int) -> np.ndarray:
-    """Exact ``1' W^j 1`` for ``j = 0, ..., order + 1`` by repeated sparse products."""
-    w = sp.csr_matrix(w)
-    v = np.ones(w.shape[0])
-    out = np.empty(order + 2)
-    out[0] = w.shape[0]
-    for j in range(1, order + 2):
-        v = w @ v
-        out[j] = v.sum()
-    return out
-
-
-def _is_row_stochastic(w: sp.spmatrix) -> bool:
-    rs = np.asarray(w.sum(axis=1)).ravel()
-    return bool(rs.size and np.allclose(rs, 1.0, atol=1e-10, rtol=0))
-
-
-def _exact_total_moments(w: sp.spmatrix, rho: np.ndarray, *, derivatives: bool) -> np.ndarray:
-    """``c0 = 1'A1/N``, ``c1 = 1'WA1/N`` (and rho-derivatives) with ``A = (I - rho W)^{-1}``.
-
-    Closed form ``1/(1 - rho)`` for a row-stochastic W (``A 1 = 1/(1-rho) 1``);
-    otherwise one sparse LU factorisation per rho: ``u = A 1``, ``c0 = 1'u/N``,
-    ``c1 = 1'Wu/N``; derivatives ``c0' = (A'1)' W u / N`` and
-    ``c1' = (A'W'1)' W u / N`` (from ``dA/drho = A W A``).
-    """
-    rho = np.atleast_1d(np.asarray(rho, dtype=float)).ravel()
-    out = np.full((rho.size, 4), np.nan)
-    if _is_row_stochastic(w):
-        out[:, 0] = out[:, 1] = 1.0 / (1.0 - rho)
-        out[:, 2] = out[:, 3] = 1.0 / (1.0 - rho) ** 2
-        return out
-    w = sp.csc_matrix(w, dtype=float)
-    n = w.shape[0]
-    one = np.ones(n)
-    eye = sp.identity(n, format="csc")
-    wt1 = np.asarray(w.T @ one).ravel()
-    for d, r in enumerate(rho):
-        lu = splu(sp.csc_matrix(eye - r * w))
-        u = lu.solve(one)
-        wu = w @ u
-        out[d, 0] = u.sum() / n
-        out[d, 1] = wu.sum() / n
-        if derivatives:
-            v = lu.solve(one, trans="T")
-            g = lu.solve(wt1, trans="T")
-            out[d, 2] = v @ wu / n
-            out[d, 3] = g @ wu / n
-    return out
-
-
-@dataclass(frozen=True)
-class _Moments:
-    """Computes the trace and total moments of W for arrays of rho.
-
-    ``source`` is what the trace powers are memoised on (the SpatialWeights object,
-    shared with the fit's log-determinant series) or the matrix itself."""
-
-    w: sp.csr_matrix
-    kind: Literal["exact", "stochastic"]
-    eigenvalues: np.ndarray | None = None
-    n_vectors: int = 50
-    seed: int = 0
-    source: Any = None
-
-    def traces(self, rho: np.ndarray, rho_max: float) -> np.ndarray:
-        if self.kind == "exact":
-            return exact_trace_moments(self.eigenvalues, rho)
-        order = _series_order(self.w, rho_max)
-        src = self.w if self.source is None else self.source
-        tp = trace_powers(src, order, n_vectors=self.n_vectors, seed=self.seed)
-        return series_trace_moments(tp, rho)
-
-    def totals(self, rho: np.ndarray, rho_max: float, *, derivatives: bool) -> np.ndarray:
-        if self.kind == "exact" or _is_row_stochastic(self.w):
-            return _exact_total_moments(self.w, rho, derivatives=derivatives)
-        order = _series_order(self.w, rho_max)
-        return series_trace_moments(_power_moments(self.w, order), rho)
-
-
-# ------------------------------------------------------------------ the effects
-def effects_matrix(w: np.ndarray | sp.spmatrix, rho: float, beta: float, theta: float = 0.0) -> np.ndarray:
-    """The dense N x N matrix ``S = (I - rho W)^{-1} (beta I + theta W)`` (small N only).
-
-    One dense LU solve (no explicit inverse); used by :func:`unit_effects` for the
-    exact diagonal when N <= :data:`EXACT_TRACE_MAX_N` and as the test oracle.
-    """
-    wd = w.toarray() if sp.issparse(w) else np.asarray(w, dtype=float)
-    n = wd.shape[0]
-    rhs = beta * np.eye(n) + theta * wd
-    if rho == 0:
-        return rhs
-    return np.linalg.solve(np.eye(n) - rho * wd, rhs)
 
 
 def _effects_from_moments(
@@ -361,7 +145,7 @@ class _Spec:
 
 def _spec_from_params(params: pd.Series, model: str) -> _Spec:
     idx = list(params.index)
-    rho_name = "rho" if model in _LAG_MODELS else ("lambda" if model in ("sem", "sdem") else None)
+    rho_name = "rho" if model in LAG_MODELS else ("lambda" if model in ("sem", "sdem") else None)
     rho_idx = None
     if rho_name is not None:
         if rho_name not in idx:
@@ -471,7 +255,7 @@ def effects_from_estimates(
     wmat = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
     n = wmat.shape[0]
     zc = normal_isf((1 - level) / 2)
-    if model in _LINEAR_MODELS:
+    if model in LINEAR_MODELS:
         return _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc)
     kind = traces
     if kind == "auto":
@@ -498,9 +282,9 @@ def effects_from_estimates(
 
 def _checked_inputs(params, cov, model, draws, method, traces, level, regressors):
     """Validate the options; ``(params, cov array, spec, draws, method)``."""
-    _check_choice("model", model, _ALL_MODELS)
-    _check_choice("method", method, ("simulation", "delta"))
-    _check_choice("traces", traces, ("auto", "exact", "stochastic"))
+    check_choice("model", model, ALL_MODELS)
+    check_choice("method", method, ("simulation", "delta"))
+    check_choice("traces", traces, ("auto", "exact", "stochastic"))
     if not (0 < level < 1):
         raise InputError(f"level must be in (0, 1); got {level!r}.")
     if draws < 0 or int(draws) != draws:
@@ -544,8 +328,8 @@ def _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc) -> EffectsResu
     """SLX / SDEM / SEM: exact normal inference from the covariance."""
     n, k = wmat.shape[0], len(spec.names)
     c = float(wmat.sum()) / n  # 1'W1/N
-    est = {kind: np.zeros(k) for kind in _KINDS}
-    se = {kind: np.zeros(k) for kind in _KINDS}
+    est = {kind: np.zeros(k) for kind in KINDS}
+    se = {kind: np.zeros(k) for kind in KINDS}
     for i in range(k):
         gb = np.zeros(p_hat.size)
         gb[spec.beta_idx[i]] = 1.0
@@ -557,7 +341,7 @@ def _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc) -> EffectsResu
             se[kind][i] = math.sqrt(max(g @ v @ g, 0.0))
     tables = {
         kind: _table(est[kind], se[kind], est[kind] - zc * se[kind], est[kind] + zc * se[kind], spec.names)
-        for kind in _KINDS
+        for kind in KINDS
     }
     note = {
         "sem": "SEM: the effects are the coefficients; X has no indirect (spillover) effect in an error model.",
@@ -573,7 +357,7 @@ def _delta_tables(p_hat, v, spec, tr, tot, zc) -> dict[str, pd.DataFrame]:
     beta0, theta0, _ = _gather(p_hat[None, :], spec)
     d0, i0, t0 = _effects_from_moments(beta0, theta0, tr, tot)
     est = {"direct": d0[0], "indirect": i0[0], "total": t0[0]}
-    se = {kind_: np.zeros(k) for kind_ in _KINDS}
+    se = {kind_: np.zeros(k) for kind_ in KINDS}
     for i in range(k):
         b, t = beta0[0, i], theta0[0, i]
         grads = {
@@ -590,7 +374,7 @@ def _delta_tables(p_hat, v, spec, tr, tot, zc) -> dict[str, pd.DataFrame]:
             se[kind_][i] = math.sqrt(max(g @ v @ g, 0.0))
     return {
         kind_: _table(est[kind_], se[kind_], est[kind_] - zc * se[kind_], est[kind_] + zc * se[kind_], spec.names)
-        for kind_ in _KINDS
+        for kind_ in KINDS
     }
 
 
@@ -739,232 +523,6 @@ def compute_effects(
     )
 
 
-# --------------------------------------------------------------- results type
-def _num(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
-@dataclass(frozen=True, eq=False)
-class EffectsResult:
-    """Average direct, indirect and total effects with standard errors (immutable).
-
-    Attributes
-    ----------
-    model
-        The model (``"sar"``, ``"sdm"``, ``"slx"``, ``"sdem"``, ``"sem"``).
-    method
-        ``"simulation"``, ``"delta"`` or ``"linear"`` (exact, for SLX/SDEM/SEM).
-    draws, seed, level
-        Simulation draws (0 unless simulated), seed and interval level.
-    traces
-        ``"exact"``, ``"stochastic"`` or ``"closed form"``.
-    n
-        Number of spatial units.
-    note
-        What the effects mean for this model.
-    """
-
-    model: str
-    method: str
-    draws: int
-    seed: int
-    level: float
-    traces: str
-    n: int
-    _tables: dict = field(repr=False)
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_tables", {k: v.copy() for k, v in self._tables.items()})
-
-    @property
-    def direct(self) -> pd.DataFrame:
-        """Average direct effects: estimate, se, z, p, ci_lower, ci_upper by regressor (a copy)."""
-        return self._tables["direct"].copy()
-
-    @property
-    def indirect(self) -> pd.DataFrame:
-        """Average indirect (spillover) effects (a copy)."""
-        return self._tables["indirect"].copy()
-
-    @property
-    def total(self) -> pd.DataFrame:
-        """Average total effects (a copy)."""
-        return self._tables["total"].copy()
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(self._tables["direct"].index)
-
-    def to_frame(self, layout: Literal["long", "wide"] = "long") -> pd.DataFrame:
-        """All effects in one table.
-
-        ``"long"``: rows (effect, variable), columns estimate, se, z, p, ci_lower,
-        ci_upper; ``"wide"``: rows variable, columns (effect, statistic).
-        """
-        _check_choice("layout", layout, ("long", "wide"))
-        long = pd.concat({k: self._tables[k] for k in _KINDS}, names=["effect", "variable"])
-        if layout == "long":
-            return long
-        return pd.concat({k: self._tables[k] for k in _KINDS}, axis=1, names=["effect", "statistic"])
-
-    def to_dict(self) -> dict:
-        """``{"direct"|"indirect"|"total": {"<x>": {"estimate","se","z","p"}}}`` (NaN -> None)."""
-        return {
-            kind: {
-                str(var): {c: _num(row[c]) for c in ("estimate", "se", "z", "p")}
-                for var, row in self._tables[kind].iterrows()
-            }
-            for kind in _KINDS
-        }
-
-    def _describe(self) -> str:
-        how = {
-            "simulation": f"simulation, {self.draws} draws, seed {self.seed}; se = sd of draws, percentile {self.level:.0%} interval",
-            "delta": f"delta method; normal {self.level:.0%} interval",
-            "linear": f"exact (linear in the parameters); normal {self.level:.0%} interval",
-        }[self.method]
-        return f"{self.model.upper()} effects (N = {self.n}; traces: {self.traces}; {how})"
-
-    def summary(self) -> str:
-        """A plain-text table: effect, variable, estimate (stars), se, z, p, interval."""
-        # the one stars function, from spillmap.tables (imported here: tables sits above estimation)
-        from spillmap.tables import star_note, stars
-
-        lines = [self._describe(), self.note, ""]
-        head = f"{'effect':<9} {'variable':<14} {'estimate':>12} {'se':>10} {'z':>8} {'p':>8}  {'interval':>23}"
-        lines += [head, "-" * len(head)]
-        for kind in _KINDS:
-            for var, r in self._tables[kind].iterrows():
-                est = f"{r['estimate']:.4f}{stars(r['p']):<3}"
-                lines.append(
-                    f"{kind:<9} {str(var)[:14]:<14} {est:>12} {r['se']:>10.4f} {r['z']:>8.3f} {r['p']:>8.4f}"
-                    f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
-                )
-        lines.append(f"{star_note()} (two-sided normal)")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def __repr__(self) -> str:
-        return f"<EffectsResult {self.model.upper()} {self.method}: {', '.join(self.variables)}>"
-
-    def _repr_html_(self) -> str:
-        from spillmap.tables import format_p, star_note, stars
-
-        rows = []
-        for kind in _KINDS:
-            for var, r in self._tables[kind].iterrows():
-                rows.append(
-                    f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
-                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{r['se']:.4f}</td>"
-                    f"<td>{r['z']:.3f}</td><td>{format_p(r['p'], 4)}</td>"
-                    f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
-                )
-        return (
-            f"<table><caption>{html.escape(self._describe())}</caption>"
-            "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
-            f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
-            f"<p>{html.escape(self.note)} {html.escape(star_note())}.</p>"
-        )
-
-
-# ------------------------------------------------------------ per-unit effects
-def _unit_parts(results: Any, var: str) -> tuple[sp.csr_matrix, tuple[str, ...], float, float, float]:
-    model = str(getattr(results, "model", "")).lower()
-    _check_choice("model", model, _ALL_MODELS)
-    params = results.params
-    if var not in params.index or var in ("rho", "lambda", "const") or str(var).startswith("W_"):
-        names = [p for p in params.index if p not in ("rho", "lambda", "const") and not str(p).startswith("W_")]
-        raise InputError(f"{var!r} is not a regressor of the model; choose one of {format_items(names)}.")
-    beta = float(params[var])
-    theta = float(params[f"W_{var}"]) if f"W_{var}" in params.index else 0.0
-    rho = float(params["rho"]) if model in _LAG_MODELS else 0.0
-    w = results.w
-    return sp.csr_matrix(w.sparse), tuple(w.ids), rho, beta, theta
-
-
-@single_threaded_blas
-def unit_effects(results: Any, var: str, *, n_vectors: int = 200, seed: int = 0) -> pd.DataFrame:
-    """Per-unit effects of a unit change of ``var`` (for maps).
-
-    With ``S = (I - rho W)^{-1}(beta I + theta W)``:
-
-    * ``direct`` = ``diag(S)``: effect of unit i's own change on unit i;
-    * ``total_received`` = ``S 1`` (row sums): effect on i of a change everywhere;
-    * ``total_emitted`` = ``1'S`` (column sums): effect everywhere of i's change;
-    * ``indirect_received`` / ``indirect_emitted`` = the totals minus ``direct``.
-
-    Row and column sums take one sparse solve each with ``I - rho W`` and its
-    transpose.  The diagonal is exact through one dense LU solve for N <=
-    :data:`EXACT_TRACE_MAX_N` (O(N^3) once; acceptable at that size), and a
-    stochastic estimate ``mean_r v_r * (S v_r)`` with ``n_vectors`` seeded
-    Rademacher vectors (one sparse factorisation) above it.  The means of the
-    columns are the average effects of :func:`compute_effects`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by unit id (W's order), columns ``direct``, ``indirect_received``,
-        ``indirect_emitted``, ``total_received``, ``total_emitted``.
-    """
-    w, ids, rho, beta, theta = _unit_parts(results, var)
-    n = w.shape[0]
-    one = np.ones(n)
-    w1 = np.asarray(w @ one).ravel()
-    wt1 = np.asarray(w.T @ one).ravel()
-    if rho == 0:
-        received = beta * one + theta * w1
-        emitted = beta * one + theta * wt1
-        direct = beta * one + theta * w.diagonal()
-    else:
-        lu = splu(sp.csc_matrix(sp.identity(n, format="csc") - rho * w))
-        received = lu.solve(beta * one + theta * w1)
-        emitted = beta * lu.solve(one, trans="T") + theta * np.asarray(w.T @ lu.solve(one, trans="T")).ravel()
-        if n <= EXACT_TRACE_MAX_N:
-            direct = np.diag(effects_matrix(w, rho, beta, theta)).copy()
-        else:
-            rng = np.random.default_rng(seed)
-            v = rng.integers(0, 2, size=(n, n_vectors)).astype(float) * 2.0 - 1.0
-            sv = lu.solve(beta * v + theta * np.asarray(w @ v))
-            direct = np.mean(v * sv, axis=1)
-    return pd.DataFrame(
-        {
-            "direct": direct,
-            "indirect_received": received - direct,
-            "indirect_emitted": emitted - direct,
-            "total_received": received,
-            "total_emitted": emitted,
-        },
-        index=pd.Index(ids, name="id"),
-    )
-
-
-def unit_response(results: Any, var: str, source_id: str) -> pd.Series:
-    """Effect on every unit of a unit change of ``var`` in ``source_id`` alone.
-
-    Column ``j`` of ``S = (I - rho W)^{-1}(beta I + theta W)``:
-    ``S e_j = (I - rho W)^{-1}(beta e_j + theta W e_j)``, one sparse solve.
-
-    Raises
-    ------
-    InputError
-        ``source_id`` not among W's ids, or ``var`` not a regressor.
-    """
-    w, ids, rho, beta, theta = _unit_parts(results, var)
-    try:
-        j = ids.index(str(source_id))
-    except ValueError:
-        raise InputError(f"unit id {source_id!r} is not among the {len(ids)} units of the model's W.") from None
-    n = w.shape[0]
-    e = np.zeros(n)
-    e[j] = 1.0
-    rhs = beta * e + theta * np.asarray(w[:, j].toarray()).ravel()
-    col = rhs if rho == 0 else splu(sp.csc_matrix(sp.identity(n, format="csc") - rho * w)).solve(rhs)
-    return pd.Series(np.asarray(col).ravel(), index=pd.Index(ids, name="id"), name=f"response to {var} in {source_id}")
-
-
 # ------------------------------------------------- parameter draws (scenarios)
 def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: TraceMethod = "auto") -> pd.DataFrame:
     """The parameter draws behind ``compute_effects(results, draws=draws, seed=seed)`` (SAR/SDM).
@@ -989,7 +547,7 @@ def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: T
 
         return draws_frame(results, draws, seed)
     model = str(getattr(results, "model", "")).lower()
-    if model not in _LAG_MODELS:
+    if model not in LAG_MODELS:
         raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "
                          "with exact normal intervals.")
     if draws < 100 or int(draws) != draws:

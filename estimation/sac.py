@@ -176,7 +176,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         th[free] = th_free
         return sac_loglik(th, v, k, logdet, counts)
 
-    from .random_effects import _numerical_hessian
+    from ._re_common import _numerical_hessian
 
     names = list(d.z_names) + ["rho", "lambda", "sigma2"]
     hess = _numerical_hessian(f, theta[free])

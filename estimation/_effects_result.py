@@ -1,0 +1,148 @@
+"""The immutable result of the average effects (:class:`EffectsResult`) and the effects'
+vocabulary shared by :mod:`spillmap.estimation.effects` and its helpers."""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from spillmap.errors import check_choice
+
+__all__ = ["EffectsResult"]
+
+KINDS = ("direct", "indirect", "total")
+LAG_MODELS = ("sar", "sdm")
+LINEAR_MODELS = ("slx", "sdem", "sem")
+ALL_MODELS = LAG_MODELS + LINEAR_MODELS
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+@dataclass(frozen=True, eq=False)
+class EffectsResult:
+    """Average direct, indirect and total effects with standard errors (immutable).
+
+    Attributes
+    ----------
+    model
+        The model (``"sar"``, ``"sdm"``, ``"slx"``, ``"sdem"``, ``"sem"``).
+    method
+        ``"simulation"``, ``"delta"`` or ``"linear"`` (exact, for SLX/SDEM/SEM).
+    draws, seed, level
+        Simulation draws (0 unless simulated), seed and interval level.
+    traces
+        ``"exact"``, ``"stochastic"`` or ``"closed form"``.
+    n
+        Number of spatial units.
+    note
+        What the effects mean for this model.
+    """
+
+    model: str
+    method: str
+    draws: int
+    seed: int
+    level: float
+    traces: str
+    n: int
+    _tables: dict = field(repr=False)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_tables", {k: v.copy() for k, v in self._tables.items()})
+
+    @property
+    def direct(self) -> pd.DataFrame:
+        """Average direct effects: estimate, se, z, p, ci_lower, ci_upper by regressor (a copy)."""
+        return self._tables["direct"].copy()
+
+    @property
+    def indirect(self) -> pd.DataFrame:
+        """Average indirect (spillover) effects (a copy)."""
+        return self._tables["indirect"].copy()
+
+    @property
+    def total(self) -> pd.DataFrame:
+        """Average total effects (a copy)."""
+        return self._tables["total"].copy()
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(self._tables["direct"].index)
+
+    def to_frame(self, layout: Literal["long", "wide"] = "long") -> pd.DataFrame:
+        """All effects in one table.
+
+        ``"long"``: rows (effect, variable), columns estimate, se, z, p, ci_lower,
+        ci_upper; ``"wide"``: rows variable, columns (effect, statistic).
+        """
+        check_choice("layout", layout, ("long", "wide"))
+        long = pd.concat({k: self._tables[k] for k in KINDS}, names=["effect", "variable"])
+        if layout == "long":
+            return long
+        return pd.concat({k: self._tables[k] for k in KINDS}, axis=1, names=["effect", "statistic"])
+
+    def to_dict(self) -> dict:
+        """``{"direct"|"indirect"|"total": {"<x>": {"estimate","se","z","p"}}}`` (NaN -> None)."""
+        return {
+            kind: {
+                str(var): {c: _num(row[c]) for c in ("estimate", "se", "z", "p")}
+                for var, row in self._tables[kind].iterrows()
+            }
+            for kind in KINDS
+        }
+
+    def _describe(self) -> str:
+        how = {
+            "simulation": f"simulation, {self.draws} draws, seed {self.seed}; se = sd of draws, percentile {self.level:.0%} interval",
+            "delta": f"delta method; normal {self.level:.0%} interval",
+            "linear": f"exact (linear in the parameters); normal {self.level:.0%} interval",
+        }[self.method]
+        return f"{self.model.upper()} effects (N = {self.n}; traces: {self.traces}; {how})"
+
+    def summary(self) -> str:
+        """A plain-text table: effect, variable, estimate (stars), se, z, p, interval."""
+        # the one stars function, from spillmap.tables (imported here: tables sits above estimation)
+        from spillmap.tables import star_note, stars
+
+        lines = [self._describe(), self.note, ""]
+        head = f"{'effect':<9} {'variable':<14} {'estimate':>12} {'se':>10} {'z':>8} {'p':>8}  {'interval':>23}"
+        lines += [head, "-" * len(head)]
+        for kind in KINDS:
+            for var, r in self._tables[kind].iterrows():
+                est = f"{r['estimate']:.4f}{stars(r['p']):<3}"
+                lines.append(
+                    f"{kind:<9} {str(var)[:14]:<14} {est:>12} {r['se']:>10.4f} {r['z']:>8.3f} {r['p']:>8.4f}"
+                    f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
+                )
+        lines.append(f"{star_note()} (two-sided normal)")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<EffectsResult {self.model.upper()} {self.method}: {', '.join(self.variables)}>"
+
+    def _repr_html_(self) -> str:
+        from spillmap.tables import format_p, star_note, stars
+
+        rows = []
+        for kind in KINDS:
+            for var, r in self._tables[kind].iterrows():
+                rows.append(
+                    f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
+                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{r['se']:.4f}</td>"
+                    f"<td>{r['z']:.3f}</td><td>{format_p(r['p'], 4)}</td>"
+                    f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
+                )
+        return (
+            f"<table><caption>{html.escape(self._describe())}</caption>"
+            "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
+            f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
+            f"<p>{html.escape(self.note)} {html.escape(star_note())}.</p>"
+        )
