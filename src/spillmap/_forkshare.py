@@ -157,7 +157,7 @@ class SharedJobs:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             while (i := self._take()) is not None:
                 self._values[i] = self._run(i, True)
-            _write_all(self._results.fileno(), pickle.dumps(self._values, protocol=pickle.HIGHEST_PROTOCOL))
+            _write_all(self._results.fileno(), _pickled_values(self._values))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             code = 1
             try:
@@ -234,6 +234,22 @@ def _write_all(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the 
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _pickled_values(values: dict[int, Any]) -> bytes:  # pragma: no cover - runs in the forked child
+    """The child's values pickled, or a :class:`WorkerError` naming the job whose value cannot be
+    (Python's own message for that differs between versions)."""
+    try:
+        return pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - find the job, then say what failed
+        for i, v in sorted(values.items()):
+            try:
+                pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001
+                raise WorkerError(f"the value of job {i}, computed in the forked process, could not be pickled "
+                                  f"back ({type(exc).__name__}: {exc}); set SPILLMAP_NO_FORK=1 to run everything "
+                                  "in one process.") from None
+        raise
 
 
 def _report(exc: BaseException) -> bytes:  # pragma: no cover - runs in the forked child
