@@ -6,6 +6,7 @@ checks are there; see its docstring for the formats and why they are written by 
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 from pathlib import Path
 
@@ -108,8 +109,10 @@ def parse_mtx(path: Path) -> SpatialWeights:
 def _mmread(path: Path) -> sp.csr_matrix:
     import scipy.io
 
+    # scipy >= 1.18 warns unless the return type is chosen; the matrix is converted below either way
+    kw = {"spmatrix": False} if "spmatrix" in inspect.signature(scipy.io.mmread).parameters else {}
     try:
-        m = scipy.io.mmread(str(path))
+        m = scipy.io.mmread(str(path), **kw)
     except Exception as exc:  # scipy raises ValueError and friends, some with a line number
         raise WeightsError(f"{path}: not a readable Matrix Market file ({exc}).") from None
     return sp.csr_matrix(m)

@@ -1,6 +1,8 @@
 """Reading and writing weights files: exact round trips and bad files."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -64,7 +66,20 @@ def test_mtx_keeps_name_and_ids_in_comments(tmp_path, w):
     assert read_weights(p).name == "test W"
     import scipy.io
 
-    np.testing.assert_array_equal(scipy.io.mmread(str(p)).toarray(), w.toarray())  # plain MM readers agree
+    with warnings.catch_warnings():  # scipy >= 1.18: the default return type is deprecated (either type works here)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        np.testing.assert_array_equal(scipy.io.mmread(str(p)).toarray(), w.toarray())  # plain MM readers agree
+
+
+def test_mtx_read_by_scipy_gives_no_deprecation_warning(tmp_path):
+    # spillmap parses real/integer/pattern general/symmetric files itself and hands the other
+    # kinds to scipy.io.mmread, whose default return type scipy 1.18 deprecates for sparse
+    # files (DeprecationWarning) unless spmatrix= is given; as an error it hid the real message
+    p = tmp_path / "skew.mtx"
+    p.write_text("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n2 1 1.0\n")
+    with warnings.catch_warnings(), pytest.raises(WeightsError, match="weights must be non-negative"):
+        warnings.simplefilter("error")
+        read_weights(p)
 
 
 def test_csv_layout(tmp_path, w):
