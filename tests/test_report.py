@@ -31,7 +31,7 @@ time = "year"
 [model]
 y = "unemp"
 x = ["pc", "emp"]
-effects = "twoways"
+fe = "twoways"
 lee_yu = "transformation"
 draws = 100
 seed = 7
