@@ -79,3 +79,13 @@ def test_within_and_spatial_fits_are_accepted(produc_logs, us48_queen):
     sem = SpatialPanel(produc_logs, y="lgsp", x=x, id="state_abbr", time="year", w=us48_queen, model="sem",
                        fe="twoways").fit()
     assert np.isfinite(pesaran_cd(sem, us48_queen).cd.stat)
+
+
+def test_a_w_linking_every_pair_gives_the_cd_itself():
+    # closed form: with every pair a neighbour, M = N(N-1)/2 and sqrt(T/M) = sqrt(2T/(N(N-1))), the
+    # same sum over the same pairs (the report's note says so; the demo's W2 links every pair)
+    rng = np.random.default_rng(3)
+    e = rng.normal(size=(12, 9)) + rng.normal(size=(12, 1))
+    full = np.ones((9, 9)) - np.eye(9)
+    r = pesaran_cd(e, full / 8.0)
+    assert r.cd_local.stat == pytest.approx(r.cd.stat, rel=1e-12)  # two sums of the same 36 terms
