@@ -55,7 +55,7 @@ def test_fit_with_dataset_name_and_transforms(tmp_path, capsys, us48_queen):
     from spillmap.estimation import SpatialPanel
 
     fit = SpatialPanel(datasets.produc(), "log(gsp) ~ log(pcap) + unemp", id="state_abbr", time="year",
-                       w=us48_queen, model="sar", effects="twoways").fit()
+                       w=us48_queen, model="sar", fe="twoways").fit()
     # the same likelihood on the same numbers (exact GAL round trip, same row-standardisation), and
     # the search ends on the root of the analytic score (brentq, xtol 1e-15): rho is fixed to the
     # score's rounding, ~1e-13 (observed 7e-16 on numpy 1.26, 9e-16 on 2.4); 1e-9 is a wide margin
