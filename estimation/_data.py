@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items
+from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, number_hint
 from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -65,7 +65,7 @@ def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str
     if not bad.any():
         return f"column {col!r} holds numbers stored as text; convert it with pandas.to_numeric"
     k = int(np.flatnonzero(bad)[0])
-    return (f"column {col!r} is not numeric: {s.iloc[k]!r} at {cell(k)} "
+    return (f"column {col!r} is not numeric: {s.iloc[k]!r}{number_hint(s.iloc[k])} at {cell(k)} "
             f"({int(bad.sum())} non-numeric cell(s)); clean it or convert it with pandas.to_numeric")
 
 

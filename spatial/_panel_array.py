@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, format_items
+from spillmap.errors import DataError, InputError, format_items, number_hint
 from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -78,7 +78,8 @@ def _fill(panel: pd.DataFrame, columns: list[str], ids: np.ndarray, tvals: np.nd
         if bad.any():  # name the first bad cell (errors helper, issue 8)
             r = int(np.flatnonzero(bad)[0])
             cell = f"({ids[r]}, {tvals[r]})" if time is not None else repr(ids[r])
-            raise DataError(f"column {col!r} is not numeric: {panel[col].iloc[r]!r} at {cell} "
+            value = panel[col].iloc[r]
+            raise DataError(f"column {col!r} is not numeric: {value!r}{number_hint(value)} at {cell} "
                             f"({int(bad.sum())} non-numeric cell(s)).")
         arr[ti, ii, k] = parsed.to_numpy(dtype=float, na_value=np.nan)
     return arr, present

@@ -157,3 +157,29 @@ def check_choice(name: str, value: _T, choices: Iterable[object]) -> _T:
     if value not in choices:
         raise InputError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
     return value
+
+
+_NUMBER_HINTS = (
+    (r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", "written with thousands separators: save the numbers without them"),
+    (r"[+-]?\d+(\.\d+)?\s*%", "a percentage with its sign: store the number alone"),
+    (r"[+-]?\d+,\d+", "written with a decimal comma: save the file with decimal points"),
+    (r"\.|-{1,2}|n\.a\.|N\.A\.", "a missing-value mark: leave the cell empty"),
+)
+
+
+def number_hint(value: object) -> str:
+    """A short reason why a text cell is not a number, when it looks like a common export habit
+    (``""`` otherwise), to follow the cell in an error message.
+
+    >>> number_hint("35,793.80")
+    ' (written with thousands separators: save the numbers without them)'
+    >>> number_hint("4038O")
+    ''
+    """
+    import re
+
+    text = str(value).strip()
+    for pattern, why in _NUMBER_HINTS:
+        if re.fullmatch(pattern, text):
+            return f" ({why})"
+    return ""

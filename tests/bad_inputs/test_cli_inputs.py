@@ -313,6 +313,19 @@ def test_ids_that_lost_their_leading_zeros_get_a_hint(folder, capsys):
                      "48 id(s) of the file match the data's only without their leading zeros (e.g. '01001' in the file")
 
 
+@pytest.mark.parametrize("cell, why", [("40,380", "written with thousands separators"),
+                                       ("4.1%", "a percentage with its sign"),
+                                       (".", "a missing-value mark: leave the cell empty")])
+def test_export_habits_in_a_cell_are_explained(folder, capsys, cell, why):
+    # the first gsp cell of (AL, 1980) is 40380; the CSV quotes the edited cell when it holds a comma
+    write(folder, "habit.csv", _panel_text(folder).replace("6,40380,", f'6,"{cell}",', 1))
+    fit = _fit(folder, data="habit.csv", x=["lpc", "gsp"])
+    expect_cli_error(fit, folder, capsys, f"column 'gsp' is not numeric: '{cell}' ({why}", "at (AL, 1980)")
+    moran = ["moran", "--data", folder / "habit.csv", "--id", "state_abbr", "--time", "year", "--var", "gsp",
+             "--w", folder / "w.mtx", "--json", folder / "out.json"]
+    expect_cli_error(moran, folder, capsys, f"column 'gsp' is not numeric: '{cell}' ({why}", "at (AL, 1980)")
+
+
 def test_moran_text_cell_is_named_by_id_and_year(folder, capsys):
     write(folder, "text.csv", _panel_text(folder).replace("6,40380,", "6,4038O,", 1))
     args = ["moran", "--data", folder / "text.csv", "--id", "state_abbr", "--time", "year", "--var", "gsp",

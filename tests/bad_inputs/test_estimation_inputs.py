@@ -111,7 +111,8 @@ def test_text_in_a_numeric_column_names_the_cell(tmp_path, panel, us48_queen):
     df = panel.astype({"lemp": object})
     df.loc[(df.state_abbr == "TX") & (df.year == 1981), "lemp"] = "n.a."
     df.loc[(df.state_abbr == "UT") & (df.year == 1982), "lemp"] = "?"
-    _fails(tmp_path, df, us48_queen, "column 'lemp' is not numeric: 'n.a.' at (TX, 1981)", "(2 non-numeric cell(s))")
+    _fails(tmp_path, df, us48_queen, "column 'lemp' is not numeric: 'n.a.' (a missing-value mark: leave the cell empty) at (TX, 1981)",
+           "(2 non-numeric cell(s))")
 
 
 def test_numbers_stored_as_text(tmp_path, panel, us48_queen):
