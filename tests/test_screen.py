@@ -156,6 +156,11 @@ def test_callable_module_and_bad_input(panel, us48_queen, client):
         spillmap.screen(panel, statistics=["lm"], **kw)
     with pytest.raises(DataError, match="panel ids and weights ids differ"):
         spillmap.screen(panel[panel.state_abbr != "OH"], **kw)
+    text = panel.astype({COLS[0]: object})
+    text.loc[(text.state_abbr == "TX") & (text.year == 1981), COLS[0]] = "1,234.5"
+    with pytest.raises(DataError, match=rf"indicator '{COLS[0]}' is not numeric: '1,234.5' \(written with "
+                                        r"thousands separators.*\) at \(TX, 1981\) \(1 non-numeric cell"):
+        spillmap.screen(text, indicators=[COLS[0]], **kw)
 
 
 def test_save_writes_escaped_offline_page_and_keeps_existing_output(panel, us48_queen, client, tmp_path):

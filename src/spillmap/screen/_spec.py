@@ -13,7 +13,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, format_items
+from spillmap.errors import DataError, InputError, format_items, number_hint
 from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -123,6 +123,19 @@ def _is_numeric(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
+def _not_numeric(panel: pd.DataFrame, col: str, keys: Sequence[str]) -> str:
+    """The message for a non-numeric indicator: its first text cell, located by the key columns
+    (the id and time), with :func:`~spillmap.errors.number_hint`."""
+    s = panel[col]
+    bad = (s.notna() & pd.to_numeric(s, errors="coerce").isna()).to_numpy()
+    if not bad.any():
+        return f"indicator {col!r} holds numbers stored as text (dtype {s.dtype}); convert it with pandas.to_numeric."
+    k = int(np.flatnonzero(bad)[0])
+    where = ", ".join(_label(panel[c].iloc[k]) for c in keys if c in panel.columns)
+    return (f"indicator {col!r} is not numeric: {s.iloc[k]!r}{number_hint(s.iloc[k])} at ({where}) "
+            f"({int(bad.sum())} non-numeric cell(s)).")
+
+
 def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]) -> list[str]:
     """Column names from names, shell patterns (``"edu_*"``) or ``"all"`` numeric columns."""
     candidates = [c for c in panel.columns if c not in set(exclude)]
@@ -140,7 +153,7 @@ def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]
             if item not in panel.columns:
                 raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}.")
             if not _is_numeric(panel[item]):
-                raise DataError(f"indicator {item!r} is not numeric (dtype {panel[item].dtype}).")
+                raise DataError(_not_numeric(panel, item, exclude))
             found = [item]
         chosen += [c for c in found if c not in chosen]
     if not chosen:
