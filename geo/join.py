@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, JoinError, did_you_mean, format_items
+from spillmap.errors import DataError, JoinError, did_you_mean, format_items, number_hint
 
 from ._common import check_unique_ids, nonnull_ids, period_values, warn_period_gaps
 from ._join_report import JoinReport, PanelJoin
@@ -162,7 +162,7 @@ def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, t
             k = int(np.flatnonzero(bad)[0])
             non_numeric.append((col, s.iloc[k]))
             non_numeric_detail.append(
-                f"{col!r} (e.g. {s.iloc[k]!r} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); "
+                f"{col!r} (e.g. {s.iloc[k]!r}{number_hint(s.iloc[k])} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); "
                 f"{int(bad.sum())} bad value(s))"
             )
         else:

@@ -221,7 +221,11 @@ def test_unbalanced_panel_lists_missing_cells():
 def test_non_numeric_variable_names_column_and_example():
     panel = _panel(["a", "b"])
     panel["gdp"] = ["1.5", "2", "n/a", "4", "5", "6"]
-    with pytest.raises(DataError, match=r"non-numeric.*'gdp' \(e\.g\. 'n/a' at \('a', 2010\); 1 bad value"):
+    with pytest.raises(DataError, match=r"non-numeric.*'gdp' \(e\.g\. 'n/a' \(a missing-value mark: leave the cell "
+                                        r"empty\) at \('a', 2010\); 1 bad value"):
+        join_panel(_layer(["a", "b"]), panel, id="code", time="year")
+    panel["gdp"] = ["1.5", "2", "1,234.5", "4", "5", "6"]  # an export with thousands separators
+    with pytest.raises(DataError, match=r"'gdp' \(e\.g\. '1,234\.5' \(written with thousands separators"):
         join_panel(_layer(["a", "b"]), panel, id="code", time="year")
     # an explicit text variable is checked too
     with pytest.raises(DataError, match=r"'label' \(e\.g\. 'city'"):

@@ -163,7 +163,7 @@ _NUMBER_HINTS = (
     (r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", "written with thousands separators: save the numbers without them"),
     (r"[+-]?\d+(\.\d+)?\s*%", "a percentage with its sign: store the number alone"),
     (r"[+-]?\d+,\d+", "written with a decimal comma: save the file with decimal points"),
-    (r"\.|-{1,2}|n\.a\.|N\.A\.", "a missing-value mark: leave the cell empty"),
+    (r"\.|-{1,2}|[nN]\.?[aA]\.?|[nN]/[aA]|#N/A|[nN]a[nN]|NULL|null|None", "a missing-value mark: leave the cell empty"),
 )
 
 
