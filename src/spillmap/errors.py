@@ -173,13 +173,21 @@ def number_hint(value: object) -> str:
 
     >>> number_hint("35,793.80")
     ' (written with thousands separators: save the numbers without them)'
+    >>> number_hint("\uff11\uff12\uff13")  # full-width digits
+    " (a number written with non-ASCII characters, '123' in ASCII: save it in ASCII)"
     >>> number_hint("4038O")
     ''
     """
     import re
+    import unicodedata
 
     text = str(value).strip()
     for pattern, why in _NUMBER_HINTS:
         if re.fullmatch(pattern, text):
             return f" ({why})"
+    # full-width digits (a Chinese input method), a Unicode minus or a non-breaking space (Word)
+    ascii_text = unicodedata.normalize("NFKC", str(value)).replace("\u2212", "-").strip()
+    number = re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", ascii_text, flags=re.ASCII)
+    if number and ascii_text != str(value).strip(" \t\r\n"):
+        return f" (a number written with non-ASCII characters, {ascii_text!r} in ASCII: save it in ASCII)"
     return ""

@@ -315,7 +315,10 @@ def test_ids_that_lost_their_leading_zeros_get_a_hint(folder, capsys):
 
 @pytest.mark.parametrize("cell, why", [("40,380", "written with thousands separators"),
                                        ("4.1%", "a percentage with its sign"),
-                                       (".", "a missing-value mark: leave the cell empty")])
+                                       (".", "a missing-value mark: leave the cell empty"),
+                                       ("\uff14\uff10\uff13\uff18\uff10", "a number written with non-ASCII "
+                                        "characters, '40380' in ASCII"),  # full-width digits (Chinese IME)
+                                       ("\u221240380", "a number written with non-ASCII characters, '-40380'")])
 def test_export_habits_in_a_cell_are_explained(folder, capsys, cell, why):
     # the first gsp cell of (AL, 1980) is 40380; the CSV quotes the edited cell when it holds a comma
     write(folder, "habit.csv", _panel_text(folder).replace("6,40380,", f'6,"{cell}",', 1))
