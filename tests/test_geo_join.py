@@ -176,6 +176,18 @@ def test_decimal_ids_are_hinted():
         join_panel(_layer(["110000", "120000"]), _panel(["110000.0", "120000.0"]), id="code", time="year")
 
 
+def test_full_width_and_letter_case_ids_are_hinted():
+    """Codes typed with a Chinese input method in full-width mode, and codes in another case."""
+    with pytest.raises(JoinError, match=r"written with full-width or other non-ASCII characters "
+                                        r"\('\uff21\uff2b' against 'AK'\); save them in ASCII"):
+        join_panel(_layer(["AL", "AK"]), _panel(["\uff21\uff2c", "\uff21\uff2b"]), id="code", time="year")
+    with pytest.raises(JoinError, match=r"in letter case only \('ak' against 'AK'\)"):
+        join_panel(_layer(["AL", "AK"]), _panel(["al", "ak"]), id="code", time="year")
+    with pytest.raises(JoinError) as ei:  # unrelated codes get no such hint
+        join_panel(_layer(["AL", "AK"]), _panel(["x", "y"]), id="code", time="year")
+    assert "letter case" not in str(ei.value) and "full-width" not in str(ei.value)
+
+
 def test_panel_without_rows():
     with pytest.raises(JoinError, match=r"the panel has no rows \(its columns: 'code', 'year', 'y'"):
         join_panel(_layer(["a", "b"]), _panel(["a", "b"]).iloc[:0], id="code", time="year")
