@@ -191,3 +191,21 @@ def warn_period_gaps(times: Sequence[object], column: str, *, stacklevel: int = 
     )
     warnings.warn(msg, SpillmapWarning, stacklevel=stacklevel)
     return msg
+
+
+def id_text_hint(ids: Sequence[str], codes: set[str], *, what: str, against: str) -> str:
+    """A hint when ids that match nothing are ``codes`` in full-width (or other compatibility)
+    characters, e.g. typed with a Chinese input method, or in another letter case (``""``
+    otherwise).  ``what`` and ``against`` name the two sides in the sentence."""
+    import unicodedata
+
+    wide = next((i for i in ids if unicodedata.normalize("NFKC", i) in codes), None)
+    if wide is not None:
+        return (f" {what} are {against} written with full-width or other non-ASCII characters "
+                f"({wide!r} against {unicodedata.normalize('NFKC', wide)!r}); save them in ASCII.")
+    folded = {c.casefold(): c for c in codes}
+    case = next((i for i in ids if i.casefold() in folded), None)
+    if case is not None:
+        return (f" {what} differ from {against} in letter case only ({case!r} against "
+                f"{folded[case.casefold()]!r}); recode one of them.")
+    return ""

@@ -20,7 +20,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, JoinError, did_you_mean, format_items, number_hint
 
-from ._common import check_unique_ids, nonnull_ids, period_values, warn_period_gaps
+from ._common import check_unique_ids, id_text_hint, nonnull_ids, period_values, warn_period_gaps
 from ._join_report import JoinReport, PanelJoin
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
@@ -384,7 +384,7 @@ def _id_format_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) 
             f"{example.lstrip('0') or '0'!r}: the layer stores them as numbers?); store the layer's codes as "
             "zero-padded text, or strip the zeros from the panel ids."
         )
-    text_hint = _id_text_hint(first, layer_set)
+    text_hint = id_text_hint(first, layer_set, what="The panel's ids", against="the layer's codes")
     if text_hint:
         return text_hint
     if not (pd.api.types.is_numeric_dtype(pan_raw.dtype) or pan_raw.dtype == object):
@@ -399,21 +399,4 @@ def _id_format_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) 
             "like numbers that lost them (read the column as text, e.g. "
             f"pandas.read_csv(..., dtype={{{pan_raw.name!r}: str}}), or zero-pad them)."
         )
-    return ""
-
-
-def _id_text_hint(first: list[str], layer_set: set[str]) -> str:
-    """A hint when the panel's ids are the layer's codes in full-width (or other compatibility)
-    characters, or in another letter case."""
-    import unicodedata
-
-    wide = next((i for i in first if unicodedata.normalize("NFKC", i) in layer_set), None)
-    if wide is not None:
-        return (f" The panel's ids are the layer's codes written with full-width or other non-ASCII characters "
-                f"({wide!r} against {unicodedata.normalize('NFKC', wide)!r}); save them in ASCII.")
-    folded = {j.casefold(): j for j in layer_set}
-    case = next((i for i in first if i.casefold() in folded), None)
-    if case is not None:
-        return (f" The panel's ids differ from the layer's codes in letter case only ({case!r} against "
-                f"{folded[case.casefold()]!r}); recode one of them.")
     return ""

@@ -40,6 +40,7 @@ import numpy as np
 
 from spillmap._fileio import atomic_path, atomic_write_text, preflight
 from spillmap.errors import InputError, WeightsError, format_items
+from spillmap.geo._common import id_text_hint
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["read_weights", "write_weights", "FORMATS"]
@@ -128,7 +129,8 @@ def _leading_zero_hint(file_ids: Sequence[str], ids: Sequence[object]) -> str:
     want = {str(i) for i in ids}
     lost = sorted((u, u.lstrip("0")) for u in file_ids if u not in want and u.lstrip("0") in want)
     if not lost:
-        return ""
+        unmatched = sorted(want - set(file_ids))[:50]
+        return id_text_hint(unmatched, set(file_ids), what="The data's ids", against="the file's ids")
     u, v = lost[0]
     return (f" {len(lost)} id(s) of the file match the data's only without their leading zeros (e.g. {u!r} in "
             f"the file, {v!r} in the data): the data were probably saved as numbers (e.g. by a spreadsheet); "

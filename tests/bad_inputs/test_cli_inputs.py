@@ -313,6 +313,17 @@ def test_ids_that_lost_their_leading_zeros_get_a_hint(folder, capsys):
                      "48 id(s) of the file match the data's only without their leading zeros (e.g. '01001' in the file")
 
 
+def test_ids_in_another_letter_case_get_a_hint(folder, capsys):
+    """W's ids in lower case ('al'), the panel's in upper case ('AL')."""
+    import re
+
+    text = re.sub(r"^%spillmap-id (\w+)$", lambda m: f"%spillmap-id {m.group(1).lower()}",
+                  (folder / "w.mtx").read_text(), flags=re.M)
+    write(folder, "lower.mtx", text)
+    expect_cli_error(_fit(folder, w="lower.mtx"), folder, capsys, "lower.mtx",
+                     "The data's ids differ from the file's ids in letter case only ('AL' against 'al')")
+
+
 @pytest.mark.parametrize("cell, why", [("40,380", "written with thousands separators"),
                                        ("4.1%", "a percentage with its sign"),
                                        (".", "a missing-value mark: leave the cell empty"),
