@@ -74,7 +74,12 @@ def _context(r):
     m = r.spec["model"]
     return {"layer": layer, "id": idc, "names": names, "group": group, "sample": [str(i) for i in r.map_data["sample_ids"]],
             "y": m["y"], "key": m.get("key") or m["x"][0], "year": r.map_data["year"], "unit": r.unit_label,
-            "time": r.spec["panel"]["time"]}
+            "time": r.spec["panel"]["time"], "labels": dict(m.get("labels") or {})}
+
+
+def _shown(c, var: str) -> str:
+    """``var`` as the tables show it: its ``[model] labels`` entry, else its name."""
+    return str(c["labels"].get(var, var))
 
 
 def _values(r, var: str, period) -> pd.Series:
@@ -85,20 +90,21 @@ def _value_maps(r, c, save) -> None:
     from spillmap import figures as F
 
     y, year, layer = c["y"], c["year"], c["layer"]
-    col = f"{y}, {year}"
+    yl = _shown(c, y)
+    col = f"{yl}, {year}"
     gdf = layer.assign(**{col: layer[c["id"]].map(_values(r, y, year))})
-    save("choropleth", f"{y} by {c['unit']}, {year}",
+    save("choropleth", f"{yl} by {c['unit']}, {year}",
          lambda: F.choropleth(gdf, col, id=c["id"], sample=c["sample"], group=c["group"],
-                              title=f"{y} by {c['unit']}, {year}"))
+                              title=f"{yl} by {c['unit']}, {year}"))
     periods = [str(p) for p in r.map_data["periods"]]
     pick = sorted({int(i) for i in np.linspace(0, len(periods) - 1, min(4, len(periods))).round()})
     shown = [periods[i] for i in pick]
     panel = pd.DataFrame([(p, i, v) for p in shown for i, v in r.map_data["variables"][y][p].items()],
-                         columns=[c["time"], c["id"], y])
-    save("small_multiples", f"{y} by {c['unit']} in {', '.join(shown)} (one classification for all)",
-         lambda: F.small_multiples(layer, panel, id=c["id"], time=c["time"], column=y, periods=shown,
+                         columns=[c["time"], c["id"], yl])
+    save("small_multiples", f"{yl} by {c['unit']} in {', '.join(shown)} (one classification for all)",
+         lambda: F.small_multiples(layer, panel, id=c["id"], time=c["time"], column=yl, periods=shown,
                                    ncols=2 if len(shown) == 4 else len(shown), sample=c["sample"], group=c["group"],
-                                   title=f"{y} by {c['unit']}"))
+                                   title=f"{yl} by {c['unit']}"))
 
 
 def _lisa(r, c, save) -> None:
@@ -107,7 +113,7 @@ def _lisa(r, c, save) -> None:
     lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
     lisa.attrs.update(alpha=r.lisa["alpha"], permutations=r.lisa["permutations"], seed=r.lisa.get("seed"),
                       **({"threshold": r.lisa["threshold"]} if r.lisa.get("threshold") is not None else {}))
-    wl, year, y = r.lisa["w"], r.lisa["year"], c["y"]
+    wl, year, y = r.lisa["w"], r.lisa["year"], _shown(c, c["y"])
     save("lisa", f"LISA clusters of {y} in {year}, weights {wl}",
          lambda: F.lisa_map(c["layer"], lisa, id=c["id"], group=c["group"], variable=f"{y} ({year}, {wl})",
                             title=f"LISA clusters of {y}, {year} ({wl})"))
@@ -116,7 +122,7 @@ def _lisa(r, c, save) -> None:
 def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
     from spillmap import figures as F
 
-    key, y, unit = c["key"], c["y"], c["unit"]
+    key, y, unit = _shown(c, c["key"]), _shown(c, c["y"]), c["unit"]
     for wname, ue in r.unit_effects.items():
         slug = names[wname]
         if "spillover" in include:
@@ -179,11 +185,12 @@ def _moran_scatter(r, c, save, names: dict[str, str]) -> None:
                 for ax, rows, when in ((axes[0], slice(None), "all periods pooled"),
                                        (axes[1], [periods.index(year)], year)):
                     z, wz, i_val = F.moran_scatter_from_lags(values[rows], lag[rows], rs)
-                    F.moran_scatter_points(z, wz, moran_i=i_val, var=var, when=when, ax=ax)
-                fig.suptitle(f"Moran scatterplots of {var} ({wname})", fontweight="bold")
+                    F.moran_scatter_points(z, wz, moran_i=i_val, var=_shown(c, var), when=when, ax=ax)
+                fig.suptitle(f"Moran scatterplots of {_shown(c, var)} ({wname})", fontweight="bold")
             return fig
 
-        save(f"moran_scatter_{names[wname]}", f"Moran scatterplots of {var} ({wname}): pooled and {year}", draw)
+        save(f"moran_scatter_{names[wname]}", f"Moran scatterplots of {_shown(c, var)} ({wname}): pooled and {year}",
+             draw)
 
 
 def _moran_trend(r, c, save) -> None:
@@ -201,7 +208,7 @@ def _moran_trend(r, c, save) -> None:
             axes = fig.subplots(len(variables), len(ws), squeeze=False)
             for w, var, by in series:
                 frame = pd.DataFrame.from_dict({p: dict(d) for p, d in by.items() if p != "pooled"}, orient="index")
-                F.moran_trend(frame[["I", "EI", "sd"]].astype(float), variable=var, title=f"{var}, {w}",
+                F.moran_trend(frame[["I", "EI", "sd"]].astype(float), variable=_shown(c, var), title=f"{_shown(c, var)}, {w}",
                               ax=axes[variables.index(var)][ws.index(w)])
             fig.suptitle("Moran's I by period", fontweight="bold")
         return fig
@@ -225,12 +232,12 @@ def _effects(r, c, save) -> None:
                if r.sdm_dynamic(w) is not None and r.sdm_dynamic(w).effects_frame(h).size}
     for stem, frames, caption, title in (
             ("effects", static, "Direct, indirect and total effects of the SDM with their intervals, per W",
-             f"Effects on {c['y']}"),
+             f"Effects on {_shown(c, c['y'])}"),
             ("effects_dynamic", dynamic, "Short-run and long-run effects of the dynamic SDM with their intervals, "
-             "per W", f"Dynamic SDM: effects on {c['y']}")):
+             "per W", f"Dynamic SDM: effects on {_shown(c, c['y'])}")):
         if frames:
             save(stem, caption, lambda frames=frames, title=title: F.effects_plot(
-                frames, variables=list(r.spec["model"]["x"]), title=title))
+                frames, variables=list(r.spec["model"]["x"]), labels=c["labels"], title=title))
 
 
 def figure_jobs(r, names: dict[str, str]) -> list[Job]:

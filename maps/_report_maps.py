@@ -49,6 +49,18 @@ def _panel(r, idc: str, time: str) -> pd.DataFrame:
     return panel
 
 
+def _shown_names(r, variables: list[str]) -> dict[str, str]:
+    """Each variable as the tables show it (its ``[model] labels`` entry), unless that label is
+    another variable's name or repeats another variable's label."""
+    labels = dict(r.spec["model"].get("labels") or {})
+    out: dict[str, str] = {}
+    for v in dict.fromkeys(variables):
+        name = str(labels.get(v, v))
+        clash = name != v and (name in r.map_data["variables"] or name in out.values())
+        out[v] = v if clash else name
+    return out
+
+
 def _save(folder: Path, name: str, m, caption: str, stills: Collection[str]) -> str:
     """Write the map; its snippet carries the static figure of the same name (one of
     ``stills``, the stems of ``figures/``), hidden on screen and printed instead of the
@@ -85,13 +97,15 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
     sample = [str(i) for i in r.map_data["sample_ids"]]
     time = r.spec["panel"]["time"]
     y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
+    shown = _shown_names(r, [y, key])  # the tables' labels ([model] labels), as in the figures
+    y, key = shown[y], shown[key]
     periods = {str(p): p for p in r.map_data["periods"]}
     year = r.map_data["year"]
     notice, unit = r.notice, r.unit_label
     out = []
     if "choropleth" in include:
         step("maps: choropleths")
-        panel = _panel(r, idc, time)
+        panel = _panel(r, idc, time).rename(columns={v: k for v, k in shown.items() if k != v})
         order = [p for p in periods.values() if p != year] + [year]
         m = choropleth_panel(layer, panel, id=idc, time=time, columns=list(dict.fromkeys([y, key])), periods=order,
                              name_column=names, group=group, title=f"{y} and {key} by {unit}", notice=notice)

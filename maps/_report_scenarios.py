@@ -12,6 +12,7 @@ report re-run must be byte-identical.  Figure: PNG and PDF (:func:`spillmap.figu
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Mapping
 from pathlib import Path
@@ -208,15 +209,17 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
         return None
     layer, idc, gname = display_layer(r.geometry, r.scenarios["inputs"]["ids"])
     labels = english_labels(r.geometry)
+    shown = dict(r.spec["model"].get("labels") or {})  # variables as the tables show them
+    y = str(shown.get(r.spec["model"]["y"], r.spec["model"]["y"]))
     specs = r.spec.get("scenarios", {})
     snames = safe_names({n: f"scenarios.{n}" for n in runs})
     parts = ["<h2>Scenarios</h2><p class=\"notes\">Predicted change of "
-             f"{html.escape(r.spec['model']['y'])} in every {html.escape(r.unit_label)} after the change, split "
+             f"{html.escape(y)} in every {html.escape(r.unit_label)} after the change, split "
              "into the part from its own change and the part received from the others (S_k Δx, exact sparse "
              "solves), with intervals from the effects' parameter draws.</p>"]
     for name, by_w in runs.items():
         for wname, doc in by_w.items():
-            res = ScenarioResult.from_dict(doc)
+            res = dataclasses.replace(ScenarioResult.from_dict(doc), y=y)
             title = f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})"
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
@@ -230,10 +233,10 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
         for var, doc in by_var.items():
             step(f"click-to-explore map of {var} ({wname})")
             stem = f"explore_{file_names[wname]}_{safe_names({var: var})[var]}"
-            maps.append(write_explore(explore_columns(doc, ids), folder, stem, layer=layer, idc=idc, gname=gname,
-                                      y=r.spec["model"]["y"], notice=r.notice,
+            columns = {**explore_columns(doc, ids), "variable": str(shown.get(var, var))}
+            maps.append(write_explore(columns, folder, stem, layer=layer, idc=idc, gname=gname, y=y, notice=r.notice,
                                       caption=f"{wname}: click a {r.unit_label} to see every {r.unit_label}'s "
-                                              f"response to +1 {var} there"))
+                                              f"response to +1 {columns['variable']} there"))
     if maps:
         parts.append("<h3>Click to explore</h3><div class=\"maps\">" + "".join(maps) + "</div>")
     return "".join(parts)

@@ -101,7 +101,7 @@ _REMOTE_JS = ("return performance.getEntriesByType('resource').map(function (e) 
 @pytest.mark.parametrize(
     ("name", "legend_text"),
     [
-        ("choropleth.html", "gtfp, 2019"),
+        ("choropleth.html", "Green TFP, 2019"),  # the demo spec's label of gtfp, as in its tables
         ("lisa.html", "999 conditional permutations"),
         ("spillover_W1.html", "direct effect"),
         ("spillover_W2.html", "direct effect"),
@@ -170,10 +170,10 @@ def test_layer_switch_changes_legend(driver, demo_out):
     _open(driver, demo_out / "maps" / "choropleth.html")
     selects = driver.find_elements("css selector", ".spillmap-switch select")
     assert [len(s.find_elements("css selector", "option")) for s in selects] == [2, 12]  # gtfp/int x 12 years
-    _select(driver, 0, "int")
+    _select(driver, 0, "Industrial intelligence")  # int, by its label in the demo spec (as in the tables)
     _select(driver, 1, "2010")
     legends = driver.find_elements("css selector", ".spillmap-legend")
-    assert len(legends) == 1 and "int, 2010" in legends[0].text
+    assert len(legends) == 1 and "Industrial intelligence, 2010" in legends[0].text
     assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372  # 297 + 75 not in sample
 
 

@@ -56,6 +56,22 @@ def test_demo_content(demo_out):
         assert len(m.read_bytes()) <= 4_000_000, m.name
 
 
+def test_figures_and_maps_name_variables_as_the_tables_do(demo_out):
+    """[model] labels of the demo spec (gtfp = "Green TFP", int = "Industrial intelligence") are used by
+    the tables, and so by the figures' captions and titles and the maps' titles, legends and switchers."""
+    index = (demo_out / "index.html").read_text(encoding="utf-8")
+    for caption in ("Green TFP by city, 2019", "Moran scatterplots of Green TFP (W1)",
+                    "LISA clusters of Green TFP in 2019", "Green TFP and Industrial intelligence (2019 shown"):
+        assert caption in index, caption
+    for raw in ("gtfp by city", "Moran scatterplots of gtfp", "LISA clusters of gtfp", "of int on gtfp"):
+        assert raw not in index, raw
+    maps = {m.stem: m.read_text(encoding="utf-8") for m in (demo_out / "maps").glob("*.html")}
+    assert "Spillovers of Industrial intelligence on Green TFP (W1)" in maps["spillover_W1"]
+    assert "Green TFP (2019)" in maps["choropleth"] and "gtfp (2019)" not in maps["choropleth"]
+    assert "Green TFP after +1 Industrial intelligence" in maps["explore_W1_int"]
+    assert "Green TFP received from other units" in maps["scenario_hubei_W1"]
+
+
 def test_demo_refuses_to_overwrite(demo_out, capsys):
     from spillmap.cli import main
 

@@ -144,8 +144,8 @@ class ModelSpec:
                               "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
                               default=None, choices=DYNAMIC + (None,), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
-    labels: Mapping[str, str] = opt("Readable names of the variables in every table, e.g. { int = \"Industrial "
-                                    "intelligence\" } (Chinese works too).", default=None,
+    labels: Mapping[str, str] = opt("Readable names of the variables in every table, figure and map of the report, "
+                                    "e.g. { int = \"Industrial intelligence\" } (Chinese works too).", default=None,
                                     convert=lambda v: MappingProxyType(dict(v)))
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
 
