@@ -93,13 +93,13 @@ def moran_by_year(r) -> list[ReportTable]:
     """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
         return []
-    data, head = {}, {}
+    data, head, labels = {}, {}, _labels(r)
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
             for stat in ("I", "z", "p"):
                 key = f"{var} | {w} | {stat}"
                 data[key] = {period: m.get(stat) for period, m in by_period.items()}
-                head[key] = {"series": f"{var}, {w}", "label": stat}
+                head[key] = {"series": f"{labels.get(var, var)}, {w}", "label": stat}
     frame = pd.DataFrame(data).astype(float)
     title = "Moran's I by period"
     t = frame_table(frame, caption=title, stub=_time(r), notes=(

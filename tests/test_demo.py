@@ -58,7 +58,8 @@ def test_demo_content(demo_out):
 
 def test_figures_and_maps_name_variables_as_the_tables_do(demo_out):
     """[model] labels of the demo spec (gtfp = "Green TFP", int = "Industrial intelligence") are used by
-    the tables, and so by the figures' captions and titles and the maps' titles, legends and switchers."""
+    every table (the Moran-by-period heads too), the figures' captions and titles and the maps' titles,
+    legends and switchers."""
     index = (demo_out / "index.html").read_text(encoding="utf-8")
     for caption in ("Green TFP by city, 2019", "Moran scatterplots of Green TFP (W1)",
                     "LISA clusters of Green TFP in 2019", "Green TFP and Industrial intelligence (2019 shown"):
@@ -70,6 +71,8 @@ def test_figures_and_maps_name_variables_as_the_tables_do(demo_out):
     assert "Green TFP (2019)" in maps["choropleth"] and "gtfp (2019)" not in maps["choropleth"]
     assert "Green TFP after +1 Industrial intelligence" in maps["explore_W1_int"]
     assert "Green TFP received from other units" in maps["scenario_hubei_W1"]
+    moran = (demo_out / "tables" / "moran_by_year.md").read_text(encoding="utf-8")
+    assert "| Green TFP, W1 |" in moran and "gtfp, W1" not in moran  # the column heads, as in the other tables
 
 
 def test_demo_refuses_to_overwrite(demo_out, capsys):
