@@ -197,7 +197,7 @@ def _diag_notes(r) -> str:
 def diagnostics(r) -> list[ReportTable]:
     if not r.diagnostics:
         return []
-    rows = _diag_rows(r, r.spec["model"]["y"])
+    rows = _diag_rows(r, _labels(r).get(r.spec["model"]["y"], r.spec["model"]["y"]))
     ws = list(r.diagnostics)
 
     def stat(row):  # Moran's I of y: the z statistic
