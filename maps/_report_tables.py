@@ -266,6 +266,7 @@ def heterogeneity(r) -> list[ReportTable]:
     groupings = r.heterogeneity.get("groupings", {})
     names = safe_names({col: f"heterogeneity.columns {col!r}" for col in groupings})
     key = r.spec["model"].get("key") or r.spec["model"]["x"][0]
+    shown = _labels(r).get(key, key)
     out = []
     for col, block in groupings.items():
         fits, labels = [], []
@@ -283,7 +284,7 @@ def heterogeneity(r) -> list[ReportTable]:
                              statistics=("r2_within", "r2_pseudo", "nobs", "n", "t"), caption=title, notes=(
                                  f"Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
                                  f"{r.heterogeneity.get('w')} rebuilt on the group's units). Tests: Wald test of "
-                                 f"{key} × group interactions in the full-sample model (the SDM test includes their "
+                                 f"{shown} × group interactions in the full-sample model (the SDM test includes their "
                                  "spatial lags).",))
         cols = list(t.body.columns)
         first = {m: next((c for c, f in zip(cols, fits) if (f.model == "ols") == (m == "baseline")), None)
@@ -292,7 +293,7 @@ def heterogeneity(r) -> list[ReportTable]:
         for name, d in block.get("tests", {}).items():
             what = "baseline" if name == "baseline_wald" else "sdm"
             if first[what] is not None:
-                tests.append((name, f"Equal {key} across groups ({'OLS' if what == 'baseline' else 'SDM'}, Wald, "
+                tests.append((name, f"Equal {shown} across groups ({'OLS' if what == 'baseline' else 'SDM'}, Wald, "
                                     f"df {d.get('df') or 0:g})", {first[what]: (d.get("stat"), d.get("p"))}))
         out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title, with_tests(t, tests)))
     return out

@@ -74,6 +74,8 @@ def test_figures_and_maps_name_variables_as_the_tables_do(demo_out):
     moran = (demo_out / "tables" / "moran_by_year.md").read_text(encoding="utf-8")
     assert "| Green TFP, W1 |" in moran and "gtfp, W1" not in moran  # the column heads, as in the other tables
     assert "Moran's I of Green TFP (z, pooled)" in (demo_out / "tables" / "diagnostics.md").read_text(encoding="utf-8")
+    het = (demo_out / "tables" / "heterogeneity_is_key_city.md").read_text(encoding="utf-8")
+    assert "Equal Industrial intelligence across groups" in het and "Equal int " not in het
 
 
 def test_demo_refuses_to_overwrite(demo_out, capsys):
