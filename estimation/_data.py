@@ -157,7 +157,7 @@ def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int]
         raise DataError(
             f"missing or infinite values in {format_items(cols_bad)} at (id, time) "
             f"{format_items([Shown(cell(r)) for r in rows])}; "
-            "drop or impute these cells (the panel must stay balanced)."
+            "impute these cells, or drop their units from every period (the panel must stay balanced)."
         )
 
 

@@ -68,7 +68,8 @@ def test_overflowing_spatial_lag_is_named(tmp_path, panel, us48_queen):
 def test_infinite_cell_is_named_by_id_and_year(tmp_path, panel, us48_queen):
     df = panel.copy()
     df.loc[(df.state_abbr == "OH") & (df.year == 1983), "lemp"] = np.inf
-    _fails(tmp_path, df, us48_queen, "missing or infinite values in 'lemp' at (id, time) (OH, 1983)")
+    _fails(tmp_path, df, us48_queen, "missing or infinite values in 'lemp' at (id, time) (OH, 1983)",
+           "impute these cells, or drop their units from every period")
 
 
 def test_perfectly_collinear_pair(tmp_path, panel, us48_queen):
