@@ -221,14 +221,20 @@ def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monke
 
     monkeypatch.setattr("spillmap.study._steps_model.model_block", lambda *a, **k: pytest.fail("whole study run"))
     spec = tmp_path / "study.toml"
-    spec.write_text(US, encoding="utf-8")
+    # labels name the variables in the maps and figures only: the results are the unlabelled study's
+    labels = 'labels = { "log(gsp)" = "Output (log)", "log(pcap)" = "Public capital (log)" }\n'
+    spec.write_text(US.replace('x = ["log(pcap)", "unemp"]\n', 'x = ["log(pcap)", "unemp"]\n' + labels, 1),
+                    encoding="utf-8")
     out = tmp_path / "out"
     assert main(["scenario", str(spec), "--name", "newengland", "--explore", "--out", str(out), "--quiet"]) == 0
     doc = json.loads((out / "results" / "newengland_W1.json").read_text(encoding="utf-8"))
     from spillmap.study.records import thaw
 
     assert doc == json.loads(json.dumps(thaw(us_results.scenarios["runs"]["newengland"]["W1"])))
-    assert (out / "maps" / "explore_W1_log_pcap_.html").is_file()
+    explore = (out / "maps" / "explore_W1_log_pcap_.html").read_text(encoding="utf-8")
+    assert "Output (log) after +1 Public capital (log)" in explore
+    scenario_map = (out / "maps" / "scenario_newengland_W1.html").read_text(encoding="utf-8")
+    assert "Output (log) received from other units" in scenario_map and "log(gsp) received" not in scenario_map
 
 
 @pytest.mark.parametrize(("args", "match"), [

@@ -10,6 +10,7 @@ the spec's ``[scenarios.NAME]`` or one written with the flags (the same keys).  
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 EXAMPLES = """examples:
   spillmap scenario demo --variable int --change 0.02 --units province_en=Hubei --out hubei
@@ -186,6 +187,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
 
     layer, idc, gname = display_layer(geometry, attrs.index)
     labels = english_labels(geometry)
+    shown = dict(study.model.labels or {})  # the variables as the report's tables, figures and maps name them
+    y = str(shown.get(study.y, study.y))
     wslug = safe_names({w: f"weights.{w}" for w in models})
     notice = "SYNTHETIC demonstration data" if study.demo or study.panel.dataset == "demo_panel" else None
     lines = []
@@ -196,7 +199,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             res = scenario(models[wname], **scenario_options(study, s, attrs), label=f"SDM, {wname}")
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
             title = f"{s.title or '; '.join(res.changes)} ({wname})"
-            write_scenario(res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname, labels=labels,
+            write_scenario(dataclasses.replace(res, y=y), folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
+                           labels=labels,
                            notice=notice, top=s.top, title=title, office=True)
             import json
 
@@ -210,7 +214,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
         for wname, model in models.items():
             for var in dict.fromkeys(v for s in study.scenarios for v in s.variable):
                 say(f"click-to-explore map of {var} ({wname})")
-                write_explore(response_columns(model, var), folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",
-                              layer=layer, idc=idc, gname=gname, y=study.y, notice=notice,
-                              caption=f"{wname}: response to +1 {var}")
+                columns = {**response_columns(model, var), "variable": str(shown.get(var, var))}
+                write_explore(columns, folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",
+                              layer=layer, idc=idc, gname=gname, y=y, notice=notice,
+                              caption=f"{wname}: response to +1 {columns['variable']}")
     return lines
