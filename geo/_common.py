@@ -208,4 +208,21 @@ def id_text_hint(ids: Sequence[str], codes: set[str], *, what: str, against: str
     if case is not None:
         return (f" {what} differ from {against} in letter case only ({case!r} against "
                 f"{folded[case.casefold()]!r}); recode one of them.")
+    pair = _affix_pair(ids, codes)
+    if pair is not None:
+        return (f" {what} look like {against} with a part left out or added ({pair[0]!r} against {pair[1]!r}: "
+                "a suffix such as 市 or County?); use the same spelling on both sides, or join on codes.")
     return ""
+
+
+def _affix_pair(ids: Sequence[str], codes: set[str], limit: int = 20) -> tuple[str, str] | None:
+    """The first ``(id, code)`` where one starts with the other and no other code competes
+    ('北京' and '北京市'), among the first ``limit`` ids of two or more characters."""
+    for i in [i for i in ids if len(i) >= 2][:limit]:
+        longer = [c for c in codes if c.startswith(i) and c != i]
+        if len(longer) == 1:
+            return i, longer[0]
+        shorter = [c for c in codes if len(c) >= 2 and i.startswith(c) and c != i]
+        if len(shorter) == 1:
+            return i, shorter[0]
+    return None

@@ -188,6 +188,15 @@ def test_full_width_and_letter_case_ids_are_hinted():
     assert "letter case" not in str(ei.value) and "full-width" not in str(ei.value)
 
 
+def test_names_without_their_suffix_are_hinted():
+    """City names written without 市 ('北京' for the layer's '北京市'), a common mismatch."""
+    with pytest.raises(JoinError, match=r"with a part left out or added \('北京' against '北京市'"):
+        join_panel(_layer(["北京市", "天津市"]), _panel(["北京", "天津"]), id="code", time="year")
+    with pytest.raises(JoinError) as ei:  # two codes start with the id: no guess
+        join_panel(_layer(["吉林市", "吉林省", "长春市"]), _panel(["吉林", "长春市"]), id="code", time="year")
+    assert "part left out" not in str(ei.value)
+
+
 def test_panel_without_rows():
     with pytest.raises(JoinError, match=r"the panel has no rows \(its columns: 'code', 'year', 'y'"):
         join_panel(_layer(["a", "b"]), _panel(["a", "b"]).iloc[:0], id="code", time="year")
