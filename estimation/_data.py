@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, number_hint
-from spillmap.geo._common import period_values
+from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items
+from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
 from ._transform import demean
@@ -60,13 +60,12 @@ def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str
     s = data[col]
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
         return ""
-    parsed = pd.to_numeric(s, errors="coerce")
-    bad = (s.notna() & parsed.isna()).to_numpy()
-    if not bad.any():
+    text = first_text_cell(s)
+    if text is None:
         return f"column {col!r} holds numbers stored as text; convert it with pandas.to_numeric"
-    k = int(np.flatnonzero(bad)[0])
-    return (f"column {col!r} is not numeric: {s.iloc[k]!r}{number_hint(s.iloc[k])} at {cell(k)} "
-            f"({int(bad.sum())} non-numeric cell(s)); clean it or convert it with pandas.to_numeric")
+    k, shown, count = text
+    return (f"column {col!r} is not numeric: {shown} at {cell(k)} ({count} non-numeric cell(s)); clean it or "
+            "convert it with pandas.to_numeric")
 
 
 def _check_numeric(data: pd.DataFrame, cols: Sequence[str], cell: Callable[[int], str]) -> None:

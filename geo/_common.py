@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, Shown, format_items
+from spillmap.errors import DataError, Shown, format_items, number_hint
 from spillmap.errors import DataWarning as SpillmapWarning  # the geo layer's warnings are about data
 
 __all__ = ["SpillmapWarning", "Shown", "normalise_ids", "nonnull_ids", "check_unique_ids", "period_gaps", "warn_period_gaps", "period_values"]
@@ -226,3 +226,16 @@ def _affix_pair(ids: Sequence[str], codes: set[str], limit: int = 20) -> tuple[s
         if len(shorter) == 1:
             return i, shorter[0]
     return None
+
+
+def first_text_cell(s: pd.Series) -> tuple[int, str, int] | None:
+    """``(row, shown, count)`` of the first cell of ``s`` that holds something other than a
+    number: its position, its value with :func:`~spillmap.errors.number_hint`, and how many such
+    cells there are; None when every non-missing cell is a number (or numeric text)."""
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return None
+    bad = (s.notna() & pd.to_numeric(s, errors="coerce").isna()).to_numpy()
+    if not bad.any():
+        return None
+    k = int(np.flatnonzero(bad)[0])
+    return k, f"{s.iloc[k]!r}{number_hint(s.iloc[k])}", int(bad.sum())

@@ -56,11 +56,7 @@ def _gbk(text: str) -> str | None:
             if run % 2:
                 return None
             run = 0
-    try:
-        decoded = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-    return decoded if _mostly_cjk(decoded) else None
+    return gbk_text(raw)
 
 
 def _utf8(text: str) -> str | None:

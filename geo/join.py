@@ -18,9 +18,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, JoinError, did_you_mean, format_items, number_hint
+from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
-from ._common import check_unique_ids, id_text_hint, nonnull_ids, period_values, warn_period_gaps
+from ._common import check_unique_ids, first_text_cell, id_text_hint, nonnull_ids, period_values, warn_period_gaps
 from ._join_report import JoinReport, PanelJoin
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
@@ -156,16 +156,14 @@ def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, t
         s = body[col]
         if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
             continue
-        parsed = pd.to_numeric(s, errors="coerce")
-        bad = (s.notna() & parsed.isna()).to_numpy()
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
+        text = first_text_cell(s)
+        if text is not None:
+            k, shown, count = text
             non_numeric.append((col, s.iloc[k]))
             non_numeric_detail.append(
-                f"{col!r} (e.g. {s.iloc[k]!r}{number_hint(s.iloc[k])} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); "
-                f"{int(bad.sum())} bad value(s))"
-            )
+                f"{col!r} (e.g. {shown} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); {count} bad value(s))")
         else:
+            parsed = pd.to_numeric(s, errors="coerce")
             # Python's float() is exact (shortest repr round-trips); pandas < 3 to_numeric can be 1 ulp off
             body[col] = np.array([float(v) if isinstance(v, str) else p for v, p in zip(s, parsed)], dtype=float)
             converted.append(col)

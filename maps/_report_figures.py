@@ -74,7 +74,7 @@ def _context(r):
     m = r.spec["model"]
     return {"layer": layer, "id": idc, "names": names, "group": group, "sample": [str(i) for i in r.map_data["sample_ids"]],
             "y": m["y"], "key": m.get("key") or m["x"][0], "year": r.map_data["year"], "unit": r.unit_label,
-            "time": r.spec["panel"]["time"], "labels": dict(m.get("labels") or {})}
+            "time": r.spec["panel"]["time"], "labels": r.labels}
 
 
 def _shown(c, var: str) -> str:

@@ -52,7 +52,7 @@ def _panel(r, idc: str, time: str) -> pd.DataFrame:
 def _shown_names(r, variables: list[str]) -> dict[str, str]:
     """Each variable as the tables show it (its ``[model] labels`` entry), unless that label is
     another variable's name or repeats another variable's label."""
-    labels = dict(r.spec["model"].get("labels") or {})
+    labels = r.labels
     out: dict[str, str] = {}
     for v in dict.fromkeys(variables):
         name = str(labels.get(v, v))

@@ -209,7 +209,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
         return None
     layer, idc, gname = display_layer(r.geometry, r.scenarios["inputs"]["ids"])
     labels = english_labels(r.geometry)
-    shown = dict(r.spec["model"].get("labels") or {})  # variables as the tables show them
+    shown = r.labels  # variables as the tables show them
     y = str(shown.get(r.spec["model"]["y"], r.spec["model"]["y"]))
     specs = r.spec.get("scenarios", {})
     snames = safe_names({n: f"scenarios.{n}" for n in runs})

@@ -40,11 +40,6 @@ def _time(r) -> str:
     return str(r.spec["panel"]["time"])
 
 
-def _labels(r) -> dict[str, str]:
-    """Readable variable names from ``[model] labels`` (e.g. int -> "Industrial intelligence")."""
-    return dict(r.spec["model"].get("labels") or {})
-
-
 def with_tests(table: Table, tests: Sequence[tuple[str, str, Mapping[str, tuple]]], *, block: str = "tests") -> Table:
     """``table`` with test rows appended: ``(key, label, {column: (stat, p)})``; a column
     without a test is left blank.  Printed ``stat (p)``; the XLSX puts p on its own row."""
@@ -84,7 +79,7 @@ def descriptive(r) -> list[ReportTable]:
     frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
     frame["N"] = frame["N"].astype(np.int64)
     title = "Descriptive statistics"
-    t = descriptive_table(frame, labels=_labels(r), caption=title,
+    t = descriptive_table(frame, labels=r.labels, caption=title,
                           notes=("sd with ddof = 1; all units and periods of the joined panel.",))
     return [ReportTable("descriptive", "descriptive", title, t)]
 
@@ -93,7 +88,7 @@ def moran_by_year(r) -> list[ReportTable]:
     """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
         return []
-    data, head, labels = {}, {}, _labels(r)
+    data, head, labels = {}, {}, r.labels
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
             for stat in ("I", "z", "p"):
@@ -121,7 +116,7 @@ def baseline(r) -> list[ReportTable]:
     se = "heteroskedasticity-robust" if cl == "none" else f"clustered by {r.unit_label if cl == 'entity' else cl}"
     title = "Baseline: non-spatial two-way fixed effects"
     t = regression_table(fits, column_labels=[f.label for f in fits], variables=list(r.baseline.get("order", ())),
-                         labels=_labels(r),
+                         labels=r.labels,
                          blocks=("coefficients", "statistics"),
                          statistics=("r2_within", "nobs", "n", "t", "unit_fe", "time_fe"),
                          unit=r.unit_label, period=_time(r), caption=title,
@@ -136,7 +131,7 @@ def within(r) -> list[ReportTable]:
         return []
     title = "Non-spatial models: pooled, unit, period and two-way fixed effects"
     t = regression_table(fits, column_labels=[f.label for f in fits], blocks=("coefficients", "statistics"),
-                         labels=_labels(r),
+                         labels=r.labels,
                          statistics=("r2_within", "r2", "loglik", "nobs"), unit=r.unit_label, period=_time(r),
                          caption=title, notes=(
                              "R² (within): of the demeaned regression. LR tests of the joint significance of the "
@@ -197,7 +192,7 @@ def _diag_notes(r) -> str:
 def diagnostics(r) -> list[ReportTable]:
     if not r.diagnostics:
         return []
-    rows = _diag_rows(r, _labels(r).get(r.spec["model"]["y"], r.spec["model"]["y"]))
+    rows = _diag_rows(r, r.labels.get(r.spec["model"]["y"], r.spec["model"]["y"]))
     ws = list(r.diagnostics)
 
     def stat(row):  # Moran's I of y: the z statistic
@@ -232,7 +227,7 @@ def effects(r) -> list[ReportTable]:
     if dynamic:
         notes.append(_DYNAMIC_NOTE + " Its effects here are the short-run ones; the next table adds the long run.")
     t = regression_table(fits, column_labels=[f"({i + 1})" for i in range(len(fits))],
-                         variables=list(m["x"]), labels=_labels(r), unit=r.unit_label, period=_time(r),
+                         variables=list(m["x"]), labels=r.labels, unit=r.unit_label, period=_time(r),
                          caption=title,
                          statistics=("r2_pseudo", "loglik", "aic", "bic", "nobs", "n", "t", "unit_fe", "time_fe",
                                      "lee_yu"), notes=tuple(notes))
@@ -254,7 +249,7 @@ def dynamic_effects(r) -> list[ReportTable]:
         cols += [f, f.long_run()]
         labels += [f"Short run, {f.w}", f"Long run, {f.w}"]
     title = "Dynamic spatial Durbin model: short-run and long-run effects"
-    t = regression_table(cols, column_labels=labels, variables=list(r.spec["model"]["x"]), labels=_labels(r),
+    t = regression_table(cols, column_labels=labels, variables=list(r.spec["model"]["x"]), labels=r.labels,
                          unit=r.unit_label, period=_time(r), blocks=("effects",), caption=title, notes=(
                              _DYNAMIC_NOTE + " Short run: (I − ρW)⁻¹(β_k I + θ_k W), the change in the period of a "
                              "change of x_k; long run: ((1 − τ)I − (ρ + η)W)⁻¹(β_k I + θ_k W), once y has adjusted "
@@ -266,7 +261,7 @@ def heterogeneity(r) -> list[ReportTable]:
     groupings = r.heterogeneity.get("groupings", {})
     names = safe_names({col: f"heterogeneity.columns {col!r}" for col in groupings})
     key = r.spec["model"].get("key") or r.spec["model"]["x"][0]
-    shown = _labels(r).get(key, key)
+    shown = r.labels.get(key, key)
     out = []
     for col, block in groupings.items():
         fits, labels = [], []
@@ -279,7 +274,7 @@ def heterogeneity(r) -> list[ReportTable]:
         if not fits:
             continue
         title = f"Heterogeneity by {col}"
-        t = regression_table(fits, column_labels=labels, variables=[key], labels=_labels(r), unit=r.unit_label,
+        t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
                              period=_time(r),
                              statistics=("r2_within", "r2_pseudo", "nobs", "n", "t"), caption=title, notes=(
                                  f"Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
@@ -305,8 +300,8 @@ def indicators(r) -> list[ReportTable]:
     for name, block in r.indicators.items():
         frame = pd.DataFrame([dict(row) for row in block["weights"]])
         weights = [c for c in frame.columns if c not in ("dimension", "indicator", "direction")]
-        label = _labels(r).get(name, name)
-        frame.index = pd.Index([f"{d}: {_labels(r).get(i, i)} ({s})" for d, i, s in
+        label = r.labels.get(name, name)
+        frame.index = pd.Index([f"{d}: {r.labels.get(i, i)} ({s})" for d, i, s in
                                 zip(frame["dimension"], frame["indicator"], frame["direction"])])
         title = f"Composite indicator: {label}"
         method = {"entropy": "entropy weight method", "critic": "CRITIC", "pca": "principal components"}.get(

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, format_items, number_hint
-from spillmap.geo._common import period_values
+from spillmap.errors import DataError, InputError, format_items
+from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["panel_array"]
@@ -73,15 +73,12 @@ def _fill(panel: pd.DataFrame, columns: list[str], ids: np.ndarray, tvals: np.nd
     present[ti, ii] = True
     arr = np.full((t, n, len(columns)), np.nan)
     for k, col in enumerate(columns):
-        parsed = pd.to_numeric(panel[col], errors="coerce")
-        bad = (panel[col].notna() & parsed.isna()).to_numpy()
-        if bad.any():  # name the first bad cell (errors helper, issue 8)
-            r = int(np.flatnonzero(bad)[0])
+        text = first_text_cell(panel[col])
+        if text is not None:  # name the first bad cell (errors helper, issue 8)
+            r, shown, count = text
             cell = f"({ids[r]}, {tvals[r]})" if time is not None else repr(ids[r])
-            value = panel[col].iloc[r]
-            raise DataError(f"column {col!r} is not numeric: {value!r}{number_hint(value)} at {cell} "
-                            f"({int(bad.sum())} non-numeric cell(s)).")
-        arr[ti, ii, k] = parsed.to_numpy(dtype=float, na_value=np.nan)
+            raise DataError(f"column {col!r} is not numeric: {shown} at {cell} ({count} non-numeric cell(s)).")
+        arr[ti, ii, k] = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return arr, present
 
 

@@ -13,8 +13,8 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, format_items, number_hint
-from spillmap.geo._common import period_values
+from spillmap.errors import DataError, InputError, format_items
+from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics", "panel_values"]
@@ -127,13 +127,12 @@ def _not_numeric(panel: pd.DataFrame, col: str, keys: Sequence[str]) -> str:
     """The message for a non-numeric indicator: its first text cell, located by the key columns
     (the id and time), with :func:`~spillmap.errors.number_hint`."""
     s = panel[col]
-    bad = (s.notna() & pd.to_numeric(s, errors="coerce").isna()).to_numpy()
-    if not bad.any():
+    text = first_text_cell(s)
+    if text is None:
         return f"indicator {col!r} holds numbers stored as text (dtype {s.dtype}); convert it with pandas.to_numeric."
-    k = int(np.flatnonzero(bad)[0])
+    k, shown, count = text
     where = ", ".join(_label(panel[c].iloc[k]) for c in keys if c in panel.columns)
-    return (f"indicator {col!r} is not numeric: {s.iloc[k]!r}{number_hint(s.iloc[k])} at ({where}) "
-            f"({int(bad.sum())} non-numeric cell(s)).")
+    return f"indicator {col!r} is not numeric: {shown} at ({where}) ({count} non-numeric cell(s))."
 
 
 def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]) -> list[str]:

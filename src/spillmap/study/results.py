@@ -115,6 +115,12 @@ class StudyResults:
     def weights_names(self) -> tuple[str, ...]:
         return tuple(self.weights)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Readable variable names (``[model] labels``, e.g. int -> "Industrial intelligence"): how
+        the report's tables, figures and maps name the variables."""
+        return {str(k): str(v) for k, v in (self.spec["model"].get("labels") or {}).items()}
+
     def sdm(self, w: str) -> FitRecord | None:
         """The main (fixed-effects SDM) fit of weights ``w``, or ``None`` if it failed."""
         return self.fits.get(f"{w}:sdm")
