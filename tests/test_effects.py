@@ -1,6 +1,7 @@
 """Tests of spillmap.estimation.effects against dense oracles, closed forms and spreg."""
 from __future__ import annotations
 
+from contextlib import closing
 import json
 from types import SimpleNamespace
 
@@ -294,9 +295,9 @@ def test_sar_matches_spreg_ml_lag_impacts():
     import libpysal
     from spreg import ML_Lag
 
-    db = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
-    y = np.array(db.by_col("HOVAL"))[:, None]
-    x = np.array([db.by_col("INC"), db.by_col("CRIME")]).T
+    with closing(libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))) as db:
+        y = np.array(db.by_col("HOVAL"))[:, None]
+        x = np.array([db.by_col("INC"), db.by_col("CRIME")]).T
     wl = libpysal.weights.Rook.from_shapefile(libpysal.examples.get_path("columbus.shp"))
     wl.transform = "r"
     # spreg 1.9 ML_Lag, spat_impacts="full": adi from the diagonal of a dense inverse
@@ -326,9 +327,9 @@ def test_sar_fit_effects_match_spreg_end_to_end():
 
     from spillmap.estimation.model import SpatialPanel
 
-    db = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
-    df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
-                       "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
+    with closing(libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))) as db:
+        df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
+                           "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
     wl = libpysal.weights.Rook.from_shapefile(libpysal.examples.get_path("columbus.shp"), idVariable="POLYID")
     wl.transform = "r"
     reg = ML_Lag(df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy(), w=wl, spat_impacts="full")

@@ -1,6 +1,7 @@
 """Tests of spillmap.estimation.hypothesis (LR and Wald tests between spatial models)."""
 from __future__ import annotations
 
+from contextlib import closing
 from types import SimpleNamespace
 
 import numpy as np
@@ -155,9 +156,9 @@ def test_lr_and_wald_end_to_end_vs_spreg():
     from spillmap.estimation.model import SpatialPanel
     from spillmap.spatial.weights import SpatialWeights
 
-    db = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
-    df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
-                       "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
+    with closing(libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))) as db:
+        df = pd.DataFrame({"id": [str(i) for i in db.by_col("POLYID")], "HOVAL": db.by_col("HOVAL"),
+                           "INC": db.by_col("INC"), "CRIME": db.by_col("CRIME")})
     wl = libpysal.weights.Rook.from_shapefile(libpysal.examples.get_path("columbus.shp"), idVariable="POLYID")
     wl.transform = "r"
     y, x = df[["HOVAL"]].to_numpy(), df[["INC", "CRIME"]].to_numpy()

@@ -6,6 +6,8 @@ NT x NT transcription of Elhorst's formulas written below as an oracle.
 """
 from __future__ import annotations
 
+from contextlib import closing
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,11 +124,12 @@ def test_cross_section_equals_spreg_lmtests(columbus, kind):
 def test_cross_section_documented_reference_values():
     """HOVAL ~ INC + CRIME on Columbus with columbus.gal, row-standardised: the example of
     the spreg 1.9 ``LMtests`` docstring (values printed rounded to 4 decimals)."""
-    gal = libpysal.io.open(libpysal.examples.get_path("columbus.gal")).read()
+    with closing(libpysal.io.open(libpysal.examples.get_path("columbus.gal"))) as f:
+        gal = f.read()
     w = SpatialWeights.from_libpysal(gal).row_standardize()
-    f = libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))
-    y = np.array(f.by_col("HOVAL"), dtype=float)
-    X = np.column_stack([f.by_col("INC"), f.by_col("CRIME")]).astype(float)
+    with closing(libpysal.io.open(libpysal.examples.get_path("columbus.dbf"))) as f:
+        y = np.array(f.by_col("HOVAL"), dtype=float)
+        X = np.column_stack([f.by_col("INC"), f.by_col("CRIME")]).astype(float)
     r = lm_tests(y, X, w, t=1)
     # spreg LMtests docstring: lme (3.0971, 0.0784), lml (0.9816, 0.3218),
     # rlme (3.2092, 0.0732), rlml (1.0936, 0.2957)

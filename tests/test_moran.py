@@ -6,6 +6,8 @@ esda 2.9 run directly on libpysal weights, and libpysal's Columbus example
 """
 from __future__ import annotations
 
+from contextlib import closing
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,9 +125,10 @@ def test_moran_matches_dense_formula_and_esda(columbus, wcol):
 
 
 def _gal_example(gal, table, column):
-    w = libpysal.io.open(libpysal.examples.get_path(gal)).read()
-    f = libpysal.io.open(libpysal.examples.get_path(table))
-    y = np.array(f.by_col(column), dtype=float)
+    with closing(libpysal.io.open(libpysal.examples.get_path(gal))) as f:
+        w = f.read()
+    with closing(libpysal.io.open(libpysal.examples.get_path(table))) as f:
+        y = np.array(f.by_col(column), dtype=float)
     return y, SpatialWeights.from_libpysal(w).row_standardize()
 
 
