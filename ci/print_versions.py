@@ -6,6 +6,7 @@ this file.  Standard library only.
 """
 from __future__ import annotations
 
+import os
 import platform
 import re
 import sys
@@ -47,6 +48,8 @@ def main(argv: list[str]) -> int:
         except metadata.PackageNotFoundError:
             version = "-" if name in CORE else "(not installed)"
         print(f"{name:<{width}}  {version}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS"):  # the BLAS kernels and threads the suite runs
+        print(f"{var}={os.environ.get(var, '(not set)')}")
     return 0
 
 
