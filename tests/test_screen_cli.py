@@ -99,18 +99,44 @@ def test_the_issue_command_on_china_with_a_local_cluster(tmp_path):
     assert (out / "screen.csv").is_file() and (out / "index.html").is_file()
 
 
-def test_local_cluster_workers_log_only_critical_lines():
-    """The local cluster's worker processes print nothing below CRITICAL: a worker whose heartbeat
-    races the cluster's closing logs an ERROR traceback (dask/distributed#7192; 3 ``spillmap screen``
-    runs of 22 here, with exit status 0), and a failed task's "Compute Failed" lines repeat what the
-    run reports itself."""
+@pytest.fixture(scope="module")
+def local_cluster_run():
+    """One local cluster of one worker process, opened and closed by ``dask_client``: the worker's
+    log-handler levels, and this process's environment before, during and after."""
     import logging
+    import os
 
     from spillmap.screen._engine import dask_client
 
     def handler_levels():  # local: shipped to the worker by value (the tests are not an importable package there)
         return [h.level for h in logging.getLogger("distributed").handlers]
 
+    before = dict(os.environ)
     with dask_client(workers=1) as c:
         levels = c.run(handler_levels)
+        during = dict(os.environ)
+    return {"levels": levels, "before": before, "during": during, "after": dict(os.environ)}
+
+
+def test_local_cluster_workers_log_only_critical_lines(local_cluster_run):
+    """The local cluster's worker processes print nothing below CRITICAL: a worker whose heartbeat
+    races the cluster's closing logs an ERROR traceback (dask/distributed#7192; 3 ``spillmap screen``
+    runs of 22 here, with exit status 0), and a failed task's "Compute Failed" lines repeat what the
+    run reports itself."""
+    import logging
+
+    levels = local_cluster_run["levels"]
     assert levels and all(lv and min(lv) >= logging.CRITICAL for lv in levels.values()), levels
+
+
+def test_local_cluster_leaves_the_environment_as_it_found_it(local_cluster_run):
+    """distributed's nannies set OMP/MKL/OPENBLAS_NUM_THREADS=1, MALLOC_TRIM_THRESHOLD_ and
+    PYTHONHASHSEED in the parent's os.environ (pre-spawn-environ; distributed 2024.8 and 2026.8 do).
+    Left there, a fit later in the same session took OMP_NUM_THREADS=1 for the user's thread choice
+    and ran its dense algebra on the BLAS default threads: the demo's numbers then differed from a
+    fresh process's in the last digits (a test of byte-identical reruns failed in a reordered run)."""
+    before, during, after = (local_cluster_run[k] for k in ("before", "during", "after"))
+    added = {k: during[k] for k in during.keys() - before.keys()}
+    assert after == before, (f"left behind: {sorted(after.keys() - before.keys())}, "
+                             f"changed: {sorted(k for k in before if after.get(k) != before[k])}; "
+                             f"set while the cluster ran: {added}")

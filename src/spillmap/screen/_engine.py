@@ -9,7 +9,13 @@ dashboard address is printed for long runs.  The cluster is
 * ``client=`` when given (left open),
 * the scheduler at ``scheduler=`` or ``$SPILLMAP_SCHEDULER`` (``tcp://host:8786``),
 * otherwise an in-process :class:`distributed.LocalCluster` of ``workers`` processes
-  (default: the machine's cores), one thread each, closed at the end.
+  (default: the machine's cores), one thread each, closed at the end.  Its nannies set
+  ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` (1),
+  ``MALLOC_TRIM_THRESHOLD_`` and ``PYTHONHASHSEED`` in *this* process's environment
+  before spawning the workers (distributed's ``pre-spawn-environ``, by design:
+  dask/distributed#6749); :func:`dask_client` puts the environment back when the cluster
+  closes, or a later fit in the same session would take ``OMP_NUM_THREADS=1`` for the
+  user's thread choice (``spillmap._threads``) and every later subprocess would inherit them.
 
 Task sizes follow a cost model (rows x indicators): the pooled statistics of T
 periods cost about T times a period's, so pooled chunks are T times narrower; the
@@ -48,6 +54,21 @@ def _check_workers(workers: int | None) -> None:
 
 
 @contextlib.contextmanager
+def _environ_restored() -> Iterator[None]:
+    """``os.environ`` as it was on entry, on exit: variables added are removed, changed ones
+    put back (the local cluster's nannies set theirs in this process; module docstring)."""
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in [k for k in os.environ if k not in before]:
+            del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
+
+
+@contextlib.contextmanager
 def dask_client(*, client=None, scheduler: str | None = None, workers: int | None = None) -> Iterator:
     """The Dask client to run on (see the module docstring); closes what it opened."""
     _check_workers(workers)
@@ -70,6 +91,7 @@ def dask_client(*, client=None, scheduler: str | None = None, workers: int | Non
             c.close()
         return
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_environ_restored())  # entered first: restored after the cluster closed
         cluster = stack.enter_context(
             LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
