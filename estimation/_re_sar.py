@@ -113,6 +113,57 @@ def _conc_sar(rho, phi, m, ld, n, t):
     return -nt / 2 * (math.log(2 * math.pi) + 1 + math.log(ee / nt)) + n * math.log(phi) + t * ld.logdet(rho)
 
 
+def _profile_search(y, wy, x, ld, n, t, rho_bounds, rho, tol) -> tuple[float, float, int]:
+    """``(rho, phi, evaluations)``: the profile likelihood maximised over ``phi`` in
+    ``(1e-8, 1]`` (bounded Brent), with ``rho`` concentrated out by an inner bounded
+    Brent search at each ``phi`` (or held at ``rho`` when it is given)."""
+    lo, hi = rho_bounds
+
+    def inner(phi: float) -> tuple[float, float]:
+        m = _sar_profile_phi(phi, y, wy, x, n, t)
+        if rho is not None:
+            return float(rho), _conc_sar(rho, phi, m, ld, n, t)
+        res = optimize.minimize_scalar(
+            lambda r: -_conc_sar(r, phi, m, ld, n, t), bounds=(lo, hi), method="bounded", options={"xatol": tol}
+        )
+        return float(res.x), -float(res.fun)
+
+    res = optimize.minimize_scalar(
+        lambda p: -inner(p)[1], bounds=(1e-8, 1.0), method="bounded", options={"xatol": tol}
+    )
+    phi = float(res.x)
+    return inner(phi)[0], phi, int(res.nfev)
+
+
+def _newton_polish(theta, ll, y, wy, x, ld, n, t, *, fixed: bool, tol: float, max_newton: int
+                   ) -> tuple[np.ndarray, float, int]:
+    """Newton steps on the full likelihood from ``theta`` (analytic gradient and Hessian),
+    each kept only if the likelihood does not fall and ``phi`` stays in ``(0, 1]``; stops
+    when the largest step is below ``tol``.  ``rho`` is held when ``fixed``.  Returns
+    ``(theta, loglik, steps taken)``."""
+    k = x.shape[1]
+    steps = 0
+    for _ in range(max_newton):
+        g, h = _sar_re_hessian(theta, y, wy, x, ld, n, t)
+        if fixed:
+            g, h = _drop_rho(g, k), _drop_rho(h, k)
+        try:
+            step = np.linalg.solve(h, -g)
+        except np.linalg.LinAlgError:
+            break
+        if fixed:
+            step = np.insert(step, k, 0.0)
+        new = theta + step
+        ll_new = sar_re_loglik(new, y, wy, x, ld.logdet, n, t)
+        if not np.isfinite(ll_new) or ll_new < ll - 1e-9 * abs(ll) or new[k + 1] <= 0 or new[k + 1] > 1:
+            break
+        theta, ll = new, ll_new
+        steps += 1
+        if np.max(np.abs(step)) < tol:
+            break
+    return theta, ll, steps
+
+
 def fit_sar_re_arrays(
     y: np.ndarray,
     wy: np.ndarray,
@@ -163,58 +214,16 @@ def fit_sar_re_arrays(
     k = x.shape[1]
     lo, hi = rho_bounds
     fixed = rho is not None
-    xtol = tol
-
-    def inner(phi: float) -> tuple[float, float]:
-        m = _sar_profile_phi(phi, y, wy, x, n, t)
-        if fixed:
-            return float(rho), _conc_sar(rho, phi, m, ld, n, t)
-        res = optimize.minimize_scalar(
-            lambda r: -_conc_sar(r, phi, m, ld, n, t), bounds=(lo, hi), method="bounded", options={"xatol": xtol}
-        )
-        return float(res.x), -float(res.fun)
-
-    res = optimize.minimize_scalar(
-        lambda p: -inner(p)[1], bounds=(1e-8, 1.0), method="bounded", options={"xatol": xtol}
-    )
-    phi = float(res.x)
-    rho_hat, _ = inner(phi)
-    iterations = int(res.nfev)
-
-    def beta_s2(rho_v: float, phi_v: float) -> tuple[np.ndarray, float]:
-        ys = _quasi_demean(y - rho_v * wy, phi_v, n, t)
-        xs = _quasi_demean(x, phi_v, n, t)
-        b, *_ = np.linalg.lstsq(xs, ys, rcond=None)
-        e = ys - xs @ b
-        return b, float(e @ e) / (n * t)
-
-    b, s2 = beta_s2(rho_hat, phi)
-    theta = np.concatenate([b, [rho_hat, phi, s2]])
-
-    def full(th):
-        return sar_re_loglik(th, y, wy, x, ld.logdet, n, t)
-
-    # Newton polish on the full likelihood (interior solutions only)
-    ll = full(theta)
-    if phi < 1.0 - 1e-6 and isinstance(ld, _EigLogdet):
-        for _ in range(max_newton):
-            g, h = _sar_re_hessian(theta, y, wy, x, ld, n, t)
-            if fixed:
-                g, h = _drop_rho(g, k), _drop_rho(h, k)
-            try:
-                step = np.linalg.solve(h, -g)
-            except np.linalg.LinAlgError:
-                break
-            if fixed:
-                step = np.insert(step, k, 0.0)
-            new = theta + step
-            ll_new = full(new)
-            if not np.isfinite(ll_new) or ll_new < ll - 1e-9 * abs(ll) or new[k + 1] <= 0 or new[k + 1] > 1:
-                break
-            theta, ll = new, ll_new
-            iterations += 1
-            if np.max(np.abs(step)) < tol:
-                break
+    rho_hat, phi, iterations = _profile_search(y, wy, x, ld, n, t, (lo, hi), rho, tol)
+    ys = _quasi_demean(y - rho_hat * wy, phi, n, t)
+    xs = _quasi_demean(x, phi, n, t)
+    b, *_ = np.linalg.lstsq(xs, ys, rcond=None)
+    e = ys - xs @ b
+    theta = np.concatenate([b, [rho_hat, phi, float(e @ e) / (n * t)]])
+    ll = sar_re_loglik(theta, y, wy, x, ld.logdet, n, t)
+    if phi < 1.0 - 1e-6 and isinstance(ld, _EigLogdet):  # interior solutions only
+        theta, ll, steps = _newton_polish(theta, ll, y, wy, x, ld, n, t, fixed=fixed, tol=tol, max_newton=max_newton)
+        iterations += steps
     rho_hat, phi, s2 = float(theta[k]), float(theta[k + 1]), float(theta[k + 2])
     if not fixed and (rho_hat - lo < 1e-5 or hi - rho_hat < 1e-5):
         raise ConvergenceError(

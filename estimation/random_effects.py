@@ -146,24 +146,12 @@ def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_
 
 def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
     """The numerics of :func:`fit_random` (its results, before the warnings)."""
-    import pandas as pd
-
-    from spillmap.errors import InputError
-
     from ._logdet import EIGEN_MAX_N, LogDet
-    from .results import SpatialPanelResults
 
     d = spec.data
-    if d.model not in RE_MODELS:
-        raise InputError(
-            f"random effects are implemented for the models {', '.join(RE_MODELS)}, not {d.model!r}; "
-            "use fixed effects for SLX/SDEM."
-        )
-    if d.t < 2:
-        raise InputError("random effects need a panel with at least two periods (T >= 2); this data has T = 1.")
+    _check_random(d)
     n, t = d.n, d.t
     z = d.Z
-    names = list(d.param_names)
     kz = z.shape[1]
     n_dum = t - 1 if time_effects else 0
     if n_dum:
@@ -179,15 +167,12 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         fit = fit_sem_re_arrays(d.y, z, w.sparse, ld, n, t, lam_bounds=bounds, tol=tol)
         resid = fit.resid  # structural residual y - Z b
         fitted = d.y - resid
-    r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
     theta = fit.theta
     cov_full = fit.cov_full
     if n_dum:  # drop the period dummies (marginal covariance of the rest)
         keep = np.r_[0:kz, kz + n_dum : theta.size]
         theta = theta[keep]
         cov_full = cov_full[np.ix_(keep, keep)]
-    pnames = names + ["phi"]
-    full = pd.Index(pnames + ["sigma2"])
     extra = {
         "sigma2_mu": fit.sigma2_mu,
         "sigma2_mu_se": fit.sigma2_mu_se,
@@ -200,7 +185,33 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         "random_effects": "individual",
         "time_effects": bool(time_effects),
     }
-    res = SpatialPanelResults(
+    return _results(d, fit, theta, cov_full, resid, fitted, extra)
+
+
+def _check_random(d) -> None:
+    """Refuse, before any work, a model or panel the random-effects estimators do not cover."""
+    from spillmap.errors import InputError
+
+    if d.model not in RE_MODELS:
+        raise InputError(
+            f"random effects are implemented for the models {', '.join(RE_MODELS)}, not {d.model!r}; "
+            "use fixed effects for SLX/SDEM."
+        )
+    if d.t < 2:
+        raise InputError("random effects need a panel with at least two periods (T >= 2); this data has T = 1.")
+
+
+def _results(d, fit, theta, cov_full, resid, fitted, extra):
+    """The :class:`SpatialPanelResults` of a random-effects fit (``theta`` and ``cov_full``
+    without the period dummies; ``phi`` is reported as a parameter, ``sigma2`` apart)."""
+    import pandas as pd
+
+    from .results import SpatialPanelResults
+
+    pnames = list(d.param_names) + ["phi"]
+    full = pd.Index(pnames + ["sigma2"])
+    r2 = float(np.corrcoef(d.y, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
+    return SpatialPanelResults(
         model=d.model,
         effects="random",
         lee_yu="none",
@@ -208,13 +219,13 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         cov_full=pd.DataFrame(cov_full, index=full, columns=full),
         sigma2=float(fit.sigma2),
         loglik=float(fit.loglik),
-        nobs=n * t,
-        n=n,
-        t=t,
+        nobs=d.n * d.t,
+        n=d.n,
+        t=d.t,
         r2=r2,
         x_names=d.x_names,
         wx_names=d.wx_names,
-        w=w,
+        w=d.w,
         y_name=d.y_name,
         ids=d.ids,
         times=d.times,
@@ -224,4 +235,3 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         extra=extra,
         data=d,
     )
-    return res
