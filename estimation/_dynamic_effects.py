@@ -43,8 +43,8 @@ from scipy import stats
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import InputError
 
-from .effects import (EXACT_TRACE_MAX_N, EffectsResult, _draw_params, _effects_from_moments, _Moments, _table,
-                      _w_bounds, unit_effects)
+from ._effects_params import _draw_params, _effects_from_moments, _table, _w_bounds
+from .effects import EXACT_TRACE_MAX_N, EffectsResult, _Moments, unit_effects
 
 __all__ = ["HORIZONS", "dynamic_effects", "timevarying_effects", "effects_by_period", "unit_effects_at"]
 

@@ -33,8 +33,8 @@ from spillmap.errors import InputError
 
 from . import _scenario_solve as solve
 from ._dynamic_effects import _accept, _mapped, _moment_set, _setup
+from ._effects_params import _draw_params
 from ._lu import factor_i_minus
-from .effects import _draw_params
 
 __all__ = ["is_dynamic", "weights_at", "draws_frame", "long_run_point", "uncertainty", "path_block", "SEMANTICS"]
 

@@ -20,8 +20,9 @@ What is written by hand and why: spreg's SDM impacts count every ``W x`` term as
 an indirect effect and give no standard errors, and PySAL has no panel effects;
 the decomposition, the trace algebra and both inference methods are therefore
 implemented here in small pure functions of arrays (numpy / scipy.sparse only); the
-trace moments are in :mod:`._effects_traces`, the result type in :mod:`._effects_result`
-and the per-unit effects for maps in :mod:`._unit_effects` (all re-exported here):
+trace moments are in :mod:`._effects_traces`, the result type in :mod:`._effects_result`,
+the parameter layout, option checks and parameter draws in :mod:`._effects_params` and
+the per-unit effects for maps in :mod:`._unit_effects` (the public names re-exported here):
 
 * traces, exact: from the eigenvalues of W, ``tr((I - rho W)^{-1}) =
   sum_i 1/(1 - rho lambda_i)`` and ``tr(W (I - rho W)^{-1}) = sum_i lambda_i /
@@ -81,7 +82,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -89,13 +89,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from spillmap._threads import single_threaded_blas
-from spillmap.errors import EstimationError, InputError, check_choice, format_items
-from spillmap.estimation._normal import normal_isf, normal_sf
+from spillmap.errors import EstimationError, InputError
+from spillmap.estimation._normal import normal_isf
 
-from ._effects_result import ALL_MODELS, KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
+from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather, _spec_from_params, _table,
+                              _w_bounds)
+from ._effects_result import KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
 from ._effects_traces import (
     EXACT_TRACE_MAX_N,
-    _is_row_stochastic,
     _Moments,
     effects_matrix,
     exact_trace_moments,
@@ -120,87 +121,6 @@ __all__ = [
 
 EffectsMethod = Literal["simulation", "delta"]
 TraceMethod = Literal["auto", "exact", "stochastic"]
-
-_COLUMNS = ["estimate", "se", "z", "p", "ci_lower", "ci_upper"]
-
-
-def _effects_from_moments(
-    beta: np.ndarray, theta: np.ndarray, tr: np.ndarray, tot: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Direct, indirect, total ``(D, k)`` from parameters ``(D, k)`` and moments ``(D, 4)``."""
-    direct = beta * tr[:, [0]] + theta * tr[:, [1]]
-    total = beta * tot[:, [0]] + theta * tot[:, [1]]
-    return direct, total - direct, total
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """Positions of beta_k, theta_k and rho in the parameter vector."""
-
-    names: tuple[str, ...]
-    beta_idx: np.ndarray
-    theta_idx: np.ndarray  # -1 where the model has no W_x term
-    rho_idx: int | None
-
-
-def _spec_from_params(params: pd.Series, model: str) -> _Spec:
-    idx = list(params.index)
-    rho_name = "rho" if model in LAG_MODELS else ("lambda" if model in ("sem", "sdem") else None)
-    rho_idx = None
-    if rho_name is not None:
-        if rho_name not in idx:
-            raise EstimationError(f"a {model.upper()} result has no {rho_name!r} parameter; params are {format_items(idx)}.")
-        rho_idx = idx.index(rho_name)
-    special = {"rho", "lambda", "const", "sigma2"}
-    names = [p for p in idx if p not in special and not str(p).startswith("W_")]
-    if not names:
-        raise EstimationError("the model has no regressors whose effects could be computed.")
-    beta_idx = np.array([idx.index(p) for p in names], dtype=int)
-    theta_idx = np.array([idx.index(f"W_{p}") if f"W_{p}" in idx else -1 for p in names], dtype=int)
-    orphans = [p for p in idx if str(p).startswith("W_") and str(p)[2:] not in names]
-    if orphans:
-        raise EstimationError(
-            f"spatially lagged regressors without their unlagged term: {format_items(orphans)}; "
-            "effects need beta_k and theta_k of the same variable."
-        )
-    if model in ("sar", "sem") and np.any(theta_idx >= 0):
-        raise EstimationError(f"a {model.upper()} model cannot have W_x terms.")
-    return _Spec(tuple(names), beta_idx, theta_idx, rho_idx)
-
-
-def _gather(p: np.ndarray, spec: _Spec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """beta (D,k), theta (D,k), rho (D,) from parameter vectors p (D, P)."""
-    beta = p[:, spec.beta_idx]
-    theta = np.where(spec.theta_idx >= 0, p[:, np.maximum(spec.theta_idx, 0)], 0.0)
-    rho = p[:, spec.rho_idx] if spec.rho_idx is not None else np.zeros(p.shape[0])
-    return beta, theta, rho
-
-
-def _table(est: np.ndarray, se: np.ndarray, lo: np.ndarray, hi: np.ndarray, names, extra=None) -> pd.DataFrame:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, est / se, np.nan)
-    p = np.where(np.isfinite(z), 2.0 * normal_sf(np.abs(z)), np.nan)
-    df = pd.DataFrame(
-        {"estimate": est, "se": se, "z": z, "p": p, "ci_lower": lo, "ci_upper": hi},
-        index=pd.Index(list(names), name="variable"),
-    )
-    if extra is not None:
-        for k, v in extra.items():
-            df[k] = v
-    return df
-
-
-def _w_bounds(w: sp.csr_matrix, eigenvalues: np.ndarray | None) -> tuple[float, float]:
-    if eigenvalues is not None:
-        ev = eigenvalues
-        real = ev.real[np.abs(ev.imag) < 1e-10] if np.iscomplexobj(ev) else ev
-        lo, hi = float(real.min()), float(real.max())
-        return (1.0 / lo if lo < 0 else -np.inf, 1.0 / hi if hi > 0 else np.inf)
-    if _is_row_stochastic(w):  # lambda_max = 1, lambda_min >= -1
-        return (-1.0, 1.0)
-    r = float(min(np.abs(w).sum(axis=1).max(), np.abs(w).sum(axis=0).max()))
-    return (-1.0 / r, 1.0 / r)
-
 
 @single_threaded_blas
 def effects_from_estimates(
@@ -278,36 +198,6 @@ def effects_from_estimates(
         return EffectsResult(model, "delta", 0, seed, level, kind, n, tables, _lag_note(model))
     tables = _simulated_tables(p_hat, v, spec, moments, draws, seed, level, (lo_b, hi_b))
     return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model))
-
-
-def _checked_inputs(params, cov, model, draws, method, traces, level, regressors):
-    """Validate the options; ``(params, cov array, spec, draws, method)``."""
-    check_choice("model", model, ALL_MODELS)
-    check_choice("method", method, ("simulation", "delta"))
-    check_choice("traces", traces, ("auto", "exact", "stochastic"))
-    if not (0 < level < 1):
-        raise InputError(f"level must be in (0, 1); got {level!r}.")
-    if draws < 0 or int(draws) != draws:
-        raise InputError(f"draws must be a non-negative integer; got {draws!r}.")
-    if draws == 0:
-        method = "delta"
-    elif method == "simulation" and draws < 100:
-        raise InputError(f"draws={draws} is too few for simulated standard errors; use >= 100, or 0 for the delta method.")
-    if regressors is not None:
-        spatial = [p for p in ("rho", "lambda") if p in params.index]
-        keep = [r for r in regressors if r != "const"]
-        keep += [f"W_{r}" for r in keep if f"W_{r}" in params.index] + spatial
-        absent = [r for r in keep if r not in params.index]
-        if absent:
-            raise EstimationError(f"regressors {format_items(absent)} have no estimate in params.")
-        params = params[keep]
-    missing = [p for p in params.index if p not in cov.index or p not in cov.columns]
-    if missing:
-        raise EstimationError(f"the covariance matrix lacks the parameters {format_items(missing)}.")
-    v = cov.loc[params.index, params.index].to_numpy(dtype=float)
-    if not (np.all(np.isfinite(params.to_numpy(dtype=float))) and np.all(np.isfinite(v))):
-        raise EstimationError("the estimates or their covariance contain NaN/inf; effects cannot be computed.")
-    return params, v, _spec_from_params(params, model), draws, method
 
 
 def _eigenvalues(w: Any, wmat: sp.csr_matrix) -> np.ndarray:
@@ -403,44 +293,6 @@ def _lag_note(model: str) -> str:
     if model == "sar":
         return "SAR: S_k = (I - rho W)^{-1} beta_k; averages of LeSage & Pace (2009)."
     return "SDM: S_k = (I - rho W)^{-1} (beta_k I + theta_k W); averages of LeSage & Pace (2009)."
-
-
-def _draw_params(
-    p_hat: np.ndarray, v: np.ndarray, draws: int, seed: int, rho_idx: int, bounds: tuple[float, float],
-    accept: Any = None,
-) -> np.ndarray:
-    """``draws`` parameter vectors from N(p_hat, v), redrawing those with rho outside ``bounds``
-    (or, when given, those for which ``accept(candidates)`` is False: e.g. outside the
-    stability region of a dynamic model).
-
-    The multivariate normal uses an eigen-decomposition factor of ``v`` (robust to
-    a semi-definite covariance, e.g. a parameter fixed at zero).
-    """
-    vs = (v + v.T) / 2
-    evals, evecs = np.linalg.eigh(vs)
-    if evals.min() < -1e-8 * max(1.0, abs(evals.max())):
-        raise EstimationError("the covariance matrix of the estimates is not positive semi-definite.")
-    factor = evecs * np.sqrt(np.clip(evals, 0, None))
-    rng = np.random.default_rng(seed)
-    out = np.empty((0, p_hat.size))
-    tries = 0
-    while out.shape[0] < draws:
-        tries += 1
-        z = rng.standard_normal((draws, p_hat.size))
-        cand = p_hat + z @ factor.T
-        if accept is not None:
-            cand = cand[accept(cand)]
-        else:
-            r = cand[:, rho_idx]
-            cand = cand[(r > bounds[0]) & (r < bounds[1])]
-        out = np.vstack([out, cand])
-        if tries > 50:
-            raise EstimationError(
-                "fewer than 2% of the simulated parameters fall inside W's stationarity interval (or the "
-                "stability region of a dynamic model); the estimate is too close to the bound for simulated "
-                "effects; use method='delta'."
-            )
-    return out[:draws]
 
 
 def compute_effects(
