@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,9 @@ from spillmap._vocab import FE, FixedEffects, fe_keyword, n_fixed_effects
 from spillmap.errors import InputError, check_choice
 
 from ._logdet import LogDet
+
+if TYPE_CHECKING:
+    from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["ModelProbabilities", "log_marginal", "model_probabilities", "weights_probabilities",
            "posterior_probabilities", "BAYES_MODELS"]
@@ -178,7 +181,7 @@ def _arrays(panel, *, id, time, y, x, w, effects):  # noqa: A002
 
 @fe_keyword
 def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence[str],  # noqa: A002
-                        w, fe: FixedEffects = "twoways",
+                        w: SpatialWeights, fe: FixedEffects = "twoways",
                         models: Sequence[str] = BAYES_MODELS, grid: int = 2001) -> ModelProbabilities:
     """Posterior probabilities of OLS/SLX/SAR/SDM/SEM/SDEM for one W (LeSage 2014).
 

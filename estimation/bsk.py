@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,9 @@ from spillmap.results import TestResult
 from spillmap.spatial._lm_core import _prepare, _qr_basis, trace_wtw_ww
 from spillmap.spatial.residual_moran import quadratic_ratio_moments, residual_traces
 from spillmap.spatial.weights import SpatialWeights, lag_panel
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["BSKTests", "bsk_tests", "bsk_marginal", "re_ml_residuals", "clm_lambda", "clm_mu",
            "bsjk_joint_test", "chibar_sf"]
@@ -227,7 +230,7 @@ def _pooled_sem(y: np.ndarray, x: np.ndarray, w: SpatialWeights, t: int) -> tupl
     return res.data.y - xb, float(res.params["lambda"])
 
 
-def bsk_tests(y, X, w: SpatialWeights, *, t: int, conditional: bool = True,
+def bsk_tests(y: ArrayLike, X: ArrayLike, w: SpatialWeights, *, t: int, conditional: bool = True,
               slm2_variance: Literal["exact", "splm"] = "exact") -> BSKTests:
     r"""Baltagi-Song-Koh (2003) LM tests (LMH, LM1, LM2, SLM1, SLM2, CLM-lambda, CLM-mu).
 
@@ -296,7 +299,7 @@ def bsk_tests(y, X, w: SpatialWeights, *, t: int, conditional: bool = True,
     return BSKTests(**out, n=w.n, t=t)
 
 
-def bsjk_joint_test(y, X, w: SpatialWeights, *, t: int) -> TestResult:
+def bsjk_joint_test(y: ArrayLike, X: ArrayLike, w: SpatialWeights, *, t: int) -> TestResult:
     """Baltagi-Song-Jung-Koh (2007) joint LM test J of random effects, AR(1) serial
     correlation and spatial error correlation (chi2(3); formula in the module docstring).
 

@@ -62,6 +62,8 @@ SAR/SDM likelihood and its maximisation are in :mod:`._re_sar`, the SEM's in
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from spillmap._threads import limit_blas
@@ -80,6 +82,10 @@ from ._re_common import (  # noqa: F401  (re-exported: _conditional_cov, _mundla
 from ._re_sar import _sar_re_hessian, fit_sar_re_arrays, sar_re_loglik  # noqa: F401
 from ._re_sem import _lag_panel, _sem_quad, _SEMWork, fit_sem_re_arrays, sem_re_loglik  # noqa: F401
 
+if TYPE_CHECKING:
+    from .model import SpatialPanel
+    from .results import SpatialPanelResults
+
 __all__ = [
     "REFit",
     "sar_re_loglik",
@@ -90,7 +96,8 @@ __all__ = [
 ]
 
 
-def fit_random(spec, *, cov_type: str = "information", tol: float = 1e-10, time_effects: bool = False):
+def fit_random(spec: SpatialPanel, *, cov_type: str = "information", tol: float = 1e-10,
+               time_effects: bool = False) -> SpatialPanelResults:
     """Fit a :class:`~spillmap.estimation.SpatialPanel` with ``effects="random"``.
 
     Called by :meth:`SpatialPanel.fit`; see the module docstring for the model,

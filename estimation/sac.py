@@ -33,6 +33,7 @@ Written by hand: no Python library estimates a fixed-effects SARAR panel by ML
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -84,13 +85,15 @@ def sac_beta_sse(rho: float, lam: float, gram: np.ndarray, k: int) -> tuple[np.n
     return b, float(c @ gc - (cz.T @ gc) @ b)
 
 
-def sac_concentrated(rho: float, lam: float, gram: np.ndarray, k: int, logdet, counts: EffectiveCounts) -> float:
+def sac_concentrated(rho: float, lam: float, gram: np.ndarray, k: int, logdet: Callable[[float], float],
+                     counts: EffectiveCounts) -> float:
     """Concentrated log-likelihood (constants dropped): ``-nobs/2 ln(SSE/nobs) + jac(rho) + jac(lambda)``."""
     _, sse = sac_beta_sse(rho, lam, gram, k)
     return -counts.nobs / 2 * np.log(sse / counts.nobs) + jacobian(rho, logdet, counts) + jacobian(lam, logdet, counts)
 
 
-def sac_loglik(theta: np.ndarray, v: np.ndarray, k: int, logdet, counts: EffectiveCounts) -> float:
+def sac_loglik(theta: np.ndarray, v: np.ndarray, k: int, logdet: Callable[[float], float],
+               counts: EffectiveCounts) -> float:
     """Full log-likelihood at ``theta = (beta, rho, lambda, sigma2)`` from the stacked ``V``."""
     beta, rho, lam, s2 = theta[:k], theta[k], theta[k + 1], theta[k + 2]
     if s2 <= 0:

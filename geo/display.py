@@ -7,10 +7,15 @@ GeoJSON small and its text deterministic.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
 
 from spillmap.errors import DataError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["for_display", "AUTO_SIMPLIFY_VERTICES", "auto_tolerance"]
 
@@ -18,7 +23,7 @@ __all__ = ["for_display", "AUTO_SIMPLIFY_VERTICES", "auto_tolerance"]
 AUTO_SIMPLIFY_VERTICES = 150_000
 
 
-def auto_tolerance(gdf, simplify, *, bundled: bool) -> float | None:
+def auto_tolerance(gdf: gpd.GeoDataFrame, simplify: str | bool | float | None, *, bundled: bool) -> float | None:
     """The simplification tolerance (degrees) for ``simplify = "auto" | False | float``.
 
     ``"auto"``: 0.01° (about 1 km) for a user layer above :data:`AUTO_SIMPLIFY_VERTICES`
@@ -30,7 +35,8 @@ def auto_tolerance(gdf, simplify, *, bundled: bool) -> float | None:
     return float(simplify) if simplify else None
 
 
-def for_display(gdf, id: str, *, decimals: int = 5, simplify: float | None = None):  # noqa: A002
+def for_display(gdf: gpd.GeoDataFrame, id: str, *, decimals: int = 5,  # noqa: A002
+                simplify: float | None = None) -> gpd.GeoDataFrame:
     """A copy of ``gdf`` in EPSG:4326 with ``id`` as text, simplified and rounded.
 
     Parameters

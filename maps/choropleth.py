@@ -10,6 +10,7 @@ and accept ``m=`` to add a layer; writing the page is :func:`spillmap.maps.save_
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import folium
 import numpy as np
@@ -28,6 +29,9 @@ from spillmap.maps._classify import (  # noqa: F401  (re-exported: the classific
     colors_for,
     palette,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["Classification", "classify", "palette", "class_labels", "classes_note", "choropleth",
            "choropleth_panel", "AUTO_NARROW"]
@@ -91,7 +95,7 @@ def _extra_tips(spec: dict, g, columns: Sequence[str] | None) -> None:
 
 
 def choropleth(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     column: str,
     *,
     id: str,
@@ -188,7 +192,7 @@ def _panel_frame(data: pd.DataFrame, id: str, time: str, columns: Sequence[str])
 
 
 def choropleth_panel(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     data: pd.DataFrame,
     *,
     id: str,

@@ -9,6 +9,7 @@ legend.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import folium
 import numpy as np
@@ -16,6 +17,9 @@ import pandas as pd
 
 from spillmap.errors import DataError
 from spillmap.maps import _layers
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["LISA_COLORS", "LISA_LABELS", "lisa_map"]
 
@@ -49,7 +53,7 @@ def _clusters(lisa_frame: pd.DataFrame) -> pd.Series:
 
 
 def lisa_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     lisa_frame: pd.DataFrame,
     *,
     id: str,

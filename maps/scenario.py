@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -30,6 +30,10 @@ from folium.template import Template
 from spillmap.errors import DataError
 from spillmap.maps import _layers
 from spillmap.maps._elements import RenderOnce
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.figure import Figure
 
 __all__ = ["scenario_map", "explore_map", "scenario_figure", "diverging_classes", "POSITIVE", "NEGATIVE"]
 
@@ -101,7 +105,7 @@ def _rule(result) -> str:
 
 
 def scenario_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     result: Any,
     *,
     id: str,
@@ -319,7 +323,7 @@ def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: st
 
 
 def explore_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     columns: Mapping[str, Any],
     *,
     id: str,
@@ -373,7 +377,8 @@ def explore_map(
 
 
 # ------------------------------------------------------------------ figure
-def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None = None, title: str | None = None):
+def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None = None,
+                    title: str | None = None) -> Figure:
     """A horizontal bar chart of the ``k`` units not changed that receive the largest spillovers (all
     units when every unit is changed): own and received parts stacked, the interval of the total
     as a whisker (a :class:`matplotlib.figure.Figure`; no pyplot state)."""

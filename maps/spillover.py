@@ -13,6 +13,7 @@ ColorBrewer scheme (classes symmetric around zero) otherwise.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import folium
 import numpy as np
@@ -22,6 +23,9 @@ from spillmap.errors import DataError, InputError
 from spillmap.tables import plural
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words"]
 
@@ -118,7 +122,7 @@ def _align(full, frame_index: pd.Index, id: str, what: str):
 
 
 def spillover_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     unit_effects: pd.DataFrame,
     *,
     id: str,
@@ -197,7 +201,7 @@ def spillover_map(
 
 
 def unit_response_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     response: pd.Series,
     *,
     id: str,

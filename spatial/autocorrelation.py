@@ -40,6 +40,8 @@ checks (:mod:`~spillmap.spatial._moran_checks`), the panel plumbing
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -65,6 +67,9 @@ from spillmap.spatial._pooled_moran import (  # noqa: F401 - re-exported (_weigh
 )
 from spillmap.spatial.weights import SpatialWeights
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 __all__ = [
     "MoranResult",
     "GearyResult",
@@ -81,7 +86,7 @@ __all__ = [
 
 
 def moran(
-    y,
+    y: ArrayLike,
     w: SpatialWeights,
     *,
     permutations: int = 999,
@@ -150,7 +155,7 @@ def moran(
 
 
 def geary(
-    y,
+    y: ArrayLike,
     w: SpatialWeights,
     *,
     permutations: int = 999,

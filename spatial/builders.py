@@ -31,7 +31,7 @@ Layout: contiguity is built here; distance weights in
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -59,6 +59,9 @@ from spillmap.spatial._builders_economic import (  # noqa: F401 - re-exported
 )
 from spillmap.spatial.weights import SpatialWeights
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = [
     "contiguity",
     "inverse_distance",
@@ -71,7 +74,7 @@ __all__ = [
 
 
 def contiguity(
-    layer,
+    layer: gpd.GeoDataFrame,
     id: str,
     *,
     kind: Literal["queen", "rook"] = "queen",

@@ -34,7 +34,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import pandas as pd
 from scipy import linalg, stats
@@ -52,6 +52,9 @@ from spillmap.spatial._lm_core import (
 )
 from spillmap.spatial._panel_array import panel_array
 from spillmap.spatial.weights import SpatialWeights
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["LMTests", "Effects", "Convention", "lm_tests", "panel_lm_tests", "lm_statistics", "trace_wtw_ww"]
 
@@ -139,8 +142,8 @@ class LMTests:
 # ----------------------------------------------------------------------------- public
 @fe_keyword
 def lm_tests(
-    y,
-    X,
+    y: ArrayLike,
+    X: ArrayLike,
     w: SpatialWeights,
     *,
     t: int,

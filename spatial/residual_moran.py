@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,6 +44,9 @@ from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult
 from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
 from spillmap.spatial.weights import SpatialWeights, lag_panel
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["ResidualMoran", "moran_residuals", "quadratic_ratio_moments", "fe_traces"]
 
@@ -137,8 +141,8 @@ def residual_traces(w: sp.csr_matrix, xd: np.ndarray, t: int, effects: str) -> t
 
 @fe_keyword
 def moran_residuals(
-    y,
-    X,
+    y: ArrayLike,
+    X: ArrayLike,
     w: SpatialWeights,
     *,
     t: int = 1,

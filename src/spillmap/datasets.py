@@ -19,8 +19,12 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "data_path",
@@ -58,7 +62,7 @@ def _read_layer(name: str, id_col: str):
     return gdf
 
 
-def china_prefectures(*, web: bool = False):
+def china_prefectures(*, web: bool = False) -> gpd.GeoDataFrame:
     """China's 372 prefecture-level units as a GeoDataFrame in EPSG:4326.
 
     Parameters
@@ -98,6 +102,6 @@ def cigar() -> pd.DataFrame:
     return pd.read_csv(data_path("us_cigar.csv"))
 
 
-def us48():
+def us48() -> gpd.GeoDataFrame:
     """US-48 state polygons (no DC) in EPSG:4326, keyed by ``STATE_ABBR``."""
     return _read_layer("us48_states.geojson", "STATE_ABBR")

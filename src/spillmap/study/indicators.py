@@ -9,7 +9,7 @@ its weights table (dimension, indicator, direction, weight) is kept in
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -80,7 +80,7 @@ def indicators_from(raw: Any, source: str, *, taken: set[str] = frozenset()) -> 
     return tuple(out)
 
 
-def build_indicators(panel: pd.DataFrame, specs, *, time: str) -> tuple[pd.DataFrame, dict]:
+def build_indicators(panel: pd.DataFrame, specs: Sequence[IndicatorSpec], *, time: str) -> tuple[pd.DataFrame, dict]:
     """``panel`` with one column per index, and each index's weights table (JSON-ready)."""
     from spillmap.errors import DataError
     from spillmap.indicators import composite_index

@@ -8,15 +8,20 @@ transforms such as ``log(gsp)`` are evaluated by formulaic, the same engine as
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, did_you_mean, format_items
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spillmap.study.spec import Study
 
 __all__ = ["StudyInputs", "load_inputs", "load_layer", "load_table", "evaluate_variables", "is_dataset"]
 
@@ -30,8 +35,8 @@ def is_dataset(name: str, kind: str) -> bool:
     return name in (_LAYERS if kind == "layer" else _TABLES)
 
 
-def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path", layer: str | None = None,  # noqa: A002
-               dataset: bool | None = None):
+def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, where: str = "layer.path",  # noqa: A002
+               layer: str | None = None, dataset: bool | None = None) -> gpd.GeoDataFrame:
     """A boundary layer from a bundled name (``us48``, ``china_prefectures``) or a file.
 
     A path that exists as a file wins over a dataset name of the same spelling.
@@ -55,7 +60,8 @@ def load_layer(source: str, id: str, *, resolve=Path, where: str = "layer.path",
     return gdf
 
 
-def load_table(source: str, *, resolve=Path, where: str = "panel.path", id: str | None = None,  # noqa: A002
+def load_table(source: str, *, resolve: Callable[[str], Path] = Path, where: str = "panel.path",  # noqa: A002
+               id: str | None = None,
                dataset: bool | None = None) -> pd.DataFrame:
     """A table from a bundled name (``demo_panel``, ``produc``, ``cigar``,
     ``china_city_attributes``) or a CSV, Excel (``.xlsx``) or Parquet file (ids read as text)."""
@@ -200,7 +206,7 @@ def variable_keys(study) -> dict[str, str]:
     return out
 
 
-def load_inputs(study) -> StudyInputs:
+def load_inputs(study: Study) -> StudyInputs:
     """Read, subset, transform and join the study's layer and panel."""
     from spillmap.geo import join_panel
 

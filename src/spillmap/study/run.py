@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 import time as _time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
 from spillmap._threads import single_threaded_blas
 from spillmap.study import _side, _steps_groups, _steps_maps, _steps_model, _steps_scenarios
@@ -32,13 +33,16 @@ from spillmap.study.records import num
 from spillmap.study.results import StudyResults
 from spillmap.study.weights import WeightsInputs, align_weights, build_weights, describe_weights, weights_facts
 
+if TYPE_CHECKING:
+    from spillmap.study.spec import Study
+
 __all__ = ["run", "Progress", "print_progress"]
 
 #: ``progress(step, total, message)``
 Progress = Callable[[int, int, str], None]
 
 
-def print_progress(stream=None) -> Progress:
+def print_progress(stream: TextIO | None = None) -> Progress:
     """A progress reporter printing ``[k/total  elapsed] message`` lines (to stderr by default)."""
     t0 = _time.perf_counter()
 
@@ -97,7 +101,7 @@ def _data_block(inputs) -> dict:
 
 
 @single_threaded_blas
-def run(study, *, progress: Progress | None = None) -> StudyResults:
+def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     """Run every step of ``study`` and return its :class:`StudyResults`.
 
     BLAS runs single-threaded inside (:mod:`spillmap._threads`; a thread count the user chose

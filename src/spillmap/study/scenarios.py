@@ -21,11 +21,16 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from spillmap.study._schema import from_mapping, key, spec_error, to_mapping
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spillmap.estimation.scenario import ScenarioModel
 
 __all__ = ["ScenarioSpec", "scenarios_from", "encode_array", "decode_array", "stored_model", "stored_attributes",
            "EXAMPLE"]
@@ -190,7 +195,7 @@ def decode_array(doc: Mapping) -> np.ndarray:
     return np.frombuffer(raw, dtype=doc["dtype"]).reshape([int(s) for s in doc["shape"]]).copy()
 
 
-def stored_attributes(results: Any):
+def stored_attributes(results: Any) -> pd.DataFrame:
     """The unit table of a study's ``results.json`` (index: id) for units / groups / names."""
     import pandas as pd
 
@@ -199,7 +204,7 @@ def stored_attributes(results: Any):
                         index=pd.Index(list(inp.get("ids", ())), name="id"))
 
 
-def stored_model(results: Any, w: str):
+def stored_model(results: Any, w: str) -> ScenarioModel:
     """The :class:`~spillmap.estimation.ScenarioModel` of the SDM of weights ``w``, rebuilt from a
     :class:`~spillmap.study.StudyResults` (equal to the live fit's: the numbers are stored exactly)."""
     import pandas as pd

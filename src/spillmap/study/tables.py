@@ -18,12 +18,15 @@ Statistic rows (N, R², log-likelihood, …) carry their value in ``estimate``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from spillmap.study.diagnostics import DIAGNOSTIC_KEYS
+
+if TYPE_CHECKING:
+    from spillmap.study.results import StudyResults
 
 __all__ = ["build_tables", "TABLE_NAMES", "regression_frame"]
 
@@ -174,7 +177,7 @@ _BUILDERS = {
 }
 
 
-def build_tables(r) -> dict[str, pd.DataFrame]:
+def build_tables(r: StudyResults) -> dict[str, pd.DataFrame]:
     """Every table the results hold (a table that was not computed is absent)."""
     out = {}
     for name, build in _BUILDERS.items():

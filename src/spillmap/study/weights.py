@@ -12,13 +12,17 @@ Nothing numerical is written here: the builders, readers and summaries are those
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spillmap.errors import InputError
 from spillmap.study._schema import from_mapping, key, section_markdown, spec_error, to_mapping
+
+if TYPE_CHECKING:
+    from spillmap.estimation._timevarying import PanelWeights
+    from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["WeightSpec", "KINDS", "Kind", "WeightsInputs", "build_weights", "describe_weights", "weights_facts",
            "align_weights"]
@@ -303,7 +307,7 @@ def _plain(v: Any) -> Any:
     return list(v) if isinstance(v, tuple) else v
 
 
-def build_weights(spec: WeightSpec, inputs: WeightsInputs):
+def build_weights(spec: WeightSpec, inputs: WeightsInputs) -> SpatialWeights | Mapping[Any, SpatialWeights]:
     """Build the matrix of ``spec`` over the units of ``inputs.layer`` (in its row order).
 
     Errors from the builders keep their message and gain the key path
@@ -318,7 +322,8 @@ def build_weights(spec: WeightSpec, inputs: WeightsInputs):
     return w
 
 
-def align_weights(w, ids, times):
+def align_weights(w: SpatialWeights | Mapping[Any, SpatialWeights], ids: Sequence[str], times: Sequence[Any]
+                  ) -> SpatialWeights | PanelWeights:
     """``w`` over ``ids`` in that order; a per-period result (``by_period``) as a
     :class:`~spillmap.estimation._timevarying.PanelWeights` over ``times``."""
     if isinstance(w, Mapping):
@@ -328,7 +333,7 @@ def align_weights(w, ids, times):
     return w if tuple(w.ids) == tuple(ids) else w.align(list(ids))
 
 
-def weights_facts(w) -> dict:
+def weights_facts(w: SpatialWeights | PanelWeights) -> dict:
     """Links, neighbours, components, islands, symmetry and transform of ``w`` (JSON-ready); for one
     W per period those of the last period, with ``periods`` and ``distinct`` (matrices)."""
     if hasattr(w, "groups"):
