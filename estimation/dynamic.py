@@ -30,7 +30,7 @@ coverage on the 297-city contiguity, T = 12.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,11 @@ from ._dynamic_ml import Lags, chain_bias, check_stability, spectral_bias, time_
 from ._fixed import _lee_yu_and_counts, _results, estimate
 from ._lu import LU_STATS
 from .results import SpatialPanelResults
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._effects_result import EffectsResult
 
 __all__ = ["fit_dynamic", "DynamicPanelResults", "bias_vector", "lags_of"]
 
@@ -185,7 +190,8 @@ class DynamicPanelResults(SpatialPanelResults):
         """Coefficient of ``W y_{t-1}`` (0 when not estimated)."""
         return float(self.params.get("eta", 0.0))
 
-    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation", horizon: str = "short"):
+    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation",
+                horizon: str = "short") -> EffectsResult:
         """Short-run (``horizon="short"``) or long-run (``"long"``) direct, indirect and total effects
         (:func:`spillmap.estimation._dynamic_effects.dynamic_effects`)."""
         from ._dynamic_effects import dynamic_effects
@@ -198,7 +204,7 @@ class DynamicPanelResults(SpatialPanelResults):
 
         return dynamic_effects(self, draws=draws, seed=seed, method=method)
 
-    def unit_effects(self, var: str, *, horizon: str = "short", period: Any = None):
+    def unit_effects(self, var: str, *, horizon: str = "short", period: Any = None) -> pd.DataFrame:
         """Per-unit effects of ``var`` at either horizon (:func:`~spillmap.estimation._dynamic_effects.unit_effects_at`)."""
         from ._dynamic_effects import unit_effects_at
 

@@ -11,7 +11,7 @@ import html
 import textwrap
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from spillmap.estimation._normal import normal_isf, normal_sf
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
+
+if TYPE_CHECKING:
+    from ._effects_result import EffectsResult
 
 __all__ = ["SpatialPanelResults", "ResultsTableMixin", "bound_warning", "emit_fit_warnings", "BOUND_WARNING_DISTANCE"]
 
@@ -324,13 +327,13 @@ class SpatialPanelResults(ResultsTableMixin):
         return -2.0 * self.loglik + self.k_params * float(np.log(self.nobs))
 
     # ------------------------------------------------------------ colleagues'
-    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation"):
+    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> EffectsResult:
         """Direct, indirect and total effects (see :func:`spillmap.estimation.effects.compute_effects`)."""
         from spillmap.estimation.effects import compute_effects
 
         return compute_effects(self, draws=draws, seed=seed, method=method)
 
-    def unit_effects(self, var: str):
+    def unit_effects(self, var: str) -> pd.DataFrame:
         """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`)."""
         from spillmap.estimation.effects import unit_effects
 

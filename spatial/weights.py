@@ -26,7 +26,7 @@ import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +36,10 @@ from spillmap.errors import WeightsError, WeightsWarning, format_items
 from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
 from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
 from spillmap.spatial._weights_summary import WeightsSummary
+
+if TYPE_CHECKING:
+    import libpysal
+    from numpy.typing import ArrayLike
 
 __all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands", "lag_panel"]
 
@@ -335,12 +339,14 @@ class SpatialWeights:
 
     # ------------------------------------------------------------ conversions
     @classmethod
-    def from_sparse(cls, matrix, ids: Sequence[object], *, name: str = "") -> SpatialWeights:
+    def from_sparse(cls, matrix: sp.spmatrix | sp.sparray | ArrayLike, ids: Sequence[object], *,
+                    name: str = "") -> SpatialWeights:
         """From a scipy sparse or dense array and the row ids."""
         return cls(matrix, tuple(ids), "O", name)
 
     @classmethod
-    def from_dense(cls, matrix, ids: Sequence[object], *, transform: Transform = "O", name: str = "") -> SpatialWeights:
+    def from_dense(cls, matrix: ArrayLike, ids: Sequence[object], *, transform: Transform = "O",
+                   name: str = "") -> SpatialWeights:
         """From a dense N x N array (or nested lists) and the row ids; zeros are dropped."""
         m = np.asarray(matrix, dtype=float)
         if m.ndim != 2:
@@ -348,16 +354,16 @@ class SpatialWeights:
         return cls(m, tuple(ids), transform, name)
 
     @classmethod
-    def from_libpysal(cls, w, *, name: str = "") -> SpatialWeights:
+    def from_libpysal(cls, w: libpysal.weights.W | libpysal.graph.Graph, *, name: str = "") -> SpatialWeights:
         """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``."""
         m, ids, transform = libpysal_parts(w)
         return cls(m, tuple(ids), transform, name)
 
-    def to_libpysal(self):
+    def to_libpysal(self) -> libpysal.weights.W:
         """A libpysal ``W`` with the same ids (as strings), order and weights."""
         return to_libpysal(self)
 
-    def to_graph(self):
+    def to_graph(self) -> libpysal.graph.Graph:
         """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
         return to_graph(self)
 

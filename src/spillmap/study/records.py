@@ -19,12 +19,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from spillmap.results import finite_or_none
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["FitRecord", "freeze", "thaw", "num", "GeoJSONText"]
 
@@ -75,7 +78,7 @@ class GeoJSONText(Mapping):
             return json.loads(self.text)[key]
         return value  # text, numbers, None: immutable
 
-    def frame(self):
+    def frame(self) -> gpd.GeoDataFrame:
         """The ``features`` as a GeoDataFrame (EPSG:4326, as GeoJSON is), a fresh copy of one
         built on first use: the report draws a dozen maps and figures from the same layer."""
         if self._frame is None:

@@ -10,6 +10,7 @@ geometry and the values the maps show.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -176,7 +177,7 @@ class StudyResults:
         return cls.from_dict(json.loads(text))
 
     @classmethod
-    def read(cls, path) -> StudyResults:
+    def read(cls, path: str | os.PathLike) -> StudyResults:
         """Read a ``results.json`` file."""
         from pathlib import Path
 
