@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError
 from spillmap.maps._fisher_jenks import fisher_jenks_bins
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels",
            "classes_note", "colors_for", "NO_DATA_COLOR"]
@@ -87,7 +90,7 @@ def _mapclassify(v: np.ndarray, scheme: str, k: int, bins):
 
 
 def classify(
-    values, *, scheme: Scheme = "quantiles", k: int = 5, bins: Sequence[float] | None = None
+    values: ArrayLike, *, scheme: Scheme = "quantiles", k: int = 5, bins: Sequence[float] | None = None
 ) -> Classification:
     """Classify ``values`` with mapclassify; missing values get class -1.
 

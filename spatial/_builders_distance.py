@@ -7,6 +7,8 @@ distances, which are wrong on the sphere) and the dense ``d^-alpha`` of
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -26,10 +28,13 @@ from spillmap.spatial._builders_base import (
 )
 from spillmap.spatial.weights import SpatialWeights
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = ["knn", "inverse_distance"]
 
 
-def knn(layer, id: str, *, k: int, transform: TransformArg = "R") -> SpatialWeights:
+def knn(layer: gpd.GeoDataFrame, id: str, *, k: int, transform: TransformArg = "R") -> SpatialWeights:
     """k-nearest-neighbour weights by great-circle distance between centroids.
 
     ``c_ij = 1`` when ``j`` is among the ``k`` units nearest to ``i`` (great-circle
@@ -77,7 +82,7 @@ def _inverse_distance_dense(d: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def inverse_distance(
-    layer,
+    layer: gpd.GeoDataFrame,
     id: str,
     *,
     alpha: float = 1,

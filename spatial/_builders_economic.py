@@ -7,6 +7,7 @@ No library builds these matrices; they are written here as small pure functions
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from spillmap.spatial._builders_base import (
 )
 from spillmap.spatial._builders_distance import _inverse_distance_dense
 from spillmap.spatial.weights import SpatialWeights
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["period_means", "economic_distance", "economic_product", "nested"]
 
@@ -212,7 +216,7 @@ def _economic_product_dense(wd: np.ndarray, ybar: np.ndarray) -> np.ndarray:
 
 
 def economic_product(
-    layer,
+    layer: gpd.GeoDataFrame,
     panel: pd.DataFrame,
     id: str,
     *,

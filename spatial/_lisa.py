@@ -7,6 +7,8 @@ cut-off is esda's ``fdr``.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,9 @@ from spillmap.errors import InputError
 from spillmap.spatial import _permutation as perm
 from spillmap.spatial._moran_checks import _check_links, _check_permutations, _check_seed_threads, _check_variance, _vector
 from spillmap.spatial.weights import SpatialWeights
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["local_moran", "local_moran_arrays"]
 
@@ -52,7 +57,7 @@ def local_moran_arrays(
 
 
 def local_moran(
-    y,
+    y: ArrayLike,
     w: SpatialWeights,
     *,
     permutations: int = 999,

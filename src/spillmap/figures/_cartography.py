@@ -14,11 +14,17 @@ cartopy -- would be heavy dependencies for three artists):
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pyproj
+    from matplotlib.axes import Axes
 
 __all__ = ["map_crs", "to_map_crs", "add_scale_bar", "add_north_arrow", "nice_length"]
 
 
-def map_crs(gdf):
+def map_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
     """The CRS the layer is drawn in (see the module docstring)."""
     from pyproj import CRS
 
@@ -55,7 +61,8 @@ def nice_length(target_km: float) -> float:
     return float(10**exp)
 
 
-def add_scale_bar(ax, crs, *, fraction: float = 0.2, loc: tuple[float, float] = (0.05, 0.05)) -> float:
+def add_scale_bar(ax: Axes, crs: pyproj.CRS, *, fraction: float = 0.2,
+                  loc: tuple[float, float] = (0.05, 0.05)) -> float:
     """Draw a scale bar in the axes' lower left (``loc`` in axes fractions); returns its km."""
     from matplotlib.patches import Rectangle
 
@@ -75,7 +82,7 @@ def add_scale_bar(ax, crs, *, fraction: float = 0.2, loc: tuple[float, float] = 
     return km
 
 
-def add_north_arrow(ax, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:
+def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:
     """An arrow pointing up (grid north) with an ``N`` above it; ``loc`` is the arrow's tip
     in axes fractions (default upper left)."""
     x, y = loc

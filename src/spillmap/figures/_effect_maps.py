@@ -10,6 +10,7 @@ static and the HTML map agree.  The numbers come from
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,16 @@ from spillmap.maps._classify import Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
 from spillmap.maps.spillover import SPILLOVER_COLUMNS, effect_words, value_classes
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 __all__ = ["lisa_map", "spillover_maps", "response_map"]
 
 
 def lisa_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     lisa_frame: pd.DataFrame,
     *,
     id: str,
@@ -36,8 +42,8 @@ def lisa_map(
     figsize: tuple[float, float] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """LISA clusters (HH, LL, LH, HL, not significant) in GeoDa's colours.
 
     ``lisa_frame`` is :func:`spillmap.spatial.local_moran`'s output (index: unit id);
@@ -71,7 +77,7 @@ def lisa_map(
 
 
 def spillover_maps(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     unit_effects: pd.DataFrame,
     *,
     id: str,
@@ -84,7 +90,7 @@ def spillover_maps(
     k: int = 5,
     title: str | None = None,
     panel_size: tuple[float, float] = (3.6, 4.4),
-):
+) -> Figure:
     """Direct effect, spillover received and spillover emitted of ``var``: one panel each.
 
     Each panel has its own classes (``scheme="auto"``: equal width over a narrow range,
@@ -114,7 +120,7 @@ def spillover_maps(
 
 
 def response_map(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     response: pd.Series,
     *,
     id: str,
@@ -128,8 +134,8 @@ def response_map(
     k: int = 5,
     title: str | None = None,
     figsize: tuple[float, float] = (6.5, 5.0),
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
 
     The source's own (direct) effect is left out of the classes (it dwarfs the others)

@@ -12,6 +12,7 @@ top.  Every function returns a matplotlib ``Figure`` and never writes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,11 @@ from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_cr
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["choropleth", "small_multiples", "MapLayer"]
 
@@ -180,7 +186,7 @@ def _numeric(layer: MapLayer, gdf, column: str, id: str) -> np.ndarray:
 
 
 def choropleth(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     column: str,
     *,
     id: str,
@@ -196,8 +202,8 @@ def choropleth(
     figsize: tuple[float, float] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """A choropleth of one column, classified as in :func:`spillmap.maps.choropleth`.
 
     Parameters
@@ -247,7 +253,7 @@ def _fig_ax(figsize):
 
 
 def small_multiples(
-    gdf,
+    gdf: gpd.GeoDataFrame,
     panel: pd.DataFrame,
     *,
     id: str,
@@ -262,7 +268,7 @@ def small_multiples(
     cmap: str = "YlOrRd",
     title: str | None = None,
     panel_width: float = 3.0,
-):
+) -> Figure:
     """One map per period with **one** classification pooled over the periods shown.
 
     ``sample`` defaults to the units present in ``panel``; a unit absent from one period

@@ -16,6 +16,7 @@ Anselin, L. (1996). The Moran scatterplot as an ESDA tool to assess local instab
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,14 +25,24 @@ from scipy import stats
 from spillmap.errors import DataError, InputError
 from spillmap.figures._style import figure_style, new_figure
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from spillmap.estimation._effects_result import EffectsResult
+    from spillmap.spatial._moran_results import MoranResult
+    from spillmap.spatial.weights import SpatialWeights
+
 __all__ = ["moran_scatter_data", "moran_scatter_from_lags", "moran_scatterplot", "moran_scatter_points", "moran_trend",
            "effects_plot"]
 
 _KIND_STYLE = {"direct": ("#1b9e77", "o"), "indirect": ("#d95f02", "s"), "total": ("#7570b3", "D")}
 
 
-def moran_scatter_data(data, w, *, var: str | None = None, id: str | None = None, time: str | None = None,
-                       period=None) -> tuple[np.ndarray, np.ndarray, float]:
+def moran_scatter_data(data: ArrayLike | pd.Series | pd.DataFrame, w: SpatialWeights, *, var: str | None = None,
+                       id: str | None = None, time: str | None = None,
+                       period: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
     """``(z, Wz, I)``: standardised values, their spatial lag and Moran's I.
 
     ``data`` is a cross-section (array in ``w.ids`` order, or a Series indexed by id) or a
@@ -65,7 +76,8 @@ def moran_scatter_data(data, w, *, var: str | None = None, id: str | None = None
     return z.ravel(), wz.ravel(), float(i_val)
 
 
-def moran_scatter_from_lags(values, lags, row_sums) -> tuple[np.ndarray, np.ndarray, float]:
+def moran_scatter_from_lags(values: ArrayLike, lags: ArrayLike,
+                            row_sums: ArrayLike) -> tuple[np.ndarray, np.ndarray, float]:
     """``(z, Wz, I)`` from values, their spatial lags and the row sums of W, without W.
 
     ``values`` and ``lags`` are periods x units (or one period), ``lags`` = ``W y_t``;
@@ -86,17 +98,17 @@ def moran_scatter_from_lags(values, lags, row_sums) -> tuple[np.ndarray, np.ndar
 
 
 def moran_scatterplot(
-    data,
-    w,
+    data: ArrayLike | pd.Series | pd.DataFrame,
+    w: SpatialWeights,
     *,
     var: str | None = None,
     id: str | None = None,
     time: str | None = None,
-    period=None,
+    period: Any = None,
     title: str | None = None,
     figsize: tuple[float, float] = (4.2, 4.2),
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Moran scatterplot: standardised value against its spatial lag, slope = Moran's I.
 
     Quadrants are labelled HH, LH, LL, HL; the fitted line through the origin has slope
@@ -116,16 +128,16 @@ def moran_scatterplot(
 
 
 def moran_scatter_points(
-    z,
-    wz,
+    z: ArrayLike,
+    wz: ArrayLike,
     *,
     moran_i: float,
     var: str | None = None,
     when: str = "",
     title: str | None = None,
     figsize: tuple[float, float] = (4.2, 4.2),
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Draw a Moran scatterplot of the points ``(z, Wz)`` with Moran's I ``moran_i``
     (see :func:`moran_scatterplot`); ``when`` names the period(s) in the default title.
 
@@ -177,14 +189,14 @@ def _trend_frame(results) -> pd.DataFrame:
 
 
 def moran_trend(
-    results,
+    results: Mapping[Any, MoranResult] | pd.DataFrame,
     *,
     level: float = 0.95,
     variable: str | None = None,
     title: str | None = None,
     figsize: tuple[float, float] = (5.5, 3.4),
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Figure:
     """Moran's I by period with the band ``E[I] ± q sd`` expected without autocorrelation.
 
     ``results``: ``{period: MoranResult}`` (:func:`spillmap.spatial.moran_by_period`;
@@ -251,13 +263,13 @@ def _effects_entries(effects) -> list[tuple[str, object]]:
 
 
 def effects_plot(
-    effects,
+    effects: EffectsResult | Sequence[EffectsResult] | Mapping[str, EffectsResult] | pd.DataFrame,
     *,
     variables: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     title: str | None = None,
     panel_size: tuple[float, float] = (3.6, 3.0),
-):
+) -> Figure:
     """Direct, indirect and total effect of each variable with their intervals, one panel
     per W or model (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``;
     stored effects as a long frame — rows (effect, variable), columns ``estimate``,

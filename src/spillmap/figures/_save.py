@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spillmap._fileio import atomic_path
 from spillmap.errors import InputError, OutputError
 from spillmap.figures._style import quiet_matplotlib
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["save_figure", "FIGURE_FORMATS", "DEFAULT_DPI"]
 
@@ -24,7 +28,7 @@ _RC = {"pdf": {"pdf.compression": 1}}
 
 
 def save_figure(
-    fig,
+    fig: Figure,
     path: str | os.PathLike,
     *,
     formats: Sequence[str] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,10 @@ from spillmap.screen._spec import (
     select_indicators,
 )
 from spillmap.spatial.weights import SpatialWeights
+
+if TYPE_CHECKING:
+    import distributed
+    import geopandas as gpd
 
 __all__ = ["screen"]
 
@@ -87,11 +92,11 @@ def screen(
     fdr: bool = False,
     lm: LMSpec | Mapping | None = None,
     composites: Mapping[str, Mapping] | None = None,
-    layer=None,
-    maps_layer=None,
+    layer: gpd.GeoDataFrame | None = None,
+    maps_layer: gpd.GeoDataFrame | None = None,
     layer_id: str | None = None,
     name_column: str | None = None,
-    client=None,
+    client: distributed.Client | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
     chunk: int | None = None,

@@ -10,6 +10,7 @@ same bytes.  Columns: ``indicator, w, period, statistic, value, status
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,19 +156,19 @@ class ScreenResults:
         f["group"] = f["statistic"].map(_GROUP)
         return f[["indicator", "w", "period", "group", "reason"]].drop_duplicates().reset_index(drop=True)
 
-    def to_parquet(self, path, *, overwrite: bool = False) -> Path:
+    def to_parquet(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the tidy table as Parquet (pyarrow), atomically."""
         from spillmap.screen._output import write_parquet
 
         return write_parquet(self.table, path, overwrite=overwrite)
 
-    def to_csv(self, path, *, overwrite: bool = False) -> Path:
+    def to_csv(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
         """Write the tidy table as CSV (text cells neutralised for spreadsheets), atomically."""
         from spillmap.screen._output import write_csv
 
         return write_csv(self.table, path, overwrite=overwrite)
 
-    def save(self, out_dir, *, force: bool = False, maps_top_k: int = 5) -> Path:
+    def save(self, out_dir: str | os.PathLike, *, force: bool = False, maps_top_k: int = 5) -> Path:
         """Write ``screen.parquet``, ``screen.csv``, ``ranking.csv``, ``index.html`` and the
         top-k maps (when a layer was given) into a new folder, built aside and moved
         into place at the end (an existing folder is replaced only with ``force``)."""

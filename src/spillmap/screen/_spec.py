@@ -8,7 +8,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ class LMSpec:
     effects: Effects = "twoways"
 
     @classmethod
-    def from_value(cls, value) -> LMSpec | None:
+    def from_value(cls, value: LMSpec | Mapping[str, Any] | None) -> LMSpec | None:
         if value is None or isinstance(value, LMSpec):
             return value
         if not isinstance(value, Mapping):
