@@ -54,6 +54,7 @@ def main() -> None:
     try:
         _study(5)
         _demo(tmp, repeats)
+        _phases(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -140,6 +141,56 @@ def _demo(tmp: Path, repeats: int) -> None:
         print(f"  {f.name}: {f.stat().st_size / 1e6:.2f} MB")
     total = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
     print(f"  whole folder: {total / 1e6:.1f} MB")
+
+
+_PHASES = r'''
+import collections, functools, importlib, sys, time
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.figure
+acc = collections.defaultdict(float)
+
+def wrap(owner, name, label, key=None):
+    f = getattr(owner, name)
+
+    @functools.wraps(f)
+    def g(*a, **k):
+        t0 = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            acc[label if key is None else key(a, k)] += time.perf_counter() - t0
+    setattr(owner, name, g)
+
+wrap(matplotlib.figure.Figure, "savefig", None, key=lambda a, k: "figures: savefig " + k.get("format", "?"))
+report = importlib.import_module("spillmap.maps.report")
+wrap(report, "run", "study: run(study)")
+for mod, name, label in (("spillmap.maps._report_sections", "table_sections", "tables (8 tables x 6 formats, docx, xlsx)"),
+                         ("spillmap.maps._report_maps", "draw_maps", "HTML maps"),
+                         ("spillmap.maps._report_scenarios", "scenarios_section", "scenarios (maps, tables, figure)"),
+                         ("spillmap.maps._report_figures", "save_job", "figures: the 12 report figures, all in")):
+    wrap(importlib.import_module(mod), name, label)
+from spillmap.cli import main
+t0 = time.perf_counter()
+try:
+    main(["demo", "--out", sys.argv[1], "--quiet"])
+except SystemExit:
+    pass
+print(f"  whole run in one process, after the imports: {time.perf_counter() - t0:.2f} s")
+for label, sec in acc.items():
+    print(f"  {label}: {sec:.2f} s")
+'''
+
+
+def _phases(tmp: Path) -> None:
+    """Where one ``spillmap demo`` spends its time, in one process (``SPILLMAP_NO_FORK=1``): the
+    study, the tables, the HTML maps, the scenarios and the figures (``savefig`` by format;
+    the scenario figures are saved inside the scenarios step)."""
+    out = tmp / "demo_phases"
+    print("spillmap demo in one process, by step (seconds, one run):")
+    done = subprocess.run([sys.executable, "-c", _PHASES, str(out)], check=True, capture_output=True, text=True,
+                          env={**os.environ, "SPILLMAP_NO_FORK": "1"})
+    print("\n".join(line for line in done.stdout.splitlines() if line.startswith("  ")))
 
 
 if __name__ == "__main__":

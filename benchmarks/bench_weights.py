@@ -89,7 +89,7 @@ def main() -> None:
         for ext in ("gal", "gwt", "mtx", "csv"):
             path = Path(tmp) / f"w.{ext}"
             w = wq.binary() if ext == "gal" else wq
-            measure(f"write {ext}, queen N=2,850", lambda: write_weights(w, path))
+            measure(f"write {ext}, queen N=2,850", lambda: write_weights(w, path, overwrite=True))
             measure(f"read {ext}, queen N=2,850", lambda: read_weights(path))
     if args.big:
         big = grid_layer(400, 250)  # N = 100,000
