@@ -57,6 +57,7 @@ from scipy import integrate, special
 
 from spillmap._vocab import FE, FixedEffects, fe_keyword, n_fixed_effects
 from spillmap.errors import InputError, check_choice
+from spillmap.results import FrameDisplay
 
 from ._logdet import LogDet
 
@@ -74,7 +75,7 @@ BayesModel = Literal["ols", "slx", "sar", "sdm", "sem", "sdem"]
 
 
 @dataclass(frozen=True)
-class ModelProbabilities:
+class ModelProbabilities(FrameDisplay):
     """Log-marginal likelihoods and posterior probabilities (equal prior odds).
 
     ``log_marginal`` and ``probability`` are Series indexed by model (or by weights
@@ -87,7 +88,12 @@ class ModelProbabilities:
     grid: int
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per model (or weights matrix): ``log_marginal``, ``probability``."""
         return pd.DataFrame({"log_marginal": self.log_marginal, "probability": self.probability})
+
+    def _caption(self) -> str:
+        return (f"Bayesian posterior probabilities, equal prior odds ({self.effects} effects, "
+                f"{self.grid}-point grid)")
 
     def to_dict(self) -> dict:
         """``{"log_marginal": {name: v}, "probability": {name: p}, "effects", "grid"}``."""

@@ -66,7 +66,7 @@ import scipy.sparse as sp
 from scipy import optimize, stats
 
 from spillmap.errors import InputError
-from spillmap.results import TestResult
+from spillmap.results import TestResult, TestTable
 from spillmap.spatial._lm_core import _prepare, _qr_basis, trace_wtw_ww
 from spillmap.spatial.residual_moran import quadratic_ratio_moments, residual_traces
 from spillmap.spatial.weights import SpatialWeights, lag_panel
@@ -79,7 +79,7 @@ __all__ = ["BSKTests", "bsk_tests", "bsk_marginal", "re_ml_residuals", "clm_lamb
 
 
 @dataclass(frozen=True)
-class BSKTests:
+class BSKTests(TestTable):
     """The BSK (2003) tests of one regression; ``None`` where not computed."""
 
     lmh: TestResult
@@ -104,9 +104,13 @@ class BSKTests:
         out.update(n=self.n, t=self.t)
         return out
 
+    def _caption(self) -> str:
+        return f"Baltagi-Song-Koh tests of random effects and spatial error (N={self.n}, T={self.t})"
+
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"stat": [r.stat for r in self.tests], "p": [r.pvalue for r in self.tests]},
-                            index=pd.Index([r.name for r in self.tests], name="test"))
+        """One row per test: ``stat``, ``p``, ``H0`` (their reference distributions differ:
+        normal, chi-square or the chi-bar mixture; ``tests`` has each one)."""
+        return super().to_frame().drop(columns="df")
 
 
 def chibar_sf(x: float) -> float:

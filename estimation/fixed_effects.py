@@ -36,12 +36,13 @@ from scipy import stats
 
 from spillmap._vocab import FIXED_EFFECTS
 from spillmap.errors import InputError
+from spillmap.results import FrameDisplay
 
 __all__ = ["RecoveredEffects", "recover_fixed_effects"]
 
 
 @dataclass(frozen=True)
-class RecoveredEffects:
+class RecoveredEffects(FrameDisplay):
     """Intercept, unit and period effects with SEs.
 
     ``unit`` is indexed by unit id and ``period`` by period (columns ``estimate``,
@@ -54,6 +55,25 @@ class RecoveredEffects:
     unit: pd.DataFrame | None
     period: pd.DataFrame | None
     effects: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every effect in one frame, indexed by (``effect``, ``label``): the intercept, then the
+        unit effects (label: unit id) and the period effects (label: period); columns
+        ``estimate``, ``se``, ``z``, ``p``."""
+        z = self.intercept / self.intercept_se
+        parts = [pd.DataFrame({"estimate": [self.intercept], "se": [self.intercept_se], "z": [z],
+                               "p": [2 * stats.norm.sf(abs(z))]}, index=pd.Index([""], name="label"))]
+        keys = ["intercept"]
+        for key, frame in (("unit", self.unit), ("period", self.period)):
+            if frame is not None:
+                parts.append(frame.rename_axis("label").set_axis(frame.index.astype(str), axis=0))
+                keys.append(key)
+        return pd.concat(parts, keys=keys, names=["effect", "label"])
+
+    def _caption(self) -> str:
+        counts = ", ".join(f"{len(f)} {k} effects" for k, f in (("unit", self.unit), ("period", self.period))
+                           if f is not None)
+        return f"Recovered fixed effects ({self.effects}): intercept and {counts}"
 
     def to_dict(self) -> dict:
         f = lambda d: None if d is None else {str(k): v for k, v in d["estimate"].items()}  # noqa: E731

@@ -45,7 +45,7 @@ from scipy import stats
 
 from spillmap._vocab import n_fixed_effects
 from spillmap.errors import InputError
-from spillmap.results import TestResult
+from spillmap.results import FrameDisplay, TestResult
 from spillmap.spatial.lm import demean
 
 __all__ = ["WithinFit", "WithinTable", "within_table", "within_fit"]
@@ -54,7 +54,7 @@ _SPECS = (("pooled", "none"), ("unit", "individual"), ("time", "time"), ("twoway
 
 
 @dataclass(frozen=True)
-class WithinFit:
+class WithinFit(FrameDisplay):
     """One non-spatial (within) regression: coefficients, SEs and fit statistics."""
 
     effects: str
@@ -74,14 +74,19 @@ class WithinFit:
     def tvalues(self) -> pd.Series:
         return self.params / self.std_errors
 
+    def _caption(self) -> str:
+        return (f"OLS with {self.effects} effects (within): N x T = {self.nobs}, R2 = {self.r2:.4f}, "
+                f"sigma2 = {self.sigma2:.6g}, log-likelihood = {self.loglik:.4f}")
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per coefficient: ``estimate``, ``se``, ``t``, ``p`` (t with ``df_resid``)."""
         t = self.tvalues
         return pd.DataFrame({"estimate": self.params, "se": self.std_errors, "t": t,
                              "p": 2 * stats.t.sf(np.abs(t), self.df_resid)})
 
 
 @dataclass(frozen=True)
-class WithinTable:
+class WithinTable(FrameDisplay):
     """Elhorst's Table 3.1: four fits and the two LR tests."""
 
     fits: dict
@@ -92,15 +97,25 @@ class WithinTable:
     f_unit: TestResult | None = None
     f_time: TestResult | None = None
 
+    def _caption(self) -> str:
+        return f"Non-spatial models: pooled, unit, period and two-way fixed effects (N={self.n}, T={self.t})"
+
+    def _notes(self) -> list[str]:
+        tests = [self.lr_unit, self.lr_time, self.f_unit, self.f_time]
+        return [repr(r) for r in tests if r is not None]
+
     def to_frame(self) -> pd.DataFrame:
         """Rows: coefficients (estimate) and their SEs, then R2, sigma2, loglik; columns the models."""
-        cols = {}
+        cols, order = {}, []
         for name, f in self.fits.items():
-            est = {f"{k}": v for k, v in f.params.items()}
-            est.update({f"{k} (se)": v for k, v in f.std_errors.items()})
+            est = {}
+            for k, v in f.params.items():
+                est[f"{k}"], est[f"{k} (se)"] = v, f.std_errors[k]
             est.update(R2=f.r2, sigma2=f.sigma2, loglik=f.loglik)
+            order += [k for k in est if k not in order]
             cols[name] = pd.Series(est)
-        return pd.DataFrame(cols)
+        stats_last = [k for k in order if k not in ("R2", "sigma2", "loglik")] + ["R2", "sigma2", "loglik"]
+        return pd.DataFrame(cols).reindex(stats_last)
 
     def to_dict(self) -> dict:
         """``{"fits": {model: {"params", "se", "r2", "sigma2", "loglik"}}, "lr_unit_effects", "lr_time_effects"}``."""

@@ -8,12 +8,13 @@ import geopandas as gpd
 import pandas as pd
 
 from spillmap.errors import format_items
+from spillmap.results import FrameDisplay
 
 __all__ = ["JoinReport", "PanelJoin"]
 
 
 @dataclass(frozen=True)
-class JoinReport:
+class JoinReport(FrameDisplay):
     """What :func:`join_panel` found when matching a panel to a layer.
 
     Attributes
@@ -73,6 +74,28 @@ class JoinReport:
             self.panel_ids_not_in_layer or self.duplicate_cells or self.non_numeric or self.nan_cells
         )
 
+    def _checks(self) -> list[tuple[str, tuple]]:
+        return [("panel ids not in the layer", self.panel_ids_not_in_layer),
+                ("layer units not in the panel (dropped)", self.layer_ids_not_in_panel),
+                ("duplicate (id, time) rows", self.duplicate_cells),
+                ("missing (id, time) cells", self.missing_cells),
+                ("non-numeric variables (column, example)", self.non_numeric),
+                ("text columns converted to numbers", self.converted_columns),
+                ("NaN/infinite cells (column, id, time)", self.nan_cells)]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per check: how many cases it found and up to ten of them."""
+        rows = {label: {"count": len(items), "examples": format_items(items) if items else ""}
+                for label, items in self._checks()}
+        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("check")
+
+    def _caption(self) -> str:
+        return (f"Panel joined to the layer: {self.n_rows} rows, {self.n_panel_ids} ids x {self.n_times} periods; "
+                f"layer {self.n_layer_units} units; {'balanced' if self.balanced else 'unbalanced'}")
+
+    def summary(self) -> str:
+        return str(self)
+
     def __str__(self) -> str:
         lines = [
             f"panel: {self.n_rows} rows, {self.n_panel_ids} ids ({self.id!r}) x {self.n_times} periods ({self.time!r}); "
@@ -126,6 +149,15 @@ class PanelJoin:
     n: int
     t: int
     report: JoinReport = field(repr=False)
+
+    def summary(self) -> str:
+        """What was joined, then the report of the join (:class:`JoinReport`)."""
+        return f"{self!r}\n{self.report.summary()}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p>{html.escape(repr(self))}</p>{self.report._repr_html_()}"
 
     def __repr__(self) -> str:
         t0, t1 = (self.times[0], self.times[-1]) if self.times else ("", "")

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError, did_you_mean, format_items
+from spillmap.results import FrameDisplay
 
 from ._common import Shown, SpillmapWarning, normalise_ids
 from ._repair import repair_geometries
@@ -34,7 +35,7 @@ SUPPORTED_FORMATS: dict[str, str] = {
 }
 
 @dataclass(frozen=True)
-class ReadReport:
+class ReadReport(FrameDisplay):
     """What :func:`read_boundaries` read, assumed and repaired.
 
     Attributes
@@ -71,6 +72,18 @@ class ReadReport:
     layer: str | None = None
     driver: str = ""
     id_note: str = field(default="")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row of every field (``repaired_ids``: the ids as a list)."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["repaired_ids"] = list(self.repaired_ids)
+        return pd.DataFrame([d])
+
+    def summary(self) -> str:
+        return str(self)
+
+    def _caption(self) -> str:
+        return "Boundary layer read"
 
     def __str__(self) -> str:
         where = self.path if self.layer is None else f"{self.path} (layer {self.layer!r})"

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from spillmap.results import finite_or_none
+from spillmap.results import FrameDisplay, finite_or_none
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MoranResult", "GearyResult"]
 
@@ -24,8 +28,12 @@ def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
     return f"<table><caption>{caption}</caption>{body}</table>"
 
 
-class _GlobalInference:
-    """The inference part shared by the global statistics (randomisation z and p, pseudo p)."""
+class _GlobalInference(FrameDisplay):
+    """The inference part shared by the global statistics (randomisation z and p, pseudo p),
+    and their display: ``summary()`` and ``_repr_html_()`` show the rows of ``_rows()``,
+    ``to_frame()`` is one row of every field (frames of several periods concatenate)."""
+
+    _label = ""
 
     z_rand: float
     p_rand: float
@@ -45,6 +53,28 @@ class _GlobalInference:
 
     def _tail_rows(self) -> list[tuple[str, str]]:
         return [("pseudo p (permutations)", f"{_fmt_p(self.p_perm)} ({self.permutations})"), ("n", str(self.n))]
+
+    def _rows(self) -> list[tuple[str, str]]:  # pragma: no cover - each statistic defines it
+        raise NotImplementedError
+
+    def _caption(self) -> str:
+        return self._label
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row (the statistic's name) with every field: the statistic, its expectation,
+        variances, z and p under normality and randomisation, the pseudo p, permutations, n."""
+        import pandas as pd
+
+        return pd.DataFrame([asdict(self)], index=pd.Index([self._label], name="statistic"))
+
+    def summary(self) -> str:
+        """The rows of the notebook table as text."""
+        rows = self._rows()
+        width = max(len(k) for k, _ in rows)
+        return "\n".join([self._label, *(f"  {k:<{width}}  {v}" for k, v in rows)])
+
+    def _repr_html_(self) -> str:
+        return _html_table(self._label, self._rows())
 
 
 @dataclass(frozen=True)
@@ -93,8 +123,10 @@ class MoranResult(_GlobalInference):
     def __repr__(self) -> str:
         return f"Moran's I={self.I:.6f} (E[I]={self.EI:.6f}), {self._inference_text()}"
 
-    def _repr_html_(self) -> str:
-        rows = [
+    _label = "Moran's I"
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [
             ("I", f"{self.I:.6f}"),
             ("E[I]", f"{self.EI:.6f}"),
             *self._inference_rows(),
@@ -102,7 +134,6 @@ class MoranResult(_GlobalInference):
             ("p (normality, two-sided)", _fmt_p(self.p_norm)),
             *self._tail_rows(),
         ]
-        return _html_table("Moran's I", rows)
 
 
 @dataclass(frozen=True)
@@ -132,5 +163,7 @@ class GearyResult(_GlobalInference):
     def __repr__(self) -> str:
         return f"Geary's C={self.C:.6f} (E[C]=1), {self._inference_text()}"
 
-    def _repr_html_(self) -> str:
-        return _html_table("Geary's C", [("C", f"{self.C:.6f}"), *self._inference_rows(), *self._tail_rows()])
+    _label = "Geary's C"
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [("C", f"{self.C:.6f}"), *self._inference_rows(), *self._tail_rows()]

@@ -4,13 +4,19 @@ from __future__ import annotations
 import html
 from dataclasses import asdict, dataclass
 
+from typing import TYPE_CHECKING
+
 from spillmap.errors import format_items
+from spillmap.results import FrameDisplay
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["WeightsSummary"]
 
 
 @dataclass(frozen=True)
-class WeightsSummary:
+class WeightsSummary(FrameDisplay):
     """Descriptive figures of a weights matrix (see :meth:`SpatialWeights.summary`)."""
 
     n: int
@@ -47,6 +53,18 @@ class WeightsSummary:
         d = asdict(self)
         d["islands"] = list(self.islands)
         return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row of every field (``islands``: the ids as a list)."""
+        import pandas as pd
+
+        return pd.DataFrame([self.to_dict()])
+
+    def summary(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return self._html("Spatial weights")
 
     def _html(self, title: str) -> str:
         """The summary as an HTML table captioned ``title`` (escaped here)."""

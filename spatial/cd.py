@@ -36,14 +36,14 @@ import scipy.sparse as sp
 from scipy import stats
 
 from spillmap.errors import DataError, InputError
-from spillmap.results import TestResult
+from spillmap.results import TestResult, TestTable
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["CDTests", "pesaran_cd", "residual_matrix", "pairwise_correlations"]
 
 
 @dataclass(frozen=True)
-class CDTests:
+class CDTests(TestTable):
     """Global and (when a W is given) local CD tests.
 
     Attributes
@@ -63,6 +63,17 @@ class CDTests:
     n: int
     t: int
     mean_abs_rho: float
+
+    @property
+    def tests(self) -> tuple[TestResult, ...]:
+        """The global CD, then the local one when computed."""
+        return (self.cd,) if self.cd_local is None else (self.cd, self.cd_local)
+
+    def _caption(self) -> str:
+        return f"Pesaran CD tests of cross-sectional dependence (N={self.n}, T={self.t})"
+
+    def _notes(self) -> list[str]:
+        return [f"mean |rho_ij| over all pairs: {self.mean_abs_rho:.4f}"]
 
     def to_dict(self) -> dict:
         """``{"pesaran_cd": {...}, "pesaran_cd_local": {...}|None, "n", "t", "mean_abs_rho"}``."""

@@ -42,7 +42,7 @@ from scipy import linalg, stats
 from spillmap._vocab import fe_keyword
 from spillmap._vocab import FixedEffects
 from spillmap.errors import DataError, EstimationError, InputError, check_choice
-from spillmap.results import TestResult
+from spillmap.results import TestResult, TestTable
 from spillmap.spatial._lm_core import (
     _prepare,
     _qr_basis,
@@ -64,7 +64,7 @@ _CONVENTIONS = get_args(Convention)
 
 
 @dataclass(frozen=True)
-class LMTests:
+class LMTests(TestTable):
     """The four (robust) LM tests of a spatial lag / spatial error.
 
     Attributes
@@ -120,11 +120,17 @@ class LMTests:
             index=pd.Index([r.name for r in self.tests], name="test"),
         )
 
-    def __repr__(self) -> str:
-        head = f"LM tests (effects={self.effects}, N={self.n}, T={self.t}, k={self.k})"
-        lines = [head, f"{'test':<18}{'statistic':>12}{'p':>12}"]
+    def _caption(self) -> str:
+        return f"LM tests (effects={self.effects}, N={self.n}, T={self.t}, k={self.k})"
+
+    def summary(self) -> str:
+        """The tests as a text table (statistic and p; the null hypotheses are in ``to_frame()``)."""
+        lines = [self._caption(), f"{'test':<18}{'statistic':>12}{'p':>12}"]
         lines += [f"{r.name:<18}{r.stat:>12.4f}{r.pvalue:>12.4g}" for r in self.tests]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
 
     def _repr_html_(self) -> str:
         rows = "".join(

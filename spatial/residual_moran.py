@@ -41,18 +41,19 @@ from scipy import stats
 from spillmap._vocab import FixedEffects as Effects
 from spillmap._vocab import fe_keyword, n_fixed_effects
 from spillmap.errors import EstimationError, InputError
-from spillmap.results import TestResult
+from spillmap.results import TestResult, TestTable
 from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
 from spillmap.spatial.weights import SpatialWeights, lag_panel
 
 if TYPE_CHECKING:
+    import pandas as pd
     from numpy.typing import ArrayLike
 
 __all__ = ["ResidualMoran", "moran_residuals", "quadratic_ratio_moments", "fe_traces"]
 
 
 @dataclass(frozen=True)
-class ResidualMoran:
+class ResidualMoran(TestTable):
     """Moran's I of residuals with its exact moments.
 
     Attributes
@@ -71,6 +72,22 @@ class ResidualMoran:
     variance: float
     dof: int
     effects: str
+
+    @property
+    def tests(self) -> tuple[TestResult, ...]:
+        return (self.test,)
+
+    def _caption(self) -> str:
+        return f"Moran's I of the regression residuals (effects={self.effects}, dof={self.dof})"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: ``I``, ``E[I]``, ``Var[I]`` (exact, under the regression null), then ``stat`` (z),
+        ``df``, ``p``, ``H0``."""
+        frame = super().to_frame()
+        frame.insert(0, "Var[I]", self.variance)
+        frame.insert(0, "E[I]", self.expected)
+        frame.insert(0, "I", self.I)
+        return frame
 
     def to_dict(self) -> dict:
         """``{"stat": z, "df", "p", ..., "I", "expected", "variance", "dof", "effects"}``."""

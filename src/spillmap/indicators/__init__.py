@@ -61,6 +61,10 @@ class CompositeIndex:
     def summary(self) -> str:
         return f"{self.name} ({self.method}): {self.note}\n" + self.weights.to_string(index=False)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The indicators' weights (what ``summary()`` shows); the index values are ``index``."""
+        return self.weights.copy()
+
     def __repr__(self) -> str:
         return f"CompositeIndex(name={self.name!r}, method={self.method!r}, indicators={len(self.weights)})"
 

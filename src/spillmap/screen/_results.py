@@ -176,6 +176,11 @@ class ScreenResults:
 
         return save_folder(self, out_dir, force=force, maps_top_k=maps_top_k)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The ranking of the indicators (one row per indicator and W; ``table`` has every
+        statistic of every period)."""
+        return self.ranking.copy()
+
     def summary(self, top: int = 10) -> str:
         s = self.settings
         head = (

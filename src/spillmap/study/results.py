@@ -193,6 +193,33 @@ class StudyResults:
         except (json.JSONDecodeError, TypeError, KeyError) as exc:
             raise InputError(f"{p}: not a spillmap results file ({type(exc).__name__}: {exc}).") from None
 
+    _SUMMARY_TABLES = (("diagnostics", "Spatial diagnostics: statistic, df, p"),
+                       ("effects", "Effects of the SDM: estimate, se, p"))
+
+    def summary(self) -> str:
+        """What the study ran, its spatial diagnostics and the SDM's effects per W, as text
+        (every table is in :attr:`tables`; ``spillmap report`` lays them out as the papers do)."""
+        from spillmap.results import _number
+
+        parts = [repr(self)]
+        tables = self.tables
+        for key, title in self._SUMMARY_TABLES:
+            if key in tables:
+                parts += ["", title, tables[key].to_string(float_format=_number)]
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from spillmap.results import _number
+
+        parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
+        tables = self.tables
+        for key, title in self._SUMMARY_TABLES:
+            if key in tables:
+                parts.append(f"<p>{html.escape(title)}</p>" + tables[key].to_html(float_format=_number, border=0))
+        return "<div>" + "".join(parts) + "</div>"
+
     def __repr__(self) -> str:
         d = self.data
         return (f"<StudyResults {self.title!r}: {d.get('n')} units × {d.get('t')} periods, "
