@@ -39,6 +39,7 @@ from spillmap.spatial._weights_summary import WeightsSummary
 
 if TYPE_CHECKING:
     import libpysal
+    import pandas as pd
     from numpy.typing import ArrayLike
 
 __all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands", "lag_panel"]
@@ -290,6 +291,16 @@ class SpatialWeights:
             u: tuple(self.ids[j] for j in m.indices[m.indptr[i] : m.indptr[i + 1]])
             for i, u in enumerate(self.ids)
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The links as a long frame, one row per non-zero weight in row order: ``focal``,
+        ``neighbor`` (ids as text) and ``weight`` (islands have no row; ``summary()`` lists them)."""
+        import pandas as pd
+
+        m = self.sparse
+        ids = np.asarray(self.ids, dtype=object)
+        rows = np.repeat(np.arange(self.n), np.diff(m.indptr))
+        return pd.DataFrame({"focal": ids[rows], "neighbor": ids[m.indices], "weight": m.data})
 
     def equals(self, other: SpatialWeights, *, rtol: float = 0.0, atol: float = 0.0, order: bool = True) -> bool:
         """True when ``other`` has the same ids (in the same order unless ``order=False``)

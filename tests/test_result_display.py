@@ -150,3 +150,15 @@ def test_every_exported_result_type_has_the_three():
             wanted = ("summary", "_repr_html_") if name in no_frame else ("summary", "to_frame", "_repr_html_")
             missing += [f"{module}.{name}.{a}" for a in wanted if not callable(getattr(obj, a, None))]
     assert not missing, missing
+
+
+def test_weights_to_frame_lists_every_link(us48_queen):
+    import scipy.sparse as sp
+
+    w = us48_queen
+    links = w.to_frame()
+    assert list(links.columns) == ["focal", "neighbor", "weight"] and len(links) == w.nnz
+    pos = {u: i for i, u in enumerate(w.ids)}
+    back = sp.csr_matrix((links["weight"], (links["focal"].map(pos), links["neighbor"].map(pos))), shape=(w.n, w.n))
+    assert (back != w.sparse).nnz == 0  # the same matrix, entry for entry
+    assert set(links.loc[links["focal"] == "CA", "neighbor"]) == {"OR", "NV", "AZ"}  # California's land borders
