@@ -105,15 +105,13 @@ class JoinReport(FrameDisplay):
         def add(label: str, items: Sequence[object]) -> None:
             lines.append(f"{label}: {len(items)}" + (f" -> {format_items(items)}" if items else ""))
 
-        add("panel ids not in the layer", self.panel_ids_not_in_layer)
-        add("layer units not in the panel (dropped)", self.layer_ids_not_in_panel)
-        add("duplicate (id, time) rows", self.duplicate_cells)
-        add("missing (id, time) cells", self.missing_cells)
+        checks = self._checks()
+        for label, items in checks[:4]:  # ids and cells
+            add(label, items)
         lines.append(f"variables checked: {format_items(self.variables)}" if self.variables else "variables checked: none")
-        add("non-numeric variables (column, example)", self.non_numeric)
-        if self.converted_columns:
-            add("text columns converted to numbers", self.converted_columns)
-        add("NaN/infinite cells (column, id, time)", self.nan_cells)
+        for label, items in checks[4:]:  # values (the conversions only when there were some)
+            if items or label != "text columns converted to numbers":
+                add(label, items)
         for note in self.id_notes:
             lines.append(f"ids normalised: {note}")
         lines.append("balanced" if self.balanced else "unbalanced")
