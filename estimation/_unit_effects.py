@@ -2,7 +2,16 @@
 ``S = (I - rho W)^{-1}(beta I + theta W)`` (:func:`unit_effects`) and one column of it
 (:func:`unit_response`), by sparse solves; never a dense inverse above
 :data:`~spillmap.estimation.effects.EXACT_TRACE_MAX_N` units.  Written by hand: no PySAL
-package maps per-unit effects."""
+package maps per-unit effects.
+
+Verification
+------------
+``tests/test_effects.py``: on a lattice and a k-nearest-neighbour W the direct, received
+and emitted effects and one column of ``S`` equal ``S`` formed with a dense inverse to
+1e-10 relative (two exact forms; ``cond(I - rho W) < 2``), and their averages equal the
+LeSage-Pace averages of :func:`~spillmap.estimation.effects.effects_from_estimates`; the
+stochastic diagonal used above ``EXACT_TRACE_MAX_N`` (4,000 Rademacher vectors) is within
+0.06 of the exact one, about 4.5 standard deviations of its Monte-Carlo error."""
 from __future__ import annotations
 
 from typing import Any
