@@ -60,9 +60,7 @@ class RecoveredEffects(FrameDisplay):
         """Every effect in one frame, indexed by (``effect``, ``label``): the intercept, then the
         unit effects (label: unit id) and the period effects (label: period); columns
         ``estimate``, ``se``, ``z``, ``p``."""
-        z = self.intercept / self.intercept_se
-        parts = [pd.DataFrame({"estimate": [self.intercept], "se": [self.intercept_se], "z": [z],
-                               "p": [2 * stats.norm.sf(abs(z))]}, index=pd.Index([""], name="label"))]
+        parts = [_frame(np.array([self.intercept]), np.array([self.intercept_se]), [""], "label")]
         keys = ["intercept"]
         for key, frame in (("unit", self.unit), ("period", self.period)):
             if frame is not None:

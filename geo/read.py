@@ -9,7 +9,7 @@ because those are what make a layer safe for contiguity weights and panel joins.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -75,7 +75,7 @@ class ReadReport(FrameDisplay):
 
     def to_frame(self) -> pd.DataFrame:
         """One row of every field (``repaired_ids``: the ids as a list)."""
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d = asdict(self)
         d["repaired_ids"] = list(self.repaired_ids)
         return pd.DataFrame([d])
 

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spillmap.results import _number
+from spillmap.results import display_number
 
 X = ["lpcap", "lpc", "lemp", "unemp"]
 
 
 def _six(v: float) -> str:
-    return _number(float(v))
+    return display_number(float(v))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ __all__ = ["TestResult", "finite_or_none", "FrameDisplay", "TestTable"]
 DISPLAY_ROWS = 40
 
 
-def _number(v: object) -> str:
+def display_number(v: object) -> str:
+    """A float to 6 significant digits (the display of ``summary()`` and ``_repr_html_()``), else ``str``."""
     return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
@@ -42,13 +43,13 @@ class FrameDisplay:
     def summary(self) -> str:
         """The result as text: caption, table (``to_frame()``), notes."""
         frame = self.to_frame()
-        body = frame.to_string(float_format=_number, max_rows=DISPLAY_ROWS) if len(frame.columns) else "(empty)"
+        body = frame.to_string(float_format=display_number, max_rows=DISPLAY_ROWS) if len(frame.columns) else "(empty)"
         return "\n".join([self._caption(), body, *self._notes()])
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()
         notes = "".join(f"<br>{html.escape(n)}" for n in self._notes())
-        table = frame.to_html(float_format=_number, max_rows=DISPLAY_ROWS, border=0)
+        table = frame.to_html(float_format=display_number, max_rows=DISPLAY_ROWS, border=0)
         return f"<div><p><b>{html.escape(self._caption())}</b></p>{table}<small>{notes}</small></div>"
 
 

@@ -196,28 +196,28 @@ class StudyResults:
     _SUMMARY_TABLES = (("diagnostics", "Spatial diagnostics: statistic, df, p"),
                        ("effects", "Effects of the SDM: estimate, se, p"))
 
+    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
+        tables = self.tables
+        return [(title, tables[key]) for key, title in self._SUMMARY_TABLES if key in tables]
+
     def summary(self) -> str:
         """What the study ran, its spatial diagnostics and the SDM's effects per W, as text
         (every table is in :attr:`tables`; ``spillmap report`` lays them out as the papers do)."""
-        from spillmap.results import _number
+        from spillmap.results import display_number
 
         parts = [repr(self)]
-        tables = self.tables
-        for key, title in self._SUMMARY_TABLES:
-            if key in tables:
-                parts += ["", title, tables[key].to_string(float_format=_number)]
+        for title, frame in self._summary_tables():
+            parts += ["", title, frame.to_string(float_format=display_number)]
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
         import html
 
-        from spillmap.results import _number
+        from spillmap.results import display_number
 
         parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
-        tables = self.tables
-        for key, title in self._SUMMARY_TABLES:
-            if key in tables:
-                parts.append(f"<p>{html.escape(title)}</p>" + tables[key].to_html(float_format=_number, border=0))
+        for title, frame in self._summary_tables():
+            parts.append(f"<p>{html.escape(title)}</p>" + frame.to_html(float_format=display_number, border=0))
         return "<div>" + "".join(parts) + "</div>"
 
     def __repr__(self) -> str:
