@@ -33,7 +33,7 @@ from __future__ import annotations
 import io as _io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ from spillmap.errors import InputError, WeightsError, format_items
 from spillmap.geo._common import id_text_hint
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["read_weights", "write_weights", "FORMATS"]
+__all__ = ["read_weights", "write_weights", "check_ids_for", "FORMATS"]
 
 #: supported file extensions
 FORMATS = (".gal", ".gwt", ".mtx", ".csv")
@@ -172,7 +172,7 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     if ext == ".gal":
         return _write_gal(w, path, overwrite)
     if ext == ".gwt":
-        return atomic_write_text(path, _gwt_text(w), overwrite=overwrite)
+        return atomic_write_text(path, _gwt_text(w, path), overwrite=overwrite)
     if ext == ".mtx":
         return _write_mtx(w, path, overwrite)
     return atomic_write_text(path, _csv_text(w), overwrite=overwrite)
@@ -193,20 +193,34 @@ def _write_gal(w: SpatialWeights, path: Path, overwrite: bool = True) -> Path:
             f"{path}: GAL files store neighbour lists only and these weights vary within rows "
             f"({w.name or 'W'}); write .gwt, .mtx or .csv instead, or pass w.binary()."
         )
+    check_ids_for(path, w.ids)
     nb = w.neighbors()
     lines = [str(w.n)]
     for u in w.ids:
-        if " " in u:
-            raise WeightsError(f"{path}: GAL ids cannot contain spaces: {u!r}.")
         lines.append(f"{u} {len(nb[u])}")
         lines.append(" ".join(nb[u]))
     return atomic_write_text(path, "\n".join(lines) + "\n", overwrite=overwrite)
 
 
-def _gwt_text(w: SpatialWeights) -> str:
-    bad = [u for u in w.ids if any(ch.isspace() for ch in u)]
+def check_ids_for(path: str | os.PathLike, ids: Iterable[object]) -> None:
+    """Raise :class:`~spillmap.errors.WeightsError` when ``path``'s format cannot store ``ids``.
+
+    GAL and GWT separate their fields by white space, so an id containing any could not
+    be read back; ``.mtx`` and ``.csv`` keep every id.  Called by :func:`write_weights`,
+    and by the ``spillmap weights`` command on the layer's ids before it builds W."""
+    path = Path(path)
+    if _ext(path) not in (".gal", ".gwt"):
+        return
+    bad = [str(u) for u in ids if any(ch.isspace() for ch in str(u))]
     if bad:
-        raise WeightsError(f"GWT ids cannot contain spaces: {format_items(bad)}.")
+        raise WeightsError(
+            f"{path}: {path.suffix.lower().lstrip('.').upper()} separates fields by spaces, so its ids cannot "
+            f"contain any, and {len(bad)} do: {format_items(bad)}; write .mtx or .csv (they keep such ids) "
+            f"or use an id column without spaces.")
+
+
+def _gwt_text(w: SpatialWeights, path: Path) -> str:
+    check_ids_for(path, w.ids)
     m = w.sparse
     out = [f"0 {w.n} Unknown Unknown"]
     for i, u in enumerate(w.ids):

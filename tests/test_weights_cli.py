@@ -104,3 +104,20 @@ def test_existing_output_needs_force(tmp_path, us_path, capsys):
     assert "exists already; use --force" in capsys.readouterr().err and out.read_text() == "keep me"
     assert main([*args, "--force"]) == 0
     assert read_weights(out).n == 48
+
+
+def test_ids_with_spaces_refused_before_building(tmp_path, us_path, monkeypatch, capsys):
+    # STATE_NAME has 'New York' etc.: a GAL file could not hold them; the command says so
+    # (exit 2) before W is built, and writes nothing
+    import spillmap.cli._weights as cw
+
+    def never(*a, **k):
+        raise AssertionError("W was built before the ids were checked")
+
+    monkeypatch.setattr(cw, "build", never)
+    out = tmp_path / "w.gal"
+    rc = main(["weights", us_path, "--id", "STATE_NAME", "--kind", "contiguity", "--out", str(out)])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "GAL separates fields by spaces" in err and "'New York'" in err and "write .mtx or .csv" in err
+    assert not out.exists()

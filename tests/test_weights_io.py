@@ -229,3 +229,15 @@ def test_write_without_overwrite(tmp_path, w):
         assert p.read_text() == "old"
         write_weights(w.binary(), p, overwrite=True)
         assert read_weights(p).n == 5
+
+
+@pytest.mark.parametrize("ext", ["gal", "gwt"])
+def test_ids_with_white_space_refused_by_whitespace_formats(tmp_path, ext):
+    # GAL and GWT split their lines on white space: 'New York' (or a tab) would be read back as
+    # two fields, so the write is refused before anything is written, naming every such id
+    w = SpatialWeights.from_dense(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]), ("New York", "Ohio", "a\tb"))
+    with pytest.raises(WeightsError, match=r"w\.%s: .*2 do: 'New York', 'a\\tb'; write \.mtx or \.csv" % ext):
+        write_weights(w, tmp_path / f"w.{ext}")
+    assert not list(tmp_path.iterdir())
+    for keeps in ("mtx", "csv"):  # these keep such ids exactly
+        assert read_weights(write_weights(w, tmp_path / f"w.{keeps}")).ids == w.ids

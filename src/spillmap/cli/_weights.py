@@ -195,12 +195,13 @@ def _layer(args):
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from spillmap.spatial.io import _ext, write_weights
+    from spillmap.spatial.io import _ext, check_ids_for, write_weights
 
     out = Path(args.out)
     _ext(out)  # fail on an unknown extension before any work (main() checked and locked --out)
     layer = _layer(args)
     layer = _subset(layer, args.subset_column, args.subset_values)
+    check_ids_for(out, layer[args.id].astype(str))  # before W is built
     w = build(args, layer)
     path = write_weights(w, out, overwrite=args.force)
     print(f"{w.name}  ({w.n} units)")
