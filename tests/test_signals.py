@@ -72,7 +72,31 @@ def test_the_blas_controller_raises_an_interrupt_lost_in_its_scan(monkeypatch):
         _threads._controller.cache_clear()  # the real controller next time
 
 
-def test_the_program_records_its_interrupts_and_restores_the_handlers():
+@pytest.fixture
+def python_sigint():
+    """SIGINT as Python sets it in a terminal (``default_int_handler``) for the test, whatever the
+    suite inherited: a runner that starts it in the background hands it SIGINT ignored."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_an_inherited_ignored_sigint_stays_ignored():
+    # `spillmap demo ... &` in a script or under nohup starts with SIGINT ignored: a Ctrl-C meant
+    # for the foreground job must not stop it (the POSIX convention; Python itself keeps SIG_IGN)
+    from spillmap.cli import _terminate_cleanly
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _terminate_cleanly():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            signal.raise_signal(signal.SIGINT)  # ignored: nothing raised
+        _signals.checkpoint()  # and nothing recorded
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_the_program_records_its_interrupts_and_restores_the_handlers(python_sigint):
     from spillmap.cli import _terminate_cleanly, _Terminated
 
     before = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))

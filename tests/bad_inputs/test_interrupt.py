@@ -29,6 +29,13 @@ from spillmap.cli import main
 SPILLMAP = [sys.executable, "-m", "spillmap"]
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as in a terminal: a shell or CI runner that starts the suite in the background
+    (``nohup ... &``) hands it SIGINT ignored, and a program that inherits an ignored SIGINT
+    rightly keeps ignoring it (tests/test_signals.py), which is not what these tests are about."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 (or 'dir') of everything under ``folder``, hidden files included."""
     return {
@@ -84,7 +91,7 @@ def test_interrupt_mid_run_cleans_up_and_keeps_the_old_folder(tmp_path, sig, cod
     d = old_spillmap_folder(tmp_path)
     before = snapshot(tmp_path)
     proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     wait_for(tmp_path / ".D.spillmap-lock", proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
@@ -115,7 +122,8 @@ def test_ctrl_c_while_a_forked_process_draws_figures(tmp_path):
     before = snapshot(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "SPILLMAP_NO_FORK"}
     proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--force", "--quiet"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+                            preexec_fn=_default_sigint)
     wait_mid_run(tmp_path, proc)
     tmp = next(iter(tmp_path.glob(f".D.spillmap-tmp-{proc.pid}-*")))
     deadline = time.monotonic() + 180  # a generous bound on a loaded machine, not a timing assertion
