@@ -68,6 +68,25 @@ def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str
             "convert it with pandas.to_numeric")
 
 
+def text_columns_in(data: pd.DataFrame, expression: str, cell: Callable[[int], str]) -> str:
+    """``""``, or a sentence naming the first non-numeric cell of every column of numbers stored
+    as text (at least half its cells are numbers) whose name appears in ``expression`` (a
+    formula or a transform such as ``log(gsp)``) as a whole word: why formulaic failed on it,
+    in the words of :func:`_text_cells`.  Columns of words (categories) are left out."""
+    import re
+
+    named = [str(c) for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w.])", expression)]
+    return "; ".join(_text_cells(data, c, cell) for c in named if _numbers_as_text(data[c]))
+
+
+def _numbers_as_text(s: pd.Series) -> bool:
+    """A text column at least half of whose non-missing cells are numbers."""
+    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        return False
+    nonnull = s.dropna()
+    return bool(len(nonnull)) and pd.to_numeric(nonnull, errors="coerce").notna().mean() >= 0.5
+
+
 def _check_numeric(data: pd.DataFrame, cols: Sequence[str], cell: Callable[[int], str]) -> None:
     problems = [p for p in (_text_cells(data, c, cell) for c in cols) if p]
     if problems:
@@ -78,11 +97,7 @@ def _formula_text_columns(data: pd.DataFrame, variables: set[str], cell: Callabl
     """Text columns of numbers used in a formula (formulaic would make them dummy variables)."""
     problems = []
     for col in sorted(v for v in variables if v in data.columns):
-        s = data[col]
-        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-            continue
-        nonnull = s.dropna()
-        if len(nonnull) and pd.to_numeric(nonnull, errors="coerce").notna().mean() >= 0.5:
+        if _numbers_as_text(data[col]):
             problems.append(_text_cells(data, col, cell))
     if problems:
         raise DataError(
@@ -104,7 +119,10 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
         try:  # log(0), log(-1) give -inf / NaN: reported by (id, time) afterwards, not as NumPy's warning
             with np.errstate(divide="ignore", invalid="ignore"):
                 mm = formulaic.model_matrix(formula, data, na_action="ignore")
-        except Exception as exc:  # formulaic raises many types
+        except Exception as exc:  # formulaic raises many types; a text column is the common cause
+            text = text_columns_in(data, formula, cell)
+            if text:
+                raise DataError(f"formula {formula!r}: {text}.") from None
             raise InputError(f"cannot build the model from formula {formula!r}: {exc}") from None
         used = set(mm.lhs.model_spec.variables_by_source.get("data", ()))
         used |= set(mm.rhs.model_spec.variables_by_source.get("data", ()))

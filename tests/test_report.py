@@ -302,6 +302,21 @@ def test_bad_inputs_fail_early(tmp_path, edit, match):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_transform_of_a_text_cell_names_the_key_and_the_cell(tmp_path):
+    """model.x = log(pc) where one pc cell holds text: the key, the column and (id, year), before any work."""
+    from spillmap import datasets
+    from spillmap.errors import DataError
+
+    p = datasets.produc().astype({"pc": object})
+    p.loc[(p.state_abbr == "NY") & (p.year == 1975), "pc"] = "1.2e5x"
+    p.to_csv(tmp_path / "panel.csv", index=False)
+    text = US_CONFIG.replace('dataset = "produc"', 'path = "panel.csv"').replace('x = ["pc", "emp"]',
+                                                                               'x = ["log(pc)", "emp"]')
+    with pytest.raises(DataError, match=r"model.x: 'log\(pc\)': column 'pc' is not numeric: '1.2e5x' at \(NY, 1975\)"):
+        build_report(_write(tmp_path, text), tmp_path / "o", quiet=True)
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_subset_layer_with_no_panel_id_in_common_reports_the_join(tmp_path):
     """With layer.subset, panel units outside the subset are dropped; when no panel id is in the layer
     at all (here written in lower case) the join's error is reported, not an IndexError on an empty panel."""

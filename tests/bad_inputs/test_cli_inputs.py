@@ -347,6 +347,16 @@ def test_moran_text_cell_is_named_by_id_and_year(folder, capsys):
     expect_cli_error(args, folder, capsys, "column 'gsp' is not numeric: '4038O' at (AL, 1980)")
 
 
+def test_transform_of_a_text_cell_is_named_by_id_and_year(folder, capsys):
+    # was formulaic's "Unable to evaluate factor `log(gsp)` [TypeError: loop of ufunc ...]"
+    write(folder, "text.csv", _panel_text(folder).replace("6,40380,", "6,4038O,", 1))
+    fit = _fit(folder, data="text.csv", x=["lpc", "log(gsp)"])
+    expect_cli_error(fit, folder, capsys, "--y/--x: 'log(gsp)': column 'gsp' is not numeric: '4038O' at (AL, 1980)")
+    moran = ["moran", "--data", folder / "text.csv", "--id", "state_abbr", "--time", "year", "--var", "log(gsp)",
+             "--w", folder / "w.mtx", "--json", folder / "out.json"]
+    expect_cli_error(moran, folder, capsys, "--var: 'log(gsp)': column 'gsp' is not numeric: '4038O' at (AL, 1980)")
+
+
 def test_economic_weights_variable_not_in_the_panel(folder, capsys):
     layer = _boxes(folder, "l.gpkg")
     write(folder, "p.csv", "code,year,gdp\nc0,2001,1\nc1,2001,2\nc2,2001,3\n")

@@ -132,6 +132,18 @@ def test_formula_with_a_text_column_of_numbers_is_refused(tmp_path, panel, us48_
                      tmp_path, "column 'lemp' is not numeric: 'missing'", "dummy variables", "C(column)")
 
 
+def test_transform_of_a_text_column_of_numbers_names_the_cell(tmp_path, panel, us48_queen):
+    """log() of a column with one text cell: formulaic's TypeError became the text cell by (id, time)."""
+    df = panel.astype({"gsp": object})
+    df.loc[(df.state_abbr == "OH") & (df.year == 1984), "gsp"] = "12,3"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        expect_error(DataError, lambda: SpatialPanel(df, "log(gsp) ~ lpc + lemp", id="state_abbr", time="year",
+                                                      w=us48_queen, model="sar"),
+                     tmp_path, "formula 'log(gsp) ~ lpc + lemp': column 'gsp' is not numeric: '12,3' (written with "
+                     "a decimal comma", "at (OH, 1984)")
+
+
 def test_text_label_column_in_a_formula_is_still_a_factor(panel, us48_queen):
     """A genuine label column (not numbers) stays formulaic's categorical, as in R."""
     df = panel.assign(half=np.where(panel.lpc > panel.lpc.median(), "high", "low"))

@@ -83,7 +83,7 @@ def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str])
 
     df = read_table(path, id_col)
     require_columns(df, path, [id_col] + ([time_col] if time_col else []))
-    df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c])
+    df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c], id=id_col, time=time_col)
     require_columns(df, path, columns)
     df[id_col] = df[id_col].astype(str).str.strip()
     return df

@@ -37,14 +37,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run, outputs=json_outputs)
 
 
-def _read_table(path: str, id_col: str, columns: tuple[str | None, ...] = ()):
+def _read_table(path: str, id_col: str, time_col: str | None, var: str | None):
     """The panel (a file or a bundled table), with a transform such as ``log(gsp)`` evaluated."""
     from spillmap._readcsv import require_columns
 
     df = read_table(path, id_col)
     require_columns(df, path, [id_col])
-    df = with_variables(df, [c for c in columns if c and c not in df.columns and "(" in c], where="--var")
-    require_columns(df, path, [c for c in columns if c])
+    columns = [c for c in (time_col, var) if c]
+    df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c], where="--var", id=id_col,
+                        time=time_col)
+    require_columns(df, path, columns)
     return df
 
 
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if "{time}" in args.w:  # not a missing file named 'W_{time}.gal'
         raise InputError(f"--w {args.w!r}: moran takes one W file for all periods (the pooled test uses "
                          "I_T kron W); one file per period works with spillmap fit.")
-    panel = _read_table(args.data, args.id, (args.time, args.var))
+    panel = _read_table(args.data, args.id, args.time, args.var)
     w = transform_weights(read_weights(args.w), args.transform)
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed

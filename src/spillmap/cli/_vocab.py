@@ -49,8 +49,9 @@ def read_table(source: str, id_col: str | None):
     return load_table(source, where="--data", id=id_col)
 
 
-def with_variables(df, names, *, where: str = "--y/--x"):
-    """``df`` with a column for each variable written as a transform (``log(gsp)``)."""
+def with_variables(df, names, *, where: str = "--y/--x", id: str | None = None, time: str | None = None):
+    """``df`` with a column for each variable written as a transform (``log(gsp)``); a transform
+    of a text column is an error naming its first text cell by (``id``, ``time``)."""
     from spillmap.study.inputs import evaluate_variables
 
-    return evaluate_variables(df, [n for n in names if n], where=where)
+    return evaluate_variables(df, [n for n in names if n], where=where, id=id, time=time)

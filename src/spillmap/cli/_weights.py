@@ -126,7 +126,8 @@ def _panel(args, layer_id: str):
     pid = args.data_id or args.id
     df = read_table(args.data, pid)
     require_columns(df, args.data, [pid, args.time])
-    df = with_variables(df, [args.var] if args.var not in df.columns and "(" in args.var else [], where="--var")
+    df = with_variables(df, [args.var] if args.var not in df.columns and "(" in args.var else [], where="--var",
+                        id=pid, time=args.time)
     require_columns(df, args.data, [args.var])
     df[pid] = df[pid].astype(str).str.strip()
     return df.rename(columns={pid: layer_id}) if pid != layer_id else df

@@ -89,11 +89,27 @@ def load_table(source: str, *, resolve: Callable[[str], Path] = Path, where: str
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str) -> pd.DataFrame:
+def _text_input(df: pd.DataFrame, name: str, id: str | None, time: str | None) -> str:
+    """Why the transform ``name`` failed when a column it uses holds text (its first text cell
+    by (id, time), else by row); ``""`` when every column it uses is numeric."""
+    from spillmap.estimation._data import text_columns_in
+
+    def cell(k: int) -> str:
+        if id in df.columns and time in df.columns:
+            return f"({df[id].iloc[k]}, {df[time].iloc[k]})"
+        return f"row {k + 1} of the panel"
+
+    return text_columns_in(df, name, cell)
+
+
+def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id: str | None = None,
+                       time: str | None = None) -> pd.DataFrame:
     """``df`` with a column for every name that is a transform (``log(gsp)``), named as written.
 
     Plain column names are left alone; anything else is evaluated by formulaic
-    (``model_matrix(name + " - 1")``) and must give exactly one numeric column.
+    (``model_matrix(name + " - 1")``) and must give exactly one numeric column.  A transform
+    of a column holding text is an error naming its first text cell by (``id``, ``time``) when
+    those columns are given, else by row.
     """
     todo = [n for n in dict.fromkeys(names) if n not in df.columns]
     if not todo:
@@ -111,6 +127,9 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str) ->
             with np.errstate(divide="ignore", invalid="ignore"):
                 mm = formulaic.model_matrix(f"{name} - 1", df, na_action="ignore")
         except Exception as exc:  # formulaic raises many types; the message says which name failed
+            text = _text_input(df, name, id, time)
+            if text:
+                raise DataError(f"{where}: {name!r}: {text}.") from None
             cols = format_items([str(c) for c in df.columns], limit=30)
             raise DataError(f"{where}: {name!r} is neither a column nor a formula transform of the columns "
                             f"({type(exc).__name__}: {exc}); columns: {cols}.") from None
@@ -233,7 +252,8 @@ def load_inputs(study: Study) -> StudyInputs:
     keys = variable_keys(study)
     variables = list(keys)
     for where in dict.fromkeys(keys.values()):
-        panel = evaluate_variables(panel, [v for v, k in keys.items() if k == where], where=where)
+        panel = evaluate_variables(panel, [v for v, k in keys.items() if k == where], where=where, id=ps.id,
+                                   time=ps.time)
     dropped: tuple[str, ...] = ()
     if ls.subset:
         panel, dropped = _restrict_panel(panel, layer, study)
