@@ -259,13 +259,11 @@ def figure_jobs(r, names: dict[str, str]) -> list[Job]:
     return save.items
 
 
-def save_job(folder: Path, job: Job, step: Callable[[str], None] | None = None) -> None:
+def save_job(folder: Path, job: Job) -> None:
     """Draw one figure and write it as ``folder/figures/<stem>.png`` and ``.pdf``."""
     from spillmap.figures import save_figure
 
     stem, _, draw = job
-    if step is not None:
-        step(f"figures: {stem}")
     save_figure(draw(), folder / "figures" / stem)
 
 

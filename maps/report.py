@@ -131,7 +131,7 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
         (folder / "figures").mkdir(exist_ok=True)
         warm_up()
     # the figures are drawn by a forked process from the start and by this one after the rest
-    shared = SharedJobs(len(jobs), lambda i, in_child: save_job(folder, jobs[i], None if in_child else step)).start()
+    shared = SharedJobs(len(jobs), lambda i, in_child: save_job(folder, jobs[i])).start()
     try:
         sections = _sections(r, folder, step, names, {stem for stem, _, _ in jobs})
         sections.append(figure_section([(stem, caption) for stem, caption, _ in jobs],
@@ -139,6 +139,8 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
         sections += _closing(r, folder)
         atomic_write_text(folder / "results.json", r.to_json() + "\n")
         atomic_write_text(folder / "index.html", _page(r, sections))
+        if jobs:
+            step(f"figures: {len(jobs)} static figures, PNG (300 dpi) and PDF")
         shared.finish()
     except BaseException:
         shared.abort()
@@ -151,6 +153,7 @@ def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], 
     from spillmap.maps._report_maps import draw_maps
     from spillmap.maps._report_sections import table_sections
 
+    step("tables: CSV, LaTeX, Word, Excel and Markdown; per-unit CSVs")
     sections = table_sections(r, folder)
     _per_unit_csvs(r, folder, names)
     maps = draw_maps(r, folder, step, names, stills)
@@ -186,11 +189,19 @@ def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.P
     The folder is built in a temporary sibling and moved into place at the end; an
     existing non-empty ``out_dir`` is replaced only with ``force=True``.
     """
+    from spillmap.study._plan import planned_steps
+
     r = results if isinstance(results, StudyResults) else StudyResults.read(results)
     out_dir = Path(out_dir)
-    report = print_progress()
+    report, k = print_progress(), [0]
+    total = planned_steps(Study.from_dict(r.spec)).render - 1  # no "writing" step here
+
+    def step(msg: str) -> None:
+        k[0] += 1
+        report(k[0], max(total, k[0]), msg)
+
     with atomic_directory(out_dir, force=force) as tmp:
-        render_into(r, tmp, (lambda msg: None) if quiet else (lambda msg: report(0, 0, msg)))
+        render_into(r, tmp, (lambda msg: None) if quiet else step)
     return out_dir
 
 
@@ -222,11 +233,14 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
             raise InputError("no output folder: pass out_dir (--out) or set [output] dir in the spec.")
         out_dir = study.resolve(study.output.dir)
     out_dir = Path(out_dir)
+    from spillmap.study._plan import planned_steps
+
     show = None if quiet else print_progress()
     state = {"k": 0, "total": 0}
+    rendering = planned_steps(study).render
 
     def relay(k: int, total: int, msg: str) -> None:  # the run's steps, then the rendering's
-        state.update(k=k, total=total + 2)
+        state.update(k=k, total=total + rendering)
         if show is not None:
             show(k, state["total"], msg)
 

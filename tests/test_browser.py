@@ -17,12 +17,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import build_demo_once  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -72,13 +76,7 @@ def artifacts(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory, driver):
-    from spillmap.cli import main
-
-    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"  # shared with test_demo
-    if not (out / "index.html").is_file():
-        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
-        assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+    return build_demo_once(tmp_path_factory)  # shared with test_demo
 
 
 def _open(d, path: Path, wait_css: str = "path.leaflet-interactive", timeout: float = 15):

@@ -3,26 +3,28 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
 from spillmap import datasets
 
-
-def build_demo_once(tmp_path_factory):
-    """Build the demo report once per test session (shared with tests/test_browser.py)."""
-    from spillmap.cli import main
-
-    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
-    if not (out / "index.html").is_file():
-        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
-        assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import assert_steps_counted, build_demo_once  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
     return build_demo_once(tmp_path_factory)
+
+
+def test_progress_steps_are_counted(demo_out):
+    """The demo's [k/total] lines: one total from the spec (run and report: the scenario, click-to-explore
+    and figure steps included), numbered 1, 2, ... and reached by the last line."""
+    err = (demo_out.parent / "progress.txt").read_text(encoding="utf-8")
+    assert "figures: 12 static figures" in err and "scenario hubei: map" in err
+    assert_steps_counted(err)
 
 
 def test_demo_outputs_are_labelled(demo_out, capsys):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,9 @@ from spillmap._fileio import MARKER
 from spillmap.errors import InputError, OutputError
 from spillmap import tables
 from spillmap.maps.report import ReportConfig, build_report, load_config
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import assert_steps_counted  # noqa: E402
 
 #: every digit back from a CSV: pandas < 3's default float parser is not exact; pandas >= 3's is, and
 #: deprecates the option
@@ -208,6 +212,8 @@ def test_force_replaces_and_progress(tmp_path, capsys):
     assert not (out / "old.txt").exists() and (out / "index.html").is_file()
     err = capsys.readouterr().err
     assert "LISA" in err and "49 permutations" in err and "100 simulation draws" in err
+    assert_steps_counted(err)
+
 
 
 @pytest.mark.parametrize(

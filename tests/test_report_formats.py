@@ -16,10 +16,14 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import build_demo_once  # noqa: E402
 
 STEMS = ("descriptive", "moran_by_year", "baseline", "within", "diagnostics", "sdm_effects",
          "heterogeneity_is_key_city", "heterogeneity_region4")
@@ -29,13 +33,7 @@ FIGURES = ("choropleth", "small_multiples", "lisa", "spillover_W1", "spillover_W
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory) -> Path:
-    from spillmap.cli import main
-
-    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"  # shared with test_demo.py
-    if not (out / "index.html").is_file():
-        out.parent.mkdir(exist_ok=True)
-        assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+    return build_demo_once(tmp_path_factory)  # shared with test_demo.py
 
 
 @pytest.fixture(scope="module")

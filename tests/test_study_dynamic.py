@@ -55,7 +55,9 @@ def dyn_run(tmp_path_factory):
     panel[panel.year.between(1980, 1986)].to_csv(tmp / "p.csv", index=False)
     (tmp / "s.toml").write_text(STUDY.replace('path = "produc"', 'path = "p.csv"'), encoding="utf-8")
     study = Study.from_toml(tmp / "s.toml")
-    return study, run(study), panel[panel.year.between(1980, 1986)].copy()
+    steps: list[tuple[int, int]] = []
+    r = run(study, progress=lambda k, n, msg: steps.append((k, n)))
+    return study, r, panel[panel.year.between(1980, 1986)].copy(), steps
 
 
 def _direct(panel, w, dynamic=None):
@@ -70,7 +72,7 @@ def test_dynamic_records_equal_the_python_api(dyn_run):
     from spillmap import datasets
     from spillmap.spatial import contiguity
 
-    study, r, panel = dyn_run
+    study, r, panel, _ = dyn_run
     w1 = contiguity(datasets.us48(), "STATE_ABBR", kind="queen")
     w1 = w1.align(sorted(w1.ids)) if tuple(w1.ids) != tuple(r.data["ids"]) else w1
     res = _direct(panel, w1.align(r.data["ids"]), dynamic="both")
@@ -89,7 +91,7 @@ def test_dynamic_records_equal_the_python_api(dyn_run):
 def test_by_period_weights(dyn_run):
     from spillmap.spatial.builders import economic_distance
 
-    study, r, panel = dyn_run
+    study, r, panel, _ = dyn_run
     assert "one matrix per period" in r.weights["W2"]["description"]
     assert r.weights["W2"]["facts"]["periods"] == 7
     wmap = economic_distance(panel.assign(lgsp=np.log(panel.gsp)), id="state_abbr", time="year", var="lgsp",
@@ -101,8 +103,19 @@ def test_by_period_weights(dyn_run):
     assert set(r.unit_effects) == {"W1", "W2"}
 
 
+def test_progress_total_is_planned_and_reached(dyn_run):
+    """The [k/total] lines keep one total, from the spec (dynamic SDM and a W by period, whose
+    fits and effects steps differ from a single W's), and the last step is the total."""
+    from spillmap.study._plan import planned_steps
+
+    study, _, _, steps = dyn_run
+    totals = {n for _, n in steps}
+    assert totals == {planned_steps(study).run} and [k for k, _ in steps] == list(range(1, len(steps) + 1))
+    assert steps[-1][0] == steps[-1][1]
+
+
 def test_json_round_trip(dyn_run):
-    _, r, _ = dyn_run
+    _, r, _, _ = dyn_run
     again = StudyResults.from_json(r.to_json())
     assert again == r and again.fits["W1:sdm_dynamic"].effects_long_run == r.fits["W1:sdm_dynamic"].effects_long_run
 
@@ -112,7 +125,7 @@ def test_report_tables(dyn_run):
     effects); the next table has the short and long run side by side, numbers as stored."""
     from spillmap.maps._report_tables import build_tables
 
-    _, r, _ = dyn_run
+    _, r, _, _ = dyn_run
     tables = {t.stem: t.table for t in build_tables(StudyResults.from_json(r.to_json()))}
     t9 = tables["sdm_effects"]
     assert t9.rows.loc["tau", "label"] == "y(t−1)" and t9.rows.loc["eta", "label"] == "W·y(t−1)"
@@ -133,7 +146,7 @@ def test_report_maps_both_horizons(dyn_run, tmp_path):
 
     from spillmap.maps.report import render_report
 
-    _, r, _ = dyn_run
+    _, r, _, _ = dyn_run
     again = StudyResults.from_json(r.to_json())
     spec = thaw(again.spec)
     spec["maps"]["include"] = ["spillover"]  # the same results, with the spillover maps asked for

@@ -155,8 +155,6 @@ def _joined_panel():
 
 def test_diagnostics_extra_rows_and_fixed_effects(us_run):
     """The issue-13 rows reach the study's table and the recovered fixed effects are stored for a map."""
-    from spillmap.estimation.fixed_effects import recover_fixed_effects
-
     _, r, _, _ = us_run
     d = r.diagnostics["W1"]
     for key in ("lm_sarma", "moran_residuals", "cd", "cd_local_sdm", "bsk_lmh", "bsk_clm_mu", "bsjk_j",
@@ -299,7 +297,13 @@ def test_results_do_not_depend_on_the_fork(us_run, monkeypatch):
     texts = {fork: res.to_json() for fork, (res, _) in runs.items()}
     assert len(set(texts.values())) == 1 and texts[False] == r.to_json()
     assert len({tuple(seen) for _, seen in runs.values()}) == 1
+    # one total from the first line to the last (planned from the spec: heterogeneity is one step
+    # per grouping column), and the last step reaches it
+    from spillmap.study._plan import planned_steps
+
+    counts = [tuple(map(int, m.split(" ", 1)[0].split("/"))) for m in runs[False][1]]
+    assert {n for _, n in counts} == {planned_steps(study).run} and counts[-1][0] == counts[-1][1]
     messages = [m.split(" ", 1)[1] for m in runs[False][1]]
     assert messages == steps
     assert messages.index("baseline: non-spatial two-way fixed effects, controls added step by step") < min(
-        i for i, m in enumerate(messages) if m.startswith("heterogeneity:"))
+        i for i, m in enumerate(messages) if m.startswith("heterogeneity by"))

@@ -261,11 +261,10 @@ def test_sigkill_during_the_replacement_never_loses_the_folder(tmp_path, mode, c
 # ------------------------------------------------------------------ a second writer, and byte-identical reruns
 def _shared_demo(tmp_path_factory) -> Path:
     """The demo folder of tests/test_demo.py (built here if that module did not run)."""
-    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
-    if not (out / "index.html").is_file():
-        out.parent.mkdir(exist_ok=True)
-        assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+    sys.path.insert(0, str(Path(__file__).parent.parent))  # --import-mode=importlib: the helper is in tests/
+    from _demo_shared import build_demo_once
+
+    return build_demo_once(tmp_path_factory)
 
 
 def test_second_writer_fails_at_once_and_reruns_are_byte_identical(tmp_path, tmp_path_factory, capsys):

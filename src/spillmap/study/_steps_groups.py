@@ -157,6 +157,9 @@ def heterogeneity_column(study, inputs, col: str, progress) -> tuple[dict, dict[
     groups, values = _grouping(inputs, col)
     labels = {str(k): str(v) for k, v in dict(h.labels.get(col, {})).items()}
     block: dict[str, Any] = {"groups": [], "baseline": [], "sdm": []}
+    sizes = {g: int((groups == g).sum()) for g in values}
+    shown = ", ".join(f"{labels.get(g, f'{col} = {g}')} ({n})" for g, n in sizes.items() if n >= MIN_GROUP_UNITS)
+    progress(f"heterogeneity by {col}: baseline and SDM of each group: {shown or 'none large enough'} ({wname})")
     for g in values:
         ids = list(groups.index[groups == g])
         label = labels.get(g, f"{col} = {g}")
@@ -165,7 +168,6 @@ def heterogeneity_column(study, inputs, col: str, progress) -> tuple[dict, dict[
             missing.append(f"heterogeneity {col} = {g}: {len(ids)} units, fewer than {MIN_GROUP_UNITS}; "
                            "not estimated separately.")
             continue
-        progress(f"heterogeneity: {label} ({len(ids)} units): baseline and SDM ({wname})")
         sub = _sub_inputs(inputs, ids)
         key = f"heterogeneity:{col}={g}"
         try:

@@ -47,7 +47,8 @@ def print_progress(stream: TextIO | None = None) -> Progress:
     t0 = _time.perf_counter()
 
     def report(step: int, total: int, message: str) -> None:
-        print(f"[{step}/{total} {_time.perf_counter() - t0:5.1f}s] {message}", file=stream or sys.stderr, flush=True)
+        k = f"{step:>{len(str(total))}}"  # aligned: [ 9/27 ...] above [10/27 ...]
+        print(f"[{k}/{total} {_time.perf_counter() - t0:5.1f}s] {message}", file=stream or sys.stderr, flush=True)
 
     return report
 
@@ -119,7 +120,9 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     """
     from spillmap._warnings import capture_warnings
 
-    step = _Steps(progress, total=4 + 3 * len(study.weights))
+    from spillmap.study._plan import planned_steps
+
+    step = _Steps(progress, total=planned_steps(study).run if progress is not None else 0)
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
         inputs = load_inputs(study)
