@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,9 @@ import pytest
 from spillmap.errors import InputError
 from spillmap.study import Study, StudyResults, run
 from spillmap.study._schema import SpecError
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import assert_steps_counted  # noqa: E402
 
 #: every digit back from a CSV: pandas < 3's default float parser is not exact; pandas >= 3's is, and
 #: deprecates the option
@@ -192,9 +197,10 @@ def test_cli_on_results_json(us_results, tmp_path, capsys):
     (tmp_path / "results.json").write_text(us_results.to_json(), encoding="utf-8")
     out = tmp_path / "out"
     argv = ["scenario", str(tmp_path / "results.json"), "--variable", "unemp", "--change", "-1", "--units", "TX",
-            "--units", "Oklahoma", "--method", "delta", "--groups", "SUB_REGION", "--out", str(out), "--quiet"]
+            "--units", "Oklahoma", "--method", "delta", "--groups", "SUB_REGION", "--out", str(out)]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    printed, err = capsys.readouterr()
+    assert err.startswith("[1/1 ") and "scenario unemp on the SDM of W1" in err  # nothing to fit: one step
     assert "unemp -1 (W1): 2 units changed; total change of log(gsp)" in printed
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
     assert files == {"maps/scenario_unemp_W1.html", "figures/scenario_unemp_W1.png", "figures/scenario_unemp_W1.pdf",
@@ -226,7 +232,10 @@ def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monke
     spec.write_text(US.replace('x = ["log(pcap)", "unemp"]\n', 'x = ["log(pcap)", "unemp"]\n' + labels, 1),
                     encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["scenario", str(spec), "--name", "newengland", "--explore", "--out", str(out), "--quiet"]) == 0
+    assert main(["scenario", str(spec), "--name", "newengland", "--explore", "--out", str(out)]) == 0
+    err = capsys.readouterr().err  # load, build + fit W1, the scenario, the explore map: [1/5 ...] to [5/5 ...]
+    assert_steps_counted(err)
+    assert err.count("\n") == 5 and "[5/5" in err
     doc = json.loads((out / "results" / "newengland_W1.json").read_text(encoding="utf-8"))
     from spillmap.study.records import thaw
 
