@@ -14,6 +14,15 @@ neither Lee-Yu option).
 References: Elhorst J.P. (2014) *Spatial Econometrics: From Cross-Sectional Data
 to Spatial Panels*, ch. 3; Lee L.-F. & Yu J. (2010) J. Econometrics 154:165-185;
 Anselin L. (1988) *Spatial Econometrics: Methods and Models*, ch. 6.
+
+Verification (``tests/test_est_panel.py``, every reference computed in the test, none
+hard-coded): individual effects without Lee-Yu equal spreg 1.9 ``Panel_FE_Lag`` /
+``Panel_FE_Error`` on Produc and on Baltagi's Cigar (estimates to 2e-7, the reference
+optimiser's tolerance; standard errors to 1e-6 relative); time and two-way effects equal
+spreg ``ML_Lag`` / ``ML_Error`` on the stacked dummy-variable model; the Lee-Yu
+transformation equals a dense transcription of Lee & Yu (2010) with explicit ``F_T``,
+``F_N`` and ``slogdet``; the analytic information matrix equals a numerical Hessian.
+Coverage and bias of the estimators: ``tests/test_est_montecarlo.py``.
 """
 from __future__ import annotations
 

@@ -28,6 +28,12 @@ OLS or within residuals ``e``, ``sigma2 = e'e / NT``:
 the first four asymptotically chi2(1) under their nulls, LM-SARMA (Anselin et al.
 1996, eq. 16: no lag and no error, ``= LM*_lag + LM_err = LM_lag + LM*_err``)
 chi2(2); p-values are ``chi2.sf``.
+
+Verification (``tests/test_lm.py``): the cross-section equals spreg 1.9 ``LMtests``
+(live) and the values printed in its docstring (Columbus, to their 4 decimals); pooled
+LM-error equals spreg's ``panel_LMerror`` after its (NT - k) variance is converted; every
+fixed-effects form equals a dense NT x NT transcription of the formulas above, and the
+default ``convention="elhorst"`` a transcription of Elhorst's MATLAB ``LMsarsem_panel.m``.
 """
 from __future__ import annotations
 

@@ -19,6 +19,11 @@ Layout: the validation and the libpysal conversions are in
 :mod:`~spillmap.spatial._weights_convert`, the summary type in
 :mod:`~spillmap.spatial._weights_summary`, the eigenvalues in
 :mod:`~spillmap.spatial._spectrum`.
+
+Verification (``tests/test_weights_core.py``): the transforms, alignment and the
+time-major panel lag on hand examples; the eigenvalues of symmetrisable W (us48 contiguity
+and inverse distance) against ``numpy.linalg.eigvals`` of the dense matrix to 1e-10, and
+the bounds of rho of an asymmetric kNN W; the libpysal ``W`` / ``Graph`` round trips.
 """
 from __future__ import annotations
 
