@@ -3,6 +3,13 @@
 parameter draws of the LeSage-Pace simulation and the effects from the trace moments.
 Split from :mod:`.effects` (which re-exports nothing of it publicly); written by hand on
 numpy for the reasons given there.
+
+Verification (``tests/test_effects.py``, through
+:func:`~spillmap.estimation.effects.effects_from_estimates`): SAR and SDM effects from exact trace
+moments equal ``S_k`` formed with ``np.linalg.inv`` to 1e-10 (also with only some regressors
+lagged); ``z``, ``p`` and the intervals follow from estimate and se (1e-12, 1e-10); simulated
+standard errors (4,000 seeded draws) lie within 5 % of the delta-method ones and stay finite at
+rho = 0.95 with draws beyond 1; rho = 1.2, an orphan ``W_x`` and missing covariances are refused.
 """
 from __future__ import annotations
 

@@ -8,6 +8,12 @@ factorisations it made in ``results.extra["lu_factorizations"]``.
 
 Written by hand because SuperLU has no such counter; the counting adds one
 ``time.perf_counter`` pair per factorisation.
+
+Verification (``tests/test_speed_internals.py``): :class:`IMinusRhoW` equals the dense
+``I - rho W`` exactly (an emptied row and column included); :data:`LU_STATS` counts one
+factorisation per likelihood evaluation of a fit (``lu_factorizations == nfev <= 5`` at
+N = 2,601) and none for a reused factor.  Through ``LogDet(w, "lu")``, :func:`lu_logdet` equals
+``numpy.linalg.slogdet`` to 1e-10 (``tests/test_est_logdet.py``, lattices and a kNN W).
 """
 from __future__ import annotations
 

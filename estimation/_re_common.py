@@ -1,6 +1,14 @@
 """Shared pieces of the random-effects spatial panel models (:mod:`spillmap.estimation.random_effects`):
 unit means and quasi-demeaning, the two log-determinant routes, the fit record, the inverse
-information and a central-difference Hessian."""
+information and a central-difference Hessian.
+
+Verification (``tests/test_random_effects.py``): log-likelihoods on :class:`_EigLogdet`, the unit
+means and the quasi-demeaning equal the dense NT x NT normal density to 1e-11; :class:`_LULogdet`
+gives the eigenvalue route's estimates (5e-7), covariance (1e-5) and log-likelihood (1e-11);
+:func:`_numerical_hessian` matches the analytic SAR Hessian elementwise; :func:`_inv_info` refuses
+an indefinite matrix.  :func:`_time_dummies`: the time-effects fit equals one on explicit
+``kron`` dummies (1e-12, ``tests/test_random_effects_model.py``).
+"""
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -3,6 +3,12 @@ bounded Brent search (``scipy.optimize.minimize_scalar``), polished by a root se
 (``brentq``) on the analytic derivative when it is exact, and the surrogate-guided search that
 evaluates the exact log-determinant only where the search needs it (one sparse LU per
 evaluation).  Written by hand around scipy's optimisers; used by :mod:`._ml`.
+
+Verification (``tests/test_est_logdet.py``): on ``-(r - 0.3)^2`` Brent's search returns 0.3 to
+1e-7 and the derivative polish to 1e-14, a maximum at the bound raises; with a surrogate off by
+``0.01 sin(r)`` the search returns the exact maximiser to 1e-10 in at most 9 evaluations.  Through
+the fit (``tests/test_est_panel.py``): the surrogate-guided LU path gives the eigenvalue path's
+estimates to 1e-9 and log-likelihood to 1e-8.
 """
 from __future__ import annotations
 

@@ -18,6 +18,13 @@ hand because no library solves many shifted systems that share W: the Neumann se
 is then checked by its residual ``||A(rho_d) y_d - b_d||_inf``; draws whose series would
 converge slowly (``a > 0.95``) or whose residual exceeds 1e-10 of ``||b_d||_inf`` are solved
 by their own sparse LU.  So each simulated total is exact to solver precision.
+
+Verification (``tests/test_scenario.py``): :func:`simulated_totals` equals a dense
+``numpy.linalg.solve`` for every draw, rho from -0.6 to 0.999 (LU fallback included), to 1e-10.
+Through :func:`~spillmap.estimation.scenario.scenario`: total and own changes equal ``S_k Δx``
+formed with ``np.linalg.inv`` (1e-10, five models), delta standard errors a central-difference
+Jacobian of that oracle (1e-7).  Through :func:`~spillmap.estimation.scenario.response_columns`:
+dense and top-k columns, own and emitted effects equal ``unit_response`` / ``unit_effects`` (1e-10).
 """
 from __future__ import annotations
 

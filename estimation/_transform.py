@@ -31,6 +31,12 @@ twoways     (N-1)(T-1)      T - 1      (T-1) [ln|I - rho W| - ln(1 - rho)]
 (Lee & Yu 2010, sections 2-4; the approach of Stata's ``xsmle, fe type(..., leeyu)`` and
 ``spxtregress, fe`` -- not run here: verified against a dense transcription with explicit
 ``F`` matrices in ``tests/test_est_panel.py``).
+
+Verification (``tests/test_est_logdet.py``): :func:`demean` equals the explicit projection ``Q x``
+(``I_T - J_T/T`` and ``I_N - J_N/N`` Kronecker products) for all four effects to 1e-12, and
+:func:`effective_counts` reproduces the table above at N = 10, T = 5.  Through the fit
+(``tests/test_est_panel.py``): Lee-Yu estimates equal the dense ``F``-matrix transcription (2e-7),
+with its observation count, and the log-likelihood surface equals it to 1e-10 relative.
 """
 from __future__ import annotations
 

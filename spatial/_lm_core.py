@@ -4,6 +4,12 @@ Written by hand (NumPy/SciPy; formulas in :mod:`spillmap.spatial.lm`): the trace
 the fixed-effects demeaning of stacked (time-major) data, the five statistics from their
 ingredients, and the residual-maker basis by a pivoted QR.  :func:`_prepare` and
 :func:`_qr_basis` are shared with the BSK tests and the residual Moran test.
+
+Verification (``tests/test_lm.py``, through :func:`~spillmap.spatial.lm.lm_tests`):
+:func:`trace_wtw_ww` equals the dense ``tr(W'W + WW)`` (1e-12); the statistics equal spreg 1.9
+``LMtests`` (Columbus queen and kNN, 1e-9) and a dense NT x NT transcription with explicit
+demeaning ``Q`` for all four effects (1e-9; LM-SARMA = LM*_lag + LM_err to 1e-10); the robust ones
+are NaN when ``W X b`` lies in the span of X; collinear, missing and mis-sized inputs are refused.
 """
 from __future__ import annotations
 

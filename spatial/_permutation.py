@@ -40,6 +40,13 @@ all units with that cardinality: the counts come from one sort per cardinality a
 binary search per unit, then a correction for the draws that hit unit ``i`` itself.
 Rows with unequal weights are summed draw by draw.  ``I_i^{sim} \ge I_i`` is
 ``lag^{sim} \ge lag`` when ``z_i > 0`` and ``lag^{sim} \le lag`` when ``z_i < 0``.
+
+Verification (``tests/test_permutation.py``): :func:`global_counts` equals brute-force counts over
+the same permutations, drawn there from the documented stream, with dense ``I_T kron W``
+numerators (exact integer counts, T = 1 and 3), identical for 1-3 threads and one or many columns;
+:func:`global_numerators` equals the dense sums (1e-13, 1e-12), :func:`derive_seed` a transcription
+of its blake2b rule.  Pseudo p-values of moran, geary and local_moran agree with esda 2.9 within
+:func:`agree_within_mc` (also ``tests/test_moran.py``, Columbus, 9,999 permutations).
 """
 from __future__ import annotations
 

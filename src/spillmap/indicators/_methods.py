@@ -43,6 +43,12 @@ weight of evaluating indicators in fuzzy synthetic evaluation, J. Environ. Sci. 
 Diakoulaki, D., Mavrotas, G. and Papayannakis, L. (1995). Determining objective
 weights in multiple criteria problems: the CRITIC method. Comput. Oper. Res. 22.
 Jolliffe, I. T. (2002). Principal Component Analysis, 2nd ed. Springer.
+
+Verification (``tests/test_indicators.py``, through :func:`~spillmap.indicators.composite_index`):
+entropy (``s = 0``; default shift with a negative indicator), CRITIC (3 x 2, and an element-wise
+transcription on 5 x 3) and PCA weights (``"first"`` (1/2, 1/2), ``"variance"`` (1, r)/(1 + r), the
+zero-sum sign rule giving (1/2, -1/2)) equal closed forms worked by hand, as do the entropy and
+PCA ``"first"`` indices, to 1e-12.
 """
 from __future__ import annotations
 
