@@ -189,19 +189,13 @@ def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.P
     The folder is built in a temporary sibling and moved into place at the end; an
     existing non-empty ``out_dir`` is replaced only with ``force=True``.
     """
-    from spillmap.study._plan import planned_steps
+    from spillmap.study._plan import Steps, planned_steps
 
     r = results if isinstance(results, StudyResults) else StudyResults.read(results)
     out_dir = Path(out_dir)
-    report, k = print_progress(), [0]
-    total = planned_steps(Study.from_dict(r.spec)).render - 1  # no "writing" step here
-
-    def step(msg: str) -> None:
-        k[0] += 1
-        report(k[0], max(total, k[0]), msg)
-
+    step = Steps(None if quiet else print_progress(), planned_steps(Study.from_dict(r.spec)).render - 1)  # no "writing"
     with atomic_directory(out_dir, force=force) as tmp:
-        render_into(r, tmp, (lambda msg: None) if quiet else step)
+        render_into(r, tmp, step)
     return out_dir
 
 
@@ -233,22 +227,14 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
             raise InputError("no output folder: pass out_dir (--out) or set [output] dir in the spec.")
         out_dir = study.resolve(study.output.dir)
     out_dir = Path(out_dir)
-    from spillmap.study._plan import planned_steps
+    from spillmap.study._plan import Steps, planned_steps
 
-    show = None if quiet else print_progress()
-    state = {"k": 0, "total": 0}
-    rendering = planned_steps(study).render
+    plan = planned_steps(study)
+    after = Steps(None if quiet else print_progress(), plan.run + plan.render)  # the run's steps, then the rendering's
 
-    def relay(k: int, total: int, msg: str) -> None:  # the run's steps, then the rendering's
-        state.update(k=k, total=total + rendering)
-        if show is not None:
-            show(k, state["total"], msg)
-
-    def after(msg: str) -> None:
-        state["k"] += 1
-        state["total"] = max(state["total"], state["k"])
-        if show is not None:
-            show(state["k"], state["total"], msg)
+    def relay(k: int, total: int, msg: str) -> None:
+        after.k = k - 1
+        after(msg)
 
     with atomic_directory(out_dir, force=force, inputs=_spec_inputs(study)) as tmp:
         results = run(study, progress=relay)

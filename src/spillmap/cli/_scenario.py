@@ -126,33 +126,13 @@ def _scenarios(study, args):
     return study
 
 
-class _Steps:
-    """Progress lines ``[k/total ...]``; the total is set once the scenarios are known."""
-
-    def __init__(self, quiet: bool) -> None:
-        from spillmap.study import print_progress
-
-        self.report, self.quiet, self.k, self.total = print_progress(), quiet, 0, 0
-
-    def plan(self, study, fits: int, explore: bool) -> None:
-        """``fits`` SDMs to fit first (each W built and fitted: two steps, after loading the data)."""
-        wnames = _wnames(study)
-        runs = sum(len(s.w or wnames) for s in study.scenarios)
-        variables = len(dict.fromkeys(v for s in study.scenarios for v in s.variable))
-        self.total = (1 + 2 * fits if fits else 0) + runs + (len(wnames) * variables if explore else 0)
-
-    def __call__(self, msg: str) -> None:
-        self.k += 1
-        if not self.quiet:
-            self.report(self.k, max(self.k, self.total), msg)
-
-
-def _load(args, say: _Steps):
+def _load(args, say):
     """``(study, models, attributes, geometry)`` from a spec, 'demo' or a results.json."""
     from pathlib import Path
 
     from spillmap import datasets
     from spillmap.study import Study, StudyResults
+    from spillmap.study._plan import scenario_command_steps
 
     src = Path(args.source)
     if args.source == "demo" and not src.exists():
@@ -163,12 +143,12 @@ def _load(args, say: _Steps):
         from spillmap.study.scenarios import stored_attributes, stored_model
 
         wnames = _wnames(study)
-        say.plan(study, 0, args.explore)
+        say.total = scenario_command_steps(study, wnames, fit=False, explore=args.explore)
         return study, {w: stored_model(results, w) for w in wnames}, stored_attributes(results), results.geometry
     study = _scenarios(Study.from_toml(src), args)
     from spillmap.study._steps_scenarios import fit_models
 
-    say.plan(study, len(_wnames(study)), args.explore)
+    say.total = scenario_command_steps(study, _wnames(study), fit=True, explore=args.explore)
 
     return (study, *fit_models(study, _wnames(study), say))
 
@@ -189,7 +169,10 @@ def run(args: argparse.Namespace) -> int:
 
     from spillmap._fileio import atomic_directory
 
-    say = _Steps(args.quiet)
+    from spillmap.study import print_progress
+    from spillmap.study._plan import Steps
+
+    say = Steps(None if args.quiet else print_progress())  # its total is set once the scenarios are known
     out = Path(args.out)
     with atomic_directory(out, force=args.force) as tmp:
         study, models, attrs, geometry = _load(args, say)

@@ -8,12 +8,29 @@ line short of the total, never past it.
 
 Each count mirrors one place that reports a step (kept next to each other by
 ``tests/test_study_run.py``, which checks that a run's last step is its total).
+:class:`Steps` numbers the steps against that total (the run, the report and
+``spillmap scenario`` share it).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Plan", "planned_steps"]
+__all__ = ["Plan", "Steps", "planned_steps", "scenario_command_steps"]
+
+
+class Steps:
+    """``step(message)`` calls ``progress(k, total, message)`` with k = 1, 2, ...; the total
+    (settable once known) never shows below k.  ``progress=None``: silent."""
+
+    def __init__(self, progress: Callable[[int, int, str], None] | None, total: int = 0) -> None:
+        self.progress, self.total, self.k = progress, total, 0
+
+    def __call__(self, message: str) -> None:
+        self.k += 1
+        self.total = max(self.total, self.k)
+        if self.progress is not None:
+            self.progress(self.k, self.total, message)
 
 
 @dataclass(frozen=True)
@@ -64,3 +81,11 @@ def _render_steps(study) -> int:
 def planned_steps(study) -> Plan:
     """The steps of running ``study`` and of rendering its report (module notes)."""
     return Plan(_run_steps(study), _render_steps(study))
+
+
+def scenario_command_steps(study, wnames: list[str], *, fit: bool, explore: bool) -> int:
+    """Steps of ``spillmap scenario`` on the weights ``wnames``: (with ``fit``, from a spec) load the
+    data, build and fit the SDM of each W; each scenario on each of its W's; with ``explore``, one
+    click-to-explore map per W and changed variable."""
+    runs = sum(len(s.w or wnames) for s in study.scenarios)
+    return (1 + 2 * len(wnames) if fit else 0) + runs + (len(wnames) * _scenario_variables(study) if explore else 0)

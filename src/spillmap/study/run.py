@@ -53,17 +53,6 @@ def print_progress(stream: TextIO | None = None) -> Progress:
     return report
 
 
-class _Steps:
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress, self.total, self.k = progress, total, 0
-
-    def __call__(self, message: str) -> None:
-        self.k += 1
-        self.total = max(self.total, self.k)
-        if self.progress is not None:
-            self.progress(self.k, self.total, message)
-
-
 def _describe(panel, columns) -> dict:
     """N, mean, sd (ddof = 1), min, max of each column (:func:`spillmap.tables.describe`), as numbers."""
     from spillmap.tables import describe
@@ -120,9 +109,9 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     """
     from spillmap._warnings import capture_warnings
 
-    from spillmap.study._plan import planned_steps
+    from spillmap.study._plan import Steps, planned_steps
 
-    step = _Steps(progress, total=planned_steps(study).run if progress is not None else 0)
+    step = Steps(progress, planned_steps(study).run if progress is not None else 0)
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
         inputs = load_inputs(study)
