@@ -15,7 +15,8 @@ no line for a negative or self weight.  The formats are those libpysal and scipy
 * GWT: line 1 ``0 N shapefile id`` (or ``N``); then ``i j w_ij`` per line;
 * Matrix Market coordinate ``real``/``integer``/``pattern``, ``general``/``symmetric``
   (other Matrix Market layouts go to ``scipy.io.mmread``);
-* CSV: header ``id,<id_1>,...,<id_N>``, then one row per unit, first cell its id.
+* CSV: header ``id,<id_1>,...,<id_N>``, then one row per unit, first cell its id (label
+  columns between the id column and the matrix, such as a name beside each id, are skipped).
 
 Files are read as UTF-8 (a byte-order mark is allowed).  The GAL and GWT parsers and
 the checks they share with the others are here; the Matrix Market and CSV parsers in

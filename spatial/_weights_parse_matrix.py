@@ -165,11 +165,27 @@ def _csv_shape(path: Path, header: list[str], body: list[tuple[int, list[str]]])
         )
 
 
+def _drop_label_columns(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Rows without the label columns between the id column and the matrix, if any.
+
+    Exports from R or Stata often carry a name beside each id (``state,name,1,3,...``).  Such
+    columns are recognised only when the header's cells after them are exactly the first-column
+    ids, in order; anything else is left for the shape checks to report.
+    """
+    header, row_ids = rows[0][1], [cells[0] for _, cells in rows[1:]]
+    extra = len(header) - 1 - len(row_ids)
+    if extra <= 0 or header[1 + extra:] != row_ids:
+        return rows
+    return [(ln, [cells[0], *cells[1 + extra:]]) for ln, cells in rows]
+
+
 def parse_csv(path: Path) -> SpatialWeights:
-    """Weights from a full-matrix CSV (``transform="O"``)."""
+    """Weights from a full-matrix CSV (``transform="O"``); label columns between the id
+    column and the matrix (e.g. a name beside each id) are skipped."""
     rows = _csv_rows(path)
     if len(rows) < 2:
         raise WeightsError(f"{path}: a weights CSV needs a header row of ids and one row per unit.")
+    rows = _drop_label_columns(rows)
     header, body = rows[0][1][1:], rows[1:]
     _csv_shape(path, header, body)
     n = len(header)

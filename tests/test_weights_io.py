@@ -133,6 +133,18 @@ def test_bad_csv(tmp_path, text, pattern):
         read_weights(p)
 
 
+def test_csv_label_columns_are_skipped(tmp_path):
+    # the layout of ../shared/data/cigar_w_usa46_binary.csv (an R export): a name beside each id
+    p = _write(tmp_path, "w.csv", '"state","name","1","3","4"\n1,"Alabama",0,1,0\n3,"Arizona",1,0,1\n4,"Arkansas",0,1,0\n')
+    w = read_weights(p)
+    assert w.ids == ("1", "3", "4")
+    np.testing.assert_array_equal(w.sparse.toarray(), [[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    # recognised only when the header's remaining cells are exactly the row ids: otherwise the shape error
+    p = _write(tmp_path, "bad.csv", '"state","name","1","3","9"\n1,"Alabama",0,1,0\n3,"Arizona",1,0,1\n4,"Arkansas",0,1,0\n')
+    with pytest.raises(WeightsError, match=r"bad\.csv: the matrix is not square: 4 id columns in the header, 3 rows"):
+        read_weights(p)
+
+
 def test_bad_gwt_and_mtx(tmp_path):
     p = _write(tmp_path, "bad.gwt", "0 2 x y\nA B zero\nB A 1\n")
     with pytest.raises(WeightsError, match=r"bad\.gwt: line 2: weight 'zero' of pair \(A, B\) is not a number"):

@@ -246,7 +246,9 @@ KINDS: dict[str, Kind] = {
                   f"distance of {o.var} ({_period_words(o.period)}), each row-standardised" + _per(o),
         "phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|), the seed study's W2."),
     "file": Kind(FileOptions, _build_file, lambda o: f"read from {o.path}",
-                 "A weights file (.gal, .gwt, .mtx, .csv) over the study's units."),
+                 "A weights file (.gal, .gwt, .mtx, .csv) over the study's units.  A CSV is a full matrix: "
+                 "a header `id,<id_1>,...,<id_N>`, then one row per unit, its id first (label columns "
+                 "between the ids and the matrix, such as a name beside each id, are skipped)."),
 }
 #: old kind spellings of ``spillmap weights --kind`` (accepted with a deprecation message)
 KIND_ALIASES = {"queen": ("contiguity", {"contiguity": "queen"}), "rook": ("contiguity", {"contiguity": "rook"}),
