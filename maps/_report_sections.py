@@ -41,15 +41,29 @@ def _section(item: ReportTable) -> str:
     return f'<h2 id="{html.escape(item.stem)}">{html.escape(item.title)}</h2>' + body + _links(item.stem)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _listed(ids: list, limit: int = 12) -> str:
+    return ", ".join(map(str, ids[:limit])) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
 def weights_info(r) -> str:
     d = r.data
     items = "".join(f"<li><b>{html.escape(name)}</b>: {html.escape(info['description'])}</li>"
                     for name, info in r.weights.items())
     extra = []
     if d.get("layer_units_dropped"):
-        extra.append(f"{len(d['layer_units_dropped'])} layer units have no data and are not in the sample")
+        ids = d["layer_units_dropped"]
+        extra.append(_count(len(ids), "layer unit has", "layer units have") + " no data and "
+                     + ("is" if len(ids) == 1 else "are") + " not in the sample: " + _listed(ids))
     if d.get("panel_ids_dropped_by_subset"):
-        extra.append(f"{len(d['panel_ids_dropped_by_subset'])} panel units are outside the layer subset")
+        ids = d["panel_ids_dropped_by_subset"]
+        extra.append(_count(len(ids), "panel unit is", "panel units are") + " outside the layer subset: " + _listed(ids))
+    if d.get("panel_ids_dropped_by_spec"):
+        ids = d["panel_ids_dropped_by_spec"]
+        extra.append(_count(len(ids), "panel unit is", "panel units are") + " left out by [panel] drop: " + _listed(ids))
     more = ("<p class=\"notes\">" + html.escape("; ".join(extra)) + ".</p>") if extra else ""
     return f"<h2>Data and weights</h2><ul class=\"weights\">{items}</ul>{more}"
 

@@ -77,6 +77,13 @@ def test_econ_kinds(tmp_path, us_path, us48, produc, panel_csv):
         (["--kind", "queen", "--subset-column", "nope", "--subset-values", "a"], "'nope' is not in the layer"),
         (["--kind", "queen", "--subset-column", "STATE_ABBR", "--subset-values", "ZZ"], "not found in column 'STATE_ABBR': 'ZZ'"),
         (["--kind", "econ-distance", "--data", "X", "--time", "year", "--var", "gsp", "--period", "1970"], "START:END"),
+        # a ratio written as in a formula: formulaic reads a/b as nesting (two columns); say how to divide
+        (["--kind", "econ-distance", "--data", "X", "--time", "year", "--var", "gsp/emp"],
+         "--var: 'gsp/emp' gives 2 columns (['gsp', 'gsp:emp']); a variable must be one numeric column. In a formula "
+         "+ - * / combine terms; for arithmetic write 'I(gsp/emp)'."),
+        # the bundled Cigar panel lacks three states of the layer and has DC, which the layer lacks
+        (["--kind", "econ-distance", "--data", "cigar", "--data-id", "state_abbr", "--time", "year", "--var", "ndi"],
+         "--data cigar: panel ids do not match the layer/ids; units without 'ndi' data in the period: "),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path, us_path, panel_csv, extra, message, capsys):
@@ -85,6 +92,7 @@ def test_bad_arguments_exit_2(tmp_path, us_path, panel_csv, extra, message, caps
     err = capsys.readouterr().err
     assert rc == 2 and "Traceback" not in err
     assert (message or "phi must be in [0, 1]") in err
+    assert "weights.W" not in err  # the study's key path means nothing on the command line
     assert not (tmp_path / "w.csv").exists()
 
 

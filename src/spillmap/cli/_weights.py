@@ -126,8 +126,8 @@ def _panel(args, layer_id: str):
     pid = args.data_id or args.id
     df = read_table(args.data, pid)
     require_columns(df, args.data, [pid, args.time])
-    df = with_variables(df, [args.var] if args.var not in df.columns and "(" in args.var else [], where="--var",
-                        id=pid, time=args.time)
+    transform = args.var not in df.columns and not args.var.isidentifier()  # e.g. log(gdp), I(gdp/pop)
+    df = with_variables(df, [args.var] if transform else [], where="--var", id=pid, time=args.time)
     require_columns(df, args.data, [args.var])
     df[pid] = df[pid].astype(str).str.strip()
     return df.rename(columns={pid: layer_id}) if pid != layer_id else df
@@ -180,10 +180,18 @@ def build(args, layer):
     """The weights asked for by the parsed arguments, over the units of ``layer``."""
     from spillmap.study.weights import WeightsInputs, build_weights
 
+    from spillmap.errors import JoinError, SpillmapError
+
     spec = spec_from_args(args)
     panel = _panel(args, args.id) if spec.kind in ("economic_distance", "economic_product", "nested") else None
-    w = build_weights(spec, WeightsInputs(layer, panel, args.id, args.time, args.name_column))
-    return w
+    try:
+        return build_weights(spec, WeightsInputs(layer, panel, args.id, args.time, args.name_column))
+    except SpillmapError as exc:  # the study's key path ("weights.W: ") means nothing on the command line
+        msg = str(exc).removeprefix(f"weights.{spec.name}: ")
+        if isinstance(exc, JoinError) and panel is not None:
+            msg = (f"--data {args.data}: {msg} The matrix covers every unit of BOUNDARY (after --subset-column / "
+                   "--subset-values): give --data rows for each of them, or restrict BOUNDARY to the units of the data.")
+        raise type(exc)(msg) from None
 
 
 def _layer(args):

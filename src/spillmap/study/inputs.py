@@ -135,8 +135,10 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id
                             f"({type(exc).__name__}: {exc}); columns: {cols}.") from None
         frame = pd.DataFrame(mm)
         if frame.shape[1] != 1:
+            arith = any(op in name for op in "+-*/") and not name.startswith("I(")
+            hint = (f" In a formula + - * / combine terms; for arithmetic write 'I({name})'." if arith else "")
             raise DataError(f"{where}: {name!r} gives {frame.shape[1]} columns ({list(frame.columns)}); "
-                            "a variable must be one numeric column.")
+                            f"a variable must be one numeric column.{hint}")
         out[name] = frame.iloc[:, 0].to_numpy(dtype=float)
     return out
 
@@ -159,6 +161,7 @@ class StudyInputs:
     times: tuple
     join: Any
     dropped_by_subset: tuple[str, ...] = ()
+    dropped_by_spec: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
     indicators: dict = field(default_factory=dict)
@@ -212,6 +215,40 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
     return panel[inside].reset_index(drop=True), tuple(sorted(set(ids[~inside].dropna())))
 
 
+def _drop_units(panel: pd.DataFrame, study) -> pd.DataFrame:
+    """The panel without the units listed in ``[panel] drop`` (every one must be in the panel)."""
+    from spillmap.geo import normalise_ids
+
+    drop, pid = study.panel.drop, study.panel.id
+    if not drop:
+        return panel
+    ids = normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
+    unknown = [i for i in drop if not (ids == i).any()]
+    if unknown:
+        raise DataError(f"panel.drop: {format_items(unknown)} not among the ids of panel column {pid!r} "
+                        f"(e.g. {format_items(list(dict.fromkeys(ids.dropna()))[:5])}).")
+    return panel[~ids.isin(drop).to_numpy()].reset_index(drop=True)
+
+
+def _join(layer, panel: pd.DataFrame, study, variables: list[str]):
+    """:func:`~spillmap.geo.join_panel`; panel ids the layer lacks get the spec's remedy in the error."""
+    from spillmap.errors import JoinError
+    from spillmap.geo import join_panel
+
+    ps, ls = study.panel, study.layer
+    try:
+        return join_panel(layer, panel, id=ps.id, time=ps.time, layer_id=ls.id, variables=variables)
+    except JoinError as exc:
+        report = getattr(exc, "report", None)
+        missing = getattr(report, "panel_ids_not_in_layer", ())
+        if not missing or len(missing) == getattr(report, "n_panel_ids", -1):  # none, or ids written otherwise
+            raise
+        listed = ", ".join(f'"{i}"' for i in missing[:10]) + (", ..." if len(missing) > 10 else "")
+        better = JoinError(f"{exc} In the spec, [panel] drop = [{listed}] leaves them out.")
+        better.report = report
+        raise better from None
+
+
 def variable_keys(study) -> dict[str, str]:
     """Every variable the study names, with the spec key that first names it (``model.y``,
     ``model.x``, ``tables.moran_variables``, ``weights.NAME.var``): an error names that key."""
@@ -227,7 +264,6 @@ def variable_keys(study) -> dict[str, str]:
 
 def load_inputs(study: Study) -> StudyInputs:
     """Read, subset, transform and join the study's layer and panel."""
-    from spillmap.geo import join_panel
 
     ls, ps = study.layer, study.panel
     layer = load_layer(ls.dataset or ls.path, ls.id, resolve=study.resolve, layer=ls.layer,
@@ -244,6 +280,7 @@ def load_inputs(study: Study) -> StudyInputs:
     if ps.time not in panel.columns:
         raise DataError(f"panel.time: column {ps.time!r} not in the panel; available: "
                         f"{format_items(list(panel.columns))}.")
+    panel = _drop_units(panel, study)
     indicator_tables: dict = {}
     if study.indicators:
         from spillmap.study.indicators import build_indicators
@@ -257,7 +294,7 @@ def load_inputs(study: Study) -> StudyInputs:
     dropped: tuple[str, ...] = ()
     if ls.subset:
         panel, dropped = _restrict_panel(panel, layer, study)
-    joined = join_panel(layer, panel, id=ps.id, time=ps.time, layer_id=ls.id, variables=variables)
+    joined = _join(layer, panel, study, variables)
     jpanel = joined.panel
     if ps.id != ls.id:  # one id column name from here on: the layer's
         jpanel = jpanel.drop(columns=[ls.id], errors="ignore").rename(columns={ps.id: ls.id})
@@ -265,4 +302,5 @@ def load_inputs(study: Study) -> StudyInputs:
     full[ls.id] = full[ls.id].astype(str)
     return StudyInputs(layer=joined.layer, panel=jpanel, full_layer=full, id=ls.id, time=ps.time,
                        ids=tuple(joined.ids), times=tuple(joined.times), join=joined, dropped_by_subset=dropped,
+                       dropped_by_spec=ps.drop,
                        variables=tuple(variables), indicators=indicator_tables)

@@ -87,7 +87,8 @@ def _data_block(inputs) -> dict:
     return {"n": inputs.n, "t": inputs.t, "nobs": int(len(inputs.panel)), "periods": list(inputs.times),
             "ids": list(inputs.ids), "layer_units_dropped": list(rep.layer_ids_not_in_panel),
             "panel_ids_not_in_layer": list(rep.panel_ids_not_in_layer),
-            "panel_ids_dropped_by_subset": list(inputs.dropped_by_subset)}
+            "panel_ids_dropped_by_subset": list(inputs.dropped_by_subset),
+            "panel_ids_dropped_by_spec": list(inputs.dropped_by_spec)}
 
 
 @single_threaded_blas

@@ -124,6 +124,9 @@ class PanelSpec:
                               choices=TABLE_DATASETS + (None,), example="demo_panel")
     path: str | None = opt("CSV, Excel (.xlsx) or Parquet file, relative to the spec file; a bundled dataset name also "
                            "works here.", default=None, example="panel.csv")
+    drop: tuple[str | int, ...] = opt("Unit ids of the panel to leave out of the study (e.g. units the layer "
+                                      "lacks); the report lists them.", default=(), example=("DC",),
+                                      convert=lambda v: tuple(str(x).strip() for x in v))
 
 
 @dataclass(frozen=True, kw_only=True)
