@@ -49,14 +49,18 @@ def test_panel_json_matches_library(files, capsys):
     assert set(doc["pooled"]) == {"I", "EI", "z", "p", "p_perm"}
     printed = capsys.readouterr().out
     assert "pooled" in printed and "1986" in printed
+    # the header says which p is two-sided and which one-sided (esda's folded p_sim)
+    assert "randomisation z, two-sided p; 49 permutations, seed 3: p_perm is the folded pseudo p-value, " \
+           "one-sided on the side of the observed I" in printed
 
 
-def test_cross_section_has_no_by_time(files):
+def test_cross_section_has_no_by_time(files, capsys):
     d, w, df = files
     out = d / "cs.json"
     rc = main(["moran", "--data", str(d / "cs.csv"), "--id", "state_abbr", "--var", "lgsp",
                "--w", str(d / "us.gal"), "--transform", "B", "--permutations", "0", "--json", str(out)])
     assert rc == 0
+    assert "two-sided p; no permutations)" in capsys.readouterr().out
     doc = json.loads(out.read_text())
     assert set(doc) == {"pooled", "warnings"} and doc["warnings"] == []
     cs = df[df.year == 1975].set_index("state_abbr")["lgsp"].reindex(list(w.ids))

@@ -21,14 +21,14 @@ def register(subparsers: Any) -> None:
             "Global Moran's I of VAR in a long panel (or a cross-section without --time): "
             "one test per period and one on the stacked panel with the block-diagonal "
             "I_T kron W.  z and p are the randomisation values (two-sided); p_perm is "
-            "the permutation pseudo p-value."
+            "the folded permutation pseudo p-value (one-sided, on the side of the observed I, as esda's p_sim)."
         ),
     )
     p.add_argument("--data", required=True, metavar="PANEL.csv", help="long table, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (matched to the weights' ids)")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--var", required=True, metavar="NAME", help="the variable to test")
-    p.add_argument("--w", required=True, metavar="W", help="weights file (.gal, .gwt, .mtx or .csv)")
+    p.add_argument("--w", required=True, metavar="W", help="weights file (.gal, .gwt, .mtx or .csv) or a bundled matrix (cigar_w)")
     add_transform(p)
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
@@ -93,13 +93,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--w {args.w!r}: moran takes one W file for all periods (the pooled test uses "
                          "I_T kron W); one file per period works with spillmap fit.")
     panel = _read_table(args.data, args.id, args.time, args.var)
-    w = transform_weights(read_weights(args.w), args.transform)
+    from spillmap.datasets import weights_file
+
+    w = transform_weights(read_weights(weights_file(args.w)), args.transform)
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )
     doc["warnings"] = list(args.warning_log.messages)
+    perm = (f"{args.permutations} permutations, seed {args.seed}: p_perm is the folded pseudo p-value, "
+            "one-sided on the side of the observed I, as esda's p_sim" if args.permutations else "no permutations")
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "
-          f"randomisation z, two-sided p; {args.permutations} permutations, seed {args.seed})")
+          f"randomisation z, two-sided p; {perm})")
     print(_table(doc))
     if args.json:
         write_json(args.json, doc, overwrite=args.force)
