@@ -100,3 +100,34 @@ def test_demo_generator_w_equals_spillmaps_contiguity_builder():
     assert w1.is_row_standardized and len(w1.islands) == 0
     # both row-standardise integer neighbour counts: 1/k computed in different orders, <= 1 ulp of 1
     np.testing.assert_allclose(w1.sparse.toarray(), w_gen.toarray(), rtol=0, atol=1e-15)
+
+
+def test_cigar_w_is_the_literatures_matrix_and_the_us48_contiguity():
+    """The bundled 46-state W of Cigar (Elhorst's spat-sym-us via SDPDmod's usa46; data/README.md):
+    188 directed binary links, symmetric, keyed by Cigar's state codes.  Independent check: on the 45
+    states the us48 polygons have, it equals spillmap's queen contiguity of those polygons (libpysal's
+    example layer) link for link; DC, which the layer lacks, borders MD and VA."""
+    from spillmap.spatial import builders as B
+
+    w = datasets.cigar_w()
+    cigar = datasets.cigar()
+    assert w.n == 46 and w.sparse.nnz == 188 and w.transform == "O"
+    assert list(w.ids) == [str(s) for s in sorted(cigar["state"].unique())]
+    a = w.toarray()
+    assert set(np.unique(a)) == {0.0, 1.0} and np.array_equal(a, a.T)
+    abbr = dict(zip(cigar["state"].astype(str), cigar["state_abbr"]))
+    states = [i for i in w.ids if abbr[i] != "DC"]
+    q = B.contiguity(datasets.us48(), "STATE_ABBR", transform="B")
+    qi = [q.ids.index(abbr[i]) for i in states]
+    wi = [w.ids.index(i) for i in states]
+    np.testing.assert_array_equal(a[np.ix_(wi, wi)], q.toarray()[np.ix_(qi, qi)])
+    dc = w.ids.index(next(i for i in w.ids if abbr[i] == "DC"))
+    assert sorted(abbr[w.ids[j]] for j in np.flatnonzero(a[dc])) == ["MD", "VA"]
+
+
+def test_bundled_weights_names_resolve_and_a_file_wins(tmp_path, monkeypatch):
+    assert datasets.weights_file("cigar_w") == datasets.data_path("cigar_w_usa46_binary.csv")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cigar_w").write_text("mine")
+    assert datasets.weights_file("cigar_w") == tmp_path.joinpath("cigar_w").relative_to(tmp_path)
+    assert datasets.weights_file("w.gal") == type(tmp_path)("w.gal")

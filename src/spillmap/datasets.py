@@ -13,7 +13,12 @@ loader                     content
 ``produc()``               Munnell public-capital panel, 48 US states 1970-1986
 ``cigar()``                Baltagi cigarette-demand panel, 46 states 1963-1992
 ``us48()``                 US-48 state polygons (EPSG:4326), ``STATE_ABBR``
+``cigar_w()``              the literature's 46-state binary contiguity W of ``cigar()``
 =========================  ==========================================================
+
+A bundled weights matrix can be named wherever a weights file is read (``--w cigar_w`` on
+the command line, ``path = "cigar_w"`` in a study's ``[weights.NAME] kind = "file"``):
+:func:`weights_file` resolves the name.
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ import pandas as pd
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from spillmap.spatial.weights import SpatialWeights
+
 __all__ = [
     "data_path",
     "china_prefectures",
@@ -34,8 +41,14 @@ __all__ = [
     "produc",
     "cigar",
     "us48",
+    "cigar_w",
+    "weights_file",
+    "WEIGHTS",
     "DEMO_NOTICE",
 ]
+
+#: bundled weights matrices: the name to give instead of a file, and the file
+WEIGHTS = {"cigar_w": "cigar_w_usa46_binary.csv"}
 
 #: the label every output built on the demonstration panel must carry
 DEMO_NOTICE = (
@@ -105,3 +118,23 @@ def cigar() -> pd.DataFrame:
 def us48() -> gpd.GeoDataFrame:
     """US-48 state polygons (no DC) in EPSG:4326, keyed by ``STATE_ABBR``."""
     return _read_layer("us48_states.geojson", "STATE_ABBR")
+
+
+def cigar_w() -> SpatialWeights:
+    """The 46 x 46 binary contiguity matrix used with ``cigar()`` in the spatial-panel literature
+    (Elhorst's ``spat-sym-us``, which includes DC; 188 directed links), as a
+    :class:`~spillmap.spatial.weights.SpatialWeights` with ``transform="O"``, keyed by Cigar's
+    ``state`` codes ("1" ... "51").  Row-standardise it (``.row_standardize()``) for the usual W.
+    """
+    from spillmap.spatial.io import read_weights
+
+    return read_weights(data_path(WEIGHTS["cigar_w"]))
+
+
+def weights_file(source: str | Path) -> Path:
+    """``source`` as a path, or the file of a bundled weights matrix named ``source``
+    (:data:`WEIGHTS`) when no file of that name exists (a file wins over a name)."""
+    path = Path(source)
+    if not path.exists() and str(source) in WEIGHTS:
+        return data_path(WEIGHTS[str(source)])
+    return path

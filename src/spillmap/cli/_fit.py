@@ -29,7 +29,8 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--y", required=True, metavar="NAME", help="dependent variable (a column or a transform: 'log(gsp)')")
     p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors (columns or transforms)")
     p.add_argument("--w", required=True, metavar="W",
-                   help="weights file: .csv, .gal, .gwt or .mtx; 'W_{time}.gal' reads one file per period "
+                   help="weights file: .csv, .gal, .gwt or .mtx, or a bundled matrix (cigar_w); "
+                        "'W_{time}.gal' reads one file per period "
                         "({time} replaced by each period of --time): a time-varying W")
     add_transform(p)
     p.add_argument(  # kept for scripts written against the first release; same as --transform R
@@ -105,7 +106,9 @@ def load_inputs(args: argparse.Namespace):
     ids = list(dict.fromkeys(panel[args.id]))
     if "{time}" in args.w:
         return panel, _weights_per_period(args, panel, ids)
-    w = read_weights(args.w, ids=ids)
+    from spillmap.datasets import weights_file
+
+    w = read_weights(weights_file(args.w), ids=ids)
     return panel, transform_weights(w, getattr(args, "transform", "R"))
 
 

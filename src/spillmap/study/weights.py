@@ -121,7 +121,8 @@ class NestedOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class FileOptions:
-    path: str = key("Weights file (.gal, .gwt, .mtx, .csv), relative to the spec file.", example="W.gal")
+    path: str = key("Weights file (.gal, .gwt, .mtx, .csv), relative to the spec file; a bundled matrix name "
+                    "(cigar_w) also works here.", example="W.gal")
     transform: str = key("R = row-standardise, B = binary, O = as stored in the file.", default="R",
                          choices=TRANSFORMS, aliases=TRANSFORM_ALIASES)
 
@@ -201,7 +202,14 @@ def _build_nested(o: NestedOptions, inp: WeightsInputs):
 def _build_file(o: FileOptions, inp: WeightsInputs):
     from spillmap.spatial.io import read_weights
 
-    w = read_weights(inp.resolve(o.path), ids=_ids(inp))
+    from pathlib import Path
+
+    from spillmap.datasets import WEIGHTS, weights_file
+
+    path = Path(inp.resolve(o.path))
+    if not path.exists() and o.path in WEIGHTS:  # a bundled matrix (a file of that name wins)
+        path = weights_file(o.path)
+    w = read_weights(path, ids=_ids(inp))
     return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[o.transform]()
 
 
