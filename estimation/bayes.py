@@ -214,8 +214,10 @@ def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: S
     (``scipy.integrate.quad`` of the integrand computed from explicit regressions at
     each ``r``, relative tolerance 1e-10) to 1e-7, so the probabilities equal the
     ratio of those brute-force marginal likelihoods to 1e-6; OLS equals the closed form
-    with an explicit Gamma-function normalisation; on data simulated from a SAR
-    (SEM) the SAR/SDM (SEM/SDEM) family gets the highest probability.
+    with an explicit Gamma-function normalisation, and equals R SDPDmod's printed OLS and SLX
+    log-marginals on the Cigar panel to their 4 decimals (``tests/test_sdpdmod_reference.py``;
+    SDPDmod's spatial ones carry the MATLAB integration line this module departs from); on data
+    simulated from a SAR (SEM) the SAR/SDM (SEM/SDEM) family gets the highest probability.
     """
     unknown = [m for m in models if m not in BAYES_MODELS]
     if unknown or not models:
