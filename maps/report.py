@@ -130,8 +130,9 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
 
         (folder / "figures").mkdir(exist_ok=True)
         warm_up()
-    # the figures are drawn by a forked process from the start and by this one after the rest
-    shared = SharedJobs(len(jobs), lambda i, in_child: save_job(folder, jobs[i])).start()
+    # the figures are drawn by a forked process from the start and by this one after the rest;
+    # their spillmap warnings (e.g. text drawn as boxes) come back and are raised here, in job order
+    shared = SharedJobs(len(jobs), lambda i, in_child: _held(save_job, folder, jobs[i])).start()
     try:
         sections = _sections(r, folder, step, names, {stem for stem, _, _ in jobs})
         sections.append(figure_section([(stem, caption) for stem, caption, _ in jobs],
@@ -141,10 +142,23 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
         atomic_write_text(folder / "index.html", _page(r, sections))
         if jobs:
             step(f"figures: {len(jobs)} static figures, PNG (300 dpi) and PDF")
-        shared.finish()
+        held = shared.finish()
     except BaseException:
         shared.abort()
         raise
+    from spillmap._warnings import release_warnings
+
+    for h in held:
+        release_warnings(h)
+
+
+def _held(job: Callable[..., object], *args: object) -> list:
+    """Run ``job(*args)`` holding its spillmap warnings (:func:`spillmap._warnings.hold_warnings`)."""
+    from spillmap._warnings import hold_warnings
+
+    with hold_warnings() as held:
+        job(*args)
+    return held
 
 
 def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], stills: set[str]) -> list[str]:

@@ -274,3 +274,68 @@ def test_a_zoom_set_after_drawing_is_kept(grid):
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert x0 <= 0 and x1 >= 10_000 and y0 <= 0 and y1 >= 10_000  # widened for the aspect, not reset
     assert max(x1 - x0, y1 - y0) < 20_000  # the layer's extent is 31,800 wide
+
+
+def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_used(monkeypatch):
+    """matplotlib keeps the font list of its first run; a CJK font installed later (as the docs advise:
+    apt-get install fonts-wqy-zenhei) used to stay unknown, and Chinese names were drawn as boxes."""
+    from matplotlib import font_manager
+
+    from spillmap.figures import _style
+
+    def cjk_file(path: str) -> bool:
+        name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
+        return any(k in name for k in _style._CJK_FILES)
+
+    if not any(cjk_file(p) for p in font_manager.findSystemFonts()):
+        pytest.skip("no CJK font file on this machine (Debian: fonts-wqy-zenhei, which .ci/run installs)")
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in _style.CJK_FONTS]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # the cache of a run before the install
+    _style._installed.cache_clear()
+    try:
+        assert set(_style.font_family()) & set(_style.CJK_FONTS)
+    finally:
+        _style._installed.cache_clear()
+
+
+def test_text_without_a_glyph_gives_one_figure_warning(tmp_path):
+    """Without a font for Chinese names the figure is still written, with one spillmap warning saying
+    what to install, instead of matplotlib's warning per character and format."""
+    import warnings
+
+    import matplotlib as mpl
+
+    from spillmap.errors import FigureWarning
+
+    with mpl.rc_context({"font.family": ["DejaVu Sans"]}):  # a font without CJK glyphs, no fallback
+        from spillmap.figures._style import new_figure
+
+        fig = new_figure((2.0, 1.0))
+        fig.text(0.1, 0.5, "武汉市 (420100)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = F.save_figure(fig, tmp_path / "w")
+    assert [p.name for p in paths] == ["w.png", "w.pdf"] and all(p.stat().st_size > 0 for p in paths)
+    assert [w.category for w in caught] == [FigureWarning], [str(w.message) for w in caught]
+    assert "drawn as boxes" in str(caught[0].message) and "fonts-wqy-zenhei" in str(caught[0].message)
+
+
+def test_warnings_of_figures_drawn_in_the_forked_process_reach_the_parent():
+    """The report draws figures in a forked process too: their spillmap warnings come back with the
+    job's value and are raised in the parent, in job order (before, the child's were lost)."""
+    import warnings
+
+    from spillmap._forkshare import SharedJobs
+    from spillmap._warnings import release_warnings
+    from spillmap.errors import FigureWarning
+    from spillmap.maps.report import _held
+
+    def job(i: int) -> None:
+        warnings.warn(f"figure {i}", FigureWarning, stacklevel=2)
+
+    held = SharedJobs(4, lambda i, in_child: _held(job, i), fork=True).start().finish()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for h in held:
+            release_warnings(h)
+    assert [str(w.message) for w in caught] == ["figure 0", "figure 1", "figure 2", "figure 3"]

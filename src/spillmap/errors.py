@@ -25,6 +25,7 @@ __all__ = [
     "DataWarning",
     "WeightsWarning",
     "EstimationWarning",
+    "FigureWarning",
     "format_items",
     "did_you_mean",
     "check_choice",
@@ -93,6 +94,10 @@ class WeightsWarning(SpillmapWarning):
 
 class EstimationWarning(SpillmapWarning):
     """An estimate that is computed but unreliable (a spatial parameter at its bound)."""
+
+
+class FigureWarning(SpillmapWarning):
+    """A figure written with a flaw the user should fix (text drawn as boxes for want of a font)."""
 
 
 class Shown:

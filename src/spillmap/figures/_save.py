@@ -6,8 +6,11 @@ when complete).
 """
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+import re
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,10 +77,45 @@ def save_figure(
     import matplotlib as mpl
 
     out = []
+    missing: set[str] = set()
     for target in targets:
         fmt = target.suffix.lower().lstrip(".")
         meta = {"Software": "spillmap"} if fmt == "png" else {"Creator": "spillmap", "CreationDate": None} if fmt == "pdf" else {"Date": None}
-        with atomic_path(target, overwrite=overwrite) as tmp, quiet_matplotlib(), mpl.rc_context(_RC.get(fmt, {})):
+        with atomic_path(target, overwrite=overwrite) as tmp, quiet_matplotlib(), mpl.rc_context(_RC.get(fmt, {})), \
+                _missing_glyphs(missing):
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
         out.append(target)
+    if missing:
+        _warn_missing()
     return out
+
+
+#: matplotlib's warning for a character that no font of the figure has (one per character and draw)
+_GLYPH = re.compile(r"Glyph \d+ \((.+)\) missing from (?:current font|font\(s\) .+)\.$")  # matplotlib 3.8 / 3.9+
+
+
+@contextlib.contextmanager
+def _missing_glyphs(found: set[str]) -> Iterator[None]:
+    """Collect matplotlib's missing-glyph warnings of the block into ``found`` (their
+    characters), passing every other warning on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        m = _GLYPH.match(str(w.message))
+        if m and issubclass(w.category, UserWarning):
+            found.add(m.group(1))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _warn_missing() -> None:
+    from spillmap.errors import FigureWarning
+    from spillmap.figures._style import font_family
+
+    # one message whatever the figure and characters: a report's figures raise it once
+    warnings.warn(
+        f"figures: some characters have no glyph in the figure fonts ({', '.join(font_family())}) and are "
+        "drawn as boxes (Chinese unit names?): install a CJK font (Debian: apt-get install fonts-wqy-zenhei; "
+        "elsewhere Noto Sans CJK SC) or set matplotlib.rcParams['font.family'] to a font that has them.",
+        FigureWarning, stacklevel=3)

@@ -6,11 +6,12 @@ servers and tests.
 
 Fonts: the user's matplotlib font settings are kept; :func:`font_family` puts the first
 installed CJK font of :data:`CJK_FONTS` after them as a fallback (matplotlib >= 3.6
-falls back glyph by glyph), so Chinese names render instead of empty boxes.  Without
-any CJK font installed nothing fails: CJK glyphs are drawn as boxes and matplotlib
-warns.  Debian: ``apt-get install fonts-wqy-zenhei`` (or ``fonts-noto-cjk``); on other
-systems install Noto Sans CJK SC or set ``matplotlib.rcParams["font.family"]`` to a
-font that has the glyphs.
+falls back glyph by glyph), so Chinese names render instead of empty boxes; one installed
+after matplotlib cached its font list is found too.  Without any CJK font installed nothing
+fails: CJK glyphs are drawn as boxes and :func:`~spillmap.figures.save_figure` warns once
+(:class:`~spillmap.errors.FigureWarning`).  Debian: ``apt-get install fonts-wqy-zenhei`` (or
+``fonts-noto-cjk``); on other systems install Noto Sans CJK SC or set
+``matplotlib.rcParams["font.family"]`` to a font that has the glyphs.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure", "quiet_matplotlib", "warm_up"]
 
@@ -28,11 +30,37 @@ CJK_FONTS = (
 )
 
 
+#: file names (lower case, without '-', '_' and spaces) of the fonts of CJK_FONTS
+_CJK_FILES = ("wqy", "notosanscjk", "notoserifcjk", "notosanssc", "sourcehansans", "msyh", "simhei", "pingfang",
+              "stheiti", "arialuni")
+
+
 @lru_cache(maxsize=1)
 def _installed() -> frozenset[str]:
     from matplotlib import font_manager
 
-    return frozenset(f.name for f in font_manager.fontManager.ttflist)
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    if not names & set(CJK_FONTS):
+        _add_uncached_cjk_fonts(font_manager)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+    return frozenset(names)
+
+
+def _add_uncached_cjk_fonts(font_manager) -> None:  # noqa: ANN001 - the matplotlib module
+    """Make CJK fonts installed after matplotlib cached its font list known to this process.
+
+    matplotlib lists the system's fonts once, when it is first used, and keeps that list
+    (``~/.cache/matplotlib/fontlist-*.json``); a font installed later, e.g. after
+    ``apt-get install fonts-wqy-zenhei`` as the module docstring advises, stays unknown and
+    Chinese names are drawn as boxes.  The system's font files are listed again (about 20 ms)
+    and those of :data:`CJK_FONTS` added to the process's font manager."""
+    for path in font_manager.findSystemFonts():
+        name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
+        if any(p in name for p in _CJK_FILES):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # an unreadable file: skip it
+                continue
 
 
 def font_family() -> list[str]:
