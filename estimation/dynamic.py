@@ -28,7 +28,8 @@ and the same likelihood surface (1e-10); with ``tau = eta = 0`` imposed the esti
 static one on periods 2..T exactly; ``tests/test_dynamic_montecarlo.py`` (slow): bias and
 coverage on the 297-city contiguity, T = 12; ``tests/test_sdpdmod_reference.py``: against R SDPDmod
 0.0.6's printed output on the Cigar panel (unit effects, direct and YdJL-corrected: coefficients at
-its rho and the correction at its estimate to its printed digits, 3e-7).
+its rho and the correction at its estimate to its printed digits, 3e-7; the information matrix, with
+SDPDmod's Omega added there, gives its printed standard errors to the last digit).
 """
 from __future__ import annotations
 

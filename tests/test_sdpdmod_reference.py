@@ -17,11 +17,13 @@ exact one spillmap finds (0.0006 and 0.003 apart below).  So the tests check
 * the Yu-de Jong-Lee (2008) bias correction evaluated at SDPDmod's uncorrected estimate reproduces
   SDPDmod's corrected estimate.
 
+* the dynamic models' standard errors at SDPDmod's estimates: spillmap's information matrix plus
+  the Yu-de Jong-Lee term for non-normal errors ``Sigma^{-1} Omega Sigma^{-1}`` that SDPDmod adds
+  (transcribed here from its ``f_OMG``, with its fourth moment of the reduced-form residuals;
+  spillmap itself reports ``Sigma^{-1}``, estimation/dynamic.py) gives SDPDmod's printed SEs.
+
 Agreement found: the coefficients at SDPDmod's rho within 3e-7 of the printed ones, sigma2 within
-1e-7 relative, the corrected estimate within 3e-7.  Standard errors are not compared: SDPDmod adds
-Yu-de Jong-Lee's non-normal term ``Sigma^{-1} Omega Sigma^{-1}`` to the dynamic models' covariance,
-spillmap does not (estimation/dynamic.py); the coefficient of y(t-1), whose block Omega leaves alone,
-has the same standard error to six digits (0.0130098).
+1e-7 relative, the corrected estimate within 3e-7, the standard errors to every printed digit.
 
 Not used: the vignette's two-way dynamic SDM (``mod5``, Lee-Yu transformation for the period
 effects).  Its printed rho (0.162189 after the correction) could not be reproduced: spillmap's
@@ -177,3 +179,65 @@ def test_bayesian_log_marginals_of_ols_and_slx(cigar):
                              models=("ols", "slx"))
     # printed to 4 decimals (half a unit: 5e-5), plus 1e-5 for the two programs' floating point
     np.testing.assert_allclose(mp.log_marginal[["ols", "slx"]].to_numpy(), [884.7551, 930.0585], rtol=0, atol=6e-5)
+
+
+def _sdpdmod_se(oracle, coef, rho, s2):
+    """SDPDmod's dynamic standard errors at ``(coef, rho, s2)``: ``sqrt(diag(S + S Omega S) / (N T))``
+    with ``S`` the inverse *average* information (spillmap's dense information matrix, tests/
+    _dynamic_oracle.py) and ``Omega`` as SDPDmod's ``f_OMG`` (R/SIG_OMG.R): nonzero in the (rho, sigma2)
+    block, scaled by ``(mu4 - 3 sigma^4) / sigma^4``, ``mu4`` the mean fourth power of its ``resid``
+    (unit-demeaned y minus ``(I - rho W)^{-1} Z b``)."""
+    y, _, z = oracle.design()
+    n, t = oracle.n, oracle.t
+    w = oracle.ws[0]
+
+    def dm(v):
+        v = v.reshape(t, n, -1)
+        return (v - v.mean(axis=0, keepdims=True)).reshape(t * n, -1)
+
+    yd, zd = dm(y)[:, 0], dm(z)
+    si = np.linalg.inv(np.eye(n) - rho * w)
+    g = w @ si
+    resid = yd - np.concatenate([si @ (zd @ coef)[p * n:(p + 1) * n] for p in range(t)])
+    mu4 = float(np.sum(resid**4)) / (n * t)
+    k = coef.size
+    om = np.zeros((k + 2, k + 2))
+    om[k, k] = np.diag(g) @ np.diag(g) / n
+    om[k, k + 1] = om[k + 1, k] = np.trace(g) / (2 * s2 * n)
+    om[k + 1, k + 1] = 1 / (4 * s2**2)
+    om *= (mu4 - 3 * s2**2) / s2**2
+    avg_inv = oracle.information(coef, rho, s2, "individual", "direct") * (n * t)
+    return np.sqrt(np.abs(np.diag(avg_inv + avg_inv @ om @ avg_inv)) / (n * t))
+
+
+def test_dynamic_standard_errors(cigar):
+    """Vignette ``mod2`` (at its estimate) and ``mod3`` (at the corrected estimate, as SDPDmod computes
+    them: no delta-method factor for the correction, which spillmap adds)."""
+    oracle, _ = _dynamic(cigar)
+    y, wy, z = oracle.design()
+    rho_s = 0.305592
+    coef, s2 = oracle._ls(y - rho_s * wy, z, "individual", "direct")
+    # each within half a unit of its last printed digit (+ 2e-8: the base rho's rounding moves them < 1e-8)
+    _as_printed(_sdpdmod_se(oracle, coef, rho_s, s2)[:5], ["0.0138649", "0.0079911", "0.0130098", "0.0336333",
+                                                           "0.031396"], slack=2e-8)
+    v = oracle.ydjl_vector(coef[2], coef[3], rho_s, s2)
+    s = np.zeros(coef.size + 2)
+    s[-4:] = [v["tau"], v["eta"], v["rho"], v["sigma2"]]
+    corrected = np.concatenate([coef, [rho_s, s2]]) + oracle.information(coef, rho_s, s2, "individual", "direct") @ s
+    _as_printed(_sdpdmod_se(oracle, corrected[:-2], corrected[-2], corrected[-1])[:5],
+                ["0.0138446", "0.0081269", "0.0132188", "0.0350687", "0.031508"], slack=2e-8)
+    # and the engine's covariance is that information matrix's inverse (at its own estimate)
+    c, w = cigar
+    res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=w, model="sar",
+                       fe="individual", dynamic="both").fit(lee_yu="none")
+    names = ["logp", "logy", "tau", "eta", "rho"]
+    ref = oracle.information(res.params[names[:4]].to_numpy(), res.rho, res.sigma2, "individual", "direct")
+    # the same formulas on the same numbers, the engine's traces from eigenvalues: rounding only
+    np.testing.assert_allclose(res.cov_full.loc[names, names].to_numpy(), ref[:5, :5], rtol=1e-8)
+
+
+def _as_printed(values, printed: list[str], *, slack: float) -> None:
+    """Each value within half a unit of the last digit R printed (plus ``slack``)."""
+    half = np.array([0.5 * 10.0 ** -len(p.split(".")[1]) for p in printed])
+    diff = np.abs(np.asarray(values) - np.array([float(p) for p in printed]))
+    assert np.all(diff <= half + slack), list(zip(printed, values))
