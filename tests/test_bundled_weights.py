@@ -52,3 +52,13 @@ def test_study_file_weights_take_a_bundled_name(tmp_path):
     ref = datasets.cigar_w().row_standardize()
     order = [ref.ids.index(i) for i in ids]
     np.testing.assert_array_equal(w.toarray(), ref.toarray()[np.ix_(order, order)])
+
+
+def test_a_misspelt_bundled_name_in_a_study_says_which(tmp_path):
+    from spillmap.errors import InputError
+    from spillmap.study.weights import WeightSpec, WeightsInputs, build_weights
+
+    inp = WeightsInputs(pd.DataFrame({"state": ["1", "3"]}), None, "state", "year", resolve=lambda p: tmp_path / p)
+    with pytest.raises(InputError, match=r"weights.WC: weights file Cigar_w does not exist; did you mean the bundled "
+                                         r"matrix 'cigar_w'\?"):
+        build_weights(WeightSpec.from_dict("WC", {"kind": "file", "path": "Cigar_w"}), inp)

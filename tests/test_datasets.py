@@ -131,3 +131,7 @@ def test_bundled_weights_names_resolve_and_a_file_wins(tmp_path, monkeypatch):
     (tmp_path / "cigar_w").write_text("mine")
     assert datasets.weights_file("cigar_w") == tmp_path.joinpath("cigar_w").relative_to(tmp_path)
     assert datasets.weights_file("w.gal") == type(tmp_path)("w.gal")
+    from spillmap.errors import InputError
+
+    with pytest.raises(InputError, match="weights file cigar_W does not exist; did you mean the bundled matrix 'cigar_w'"):
+        datasets.weights_file("cigar_W")

@@ -137,4 +137,12 @@ def weights_file(source: str | Path) -> Path:
     path = Path(source)
     if not path.exists() and str(source) in WEIGHTS:
         return data_path(WEIGHTS[str(source)])
+    if not path.exists():
+        import difflib
+
+        close = difflib.get_close_matches(str(source).lower(), list(WEIGHTS), n=1, cutoff=0.8)
+        if close:
+            from spillmap.errors import InputError
+
+            raise InputError(f"weights file {source} does not exist; did you mean the bundled matrix {close[0]!r}?")
     return path

@@ -209,6 +209,8 @@ def _build_file(o: FileOptions, inp: WeightsInputs):
     path = Path(inp.resolve(o.path))
     if not path.exists() and o.path in WEIGHTS:  # a bundled matrix (a file of that name wins)
         path = weights_file(o.path)
+    elif not path.exists():
+        weights_file(o.path)  # a misspelt bundled name: "did you mean"; else read_weights says what is missing
     w = read_weights(path, ids=_ids(inp))
     return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[o.transform]()
 
