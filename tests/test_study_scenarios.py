@@ -279,3 +279,10 @@ def test_demo_hubei_from_the_command_line(tmp_path, capsys):
     for f in ("maps/scenario_int_W1.html", "tables/scenario_int_W1_top.csv", "tables/scenario_int_W1_groups.csv",
               "figures/scenario_int_W1.png"):
         assert (out / f).stat().st_size > 0
+
+
+def test_the_default_scenario_name_of_a_transformed_variable_has_no_stray_underscores():
+    from spillmap.cli._scenario import default_name
+
+    assert default_name("log(price/cpi)") == "log_price_cpi"  # was "log_price_cpi_"
+    assert default_name("unemp") == "unemp" and default_name("()") == "scenario"

@@ -20,6 +20,14 @@ EXAMPLES = """examples:
 """
 
 
+
+def default_name(variable: str) -> str:
+    """The scenario's name when ``--name`` is not given: the first variable as a file-name slug,
+    without the underscores that brackets leave at its ends (``log(pc)`` -> ``log_pc``)."""
+    from spillmap.study._names import slug
+
+    return slug(variable).strip("_") or "scenario"
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "scenario",
@@ -110,9 +118,8 @@ def _scenarios(study, args):
     from spillmap.study.scenarios import ScenarioSpec
 
     if args.variable:
-        from spillmap.study._names import slug
-
-        spec = ScenarioSpec.from_dict(args.name or slug(args.variable[0]), _flag_table(args), source="command line")
+        spec = ScenarioSpec.from_dict(args.name or default_name(args.variable[0]), _flag_table(args),
+                                      source="command line")
         return replace(study, scenarios=(spec,))
     if not study.scenarios:
         raise InputError(f"{args.source} defines no [scenarios.NAME]; describe one with --variable, --change "
