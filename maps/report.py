@@ -119,6 +119,7 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     """Write the report of ``r`` into the (empty, temporary) folder ``folder``."""
     from spillmap._fileio import atomic_write_text
     from spillmap._forkshare import SharedJobs
+    from spillmap._warnings import call_holding_warnings, release_warnings
     from spillmap.maps._report_figures import figure_jobs, figure_section, save_job
 
     (folder / "maps").mkdir(exist_ok=True)
@@ -132,7 +133,7 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
         warm_up()
     # the figures are drawn by a forked process from the start and by this one after the rest;
     # their spillmap warnings (e.g. text drawn as boxes) come back and are raised here, in job order
-    shared = SharedJobs(len(jobs), lambda i, in_child: _held(save_job, folder, jobs[i])).start()
+    shared = SharedJobs(len(jobs), lambda i, in_child: call_holding_warnings(save_job, folder, jobs[i])[1]).start()
     try:
         sections = _sections(r, folder, step, names, {stem for stem, _, _ in jobs})
         sections.append(figure_section([(stem, caption) for stem, caption, _ in jobs],
@@ -146,19 +147,8 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
     except BaseException:
         shared.abort()
         raise
-    from spillmap._warnings import release_warnings
-
     for h in held:
         release_warnings(h)
-
-
-def _held(job: Callable[..., object], *args: object) -> list:
-    """Run ``job(*args)`` holding its spillmap warnings (:func:`spillmap._warnings.hold_warnings`)."""
-    from spillmap._warnings import hold_warnings
-
-    with hold_warnings() as held:
-        job(*args)
-    return held
 
 
 def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], stills: set[str]) -> list[str]:

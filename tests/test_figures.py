@@ -283,11 +283,7 @@ def test_a_cjk_font_installed_after_matplotlib_cached_its_font_list_is_used(monk
 
     from spillmap.figures import _style
 
-    def cjk_file(path: str) -> bool:
-        name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
-        return any(k in name for k in _style._CJK_FILES)
-
-    if not any(cjk_file(p) for p in font_manager.findSystemFonts()):
+    if not any(_style.is_cjk_font_file(p) for p in font_manager.findSystemFonts()):
         pytest.skip("no CJK font file on this machine (Debian: fonts-wqy-zenhei, which .ci/run installs)")
     stale = [f for f in font_manager.fontManager.ttflist if f.name not in _style.CJK_FONTS]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # the cache of a run before the install
@@ -326,14 +322,13 @@ def test_warnings_of_figures_drawn_in_the_forked_process_reach_the_parent():
     import warnings
 
     from spillmap._forkshare import SharedJobs
-    from spillmap._warnings import release_warnings
+    from spillmap._warnings import call_holding_warnings, release_warnings
     from spillmap.errors import FigureWarning
-    from spillmap.maps.report import _held
 
     def job(i: int) -> None:
         warnings.warn(f"figure {i}", FigureWarning, stacklevel=2)
 
-    held = SharedJobs(4, lambda i, in_child: _held(job, i), fork=True).start().finish()
+    held = SharedJobs(4, lambda i, in_child: call_holding_warnings(job, i)[1], fork=True).start().finish()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for h in held:

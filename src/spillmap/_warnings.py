@@ -35,10 +35,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from spillmap.errors import SpillmapWarning
 
-__all__ = ["CapturedWarning", "WarningLog", "HeldWarning", "capture_warnings", "hold_warnings", "release_warnings",
+__all__ = ["CapturedWarning", "WarningLog", "HeldWarning", "capture_warnings", "hold_warnings", "call_holding_warnings",
+           "release_warnings",
            "cli_warnings", "format_cli_warning", "warns_on_cli"]
 
 
@@ -167,6 +169,14 @@ def hold_warnings() -> Iterator[list[HeldWarning]]:
     with _intercepted(lambda message, category, filename, lineno: held.append(
             HeldWarning(category, str(message), filename, lineno))):
         yield held
+
+
+def call_holding_warnings(job: Callable[..., Any], *args: Any) -> tuple[Any, list[HeldWarning]]:
+    """``(job(*args), its held spillmap warnings)``: :func:`hold_warnings` around one call, for a job
+    that may run in a forked process and whose warnings the gathering process releases."""
+    with hold_warnings() as held:
+        value = job(*args)
+    return value, held
 
 
 def release_warnings(held: list[HeldWarning]) -> None:

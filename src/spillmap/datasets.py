@@ -131,10 +131,11 @@ def cigar_w() -> SpatialWeights:
     return read_weights(data_path(WEIGHTS["cigar_w"]))
 
 
-def weights_file(source: str | Path) -> Path:
-    """``source`` as a path, or the file of a bundled weights matrix named ``source``
-    (:data:`WEIGHTS`) when no file of that name exists (a file wins over a name)."""
-    path = Path(source)
+def weights_file(source: str | Path, path: str | Path | None = None) -> Path:
+    """The weights file ``source`` names: ``path`` (default ``source``; e.g. ``source`` resolved
+    against a spec's folder) when it exists, else the file of the bundled matrix named ``source``
+    (:data:`WEIGHTS`; a file wins over a name); a misspelt bundled name is an error saying which."""
+    path = Path(source if path is None else path)
     if not path.exists() and str(source) in WEIGHTS:
         return data_path(WEIGHTS[str(source)])
     if not path.exists():

@@ -20,13 +20,13 @@ EXAMPLES = """examples:
 """
 
 
-
 def default_name(variable: str) -> str:
     """The scenario's name when ``--name`` is not given: the first variable as a file-name slug,
     without the underscores that brackets leave at its ends (``log(pc)`` -> ``log_pc``)."""
     from spillmap.study._names import slug
 
     return slug(variable).strip("_") or "scenario"
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(

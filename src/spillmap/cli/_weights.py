@@ -178,9 +178,8 @@ def spec_from_args(args):
 
 def build(args, layer):
     """The weights asked for by the parsed arguments, over the units of ``layer``."""
-    from spillmap.study.weights import WeightsInputs, build_weights
-
     from spillmap.errors import JoinError, SpillmapError
+    from spillmap.study.weights import WeightsInputs, build_weights
 
     spec = spec_from_args(args)
     panel = _panel(args, args.id) if spec.kind in ("economic_distance", "economic_product", "nested") else None

@@ -91,20 +91,19 @@ def save_figure(
 
 
 #: matplotlib's warning for a character that no font of the figure has (one per character and draw)
-_GLYPH = re.compile(r"Glyph \d+ \((.+)\) missing from (?:current font|font\(s\) .+)\.$")  # matplotlib 3.8 / 3.9+
+_GLYPH = re.compile(r"Glyph \d+ \(.+\) missing from (?:current font|font\(s\) .+)\.$")  # matplotlib 3.8 / 3.9+
 
 
 @contextlib.contextmanager
 def _missing_glyphs(found: set[str]) -> Iterator[None]:
-    """Collect matplotlib's missing-glyph warnings of the block into ``found`` (their
-    characters), passing every other warning on."""
+    """Collect matplotlib's missing-glyph warnings of the block into ``found``, passing every
+    other warning on."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for w in caught:
-        m = _GLYPH.match(str(w.message))
-        if m and issubclass(w.category, UserWarning):
-            found.add(m.group(1))
+        if issubclass(w.category, UserWarning) and _GLYPH.match(str(w.message)):
+            found.add(str(w.message))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 

@@ -46,6 +46,12 @@ def _installed() -> frozenset[str]:
     return frozenset(names)
 
 
+def is_cjk_font_file(path: str) -> bool:
+    """Whether ``path`` is a font file of one of :data:`CJK_FONTS` (by its name)."""
+    name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
+    return any(p in name for p in _CJK_FILES)
+
+
 def _add_uncached_cjk_fonts(font_manager) -> None:  # noqa: ANN001 - the matplotlib module
     """Make CJK fonts installed after matplotlib cached its font list known to this process.
 
@@ -55,8 +61,7 @@ def _add_uncached_cjk_fonts(font_manager) -> None:  # noqa: ANN001 - the matplot
     Chinese names are drawn as boxes.  The system's font files are listed again (about 20 ms)
     and those of :data:`CJK_FONTS` added to the process's font manager."""
     for path in font_manager.findSystemFonts():
-        name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
-        if any(p in name for p in _CJK_FILES):
+        if is_cjk_font_file(path):
             try:
                 font_manager.fontManager.addfont(path)
             except (OSError, RuntimeError, ValueError):  # an unreadable file: skip it

@@ -57,11 +57,10 @@ def _jobs(study, inputs) -> list[tuple[str, Callable[[Callable[[str], None]], An
 def _held(job: Callable[[Callable[[str], None]], Any]) -> tuple[Any, list[str], list]:
     """Run ``job`` with its messages and spillmap warnings kept for later (BLAS is already
     limited by :func:`spillmap.study.run`, whose state a forked child inherits)."""
-    from spillmap._warnings import hold_warnings
+    from spillmap._warnings import call_holding_warnings
 
     messages: list[str] = []
-    with hold_warnings() as held:
-        value = job(messages.append)
+    value, held = call_holding_warnings(job, messages.append)
     return value, messages, held
 
 

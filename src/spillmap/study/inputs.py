@@ -203,12 +203,19 @@ def _subset(layer, study):
     return layer.reset_index(drop=True)
 
 
+def _panel_ids(panel: pd.DataFrame, pid: str) -> pd.Series:
+    """The panel's ids as spillmap's text ids, on the panel's index (NaN where missing)."""
+    from spillmap.geo import normalise_ids
+
+    return normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
+
+
 def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tuple[str, ...]]:
     from spillmap.geo import normalise_ids
 
     pid, lid = study.panel.id, study.layer.id
     keep = set(normalise_ids(layer[lid], what=f"layer column {lid!r}")[0])
-    ids = normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
+    ids = _panel_ids(panel, pid)
     inside = ids.isin(keep).to_numpy()
     if not inside.any():  # nothing in common (ids written otherwise?): the join reports it, with its hints
         return panel, ()
@@ -217,13 +224,12 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
 
 def _drop_units(panel: pd.DataFrame, study) -> pd.DataFrame:
     """The panel without the units listed in ``[panel] drop`` (every one must be in the panel)."""
-    from spillmap.geo import normalise_ids
-
     drop, pid = study.panel.drop, study.panel.id
     if not drop:
         return panel
-    ids = normalise_ids(panel[pid].dropna(), what=f"panel column {pid!r}")[0].reindex(panel.index)
-    unknown = [i for i in drop if not (ids == i).any()]
+    ids = _panel_ids(panel, pid)
+    present = set(ids.dropna())
+    unknown = [i for i in drop if i not in present]
     if unknown:
         raise DataError(f"panel.drop: {format_items(unknown)} not among the ids of panel column {pid!r} "
                         f"(e.g. {format_items(list(dict.fromkeys(ids.dropna()))[:5])}).")

@@ -200,18 +200,10 @@ def _build_nested(o: NestedOptions, inp: WeightsInputs):
 
 
 def _build_file(o: FileOptions, inp: WeightsInputs):
+    from spillmap.datasets import weights_file
     from spillmap.spatial.io import read_weights
 
-    from pathlib import Path
-
-    from spillmap.datasets import WEIGHTS, weights_file
-
-    path = Path(inp.resolve(o.path))
-    if not path.exists() and o.path in WEIGHTS:  # a bundled matrix (a file of that name wins)
-        path = weights_file(o.path)
-    elif not path.exists():
-        weights_file(o.path)  # a misspelt bundled name: "did you mean"; else read_weights says what is missing
-    w = read_weights(path, ids=_ids(inp))
+    w = read_weights(weights_file(o.path, inp.resolve(o.path)), ids=_ids(inp))
     return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[o.transform]()
 
 
