@@ -36,6 +36,10 @@ Which pieces each option uses (``lee_yu=``):
                    estimator
 ``transformation``  time effects by ``F_N`` (Lee & Yu 2010's transformation approach);
                    unit effects: spillmap's choice where the papers leave room (below)
+``ydjl``           Lee & Yu (2010)'s transformation approach as published: time effects by
+                   ``F_N``, unit effects by the direct approach on the transformed model
+                   (``(N-1) T`` observations, Jacobian weight T), corrected by the whole
+                   ``s`` of ``W*`` (tr f(W*), N - 1).  R SDPDmod's ``LYtrans = TRUE``
 =================  ====================================================================
 
 For unit effects no exact transformation exists in a dynamic panel (``F_T`` would correlate
@@ -45,7 +49,10 @@ the static transformation approach (``N (T-1)`` observations, Jacobian weight ``
 removes the incidental-parameter bias of ``sigma2`` and ``rho`` exactly as in the static model,
 and corrects the remaining (Nickell) bias with the part of ``s`` due to the lags:
 ``s' = (tr L, tr(WL), 0_k, tr(W A L), 0)``.  To first order this equals the YdJL estimator; with
-``tau = eta = 0`` it is exactly the static Lee-Yu estimator on periods 2..T.
+``tau = eta = 0`` it is exactly the static Lee-Yu estimator on periods 2..T.  ``"ydjl"`` is the
+published estimator, for replication (verified against R SDPDmod 0.0.6 in
+``tests/test_sdpdmod_reference.py``); the Monte Carlo of ``benchmarks/monte_carlo_dynamic.py``
+compares the options.
 
 **Time-varying W** (one ``W_t`` per period): the traces above are replaced by the exact
 expectation of the score over the T periods used (the finite-T sums of Lee & Yu 2012,

@@ -43,7 +43,7 @@ def _needs_row_standardized(d: _PanelData, lee_yu: str) -> str | None:
     time_fx = d.effects in ("time", "twoways")
     if not time_fx or d.kind == "none" or d.w.is_row_standardized:
         return None
-    if lee_yu == "transformation":
+    if lee_yu in ("transformation", "ydjl"):
         return "the Lee-Yu transformation with time effects (it needs W 1 = 1)"
     if d.kind == "error":
         return "an error model with time effects (demeaning is then not the exact fixed-effects likelihood)"
@@ -170,7 +170,7 @@ def _lee_yu_and_counts(d: _PanelData, lee_yu: str) -> tuple[str, EffectiveCounts
                  "sums)" if periods else f"W {d.w.name or ''} is not")
         raise WeightsError(
             f"{need} requires a row-standardised W, but {which}; "
-            "use w.row_standardize()" + (" or lee_yu='none'." if ly == "transformation" else ".")
+            "use w.row_standardize()" + (" or lee_yu='none'." if ly in ("transformation", "ydjl") else ".")
         )
     if ly != "none" and d.t == 1 and d.effects == "time":
         ly = "none"

@@ -95,7 +95,12 @@ class EffectiveCounts:
 
 def effective_counts(n: int, t: int, effects: str, lee_yu: str) -> EffectiveCounts:
     """Counts for the direct approach (``lee_yu`` "none"/"bias-correction") or the
-    Lee-Yu transformation approach (``"transformation"``); see the module table."""
+    Lee-Yu transformation approach (``"transformation"``); see the module table.
+    ``"ydjl"`` (dynamic models: Lee & Yu's transformation of the time effects only, the unit
+    effects kept by the direct approach) takes the time row's counts whenever there are time
+    effects."""
+    if lee_yu == "ydjl" and effects in ("time", "twoways"):
+        return EffectiveCounts((n - 1) * t, t, True)
     if lee_yu != "transformation" or effects in ("none", "random"):
         return EffectiveCounts(n * t, t, False)
     if effects == "individual":

@@ -89,6 +89,8 @@ def bias_vector(d: Any, theta: np.ndarray, lee_yu: str) -> np.ndarray | None:
             parts.append(time_bias(d.w, lags.rho, sigma2, d.t))
     elif lee_yu == "transformation" and unit:
         parts.append(_unit_part(d.w, lags, sigma2, transformed=time, static_part=False))
+    elif lee_yu == "ydjl" and unit:
+        parts.append(_unit_part(d.w, lags, sigma2, transformed=time, static_part=True))
     if not parts:
         return None
     s = np.zeros(len(names))

@@ -44,7 +44,7 @@ __all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType", "
 
 ModelType = Literal["sar", "sem", "sdm", "slx", "sdem", "sac"]
 EffectsType = Literal["none", "individual", "time", "twoways", "random"]
-LeeYuType = Literal["none", "transformation", "bias-correction"]
+LeeYuType = Literal["none", "transformation", "bias-correction", "ydjl"]
 CovType = Literal["information", "hessian"]
 from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
 from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
@@ -309,7 +309,11 @@ class SpatialPanel:
             effects, ``rho``/``beta`` carry an O(1/N) bias (Lee & Yu 2010,
             Theorems 1-4).  Ignored (``"none"``) when there are no fixed effects.
             Dynamic models: the same names select the corrections of
-            :mod:`spillmap.estimation._dynamic_ml` (YdJL 2008, Lee & Yu 2010).
+            :mod:`spillmap.estimation._dynamic_ml` (YdJL 2008, Lee & Yu 2010), and
+            ``"ydjl"`` (dynamic models only) Lee & Yu's transformation approach as
+            published: ``F_N`` for the time effects, the direct approach and the whole
+            Yu-de Jong-Lee correction for the unit effects (R SDPDmod's
+            ``LYtrans = TRUE``, verified against it).
         cov_type
             ``"information"``: inverse of the analytical information matrix
             (Elhorst 2014 eqs. 3.23/3.27 with ``T`` replaced by the effective
@@ -373,6 +377,9 @@ class SpatialPanel:
         information and numerical-Hessian SEs agree within 5 % on simulated data.
         """
         lee_yu = _check_option("lee_yu", lee_yu, LEE_YU)
+        if lee_yu == "ydjl" and self.dynamic is None:
+            raise InputError("lee_yu='ydjl' is the Yu-de Jong-Lee correction of a dynamic model (dynamic='y', 'wy' or "
+                             "'both'); a static model takes 'transformation', 'bias-correction' or 'none'.")
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")

@@ -10,7 +10,9 @@ orthonormal ``F_T`` / ``F_N`` for the transformation approach, ``sum_h A^h`` sum
   Sec. 5): ``( tr((sum_h A^h) S^{-1}), tr(W (sum_h A^h) S^{-1}), 0, gamma tr(G (sum_h A^h) S^{-1})
   + rho tr(G W (sum_h A^h) S^{-1}) + tr(G), n/(2 sigma2) )`` (unnormalised).
 * Lee & Yu (2010), Econometric Theory 26, 564-597: time effects removed by ``F_{n,n-1}``, or
-  estimated directly with the bias vector ``(0, ..., 1'G1, T/(2 sigma2))``.
+  estimated directly with the bias vector ``(0, ..., 1'G1, T/(2 sigma2))``; their transformation
+  approach for the dynamic model (approach ``"ydjl"`` here): ``F_{n,n-1}`` for the time effects,
+  unit dummies in the transformed model, and the YdJL vector of ``W* = F' W F``.
 * Lee & Yu (2012), Spatial Economic Analysis 7: one W per period, finite-T sums.
 * Information matrix: that of the least-squares-dummy-variable likelihood, the inverse of the
   full matrix (dummies included; Elhorst 2014 eq. 3.23 with the dummies as regressors) cut to
@@ -79,6 +81,14 @@ class DenseDynamic:
                 r = r - d @ np.linalg.lstsq(d, r, rcond=None)[0]
             nobs = n * t
             jac = sum(np.linalg.slogdet(np.eye(n) - rho * self.ws[s])[1] for s in range(1, self.t0))
+        elif approach == "ydjl":
+            q, d, fn = self._mixed(effects)
+            r = q @ (y - rho * wy - z @ coef)
+            if d.shape[1]:
+                r = r - d @ np.linalg.lstsq(d, r, rcond=None)[0]
+            nobs = q.shape[0]
+            jac = sum(np.linalg.slogdet(np.eye(fn.shape[1]) - rho * fn.T @ self.ws[s] @ fn)[1]
+                      for s in range(1, self.t0))
         else:
             ft = orthonormal_complement(t) if effects in ("individual", "twoways") else np.eye(t)
             fn = orthonormal_complement(n) if effects in ("time", "twoways") else np.eye(n)
@@ -107,8 +117,24 @@ class DenseDynamic:
         coef, s2 = profile(res.x)
         return coef, float(res.x), s2
 
+    def _mixed(self, effects):
+        """``(Q, D*, F_N)`` of the ``"ydjl"`` approach: ``Q = I_T kron F_N'`` (time effects; identity
+        without them) and the unit dummies of the transformed model (a basis of ``span(Q D)``)."""
+        n, t = self.n, self.t
+        fn = orthonormal_complement(n) if effects in ("time", "twoways") else np.eye(n)
+        q = np.kron(np.eye(t), fn.T)
+        m = fn.shape[1]  # a full-rank basis of span(Q D): one dummy per transformed unit
+        d = np.kron(np.ones((t, 1)), np.eye(m)) if effects in ("individual", "twoways") else np.zeros((m * t, 0))
+        return q, d, fn
+
     def _ls(self, target, z, effects, approach):
         n, t = self.n, self.t
+        if approach == "ydjl":
+            q, d, _ = self._mixed(effects)
+            full = np.column_stack([q @ z, d])
+            b = np.linalg.lstsq(full, q @ target, rcond=None)[0]
+            r = q @ target - full @ b
+            return b[: z.shape[1]], float(r @ r) / q.shape[0]
         if approach == "direct":
             d = dummies(n, t, effects)
             full = np.column_stack([z, d])
@@ -141,6 +167,16 @@ class DenseDynamic:
             nobs, weight = n * t, 1.0
             trg = sum(np.trace(gi) for gi in g)
             trgg = sum(np.trace(gi @ gi) + np.trace(gi.T @ gi) for gi in g)
+        elif approach == "ydjl":
+            q, dstar, fn = self._mixed(effects)
+            d = dummies(n, t, effects)
+            fe = np.linalg.lstsq(d, y - rho * wy - z @ coef, rcond=None)[0] if d.shape[1] else np.zeros(0)
+            zz = np.column_stack([q @ z, dstar])
+            hh = q @ gbig @ (z @ coef + d @ fe)
+            nobs = q.shape[0]
+            gs = [fn.T @ gi @ fn for gi in g]
+            trg = sum(np.trace(gi) for gi in gs)
+            trgg = sum(np.trace(gi @ gi) + np.trace(gi.T @ gi) for gi in gs)
         else:
             ft = orthonormal_complement(t) if effects in ("individual", "twoways") else np.eye(t)
             fn = orthonormal_complement(n) if effects in ("time", "twoways") else np.eye(n)

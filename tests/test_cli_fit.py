@@ -314,3 +314,21 @@ def test_fit_one_w_file_per_period(files, tmp_path, capsys):
     (tmp_path / "W_1983.gal").unlink()
     assert main(["fit", *args, "--force"]) == 2
     assert "period 1983" in capsys.readouterr().err
+
+
+def test_fit_ydjl_is_for_dynamic_models(files, tmp_path, capsys):
+    """``--lee-yu ydjl`` (the published Lee-Yu / YdJL estimator) fits a dynamic model and equals the
+    Python API; on a static model it is a one-line error, exit 2, before any fit."""
+    from spillmap.estimation import SpatialPanel
+
+    out = tmp_path / "ydjl.json"
+    assert main(["fit", *_args(files, "--dynamic", "both", "--lee-yu", "ydjl", "--draws", "0", "--json",
+                               str(out))]) == 0
+    doc = json.loads(out.read_text())
+    res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"],
+                       dynamic="both").fit(lee_yu="ydjl")
+    assert doc["params"]["rho"]["estimate"] == pytest.approx(res.rho, rel=1e-12)
+    capsys.readouterr()
+    assert main(["fit", *_args(files, "--lee-yu", "ydjl", "--draws", "0")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "ydjl" in err and "dynamic" in err and len(err.splitlines()) == 1

@@ -74,7 +74,13 @@ Y, X = _simulate([W_DENSE] * T0)
 DF = _frame(Y, X)
 ORACLE = DenseDynamic(Y, X, [W_DENSE] * T0)
 
-CASES = [(e, ly) for e in ("individual", "time", "twoways") for ly in ("none", "transformation", "bias-correction")]
+CASES = [(e, ly) for e in ("individual", "time", "twoways")
+         for ly in ("none", "transformation", "bias-correction", "ydjl")]
+
+
+def _approach(lee_yu: str) -> str:
+    """The oracle's likelihood for an option: F_T and F_N, F_N with unit dummies, or dummies."""
+    return {"transformation": "transformation", "ydjl": "ydjl"}.get(lee_yu, "direct")
 
 
 def _oracle_vector(oracle, effects, lee_yu, theta, chain):
@@ -86,9 +92,9 @@ def _oracle_vector(oracle, effects, lee_yu, theta, chain):
             vectors.append((oracle.chain_vector if chain else oracle.ydjl_vector)(tau, eta, rho, s2))
         if time:
             vectors.append(oracle.time_vector(rho, s2))
-    elif lee_yu == "transformation" and unit:
+    elif lee_yu in ("transformation", "ydjl") and unit:
         vectors.append((oracle.chain_vector if chain else oracle.ydjl_vector)(
-            tau, eta, rho, s2, transformed=time, static_part=False))
+            tau, eta, rho, s2, transformed=time, static_part=lee_yu == "ydjl"))
     if not vectors:
         return None
     s = np.zeros(theta.size)
@@ -100,7 +106,7 @@ def _oracle_vector(oracle, effects, lee_yu, theta, chain):
 def _oracle_estimate(oracle: DenseDynamic, effects: str, lee_yu: str, chain: bool = False):
     """``(theta, cov)``: the corrected estimate ``theta + C s`` and ``J C(theta_c) J'`` with
     ``J = I + C ds/dtheta`` (central differences of the dense vector, step 1e-6)."""
-    approach = "transformation" if lee_yu == "transformation" else "direct"
+    approach = _approach(lee_yu)
     coef, rho, s2 = oracle.fit(effects, approach)
     theta = np.concatenate([coef, [rho, s2]])
     c0 = oracle.information(coef, rho, s2, effects, approach)
@@ -135,7 +141,7 @@ def test_likelihood_surface_equals_dense_transcription(effects, lee_yu):
     model = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects, dynamic="both")
     d = model.data
     ly, counts = _lee_yu_and_counts(d, lee_yu)
-    approach = "transformation" if ly == "transformation" else "direct"
+    approach = _approach(ly)
     logdet = LogDet(W, "eigen")
     rng = np.random.default_rng(1)
     for _ in range(6):

@@ -49,7 +49,10 @@ __all__ = [
 LAYER_DATASETS = ("china_prefectures", "us48")
 #: bundled datasets that can stand wherever a table (panel, attributes) path is accepted
 TABLE_DATASETS = ("demo_panel", "produc", "cigar", "china_city_attributes")
-from spillmap._vocab import DYNAMIC, FE, LEE_YU  # noqa: E402  (one vocabulary)
+from spillmap._vocab import DYNAMIC, FE, LEE_YU_STATIC  # noqa: E402  (one vocabulary)
+
+#: the Lee-Yu options of a study's models ("ydjl" is for a dynamic model alone: ``SpatialPanel``, ``spillmap fit``)
+LEE_YU = LEE_YU_STATIC
 HAUSMAN = ("auto", "classic", "sphtest", "mundlak")
 TABLES = ("indicators", "descriptive", "moran_by_year", "baseline", "within", "heterogeneity", "diagnostics",
           "effects")
@@ -141,7 +144,9 @@ class ModelSpec:
                           example="int")
     fe: str = opt("Fixed effects of every fixed-effects model and of the LM tests.", default="twoways",
                   choices=FE, old_names=("effects",))
-    lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects.", default="transformation", choices=LEE_YU,
+    lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects (of every model here; the published "
+                      "Lee–Yu / Yu–de Jong–Lee estimator of a dynamic model alone, lee_yu = \"ydjl\", is an "
+                      "option of SpatialPanel and spillmap fit).", default="transformation", choices=LEE_YU,
                       aliases={True: "transformation", False: "none"})
     dynamic: str | None = opt("Also fit a dynamic SDM per W with y(t−1) (y), W·y(t−1) (wy) or both, conditional "
                               "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
