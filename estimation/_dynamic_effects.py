@@ -16,8 +16,11 @@ change after y has adjusted to a permanent change of x.
 Inference: (a) simulation: parameter draws from ``N(theta_hat, cov)`` restricted to the
 stability region (those outside redrawn; for a static model with one W per period: ``rho``
 inside every period's interval), both horizons from the same draws, sd and percentile
-interval; (b) delta method with the analytical gradients (``d rho_L/d tau = rho_L c``,
-``d c/d tau = c^2``).  The point estimate is the effect at the estimates.
+interval (an EstimationWarning names the effects whose draws are heavy-tailed: near the
+stability edge the long-run multiplier ``c`` explodes for a few draws, so their sd, z and p
+mislead while the percentile interval covers; benchmarks/README.md); (b) delta method with
+the analytical gradients (``d rho_L/d tau = rho_L c``, ``d c/d tau = c^2``).  The point
+estimate is the effect at the estimates.
 
 One W per period: the effects of period t use ``W_t`` (the long run: as if ``W_t`` stayed);
 the averages over periods are linear in the trace moments, so they are the effects computed
@@ -43,7 +46,7 @@ from scipy import stats
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import InputError
 
-from ._effects_params import _draw_params, _effects_from_moments, _table, _w_bounds
+from ._effects_params import _draw_params, _effects_from_moments, _table, _w_bounds, simulated_tables, warn_heavy_tails
 from .effects import EXACT_TRACE_MAX_N, EffectsResult, _Moments, unit_effects
 
 __all__ = ["HORIZONS", "dynamic_effects", "timevarying_effects", "effects_by_period", "unit_effects_at"]
@@ -185,20 +188,14 @@ def _delta(p_hat, v, spec, moments, horizon, zc) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _simulated(p_hat, sims, spec, moments, horizon, level) -> dict[str, pd.DataFrame]:
+def _simulated(p_hat, sims, spec, moments, horizon, level) -> tuple[dict[str, pd.DataFrame], list[str]]:
     p_all = np.vstack([p_hat[None, :], sims])
     beta, theta, rho, _ = _mapped(p_all, spec, horizon)
     rmax = float(np.max(np.abs(rho)))
     tr = moments.traces(rho, rmax)
     tot = moments.totals(rho, rmax, derivatives=False)
     d_all, i_all, t_all = _effects_from_moments(beta, theta, tr, tot)
-    a = (1 - level) / 2
-    out = {}
-    for kind, arr in (("direct", d_all), ("indirect", i_all), ("total", t_all)):
-        point, sim = arr[0], arr[1:]
-        lo, hi = np.quantile(sim, [a, 1 - a], axis=0)
-        out[kind] = _table(point, sim.std(axis=0, ddof=1), lo, hi, spec.names, extra={"sim_mean": sim.mean(axis=0)})
-    return out
+    return simulated_tables((("direct", d_all), ("indirect", i_all), ("total", t_all)), spec.names, level)
 
 
 def _note(results: Any, horizon: str, period: Any) -> str:
@@ -234,11 +231,17 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
     if method == "simulation":
         sims = _draw_params(p_hat, v, int(draws), seed, spec.lag["rho"] or 0, (-np.inf, np.inf),
                             accept=_accept(spec, omegas))
+    heavy: list[str] = []
     for h in horizons:
-        tables = (_delta(p_hat, v, spec, moments, h, zc) if method == "delta"
-                  else _simulated(p_hat, sims, spec, moments, h, level))
+        if method == "delta":
+            tables = _delta(p_hat, v, spec, moments, h, zc)
+        else:
+            tables, flagged = _simulated(p_hat, sims, spec, moments, h, level)
+            heavy += [f"{h}-run {f}" if len(horizons) > 1 or h == "long" else f for f in flagged]
         out[h] = EffectsResult(results.model, method, int(draws) if method == "simulation" else 0, seed, level,
                                kind, n, tables, _note(results, h, period))
+    prefix = "dynamic " if getattr(results, "dynamic", None) else ""
+    warn_heavy_tails(heavy, f"{prefix}{results.model.upper()} effects")
     return out
 
 

@@ -93,7 +93,7 @@ from spillmap.errors import EstimationError, InputError
 from spillmap.estimation._normal import normal_isf
 
 from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather, _spec_from_params, _table,
-                              _w_bounds)
+                              _w_bounds, simulated_tables, warn_heavy_tails)
 from ._effects_result import KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
 from ._effects_traces import (
     EXACT_TRACE_MAX_N,
@@ -196,7 +196,8 @@ def effects_from_estimates(
         tr = shared if shared is not None else moments.traces(np.array([rho_hat]), abs(rho_hat))
         tables = _delta_tables(p_hat, v, spec, tr, moments.totals(np.array([rho_hat]), abs(rho_hat), derivatives=True), zc)
         return EffectsResult(model, "delta", 0, seed, level, kind, n, tables, _lag_note(model))
-    tables = _simulated_tables(p_hat, v, spec, moments, draws, seed, level, (lo_b, hi_b))
+    tables, heavy = _simulated_tables(p_hat, v, spec, moments, draws, seed, level, (lo_b, hi_b))
+    warn_heavy_tails(heavy, f"{model.upper()} effects")
     return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model))
 
 
@@ -268,8 +269,9 @@ def _delta_tables(p_hat, v, spec, tr, tot, zc) -> dict[str, pd.DataFrame]:
     }
 
 
-def _simulated_tables(p_hat, v, spec, moments, draws, seed, level, bounds) -> dict[str, pd.DataFrame]:
-    """LeSage-Pace simulation: effects at ``draws`` parameter vectors; sd and percentiles."""
+def _simulated_tables(p_hat, v, spec, moments, draws, seed, level, bounds) -> tuple[dict[str, pd.DataFrame], list]:
+    """LeSage-Pace simulation: effects at ``draws`` parameter vectors; sd and percentiles (and the
+    heavy-tailed effects, :func:`~spillmap.estimation._effects_params.simulated_tables`)."""
     beta0, theta0, _ = _gather(p_hat[None, :], spec)
     rho_hat = float(p_hat[spec.rho_idx])
     sims = _draw_params(p_hat, v, draws, seed, spec.rho_idx, bounds)
@@ -279,14 +281,7 @@ def _simulated_tables(p_hat, v, spec, moments, draws, seed, level, bounds) -> di
     tr = moments.traces(rho_all, rmax)
     tot = moments.totals(rho_all, rmax, derivatives=False)
     d_all, i_all, t_all = _effects_from_moments(np.vstack([beta0, beta]), np.vstack([theta0, theta]), tr, tot)
-    a = (1 - level) / 2
-    tables = {}
-    for kind_, arr in (("direct", d_all), ("indirect", i_all), ("total", t_all)):
-        point, sim = arr[0], arr[1:]
-        sd = sim.std(axis=0, ddof=1)
-        lo, hi = np.quantile(sim, [a, 1 - a], axis=0)
-        tables[kind_] = _table(point, sd, lo, hi, spec.names, extra={"sim_mean": sim.mean(axis=0)})
-    return tables
+    return simulated_tables((("direct", d_all), ("indirect", i_all), ("total", t_all)), spec.names, level)
 
 
 def _lag_note(model: str) -> str:
@@ -340,6 +335,14 @@ def compute_effects(
     EffectsResult
         ``estimate`` is the effect at the ML estimates; ``z = estimate / se``;
         ``p`` two-sided normal.
+
+    Warns
+    -----
+    EstimationWarning
+        When the draws of an effect are heavy-tailed (sd above
+        :data:`~spillmap.estimation._effects_params.HEAVY_TAIL_RATIO` times their interquartile
+        scale: rho, or a dynamic model's long-run multiplier, near the edge of the stable region),
+        naming those effects: their percentile interval is then the one to read.
 
     Verification
     ------------

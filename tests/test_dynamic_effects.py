@@ -250,3 +250,23 @@ def test_regression_table_labels_and_columns(fit):
     both = fit.effects_both(draws=0)
     horizons = regression_table({"short run": both["short"], "long run": both["long"]}, blocks=("effects",))
     assert horizons.body.loc["total:x1", "long run"] == pytest.approx(both["long"].total.loc["x1", "estimate"])
+
+
+def test_heavy_tailed_long_run_draws_are_flagged_on_cigar():
+    """The Cigar two-way dynamic SDM sits near its stability edge (margin 0.92: long-run multiplier
+    1 / (1 - tau - rho - eta) of about 12): its long-run spillover draws are heavy-tailed (their sd
+    8 times their interquartile scale for logy), which one EstimationWarning names, pointing at the
+    caller's line; the short-run draws are near-normal and not named (benchmarks/README.md, the
+    Monte Carlo in a persistent panel, for why the percentile interval is the one to read)."""
+    from spillmap import datasets
+    from spillmap.errors import EstimationWarning
+
+    c = datasets.cigar()
+    c = c.assign(logc=np.log(c.sales), logp=np.log(c.price / c.cpi), logy=np.log(c.ndi / c.cpi))
+    res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=datasets.cigar_w().row_standardize(),
+                       model="sdm", fe="twoways", dynamic="both").fit()
+    with pytest.warns(EstimationWarning, match="heavy-tailed") as rec:
+        res.effects_both(draws=1000, seed=0)
+    text = "; ".join(str(r.message) for r in rec if issubclass(r.category, EstimationWarning))
+    assert "long-run total logy" in text and "short-run" not in text
+    assert rec[0].filename == __file__  # the user's line, not spillmap's

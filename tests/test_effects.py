@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from contextlib import closing
 import json
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from spillmap.errors import EstimationError, InputError
+from spillmap.errors import EstimationError, EstimationWarning, InputError
 from spillmap.estimation.effects import (
     EffectsResult,
     compute_effects,
@@ -225,7 +226,9 @@ def test_simulation_se_agree_with_delta_within_monte_carlo_error(w_rs):
     params, cov = _sdm_params(0.4)
     cov = cov * 0.1  # sd(rho) ~ 0.02, as in the study: the effects are then close to linear in rho
     delta = effects_from_estimates(params, cov, w_rs, "sdm", draws=0)
-    sim = effects_from_estimates(params, cov, w_rs, "sdm", draws=4000, seed=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EstimationWarning)  # near-normal draws: not flagged as heavy-tailed
+        sim = effects_from_estimates(params, cov, w_rs, "sdm", draws=4000, seed=11)
     assert sim.method == "simulation" and sim.draws == 4000
     # sd of a sd estimate from 4000 draws ~ 1/sqrt(2*4000) ~ 1.1 %; 5 % covers MC error plus
     # the remaining non-linearity in rho
@@ -257,7 +260,9 @@ def test_simulation_redraws_rho_outside_bounds(w_rs):
     names = ["x1", "rho"]
     params = pd.Series([1.0, 0.95], index=names)
     cov = pd.DataFrame(np.diag([0.01, 0.03**2]), index=names, columns=names)
-    res = effects_from_estimates(params, cov, w_rs, "sar", draws=500, seed=0)
+    # the effects 1/(1 - rho) of draws near 1 have a long tail: flagged (sd 6-8 x the interquartile scale)
+    with pytest.warns(EstimationWarning, match=r"heavy-tailed draws for direct x1 \(sd [\d.]+ x .*total x1"):
+        res = effects_from_estimates(params, cov, w_rs, "sar", draws=500, seed=0)
     assert np.all(np.isfinite(_flat(res, "se")))
     assert res.total.loc["x1", "ci_upper"] < np.inf
 
@@ -497,3 +502,18 @@ def test_unit_effects_bad_input(w_rs):
         unit_effects(fake, "zz")
     with pytest.raises(InputError, match="'nowhere'"):
         unit_response(fake, "x1", "nowhere")
+
+
+def test_heavy_tail_flag_follows_the_draws_not_the_seed():
+    """``simulated_tables`` flags an effect when its draws' sd exceeds HEAVY_TAIL_RATIO times their
+    interquartile scale: normal draws (ratio 1, sampling sd of the ratio ~3 % at 2,000 draws) never,
+    Cauchy draws (infinite sd) always; the tables equal the plain sd / percentile definitions."""
+    from spillmap.estimation._effects_params import simulated_tables
+
+    rng = np.random.default_rng(5)
+    normal = np.vstack([[0.0, 0.0], rng.normal(size=(2000, 2))])
+    cauchy = np.vstack([[0.0, 0.0], rng.standard_cauchy(size=(2000, 2))])
+    tables, heavy = simulated_tables((("direct", normal), ("total", cauchy)), ["a", "b"], 0.95)
+    assert [h.split(" (")[0] for h in heavy] == ["total a", "total b"]
+    np.testing.assert_allclose(tables["direct"]["se"], normal[1:].std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(tables["total"]["ci_upper"], np.quantile(cauchy[1:], 0.975, axis=0), rtol=1e-12)

@@ -40,8 +40,17 @@ from typing import Any
 from spillmap.errors import SpillmapWarning
 
 __all__ = ["CapturedWarning", "WarningLog", "HeldWarning", "capture_warnings", "hold_warnings", "call_holding_warnings",
-           "release_warnings",
+           "release_warnings", "outside_stacklevel",
            "cli_warnings", "format_cli_warning", "warns_on_cli"]
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that makes a :func:`warnings.warn` in the calling function point at the first
+    frame outside spillmap (the user's line), however many spillmap functions and decorators lie between."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("spillmap"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 @dataclass(frozen=True)
