@@ -398,7 +398,8 @@ class SpatialPanel:
         if self.model == "sac":
             from spillmap.estimation.sac import fit_sac
 
-            res = fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method)
+            res = fit_sac(self.data, lee_yu=lee_yu, tol=tol, logdet_method=logdet_method, cov_type=cov_type,
+                          trace_probes=trace_probes)
         else:
             res = _fit_fixed(self.data, lee_yu=lee_yu, cov_type=cov_type, tol=tol,
                              logdet_method=logdet_method, trace_probes=trace_probes)

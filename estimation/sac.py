@@ -22,9 +22,12 @@ with ``n_obs``, ``T_eff`` and ``a`` of :func:`spillmap.estimation._transform.eff
 the concentrated likelihood costs two log-determinants (:class:`LogDet`, the sparse
 machinery, called through its public ``__call__``/``bounds`` only) and a ``k x k`` solve.
 Maximisation: L-BFGS-B on ``(rho, lambda)`` from four starting points, then a
-Nelder-Mead polish of the best.  Covariance: the inverse of minus the central-difference
-Hessian of the full log-likelihood in ``(beta, rho, lambda, sigma2)``.  With
-``lambda = 0`` the concentrated likelihood is exactly the SAR one.
+Nelder-Mead polish of the best.  Covariance (``cov_type``): the inverse of the expected
+information (``"information"``, the default, :mod:`spillmap.estimation._sac_information`:
+Anselin 1988's SARAR matrix, spatialreg's "asymptotic vcov") or of minus the central-difference
+Hessian of the full log-likelihood in ``(beta, rho, lambda, sigma2)`` (``"hessian"``, the
+observed information).  With ``lambda = 0`` the concentrated likelihood is exactly the SAR one.
+One W (a W given per period must be the same in every period).
 
 Written by hand: no Python library estimates a fixed-effects SARAR panel by ML
 (spreg's ``GM_Combo`` is GMM for a cross-section).  Effects: the SAR formulas with
@@ -65,6 +68,16 @@ def sac_gram(d: Any) -> np.ndarray:
     wwy = d.w.lag_panel(d.Wy, t)
     wz = d.w.lag_panel(z, t) if z.shape[1] else np.zeros_like(z)
     return d.demean(np.column_stack([d.y, d.Wy, wwy, z, wz]))
+
+
+def _one_w(w: Any) -> Any:
+    """The one ``SpatialWeights`` of the model (a W given per period must be constant)."""
+    if not hasattr(w, "groups"):
+        return w
+    if not w.is_constant:
+        raise InputError("the SAC model takes one W for every period; one W per period is implemented for the "
+                         "SAR, SDM, SEM, SLX and SDEM models.")
+    return w.groups[0][0]
 
 
 def _coefs(rho: float, lam: float, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +140,8 @@ def _maximise(gram: np.ndarray, k: int, logdet, counts, bounds, tol: float,
 
 
 def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logdet_method: str = "auto",
-            lam_fixed: float | None = None) -> SACResults:
+            lam_fixed: float | None = None, cov_type: str = "information",
+            trace_probes: int | None = None) -> SACResults:
     """Fit the SAC panel on a validated ``_PanelData`` (called by ``SpatialPanel.fit``).
 
     Parameters
@@ -139,6 +153,10 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
     lam_fixed
         Impose ``lambda`` (e.g. 0 to recover the SAR fit); ``lambda`` is then still
         reported, with the covariance of the free parameters only.
+    cov_type
+        ``"information"`` (expected) or ``"hessian"`` (observed information).
+    trace_probes
+        Hutchinson probes of the information's traces above ``DENSE_TRACE_MAX_N`` units.
 
     Verification
     ------------
@@ -148,21 +166,26 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
     likelihood equals a dense transcription (explicit ``I_T kron B``, ``slogdet``) to
     1e-10; the numerical-Hessian SEs of the SAR special case equal the SAR
     information-matrix SEs within 1e-3 relative (finite-difference step); the ML
-    estimates recover simulated SARAR parameters.
+    estimates recover simulated SARAR parameters.  ``tests/test_sac_spatialreg.py``: estimates,
+    log-likelihood and information SEs equal R spatialreg's ``sacsarlm`` (cross-section and
+    unit-demeaned panel).
     """
     if lee_yu == "bias-correction":
         raise InputError("lee_yu='bias-correction' is not available for the SAC model; use 'transformation' or 'none'.")
     if d.effects == "random":
         raise InputError("the SAC model is implemented with fixed effects (or none), not random effects.")
+    if cov_type not in ("information", "hessian"):
+        raise InputError(f"cov_type must be 'information' or 'hessian', got {cov_type!r}.")
+    w = _one_w(d.w)
     ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
-    if d.effects in ("time", "twoways") and not d.w.is_row_standardized:
+    if d.effects in ("time", "twoways") and not w.is_row_standardized:
         raise WeightsError("the SAC model with time effects needs a row-standardised W (the spatial filter of the "
                            "error then commutes with the time demeaning); use w.row_standardize().")
     counts = effective_counts(d.n, d.t, d.effects, ly)
     v = sac_gram(d)
     gram = v.T @ v
     k = d.Z.shape[1]
-    logdet = LogDet(d.w, logdet_method)
+    logdet = LogDet(w, logdet_method)
     rho, lam = _maximise(gram, k, logdet, counts, logdet.bounds, tol, lam_fixed)
     lo, hi = logdet.bounds
     for name, val in (("rho", rho), ("lambda", lam)):
@@ -179,12 +202,20 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         th[free] = th_free
         return sac_loglik(th, v, k, logdet, counts)
 
-    from ._re_common import _numerical_hessian
-
     names = list(d.z_names) + ["rho", "lambda", "sigma2"]
-    hess = _numerical_hessian(f, theta[free])
+    exact = None
+    if cov_type == "hessian":
+        from ._re_common import _numerical_hessian
+
+        info = -_numerical_hessian(f, theta[free])
+    else:
+        from ._fixed import default_probes
+        from ._sac_information import sac_information
+
+        full, exact = sac_information(d, theta, w, counts, probes=trace_probes or default_probes(d.n))
+        info = full[np.ix_(free, free)]
     cov = np.zeros((theta.size, theta.size))
-    cov[np.ix_(free, free)] = np.linalg.inv(-hess)
+    cov[np.ix_(free, free)] = np.linalg.inv(info)
     c, cz = _coefs(rho, 0.0, k)
     resid = v @ c - (v @ cz) @ beta  # y~ - rho (Wy)~ - Z~ beta (before the error filter)
     fitted = v[:, 0] - resid
@@ -195,7 +226,8 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         cov_full=pd.DataFrame(cov, index=idx, columns=idx), sigma2=float(theta[-1]),
         loglik=sac_loglik(theta, v, k, logdet, counts), nobs=counts.nobs, n=d.n, t=d.t, r2=r2,
         x_names=d.x_names, wx_names=d.wx_names, w=d.w, y_name=d.y_name, ids=d.ids, times=d.times,
-        converged=True, cov_type="hessian", resid=resid,
-        extra={"logdet_method": logdet.resolved_method, "bounds": tuple(logdet.bounds), "lambda_fixed": lam_fixed},
+        converged=True, cov_type=cov_type, resid=resid,
+        extra={"logdet_method": logdet.resolved_method, "bounds": tuple(logdet.bounds), "lambda_fixed": lam_fixed,
+               "exact_traces": exact},
         data=d,
     )

@@ -45,10 +45,16 @@ def test_lambda_zero_is_sar(produc_logs, us48_queen, effects):
     assert fit0.params["rho"] == pytest.approx(sar.params["rho"], abs=1e-7)
     assert fit0.loglik == pytest.approx(sar.loglik, rel=1e-9)
     assert fit0.params[X].to_numpy() == pytest.approx(sar.params[X].to_numpy(), rel=1e-6)
+    # expected information with lambda = 0 imposed: SAR's information matrix (B = I), the same
+    # formula at estimates 1e-7 apart (the two optimisers): 1e-5
+    assert fit0.std_errors[X + ["rho"]].to_numpy() == pytest.approx(sar.std_errors[X + ["rho"]].to_numpy(), rel=1e-5)
     # observed-information SEs against SAR's (cov_type="hessian": differences of the analytic score);
     # ours are second differences of the log-likelihood with step 1e-4 * |x|: 1e-3
     sar_h = _spec(produc_logs, us48_queen, "sar", effects).fit(cov_type="hessian")
-    assert fit0.std_errors[X + ["rho"]].to_numpy() == pytest.approx(sar_h.std_errors[X + ["rho"]].to_numpy(), rel=1e-3)
+    fit0_h = fit_sac(d, lam_fixed=0.0, cov_type="hessian")
+    assert fit0_h.cov_type == "hessian" and fit0.cov_type == "information"
+    assert fit0_h.std_errors[X + ["rho"]].to_numpy() == pytest.approx(sar_h.std_errors[X + ["rho"]].to_numpy(),
+                                                                      rel=1e-3)
     full = spec.fit()
     assert full.loglik >= sar.loglik - 1e-9  # SAR is nested in SAC
     assert full.model == "sac" and {"rho", "lambda"} <= set(full.params.index)
@@ -73,6 +79,85 @@ def test_concentrated_equals_dense_transcription(produc_logs, us48_queen):
         ref = -n * t / 2 * np.log(sse / (n * t)) + t * ld(rho) + t * ld(lam)
         # moments vs dense products: rounding only, 1e-10
         assert sac_concentrated(rho, lam, v.T @ v, k, LogDet(w), counts) == pytest.approx(ref, rel=1e-10)
+
+
+def _complement(m):
+    vals, vecs = np.linalg.eigh(np.eye(m) - np.ones((m, m)) / m)
+    return vecs[:, vals > 0.5]
+
+
+@pytest.mark.parametrize("effects,lee_yu", [("twoways", "transformation"), ("time", "transformation"),
+                                            ("individual", "transformation"), ("twoways", "none")])
+def test_information_equals_dense_transcription(produc_logs, us48_queen, effects, lee_yu):
+    """The expected information against Anselin's SARAR matrix (1988, sec. 6.3) written on the
+    explicitly transformed model: ``Q = F_T' kron F_N'`` (Lee-Yu) or the demeaning projection
+    (direct), ``W* = F_N' W F_N`` per period, dense inverses, no trace identity; and the exact
+    traces against the Hutchinson route (500 probes: relative error ~ sqrt(2/500) ||.||_F / tr)."""
+    from spillmap.estimation._sac_information import sac_information
+
+    sub = us48_queen.ids[:16]
+    w = us48_queen.subset(sub).row_standardize()
+    df = produc_logs[produc_logs.state_abbr.isin(sub) & (produc_logs.year <= 1975)]
+    d = SpatialPanel(df, y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sac", fe=effects).data
+    n, t, k = d.n, d.t, len(X)
+    counts = effective_counts(n, t, effects, lee_yu)
+    rng = np.random.default_rng(3)
+    theta = np.r_[rng.normal(scale=0.3, size=k), 0.35, -0.25, 0.02]
+    beta, rho, lam, s2 = theta[:k], theta[k], theta[k + 1], theta[-1]
+    unit, time = effects in ("individual", "twoways"), effects in ("time", "twoways")
+    if lee_yu == "transformation":
+        ft = _complement(t) if unit else np.eye(t)
+        fn = _complement(n) if time else np.eye(n)
+        q, m_ = np.kron(ft.T, fn.T), fn.shape[1]
+        wst = fn.T @ w.toarray() @ fn
+        big = np.kron(np.eye(ft.shape[1]), wst)
+    else:  # the direct approach: the demeaning projection, all N T rows, W itself
+        jt = np.eye(t) - np.ones((t, t)) / t if unit else np.eye(t)
+        jn = np.eye(n) - np.ones((n, n)) / n if time else np.eye(n)
+        q, m_ = np.kron(jt, jn), n
+        wst = w.toarray()
+        big = np.kron(np.eye(t), wst)
+    eye = np.eye(big.shape[0])
+    a_inv, b = np.linalg.inv(eye - rho * big), eye - lam * big
+    g, hm = big @ a_inv, big @ np.linalg.inv(b)
+    if lee_yu == "transformation":  # F' (I kron B) = (I kron B*) F' for a row-standardised W
+        zb, mean = b @ q @ d.Z, b @ g @ q @ d.Z @ beta
+    else:  # the direct approach filters, then demeans (the likelihood of spillmap.estimation.sac)
+        zb, mean = q @ b @ d.Z, q @ b @ g @ d.Z @ beta
+    info = np.zeros((k + 3, k + 3))
+    info[:k, :k] = zb.T @ zb / s2
+    info[:k, k] = info[k, :k] = zb.T @ mean / s2
+    info[k, k] = mean @ mean / s2 + np.trace(g @ g) + np.trace(g.T @ g)
+    info[k + 1, k + 1] = np.trace(hm @ hm) + np.trace(hm.T @ hm)
+    info[k, k + 1] = info[k + 1, k] = np.trace(hm @ g) + np.trace(hm.T @ g)
+    info[k, k + 2] = info[k + 2, k] = np.trace(g) / s2
+    info[k + 1, k + 2] = info[k + 2, k + 1] = np.trace(hm) / s2
+    info[k + 2, k + 2] = counts.nobs / (2 * s2**2)
+    assert counts.nobs == q.shape[0] and m_ * counts.t_eff == big.shape[0]
+    mine, exact = sac_information(d, theta, w, counts)
+    assert exact
+    # the same quantities by two routes (dense transformed model vs trace identities): rounding, 1e-9
+    np.testing.assert_allclose(mine, info, rtol=1e-9, atol=1e-9 * np.abs(info).max())
+    rough, exact = sac_information(d, theta, w, counts, exact=False, probes=500)
+    assert not exact
+    np.testing.assert_allclose(rough, info, rtol=0.15, atol=1e-9 * np.abs(info).max())
+
+
+def test_one_w_per_period_must_be_constant(produc_logs, us48_queen):
+    """A W given per period that is the same in every period fits as that W (it failed with an
+    AttributeError before); different matrices are refused when the model is specified."""
+    years = sorted(produc_logs.year.unique())
+    same = _spec(produc_logs, us48_queen, "sac", "individual").fit()
+    per = SpatialPanel(produc_logs, y="lgsp", x=X, id="state_abbr", time="year", w={y: us48_queen for y in years},
+                       model="sac", fe="individual").fit()
+    np.testing.assert_allclose(per.params, same.params, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(per.std_errors, same.std_errors, rtol=1e-12)
+    reweighted = SpatialWeights(us48_queen.sparse.multiply(np.arange(1, us48_queen.n + 1)[None, :]).tocsr(),
+                                us48_queen.ids).row_standardize()  # the same links, other weights
+    varying = {y: (us48_queen if y < 1980 else reweighted) for y in years}
+    with pytest.raises(InputError, match="one W for all periods"):
+        SpatialPanel(produc_logs, y="lgsp", x=X, id="state_abbr", time="year", w=varying, model="sac",
+                     fe="individual")
 
 
 @pytest.fixture(scope="module")
