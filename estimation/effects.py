@@ -80,6 +80,7 @@ coverage of the indirect-effect intervals (``benchmarks/README.md``).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -360,10 +361,11 @@ def compute_effects(
     if "rho" in results.params.index and extra.get("traces_rho") == float(results.params["rho"]):
         fit_traces = extra.get("traces")  # exact traces of the fit at this rho (shared, not recomputed)
     params, cov = results.params, results.cov
-    if model == "sac":  # SAR formulas in rho and beta: lambda (the error process) carries no effect
+    sac = model == "sac"
+    if sac:  # SAR formulas in rho and beta: lambda (the error process) carries no effect
         keep = [c for c in params.index if c != "lambda"]
         params, cov, model = params[keep], cov.loc[keep, keep], "sar"
-    return effects_from_estimates(
+    res = effects_from_estimates(
         params,
         cov,
         results.w,
@@ -376,6 +378,11 @@ def compute_effects(
         regressors=getattr(results, "x_names", None),
         fit_traces=fit_traces,
     )
+    if sac:
+        return dataclasses.replace(res, model="sac", note="SAC: S_k = (I - rho W)^{-1} beta_k, the SAR formulas "
+                                   "(the error process u = lambda W u carries no spillover of x); averages of "
+                                   "LeSage & Pace (2009).")
+    return res
 
 
 # ------------------------------------------------- parameter draws (scenarios)

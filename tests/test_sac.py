@@ -208,6 +208,7 @@ def test_command_line_and_compute_effects_give_the_sac_effects(produc_logs, us48
     res = SpatialPanel(df, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=us48_queen, model="sac",
                        fe="individual").fit()
     eff = compute_effects(res, draws=0, method="delta")
+    assert eff.model == "sac" and "SAC" in eff.summary()  # labelled as the model fitted, SAR formulas
     total = res.params[["lpc", "lemp"]] / (1 - res.params["rho"])
     np.testing.assert_allclose(eff.total["estimate"].to_numpy(), total.to_numpy(), rtol=1e-8)
     rc = main(["fit", "--data", str(tmp_path / "p.csv"), "--id", "state_abbr", "--time", "year", "--y", "lgsp",
