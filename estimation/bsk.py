@@ -269,8 +269,9 @@ def bsk_tests(y: ArrayLike, X: ArrayLike, w: SpatialWeights, *, t: int, conditio
     equals the Cliff-Ord moments of the dense residual maker).  CLM-lambda and CLM-mu
     equal dense transcriptions of ``clmltest``/``clmmtest`` at the same residuals to
     1e-10, and the random-effects ML residuals match statsmodels ``MixedLM``
-    (``reml=False``) to 1e-5 (its optimiser tolerance).  Monte Carlo size at 5 %
-    within 3-7 % (slow tests).
+    (``reml=False``) to 1e-5 (its optimiser tolerance).  On Produc every statistic equals
+    splm 1.6-5's ``bsktest`` run in R (``tests/test_splm_reference.py``: 1e-9, CLM 1e-5).  Monte
+    Carlo size at 5 % within 3-7 % (slow tests).
     """
     yv, xm, names, _ = _prepare(y, X, w, t=t, effects="none", add_constant=True, names=None)
     if t < 2:
@@ -314,8 +315,8 @@ def bsjk_joint_test(y: ArrayLike, X: ArrayLike, w: SpatialWeights, *, t: int) ->
     combined with ``B'B``) are not in spillmap's machinery.
 
     **Verification** (``tests/test_bsk.py``): equals a dense transcription of splm
-    1.6-5's ``pbsjkJtest`` (explicit Kronecker products) to 1e-10; size at 5 % by
-    Monte Carlo (slow).
+    1.6-5's ``pbsjkJtest`` (explicit Kronecker products) to 1e-10, and splm's ``bsjktest``
+    run on Produc to 1e-9 (``tests/test_splm_reference.py``); size at 5 % by Monte Carlo (slow).
     """
     yv, xm, names, _ = _prepare(y, X, w, t=t, effects="none", add_constant=True, names=None)
     if t < 3:

@@ -108,7 +108,8 @@ def recover_fixed_effects(results: Any) -> RecoveredEffects:
     **Verification** (``tests/test_fixed_effects.py``): equal to a transcription of
     splm 1.6-5's ``felag``/``feerror`` (R/fixed_effects.R) to 1e-12; for the non-spatial
     case the effects equal the dummy coefficients of the LSDV regression (centred)
-    to 1e-9 and the effects sum to zero.
+    to 1e-9 and the effects sum to zero; the state effects of Produc's SAR and their SEs equal
+    splm's ``effects()`` run in R (``tests/test_splm_reference.py``, 1e-6).
     """
     d = getattr(results, "data", None)
     if getattr(results, "effects", None) not in FIXED_EFFECTS or d is None:

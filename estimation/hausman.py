@@ -272,7 +272,9 @@ def hausman(
     chi2-sized under H0 and large when the effects are correlated with x
     (``tests/test_hausman.py``).  ``cov="conditional"``: both covariances equal dense
     transcription of splm's ``covB`` (GLS with the explicit ``NT x NT`` Sigma) to 1e-9
-    and the statistic to ``R/sphtest.R``'s formula (``tests/test_hausman_conditional.py``).
+    and the statistic to ``R/sphtest.R``'s formula (``tests/test_hausman_conditional.py``);
+    on Produc it equals splm 1.6-5's ``sphtest`` itself, lag and (BSK) error models
+    (``tests/test_splm_reference.py``, within the random-effects optimiser's 2e-5).
     """
     check_choice("cov", cov, ("marginal", "conditional"))
     _check_pair(fe, re)

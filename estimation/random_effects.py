@@ -141,7 +141,9 @@ def fit_random(spec: SpatialPanel, *, cov_type: str = "information", tol: float 
     ------------
     See :func:`fit_sar_re_arrays`, :func:`fit_sem_re_arrays`; through this entry point
     ``tests/test_random_effects_model.py`` checks the assembled results against the
-    array fits and a dense oracle.
+    array fits and a dense oracle; ``tests/test_splm_reference.py`` the SAR and SEM fits on
+    Produc against R splm 1.6-5's ``spml(model="random")`` (estimates within its optimiser's
+    stopping rule, log-likelihood 1e-10, its GLS standard errors 1e-5).
     """
     from .results import emit_fit_warnings
 
