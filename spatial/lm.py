@@ -33,7 +33,9 @@ Verification (``tests/test_lm.py``): the cross-section equals spreg 1.9 ``LMtest
 (live) and the values printed in its docstring (Columbus, to their 4 decimals); pooled
 LM-error equals spreg's ``panel_LMerror`` after its (NT - k) variance is converted; every
 fixed-effects form equals a dense NT x NT transcription of the formulas above, and the
-default ``convention="elhorst"`` a transcription of Elhorst's MATLAB ``LMsarsem_panel.m``.
+default ``convention="elhorst"`` a transcription of Elhorst's MATLAB ``LMsarsem_panel.m``;
+the pooled and unit-effects tests equal R splm 1.6-5's ``slmtest`` run on Produc (1e-9,
+``tests/test_splm_reference.py``).
 """
 from __future__ import annotations
 

@@ -20,6 +20,8 @@ put in the alphabetical order splm's index uses); printed with ``sprintf("%.12g"
   another random-effects model, which spillmap does not estimate): 83.0792999945 and 30.6006691613;
 * ``bsktest(fm, ..., test = ...)`` for LMH, LM1, LM2, CLMlambda and CLMmu (``standardize = TRUE``
   gives SLM1, SLM2) and ``bsjktest(..., test = "J")``;
+* ``slmtest(fm, ..., model = "pooling" | "within", test = "lml" | "lme" | "rlml" | "rlme")`` (the
+  panel LM tests; ``within`` is unit demeaning);
 * ``effects()`` of ``spml(..., model = "within", effect = "individual", lag = TRUE)``: the state
   effects and their standard errors (its estimates are spillmap's ``lee_yu="none"`` ones: with unit
   effects splm's lag of the demeaned y equals the demeaned lag).
@@ -58,6 +60,9 @@ HAUSMAN = {"sar": 83.0792999945, "sem": 30.6006691613}
 BSK = {"lmh": 4270.85184424, "lm1": 64.3036603957, "slm1": 67.4810274759, "lm2": 11.6572339751,
        "slm2": 12.2720819427, "clm_lambda": 14.4364215557, "clm_mu": 60.6992149387}
 BSJK_J = 4290.42243536
+#: slmtest: LM lag, LM error, robust LM lag, robust LM error
+SLMTEST = {"none": [0.116661156726, 135.891103951, 3.01815477005, 138.792597564],
+           "individual": [163.695367462, 223.868405136, 34.7494979013, 94.9225355752]}
 #: effects(): state effects of AL, AR, AZ (splm's first three) and their standard errors
 FE_UNITS = {"AL": (-0.19140308057, 0.153853087547), "AR": (-0.331420201408, 0.146132451265),
             "AZ": (-0.00537798332569, 0.153140328275)}
@@ -123,3 +128,15 @@ def test_recovered_state_effects_equal_splm(fits):
         # the same closed forms at estimates that agree to 1e-9 (splm's optimize, tol 1e-10 on lambda)
         assert fx.unit.loc[state, "estimate"] == pytest.approx(est, rel=1e-6)
         assert fx.unit.loc[state, "se"] == pytest.approx(se, rel=1e-6)
+
+
+@pytest.mark.parametrize("fe", ["none", "individual"])
+def test_panel_lm_tests_equal_slmtest(produc_logs, us48_queen, fe):
+    """Closed forms of the OLS / within residuals (both conventions coincide here): 1e-9."""
+    from spillmap.spatial import panel_lm_tests
+
+    for convention in ("demeaned", "elhorst"):
+        r = panel_lm_tests(produc_logs, "state_abbr", time="year", y="lgsp", x=X, w=us48_queen, fe=fe,
+                           convention=convention)
+        mine = [getattr(r, k).stat for k in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error")]
+        np.testing.assert_allclose(mine, SLMTEST[fe], rtol=1e-9)
