@@ -67,6 +67,8 @@ def test_minimal_spec_defaults():
         (('y = "unemp"', 'y = "unemp"\nkey = "gsp"'), r"key 'model.key': 'gsp' is not among model.x"),
         (('y = "unemp"', 'y = "unemp"\nfe = "random"'), r"key 'model.fe': 'random' is not one of"),
         (('y = "unemp"', 'y = "unemp"\nfe = "time"\neffects = "time"'), r"key 'model.fe': given twice"),
+        (('y = "unemp"', 'y = "unemp"\nlee_yu = "ydjl"'),
+         r"key 'model.lee_yu': 'ydjl' is not one of .*\('ydjl' is the published estimator of a dynamic model alone"),
         (("[weights.W1]\nkind", "[diagnostics]\nhausman = \"sometimes\"\n[weights.W1]\nkind"),
          r"key 'diagnostics.hausman': 'sometimes' is not one of 'auto', 'classic', 'sphtest', 'mundlak'"),
         (("[weights.W1]\nkind", "[heterogeneity]\ncolumns = [\"g\"]\nw = \"W9\"\n[weights.W1]\nkind"),

@@ -47,6 +47,7 @@ def key(
     aliases: Mapping[Any, Any] | None = None,
     old_names: tuple[str, ...] = (),
     convert: Callable[[Any], Any] | None = None,
+    elsewhere: Mapping[Any, str] | None = None,
 ) -> Any:
     """A dataclass field of a spec section with its documentation.
 
@@ -69,10 +70,14 @@ def key(
         Deprecated names of the key itself.
     convert
         Applied to the validated value (e.g. list -> tuple).
+    elsewhere
+        Values that spillmap accepts elsewhere but not in this key, each with where to use it
+        (the error says so instead of only listing ``choices``).
     """
     meta = {
         "doc": doc, "choices": choices, "example": example, "check": check,
         "aliases": dict(aliases or {}), "old_names": tuple(old_names), "convert": convert,
+        "elsewhere": dict(elsewhere or {}),
     }
     return dataclasses.field(default=default, metadata=meta)
 
@@ -171,7 +176,9 @@ def _field_value(f: dataclasses.Field, table: Mapping, source: str, prefix: str,
     value = _coerce(value, hints[f.name], path, source)
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise spec_error(source, path, f"{value!r} is not one of {', '.join(map(repr, choices))}.")
+        where = (meta.get("elsewhere") or {}).get(value) if isinstance(value, str | bool | int) else None
+        raise spec_error(source, path, f"{value!r} is not one of {', '.join(map(repr, choices))}"
+                         + (f" ({value!r} {where})." if where else "."))
     check = meta.get("check")
     if check is not None and value is not None:
         msg = check(value)

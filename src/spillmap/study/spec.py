@@ -147,7 +147,9 @@ class ModelSpec:
     lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects (of every model here; the published "
                       "Lee–Yu / Yu–de Jong–Lee estimator of a dynamic model alone, lee_yu = \"ydjl\", is an "
                       "option of SpatialPanel and spillmap fit).", default="transformation", choices=LEE_YU,
-                      aliases={True: "transformation", False: "none"})
+                      aliases={True: "transformation", False: "none"},
+                      elsewhere={"ydjl": "is the published estimator of a dynamic model alone: use it with "
+                                         "SpatialPanel(..., dynamic=...).fit(lee_yu='ydjl') or spillmap fit --dynamic"})
     dynamic: str | None = opt("Also fit a dynamic SDM per W with y(t−1) (y), W·y(t−1) (wy) or both, conditional "
                               "on the first period, bias-corrected as lee_yu says; short- and long-run effects.",
                               default=None, choices=DYNAMIC + (None,), example="both")
