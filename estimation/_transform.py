@@ -30,7 +30,8 @@ twoways     (N-1)(T-1)      T - 1      (T-1) [ln|I - rho W| - ln(1 - rho)]
 
 (Lee & Yu 2010, sections 2-4; the approach of Stata's ``xsmle, fe type(..., leeyu)`` and
 ``spxtregress, fe`` -- not run here: verified against a dense transcription with explicit
-``F`` matrices in ``tests/test_est_panel.py``).
+``F`` matrices in ``tests/test_est_panel.py``, and the individual and time rows against R
+SDPDmod 0.0.6's ``LYtrans = TRUE`` in ``tests/test_sdpdmod_reference.py``).
 
 Verification (``tests/test_est_logdet.py``): :func:`demean` equals the explicit projection ``Q x``
 (``I_T - J_T/T`` and ``I_N - J_N/N`` Kronecker products) for all four effects to 1e-12, and

@@ -293,7 +293,8 @@ class SpatialPanel:
               ``(N-1)(T-1)`` effective observations with the Jacobian of the
               transformed W (the approach of Stata's ``xsmle ..., fe leeyu`` and
               ``spxtregress, fe``; verified here against a dense transcription of
-              Lee & Yu, not against Stata output).
+              Lee & Yu and, with unit or period effects, against R SDPDmod's
+              ``LYtrans = TRUE``; not against Stata output).
               With individual effects it leaves ``beta`` and ``rho`` unchanged
               and multiplies ``sigma2`` by ``T/(T-1)``.  Time effects need a
               row-standardised W.

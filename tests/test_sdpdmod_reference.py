@@ -42,6 +42,9 @@ running SDPDmod 0.0.6 on 2026-12-01 under R 4.2.2 (Debian bookworm's r-base-core
 Matrix 1.5-3), printed with ``sprintf("%.12g")``; that run also printed the vignette's values.
 spillmap's default ``lee_yu="transformation"`` is a different estimator (module notes of
 estimation/_dynamic_ml.py) and gives rho 0.0763 here.
+
+The static Lee-Yu transformation with unit or period effects (SAR, SDM) is checked against the
+same R run of ``SDPDm(..., LYtrans = TRUE, demn = TRUE)`` (not in the vignette).
 """
 from __future__ import annotations
 
@@ -393,3 +396,55 @@ def test_two_way_dynamic_sdm_standard_errors(cigar):
     # not a vacuous range: for the coefficients of X and W X it is below 1e-3 relative (measured
     # 5e-4 for W*logp); for tau 2e-5; for eta and rho, which load on Omega's rho entry, about 1 %
     assert np.all((ses.max(axis=0) - ses.min(axis=0))[:5] < 1e-3 * printed[:5])
+
+
+# ------------------------------------------------ static Lee-Yu transformation (unit or period effects)
+#: SDPDmod 0.0.6 run here (module notes): SDPDm(..., LYtrans = TRUE, demn = TRUE), sprintf("%.12g"):
+#: rho, coefficients (X, then W X for the SDM), sige
+_LY_STATIC = {
+    ("sar", "individual"): ("0.297576172098", ["-0.532005284247", "-0.000708801979779"], "0.00689770277019"),
+    ("sar", "time"): ("0.177574027593", ["-1.15228932334", "0.534173737161"], "0.0279520241074"),
+    ("sdm", "individual"): ("0.459585254241", ["-0.929919232288", "0.548690389174", "0.581092692187",
+                                               "-0.577528021699"], "0.00561723669419"),
+    ("sdm", "time"): ("0.248596968708", ["-1.26785292881", "0.575536772727", "0.523607723631",
+                                         "-0.121895551424"], "0.0272914355698"),
+}
+
+
+@pytest.mark.parametrize("model,effects", sorted(_LY_STATIC))
+def test_static_lee_yu_transformation(cigar, model, effects):
+    """``SDPDm(..., LYtrans = TRUE, demn = TRUE)`` with unit or period effects (``F_T`` or ``F_N`` applied
+    explicitly, ``rownor(usa46)``), the estimator of spillmap's ``lee_yu="transformation"``: at its
+    rho the coefficients and sigma2 with the Lee-Yu counts (``N (T-1)``, ``(N-1) T`` observations)
+    are its printed ones (12 digits; the two programs' least squares 1e-12 apart), and its rho, from
+    its 0.001-step log-determinant table, is an epsilon-maximiser of spillmap's likelihood with the
+    transformed Jacobian ``T_eff [ln|I - rho W| - a ln(1 - rho)]``.  (Its two-way variant is not used:
+    SDPDmod applies the direct approach's O(1/N) correction to the transformation estimate as well.)"""
+    from spillmap.estimation._transform import effective_counts
+
+    c, w = cigar
+    rho_s, coef_s, s2_s = _LY_STATIC[(model, effects)]
+    res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=w, model=model,
+                       fe=effects).fit(lee_yu="transformation")
+    d = res.data
+    yd, wyd, zd, _ = d.transformed
+    counts = effective_counts(d.n, d.t, effects, "transformation")
+    wd = w.toarray()
+
+    def profile(rho):
+        b = np.linalg.lstsq(zd, yd - rho * wyd, rcond=None)[0]
+        e = yd - rho * wyd - zd @ b
+        return b, float(e @ e) / counts.nobs
+
+    def conc(rho):
+        _, s2 = profile(rho)
+        jac = np.linalg.slogdet(np.eye(d.n) - rho * wd)[1] - (np.log(1 - rho) if counts.time_adj else 0.0)
+        return -0.5 * counts.nobs * np.log(s2) + counts.t_eff * jac
+
+    b, s2 = profile(float(rho_s))
+    _as_printed(np.r_[b, s2], coef_s + [s2_s], slack=1e-11)
+    ev = np.linalg.eigvals(wd).real
+    tr_g = max(abs(np.sum(ev / (1 - r * ev)) - (1 / (1 - r) if counts.time_adj else 0.0))
+               for r in np.linspace(0.1, 0.5, 21))
+    gap = conc(res.rho) - conc(float(rho_s))
+    assert 0 <= gap <= counts.t_eff * tr_g * 0.0005  # half a table step times the slope of the Jacobian
