@@ -3,7 +3,8 @@
 Reference numbers: ``spatialreg::sacsarlm(..., method = "eigen")`` 1.2-6 (spdep 1.2-7, R 4.2.2,
 Debian bookworm), run on 2026-12-01 on the bundled Produc panel (``lgsp ~ lpcap + lpc + lemp +
 unemp``) and the row-standardised queen contiguity of the US-48 states (libpysal, as the
-``us48_queen`` fixture), exported to CSV in W's order; printed with ``sprintf("%.12g")``:
+``us48_queen`` fixture), exported to CSV in W's order; printed with ``sprintf("%.12g")``
+(``tests/r_reference/spatialreg_sac.R`` reprints them):
 
 * the cross-section of 1970 (T = 1, a constant);
 * the panel with state effects by the direct approach: the data demeaned by state, stacked by

@@ -39,7 +39,8 @@ the correction through a transcription of ``nearPD`` (which gives every printed 
 standard errors.  Numbers not printed in the vignette (the uncorrected estimate; the correction with
 ``solve(SIG)`` in place of ``solve(nearPD(SIG)$mat)``, one line of R/SDPDm.R changed) come from
 running SDPDmod 0.0.6 on 2026-12-01 under R 4.2.2 (Debian bookworm's r-base-core, plm 2.6-2,
-Matrix 1.5-3), printed with ``sprintf("%.12g")``; that run also printed the vignette's values.
+Matrix 1.5-3), printed with ``sprintf("%.12g")``; that run also printed the vignette's values
+(``tests/r_reference/sdpdmod_reference.R`` reprints them).
 spillmap's default ``lee_yu="transformation"`` is a different estimator (module notes of
 estimation/_dynamic_ml.py) and gives rho 0.0763 here.
 

@@ -7,7 +7,8 @@ against splm itself.  Reference numbers: splm 1.6-5 (the CRAN snapshot github.co
 installed from source) under R 4.2.2 with plm 2.6-2, spdep 1.2-7, spatialreg 1.2-6 (Debian
 bookworm), run on 2026-12-01 on the bundled Produc panel, ``lgsp ~ lpcap + lpc + lemp + unemp``,
 and the row-standardised queen contiguity of the US-48 states (the ``us48_queen`` fixture, its rows
-put in the alphabetical order splm's index uses); printed with ``sprintf("%.12g")``:
+put in the alphabetical order splm's index uses); printed with ``sprintf("%.12g")``
+(``tests/r_reference/splm_reference.R`` reprints them):
 
 * ``spml(..., model = "random", lag = TRUE, spatial.error = "none")`` (SAR with random effects) and
   ``spml(..., model = "random", lag = FALSE, spatial.error = "b")`` (Baltagi et al.'s spatial error
