@@ -241,7 +241,7 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
         out[h] = EffectsResult(results.model, method, int(draws) if method == "simulation" else 0, seed, level,
                                kind, n, tables, _note(results, h, period))
     prefix = "dynamic " if getattr(results, "dynamic", None) else ""
-    warn_heavy_tails(heavy, f"{prefix}{results.model.upper()} effects")
+    warn_heavy_tails(heavy, f"{prefix}{results.model.upper()} effects", results.w)
     return out
 
 

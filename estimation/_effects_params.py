@@ -125,8 +125,11 @@ def simulated_tables(arrays, names, level: float) -> tuple[dict[str, pd.DataFram
     return tables, heavy
 
 
-def warn_heavy_tails(heavy: list[str], what: str) -> None:
-    """One :class:`~spillmap.errors.EstimationWarning` naming the heavy-tailed simulated effects of ``what``."""
+def warn_heavy_tails(heavy: list[str], what: str, w: Any = None) -> None:
+    """One :class:`~spillmap.errors.EstimationWarning` naming the heavy-tailed simulated effects of ``what``
+    (with ``w``'s name, when it has one: a study fits one model per W)."""
+    name = getattr(w, "name", None)
+    what = f"{what} (W {name})" if isinstance(name, str) and name else what
     if heavy:
         listed = "; ".join(heavy[:6]) + (f"; and {len(heavy) - 6} more" if len(heavy) > 6 else "")
         warnings.warn(

@@ -268,5 +268,5 @@ def test_heavy_tailed_long_run_draws_are_flagged_on_cigar():
     with pytest.warns(EstimationWarning, match="heavy-tailed") as rec:
         res.effects_both(draws=1000, seed=0)
     text = "; ".join(str(r.message) for r in rec if issubclass(r.category, EstimationWarning))
-    assert "long-run total logy" in text and "short-run" not in text
+    assert "long-run total logy" in text and "short-run" not in text and "(W cigar_w" in text
     assert rec[0].filename == __file__  # the user's line, not spillmap's
