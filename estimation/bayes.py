@@ -216,7 +216,9 @@ def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: S
     ratio of those brute-force marginal likelihoods to 1e-6; OLS equals the closed form
     with an explicit Gamma-function normalisation, and equals R SDPDmod's printed OLS and SLX
     log-marginals on the Cigar panel to their 4 decimals (``tests/test_sdpdmod_reference.py``;
-    SDPDmod's spatial ones carry the MATLAB integration line this module departs from); on data
+    SDPDmod's spatial ones carry the MATLAB integration line this module departs from: with that
+    one line made the trapezoid rule on the log scale, SDPDmod's SAR, SDM, SEM and SDEM
+    log-marginals equal these to 1e-8, the rest of its code unchanged); on data
     simulated from a SAR (SEM) the SAR/SDM (SEM/SDEM) family gets the highest probability.
     """
     unknown = [m for m in models if m not in BAYES_MODELS]

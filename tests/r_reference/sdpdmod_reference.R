@@ -17,3 +17,10 @@ for (model in c("sar", "sdm")) for (eff in c("individual", "time")) {
              effect = eff, LYtrans = TRUE, demn = TRUE)
   cat("static", model, eff, "rho", g(m$rho), "coef", g(m$coefficients), "sige", g(m$sige), "\n")
 }
+# blmpSDPD with its integration line made the trapezoid rule on the log scale (four occurrences in
+# R/blmpSDPD.R):  isum <- log(sum((r[2:m] - r[1:(m-1)]) * (f[2:m] + f[1:(m-1)]) / 2)), with
+# r = detval[, 1], f = fint, m = length(r); source the edited function into SDPDmod's namespace as
+# `blmp` and run:
+# res <- blmp(formula = logc ~ logp + logy, data = d, W = W, index = c("state", "year"),
+#             model = list("ols", "sar", "sdm", "sem", "sdem", "slx"), effect = "individual")
+# cat(paste(names(res$lmarginal), sprintf("%.12g", res$lmarginal)), "\n")
