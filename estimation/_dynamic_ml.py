@@ -51,7 +51,7 @@ and corrects the remaining (Nickell) bias with the part of ``s`` due to the lags
 ``s' = (tr L, tr(WL), 0_k, tr(W A L), 0)``.  To first order this equals the YdJL estimator; with
 ``tau = eta = 0`` it is exactly the static Lee-Yu estimator on periods 2..T.  ``"ydjl"`` is the
 published estimator, for replication (verified against R SDPDmod 0.0.6 in
-``tests/test_sdpdmod_reference.py``); the Monte Carlo of ``benchmarks/monte_carlo_dynamic.py``
+``tests/test_sdpdmod_two_way.py``); the Monte Carlo of ``benchmarks/monte_carlo_dynamic.py``
 compares the options.
 
 **Time-varying W** (one ``W_t`` per period): the traces above are replaced by the exact

@@ -25,24 +25,7 @@ exact one spillmap finds (0.0006 and 0.003 apart below).  So the tests check
 Agreement found: the coefficients at SDPDmod's rho within 3e-7 of the printed ones, sigma2 within
 1e-7 relative, the corrected estimate within 3e-7, the standard errors to every printed digit.
 
-The vignette's two-way dynamic SDM (``mod5``: ``effect = "twoways"``, ``LYtrans = T``, Lee & Yu's
-transformation approach: ``F_N`` for the time effects, unit demeaning, the YdJL correction on
-``W* = F' W F``) is spillmap's ``lee_yu="ydjl"``.  Its printed estimate (rho 0.162189) is that
-estimator's correction *after* SDPDmod passes its average information matrix through
-``Matrix::nearPD`` (defaults: eigenvalues below ``1e-6`` of the largest are dropped, then floored at
-``1e-8`` of it).  That matrix is ill-conditioned here (smallest / largest eigenvalue 7.9e-7: the
-sigma2 entry ``1/(2 sigma^4)`` is 3.6e5, and ``W y_t`` and ``W y_{t-1}`` are nearly collinear with tau
-near 0.86), so nearPD replaces its smallest eigenvalue (0.29) by 0.0036 and the correction moves
-(rho, eta) 80 times further along the flat direction: rho 0.0766 -> 0.1622 instead of -> 0.0760.
-The tests check the whole chain: the uncorrected likelihood, the correction with a plain inverse,
-the correction through a transcription of ``nearPD`` (which gives every printed digit), and the
-standard errors.  Numbers not printed in the vignette (the uncorrected estimate; the correction with
-``solve(SIG)`` in place of ``solve(nearPD(SIG)$mat)``, one line of R/SDPDm.R changed) come from
-running SDPDmod 0.0.6 on 2026-12-01 under R 4.2.2 (Debian bookworm's r-base-core, plm 2.6-2,
-Matrix 1.5-3), printed with ``sprintf("%.12g")``; that run also printed the vignette's values
-(``tests/r_reference/sdpdmod_reference.R`` reprints them).
-spillmap's default ``lee_yu="transformation"`` is a different estimator (module notes of
-estimation/_dynamic_ml.py) and gives rho 0.0763 here.
+The vignette's two-way dynamic SDM (``mod5``) is in tests/test_sdpdmod_two_way.py.
 
 The static Lee-Yu transformation with unit or period effects (SAR, SDM) is checked against the
 same R run of ``SDPDm(..., LYtrans = TRUE, demn = TRUE)`` (not in the vignette).
@@ -55,28 +38,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spillmap import datasets
 from spillmap.estimation import SpatialPanel
 
-sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the oracle sits next to this file
-from _dynamic_oracle import DenseDynamic, orthonormal_complement  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the helpers sit next to this file
+from _dynamic_oracle import DenseDynamic  # noqa: E402
+from _sdpdmod_common import as_printed, cigar_panel, epsilon, sdpdmod_se  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def cigar():
-    c = datasets.cigar()
-    c = c.assign(logc=np.log(c.sales), logp=np.log(c.price / c.cpi), logy=np.log(c.ndi / c.cpi))
-    w = datasets.cigar_w().row_standardize()
-    pos = c["state"].astype(str).map({i: k for k, i in enumerate(w.ids)})
-    c = c.assign(pos=pos).sort_values(["year", "pos"]).reset_index(drop=True)
-    return c, w
-
-
-def _epsilon(w_dense: np.ndarray, t: int, lo: float, hi: float) -> float:
-    """What a nearest-point log-determinant table of step 0.001 can cost the concentrated likelihood
-    over [lo, hi]: T * max |tr(W (I - rho W)^{-1})| * 0.0005."""
-    ev = np.linalg.eigvals(w_dense).real
-    return t * max(abs(np.sum(ev / (1 - r * ev))) for r in np.linspace(lo, hi, 21)) * 0.0005
+    return cigar_panel()
 
 
 def _within(y, wy, z, n, t, rho):
@@ -108,15 +79,15 @@ def test_static_sar_with_unit_effects(cigar):
     b, s2 = _within(y, wy, z, n, t, rho_s)
     # rho is printed to 6 decimals: its rounding (5e-7) moves the coefficients by this much at most
     moved = np.abs(_within(y, wy, z, n, t, rho_s + 5e-7)[0] - b)
-    _as_printed(b, ["-0.5320053", "-0.0007088"], slack=moved + 1e-9)
-    _as_printed([s2], ["0.006667779"], slack=abs(_within(y, wy, z, n, t, rho_s + 5e-7)[1] - s2) + 1e-12)
+    as_printed(b, ["-0.5320053", "-0.0007088"], slack=moved + 1e-9)
+    as_printed([s2], ["0.006667779"], slack=abs(_within(y, wy, z, n, t, rho_s + 5e-7)[1] - s2) + 1e-12)
     res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=w, model="sar",
                        fe="individual").fit(lee_yu="none")
     # spillmap's estimate is the exact maximiser; its coefficients are those of the same concentration
     np.testing.assert_allclose(res.params[["logp", "logy"]].to_numpy(), _within(y, wy, z, n, t, res.rho)[0],
                                rtol=0, atol=1e-9)
     gap = _concentrated(y, wy, z, n, t, wd, res.rho) - _concentrated(y, wy, z, n, t, wd, rho_s)
-    assert 0 <= gap <= _epsilon(wd, t, 0.25, 0.35)
+    assert 0 <= gap <= epsilon(wd, t, 0.25, 0.35)
 
 
 def _dynamic(cigar):
@@ -135,7 +106,7 @@ def test_dynamic_sar_with_unit_effects_direct(cigar):
     rho_s = 0.305592
     coef, _ = oracle._ls(y - rho_s * wy, z, "individual", "direct")  # [logp, logy, tau, eta]
     moved = np.abs(oracle._ls(y - (rho_s + 5e-7) * wy, z, "individual", "direct")[0] - coef)  # rho's rounding
-    _as_printed(coef, ["-0.1147081", "-0.0206479", "0.8697327", "-0.2796636"], slack=moved + 1e-9)
+    as_printed(coef, ["-0.1147081", "-0.0206479", "0.8697327", "-0.2796636"], slack=moved + 1e-9)
     c, _ = cigar
     res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=w, model="sar",
                        fe="individual", dynamic="both").fit(lee_yu="none")
@@ -147,7 +118,7 @@ def test_dynamic_sar_with_unit_effects_direct(cigar):
         return -0.5 * n * t * np.log(s2) + t * np.linalg.slogdet(np.eye(n) - r * wd)[1]
 
     gap = conc(res.rho) - conc(rho_s)
-    assert 0 <= gap <= _epsilon(wd, t, 0.25, 0.35)
+    assert 0 <= gap <= epsilon(wd, t, 0.25, 0.35)
 
 
 def test_ydjl_bias_correction_at_sdpdmods_estimate(cigar):
@@ -159,7 +130,7 @@ def test_ydjl_bias_correction_at_sdpdmods_estimate(cigar):
     rho_s = 0.305592
     corrected = _corrected(oracle, rho_s)
     moved = np.abs(_corrected(oracle, rho_s + 5e-7) - corrected)[:5]  # the base rho's rounding
-    _as_printed(corrected[:5], ["-0.0864323", "-0.0217271", "0.9287971", "-0.3030634", "0.310875"],
+    as_printed(corrected[:5], ["-0.0864323", "-0.0217271", "0.9287971", "-0.3030634", "0.310875"],
                 slack=moved + 1e-9)
     # the engine applies the same correction at its own (exact) uncorrected estimate
     c, w = cigar
@@ -209,7 +180,7 @@ def test_bayesian_log_marginals_of_spatial_models_with_the_integral_fixed(cigar)
     c, w = cigar
     mp = model_probabilities(c, "state", time="year", y="logc", x=["logp", "logy"], w=w, fe="individual",
                              models=tuple(_BLMP_FIXED))
-    _as_printed(mp.log_marginal[list(_BLMP_FIXED)].to_numpy(), list(_BLMP_FIXED.values()), slack=1e-8)
+    as_printed(mp.log_marginal[list(_BLMP_FIXED)].to_numpy(), list(_BLMP_FIXED.values()), slack=1e-8)
 
 
 def _corrected(oracle, rho):
@@ -223,36 +194,6 @@ def _corrected(oracle, rho):
     return np.concatenate([coef, [rho, s2]]) + oracle.information(coef, rho, s2, "individual", "direct") @ a
 
 
-def _sdpdmod_se(oracle, coef, rho, s2, *, basis=None, cov=None):
-    """SDPDmod's dynamic standard errors at ``(coef, rho, s2)``: ``sqrt(diag(S + S Omega S) / (N T))``
-    with ``S`` the inverse *average* information (spillmap's dense information matrix, tests/
-    _dynamic_oracle.py) and ``Omega`` as SDPDmod's ``f_OMG`` (R/SIG_OMG.R): nonzero in the (rho, sigma2)
-    block, scaled by ``(mu4 - 3 sigma^4) / sigma^4``, ``mu4`` the mean fourth power of its ``resid``
-    (the transformed y minus ``(I - rho W)^{-1} Z b``).  ``basis``: the ``F_N`` (N x N-1) that takes out
-    the time effects of the two-way model (W becomes ``F' W F``, N becomes N - 1); None: unit effects.
-    ``cov``: the information's inverse at these estimates, when already at hand (it does not depend on
-    the basis)."""
-    y, _, z = oracle.design()
-    t = oracle.t
-    f = np.eye(oracle.n) if basis is None else basis
-    n = f.shape[1]
-    q = np.kron(np.eye(t) - 1.0 / t, f.T)  # unit demeaning, and F' for the time effects
-    yd, zd, w = q @ y, q @ z, f.T @ oracle.ws[0] @ f
-    si = np.linalg.inv(np.eye(n) - rho * w)
-    g = w @ si
-    resid = yd - np.kron(np.eye(t), si) @ (zd @ coef)
-    mu4 = float(np.sum(resid**4)) / (n * t)
-    k = coef.size
-    om = np.zeros((k + 2, k + 2))
-    om[k, k] = np.diag(g) @ np.diag(g) / n
-    om[k, k + 1] = om[k + 1, k] = np.trace(g) / (2 * s2 * n)
-    om[k + 1, k + 1] = 1 / (4 * s2**2)
-    om *= (mu4 - 3 * s2**2) / s2**2
-    effects, approach = ("individual", "direct") if basis is None else ("twoways", "ydjl")
-    avg_inv = (oracle.information(coef, rho, s2, effects, approach) if cov is None else cov) * (n * t)
-    return np.sqrt(np.abs(np.diag(avg_inv + avg_inv @ om @ avg_inv)) / (n * t))
-
-
 def test_dynamic_standard_errors(cigar):
     """Vignette ``mod2`` (at its estimate) and ``mod3`` (at the corrected estimate, as SDPDmod computes
     them: no delta-method factor for the correction, which spillmap adds)."""
@@ -261,10 +202,10 @@ def test_dynamic_standard_errors(cigar):
     rho_s = 0.305592
     coef, s2 = oracle._ls(y - rho_s * wy, z, "individual", "direct")
     # each within half a unit of its last printed digit (+ 2e-8: the base rho's rounding moves them < 1e-8)
-    _as_printed(_sdpdmod_se(oracle, coef, rho_s, s2)[:5], ["0.0138649", "0.0079911", "0.0130098", "0.0336333",
+    as_printed(sdpdmod_se(oracle, coef, rho_s, s2)[:5], ["0.0138649", "0.0079911", "0.0130098", "0.0336333",
                                                            "0.031396"], slack=2e-8)
     corrected = _corrected(oracle, rho_s)
-    _as_printed(_sdpdmod_se(oracle, corrected[:-2], corrected[-2], corrected[-1])[:5],
+    as_printed(sdpdmod_se(oracle, corrected[:-2], corrected[-2], corrected[-1])[:5],
                 ["0.0138446", "0.0081269", "0.0132188", "0.0350687", "0.031508"], slack=2e-8)
     # and the engine's covariance is that information matrix's inverse (at its own estimate)
     c, w = cigar
@@ -274,157 +215,6 @@ def test_dynamic_standard_errors(cigar):
     ref = oracle.information(res.params[names[:4]].to_numpy(), res.rho, res.sigma2, "individual", "direct")
     # the same formulas on the same numbers, the engine's traces from eigenvalues: rounding only
     np.testing.assert_allclose(res.cov_full.loc[names, names].to_numpy(), ref[:5, :5], rtol=1e-8)
-
-
-def _as_printed(values, printed: list[str], *, slack) -> None:
-    """Each value within half a unit of the last digit R printed (plus ``slack``)."""
-    half = np.array([0.5 * 10.0 ** -len(p.split(".")[1]) for p in printed])
-    diff = np.abs(np.asarray(values) - np.array([float(p) for p in printed]))
-    assert np.all(diff <= half + slack), list(zip(printed, values))
-
-
-# ------------------------------------------------------------------ mod5: the two-way dynamic SDM
-#: oracle order of the mod5 parameters (tests/_dynamic_oracle.py: X, W X, y(t-1), W y(t-1); rho, sigma2)
-_MOD5 = ("logp", "logy", "W_logp", "W_logy", "tau", "eta", "rho", "sigma2")
-#: SDPDmod 0.0.6 run here (module notes): ``mod5$coefficients``, ``$rho``, ``$sige``, sprintf("%.12g")
-_MOD5_UNCORRECTED = ("-0.300024268461", "0.121938177418", "0.159369212376", "-0.0338087934921",
-                     "0.823598636551", "-0.0107011249067", "0.0766386724971", "0.00117158869139")
-#: the same run with ``solve(SIG)`` for ``solve(nearPD(SIG)$mat)``: ``$coefficients1``, ``$rho1``, ``$sige1``
-_MOD5_PLAIN_INVERSE = ("-0.265966296267", "0.0997955842084", "0.170279252998", "-0.022349934606",
-                       "0.864577738892", "-0.0150507914711", "0.0760345700386", "0.00121198260208")
-#: the same run unchanged: ``$coefficients1``, ``$rho1``, ``$sige1`` (the vignette's numbers, all digits)
-_MOD5_NEARPD = ("-0.270872239461", "0.104261680891", "0.19559460033", "-0.0324638959758",
-                "0.864411768344", "-0.0962702927587", "0.162188969718", "0.0012127951679")
-#: the vignette's printed ``summary(mod5)`` (sigma2 is not printed)
-_MOD5_PRINTED = ("-0.270872", "0.104262", "0.195595", "-0.032464", "0.864412", "-0.096270", "0.162189")
-_MOD5_PRINTED_SE = ("0.023145", "0.029783", "0.043870", "0.039520", "0.012879", "0.038810", "0.036753")
-
-
-def _two_way(cigar) -> DenseDynamic:
-    c, w = cigar
-    n, t0 = w.n, c["year"].nunique()
-    y = c["logc"].to_numpy().reshape(t0, n)
-    x = c[["logp", "logy"]].to_numpy().reshape(t0, n, 2)
-    return DenseDynamic(y, x, [w.toarray()] * t0, durbin=True)
-
-
-def _near_pd(x: np.ndarray, eig_tol=1e-6, conv_tol=1e-7, posd_tol=1e-8, maxit=100) -> np.ndarray:
-    """``Matrix::nearPD(x)`` with its defaults (Matrix 1.5-3, ``print(Matrix::nearPD)``; Higham 2002):
-    Dykstra-corrected projections that drop the eigenvalues below ``eig_tol`` times the largest, then
-    eigenvalues floored at ``posd_tol`` times the largest and the diagonal rescaled to the old one."""
-    ds, big = np.zeros_like(x), x.copy()
-    for _ in range(maxit):
-        prev = big
-        r = prev - ds
-        d, q = np.linalg.eigh(r)
-        keep = d > eig_tol * d[-1]
-        big = (q[:, keep] * d[keep]) @ q[:, keep].T
-        ds = big - r
-        if np.abs(prev - big).sum(axis=1).max() / np.abs(prev).sum(axis=1).max() <= conv_tol:  # norm "I"
-            break
-    d, q = np.linalg.eigh(big)
-    eps = posd_tol * abs(d[-1])
-    if d[0] < eps:
-        old = np.diag(big).copy()
-        big = (q * np.maximum(d, eps)) @ q.T
-        scale = np.sqrt(np.maximum(eps, old) / np.diag(big))
-        big = scale[:, None] * big * scale[None, :]
-    return big
-
-
-def _mod5_corrected(oracle: DenseDynamic, theta: np.ndarray, *, near_pd: bool = False) -> np.ndarray:
-    """``theta + C s``: ``s`` the YdJL vector of ``W* = F' W F`` (N - 1 units), ``C`` the inverse
-    information of the ``"ydjl"`` likelihood; ``near_pd``: as SDPDmod, ``C = nearPD(C^{-1}/(n T))^{-1}/(n T)``."""
-    coef, rho, s2 = theta[:6], theta[6], theta[7]
-    cov = oracle.information(coef, rho, s2, "twoways", "ydjl")
-    if near_pd:
-        nt = (oracle.n - 1) * oracle.t
-        cov = np.linalg.inv(_near_pd(np.linalg.inv(cov) / nt)) / nt
-    v = oracle.ydjl_vector(theta[4], theta[5], rho, s2, transformed=True, static_part=True)
-    s = np.zeros(theta.size)
-    s[4:] = [v["tau"], v["eta"], v["rho"], v["sigma2"]]
-    return theta + cov @ s
-
-
-def _numbers(printed) -> np.ndarray:
-    return np.array([float(p) for p in printed])
-
-
-def test_two_way_dynamic_sdm_uncorrected_likelihood(cigar):
-    """``mod5`` before its correction: Lee & Yu's transformed likelihood (``F_N'`` for the time
-    effects, then unit demeaning; ``(N-1) T`` observations, ``T ln|I - rho W*|``) concentrated at
-    SDPDmod's rho gives its coefficients and sigma2, and its rho is an epsilon-maximiser."""
-    oracle = _two_way(cigar)
-    y, wy, z = oracle.design()
-    ref = _numbers(_MOD5_UNCORRECTED)
-    coef, s2 = oracle._ls(y - ref[6] * wy, z, "twoways", "ydjl")
-    # 12 significant digits; R solves the normal equations, numpy least squares: they agree to about
-    # cond(Z*'Z*) x 1e-16 (1e-10 here; measured 3e-12), hence 1e-9 beyond the printed rounding
-    _as_printed(np.r_[coef, s2], list(_MOD5_UNCORRECTED[:6]) + [_MOD5_UNCORRECTED[7]], slack=1e-9)
-    f = orthonormal_complement(oracle.n)
-    w_star = f.T @ oracle.ws[0] @ f
-    exact = oracle.fit("twoways", "ydjl")
-
-    def loglik(rho):
-        c, v = oracle._ls(y - rho * wy, z, "twoways", "ydjl")
-        return oracle.loglik(c, rho, v, "twoways", "ydjl")
-
-    gap = loglik(exact[1]) - loglik(ref[6])
-    assert 0 <= gap <= _epsilon(w_star, oracle.t, 0.0, 0.15)
-
-
-def test_two_way_dynamic_sdm_correction_and_nearpd(cigar):
-    """``mod5``'s correction at its uncorrected estimate: with a plain inverse (SDPDmod with
-    ``solve(SIG)``) and through ``nearPD`` (the vignette's printed numbers); and spillmap's
-    ``lee_yu="ydjl"`` is that plain-inverse correction at the exact maximiser."""
-    oracle = _two_way(cigar)
-    base = _numbers(_MOD5_UNCORRECTED)
-    half = np.array([0.5 * 10.0 ** -len(p.split(".")[1]) for p in _MOD5_UNCORRECTED])
-    plain = _mod5_corrected(oracle, base)
-    # what the rounding of the 8 printed inputs can move the result (first order, each input by its
-    # half unit; central differences of the same smooth function) plus 1e-9 for the two programs'
-    # linear algebra (cond ~1e6 x 1e-16, as above)
-    moved = sum(np.abs(_mod5_corrected(oracle, base + h * e) - plain)
-                for h, e in zip(half, np.eye(base.size)))
-    _as_printed(plain, _MOD5_PLAIN_INVERSE, slack=moved + 1e-9)
-    near = _mod5_corrected(oracle, base, near_pd=True)
-    # nearPD's floor multiplies the flat direction's variance by 80: so does the inputs' rounding
-    moved_pd = sum(np.abs(_mod5_corrected(oracle, base + h * e, near_pd=True) - near)
-                   for h, e in zip(half, np.eye(base.size)))
-    _as_printed(near[:7], _MOD5_PRINTED, slack=moved_pd[:7] + 1e-9)
-    _as_printed(near, _MOD5_NEARPD, slack=moved_pd + 1e-9)
-    assert abs(near[6] - plain[6]) > 0.08  # the printed rho comes from nearPD, not from the estimator
-    # the engine: the same correction of its own (exact) uncorrected estimate
-    c, w = cigar
-    res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=w, model="sdm",
-                       fe="twoways", dynamic="both").fit(lee_yu="ydjl")
-    coef, rho, s2 = oracle.fit("twoways", "ydjl")
-    ref = _mod5_corrected(oracle, np.r_[coef, rho, s2])
-    mine = np.r_[res.params[list(_MOD5[:7])].to_numpy(), res.sigma2]
-    np.testing.assert_allclose(mine, ref, rtol=0, atol=1e-7)  # as tests/test_dynamic.py (search tolerances)
-
-
-def test_two_way_dynamic_sdm_standard_errors(cigar):
-    """``mod5``'s printed standard errors (at its nearPD-corrected estimate, its information inverted
-    directly there).  Their fourth moment ``mu4`` is taken over residuals in the basis ``F_N`` that
-    R's ``eigen`` returns for the N - 1 fold eigenvalue of ``J_N``; any orthonormal basis is as
-    valid and ``mu4`` (unlike everything else) depends on it.  So the printed SEs must lie in the
-    range spanned by 50 random bases (plus half a printed unit and the inputs' rounding)."""
-    oracle = _two_way(cigar)
-    theta = _mod5_corrected(oracle, _numbers(_MOD5_UNCORRECTED), near_pd=True)
-    f = orthonormal_complement(oracle.n)
-    rng = np.random.default_rng(0)
-    cov = oracle.information(theta[:6], theta[6], theta[7], "twoways", "ydjl")
-    ses = np.array([_sdpdmod_se(oracle, theta[:6], theta[6], theta[7], cov=cov,
-                                basis=f @ np.linalg.qr(rng.normal(size=(f.shape[1],) * 2))[0])[:7]
-                    for _ in range(50)])
-    printed = _numbers(_MOD5_PRINTED_SE)
-    half = 5e-7 + 1e-8  # half a printed unit, plus the estimate's rounding (moves the SEs < 1e-8)
-    assert np.all(printed >= ses.min(axis=0) - half) and np.all(printed <= ses.max(axis=0) + half), \
-        list(zip(_MOD5_PRINTED_SE, ses.min(axis=0), ses.max(axis=0)))
-    # not a vacuous range: for the coefficients of X and W X it is below 1e-3 relative (measured
-    # 5e-4 for W*logp); for tau 2e-5; for eta and rho, which load on Omega's rho entry, about 1 %
-    assert np.all((ses.max(axis=0) - ses.min(axis=0))[:5] < 1e-3 * printed[:5])
 
 
 # ------------------------------------------------ static Lee-Yu transformation (unit or period effects)
@@ -471,7 +261,7 @@ def test_static_lee_yu_transformation(cigar, model, effects):
         return -0.5 * counts.nobs * np.log(s2) + counts.t_eff * jac
 
     b, s2 = profile(float(rho_s))
-    _as_printed(np.r_[b, s2], coef_s + [s2_s], slack=1e-11)
+    as_printed(np.r_[b, s2], coef_s + [s2_s], slack=1e-11)
     ev = np.linalg.eigvals(wd).real
     tr_g = max(abs(np.sum(ev / (1 - r * ev)) - (1 / (1 - r) if counts.time_adj else 0.0))
                for r in np.linspace(0.1, 0.5, 21))

@@ -1,4 +1,4 @@
-# tests/test_sdpdmod_reference.py: the numbers not printed in SDPDmod 0.0.6's vignette, on the Cigar
+# tests/test_sdpdmod_reference.py and tests/test_sdpdmod_two_way.py: the numbers not printed in SDPDmod 0.0.6's vignette, on the Cigar
 # panel of plm and rownor(usa46) (no export needed): Rscript sdpdmod_reference.R
 # The "plain inverse" correction of mod5 needs SDPDmod's R/SDPDm.R with
 #   SIGi <- as.matrix(solve(Matrix::nearPD(SIG)$mat))   (dynamic branch)
