@@ -187,8 +187,9 @@ def moran_residuals(
     ``Var[I]`` and ``z`` equal ``spreg.diagnostics_sp.MoranRes`` (spreg 1.9) on
     Columbus with a row-standardised and an asymmetric kNN W to 1e-10; for every
     ``effects`` on a Produc subpanel they equal a dense NT x NT transcription with the
-    explicit residual maker to 1e-9; under H0 (normal errors, two-way effects) the
-    5 % test rejects at 5 % (slow Monte Carlo).
+    explicit residual maker to 1e-9, and on the whole Produc panel R spdep's ``lm.morantest`` of
+    the same regression with explicit dummies (``I_T kron W``) to 1e-9; under H0 (normal errors,
+    two-way effects) the 5 % test rejects at 5 % (slow Monte Carlo).
     """
     yv, xm, names, fe = _prepare(y, X, w, t=t, effects=fe, add_constant=add_constant, names=names)
     nt = w.n * t
