@@ -17,7 +17,7 @@ the within regression's residuals are the LSDV residuals).
 
 Written by hand (a within transformation and ``lstsq``): linearmodels' ``PanelOLS``
 gives the same coefficients and SEs (the cross-check in the tests) but no
-log-likelihood or LR test of the effects.
+log-likelihood or LR test of the effects; the F tests equal R plm's ``pFtest`` (tests/test_within.py).
 
 The LR tests are asymptotic and over-reject when the number of restrictions is a
 sizeable share of NT (10 % at 5 % nominal for N = 30, T = 10 in the Monte Carlo of

@@ -51,3 +51,16 @@ def test_coefficients_and_ses_equal_linearmodels(cigar):
         # the SEs: the same closed form from the same residuals and (X'X)^-1, so the same bound as above
         assert f.std_errors.to_numpy() == pytest.approx(ref.std_errors.to_numpy(), rel=1e-10), name
     assert isinstance(tab.fits["twoways"].to_frame(), pd.DataFrame)
+
+
+def test_f_tests_of_the_effects_equal_plm_pftest(produc):
+    """F tests of the unit and the period effects against R plm 2.6-2's ``pFtest`` of the two-way
+    within regression against the period-only and the unit-only one, on Produc (R 4.2.2, run
+    2026-12-01; tests/r_reference/plm_ftest.R): F(47, 748) = 93.8023373641 and F(16, 748) =
+    12.3194794379 (p 4.11748956392e-29).  Sums of squares of the same least squares: 1e-9 relative."""
+    df = produc.assign(lgsp=np.log(produc.gsp), lpcap=np.log(produc.pcap), lpc=np.log(produc.pc),
+                       lemp=np.log(produc.emp))
+    t = within_table(df, "state_abbr", time="year", y="lgsp", x=["lpcap", "lpc", "lemp", "unemp"])
+    assert t.f_unit.stat == pytest.approx(93.8023373641, rel=1e-9) and t.f_unit.df == 47
+    assert t.f_time.stat == pytest.approx(12.3194794379, rel=1e-9) and t.f_time.df == 16
+    assert t.f_time.pvalue == pytest.approx(4.11748956392e-29, rel=1e-8)  # F(16, 748): the denominator df too
