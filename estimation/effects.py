@@ -348,7 +348,8 @@ def compute_effects(
     Verification
     ------------
     Dense oracle (np.linalg.inv) to 1e-10; delta vs simulation standard errors
-    within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``.
+    within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``; SDM vs R spatialreg's
+    ``impacts(lagsarlm(type = "mixed"))`` (1e-7).
     """
     if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
         from ._dynamic_effects import horizon_effects  # dynamic (short run) / one W per period (averaged)
