@@ -46,7 +46,8 @@ from scipy import stats
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import InputError
 
-from ._effects_params import _draw_params, _effects_from_moments, _table, _w_bounds, simulated_tables, warn_heavy_tails
+from ._effects_params import (_draw_params, _effects_from_moments, _table, _w_bounds, heavy_tail_message,
+                             simulated_tables, warn_heavy_tails)
 from .effects import EXACT_TRACE_MAX_N, EffectsResult, _Moments, unit_effects
 
 __all__ = ["HORIZONS", "dynamic_effects", "timevarying_effects", "effects_by_period", "unit_effects_at"]
@@ -231,17 +232,21 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
     if method == "simulation":
         sims = _draw_params(p_hat, v, int(draws), seed, spec.lag["rho"] or 0, (-np.inf, np.inf),
                             accept=_accept(spec, omegas))
+    prefix = "dynamic " if getattr(results, "dynamic", None) else ""
+    what = f"{prefix}{results.model.upper()} effects"
     heavy: list[str] = []
     for h in horizons:
+        flagged: list[str] = []
         if method == "delta":
             tables = _delta(p_hat, v, spec, moments, h, zc)
         else:
-            tables, flagged = _simulated(p_hat, sims, spec, moments, h, level)
-            heavy += [f"{h}-run {f}" if len(horizons) > 1 or h == "long" else f for f in flagged]
+            tables, found = _simulated(p_hat, sims, spec, moments, h, level)
+            flagged = [f"{h}-run {f}" if len(horizons) > 1 or h == "long" else f for f in found]
+        heavy += flagged
+        msg = heavy_tail_message(flagged, what, results.w)  # this horizon's, kept with its result
         out[h] = EffectsResult(results.model, method, int(draws) if method == "simulation" else 0, seed, level,
-                               kind, n, tables, _note(results, h, period))
-    prefix = "dynamic " if getattr(results, "dynamic", None) else ""
-    warn_heavy_tails(heavy, f"{prefix}{results.model.upper()} effects", results.w)
+                               kind, n, tables, _note(results, h, period), warnings=(msg,) if msg else ())
+    warn_heavy_tails(heavy, what, results.w)  # one warning for the call
     return out
 
 

@@ -125,17 +125,26 @@ def simulated_tables(arrays, names, level: float) -> tuple[dict[str, pd.DataFram
     return tables, heavy
 
 
-def warn_heavy_tails(heavy: list[str], what: str, w: Any = None) -> None:
-    """One :class:`~spillmap.errors.EstimationWarning` naming the heavy-tailed simulated effects of ``what``
-    (with ``w``'s name, when it has one: a study fits one model per W)."""
+def heavy_tail_message(heavy: list[str], what: str, w: Any = None) -> str:
+    """The message naming the heavy-tailed simulated effects of ``what`` ("" when none), with ``w``'s
+    name when it has one (a study fits one model per W)."""
+    if not heavy:
+        return ""
     name = getattr(w, "name", None)
     what = f"{what} (W {name})" if isinstance(name, str) and name else what
-    if heavy:
-        listed = "; ".join(heavy[:6]) + (f"; and {len(heavy) - 6} more" if len(heavy) > 6 else "")
-        warnings.warn(
-            f"{what}: heavy-tailed draws for {listed}: the estimate is near the edge of the stable region, where "
+    listed = "; ".join(heavy[:6]) + (f"; and {len(heavy) - 6} more" if len(heavy) > 6 else "")
+    return (f"{what}: heavy-tailed draws for {listed}: the estimate is near the edge of the stable region, where "
             "a few draws dominate the sd, so the se, z and p of these effects mislead; read their percentile "
-            "interval (ci_lower, ci_upper).", EstimationWarning, stacklevel=outside_stacklevel())
+            "interval (ci_lower, ci_upper).")
+
+
+def warn_heavy_tails(heavy: list[str], what: str, w: Any = None) -> str:
+    """One :class:`~spillmap.errors.EstimationWarning` (at the user's line) with :func:`heavy_tail_message`;
+    returns the message for the result to keep ("" when nothing is flagged)."""
+    msg = heavy_tail_message(heavy, what, w)
+    if msg:
+        warnings.warn(msg, EstimationWarning, stacklevel=outside_stacklevel())
+    return msg
 
 
 def _w_bounds(w: sp.csr_matrix, eigenvalues: np.ndarray | None) -> tuple[float, float]:

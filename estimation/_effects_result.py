@@ -40,6 +40,9 @@ class EffectsResult:
         Number of spatial units.
     note
         What the effects mean for this model.
+    warnings
+        What to question (heavy-tailed simulated draws), also raised as warnings; printed under
+        :meth:`summary`.
     """
 
     model: str
@@ -51,6 +54,7 @@ class EffectsResult:
     n: int
     _tables: dict = field(repr=False)
     note: str = ""
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tables", {k: v.copy() for k, v in self._tables.items()})
@@ -120,6 +124,7 @@ class EffectsResult:
                     f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
                 )
         lines.append(f"{star_note()} (two-sided normal)")
+        lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -145,4 +150,5 @@ class EffectsResult:
             "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
             f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
             f"<p>{html.escape(self.note)} {html.escape(star_note())}.</p>"
+            + "".join(f"<p class=\"warnings\">Warning: {html.escape(w)}</p>" for w in self.warnings)
         )

@@ -198,8 +198,9 @@ def effects_from_estimates(
         tables = _delta_tables(p_hat, v, spec, tr, moments.totals(np.array([rho_hat]), abs(rho_hat), derivatives=True), zc)
         return EffectsResult(model, "delta", 0, seed, level, kind, n, tables, _lag_note(model))
     tables, heavy = _simulated_tables(p_hat, v, spec, moments, draws, seed, level, (lo_b, hi_b))
-    warn_heavy_tails(heavy, f"{model.upper()} effects", w)
-    return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model))
+    msg = warn_heavy_tails(heavy, f"{model.upper()} effects", w)
+    return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model),
+                         warnings=(msg,) if msg else ())
 
 
 def _eigenvalues(w: Any, wmat: sp.csr_matrix) -> np.ndarray:

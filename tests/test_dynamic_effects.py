@@ -266,7 +266,10 @@ def test_heavy_tailed_long_run_draws_are_flagged_on_cigar():
     res = SpatialPanel(c, y="logc", x=["logp", "logy"], id="state", time="year", w=datasets.cigar_w().row_standardize(),
                        model="sdm", fe="twoways", dynamic="both").fit()
     with pytest.warns(EstimationWarning, match="heavy-tailed") as rec:
-        res.effects_both(draws=1000, seed=0)
+        both = res.effects_both(draws=1000, seed=0)
+    # kept with the results too, each horizon its own: printed under summary()
+    assert both["short"].warnings == () and "long-run total logy" in both["long"].warnings[0]
+    assert "Warning: dynamic SDM effects" in both["long"].summary()
     text = "; ".join(str(r.message) for r in rec if issubclass(r.category, EstimationWarning))
     assert "long-run total logy" in text and "short-run" not in text and "(W cigar_w" in text
     assert rec[0].filename == __file__  # the user's line, not spillmap's

@@ -263,6 +263,7 @@ def test_simulation_redraws_rho_outside_bounds(w_rs):
     # the effects 1/(1 - rho) of draws near 1 have a long tail: flagged (sd 6-8 x the interquartile scale)
     with pytest.warns(EstimationWarning, match=r"heavy-tailed draws for direct x1 \(sd [\d.]+ x .*total x1"):
         res = effects_from_estimates(params, cov, w_rs, "sar", draws=500, seed=0)
+    assert len(res.warnings) == 1 and res.summary().endswith(res.warnings[0])
     assert np.all(np.isfinite(_flat(res, "se")))
     assert res.total.loc["x1", "ci_upper"] < np.inf
 
