@@ -332,3 +332,17 @@ def test_fit_ydjl_is_for_dynamic_models(files, tmp_path, capsys):
     assert main(["fit", *_args(files, "--lee-yu", "ydjl", "--draws", "0")]) == 2
     err = capsys.readouterr().err.strip()
     assert "ydjl" in err and "dynamic" in err and len(err.splitlines()) == 1
+
+
+def test_json_lists_the_warnings_of_the_effects_too(tmp_path, capsys):
+    """A warning raised by the effects (heavy-tailed long-run draws of Cigar's dynamic SDM) is on the
+    screen and in the JSON: the file never lacks a warning the screen showed (it listed only the
+    fit's own before)."""
+    out = tmp_path / "dyn.json"
+    assert main(["fit", "--data", "cigar", "--id", "state", "--time", "year", "--y", "log(sales)", "--x",
+                 "log(price/cpi)", "log(ndi/cpi)", "--w", "cigar_w", "--model", "sdm", "--dynamic", "both",
+                 "--draws", "1000", "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    doc = json.loads(out.read_text())
+    heavy = [m for m in doc["warnings"] if "heavy-tailed" in m]
+    assert len(heavy) == 1 and heavy[0] in err

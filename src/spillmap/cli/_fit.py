@@ -204,6 +204,10 @@ def run(args: argparse.Namespace) -> int:
             print()
             print(block.summary())
     if args.json:
-        out = write_json(args.json, results_dict(res, eff, long_run), overwrite=args.force)
+        doc = results_dict(res, eff, long_run)
+        # every warning the screen showed (reading the data, the effects' draws), not only the fit's own
+        log = getattr(args, "warning_log", None)
+        doc["warnings"] = list(dict.fromkeys([*doc["warnings"], *(log.messages if log is not None else ())]))
+        out = write_json(args.json, doc, overwrite=args.force)
         print(f"\nwrote {out}")
     return 0
