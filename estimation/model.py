@@ -49,9 +49,8 @@ CovType = Literal["information", "hessian"]
 from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
 from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
 
-from spillmap._vocab import EFFECTS, FIXED_EFFECTS, LEE_YU, MODELS, fe_keyword  # noqa: E402,F401  (one vocabulary)
+from spillmap._vocab import COV_TYPES, EFFECTS, FIXED_EFFECTS, LEE_YU, MODELS, fe_keyword  # noqa: E402,F401  (one vocabulary)
 
-COV_TYPES: tuple[str, ...] = ("information", "hessian")
 
 #: model -> kind of likelihood ("lag", "error", "none")
 KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none", "sac": "sac"}

@@ -346,3 +346,20 @@ def test_json_lists_the_warnings_of_the_effects_too(tmp_path, capsys):
     doc = json.loads(out.read_text())
     heavy = [m for m in doc["warnings"] if "heavy-tailed" in m]
     assert len(heavy) == 1 and heavy[0] in err
+
+
+def test_cov_type_hessian_from_the_command_line(files, tmp_path, capsys):
+    """``--cov-type hessian``: the observed-information SEs of the Python API's
+    ``fit(cov_type="hessian")``; the default is the expected information."""
+    from spillmap.estimation import SpatialPanel
+
+    out = tmp_path / "h.json"
+    assert main(["fit", *_args(files, "--model", "sac", "--cov-type", "hessian", "--draws", "0",
+                               "--json", str(out))]) == 0
+    doc = json.loads(out.read_text())
+    spec = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], model="sac")
+    hess, info = spec.fit(cov_type="hessian"), spec.fit()
+    # the CLI's W comes from a file (equal to an ulp) and SAC's two-parameter search stops within its
+    # xatol of either maximum; the central-difference Hessian (step 1e-4 |x|) amplifies that to ~6e-7
+    assert doc["params"]["lambda"]["se"] == pytest.approx(hess.std_errors["lambda"], rel=1e-5)
+    assert hess.std_errors["lambda"] != pytest.approx(info.std_errors["lambda"], rel=1e-3)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["fe_keyword", "FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "LEE_YU_STATIC", "n_fixed_effects",
+__all__ = ["fe_keyword", "FixedEffects", "FE", "FIXED_EFFECTS", "EFFECTS", "MODELS", "RE_MODELS", "LEE_YU", "LEE_YU_STATIC", "COV_TYPES", "n_fixed_effects",
            "DynamicLags", "DYNAMIC", "TEST_FAMILIES"]
 
 #: the fixed-effects option of the within estimators and of the LM / Moran tests
@@ -26,6 +26,8 @@ RE_MODELS: tuple[str, ...] = ("sar", "sdm", "sem")
 LEE_YU_STATIC: tuple[str, ...] = ("none", "transformation", "bias-correction")
 #: ... and the published Lee-Yu / Yu-de Jong-Lee estimator of a dynamic model (``SpatialPanel``, ``spillmap fit``)
 LEE_YU: tuple[str, ...] = LEE_YU_STATIC + ("ydjl",)
+#: the covariance of an ML fit: inverse expected information or inverse observed information (Hessian)
+COV_TYPES: tuple[str, ...] = ("information", "hessian")
 #: the lags of y in a dynamic model: y_t-1, W y_t-1 or both
 DynamicLags = Literal["y", "wy", "both"]
 DYNAMIC: tuple[str, ...] = get_args(DynamicLags)

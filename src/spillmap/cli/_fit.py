@@ -15,7 +15,7 @@ from typing import Any
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
 
-from spillmap._vocab import DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
+from spillmap._vocab import COV_TYPES, DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
 from spillmap.results import finite_or_none as _num  # noqa: E402
 
 
@@ -39,7 +39,8 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fe", choices=FE, default="twoways", help="fixed effects (default: twoways)")
     p.add_argument(
         "--lee-yu", choices=LEE_YU, default="transformation", dest="lee_yu",
-        help="Lee-Yu treatment of the fixed effects (default: transformation)",
+        help="Lee-Yu treatment of the fixed effects (default: transformation; ydjl: Lee-Yu's published "
+             "estimator of a dynamic model, with --dynamic)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", metavar="OUT.json", default=None, help="write the results as JSON (atomically)")
@@ -71,6 +72,9 @@ def register(subparsers: Any) -> None:
                    help="dynamic model: y (y_t-1), wy (W y_t-1) or both; conditional on the first period, with "
                         "the Yu-de Jong-Lee / Lee-Yu bias correction of --lee-yu; short- and long-run effects")
     p.add_argument("--draws", type=int, default=1000, help="simulation draws for effects; 0 = delta method")
+    p.add_argument("--cov-type", choices=COV_TYPES, default="information", dest="cov_type",
+                   help="standard errors from the expected information (default) or the observed one (hessian: "
+                        "minus the inverse Hessian of the log-likelihood); random effects always use the latter")
     p.set_defaults(func=run)
 
 
@@ -190,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
     # --re with --fe time/twoways: random unit effects plus fixed period effects (SpatialPanel's re=)
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
                         fe=args.fe, re=args.re, dynamic=dynamic)
-    res = spec.fit(lee_yu=args.lee_yu)
+    res = spec.fit(lee_yu=args.lee_yu, cov_type=getattr(args, "cov_type", "information"))
     eff = long_run = None
     method = "delta" if args.draws == 0 else "simulation"
     if dynamic is not None:
