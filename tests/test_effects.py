@@ -516,6 +516,7 @@ def test_heavy_tail_flag_follows_the_draws_not_the_seed():
     cauchy = np.vstack([[0.0, 0.0], rng.standard_cauchy(size=(2000, 2))])
     tables, heavy = simulated_tables((("direct", normal), ("total", cauchy)), ["a", "b"], 0.95)
     assert [h.split(" (")[0] for h in heavy] == ["total a", "total b"]
+    # the same numpy reductions on the same draws (the helper calls std / quantile): rounding only, 1e-12
     np.testing.assert_allclose(tables["direct"]["se"], normal[1:].std(axis=0, ddof=1), rtol=1e-12)
     np.testing.assert_allclose(tables["total"]["ci_upper"], np.quantile(cauchy[1:], 0.975, axis=0), rtol=1e-12)
 
@@ -536,4 +537,5 @@ def test_sdm_effects_equal_spatialreg_impacts(produc_logs, us48_queen):
     assert res.rho == pytest.approx(0.457261692986, abs=1e-8)
     eff = res.impacts(draws=0, method="delta")
     for kind, values in ref.items():
+        # rho 6e-10 apart moves the effects < 1e-8 (docstring); atol 1e-9 only guards entries near zero
         np.testing.assert_allclose(getattr(eff, kind)["estimate"].to_numpy(), values, rtol=1e-7, atol=1e-9)

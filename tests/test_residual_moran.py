@@ -133,4 +133,5 @@ def test_panel_exact_moments_equal_spdep_with_dummies(produc_logs, us48_queen, e
     arr, periods = panel_array(produc_logs, id="state_abbr", time="year", columns=["lgsp", *x], w=us48_queen)
     flat = arr.reshape(len(periods) * us48_queen.n, -1)
     r = moran_residuals(flat[:, 0], flat[:, 1:], us48_queen, t=len(periods), fe=effects)
+    # closed forms (quadratic forms, traces of M W) of the same residuals; R printed 12 digits: 1e-9 for margin
     np.testing.assert_allclose([r.I, r.expected, r.variance, r.test.stat], SPDEP[effects], rtol=1e-9)

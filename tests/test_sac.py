@@ -150,6 +150,7 @@ def test_one_w_per_period_must_be_constant(produc_logs, us48_queen):
     same = _spec(produc_logs, us48_queen, "sac", "individual").fit()
     per = SpatialPanel(produc_logs, y="lgsp", x=X, id="state_abbr", time="year", w={y: us48_queen for y in years},
                        model="sac", fe="individual").fit()
+    # a constant W given per period is replaced by that W before any arithmetic: the same computation, 1e-12
     np.testing.assert_allclose(per.params, same.params, rtol=0, atol=1e-12)
     np.testing.assert_allclose(per.std_errors, same.std_errors, rtol=1e-12)
     reweighted = SpatialWeights(us48_queen.sparse.multiply(np.arange(1, us48_queen.n + 1)[None, :]).tocsr(),

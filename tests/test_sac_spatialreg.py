@@ -57,7 +57,7 @@ def _check(res, ref):
     diff = np.abs(res.params.to_numpy() - ref["coef"])
     assert np.all(diff <= slack), list(zip(res.params.index, diff, slack))
     assert res.sigma2 == pytest.approx(ref["s2"], rel=1e-6)
-    assert res.loglik == pytest.approx(ref["loglik"], rel=1e-10)
+    assert res.loglik == pytest.approx(ref["loglik"], rel=1e-10)  # nlminb stops at a relative change of 1e-10
     np.testing.assert_allclose(res.std_errors.to_numpy(), ref["se"], rtol=1e-4)
 
 
@@ -76,5 +76,6 @@ def test_state_effects_panel_equals_spatialreg(produc_logs, us48_queen):
     # differs from the expected one in this sample by up to 18 % (lambda), so it is not a check of it
     hess = SpatialPanel(produc_logs, y="lgsp", x=X, id="state_abbr", time="year", w=us48_queen, model="sac",
                         fe="individual").fit(lee_yu="none", cov_type="hessian")
+    # cov_type does not enter the search: the same estimates, computed twice the same way (1e-12)
     np.testing.assert_allclose(hess.params.to_numpy(), res.params.to_numpy(), rtol=0, atol=1e-12)
     assert hess.cov_type == "hessian" and not np.allclose(hess.std_errors, res.std_errors, rtol=0.01)
