@@ -26,8 +26,9 @@ transformation and time effects the traces are those of ``W* = F' W F``: ``tr f(
 tr f(W) - f(1)`` for ``HG``, and ``tr(H*'G*) = tr(H'G) - (G'1)'(H'1)/N``
 (:func:`spillmap.estimation._ml.adjusted_traces` for the one-parameter terms).
 
-Traces: exact (dense) up to :data:`~spillmap.estimation._traces.DENSE_TRACE_MAX_N` units;
-beyond, Hutchinson's estimator with Rademacher probes and the sparse LUs of ``A`` and ``B``.
+Traces: exact up to :data:`~spillmap.estimation._traces.DENSE_TRACE_MAX_N` units, all from the
+dense ``G`` and ``H`` (formed once each); beyond, Hutchinson's estimator with Rademacher probes
+and the sparse LUs of ``A`` and ``B``.
 
 Written by hand: spatialreg's ``sacsarlm`` computes this matrix for a cross-section (dense,
 R); no Python library has it.  Verification (``tests/test_sac_spatialreg.py``): for a
@@ -48,17 +49,25 @@ from ._transform import EffectiveCounts
 __all__ = ["sac_information", "cross_traces"]
 
 
-def cross_traces(w: Any, rho: float, lam: float, *, exact: bool, probes: int = 100, seed: int = 12345,
+def _dense_traces(w: Any, rho: float, lam: float) -> tuple[Traces, Traces, tuple[float, float, float]]:
+    """Every trace term, exactly, from the dense ``G`` and ``H`` formed once each (two solves)."""
+    wd = w.toarray()
+    eye, ones = np.eye(w.n), np.ones(w.n)
+    g = np.linalg.solve((eye - rho * wd).T, wd.T).T  # W A^{-1}
+    h = np.linalg.solve((eye - lam * wd).T, wd.T).T  # W B^{-1}
+
+    def one(m: np.ndarray) -> Traces:
+        m1 = m.T @ ones
+        return Traces(float(np.trace(m)), float(np.sum(m * m.T)), float(np.sum(m * m)), float(m1 @ m1), True)
+
+    return one(g), one(h), (float(np.sum(h * g.T)), float(np.sum(h * g)), float((g.T @ ones) @ (h.T @ ones)))
+
+
+def cross_traces(w: Any, rho: float, lam: float, *, probes: int = 100, seed: int = 12345,
                  lus: tuple[Any, Any] | None = None) -> tuple[float, float, float]:
-    """``(tr(HG), tr(H'G), (G'1)'(H'1))``; exact (dense) or Hutchinson with ``probes`` vectors."""
+    """``(tr(HG), tr(H'G), (G'1)'(H'1))`` by Hutchinson's estimator with ``probes`` vectors."""
     n = w.n
     ones = np.ones(n)
-    if exact:
-        wd = w.toarray()
-        eye = np.eye(n)
-        g = np.linalg.solve((eye - rho * wd).T, wd.T).T  # W A^{-1}
-        h = np.linalg.solve((eye - lam * wd).T, wd.T).T
-        return float(np.sum(h * g.T)), float(np.sum(h * g)), float((g.T @ ones) @ (h.T @ ones))
     m = w.sparse.tocsc()
     lu_a, lu_b = lus if lus is not None else (factor_i_minus(rho, m), factor_i_minus(lam, m))
     z = rademacher(n, probes, seed)
@@ -79,12 +88,15 @@ def sac_information(d: Any, theta: np.ndarray, w: Any, counts: EffectiveCounts, 
     exact = w.n <= DENSE_TRACE_MAX_N if exact is None else exact
     m = w.sparse.tocsc()
     lu_a = factor_i_minus(rho, m)  # the G-products of h need it in any case
-    lu_b = None if exact else factor_i_minus(lam, m)
-    tr_g = Traces.compute(w, rho, probes=probes, exact=exact, lu=lu_a)
-    tr_h = Traces.compute(w, lam, probes=probes, exact=exact, lu=lu_b)
+    if exact:
+        tr_g, tr_h, (hg, htg, g1h1) = _dense_traces(w, rho, lam)
+    else:
+        lu_b = factor_i_minus(lam, m)
+        tr_g = Traces.compute(w, rho, probes=probes, exact=False, lu=lu_a)
+        tr_h = Traces.compute(w, lam, probes=probes, exact=False, lu=lu_b)
+        hg, htg, g1h1 = cross_traces(w, rho, lam, probes=probes, lus=(lu_a, lu_b))
     g, gg, gtg = adjusted_traces(tr_g, w.n, rho, counts.time_adj)
     h, hh, hth = adjusted_traces(tr_h, w.n, lam, counts.time_adj)
-    hg, htg, g1h1 = cross_traces(w, rho, lam, exact=exact, probes=probes, lus=(lu_a, lu_b) if not exact else None)
     if counts.time_adj:
         hg, htg = hg - 1.0 / ((1.0 - rho) * (1.0 - lam)), htg - g1h1 / w.n
 

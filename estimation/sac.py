@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from spillmap._vocab import FIXED_EFFECTS
-from spillmap.errors import ConvergenceError, InputError, WeightsError
+from spillmap._vocab import COV_TYPES, FIXED_EFFECTS
+from spillmap.errors import ConvergenceError, InputError, WeightsError, check_choice
 
 from ._logdet import LogDet
 from ._ml import jacobian
@@ -174,8 +174,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         raise InputError("lee_yu='bias-correction' is not available for the SAC model; use 'transformation' or 'none'.")
     if d.effects == "random":
         raise InputError("the SAC model is implemented with fixed effects (or none), not random effects.")
-    if cov_type not in ("information", "hessian"):
-        raise InputError(f"cov_type must be 'information' or 'hessian', got {cov_type!r}.")
+    check_choice("cov_type", cov_type, COV_TYPES)
     w = _one_w(d.w)
     ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
     if d.effects in ("time", "twoways") and not w.is_row_standardized:
