@@ -84,7 +84,7 @@ def _information(d: _PanelData, theta: np.ndarray, counts: EffectiveCounts, *,
         beta = theta[:k]
         raw = d.y - rho * d.Wy
         # non-stochastic part Z beta + fixed effects (LSDV), then Q (I kron G) m
-        m = raw - d.demean(raw - d.Z @ beta)
+        m = raw - d.demean(raw - d.z_beta(beta))
         h = d.demean(gsolver_for(d.w, rho, lu).apply_panel(m, d.t))
         return _ml.information_lag(zd, h, s2, tr3, counts), tr
     zl = zd - rho * wzd
@@ -153,7 +153,7 @@ def _bias_correct(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, extra:
     else:
         theta = _ml.elhorst_bias_correction(theta, cov_full, d.n, d.t, spatial=d.kind != "none")
         if d.kind != "none":
-            k = d.Z.shape[1]
+            k = d.k_z
             lo, hi = extra["bounds"]
             if not lo < theta[k] < hi:
                 raise EstimationError(f"the bias-corrected spatial parameter {theta[k]:.6f} leaves ({lo:.4f}, {hi:.4f}).")

@@ -83,7 +83,7 @@ def sac_information(d: Any, theta: np.ndarray, w: Any, counts: EffectiveCounts, 
                     exact: bool | None = None, probes: int = 100) -> tuple[np.ndarray, bool]:
     """Information of ``theta = (beta, rho, lambda, sigma2)`` (module formula) and whether its
     traces are exact.  ``d``: the model's ``_PanelData``; ``w``: its one ``SpatialWeights``."""
-    k = d.Z.shape[1]
+    k = d.k_z
     beta, rho, lam, s2 = theta[:k], float(theta[k]), float(theta[k + 1]), float(theta[-1])
     exact = w.n <= DENSE_TRACE_MAX_N if exact is None else exact
     m = w.sparse.tocsc()
@@ -105,7 +105,7 @@ def sac_information(d: Any, theta: np.ndarray, w: Any, counts: EffectiveCounts, 
 
     zb = d.demean(filt(d.Z))
     raw = d.y - rho * d.Wy
-    mean = raw - d.demean(raw - d.Z @ beta)  # Z beta + the fixed effects (LSDV)
+    mean = raw - d.demean(raw - d.z_beta(beta))  # Z beta + the fixed effects (LSDV)
     hvec = d.demean(filt(GSolver(w, rho, lu=lu_a).apply_panel(mean, d.t)))
     te = counts.t_eff
     info = np.zeros((k + 3, k + 3))

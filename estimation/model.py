@@ -114,6 +114,19 @@ class _PanelData:
         return np.column_stack([self.X, self.WX]) if self.WX.shape[1] else self.X
 
     @property
+    def k_z(self) -> int:
+        """Columns of ``Z`` (without forming it)."""
+        return self.X.shape[1] + self.WX.shape[1]
+
+    def z_beta(self, beta: np.ndarray) -> np.ndarray:
+        """``Z beta = X beta_x + WX beta_wx`` without forming ``Z`` (an N*T x (k + q) copy)."""
+        kx = self.X.shape[1]
+        out = self.X @ beta[:kx]
+        if self.WX.shape[1]:
+            out += self.WX @ beta[kx:]
+        return out
+
+    @property
     def z_names(self) -> tuple[str, ...]:
         return self.x_names + self.wx_names
 

@@ -183,7 +183,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
     counts = effective_counts(d.n, d.t, d.effects, ly)
     v = sac_gram(d)
     gram = v.T @ v
-    k = d.Z.shape[1]
+    k = d.k_z
     logdet = LogDet(w, logdet_method)
     rho, lam = _maximise(gram, k, logdet, counts, logdet.bounds, tol, lam_fixed)
     lo, hi = logdet.bounds
