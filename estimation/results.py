@@ -176,8 +176,11 @@ class SpatialPanelResults(ResultsTableMixin):
     n, t
         Units and periods.
     r2
-        Squared correlation between the (transformed) observed ``y`` and its
-        fitted value ``y - resid`` (the fit uses the observed spatial lag ``Wy``).
+        Squared correlation between the observed ``y`` and its fitted value ``y - resid``
+        (with the observed spatial lag ``Wy``): for fixed effects both after the
+        within transformation (the summary says "within"), for pooled and random
+        effects in levels.  Not Elhorst's reduced-form corr², which predicts ``y``
+        from ``(I - rho W)^{-1}``.
     x_names, wx_names
         Names of the regressors and of the lagged regressors (``W_<x>``).
     w
@@ -354,7 +357,8 @@ class SpatialPanelResults(ResultsTableMixin):
             ("AIC", f"{self.aic:.4f}"),
             ("BIC", f"{self.bic:.4f}"),
             ("sigma2", f"{self.sigma2:.6g}"),
-            ("R2 (corr^2)", f"{self.r2:.4f}"),
+            ("R2 (corr^2, within)" if self.effects in ("individual", "time", "twoways") else "R2 (corr^2)",
+             f"{self.r2:.4f}"),
             ("W", self.w.name or f"{self.w.n} units"),
         ]
 

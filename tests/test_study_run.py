@@ -142,7 +142,7 @@ def test_stored_fits_tabulate_like_live_ones(us_run):
     assert stored.columns.equals(live.columns)
     g = glance(rec)
     assert (g["unit_fe"], g["time_fe"], g["random"], g["lee_yu"]) == (True, True, False, "transformation")
-    assert g["nobs"] == 47 * 16 and (g["n"], g["t"]) == (48, 17) and g["r2_kind"] == "pseudo"
+    assert g["nobs"] == 47 * 16 and (g["n"], g["t"]) == (48, 17) and g["r2_kind"] == "pseudo_within"
     assert g["effects_method"] == "simulation (100 draws, seed 3)" and g["aic"] == fit.aic and g["bic"] == fit.bic
 
 

@@ -176,6 +176,30 @@ def test_regression_table_rows_and_headers(table):
     assert any("Lee–Yu" in n for n in table.all_notes()) and any("p < 0.01" in n for n in table.all_notes())
 
 
+def test_pseudo_r2_within_and_levels_are_separate_rows(fitted, table):
+    """The fixed-effects fits' corr² is taken after the within transformation, the random-effects
+    fit's in levels (audit 2026-12-01: one row mixed them): each has its own labelled row, and a
+    study record keeps the distinction through JSON (old records say it in one phrase)."""
+    from spillmap.study.records import FitRecord
+
+    fits, _, _ = fitted
+    labels = dict(zip(table.rows.index, table.rows["label"]))
+    assert labels["r2_pseudo"] == "Pseudo R² (corr², within)" and labels["r2_pseudo_levels"] == "Pseudo R² (corr², levels)"
+    body = table.body
+    assert float(body.at["r2_pseudo", "(2)"]) == pytest.approx(fits["sar"].r2, abs=0.5e-3)  # printed with 3 decimals
+    assert float(body.at["r2_pseudo_levels", "(7)"]) == pytest.approx(fits["re"].r2, abs=0.5e-3)
+    assert pd.isna(body.at["r2_pseudo", "(7)"]) and pd.isna(body.at["r2_pseudo_levels", "(2)"])
+    only_fe = regression_table([fits["sar"], fits["sdm"]])
+    assert "r2_pseudo" in only_fe.body.index and "r2_pseudo_levels" not in only_fe.body.index
+    assert "corr^2, within" in str(fits["sar"].summary()) and "corr^2, within" not in str(fits["re"].summary())
+    for res, kind in ((fits["sar"], "pseudo_within"), (fits["re"], "pseudo")):
+        rec = FitRecord.from_dict(FitRecord.from_spatial(res, label="x", w="w").to_dict())
+        assert rec.glance()["r2_kind"] == kind
+        old = dict(rec.to_dict())
+        old["stats"] = {**old["stats"], "r2_kind": "squared correlation of y and its fitted value"}
+        assert FitRecord.from_dict(old).glance()["r2_kind"] == kind
+
+
 def test_paren_choice_t_and_p(fitted, table):
     fits, _, _ = fitted
     t = table.with_options(paren="t")

@@ -151,6 +151,16 @@ def _f(v: Any) -> float:
     return np.nan if v is None else float(v)
 
 
+_FIXED = ("individual", "time", "twoways")
+
+
+def _pseudo_r2_words(fe: str) -> str:
+    """What a spatial fit's ``r2`` is, in words (``FitRecord.stats["r2_kind"]``)."""
+    if fe in _FIXED:
+        return "squared correlation of y and its fitted value after the fixed-effects transformation"
+    return "squared correlation of y and its fitted value (levels)"
+
+
 def _effects_dict(effects: Any) -> dict:
     """``{"direct"|"indirect"|"total": {x: {field: number}}}`` of an EffectsResult (``{}`` for None)."""
     if effects is None:
@@ -229,7 +239,7 @@ class FitRecord:
         stats = {
             "loglik": res.loglik, "aic": res.aic, "bic": res.bic, "sigma2": res.sigma2,
             "sigma2_se": live.at["sigma2", "std_error"] if "sigma2" in live.index else None, "r2": res.r2,
-            "r2_kind": "squared correlation of y and its fitted value", "nobs": res.nobs, "n": res.n, "t": res.t,
+            "r2_kind": _pseudo_r2_words(fe), "nobs": res.nobs, "n": res.n, "t": res.t,
             "nobs_data": nobs_data if nobs_data is not None else res.n * res.t, "lee_yu": res.lee_yu,
             "cov_type": res.cov_type,
         }
@@ -290,14 +300,16 @@ class FitRecord:
         """Model statistics under the keys of :data:`spillmap.tables.GLANCE_KEYS` (``None``
         where the model has none): model, y, w, fixed effects (unit / time FE yes/no,
         random), Lee–Yu (fixed effects only), N used, units, periods, log-likelihood, AIC,
-        BIC, σ², R² and ``r2_kind`` (``within``, ``pseudo`` = squared correlation of y and
-        its fit, or ``ordinary``), the covariance and ``effects_method`` in words."""
+        BIC, σ², R² and ``r2_kind`` (``within``; ``pseudo_within`` / ``pseudo`` = squared
+        correlation of y and its fit after the fixed-effects transformation / in levels; or
+        ``ordinary``), the covariance and ``effects_method`` in words."""
         from spillmap.tables import effects_method_words
 
         s, fe = self.stats, self.fe
         random = fe.startswith("random")
         kind = s.get("r2_kind")
-        r2_kind = ("within" if kind == "within" else "pseudo" if kind and kind.startswith("squared correlation")
+        pseudo = "pseudo_within" if fe in _FIXED else "pseudo"  # records before 2026-12 said it in one phrase
+        r2_kind = ("within" if kind == "within" else pseudo if kind and kind.startswith("squared correlation")
                    else "ordinary" if kind is not None else None)
         method = None
         if self.effects_method is not None:

@@ -69,7 +69,7 @@ def spatial_glance(res: Any) -> dict[str, Any]:
         "aic": float(res.aic),
         "bic": float(res.bic),
         "r2": float(res.r2),
-        "r2_kind": "pseudo",
+        "r2_kind": "pseudo_within" if fixed else "pseudo",
         "sigma2": float(res.sigma2),
         "cov_type": res.cov_type,
     }

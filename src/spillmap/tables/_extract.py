@@ -30,7 +30,8 @@ TIDY_COLUMNS = ("term", "kind", "variable", "estimate", "std_error", "p")
 #: kinds of terms, in the order a regression table prints their blocks
 TERM_KINDS = ("beta", "theta", "spatial", "variance", "direct", "indirect", "total")
 #: what ``glance`` may report (model: short name, e.g. "SDM"; unit_fe/time_fe/random: bool;
-#: r2_kind: "within", "pseudo" (squared correlation of y and its fit) or "ordinary";
+#: r2_kind: "within", "pseudo_within" (squared correlation of y and its fit after the
+#: fixed-effects transformation), "pseudo" (the same in levels: pooled, random effects) or "ordinary";
 #: effects_method: how the SEs of effects in ``tidy`` were obtained, in words, for the
 #: table's note)
 GLANCE_KEYS = (

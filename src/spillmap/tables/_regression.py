@@ -102,7 +102,10 @@ def _glance_rows(glances: list[dict], statistics: Sequence[str], unit: str, peri
     unit_w, period_w = unit.capitalize(), period.capitalize()
     defs = {
         "r2_within": ("R² (within)", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "within" else None),
-        "r2_pseudo": ("Pseudo R² (corr²)", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "pseudo" else None),
+        "r2_pseudo": ("Pseudo R² (corr², within)", "stat",
+                      lambda g: g.get("r2") if g.get("r2_kind") == "pseudo_within" else None),
+        "r2_pseudo_levels": ("Pseudo R² (corr², levels)", "stat",
+                             lambda g: g.get("r2") if g.get("r2_kind") == "pseudo" else None),
         "r2": ("R²", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "ordinary" else None),
         "loglik": ("Log-likelihood", "stat", lambda g: g.get("loglik")),
         "aic": ("AIC", "stat", lambda g: g.get("aic")),
@@ -116,11 +119,15 @@ def _glance_rows(glances: list[dict], statistics: Sequence[str], unit: str, peri
         "lee_yu": ("Lee–Yu", "text", lambda g: g.get("lee_yu")),
         "cov_type": ("Covariance", "text", lambda g: g.get("cov_type")),
     }
-    unknown = [s for s in statistics if s not in defs]
+    unknown = [s for s in statistics if s not in STATISTICS]
     if unknown:
         raise InputError(f"statistics {unknown} unknown; choose from {', '.join(STATISTICS)}.")
     out = []
-    for key in statistics:
+    # "r2_pseudo" asks for the squared correlation of y and its fit; fixed-effects columns
+    # have it after the within transformation, pooled and random-effects ones in levels:
+    # two rows, so that the two are never read as one measure
+    keys = [k for s in statistics for k in (("r2_pseudo", "r2_pseudo_levels") if s == "r2_pseudo" else (s,))]
+    for key in keys:
         label, kind, get = defs[key]
         vals = [get(g) for g in glances]
         if key == "random" and not any(g.get("random") for g in glances):
@@ -223,7 +230,10 @@ def regression_table(
     blocks
         Which of ``"coefficients"``, ``"effects"``, ``"statistics"`` to print.
     statistics
-        Rows of the statistics block, from :data:`STATISTICS`.
+        Rows of the statistics block, from :data:`STATISTICS`.  ``"r2_pseudo"`` (the squared
+        correlation of y and its fitted value) gives a row "Pseudo R² (corr², within)" for
+        fixed-effects columns (after the within transformation) and one "(corr², levels)" for
+        pooled and random-effects columns, each only when some column has it.
     unit, period
         Words for the units and periods (``"city"``, ``"year"``): row labels "Cities",
         "City FE", "Year FE".
