@@ -104,8 +104,26 @@ def _attributes(attributes: pd.DataFrame | None, ids: Sequence[str]) -> pd.DataF
     return a.reindex(list(ids))
 
 
-def _by_name(items: Sequence[Any], ids: Sequence[str], names: pd.Series | None) -> np.ndarray:
-    """Positions of ``items`` (ids, or names in ``names``); unknown ones listed with the closest matches."""
+def _other_column_hint(item: str, attrs: pd.DataFrame | None, skip: Any) -> str:
+    """`` (it is the COLUMN of ID: ...)`` when ``item`` is the value of another text column of
+    ``attrs`` (e.g. an English name while names are matched in the Chinese column)."""
+    if attrs is None:
+        return ""
+    key = item.casefold()
+    for col in attrs.columns:
+        if col == skip or not pd.api.types.is_string_dtype(attrs[col]):
+            continue
+        hit = attrs.index[attrs[col].astype(str).str.casefold() == key]
+        if len(hit):
+            return (f" (the {col} of {format_items(list(map(str, hit)))}: select it by that column, "
+                    f"units = {{ {col} = \"{item}\" }} or --units {col}={item}, or give the id)")
+    return ""
+
+
+def _by_name(items: Sequence[Any], ids: Sequence[str], names: pd.Series | None,
+             attrs: pd.DataFrame | None = None) -> np.ndarray:
+    """Positions of ``items`` (ids, or names in ``names``); unknown ones listed with the closest
+    matches, or with the other column of ``attrs`` that holds them."""
     pos = {i: k for k, i in enumerate(ids)}
     lookup: dict[str, list[int]] = {}
     if names is not None:
@@ -126,7 +144,8 @@ def _by_name(items: Sequence[Any], ids: Sequence[str], names: pd.Series | None) 
             unknown.append(s)
     if unknown:
         pool = list(ids) + ([] if names is None else list(names.astype(str)))
-        hints = "; ".join(f"{u!r}{_closest(u, pool)}" for u in unknown[:10])
+        skip = None if names is None else names.name
+        hints = "; ".join(f"{u!r}{_other_column_hint(u, attrs, skip) or _closest(u, pool)}" for u in unknown[:10])
         more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
         raise InputError(f"units: {len(unknown)} unknown unit(s): {hints}{more}. Give ids of the model's W"
                          + (" or names" if names is not None else "") + ".")
@@ -159,11 +178,11 @@ def select_units(units: Any, ids: Sequence[str], attributes: pd.DataFrame | None
         for col, want in units.items():
             mask &= _column_match(attrs, str(col), want)
     elif isinstance(units, str | int):
-        mask[_by_name([units], ids, name_col)] = True
+        mask[_by_name([units], ids, name_col, attrs)] = True
     elif isinstance(units, Sequence | pd.Index | np.ndarray | pd.Series):
         if len(units) == 0:
             raise InputError("units: the list is empty; give ids, names, {column: value} or 'all'.")
-        mask[_by_name(list(units), ids, name_col)] = True
+        mask[_by_name(list(units), ids, name_col, attrs)] = True
     else:
         raise InputError(f"units must be 'all', ids/names, or {{column: value}}; got {type(units).__name__}.")
     return mask

@@ -241,6 +241,12 @@ def test_unknown_units_and_groups_list_closest(fits, attrs):
     fit = fits["sdm"]
     with pytest.raises(InputError, match=r"unknown unit.*'City 99'.*closest: 'City 9'"):
         scenario(fit, "x1", ["City 1", "City 99"], change=1, attributes=attrs, names="name")
+    # a value of another text column (an English name while names are matched in another column):
+    # the message names the column and the id, and how to select by it
+    english = attrs.assign(name_en=[f"Town {i}" for i in range(len(attrs))])
+    with pytest.raises(InputError, match=r"'Town 4' \(the name_en of '" + str(attrs.index[4])
+                       + r"': select it by that column, units = \{ name_en = \"Town 4\" \}"):
+        scenario(fit, "x1", ["City 1", "Town 4"], change=1, attributes=english, names="name")
     with pytest.raises(InputError, match=r"column 'rwo' not in the attributes \(closest: 'row'\)"):
         scenario(fit, "x1", {"rwo": "r1"}, change=1, attributes=attrs)
     with pytest.raises(InputError, match=r"no unit has row = 'r9' \(closest: "):

@@ -60,6 +60,9 @@ def test_minimal_spec_defaults():
         (('kind = "contiguity"', 'kind = "nested"\nvar = "pc"\nphi = 2'),
          r"key 'weights.W1.phi': must be in \[0, 1\], got 2.0"),
         (('kind = "contiguity"', 'kind = "nested"\nphi = 0.5'), r"key 'weights.W1.var': is required"),
+        # an old spelling of a choice this kind does not take is refused as written (not "write 'O'", then "'O' ...")
+        (('kind = "contiguity"', 'kind = "nested"\nvar = "pc"\nphi = 0.5\ntransform = "asis"'),
+         r"key 'weights.W1.transform': 'asis' is not one of 'R', 'B'"),
         (('kind = "contiguity"', 'kind = "knn"\nk = 0'), r"key 'weights.W1.k': must be >= 1"),
         (('kind = "contiguity"', 'kind = "hexagons"'), r"key 'weights.W1.kind': 'hexagons' is not one of 'contiguity'"),
         (('x = ["pc", "emp"]', 'x = ["pc", "pc"]'), r"key 'model.x': repeats a regressor"),

@@ -14,9 +14,10 @@ import dataclasses
 
 EXAMPLES = """examples:
   spillmap scenario demo --variable int --change 0.02 --units province_en=Hubei --out hubei
+  spillmap scenario demo --variable int --change 0.02 --units name_en=Wuhan,Xiaogan --out two
   spillmap scenario study.toml --name hubei --out out/          # a [scenarios.NAME] of the spec
   spillmap scenario report/results.json --variable int --change 5 --kind percent \\
-      --units 420100 --units Xiaogan --w W1 --method delta --out out/
+      --units 420100 --units 孝感市 --w W1 --method delta --out out/
 """
 
 

@@ -168,13 +168,13 @@ def _field_value(f: dataclasses.Field, table: Mapping, source: str, prefix: str,
         warnings.warn(f"study spec{' ' + source if source else ''}: key {prefix + present[0]!r} is deprecated; "
                       f"call it {f.name!r}.", FutureWarning, stacklevel=4)
     value = table[present[0]]
-    aliases = meta.get("aliases") or {}
+    choices = meta.get("choices")
+    aliases = {a: b for a, b in (meta.get("aliases") or {}).items() if choices is None or b in choices}
     if isinstance(value, str | bool) and value in aliases:
         warnings.warn(f"study spec{' ' + source if source else ''}: {path} = {value!r} is deprecated; "
                       f"write {aliases[value]!r}.", FutureWarning, stacklevel=4)
         value = aliases[value]
     value = _coerce(value, hints[f.name], path, source)
-    choices = meta.get("choices")
     if choices is not None and value not in choices:
         where = (meta.get("elsewhere") or {}).get(value) if isinstance(value, str | bool | int) else None
         raise spec_error(source, path, f"{value!r} is not one of {', '.join(map(repr, choices))}"
@@ -249,8 +249,11 @@ def section_markdown(cls: type, header: str, intro: str) -> str:
             doc += " One of " + ", ".join(f"`{_toml_value(c)}`" for c in meta["choices"] if c is not None) + "."
         if meta.get("old_names"):
             doc += " (Old name, still read: " + ", ".join(f"`{n}`" for n in meta["old_names"]) + ".)"
-        if meta.get("aliases"):
+        aliases = {a: b for a, b in (meta.get("aliases") or {}).items()
+                   if not meta.get("choices") or b in meta["choices"]}  # only spellings this key accepts
+        if aliases:
             doc += " (Old spellings, still read: " + ", ".join(
-                f"`{_toml_value(a)}` → `{_toml_value(b)}`" for a, b in meta["aliases"].items()) + ".)"
-        lines.append(f"| `{f.name}` | {_type_name(hints[f.name])} | {default} | {doc.replace('|', '/')} |")
+                f"`{_toml_value(a)}` → `{_toml_value(b)}`" for a, b in aliases.items()) + ".)"
+        cell = doc.replace("|", "\\|")  # a literal bar inside a Markdown table cell
+        lines.append(f"| `{f.name}` | {_type_name(hints[f.name])} | {default} | {cell} |")
     return "\n".join(lines) + "\n"

@@ -43,7 +43,7 @@ EXAMPLE = ('[scenarios.hubei]\ntitle = "int +0.02 in every city of Hubei"\nvaria
            'kind = "absolute"\nunits = { province_en = "Hubei" }\ngroups = ["province_en", "is_key_city"]\n'
            'w = ["W1", "W2"]\ntop = 10\n\n'
            '[scenarios.laggards]\nvariable = ["int", "ins"]\nchange = [0.9, 5]\nkind = ["to_quantile", "percent"]\n'
-           'within = "province_en"\nunits = ["420100", "Xiaogan"]\nmethod = "delta"\n')
+           'within = "province_en"\nunits = ["420100", "孝感市"]\nmethod = "delta"\n')
 
 
 def _tuple(v: Any) -> tuple:
@@ -60,7 +60,7 @@ def _units(v: Any) -> str | None:
         return None
     if isinstance(v, list | tuple):
         return None if v and all(isinstance(x, str | int) and not isinstance(x, bool) for x in v) else (
-            "must list unit ids or names (text), e.g. [\"420100\", \"Xiaogan\"].")
+            "must list unit ids or names (text), e.g. [\"420100\", \"孝感市\"].")
     if isinstance(v, Mapping):
         return None if v else "an empty table selects nothing; give { column = value } or \"all\"."
     return f"must be \"all\", ids or names, or {{ column = value }}; got {v!r}."
@@ -94,7 +94,7 @@ class ScenarioSpec:
     kind: str | tuple[str, ...] = key("absolute (x + change), percent (x × (1 + change/100)), to_unit (x set to "
                                       "that unit's value), to_quantile (x set to that quantile of its `within` "
                                       "group); one, or one per variable.", default="absolute", check=_kinds)
-    units: Any = key("The units changed: \"all\", a list of ids or names, or { column = value or [values] } over "
+    units: Any = key("The units changed: \"all\", a list of ids or names (layer.name_column), or { column = value or [values] } over "
                      "the layer and its attributes (several columns: all must match).", default="all",
                      example={"province_en": "Hubei"}, check=_units)
     groups: tuple[str, ...] = key("Columns (layer or attributes) whose groups get totals, besides the whole "
