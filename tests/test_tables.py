@@ -200,6 +200,21 @@ def test_pseudo_r2_within_and_levels_are_separate_rows(fitted, table):
         assert FitRecord.from_dict(old).glance()["r2_kind"] == kind
 
 
+def test_w_row_not_repeated_and_small_variance_readable(fitted):
+    """Columns titled by their W do not print the W names again; a σ² of about 1e-3 (Produc in
+    logs) prints two significant digits of its SE instead of (0.000) (user audit 2026-12-01)."""
+    fits, _, _ = fitted
+    w = fits["sar"].w.name
+    t = regression_table({w: fits["sar"]})
+    assert list(t.columns["W"]) == [""]
+    assert list(regression_table({"(a)": fits["sar"]}).columns["W"]) == [w]
+    row = next(r for r in t.grid().rows if r.kind == "paren" and r.key == "variance:sigma2")
+    digits = row.cells[0].strip("()").lstrip("0.")
+    assert fits["sar"].sigma2 < 0.01 and len(digits) >= 2, row.cells  # e.g. (0.000041), not (0.000)
+    row = next(r for r in t.grid().rows if r.kind == "paren" and r.key == "beta:lemp")
+    assert len(row.cells[0].strip("()").split(".")[1]) == 3  # other rows keep the asked decimals
+
+
 def test_paren_choice_t_and_p(fitted, table):
     fits, _, _ = fitted
     t = table.with_options(paren="t")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from spillmap.errors import InputError
 from spillmap.tables._extract import glance, tidy
-from spillmap.tables._format import STAR_LEVELS
+from spillmap.tables._format import STAR_LEVELS, decimals_for
 from spillmap.tables._format import plural as _plural
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 
@@ -151,11 +151,12 @@ def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFram
     else:
         labels = [name if name is not None else f"({i + 1})" for i, (name, _, _) in enumerate(cols)]
     ys = [g.get("y", "") for g in glances]
+    ws = [g.get("w") or "" for g in glances]
     head = {
         "label": labels,
         "y": ys if len({y for y in ys if y}) > 1 else [""] * n,
         "model": [g.get("model", "") for g in glances],
-        "W": [g.get("w") or "" for g in glances],
+        "W": ws if ws != labels else [""] * n,  # columns already titled by their W: not twice
         "effects": [_FE_WORDS.get(g.get("fixed_effects", ""), g.get("fixed_effects", "")).format(unit=unit, period=period)
                     for g in glances],
     }
@@ -221,7 +222,9 @@ def regression_table(
     stars
         ``True`` (10 %, 5 %, 1 %), ``False`` or the levels, largest first.
     decimals
-        Decimals of estimates and statistics (counts have none).
+        Decimals of estimates and statistics (counts have none).  The variance rows (σ², φ)
+        get more, up to 6, when that is needed for two significant digits of their smallest
+        estimate or SE (a σ² of 0.0009 prints 0.00091 (0.000023), not 0.001 (0.000)).
     labels
         Variable labels (``{"int": "Industrial intelligence"}``, any language); a key may
         also be a row key (``"rho"``, ``"W×int"``, ``"direct:int"``).
@@ -311,8 +314,12 @@ def _assemble(coef_tidies, eff_tidies, glances, col_keys, *, blocks, variables, 
             block = "fixed effects" if key in ("unit_fe", "time_fe", "random", "lee_yu", "cov_type") else "statistics"
             recs.append((key, labels.get(key, label), block, kind, vals, [np.nan] * len(vals), [np.nan] * len(vals)))
     idx = [r[0] for r in recs]
+    # a variance (sigma2 ~ 1e-3 in a log model) printed as 0.001 (0.000) says nothing: its row gets
+    # two significant digits of its smallest estimate or SE (at least ``decimals``, at most 6)
+    decs = [decimals_for([*r[4], *r[5]], digits=2, least=decimals, most=max(decimals, 6))
+            if r[0].startswith("variance:") else decimals for r in recs]
     rows = pd.DataFrame({"label": [r[1] for r in recs], "block": [r[2] for r in recs],
-                         "kind": [r[3] for r in recs], "decimals": decimals}, index=idx)
+                         "kind": [r[3] for r in recs], "decimals": decs}, index=idx)
     body = pd.DataFrame([r[4] for r in recs], index=idx, columns=list(col_keys), dtype=object)
     se = pd.DataFrame([r[5] for r in recs], index=idx, columns=list(col_keys), dtype=float)
     pv = pd.DataFrame([r[6] for r in recs], index=idx, columns=list(col_keys), dtype=float)
