@@ -445,6 +445,11 @@ def test_csv_cells_are_formula_safe(fitted):
     assert "'=HYPERLINK(1)" in to_csv(t) and "'=HYPERLINK(1)" in to_csv(t, "formatted")
     # numbers are not touched; formatted negatives use U+2212 (not a formula character)
     assert ",'-" not in to_csv(t, "formatted") and "\u22120.003***" in to_csv(t, "formatted")
+    # a lone sign (an indicator's direction) is data, not a formula: written as it is; "-1" is guarded
+    from spillmap._textsafe import csv_text
+
+    assert csv_text(pd.DataFrame({"direction": ["+", "-", "-1"]}), index=False).splitlines()[1:] == [
+        '"+"', '"-"', '"\'-1"']
 
 
 def test_results_repr_html_formats_p_and_stars(fitted):

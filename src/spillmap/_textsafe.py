@@ -5,7 +5,8 @@ Written by hand (a few lines; no library does both rules):
 * **CSV formula injection** (OWASP "CSV Injection"): a spreadsheet treats a text cell
   beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula.
   :func:`csv_safe_frame` prefixes such *text* cells (and index/column labels) with a
-  single quote ``'``; numbers are never touched, so ``-0.5`` stays a number.
+  single quote ``'``; numbers are never touched, so ``-0.5`` stays a number, nor is a
+  lone sign (``+``, ``-``: nothing to evaluate).
   :func:`csv_text` writes a frame so (text always quoted, numbers never), for every
   CSV spillmap writes.
 * **LaTeX**: :func:`latex_escape` escapes the ten special characters and maps the few
@@ -29,10 +30,13 @@ CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def csv_safe(value: object) -> object:
     """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula.
 
-    >>> csv_safe("=HYPERLINK(1)"), csv_safe(-1.5), csv_safe("Wuhan")
-    ("'=HYPERLINK(1)", -1.5, 'Wuhan')
+    A lone ``+`` or ``-`` (a sign column, e.g. an indicator's direction) carries no formula
+    and is left as it is.
+
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe(-1.5), csv_safe("Wuhan"), csv_safe("-")
+    ("'=HYPERLINK(1)", -1.5, 'Wuhan', '-')
     """
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_PREFIXES) and value not in ("+", "-"):
         return "'" + value
     return value
 
