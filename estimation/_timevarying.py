@@ -58,6 +58,22 @@ def _fingerprint(w: SpatialWeights) -> str:
     return h.hexdigest()
 
 
+def panel_name(periods: Sequence[str], names: Sequence[str]) -> str:
+    """The label of one W per period: the matrices' common name, or the first one's with its
+    period widened to the range when the names differ only by their period
+    (``economic-geographic (d^-1 x pgdp 2008…2019, one per period)``), else first … last.
+
+    >>> panel_name(["2008", "2019"], ["E (x 2008)", "E (x 2019)"])
+    'E (x 2008…2019, one per period)'
+    """
+    if len(set(names)) == 1 or len(names) == 1:
+        return names[0]
+    first, p0 = names[0], periods[0]
+    if p0 in first and all(n == first.replace(p0, p) for n, p in zip(names, periods)):
+        return first.replace(p0, f"{p0}…{periods[-1]}, one per period", 1)
+    return f"{first} … {names[-1]}"
+
+
 class PanelWeights:
     """One :class:`~spillmap.spatial.weights.SpatialWeights` per period, over the same units.
 
@@ -86,7 +102,7 @@ class PanelWeights:
                                    "align them first (resolve_weights does).")
         self.periods = tuple(periods)
         self.matrices = tuple(matrices)
-        self.name = name or matrices[0].name
+        self.name = name or panel_name([str(p) for p in periods], [m.name or "" for m in matrices])
         groups: dict[str, list[int]] = {}
         first: dict[str, SpatialWeights] = {}
         for k, m in enumerate(matrices):

@@ -134,7 +134,10 @@ def _dense_distances(ids: Sequence[str], lon: np.ndarray, lat: np.ndarray) -> np
 
 
 def _period_label(period: tuple[object, object] | None) -> str:
-    return "" if period is None else f" {period[0]}-{period[1]}"
+    """`` 2008-2012`` of a window, `` 2008`` of one period (a W built from that period alone)."""
+    if period is None:
+        return ""
+    return f" {period[0]}" if str(period[0]) == str(period[1]) else f" {period[0]}-{period[1]}"
 
 
 def _knn_pairs(xyz: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

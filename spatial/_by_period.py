@@ -36,14 +36,16 @@ def _periods(panel: pd.DataFrame, time: str, window: tuple[Any, Any] | None) -> 
 
 def per_period(build: Callable[[tuple[Any, Any]], Any], panel: pd.DataFrame, time: str,
                window: tuple[Any, Any] | None) -> dict[Any, Any]:
-    """``{p: build((p, p))}`` for every period ``p`` of ``panel[time]`` (within ``window``); the
-    matrices are named ``"<name> [p]"`` so that an error or a report says which period."""
+    """``{p: build((p, p))}`` for every period ``p`` of ``panel[time]`` (within ``window``); each
+    matrix's name says its period (``"<name> [p]"`` unless the builder's name has it already), so
+    that an error or a report says which period."""
     from spillmap.spatial.weights import SpatialWeights
 
     out = {}
     for p in _periods(panel, time, window):
         w = build((p, p))
-        out[p] = SpatialWeights(w.sparse, w.ids, w.transform, f"{w.name} [{p}]")
+        name = w.name if str(p) in (w.name or "") else f"{w.name} [{p}]"
+        out[p] = SpatialWeights(w.sparse, w.ids, w.transform, name)
     return out
 
 

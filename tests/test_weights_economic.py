@@ -260,7 +260,10 @@ def test_economic_distance_by_period_hand_example():
     assert list(per) == [2008, 2009]
     raw08 = np.array([[0, 1, 1 / 4, 1 / 6], [1, 0, 1 / 3, 1 / 5], [1 / 4, 1 / 3, 0, 1 / 2], [1 / 6, 1 / 5, 1 / 2, 0]])
     np.testing.assert_allclose(per[2008].toarray(), raw08, rtol=1e-15)
-    assert "[2009]" in per[2009].name
+    assert per[2009].name == "economic distance (y 2009)"  # its one period, not "2009-2009 [2009]"
+    from spillmap.estimation._timevarying import resolve_weights
+
+    assert resolve_weights(per, [2008, 2009]).name == "economic distance (y 2008…2009, one per period)"
     with pytest.raises(WeightsError, match="undefined"):
         B.economic_distance(PANEL4, id="code", time="year", var="y", by_period=True)
     nested = B.nested(per[2008], per, 0.5)
