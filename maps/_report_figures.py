@@ -256,7 +256,18 @@ def figure_jobs(r, names: dict[str, str]) -> list[Job]:
     if r.moran_by_year:
         _moran_trend(r, c, save)
     _effects(r, c, save)
+    if r.notice:  # e.g. synthetic data: every figure says so, as every page and table does
+        return [(stem, caption, _noticed(draw, r.notice)) for stem, caption, draw in save.items]
     return save.items
+
+
+def _noticed(draw: Callable[[], object], notice: str) -> Callable[[], object]:
+    def noticed() -> object:
+        from spillmap.figures._style import add_notice
+
+        return add_notice(draw(), notice)
+
+    return noticed
 
 
 def save_job(folder: Path, job: Job) -> None:

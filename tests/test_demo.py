@@ -85,3 +85,19 @@ def test_demo_refuses_to_overwrite(demo_out, capsys):
 
     assert main(["demo", "--out", str(demo_out), "--quiet"]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_demo_figures_are_labelled(demo_out):
+    """Every static figure of a report on labelled data carries the notice under it (a figure
+    copied into a paper keeps it); without a notice nothing is added (user audit 2026-12-01)."""
+    import dataclasses
+
+    from spillmap.maps._report_figures import figure_jobs
+    from spillmap.study import StudyResults
+
+    r = StudyResults.read(demo_out / "results.json")
+    names = {w: w for w in r.weights}
+    jobs = {stem: draw for stem, _, draw in figure_jobs(r, names)}
+    assert jobs["moran_trend"]().get_supxlabel() == datasets.DEMO_NOTICE
+    plain = {stem: draw for stem, _, draw in figure_jobs(dataclasses.replace(r, notice=None), names)}
+    assert plain["moran_trend"]().get_supxlabel() == ""

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure", "quiet_matplotlib", "warm_up"]
+__all__ = ["CJK_FONTS", "font_family", "figure_style", "new_figure", "quiet_matplotlib", "warm_up", "add_notice"]
 
 #: CJK fonts tried as fallback, in order
 CJK_FONTS = (
@@ -164,6 +164,16 @@ def warm_up() -> None:
         fig.text(0.5, 0.5, "spillmap", fontweight="bold")
         fig.text(0.5, 0.2, "spillmap")
         fig.canvas.draw()
+
+
+def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
+    """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type under
+    everything, in a strip added to its height: a figure copied out of a report keeps it.
+    The report's figures use the constrained layout, which keeps the strip free."""
+    w, h = fig.get_size_inches()
+    fig.set_size_inches(w, h + 0.2)
+    fig.supxlabel(text, fontsize=5.5, color="0.35", wrap=True)
+    return fig
 
 
 def new_figure(figsize: tuple[float, float], **kwargs):
