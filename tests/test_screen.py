@@ -44,7 +44,7 @@ def panel(produc_logs):
 
 @pytest.fixture(scope="module")
 def result(panel, us48_queen, client):
-    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "effects": "twoways"}
+    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "fe": "twoways"}
     return spillmap.screen(
         panel, id="state_abbr", time="year", weights={"queen": us48_queen}, permutations=PERMS, seed=5,
         statistics=("moran", "geary", "lisa", "lm"), lm=lm, client=client,
@@ -133,7 +133,7 @@ def test_failures_are_recorded_not_fatal(result):
 
 
 def test_chunking_and_threads_do_not_change_the_bytes(panel, us48_queen, client, result):
-    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "effects": "twoways"}
+    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "fe": "twoways"}
     again = spillmap.screen(
         panel, id="state_abbr", time="year", weights={"queen": us48_queen}, permutations=PERMS, seed=5,
         statistics=("moran", "geary", "lisa", "lm"), lm=lm, client=client, chunk=1,
@@ -203,7 +203,7 @@ def _local(n):
 
 @pytest.mark.slow
 def test_one_and_two_local_worker_processes_give_identical_bytes(panel, us48_queen, result):
-    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "effects": "twoways"}
+    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "fe": "twoways"}
     kw = dict(id="state_abbr", time="year", weights={"queen": us48_queen}, permutations=PERMS, seed=5,
               statistics=("moran", "geary", "lisa", "lm"), lm=lm)
     tables = [spillmap.screen(panel, workers=n, **kw).table for n in (1, 2)]
@@ -213,7 +213,7 @@ def test_one_and_two_local_worker_processes_give_identical_bytes(panel, us48_que
 def test_sdm_rows_equal_a_direct_fit(panel, us48_queen, client):
     from spillmap.estimation import SpatialPanel
 
-    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "effects": "twoways"}
+    lm = {"y": "lgsp", "x": ["lpcap"], "role": "x", "fe": "twoways"}
     res = spillmap.screen(panel, id="state_abbr", time="year", weights={"queen": us48_queen}, indicators=["lpc"],
                           statistics=("sdm",), lm=lm, client=client, permutations=0)
     v, _, status = _rows(res, "lpc", "pooled")

@@ -140,3 +140,58 @@ def test_local_cluster_leaves_the_environment_as_it_found_it(local_cluster_run):
     assert after == before, (f"left behind: {sorted(after.keys() - before.keys())}, "
                              f"changed: {sorted(k for k in before if after.get(k) != before[k])}; "
                              f"set while the cluster ran: {added}")
+
+
+def _captured_call(monkeypatch, argv):
+    """The keyword arguments ``spillmap screen ARGV`` hands to ``spillmap.screen`` (not run)."""
+    import spillmap
+
+    seen = {}
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(spillmap, "screen", fake)
+    assert main(argv) == 2
+    return seen
+
+
+def test_one_vocabulary_transform_o_and_fe(monkeypatch, tmp_path, capsys, us48_queen):
+    """--transform R|B|O and --fe as in fit/moran; the old --transform asis and --effects still
+    read, with the same note as the other commands' old spellings."""
+    from spillmap.spatial.io import write_weights
+
+    gal = tmp_path / "w.gal"
+    write_weights(us48_queen.binary(), gal)
+    base = ["screen", "--data", "produc", "--id", "state_abbr", "--time", "year", "--w", str(gal),
+            "--statistics", "lm", "--lm-x", "unemp", "--out", str(tmp_path / "o")]
+    seen = _captured_call(monkeypatch, base + ["--transform", "O", "--fe", "individual"])
+    assert seen["weights"]["w"]["transform"] == "O" and seen["lm"]["fe"] == "individual"
+    assert "deprecated" not in capsys.readouterr().err
+    seen = _captured_call(monkeypatch, base + ["--transform", "asis", "--effects", "time"])
+    assert seen["weights"]["w"]["transform"] == "O" and seen["lm"]["fe"] == "time"
+    err = capsys.readouterr().err
+    assert "--transform asis is deprecated; write --transform O" in err
+    assert "--effects is deprecated; write --fe" in err
+    with pytest.raises(SystemExit) as exc:
+        main(base + ["--fe", "random"])
+    assert exc.value.code == 2 and "--fe" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["screen", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--transform {R,B,O}" in help_text and "--fe {none,individual,time,twoways}" in help_text
+    assert "--effects" not in help_text and "asis" not in help_text
+
+
+def test_lm_mapping_takes_fe_and_reads_effects_with_a_warning():
+    from spillmap.screen import LMSpec
+
+    assert LMSpec.from_value({"x": ["a"], "fe": "individual"}).effects == "individual"
+    assert LMSpec.from_value({"x": ["a"]}).effects == "twoways"
+    with pytest.warns(DeprecationWarning, match=r"lm=\{'fe': \.\.\.\}"):
+        assert LMSpec.from_value({"x": ["a"], "effects": "time"}).effects == "time"
+    with pytest.raises(InputError, match="fe only"):
+        LMSpec.from_value({"x": ["a"], "fe": "time", "effects": "time"})
+    with pytest.raises(InputError, match="lm fe must be one of none, individual, time, twoways"):
+        LMSpec.from_value({"x": ["a"], "fe": "random"})

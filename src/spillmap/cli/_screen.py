@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+from spillmap._vocab import FE
+from spillmap.cli._vocab import add_transform
+
 PANELS = ("demo_panel", "produc", "cigar")
 LAYERS = ("china_prefectures", "us48")
+
+
+class _Renamed(argparse.Action):
+    """An option's old name: stores into the new one's ``dest`` with a deprecation note."""
+
+    def __init__(self, *args, new: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"spillmap: note: {option_string} is deprecated; write {self.new}.", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def register(subparsers: Any) -> None:
@@ -30,22 +46,28 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data", required=True, metavar="PANEL", help=f"long panel: .csv, .xlsx, .parquet or a bundled dataset ({', '.join(PANELS)})")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
-    p.add_argument("--layer", metavar="LAYER", help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)})")
+    p.add_argument("--layer", metavar="LAYER",
+                   help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)}): needed by "
+                        "the W built from geometry (queen, rook, knn, distances) and by the maps")
     p.add_argument("--layer-id", metavar="COL", help="id column of the layer (default: --id)")
     p.add_argument("--name-column", metavar="COL", help="layer column of readable names (maps, messages)")
     p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns or patterns (edu_*) or 'all' numeric columns (default)")
     p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC",
-                   help="weights: queen, rook, knn, knn:K, a weights file (.gal, .gwt, .mtx, .csv) or "
+                   help="weights: queen, rook, knn, knn:K (over --layer), a weights file (.gal, .gwt, .mtx, .csv; "
+                        "no --layer needed, its ids must be the panel's) or "
                         "[NAME=]KIND:key=value,... in the study TOML's vocabulary (e.g. W2=nested:var=pgdp,phi=0.5); "
                         "default queen")
     p.add_argument("--islands", choices=["error", "nearest", "drop", "keep"], default="nearest", help="contiguity: units without neighbours (default: link to the nearest)")
-    p.add_argument("--transform", choices=["R", "B", "asis"], default="R", help="weights files: row-standardised (R, default), binary (B) or as stored")
+    add_transform(p, what="a weights file")
     p.add_argument("--periods", nargs="+", metavar="T", help="periods to test (default all)")
     p.add_argument("--statistics", nargs="+", default=["moran", "geary", "lisa"], choices=["moran", "geary", "lisa", "lm", "sdm"], help="default: moran geary lisa")
     p.add_argument("--no-pooled", action="store_true", help="skip Moran/Geary of the stacked panel (about T periods' cost)")
     p.add_argument("--lm-y", metavar="NAME", help="lm/sdm: dependent variable (the indicator is then an extra regressor)")
     p.add_argument("--lm-x", nargs="+", default=[], metavar="NAME", help="lm/sdm: regressors")
-    p.add_argument("--effects", choices=["none", "individual", "time", "twoways"], default="twoways", help="lm/sdm fixed effects (default twoways)")
+    p.add_argument("--fe", choices=FE, default="twoways", help="lm/sdm fixed effects (default twoways)")
+    p.add_argument(  # the first release's name of --fe, still read (with a note)
+        "--effects", choices=FE, dest="fe", action=_Renamed, new="--fe", help=argparse.SUPPRESS,
+    )
     p.add_argument("--composite", action="append", default=[], metavar="NAME=METHOD:A,B,-C", help="build a composite indicator first (entropy, critic, pca; '-' marks a negative indicator); repeatable")
     p.add_argument("--permutations", type=int, default=999, help="permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
@@ -54,7 +76,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="local cluster size (default: the machine's cores)")
     p.add_argument("--scheduler", metavar="tcp://HOST:8786", help="run on this Dask scheduler (also $SPILLMAP_SCHEDULER)")
     p.add_argument("--chunk", type=int, metavar="N", help="indicators per task (default: sized to the cluster)")
-    p.add_argument("--maps-top-k", type=int, default=5, metavar="K", help="maps for the K best indicators of each W (default 5; 0 = none)")
+    p.add_argument("--maps-top-k", type=int, metavar="K",
+                   help="maps for the K best indicators of each W, drawn on --layer (default 5 with --layer, else 0)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (built aside, moved into place)")
     p.add_argument("--force", action="store_true", help="replace an existing --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -117,7 +140,7 @@ def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
             opts = {"kind": kind, **{k: _value(v) for k, _, v in pairs}}
             name = name or kind
         elif Path(body).is_file():
-            opts = {"kind": "file", "path": body, "transform": {"asis": "O"}.get(transform, transform)}
+            opts = {"kind": "file", "path": body, "transform": transform}
             name = name or Path(body).stem
         else:
             raise InputError(
@@ -146,16 +169,32 @@ def parse_composite(text: str) -> tuple[str, dict]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
-    import spillmap
+def check_options(args: argparse.Namespace) -> None:
+    """The option combinations that cannot work, refused before anything is read."""
     from spillmap.errors import InputError, OutputError
-    from spillmap.screen._spec import align_layer
 
     out = Path(args.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
         raise OutputError(f"output folder {out} exists and is not empty; use --force to replace it.")
     if args.scheduler and args.workers:
         raise InputError("--workers sizes the local cluster; with --scheduler, start the workers on the cluster.")
+    if args.maps_top_k and not args.layer:
+        raise InputError("--maps-top-k draws maps on the geometry of --layer: give --layer, or leave --maps-top-k out.")
+
+
+def maps_top_k(args: argparse.Namespace) -> int:
+    """``--maps-top-k``, by default 5 with a layer and 0 without (maps need its geometry)."""
+    if args.maps_top_k is not None:
+        return args.maps_top_k
+    return 5 if args.layer else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import spillmap
+    from spillmap.screen._spec import align_layer
+
+    out = Path(args.out)
+    check_options(args)
     panel = read_panel(args.data, args.id)
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
@@ -165,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
         if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
             maps_layer = align_layer(read_layer(args.layer, layer_id, web=True), panel, id=args.id, layer_id=layer_id)
     weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
-    lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "effects": args.effects} if (
+    lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "fe": args.fe} if (
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(
         panel, id=args.id, time=args.time, weights=weights, indicators=args.indicators, periods=args.periods,
@@ -175,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
         progress=not args.quiet,
     )
-    res.save(out, force=args.force, maps_top_k=args.maps_top_k)
+    res.save(out, force=args.force, maps_top_k=maps_top_k(args))
     if not args.quiet:
         print(res.summary(top=5))
         print(f"wrote {out}/screen.parquet, screen.csv, ranking.csv and index.html "

@@ -117,8 +117,9 @@ def screen(
         A :class:`SpatialWeights` or ``{name: SpatialWeights or spec}``, where a spec
         is a study weights spec (:class:`spillmap.study.WeightSpec`, or its TOML table
         as a dict, e.g. ``{"kind": "contiguity", "islands": "nearest"}``) built over
-        the units of ``layer``.  Matrices are used as given (row-standardise first for
-        the usual statistics); all must have the panel's ids.
+        the units of ``layer``; a ``"file"`` or ``"economic_distance"`` spec needs no
+        layer and is then built over the panel's ids.  Matrices are used as given
+        (row-standardise first for the usual statistics); all must have the panel's ids.
     indicators
         Column names, shell patterns (``"edu_*"``) or ``"all"`` numeric columns
         (besides ``id`` and ``time``).
@@ -138,10 +139,12 @@ def screen(
         LISA significance level, optionally as a Benjamini-Hochberg FDR cut-off;
         also the level of ``share_significant`` in the ranking.
     lm
-        ``{"y": ..., "x": [...], "role": "y"|"x", "effects": ...}`` (:class:`LMSpec`):
+        ``{"y": ..., "x": [...], "role": "y"|"x", "fe": ...}`` (:class:`LMSpec`):
         the regression of the ``"lm"`` (panel LM tests) and ``"sdm"`` statistics,
         with the indicator as dependent variable (``role="y"``) or as an extra
-        regressor of ``y`` (``role="x"``).
+        regressor of ``y`` (``role="x"``), and its fixed effects ``fe`` (``"none"``,
+        ``"individual"``, ``"time"`` or ``"twoways"``, the default; the old key
+        ``"effects"`` is still read, with a DeprecationWarning).
     composites
         ``{name: {method: ..., positive: [...], ...}}``: composite indicators built
         first by :func:`spillmap.indicators.composite_index` and screened too.
@@ -152,7 +155,11 @@ def screen(
     client, scheduler, workers, chunk
         The Dask cluster (see :mod:`spillmap.screen._engine`; ``$SPILLMAP_SCHEDULER``
         is read when neither ``client`` nor ``scheduler`` is given) and an optional
-        fixed number of indicators per task.
+        fixed number of indicators per task.  Without ``client`` or a scheduler, a
+        local cluster of ``workers`` processes is started; each re-runs the main
+        script, so a script must call this under ``if __name__ == "__main__":``
+        (refused otherwise) or pass ``client=distributed.Client(processes=False)``
+        to run on threads in this process.
     progress
         Show Dask's progress bar on the terminal.
 

@@ -16,6 +16,10 @@ dashboard address is printed for long runs.  The cluster is
   dask/distributed#6749); :func:`dask_client` puts the environment back when the cluster
   closes, or a later fit in the same session would take ``OMP_NUM_THREADS=1`` for the
   user's thread choice (``spillmap._threads``) and every later subprocess would inherit them.
+  Its workers are spawned, and each re-runs the main script: a cluster started from a
+  script's top level outside ``if __name__ == "__main__":`` is refused before any process
+  starts, with an error naming the script and line (Dask would say only ``Nanny failed to
+  start``, after re-running the script once per worker).
 
 Task sizes follow a cost model (rows x indicators): the pooled statistics of T
 periods cost about T times a period's, so pooled chunks are T times narrower; the
@@ -25,11 +29,13 @@ Chunking never changes a result (each task's streams come from the seed and its
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import logging
 import math
 import os
 import sys
+import tokenize
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -68,6 +74,61 @@ def _environ_restored() -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (either side of the ``==``)."""
+    test = getattr(node, "test", None)
+    if not (isinstance(node, ast.If) and isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
+
+
+def guarded_line(path: str, line: int) -> bool | None:
+    """Whether ``line`` of the script ``path`` is in the body of a top-level
+    ``if __name__ == "__main__":`` block; ``None`` when the script cannot be read or parsed."""
+    try:
+        with tokenize.open(path) as fh:
+            tree = ast.parse(fh.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return any(node.body[0].lineno <= line <= node.body[-1].end_lineno
+               for node in tree.body if _is_main_guard(node))
+
+
+def _main_script_frame():
+    """The frame running the main script's top level, when that script is re-run by every
+    spawned process (multiprocessing re-runs a script or a module, never a package's
+    ``__main__``) and the workers are spawned rather than forked; else ``None``."""
+    import dask.config
+
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if (main is None or name == "__main__" or name.endswith(".__main__")
+            or dask.config.get("distributed.worker.multiprocessing-method", "spawn") == "fork"):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>"):
+        frame = frame.f_back
+    return frame
+
+
+def _check_main_guarded() -> None:
+    """Refuse, before any process starts, a local cluster started by a main script's unguarded
+    top level: each spawned worker would re-run the script and fail, and Dask would only say
+    ``Nanny failed to start`` after running the script again once per worker."""
+    frame = _main_script_frame()
+    if frame is None or guarded_line(frame.f_code.co_filename, frame.f_lineno) is not False:
+        return
+    raise InputError(
+        f"the main script {frame.f_code.co_filename} starts local Dask worker processes at line {frame.f_lineno}, "
+        'outside `if __name__ == "__main__":`, and each worker would re-run the script: wrap the call in '
+        '`if __name__ == "__main__":`, or pass client=distributed.Client(processes=False) to run on threads '
+        "in this process."
+    )
+
+
 @contextlib.contextmanager
 def dask_client(*, client=None, scheduler: str | None = None, workers: int | None = None) -> Iterator:
     """The Dask client to run on (see the module docstring); closes what it opened."""
@@ -90,6 +151,7 @@ def dask_client(*, client=None, scheduler: str | None = None, workers: int | Non
         finally:
             c.close()
         return
+    _check_main_guarded()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_environ_restored())  # entered first: restored after the cluster closed
         cluster = stack.enter_context(

@@ -49,7 +49,8 @@ class LMSpec:
 
     ``role="y"``: the indicator is the dependent variable, regressed on ``x``.
     ``role="x"``: ``y`` is regressed on ``x`` plus the indicator.  ``effects`` are
-    the fixed effects swept out (as in :func:`spillmap.spatial.lm_tests`).
+    the fixed effects swept out (``fe=`` of :func:`spillmap.spatial.lm_tests`; the
+    mapping of :meth:`from_value` names them ``fe``, its old key ``effects`` still read).
     """
 
     x: tuple[str, ...] = ()
@@ -63,24 +64,25 @@ class LMSpec:
             return value
         if not isinstance(value, Mapping):
             raise InputError(f"lm must be a mapping like {{'y': ..., 'x': [...], 'role': 'x'}}, got {type(value).__name__}.")
-        unknown = sorted(set(value) - {"x", "y", "role", "effects"})
+        unknown = sorted(set(value) - {"x", "y", "role", "fe", "effects"})
         if unknown:
-            raise InputError(f"lm has unknown key(s) {format_items(unknown)}; allowed: x, y, role, effects.")
+            raise InputError(f"lm has unknown key(s) {format_items(unknown)}; allowed: x, y, role, fe.")
         x = value.get("x", ())
         spec = cls(
             x=(x,) if isinstance(x, str) else tuple(x),
             y=value.get("y"),
             role=value.get("role", "x" if value.get("y") is not None else "y"),
-            effects=value.get("effects", "twoways"),
+            effects=_fixed_effects(value),
         )
         spec.check()
         return spec
 
     def check(self) -> None:
+        """Raise :class:`~spillmap.errors.InputError` naming the first option that cannot work."""
         if self.role not in get_args(Role):
             raise InputError(f"lm role must be 'y' or 'x', got {self.role!r}.")
         if self.effects not in get_args(Effects):
-            raise InputError(f"lm effects must be one of {', '.join(get_args(Effects))}; got {self.effects!r}.")
+            raise InputError(f"lm fe must be one of {', '.join(get_args(Effects))}; got {self.effects!r}.")
         if self.role == "x" and not self.y:
             raise InputError("lm role 'x' needs the dependent variable y.")
         if self.role == "y" and not self.x and self.effects != "none":
@@ -89,6 +91,19 @@ class LMSpec:
     @property
     def columns(self) -> tuple[str, ...]:
         return ((self.y,) if self.role == "x" else ()) + self.x
+
+
+def _fixed_effects(value: Mapping[str, Any]) -> str:
+    """The ``fe`` of an ``lm`` mapping; its old key ``effects`` is read with a DeprecationWarning."""
+    if "effects" not in value:
+        return value.get("fe", "twoways")
+    if "fe" in value:
+        raise InputError("lm: give fe only: effects is its old name.")
+    import warnings
+
+    warnings.warn("screen(lm={'effects': ...}) is deprecated; write lm={'fe': ...} (in spillmap 'effects' are "
+                  "the direct, indirect and total effects).", DeprecationWarning, stacklevel=4)
+    return value["effects"]
 
 
 def check_statistics(statistics: Sequence[str] | str) -> tuple[str, ...]:
@@ -230,12 +245,42 @@ def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bo
     return layer[keep].reset_index(drop=True)
 
 
+#: weights kinds built from the panel's ids alone: no boundary layer needed
+WITHOUT_GEOMETRY = ("file", "economic_distance")
+
+
+def _panel_units(panel: pd.DataFrame, id: str) -> pd.DataFrame:  # noqa: A002
+    """The panel's unit ids (text, in order of appearance) as a one-column table, the stand-in
+    for a layer of the kinds in :data:`WITHOUT_GEOMETRY`."""
+    if id not in panel.columns:
+        raise DataError(f"panel has no id column {id!r}; columns: {format_items(list(panel.columns), 30)}.")
+    return pd.DataFrame({id: pd.unique(panel[id].dropna().astype(str))})
+
+
+def _build_spec(name, spec, *, panel, layer, id: str, time: str | None, layer_id: str, name_column):  # noqa: A002
+    """One study weights spec over the units of ``layer`` (or of the panel, for a file or an
+    economic distance); a geometry-based kind without a layer is an error naming it."""
+    from spillmap.study.weights import WeightsInputs, build_weights
+
+    if layer is None and spec.kind not in WITHOUT_GEOMETRY:
+        raise InputError(
+            f"weights {name!r} ({spec.kind}) are built from the geometry of a boundary layer: "
+            "give layer= (--layer on the command line), or a weights file."
+        )
+    if layer is None:
+        lay = _panel_units(panel, id)
+    else:
+        lay = layer if layer_id == id else layer.rename(columns={layer_id: id})
+    return build_weights(spec, WeightsInputs(lay, panel, id, time or "", name_column))
+
+
 def materialise_weights(weights, *, panel, layer, id: str, time: str | None, layer_id: str, name_column=None) -> dict:  # noqa: A002
     """``{name: SpatialWeights}`` from matrices, study :class:`WeightSpec` objects or their TOML dicts.
 
-    Specs are built by :func:`spillmap.study.weights.build_weights` over the units of
-    ``layer`` (``[weights.NAME]`` vocabulary: contiguity, knn, inverse_distance,
-    economic_distance, economic_product, nested, file).
+    Specs are built by :func:`spillmap.study.weights.build_weights` (``[weights.NAME]``
+    vocabulary: contiguity, knn, inverse_distance, economic_distance, economic_product,
+    nested, file) over the units of ``layer``; a ``file`` or an ``economic_distance``
+    needs no layer and is then built over the panel's ids (a file's ids must be those).
     """
     if isinstance(weights, SpatialWeights):
         return {weights.name or "W": weights}
@@ -246,19 +291,14 @@ def materialise_weights(weights, *, panel, layer, id: str, time: str | None, lay
             weights = {weights.name: weights}
         else:
             return weights  # check_weights names the problem
+    from spillmap.study.weights import WeightSpec
+
     out = {}
     for name, w in weights.items():
         if isinstance(w, SpatialWeights):
             out[name] = w
             continue
-        from spillmap.study.weights import WeightSpec, WeightsInputs, build_weights
-
         spec = w if isinstance(w, WeightSpec) else WeightSpec.from_dict(str(name), w)
-        if layer is None:
-            raise InputError(
-                f"weights {name!r} ({spec.kind}) are built over the units of a boundary layer: "
-                "give layer= (--layer on the command line)."
-            )
-        lay = layer if layer_id == id else layer.rename(columns={layer_id: id})
-        out[name] = build_weights(spec, WeightsInputs(lay, panel, id, time or "", name_column))
+        out[name] = _build_spec(name, spec, panel=panel, layer=layer, id=id, time=time, layer_id=layer_id,
+                                name_column=name_column)
     return out
