@@ -46,7 +46,8 @@ CSS = """
 .spillmap-legend { background: rgba(255,255,255,.9); padding: 4px 7px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 11px; line-height: 14px; max-width: 230px; }
 .spillmap-legend summary { font-weight: bold; cursor: pointer; margin-bottom: 2px; }
-.spillmap-legend .e { white-space: nowrap; }
+.spillmap-legend .e { display: flex; align-items: flex-start; overflow-wrap: anywhere; }
+.spillmap-legend .e i { flex: none; }
 .spillmap-legend .n { color: #555; font-size: 10px; line-height: 12px; margin-top: 2px; white-space: normal; }
 .spillmap-legend details.n summary { font-weight: normal; margin: 0; }
 .spillmap-legend i { width: 14px; height: 10px; float: left; margin: 2px 5px 0 0; border: 1px solid #777; }

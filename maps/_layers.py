@@ -286,6 +286,18 @@ def group_lines(g, group: str, *, decimals: int = 4) -> str:
     return '{"type":"GeometryCollection","geometries":[' + ",".join(parts) + "]}"
 
 
+def add_context(m: folium.Map, context, *, id: str, name_column: str | Sequence[str] | None,
+                group: str | None = None) -> None:
+    """Draw ``context`` (units of the layer outside the sample, from :func:`split_sample`) light
+    grey under the data layers, with a "not in sample" tooltip; nothing when it is empty."""
+    if context is None or not len(context):
+        return
+    ctx_tips = base_tips(context, id=id, name_column=name_column, group=group)
+    cdata = GeoData(context, id=id, properties={"base_tip": ctx_tips, "ctx": [[[NOT_IN_SAMPLE, "—"]]] * len(context)})
+    m.add_child(cdata)
+    m.add_child(ContextLayer(cdata))
+
+
 def add_layers(
     m: folium.Map,
     gdf,
@@ -312,12 +324,7 @@ def add_layers(
     ``keys``: one ``(i, j)`` per layer) replaces the layer control by drop-down lists.
     """
     _ensure_css(m)
-    if context is not None and len(context):
-        ctx_tips = base_tips(context, id=id, name_column=name_column, group=group)
-        cdata = GeoData(context, id=id, properties={"base_tip": ctx_tips,
-                                                   "ctx": [[[NOT_IN_SAMPLE, "—"]]] * len(context)})
-        m.add_child(cdata)
-        m.add_child(ContextLayer(cdata))
+    add_context(m, context, id=id, name_column=name_column, group=group)
     props: dict[str, list] = {"base_tip": base_tips(gdf, id=id, name_column=name_column, group=group)}
     for j, spec in enumerate(layers):
         props[f"c{j}"] = list(spec["colors"])
@@ -353,5 +360,5 @@ def add_layers(
     return m
 
 
-__all__ += ["NOT_IN_SAMPLE", "split_sample", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
+__all__ += ["NOT_IN_SAMPLE", "split_sample", "add_context", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
             "add_layers", "PanelSwitcher", "ContextLayer", "GroupOutlines"]

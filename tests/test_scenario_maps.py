@@ -103,3 +103,76 @@ def test_figure_has_the_top_units(sdm):
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 5 and labels[-1] == f"First ({first})" and "7" not in labels   # drawn top down
+
+
+# ------------------------------------------------- units of the layer outside the sample (user audit)
+@pytest.fixture(scope="module")
+def wider(grid):
+    """The lattice's layer with two more units east of it that are not in the model."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    extra = gpd.GeoDataFrame([("90", "Outside A", box(105, 30, 106, 31)), ("91", "Outside B", box(105, 29, 106, 30))],
+                             columns=["id", "name", "geometry"], crs=4326)
+    return gpd.GeoDataFrame(pd.concat([grid, extra], ignore_index=True), crs=4326)
+
+
+def _collections(page: str) -> list[list[dict]]:
+    """The features of each embedded FeatureCollection (``var spillmap_geo_data_... = {...};``)."""
+    return [json.loads(m)["features"] for m in re.findall(r"var spillmap_geo_data_\w+ = (\{.*?\});\n", page, re.S)]
+
+
+def _legend_texts(page: str) -> list[str]:
+    return [json.loads(s) for s in re.findall(r"div\.innerHTML = (\".*?\");", page)]
+
+
+def _assert_context_drawn(page: str, n_sample: int) -> None:
+    """The two outside units are a grey context layer with a "not in sample" tooltip, as on the LISA map."""
+    from spillmap.maps._elements import CONTEXT_COLOR
+
+    sizes = sorted(len(f) for f in _collections(page))
+    assert sizes == [2, n_sample]
+    (ctx,) = [f for f in _collections(page) if len(f) == 2]
+    assert [f["properties"]["id"] for f in ctx] == ["90", "91"]
+    assert all(f["properties"]["ctx"] == [["not in sample", "—"]] for f in ctx)
+    assert f'fillColor: "{CONTEXT_COLOR}", fillOpacity: 1' in page        # ContextLayer's style
+
+
+def test_scenario_map_draws_units_outside_the_sample_grey(wider, sdm):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = scenario(sdm, "x2", ["7"], change=0.5, method="delta")
+    page = render_html(scenario_map(wider, r, id="id", name_column="name"))
+    _assert_context_drawn(page, 30)
+    legends = _legend_texts(page)
+    assert len(legends) == 3 and all("not in sample (2)" in leg for leg in legends)
+    assert not any("no data" in leg for leg in legends)
+
+
+def test_explore_map_draws_units_outside_the_sample_grey(wider, sdm):
+    page = render_html(explore_map(wider, response_columns(sdm, "x1"), id="id", name_column="name", y="y"))
+    _assert_context_drawn(page, 30)
+    cfg = _cfg(page)
+    assert cfg["not_in_sample"] == 2 and cfg["not_in_sample_label"] == "not in sample (2)"
+    assert "function keepClear()" in page                                     # legend / title kept off the sample
+
+
+def test_legend_entries_wrap_inside_the_box(grid, sdm):
+    """A long entry (the interval rule) wraps: legend entries are flex rows, not ``nowrap``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = scenario(sdm, "x2", ["7"], change=0.5, method="delta")
+    page = render_html(scenario_map(grid, r, id="id"))
+    rule = re.search(r"\.spillmap-legend \.e \{([^}]*)\}", page).group(1)
+    assert "nowrap" not in rule and "display: flex" in rule
+    assert re.search(r"\.spillmap-legend \.e i \{[^}]*flex: none", page)      # the swatch keeps its size
+
+
+def test_explore_panel_is_compact_and_foldable(grid, sdm):
+    page = render_html(explore_map(grid, response_columns(sdm, "x1"), id="id", y="y"))
+    assert re.search(r"\.spillmap-panel \{[^}]*max-width: 220px", page)
+    assert 'control("topleft", "spillmap-panel spillmap-explore"' in page      # off the title's corner
+    assert 'control("bottomleft", "spillmap-legend"' in page                   # as on the other maps
+    cfg = _cfg(page)
+    assert cfg["notes_below"] == 640 and cfg["collapse_below"] == 420

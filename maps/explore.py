@@ -1,0 +1,295 @@
+"""The click-to-explore map: click a unit, every unit is coloured by its response to a unit
+change of the variable there.
+
+:func:`explore_map` embeds the columns of ``S_k`` (from
+:func:`spillmap.estimation.response_columns`): a panel gives the selected unit's own (direct)
+effect and the total spillover it emits (top left, compact; its title folds it, and in short
+maps such as the report's frames its list of receivers starts folded).  The columns travel as
+base64 little-endian float32 (7 significant digits: display precision), N^2 values up to 1,000
+units (297 cities: 0.47 MB), otherwise the k largest responses of each source.  Units of the
+layer outside the model are drawn light grey ("not in sample"), as on the other maps.
+
+Library used: **folium** through :mod:`spillmap.maps._layers` (geometry embedded once,
+tooltips and panels set with ``textContent``, JSON escaped for ``<script>``).  Written by
+hand: the click interaction (folium has no per-click restyling of a shared layer).  The
+numbers come from :mod:`spillmap.estimation.scenario`; this module only colours them; the
+colours are :mod:`spillmap.maps.scenario`'s.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+from folium.template import Template
+from spillmap.maps import _layers
+from spillmap.maps._elements import (
+    COLLAPSE_BELOW_PX,
+    CONTEXT_COLOR,
+    NOTES_BELOW_PX,
+    RenderOnce,
+)
+from spillmap.maps._fit import KeepClear
+from spillmap.maps.scenario import NEGATIVE, POSITIVE, SOURCE, ZERO, _sample_and_context
+
+from spillmap.errors import DataError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["explore_map"]
+
+
+def _b64(a: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
+
+
+#: the explore map's info panel: compact, foldable (it sits top left, over the sample's western edge)
+_PANEL_CSS = """<style>
+.spillmap-panel { background: rgba(255,255,255,.9); padding: 4px 7px; border-radius: 4px;
+  box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 11px; line-height: 14px; max-width: 220px; }
+.spillmap-panel summary { font-weight: bold; cursor: pointer; overflow-wrap: anywhere; }
+.spillmap-panel details details summary { font-weight: normal; color: #555; }
+.spillmap-panel .spillmap-tip th { font-weight: normal; padding: 0 4px 0 0; }
+.spillmap-panel .spillmap-tip td { padding: 0; text-align: right; }
+.spillmap-panel .n { color: #555; font-size: 10px; line-height: 12px; margin-top: 2px; }
+</style>"""
+
+
+class _Explore(RenderOnce):
+    _template = Template("""
+{% macro header(this, kwargs) %}
+{{ this.css }}
+{% endmacro %}
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }}, data = {{ this.data.get_name() }};
+    var cfg = {{ this.cfg_js }};
+    var ids = cfg.ids, n = ids.length, pos = {};
+    ids.forEach(function (id, k) { pos[id] = k; });
+    function decode(b64) {
+        var s = atob(b64), u = new Uint8Array(s.length);
+        for (var i = 0; i < s.length; i++) { u[i] = s.charCodeAt(i); }
+        return new DataView(u.buffer);
+    }
+    var vals = decode(cfg.values), idx = cfg.index ? decode(cfg.index) : null, k = cfg.k;
+    function column(j) {
+        var out = new Array(n);
+        if (!idx) {
+            for (var i = 0; i < n; i++) { out[i] = vals.getFloat32(4 * (j * n + i), true); }
+        } else {
+            for (var i = 0; i < n; i++) { out[i] = NaN; }
+            for (var r = 0; r < k; r++) {
+                out[idx.getInt32(4 * (j * k + r), true)] = vals.getFloat32(4 * (j * k + r), true);
+            }
+        }
+        return out;
+    }
+    function fmt(v) { return (v === null || !isFinite(v)) ? "not among the largest" : Number(v.toPrecision(4)).toString(); }
+    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
+    function setBounds() {
+        var m = 0;
+        for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { m = Math.max(m, Math.abs(values[i])); } }
+        bounds = [m / 64, m / 16, m / 4, m];
+    }
+    function color(v) {
+        if (!isFinite(v)) { return cfg.nodata; }
+        if (v === 0) { return cfg.zero; }
+        var a = Math.abs(v), c = 0;
+        while (c < 3 && a > bounds[c]) { c++; }
+        return (v > 0 ? cfg.pos : cfg.neg)[c];
+    }
+    function style(f) {
+        var i = pos[f.properties.id];
+        if (i === undefined) { return {fillColor: cfg.nodata, fillOpacity: 0.85, color: "#5f5f5f", weight: 0.6}; }
+        if (i === current) { return {fillColor: cfg.source, fillOpacity: 0.9, color: "#000000", weight: 3}; }
+        return {fillColor: color(values[i]), fillOpacity: 0.85, color: "#5f5f5f", weight: 0.6};
+    }
+    function row(table, a, b) {
+        var tr = document.createElement("tr"), th = document.createElement("th"), td = document.createElement("td");
+        th.textContent = a; td.textContent = b; tr.appendChild(th); tr.appendChild(td); table.appendChild(tr);
+    }
+    var tall = map.getSize().y >= cfg.notes_below;
+    function el(parent, tag, cls, text) {
+        var e = document.createElement(tag);
+        if (cls) { e.className = cls; }
+        if (text !== undefined) { e.textContent = text; }
+        parent.appendChild(e);
+        return e;
+    }
+    function control(position, cls, build) {  // a control whose clicks and wheel stay off the map
+        var c = L.control({position: position});
+        c.onAdd = function () {
+            var div = L.DomUtil.create("div", cls);
+            build(div);
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        return c;
+    }
+    // info panel (top left, under the zoom buttons): its title folds it; the receivers fold in short maps
+    var ui = {};
+    var panel = control("topleft", "spillmap-panel spillmap-explore", function (div) {
+        var d = el(div, "details"); d.open = true;
+        ui.name = el(d, "summary");
+        ui.table = el(d, "table", "spillmap-tip");
+        var r = el(d, "details", "n"); r.open = tall;
+        el(r, "summary", "", "largest receivers");
+        ui.receivers = el(r, "table", "spillmap-tip");
+        if (tall) { el(d, "div", "n", cfg.help); }
+    });
+    // legend (bottom left, as on the other maps): folded in very short maps, its note in short ones
+    var legend = control("bottomleft", "spillmap-legend", function (div) {
+        var d = el(div, "details"); d.open = map.getSize().y >= cfg.collapse_below;
+        el(d, "summary", "", cfg.legend_title);
+        ui.entries = el(d, "div");
+        var nd = el(d, "details", "n"); nd.open = tall;
+        el(nd, "summary", "", "notes");
+        nd.appendChild(document.createTextNode(cfg.legend_note));
+    });
+    function entry(color, text, cls) {
+        var d = el(ui.entries, "div", cls || "e"), i = el(d, "i");
+        i.style.background = color;
+        d.appendChild(document.createTextNode(text));
+    }
+    function refresh() {
+        ui.name.textContent = cfg.names[current];
+        ui.table.textContent = "";
+        row(ui.table, "own (direct) effect", fmt(cfg.own[current]));
+        row(ui.table, "total spillover emitted", fmt(cfg.emitted[current]));
+        row(ui.table, "total effect", fmt(cfg.own[current] + cfg.emitted[current]));
+        var order = [];
+        for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { order.push(i); } }
+        order.sort(function (a, b) { return Math.abs(values[b]) - Math.abs(values[a]) || a - b; });
+        ui.receivers.textContent = "";
+        order.slice(0, 5).forEach(function (i) { row(ui.receivers, cfg.names[i], fmt(values[i])); });
+        ui.entries.textContent = "";
+        entry(cfg.source, cfg.names[current] + " (the changed unit)");
+        var anyPos = false, anyNeg = false, zeros = false;
+        for (var i = 0; i < n; i++) { if (i !== current) { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; zeros = zeros || values[i] === 0; } }
+        if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + fmt(bounds[c - 1]) : "0") + " to +" + fmt(bounds[c])); } }
+        if (zeros) { entry(cfg.zero, "0 (no path from the selected unit)"); }
+        if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "−" + fmt(bounds[c - 1]) : "0") + " to −" + fmt(bounds[c])); } }
+        if (cfg.not_in_sample) { entry(cfg.context, cfg.not_in_sample_label, "e context-entry"); }
+    }
+    setBounds();
+    var layer = L.geoJSON(data, {
+        style: style,
+        onEachFeature: function (f, lyr) {
+            lyr.bindTooltip(function () {
+                var table = document.createElement("table"); table.className = "spillmap-tip";
+                (f.properties.base_tip || []).forEach(function (r) { row(table, r[0], r[1]); });
+                var i = pos[f.properties.id];
+                if (i === undefined) { row(table, "", "not in the model"); }
+                else if (i === current) { row(table, "own (direct) effect", fmt(cfg.own[i])); }
+                else { row(table, "response to " + cfg.names[current], fmt(values[i])); }
+                return table;
+            }, {sticky: true});
+            lyr.on("click", function () {
+                var i = pos[f.properties.id];
+                if (i === undefined) { return; }
+                current = i; values = column(i); setBounds(); layer.setStyle(style); refresh();
+                if (lyr.isTooltipOpen()) { lyr.getTooltip().update(); }
+            });
+            lyr.on("mouseover", function () { this.setStyle({weight: 2.5, color: "#000000"}); this.bringToFront(); });
+            lyr.on("mouseout", function () { layer.resetStyle(this); });
+        }
+    });
+    layer.addTo(map); panel.addTo(map); legend.addTo(map); refresh();
+    window.spillmapExplore = {select: function (id) { var i = pos[id]; if (i !== undefined) { current = i; values = column(i); setBounds(); layer.setStyle(style); refresh(); } },
+                              current: function () { return ids[current]; }, values: function () { return values.slice(); },
+                              element: function (id) { var e = null; layer.eachLayer(function (l) { if (l.feature.properties.id === id) { e = l.getElement(); } }); return e; }};
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: _layers.GeoData, cfg: Mapping[str, Any]):
+        super().__init__()
+        self._name = "SpillmapExplore"
+        self.css = _PANEL_CSS
+        self.data = data
+        self.cfg_js = _layers.js_json(dict(cfg))
+
+
+def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: str, not_in_sample: int = 0) -> dict:
+    ids = [str(i) for i in columns["ids"]]
+    n = len(ids)
+    var = columns["variable"]
+    cfg: dict[str, Any] = {"ids": ids, "names": names, "start": int(start), "pos": list(POSITIVE),
+                           "neg": list(NEGATIVE), "zero": ZERO, "nodata": _layers.NO_DATA_COLOR, "source": SOURCE,
+                           "own": [float(v) for v in np.asarray(columns["own"], dtype=float)],
+                           "emitted": [float(v) for v in np.asarray(columns["emitted"], dtype=float)]}
+    if columns.get("matrix") is not None:
+        mat = np.asarray(columns["matrix"], dtype=float)
+        if mat.shape != (n, n):
+            raise DataError(f"the response matrix is {mat.shape}, expected ({n}, {n}).")
+        cfg.update(values=_b64(mat.T, "<f4"), index=None, k=n)
+        scope = "every unit"
+    else:
+        idx, val = np.asarray(columns["index"]), np.asarray(columns["value"], dtype=float)
+        cfg.update(values=_b64(val.T, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
+        scope = f"the {idx.shape[0]} largest responses of each unit (others grey)"
+    cfg["legend_title"] = f"change of {y} after +1 {var} in the selected unit"
+    cfg["legend_note"] = (f"classes: 1/64, 1/16, 1/4 and all of the largest response to the selected unit; "
+                          f"shown: {scope}.")
+    cfg["help"] = f"Click any unit: every unit's change of {y} after a unit change of {var} there (column of S)."
+    cfg.update(not_in_sample=int(not_in_sample), context=CONTEXT_COLOR,
+               not_in_sample_label=f"{_layers.NOT_IN_SAMPLE} ({int(not_in_sample)})",
+               collapse_below=COLLAPSE_BELOW_PX, notes_below=NOTES_BELOW_PX)
+    return cfg
+
+
+def explore_map(
+    gdf: gpd.GeoDataFrame,
+    columns: Mapping[str, Any],
+    *,
+    id: str,
+    name_column: str | None = None,
+    y: str = "y",
+    start: str | None = None,
+    title: str | None = None,
+    notice: str | None = None,
+    tiles: str | None = None,
+    simplify: float | None = None,
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Click a unit → every unit's response to a unit change of the variable there.
+
+    Parameters
+    ----------
+    gdf
+        Boundary layer with ``id``.
+    columns
+        :func:`spillmap.estimation.response_columns` output: ``ids``, ``variable``,
+        ``own``, ``emitted`` and ``matrix`` (N x N) or ``index`` / ``value`` (k x N).
+    start
+        The unit selected when the page opens (default: the largest emitter).
+
+    Returns
+    -------
+    folium.Map
+        Units of ``gdf`` absent from ``columns["ids"]`` are drawn grey ("not in sample").
+        The panel (top left; its title folds it) names the selected unit, its own (direct)
+        effect, the total spillover it emits and its five largest receivers (folded in maps
+        shorter than 640 px, such as the report's frames); ``window.spillmapExplore``
+        offers ``select(id)``, ``current()``, ``values()`` and ``element(id)`` for scripting and tests.
+    """
+    ids = [str(i) for i in columns["ids"]]
+    g, ctx = _sample_and_context(gdf, ids, id=id, simplify=simplify, what="response")
+    label = dict(zip(g[id], g[name_column].astype(str))) if name_column and name_column in g.columns else {}
+    names = [f"{label[i]} ({i})" if i in label else i for i in ids]
+    emitted = np.asarray(columns["emitted"], dtype=float)
+    j = int(np.argmax(np.abs(emitted))) if start is None else ids.index(str(start)) if str(start) in ids else None
+    if j is None:
+        raise DataError(f"start unit {start!r} is not among the response's ids.")
+    m = _layers.new_map(g, tiles=tiles, m=m)
+    _layers.add_context(m, ctx, id=id, name_column=name_column)
+    data = _layers.GeoData(g, id=id, properties={"base_tip": _layers.base_tips(g, id=id, name_column=name_column)})
+    m.add_child(data)
+    m.add_child(_layers.Title(title or f"Click a unit: response of {y} to +1 {columns['variable']} there", notice))
+    m.add_child(_Explore(data, _explore_cfg(columns, names, j, y, not_in_sample=len(ctx))))
+    m.add_child(KeepClear(g.total_bounds))  # refit if the legend / title cover sample units
+    return m
