@@ -4,11 +4,12 @@ click-to-explore map of each changed variable.  Layout only: every number comes 
 ``StudyResults.scenarios`` (:mod:`spillmap.study.scenarios`) or a
 :class:`~spillmap.estimation.ScenarioResult`.
 
-Tables: CSV with every digit and the unit's names and groups (formula-injection safe), LaTeX as
-the report's other tables, and (``office=True``, ``spillmap scenario``) both tables in one DOCX and
-one XLSX through the publication writers (:func:`spillmap.tables.save`).  The report leaves the
-DOCX / XLSX out: they carry the time they were written (zip entries, document properties), and a
-report re-run must be byte-identical.  Figure: PNG and PDF (:func:`spillmap.figures.save_figure`).
+Tables: ``STEM.csv`` with every digit and the unit's names and groups (formula-injection safe), and
+the printed table (:mod:`spillmap.maps._scenario_tables`: readable heads, the spec's group labels, one
+number of decimals per table) in the formats of the report's other tables: ``STEM_formatted.csv``,
+LaTeX, Word, Excel and Markdown (the Office files are reproducible, :mod:`spillmap.tables._zip`);
+``office=True`` (``spillmap scenario``) also puts both tables in one DOCX and one XLSX.  Figure: PNG
+and PDF (:func:`spillmap.figures.save_figure`).
 """
 from __future__ import annotations
 
@@ -45,70 +46,59 @@ def groups_table(result) -> pd.DataFrame:
     return g.set_index("grouping")
 
 
-def _display(df: pd.DataFrame) -> pd.DataFrame:
-    """Floats to 4 significant digits for the page (the CSV keeps every digit)."""
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = [f"{v:.4g}" if np.isfinite(v) else "" for v in out[c]]
-        elif pd.api.types.is_bool_dtype(out[c]):
-            out[c] = np.where(out[c], "yes", "")
-    return out
+def _tables(result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str, notes: str,
+            group_labels: Mapping[str, Mapping[str, str]] | None, unit: str) -> dict[str, Any]:
+    """``{"groups": Table, "top": Table}``: the two frames labelled and formatted (:mod:`._scenario_tables`)."""
+    from spillmap.maps._scenario_tables import scenario_groups_table, scenario_top_table
+
+    top_caption = (f"{title}: the {len(top_df)} largest spillovers received by units not changed"
+                   if result.n_shocked < len(result.units) else f"{title}: the {len(top_df)} largest spillovers "
+                   "received")
+    return {"groups": scenario_groups_table(grp_df, level=result.level, labels=group_labels,
+                                            caption=f"{title}: totals by group", notes=(notes,)),
+            "top": scenario_top_table(top_df, level=result.level, labels=group_labels, unit=unit,
+                                      caption=top_caption, notes=(notes,))}
 
 
-def _text_table(df: pd.DataFrame, caption: str, notes: str = ""):
-    """The page's version of a frame (4 significant digits) as a :class:`spillmap.tables.Table`."""
-    from spillmap.tables import frame_table
-
-    shown = _display(df)
-    keys = [f"row {i}" for i in range(len(shown))]  # unique keys; the index (e.g. a grouping repeated) labels the rows
-    labels = dict(zip(keys, map(str, shown.index)))
-    return frame_table(shown.set_axis(keys), labels=labels, caption=caption, notes=(notes,) if notes else (),
-                       stub=str(df.index.name or ""))
-
-
-def _files(folder: Path, stem: str, df: pd.DataFrame, caption: str, notes: str) -> None:
+def _files(folder: Path, stem: str, df: pd.DataFrame, table) -> None:
+    """``tables/STEM.csv`` (every digit, the units' ids, names and groups) and the table in the formats of
+    the report's other tables (:data:`spillmap.maps._report_sections.FILE_KINDS`)."""
     from spillmap._fileio import atomic_write_text
     from spillmap._textsafe import csv_text
-    from spillmap.tables import to_latex
+    from spillmap.tables import save, save_formats
 
     (folder / "tables").mkdir(exist_ok=True)
     atomic_write_text(folder / "tables" / f"{stem}.csv", csv_text(df))
-    atomic_write_text(folder / "tables" / f"{stem}.tex", to_latex(_text_table(df, caption, notes)))
+    save(table, folder / "tables" / f"{stem}_formatted.csv", csv="formatted", overwrite=True)
+    save_formats(table, folder / "tables", stem, formats=("tex", "docx", "xlsx", "md"), overwrite=True)
 
 
-def _publication(df: pd.DataFrame, labels: list[str], caption: str, notes: str, stub: str):
-    """A :class:`spillmap.tables.Table` of the numeric columns, one row per labelled unit or group."""
-    from spillmap.tables import decimals_for, frame_table
-
-    body = df[["own", "received", "total", "ci_lower", "ci_upper"]].astype(float).copy()
-    body.index = labels
-    names = {"own": "own", "received": "received", "total": "total", "ci_lower": "CI lower", "ci_upper": "CI upper"}
-    # three significant digits of the row's smallest non-zero number (3 to 12 decimals)
-    dec = {lab: decimals_for(body.loc[lab], digits=3, least=3, most=12) for lab in labels}
-    return frame_table(body, decimals=dec, labels=names,
-                       caption=caption, notes=[notes], stub=stub)
-
-
-def _office(folder: Path, stem: str, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str,
-            notes: str) -> None:
+def _office(folder: Path, stem: str, tables: Mapping[str, Any]) -> None:
     """Both tables in ``tables/STEM.docx`` and ``tables/STEM.xlsx`` (one sheet each)."""
     from spillmap.tables import save
 
-    top_labels = [f"{r['name']} ({i})" if isinstance(r.get("name"), str) else str(i) for i, r in top_df.iterrows()]
-    grp_labels = [f"{g}: {r['group']} ({r['n_units']} units, {r['n_shocked']} changed)" for g, r in grp_df.iterrows()]
-    tabs = [_publication(top_df, top_labels, f"{title}: largest spillovers received", notes, "unit"),
-            _publication(grp_df, grp_labels, f"{title}: totals by group", notes, "group")]
     for ext in ("docx", "xlsx"):
-        save(tabs, folder / "tables" / f"{stem}.{ext}", overwrite=True)
+        save([tables["top"], tables["groups"]], folder / "tables" / f"{stem}.{ext}", overwrite=True)
+
+
+def _links(stem: str) -> str:
+    from spillmap.maps._report_sections import FILE_KINDS
+
+    return "".join(f'<a href="tables/{html.escape(stem + suffix)}">{text}</a>' for suffix, text in FILE_KINDS)
 
 
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
-                   office: bool = False) -> dict[str, Any]:
-    """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top|_groups.csv|.tex``, with
-    ``office`` also ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one
-    scenario result; return the page's HTML pieces and the paths."""
+                   office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
+                   unit: str = "unit") -> dict[str, Any]:
+    """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
+    with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
+    ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
+
+    ``group_labels`` (``{column: {value: label}}``, the spec's ``[heterogeneity] labels``) name the
+    groups in the printed tables; ``unit`` names a row of the largest spillovers (e.g. ``"city"``).
+    Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
+    """
     from spillmap.figures import save_figure
     from spillmap.maps._offline import save_map
     from spillmap.tables import to_html
@@ -120,32 +110,35 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
         "simulation": f"percentiles of {result.draws:,} parameter draws (seed {result.seed}), the effects' draws.",
         "delta": "delta method.", "closed form": "exact (linear in the parameters)."}[result.method]])
     top_df, grp_df = top_table(result, top), groups_table(result)
-    _files(folder, f"{stem}_top", top_df, f"{title}: largest spillovers received by units not changed", notes)
-    _files(folder, f"{stem}_groups", grp_df, f"{title}: totals by group", notes)
+    tables = _tables(result, top_df, grp_df, title, notes, group_labels, unit)
+    _files(folder, f"{stem}_top", top_df, tables["top"])
+    _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:
-        _office(folder, stem, top_df, grp_df, title, notes)
+        _office(folder, stem, tables)
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice)
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = scenario_figure(result, k=top, names=labels, title=f"{title}: largest spillovers received")
+    if notice:  # e.g. synthetic data, under the figure as on the report's other figures
+        from spillmap.figures._style import add_notice
+
+        add_notice(fig, notice)
     save_figure(fig, folder / "figures" / stem, formats=("png", "pdf"), overwrite=True)
     cap = html.escape(title)
-    files = [(f"tables/{stem}_top.csv", "top CSV"), (f"tables/{stem}_groups.csv", "groups CSV"),
-             (f"tables/{stem}_top.tex", "top LaTeX"), (f"tables/{stem}_groups.tex", "groups LaTeX")]
-    files += [(f"tables/{stem}.docx", "DOCX"), (f"tables/{stem}.xlsx", "XLSX")] if office else []
+    files = [(f"tables/{stem}.docx", "both tables, Word"), (f"tables/{stem}.xlsx", "both tables, Excel")] if office else []
     files += [(f"figures/{stem}.png", "figure PNG"), (f"figures/{stem}.pdf", "figure PDF"), (f"maps/{stem}.html", "map")]
     links = "".join(f'<a href="{p}">{html.escape(t)}</a>' for p, t in files)
     page = (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" title="{cap}">'
             f'</iframe><figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
-            + to_html(_text_table(grp_df, "Totals by group"))
-            + to_html(_text_table(top_df, f"The {len(top_df)} largest spillovers received by units not changed"
-                                  if result.n_shocked < len(result.units) else f"The {len(top_df)} largest "
-                                  "spillovers received", notes))
+            + to_html(tables["groups"]) + f'<div class="files">download: {_links(f"{stem}_groups")}</div>'
+            + to_html(tables["top"]) + f'<div class="files">download: {_links(f"{stem}_top")}</div>'
             + f'<p><img src="figures/{html.escape(stem)}.png" alt="{cap}" style="max-width:720px"></p>'
             + f'<div class="files">download: {links}</div>')
+    kinds = [".csv", "_formatted.csv", ".tex", ".docx", ".xlsx", ".md"]
     return {"html": page, "map": folder / "maps" / f"{stem}.html", "figure": folder / "figures" / f"{stem}.png",
-            "tables": [folder / "tables" / f"{stem}_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex")]
-            + ([folder / "tables" / f"{stem}.{e}" for e in ("docx", "xlsx")] if office else [])}
+            "tables": [folder / "tables" / f"{stem}_{t}{k}" for t in ("top", "groups") for k in kinds]
+            + ([folder / "tables" / f"{stem}.{e}" for e in ("docx", "xlsx")] if office else []),
+            "table_objects": {f"{stem}_groups": tables["groups"], f"{stem}_top": tables["top"]}}
 
 
 def explore_columns(doc: Mapping, ids) -> dict:
@@ -175,15 +168,16 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
             f'<a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>')
 
 
-def display_layer(geometry: Mapping, sample_ids) -> tuple[Any, str, str | None]:
-    """The stored display GeoJSON (``StudyResults.geometry``) of the model's units as a GeoDataFrame."""
+def display_layer(geometry: Mapping) -> tuple[Any, str, str | None]:
+    """The stored display GeoJSON (``StudyResults.geometry``) as a GeoDataFrame: the whole layer,
+    so that the scenario and explore maps draw the units outside the model grey ("not in
+    sample"), as the report's other maps do."""
     from spillmap.maps._report_maps import layer_frame
 
     gdf = layer_frame(geometry)
     idc = geometry["id_column"]
     gdf[idc] = gdf[idc].astype(str)
-    keep = set(map(str, sample_ids))
-    return gdf[gdf[idc].isin(keep)].reset_index(drop=True), idc, geometry.get("name_column")
+    return gdf.reset_index(drop=True), idc, geometry.get("name_column")
 
 
 def english_labels(geometry: Mapping) -> dict[str, str] | None:
@@ -199,15 +193,17 @@ def english_labels(geometry: Mapping) -> dict[str, str] | None:
     return dict(zip(gdf[idc].astype(str), gdf["name_en"].astype(str)))
 
 
-def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> str | None:
-    """The "Scenarios" section of the report (``None`` when the study defines none)."""
+def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> tuple[str | None, dict[str, Any]]:
+    """The "Scenarios" section of the report (``None`` when the study defines none) and its tables
+    (``{file stem: Table}``, for the report's ``tables.docx`` / ``tables.xlsx``)."""
     from spillmap.estimation import ScenarioResult
     from spillmap.study._names import safe_names
 
     runs = r.scenarios.get("runs") or {}
     if not runs:
-        return None
-    layer, idc, gname = display_layer(r.geometry, r.scenarios["inputs"]["ids"])
+        return None, {}
+    group_labels = (r.spec.get("heterogeneity") or {}).get("labels") or {}
+    layer, idc, gname = display_layer(r.geometry)
     labels = english_labels(r.geometry)
     shown = r.labels  # variables as the tables show them
     y = str(shown.get(r.spec["model"]["y"], r.spec["model"]["y"]))
@@ -217,6 +213,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
              f"{html.escape(y)} in every {html.escape(r.unit_label)} after the change, split "
              "into the part from its own change and the part received from the others (S_k Δx, exact sparse "
              "solves), with intervals from the effects' parameter draws.</p>"]
+    tables: dict[str, Any] = {}
     for name, by_w in runs.items():
         for wname, doc in by_w.items():
             res = dataclasses.replace(ScenarioResult.from_dict(doc), y=y)
@@ -224,7 +221,8 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(
-                                     "top", 10)), title=title)
+                                     "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label)
+            tables.update(out["table_objects"])
             parts.append(f"<h3>{html.escape(title)}</h3>{out['html']}")
     explore = r.scenarios.get("explore") or {}
     ids = r.scenarios["inputs"]["ids"]
@@ -239,4 +237,4 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> s
                                               f"response to +1 {columns['variable']} there"))
     if maps:
         parts.append("<h3>Click to explore</h3><div class=\"maps\">" + "".join(maps) + "</div>")
-    return "".join(parts)
+    return "".join(parts), tables

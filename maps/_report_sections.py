@@ -1,17 +1,18 @@
 """The report's table sections: each table of :mod:`spillmap.maps._report_tables` written
 under ``tables/`` in every format of :func:`spillmap.tables.save_formats` (CSV numbers,
-formatted CSV, LaTeX, Word, Excel, Markdown), all of them also in one ``tables.docx``
-and one ``tables.xlsx`` (a sheet per table), and drawn as HTML with links to the files.
+formatted CSV, LaTeX, Word, Excel, Markdown), all of them -- and the scenarios' tables -- also in one
+``tables.docx`` and one ``tables.xlsx`` (a sheet per table), and drawn as HTML with links to the files.
 Layout only."""
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 
 from spillmap.maps._report_tables import ReportTable, build_tables
-from spillmap.tables import save_formats, to_docx_bytes, to_html, to_xlsx_bytes
+from spillmap.tables import Table, save_formats, to_docx_bytes, to_html, to_xlsx_bytes
 
-__all__ = ["table_sections", "write_tables", "FILE_KINDS"]
+__all__ = ["table_sections", "write_tables", "write_combined", "FILE_KINDS"]
 
 #: (file suffix, link text) of each table's files
 FILE_KINDS = ((".csv", "CSV (numbers)"), ("_formatted.csv", "CSV (as printed)"), (".tex", "LaTeX"),
@@ -19,16 +20,21 @@ FILE_KINDS = ((".csv", "CSV (numbers)"), ("_formatted.csv", "CSV (as printed)"),
 
 
 def write_tables(items: list[ReportTable], folder: Path) -> None:
-    """Every table in every format, and the combined ``tables.docx`` / ``tables.xlsx``."""
-    from spillmap._fileio import atomic_write_bytes
-
+    """Every table in every format (the combined files: :func:`write_combined`)."""
     out = folder / "tables"
     for item in items:
         save_formats(item.table, out, item.stem)
-    if items:
-        atomic_write_bytes(out / "tables.docx", to_docx_bytes([i.table for i in items]))
-        atomic_write_bytes(out / "tables.xlsx", to_xlsx_bytes([i.table for i in items],
-                                                              sheet_names=[i.stem for i in items]))
+
+
+def write_combined(tables: Mapping[str, Table], folder: Path) -> None:
+    """``tables/tables.docx`` and ``tables/tables.xlsx``: every table (``{file stem: Table}``) in one
+    document, one sheet per table (named by its stem)."""
+    from spillmap._fileio import atomic_write_bytes
+
+    if tables:
+        out = folder / "tables"
+        atomic_write_bytes(out / "tables.docx", to_docx_bytes(list(tables.values())))
+        atomic_write_bytes(out / "tables.xlsx", to_xlsx_bytes(list(tables.values()), sheet_names=list(tables)))
 
 
 def _links(stem: str) -> str:
@@ -68,9 +74,10 @@ def weights_info(r) -> str:
     return f"<h2>Data and weights</h2><ul class=\"weights\">{items}</ul>{more}"
 
 
-def table_sections(r, folder: Path) -> list[str]:
+def table_sections(r, folder: Path) -> tuple[list[str], dict[str, Table]]:
     """Write the tables of ``r`` under ``folder/tables``; return the page's sections (the
-    data-and-weights section after the descriptive statistics)."""
+    data-and-weights section after the descriptive statistics) and the tables (``{file stem: Table}``)
+    for :func:`write_combined`, which the report calls once the scenarios' tables are known too."""
     items = build_tables(r)
     write_tables(items, folder)
     sections = []
@@ -83,4 +90,4 @@ def table_sections(r, folder: Path) -> list[str]:
     if items:
         sections.append('<p class="files">All tables in one file: <a href="tables/tables.docx">Word</a>'
                         '<a href="tables/tables.xlsx">Excel</a></p>')
-    return sections
+    return sections, {i.stem: i.table for i in items}

@@ -185,8 +185,26 @@ def _diag_notes(r) -> str:
         "of the difference of their covariance matrices, and is not defined when that difference is not positive "
         "definite; the Mundlak form adds the unit means over time of X and WX to the random-effects SDM and tests "
         "them jointly (Wald, chi2); sphtest uses splm's random-effects covariance conditional on the variance "
-        f"ratio and rho. The option hausman = \"{d.get('hausman', 'auto')}\" chose the form shown. "
-        "n/a = not computed (see Not available).")
+        f"ratio and rho. {_hausman_choice(r)} n/a = not computed (see Not available).")
+
+
+def _hausman_choice(r) -> str:
+    """Which Hausman form the table shows for each W, and the option that chose it."""
+    from spillmap.study._diagnostics_extra import FORM_WORDS
+
+    choice = r.spec.get("diagnostics", {}).get("hausman", "auto")
+    by_form: dict[str, list[str]] = {}
+    for w, t in r.diagnostics.items():
+        form = t.get("hausman_selected", {}).get("form")
+        if form:
+            by_form.setdefault(form, []).append(w)
+    if not by_form:
+        return ""
+    rule = " (the classic test when it is defined, otherwise the Mundlak form)" if choice == "auto" else ""
+    shown = "; ".join(f"the {FORM_WORDS.get(f, f)} for {', '.join(ws)}" for f, ws in by_form.items())
+    why = (" The classic test is not available where the Mundlak form is shown (see Not available for why)."
+           if choice == "auto" and "mundlak" in by_form else "")
+    return f"The option hausman = \"{choice}\"{rule} chose the form shown: {shown}.{why}"
 
 
 def diagnostics(r) -> list[ReportTable]:

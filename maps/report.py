@@ -142,13 +142,21 @@ def render_into(r: StudyResults, folder: Path, step: Step = lambda msg: None) ->
         atomic_write_text(folder / "results.json", r.to_json() + "\n")
         atomic_write_text(folder / "index.html", _page(r, sections))
         if jobs:
-            step(f"figures: {len(jobs)} static figures, PNG (300 dpi) and PDF")
+            step(_figures_step(len(jobs), r))
         held = shared.finish()
     except BaseException:
         shared.abort()
         raise
     for h in held:
         release_warnings(h)
+
+
+def _figures_step(n: int, r: StudyResults) -> str:
+    """The progress line of the static figures: those drawn now, and those the scenarios drew with their
+    tables (one per scenario and W), so that the count is every figure written."""
+    scen = sum(len(by_w) for by_w in (r.scenarios.get("runs") or {}).values())
+    more = f" (+{scen} scenario figure{'s' if scen != 1 else ''})" if scen else ""
+    return f"figures: {n} static figures{more}, PNG (300 dpi) and PDF"
 
 
 def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], stills: set[str]) -> list[str]:
@@ -158,16 +166,18 @@ def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], 
     from spillmap.maps._report_sections import table_sections
 
     step("tables: CSV, LaTeX, Word, Excel and Markdown; per-unit CSVs")
-    sections = table_sections(r, folder)
+    sections, tables = table_sections(r, folder)
     _per_unit_csvs(r, folder, names)
     maps = draw_maps(r, folder, step, names, stills)
     if maps:
         sections.append("<h2>Maps</h2><div class=\"maps\">" + "".join(maps) + "</div>")
     from spillmap.maps._report_scenarios import scenarios_section
+    from spillmap.maps._report_sections import write_combined
 
-    scen = scenarios_section(r, folder, step, names)
+    scen, scen_tables = scenarios_section(r, folder, step, names)
     if scen:
         sections.append(scen)
+    write_combined({**tables, **scen_tables}, folder)  # every table, the scenarios' too
     return sections
 
 

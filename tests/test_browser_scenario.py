@@ -1,6 +1,6 @@
 """The demo's scenario map and click-to-explore map in headless Chromium, network disabled.
 
-Checks: no console errors, one path per city, the legend's interval rule, and that clicking a
+Checks: no console errors, one path per unit of the layer (those outside the sample grey), the legend's interval rule, and that clicking a
 city recolours the map and fills the panel with that city's own effect and emitted spillover
 (equal to the numbers stored in results.json).  Skipped without Chromium / chromedriver /
 selenium, as tests/test_browser.py.
@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 def test_scenario_map(driver, demo_out, artifacts):  # noqa: F811
     errors = _open(driver, demo_out / "maps" / "scenario_hubei_W1.html")
     assert errors == [], errors
-    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 297
+    # the 297 cities and the layer's 75 other units drawn grey ("not in sample"), as on the other maps
+    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372
+    assert "not in sample (75)" in driver.find_element("css selector", ".spillmap-legend").text
     legend = driver.find_element("css selector", ".spillmap-legend").text
     assert "outlined: the 12 units changed" in legend and "interval of the change includes 0" in legend
     assert "int +0.02" in driver.find_element("css selector", ".spillmap-title").text
@@ -32,7 +34,7 @@ def test_click_to_explore(driver, demo_out, artifacts):  # noqa: F811
 
     errors = _open(driver, demo_out / "maps" / "explore_W1_int.html")
     assert errors == [], errors
-    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 297
+    assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372  # + 75 not in sample
     r = StudyResults.read(demo_out / "results.json")
     ex = r.scenarios["explore"]["W1"]["int"]
     ids = list(r.scenarios["inputs"]["ids"])

@@ -124,8 +124,10 @@ def test_every_table_in_every_format(demo_out):
     import docx
     import openpyxl
 
-    assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(STEMS)
-    assert openpyxl.load_workbook(demo_out / "tables" / "tables.xlsx").sheetnames == list(STEMS)
+    # the scenarios' tables follow (tests/test_report_audit.py)
+    scenarios = [f"scenario_hubei_{w}_{t}" for w in ("W1", "W2") for t in ("groups", "top")]
+    assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(STEMS) + len(scenarios)
+    assert openpyxl.load_workbook(demo_out / "tables" / "tables.xlsx").sheetnames == [*STEMS, *scenarios]
 
 
 def test_table9_numbers_csv(demo_out, table9):

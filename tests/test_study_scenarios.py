@@ -205,7 +205,8 @@ def test_cli_on_results_json(us_results, tmp_path, capsys):
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")}
     assert files == {"maps/scenario_unemp_W1.html", "figures/scenario_unemp_W1.png", "figures/scenario_unemp_W1.pdf",
                      "results/unemp_W1.json", "tables/scenario_unemp_W1.docx", "tables/scenario_unemp_W1.xlsx",
-                     *(f"tables/scenario_unemp_W1_{t}.{e}" for t in ("top", "groups") for e in ("csv", "tex"))}
+                     *(f"tables/scenario_unemp_W1_{t}{e}" for t in ("top", "groups")
+                       for e in (".csv", "_formatted.csv", ".tex", ".docx", ".xlsx", ".md"))}
     direct = scenario(stored_model(us_results, "W1"), "unemp", ["TX", "Oklahoma"], change=-1.0, method="delta",
                       seed=5,
                       attributes=stored_attributes(us_results), names="STATE_NAME", groups=["SUB_REGION"],

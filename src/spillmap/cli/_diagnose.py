@@ -59,6 +59,13 @@ def _fmt(row: dict) -> str:
     return f"{row['stat']:>12.4g}{df}{p}"
 
 
+def _chosen(row: dict, choice: str) -> str:
+    """What the ``hausman_selected`` line reports: the form and the option that chose it."""
+    if not row.get("label"):
+        return ""
+    return f"   [{row['label']}; --hausman {choice}]"
+
+
 @warns_on_cli("diagnose")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
@@ -77,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
-        print(f"  {key:<18} {_fmt(row)}")
+        print(f"  {key:<18} {_fmt(row)}{_chosen(row, args.hausman) if key == 'hausman_selected' else ''}")
     table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
         out = write_json(args.json, table, overwrite=args.force)

@@ -198,7 +198,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
     from spillmap.study._names import safe_names
     from spillmap.study._steps_scenarios import scenario_options
 
-    layer, idc, gname = display_layer(geometry, attrs.index)
+    layer, idc, gname = display_layer(geometry)
     labels = english_labels(geometry)
     shown = dict(study.model.labels or {})  # the variables as the report's tables, figures and maps name them
     y = str(shown.get(study.y, study.y))

@@ -168,11 +168,15 @@ def warm_up() -> None:
 
 def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
     """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type under
-    everything, in a strip added to its height: a figure copied out of a report keeps it.
-    The report's figures use the constrained layout, which keeps the strip free."""
-    w, h = fig.get_size_inches()
-    fig.set_size_inches(w, h + 0.2)
+    everything: a figure copied out of a report keeps it.  The report's figures use the
+    constrained layout, which keeps a strip free for it; the figure's size is unchanged
+    (a journal's 6.5 x 5 in stays so).  A figure laid out once by ``tight_layout`` is laid out
+    again with a strip kept free at the bottom."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
     fig.supxlabel(text, fontsize=5.5, color="0.35", wrap=True)
+    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.tight_layout()  # it keeps room for the figure-level label (matplotlib >= 3.8)
     return fig
 
 

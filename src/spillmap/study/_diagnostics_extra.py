@@ -118,14 +118,47 @@ def _bayes(panel, *, id, time, y, x, w, fe) -> dict:  # noqa: A002
                            "log_marginal": _num(mp.log_marginal[m])} for m in mp.probability.index}
 
 
-def plain_advice(msg: str) -> str:
-    """The refusal of the classic test, with advice a TOML / command-line user can act on."""
+#: how a note names each Hausman form
+FORM_WORDS = {"classic": "classic test", "sphtest": "conditional (sphtest) form", "mundlak": "regression (Mundlak) form"}
+_ADVICE = ("The regression (Mundlak) form always is: [diagnostics] hausman = \"auto\" or \"mundlak\" in the spec, "
+           "--hausman auto|mundlak on the command line.")
+
+
+def refusal_note(msg: str, form: str) -> dict:
+    """The row of a Hausman form that was not computed (``form``: ``"classic"`` or ``"sphtest"``).
+
+    A refusal because ``Var(FE) - Var(RE)`` is not positive definite keeps the diagnosis without the
+    Python-API advice of :func:`spillmap.estimation.hausman.hausman` and is marked ``"undefined"``:
+    :func:`hausman_advice` then says what to do, once the reported form is known.
+    """
     cut = msg.find("The test is not defined for these fits")
     if "positive definite" in msg and cut >= 0:
-        return (msg[:cut] + "The classic test is not defined for these fits; the regression (Mundlak) form "
-                "always is: [diagnostics] hausman = \"auto\" or \"mundlak\" in the spec, "
-                "--hausman auto|mundlak on the command line (\"sphtest\" gives splm's conditional form).")
-    return msg
+        return {**_note(f"not computed: {msg[:cut]}The {FORM_WORDS[form]} is not defined for these fits."),
+                "undefined": form}
+    return _note(f"not computed: {msg}")
+
+
+def hausman_advice(table: dict, choice: str) -> None:
+    """Complete the notes of the Hausman forms refused as undefined (:func:`refusal_note`), in place.
+
+    When another form is reported (``table["hausman_selected"]``), the note names it and the option
+    that chose it, and gives no advice to choose what is already in effect; when the refused form is the
+    one asked for, the note says how to get the regression (Mundlak) form, which is always defined.
+    """
+    sel = table.get("hausman_selected", {})
+    for key in ("hausman", "hausman_conditional"):
+        row = table.get(key, {})
+        form = row.pop("undefined", None)
+        if form is None:
+            continue
+        if sel.get("stat") is not None and sel.get("form") != form:
+            how = ": the classic test when it is defined, otherwise the Mundlak form" if choice == "auto" else ""
+            row["note"] += (f" The {FORM_WORDS.get(sel['form'], sel['form'])} is reported instead "
+                            f"(hausman = \"{choice}\"{how}).")
+        elif sel.get("form") != "mundlak":
+            row["note"] += " " + _ADVICE
+    if sel.pop("undefined", None):  # the selected row is a refused form's row: the same note
+        sel["note"] = table[{"classic": "hausman", "sphtest": "hausman_conditional"}[sel["form"]]]["note"]
 
 
 def _conditional_hausman(sdm, re_fit) -> dict:
@@ -136,7 +169,7 @@ def _conditional_hausman(sdm, re_fit) -> dict:
     try:
         return {"hausman_conditional": _row(hausman(sdm, re_fit, cov="conditional"))}
     except SpillmapError as exc:
-        return {"hausman_conditional": _note(f"not computed: {plain_advice(str(exc))}")}
+        return {"hausman_conditional": refusal_note(str(exc), "sphtest")}
 
 
 def extra_rows(panel, *, id, time, y, x, w, fe, tests: Sequence[str], sdm, re_fit) -> dict:  # noqa: A002

@@ -19,6 +19,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, SpillmapError
 from spillmap.study.records import FitRecord, num
+from spillmap.study._steps_model import fit_failed
 
 __all__ = ["baseline_block", "check_columns", "heterogeneity_block", "heterogeneity_column", "heterogeneity_tests"]
 
@@ -176,12 +177,12 @@ def heterogeneity_column(study, inputs, col: str, progress) -> tuple[dict, dict[
             records[f"{key}:baseline"] = FitRecord.from_baseline(b, label=label)
             block["baseline"].append(f"{key}:baseline")
         except SpillmapError as exc:
-            missing.append(f"heterogeneity {label}: baseline: {exc}")
+            missing.append(fit_failed(f"heterogeneity {label}: the baseline fit failed: {exc}"))
         try:
             records[f"{key}:sdm"] = _group_sdm(study, sub, wspec, label)
             block["sdm"].append(f"{key}:sdm")
         except SpillmapError as exc:
-            missing.append(f"heterogeneity {label}: SDM: {exc}")
+            missing.append(fit_failed(f"heterogeneity {label}: the SDM fit failed: {exc}"))
     return block, records, missing
 
 

@@ -9,7 +9,23 @@ from spillmap.study.diagnostics import diagnostics_table
 from spillmap.study.records import FitRecord, num
 
 __all__ = ["moran_block", "model_block", "fixed_effects_block", "within_block", "weights_probability_rows",
-           "dynamic_block", "timevarying_block"]
+           "dynamic_block", "timevarying_block", "fit_failed"]
+
+
+def fit_failed(message: str) -> str:
+    """Warn that a model could not be estimated and return ``message`` for ``StudyResults.missing``.
+
+    One :class:`~spillmap.errors.EstimationWarning` per failed model (``message`` says which and
+    why): the command line prints it as ``spillmap report: warning: ...`` even with ``--quiet``, and
+    the run keeps it in ``StudyResults.warnings``.
+    """
+    import warnings
+
+    from spillmap._warnings import outside_stacklevel
+    from spillmap.errors import EstimationWarning
+
+    warnings.warn(message, EstimationWarning, stacklevel=outside_stacklevel())
+    return message
 
 
 def fixed_effects_block(sdm) -> dict:
@@ -99,6 +115,10 @@ def model_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, di
     missing = [f"{wname}: {k}: {row['note']}" for k, row in diag.items()
                if isinstance(row, dict) and row.get("note") and k not in ("hausman_selected", "bayes_w")
                and row["note"] != "not requested"]
+    for reason in fits.failed.values():  # "the SAR fit failed: ...": warned; listed unless a row says it
+        fit_failed(f"{wname}: {reason}")
+        if not any(m.endswith(reason) for m in missing):
+            missing.append(f"{wname}: {reason}")
     nobs = len(inputs.panel)
     records: dict[str, FitRecord] = {}
     for name, label in (("sar", "SAR"), ("sem", "SEM")):
@@ -139,7 +159,7 @@ def dynamic_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict[s
     try:
         res = _fit_sdm(study, inputs, w, dynamic=m.dynamic)
     except SpillmapError as exc:
-        return {}, [f"{wname}: dynamic SDM: {exc}"], None
+        return {}, [fit_failed(f"{wname}: the dynamic SDM fit failed: {exc}")], None
     missing, both = [], {}
     try:
         both = res.effects_both(draws=m.draws, seed=m.seed, method="simulation" if m.draws else "delta")
@@ -160,7 +180,7 @@ def timevarying_block(study, inputs, wname: str, w, *, effects_step) -> tuple[di
     try:
         sdm = _fit_sdm(study, inputs, w)
     except SpillmapError as exc:
-        return {}, {}, None, missing + [f"{wname}: SDM: {exc}"]
+        return {}, {}, None, missing + [fit_failed(f"{wname}: the SDM fit failed: {exc}")]
     effects_step(f"{wname}: effects averaged over the periods' W_t")
     try:
         eff = sdm.impacts(draws=m.draws, seed=m.seed)

@@ -105,15 +105,36 @@ def _explore(sdm, variable: str) -> dict:
     return out
 
 
-def scenario_block(study, inputs, live: dict, step) -> tuple[dict, list[str]]:
-    """``StudyResults.scenarios`` (inputs, runs, explore) and what could not be computed."""
+def _varying_notes(study, varying) -> list[str]:
+    """One line per weights matrix built by period that a scenario would use: scenarios need one W."""
+    asked = dict.fromkeys(w for s in study.scenarios for w in (s.w or tuple(w.name for w in study.weights)))
+    return [f"scenarios on {w}: a scenario needs one W for all periods and {w} is built by period (a time-varying "
+            "W), so no scenario is computed on it." for w in asked if w in varying]
+
+
+def scenario_block(study, inputs, live: dict, step, varying=frozenset()) -> tuple[dict, list[str]]:
+    """``StudyResults.scenarios`` (inputs, runs, explore) and what could not be computed.
+
+    Parameters
+    ----------
+    study, inputs
+        The study and its loaded inputs.
+    live
+        The SDM fit of each weights matrix that is one W for all periods.
+    step
+        ``step(message)`` before each scenario and each click-to-explore computation.
+    varying
+        The names of the weights matrices built by period: no scenario runs on them, and one line
+        per such W says so (not that its SDM was not estimated).
+    """
     from spillmap.estimation import scenario
     from spillmap.estimation._scenario_result import json_cell
     from spillmap.estimation.scenario import ScenarioModel
     from spillmap.study.scenarios import encode_array
 
+    missing = _varying_notes(study, varying) if study.scenarios else []
     if not live:
-        return {}, []
+        return {}, missing
     attrs = unit_table(inputs)
     first = ScenarioModel.from_fit(next(iter(live.values())))
     values = first.values.to_numpy(dtype=float).reshape(len(inputs.times), len(inputs.ids), -1)
@@ -122,10 +143,11 @@ def scenario_block(study, inputs, live: dict, step) -> tuple[dict, list[str]]:
         "values": encode_array(values), "id_column": inputs.id, "name_column": study.layer.name_column,
         "attributes": {str(c): [json_cell(v) for v in attrs[c].tolist()] for c in attrs.columns},
         "models": {w: _inputs(sdm, w) for w, sdm in live.items()}}, "runs": {}, "explore": {}}
-    missing = []
     for s in study.scenarios:
         block["runs"][s.name] = {}
         for wname in s.w or tuple(w.name for w in study.weights):
+            if wname in varying:
+                continue  # said once per W above
             if wname not in live:
                 missing.append(f"scenario {s.name} on {wname}: the SDM of {wname} was not estimated.")
                 continue

@@ -23,7 +23,7 @@ saying why and what to do, so one failure never loses the table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -40,7 +40,8 @@ from spillmap.study._diagnostics_extra import (
     EXTRA_FE_RE,
     TEST_FAMILIES,
     extra_rows,
-    plain_advice as _plain_advice,
+    hausman_advice,
+    refusal_note,
 )
 
 __all__ = ["diagnostics_table", "DiagnosticsFits", "DIAGNOSTIC_KEYS", "DIAGNOSTIC_LABELS", "DIAGNOSTIC_GROUPS",
@@ -127,12 +128,14 @@ def _note(msg: str) -> dict:
 
 @dataclass(frozen=True)
 class DiagnosticsFits:
-    """The fits behind the LR/Wald/Hausman rows (``return_fits=True``); ``None`` for a fit that failed."""
+    """The fits behind the LR/Wald/Hausman rows (``return_fits=True``); ``None`` for a fit that failed,
+    and ``failed``: ``{"sdm" | "sar" | "sem": "the SDM fit failed: <why>"}``."""
 
     sdm: Any
     sar: Any
     sem: Any
     sdm_random: Any = None
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def select_hausman(table: dict, choice: HausmanChoice = "auto") -> dict:
@@ -234,7 +237,7 @@ def _classic_hausman(panel, sdm, failed, *, id, time, y, x, w, fe, requested) ->
     try:
         return _test_dict(hausman(sdm, re_fit)), re_fit
     except SpillmapError as exc:  # e.g. V_FE - V_RE not positive definite
-        return _note(f"not computed: {_plain_advice(str(exc))}"), re_fit
+        return refusal_note(str(exc), "classic"), re_fit
 
 
 def diagnostics_table(
@@ -319,9 +322,10 @@ def diagnostics_table(
     out.update(extra_rows(panel, **args, x=x, fe=fe, tests=tests if hausman_test else
                           [t for t in tests if t != "hausman"], sdm=fits.get("sdm"), re_fit=re_fit))
     out["hausman_selected"] = select_hausman(out, hausman)
+    hausman_advice(out, hausman)
     table = {k: out[k] for k in DIAGNOSTIC_KEYS}
     if return_fits:
-        return table, DiagnosticsFits(fits.get("sdm"), fits.get("sar"), fits.get("sem"), re_fit)
+        return table, DiagnosticsFits(fits.get("sdm"), fits.get("sar"), fits.get("sem"), re_fit, dict(failed))
     return table
 
 

@@ -16,8 +16,10 @@ of the serial order (``SPILLMAP_NO_FORK=1`` runs everything here).  Grouping col
 checked right after loading, before any fit.
 
 A section that cannot be computed (e.g. an SEM whose λ runs to its bound) is listed in
-``StudyResults.missing`` with the reason; every spillmap warning raised while running is
-kept in ``StudyResults.warnings``.
+``StudyResults.missing`` with the reason; a model that cannot be estimated also raises one
+:class:`~spillmap.errors.EstimationWarning` saying which and why (the command line prints it as
+``spillmap report: warning: ...``); every spillmap warning raised while running is kept in
+``StudyResults.warnings``.
 """
 from __future__ import annotations
 
@@ -191,10 +193,9 @@ def _after_fits(study, inputs, weights: dict, year, spatial: dict, side: dict, s
     for wname, dyn in spatial["live_dynamic"].items():
         step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
         dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)
-    one_w = {k: v for k, v in live.items() if not hasattr(v.w, "groups")}
-    missing += [f"scenarios on {k}: one W per period is not stored for scenarios; they run on the other "
-                "weights" for k in live if k not in one_w and study.scenarios]
-    scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step)
+    varying = {k for k, w in weights.items() if hasattr(w, "groups")}  # built by period: no scenarios
+    one_w = {k: v for k, v in live.items() if k not in varying}
+    scenarios, miss = _steps_scenarios.scenario_block(study, inputs, one_w, step, varying=varying)
     missing += miss
     map_data = {**_steps_maps.map_values(study, inputs), "year": year,
                 "lags": _steps_maps.moran_lags(study, inputs, weights)}

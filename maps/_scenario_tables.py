@@ -1,0 +1,105 @@
+"""A scenario's two tables -- the group totals and the largest spillovers received -- as
+:class:`spillmap.tables.Table` objects, labelled and formatted as the report's other tables:
+readable column heads, the groups under the spec's labels (``[heterogeneity] labels``), one
+number of decimals per table, no scientific notation.  The frames come from
+:func:`spillmap.maps._report_scenarios.groups_table` and ``top_table``; layout only.
+
+The writers of :mod:`spillmap.tables` then give every format (printed CSV, LaTeX, Word, Excel,
+Markdown, HTML); the CSV with every digit is the frame itself.
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from spillmap.tables import Table, decimals_for
+
+__all__ = ["COLUMN_LABELS", "group_label", "scenario_groups_table", "scenario_top_table", "table_decimals"]
+
+#: column heads of the frames' columns (the interval columns get the level in front)
+COLUMN_LABELS = {"n_units": "Units", "n_shocked": "Changed units", "shocked": "Changed", "own": "Own change",
+                 "received": "Received", "total": "Total change", "mean_total": "Total per unit",
+                 "ci_lower": "CI lower", "ci_upper": "CI upper", "ci_includes_zero": "CI includes 0"}
+_TOTALS = {("all", "all units"): "All units", ("shocked", "shocked units"): "Changed units",
+           ("shocked", "other units"): "Other units"}
+_NUMBERS = ("own", "received", "total", "mean_total", "ci_lower", "ci_upper")
+
+
+def group_label(column: str, value: object, labels: Mapping[str, Mapping[str, str]] | None) -> str:
+    """The label of group ``value`` of grouping ``column``: the spec's label when it has one, else the value."""
+    return str(dict((labels or {}).get(column, {})).get(str(value), value))
+
+
+def table_decimals(values: Sequence[float], *, floor: float = 1e-3) -> int:
+    """One number of decimals for a table: two significant digits of its smallest number that is at least
+    ``floor`` times its largest (3 to 6 decimals; smaller numbers print as zeros, the CSV keeps them)."""
+    v = np.abs(np.asarray([x for x in values if x is not None], dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return 3
+    return decimals_for(v[v >= floor * v.max()], digits=2, least=3, most=6)
+
+
+def _cell(v: object) -> object:
+    """A body cell: yes / no for a flag, a Python int for a count, a float for a number, text as is."""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def _heads(columns: Sequence[str], level: float) -> list[str]:
+    ci = f"{level:.0%} CI"
+    return [f"{ci}, {'lower' if c == 'ci_lower' else 'upper'}" if c in ("ci_lower", "ci_upper")
+            else COLUMN_LABELS.get(c, c) for c in columns]
+
+
+def _table(body: pd.DataFrame, labels: list[str], blocks: list[str], heads: list[str], *, numbers: Sequence[str],
+           caption: str, notes: Sequence[str], stub: str, titles: Sequence[tuple[str, str]] = ()) -> Table:
+    keys = [f"r{i}" for i in range(len(body))]
+    dec = table_decimals(body[list(numbers)].to_numpy(dtype=float).ravel())
+    cells = pd.DataFrame([[_cell(v) for v in row] for row in body.itertuples(index=False)], index=keys,
+                         columns=list(body.columns), dtype=object)
+    rows = pd.DataFrame({"label": labels, "block": blocks, "kind": "stat", "decimals": dec}, index=keys)
+    return Table(body=cells, rows=rows, columns=pd.DataFrame({"label": heads}, index=list(body.columns)),
+                 caption=caption, notes=tuple(notes), paren=None, star_levels=(), block_titles=tuple(titles),
+                 stub=stub, value_name="value")
+
+
+def scenario_groups_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str, Mapping[str, str]] | None,
+                          caption: str, notes: Sequence[str] = ()) -> Table:
+    """The totals of the region, the changed units and each group (``frame``: index ``grouping``,
+    a ``group`` column and the numbers), one block per grouping column, titled by it."""
+    cols = [c for c in frame.columns if c != "group"]
+    names, blocks, titles = [], [], {}
+    for grouping, group in zip(frame.index, frame["group"]):
+        if (grouping, group) in _TOTALS:
+            names.append(_TOTALS[(grouping, group)])
+            blocks.append("totals")
+        else:
+            names.append(group_label(str(grouping), group, labels))
+            blocks.append(str(grouping))
+            titles[str(grouping)] = f"By {grouping}"
+    return _table(frame[cols], names, blocks, _heads(cols, level), numbers=[c for c in cols if c in _NUMBERS],
+                  caption=caption, notes=notes, stub="Group", titles=tuple(titles.items()))
+
+
+def scenario_top_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str, Mapping[str, str]] | None,
+                       unit: str, caption: str, notes: Sequence[str] = ()) -> Table:
+    """The units receiving the largest spillovers (``frame``: index id; ``rank``, ``name``, the group
+    columns, ``shocked`` and the numbers), one row per unit labelled ``rank. name (id)``."""
+    names = [f"{r['rank']}. {r['name']} ({i})" if isinstance(r.get("name"), str) and r["name"] else
+             f"{r['rank']}. {i}" for i, r in frame.iterrows()]
+    cols = [c for c in frame.columns if c not in ("rank", "name")]
+    body = frame[cols].copy()
+    groups = [c for c in cols if c not in COLUMN_LABELS]
+    for c in groups:
+        body[c] = [group_label(c, v, labels) for v in body[c]]
+    return _table(body, names, [""] * len(body), _heads(cols, level), numbers=[c for c in cols if c in _NUMBERS],
+                  caption=caption, notes=notes, stub=f"Rank. {unit} (id)")

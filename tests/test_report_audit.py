@@ -1,0 +1,186 @@
+"""The report's messages and scenario tables (user audit): a time-varying W and scenarios, the Hausman
+form reported and the advice given, failed models on stderr, the scenario tables in every format and
+labelled, the count of the figures."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spillmap.cli import main
+from spillmap.study import Study, run
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _demo_shared import build_demo_once  # noqa: E402
+
+BASE = """
+title = "Produc"
+unit_label = "state"
+[layer]
+path = "us48"
+id = "STATE_ABBR"
+name_column = "STATE_NAME"
+group_column = "SUB_REGION"
+[panel]
+path = "produc"
+id = "state_abbr"
+time = "year"
+[model]
+y = "log(gsp)"
+x = ["log(pcap)", "log(pc)", "unemp"]
+fe = "twoways"
+draws = 0
+[diagnostics]
+tests = ["lm", "hausman"]
+[tables]
+include = ["diagnostics", "effects"]
+[maps]
+permutations = 9
+year = 1980
+[output]
+figures = false
+"""
+W1 = '[weights.W1]\nkind = "contiguity"\n'
+#: economic distance of gsp, one matrix per period (a time-varying W), and a scenario on every W
+W3 = '[weights.W3]\nkind = "economic_distance"\nvar = "gsp"\nby_period = true\n'
+SCENARIO = '[scenarios.ne]\nvariable = "unemp"\nchange = 1\nunits = { SUB_REGION = "N Eng" }\n'
+#: the economic-product W on gsp: rho and lambda run to their bound, so the SDM, SAR and SEM all fail
+EP = '[weights.EP]\nkind = "economic_product"\nvar = "gsp"\n'
+
+
+@pytest.fixture(scope="module")
+def tv_run():
+    return run(Study.from_dict(tomllib.loads(BASE + W1 + W3 + SCENARIO), source="s.toml"))
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    return build_demo_once(tmp_path_factory)  # shared with test_demo.py and test_report_formats.py
+
+
+# ------------------------------------------------------------------ 1. time-varying W and scenarios
+def test_a_time_varying_w_is_said_to_take_no_scenario_not_to_have_failed(tv_run):
+    r = tv_run
+    assert "W3:sdm" in r.fits and set(r.scenarios["runs"]["ne"]) == {"W1"}
+    assert not [m for m in r.missing if "was not estimated" in m], r.missing
+    about = [m for m in r.missing if "scenario" in m and "W3" in m]
+    assert len(about) == 1 and "time-varying" in about[0] and "no scenario is computed on it" in about[0]
+
+
+# ------------------------------------------------------------------ 2. the Hausman form
+def test_no_advice_to_choose_the_form_in_effect(tv_run):
+    """hausman = "auto" and the classic test undefined here (Var(FE) - Var(RE) indefinite): the note says
+    the Mundlak form is reported and why, not to set "auto" or "mundlak"; the table's note names the form."""
+    from spillmap.maps._report_tables import build_tables
+
+    d = tv_run.diagnostics["W1"]
+    assert d["hausman"]["stat"] is None and d["hausman_selected"]["form"] == "mundlak"  # the case of the audit
+    line = next(m for m in tv_run.missing if m.startswith("W1: hausman: "))
+    assert "not positive definite" in line and "The classic test is not defined for these fits." in line
+    assert "The regression (Mundlak) form is reported instead (hausman = \"auto\"" in line
+    assert '"auto" or "mundlak"' not in line and "--hausman" not in line
+    assert all("undefined" not in row for row in d.values())
+    notes = next(t for t in build_tables(tv_run) if t.stem == "diagnostics").table.notes[0]
+    assert 'hausman = "auto"' in notes and "chose the form shown: the regression (Mundlak) form for W1" in notes
+
+
+def test_the_advice_stays_when_the_form_asked_for_is_undefined():
+    from spillmap.study._diagnostics_extra import hausman_advice, refusal_note
+
+    msg = ("Hausman test: Var(FE) - Var(RE) is not positive definite (smallest eigenvalue -1e-3). The test is not "
+           "defined for these fits; use spillmap.estimation.mundlak_test.")
+    for choice, advice in (("classic", True), ("sphtest", True), ("auto", False), ("mundlak", False)):
+        table = {"hausman": refusal_note(msg, "classic"), "hausman_conditional": refusal_note(msg, "sphtest"),
+                 "hausman_mundlak": {"stat": 3.0, "df": 2.0, "p": 0.2}}
+        from spillmap.study.diagnostics import select_hausman
+
+        table["hausman_selected"] = select_hausman(table, choice)
+        hausman_advice(table, choice)
+        for key in ("hausman", "hausman_conditional", "hausman_selected"):
+            note = table[key].get("note", "")
+            assert "mundlak_test" not in note and "undefined" not in table[key]  # the Python advice is not shown
+            if key != "hausman_selected" or advice:
+                assert ('--hausman auto|mundlak' in note) == advice, (choice, key, note)
+                assert ("is reported instead" in note) == (not advice), (choice, key, note)
+
+
+def test_diagnose_names_the_form_it_reports(tmp_path, capsys):
+    from spillmap import datasets
+    from spillmap.spatial.builders import contiguity
+    from spillmap.spatial.io import write_weights
+
+    write_weights(contiguity(datasets.us48(), "STATE_ABBR", kind="queen"), tmp_path / "w.mtx")
+    p = datasets.produc()
+    p["lgsp"], p["lpcap"], p["lpc"] = np.log(p.gsp), np.log(p.pcap), np.log(p.pc)
+    p.to_csv(tmp_path / "panel.csv", index=False)
+    assert main(["diagnose", "--data", str(tmp_path / "panel.csv"), "--id", "state_abbr", "--time", "year",
+                 "--y", "lgsp", "--x", "lpcap", "lpc", "unemp", "--w", str(tmp_path / "w.mtx"), "--fe", "twoways",
+                 "--tests", "hausman", "--permutations", "0"]) == 0
+    out = capsys.readouterr().out
+    selected = next(line for line in out.splitlines() if line.strip().startswith("hausman_selected"))
+    assert "Hausman (FE vs RE), Mundlak form; --hausman auto" in selected
+    classic = next(line for line in out.splitlines() if line.strip().startswith("hausman "))
+    assert "Mundlak) form is reported instead" in classic and "--hausman auto|mundlak" not in classic
+
+
+# ------------------------------------------------------------------ 3. failed models on stderr
+def test_each_failed_model_is_one_warning_line_even_quiet(tmp_path, capsys):
+    spec = tmp_path / "ep.toml"
+    spec.write_text(BASE + EP, encoding="utf-8")
+    assert main(["report", str(spec), "--out", str(tmp_path / "out"), "--quiet"]) == 0  # the report was written
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if line.startswith("spillmap report: warning: EP: ")]
+    assert [w.split(": ")[3] for w in warned] == ["the SDM fit failed", "the SAR fit failed", "the SEM fit failed"]
+    assert all("lies at the bound" in w for w in warned)
+    res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert any(m.startswith("EP: the SAR fit failed") for m in res["missing"])  # listed in Not available too
+
+
+# ------------------------------------------------------------------ 4. the scenario tables
+def test_scenario_tables_in_every_format_and_in_the_combined_files(demo_out):
+    import docx
+    import openpyxl
+
+    from spillmap.maps._report_sections import FILE_KINDS
+
+    names = {p.name for p in (demo_out / "tables").iterdir()}
+    stems = [f"scenario_hubei_{w}_{t}" for w in ("W1", "W2") for t in ("groups", "top")]
+    for stem in stems:
+        for suffix, _ in FILE_KINDS:
+            assert stem + suffix in names, stem + suffix
+    sheets = openpyxl.load_workbook(demo_out / "tables" / "tables.xlsx").sheetnames
+    assert [s for s in sheets if s.startswith("scenario_")] == stems
+    assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(sheets)
+
+
+def test_scenario_tables_are_labelled_and_formatted(demo_out):
+    page = (demo_out / "index.html").read_text(encoding="utf-8")
+    scen = page[page.index("<h2>Scenarios</h2>"):page.index("<h3>Click to explore</h3>")]
+    tables = re.findall(r"<table.*?</table>", scen, re.S)
+    assert len(tables) == 4
+    for raw in ("grouping", "n_shocked", "mean_total", "ci_includes_zero", "ci_lower", "is_key_city = 1"):
+        assert raw not in scen, raw
+    for head in ("Changed units", "Total change", "95% CI, lower", "CI includes 0", "Rank. city (id)"):
+        assert head in scen, head
+    # the spec's [heterogeneity] labels name the groups of is_key_city
+    groups = tables[0]
+    assert ">key cities<" in groups and ">other cities<" in groups and "By is_key_city" in groups
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", "".join(tables))
+    numbers = [c for c in cells if re.fullmatch(r"-?[\d,]*\.\d+", c)]
+    assert numbers and not [c for c in cells if "e-" in c or "e+" in c]  # no scientific notation
+    for table in tables:  # one number of decimals per table
+        decimals = {len(c.split(".")[1]) for c in re.findall(r"<td[^>]*>(-?[\d,]*\.\d+)</td>", table)}
+        assert len(decimals) == 1, decimals
+
+
+# ------------------------------------------------------------------ 5. the count of the figures
+def test_the_figures_line_counts_every_figure(demo_out):
+    err = (demo_out.parent / "progress.txt").read_text(encoding="utf-8")
+    m = re.search(r"figures: (\d+) static figures \(\+(\d+) scenario figures\)", err)
+    assert m, err
+    assert int(m[1]) + int(m[2]) == len(list((demo_out / "figures").glob("*.png")))
