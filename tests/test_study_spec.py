@@ -132,6 +132,9 @@ def test_file_errors(tmp_path):
         Study.from_toml(tmp_path / "missing.toml")
     with pytest.raises(InputError, match="not valid TOML"):
         _study("title = \n", tmp_path)
+    # a UTF-8 byte-order mark (Notepad writes one) is read past, as in a CSV (audit 2026-12-01: "not valid TOML")
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode("utf-8"))
+    assert Study.from_toml(tmp_path / "bom.toml").model == _study(MINIMAL).model
 
 
 def test_reference_docs_are_generated_from_the_code():

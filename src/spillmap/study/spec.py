@@ -347,7 +347,7 @@ class Study:
         if not path.is_file():
             raise InputError(f"study spec {path} not found.")
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is read as a CSV's is
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"study spec {path}: not valid TOML: {exc}.") from None
         except UnicodeDecodeError as exc:
