@@ -24,12 +24,18 @@ __all__ = ["parse_mtx", "parse_csv"]
 def _mtx_comments(path: Path, lines: list[str]) -> tuple[list[str], dict, int]:
     """``(ids, meta, index of the size line)`` from the ``%`` lines."""
     ids: list[str] = []
+    first: dict[str, int] = {}  # id -> its line
     meta: dict = {}
     k = 0
     while k < len(lines) and lines[k].startswith("%"):
         body = lines[k][1:].strip()
         if body.startswith("spillmap-id "):
-            ids.append(body[len("spillmap-id "):])
+            uid = body[len("spillmap-id "):]
+            if uid in first:
+                raise WeightsError(f"{path}: id {uid!r} repeated on lines {first[uid]} and {k + 1} "
+                                   "(each 'spillmap-id' line names one unit, in the matrix's order).")
+            first[uid] = k + 1
+            ids.append(uid)
         elif body.startswith("spillmap-meta "):
             try:
                 meta = json.loads(body[len("spillmap-meta "):])
@@ -51,8 +57,9 @@ def _mtx_size(path: Path, lines: list[str], k: int) -> tuple[int, int, int]:
     return r, c, nnz
 
 
-def _mtx_entries(path: Path, lines: list[str], k: int, n: int, nnz: int, pattern: bool
-                 ) -> list[tuple[int, int, float, int]]:
+def _mtx_entries(path: Path, lines: list[str], k: int, n: int, nnz: int, pattern: bool,
+                 names: list[str]) -> list[tuple[int, int, float, int]]:
+    """``(i, j, weight, line)`` of the entries (0-based indices); errors name the units by ``names``."""
     out = []
     for lineno, line in enumerate(lines[k + 1:], start=k + 2):
         parts = line.split()
@@ -65,7 +72,7 @@ def _mtx_entries(path: Path, lines: list[str], k: int, n: int, nnz: int, pattern
             raise WeightsError(
                 f"{path}: line {lineno}: row/column indices must be whole numbers from 1 to {n}: {line!r}."
             )
-        x = 1.0 if pattern else _weight(path, lineno, parts[2], (str(i), str(j)))
+        x = 1.0 if pattern else _weight(path, lineno, parts[2], (names[i - 1], names[j - 1]))
         out.append((i - 1, j - 1, x, lineno))
     if len(out) != nnz:
         raise WeightsError(
@@ -88,10 +95,10 @@ def parse_mtx(path: Path) -> SpatialWeights:
     fmt, field, symmetry = banner[2:]
     if fmt == "coordinate" and field in ("real", "integer", "double", "pattern") and symmetry in ("general", "symmetric"):
         n, _, nnz = _mtx_size(path, lines, k)
-        entries = _mtx_entries(path, lines, k, n, nnz, field == "pattern")
+        names = ids if len(ids) == n else [str(i + 1) for i in range(n)]
+        entries = _mtx_entries(path, lines, k, n, nnz, field == "pattern", names)
         if symmetry == "symmetric":
             entries += [(j, i, x, ln) for i, j, x, ln in entries if i != j]
-        names = ids if len(ids) == n else [str(i + 1) for i in range(n)]
         _check_pairs(path, [(names[i], names[j], ln) for i, j, x, ln in entries if i != j or x != 0], what="entry")
         m = _matrix([e[0] for e in entries], [e[1] for e in entries], [e[2] for e in entries], n)
     else:

@@ -125,8 +125,13 @@ def test_bad_gwt(tmp_path, content, needles):
         ("%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n2 1 1.0\n1 2 1.0\n",
          ["entry(s) listed more than once"]),
         (MTX_HEAD + "2 2 x\n", ["line 2: '2 2 x'; expected the size line 'rows columns entries'"]),
+        # audit 2026-12-01: a repeated id was reported as repeated entries, a bad weight by matrix indices
+        (MTX_HEAD + "%spillmap-id MT\n%spillmap-id MT\n2 2 2\n1 2 1\n2 1 1\n", ["id 'MT' repeated on lines 2 and 3"]),
+        (MTX_HEAD + "%spillmap-id WA\n%spillmap-id ID\n2 2 2\n1 2 1\n2 1 -1\n",
+         ["line 6: weights must be non-negative; the pair ('ID', 'WA')"]),
     ],
-    ids=["index", "negative", "duplicate", "truncated", "id-lines", "symmetric-both-triangles", "size-line"],
+    ids=["index", "negative", "duplicate", "truncated", "id-lines", "symmetric-both-triangles", "size-line",
+         "repeated-id", "pair-by-ids"],
 )
 def test_bad_mtx(tmp_path, content, needles):
     _bad(tmp_path, "w.mtx", content, *needles)
