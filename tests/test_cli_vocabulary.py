@@ -122,3 +122,18 @@ def test_the_program_exits_with_mains_status_after_freezing_the_heap(monkeypatch
         assert exit_.value.code == 3 and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["fit", "--model", "foo"], "spillmap fit: error: argument --model: invalid choice: 'foo'"),
+    (["fit", "--draws", "abc"], "spillmap fit: error: argument --draws: invalid int value: 'abc'"),
+    (["fitt"], "spillmap: error: argument COMMAND: invalid choice: 'fitt'"),
+])
+def test_usage_errors_are_one_line(argv, needle, capsys):
+    """An option argparse refuses is one stderr line, status 2, like every other CLI error (input
+    audit 2026-12-01: the 9-10-line usage block came first); it points to --help."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(needle) and err.rstrip().endswith("--help."), err

@@ -34,8 +34,17 @@ from spillmap.errors import SpillmapError
 SUBCOMMANDS = ("demo", "report", "weights", "moran", "fit", "diagnose", "scenario", "screen")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (``spillmap fit: error: ...; see spillmap fit --help``)
+    instead of the usage block and the error: the same form as every other error of the CLI.
+    Subcommand parsers are of this class too (``add_subparsers`` uses the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spillmap",
         description=(
             "Spatial econometrics for spillover studies: boundary layers, spatial weights, "
