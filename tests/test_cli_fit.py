@@ -92,6 +92,15 @@ def test_fit_sem_has_no_effects(files, capsys):
     assert doc["effects"] is None and "lambda" in doc["params"]
 
 
+def test_lee_yu_with_random_effects_is_refused(files, capsys):
+    """--lee-yu treats fixed unit effects: with --re it was silently dropped (input audit 2026-12-01);
+    now one line, status 2, before reading anything; --lee-yu none (nothing to drop) is accepted."""
+    assert main(["fit", *_args(files, "--model", "sar", "--re", "--lee-yu", "bias-correction", "--draws", "0")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--lee-yu bias-correction treats fixed unit effects" in err and "drop --lee-yu" in err
+    assert main(["fit", *_args(files, "--model", "sar", "--re", "--lee-yu", "none", "--draws", "0")]) == 0
+
+
 def test_fit_random_effects(files, capsys):
     from spillmap.estimation.effects import compute_effects
     from spillmap.estimation.model import SpatialPanel

@@ -77,12 +77,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--w {args.w!r}: diagnose needs one W for all periods (its LM tests and Hausman test "
                          "use I_T kron W); one file per period works with spillmap fit.")
     panel, w = load_inputs(args)
+    lee_yu = args.lee_yu or "transformation"
     table = diagnostics_table(
         panel, id=args.id, time=args.time, y=args.y, x=list(args.x), w=w, fe=args.fe,
-        lee_yu=args.lee_yu, permutations=args.permutations, seed=args.seed,
+        lee_yu=lee_yu, permutations=args.permutations, seed=args.seed,
         hausman_test=not args.no_hausman, hausman=args.hausman, tests=args.tests, lm_convention=args.lm_convention,
     )
-    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {args.lee_yu}, LM convention = {args.lm_convention})")
+    print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
         print(f"  {key:<18} {_fmt(row)}{_chosen(row, args.hausman) if key == 'hausman_selected' else ''}")
     table = {**table, "warnings": list(args.warning_log.messages)}

@@ -38,7 +38,7 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--fe", choices=FE, default="twoways", help="fixed effects (default: twoways)")
     p.add_argument(
-        "--lee-yu", choices=LEE_YU, default="transformation", dest="lee_yu",
+        "--lee-yu", choices=LEE_YU, default=None, dest="lee_yu",  # None: not given (transformation)
         help="Lee-Yu treatment of the fixed effects (default: transformation; ydjl: Lee-Yu's published "
              "estimator of a dynamic model, with --dynamic)",
     )
@@ -85,9 +85,12 @@ def read_panel(path: str, id_col: str, time_col: str | None, columns: list[str])
     Errors name the file and the missing columns.
     """
     from spillmap._readcsv import require_columns
+    from spillmap._rowplace import check_keys_filled, check_periods
 
     df = read_table(path, id_col)
     require_columns(df, path, [id_col] + ([time_col] if time_col else []))
+    check_keys_filled(df, id_col, time_col)  # before astype(str) below turns an empty id into 'nan'
+    check_periods(df, time_col)
     df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c], id=id_col, time=time_col)
     require_columns(df, path, columns)
     df[id_col] = df[id_col].astype(str).str.strip()
@@ -189,12 +192,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--draws must be >= 0 (0 = delta method); got {args.draws}.")
     if 0 < args.draws < 100:
         raise InputError(f"--draws {args.draws} is too few for simulated standard errors; use >= 100 or 0.")
+    if args.re and args.lee_yu not in (None, "none"):
+        raise InputError(f"--lee-yu {args.lee_yu} treats fixed unit effects, and with --re they are random "
+                         "(Lee-Yu does not apply): drop --lee-yu.")
+    lee_yu = args.lee_yu or "transformation"
     panel, w = load_inputs(args)
     dynamic = getattr(args, "dynamic", None)
     # --re with --fe time/twoways: random unit effects plus fixed period effects (SpatialPanel's re=)
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
                         fe=args.fe, re=args.re, dynamic=dynamic)
-    res = spec.fit(lee_yu=args.lee_yu, cov_type=getattr(args, "cov_type", "information"))
+    res = spec.fit(lee_yu=lee_yu, cov_type=getattr(args, "cov_type", "information"))
     eff = long_run = None
     method = "delta" if args.draws == 0 else "simulation"
     if dynamic is not None:
