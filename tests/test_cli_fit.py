@@ -101,6 +101,17 @@ def test_lee_yu_with_random_effects_is_refused(files, capsys):
     assert main(["fit", *_args(files, "--model", "sar", "--re", "--lee-yu", "none", "--draws", "0")]) == 0
 
 
+@pytest.mark.parametrize("extra, needle", [
+    (["--hausman", "classic"], "--hausman classic asks for them"),
+    (["--tests", "hausman"], "--tests hausman asks for them"),
+])
+def test_no_hausman_with_a_hausman_option_is_refused(files, capsys, extra, needle):
+    """--no-hausman beside --hausman FORM or --tests hausman was silently obeyed (input audit 2026-12-01)."""
+    assert main(["diagnose", *_args(files, "--w", str(files["gal"]), "--no-hausman", *extra)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--no-hausman skips the Hausman tests" in err and needle in err
+
+
 def test_fit_random_effects(files, capsys):
     from spillmap.estimation.effects import compute_effects
     from spillmap.estimation.model import SpatialPanel

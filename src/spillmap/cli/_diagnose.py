@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--permutations", type=int, default=999, help="Moran permutations (default 999)")
     p.add_argument("--no-hausman", action="store_true", help="skip the random-effects fits and the Hausman tests")
     p.add_argument(
-        "--hausman", choices=("auto", "classic", "sphtest", "mundlak"), default="auto",
+        "--hausman", choices=("auto", "classic", "sphtest", "mundlak"), default=None,  # None: auto
         help="the Hausman form reported as hausman_selected: auto (default: classic when defined, else the "
              "Mundlak form), classic, sphtest (splm's conditional covariance) or mundlak",
     )
@@ -47,6 +47,18 @@ def register(subparsers: Any) -> None:
              "'demeaned' (W X b demeaned again); they differ only with time/two-way effects",
     )
     p.set_defaults(func=run)
+
+
+def _check_hausman_options(args: argparse.Namespace) -> None:
+    """--no-hausman with --hausman FORM or --tests hausman asks for both: refused in one line."""
+    from spillmap._vocab import TEST_FAMILIES
+    from spillmap.errors import InputError
+
+    asked = [f"--hausman {args.hausman}"] if args.hausman else []
+    if "hausman" in args.tests and args.tests != list(TEST_FAMILIES):
+        asked.append("--tests hausman")
+    if args.no_hausman and asked:
+        raise InputError(f"--no-hausman skips the Hausman tests, and {' and '.join(asked)} asks for them: give one.")
 
 
 def _fmt(row: dict) -> str:
@@ -71,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.cli._fit import load_inputs, write_json
     from spillmap.study.diagnostics import diagnostics_table
 
-    if "{time}" in args.w:
-        from spillmap.errors import InputError
+    from spillmap.errors import InputError
 
+    _check_hausman_options(args)
+    if "{time}" in args.w:
         raise InputError(f"--w {args.w!r}: diagnose needs one W for all periods (its LM tests and Hausman test "
                          "use I_T kron W); one file per period works with spillmap fit.")
     panel, w = load_inputs(args)
@@ -81,11 +94,11 @@ def run(args: argparse.Namespace) -> int:
     table = diagnostics_table(
         panel, id=args.id, time=args.time, y=args.y, x=list(args.x), w=w, fe=args.fe,
         lee_yu=lee_yu, permutations=args.permutations, seed=args.seed,
-        hausman_test=not args.no_hausman, hausman=args.hausman, tests=args.tests, lm_convention=args.lm_convention,
+        hausman_test=not args.no_hausman, hausman=args.hausman or "auto", tests=args.tests, lm_convention=args.lm_convention,
     )
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {lee_yu}, LM convention = {args.lm_convention})")
     for key, row in table.items():
-        print(f"  {key:<18} {_fmt(row)}{_chosen(row, args.hausman) if key == 'hausman_selected' else ''}")
+        print(f"  {key:<18} {_fmt(row)}{_chosen(row, args.hausman or 'auto') if key == 'hausman_selected' else ''}")
     table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
         out = write_json(args.json, table, overwrite=args.force)
