@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items
+from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, one_line
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -123,7 +123,7 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
             text = text_columns_in(data, formula, cell)
             if text:
                 raise DataError(f"formula {formula!r}: {text}.") from None
-            raise InputError(f"cannot build the model from formula {formula!r}: {exc}") from None
+            raise InputError(f"cannot build the model from formula {formula!r}: {one_line(exc)}") from None
         used = set(mm.lhs.model_spec.variables_by_source.get("data", ()))
         used |= set(mm.rhs.model_spec.variables_by_source.get("data", ()))
         _formula_text_columns(data, used, cell)

@@ -137,3 +137,13 @@ def test_usage_errors_are_one_line(argv, needle, capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith(needle) and err.rstrip().endswith("--help."), err
+
+
+def test_a_formula_error_is_one_plain_line(capsys):
+    """formulaic's syntax errors span lines and colour the failing part with terminal codes; the
+    CLI's message is one plain line (input audit 2026-12-01)."""
+    rc = main(["fit", "--data", "produc", "--id", "state_abbr", "--time", "year", "--y", "log(gsp)",
+               "--x", "log(pc", "--w", "cigar_w"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "\x1b" not in err, repr(err)
+    assert "'log(pc' is neither a column nor a formula transform" in err

@@ -28,6 +28,7 @@ __all__ = [
     "FigureWarning",
     "format_items",
     "did_you_mean",
+    "one_line",
     "check_choice",
     "Shown",
 ]
@@ -129,6 +130,19 @@ def format_items(items: Iterable[object], limit: int = 20) -> str:
     if len(items) > limit:
         shown += f" (and {len(items) - limit} more)"
     return shown
+
+
+def one_line(exc: BaseException) -> str:
+    """A library's message on one line, for a one-line error: terminal colour codes removed
+    (formulaic marks the failing part of a formula in red) and its lines joined.
+
+    >>> one_line(ValueError("Formula ended.\\n\\n\\x1b[1;31mlog(pc\\x1b[0m"))
+    'Formula ended. log(pc'
+    """
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(exc))
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def did_you_mean(name: object, choices: Iterable[object]) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, did_you_mean, format_items
+from spillmap.errors import DataError, InputError, did_you_mean, format_items, one_line
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -132,7 +132,7 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id
                 raise DataError(f"{where}: {name!r}: {text}.") from None
             cols = format_items([str(c) for c in df.columns], limit=30)
             raise DataError(f"{where}: {name!r} is neither a column nor a formula transform of the columns "
-                            f"({type(exc).__name__}: {exc}); columns: {cols}.") from None
+                            f"({type(exc).__name__}: {one_line(exc)}); columns: {cols}.") from None
         frame = pd.DataFrame(mm)
         if frame.shape[1] != 1:
             arith = any(op in name for op in "+-*/") and not name.startswith("I(")
