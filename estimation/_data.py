@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spillmap._rowplace import check_keys_filled, check_periods
 from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, one_line
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
@@ -147,8 +148,7 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
 
 # ---------------------------------------------------------------- id, time
 def _id_column(data: pd.DataFrame, id: str) -> pd.Series:
-    if data[id].isna().any():
-        raise DataError(f"the id column {id!r} has missing values in rows {format_items(list(np.flatnonzero(data[id].isna())))}.")
+    check_keys_filled(data, id)
     from spillmap.geo import normalise_ids
 
     if pd.api.types.is_string_dtype(data[id].dtype) and not isinstance(data[id].dtype, pd.CategoricalDtype):
@@ -159,10 +159,9 @@ def _id_column(data: pd.DataFrame, id: str) -> pd.Series:
 def _time_column(data: pd.DataFrame, time: str | None) -> pd.Series:
     if time is None:
         return pd.Series(np.zeros(len(data), dtype=int), index=data.index)
-    tcol = data[time]
-    if tcol.isna().any():
-        raise DataError(f"the time column {time!r} has missing values in rows {format_items(list(np.flatnonzero(tcol.isna())))}.")
-    return tcol
+    check_keys_filled(data, None, time)
+    check_periods(data, time)
+    return data[time]
 
 
 def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int], str]) -> None:

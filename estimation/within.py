@@ -48,6 +48,8 @@ from spillmap.errors import InputError
 from spillmap.results import FrameDisplay, TestResult
 from spillmap.spatial.lm import demean
 
+from ._data import check_scale
+
 __all__ = ["WithinFit", "WithinTable", "within_table", "within_fit"]
 
 _SPECS = (("pooled", "none"), ("unit", "individual"), ("time", "time"), ("twoways", "twoways"))
@@ -191,6 +193,7 @@ def within_table(panel: pd.DataFrame, id: str, *, time: str, y: str, x: Sequence
     if df[[y, *x]].isna().any().any():
         raise InputError(f"missing values in {[c for c in [y, *x] if df[c].isna().any()]}; drop or impute them.")
     yv, xv = df[y].to_numpy(float), df[list(x)].to_numpy(float)
+    check_scale(np.column_stack([yv, xv]), [y, *x])  # before NumPy's overflow warnings
     ids = tuple(str(i) for i in df[id].iloc[:n])
     fits = {name: within_fit(yv, xv, x, n, t, fx, ids) for name, fx in _SPECS}
     lr_u = 2 * (fits["twoways"].loglik - fits["time"].loglik)

@@ -110,14 +110,13 @@ def normalise_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
 
 
 def nonnull_ids(values: pd.Series, *, what: str) -> tuple[pd.Series, str]:
-    """:func:`normalise_ids` after refusing null ids (their 0-based rows named).
+    """:func:`normalise_ids` after refusing null ids (their row index labels named).
 
     ``what`` names the column in both messages, e.g. ``"layer column 'adcode'"``.
     """
     null = values.isna()
     if null.any():
-        rows = np.flatnonzero(null.to_numpy()).tolist()
-        raise DataError(f"{what} has null ids in rows (0-based) {format_items(rows)}.")
+        raise DataError(f"{what} has null ids at row index {format_items(list(values.index[null.to_numpy()]))}.")
     return normalise_ids(values, what=what)
 
 

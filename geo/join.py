@@ -20,6 +20,8 @@ import pandas as pd
 
 from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
+from spillmap._rowplace import check_keys_filled, check_periods
+
 from ._common import check_unique_ids, first_text_cell, id_text_hint, nonnull_ids, period_values, warn_period_gaps
 from ._join_report import JoinReport, PanelJoin
 
@@ -331,6 +333,8 @@ def join_panel(
     _check_columns(layer, panel, id, time, layer_id)
     if len(panel) == 0:
         raise JoinError(f"the panel has no rows (its columns: {format_items(list(panel.columns))}); nothing to join.")
+    check_keys_filled(panel, id, time)  # file line and column when the panel was read from a file
+    check_periods(panel, time)
     lay_ids, pan_ids, notes = _unit_ids(layer, panel, id, layer_id)
     times, time_values = _panel_times(panel, time, pan_ids)
     pan_ids = pan_ids.reset_index(drop=True)

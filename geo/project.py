@@ -56,6 +56,9 @@ def _require_crs(gdf: gpd.GeoDataFrame) -> None:
 
 
 def _lonlat_bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    from ._lonlat import check_lonlat_range
+
+    check_lonlat_range(gdf, where="the layer")  # a layer built in Python: read_boundaries checked files
     geo = gdf.geometry if gdf.crs.equals("EPSG:4326") else gdf.geometry.to_crs("EPSG:4326")
     return tuple(float(v) for v in geo.total_bounds)  # type: ignore[return-value]
 

@@ -22,6 +22,7 @@ from spillmap.errors import CRSError, DataError, GeometryError, InputError, did_
 from spillmap.results import FrameDisplay
 
 from ._common import Shown, SpillmapWarning, normalise_ids
+from ._lonlat import check_lonlat_range
 from ._repair import repair_geometries
 
 __all__ = ["ReadReport", "read_boundaries", "SUPPORTED_FORMATS"]
@@ -212,13 +213,14 @@ def read_boundaries(
     InputError
         Missing file, unsupported format, unreadable file, missing or ambiguous layer.
     DataError
-        A layer without features; missing id column (the message lists the columns), null ids (row numbers,
-        0-based in file order) or duplicate ids (the ids).
+        A layer without features; missing id column (the message lists the columns), null ids (feature numbers,
+        from 1 in file order) or duplicate ids (the ids).
     GeometryError
         Missing/empty geometries or non-polygonal geometries (the ids), or an invalid
         polygon with no area left after repair.
     CRSError
-        No CRS in the file and no ``assume_crs``, or an ``assume_crs`` pyproj cannot parse.
+        No CRS in the file and no ``assume_crs``, or an ``assume_crs`` pyproj cannot parse, or a
+        geographic CRS with coordinates outside longitude/latitude ranges (a unit and vertex named).
 
     Warns
     -----
@@ -255,6 +257,7 @@ def read_boundaries(
     layer = _choose_layer(path, driver, layer)
     gdf = _read_frame(path, driver, layer, id)
     gdf, assumed = _apply_crs(gdf, path, driver, assume_crs)
+    check_lonlat_range(gdf, where=str(path), id=id)
     ids, id_note = _check_ids(gdf[id], path, id)
     gdf[id] = ids
     repaired, was_invalid = _check_geometries(gdf.geometry.to_numpy(), ids, path)
@@ -358,10 +361,10 @@ def _check_ids(raw_ids: pd.Series, path: Path, id: str) -> tuple[pd.Series, str]
     if pd.api.types.is_string_dtype(raw_ids.dtype) or raw_ids.dtype == object:
         null |= raw_ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
     if null.any():
-        rows = np.flatnonzero(null).tolist()
+        rows = (np.flatnonzero(null) + 1).tolist()
         raise DataError(
-            f"{path}: id column {id!r} is empty in {len(rows)} row(s) "
-            f"(0-based row numbers in file order): {format_items(rows)}. Every unit needs an id."
+            f"{path}: id column {id!r} is empty in {len(rows)} feature(s), number(s) "
+            f"{format_items(rows)} counting from 1 in file order. Every unit needs an id."
         )
     ids, id_note = normalise_ids(raw_ids, what=f"{path.name} column {id!r}")
     if pd.api.types.is_numeric_dtype(raw_ids.dtype):

@@ -59,8 +59,8 @@ def _layer_ids(layer, id: str) -> tuple[str, ...]:
         )
     col = layer[id]
     if col.isna().any():
-        rows = np.flatnonzero(col.isna().to_numpy())
-        raise DataError(f"id column {id!r} has missing values in rows {format_items(rows.tolist())}.")
+        rows = list(layer.index[col.isna().to_numpy()])
+        raise DataError(f"id column {id!r} of the layer has missing values at row index {format_items(rows)}.")
     ids = _normalise_ids(col)
     dup = ids[ids.duplicated()].unique().tolist()
     if dup:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from spillmap._rowplace import check_keys_filled, check_periods
 from spillmap.errors import DataError, InputError, format_items
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
@@ -31,18 +32,12 @@ def _check_columns(panel, columns: Sequence[str]) -> None:
 def _keys(panel: pd.DataFrame, id: str, time: str | None, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:  # noqa: A002
     """The ids (as text) and periods of the rows (periods all 0 for a cross-section)."""
     _check_columns(panel, [id] + ([time] if time is not None else []) + columns)
-    ids = panel[id]
-    if ids.isna().any():
-        raise DataError(f"id column {id!r} has missing values in rows {format_items(list(panel.index[ids.isna()]))}.")
-    ids = ids.astype(str).to_numpy()
+    check_keys_filled(panel, id, time)
+    check_periods(panel, time)
+    ids = panel[id].astype(str).to_numpy()
     if time is None:
         return ids, np.zeros(len(panel), dtype=int)
-    tcol = panel[time]
-    if tcol.isna().any():
-        raise DataError(
-            f"time column {time!r} has missing values in rows {format_items(list(panel.index[tcol.isna()]))}."
-        )
-    return ids, tcol.to_numpy()
+    return ids, panel[time].to_numpy()
 
 
 def _check_units_and_cells(ids: np.ndarray, tvals: np.ndarray, id: str, time: str | None,  # noqa: A002
@@ -111,6 +106,14 @@ def _check_complete(arr: np.ndarray, present: np.ndarray, columns: list[str], pe
             )
 
 
+def _check_scale(arr: np.ndarray, columns: list[str]) -> None:
+    """The estimators' limits on magnitude (:func:`spillmap.estimation._data.check_scale`): beyond
+    them the tests' moments overflow (NumPy warnings, then NaN statistics)."""
+    from spillmap.estimation._data import check_scale  # lazily: estimation imports spatial
+
+    check_scale(arr.reshape(-1, len(columns)), columns)
+
+
 def panel_array(
     panel: pd.DataFrame,
     id: str,  # noqa: A002 - the public keyword of every panel function
@@ -135,7 +138,8 @@ def panel_array(
     DataError
         Missing columns, missing ids or periods, repeated ``(id, time)`` rows, a
         period without any data for a column (period and column named), missing
-        ``(id, time)`` cells or missing values (cells listed), non-numeric columns.
+        ``(id, time)`` cells or missing values (cells listed), non-numeric columns, a column
+        beyond the estimators' limits of magnitude (1e100; all below 1e-100).
     WeightsError
         The panel's ids and the weights' ids differ (both lists given).
     """
@@ -145,4 +149,5 @@ def panel_array(
     periods = period_values(tvals)  # dates stay Timestamps (pandas 2)
     arr, present = _fill(panel, columns, ids, tvals, time, w, periods)
     _check_complete(arr, present, columns, periods, time, w)
+    _check_scale(arr, columns)
     return arr, periods

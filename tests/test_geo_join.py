@@ -277,11 +277,11 @@ def test_missing_columns_and_variables():
 def test_null_ids_and_times():
     panel = _panel(["a", "b"]).astype({"code": object})
     panel.loc[2, "code"] = None
-    with pytest.raises(DataError, match=r"panel column 'code' has null ids in rows \(0-based\) 2"):
+    with pytest.raises(DataError, match=r"column 'code', row index 2: empty"):
         join_panel(_layer(["a", "b"]), panel, id="code", time="year")
     panel = _panel(["a", "b"]).astype({"year": float})
     panel.loc[4, "year"] = np.nan
-    with pytest.raises(DataError, match=r"'year' is empty for 1 row\(s\), ids: 'b'"):
+    with pytest.raises(DataError, match=r"column 'year', row index 4: empty"):
         join_panel(_layer(["a", "b"]), panel, id="code", time="year")
 
 

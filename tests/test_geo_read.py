@@ -151,7 +151,7 @@ def test_missing_id_column_lists_columns(tmp_path):
 
 def test_null_ids_name_rows(tmp_path):
     gdf = _squares(["a", None, "c", ""])
-    with pytest.raises(DataError, match=r"empty in 2 row\(s\).*: 1, 3\."):
+    with pytest.raises(DataError, match=r"empty in 2 feature\(s\), number\(s\) 2, 4 counting from 1"):
         read_boundaries(_write(gdf, tmp_path, "gpkg"), "code")
 
 

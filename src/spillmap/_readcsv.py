@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spillmap._rowplace import mark_source
 from spillmap.errors import DataError, InputError, SpillmapError, did_you_mean, format_items
 
 __all__ = ["read_csv_table", "read_utf8_text", "require_columns"]
@@ -87,8 +88,9 @@ def read_csv_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.
     InputError
         Missing file, a directory, an unreadable file.
     DataError
-        An empty file, a non-UTF-8 byte (its line), another separator than the comma,
-        repeated column names, rows with too many fields (pandas' message with the line).
+        An empty file, a header without data rows, a non-UTF-8 byte (its line), another
+        separator than the comma, repeated column names, rows with too many fields (pandas'
+        message with the line).
     """
     p = Path(path)
     if p.is_dir():
@@ -103,9 +105,12 @@ def read_csv_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.
     text = _decode(p)
     _check_header(p, text)
     try:
-        return pd.read_csv(io.StringIO(text), dtype={id_col: str} if id_col else None)
+        df = pd.read_csv(io.StringIO(text), dtype={id_col: str} if id_col else None)
     except (ValueError, pd.errors.ParserError) as exc:  # EmptyDataError is a ValueError
         raise DataError(f"{p}: cannot be read as CSV ({' '.join(str(exc).split())}).") from None
+    if df.empty and len(df.columns):
+        raise DataError(f"{p} has a header but no data rows.")
+    return mark_source(df, p)
 
 
 def require_columns(df: pd.DataFrame, path: str | os.PathLike, columns: list[str]) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spillmap._rowplace import mark_source
 from spillmap.errors import DataError, format_items
 
 __all__ = ["read_excel_table", "EXCEL_SUFFIXES"]
@@ -50,7 +51,7 @@ def read_excel_table(path: str | os.PathLike, *, id_col: str | None = None) -> p
     if repeated:
         raise DataError(f"{p}, sheet {name!r}: the header repeats the column name(s) "
                         f"{format_items(sorted({c.rsplit('.', 1)[0] for c in repeated}))}; rename them.")
-    return df.reset_index(drop=True)
+    return mark_source(df.reset_index(drop=True), p, sheet=name)
 
 
 def _trimmed(df: pd.DataFrame) -> pd.DataFrame:

@@ -40,9 +40,12 @@ def register(subparsers: Any) -> None:
 def _read_table(path: str, id_col: str, time_col: str | None, var: str | None):
     """The panel (a file or a bundled table), with a transform such as ``log(gsp)`` evaluated."""
     from spillmap._readcsv import require_columns
+    from spillmap._rowplace import check_keys_filled, check_periods
 
     df = read_table(path, id_col)
-    require_columns(df, path, [id_col])
+    require_columns(df, path, [id_col] + ([time_col] if time_col else []))
+    check_keys_filled(df, id_col, time_col)
+    check_periods(df, time_col)
     columns = [c for c in (time_col, var) if c]
     df = with_variables(df, [c for c in columns if c not in df.columns and "(" in c], where="--var", id=id_col,
                         time=time_col)
