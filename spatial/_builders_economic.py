@@ -63,7 +63,8 @@ def period_means(
     Raises
     ------
     DataError
-        Missing columns, non-numeric ``var``, NaN cells (listed as (id, time)), or a
+        Missing columns, empty ids or periods, a period cell unlike the others, repeated
+        (id, time) cells, non-numeric ``var``, NaN cells (listed as (id, time)), or a
         period with no data (named).
     JoinError
         Panel ids different from ``ids`` (both sides listed).
@@ -73,7 +74,15 @@ def period_means(
         raise DataError(
             f"panel has no column(s) {format_items(missing)}; available: {format_items(list(panel.columns))}."
         )
+    from spillmap._rowplace import check_keys_filled, check_periods
+
+    check_keys_filled(panel, id, time)  # an empty id or period, by file line when read from a file
+    check_periods(panel, time)
     df = pd.DataFrame({"id": _normalise_ids(panel[id]), "time": panel[time].to_numpy()})
+    dup = df.duplicated(["id", "time"], keep=False).to_numpy()
+    if dup.any():  # its mean would count the repeated cell twice
+        cells = sorted({(a, b) for a, b in zip(df["id"][dup], df["time"][dup])}, key=str)
+        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
     vals = pd.to_numeric(panel[var], errors="coerce")
     bad = vals.isna() & panel[var].notna()
     if bad.any():

@@ -268,3 +268,32 @@ def test_economic_distance_by_period_hand_example():
         B.economic_distance(PANEL4, id="code", time="year", var="y", by_period=True)
     nested = B.nested(per[2008], per, 0.5)
     assert list(nested) == [2008, 2009] and nested[2009].is_row_standardized
+
+
+def test_economic_distance_refuses_repeated_empty_and_odd_keys(tmp_path, capsys):
+    """A repeated (id, year) would count twice in the unit's mean; an empty id or year, or a year
+    unlike the others, made a matrix anyway (input audit 2026-12-01).  Python and the CLI refuse them,
+    the CLI by file line and the file's own column."""
+    dup = pd.concat([PANEL4, PANEL4.iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataError, match=r"panel repeats \(id, time\) cells \('A', 2008\)"):
+        B.economic_distance(dup, id="code", time="year", var="y")
+    empty = PANEL4.astype({"year": object})
+    empty.loc[3, "year"] = None
+    with pytest.raises(DataError, match=r"column 'year', row index 3: empty"):
+        B.economic_distance(empty, id="code", time="year", var="y")
+    from spillmap import datasets
+    from spillmap.cli import main
+
+    p = datasets.produc()[["state_abbr", "year", "pc"]].astype({"year": str})
+    p.loc[69, "year"] = "1971a"  # file line 71
+    p.to_csv(tmp_path / "p.csv", index=False)
+    argv = ["weights", "us48", "--id", "STATE_ABBR", "--kind", "economic_distance", "--data", str(tmp_path / "p.csv"),
+            "--data-id", "state_abbr", "--time", "year", "--var", "pc", "--out", str(tmp_path / "w.gwt")]
+    assert main(argv) == 2
+    assert "p.csv: line 71, column 'year': '1971a' is not a period like the others" in capsys.readouterr().err
+    p.loc[69, "year"] = "1971"
+    p.loc[19, "state_abbr"] = None  # file line 21
+    p.to_csv(tmp_path / "p.csv", index=False)
+    assert main(argv) == 2
+    assert "p.csv: line 21, column 'state_abbr': empty" in capsys.readouterr().err
+    assert not (tmp_path / "w.gwt").exists()

@@ -126,6 +126,9 @@ def _panel(args, layer_id: str):
     pid = args.data_id or args.id
     df = read_table(args.data, pid)
     require_columns(df, args.data, [pid, args.time])
+    from spillmap._rowplace import check_keys_filled
+
+    check_keys_filled(df, pid, args.time)  # named by the file's own column, before the renaming below
     transform = args.var not in df.columns and not args.var.isidentifier()  # e.g. log(gdp), I(gdp/pop)
     df = with_variables(df, [args.var] if transform else [], where="--var", id=pid, time=args.time)
     require_columns(df, args.data, [args.var])
