@@ -181,21 +181,6 @@ def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], 
     return sections
 
 
-def _spec_inputs(study: Study) -> dict[str, Path]:
-    """The files a study reads (an output folder must not hold them)."""
-    out = {}
-    for key, value in (("layer.path", study.layer.path), ("panel.path", study.panel.path),
-                       ("layer.attributes", study.layer.attributes)):
-        if value is not None and study.resolve(value).is_file():
-            out[key] = study.resolve(value)
-    for w in study.weights:
-        if w.kind == "file":
-            out[f"weights.{w.name}.path"] = study.resolve(w.settings.path)
-    if study.source:
-        out["the study spec"] = Path(study.source)
-    return out
-
-
 def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.PathLike, *, force: bool = False,
                   quiet: bool = True) -> Path:
     """Write the HTML report of ``results`` (a :class:`StudyResults` or a ``results.json`` path).
@@ -250,7 +235,7 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
         after.k = k - 1
         after(msg)
 
-    with atomic_directory(out_dir, force=force, inputs=_spec_inputs(study)) as tmp:
+    with atomic_directory(out_dir, force=force, inputs=study.input_files()) as tmp:
         results = run(study, progress=relay)
         render_into(results, tmp, after)
         after(f"writing {out_dir}")

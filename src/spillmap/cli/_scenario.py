@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 
 EXAMPLES = """examples:
   spillmap scenario demo --variable int --change 0.02 --units province_en=Hubei --out hubei
@@ -134,18 +135,45 @@ def _scenarios(study, args):
     return study
 
 
-def _load(args, say):
-    """``(study, models, attributes, geometry)`` from a spec, 'demo' or a results.json."""
-    from pathlib import Path
-
+def _source(args) -> Path:
+    """SOURCE as a path: the bundled demo spec for ``demo`` (unless a file of that name exists)."""
     from spillmap import datasets
-    from spillmap.study import Study, StudyResults
-    from spillmap.study._plan import scenario_command_steps
 
     src = Path(args.source)
     if args.source == "demo" and not src.exists():
-        src = datasets.data_path("demo_report.toml")
-    if src.is_dir() or src.suffix.lower() == ".json":
+        return datasets.data_path("demo_report.toml")
+    return src
+
+
+def _is_results(src: Path) -> bool:
+    """Whether SOURCE is a report folder or a ``results.json`` (else a study spec)."""
+    return src.is_dir() or src.suffix.lower() == ".json"
+
+
+def _inputs(src: Path, spec) -> dict[str, Path]:
+    """The files the run reads, labelled for messages: ``--out`` must neither be nor hold one
+    (refused before any work, even with ``--force``, as ``spillmap report`` does).
+
+    Parameters
+    ----------
+    src
+        SOURCE: a report folder, a ``results.json`` or a study spec.
+    spec
+        The :class:`~spillmap.study.Study` read from a spec, or None for saved results (their
+        spec's files are not read again: the results hold the data).
+    """
+    if spec is None:
+        return {f"the SOURCE {'report folder' if src.is_dir() else 'results'}": src}
+    return spec.input_files()
+
+
+def _load(args, src: Path, spec, say):
+    """``(study, models, attributes, geometry)`` from a spec (``spec``, already read) or, when
+    ``spec`` is None, from the results.json or report folder ``src``."""
+    from spillmap.study import Study, StudyResults
+    from spillmap.study._plan import scenario_command_steps
+
+    if spec is None:
         results = StudyResults.read(src)
         study = _scenarios(Study.from_dict(dict(_plain(results.spec)), source=str(src)), args)
         from spillmap.study.scenarios import stored_attributes, stored_model
@@ -153,7 +181,7 @@ def _load(args, say):
         wnames = _wnames(study)
         say.total = scenario_command_steps(study, wnames, fit=False, explore=args.explore)
         return study, {w: stored_model(results, w) for w in wnames}, stored_attributes(results), results.geometry
-    study = _scenarios(Study.from_toml(src), args)
+    study = _scenarios(spec, args)
     from spillmap.study._steps_scenarios import fit_models
 
     say.total = scenario_command_steps(study, _wnames(study), fit=True, explore=args.explore)
@@ -173,17 +201,18 @@ def _wnames(study) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    """Run the scenarios of SOURCE into ``--out``; SOURCE and every file it reads are refused as
+    (or inside) the output folder before any work."""
     from spillmap._fileio import atomic_directory
-
-    from spillmap.study import print_progress
+    from spillmap.study import Study, print_progress
     from spillmap.study._plan import Steps
 
     say = Steps(None if args.quiet else print_progress())  # its total is set once the scenarios are known
     out = Path(args.out)
-    with atomic_directory(out, force=args.force) as tmp:
-        study, models, attrs, geometry = _load(args, say)
+    src = _source(args)
+    spec = None if _is_results(src) else Study.from_toml(src)  # its files are inputs, checked with --out
+    with atomic_directory(out, force=args.force, inputs=_inputs(src, spec)) as tmp:
+        study, models, attrs, geometry = _load(args, src, spec, say)
         lines = _write_all(study, models, attrs, geometry, tmp, say, explore=args.explore)
     for line in lines:
         print(line)

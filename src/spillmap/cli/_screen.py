@@ -169,17 +169,104 @@ def parse_composite(text: str) -> tuple[str, dict]:
     }
 
 
-def check_options(args: argparse.Namespace) -> None:
-    """The option combinations that cannot work, refused before anything is read."""
-    from spillmap.errors import InputError, OutputError
+def screen_inputs(args: argparse.Namespace, weights: dict) -> dict[str, Path]:
+    """The files the screen reads, labelled for messages: ``--out`` must neither be nor hold one.
 
-    out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not args.force:
-        raise OutputError(f"output folder {out} exists and is not empty; use --force to replace it.")
+    Parameters
+    ----------
+    args
+        The parsed options (``--data``, ``--layer``).
+    weights
+        :func:`weight_specs`' result (its ``file`` kinds name weights files).
+    """
+    out = {}
+    if args.data not in PANELS:
+        out["the --data file"] = Path(args.data)
+    if args.layer and args.layer not in LAYERS:
+        out["the --layer file"] = Path(args.layer)
+    for name, opts in weights.items():
+        if opts.get("kind") == "file" and opts.get("path"):
+            out[f"the --w file of {name!r}"] = Path(str(opts["path"]))
+    return out
+
+
+def check_options(args: argparse.Namespace, inputs: dict[str, Path]) -> None:
+    """The option combinations that cannot work, refused before anything is read: among them an
+    ``--out`` that exists (without ``--force``) or that is or holds one of ``inputs`` (even with it)."""
+    from spillmap._fileio import preflight
+    from spillmap.errors import InputError
+
+    preflight([args.out], force=args.force, inputs=inputs, kind="dir")
     if args.scheduler and args.workers:
         raise InputError("--workers sizes the local cluster; with --scheduler, start the workers on the cluster.")
     if args.maps_top_k and not args.layer:
         raise InputError("--maps-top-k draws maps on the geometry of --layer: give --layer, or leave --maps-top-k out.")
+
+
+def check_listed_indicators(panel, args: argparse.Namespace) -> None:
+    """A column named in ``--indicators`` that holds text: one-line error naming the file, the line
+    (:func:`spillmap._rowplace.cell_place`), the column and the value (found before any work)."""
+    from spillmap._rowplace import cell_place
+    from spillmap.errors import DataError
+    from spillmap.geo._common import first_text_cell
+    from spillmap.screen._spec import is_numeric, is_pattern
+
+    for col in args.indicators:
+        if col == "all" or is_pattern(col) or col not in panel.columns or is_numeric(panel[col]):
+            continue
+        text = first_text_cell(panel[col])
+        if text is not None:
+            k, shown, count = text
+            raise DataError(f"{cell_place(panel, [panel.index[k]], col)}: {shown} is not a number "
+                            f"({count} non-numeric cell(s)); clean it or leave {col!r} out of --indicators.")
+
+
+def left_out_columns(panel, args: argparse.Namespace) -> list[str]:
+    """The non-numeric columns that ``--indicators all`` or a pattern takes and the screen leaves out."""
+    import fnmatch
+
+    from spillmap.screen._spec import is_numeric, is_pattern
+
+    def taken(col) -> bool:
+        return any(item == "all" or (is_pattern(item) and fnmatch.fnmatchcase(str(col), item))
+                   for item in args.indicators)
+
+    keys = {args.id, args.time, *args.indicators}
+    return [c for c in panel.columns if c not in keys and not is_numeric(panel[c]) and taken(c)]
+
+
+def _stray_text(panel, col: str) -> str | None:
+    """Where a column of numbers (at least half its filled cells) holds text: its first such cell by
+    file line and what it holds; None for a column of words."""
+    import pandas as pd
+
+    from spillmap._rowplace import cell_place
+    from spillmap.geo._common import first_text_cell
+
+    filled = panel[col].dropna()
+    found = first_text_cell(panel[col])
+    if found is None or not len(filled) or pd.to_numeric(filled, errors="coerce").notna().mean() < 0.5:
+        return None
+    return f"{cell_place(panel, [panel.index[found[0]]], col)} holds {found[1]} in a column of numbers"
+
+
+def note_left_out(panel, args: argparse.Namespace) -> None:
+    """Say in one line which columns ``--indicators all`` (or a pattern) leaves out as non-numeric:
+    a warning when one of them is a column of numbers with a stray text cell (named by its file
+    line), else a note on stderr (not with ``--quiet``)."""
+    import warnings
+
+    from spillmap.errors import DataWarning, format_items
+
+    cols = left_out_columns(panel, args)
+    if not cols:
+        return
+    text = f"--indicators {' '.join(args.indicators)} leaves out the non-numeric column(s) {format_items(cols)}"
+    stray = [s for s in (_stray_text(panel, c) for c in cols) if s]
+    if stray:
+        warnings.warn(f"{text}; {'; '.join(stray)} (clean the cell to screen the column).", DataWarning, stacklevel=2)
+    elif not args.quiet:
+        print(f"spillmap screen: note: {text}.", file=sys.stderr)
 
 
 def maps_top_k(args: argparse.Namespace) -> int:
@@ -194,8 +281,11 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.screen._spec import align_layer
 
     out = Path(args.out)
-    check_options(args)
+    weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
+    inputs = screen_inputs(args, weights)
+    check_options(args, inputs)
     panel = read_panel(args.data, args.id)
+    check_listed_indicators(panel, args)
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
     if args.layer:
@@ -203,7 +293,6 @@ def run(args: argparse.Namespace) -> int:
         maps_layer = layer
         if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
             maps_layer = align_layer(read_layer(args.layer, layer_id, web=True), panel, id=args.id, layer_id=layer_id)
-    weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
     lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "fe": args.fe} if (
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(
@@ -214,7 +303,8 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
         progress=not args.quiet,
     )
-    res.save(out, force=args.force, maps_top_k=maps_top_k(args))
+    res.save(out, force=args.force, maps_top_k=maps_top_k(args), inputs=inputs)
+    note_left_out(panel, args)  # once written: an error stays the one line on stderr
     if not args.quiet:
         print(res.summary(top=5))
         print(f"wrote {out}/screen.parquet, screen.csv, ranking.csv and index.html "

@@ -22,6 +22,7 @@ from spillmap.screen._spec import (
     LMSpec,
     Statistic,
     align_layer,
+    check_magnitudes,
     check_statistics,
     check_weights,
     materialise_weights,
@@ -112,7 +113,9 @@ def screen(
     Parameters
     ----------
     panel
-        Long panel, one row per ``(id, time)``; ``time=None`` for a cross-section.
+        Long panel, one row per ``(id, time)``; ``time=None`` for a cross-section.  A value
+        beyond 1e+100 in absolute value (the limit of ``spillmap fit``) is a
+        :class:`~spillmap.errors.DataError` naming the column and the cell, raised before any work.
     weights
         A :class:`SpatialWeights` or ``{name: SpatialWeights or spec}``, where a spec
         is a study weights spec (:class:`spillmap.study.WeightSpec`, or its TOML table
@@ -199,6 +202,7 @@ def screen(
     names = chosen + extra
     first = next(iter(ws.values()))
     values, labels = panel_values(panel, id=id, time=time, columns=names, ids=first.ids, periods=periods)
+    check_magnitudes(values, names, ids=first.ids, labels=labels)
     lm_cols = [names.index(c) for c in spec.columns] if spec else []
     with dask_client(client=client, scheduler=scheduler, workers=workers) as c:
         n_workers = max(1, len(c.scheduler_info().get("workers", {})))

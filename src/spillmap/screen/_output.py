@@ -94,11 +94,12 @@ def _maps(res, folder: Path, top_k: int) -> dict:
     return out
 
 
-def save_folder(res, out_dir, *, force: bool, maps_top_k: int) -> Path:
-    """``screen.parquet``, ``screen.csv``, ``ranking.csv``, indices, maps and ``index.html``."""
+def save_folder(res, out_dir, *, force: bool, maps_top_k: int, inputs=()) -> Path:
+    """``screen.parquet``, ``screen.csv``, ``ranking.csv``, indices, maps and ``index.html``
+    (``inputs``: the files read, which ``out_dir`` must neither be nor hold)."""
     from spillmap.screen._html import page
 
-    with atomic_directory(out_dir, force=force) as tmp:
+    with atomic_directory(out_dir, force=force, inputs=inputs) as tmp:
         write_parquet(res.table, tmp / "screen.parquet")
         write_csv(res.table, tmp / "screen.csv")
         atomic_write_text(tmp / "ranking.csv", csv_text(_ranking_frame(res), index=False))

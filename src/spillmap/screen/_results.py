@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,13 +168,17 @@ class ScreenResults:
 
         return write_csv(self.table, path, overwrite=overwrite)
 
-    def save(self, out_dir: str | os.PathLike, *, force: bool = False, maps_top_k: int = 5) -> Path:
+    def save(self, out_dir: str | os.PathLike, *, force: bool = False, maps_top_k: int = 5,
+             inputs: Mapping[str, str | os.PathLike] | Sequence[str | os.PathLike] = ()) -> Path:
         """Write ``screen.parquet``, ``screen.csv``, ``ranking.csv``, ``index.html`` and the
         top-k maps (when a layer was given) into a new folder, built aside and moved
-        into place at the end (an existing folder is replaced only with ``force``)."""
+        into place at the end (an existing folder is replaced only with ``force``).
+
+        ``inputs`` are the files the screen read (or ``{"label": path}``): a folder that is or
+        holds one is refused even with ``force`` (:func:`spillmap._fileio.preflight`)."""
         from spillmap.screen._output import save_folder
 
-        return save_folder(self, out_dir, force=force, maps_top_k=maps_top_k)
+        return save_folder(self, out_dir, force=force, maps_top_k=maps_top_k, inputs=inputs)
 
     def to_frame(self) -> pd.DataFrame:
         """The ranking of the indicators (one row per indicator and W; ``table`` has every

@@ -17,7 +17,8 @@ from spillmap.errors import DataError, InputError, format_items
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics", "panel_values"]
+__all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics",
+           "panel_values", "check_magnitudes", "is_numeric", "is_pattern"]
 
 Statistic = Literal["moran", "geary", "lisa", "lm", "sdm"]
 STATISTICS: tuple[str, ...] = get_args(Statistic)
@@ -134,8 +135,14 @@ def check_weights(weights) -> dict[str, SpatialWeights]:
     return out
 
 
-def _is_numeric(s: pd.Series) -> bool:
+def is_numeric(s: pd.Series) -> bool:
+    """Whether the column ``s`` holds numbers (not text, not booleans): a candidate indicator."""
     return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def is_pattern(item: object) -> bool:
+    """Whether an ``indicators`` item is a shell pattern (``"edu_*"``) rather than a column name."""
+    return any(ch in str(item) for ch in "*?[")
 
 
 def _not_numeric(panel: pd.DataFrame, col: str, keys: Sequence[str]) -> str:
@@ -158,15 +165,15 @@ def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]
     chosen: list[str] = []
     for item in indicators:
         if item == "all":
-            found = [c for c in candidates if _is_numeric(panel[c])]
-        elif any(ch in str(item) for ch in "*?["):
-            found = [c for c in candidates if fnmatch.fnmatchcase(str(c), item) and _is_numeric(panel[c])]
+            found = [c for c in candidates if is_numeric(panel[c])]
+        elif is_pattern(item):
+            found = [c for c in candidates if fnmatch.fnmatchcase(str(c), item) and is_numeric(panel[c])]
             if not found:
                 raise DataError(f"indicator pattern {item!r} matches no numeric column; columns: {format_items(candidates, 30)}.")
         else:
             if item not in panel.columns:
                 raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}.")
-            if not _is_numeric(panel[item]):
+            if not is_numeric(panel[item]):
                 raise DataError(_not_numeric(panel, item, exclude))
             found = [item]
         chosen += [c for c in found if c not in chosen]
@@ -228,6 +235,35 @@ def panel_values(
         vals = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         arr[ti[keep], ii[keep], k] = vals[keep]
     return arr, labels
+
+
+def check_magnitudes(values: np.ndarray, names: Sequence[str], *, ids: Sequence[str], labels: Sequence[str]) -> None:
+    """Refuse a column whose values would overflow the statistics, as ``spillmap fit`` does.
+
+    Parameters
+    ----------
+    values
+        The ``(T, N, K)`` array of :func:`panel_values`; missing cells (NaN, inf) are left to the
+        screen, which records them per indicator.
+    names, ids, labels
+        The ``K`` column names, the ``N`` unit ids and the ``T`` period labels, for the message.
+
+    Raises
+    ------
+    DataError
+        :func:`spillmap.estimation._data.check_scale`'s message (the limit 1e+100), naming the
+        column and its largest cell by (id, period).
+    """
+    from spillmap.estimation._data import check_scale
+
+    for k, name in enumerate(names):
+        col = values[:, :, k]
+        ok = np.isfinite(col)
+        try:
+            check_scale(col[ok].reshape(-1, 1), [name], what="column")
+        except DataError as exc:
+            t, i = np.unravel_index(int(np.argmax(np.where(ok, np.abs(col), -1.0))), col.shape)
+            raise DataError(f"{exc} Largest cell: ({ids[i]}, {labels[t]}).") from None
 
 
 def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bool = True):  # noqa: A002

@@ -308,6 +308,21 @@ class Study:
         p = Path(path)
         return p if p.is_absolute() else Path(self.base_dir) / p
 
+    def input_files(self) -> dict[str, Path]:
+        """The files this study reads, by what they are (``"panel.path"``, ``"weights.W1.path"``,
+        ``"the study spec"``): an output folder must not hold them (``--force`` would delete them)."""
+        out = {}
+        for key, value in (("layer.path", self.layer.path), ("panel.path", self.panel.path),
+                           ("layer.attributes", self.layer.attributes)):
+            if value is not None and self.resolve(value).is_file():
+                out[key] = self.resolve(value)
+        for w in self.weights:
+            if w.kind == "file":
+                out[f"weights.{w.name}.path"] = self.resolve(w.settings.path)
+        if self.source:
+            out["the study spec"] = Path(self.source)
+        return out
+
     def weight(self, name: str) -> WeightSpec:
         for w in self.weights:
             if w.name == name:
