@@ -434,6 +434,13 @@ def test_several_tables_in_one_workbook_and_document(table, tmp_path):
     d = descriptive_table(pd.DataFrame({"a": [1.0, 2.0, 4.0]}), ["a"])
     wb = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes([table, d])))
     assert len(wb.sheetnames) == 2 and wb.sheetnames[1] == "Descriptive statistics"
+    # a caption's colon and brackets become readable, cut at a word (audit 2026-12-01: "Baseline_ non-spatial two-way f")
+    from spillmap.tables._xlsx import sheet_title
+
+    used: set[str] = set()
+    assert sheet_title("Baseline: non-spatial two-way fixed effects", used) == "Baseline - non-spatial two-way"
+    assert sheet_title("Baseline: non-spatial two-way fixed effects", used) == "Baseline - non-spatial (2)"
+    assert sheet_title("SDM [W1]? a/b", used) == "SDM W1 a b"
     assert len(docx.Document(io.BytesIO(to_docx_bytes([table, d]))).tables) == 2
     with pytest.raises(InputError, match="only as .docx or .xlsx"):
         save([table, d], tmp_path / "x.md")

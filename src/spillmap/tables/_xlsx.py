@@ -30,13 +30,28 @@ def number_format(decimals: int, *, suffix: str = "", paren: bool = False, thous
     return f"{base}{lit}"
 
 
+def _cut(text: str, size: int) -> str:
+    """``text`` in at most ``size`` characters, cut at a word boundary when one is near."""
+    if len(text) <= size:
+        return text
+    cut = text[:size]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= size // 2 else cut).rstrip(" -,;.(")
+
+
 def sheet_title(text: str, used: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", text).strip("'") or "Table"
-    name, i = base[:31], 2
+    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``) that reads like the
+    caption: ``"Baseline: non-spatial two-way fixed effects"`` gives ``"Baseline - non-spatial two-way"``.
+
+    >>> sheet_title("Baseline: non-spatial two-way fixed effects", set())
+    'Baseline - non-spatial two-way'
+    """
+    base = re.sub(r"\s*:\s*", " - ", text)
+    base = re.sub(r"[\s\[\]*?/\\]+", " ", base).strip(" '") or "Table"
+    name, i = _cut(base, 31), 2
     while name.lower() in used:
         suffix = f" ({i})"
-        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+        name, i = _cut(base, 31 - len(suffix)) + suffix, i + 1
     used.add(name.lower())
     return name
 
