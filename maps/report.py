@@ -58,6 +58,9 @@ p.notes { font-size: 12px; color: #555; max-width: 900px; }
   main { max-width: none; padding: 0 8mm; }
   table.spillmap-table { page-break-inside: avoid; break-inside: avoid; font-size: 10px; }
   table.spillmap-table thead { display: table-header-group; }
+  table.spillmap-table tfoot { display: table-row-group; }  /* the notes once, under the table, not on every page */
+  table.spillmap-table tr.paren { page-break-before: avoid; break-before: avoid; }  /* an SE stays with its estimate */
+  table.spillmap-table tr { page-break-inside: avoid; break-inside: avoid; }
   h2 { page-break-after: avoid; break-after: avoid; }
   .files { display: none; }
   .maps, .figures { display: block; } .map iframe { display: none; }

@@ -212,6 +212,14 @@ def _print_view(d, artifacts: Path) -> None:
     iframes, stills, files, tables = shown
     assert set(iframes) == {"none"} and len(stills) == 7 and set(stills) == {"block"}
     assert set(files) == {"none"} and set(tables) == {"avoid"}
+    # a table longer than a page: its notes print once, under it (a tfoot repeated them on every page),
+    # and an SE row never starts a page away from its estimate (user audit 2026-12-01)
+    feet, parens = d.execute_script(
+        "return [Array.from(document.querySelectorAll('table.spillmap-table tfoot')).map(function (e) {"
+        "  return getComputedStyle(e).display; }),"
+        " Array.from(document.querySelectorAll('table.spillmap-table tr.paren')).map(function (e) {"
+        "  return getComputedStyle(e).breakBefore; })];")
+    assert feet and set(feet) == {"table-row-group"} and parens and set(parens) == {"avoid"}
     time.sleep(1.0)
     assert d.execute_script("return Array.from(document.querySelectorAll('img.print-only')).every("
                             "function (e) { return e.complete && e.naturalWidth > 1000; })")
