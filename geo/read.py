@@ -2,28 +2,29 @@
 
 Libraries: **pyogrio** (GDAL) reads the file, **geopandas** holds the result,
 **shapely** (``make_valid``) repairs invalid polygons and **pyproj** parses CRSs.
-Written by hand: the checks and their messages (file, format, layer, id column,
-null/duplicate ids, geometry types, empty geometries, CRS) and the id normalisation,
-because those are what make a layer safe for contiguity weights and panel joins.
+Written by hand: the checks and their messages (file, format, layer, id column, here;
+CRS, null/duplicate ids, geometry types, empty geometries, in :mod:`spillmap.geo._checks`)
+and the id normalisation, because those are what make a layer safe for contiguity weights
+and panel joins.
 """
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from os import PathLike
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
-from spillmap.errors import CRSError, DataError, GeometryError, InputError, did_you_mean, format_items
+from spillmap.errors import DataError, InputError, did_you_mean, format_items
 from spillmap.results import FrameDisplay
 
-from ._common import Shown, SpillmapWarning, normalise_ids
+from ._checks import PYTHON_ADVICE, apply_crs, check_geometries, check_ids
+from ._common import SpillmapWarning
 from ._lonlat import check_lonlat_range
-from ._repair import repair_geometries
+from ._repair import repair_geometries  # noqa: F401  (spillmap.geo.repair_geometries is looked up here)
 
 __all__ = ["ReadReport", "read_boundaries", "SUPPORTED_FORMATS"]
 
@@ -48,7 +49,8 @@ class ReadReport(FrameDisplay):
     n_units
         Number of units (rows) in the layer.
     crs
-        The layer's CRS as a string (``"EPSG:4326"`` when it has an EPSG code).
+        The layer's CRS as a string (``"EPSG:4326"`` when it has an EPSG code); ``""`` for a
+        layer without one, read with ``require_crs=False``.
     n_repaired
         Number of invalid geometries repaired with ``shapely.make_valid``.
     repaired_ids
@@ -89,7 +91,8 @@ class ReadReport(FrameDisplay):
     def __str__(self) -> str:
         where = self.path if self.layer is None else f"{self.path} (layer {self.layer!r})"
         lines = [f"read {self.n_units} units from {where} [{self.driver}], id column {self.id!r}"]
-        lines.append(f"CRS: {self.crs}" + (" (assumed: the file has none)" if self.assumed_crs else ""))
+        crs = self.crs or "none (the file has none)"
+        lines.append(f"CRS: {crs}" + (" (assumed: the file has none)" if self.assumed_crs else ""))
         if self.n_repaired:
             lines.append(
                 f"{self.n_repaired} invalid geometr{'y' if self.n_repaired == 1 else 'ies'} repaired "
@@ -113,7 +116,7 @@ def _driver_for(path: Path) -> str:
     return SUPPORTED_FORMATS[ext]
 
 
-def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
+def _choose_layer(path: Path, driver: str, layer: str | None, advice: str) -> str | None:
     import pyogrio
 
     try:
@@ -129,7 +132,7 @@ def _choose_layer(path: Path, driver: str, layer: str | None) -> str | None:
     if len(layers) > 1:
         raise InputError(
             f"{path} contains {len(layers)} layers: {format_items(layers)}; "
-            "say which one to read with layer=..."
+            f"{advice}."
         )
     return None
 
@@ -184,6 +187,8 @@ def read_boundaries(
     *,
     layer: str | None = None,
     assume_crs: str | int | None = None,
+    require_crs: bool = True,
+    advice: Mapping[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a polygon boundary layer and check that it can key a spatial panel.
 
@@ -200,6 +205,16 @@ def read_boundaries(
     assume_crs
         CRS to use when the file has none (e.g. a shapefile without ``.prj``), such as
         ``"EPSG:4326"``. Ignored when the file has a CRS.
+    require_crs
+        False to accept a layer without a CRS (and without ``assume_crs``): it is returned
+        with ``crs=None``, enough for contiguity weights, which use only the topology.
+    advice
+        What the errors tell the user to do, for a caller whose user does not write Python
+        (the command line, a study file): ``"assume_crs"``, how to give the CRS of a layer
+        without one (e.g. ``"give it with --assume-crs, e.g. --assume-crs EPSG:4326"``), and
+        ``"layer"``, how to choose a layer of a multi-layer file (e.g. ``"say which one to
+        read with --layer NAME"``).  Default (and for a missing entry): the keywords here,
+        ``"pass assume_crs=..., ..."`` and ``"say which one to read with layer=..."``.
 
     Returns
     -------
@@ -219,7 +234,7 @@ def read_boundaries(
         Missing/empty geometries or non-polygonal geometries (the ids), or an invalid
         polygon with no area left after repair.
     CRSError
-        No CRS in the file and no ``assume_crs``, or an ``assume_crs`` pyproj cannot parse, or a
+        No CRS in the file and no ``assume_crs`` (unless ``require_crs=False``), or an ``assume_crs`` pyproj cannot parse, or a
         geographic CRS with coordinates outside longitude/latitude ranges (a unit and vertex named).
 
     Warns
@@ -253,19 +268,21 @@ def read_boundaries(
         raise InputError(f"boundary file not found: {path}. Check the path (and the working directory).")
     if path.is_dir():
         raise InputError(f"{path} is a directory; give the .shp, .gpkg or .geojson file itself.")
+    advice = {**PYTHON_ADVICE, **(advice or {})}
     driver = _driver_for(path)
-    layer = _choose_layer(path, driver, layer)
+    layer = _choose_layer(path, driver, layer, advice["layer"])
     gdf = _read_frame(path, driver, layer, id)
-    gdf, assumed = _apply_crs(gdf, path, driver, assume_crs)
+    gdf, assumed = apply_crs(gdf, path, driver, assume_crs, require=require_crs, advice=advice["assume_crs"])
     check_lonlat_range(gdf, where=str(path), id=id)
-    ids, id_note = _check_ids(gdf[id], path, id)
+    ids, id_note = check_ids(gdf[id], path, id)
     gdf[id] = ids
-    repaired, was_invalid = _check_geometries(gdf.geometry.to_numpy(), ids, path)
+    repaired, was_invalid = check_geometries(gdf.geometry.to_numpy(), ids, path)
     gdf[gdf.geometry.name] = gpd.GeoSeries(repaired, index=gdf.index, crs=gdf.crs)
 
     repaired_ids = tuple(ids[was_invalid].tolist())
     report = ReadReport(
-        path=str(path), id=id, n_units=len(gdf), crs=gdf.crs.to_string(), n_repaired=len(repaired_ids),
+        path=str(path), id=id, n_units=len(gdf), crs=gdf.crs.to_string() if gdf.crs is not None else "",
+        n_repaired=len(repaired_ids),
         repaired_ids=repaired_ids, assumed_crs=assumed, layer=layer, driver=driver, id_note=id_note,
     )
     if repaired_ids:
@@ -333,74 +350,3 @@ def _warn_misread(path: Path, gdf: gpd.GeoDataFrame, encoding: str | None) -> No
             f"says how it is encoded. Write {codec} into {path.with_suffix('.cpg').name} next to it (or re-save "
             "the layer as UTF-8 with its .cpg) and read it again; names on maps and tables are garbled until then.",
             SpillmapWarning, stacklevel=4)
-
-
-def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, driver: str, assume_crs: str | int | None
-               ) -> tuple[gpd.GeoDataFrame, bool]:
-    """``(layer with a CRS, whether it was assumed)``; no CRS and no ``assume_crs`` is an error."""
-    if gdf.crs is not None:
-        return gdf, False
-    if assume_crs is None:
-        hint = " (a shapefile keeps its CRS in the .prj file next to it)" if driver == "ESRI Shapefile" else ""
-        raise CRSError(
-            f"{path} has no coordinate reference system{hint}. If you know it, pass "
-            "assume_crs=..., e.g. assume_crs='EPSG:4326' for longitude/latitude degrees."
-        )
-    import pyproj
-
-    try:
-        crs = pyproj.CRS.from_user_input(assume_crs)
-    except Exception as exc:
-        raise CRSError(f"assume_crs={assume_crs!r} is not a CRS pyproj understands: {exc}") from exc
-    return gdf.set_crs(crs), True
-
-
-def _check_ids(raw_ids: pd.Series, path: Path, id: str) -> tuple[pd.Series, str]:
-    """Ids as text and a note on what was normalised; empty or duplicated ids are errors."""
-    null = raw_ids.isna().to_numpy(dtype=bool).copy()
-    if pd.api.types.is_string_dtype(raw_ids.dtype) or raw_ids.dtype == object:
-        null |= raw_ids.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-    if null.any():
-        rows = (np.flatnonzero(null) + 1).tolist()
-        raise DataError(
-            f"{path}: id column {id!r} is empty in {len(rows)} feature(s), number(s) "
-            f"{format_items(rows)} counting from 1 in file order. Every unit needs an id."
-        )
-    ids, id_note = normalise_ids(raw_ids, what=f"{path.name} column {id!r}")
-    if pd.api.types.is_numeric_dtype(raw_ids.dtype):
-        id_note += "; the file stores them as numbers, so leading zeros, if the codes had any, are lost"
-    dup = ids[ids.duplicated(keep=False)]
-    if len(dup):
-        counts = dup.value_counts(sort=False)
-        items = [Shown(f"{k!r} x{v}") for k, v in counts.items()]
-        raise DataError(
-            f"{path}: id column {id!r} is not unique; duplicated ids: {format_items(items)}. "
-            "Dissolve or recode the duplicated units first."
-        )
-    return ids, id_note
-
-
-def _check_geometries(geoms: np.ndarray, ids: pd.Series, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Missing/empty and non-polygonal geometries are errors; invalid ones are repaired (see
-    :func:`repair_geometries`) unless nothing is left of them."""
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        raise GeometryError(
-            f"{path}: {int(missing.sum())} unit(s) have a missing, empty or unreadable geometry: "
-            f"{format_items(ids[missing].tolist())}. Fix or drop them."
-        )
-    non_poly = ~np.isin(shapely.get_type_id(geoms), (3, 6))  # 3 = Polygon, 6 = MultiPolygon
-    if non_poly.any():
-        offenders = [Shown(f"{i!r} ({g.geom_type})") for i, g in zip(ids[non_poly], geoms[non_poly])]
-        raise GeometryError(
-            f"{path}: spillmap needs polygons, but {int(non_poly.sum())} unit(s) have other "
-            f"geometry types: {format_items(offenders)}."
-        )
-    repaired, was_invalid = repair_geometries(geoms)
-    lost = shapely.is_empty(repaired)
-    if lost.any():
-        raise GeometryError(
-            f"{path}: invalid geometries with no area left after repair: "
-            f"{format_items(ids[lost].tolist())}. Redraw these units."
-        )
-    return repaired, was_invalid

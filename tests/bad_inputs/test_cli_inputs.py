@@ -253,7 +253,9 @@ def test_weights_from_a_layer_without_features(folder, capsys):
 def test_weights_from_a_shapefile_without_prj(folder, capsys):
     layer = _boxes(folder, "noprj.shp")
     layer.with_suffix(".prj").unlink()
-    expect_cli_error(_weights(folder, layer), folder, capsys, "noprj.shp has no coordinate reference system", ".prj")
+    # contiguity needs no CRS (it only asks which polygons touch); a distance kind does, and says how to give it
+    expect_cli_error(["weights", layer, "--id", "code", "--kind", "knn", "--k", "1", "--out", folder / "w.gwt"], folder,
+                     capsys, "noprj.shp has no coordinate reference system", ".prj", "--assume-crs")
 
 
 def test_weights_from_a_layer_mixing_points_and_polygons(folder, capsys):

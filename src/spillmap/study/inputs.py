@@ -35,11 +35,45 @@ def is_dataset(name: str, kind: str) -> bool:
     return name in (_LAYERS if kind == "layer" else _TABLES)
 
 
+#: what read_boundaries' errors tell the author of a study file to do
+STUDY_ADVICE = {
+    "assume_crs": "set it in the study file's [layer] table, e.g. assume_crs = \"EPSG:4326\" for "
+                  "longitude/latitude degrees",
+    "layer": "say which one to read in the study file's [layer] table, e.g. layer = \"NAME\"",
+}
+
+
 def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, where: str = "layer.path",  # noqa: A002
-               layer: str | None = None, dataset: bool | None = None) -> gpd.GeoDataFrame:
+               layer: str | None = None, dataset: bool | None = None, assume_crs: str | int | None = None,
+               require_crs: bool = True, advice: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     """A boundary layer from a bundled name (``us48``, ``china_prefectures``) or a file.
 
     A path that exists as a file wins over a dataset name of the same spelling.
+
+    Parameters
+    ----------
+    source
+        A file path (resolved by ``resolve``) or a bundled layer's name.
+    id
+        The layer's unit id column.
+    resolve
+        Turns ``source`` into a path (a study resolves it against the study file's folder).
+    where
+        The key or argument that gave ``source``, for messages (``layer.path``, ``BOUNDARY``).
+    layer
+        The layer of a multi-layer file.
+    dataset
+        True: ``source`` is a bundled layer; False: a file; None: decide as above.
+    assume_crs, require_crs
+        As in :func:`spillmap.geo.read_boundaries` (bundled layers have their CRS).
+    advice
+        How the reader's errors tell the user to give a CRS or a layer (see
+        :func:`spillmap.geo.read_boundaries`); default :data:`STUDY_ADVICE`, the study file's keys.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer, its ids as text.
     """
     from spillmap import datasets
 
@@ -51,7 +85,8 @@ def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, w
             raise InputError(f"{where}: file {path} does not exist (bundled layers: {', '.join(_LAYERS)}).")
         from spillmap.geo import read_boundaries
 
-        gdf = read_boundaries(path, id, layer=layer)
+        gdf = read_boundaries(path, id, layer=layer, assume_crs=assume_crs, require_crs=require_crs,
+                              advice=STUDY_ADVICE if advice is None else advice)
     if len(gdf) == 0:
         raise DataError(f"{where}: the layer {source} has no features.")
     if id not in gdf.columns:
@@ -272,7 +307,7 @@ def load_inputs(study: Study) -> StudyInputs:
     """Read, subset, transform and join the study's layer and panel."""
 
     ls, ps = study.layer, study.panel
-    layer = load_layer(ls.dataset or ls.path, ls.id, resolve=study.resolve, layer=ls.layer,
+    layer = load_layer(ls.dataset or ls.path, ls.id, resolve=study.resolve, layer=ls.layer, assume_crs=ls.assume_crs,
                        where="layer.dataset" if ls.dataset else "layer.path", dataset=ls.dataset is not None or None)
     whole = _merge_attributes(layer, study)
     layer = _subset(whole, study)

@@ -81,6 +81,19 @@ def _simplify(v: Any) -> str | None:
     return None if ok else f"must be 'auto', false or a tolerance in degrees (e.g. 0.01), got {v!r}."
 
 
+def _crs(v: str | int) -> str | None:
+    """None when pyproj can parse ``v`` as a CRS, else why not."""
+    import pyproj
+
+    from spillmap.errors import one_line
+
+    try:
+        pyproj.CRS.from_user_input(v)
+    except Exception as exc:  # pyproj.exceptions.CRSError, and TypeError for odd values
+        return f"{v!r} is not a CRS pyproj understands ({one_line(exc)}); write e.g. \"EPSG:4326\"."
+    return None
+
+
 def _subset(v: Mapping) -> dict:
     return {k: tuple(x if isinstance(x, list | tuple) else [x]) for k, x in v.items()}
 
@@ -102,6 +115,10 @@ class LayerSpec:
     path: str | None = opt("Polygon file (.gpkg, .geojson, .shp), relative to the spec file; a bundled "
                            "dataset name also works here.", default=None, example="cities.gpkg")
     layer: str | None = opt("Layer name inside a multi-layer GeoPackage.", default=None)
+    assume_crs: str | int | None = opt("CRS of a layer file that has none (a GeoPackage without a CRS, a "
+                                       "shapefile without its .prj), anything pyproj reads: \"EPSG:4326\" for "
+                                       "longitude/latitude degrees, a projected CRS's code for metres. Ignored "
+                                       "when the file has a CRS.", default=None, example="EPSG:4326", check=_crs)
     name_column: str | None = opt("Column of readable unit names (labels, tooltips).", default=None, example="name")
     subset: Mapping[str, Any] = opt("Keep only the units whose column has one of the listed values; the "
                                     "panel follows.", default=None,
