@@ -93,10 +93,11 @@ def _value_maps(r, c, save) -> None:
     yl = _shown(c, y)
     col = f"{yl}, {year}"
     gdf = layer.assign(**{col: layer[c["id"]].map(_values(r, y, year))})
-    save("choropleth", f"{yl} by {c['unit']}, {year}",
-         lambda: F.choropleth(gdf, col, id=c["id"], sample=c["sample"], group=c["group"],
-                              title=f"{yl} by {c['unit']}, {year}"))
     periods = [str(p) for p in r.map_data["periods"]]
+    bins, note = _pooled_classes(r, y, periods)  # the interactive map's classes, so print and screen agree
+    save("choropleth", f"{yl} by {c['unit']}, {year}",
+         lambda: F.choropleth(gdf, col, id=c["id"], sample=c["sample"], group=c["group"], scheme="user",
+                              bins=bins, note=note, title=f"{yl} by {c['unit']}, {year}"))
     pick = sorted({int(i) for i in np.linspace(0, len(periods) - 1, min(4, len(periods))).round()})
     shown = [periods[i] for i in pick]
     panel = pd.DataFrame([(p, i, v) for p in shown for i, v in r.map_data["variables"][y][p].items()],
@@ -105,6 +106,17 @@ def _value_maps(r, c, save) -> None:
          lambda: F.small_multiples(layer, panel, id=c["id"], time=c["time"], column=yl, periods=shown,
                                    ncols=2 if len(shown) == 4 else len(shown), sample=c["sample"], group=c["group"],
                                    title=f"{yl} by {c['unit']}"))
+
+
+def _pooled_classes(r, y: str, periods: list[str]) -> tuple[list[float], str]:
+    """The class bounds and legend note of the interactive choropleth of ``y``
+    (:func:`spillmap.maps.choropleth_panel`: quantiles of all periods pooled)."""
+    from spillmap.maps._classify import classes_note, classify
+
+    by_period = r.map_data["variables"][y]
+    values = np.array([v for p in periods for v in by_period[p].values()], dtype=float)
+    c = classify(values, scheme="quantiles", k=5)
+    return [float(b) for b in c.bins], classes_note(c, pooled=f"pooled over {len(periods)} periods")
 
 
 def _lisa(r, c, save) -> None:

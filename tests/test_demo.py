@@ -101,3 +101,26 @@ def test_demo_figures_are_labelled(demo_out):
     assert jobs["moran_trend"]().get_supxlabel() == datasets.DEMO_NOTICE
     plain = {stem: draw for stem, _, draw in figure_jobs(dataclasses.replace(r, notice=None), names)}
     assert plain["moran_trend"]().get_supxlabel() == ""
+
+
+def test_printed_choropleth_has_the_interactive_maps_classes(demo_out):
+    """The report prints the choropleth as its static figure: the figure's classes are the interactive
+    map's (quantiles of all periods pooled), so a printed legend matches the screen's (user audit
+    2026-12-01: the figure classified the map year alone).  The first class's lower label differs only
+    by design: the figure shows the map year's minimum."""
+    import html as html_lib
+
+    from spillmap.maps._report_figures import figure_jobs
+    from spillmap.study import StudyResults
+
+    r = StudyResults.read(demo_out / "results.json")
+    draw = {stem: d for stem, _, d in figure_jobs(r, {w: w for w in r.weights})}["choropleth"]
+    fig = draw()
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    page = json.loads('"' + re.search(r"Green TFP, 2019(.*?)not in sample",
+                                      (demo_out / "maps" / "choropleth.html").read_text(encoding="utf-8")).group(1)
+                      .replace('\\"', "'") + '"')
+    screen = re.findall(r"</i>([^<]+?\(\d+\))</div>", html_lib.unescape(page))
+    assert len(screen) == 5 and legend[1:5] == screen[1:5], (legend, screen)
+    assert legend[0].endswith(screen[0].split(" ")[-1])  # same count in the first class
+    assert any("pooled over 12 periods" in " ".join(t.split()) for t in legend)  # the note is wrapped

@@ -203,6 +203,7 @@ def choropleth(
     scale_bar: bool = True,
     north_arrow: bool = True,
     ax: Axes | None = None,
+    note: str | None = None,
 ) -> Figure:
     """A choropleth of one column, classified as in :func:`spillmap.maps.choropleth`.
 
@@ -229,6 +230,9 @@ def choropleth(
         Draw them.
     ax
         Draw into this Axes instead of a new figure.
+    note
+        The legend's last line (default: the classification and the range, e.g.
+        ``classes: quantiles; range 0.92 – 8.56``).
 
     Returns
     -------
@@ -240,7 +244,7 @@ def choropleth(
         c = classify(values, scheme=scheme, k=k, bins=bins)
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         _one_map(ax, layer, values, c, palette(cmap, c.k), legend_title=legend_title or column,
-                 note=classes_note(c), legend_loc=legend_loc)
+                 note=note or classes_note(c), legend_loc=legend_loc)
         _furniture(ax, layer, scale_bar, north_arrow)
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
