@@ -249,13 +249,13 @@ def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monke
 
 @pytest.mark.parametrize(("args", "match"), [
     (["--name", "nope"], "no scenario 'nope' in"),
-    (["--variable", "unemp", "--change", "1", "--units", "Texs"], r"scenarios.unemp.units: .*'Texs' \(closest: "
+    (["--variable", "unemp", "--change", "1", "--units", "Texs"], r"error: --units: .*'Texs' \(closest: "
                                                                    r"'Texas'"),
     (["--variable", "unemp"], "--change is required"),
-    (["--variable", "pgdp", "--change", "1"], r"'pgdp' is not among model.x"),
+    (["--variable", "pgdp", "--change", "1"], r"--variable: 'pgdp' is not among the model's regressors"),
     (["--variable", "unemp", "--change", "1", "--units", "TX", "--units", "SUB_REGION=Mtn"], "not both"),
-    (["--variable", "unemp", "--change", "abc"], r"scenarios.unemp.change': must be a finite number for kind = "
-                                                 r"'absolute' \(variable 'unemp'\); got 'abc'"),
+    (["--variable", "unemp", "--change", "abc"], r"error: --change: must be a finite number for --kind "
+                                                 r"absolute \(variable 'unemp'\); got 'abc'"),
 ])
 def test_cli_errors(tmp_path, capsys, args, match):
     from spillmap.cli import main

@@ -1,16 +1,21 @@
 """``spillmap scenario SOURCE``: a policy scenario on a study spec, the demo, or a saved results.json.
 
 Writes, for each scenario and weights matrix, the map (``maps/``), the table of the largest
-spillovers received and the group totals (``tables/``, CSV + LaTeX), a figure (``figures/``) and the
-result (``results/NAME_W.json``); ``--explore`` adds the click-to-explore map.  The scenario is
-the spec's ``[scenarios.NAME]`` or one written with the flags (the same keys).  Composition only:
+spillovers received and the group totals (``tables/``: a CSV with every digit, and as printed, with the
+spec's ``[heterogeneity] labels`` naming the groups, in CSV, LaTeX, Word, Excel and Markdown; both tables
+also in one DOCX and one XLSX), a figure (``figures/``) and the result (``results/NAME_W.json``);
+``--explore`` adds the click-to-explore map.  The scenario is the spec's ``[scenarios.NAME]`` or one
+written with the flags (the same keys, :data:`FLAGS`; its mistakes are named by flag, and found before
+any model work, from a results.json too).  Composition only:
 :mod:`spillmap.study._steps_scenarios`, :func:`spillmap.estimation.scenario`,
 :mod:`spillmap.maps._report_scenarios`.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import re
 from pathlib import Path
 
 EXAMPLES = """examples:
@@ -65,6 +70,75 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)
+
+
+#: the command-line option of each key of ``[scenarios.NAME]`` (a scenario written with the flags)
+FLAGS = {k: f"--{k}" for k in ("variable", "change", "kind", "units", "groups", "within", "period", "w", "method",
+                               "draws", "level", "top")}
+#: a message about a key of the flags' scenario: the spec reader's and the data checks' forms
+_KEY = re.compile(r"study spec.*?: key 'scenarios\..+\.(\w+)': |scenarios\..+?\.(\w+): (?:(?:units|groups): )?")
+#: the spec's words in such a message, as the command line says them
+_TOML_WORDS = ((r"kind = '(\w+)'", r"--kind \1"), (r'method = "(\w+)"', r"--method \1"),
+               (r"among model\.x = ", "among the model's regressors "), (r"one per variable", "one per --variable"))
+
+
+def check_flags(args: argparse.Namespace) -> None:
+    """Refuse the flags that would do nothing, before anything is read.
+
+    Parameters
+    ----------
+    args
+        The parsed options.
+
+    Raises
+    ------
+    InputError
+        For a scenario flag without ``--variable`` (the spec's scenarios run as written),
+        ``--within`` without a ``--kind to_quantile``, or ``--draws`` with ``--method delta``;
+        one line naming both options.
+    """
+    from spillmap.errors import InputError
+
+    if not args.variable:
+        given = [flag for key, flag in FLAGS.items() if key != "variable" and getattr(args, key) is not None]
+        if given:
+            raise InputError(f"{given[0]} describes a scenario written with --variable; without --variable the "
+                             f"[scenarios.NAME] of {args.source} run as defined there: add --variable, or leave "
+                             f"{given[0]} out.")
+        return
+    if args.within is not None and "to_quantile" not in (args.kind or ()):
+        raise InputError(f"--within sets the reference group of --kind to_quantile and does nothing with --kind "
+                         f"{', '.join(args.kind or ['absolute'])}: leave --within out, or give --kind to_quantile.")
+    if args.draws is not None and args.method == "delta":
+        raise InputError("--draws sets the parameter draws of --method simulation and does nothing with --method "
+                         "delta: leave --draws out, or drop --method delta.")
+
+
+def flag_message(text: str) -> str | None:
+    """A message about a key of the flags' scenario, naming the flag (``--change: ...`` for
+    ``study spec command line: key 'scenarios.NAME.change': ...``); None for any other message."""
+    m = _KEY.match(text)
+    key = m and (m.group(1) or m.group(2))
+    if key not in FLAGS:
+        return None
+    rest = text[m.end():]
+    for old, new in _TOML_WORDS:
+        rest = re.sub(old, new, rest)
+    return f"{FLAGS[key]}: {rest}"
+
+
+@contextlib.contextmanager
+def _by_flag(active: bool):
+    """Re-raise a scenario key's error by its flag (:func:`flag_message`) when ``active``."""
+    from spillmap.errors import SpillmapError
+
+    try:
+        yield
+    except SpillmapError as exc:
+        text = flag_message(str(exc)) if active else None
+        if text is None:
+            raise
+        raise type(exc)(text) from None
 
 
 def _value(text: str):
@@ -178,15 +252,34 @@ def _load(args, src: Path, spec, say):
         study = _scenarios(Study.from_dict(dict(_plain(results.spec)), source=str(src)), args)
         from spillmap.study.scenarios import stored_attributes, stored_model
 
+        attrs = stored_attributes(results)
+        _check_stored(study, results, attrs)
         wnames = _wnames(study)
         say.total = scenario_command_steps(study, wnames, fit=False, explore=args.explore)
-        return study, {w: stored_model(results, w) for w in wnames}, stored_attributes(results), results.geometry
+        return study, {w: stored_model(results, w) for w in wnames}, attrs, results.geometry
     study = _scenarios(spec, args)
     from spillmap.study._steps_scenarios import fit_models
 
     say.total = scenario_command_steps(study, _wnames(study), fit=True, explore=args.explore)
 
     return (study, *fit_models(study, _wnames(study), say))
+
+
+def _check_stored(study, results, attrs) -> None:
+    """The scenarios' units, groups, ``within``, period and reference units against the unit table
+    and the periods of the results, before any model work: the spec's check
+    (:func:`spillmap.study._steps_scenarios.check_block`) on the stored inputs.  Results without
+    scenario inputs are left to :func:`~spillmap.study.scenarios.stored_model`, which says so."""
+    from types import SimpleNamespace
+
+    from spillmap.study._steps_scenarios import check_block
+
+    stored = results.scenarios.get("inputs") or {}
+    if not stored.get("periods"):
+        return
+    key = "__spillmap_id__"
+    check_block(study, SimpleNamespace(layer=attrs.rename_axis(key).reset_index(), id=key,
+                                       ids=[str(i) for i in attrs.index], times=list(stored["periods"])))
 
 
 def _plain(x):
@@ -207,12 +300,14 @@ def run(args: argparse.Namespace) -> int:
     from spillmap.study import Study, print_progress
     from spillmap.study._plan import Steps
 
+    check_flags(args)
     say = Steps(None if args.quiet else print_progress())  # its total is set once the scenarios are known
     out = Path(args.out)
     src = _source(args)
     spec = None if _is_results(src) else Study.from_toml(src)  # its files are inputs, checked with --out
     with atomic_directory(out, force=args.force, inputs=_inputs(src, spec)) as tmp:
-        study, models, attrs, geometry = _load(args, src, spec, say)
+        with _by_flag(bool(args.variable)):
+            study, models, attrs, geometry = _load(args, src, spec, say)
         lines = _write_all(study, models, attrs, geometry, tmp, say, explore=args.explore)
     for line in lines:
         print(line)
@@ -233,6 +328,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
     y = str(shown.get(study.y, study.y))
     wslug = safe_names({w: f"weights.{w}" for w in models})
     notice = "SYNTHETIC demonstration data" if study.demo or study.panel.dataset == "demo_panel" else None
+    het = study.heterogeneity  # its labels name the groups in the printed tables, as in the report
+    group_labels = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in (het.labels if het else {}).items()}
     lines = []
     (folder / "results").mkdir()
     for s in study.scenarios:
@@ -242,8 +339,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
             title = f"{s.title or '; '.join(res.changes)} ({wname})"
             write_scenario(dataclasses.replace(res, y=y), folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
-                           labels=labels,
-                           notice=notice, top=s.top, title=title, office=True)
+                           labels=labels, notice=notice, top=s.top, title=title, office=True,
+                           group_labels=group_labels, unit=study.unit_label)
             import json
 
             atomic_write_text(folder / "results" / f"{stem}.json",

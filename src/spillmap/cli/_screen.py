@@ -84,12 +84,15 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def read_panel(source: str, id_col: str):
+def read_panel(source: str, id_col: str, time: str | None = None):
     """The panel: a bundled dataset, or a CSV, Excel (.xlsx) or Parquet file read as every command
-    reads one (spillmap.study.inputs.load_table: ids as text, errors naming the file and line)."""
+    reads one (spillmap.study.inputs.load_table: ids as text, errors naming the file and line); an
+    empty id or period, or a period unlike the others, is an error naming its file line and column."""
+    from spillmap.screen._spec import check_keys
     from spillmap.study.inputs import load_table
 
     df = load_table(source, where="--data", id=id_col, dataset=source in PANELS or None)
+    check_keys(df, id_col, time)  # before astype(str) below turns an empty id into 'nan'
     if id_col in df:
         df[id_col] = df[id_col].astype(str)
     return df
@@ -143,14 +146,35 @@ def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
             opts = {"kind": "file", "path": body, "transform": transform}
             name = name or Path(body).stem
         else:
-            raise InputError(
-                f"--w {spec}: not queen, rook, knn[:K], [NAME=]KIND:key=value,... with KIND one of "
-                f"{', '.join(KINDS)}, or an existing weights file."
-            )
+            raise InputError(f"--w {spec}: not queen, rook, knn[:K], [NAME=]KIND:key=value,... with KIND one of "
+                             f"{', '.join(KINDS)}, or an existing weights file.")
+        _check_kind_options(spec, name, opts)
         if name in out:
             raise InputError(f"--w: two weights named {name!r}; name them NAME=KIND:... .")
         out[name] = opts
     return out
+
+
+def _check_kind_options(spec: str, name: str, opts: dict) -> None:
+    """The options of a ``--w [NAME=]KIND:key=value,...`` item, checked as the study checks
+    ``[weights.NAME]`` (:meth:`spillmap.study.weights.WeightSpec.from_dict`) and named by the item
+    and the option: ``--w W2=knn:kk=3: unknown option 'kk' (did you mean 'k'?); knn takes: k, transform.``"""
+    import re
+
+    from spillmap.study._schema import SpecError
+    from spillmap.study.weights import WeightSpec
+
+    try:
+        WeightSpec.from_dict(name, opts)
+    except SpecError as exc:
+        m = re.search(r"key 'weights\..*?\.([^.']+)': (.*)", str(exc))
+        if m is None:
+            raise type(exc)(f"--w {spec}: {exc}") from None
+        key, rest = m.groups()
+        unknown = rest.startswith("unknown key")
+        rest = (f"unknown option {key!r}{rest[11:].replace('allowed here:', opts['kind'] + ' takes:')}" if unknown
+                else f"option {key!r}: {rest}")
+        raise type(exc)(f"--w {spec}: {rest}") from None
 
 
 def parse_composite(text: str) -> tuple[str, dict]:
@@ -201,38 +225,103 @@ def check_options(args: argparse.Namespace, inputs: dict[str, Path]) -> None:
         raise InputError("--workers sizes the local cluster; with --scheduler, start the workers on the cluster.")
     if args.maps_top_k and not args.layer:
         raise InputError("--maps-top-k draws maps on the geometry of --layer: give --layer, or leave --maps-top-k out.")
+    _check_statistics(args)
+
+
+def _check_statistics(args: argparse.Namespace) -> None:
+    """``--statistics`` that cannot run with the other options, named by their flags: lm / sdm
+    without a regression (``--lm-y`` / ``--lm-x``), lisa without permutations."""
+    from spillmap.errors import InputError
+
+    regression = [s for s in args.statistics if s in ("lm", "sdm")]
+    if regression and not (args.lm_y or args.lm_x):
+        raise InputError(f"--statistics {regression[0]} needs the regression: give --lm-x REGRESSORS (the "
+                         "indicator is the dependent variable) or --lm-y Y (the indicator is an extra regressor).")
+    if "lisa" in args.statistics and args.permutations < 1:
+        raise InputError("--statistics lisa (a default) needs --permutations >= 1 (its clusters come from the pseudo "
+                         f"p-values), got --permutations {args.permutations}: raise it, or leave lisa out of "
+                         "--statistics (e.g. --statistics moran geary).")
 
 
 def check_listed_indicators(panel, args: argparse.Namespace) -> None:
-    """A column named in ``--indicators`` that holds text: one-line error naming the file, the line
-    (:func:`spillmap._rowplace.cell_place`), the column and the value (found before any work)."""
-    from spillmap._rowplace import cell_place
+    """A column named in ``--indicators`` that holds text or an infinite value: one-line error naming
+    the file, the line (:func:`spillmap._rowplace.cell_place`), the column and the value (found
+    before any work)."""
     from spillmap.errors import DataError
-    from spillmap.geo._common import first_text_cell
     from spillmap.screen._spec import is_numeric, is_pattern
 
     for col in args.indicators:
-        if col == "all" or is_pattern(col) or col not in panel.columns or is_numeric(panel[col]):
+        if col == "all" or is_pattern(col) or col not in panel.columns:
             continue
-        text = first_text_cell(panel[col])
-        if text is not None:
-            k, shown, count = text
-            raise DataError(f"{cell_place(panel, [panel.index[k]], col)}: {shown} is not a number "
-                            f"({count} non-numeric cell(s)); clean it or leave {col!r} out of --indicators.")
+        problem = _infinite_cell(panel, col) if is_numeric(panel[col]) else _text_cell(panel, col)
+        if problem is not None:
+            raise DataError(f"{problem}; clean it or leave {col!r} out of --indicators.")
+
+
+def _text_cell(panel, col: str) -> str | None:
+    """``"p.csv: line 5, column 'x': 'n/a' is not a number (2 non-numeric cell(s))"``, or None."""
+    from spillmap._rowplace import cell_place
+    from spillmap.geo._common import first_text_cell
+
+    text = first_text_cell(panel[col])
+    if text is None:
+        return None
+    k, shown, count = text
+    return f"{cell_place(panel, [panel.index[k]], col)}: {shown} is not a number ({count} non-numeric cell(s))"
+
+
+def _infinite_cell(panel, col: str) -> str | None:
+    """``"p.csv: line 51, column 'unemp': inf is not a finite number (1 infinite cell(s))"`` for a
+    numeric column with an infinite value (a literal ``inf`` in the file), or None."""
+    import numpy as np
+
+    from spillmap._rowplace import cell_place
+
+    bad = np.isinf(panel[col].to_numpy(dtype=float, na_value=np.nan))
+    if not bad.any():
+        return None
+    k = int(np.flatnonzero(bad)[0])
+    return (f"{cell_place(panel, [panel.index[k]], col)}: {panel[col].iloc[k]} is not a finite number "
+            f"({int(bad.sum())} infinite cell(s))")
+
+
+def _taken(col, args: argparse.Namespace) -> bool:
+    """Whether ``--indicators all`` or one of its patterns takes the column ``col``."""
+    import fnmatch
+
+    from spillmap.screen._spec import is_pattern
+
+    return any(item == "all" or (is_pattern(item) and fnmatch.fnmatchcase(str(col), item))
+               for item in args.indicators)
 
 
 def left_out_columns(panel, args: argparse.Namespace) -> list[str]:
     """The non-numeric columns that ``--indicators all`` or a pattern takes and the screen leaves out."""
-    import fnmatch
+    from spillmap.screen._spec import is_numeric
 
-    from spillmap.screen._spec import is_numeric, is_pattern
+    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and not is_numeric(panel[c])
+            and _taken(c, args)]
 
-    def taken(col) -> bool:
-        return any(item == "all" or (is_pattern(item) and fnmatch.fnmatchcase(str(col), item))
-                   for item in args.indicators)
 
-    keys = {args.id, args.time, *args.indicators}
-    return [c for c in panel.columns if c not in keys and not is_numeric(panel[c]) and taken(c)]
+def infinite_columns(panel, args: argparse.Namespace) -> list[str]:
+    """The numeric columns with an infinite value that ``--indicators all`` or a pattern takes and
+    the screen leaves out (one named in ``--indicators`` is an error, :func:`check_listed_indicators`)."""
+    from spillmap.screen._spec import is_numeric
+
+    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and is_numeric(panel[c])
+            and _taken(c, args) and _infinite_cell(panel, c)]
+
+
+def screened_indicators(panel, args: argparse.Namespace) -> list[str]:
+    """``--indicators`` as given, or, when it takes columns with infinite values
+    (:func:`infinite_columns`), the columns it selects without them."""
+    from spillmap.screen._spec import select_indicators
+
+    skip = infinite_columns(panel, args)
+    if not skip:
+        return list(args.indicators)
+    chosen = select_indicators(panel, args.indicators, exclude=[args.id] + ([args.time] if args.time else []))
+    return [c for c in chosen if c not in skip]
 
 
 def _stray_text(panel, col: str) -> str | None:
@@ -251,18 +340,20 @@ def _stray_text(panel, col: str) -> str | None:
 
 
 def note_left_out(panel, args: argparse.Namespace) -> None:
-    """Say in one line which columns ``--indicators all`` (or a pattern) leaves out as non-numeric:
-    a warning when one of them is a column of numbers with a stray text cell (named by its file
-    line), else a note on stderr (not with ``--quiet``)."""
+    """Say in one line which columns ``--indicators all`` (or a pattern) leaves out, as non-numeric
+    or with an infinite value: a warning when one of them is a column of numbers with a stray text
+    cell or an infinite cell (named by its file line), else a note on stderr (not with ``--quiet``)."""
     import warnings
 
     from spillmap.errors import DataWarning, format_items
 
-    cols = left_out_columns(panel, args)
-    if not cols:
+    cols, infinite = left_out_columns(panel, args), infinite_columns(panel, args)
+    if not cols and not infinite:
         return
-    text = f"--indicators {' '.join(args.indicators)} leaves out the non-numeric column(s) {format_items(cols)}"
-    stray = [s for s in (_stray_text(panel, c) for c in cols) if s]
+    parts = ([f"the non-numeric column(s) {format_items(cols)}"] if cols else []) + (
+        [f"the column(s) {format_items(infinite)} with infinite values"] if infinite else [])
+    text = f"--indicators {' '.join(args.indicators)} leaves out {' and '.join(parts)}"
+    stray = [s for s in (_stray_text(panel, c) for c in cols) if s] + [_infinite_cell(panel, c) for c in infinite]
     if stray:
         warnings.warn(f"{text}; {'; '.join(stray)} (clean the cell to screen the column).", DataWarning, stacklevel=2)
     elif not args.quiet:
@@ -284,7 +375,7 @@ def run(args: argparse.Namespace) -> int:
     weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
     inputs = screen_inputs(args, weights)
     check_options(args, inputs)
-    panel = read_panel(args.data, args.id)
+    panel = read_panel(args.data, args.id, args.time)
     check_listed_indicators(panel, args)
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
@@ -296,9 +387,9 @@ def run(args: argparse.Namespace) -> int:
     lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "fe": args.fe} if (
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(
-        panel, id=args.id, time=args.time, weights=weights, indicators=args.indicators, periods=args.periods,
-        statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations, seed=args.seed,
-        alpha=args.alpha, fdr=args.fdr, lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None,
+        panel, id=args.id, time=args.time, weights=weights, indicators=screened_indicators(panel, args),
+        periods=args.periods, statistics=args.statistics, pooled=not args.no_pooled, permutations=args.permutations,
+        seed=args.seed, alpha=args.alpha, fdr=args.fdr, lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None,
         layer=layer, maps_layer=maps_layer, layer_id=layer_id, name_column=args.name_column,
         scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
         progress=not args.quiet,

@@ -22,6 +22,7 @@ from spillmap.screen._spec import (
     LMSpec,
     Statistic,
     align_layer,
+    check_keys,
     check_magnitudes,
     check_statistics,
     check_weights,
@@ -190,6 +191,7 @@ def screen(
     spec = LMSpec.from_value(lm)
     if spec is None and {"lm", "sdm"} & set(stats):
         raise InputError("statistics 'lm' and 'sdm' need the regression: give lm={'y': ..., 'x': [...]}.")
+    check_keys(panel, id, time)
     panel, built = _with_composites(panel, composites, time)
     layer_id = layer_id or id
     if layer is not None:

@@ -18,7 +18,7 @@ from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics",
-           "panel_values", "check_magnitudes", "is_numeric", "is_pattern"]
+           "panel_values", "check_magnitudes", "is_numeric", "is_pattern", "check_keys"]
 
 Statistic = Literal["moran", "geary", "lisa", "lm", "sdm"]
 STATISTICS: tuple[str, ...] = get_args(Statistic)
@@ -191,6 +191,28 @@ def _label(value: object) -> str:
     return str(value)
 
 
+def check_keys(panel: pd.DataFrame, id: str, time: str | None) -> None:  # noqa: A002
+    """Every row has its unit id and period, and a time column of years holds only years.
+
+    Parameters
+    ----------
+    panel
+        The long panel; one read from a file names it in ``attrs`` (:mod:`spillmap._rowplace`).
+    id, time
+        Its key columns (``time=None``: a cross-section).
+
+    Raises
+    ------
+    DataError
+        One line naming the cell by file line and column (or row index, for a table not read
+        from a file): an empty id or period, or a period unlike the others (``1971a``).
+    """
+    from spillmap._rowplace import check_keys_filled, check_periods
+
+    check_keys_filled(panel, id, time)
+    check_periods(panel, time)
+
+
 def panel_values(
     panel: pd.DataFrame, *, id: str, time: str | None, columns: Sequence[str], ids: Sequence[str], periods=None  # noqa: A002
 ) -> tuple[np.ndarray, list[str]]:
@@ -204,9 +226,7 @@ def panel_values(
     missing = [c for c in keys + list(columns) if c not in panel.columns]
     if missing:
         raise DataError(f"panel has no column(s) {format_items(missing)}.")
-    for k in keys:
-        if panel[k].isna().any():
-            raise DataError(f"column {k!r} has missing values in rows {format_items(list(panel.index[panel[k].isna()]))}.")
+    check_keys(panel, id, time)
     unit = panel[id].astype(str)
     extra, absent = sorted(set(unit) - set(ids)), sorted(set(ids) - set(unit))
     if extra or absent:

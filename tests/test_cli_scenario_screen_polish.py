@@ -1,0 +1,240 @@
+"""``spillmap scenario`` and ``spillmap screen`` on the command line: mistakes found before any work,
+named by the options the user typed, and the scenario tables labelled as in the report."""
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from spillmap.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared spec sits next to this file
+from test_study_scenarios import US  # noqa: E402
+
+#: the [heterogeneity] labels put into the stored spec (the tables name the groups by them)
+LABELS = {"SUB_REGION": {"N Eng": "New England (label)", "Mtn": "Mountain (label)"}}
+
+
+@pytest.fixture(scope="module")
+def results_json(tmp_path_factory) -> Path:
+    """A results.json of the US study, its spec given [heterogeneity] labels and unit_label "state"."""
+    from spillmap.study import Study, run
+
+    res = run(Study.from_dict(tomllib.loads(US), source="s.toml"))
+    doc = json.loads(res.to_json())
+    doc["spec"]["heterogeneity"] = {"columns": ["SUB_REGION"], "labels": LABELS}
+    path = tmp_path_factory.mktemp("res") / "results.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _scenario(results_json, tmp_path, *args) -> list[str]:
+    return ["scenario", str(results_json), "--variable", "unemp", *args, "--out", str(tmp_path / "o")]
+
+
+# ------------------------------------------------------------------ scenario: found before any model work
+@pytest.mark.parametrize(("args", "match"), [
+    (["--change", "1", "--units", "Texs"], "error: --units: 1 unknown unit(s): 'Texs'"),
+    (["--change", "1", "--period", "1900"], "error: --period: 1900 is not a period of the panel"),
+    (["--change", "1", "--groups", "nope"], "error: --groups: column(s) 'nope' not in the attributes"),
+    (["--change", "Nowhere", "--kind", "to_unit"], "error: --change: 1 unknown unit(s): 'Nowhere'"),
+])
+def test_scenario_from_results_refuses_bad_data_values_before_any_model_work(results_json, tmp_path, capsys,
+                                                                            monkeypatch, args, match):
+    monkeypatch.setattr("spillmap.study.scenarios.stored_model", lambda *a, **k: pytest.fail("model work started"))
+    assert main(_scenario(results_json, tmp_path, *args)) == 2
+    err = capsys.readouterr().err
+    assert match in err and "[1/" not in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["--change", "1", "--within", "SUB_REGION"], "error: --within sets the reference group of --kind to_quantile "
+                                                  "and does nothing with --kind absolute"),
+    (["--change", "1", "--kind", "percent", "--within", "SUB_REGION"], "does nothing with --kind percent"),
+    (["--change", "1", "--method", "delta", "--draws", "500"], "error: --draws sets the parameter draws of "
+                                                               "--method simulation and does nothing with --method delta"),
+])
+def test_scenario_refuses_options_that_do_nothing(results_json, tmp_path, capsys, args, match):
+    assert main(_scenario(results_json, tmp_path, *args)) == 2
+    err = capsys.readouterr().err
+    assert match in err and err.count("\n") == 1, err
+
+
+def test_scenario_flags_without_variable_are_refused(results_json, tmp_path, capsys):
+    assert main(["scenario", str(results_json), "--units", "TX", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "error: --units describes a scenario written with --variable" in err and err.count("\n") == 1, err
+
+
+def test_scenario_within_is_refused_only_where_it_does_nothing(results_json, tmp_path, capsys):
+    within = ["--within", "SUB_REGION", "--units", "TX", "--method", "delta", "--quiet"]
+    assert main(_scenario(results_json, tmp_path, "--change", "0.9", "--kind", "to_quantile", "--variable",
+                          "log(pcap)", "--kind", "percent", *within)) == 0  # one variable to_quantile: it matters
+    assert main(_scenario(results_json, tmp_path, "--change", "0.9", "--kind", "percent", *within)) == 2
+    assert "error: --within sets the reference group" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["--change", "abc"], "error: --change: must be a finite number for --kind absolute (variable 'unemp'); "
+                          "got 'abc'."),
+    (["--change", "1", "--change", "2"], "error: --change: has 2 values for 1 variables; give one, or one per "
+                                         "--variable."),
+    (["--change", "1", "--level", "2"], "error: --level: must be between 0 and 1, got 2.0."),
+    (["--change", "1", "--draws", "5"], "error: --draws: must be >= 100 (or --method delta), got 5."),
+    (["--change", "1", "--top", "0"], "error: --top: must be >= 1, got 0."),
+    (["--change", "1", "--w", "W9"], "error: --w: 'W9' is not one of the weights 'W1'."),
+    (["--change", "2", "--kind", "to_quantile"], "error: --change: must be a quantile between 0 and 1 for --kind "
+                                                 "to_quantile"),
+])
+def test_scenario_messages_name_the_flags(results_json, tmp_path, capsys, args, match):
+    assert main(_scenario(results_json, tmp_path, *args)) == 2
+    err = capsys.readouterr().err
+    assert match in err and "scenarios." not in err, err
+
+
+def test_scenario_tables_use_the_group_labels_and_the_unit_word(results_json, tmp_path, capsys):
+    assert main(_scenario(results_json, tmp_path, "--change", "-1", "--units", "TX", "--groups", "SUB_REGION",
+                          "--method", "delta", "--quiet")) == 0
+    groups = (tmp_path / "o" / "tables" / "scenario_unemp_W1_groups_formatted.csv").read_text(encoding="utf-8")
+    assert "New England (label)" in groups and "Mountain (label)" in groups
+    assert '"N Eng"' not in groups
+    top = (tmp_path / "o" / "tables" / "scenario_unemp_W1_top_formatted.csv").read_text(encoding="utf-8")
+    assert top.startswith('"Rank. state (id)"'), top[:80]  # the spec's unit_label, not "unit"
+
+
+# ------------------------------------------------------------------ screen
+@pytest.fixture
+def screen_files(tmp_path, produc):
+    """``(write(panel) -> path of its CSV, the args of a screen of it on a ring W file)``."""
+    ids = sorted(produc.state_abbr.astype(str).unique())
+    gal = tmp_path / "ring.gal"
+    lines = [str(len(ids))]
+    for i, u in enumerate(ids):
+        lines += [f"{u} 2", f"{ids[i - 1]} {ids[(i + 1) % len(ids)]}"]
+    gal.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def write(panel, name="p.csv"):
+        path = tmp_path / name
+        panel.to_csv(path, index=False)
+        return path
+
+    def args(path, *extra):
+        return ["screen", "--data", str(path), "--id", "state_abbr", "--time", "year", "--w", str(gal),
+                "--statistics", "moran", "--permutations", "9", "--out", str(tmp_path / "o"), "--quiet", *extra]
+
+    return write, args
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if the screen starts building its weights (the first of its work)."""
+    monkeypatch.setattr("spillmap.screen._api.materialise_weights", lambda *a, **k: pytest.fail("work started"))
+
+
+def _csv_line(frame_row: int) -> int:
+    return frame_row + 2  # the header is line 1
+
+
+@pytest.mark.parametrize(("column", "value", "match"), [
+    ("state_abbr", None, "column 'state_abbr': empty; every row needs its unit id."),
+    ("year", None, "column 'year': empty; every row needs its period."),
+    ("year", "1971a", "column 'year': '1971a' is not a period like the others (integers)."),
+])
+def test_screen_names_a_bad_key_cell_by_file_line(produc, screen_files, no_work, capsys, tmp_path, column, value,
+                                                  match):
+    write, args = screen_files
+    panel = produc.astype({column: object})
+    panel.loc[19, column] = value
+    assert main(args(write(panel))) == 2
+    err = capsys.readouterr().err
+    assert f"error: p.csv: line {_csv_line(19)}, {match}" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_screen_key_cells_checked_by_the_python_api_too(produc):
+    """``spillmap.screen`` on a frame: a missing id named as the key check names it, before any work."""
+    import spillmap
+    from spillmap.errors import DataError
+
+    panel = produc.astype({"state_abbr": object})
+    panel.loc[19, "state_abbr"] = None
+    with pytest.raises(DataError, match=r"column 'state_abbr', row index 19: empty; every row needs its unit id"):
+        spillmap.screen(panel, id="state_abbr", time="year", weights={"W": {"kind": "knn", "k": 4}},
+                        statistics=["moran"], permutations=0)
+
+
+@pytest.mark.parametrize(("extra", "match", "python"), [
+    (["--statistics", "lm"], "error: --statistics lm needs the regression: give --lm-x REGRESSORS", "lm={"),
+    (["--statistics", "moran", "sdm"], "error: --statistics sdm needs the regression", "lm={"),
+    (["--statistics", "moran", "lisa", "--permutations", "0"], "error: --statistics lisa (a default) needs "
+                                                               "--permutations >= 1", "raise permutations"),
+])
+def test_screen_statistics_messages_name_the_options(produc, screen_files, capsys, extra, match, python):
+    write, args = screen_files
+    assert main(args(write(produc), *extra)) == 2
+    err = capsys.readouterr().err
+    assert match in err and python not in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("item", "match"), [
+    ("W2=knn:kk=3", "--w W2=knn:kk=3: unknown option 'kk' (did you mean 'k'?); knn takes: k, transform."),
+    ("W2=knn:k=abc", "--w W2=knn:k=abc: option 'k': must be integer, got 'abc'."),
+    ("knn:0", "--w knn:0: option 'k': must be >= 1, got 0."),
+])
+def test_screen_weights_option_messages_name_the_w_item(item, match, capsys, tmp_path):
+    from spillmap.cli._screen import weight_specs
+    from spillmap.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        weight_specs([item], islands="nearest", transform="row")
+    assert str(info.value) == match
+    assert main(["screen", "--data", "produc", "--id", "state_abbr", "--w", item, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert match in err and "weights." not in err, err
+
+
+def test_screen_refuses_an_infinite_cell_of_a_listed_indicator(produc, screen_files, no_work, capsys):
+    write, args = screen_files
+    panel = produc.copy()
+    panel.loc[49, "unemp"] = float("inf")
+    assert main(args(write(panel), "--indicators", "pc", "unemp")) == 2
+    err = capsys.readouterr().err
+    assert (f"error: p.csv: line {_csv_line(49)}, column 'unemp': inf is not a finite number (1 infinite cell(s)); "
+            "clean it or leave 'unemp' out of --indicators.") in err and err.count("\n") == 1, err
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    import contextlib
+
+    distributed = pytest.importorskip("distributed")
+    import spillmap.screen._api as api
+
+    @contextlib.contextmanager
+    def fake(*, client=None, scheduler=None, workers=None):
+        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+            yield c
+
+    monkeypatch.setattr(api, "dask_client", fake)
+
+
+@pytest.mark.parametrize("indicators", [["all"], ["un*", "pc"]])
+def test_screen_all_leaves_out_a_column_with_an_infinite_cell(produc, screen_files, in_process, capsys, tmp_path,
+                                                              indicators):
+    import pandas as pd
+
+    write, args = screen_files
+    panel = produc.copy()
+    panel.loc[49, "unemp"] = float("-inf")
+    assert main(args(write(panel), "--indicators", *indicators)) == 0
+    err = capsys.readouterr().err
+    assert f"warning: --indicators {' '.join(indicators)} leaves out " in err, err
+    assert (f"the column(s) 'unemp' with infinite values; p.csv: line {_csv_line(49)}, column 'unemp': -inf is not "
+            "a finite number") in err, err
+    assert err.count("\n") == 1, err
+    table = pd.read_parquet(tmp_path / "o" / "screen.parquet")
+    assert "unemp" not in set(table.indicator) and "pc" in set(table.indicator)
