@@ -5,6 +5,8 @@ and what is wrong (ids, feature numbers, geometry types), with what to do about 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd

@@ -41,3 +41,20 @@ def produc_logs(produc):
     df["lgsp"] = np.log(df.gsp)
     df["lpcap"], df["lpc"], df["lemp"] = np.log(df.pcap), np.log(df.pc), np.log(df.emp)
     return df
+
+
+@pytest.fixture
+def in_process(monkeypatch):
+    """``spillmap.screen`` (API and CLI) on a threaded Dask client in this process, one worker,
+    instead of a local cluster of processes (shared by the screen's CLI and input tests)."""
+    import contextlib
+
+    distributed = pytest.importorskip("distributed")
+    import spillmap.screen._api as api
+
+    @contextlib.contextmanager
+    def fake(*, client=None, scheduler=None, workers=None):
+        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+            yield c
+
+    monkeypatch.setattr(api, "dask_client", fake)

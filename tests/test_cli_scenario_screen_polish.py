@@ -207,19 +207,6 @@ def test_screen_refuses_an_infinite_cell_of_a_listed_indicator(produc, screen_fi
             "clean it or leave 'unemp' out of --indicators.") in err and err.count("\n") == 1, err
 
 
-@pytest.fixture
-def in_process(monkeypatch):
-    import contextlib
-
-    distributed = pytest.importorskip("distributed")
-    import spillmap.screen._api as api
-
-    @contextlib.contextmanager
-    def fake(*, client=None, scheduler=None, workers=None):
-        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
-            yield c
-
-    monkeypatch.setattr(api, "dask_client", fake)
 
 
 @pytest.mark.parametrize("indicators", [["all"], ["un*", "pc"]])

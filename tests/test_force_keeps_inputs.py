@@ -8,7 +8,6 @@ the non-numeric columns ``--indicators all`` leaves out, and refuses values beyo
 """
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -151,17 +150,6 @@ def test_screen_force_keeps_its_inputs(tmp_path, monkeypatch, capsys, us48, us48
     assert _contents(out) == before
 
 
-@pytest.fixture
-def in_process(monkeypatch):
-    distributed = pytest.importorskip("distributed")
-    import spillmap.screen._api as api
-
-    @contextlib.contextmanager
-    def fake(*, client=None, scheduler=None, workers=None):
-        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
-            yield c
-
-    monkeypatch.setattr(api, "dask_client", fake)
 
 
 def _panel_with(produc, tmp_path: Path, col: str, row: int, value: str) -> Path:

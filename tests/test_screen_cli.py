@@ -6,7 +6,6 @@ issue's command on the China layer with a local cluster of worker processes.
 """
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import sys
 
@@ -20,16 +19,6 @@ from spillmap.errors import InputError
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture
-def in_process(monkeypatch):
-    import spillmap.screen._api as api
-
-    @contextlib.contextmanager
-    def fake(*, client=None, scheduler=None, workers=None):
-        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
-            yield c
-
-    monkeypatch.setattr(api, "dask_client", fake)
 
 
 def test_screen_command_writes_the_three_files(in_process, tmp_path, capsys):
