@@ -334,3 +334,26 @@ def test_warnings_of_figures_drawn_in_the_forked_process_reach_the_parent():
         for h in held:
             release_warnings(h)
     assert [str(w.message) for w in caught] == ["figure 0", "figure 1", "figure 2", "figure 3"]
+
+
+def test_add_notice_relays_out_quietly(caplog):
+    """The notice under a tight-layout figure (the scenario bar chart) re-measures every text; outside
+    the figures' style that printed matplotlib's font-fallback lines ('findfont: Failed to find font
+    weight normal for WenQuanYi Zen Hei') on the demo's terminal.  Needs a CJK fallback font installed
+    to show (the figures' font list has one wherever one is found)."""
+    import logging
+
+    from spillmap.figures._style import add_notice, figure_style, font_family, new_figure
+
+    if len(font_family()) < 2:
+        pytest.skip("no CJK fallback font installed: the font-fallback lines cannot occur")
+    with figure_style():
+        fig = new_figure((4.0, 3.0))
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [1.0, 2.0])
+        ax.set_yticks([0, 1], ["Xinyang (411500)", "Changde (430700)"])
+        fig.tight_layout()
+    with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
+        add_notice(fig, "SYNTHETIC DEMONSTRATION DATA")
+    assert not [r for r in caplog.records if "findfont" in r.getMessage() and r.levelno >= logging.WARNING]
+    assert fig.get_supxlabel() == "SYNTHETIC DEMONSTRATION DATA"

@@ -171,12 +171,14 @@ def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in
     everything: a figure copied out of a report keeps it.  The report's figures use the
     constrained layout, which keeps a strip free for it; the figure's size is unchanged
     (a journal's 6.5 x 5 in stays so).  A figure laid out once by ``tight_layout`` is laid out
-    again with a strip kept free at the bottom."""
+    again, which keeps room for the label.  Drawn in :func:`figure_style` (the figures' fonts,
+    and matplotlib's expected font-fallback log lines silenced as when the figure was drawn)."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    fig.supxlabel(text, fontsize=5.5, color="0.35", wrap=True)
-    if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-        fig.tight_layout()  # it keeps room for the figure-level label (matplotlib >= 3.8)
+    with figure_style():
+        fig.supxlabel(text, fontsize=5.5, color="0.35", wrap=True)
+        if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+            fig.tight_layout()  # it keeps room for the figure-level label (matplotlib >= 3.8)
     return fig
 
 
