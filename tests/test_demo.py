@@ -98,9 +98,19 @@ def test_demo_figures_are_labelled(demo_out):
     r = StudyResults.read(demo_out / "results.json")
     names = {w: w for w in r.weights}
     jobs = {stem: draw for stem, _, draw in figure_jobs(r, names)}
-    assert jobs["moran_trend"]().get_supxlabel() == datasets.DEMO_NOTICE
+    def notices(fig):
+        return [t.get_text() for t in fig.texts if t.get_gid() == "spillmap-notice"]
+
+    for stem in ("moran_trend", "small_multiples"):  # a bottom strip; a top one (its legend is at the bottom)
+        fig = jobs[stem]()
+        assert notices(fig) == [datasets.DEMO_NOTICE], stem
+        fig.canvas.draw()  # the notice's strip is clear of every other text (the suptitle and legend included)
+        note = next(t for t in fig.texts if t.get_gid() == "spillmap-notice").get_window_extent()
+        others = [t for ax in fig.axes for t in ax.texts] + [leg for leg in fig.legends]
+        others += [fig._suptitle] if fig._suptitle is not None else []
+        assert not any(note.overlaps(o.get_window_extent()) for o in others), stem
     plain = {stem: draw for stem, _, draw in figure_jobs(dataclasses.replace(r, notice=None), names)}
-    assert plain["moran_trend"]().get_supxlabel() == ""
+    assert notices(plain["moran_trend"]()) == []
 
 
 def test_printed_choropleth_has_the_interactive_maps_classes(demo_out):

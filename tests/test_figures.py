@@ -356,4 +356,4 @@ def test_add_notice_relays_out_quietly(caplog):
     with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
         add_notice(fig, "SYNTHETIC DEMONSTRATION DATA")
     assert not [r for r in caplog.records if "findfont" in r.getMessage() and r.levelno >= logging.WARNING]
-    assert fig.get_supxlabel() == "SYNTHETIC DEMONSTRATION DATA"
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "spillmap-notice"] == ["SYNTHETIC DEMONSTRATION DATA"]

@@ -167,19 +167,49 @@ def warm_up() -> None:
 
 
 def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
-    """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type under
-    everything: a figure copied out of a report keeps it.  The report's figures use the
-    constrained layout, which keeps a strip free for it; the figure's size is unchanged
-    (a journal's 6.5 x 5 in stays so).  A figure laid out once by ``tight_layout`` is laid out
-    again, which keeps room for the label.  Drawn in :func:`figure_style` (the figures' fonts,
-    and matplotlib's expected font-fallback log lines silenced as when the figure was drawn)."""
+    """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type in a strip
+    along its bottom edge (its top edge when a legend sits outside the axes at the bottom), clear
+    of everything else: a figure copied out of a report keeps it.  The figure's size is unchanged
+    (a journal's 6.5 x 5 in stays so): its layout (constrained, or ``tight_layout`` once more) is
+    confined to the rest.  The type shrinks to fit a narrow figure.  Drawn in
+    :func:`figure_style` (the figures' fonts; matplotlib's expected font-fallback lines silenced)."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+    w, h = fig.get_size_inches()
+    frac = _NOTICE_STRIP_IN / h
+    engine = fig.get_layout_engine()
+    constrained = isinstance(engine, ConstrainedLayoutEngine)
+    # matplotlib draws an 'outside lower' figure legend at the figure's bottom edge whatever the
+    # layout's rect: the strip then goes to the top
+    top = constrained and any(getattr(leg, "_outside_loc", None) == "lower" for leg in fig.legends)
     with figure_style():
-        fig.supxlabel(text, fontsize=5.5, color="0.35", wrap=True)
-        if not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-            fig.tight_layout()  # it keeps room for the figure-level label (matplotlib >= 3.8)
+        label = fig.text(0.5, 1 - frac / 2 if top else frac / 2, text, ha="center", va="center", fontsize=5.5,
+                         color="0.35", gid="spillmap-notice")
+        width = _text_width_in(text, label.get_fontproperties(), 5.5)
+        if width > w - 0.2:
+            label.set_fontsize(5.5 * (w - 0.2) / width)
+        if top and fig.get_suptitle():  # placed at the figure's top whatever the rect: moved under the strip
+            fig.suptitle(fig.get_suptitle(), y=1 - frac, va="top", fontweight="bold")  # spillmap's are bold
+        if constrained:
+            engine.set(rect=(0, 0, 1, 1 - frac) if top else (0, frac, 1, 1 - frac))
+        else:
+            fig.tight_layout(rect=(0, frac, 1, 1))
     return fig
+
+
+#: inches kept free at a figure's bottom for :func:`add_notice` (one line of 5.5 pt type, margins)
+_NOTICE_STRIP_IN = 0.16
+
+
+def _text_width_in(text: str, prop, size: float) -> float:  # noqa: ANN001 - a FontProperties
+    """Width in inches of one line of ``text`` in the font of ``prop`` at ``size`` points (FreeType's
+    advance widths, as the Agg renderer lays it out; no drawing)."""
+    from matplotlib.font_manager import findfont, get_font
+
+    font = get_font(findfont(prop))
+    font.set_size(size, 72)
+    font.set_text(text, 0.0)
+    return font.get_width_height()[0] / 64 / 72
 
 
 def new_figure(figsize: tuple[float, float], **kwargs):
