@@ -60,6 +60,9 @@ def test_minimal_spec_defaults():
         (('kind = "contiguity"', 'kind = "nested"\nvar = "pc"\nphi = 2'),
          r"key 'weights.W1.phi': must be in \[0, 1\], got 2.0"),
         (('kind = "contiguity"', 'kind = "nested"\nphi = 0.5'), r"key 'weights.W1.var': is required"),
+        # a layer name for a bundled layer (or any file but a GeoPackage) was silently ignored (audit 2026-12-01)
+        (('dataset = "us48"', 'dataset = "us48"\nlayer = "states"'), r"key 'layer.layer': names a layer inside a "
+         r"multi-layer GeoPackage, and 'us48' is not one: leave it out"),
         # an old spelling of a choice this kind does not take is refused as written (not "write 'O'", then "'O' ...")
         (('kind = "contiguity"', 'kind = "nested"\nvar = "pc"\nphi = 0.5\ntransform = "asis"'),
          r"key 'weights.W1.transform': 'asis' is not one of 'R', 'B'"),

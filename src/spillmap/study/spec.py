@@ -221,6 +221,11 @@ def _cross_checks(s: Study) -> None:
     for name, sec, datasets in (("layer", s.layer, LAYER_DATASETS), ("panel", s.panel, TABLE_DATASETS)):
         if (sec.dataset is None) == (sec.path is None):
             raise spec_error(src, name, "give exactly one of 'dataset' or 'path'.")
+    lay = s.layer
+    bundled = lay.dataset is not None or lay.path in LAYER_DATASETS
+    if lay.layer is not None and (bundled or not str(lay.path).lower().endswith(".gpkg")):
+        raise spec_error(src, "layer.layer", f"names a layer inside a multi-layer GeoPackage, and "
+                                             f"{lay.dataset or lay.path!r} is not one: leave it out.")
     m = s.model
     if not m.x:
         raise spec_error(src, "model.x", "must be a non-empty list of column names.")
