@@ -172,3 +172,18 @@ def test_python_keeps_the_keyword_and_can_accept_no_crs(tmp_path, us48):
         from spillmap.study.inputs import load_layer
 
         load_layer(str(tmp_path / "absent.gpkg"), "STATE_ABBR")
+
+
+def test_screen_layer_without_crs_names_the_option_and_the_option_reads_it(tmp_path, us48, capsys, in_process):
+    """spillmap screen reads --layer too: its no-CRS error names --assume-crs (it said 'assume_crs=',
+    a Python keyword), and --assume-crs reads the layer (audit follow-up 2026-12-01)."""
+    layer = _no_crs(us48, tmp_path)
+    argv = ["screen", "--data", "produc", "--id", "state_abbr", "--time", "year", "--layer", str(layer),
+            "--layer-id", "STATE_ABBR", "--indicators", "unemp", "--w", "knn:4", "--permutations", "0",
+            "--statistics", "moran", "--maps-top-k", "0", "--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("spillmap screen: error: "), err
+    assert "has no coordinate reference system" in err and "--assume-crs" in err and "assume_crs=" not in err
+    assert main([*argv, "--assume-crs", "EPSG:4326"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "screen.csv").is_file()

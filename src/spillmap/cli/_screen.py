@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from spillmap._vocab import FE
-from spillmap.cli._vocab import add_transform
+from spillmap.cli._screen_columns import (
+    check_listed_indicators,
+    note_left_out,
+    screened_indicators,
+)
+from spillmap.cli._vocab import add_transform, crs_arg
 
 PANELS = ("demo_panel", "produc", "cigar")
 LAYERS = ("china_prefectures", "us48")
@@ -50,6 +55,8 @@ def register(subparsers: Any) -> None:
                    help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)}): needed by "
                         "the W built from geometry (queen, rook, knn, distances) and by the maps")
     p.add_argument("--layer-id", metavar="COL", help="id column of the layer (default: --id)")
+    p.add_argument("--assume-crs", type=crs_arg, metavar="CRS",
+                   help="CRS of a --layer file that has none (e.g. EPSG:4326; a Shapefile without .prj)")
     p.add_argument("--name-column", metavar="COL", help="layer column of readable names (maps, messages)")
     p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns or patterns (edu_*) or 'all' numeric columns (default)")
     p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC",
@@ -98,13 +105,18 @@ def read_panel(source: str, id_col: str, time: str | None = None):
     return df
 
 
-def read_layer(source: str, id_col: str, *, web: bool = False):
+#: how the layer reader's errors say to give what is missing, in this command's options
+_ADVICE = {"assume_crs": "give it with --assume-crs, e.g. --assume-crs EPSG:4326 for longitude/latitude degrees",
+           "layer": "write the layer to screen to a file of its own (e.g. a one-layer .gpkg) and give that as --layer"}
+
+
+def read_layer(source: str, id_col: str, *, web: bool = False, assume_crs: str | None = None):
     from spillmap import datasets
     from spillmap.geo import read_boundaries
 
     if source in LAYERS:
         return datasets.china_prefectures(web=web) if source == "china_prefectures" else datasets.us48()
-    return read_boundaries(source, id_col)
+    return read_boundaries(source, id_col, assume_crs=assume_crs, advice=_ADVICE)
 
 
 def _value(text: str):
@@ -243,123 +255,6 @@ def _check_statistics(args: argparse.Namespace) -> None:
                          "--statistics (e.g. --statistics moran geary).")
 
 
-def check_listed_indicators(panel, args: argparse.Namespace) -> None:
-    """A column named in ``--indicators`` that holds text or an infinite value: one-line error naming
-    the file, the line (:func:`spillmap._rowplace.cell_place`), the column and the value (found
-    before any work)."""
-    from spillmap.errors import DataError
-    from spillmap.screen._spec import is_numeric, is_pattern
-
-    for col in args.indicators:
-        if col == "all" or is_pattern(col) or col not in panel.columns:
-            continue
-        problem = _infinite_cell(panel, col) if is_numeric(panel[col]) else _text_cell(panel, col)
-        if problem is not None:
-            raise DataError(f"{problem}; clean it or leave {col!r} out of --indicators.")
-
-
-def _text_cell(panel, col: str) -> str | None:
-    """``"p.csv: line 5, column 'x': 'n/a' is not a number (2 non-numeric cell(s))"``, or None."""
-    from spillmap._rowplace import cell_place
-    from spillmap.geo._common import first_text_cell
-
-    text = first_text_cell(panel[col])
-    if text is None:
-        return None
-    k, shown, count = text
-    return f"{cell_place(panel, [panel.index[k]], col)}: {shown} is not a number ({count} non-numeric cell(s))"
-
-
-def _infinite_cell(panel, col: str) -> str | None:
-    """``"p.csv: line 51, column 'unemp': inf is not a finite number (1 infinite cell(s))"`` for a
-    numeric column with an infinite value (a literal ``inf`` in the file), or None."""
-    import numpy as np
-
-    from spillmap._rowplace import cell_place
-
-    bad = np.isinf(panel[col].to_numpy(dtype=float, na_value=np.nan))
-    if not bad.any():
-        return None
-    k = int(np.flatnonzero(bad)[0])
-    return (f"{cell_place(panel, [panel.index[k]], col)}: {panel[col].iloc[k]} is not a finite number "
-            f"({int(bad.sum())} infinite cell(s))")
-
-
-def _taken(col, args: argparse.Namespace) -> bool:
-    """Whether ``--indicators all`` or one of its patterns takes the column ``col``."""
-    import fnmatch
-
-    from spillmap.screen._spec import is_pattern
-
-    return any(item == "all" or (is_pattern(item) and fnmatch.fnmatchcase(str(col), item))
-               for item in args.indicators)
-
-
-def left_out_columns(panel, args: argparse.Namespace) -> list[str]:
-    """The non-numeric columns that ``--indicators all`` or a pattern takes and the screen leaves out."""
-    from spillmap.screen._spec import is_numeric
-
-    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and not is_numeric(panel[c])
-            and _taken(c, args)]
-
-
-def infinite_columns(panel, args: argparse.Namespace) -> list[str]:
-    """The numeric columns with an infinite value that ``--indicators all`` or a pattern takes and
-    the screen leaves out (one named in ``--indicators`` is an error, :func:`check_listed_indicators`)."""
-    from spillmap.screen._spec import is_numeric
-
-    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and is_numeric(panel[c])
-            and _taken(c, args) and _infinite_cell(panel, c)]
-
-
-def screened_indicators(panel, args: argparse.Namespace) -> list[str]:
-    """``--indicators`` as given, or, when it takes columns with infinite values
-    (:func:`infinite_columns`), the columns it selects without them."""
-    from spillmap.screen._spec import select_indicators
-
-    skip = infinite_columns(panel, args)
-    if not skip:
-        return list(args.indicators)
-    chosen = select_indicators(panel, args.indicators, exclude=[args.id] + ([args.time] if args.time else []))
-    return [c for c in chosen if c not in skip]
-
-
-def _stray_text(panel, col: str) -> str | None:
-    """Where a column of numbers (at least half its filled cells) holds text: its first such cell by
-    file line and what it holds; None for a column of words."""
-    import pandas as pd
-
-    from spillmap._rowplace import cell_place
-    from spillmap.geo._common import first_text_cell
-
-    filled = panel[col].dropna()
-    found = first_text_cell(panel[col])
-    if found is None or not len(filled) or pd.to_numeric(filled, errors="coerce").notna().mean() < 0.5:
-        return None
-    return f"{cell_place(panel, [panel.index[found[0]]], col)} holds {found[1]} in a column of numbers"
-
-
-def note_left_out(panel, args: argparse.Namespace) -> None:
-    """Say in one line which columns ``--indicators all`` (or a pattern) leaves out, as non-numeric
-    or with an infinite value: a warning when one of them is a column of numbers with a stray text
-    cell or an infinite cell (named by its file line), else a note on stderr (not with ``--quiet``)."""
-    import warnings
-
-    from spillmap.errors import DataWarning, format_items
-
-    cols, infinite = left_out_columns(panel, args), infinite_columns(panel, args)
-    if not cols and not infinite:
-        return
-    parts = ([f"the non-numeric column(s) {format_items(cols)}"] if cols else []) + (
-        [f"the column(s) {format_items(infinite)} with infinite values"] if infinite else [])
-    text = f"--indicators {' '.join(args.indicators)} leaves out {' and '.join(parts)}"
-    stray = [s for s in (_stray_text(panel, c) for c in cols) if s] + [_infinite_cell(panel, c) for c in infinite]
-    if stray:
-        warnings.warn(f"{text}; {'; '.join(stray)} (clean the cell to screen the column).", DataWarning, stacklevel=2)
-    elif not args.quiet:
-        print(f"spillmap screen: note: {text}.", file=sys.stderr)
-
-
 def maps_top_k(args: argparse.Namespace) -> int:
     """``--maps-top-k``, by default 5 with a layer and 0 without (maps need its geometry)."""
     if args.maps_top_k is not None:
@@ -380,10 +275,10 @@ def run(args: argparse.Namespace) -> int:
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
     if args.layer:
-        layer = align_layer(read_layer(args.layer, layer_id), panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
+        layer = align_layer(read_layer(args.layer, layer_id, assume_crs=args.assume_crs), panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
         maps_layer = layer
         if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
-            maps_layer = align_layer(read_layer(args.layer, layer_id, web=True), panel, id=args.id, layer_id=layer_id)
+            maps_layer = align_layer(read_layer(args.layer, layer_id, web=True, assume_crs=args.assume_crs), panel, id=args.id, layer_id=layer_id)
     lm = {"y": args.lm_y, "x": args.lm_x, "role": "x" if args.lm_y else "y", "fe": args.fe} if (
         args.lm_y or args.lm_x) else None
     res = spillmap.screen(

@@ -37,6 +37,20 @@ def add_transform(p: argparse.ArgumentParser, *, default: str = "R", what: str =
     )
 
 
+def crs_arg(value: str) -> str:
+    """``--assume-crs``: a CRS pyproj can parse (checked when the command line is read)."""
+    import pyproj
+
+    from spillmap.errors import one_line
+
+    try:
+        pyproj.CRS.from_user_input(value)
+    except Exception as exc:  # pyproj.exceptions.CRSError
+        raise argparse.ArgumentTypeError(f"{value!r} is not a CRS pyproj understands ({one_line(exc)}); "
+                                         "e.g. --assume-crs EPSG:4326") from None
+    return value
+
+
 def transform_weights(w, transform: str):
     """``w`` row-standardised, binary or as it is."""
     return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[transform]()

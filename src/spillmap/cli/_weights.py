@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from spillmap.cli._vocab import add_transform
+from spillmap.cli._vocab import add_transform, crs_arg
 
 #: the kinds, named as the builders of spillmap.spatial.builders and the study TOML's weights kinds
 KINDS = ("contiguity", "knn", "inverse_distance", "economic_distance", "economic_product", "nested")
@@ -47,20 +47,6 @@ def _kind(value: str) -> str:
         print(f"spillmap weights: note: --kind {value} is deprecated; write {new}.", file=sys.stderr)
         return value
     raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(map(repr, KINDS))})")
-
-
-def _crs(value: str) -> str:
-    """``--assume-crs``: a CRS pyproj can parse (checked when the command line is read)."""
-    import pyproj
-
-    from spillmap.errors import one_line
-
-    try:
-        pyproj.CRS.from_user_input(value)
-    except Exception as exc:  # pyproj.exceptions.CRSError
-        raise argparse.ArgumentTypeError(f"{value!r} is not a CRS pyproj understands ({one_line(exc)}); "
-                                         "e.g. --assume-crs EPSG:4326") from None
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -107,7 +93,7 @@ def register(subparsers: Any) -> None:
                    "(default all)")
     p.add_argument("--phi", type=float, metavar="PHI", help="nested: weight of the distance part, in [0, 1]")
     p.add_argument("--layer", metavar="NAME", help="layer of a multi-layer GeoPackage (.gpkg BOUNDARY)")
-    p.add_argument("--assume-crs", type=_crs, metavar="CRS",
+    p.add_argument("--assume-crs", type=crs_arg, metavar="CRS",
                    help="CRS of a BOUNDARY file that has none (a .gpkg without a CRS, a .shp without its .prj), "
                         "e.g. EPSG:4326 for longitude/latitude degrees; ignored (with a note) when it has one")
     p.add_argument("--subset-column", metavar="COL", help="keep only the units whose COL is in --subset-values")

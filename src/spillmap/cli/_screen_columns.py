@@ -1,0 +1,124 @@
+"""The indicator columns ``spillmap screen`` takes from a panel: listed ones must be numbers
+(a text or infinite cell is named by file line and column), ``all`` / patterns leave the others
+out and say so.  Split from :mod:`spillmap.cli._screen` (its options and run); composition only.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+def check_listed_indicators(panel, args: argparse.Namespace) -> None:
+    """A column named in ``--indicators`` that holds text or an infinite value: one-line error naming
+    the file, the line (:func:`spillmap._rowplace.cell_place`), the column and the value (found
+    before any work)."""
+    from spillmap.errors import DataError
+    from spillmap.screen._spec import is_numeric, is_pattern
+
+    for col in args.indicators:
+        if col == "all" or is_pattern(col) or col not in panel.columns:
+            continue
+        problem = _infinite_cell(panel, col) if is_numeric(panel[col]) else _text_cell(panel, col)
+        if problem is not None:
+            raise DataError(f"{problem}; clean it or leave {col!r} out of --indicators.")
+
+
+def _text_cell(panel, col: str) -> str | None:
+    """``"p.csv: line 5, column 'x': 'n/a' is not a number (2 non-numeric cell(s))"``, or None."""
+    from spillmap._rowplace import cell_place
+    from spillmap.geo._common import first_text_cell
+
+    text = first_text_cell(panel[col])
+    if text is None:
+        return None
+    k, shown, count = text
+    return f"{cell_place(panel, [panel.index[k]], col)}: {shown} is not a number ({count} non-numeric cell(s))"
+
+
+def _infinite_cell(panel, col: str) -> str | None:
+    """``"p.csv: line 51, column 'unemp': inf is not a finite number (1 infinite cell(s))"`` for a
+    numeric column with an infinite value (a literal ``inf`` in the file), or None."""
+    import numpy as np
+
+    from spillmap._rowplace import cell_place
+
+    bad = np.isinf(panel[col].to_numpy(dtype=float, na_value=np.nan))
+    if not bad.any():
+        return None
+    k = int(np.flatnonzero(bad)[0])
+    return (f"{cell_place(panel, [panel.index[k]], col)}: {panel[col].iloc[k]} is not a finite number "
+            f"({int(bad.sum())} infinite cell(s))")
+
+
+def _taken(col, args: argparse.Namespace) -> bool:
+    """Whether ``--indicators all`` or one of its patterns takes the column ``col``."""
+    import fnmatch
+
+    from spillmap.screen._spec import is_pattern
+
+    return any(item == "all" or (is_pattern(item) and fnmatch.fnmatchcase(str(col), item))
+               for item in args.indicators)
+
+
+def left_out_columns(panel, args: argparse.Namespace) -> list[str]:
+    """The non-numeric columns that ``--indicators all`` or a pattern takes and the screen leaves out."""
+    from spillmap.screen._spec import is_numeric
+
+    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and not is_numeric(panel[c])
+            and _taken(c, args)]
+
+
+def infinite_columns(panel, args: argparse.Namespace) -> list[str]:
+    """The numeric columns with an infinite value that ``--indicators all`` or a pattern takes and
+    the screen leaves out (one named in ``--indicators`` is an error, :func:`check_listed_indicators`)."""
+    from spillmap.screen._spec import is_numeric
+
+    return [c for c in panel.columns if c not in {args.id, args.time, *args.indicators} and is_numeric(panel[c])
+            and _taken(c, args) and _infinite_cell(panel, c)]
+
+
+def screened_indicators(panel, args: argparse.Namespace) -> list[str]:
+    """``--indicators`` as given, or, when it takes columns with infinite values
+    (:func:`infinite_columns`), the columns it selects without them."""
+    from spillmap.screen._spec import select_indicators
+
+    skip = infinite_columns(panel, args)
+    if not skip:
+        return list(args.indicators)
+    chosen = select_indicators(panel, args.indicators, exclude=[args.id] + ([args.time] if args.time else []))
+    return [c for c in chosen if c not in skip]
+
+
+def _stray_text(panel, col: str) -> str | None:
+    """Where a column of numbers (at least half its filled cells) holds text: its first such cell by
+    file line and what it holds; None for a column of words."""
+    import pandas as pd
+
+    from spillmap._rowplace import cell_place
+    from spillmap.geo._common import first_text_cell
+
+    filled = panel[col].dropna()
+    found = first_text_cell(panel[col])
+    if found is None or not len(filled) or pd.to_numeric(filled, errors="coerce").notna().mean() < 0.5:
+        return None
+    return f"{cell_place(panel, [panel.index[found[0]]], col)} holds {found[1]} in a column of numbers"
+
+
+def note_left_out(panel, args: argparse.Namespace) -> None:
+    """Say in one line which columns ``--indicators all`` (or a pattern) leaves out, as non-numeric
+    or with an infinite value: a warning when one of them is a column of numbers with a stray text
+    cell or an infinite cell (named by its file line), else a note on stderr (not with ``--quiet``)."""
+    import warnings
+
+    from spillmap.errors import DataWarning, format_items
+
+    cols, infinite = left_out_columns(panel, args), infinite_columns(panel, args)
+    if not cols and not infinite:
+        return
+    parts = ([f"the non-numeric column(s) {format_items(cols)}"] if cols else []) + (
+        [f"the column(s) {format_items(infinite)} with infinite values"] if infinite else [])
+    text = f"--indicators {' '.join(args.indicators)} leaves out {' and '.join(parts)}"
+    stray = [s for s in (_stray_text(panel, c) for c in cols) if s] + [_infinite_cell(panel, c) for c in infinite]
+    if stray:
+        warnings.warn(f"{text}; {'; '.join(stray)} (clean the cell to screen the column).", DataWarning, stacklevel=2)
+    elif not args.quiet:
+        print(f"spillmap screen: note: {text}.", file=sys.stderr)
