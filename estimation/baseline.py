@@ -36,7 +36,9 @@ class BaselineResult:
     cov
         Parameter covariance (DataFrame).
     r2
-        Within R^2 (``linearmodels`` ``rsquared_within``).
+        Within R^2 of the two-way model, ``1 - e'e / y~'y~`` with ``y~`` demeaned by unit and
+        period (``linearmodels``' ``rsquared``; its ``rsquared_within`` sweeps out the unit means
+        only and is not this model's fit).
     r2_overall
         Overall R^2 of the fitted values including the effects (``rsquared_inclusive``).
     nobs, n_entities, n_periods
@@ -262,7 +264,7 @@ def twoway_fe_baseline(
         tstats=res.tstats.rename(None),
         pvalues=res.pvalues.rename(None),
         cov=res.cov,
-        r2=float(res.rsquared_within),
+        r2=float(res.rsquared),  # the two-way within R^2: both effects swept out (not rsquared_within)
         r2_overall=float(res.rsquared_inclusive),
         nobs=int(res.nobs),
         n_entities=int(df.index.get_level_values(0).nunique()),
