@@ -397,6 +397,18 @@ def test_latex_compiles_with_pdflatex(fitted, tmp_path):
     _compile(to_latex(t, standalone=True), "pdflatex", tmp_path)
 
 
+def test_latex_symbols_of_scenario_and_dynamic_labels_compile(fitted, tmp_path):
+    """The labels spillmap writes for scenarios (Δx) and dynamic models ((I − ρW)⁻¹, τ, η) compile with
+    pdflatex (study audit 2026-12-01: '! Unicode character Δ (U+0394)')."""
+    reason = _tex_skip("pdflatex")
+    if reason:
+        pytest.skip(f"LaTeX compile test skipped: {reason}")
+    fits, _, _ = fitted
+    t = regression_table([fits["sar"]], labels={"lemp": "Δ lemp, (I − ρW)⁻¹ τ η φ ± → 10³"},
+                         caption="Δy after Δx", notes=["S = (I − ρW)⁻¹"])
+    _compile(to_latex(t, standalone=True), "pdflatex", tmp_path)
+
+
 def test_latex_with_chinese_compiles_with_xelatex(table, tmp_path):
     import shutil
     import subprocess

@@ -77,6 +77,11 @@ _LATEX_ESCAPE = {
     "–": "--", "−": "-", "⊗": r"$\otimes$", "α": r"$\alpha$", "≤": r"$\le$", "≥": r"$\ge$",
     "×": r"$\times$", "ρ": r"$\rho$", "λ": r"$\lambda$", "θ": r"$\theta$", "β": r"$\beta$",
     "σ": r"$\sigma$", "²": r"$^2$", "·": r"$\cdot$",
+    # the other symbols spillmap's labels use (scenario changes Δx, dynamic tau/eta, (I - rho W)⁻¹)
+    "Δ": r"$\Delta$", "δ": r"$\delta$", "τ": r"$\tau$", "η": r"$\eta$", "μ": r"$\mu$", "φ": r"$\phi$",
+    "ε": r"$\varepsilon$", "γ": r"$\gamma$", "π": r"$\pi$", "ω": r"$\omega$", "Σ": r"$\Sigma$",
+    "→": r"$\rightarrow$", "≈": r"$\approx$", "±": r"$\pm$", "…": r"\ldots{}",
+    **{sup: rf"\textsuperscript{{{plain}}}" for sup, plain in zip("⁰¹³⁴⁵⁶⁷⁸⁹⁻⁺", "013456789-+")},
 }
 
 
