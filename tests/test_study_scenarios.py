@@ -94,6 +94,20 @@ def test_bad_scenario_spec_names_the_key(edit, match):
         _study(US.replace(*edit))
 
 
+@pytest.mark.parametrize(("edit", "match"), [
+    (('method = "delta"', 'method = "delta"\ndraws = 5000'), r"key 'scenarios.two.draws': draws are for method"),
+    (('method = "delta"', 'method = "delta"\nwithin = "REGION"'),
+     r"key 'scenarios.two.within': is the reference group of kind = \"to_quantile\""),
+])
+def test_keys_that_would_do_nothing_are_refused(edit, match):
+    """draws with the delta method, within without a to_quantile change: refused naming the key, as
+    the command line refuses the flags (study audit 2026-12-01: they were silently ignored)."""
+    from spillmap.study._schema import SpecError
+
+    with pytest.raises(SpecError, match=match):
+        _study(US.replace(*edit))
+
+
 def test_spec_round_trip_and_reference_example():
     from spillmap.study._reference import SCENARIO_EXAMPLE
 

@@ -60,6 +60,11 @@ def test_minimal_spec_defaults():
         (('kind = "contiguity"', 'kind = "nested"\nvar = "pc"\nphi = 2'),
          r"key 'weights.W1.phi': must be in \[0, 1\], got 2.0"),
         (('kind = "contiguity"', 'kind = "nested"\nphi = 0.5'), r"key 'weights.W1.var': is required"),
+        # keys that did nothing or failed midway (study audit 2026-12-01)
+        (('kind = "contiguity"', 'kind = "contiguity"\nislands = "error"\nk = 4'),
+         r"key 'weights.W1.k': links islands to their k nearest units \(islands = \"nearest\"\)"),
+        (('kind = "contiguity"', 'kind = "contiguity"\ntransform = "B"'),
+         r"key 'weights.W1.transform': \"B\" \(binary\) cannot serve model.fe = 'twoways'"),
         # a layer name for a bundled layer (or any file but a GeoPackage) was silently ignored (audit 2026-12-01)
         (('dataset = "us48"', 'dataset = "us48"\nlayer = "states"'), r"key 'layer.layer': names a layer inside a "
          r"multi-layer GeoPackage, and 'us48' is not one: leave it out"),

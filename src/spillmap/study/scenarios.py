@@ -175,6 +175,19 @@ def check_scenarios(study: Any) -> None:
             if w not in wnames:
                 raise spec_error(src, f"scenarios.{s.name}.w", f"{w!r} is not one of the weights "
                                                                f"{', '.join(map(repr, wnames))}.")
+        _check_unused(src, s)
+
+
+def _check_unused(src: str | None, s: Any) -> None:
+    """Keys that would do nothing (the command line refuses the same flags): within without a
+    to_quantile change, draws with the delta method."""
+    kinds = s.kind if isinstance(s.kind, tuple) else (s.kind,)
+    if s.within is not None and "to_quantile" not in kinds:
+        raise spec_error(src, f"scenarios.{s.name}.within", "is the reference group of kind = \"to_quantile\", "
+                                                            f"and kind is {s.kind!r}: leave it out.")
+    if s.method == "delta" and s.draws is not None:
+        raise spec_error(src, f"scenarios.{s.name}.draws", "draws are for method = \"simulation\", and method is "
+                                                           "\"delta\": leave one of them out.")
 
 
 # ------------------------------------------------------------- stored arrays

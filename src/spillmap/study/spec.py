@@ -243,6 +243,7 @@ def _cross_checks(s: Study) -> None:
         safe_names({w.name: f"weights.{w.name}" for w in s.weights})
     except InputError as exc:
         raise spec_error(src, "weights", str(exc)) from None
+    _check_weights_keys(s)
     h = s.heterogeneity
     if h is not None:
         if not h.columns:
@@ -254,6 +255,22 @@ def _cross_checks(s: Study) -> None:
         if extra:
             raise spec_error(src, f"heterogeneity.labels.{extra[0]}", "labels a column not in heterogeneity.columns.")
     check_scenarios(s)
+
+
+def _check_weights_keys(s: Study) -> None:
+    """Weights keys that would do nothing or fail half-way: a contiguity ``k`` without islands =
+    "nearest"; a binary W beside period effects (the SEM with period effects, and the Lee-Yu
+    transformation of every model, need a row-standardised W: the fit on that W would stop midway)."""
+    time_fx = s.model.fe in ("time", "twoways")
+    for w in s.weights:
+        o = w.settings
+        if w.kind == "contiguity" and getattr(o, "islands", "nearest") != "nearest" and getattr(o, "k", 1) != 1:
+            raise spec_error(s.source, f"weights.{w.name}.k", f"links islands to their k nearest units "
+                                                              f"(islands = \"nearest\"), and islands is {o.islands!r}.")
+        if time_fx and getattr(o, "transform", "R") == "B":
+            raise spec_error(s.source, f"weights.{w.name}.transform",
+                             f"\"B\" (binary) cannot serve model.fe = {s.model.fe!r}: the SEM with period effects and "
+                             "the Lee-Yu transformation need a row-standardised W; use \"R\".")
 
 
 def reference_markdown() -> str:
