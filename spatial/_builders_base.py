@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, WeightsError, check_choice, did_you_mean, format_items
+from spillmap.errors import DataError, GeometryError, InputError, WeightsError, check_choice, did_you_mean, format_items
 from spillmap.spatial.weights import SpatialWeights
 
 #: mean Earth radius (IUGG R1), km: equal to ``spillmap.geo.MEAN_EARTH_RADIUS_KM`` (tested),
@@ -48,8 +48,51 @@ def _normalise_ids(values: pd.Series) -> pd.Series:
     return s.astype(str)
 
 
+def _check_layer(layer: object) -> None:
+    """A GeoDataFrame with an active geometry column, else an error saying how to get one."""
+    if not isinstance(layer, pd.DataFrame):
+        raise InputError(f"layer must be a GeoDataFrame of polygons (spillmap.geo.read_layer); "
+                         f"got {type(layer).__name__}.")
+    try:
+        layer.geometry  # noqa: B018 - a plain DataFrame or a GeoDataFrame without active geometry raises
+    except AttributeError:
+        raise GeometryError(
+            f"layer is a {type(layer).__name__} without a geometry column (columns: "
+            f"{format_items(list(layer.columns), limit=10)}); read it with spillmap.geo.read_layer or make "
+            "it a geopandas.GeoDataFrame(df, geometry=...)."
+        ) from None
+
+
+def _check_count(name: str, value: object, n: int) -> int:
+    """A neighbour count: an int (NumPy ints too), not a bool, with ``1 <= value <= n - 1``.
+
+    Raises
+    ------
+    InputError
+        A float (``2.5``, even ``2.0``), a bool, text, or a count out of range; the message
+        names ``name`` and the valid range.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name} must be a whole number of neighbours between 1 and N-1 = {n - 1}; "
+                         f"got {value!r} ({type(value).__name__}).")
+    if not 1 <= value <= n - 1:
+        raise InputError(f"{name} must be between 1 and N-1 = {n - 1}; got {value}.")
+    return int(value)
+
+
+def _check_positive(name: str, value: object, hint: str) -> float:
+    """A finite number > 0 (not a bool, not text); InputError naming ``name`` otherwise."""
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a positive number ({hint}); got {value!r} ({type(value).__name__}).")
+    f = float(value)
+    if not np.isfinite(f) or f <= 0:
+        raise InputError(f"{name} must be a positive number ({hint}); got {value!r}.")
+    return f
+
+
 def _layer_ids(layer, id: str) -> tuple[str, ...]:
-    """The layer's ids (str) in row order; checks the column, nulls and duplicates."""
+    """The layer's ids (str) in row order; checks the layer, the column, nulls and duplicates."""
+    _check_layer(layer)
     if len(layer) == 0:
         raise DataError("the layer has no features (0 units); there is nothing to build weights on.")
     if id not in layer.columns:
@@ -118,10 +161,7 @@ def _coincident_error(ids, idx_pairs) -> WeightsError:
 
 def _check_alpha(alpha: float) -> float:
     """The distance-decay exponent as a positive float."""
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha <= 0:
-        raise InputError(f"alpha must be a positive number (usually 1 or 2); got {alpha!r}.")
-    return alpha
+    return _check_positive("alpha", alpha, "the distance-decay exponent, usually 1 or 2")
 
 
 def _dense_distances(ids: Sequence[str], lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

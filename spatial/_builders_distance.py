@@ -18,11 +18,14 @@ from spillmap.spatial._builders_base import (
     _apply_transform,
     _centroids_lonlat,
     _check_alpha,
+    _check_count,
+    _check_positive,
     _chord_to_km,
     _coincident_error,
     _dense_distances,
     _km_to_chord,
     _knn_pairs,
+    _layer_ids,
     _norm_transform,
     _unit_vectors,
 )
@@ -46,9 +49,21 @@ def knn(layer: gpd.GeoDataFrame, id: str, *, k: int, transform: TransformArg = "
     layer, id
         The polygons and their id column (row order of W).
     k
-        Neighbours per unit, ``1 <= k <= N - 1``.
+        Neighbours per unit, an integer (Python or NumPy, not a bool) with ``1 <= k <= N - 1``.
     transform
         ``"R"`` (default), ``"B"`` or ``"O"``/``None``.
+
+    Returns
+    -------
+    SpatialWeights
+        Named ``"<k>-nearest neighbours"``.
+
+    Raises
+    ------
+    InputError
+        ``k`` not an integer (``2.5``, ``True``) or outside ``[1, N - 1]``, or a bad ``transform``.
+    DataError, GeometryError
+        A layer without the id column or without geometry, missing or repeated ids.
 
     Notes
     -----
@@ -60,9 +75,10 @@ def knn(layer: gpd.GeoDataFrame, id: str, *, k: int, transform: TransformArg = "
     same unit vectors (tests/test_weights_builders.py).
     """
     t = _norm_transform(transform)
+    k = _check_count("k", k, len(_layer_ids(layer, id)))
     ids, lon, lat = _centroids_lonlat(layer, id)
     n = len(ids)
-    i, j = _knn_pairs(_unit_vectors(lon, lat), np.arange(n), int(k))
+    i, j = _knn_pairs(_unit_vectors(lon, lat), np.arange(n), k)
     c = sp.csr_matrix((np.ones(i.size), (i, j)), shape=(n, n))
     return _apply_transform(SpatialWeights(c, ids, "B", f"{k}-nearest neighbours"), t)
 
@@ -106,9 +122,22 @@ def inverse_distance(
         Keep only pairs at most this far apart.  Units left without a neighbour raise
         an error that gives the smallest cutoff leaving none.
     k
-        Keep only the ``k`` nearest units of each unit (asymmetric).
+        Keep only the ``k`` nearest units of each unit (asymmetric); an integer (Python or
+        NumPy, not a bool) with ``1 <= k <= N - 1``.
     transform
         ``"R"`` (default), ``"B"`` or ``"O"``/``None``.
+
+    Returns
+    -------
+    SpatialWeights
+
+    Raises
+    ------
+    InputError
+        ``alpha`` or ``cutoff_km`` not a positive number, ``k`` not an integer in
+        ``[1, N - 1]``, both ``cutoff_km`` and ``k``, or a bad ``transform``.
+    WeightsError
+        Units with identical centroids, or units without a neighbour within ``cutoff_km``.
 
     Notes
     -----
@@ -127,6 +156,11 @@ def inverse_distance(
     alpha = _check_alpha(alpha)
     if cutoff_km is not None and k is not None:
         raise InputError("give cutoff_km or k, not both.")
+    n_layer = len(_layer_ids(layer, id))
+    if k is not None:
+        k = _check_count("k", k, n_layer)
+    if cutoff_km is not None:
+        cutoff_km = _check_positive("cutoff_km", cutoff_km, "a distance in km")
     ids, lon, lat = _centroids_lonlat(layer, id)
     n = len(ids)
     label = f"inverse distance^{alpha:g}"
@@ -137,13 +171,10 @@ def inverse_distance(
 
     xyz = _unit_vectors(lon, lat)
     if k is not None:
-        i, j = _knn_pairs(xyz, np.arange(n), int(k))
+        i, j = _knn_pairs(xyz, np.arange(n), k)
         chord = np.linalg.norm(xyz[i] - xyz[j], axis=1)
         label += f", {k} nearest"
     else:
-        cutoff_km = float(cutoff_km)
-        if not np.isfinite(cutoff_km) or cutoff_km <= 0:
-            raise InputError(f"cutoff_km must be a positive distance in km; got {cutoff_km!r}.")
         tree = cKDTree(xyz)
         pairs = tree.sparse_distance_matrix(tree, _km_to_chord(cutoff_km) * (1 + 1e-12), output_type="coo_matrix")
         i, j, chord = pairs.row, pairs.col, pairs.data

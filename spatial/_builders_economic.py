@@ -131,6 +131,14 @@ def period_means(
     return means
 
 
+def _check_tol(tol: object) -> float:
+    """The relative tie tolerance: a finite number >= 0 (not a bool, not text)."""
+    if isinstance(tol, (bool, str, bytes)) or not isinstance(tol, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(float(tol)) or float(tol) < 0:
+        raise InputError(f"tol must be a number >= 0 (the relative tie tolerance, default 1e-10); got {tol!r}.")
+    return float(tol)
+
+
 def _economic_distance_dense(ybar: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
     """``1/|Ybar_i - Ybar_j|`` off the diagonal; ties (gap <= tol) get the row's largest
     non-tie weight (pure).  Returns ``(w, rows)`` where ``rows`` are the indices of rows
@@ -193,6 +201,20 @@ def economic_distance(
         One matrix per period from that period's values (``{period: W_t}``, the periods of
         ``period`` or all): a time-varying W for ``SpatialPanel(..., w=...)``.
 
+    Returns
+    -------
+    SpatialWeights or dict
+        One matrix, or ``{period: W_t}`` with ``by_period=True``.
+
+    Raises
+    ------
+    InputError
+        ``tol`` not a number >= 0, or a bad ``transform`` or ``period``.
+    DataError, JoinError
+        See :func:`period_means`.
+    WeightsError
+        Fewer than two units, or a unit tied with every other one.
+
     Notes
     -----
     Dense N x N (every pair has a weight).  Reference: Case, A. C., Rosen, H. S. &
@@ -209,6 +231,7 @@ def economic_distance(
         return per_period(lambda p: economic_distance(panel, id=id, time=time, var=var, period=p, ids=ids,
                                                       transform=transform, tol=tol), panel, time, period)
     t = _norm_transform(transform)
+    tol = _check_tol(tol)
     ybar = period_means(panel, id=id, time=time, var=var, period=period, ids=ids)
     if ybar.size < 2:
         raise WeightsError("economic distance needs at least two units.")
@@ -347,6 +370,8 @@ def nested(w_d: SpatialWeights, w_e: SpatialWeights | dict, phi: float) -> Spati
 
         return nested_per_period(w_d, w_e, phi, nested)
     try:
+        if isinstance(phi, bool):
+            raise TypeError
         phi = float(phi)
     except (TypeError, ValueError):
         raise WeightsError(f"phi must be a number in [0, 1]; got {phi!r}.") from None

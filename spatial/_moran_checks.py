@@ -15,6 +15,7 @@ from scipy import stats
 from spillmap.errors import DataError, InputError, WeightsError, format_items
 from spillmap.spatial import _permutation as perm
 from spillmap.spatial._moran_results import MoranResult
+from spillmap.spatial._weights_values import align_units
 from spillmap.spatial.weights import SpatialWeights, warn_islands
 
 
@@ -48,17 +49,14 @@ def _pseudo_p(y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed,
 def _vector(y, w: SpatialWeights, name: str) -> np.ndarray:
     """``y`` as a float vector in the order of ``w.ids``.
 
-    A pandas Series whose index holds the unit ids is reordered to ``w.ids``;
+    A pandas Series whose index holds the unit ids is reordered to ``w.ids``
+    (:func:`~spillmap.spatial._weights_values.align_units`, the rule of ``w.lag``);
     anything else is taken to be in ``w``'s order already.
     """
     if not isinstance(w, SpatialWeights):
         raise InputError(f"w must be a spillmap SpatialWeights, got {type(w).__name__}.")
-    if isinstance(y, pd.Series) and not isinstance(y.index, pd.RangeIndex):
-        idx = [str(i) for i in y.index]
-        if idx != list(w.ids):
-            if set(idx) != set(w.ids) or len(idx) != w.n:
-                w.align(idx)  # raises a WeightsError listing the mismatches
-            y = pd.Series(y.to_numpy(), index=idx).reindex(list(w.ids))
+    if isinstance(y, pd.Series):
+        y = align_units(y, w, f"variable {name!r}")
     try:
         arr = np.asarray(y, dtype=float).ravel()
     except (TypeError, ValueError) as exc:

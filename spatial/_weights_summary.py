@@ -77,6 +77,7 @@ class WeightsSummary(FrameDisplay):
             ("symmetric", "yes" if self.symmetric else "no"),
             ("symmetric neighbour pattern", "yes" if self.symmetric_pattern else "no"),
             ("row-standardised", "yes" if self.row_standardized else "no"),
+            ("transform", self.transform),
         ]
         body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
         return f"<table><caption>{html.escape(title)}</caption>{body}</table>"

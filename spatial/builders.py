@@ -42,6 +42,7 @@ from spillmap.spatial._builders_base import (  # noqa: F401 - EARTH_RADIUS_KM, T
     TransformArg,
     _apply_transform,
     _centroids_lonlat,
+    _check_count,
     _knn_pairs,
     _label,
     _layer_ids,
@@ -111,7 +112,8 @@ def contiguity(
           layer** (compare ``w.ids`` with the layer before joining data);
         * ``"keep"``: keep them as zero rows.
     k
-        Number of nearest units linked to each island with ``islands="nearest"``.
+        Number of nearest units linked to each island with ``islands="nearest"``: an integer
+        (Python or NumPy, not a bool) with ``1 <= k <= N - 1``.
     name_column
         A column of readable names used in error messages.
     transform
@@ -120,6 +122,17 @@ def contiguity(
     Returns
     -------
     SpatialWeights
+
+    Raises
+    ------
+    InputError
+        A bad ``kind``, ``islands``, ``transform`` or ``k`` (not an integer in ``[1, N - 1]``).
+    DataError
+        A missing id or name column, missing or repeated ids.
+    GeometryError
+        ``layer`` without a geometry column (a plain DataFrame), missing or non-polygonal geometries.
+    WeightsError
+        Islands with ``islands="error"`` (listed).
 
     Notes
     -----
@@ -139,6 +152,7 @@ def contiguity(
     check_choice("islands", islands, ("error", "nearest", "drop", "keep"))
     t = _norm_transform(transform)
     ids = _layer_ids(layer, id)
+    k = _check_count("k", k, len(ids))
     names = None
     if name_column is not None:
         if name_column not in layer.columns:

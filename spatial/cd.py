@@ -37,13 +37,14 @@ from scipy import stats
 
 from spillmap.errors import DataError, InputError
 from spillmap.results import TestResult, TestTable
+from spillmap.spatial._test_display import DashedDfDisplay
 from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["CDTests", "pesaran_cd", "residual_matrix", "pairwise_correlations"]
 
 
 @dataclass(frozen=True)
-class CDTests(TestTable):
+class CDTests(DashedDfDisplay, TestTable):
     """Global and (when a W is given) local CD tests.
 
     Attributes

@@ -43,6 +43,7 @@ from spillmap._vocab import fe_keyword, n_fixed_effects
 from spillmap.errors import EstimationError, InputError
 from spillmap.results import TestResult, TestTable
 from spillmap.spatial._lm_core import _prepare, _qr_basis, demean
+from spillmap.spatial._test_display import DashedDfDisplay
 from spillmap.spatial.weights import SpatialWeights, lag_panel
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ __all__ = ["ResidualMoran", "moran_residuals", "quadratic_ratio_moments", "fe_tr
 
 
 @dataclass(frozen=True)
-class ResidualMoran(TestTable):
+class ResidualMoran(DashedDfDisplay, TestTable):
     """Moran's I of residuals with its exact moments.
 
     Attributes

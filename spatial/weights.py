@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from spillmap.errors import WeightsError, WeightsWarning, format_items
+from spillmap.errors import InputError, WeightsError, WeightsWarning, format_items
 from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
 from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
 from spillmap.spatial._weights_summary import WeightsSummary
@@ -171,7 +171,15 @@ class SpatialWeights:
 
     # -------------------------------------------------------------- transforms
     def row_standardize(self) -> SpatialWeights:
-        """A new row-standardised copy: ``w_ij / sum_j w_ij``; island rows stay zero."""
+        """A new row-standardised copy: ``w_ij / sum_j w_ij``; island rows stay zero.
+
+        The copy keeps ``name`` (``transform`` becomes ``"R"``); :attr:`label`, ``repr`` and
+        ``summary()`` show the transform next to it.
+
+        Returns
+        -------
+        SpatialWeights
+        """
         rs = np.asarray(self.sparse.sum(axis=1)).ravel()
         inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs > 0)
         return SpatialWeights(sp.diags(inv) @ self.sparse, self.ids, "R", self.name)
@@ -185,12 +193,24 @@ class SpatialWeights:
     def align(self, ids: Sequence[object]) -> SpatialWeights:
         """Reorder to ``ids`` (the same set of units in another order).
 
+        Parameters
+        ----------
+        ids
+            The unit ids in the new order (a list, tuple, array or pandas Index; not text).
+
+        Returns
+        -------
+        SpatialWeights
+            ``self`` when already in that order, else a reordered copy (same transform and name).
+
         Raises
         ------
+        InputError
+            ``ids`` is not a sequence of ids (``None``, a number, a single string).
         WeightsError
             When the id sets differ; the message lists ids missing on each side.
         """
-        ids = [str(i) for i in ids]
+        ids = _id_list(ids, "align")
         if tuple(ids) == self.ids:
             return self
         missing = [i for i in ids if i not in self._id_index]
@@ -214,8 +234,26 @@ class SpatialWeights:
         return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)
 
     def subset(self, ids: Sequence[object]) -> SpatialWeights:
-        """The sub-matrix of the units ``ids`` (in that order), *not* re-standardised."""
-        ids = [str(i) for i in ids]
+        """The sub-matrix of the units ``ids`` (in that order), *not* re-standardised.
+
+        Parameters
+        ----------
+        ids
+            The units kept, in their new order (a list, tuple, array or pandas Index; not text).
+
+        Returns
+        -------
+        SpatialWeights
+            The sub-matrix; transform ``"O"`` when W was row-standardised (its rows no longer sum to 1).
+
+        Raises
+        ------
+        InputError
+            ``ids`` is not a sequence of ids (``None``, a number, a single string).
+        WeightsError
+            Ids that are not in W (listed).
+        """
+        ids = _id_list(ids, "subset")
         missing = [i for i in ids if i not in self._id_index]
         if missing:
             raise WeightsError(f"ids not in the weights matrix: {format_items(missing)}.")
@@ -224,23 +262,83 @@ class SpatialWeights:
         return SpatialWeights(self.sparse[order][:, order], tuple(ids), t, self.name)
 
     # ------------------------------------------------------------------- lags
-    def lag(self, x: np.ndarray) -> np.ndarray:
-        """Spatial lag ``W x`` of a vector or of the columns of an (N, k) array."""
-        x = np.asarray(x, dtype=float)
-        if x.shape[0] != self.n:
-            raise WeightsError(f"cannot lag an array of {x.shape[0]} rows with a {self.n}-unit W.")
-        return np.asarray(self.sparse @ x)
+    def lag(self, x: ArrayLike | pd.Series | pd.DataFrame) -> np.ndarray | pd.Series | pd.DataFrame:
+        """Spatial lag ``W x`` of a vector or of the columns of an (N, k) array.
 
-    def lag_panel(self, x: np.ndarray, t: int) -> np.ndarray:
+        Parameters
+        ----------
+        x
+            One value per unit.  A pandas Series or DataFrame is matched to the units **by its
+            index** (reordered to ``w.ids``; integer ids match their text, ``1`` -> ``"1"``),
+            except a default ``RangeIndex`` (``df[col]`` of a frame with a default index),
+            which, like a NumPy array or a list, is taken to be in W's order (``w.ids``).
+
+        Returns
+        -------
+        numpy.ndarray or pandas.Series or pandas.DataFrame
+            An array for an array; for a Series/DataFrame the same type, its rows in the order of
+            ``w.ids`` and labelled with ``x``'s own index labels (so ``x - w.lag(x)`` aligns),
+            keeping ``x``'s name or columns.
+
+        Raises
+        ------
+        InputError
+            ``x`` is text, a scalar, non-numeric or has more than 2 dimensions.
+        WeightsError
+            The index of a Series/DataFrame does not hold W's ids (missing, extra and repeated
+            ids listed), is a MultiIndex (use :meth:`lag_panel`), or ``x`` has a number of rows
+            other than N.
+        """
+        from spillmap.spatial._weights_values import align_units, float_values, is_pandas
+
+        frame = align_units(x, self, "x") if is_pandas(x) else None
+        arr = float_values(x if frame is None else frame, "x")
+        if arr.shape[0] != self.n:
+            raise WeightsError(f"cannot lag an array of {arr.shape[0]} rows with a {self.n}-unit W; "
+                               "pass one value per unit, in the order of w.ids.")
+        return _like(frame, np.asarray(self.sparse @ arr))
+
+    def lag_panel(self, x: ArrayLike | pd.Series | pd.DataFrame, t: int) -> np.ndarray | pd.Series | pd.DataFrame:
         """Spatial lag ``(I_T kron W) x`` of data stacked by period (time-major, id-minor).
 
-        ``x`` has N*T rows ordered (t=1: all ids, t=2: all ids, ...), as
-        :func:`spillmap.geo.join_panel` returns panels.  No NT x NT matrix is formed.
+        No NT x NT matrix is formed.
+
+        Parameters
+        ----------
+        x
+            N*T values (a vector or an (N*T, k) array).  A NumPy array, a list or a pandas
+            object with a default ``RangeIndex`` is taken to be ordered (t=1: all ids in the
+            order of ``w.ids``, t=2: all ids, ...), as :func:`spillmap.geo.join_panel` returns
+            panels.  A Series/DataFrame indexed by ``(id, time)`` (or ``(time, id)``) is
+            reordered **by its index** to that order, periods sorted.
+        t
+            The number of periods T, an integer >= 1.
+
+        Returns
+        -------
+        numpy.ndarray or pandas.Series or pandas.DataFrame
+            An array for an array; for a Series/DataFrame the same type, rows stacked
+            time-major, id-minor, labelled with ``x``'s own index labels.
+
+        Raises
+        ------
+        InputError
+            ``t`` is not an integer >= 1, or ``x`` is text, a scalar, non-numeric or has more
+            than 2 dimensions.
+        WeightsError
+            A Series/DataFrame with a one-level index other than a default ``RangeIndex``
+            (its rows' (id, time) is unknown), with ids that are not W's, other than ``t``
+            periods, or repeated or missing (id, time) cells; or ``x`` without N*T rows.
         """
-        x = np.asarray(x, dtype=float)
-        if x.shape[0] != self.n * t:
-            raise WeightsError(f"cannot lag {x.shape[0]} rows as a panel of N={self.n} x T={t}.")
-        return lag_panel(self.sparse, x, t)
+        from spillmap.spatial._weights_values import align_panel, check_periods_arg, float_values, is_pandas
+
+        t = check_periods_arg(t)
+        frame = align_panel(x, self, t, "x") if is_pandas(x) else None
+        arr = float_values(x if frame is None else frame, "x")
+        if arr.shape[0] != self.n * t:
+            raise WeightsError(f"cannot lag {arr.shape[0]} rows as a panel of N={self.n} x T={t}; "
+                               "pass N*T values stacked time-major, id-minor.")
+        return _like(frame, lag_panel(self.sparse, arr, t))
 
     # ------------------------------------------------------------ eigenvalues
     @functools.cached_property
@@ -350,8 +448,24 @@ class SpatialWeights:
             f"{_TRANSFORM_NAMES[self.transform]}>"
         )
 
+    @property
+    def label(self) -> str:
+        """``name`` with the transform, e.g. ``"cigar_w_usa46_binary (row-standardised)"``.
+
+        Transforms keep ``name`` (a label chosen by the builder, the file or the user, also used
+        to find W again); displays show this label so that a binary-sounding name on a
+        row-standardised W never hides its transform.
+
+        Returns
+        -------
+        str
+            ``"<name> (<transform>)"``, or the transform alone for an unnamed W.
+        """
+        transform = _TRANSFORM_NAMES[self.transform]
+        return f"{self.name} ({transform})" if self.name else transform
+
     def _repr_html_(self) -> str:
-        return self.summary()._html(f"SpatialWeights {self.name}".strip())
+        return self.summary()._html(f"SpatialWeights {self.label}")
 
     # ------------------------------------------------------------ conversions
     @classmethod
@@ -382,6 +496,28 @@ class SpatialWeights:
     def to_graph(self) -> libpysal.graph.Graph:
         """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
         return to_graph(self)
+
+
+def _id_list(ids: object, method: str) -> list[str]:
+    """``ids`` as a list of text ids; InputError naming ``method`` when it is not a sequence of ids."""
+    try:
+        if isinstance(ids, (str, bytes, dict)):
+            raise TypeError
+        return [str(i) for i in ids]  # type: ignore[union-attr]
+    except TypeError:
+        raise InputError(f"{method}(ids) takes the unit ids as a list (e.g. w.{method}(list_of_ids)); "
+                         f"got {type(ids).__name__} {ids!r:.60}.") from None
+
+
+def _like(frame: pd.Series | pd.DataFrame | None, values: np.ndarray) -> np.ndarray | pd.Series | pd.DataFrame:
+    """``values`` as the pandas type of ``frame`` (its index, name or columns); as is without one."""
+    if frame is None:
+        return values
+    import pandas as pd
+
+    if isinstance(frame, pd.Series):
+        return pd.Series(values, index=frame.index, name=frame.name)
+    return pd.DataFrame(values, index=frame.index, columns=frame.columns)
 
 
 def lag_panel(m: sp.spmatrix, x: np.ndarray, t: int) -> np.ndarray:
