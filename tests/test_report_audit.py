@@ -184,3 +184,26 @@ def test_the_figures_line_counts_every_figure(demo_out):
     m = re.search(r"figures: (\d+) static figures \(\+(\d+) scenario figures\)", err)
     assert m, err
     assert int(m[1]) + int(m[2]) == len(list((demo_out / "figures").glob("*.png")))
+
+
+# ------------------------------------------------------------------ heterogeneity keys checked with the data
+@pytest.mark.parametrize(("extra", "match"), [
+    ('columns = ["country"]', r"heterogeneity.columns: 'country' has one group \('US'\)"),
+    ('columns = ["REGION9"]\nlabels = { REGION9 = { "Nowhere" = "x" } }',
+     r"heterogeneity.labels.REGION9: no unit has REGION9 = 'Nowhere'"),
+])
+def test_heterogeneity_one_group_or_unknown_label_fails_before_any_fit(tmp_path, monkeypatch, extra, match):
+    """A heterogeneity column with one group repeated the whole sample as a 'comparison', and labels of
+    groups that do not exist were ignored (study audit 2026-12-01): both are refused before any fit."""
+    import spillmap.study._steps_model as steps
+    from spillmap import datasets
+    from spillmap.errors import DataError
+
+    p = datasets.produc().assign(country="US", REGION9=lambda d: d["region"].astype(str))
+    p.to_csv(tmp_path / "p.csv", index=False)
+    text = (BASE.replace('path = "produc"', f'path = "{(tmp_path / "p.csv").as_posix()}"')
+            .replace('include = ["diagnostics", "effects"]', 'include = ["heterogeneity"]')
+            + W1 + f"[heterogeneity]\n{extra}\n")
+    monkeypatch.setattr(steps, "model_block", lambda *a, **k: pytest.fail("a model was fitted before the check"))
+    with pytest.raises(DataError, match=match):
+        run(Study.from_dict(tomllib.loads(text), source="s.toml"))

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from spillmap.errors import DataError, SpillmapError
+from spillmap.errors import DataError, SpillmapError, format_items
 from spillmap.study.records import FitRecord, num
 from spillmap.study._steps_model import fit_failed
 
@@ -136,8 +136,17 @@ def check_columns(study, inputs) -> None:
     """Raise the DataError of a grouping column that cannot be used (missing, or changing over
     time within a unit) before any model is fitted."""
     if "heterogeneity" in study.tables.include and study.heterogeneity is not None:
-        for col in study.heterogeneity.columns:
-            _unit_groups(inputs, col)
+        h = study.heterogeneity
+        for col in h.columns:
+            groups = _unit_groups(inputs, col)
+            values = sorted(set(groups))
+            if len(values) < 2:  # a "comparison" of one group is the whole sample again
+                raise DataError(f"heterogeneity.columns: {col!r} has one group ({values[0]!r}) among the units of "
+                                "the study; a heterogeneity table compares two or more.")
+            unknown = sorted(set(map(str, (h.labels or {}).get(col, {}))) - set(map(str, values)))
+            if unknown:
+                raise DataError(f"heterogeneity.labels.{col}: no unit has {col} = {unknown[0]!r}; its groups are "
+                                f"{format_items(values)}.")
 
 
 def _grouping(inputs, col: str) -> tuple[pd.Series, list[str]]:
