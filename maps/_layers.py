@@ -33,6 +33,7 @@ from branca.element import Element
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError
 from spillmap.maps._classify import NO_DATA_COLOR
+from spillmap.maps._offline import OfflineMap
 from spillmap.maps._elements import (
     CSS,
     ColoredGeoJson,
@@ -139,7 +140,7 @@ def new_map(gdf, *, tiles: str | None = None, m: folium.Map | None = None) -> fo
             raise InputError(f"m must be a folium.Map, got {type(m).__name__}.")
         return m
     minx, miny, maxx, maxy = gdf.total_bounds
-    m = folium.Map(
+    m = OfflineMap(  # a folium.Map that displays and saves offline
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         tiles=tiles,
         zoom_start=4,

@@ -24,7 +24,19 @@ control) and renders it through its Jinja templates.  What is written by hand, a
   smaller, auditable and keeps the real folium.
 
 * **Online mode.**  ``render_html(m, offline=False)`` keeps folium's defaults (CDN
-  links), for users who want tiles and plugins.
+  links), for users who want tiles and plugins.  An offline render refuses a remote tile
+  layer (``tiles="OpenStreetMap"``) with an :class:`~spillmap.errors.OutputError` naming
+  ``tiles=``: the page would fetch its tiles from the network.
+
+* **Display and ``m.save()``.**  The maps spillmap creates are :class:`OfflineMap`, a
+  ``folium.Map`` whose notebook display (``_repr_html_``) and ``save`` use
+  :func:`render_html`, so they load nothing from a CDN either.  A map that needs remote
+  files (tiles, a plugin) is then shown or saved with folium's CDN links and a one-line
+  :class:`~spillmap.errors.SpillmapWarning` saying so; :func:`save_map` refuses it.
+
+* **Rendered before.**  folium's first render (a notebook display, ``get_root().render()``)
+  leaves the CDN ``<script>``/``<link>`` tags of the default assets in the figure's
+  header; the offline render drops those tags from its copy.
 
 * **Stable element ids.**  folium/branca give every element a random 32-hex ``_id``
   (``map_<hex>``, ``spillmap_layer_<hex>``...), so two renders of equal maps differ.
@@ -40,19 +52,24 @@ import base64
 import copy
 import functools
 import hashlib
+import html as _html
 import os
 import re
+import warnings
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import folium
-from branca.element import Figure, MacroElement
+from branca.element import CssLink, Figure, JavascriptLink, MacroElement
+from folium.elements import ElementAddToElement
+from folium.raster_layers import TileLayer, WmsTileLayer
 
 from spillmap._fileio import atomic_write_text, preflight
 from spillmap.maps._elements import RenderedText
-from spillmap.errors import OutputError
+from spillmap.errors import OutputError, SpillmapWarning
 
-__all__ = ["LEAFLET_VERSION", "leaflet_assets", "render_html", "save_map", "remote_urls"]
+__all__ = ["LEAFLET_VERSION", "OfflineMap", "leaflet_assets", "render_html", "save_map", "remote_urls"]
 
 LEAFLET_VERSION = "1.9.4"
 _STATIC = f"static/leaflet-{LEAFLET_VERSION}"
@@ -77,6 +94,9 @@ _REMOTE_RE = re.compile(
     r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
     re.IGNORECASE,
 )
+#: tile layers (``L.tileLayer("https://...")``, ``L.tileLayer.wms(...)``): fetched when shown
+_TILE_RE = re.compile(r"""L\.tileLayer(?:\.wms)?\(\s*["']((?:https?:)?//[^"'\s]+)""")
+_REMOTE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 
 
 def _static_file(name: str) -> Path:
@@ -108,7 +128,7 @@ def _walk(element):
 
 def _tree(element, path: str = ""):
     """``(path, element)`` over the element tree; the path is positions and class names."""
-    here = f"{path}/{type(element).__name__}"
+    here = f"{path}/{getattr(type(element), '_tree_name', type(element).__name__)}"
     yield here, element
     for i, child in enumerate(list(getattr(element, "_children", {}).values())):
         yield from _tree(child, f"{here}.{i}")
@@ -127,27 +147,97 @@ def _stable_ids(root, html: str) -> str:
     return _HEX32.sub(lambda mt: ids.get(mt.group(0), mt.group(0)), html)
 
 
-def _strip_remote_assets(m: folium.Map) -> None:
-    """Drop folium's default CDN assets; refuse elements that need others."""
+def _default_assets(m: folium.Map) -> list[tuple[object, list[tuple[str, str]]]]:
+    """``(element, [(name, url), ...])`` of every element in ``m`` with folium default assets."""
+    out = []
     for element in _walk(m):
         js = getattr(element, "default_js", None)
         css = getattr(element, "default_css", None)
-        if js is None and css is None:
-            continue
-        needed = [
-            (name, url)
-            for name, url in list(js or []) + list(css or [])
-            if name not in _UNUSED_DEFAULTS
-        ]
+        if js is not None or css is not None:
+            out.append((element, list(js or []) + list(css or [])))
+    return out
+
+
+def _check_assets(m: folium.Map) -> None:
+    """Refuse elements that need remote assets other than folium's unused defaults."""
+    for element, assets in _default_assets(m):
+        needed = [name for name, _ in assets if name not in _UNUSED_DEFAULTS]
         if needed:
             raise OutputError(
                 f"map element {type(element).__name__} needs remote assets "
-                f"({', '.join(n for n, _ in needed)}) that spillmap does not vendor; "
+                f"({', '.join(needed)}) that spillmap does not vendor; "
                 "remove it or write the map with offline=False."
             )
+
+
+def _check_tiles(m: folium.Map) -> None:
+    """Refuse tile layers fetched from the network (``tiles="OpenStreetMap"``)."""
+    for element in _walk(m):
+        if isinstance(element, TileLayer):
+            name, url = element.tile_name, str(element.tiles)
+        elif isinstance(element, WmsTileLayer):
+            name, url = element.layer_name, str(element.url)
+        else:
+            continue
+        if _REMOTE_URL.match(url):
+            raise OutputError(
+                f"tiles={name!r} loads map tiles from {url}, which an offline page cannot show: "
+                "make the map with tiles=None, or write it with offline=False."
+            )
+
+
+def _check_offline(m: folium.Map) -> None:
+    """Everything that keeps ``m`` from an offline page, checked before rendering."""
+    _check_assets(m)
+    _check_tiles(m)
+
+
+def _strip_remote_assets(m: folium.Map) -> None:
+    """Drop folium's default CDN assets from ``m`` (checked by :func:`_check_assets`).
+
+    A map rendered before (a notebook display) already has their ``<script>``/``<link>``
+    tags in its figure's header: those are removed as well.
+    """
+    rendered = set()
+    for element, assets in _default_assets(m):
+        rendered.update(assets)
         # instance attributes shadow the class lists; folium's render reads self.default_*
         element.default_js = []
         element.default_css = []
+    root = m.get_root()
+    if isinstance(root, Figure):
+        _drop_links(root.header, rendered)
+
+
+def _forget_render(m: folium.Map) -> None:
+    """Undo what an earlier folium render of ``m`` (a notebook display) left in its figure.
+
+    Each element's render puts its parts into the figure's header/html/script under its
+    name, and ``Layer.render`` adds a fresh ``<layer>.addTo(<map>)`` child, named
+    ``<layer>_add``, on every render.  Left in place, the page would add each layer twice
+    and keep the parts in the earlier order; removed, the render gives the page of a map
+    never rendered.  Parts added to the figure by hand (not by an element) are kept.
+    """
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        return
+    names = set()
+    for element in list(_walk(m)):
+        names.add(element.get_name())
+        added = element._children.get(f"{element.get_name()}_add")
+        if isinstance(added, ElementAddToElement):
+            names.add(added.get_name())
+            del element._children[f"{element.get_name()}_add"]
+    for part in (root.header, root.html, root.script):
+        for name in names & set(part._children):
+            del part._children[name]
+
+
+def _drop_links(header, assets: set[tuple[str, str]]) -> None:
+    """Remove the link children of ``header`` that folium's render made from ``assets``."""
+    for name, child in list(header._children.items()):
+        if isinstance(child, (JavascriptLink, CssLink)) and (name, child.url) in assets:
+            del header._children[name]
 
 
 class _InlineAssets(MacroElement):
@@ -181,13 +271,23 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
     Returns
     -------
     str
-        The page.  In offline mode it contains no ``http(s)://`` script/link source.
+        The page.  In offline mode it contains no ``http(s)://`` script/link source and
+        no remote tile layer.
+
+    Raises
+    ------
+    OutputError
+        In offline mode, for a map element that needs remote assets (a folium plugin) or
+        a remote tile layer (``tiles="OpenStreetMap"``).
     """
     if not isinstance(m, folium.Map):
         raise OutputError(f"render_html needs a folium.Map, got {type(m).__name__}.")
+    if offline:
+        _check_offline(m)
     # folium's render is not idempotent (a second render repeats layer.addTo calls and
     # header assets): render a copy so that the caller's map can be rendered again
     m = copy.deepcopy(m)
+    _forget_render(m)
     if offline:
         _strip_remote_assets(m)
         root = m.get_root()
@@ -207,8 +307,19 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
 
 
 def remote_urls(html: str) -> list[str]:
-    """The ``http(s)://`` or protocol-relative URLs used as script/link/img/iframe sources."""
-    return _REMOTE_RE.findall(html)
+    """The ``http(s)://`` or protocol-relative URLs a page loads.
+
+    Parameters
+    ----------
+    html
+        A page.
+
+    Returns
+    -------
+    list of str
+        The sources of its script/link/img/iframe tags, then its Leaflet tile-layer URLs.
+    """
+    return _REMOTE_RE.findall(html) + _TILE_RE.findall(html)
 
 
 def save_map(
@@ -221,3 +332,66 @@ def save_map(
     """
     preflight([path], force=overwrite)
     return atomic_write_text(path, render_html(m, offline=offline), overwrite=overwrite)
+
+
+def _display_page(m: folium.Map) -> str:
+    """The offline page of ``m``; folium's CDN page, with a warning, if ``m`` needs the network."""
+    try:
+        return render_html(m)
+    except OutputError as exc:
+        warnings.warn(f"{exc} Shown with folium's CDN links instead (needs network).",
+                      SpillmapWarning, stacklevel=3)
+        return render_html(m, offline=False)
+
+
+def _iframe(page: str, figure: Figure) -> str:
+    """``page`` in an ``<iframe srcdoc>`` sized like folium's notebook display of ``figure``."""
+    doc = _html.escape(page, quote=True)
+    style = "border:none !important;"
+    if figure.height is None:
+        return (f'<div style="width:{figure.width};"><div style="position:relative;width:100%;height:0;'
+                f'padding-bottom:{figure.ratio};"><iframe srcdoc="{doc}" style="position:absolute;width:100%;'
+                f'height:100%;left:0;top:0;{style}" allowfullscreen></iframe></div></div>')
+    return f'<iframe srcdoc="{doc}" width="{figure.width}" height="{figure.height}" style="{style}"></iframe>'
+
+
+class OfflineMap(folium.Map):
+    """The ``folium.Map`` spillmap's map functions return: displayed and saved offline.
+
+    A notebook display (``_repr_html_``) and :meth:`save` use :func:`render_html`: the
+    vendored Leaflet inlined, no CDN.  A map that needs remote files (``tiles=``, a folium
+    plugin) falls back to folium's CDN page with a one-line
+    :class:`~spillmap.errors.SpillmapWarning`.  Everything else is ``folium.Map``.
+    """
+
+    #: element ids of the page hash the class names: the same page as a plain folium.Map
+    _tree_name = "Map"
+
+    def _repr_html_(self, **kwargs: object) -> str:
+        """The map as an ``<iframe>`` holding its offline page (Jupyter display).
+
+        Returns
+        -------
+        str
+            The iframe HTML.
+        """
+        root = self.get_root()
+        figure = root if isinstance(root, Figure) else Figure()
+        return _iframe(_display_page(self), figure)
+
+    def save(self, outfile: str | bytes | os.PathLike | BinaryIO, close_file: bool = True, **kwargs) -> None:
+        """Write the offline page (as :func:`render_html`) to ``outfile``, as folium does.
+
+        Parameters
+        ----------
+        outfile
+            Path (replaced if it exists, as ``folium.Map.save``) or binary file object.
+            :func:`save_map` writes atomically and keeps an existing file.
+        close_file
+            Close ``outfile`` after writing.
+        """
+        data = _display_page(self).encode("utf-8")
+        fid = open(outfile, "wb") if isinstance(outfile, (str, bytes, os.PathLike)) else outfile
+        fid.write(data)
+        if close_file:
+            fid.close()

@@ -153,6 +153,8 @@ def choropleth(
     Returns
     -------
     folium.Map
+        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     _layers.name_columns(full, name_column)
@@ -233,6 +235,8 @@ def choropleth_panel(
     Returns
     -------
     folium.Map
+        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     _layers.name_columns(full, name_column)

@@ -167,6 +167,8 @@ def spillover_map(
     Returns
     -------
     folium.Map
+        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     _layers.name_columns(full, name_column)
@@ -236,6 +238,8 @@ def unit_response_map(
     Returns
     -------
     folium.Map
+        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     names = _layers.name_columns(full, name_column)

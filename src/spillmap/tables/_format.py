@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from spillmap.errors import InputError
+
 __all__ = [
     "STAR_LEVELS",
     "is_missing",
@@ -106,9 +108,26 @@ def format_p(p: object, decimals: int = 3, *, below: bool = True) -> str:
 
 
 def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
+    """``levels`` as a tuple of floats, checked: probabilities in (0, 1), largest first.
+
+    Parameters
+    ----------
+    levels
+        Significance levels of ``*``, ``**``, ``***``...
+
+    Returns
+    -------
+    tuple of float
+        The levels.
+
+    Raises
+    ------
+    InputError
+        (a ``ValueError``) unless the levels are decreasing numbers in (0, 1).
+    """
     lv = tuple(float(a) for a in levels)
     if any(not 0 < a < 1 for a in lv) or list(lv) != sorted(lv, reverse=True) or len(set(lv)) != len(lv):
-        raise ValueError(f"star levels must be decreasing numbers in (0, 1), e.g. (0.10, 0.05, 0.01); got {levels!r}")
+        raise InputError(f"star levels must be decreasing numbers in (0, 1), e.g. (0.10, 0.05, 0.01); got {levels!r}")
     return lv
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import InputError
+from spillmap.errors import InputError, did_you_mean, format_items
 from spillmap.tables._extract import glance, tidy
-from spillmap.tables._format import STAR_LEVELS, decimals_for
+from spillmap.tables._format import STAR_LEVELS, _check_levels, decimals_for
 from spillmap.tables._format import plural as _plural
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 
@@ -69,6 +69,34 @@ def _columns(fits, effects) -> list[tuple[str | None, Any, Any]]:
             fit, eff = fit if eff is None else (fit[0], eff)
         out.append((name, fit, eff))
     return out
+
+
+def _star_levels(stars: Sequence[float] | bool) -> tuple[float, ...]:
+    """The star levels ``stars=`` asks for: ``True`` the default ones, ``False`` none."""
+    if stars is True or stars is False:
+        return STAR_LEVELS if stars else ()
+    try:
+        return _check_levels(stars)
+    except (TypeError, ValueError):
+        raise InputError(
+            "stars= must be True, False or probabilities in (0, 1), largest first, "
+            f"e.g. (0.10, 0.05, 0.01); got {stars!r}."
+        ) from None
+
+
+def _wanted_variables(variables: Sequence[str] | str | None, tidies: list[pd.DataFrame]) -> list[str] | None:
+    """``variables=`` as a list of names, each a variable of some fit (InputError otherwise)."""
+    if variables is None:
+        return None
+    wanted = [variables] if isinstance(variables, str) else [str(v) for v in variables]
+    known = list(dict.fromkeys(str(v) for td in tidies for v in td["variable"]))
+    unknown = [v for v in wanted if v not in known]
+    if unknown:
+        raise InputError(
+            f"variables= names {format_items(unknown)}, which no fit has; the fits' variables: "
+            f"{format_items(known)}.{did_you_mean(unknown[0], known)}"
+        )
+    return wanted
 
 
 def _term_order(tidies: list[pd.DataFrame], variables: Sequence[str] | None, kinds: Sequence[str]) -> list[tuple[str, str]]:
@@ -220,7 +248,8 @@ def regression_table(
         What the parenthesis row under each estimate holds: ``"se"``, ``"t"`` (estimate /
         SE) or ``"p"``.
     stars
-        ``True`` (10 %, 5 %, 1 %), ``False`` or the levels, largest first.
+        ``True`` (10 %, 5 %, 1 %), ``False`` or the levels: probabilities in (0, 1), largest
+        first.
     decimals
         Decimals of estimates and statistics (counts have none).  The variance rows (σ², φ)
         get more, up to 6, when that is needed for two significant digits of their smallest
@@ -229,7 +258,8 @@ def regression_table(
         Variable labels (``{"int": "Industrial intelligence"}``, any language); a key may
         also be a row key (``"rho"``, ``"W×int"``, ``"direct:int"``).
     variables
-        Regressors to show and their order (default: all, in order of appearance).
+        Regressors to show and their order (default: all, in order of appearance); each must
+        be a variable of some fit (a misspelt one is an error, not a missing row).
     blocks
         Which of ``"coefficients"``, ``"effects"``, ``"statistics"`` to print.
     statistics
@@ -258,7 +288,7 @@ def regression_table(
     if not isinstance(decimals, int) or not 0 <= decimals <= 10:
         raise InputError(f"decimals must be an integer from 0 to 10, got {decimals!r}.")
     labels = dict(labels or {})
-    levels = STAR_LEVELS if stars is True else () if stars is False else tuple(stars)
+    levels = _star_levels(stars)
     cols = _columns(fits, effects)
     from spillmap.estimation.effects import EffectsResult
 
@@ -269,6 +299,7 @@ def regression_table(
         coef_tidies.append(own[~is_effect])
         eff_tidies.append(tidy(eff) if eff is not None else own[is_effect])
         glances.append(glance(fit))
+    variables = _wanted_variables(variables, coef_tidies + eff_tidies)
     header = _header(cols, glances, column_labels, unit, period)
     rows, body, se, pv = _assemble(coef_tidies, eff_tidies, glances, header.index, blocks=blocks,
                                    variables=variables, labels=labels, statistics=statistics,

@@ -69,25 +69,63 @@ def stats_table(
     return t.with_options(pvalues=pv.set_axis(t.body.index, axis=0).set_axis(t.body.columns, axis=1), paren=None)
 
 
+def _numeric_values(panel: pd.DataFrame, column: str) -> np.ndarray:
+    """The non-missing values of ``panel[column]`` as floats; DataError unless all are numbers.
+
+    Text holding numbers (``"1.5"``) is read as numbers; any other text, a date or a
+    duration is refused instead of being dropped as missing or read as a count of
+    nanoseconds.
+    """
+    col = panel[column]
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_object_dtype(col)
+            or pd.api.types.is_string_dtype(col) or isinstance(col.dtype, pd.CategoricalDtype)):
+        raise DataError(f"columns: {column!r} is not numeric (dtype {col.dtype}); descriptive statistics "
+                        "need numbers: leave it out of columns.")
+    values = pd.to_numeric(col, errors="coerce")
+    text = col.notna() & values.isna()
+    if text.any():
+        raise DataError(f"columns: {column!r} is not numeric ({int(text.sum())} of {len(col)} values are text, "
+                        f"e.g. {col[text].iloc[0]!r}); convert it or leave it out of columns.")
+    return values.dropna().to_numpy(dtype=float)
+
+
+def _summary(v: np.ndarray) -> dict[str, float | int]:
+    """N, mean, sd (ddof = 1), min and max of ``v`` (NaN where undefined)."""
+    return {
+        "N": int(v.size),
+        "mean": float(v.mean()) if v.size else math.nan,
+        "sd": float(v.std(ddof=1)) if v.size > 1 else math.nan,
+        "min": float(v.min()) if v.size else math.nan,
+        "max": float(v.max()) if v.size else math.nan,
+    }
+
+
 def describe(panel: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """N, mean, sd (ddof = 1), min, max of each column (rows): the seed study's Table 2.
 
-    Missing values are left out of each column's statistics (N counts the rest).
+    Parameters
+    ----------
+    panel
+        The data.
+    columns
+        Numeric columns of ``panel``.  Missing values are left out of each column's
+        statistics (N counts the rest).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column, indexed by ``variable``.
+
+    Raises
+    ------
+    DataError
+        For a column not in ``panel``, or one holding text, dates or durations.
     """
     missing = [c for c in columns if c not in panel.columns]
     if missing:
         raise DataError(f"column(s) {missing} not in the data; available: {list(panel.columns)[:12]}.")
-    rows = {}
-    for c in columns:
-        v = pd.to_numeric(panel[c], errors="coerce").dropna().to_numpy(dtype=float)
-        rows[c] = {
-            "N": int(v.size),
-            "mean": float(v.mean()) if v.size else math.nan,
-            "sd": float(v.std(ddof=1)) if v.size > 1 else math.nan,
-            "min": float(v.min()) if v.size else math.nan,
-            "max": float(v.max()) if v.size else math.nan,
-        }
-    out = pd.DataFrame.from_dict(rows, orient="index")
+    values = {c: _numeric_values(panel, c) for c in columns}  # every column checked before any statistic
+    out = pd.DataFrame.from_dict({c: _summary(v) for c, v in values.items()}, orient="index")
     out["N"] = out["N"].astype(np.int64)
     out.index.name = "variable"
     return out
