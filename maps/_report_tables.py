@@ -89,17 +89,21 @@ def moran_by_year(r) -> list[ReportTable]:
     if not r.moran_by_year:
         return []
     data, head, labels = {}, {}, r.labels
+    perms = int(r.spec.get("diagnostics", {}).get("permutations", 0) or 0)
+    stats = ("I", "z", "p", "p_perm") if perms else ("I", "z", "p")
     for w, by_var in r.moran_by_year.items():
         for var, by_period in by_var.items():
-            for stat in ("I", "z", "p"):
+            for stat in stats:
                 key = f"{var} | {w} | {stat}"
                 data[key] = {period: m.get(stat) for period, m in by_period.items()}
-                head[key] = {"series": f"{labels.get(var, var)}, {w}", "label": stat}
+                head[key] = {"series": f"{labels.get(var, var)}, {w}", "label": "p (perm.)" if stat == "p_perm" else stat}
     frame = pd.DataFrame(data).astype(float)
     title = "Moran's I by period"
+    perm_note = (f" p (perm.): pseudo p-value from {perms:,} permutations (seed "
+                 f"{r.spec.get('model', {}).get('seed', 0)}), folded to the side of the observed I." if perms else "")
     t = frame_table(frame, caption=title, stub=_time(r), notes=(
         "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every period "
-        "(W repeated for each period).",))
+        "(W repeated for each period)." + perm_note,))
     t = t.with_options(columns=pd.DataFrame.from_dict(head, orient="index")[["series", "label"]])
     return [ReportTable("moran_by_year", "moran_by_year", title, t)]
 
@@ -185,7 +189,19 @@ def _diag_notes(r) -> str:
         "of the difference of their covariance matrices, and is not defined when that difference is not positive "
         "definite; the Mundlak form adds the unit means over time of X and WX to the random-effects SDM and tests "
         "them jointly (Wald, chi2); sphtest uses splm's random-effects covariance conditional on the variance "
-        f"ratio and rho. {_hausman_choice(r)} n/a = not computed (see Not available).")
+        f"ratio and rho. {_hausman_choice(r)}{_moran_perm_note(r)} n/a = not computed (see Not available).")
+
+
+def _moran_perm_note(r) -> str:
+    """The pooled Moran's I pseudo p-value of each W, when the study asked for permutations."""
+    perms = int(r.spec.get("diagnostics", {}).get("permutations", 0) or 0)
+    got = {w: (t.get("moran") or {}).get("p_perm") for w, t in r.diagnostics.items()}
+    got = {w: p for w, p in got.items() if p is not None}
+    if not perms or not got:
+        return ""
+    seed = r.spec.get("model", {}).get("seed", 0)
+    return (f" Moran's I pseudo p-value ({perms:,} permutations, seed {seed}): "
+            + "; ".join(f"{w} {p:.3g}" for w, p in got.items()) + ".")
 
 
 def _hausman_choice(r) -> str:

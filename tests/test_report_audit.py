@@ -207,3 +207,24 @@ def test_heterogeneity_one_group_or_unknown_label_fails_before_any_fit(tmp_path,
     monkeypatch.setattr(steps, "model_block", lambda *a, **k: pytest.fail("a model was fitted before the check"))
     with pytest.raises(DataError, match=match):
         run(Study.from_dict(tomllib.loads(text), source="s.toml"))
+
+
+def test_permutation_p_values_are_shown_when_asked():
+    """[diagnostics] permutations: the pseudo p-values were computed and stored but shown nowhere (study
+    audit 2026-12-01); the by-year table gets a 'p (perm.)' column (the stored numbers) and the
+    diagnostics table's note the pooled one per W."""
+    from spillmap.maps._report_tables import build_tables
+
+    text = (BASE.replace('tests = ["lm", "hausman"]', 'tests = ["lm"]\npermutations = 19')
+            .replace('include = ["diagnostics", "effects"]', 'include = ["moran_by_year", "diagnostics"]') + W1)
+    r = run(Study.from_dict(tomllib.loads(text), source="s.toml"))
+    tables = {t.stem: t.table for t in build_tables(r)}
+    by_year = tables["moran_by_year"]
+    cols = [c for c in by_year.columns.index if by_year.columns.at[c, "label"] == "p (perm.)"]
+    assert len(cols) == 1
+    stored = {p: m["p_perm"] for p, m in r.moran_by_year["W1"]["log(gsp)"].items()}
+    shown = by_year.body[cols[0]].astype(float)
+    assert all(abs(shown[p] - v) < 1e-15 for p, v in stored.items()) and all(0 < v <= 1 for v in stored.values())
+    assert any("19 permutations" in n for n in by_year.all_notes())
+    p_pooled = r.diagnostics["W1"]["moran"]["p_perm"]
+    assert any(f"W1 {p_pooled:.3g}" in n for n in tables["diagnostics"].all_notes())

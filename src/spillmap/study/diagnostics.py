@@ -169,7 +169,10 @@ def _moran_row(panel, *, id, time, y, w, permutations, seed) -> dict:  # noqa: A
     except SpillmapError as exc:
         return {"I": None, "z": None, "p": None, "note": f"not computed: {exc}"}
     md = m.to_dict()
-    return {"I": _num(md["I"]), "z": _num(md["z"]), "p": _num(md["p"])}
+    row = {"I": _num(md["I"]), "z": _num(md["z"]), "p": _num(md["p"])}
+    if permutations:  # the folded pseudo p-value (as esda's p_sim)
+        row["p_perm"] = _num(md.get("p_perm"))
+    return row
 
 
 def _lm_rows(panel, *, id, time, y, x, w, fe, convention) -> dict:  # noqa: A002
