@@ -173,13 +173,14 @@ def test_diagnose_json_matches_components(files, capsys):
     assert rc == 0
     doc = json.loads(out.read_text())
     assert tuple(doc) == (*TABLE8_KEYS, "warnings") and doc["warnings"] == []
-    assert set(doc["moran"]) == {"I", "z", "p"}
+    assert set(doc["moran"]) == {"I", "z", "p", "p_perm"}  # p_perm: --permutations 99 asked for it
     for key in TABLE8_KEYS[1:]:
         assert {"stat", "df", "p"} <= set(doc[key])
     w = files["w"]
     data = files["data"]
     m = moran_pooled(data, id="state_abbr", time="year", var="lgsp", w=w, permutations=99, seed=0)
     assert doc["moran"]["I"] == pytest.approx(m.I, rel=1e-12)  # closed form, data equal to within 1 ulp
+    assert doc["moran"]["p_perm"] == m.to_dict()["p_perm"]  # the same 99 seeded permutations: a count / 100
     lm = panel_lm_tests(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways")
     # closed form through least squares (two-way demeaned X, cond ~ 40) -> ~1e-13
     assert doc["robust_lm_error"]["stat"] == pytest.approx(lm.robust_lm_error.stat, rel=1e-10)
