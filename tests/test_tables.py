@@ -215,6 +215,17 @@ def test_w_row_not_repeated_and_small_variance_readable(fitted):
     assert len(row.cells[0].strip("()").split(".")[1]) == 3  # other rows keep the asked decimals
 
 
+def test_dependent_variable_named_once_and_n_note_only_with_an_n_row(fitted):
+    """Papers name the dependent variable: one shared y is said in the first note, with its label;
+    the note on N is written only beside an N row (study audit 2026-12-01: no table said 'Dependent
+    variable', and the dynamic effects table explained an N row it did not have)."""
+    fits, _, eff = fitted
+    t = regression_table([fits["sar"], fits["sdm"]], labels={"lgsp": "Log GSP"})
+    assert t.all_notes()[0] == "Dependent variable: Log GSP."
+    effects_only = regression_table([(fits["sdm"], eff)], blocks=("effects",))
+    assert not any(n.startswith("N counts") for n in effects_only.all_notes())
+
+
 def test_paren_choice_t_and_p(fitted, table):
     fits, _, _ = fitted
     t = table.with_options(paren="t")

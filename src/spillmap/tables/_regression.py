@@ -307,10 +307,15 @@ def regression_table(
     if rows.empty:
         raise InputError("the table would be empty: no rows in the requested blocks.")
     notes = list(notes)
+    ys = {g.get("y") for g in glances if g.get("y")}
+    if len(ys) == 1:  # one dependent variable for every column: said once, as the papers do
+        y = next(iter(ys))
+        notes.insert(0, f"Dependent variable: {labels.get(y, y) if labels else y}.")
     note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols], glances)
     if note and "effects" in blocks:
         notes.append(note)
-    if any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
+    shows_n = "statistics" in blocks and "nobs" in statistics  # the note explains the N row
+    if shows_n and any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
         notes.append("N counts the observations the likelihood uses (fewer than units × periods under the "
                      "Lee–Yu transformation).")
     titles = tuple((k, v) for k, v in _EFFECT_TITLES.items())
