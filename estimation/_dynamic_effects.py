@@ -46,6 +46,7 @@ from scipy import stats
 from spillmap._threads import single_threaded_blas
 from spillmap.errors import InputError
 
+from ._checks import check_effects_options
 from ._effects_params import (_draw_params, _effects_from_moments, _table, _w_bounds, heavy_tail_message,
                              simulated_tables, warn_heavy_tails)
 from .effects import EXACT_TRACE_MAX_N, EffectsResult, _Moments, unit_effects
@@ -217,8 +218,7 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
                     method: str = "simulation", traces: str = "auto", level: float = 0.95,
                     period: Any = None) -> dict[str, EffectsResult]:
     """Effects at each of ``horizons`` (``"short"``, ``"long"``) from the same draws (module notes)."""
-    if method not in ("simulation", "delta"):
-        raise InputError(f"method must be one of 'simulation', 'delta'; got {method!r}.")
+    check_effects_options(draws=draws, seed=seed, method=method, traces=traces, level=level)
     if draws == 0:
         method = "delta"
     elif method == "simulation" and (int(draws) != draws or draws < 100):

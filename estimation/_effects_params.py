@@ -25,6 +25,7 @@ from spillmap.errors import EstimationError, EstimationWarning, InputError, chec
 from spillmap._warnings import outside_stacklevel
 from spillmap.estimation._normal import normal_sf
 
+from ._checks import check_draws, check_level, check_seed
 from ._effects_result import ALL_MODELS, LAG_MODELS
 from ._effects_traces import _is_row_stochastic
 
@@ -159,15 +160,14 @@ def _w_bounds(w: sp.csr_matrix, eigenvalues: np.ndarray | None) -> tuple[float, 
     return (-1.0 / r, 1.0 / r)
 
 
-def _checked_inputs(params, cov, model, draws, method, traces, level, regressors):
+def _checked_inputs(params, cov, model, draws, method, traces, level, regressors, seed=0):
     """Validate the options; ``(params, cov array, spec, draws, method)``."""
     check_choice("model", model, ALL_MODELS)
     check_choice("method", method, ("simulation", "delta"))
     check_choice("traces", traces, ("auto", "exact", "stochastic"))
-    if not (0 < level < 1):
-        raise InputError(f"level must be in (0, 1); got {level!r}.")
-    if draws < 0 or int(draws) != draws:
-        raise InputError(f"draws must be a non-negative integer; got {draws!r}.")
+    check_level(level)
+    check_draws(draws)
+    check_seed(seed)
     if draws == 0:
         method = "delta"
     elif method == "simulation" and draws < 100:

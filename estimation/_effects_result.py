@@ -18,8 +18,18 @@ LAG_MODELS = ("sar", "sdm")
 LINEAR_MODELS = ("slx", "sdem", "sem")
 ALL_MODELS = LAG_MODELS + LINEAR_MODELS
 
+#: what the tables print for a z or p that does not exist (an effect that is 0 by construction,
+#: with se 0: the SEM's indirect effects, an SLX/SDEM regressor without its W_x term)
+DASH = "\u2013"
+
+
 def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
+
+
+def _cell(x: float, spec: str) -> str:
+    """``x`` formatted with ``spec``, or :data:`DASH` when it is NaN/inf."""
+    return format(x, spec) if np.isfinite(x) else DASH
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,7 +130,8 @@ class EffectsResult:
             for var, r in self._tables[kind].iterrows():
                 est = f"{r['estimate']:.4f}{stars(r['p']):<3}"
                 lines.append(
-                    f"{kind:<9} {str(var)[:14]:<14} {est:>12} {r['se']:>10.4f} {r['z']:>8.3f} {r['p']:>8.4f}"
+                    f"{kind:<9} {str(var)[:14]:<14} {est:>12} {_cell(r['se'], '.4f'):>10} {_cell(r['z'], '.3f'):>8} "
+                    f"{_cell(r['p'], '.4f'):>8}"
                     f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
                 )
         lines.append(f"{star_note()} (two-sided normal)")
@@ -141,8 +152,8 @@ class EffectsResult:
             for var, r in self._tables[kind].iterrows():
                 rows.append(
                     f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
-                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{r['se']:.4f}</td>"
-                    f"<td>{r['z']:.3f}</td><td>{format_p(r['p'], 4)}</td>"
+                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{_cell(r['se'], '.4f')}</td>"
+                    f"<td>{_cell(r['z'], '.3f')}</td><td>{format_p(r['p'], 4) if np.isfinite(r['p']) else DASH}</td>"
                     f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
                 )
         return (

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from spillmap._threads import single_threaded_blas
-from spillmap.errors import EstimationError
+from spillmap.errors import EstimationError, check_choice
 
 from ._dynamic_data import LAG_NAMES
 from ._dynamic_ml import Lags, chain_bias, check_stability, spectral_bias, time_bias
@@ -199,8 +199,9 @@ class DynamicPanelResults(SpatialPanelResults):
                 horizon: str = "short") -> EffectsResult:
         """Short-run (``horizon="short"``) or long-run (``"long"``) direct, indirect and total effects
         (:func:`spillmap.estimation._dynamic_effects.dynamic_effects`)."""
-        from ._dynamic_effects import dynamic_effects
+        from ._dynamic_effects import HORIZONS, dynamic_effects
 
+        check_choice("horizon", horizon, HORIZONS)  # before the draws
         return dynamic_effects(self, draws=draws, seed=seed, method=method)[horizon]
 
     def effects_both(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> dict:

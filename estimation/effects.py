@@ -93,6 +93,7 @@ from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, InputError
 from spillmap.estimation._normal import normal_isf
 
+from ._checks import check_draws, check_effects_options, check_seed
 from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather, _spec_from_params, _table,
                               _w_bounds, simulated_tables, warn_heavy_tails)
 from ._effects_result import KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
@@ -171,7 +172,7 @@ def effects_from_estimates(
     -------
     EffectsResult
     """
-    params, v, spec, draws, method = _checked_inputs(params, cov, model, draws, method, traces, level, regressors)
+    params, v, spec, draws, method = _checked_inputs(params, cov, model, draws, method, traces, level, regressors, seed)
     p_hat = params.to_numpy(dtype=float)
     wmat = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)
     n = wmat.shape[0]
@@ -319,9 +320,11 @@ def compute_effects(
         A fitted :class:`~spillmap.estimation.results.SpatialPanelResults` (any object
         with ``params``, ``cov``, ``w`` and ``model``).
     draws
-        Number of parameter draws for the simulation method; ``0`` selects the delta method.
+        Number of parameter draws for the simulation method (>= 100); ``0`` selects the delta
+        method whatever ``method`` says (the result's ``method`` then reads ``"delta"``).
     seed
-        Seed of ``numpy.random.default_rng`` for the draws and the stochastic traces.
+        Non-negative integer seeding ``numpy.random.default_rng`` for the draws and the
+        stochastic traces.
     method
         ``"simulation"`` (LeSage-Pace: draws from N(theta_hat, cov), rho redrawn when
         outside W's stationarity interval; se = sd of draws, percentile interval)
@@ -330,13 +333,18 @@ def compute_effects(
         ``"exact"`` (eigenvalues), ``"stochastic"`` (Hutchinson power series) or
         ``"auto"`` (exact up to :data:`EXACT_TRACE_MAX_N` units).
     level
-        Confidence level of the intervals.
+        Confidence level of the intervals, a probability in (0, 1) such as 0.95.
 
     Returns
     -------
     EffectsResult
         ``estimate`` is the effect at the ML estimates; ``z = estimate / se``;
         ``p`` two-sided normal.
+
+    Raises
+    ------
+    InputError
+        An option outside its values (named, with the values it takes), before any work.
 
     Warns
     -----
@@ -352,6 +360,7 @@ def compute_effects(
     within Monte-Carlo error; SAR vs spreg ``ML_Lag(spat_impacts="full")``; SDM vs R spatialreg's
     ``impacts(lagsarlm(type = "mixed"))`` (1e-7).
     """
+    check_effects_options(draws=draws, seed=seed, method=method, traces=traces, level=level)
     if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
         from ._dynamic_effects import horizon_effects  # dynamic (short run) / one W per period (averaged)
 
@@ -406,6 +415,8 @@ def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: T
     ``tests/test_scenario.py``: the total effects recomputed from these draws have the
     mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
     """
+    check_draws(draws)
+    check_seed(seed)
     if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
         from ._scenario_dynamic import draws_frame  # dynamic / one W per period: their effects' draws
 

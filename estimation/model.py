@@ -37,6 +37,7 @@ import pandas as pd
 from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.spatial.weights import SpatialWeights
 
+from ._checks import LOGDET_METHODS, check_flag, check_probes
 from ._transform import demean
 from .results import SpatialPanelResults, emit_fit_warnings
 
@@ -192,7 +193,8 @@ class SpatialPanel:
         default, or ``"individual"``), as ``spillmap fit --re --fe ...`` does.  (``effects=`` is the old name, still read;
         ``effects="random"`` means ``re=True`` without period effects.)
     re
-        Random unit effects (SAR, SDM, SEM; :mod:`spillmap.estimation.random_effects`).
+        Random unit effects (SAR, SDM, SEM; :mod:`spillmap.estimation.random_effects`): ``True`` or
+        ``False`` (a numpy bool too; anything else, e.g. ``"no"``, is an InputError).
     wx
         Regressors to lag spatially in SDM/SLX/SDEM (default all, never the
         constant); lagged columns are named ``W_<x>``.
@@ -244,6 +246,7 @@ class SpatialPanel:
         dynamic: DynamicType | None = None,
     ) -> None:
         self.model = _check_option("model", model, MODELS)
+        re = check_flag("re", re)  # a truthy "no" must not mean random effects
         if fe is None:  # fixed effects: both ways; random effects: no fixed period effects unless asked
             fe = "none" if re else "twoways"
         fe = _check_option("fe", fe, EFFECTS)
@@ -339,7 +342,7 @@ class SpatialPanel:
             ``"auto"`` (the eigenvalues when cached on ``w`` or cheaper by the measured
             fill of a factorisation; see :class:`~spillmap.estimation._logdet.LogDet`).
         trace_probes
-            Rademacher probes of the stochastic traces used for
+            ``None`` or a positive integer: Rademacher probes of the stochastic traces used for
             N > :data:`~spillmap.estimation._logdet.DENSE_TRACE_MAX_N` (the relative
             error of ``tr(G'G)`` is about ``sqrt(2/probes) ||G'G||_F / tr(G'G)``, i.e.
             O(1/sqrt(N probes))).  Default ``clip(5e5 // N, 10, 200)``: 175 probes at
@@ -353,6 +356,8 @@ class SpatialPanel:
 
         Raises
         ------
+        InputError
+            An unknown option, or ``tol``/``trace_probes`` out of range (before any work).
         ConvergenceError
             The maximum lies at the bound of the admissible ``rho`` interval or
             the search fails.
@@ -396,6 +401,8 @@ class SpatialPanel:
         cov_type = _check_option("cov_type", cov_type, COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
+        _check_option("logdet_method", logdet_method, LOGDET_METHODS)
+        check_probes(trace_probes)
         if self.dynamic is not None:
             from spillmap.estimation.dynamic import fit_dynamic
 

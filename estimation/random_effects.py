@@ -145,8 +145,10 @@ def fit_random(spec: SpatialPanel, *, cov_type: str = "information", tol: float 
     Produc against R splm 1.6-5's ``spml(model="random")`` (estimates within its optimiser's
     stopping rule, log-likelihood 1e-10, its GLS standard errors 1e-5).
     """
+    from ._checks import check_flag
     from .results import emit_fit_warnings
 
+    time_effects = check_flag("time_effects", time_effects)
     with limit_blas():  # one BLAS thread for the numerics (spillmap._threads); no extra frame for the warnings
         res = _fit_random(spec, cov_type=cov_type, tol=tol, time_effects=time_effects)
     emit_fit_warnings(res, stacklevel=2)  # islands in W, rho/lambda near a bound (issue 8)

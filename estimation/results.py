@@ -1,14 +1,13 @@
 """Immutable results of spatial panel models.
 
 Plain pandas/numpy/scipy; the table layout follows linearmodels' ``PanelResults``
-and statsmodels' ``summary()``.  :class:`ResultsTableMixin` gives every results
-type the same ``conf_int``/``to_frame``/``summary``/``_repr_html_`` from
-``params`` and ``std_errors``.
+and statsmodels' ``summary()``.  :class:`ResultsTableMixin` (defined in
+:mod:`._results_table`, re-exported here) gives every results type the same
+``conf_int``/``to_frame``/``summary``/``_repr_html_`` from ``params`` and ``std_errors``.
 """
 from __future__ import annotations
 
 import html
-import textwrap
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -16,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spillmap.estimation._normal import normal_isf, normal_sf
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
+from ._results_table import ResultsTableMixin
 
 if TYPE_CHECKING:
     from ._effects_result import EffectsResult
@@ -32,6 +31,7 @@ _MODEL_NAMES = {
     "sdm": "Spatial Durbin (SDM) model",
     "slx": "Spatially lagged X (SLX) model",
     "sdem": "Spatial Durbin error (SDEM) model",
+    "sac": "Spatial autoregressive combined (SAC) model",
 }
 _EFFECTS_NAMES = {
     "none": "none (pooled)",
@@ -39,112 +39,9 @@ _EFFECTS_NAMES = {
     "time": "time fixed effects",
     "twoways": "individual and time fixed effects",
     "random": "random effects",
+    # random unit effects with fixed period effects (extra["time_effects"]): another model than plain RE
+    "random+time": "random unit effects + period fixed effects",
 }
-
-
-class ResultsTableMixin:
-    """Coefficient table, confidence intervals and text/HTML rendering.
-
-    Needs ``params`` and ``std_errors`` (pandas Series) and a ``_header_rows()``
-    method returning ``[(label, value), ...]`` and a ``_title`` attribute.
-    """
-
-    _title = "Estimation results"
-
-    @property
-    def tvalues(self) -> pd.Series:
-        """z statistics ``params / std_errors``."""
-        return (self.params / self.std_errors).rename("z")
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided normal p-values ``2 * norm.sf(|z|)``."""
-        return pd.Series(2.0 * normal_sf(np.abs(self.tvalues.to_numpy())), index=self.params.index, name="p")
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Normal confidence intervals with columns ``lower``, ``upper``."""
-        if not 0 < level < 1:
-            raise ValueError(f"level must be in (0, 1), got {level}")
-        q = normal_isf((1 - level) / 2)
-        return pd.DataFrame(
-            {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors},
-            index=self.params.index,
-        )
-
-    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """``estimate``, ``std_error``, ``z``, ``p``, ``ci_lower``, ``ci_upper`` per parameter."""
-        ci = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "estimate": self.params,
-                "std_error": self.std_errors,
-                "z": self.tvalues,
-                "p": self.pvalues,
-                "ci_lower": ci["lower"],
-                "ci_upper": ci["upper"],
-            },
-            index=self.params.index,
-        )
-
-    def _header_rows(self) -> list[tuple[str, str]]:  # pragma: no cover - overridden
-        return []
-
-    def _notes(self) -> list[str]:
-        """Footnotes printed under the table (approximations the reader should know of)."""
-        return []
-
-    def summary(self) -> str:
-        """A text table in the style of statsmodels/linearmodels."""
-        head = self._header_rows()
-        frame = self.to_frame()
-        name_w = max([len(str(i)) for i in frame.index] + [10])
-        width = max(78, name_w + 66)
-        lines = [self._title.center(width), "=" * width]
-        half = (len(head) + 1) // 2
-        left, right = head[:half], head[half:]
-        for i in range(half):
-            a = f"{left[i][0] + ':':<20}{left[i][1]:>17}"
-            b = f"{right[i][0] + ':':<20}{right[i][1]:>17}" if i < len(right) else ""
-            lines.append(f"{a}    {b}".rstrip())
-        lines.append("=" * width)
-        hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
-        lines += [hdr, "-" * width]
-        for name, r in frame.iterrows():
-            lines.append(
-                f"{str(name):<{name_w}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.z:>9.3f} "
-                f"{r.p:>8.4f} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
-            )
-        lines.append("=" * width)
-        lines += [f"Note: {note}" for note in self._notes()]
-        lines += [textwrap.fill(f"Warning: {msg}", width, subsequent_indent="  ") for msg in getattr(self, "warnings", ())]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        # formatting (p-values, stars) from spillmap.tables, imported here: tables sits above estimation
-        from spillmap.tables import format_p, star_note, stars
-
-        frame = self.to_frame()
-        head = "".join(
-            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in self._header_rows()
-        )
-        cols = ["coef", "std err", "z", "P>|z|", "[0.025", "0.975]"]
-        rows = "".join(
-            f"<tr><th>{html.escape(str(name))}</th><td>{r.estimate:.6g}{stars(r.p)}</td>"
-            + "".join(f"<td>{v:.6g}</td>" for v in (r.std_error, r.z))
-            + f"<td>{html.escape(format_p(r.p, 4))}</td>"
-            + "".join(f"<td>{v:.6g}</td>" for v in (r.ci_lower, r.ci_upper))
-            + "</tr>"
-            for name, r in frame.iterrows()
-        )
-        notes = "".join(f"<br>{html.escape(n)}" for n in self._notes())
-        return (
-            f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
-            f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table>"
-            f"<p style=\"font-size:85%\">{html.escape(star_note())} (two-sided normal){notes}</p></div>"
-        )
 
 
 class SpatialPanelResults(ResultsTableMixin):
@@ -304,6 +201,12 @@ class SpatialPanelResults(ResultsTableMixin):
         return self.effects == "random"
 
     @property
+    def _effects_label(self) -> str:
+        """The effects as the summary, repr and study records word them: ``effects``, or
+        ``"random+time"`` for random unit effects with fixed period effects."""
+        return "random+time" if self.re and self.extra.get("time_effects") else self.effects
+
+    @property
     def spatial_param(self) -> str | None:
         """``"rho"``, ``"lambda"`` or ``None`` (SLX)."""
         return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.model)
@@ -331,7 +234,24 @@ class SpatialPanelResults(ResultsTableMixin):
 
     # ------------------------------------------------------------ colleagues'
     def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> EffectsResult:
-        """Direct, indirect and total effects (see :func:`spillmap.estimation.effects.compute_effects`)."""
+        """Direct, indirect and total effects (see :func:`spillmap.estimation.effects.compute_effects`).
+
+        Parameters
+        ----------
+        draws
+            Parameter draws of the simulation (an integer >= 100).  ``draws=0`` selects the delta
+            method whatever ``method`` says; the result's ``method`` (and its summary) then reads
+            ``"delta"``.
+        seed
+            Non-negative integer seeding the draws and any stochastic traces.
+        method
+            ``"simulation"`` (LeSage-Pace draws) or ``"delta"`` (analytical gradients).  SEM, SLX
+            and SDEM effects are linear in the parameters: exact normal inference (``"linear"``).
+
+        Returns
+        -------
+        EffectsResult
+        """
         from spillmap.estimation.effects import compute_effects
 
         return compute_effects(self, draws=draws, seed=seed, method=method)
@@ -347,7 +267,7 @@ class SpatialPanelResults(ResultsTableMixin):
         return [
             ("Model", self.model.upper()),
             ("Dep. variable", self.y_name),
-            ("Effects", self.effects),
+            ("Effects", self._effects_label),
             ("Lee-Yu", self.lee_yu),
             ("Units (N)", str(self.n)),
             ("Periods (T)", str(self.t)),
@@ -380,10 +300,11 @@ class SpatialPanelResults(ResultsTableMixin):
 
     @property
     def _title(self) -> str:  # type: ignore[override]
-        return f"{_MODEL_NAMES.get(self.model, self.model)}, {_EFFECTS_NAMES.get(self.effects, self.effects)}"
+        label = self._effects_label
+        return f"{_MODEL_NAMES.get(self.model, self.model)}, {_EFFECTS_NAMES.get(label, label)}"
 
     def __repr__(self) -> str:
         return (
-            f"<SpatialPanelResults {self.model.upper()} effects={self.effects} lee_yu={self.lee_yu} "
+            f"<SpatialPanelResults {self.model.upper()} effects={self._effects_label} lee_yu={self.lee_yu} "
             f"N={self.n} T={self.t} loglik={self.loglik:.4f}>"
         )
