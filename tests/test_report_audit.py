@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from spillmap.cli import main
+from spillmap.errors import InputError
 from spillmap.study import Study, run
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
@@ -228,3 +229,20 @@ def test_permutation_p_values_are_shown_when_asked():
     assert any("19 permutations" in n for n in by_year.all_notes())
     p_pooled = r.diagnostics["W1"]["moran"]["p_perm"]
     assert any(f"W1 {p_pooled:.3g}" in n for n in tables["diagnostics"].all_notes())
+
+
+def test_map_year_as_text_and_a_scenario_on_a_dropped_unit(monkeypatch):
+    """[maps] year = "1980" (text) names the period 1980 (it was 'not a period of the panel'); a scenario
+    on a unit that panel.drop leaves out says so, before any fit (it said 'unknown unit, closest WA')
+    (study audit 2026-12-01)."""
+    import spillmap.study._steps_model as steps
+    from spillmap.study._steps_maps import map_year
+    from spillmap.study.inputs import load_inputs
+
+    study = Study.from_dict(tomllib.loads(BASE.replace("year = 1980", 'year = "1980"') + W1), source="s.toml")
+    assert map_year(study, load_inputs(study)) == 1980
+    text = (BASE.replace('time = "year"', 'time = "year"\ndrop = ["CA"]') + W1
+            + '[scenarios.ca]\nvariable = "unemp"\nchange = 1\nunits = ["CA"]\n')
+    monkeypatch.setattr(steps, "model_block", lambda *a, **k: pytest.fail("a model was fitted before the check"))
+    with pytest.raises(InputError, match=r"scenarios.ca.units: 'CA' is left out of the study by panel.drop"):
+        run(Study.from_dict(tomllib.loads(text), source="s.toml"))

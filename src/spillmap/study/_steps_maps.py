@@ -19,6 +19,9 @@ def map_year(study, inputs) -> Any:
     """The period the maps show (``[maps] year`` or the last), checked against the panel."""
     year = study.maps.year if study.maps.year is not None else inputs.times[-1]
     if year not in set(inputs.times):
+        same = [t for t in inputs.times if str(t) == str(year)]  # year = "1986" for the period 1986
+        if same:
+            return same[0]
         raise InputError(f"maps.year: {year!r} is not a period of the panel ({inputs.times[0]}–{inputs.times[-1]}).")
     return year
 

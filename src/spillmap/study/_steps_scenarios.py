@@ -61,8 +61,14 @@ def check_block(study, inputs) -> None:
         return
     attrs = unit_table(inputs)
     ids = list(inputs.ids)
+    dropped = {str(d) for d in study.panel.drop}
     for s in study.scenarios:
         opts = scenario_options(study, s, attrs)
+        named = [s.units] if isinstance(s.units, str | int) else list(s.units) if isinstance(s.units, tuple) else []
+        out = [str(u) for u in named if str(u) in dropped]
+        if out:
+            raise InputError(f"scenarios.{s.name}.units: {out[0]!r} is left out of the study by panel.drop; "
+                             "remove it from one of the two.")
         for key, check in (
             ("units", lambda: select_units(opts["units"], ids, attrs, opts["names"])),
             ("groups", lambda: group_labels(opts["groups"], ids, attrs)),
