@@ -67,6 +67,15 @@ def demo_out(tmp_path_factory):
 # ------------------------------------------------------------------ 1. time-varying W and scenarios
 def test_a_time_varying_w_is_said_to_take_no_scenario_not_to_have_failed(tv_run):
     r = tv_run
+    # its description says each period's values build its matrix (it said "(all periods); one matrix per period")
+    from spillmap.study import Study
+    from spillmap.study.weights import describe_weights
+
+    spec = Study.from_dict(tomllib.loads(BASE + W1 + W3 + SCENARIO), source="s.toml").weight("W3")
+    words = describe_weights(spec, {"n": 48, "links": 0, "min_neighbors": 0, "mean_neighbors": 0, "max_neighbors": 0,
+                                    "islands": [], "components": 1, "symmetric": True, "symmetric_pattern": True,
+                                    "row_standardized": True, "transform": "R"})
+    assert "each period's values" in words and "all periods" not in words, words
     assert "W3:sdm" in r.fits and set(r.scenarios["runs"]["ne"]) == {"W1"}
     assert not [m for m in r.missing if "was not estimated" in m], r.missing
     about = [m for m in r.missing if "scenario" in m and "W3" in m]

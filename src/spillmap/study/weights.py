@@ -211,7 +211,10 @@ _TRANSFORM_WORDS = {"R": "row-standardised", "B": "binary", "O": "as built"}
 _ISLAND_WORDS = {"error": "no islands allowed", "drop": "islands dropped", "keep": "islands kept as zero rows"}
 
 
-def _period_words(p: tuple | None) -> str:
+def _period_words(p: tuple | None, o: Any = None) -> str:
+    """The periods whose values build the matrix: a window, all of them, or each its own."""
+    if getattr(o, "by_period", False):
+        return "each period's values" if p is None else f"each period's values, {p[0]}–{p[1]}"
     return "all periods" if p is None else f"{p[0]}–{p[1]}"
 
 
@@ -235,17 +238,17 @@ KINDS: dict[str, Kind] = {
         "w_ij = d_ij^-alpha (great-circle km), optionally cut off or limited to the k nearest."),
     "economic_distance": Kind(
         EconomicDistanceOptions, _build_economic_distance,
-        lambda o: f"economic distance 1/|Ybar_i − Ybar_j| of {o.var} ({_period_words(o.period)})" + _per(o),
+        lambda o: f"economic distance 1/|Ybar_i − Ybar_j| of {o.var} ({_period_words(o.period, o)})" + _per(o),
         "w_ij = 1/|Ybar_i - Ybar_j|: units with similar levels of var are close."),
     "economic_product": Kind(
         EconomicProductOptions, _build_economic_product,
-        lambda o: f"distance d^-{o.alpha:g} × relative {o.var} of the neighbour ({_period_words(o.period)})"
+        lambda o: f"distance d^-{o.alpha:g} × relative {o.var} of the neighbour ({_period_words(o.period, o)})"
         + _per(o),
         "w_ij = d_ij^-alpha Ybar_j / mean(Ybar): distance weighted by the neighbour's economic size."),
     "nested": Kind(
         NestedOptions, _build_nested,
         lambda o: f"economic-geographic: {o.phi:g} × inverse distance d^-{o.alpha:g} + {1 - o.phi:g} × economic "
-                  f"distance of {o.var} ({_period_words(o.period)}), each row-standardised" + _per(o),
+                  f"distance of {o.var} ({_period_words(o.period, o)}), each row-standardised" + _per(o),
         "phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|), the seed study's W2."),
     "file": Kind(FileOptions, _build_file, lambda o: f"read from {o.path}",
                  "A weights file (.gal, .gwt, .mtx, .csv) over the study's units.  A CSV is a full matrix: "
