@@ -31,6 +31,14 @@ transforms of the panel's columns, evaluated by formulaic as in the Python API:
 `y = "log(gsp)"`, `x = ["log(pcap)", "unemp"]`; the transform as written is the variable's name in
 every table.
 
+Required: `[layer]`, `[panel]`, `[model]` and at least one `[weights.NAME]` (the maps, the
+contiguity and distance weights and the scenarios need the layer; a study without geometry is a
+job for `spillmap fit` / `spillmap diagnose` with a weights file).  The study's models are the
+fixed-effects (or pooled) SDM, SAR and SEM of every W, the baseline and within tables and, with
+`[model] dynamic`, the dynamic SDM; random-effects fits are made only for the Hausman test
+(`[diagnostics]`).  A random-effects model on its own: `spillmap fit --re` or
+`SpatialPanel(..., re=True)` in Python.
+
 Vocabulary: `fe` = fixed effects; "effects" = direct / indirect / total effects; a weights
 transform is `R` (row-standardised), `B` (binary) or `O` (as built). Old spellings are still
 read, with a warning naming the new one.
