@@ -162,6 +162,8 @@ def _diag_rows(r, y: str) -> list[tuple[str, str, str, dict]]:
             continue
         group = DIAGNOSTIC_GROUPS[key]
         if key == "hausman_selected":  # one row per form actually shown; the label says which
+            if all(c.get("note") == "not requested" for c in cells):
+                continue
             for form, label_key in (("classic", "hausman"), ("sphtest", "hausman_conditional"),
                                     ("mundlak", "hausman_mundlak")):
                 if form in forms.values():
@@ -174,22 +176,41 @@ def _diag_rows(r, y: str) -> list[tuple[str, str, str, dict]]:
 
 
 def _diag_notes(r) -> str:
+    """What each test in the table is, for the test families the study asked for only."""
+    from spillmap._vocab import TEST_FAMILIES
+
     d = r.spec.get("diagnostics", {})
+    tests = set(d.get("tests") or TEST_FAMILIES)
     fe = r.spec["model"]["fe"]
-    return (
-        f"Moran's I: pooled panel (W repeated for each period), randomisation z. LM tests on "
-        f"the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} convention; chi2 with 1 df, "
-        "LM-SARMA 2 df). Residual Moran: exact mean and variance under the regression null. Pesaran CD: "
-        "cross-sectional dependence of the residuals (N(0,1)); the local CD uses only neighbour pairs (for a W "
-        "that links every pair, such as a distance W without a cut-off, it is the CD itself). BSK: "
-        "Baltagi-Song-Koh tests of random effects and spatial error on the pooled model (N(0,1) or chi2). LR and "
-        "Wald: SDM against SAR / SEM (chi2, df = number of WX terms). Posterior probabilities: Bayesian comparison "
-        "of models (and of the weights matrices) under uniform priors (LeSage 2014). Hausman (FE vs RE): the "
-        "classic test compares the SDM coefficients of the fixed- and random-effects fits, weighted by the inverse "
-        "of the difference of their covariance matrices, and is not defined when that difference is not positive "
-        "definite; the Mundlak form adds the unit means over time of X and WX to the random-effects SDM and tests "
-        "them jointly (Wald, chi2); sphtest uses splm's random-effects covariance conditional on the variance "
-        f"ratio and rho. {_hausman_choice(r)}{_moran_perm_note(r)} n/a = not computed (see Not available).")
+    parts = ["Moran's I: pooled panel (W repeated for each period), randomisation z."]
+    if tests & {"lm", "lm_sarma"}:
+        parts.append(f"LM tests on the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} "
+                     "convention; chi2 with 1 df, LM-SARMA 2 df).")
+    if "moran_residuals" in tests:
+        parts.append("Residual Moran: exact mean and variance under the regression null.")
+    if "cd" in tests:
+        parts.append("Pesaran CD: cross-sectional dependence of the residuals (N(0,1)); the local CD uses only "
+                     "neighbour pairs (for a W that links every pair, such as a distance W without a cut-off, it is "
+                     "the CD itself).")
+    if tests & {"bsk", "bsjk"}:
+        parts.append("BSK: Baltagi-Song-Koh tests of random effects and spatial error on the pooled model (N(0,1) "
+                     "or chi2).")
+    if "lr_wald" in tests:
+        parts.append("LR and Wald: SDM against SAR / SEM (chi2, df = number of WX terms).")
+    if "bayes" in tests:
+        parts.append("Posterior probabilities: Bayesian comparison of models (and of the weights matrices) under "
+                     "uniform priors (LeSage 2014).")
+    if "hausman" in tests and d.get("hausman_test", True) is not False:
+        parts.append(_HAUSMAN_NOTE + " " + _hausman_choice(r))
+    return " ".join(parts) + _moran_perm_note(r) + " n/a = not computed (see Not available)."
+
+
+_HAUSMAN_NOTE = (
+    "Hausman (FE vs RE): the classic test compares the SDM coefficients of the fixed- and random-effects fits, "
+    "weighted by the inverse of the difference of their covariance matrices, and is not defined when that "
+    "difference is not positive definite; the Mundlak form adds the unit means over time of X and WX to the "
+    "random-effects SDM and tests them jointly (Wald, chi2); sphtest uses splm's random-effects covariance "
+    "conditional on the variance ratio and rho.")
 
 
 def _moran_perm_note(r) -> str:

@@ -255,3 +255,20 @@ def test_map_year_as_text_and_a_scenario_on_a_dropped_unit(monkeypatch):
     monkeypatch.setattr(steps, "model_block", lambda *a, **k: pytest.fail("a model was fitted before the check"))
     with pytest.raises(InputError, match=r"scenarios.ca.units: 'CA' is left out of the study by panel.drop"):
         run(Study.from_dict(tomllib.loads(text), source="s.toml"))
+
+
+def test_diagnostics_table_shows_and_explains_only_the_tests_asked_for():
+    """tests = ["lm", "cd"]: the table had 'Posterior probability of this W' and a Hausman row reading
+    n/a with nothing under Not available, and its note described BSK, LR/Wald, Hausman... (study audit
+    2026-12-01)."""
+    from spillmap.maps._report_tables import build_tables
+
+    text = (BASE.replace('tests = ["lm", "hausman"]', 'tests = ["lm", "cd"]\nhausman = "sphtest"')
+            .replace('include = ["diagnostics", "effects"]', 'include = ["diagnostics"]') + W1)
+    r = run(Study.from_dict(tomllib.loads(text), source="s.toml"))
+    t = {x.stem: x.table for x in build_tables(r)}["diagnostics"]
+    labels = " ".join(t.rows["label"])
+    assert "Posterior" not in labels and "Hausman" not in labels and "LM" in labels and "CD" in labels
+    note = " ".join(t.all_notes())
+    assert "Pesaran CD" in note and "LM tests" in note
+    assert not any(word in note for word in ("BSK", "Posterior", "Hausman", "LR and Wald"))

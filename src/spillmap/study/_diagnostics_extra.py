@@ -215,5 +215,6 @@ def extra_rows(panel, *, id, time, y, x, w, fe, tests: Sequence[str], sdm, re_fi
         out.update(_guard(BAYES_KEYS, lambda: _bayes(panel, id=id, time=time, y=y, x=x, w=w, fe=fe)))
     if "hausman" in tests:
         out.update(_guard(("hausman_conditional",), lambda: _conditional_hausman(sdm, re_fit)))
-    out["bayes_w"] = _note("computed by a study across its weights matrices (one W here)")
+    out["bayes_w"] = _note("computed by a study across its weights matrices (one W here)" if "bayes" in tests
+                           else "not requested")
     return out
