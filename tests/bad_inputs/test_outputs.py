@@ -250,7 +250,7 @@ def test_python_writers_do_not_overwrite_by_default(tmp_path, us48_queen):
 
     for path, write in [
         (tmp_path / "w.gwt", lambda p, **k: write_weights(us48_queen, p, **k)),
-        (tmp_path / "m.html", lambda p, **k: save_map(folium.Map(), p, **k)),
+        (tmp_path / "m.html", lambda p, **k: save_map(folium.Map(tiles=None), p, **k)),
         (tmp_path / "t.txt", lambda p, **k: _fileio.atomic_write_text(p, "new", **k)),
     ]:
         path.write_text("mine")
