@@ -168,6 +168,16 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
             f'<a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>')
 
 
+def _shown_changes(res: Any, shown: Mapping[str, Any]) -> tuple[str, ...]:
+    """The changes in words with each variable as the tables name it ("Industrial intelligence +0.02",
+    not "int +0.02"): the descriptions start with the variable."""
+    out = []
+    for var, text in zip(res.variables, res.changes):
+        label = str(shown.get(var, var))
+        out.append(label + text[len(var):] if text.startswith(f"{var} ") else text)
+    return tuple(out)
+
+
 def display_layer(geometry: Mapping) -> tuple[Any, str, str | None]:
     """The stored display GeoJSON (``StudyResults.geometry``) as a GeoDataFrame: the whole layer,
     so that the scenario and explore maps draw the units outside the model grey ("not in
@@ -216,7 +226,8 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
     tables: dict[str, Any] = {}
     for name, by_w in runs.items():
         for wname, doc in by_w.items():
-            res = dataclasses.replace(ScenarioResult.from_dict(doc), y=y)
+            res = ScenarioResult.from_dict(doc)
+            res = dataclasses.replace(res, y=y, changes=_shown_changes(res, shown))
             title = f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})"
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,

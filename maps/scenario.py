@@ -207,6 +207,6 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         ax.axvline(0, color="#666666", lw=0.6)
         ax.set_xlabel(f"predicted change of {result.y}")
         ax.set_title(title or f"{'; '.join(result.changes)}: largest spillovers received")
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="best", frameon=False)  # not over a bar (the lower right covered long intervals)
         fig.tight_layout()
     return fig

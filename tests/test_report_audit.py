@@ -272,3 +272,10 @@ def test_diagnostics_table_shows_and_explains_only_the_tests_asked_for():
     note = " ".join(t.all_notes())
     assert "Pesaran CD" in note and "LM tests" in note
     assert not any(word in note for word in ("BSK", "Posterior", "Hausman", "LR and Wald"))
+
+
+def test_scenario_changes_use_the_variables_labels(demo_out):
+    """The scenario map's legend said 'int +0.02' where every table says 'Industrial intelligence' (study
+    audit 2026-12-01): the changes carry the variable's label."""
+    html = (demo_out / "maps" / "scenario_hubei_W1.html").read_text(encoding="utf-8")
+    assert "Industrial intelligence +0.02" in html and "int +0.02\\u003c/summary" not in html
