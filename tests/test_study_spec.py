@@ -182,3 +182,10 @@ def test_cli_weights_shorthand():
     assert f.kind == "file" and f.settings.path == "some/W.gal"
     with pytest.raises(SpecError, match=r"key 'weights.W.k': must be >= 1"):
         parse_cli_spec("knn:k=0")
+
+
+def test_heterogeneity_threshold_is_documented():
+    """The smallest group estimated on its own is stated in the reference, with the code's number."""
+    from spillmap.study._steps_groups import MIN_GROUP_UNITS
+
+    assert f"fewer than {MIN_GROUP_UNITS} units" in (ROOT / "docs" / "config.md").read_text(encoding="utf-8")

@@ -187,7 +187,8 @@ class HeterogeneitySpec:
     """``[heterogeneity]``: the baseline and the SDM estimated separately by group (Table 6)."""
 
     columns: tuple[str, ...] = opt("Group columns (in the layer, its attributes or the panel); one block "
-                                   "per column.", example=("is_key_city",))
+                                   "per column, two groups or more. A group of fewer than 10 units is not "
+                                   "estimated on its own (listed under Not available).", example=("is_key_city",))
     labels: Mapping[str, Any] = opt("Readable group names per column, e.g. {is_key_city = {\"1\" = \"key "
                                     "cities\", \"0\" = \"other cities\"}}.", default=None)
     w: str | None = opt("Weights matrix of the group SDMs (default: the first); it is rebuilt on each "
