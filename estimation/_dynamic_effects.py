@@ -251,7 +251,15 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
 
 
 def dynamic_effects(results: Any, **kwargs: Any) -> dict[str, EffectsResult]:
-    """``{"short": ..., "long": ...}`` effects of a dynamic fit (see :func:`horizon_effects`)."""
+    """``{"short": ..., "long": ...}`` effects of a dynamic fit (see :func:`horizon_effects`).
+
+    Parameters
+    ----------
+    results
+        A fitted dynamic model (:class:`~spillmap.estimation.DynamicPanelResults`).
+    **kwargs
+        ``draws``, ``seed``, ``method``, ``traces``, ``level``, ``period`` of :func:`horizon_effects`.
+    """
     return horizon_effects(results, horizons=HORIZONS, **kwargs)
 
 
@@ -261,7 +269,16 @@ def timevarying_effects(results: Any, **kwargs: Any) -> EffectsResult:
 
 
 def effects_by_period(results: Any, **kwargs: Any) -> dict[Any, dict[str, EffectsResult]]:
-    """``{period: {horizon: EffectsResult}}`` with each period's ``W_t`` (same draws for every period)."""
+    """``{period: {horizon: EffectsResult}}`` with each period's ``W_t`` (same draws for every period).
+
+    Parameters
+    ----------
+    results
+        A fitted model; horizons ``"short"`` and ``"long"`` for a dynamic one, ``"short"``
+        only otherwise; one entry ``None`` when W does not vary over time.
+    **kwargs
+        ``draws``, ``seed``, ``method``, ``traces``, ``level`` of :func:`horizon_effects`.
+    """
     hz = HORIZONS if getattr(results, "dynamic", None) else ("short",)
     periods = results.w.periods if hasattr(results.w, "groups") else (None,)
     return {p: horizon_effects(results, horizons=hz, period=p, **kwargs) for p in periods}
@@ -284,7 +301,21 @@ def period_view(results: Any, period: Any = None, *, horizon: str = "short") -> 
 def unit_effects_at(results: Any, var: str, *, horizon: str = "short", period: Any = None,
                     n_vectors: int = 200, seed: int = 0) -> pd.DataFrame:
     """Per-unit effects of ``var`` (:func:`spillmap.estimation.effects.unit_effects`) at ``horizon``,
-    with ``W_t`` of ``period`` (default the last) when W varies over time."""
+    with ``W_t`` of ``period`` (default the last) when W varies over time.
+
+    Parameters
+    ----------
+    results
+        A fitted model.
+    var
+        A regressor of the model.
+    horizon
+        ``"short"`` (default) or ``"long"`` (dynamic models only).
+    period
+        The period whose ``W_t`` is used when W varies over time (default the last).
+    n_vectors, seed
+        As in :func:`spillmap.estimation.effects.unit_effects` (defaults 200 and 0).
+    """
     if horizon not in HORIZONS:
         raise InputError(f"horizon must be one of {', '.join(map(repr, HORIZONS))}; got {horizon!r}.")
     spec = _setup(results)[2]

@@ -91,8 +91,11 @@ class EffectsResult:
     def to_frame(self, layout: Literal["long", "wide"] = "long") -> pd.DataFrame:
         """All effects in one table.
 
-        ``"long"``: rows (effect, variable), columns estimate, se, z, p, ci_lower,
-        ci_upper; ``"wide"``: rows variable, columns (effect, statistic).
+        Parameters
+        ----------
+        layout
+            ``"long"`` (default): rows (effect, variable), columns estimate, se, z, p,
+            ci_lower, ci_upper; ``"wide"``: rows variable, columns (effect, statistic).
         """
         check_choice("layout", layout, ("long", "wide"))
         long = pd.concat({k: self._tables[k] for k in KINDS}, names=["effect", "variable"])

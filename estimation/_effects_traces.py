@@ -120,6 +120,17 @@ def stochastic_trace_powers(
     (``N``, ``sum_i w_ii``, ``sum_ij w_ij w_ji``).  Cost: ``order`` sparse products
     with an ``N x n_vectors`` block (Barry & Pace 1999).
 
+    Parameters
+    ----------
+    w
+        N x N sparse (or dense) weights.
+    order
+        Highest power estimated is ``order + 1`` (default 100).
+    n_vectors
+        Rademacher vectors (default 50).
+    seed
+        Seed of the vectors (default 0).
+
     Verification
     ------------
     ``tr(W^j)/N`` within 0.01 of the exact values for a 400-unit lattice with 500
@@ -230,6 +241,15 @@ def effects_matrix(w: np.ndarray | sp.spmatrix, rho: float, beta: float, theta: 
 
     One dense LU solve (no explicit inverse); used by :func:`unit_effects` for the
     exact diagonal when N <= :data:`EXACT_TRACE_MAX_N` and as the test oracle.
+
+    Parameters
+    ----------
+    w
+        N x N weights (dense or sparse; densified).
+    rho
+        Spatial-lag coefficient (0: no inverse).
+    beta, theta
+        Coefficients of the variable and of its spatial lag (``theta`` default 0).
     """
     wd = w.toarray() if sp.issparse(w) else np.asarray(w, dtype=float)
     n = wd.shape[0]

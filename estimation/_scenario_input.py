@@ -64,7 +64,15 @@ class ScenarioModel:
 
     @classmethod
     def from_fit(cls, fit: Any, *, label: str = "") -> ScenarioModel:
-        """From a :class:`~spillmap.estimation.SpatialPanelResults` (its ``data`` gives the values)."""
+        """From a :class:`~spillmap.estimation.SpatialPanelResults` (its ``data`` gives the values).
+
+        Parameters
+        ----------
+        fit
+            A fitted model (a ``ScenarioModel`` is returned as it is).
+        label
+            A label for the model (default ``""``).
+        """
         if isinstance(fit, ScenarioModel):
             return fit
         d = getattr(fit, "data", None)

@@ -129,7 +129,15 @@ class ScenarioResult:
     def top_receivers(self, k: int = 10, *, by: str = "received", shocked: bool = True) -> pd.DataFrame:
         """The ``k`` units with the largest ``by`` change in absolute value (ties by id).
 
-        ``shocked=False`` leaves out the units that were changed themselves.
+        Parameters
+        ----------
+        k
+            Number of units (default 10).
+        by
+            The column of :attr:`units` to rank by: ``"received"`` (default), ``"own"`` or
+            ``"total"``.
+        shocked
+            ``False`` leaves out the units that were changed themselves (default ``True``).
         """
         df = self.units if shocked else self.units[~self.units["shocked"]]
         key = df[by].abs().to_numpy()
@@ -197,7 +205,13 @@ class ScenarioResult:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ScenarioResult:
-        """Inverse of :meth:`to_dict` (also accepts the read-only mappings of a ``StudyResults``)."""
+        """Inverse of :meth:`to_dict` (also accepts the read-only mappings of a ``StudyResults``).
+
+        Parameters
+        ----------
+        d
+            A mapping as written by :meth:`to_dict`.
+        """
         return cls(units=_frame_from_dict(d["units"]), groups=_frame_from_dict(d["groups"]), model=d["model"],
                    y=d["y"], variables=tuple(d["variables"]), changes=tuple(d["changes"]), kinds=tuple(d["kinds"]),
                    method=d["method"], draws=int(d["draws"]), seed=int(d["seed"]), level=float(d["level"]),

@@ -168,7 +168,13 @@ class PanelWeights:
         return kinds.pop() if len(kinds) == 1 else "O"
 
     def for_period(self, period: Any) -> SpatialWeights:
-        """``W_t`` of ``period`` (matched as the value or its text)."""
+        """``W_t`` of ``period`` (matched as the value or its text).
+
+        Parameters
+        ----------
+        period
+            One of :attr:`periods`.
+        """
         for p, m in zip(self.periods, self.matrices):
             if p == period or str(p) == str(period):
                 return m
@@ -176,12 +182,26 @@ class PanelWeights:
                          f"{format_items([Shown(str(p)) for p in self.periods], limit=8)}.")
 
     def sub(self, positions: Sequence[int]) -> PanelWeights:
-        """The weights of the periods at ``positions`` (in that order)."""
+        """The weights of the periods at ``positions`` (in that order).
+
+        Parameters
+        ----------
+        positions
+            0-based positions in :attr:`periods`.
+        """
         return PanelWeights([self.periods[k] for k in positions], [self.matrices[k] for k in positions],
                             name=self.name)
 
     def lag_panel(self, x: np.ndarray, t: int) -> np.ndarray:
-        """``W_t x_t`` period by period for ``x`` stacked time-major (N*T rows)."""
+        """``W_t x_t`` period by period for ``x`` stacked time-major (N*T rows).
+
+        Parameters
+        ----------
+        x
+            ``N * T`` rows (a vector or an array with more columns), time-major, id-minor.
+        t
+            Number of periods; must equal the weights' T.
+        """
         x = np.asarray(x, dtype=float)
         if t != self.t or x.shape[0] != self.n * t:
             raise WeightsError(f"cannot lag {x.shape[0]} rows with {self.t} periods of N={self.n} weights.")

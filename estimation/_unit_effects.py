@@ -61,6 +61,19 @@ def unit_effects(results: Any, var: str, *, n_vectors: int = 200, seed: int = 0)
     Rademacher vectors (one sparse factorisation) above it.  The means of the
     columns are the average effects of :func:`compute_effects`.
 
+    Parameters
+    ----------
+    results
+        A fitted model with ``model``, ``params`` and ``w``: ``rho`` enters for the models
+        with a spatial lag of y, ``theta`` when ``W_<var>`` is a parameter (else 0).
+    var
+        A regressor of the model.
+    n_vectors
+        Rademacher vectors of the stochastic diagonal above :data:`EXACT_TRACE_MAX_N` units
+        (default 200; unused below).
+    seed
+        Seed of those vectors (default 0).
+
     Returns
     -------
     pandas.DataFrame
@@ -104,6 +117,20 @@ def unit_response(results: Any, var: str, source_id: str) -> pd.Series:
 
     Column ``j`` of ``S = (I - rho W)^{-1}(beta I + theta W)``:
     ``S e_j = (I - rho W)^{-1}(beta e_j + theta W e_j)``, one sparse solve.
+
+    Parameters
+    ----------
+    results
+        A fitted model with ``params`` and ``w``, as for :func:`unit_effects`.
+    var
+        A regressor of the model.
+    source_id
+        The unit whose ``var`` changes by one (an id of W, matched as text).
+
+    Returns
+    -------
+    pandas.Series
+        The response of every unit, indexed by id (W's order).
 
     Raises
     ------

@@ -81,7 +81,13 @@ class BaselineResult:
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals as linearmodels builds them: t(``df_resid``) quantiles when
-        the covariance is debiased (PanelOLS' default), normal otherwise."""
+        the covariance is debiased (PanelOLS' default), normal otherwise.
+
+        Parameters
+        ----------
+        level
+            Confidence level, a probability in (0, 1) (default 0.95).
+        """
         from scipy import stats
 
         a = (1 - level) / 2

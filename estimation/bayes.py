@@ -249,6 +249,19 @@ def weights_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x:
     (LeSage 2015, sec. 3: "which W?"); ``log_marginal``/``probability`` are indexed by
     the names in ``weights``.
 
+    Parameters
+    ----------
+    panel, id, time, y, x
+        As :func:`model_probabilities`.
+    weights
+        ``{name: SpatialWeights}``, the candidate matrices (row-standardised).
+    model
+        One spatial model of ``BAYES_MODELS`` (default ``"sdm"``; not ``"ols"``, which has no W).
+    fe
+        Fixed effects removed by demeaning (default ``"twoways"``; ``effects=`` is the old name).
+    grid
+        Odd number of Simpson points (default 2001), as in :func:`model_probabilities`.
+
     **Verification**: as :func:`model_probabilities` (``tests/test_bayes.py``).
     """
     if model in ("ols",):

@@ -314,6 +314,18 @@ def bsjk_joint_test(y: ArrayLike, X: ArrayLike, w: SpatialWeights, *, t: int) ->
     AR(1) errors (C.3), whose likelihoods (a Prais-Winsten-type ``T x T`` covariance
     combined with ``B'B``) are not in spillmap's machinery.
 
+    Parameters
+    ----------
+    y
+        NT values stacked time-major, id-minor (units in ``w.ids`` order), as in
+        :func:`spillmap.spatial.lm_tests`.
+    X
+        (NT, k) regressors in the same order, without a constant (one is added).
+    w
+        N x N spatial weights, used as given.
+    t
+        Number of periods T (at least 3).
+
     **Verification** (``tests/test_bsk.py``): equals a dense transcription of splm
     1.6-5's ``pbsjkJtest`` (explicit Kronecker products) to 1e-10, and splm's ``bsjktest``
     run on Produc to 1e-9 (``tests/test_splm_reference.py``); size at 5 % by Monte Carlo (slow).

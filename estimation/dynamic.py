@@ -198,20 +198,56 @@ class DynamicPanelResults(SpatialPanelResults):
     def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation",
                 horizon: str = "short") -> EffectsResult:
         """Short-run (``horizon="short"``) or long-run (``"long"``) direct, indirect and total effects
-        (:func:`spillmap.estimation._dynamic_effects.dynamic_effects`)."""
+        (:func:`spillmap.estimation._dynamic_effects.dynamic_effects`).
+
+        Parameters
+        ----------
+        draws
+            Parameter draws for the simulation method (>= 100; default 1000); ``0`` selects the
+            delta method.
+        seed
+            Non-negative integer seeding the draws (default 0).
+        method
+            ``"simulation"`` (default) or ``"delta"``, as in
+            :func:`~spillmap.estimation.effects.compute_effects`.
+        horizon
+            ``"short"`` (default) or ``"long"``.
+        """
         from ._dynamic_effects import HORIZONS, dynamic_effects
 
         check_choice("horizon", horizon, HORIZONS)  # before the draws
         return dynamic_effects(self, draws=draws, seed=seed, method=method)[horizon]
 
     def effects_both(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> dict:
-        """``{"short": EffectsResult, "long": EffectsResult}`` from the same parameter draws."""
+        """``{"short": EffectsResult, "long": EffectsResult}`` from the same parameter draws.
+
+        Parameters
+        ----------
+        draws
+            Parameter draws for the simulation method (>= 100; default 1000); ``0`` selects the
+            delta method.
+        seed
+            Non-negative integer seeding the draws (default 0).
+        method
+            ``"simulation"`` (default) or ``"delta"``, as in
+            :func:`~spillmap.estimation.effects.compute_effects`.
+        """
         from ._dynamic_effects import dynamic_effects
 
         return dynamic_effects(self, draws=draws, seed=seed, method=method)
 
     def unit_effects(self, var: str, *, horizon: str = "short", period: Any = None) -> pd.DataFrame:
-        """Per-unit effects of ``var`` at either horizon (:func:`~spillmap.estimation._dynamic_effects.unit_effects_at`)."""
+        """Per-unit effects of ``var`` at either horizon (:func:`~spillmap.estimation._dynamic_effects.unit_effects_at`).
+
+        Parameters
+        ----------
+        var
+            A regressor of the model.
+        horizon
+            ``"short"`` (default) or ``"long"``.
+        period
+            With one W per period, the period whose ``W_t`` is used (default the last).
+        """
         from ._dynamic_effects import unit_effects_at
 
         return unit_effects_at(self, var, horizon=horizon, period=period)

@@ -405,6 +405,18 @@ def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: T
     of :func:`effects_from_estimates`, so that other quantities simulated from them
     (:func:`spillmap.estimation.scenario`) share the effects' draws exactly.
 
+    Parameters
+    ----------
+    results
+        A fitted SAR or SDM (dynamic models and one W per period: their effects' draws).
+    draws
+        Number of draws, an integer >= 100 (default 1000).
+    seed
+        Non-negative integer seed (default 0).
+    traces
+        ``"exact"``, ``"stochastic"`` or ``"auto"`` (default), as in :func:`compute_effects`
+        (here only whether W's eigenvalues are used for its stationarity interval).
+
     Returns
     -------
     pandas.DataFrame

@@ -181,6 +181,13 @@ def lr_sdm_sar(sdm: Any, sar: Any) -> TestResult:
     """LR test of SDM against SAR (H0: ``theta = 0``); df = number of ``W_x`` terms.
 
     See :func:`lr_test`.
+
+    Parameters
+    ----------
+    sdm
+        The fitted SDM (unrestricted).
+    sar
+        The fitted SAR on the same data, weights and effects (restricted).
     """
     return _lr_sdm_against(sdm, sar, "sar", "theta = 0 (SDM reduces to SAR)")
 
@@ -190,6 +197,14 @@ def lr_sdm_sem(sdm: Any, sem: Any) -> TestResult:
 
     The SEM is the SDM under the common-factor restriction, so
     ``LR = 2(logL_SDM - logL_SEM)`` with one degree of freedom per ``W_x`` term.
+    See :func:`lr_test`.
+
+    Parameters
+    ----------
+    sdm
+        The fitted SDM (unrestricted).
+    sem
+        The fitted SEM on the same data, weights and effects (restricted).
     """
     return _lr_sdm_against(sdm, sem, "sem", "theta + rho*beta = 0 (SDM reduces to SEM)")
 
@@ -235,6 +250,11 @@ def wald_sdm_sar(sdm: Any) -> TestResult:
 
     .. math:: W = \\hat\\theta' \\hat V_\\theta^{-1} \\hat\\theta \\sim \\chi^2(K_w)
 
+    Parameters
+    ----------
+    sdm
+        A fitted SDM (its ``params`` and ``cov``).
+
     Verification
     ------------
     Equal to ``theta @ inv(V_theta) @ theta`` (tests, 1e-10).
@@ -274,6 +294,11 @@ def wald_sdm_sem(sdm: Any) -> TestResult:
         W = g'(J \\hat V J')^{-1} g \\sim \\chi^2(K_w)
 
     with ``V`` the covariance of ``(beta, theta, rho)`` (delta method; Elhorst 2014, sec. 2.9).
+
+    Parameters
+    ----------
+    sdm
+        A fitted SDM (its ``params`` and ``cov``).
 
     Verification
     ------------

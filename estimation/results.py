@@ -257,7 +257,13 @@ class SpatialPanelResults(ResultsTableMixin):
         return compute_effects(self, draws=draws, seed=seed, method=method)
 
     def unit_effects(self, var: str) -> pd.DataFrame:
-        """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`)."""
+        """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`).
+
+        Parameters
+        ----------
+        var
+            A regressor of the model (not ``const``, not ``W_<x>``).
+        """
         from spillmap.estimation.effects import unit_effects
 
         return unit_effects(self, var)

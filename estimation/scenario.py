@@ -353,6 +353,18 @@ def response_columns(fit: Any, variable: str, *, max_dense: int = EXPLORE_DENSE_
     LU solve (stated: O(N^3) once, N^2 values); above: the ``top_k`` largest responses of
     each source by absolute value, every column solved by sparse LU.
 
+    Parameters
+    ----------
+    fit
+        A fitted model (or a :class:`ScenarioModel`); with one W per period, the last
+        period's W is used.
+    variable
+        A regressor of the model.
+    max_dense
+        Largest N for the whole matrix (default :data:`EXPLORE_DENSE_MAX_N`, 1000).
+    top_k
+        Responses kept per source above ``max_dense`` (default :data:`EXPLORE_TOP_K`, 50).
+
     Returns
     -------
     dict

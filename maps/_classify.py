@@ -101,7 +101,7 @@ def classify(
     scheme
         ``"quantiles"``, ``"fisher_jenks"``, ``"equal_interval"``, ``"user"`` (then
         ``bins`` are the class upper bounds; the last is raised to the maximum if lower)
-        or ``"auto"``: equal-width classes when the values span a narrow range
+        or ``"auto"`` (default ``"quantiles"``): equal-width classes when the values span a narrow range
         (``(max - min) / |(max + min) / 2|`` below :data:`AUTO_NARROW`, where quantile classes would
         exaggerate small differences), otherwise Fisher-Jenks natural breaks (classes
         follow the gaps in the data, so a few outliers do not stretch the colours).
@@ -109,6 +109,9 @@ def classify(
         Number of classes (2-9) for the automatic schemes.  Fewer are used when the data
         have fewer distinct values; classes with equal bounds (ties at a quantile) are
         merged, so no two classes share a label.
+    bins
+        With ``scheme="user"``: the class upper bounds, strictly increasing (ignored
+        otherwise).
     """
     if scheme not in SCHEMES:
         raise InputError(f"scheme={scheme!r} is not one of {', '.join(SCHEMES)}.")

@@ -329,6 +329,23 @@ def save_map(
 
     An existing ``path`` is replaced only with ``overwrite=True``; the target is
     checked (see :func:`spillmap._fileio.preflight`) before the map is rendered.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        The HTML file to write.
+    offline
+        ``True`` (default): inline the vendored Leaflet, no remote script or tile layer (see
+        :func:`render_html`, which raises for maps that need them); ``False`` keeps folium's CDN links.
+    overwrite
+        Replace an existing file (default ``False``: an error).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
     """
     preflight([path], force=overwrite)
     return atomic_write_text(path, render_html(m, offline=offline), overwrite=overwrite)

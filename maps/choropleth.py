@@ -227,10 +227,34 @@ def choropleth_panel(
         Boundary layer with ``id`` (may hold units outside the sample).
     data
         Long panel with ``id``, ``time`` and ``columns``.
+    id, time
+        Unit id column (of ``gdf`` and ``data``) and period column (of ``data``).
+    columns
+        Numeric columns of ``data`` to map; a drop-down list switches them (the first is
+        shown on opening).
     periods
         Periods to show (default: all, in order).  The last one is shown on opening.
+    name_column
+        Name column(s) of ``gdf`` (e.g. ``["name", "name_en"]``), shown in the tooltip.
     group
         Column of a higher-level unit (``"province"``) whose boundaries are drawn.
+    scheme, k, bins
+        Classification (see :func:`classify`; default quantiles, 5 classes), computed per
+        variable on all its periods pooled.
+    cmap
+        ColorBrewer scheme name (default ``"YlOrRd"``).
+    title, notice
+        Title box text and an optional notice under it (e.g. ``DEMO_NOTICE``).
+    legend
+        Draw the legend (default ``True``).
+    tiles
+        ``None`` (default): plain background, works offline.  A folium tile name/URL
+        needs network when the page is opened.
+    simplify
+        Coverage-simplification tolerance in degrees (see
+        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+    m
+        Add to this map instead of creating one.
 
     Returns
     -------

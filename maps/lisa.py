@@ -79,6 +79,10 @@ def lisa_map(
     lisa_frame
         Output of :func:`spillmap.spatial.local_moran`: indexed by unit id, with
         ``cluster`` (``HH``/``LL``/``LH``/``HL``/``ns``), ``Ii`` and ``p_perm``.
+    id
+        Unit id column of ``gdf`` (matched to the frame's index as text).
+    name_column
+        Name column(s) of ``gdf`` (e.g. ``["name", "name_en"]``), shown in the tooltip.
     group
         Column of a higher-level unit (``"province"``) whose boundaries are drawn.
     alpha, permutations
@@ -86,6 +90,18 @@ def lisa_map(
         ``fdr``, ``permutations``).
     variable
         Name of the variable (legend title).
+    title, notice
+        Title box text and an optional notice under it (e.g. ``DEMO_NOTICE``).
+    legend
+        Draw the legend (default ``True``).
+    tiles
+        ``None`` (default): plain background, works offline.  A folium tile name/URL
+        needs network when the page is opened.
+    simplify
+        Coverage-simplification tolerance in degrees (see
+        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+    m
+        Add to this map instead of creating one.
 
     Returns
     -------

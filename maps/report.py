@@ -190,6 +190,22 @@ def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.P
 
     The folder is built in a temporary sibling and moved into place at the end; an
     existing non-empty ``out_dir`` is replaced only with ``force=True``.
+
+    Parameters
+    ----------
+    results
+        A :class:`StudyResults`, or the path of a ``results.json`` it was saved to.
+    out_dir
+        The report folder to write.
+    force
+        Replace an existing non-empty ``out_dir`` (default ``False``: an error).
+    quiet
+        ``True`` (default): no progress lines; ``False`` prints them.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
     """
     from spillmap.study._plan import Steps, planned_steps
 

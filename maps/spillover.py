@@ -149,20 +149,36 @@ def spillover_map(
         ("not in sample").
     unit_effects
         :func:`spillmap.estimation.effects.unit_effects` output (index: unit id).
+    id
+        Unit id column of ``gdf`` (matched to the index as text).
     var, y
         The regressor and the dependent variable (for labels).
     unit
         The unit word of tooltips and layer names (``"city"``: "spillover received from
         all other cities").
+    name_column
+        Name column(s) of ``gdf`` (e.g. ``["name", "name_en"]``), shown in the tooltip.
     group
         Column of a higher-level unit (``"province"``) whose boundaries are drawn.
     columns
         Which columns to draw, each as a layer (a drop-down list switches them).
+    k
+        Number of classes of one-signed layers (default 5).
     scheme
         Classification of one-signed layers (:func:`~spillmap.maps.choropleth.classify`);
         the default ``"auto"`` uses equal-width classes over a narrow range (direct
         effects often span a few per cent) and says so in the legend.  Layers with both
         signs get classes symmetric around zero.
+    title, notice
+        Title box text and an optional notice under it (e.g. ``DEMO_NOTICE``).
+    tiles
+        ``None`` (default): plain background, works offline.  A folium tile name/URL
+        needs network when the page is opened.
+    simplify
+        Coverage-simplification tolerance in degrees (see
+        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+    m
+        Add to this map instead of creating one.
 
     Returns
     -------
@@ -225,15 +241,42 @@ def unit_response_map(
 
     Parameters
     ----------
+    gdf
+        Boundary layer with ``id``.
     response
         :func:`spillmap.estimation.effects.unit_response` output (index: unit id).
         The source unit's own value (its direct effect) usually dwarfs the others, so
         it is drawn in its own class and the classes are computed on the other units.
         Units of the layer absent from it are drawn grey ("not in sample").
+    id
+        Unit id column of ``gdf`` (matched to the index as text).
+    source_id
+        The unit whose ``var`` changed (outlined, in its own colour); must be in ``response``.
+    var, y
+        The regressor and the dependent variable (for labels).
+    unit
+        The unit word of tooltips and layer names (default ``"unit"``; ``"city"``).
+    name_column
+        Name column(s) of ``gdf`` (e.g. ``["name", "name_en"]``), shown in the tooltip; the
+        first names the source in the legend.
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn.
+    k
+        Number of classes of the other units (default 5).
     scheme
         Classification of the other units; quantiles by default (the response decays
         geometrically with distance, so equal-count classes show its reach); class
         bounds get as many digits as keep them apart.
+    title, notice
+        Title box text and an optional notice under it (e.g. ``DEMO_NOTICE``).
+    tiles
+        ``None`` (default): plain background, works offline.  A folium tile name/URL
+        needs network when the page is opened.
+    simplify
+        Coverage-simplification tolerance in degrees (see
+        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+    m
+        Add to this map instead of creating one.
 
     Returns
     -------

@@ -52,6 +52,10 @@ def period_means(
     ----------
     panel
         A long panel with columns ``id``, ``time`` and ``var``.
+    id, time
+        Unit and period columns.
+    var
+        The numeric column to average.
     period
         ``(start, end)``, both included, in the units of the ``time`` column;
         ``None`` uses every period.  Units observed in only some periods of the
@@ -188,6 +192,10 @@ def economic_distance(
     ----------
     panel
         Long panel with columns ``id``, ``time``, ``var``.
+    id, time
+        Unit and period columns of ``panel``.
+    var
+        The numeric column whose period means ``Ybar`` define the distance.
     period
         ``(start, end)`` inclusive; ``None`` uses all periods.
     ids
@@ -281,6 +289,11 @@ def economic_product(
         Polygons with the id column ``layer_id`` (default ``id``); row order of W.
     panel
         Long panel with ``id`` (same units as the layer), ``time`` and ``var``.
+    id, time
+        Unit and period columns of ``panel`` (``id`` also of ``layer`` unless ``layer_id``).
+    var
+        The numeric column whose period means ``Ybar`` scale the distance weights (e.g.
+        GDP per capita).
     period
         ``(start, end)`` inclusive; ``None`` uses all periods.
     alpha

@@ -42,6 +42,17 @@ def local_moran_arrays(
     3 LL, 4 HL; a zero value or lag counts as low) and the folded pseudo p-value
     (1 where the statistic is degenerate: no neighbour or ``z_i = 0``).  The values
     are checked by the callers (:func:`local_moran`, :func:`spillmap.screen`).
+
+    Parameters
+    ----------
+    y
+        (n, c) values in the order of ``w.ids``, one variable per column (not checked here).
+    w
+        Spatial weights, used as given.
+    permutations
+        Conditional permutations per unit for the pseudo p-values.
+    seed
+        Seed of the permutations (``None``: fresh entropy).
     """
     y = np.asarray(y, dtype=float)
     n = y.shape[0]

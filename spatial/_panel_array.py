@@ -129,6 +129,17 @@ def panel_array(
     :meth:`SpatialWeights.lag_panel`).  With ``time=None`` the panel is a
     cross-section (T = 1).
 
+    Parameters
+    ----------
+    panel
+        Long panel, one row per (id, time) cell.
+    id, time
+        Unit and period columns (``time=None``: a cross-section).
+    columns
+        The numeric columns to return, in this order (the k of the array).
+    w
+        Weights whose ids the panel's units must match (as text); they give the unit order.
+
     Returns
     -------
     (array, periods)

@@ -30,7 +30,15 @@ __all__ = ["moran_pooled", "moran_moments", "moran_columns", "block_diagonal"]
 
 
 def block_diagonal(w: SpatialWeights, t: int) -> sp.csr_matrix:
-    """The sparse ``I_T kron W`` (NT x NT, block diagonal; never dense)."""
+    """The sparse ``I_T kron W`` (NT x NT, block diagonal; never dense).
+
+    Parameters
+    ----------
+    w
+        The N x N weights.
+    t
+        Number of periods T (blocks).
+    """
     return sp.kron(sp.identity(t, format="csr"), w.sparse, format="csr")
 
 
@@ -45,6 +53,15 @@ def moran_moments(n: int, s0: float, s1: float, s2: float, z: np.ndarray) -> tup
 
     with ``b_2 = n sum z^4 / (sum z^2)^2`` the kurtosis of the centred values ``z``.
     ``z`` may hold one variable per column (n, c): ``v_rand`` is then an array.
+
+    Parameters
+    ----------
+    n
+        Number of observations.
+    s0, s1, s2
+        The weight sums ``S_0``, ``S_1``, ``S_2`` of Cliff and Ord.
+    z
+        Centred values, (n,) or (n, c).
     """
     ei = -1.0 / (n - 1)
     s02 = s0 * s0
@@ -127,6 +144,23 @@ def moran_pooled(
     where the mean is the **pooled** mean over all N*T observations (a common trend
     therefore contributes to I; demean by period first to remove it).  Permutations
     shuffle all NT values.  Arguments and errors as in :func:`moran_by_period`.
+
+    Parameters
+    ----------
+    panel
+        Long panel, one row per (id, time) cell, balanced and without missing values.
+    id, time
+        Unit and period columns; ids must be those of ``w`` (matched as text).
+    var
+        The numeric column to test.
+    w
+        N x N spatial weights over the panel's units, used **as given** in every period.
+    permutations
+        Random permutations of the NT values for the pseudo p-value (default 999; 0: none).
+    seed
+        Seed of the permutations (default 0; ``None``: fresh entropy, not reproducible).
+    threads
+        Threads for the permutations (default 1; the result does not depend on it).
 
     Written by hand rather than by esda: esda needs a libpysal ``W`` of all NT
     observations, whose dictionaries cost 1.7 GB and 50 s at N = 100,000, T = 10;

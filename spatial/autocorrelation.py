@@ -177,6 +177,22 @@ def geary(
     same permutations as :func:`moran` with the same seed.
     Weights are used as given; arguments and errors as in :func:`moran`.
 
+    Parameters
+    ----------
+    y
+        n values in the order of ``w.ids`` (or a pandas Series indexed by the ids,
+        which is reordered).
+    w
+        Spatial weights, used as given.
+    permutations
+        Random permutations for the pseudo p-value (default 999; 0: none).
+    seed
+        Seed of the permutations (default 0; ``None``: fresh entropy, not reproducible).
+    name
+        Variable name for error messages.
+    threads
+        Threads for the permutations (default 1; the result does not depend on it).
+
     References
     ----------
     Geary, R. C. (1954). The contiguity ratio and statistical mapping. The
@@ -214,6 +230,23 @@ def moran_by_period(
     Each period's cross-section is tested as by :func:`moran` (weights as given;
     every period uses the same ``seed``, so results do not depend on which periods
     are present; the periods share one set of permutations, evaluated together).
+
+    Parameters
+    ----------
+    panel
+        Long panel, one row per (id, time) cell, balanced and without missing values.
+    id, time
+        Unit and period columns; ids must be those of ``w`` (matched as text).
+    var
+        The numeric column to test.
+    w
+        Spatial weights over the panel's units, used **as given**.
+    permutations
+        Random permutations for the pseudo p-values (default 999; 0: none).
+    seed
+        Seed of the permutations (default 0; ``None``: fresh entropy, not reproducible).
+    threads
+        Threads for the permutations (default 1; the result does not depend on it).
 
     Returns
     -------

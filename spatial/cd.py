@@ -139,6 +139,9 @@ def pesaran_cd(resid: Any, w: SpatialWeights | sp.spmatrix | np.ndarray | None =
         order) or a stacked vector with ``n``, ``t``.
     w
         Optional weights for the local CD: only the pattern of ``W + W'`` is used.
+    n, t
+        Number of units and periods, needed only when ``resid`` is a stacked vector
+        (time-major, id-minor; ``n * t`` must be its length).
 
     Returns
     -------

@@ -323,6 +323,24 @@ def panel_lm_tests(
     weights, the panel must be balanced and complete.  ``time=None`` treats the
     frame as a cross-section.
 
+    Parameters
+    ----------
+    panel
+        Long panel, one row per (id, time) cell.
+    id, time
+        Unit and period columns; ``time=None``: a cross-section.
+    y
+        Dependent variable column.
+    x
+        Regressor columns (one name may be given as a string).
+    w
+        N x N weights over the panel's units (matched as text), used as given.
+    fe
+        ``"none"`` (default), ``"individual"``, ``"time"`` or ``"twoways"``, as in
+        :func:`lm_tests` (``effects=`` is the old name, still read with a DeprecationWarning).
+    add_constant, convention
+        As in :func:`lm_tests` (defaults ``None`` and ``"elhorst"``).
+
     Raises
     ------
     DataError

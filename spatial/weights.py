@@ -155,7 +155,18 @@ class SpatialWeights:
         )
 
     def index_of(self, unit_id: str) -> int:
-        """Row index of ``unit_id``."""
+        """Row index of ``unit_id``.
+
+        Parameters
+        ----------
+        unit_id
+            A unit id of W (compared as text: ``101`` finds ``"101"``).
+
+        Raises
+        ------
+        WeightsError
+            ``unit_id`` is not in W.
+        """
         try:
             return self._id_index[str(unit_id)]
         except KeyError:
@@ -408,7 +419,18 @@ class SpatialWeights:
     def equals(self, other: SpatialWeights, *, rtol: float = 0.0, atol: float = 0.0, order: bool = True) -> bool:
         """True when ``other`` has the same ids (in the same order unless ``order=False``)
         and the same non-zero pattern, with weights equal to ``|a - b| <= atol + rtol*|b|``.
-        ``transform`` and ``name`` are not compared."""
+        ``transform`` and ``name`` are not compared.
+
+        Parameters
+        ----------
+        other
+            The weights to compare with (anything else is not equal).
+        rtol, atol
+            Relative and absolute tolerance of the weights (default 0: exactly equal).
+        order
+            ``True`` (default): the ids must be in the same order; ``False``: the same set of
+            ids, ``other`` aligned to this order before comparing.
+        """
         if not isinstance(other, SpatialWeights) or self.n != other.n:
             return False
         if not order:
@@ -471,13 +493,42 @@ class SpatialWeights:
     @classmethod
     def from_sparse(cls, matrix: sp.spmatrix | sp.sparray | ArrayLike, ids: Sequence[object], *,
                     name: str = "") -> SpatialWeights:
-        """From a scipy sparse or dense array and the row ids."""
+        """From a scipy sparse or dense array and the row ids.
+
+        Parameters
+        ----------
+        matrix
+            N x N weights (scipy sparse matrix or array, or a dense array), used as given
+            (``transform`` is ``"O"``).
+        ids
+            Unit ids in row order (stored as text).
+        name
+            Label of the matrix (shown in summaries and tables).
+        """
         return cls(matrix, tuple(ids), "O", name)
 
     @classmethod
     def from_dense(cls, matrix: ArrayLike, ids: Sequence[object], *, transform: Transform = "O",
                    name: str = "") -> SpatialWeights:
-        """From a dense N x N array (or nested lists) and the row ids; zeros are dropped."""
+        """From a dense N x N array (or nested lists) and the row ids; zeros are dropped.
+
+        Parameters
+        ----------
+        matrix
+            N x N weights (a 2-D array or nested lists).
+        ids
+            Unit ids in row order (stored as text).
+        transform
+            The transform the values already have (``"O"``, default: none; ``"R"``, ``"B"``), a
+            label only: the values are not changed.
+        name
+            Label of the matrix (shown in summaries and tables).
+
+        Raises
+        ------
+        WeightsError
+            ``matrix`` is not 2-D.
+        """
         m = np.asarray(matrix, dtype=float)
         if m.ndim != 2:
             raise WeightsError(f"weights must be a 2-D matrix, got {m.ndim} dimension(s).")
@@ -485,7 +536,15 @@ class SpatialWeights:
 
     @classmethod
     def from_libpysal(cls, w: libpysal.weights.W | libpysal.graph.Graph, *, name: str = "") -> SpatialWeights:
-        """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``."""
+        """From a libpysal ``W`` (its ``id_order`` gives the row order) or ``Graph``.
+
+        Parameters
+        ----------
+        w
+            A ``libpysal.weights.W`` or ``libpysal.graph.Graph``; its transform is kept.
+        name
+            Label of the matrix (shown in summaries and tables).
+        """
         m, ids, transform = libpysal_parts(w)
         return cls(m, tuple(ids), transform, name)
 
@@ -527,6 +586,15 @@ def lag_panel(m: sp.spmatrix, x: np.ndarray, t: int) -> np.ndarray:
     rows (a vector or an array with more columns).  The one implementation of the
     panel lag: :meth:`SpatialWeights.lag_panel` checks its input and calls it, and the
     tests that lag with ``W'`` or ``W + W'`` call it directly.
+
+    Parameters
+    ----------
+    m
+        N x N sparse matrix.
+    x
+        ``N * T`` rows stacked time-major, id-minor (not checked here).
+    t
+        Number of periods T.
     """
     xr = x.reshape((t, m.shape[0]) + x.shape[1:])
     out = np.empty_like(xr)
@@ -541,6 +609,14 @@ def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
     Returns the message (``""`` when W has no islands).  Called by the Moran tests and
     the estimators, so that a W built with ``islands="keep"`` (or read from a file with
     zero rows) never reaches a result silently.
+
+    Parameters
+    ----------
+    w
+        The weights.
+    stacklevel
+        Passed to :func:`warnings.warn` (default 3: the caller of the function that calls
+        this one).
     """
     msg = w.islands_warning
     if msg:

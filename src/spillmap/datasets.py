@@ -58,7 +58,18 @@ DEMO_NOTICE = (
 
 
 def data_path(name: str) -> Path:
-    """Absolute path of an embedded data file, e.g. ``data_path("us_produc.csv")``."""
+    """Absolute path of an embedded data file, e.g. ``data_path("us_produc.csv")``.
+
+    Parameters
+    ----------
+    name
+        File name inside the package's ``spillmap/data`` folder.
+
+    Raises
+    ------
+    InputError
+        No such file.
+    """
     path = Path(str(resources.files("spillmap.data").joinpath(name)))
     if not path.is_file():
         from spillmap.errors import InputError
@@ -134,7 +145,15 @@ def cigar_w() -> SpatialWeights:
 def weights_file(source: str | Path, path: str | Path | None = None) -> Path:
     """The weights file ``source`` names: ``path`` (default ``source``; e.g. ``source`` resolved
     against a spec's folder) when it exists, else the file of the bundled matrix named ``source``
-    (:data:`WEIGHTS`; a file wins over a name); a misspelt bundled name is an error saying which."""
+    (:data:`WEIGHTS`; a file wins over a name); a misspelt bundled name is an error saying which.
+
+    Parameters
+    ----------
+    source
+        A file path or the name of a bundled matrix (a key of :data:`WEIGHTS`).
+    path
+        The path to try first (default ``source``).
+    """
     path = Path(source if path is None else path)
     if not path.exists() and str(source) in WEIGHTS:
         return data_path(WEIGHTS[str(source)])

@@ -25,7 +25,14 @@ __all__ = ["map_crs", "to_map_crs", "add_scale_bar", "add_north_arrow", "nice_le
 
 
 def map_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
-    """The CRS the layer is drawn in (see the module docstring)."""
+    """The CRS the layer is drawn in (see the module docstring).
+
+    Parameters
+    ----------
+    gdf
+        The layer: a projected CRS is kept; a geographic one gives a Lambert azimuthal
+        equal-area projection centred on the layer's bounds.
+    """
     from pyproj import CRS
 
     crs = CRS.from_user_input(gdf.crs)
@@ -63,7 +70,20 @@ def nice_length(target_km: float) -> float:
 
 def add_scale_bar(ax: Axes, crs: pyproj.CRS, *, fraction: float = 0.2,
                   loc: tuple[float, float] = (0.05, 0.05)) -> float:
-    """Draw a scale bar in the axes' lower left (``loc`` in axes fractions); returns its km."""
+    """Draw a scale bar in the axes' lower left (``loc`` in axes fractions); returns its km.
+
+    Parameters
+    ----------
+    ax
+        Axes of a map drawn in ``crs`` (its limits set).
+    crs
+        The CRS of the axes' coordinates (:func:`map_crs`).
+    fraction
+        Approximate length as a fraction of the axes' width (default 0.2), rounded to a
+        round number of km.
+    loc
+        Left end of the bar in axes fractions (default ``(0.05, 0.05)``).
+    """
     from matplotlib.patches import Rectangle
 
     x0, x1 = ax.get_xlim()
@@ -84,7 +104,17 @@ def add_scale_bar(ax: Axes, crs: pyproj.CRS, *, fraction: float = 0.2,
 
 def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:
     """An arrow pointing up (grid north) with an ``N`` above it; ``loc`` is the arrow's tip
-    in axes fractions (default upper left)."""
+    in axes fractions (default upper left).
+
+    Parameters
+    ----------
+    ax
+        The map's Axes.
+    loc
+        The arrow's tip in axes fractions (default ``(0.04, 0.9)``).
+    size
+        Arrow length in axes fractions (default 0.07).
+    """
     x, y = loc
     ax.annotate("", xy=(x, y), xytext=(x, y - size), xycoords="axes fraction", textcoords="axes fraction",
                 zorder=21, arrowprops=dict(facecolor="#222222", edgecolor="#222222", width=2.2, headwidth=7,

@@ -50,6 +50,31 @@ def lisa_map(
     units of the layer absent from it are "not in sample".  The legend states the
     significance rule and permutations from ``lisa_frame.attrs``.
 
+    Parameters
+    ----------
+    gdf
+        The boundary layer (any CRS).
+    lisa_frame
+        :func:`spillmap.spatial.local_moran` output, with a ``cluster`` column (or
+        ``quadrant`` and ``significant``).
+    id
+        Unit id column of ``gdf`` (matched to the frame's index as text).
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
+    variable
+        Name of the variable (legend title "LISA clusters of ...").
+    title
+        Axes title (default none).
+    legend_loc
+        A matplotlib location inside the map (default ``"lower left"``) or
+        ``"outside right"`` / ``"outside bottom"``.
+    figsize
+        Inches (default 6.5 x 5), for a new figure.
+    scale_bar, north_arrow
+        Draw them (default ``True``).
+    ax
+        Draw into this Axes instead of a new figure.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -96,6 +121,31 @@ def spillover_maps(
     Each panel has its own classes (``scheme="auto"``: equal width over a narrow range,
     else Fisher-Jenks; diverging around zero when an effect changes sign) and legend.
 
+    Parameters
+    ----------
+    gdf
+        The boundary layer (any CRS).
+    unit_effects
+        :func:`spillmap.estimation.effects.unit_effects` output (index: unit id).
+    id
+        Unit id column of ``gdf`` (matched to the index as text).
+    var, y
+        The regressor and the dependent variable (for the title).
+    unit
+        The unit word of the panel titles (default ``"unit"``; ``"city"``).
+    columns
+        Columns of ``unit_effects`` to draw, one panel each (default direct, spillover
+        received, spillover emitted).
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
+    scheme, k
+        Classification of one-signed effects (default ``"auto"``, 5 classes; see
+        :func:`spillmap.maps.choropleth.classify`).
+    title
+        Figure title (default "Effect on <y> of a unit change of <var>").
+    panel_size
+        Width and height of one panel in inches (default 3.6 x 4.4).
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -140,6 +190,34 @@ def response_map(
 
     The source's own (direct) effect is left out of the classes (it dwarfs the others)
     and shown as its own legend entry; class bounds get as many digits as keep them apart.
+
+    Parameters
+    ----------
+    gdf
+        The boundary layer (any CRS).
+    response
+        :func:`spillmap.estimation.effects.unit_response` output (index: unit id).
+    id
+        Unit id column of ``gdf`` (matched to the index as text).
+    source_id
+        The unit whose ``var`` changed; must be in ``response``.
+    var, y
+        The regressor and the dependent variable (for the legend).
+    unit
+        The unit word (default ``"unit"``); not used by this figure (it is by
+        :func:`spillmap.maps.unit_response_map`, whose arguments this one accepts).
+    name_column
+        Column of ``gdf`` naming the source in the legend (default: its id).
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
+    scheme, k
+        Classification of the other units (default quantiles, 5 classes).
+    title
+        Axes title (default none).
+    figsize
+        Inches (default 6.5 x 5), for a new figure.
+    ax
+        Draw into this Axes instead of a new figure.
 
     Returns
     -------

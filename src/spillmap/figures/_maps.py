@@ -279,6 +279,34 @@ def small_multiples(
     is "no data" there.  One legend (the shared classes) sits under the panels; the first
     panel carries the scale bar and north arrow.
 
+    Parameters
+    ----------
+    gdf
+        The boundary layer (any CRS; a geographic one is drawn in a Lambert azimuthal
+        equal-area projection centred on the layer).
+    panel
+        Long panel with ``id``, ``time`` and ``column``.
+    id, time
+        Unit id column (of ``gdf`` and ``panel``) and period column (of ``panel``).
+    column
+        The numeric variable to map.
+    periods
+        Periods to draw, in this order (default: all, sorted).
+    ncols
+        Panels per row, 1 to 6 (default 3).
+    sample
+        Ids of the units in the sample (default: the units present in ``panel``); the
+        others are light grey.
+    group
+        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
+    scheme, k, cmap
+        Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`;
+        default quantiles, 5 classes, ``"YlOrRd"``).
+    title
+        Figure title (default none).
+    panel_width
+        Width of one panel in inches (default 3; height 0.8 of it).
+
     Returns
     -------
     matplotlib.figure.Figure

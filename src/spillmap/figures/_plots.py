@@ -49,6 +49,17 @@ def moran_scatter_data(data: ArrayLike | pd.Series | pd.DataFrame, w: SpatialWei
     long panel (``var``, ``id``, ``time``): one ``period``, or all periods pooled
     (``period=None``; lag ``I_T kron W``, pooled mean and sd, as
     :func:`spillmap.spatial.moran_pooled`).
+
+    Parameters
+    ----------
+    data
+        Values in ``w.ids`` order, a Series indexed by id, or a long panel (DataFrame).
+    w
+        Spatial weights, used as given.
+    var, id, time
+        Variable, unit and period columns of a panel (required for a DataFrame, else unused).
+    period
+        The period of a panel to use (default ``None``: all pooled).
     """
     from spillmap.spatial.autocorrelation import moran, moran_pooled, panel_array
 
@@ -84,6 +95,15 @@ def moran_scatter_from_lags(values: ArrayLike, lags: ArrayLike,
     with the mean ``m`` and sd ``s`` of all values shown, ``z = (y - m) / s`` and, W
     being linear, ``W z = (W y - m W 1) / s``; ``I = (n / S0) z'Wz / z'z`` with
     ``S0`` the sum of the row sums (the pooled I of ``I_T kron W`` when several periods).
+
+    Parameters
+    ----------
+    values
+        ``y``: periods x units, or one period (units).
+    lags
+        ``W y`` in the same shape.
+    row_sums
+        The row sums of W, one per unit.
     """
     y = np.atleast_2d(np.asarray(values, dtype=float))
     wy = np.atleast_2d(np.asarray(lags, dtype=float))
@@ -117,6 +137,17 @@ def moran_scatterplot(
     results), :func:`moran_scatter_from_lags` gives the points and :func:`moran_scatter_points`
     draws them.
 
+    Parameters
+    ----------
+    data, w, var, id, time, period
+        As in :func:`moran_scatter_data`.
+    title
+        Axes title (default "Moran scatterplot", with the period).
+    figsize
+        Inches (default 4.2 x 4.2), for a new figure.
+    ax
+        Draw into this Axes instead of a new figure.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -140,6 +171,23 @@ def moran_scatter_points(
 ) -> Figure:
     """Draw a Moran scatterplot of the points ``(z, Wz)`` with Moran's I ``moran_i``
     (see :func:`moran_scatterplot`); ``when`` names the period(s) in the default title.
+
+    Parameters
+    ----------
+    z, wz
+        Standardised values and their spatial lags (e.g. from :func:`moran_scatter_data`).
+    moran_i
+        Moran's I, shown in the legend (equal to the slope for a row-standardised W).
+    var
+        Variable name for the axis labels (default "value").
+    when
+        The period(s) for the default title (default ``""``).
+    title
+        Axes title (default "Moran scatterplot, <when>").
+    figsize
+        Inches (default 4.2 x 4.2), for a new figure.
+    ax
+        Draw into this Axes instead of a new figure.
 
     Returns
     -------
@@ -203,6 +251,21 @@ def moran_trend(
     randomisation sd) or a frame indexed by period with ``I``, ``EI`` (or ``E[I]``) and
     ``sd`` (or ``z``); a row named ``pooled`` is left out.  Periods where I lies outside
     the band (significant at ``1 - level``, two-sided) are drawn filled.
+
+    Parameters
+    ----------
+    results
+        As above.
+    level
+        Coverage of the band, in (0, 1) (default 0.95).
+    variable
+        Variable name for the default title.
+    title
+        Axes title (default "Moran's I of <variable> by period").
+    figsize
+        Inches (default 5.5 x 3.4), for a new figure.
+    ax
+        Draw into this Axes instead of a new figure.
 
     Returns
     -------
@@ -277,6 +340,19 @@ def effects_plot(
 
     The intervals are the EffectsResult's own (percentile of the simulation draws, or
     normal for the delta method), at its ``level``.
+
+    Parameters
+    ----------
+    effects
+        As above; panels are titled by the mapping's keys, else by the model (numbered for a list).
+    variables
+        Variables to show and their order (default: all of each result); each must have effects.
+    labels
+        Tick labels per variable (``{"int": "Industrial intelligence"}``).
+    title
+        Figure title (default none).
+    panel_size
+        Width and height of one panel in inches (default 3.6 x 3).
 
     Returns
     -------

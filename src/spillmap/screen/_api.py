@@ -117,6 +117,8 @@ def screen(
         Long panel, one row per ``(id, time)``; ``time=None`` for a cross-section.  A value
         beyond 1e+100 in absolute value (the limit of ``spillmap fit``) is a
         :class:`~spillmap.errors.DataError` naming the column and the cell, raised before any work.
+    id, time
+        Unit and period columns of ``panel`` (``time=None``: a cross-section).
     weights
         A :class:`SpatialWeights` or ``{name: SpatialWeights or spec}``, where a spec
         is a study weights spec (:class:`spillmap.study.WeightSpec`, or its TOML table

@@ -157,13 +157,29 @@ class ScreenResults:
         return f[["indicator", "w", "period", "group", "reason"]].drop_duplicates().reset_index(drop=True)
 
     def to_parquet(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write the tidy table as Parquet (pyarrow), atomically."""
+        """Write the tidy table as Parquet (pyarrow), atomically.
+
+        Parameters
+        ----------
+        path
+            The file to write.
+        overwrite
+            Replace an existing file (default ``False``: an error).
+        """
         from spillmap.screen._output import write_parquet
 
         return write_parquet(self.table, path, overwrite=overwrite)
 
     def to_csv(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-        """Write the tidy table as CSV (text cells neutralised for spreadsheets), atomically."""
+        """Write the tidy table as CSV (text cells neutralised for spreadsheets), atomically.
+
+        Parameters
+        ----------
+        path
+            The file to write.
+        overwrite
+            Replace an existing file (default ``False``: an error).
+        """
         from spillmap.screen._output import write_csv
 
         return write_csv(self.table, path, overwrite=overwrite)
@@ -174,8 +190,18 @@ class ScreenResults:
         top-k maps (when a layer was given) into a new folder, built aside and moved
         into place at the end (an existing folder is replaced only with ``force``).
 
-        ``inputs`` are the files the screen read (or ``{"label": path}``): a folder that is or
-        holds one is refused even with ``force`` (:func:`spillmap._fileio.preflight`)."""
+        Parameters
+        ----------
+        out_dir
+            The folder to write.
+        force
+            Replace an existing folder (default ``False``: an error).
+        maps_top_k
+            Maps drawn for the top-ranked indicators (default 5), when a layer was given.
+        inputs
+            The files the screen read (or ``{"label": path}``): a folder that is or holds one
+            is refused even with ``force`` (:func:`spillmap._fileio.preflight`).
+        """
         from spillmap.screen._output import save_folder
 
         return save_folder(self, out_dir, force=force, maps_top_k=maps_top_k, inputs=inputs)
@@ -186,6 +212,13 @@ class ScreenResults:
         return self.ranking.copy()
 
     def summary(self, top: int = 10) -> str:
+        """A text summary: the settings and failures in one line, then the ranking.
+
+        Parameters
+        ----------
+        top
+            Ranked indicators shown per W (default 10).
+        """
         s = self.settings
         head = (
             f"spillmap screen: {len(s['indicators'])} indicator(s) x {len(s['weights'])} W x "

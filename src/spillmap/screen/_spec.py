@@ -61,6 +61,20 @@ class LMSpec:
 
     @classmethod
     def from_value(cls, value: LMSpec | Mapping[str, Any] | None) -> LMSpec | None:
+        """The spec of ``screen(lm=...)``, checked.
+
+        Parameters
+        ----------
+        value
+            ``None`` (no regression) or an ``LMSpec``, returned as they are, or a mapping with
+            keys ``x``, ``y``, ``role`` (default ``"x"`` when ``y`` is given, else ``"y"``) and
+            ``fe`` (old name ``effects``).
+
+        Raises
+        ------
+        InputError
+            Not a mapping, an unknown key, or a spec that fails :meth:`check`.
+        """
         if value is None or isinstance(value, LMSpec):
             return value
         if not isinstance(value, Mapping):

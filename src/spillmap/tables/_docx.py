@@ -106,7 +106,13 @@ def _add_table(doc, table: Table) -> None:
 
 
 def to_docx_bytes(tables: Table | Sequence[Table]) -> bytes:
-    """A Word document with ``tables`` (one after another, a blank paragraph between)."""
+    """A Word document with ``tables`` (one after another, a blank paragraph between).
+
+    Parameters
+    ----------
+    tables
+        One table or a sequence of them.
+    """
     try:
         import docx
     except ImportError as exc:  # pragma: no cover - a declared dependency

@@ -61,7 +61,17 @@ _REGISTRY: dict[type, Adapter] = {}
 
 
 def register(cls: type, *, tidy: Callable[[Any], pd.DataFrame], glance: Callable[[Any], Mapping[str, Any]]) -> None:
-    """Register the extractor functions of results type ``cls`` (and its subclasses)."""
+    """Register the extractor functions of results type ``cls`` (and its subclasses).
+
+    Parameters
+    ----------
+    cls
+        The results class.
+    tidy
+        ``fit -> DataFrame`` with one row per term (:data:`TIDY_COLUMNS`).
+    glance
+        ``fit -> mapping`` of model statistics (keys of :data:`GLANCE_KEYS`).
+    """
     if not isinstance(cls, type):
         raise InputError(f"register() needs a class, got {cls!r}.")
     _REGISTRY[cls] = Adapter(tidy=tidy, glance=glance)
@@ -92,10 +102,22 @@ def _check_tidy(frame: pd.DataFrame, fit: object) -> pd.DataFrame:
 
 
 def tidy(fit: object) -> pd.DataFrame:
-    """One row per term of ``fit``: :data:`TIDY_COLUMNS`."""
+    """One row per term of ``fit``: :data:`TIDY_COLUMNS`.
+
+    Parameters
+    ----------
+    fit
+        A fitted result of a type with an extractor (built in or :func:`register`-ed).
+    """
     return _check_tidy(pd.DataFrame(adapter_for(fit).tidy(fit)), fit)
 
 
 def glance(fit: object) -> dict[str, Any]:
-    """Model statistics of ``fit`` (keys of :data:`GLANCE_KEYS`; absent ones omitted)."""
+    """Model statistics of ``fit`` (keys of :data:`GLANCE_KEYS`; absent ones omitted).
+
+    Parameters
+    ----------
+    fit
+        A fitted result of a type with an extractor (built in or :func:`register`-ed).
+    """
     return {k: v for k, v in dict(adapter_for(fit).glance(fit)).items() if v is not None}

@@ -67,6 +67,17 @@ def format_number(x: object, decimals: int = 3, *, thousands: bool = True) -> st
     Integers (Python or numpy) are printed without decimals (``3,252``).  A value that
     rounds to zero is printed without a minus sign.
 
+    Parameters
+    ----------
+    x
+        A number (a bool prints ``yes``/``no``).
+    decimals
+        Decimals of a non-integer (default 3).
+    thousands
+        Separate thousands with commas (default ``True``).
+
+    Examples
+    --------
     >>> format_number(-0.0004), format_number(3252), format_number(1234.5678, 2)
     ('0.000', '3,252', '1,234.57')
     """
@@ -85,7 +96,15 @@ def format_number(x: object, decimals: int = 3, *, thousands: bool = True) -> st
 
 
 def format_value(v: object, decimals: int = 3) -> str:
-    """A table cell: numbers by :func:`format_number`, text as is, missing as ``""``."""
+    """A table cell: numbers by :func:`format_number`, text as is, missing as ``""``.
+
+    Parameters
+    ----------
+    v
+        The value.
+    decimals
+        Decimals of a number (default 3).
+    """
     if isinstance(v, str):
         return v
     if isinstance(v, numbers.Number) or v is None or is_missing(v):
@@ -96,7 +115,15 @@ def format_value(v: object, decimals: int = 3) -> str:
 def format_p(p: object, decimals: int = 3, *, below: bool = True) -> str:
     """A p-value with ``decimals`` decimals; ``<0.001`` when it would print as zero.
 
-    ``below=False`` prints ``0.000`` instead (the seed study's convention).
+    Parameters
+    ----------
+    p
+        The p-value (missing: ``""``).
+    decimals
+        Decimals (default 3).
+    below
+        ``True`` (default): ``<0.001`` for a p that would print as zero; ``False`` prints
+        ``0.000`` instead (the seed study's convention).
     """
     if is_missing(p):
         return ""
@@ -133,7 +160,16 @@ def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
 
 def stars(p: object, levels: Sequence[float] = STAR_LEVELS) -> str:
     """One ``*`` per level ``p`` is below: with the default levels ``***`` p < 0.01,
-    ``**`` p < 0.05, ``*`` p < 0.10, else ``""`` (also for a missing p)."""
+    ``**`` p < 0.05, ``*`` p < 0.10, else ``""`` (also for a missing p).
+
+    Parameters
+    ----------
+    p
+        The p-value.
+    levels
+        Significance levels, probabilities in (0, 1), largest first (default
+        :data:`STAR_LEVELS`, 0.10, 0.05, 0.01).
+    """
     if is_missing(p):
         return ""
     v = float(p)
@@ -141,7 +177,13 @@ def stars(p: object, levels: Sequence[float] = STAR_LEVELS) -> str:
 
 
 def star_note(levels: Sequence[float] = STAR_LEVELS) -> str:
-    """``"*** p < 0.01, ** p < 0.05, * p < 0.10"`` for ``levels``."""
+    """``"*** p < 0.01, ** p < 0.05, * p < 0.10"`` for ``levels``.
+
+    Parameters
+    ----------
+    levels
+        Significance levels, largest first (default :data:`STAR_LEVELS`).
+    """
     lv = _check_levels(levels)
     parts = [f"{'*' * (i + 1)} p < {a:.2f}" if round(a * 100, 9).is_integer() else f"{'*' * (i + 1)} p < {a:g}"
              for i, a in enumerate(lv)]
@@ -149,7 +191,19 @@ def star_note(levels: Sequence[float] = STAR_LEVELS) -> str:
 
 
 def cell(estimate: object, se: object = None, p: object = None, digits: int = 3) -> str:
-    """``0.365*** (0.043)``: estimate, stars from ``p``, SE in parentheses (one cell)."""
+    """``0.365*** (0.043)``: estimate, stars from ``p``, SE in parentheses (one cell).
+
+    Parameters
+    ----------
+    estimate
+        The estimate (missing: ``""``).
+    se
+        Its standard error (``None``/missing: no parentheses).
+    p
+        Its p-value, for the stars at :data:`STAR_LEVELS` (``None``: no stars).
+    digits
+        Decimals of estimate and SE (default 3).
+    """
     if is_missing(estimate):
         return ""
     text = format_number(float(estimate), digits) + ("" if p is None else stars(p))
@@ -159,7 +213,17 @@ def cell(estimate: object, se: object = None, p: object = None, digits: int = 3)
 
 
 def stat_cell(stat: object, p: object = None, digits: int = 3) -> str:
-    """``15.513 (0.000)``: a test statistic with its p-value in parentheses; ``n/a`` if missing."""
+    """``15.513 (0.000)``: a test statistic with its p-value in parentheses; ``n/a`` if missing.
+
+    Parameters
+    ----------
+    stat
+        The statistic.
+    p
+        Its p-value, printed with 3 decimals (``None``/missing: no parentheses).
+    digits
+        Decimals of the statistic (default 3).
+    """
     if is_missing(stat):
         return "n/a"
     text = format_number(float(stat), digits)
@@ -180,6 +244,17 @@ def distinct_labels(values: Sequence[float], *, min_digits: int = 2, max_digits:
     (at least ``min_digits``) that separates neighbours, which switches to scientific
     notation for tiny values.  Equal values get equal labels.
 
+    Parameters
+    ----------
+    values
+        Sorted class bounds.
+    min_digits
+        Least significant digits (default 2).
+    max_digits
+        Most significant digits tried in ``%g`` formatting (default 12).
+
+    Examples
+    --------
     >>> distinct_labels([0.4931, 0.4982, 0.5180])
     ['0.49', '0.50', '0.52']
     >>> distinct_labels([0.3716, 0.3764, 0.3782])
@@ -209,6 +284,17 @@ def decimals_for(values: Sequence[float], *, digits: int = 2, least: int = 3, mo
     """Decimals that show ``digits`` significant digits of the smallest non-zero ``|value|``,
     between ``least`` and ``most`` (``least`` when every value is zero or missing).
 
+    Parameters
+    ----------
+    values
+        The numbers to print.
+    digits
+        Significant digits wanted (default 2).
+    least, most
+        Bounds of the result (defaults 3 and 6).
+
+    Examples
+    --------
     >>> decimals_for([0.36, 0.051]), decimals_for([0.0782, 0.0015]), decimals_for([1e-9])
     (3, 4, 6)
     """
@@ -220,7 +306,13 @@ def decimals_for(values: Sequence[float], *, digits: int = 2, least: int = 3, mo
 
 
 def plural(word: str) -> str:
-    """English plural of a unit word: ``city`` -> ``cities``, ``state`` -> ``states``."""
+    """English plural of a unit word: ``city`` -> ``cities``, ``state`` -> ``states``.
+
+    Parameters
+    ----------
+    word
+        A singular English noun (a word ending in ``s`` is returned as it is).
+    """
     if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
         return word[:-1] + "ies"
     return word if word.endswith("s") else word + "s"

@@ -19,7 +19,15 @@ _TH = "padding:2px 10px;text-align:center;font-weight:normal"
 
 def to_html(table: Table, *, table_id: str | None = None) -> str:
     """An escaped ``<table>``: caption, header rows (spanning cells merged), one row per
-    estimate and one per parenthesis, block titles, notes in the footer."""
+    estimate and one per parenthesis, block titles, notes in the footer.
+
+    Parameters
+    ----------
+    table
+        The table.
+    table_id
+        The ``id`` attribute of the ``<table>`` (default none).
+    """
     e = html.escape
     g = table.grid()
     n = g.ncols

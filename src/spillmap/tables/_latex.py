@@ -83,6 +83,8 @@ def to_latex(table: Table, *, label: str | None = None, standalone: bool = False
 
     Parameters
     ----------
+    table
+        The table.
     label
         ``\\label{...}`` key for cross-references.
     standalone

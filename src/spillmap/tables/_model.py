@@ -180,6 +180,14 @@ class Table:
         return num / self.se.where(self.se != 0)
 
     def has(self, kind: str) -> bool:
+        """Whether some row is of ``kind``.
+
+        Parameters
+        ----------
+        kind
+            A row kind, one of :data:`ROW_KINDS` (``"coef"``, ``"stat"``, ``"count"``, ``"text"``,
+            ``"test"``).
+        """
         return bool((self.rows["kind"] == kind).any())
 
     def all_notes(self) -> tuple[str, ...]:
@@ -262,10 +270,14 @@ class Table:
     def to_frame(self, kind: Literal["long", "formatted", "body"] = "long") -> pd.DataFrame:
         """The table as a DataFrame.
 
-        ``"long"`` (machine-readable): one row per (row, column) cell with the row's label,
-        block and kind, the column's header fields, the main value (``value_name``), ``se``
-        and ``p`` as numbers.  ``"formatted"``: the printed grid as text (parenthesis rows
-        included, header fields as the column MultiIndex).  ``"body"``: ``body`` itself.
+        Parameters
+        ----------
+        kind
+            ``"long"`` (default; machine-readable): one row per (row, column) cell with the
+            row's label, block and kind, the column's header fields, the main value
+            (``value_name``), ``se`` and ``p`` as numbers.  ``"formatted"``: the printed grid
+            as text (parenthesis rows included, header fields as the column MultiIndex).
+            ``"body"``: a copy of ``body``.
         """
         _check_choice("kind", kind, ("long", "formatted", "body"))
         if kind == "body":
@@ -335,7 +347,26 @@ def table_from_frame(
     stub: str = "",
     value_name: str = "value",
 ) -> Table:
-    """A :class:`Table` of a plain DataFrame of numbers (rows x columns), one kind per row."""
+    """A :class:`Table` of a plain DataFrame of numbers (rows x columns), one kind per row.
+
+    Parameters
+    ----------
+    frame
+        The numbers: rows and columns of the table (labels are their text).
+    kinds
+        Row kind (one of :data:`ROW_KINDS`) for every row, or ``{row: kind}`` (others
+        ``"stat"``); default ``"stat"``.
+    decimals
+        Decimals for every row, or ``{row: decimals}`` (others 3); default 3.
+    labels
+        Row and column labels (``{"int": "Industrial intelligence"}``); default the index text.
+    caption, notes
+        Caption and notes (default none).
+    stub
+        Header of the label column (default ``""``).
+    value_name
+        Name of the main value in ``to_frame("long")`` (default ``"value"``).
+    """
     labels = dict(labels or {})
     idx = [str(i) for i in frame.index]
     rows = pd.DataFrame(

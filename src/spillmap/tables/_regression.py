@@ -194,7 +194,15 @@ def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFram
 
 def effects_method_words(method: str, draws: int | None = None, seed: int | None = None) -> str:
     """How the SEs of effects were obtained, in words: ``simulation (1,000 draws, seed 7)``,
-    ``delta method`` or ``exact (linear in the parameters)``."""
+    ``delta method`` or ``exact (linear in the parameters)``.
+
+    Parameters
+    ----------
+    method
+        ``"simulation"``, ``"delta"`` or ``"linear"`` (another value is printed as it is).
+    draws, seed
+        For ``"simulation"``: the number of draws and the seed (``None`` prints 0).
+    """
     if method == "simulation":
         return f"simulation ({int(draws or 0):,} draws, seed {seed if seed is not None else 0})"
     return {"delta": "delta method", "linear": "exact (linear in the parameters)"}.get(method, str(method))

@@ -102,7 +102,22 @@ def save_formats(
     overwrite: bool = False,
 ) -> list[Path]:
     """Write ``folder/name.<ext>`` for each format (``"csv"`` also writes
-    ``name_formatted.csv``); returns the paths written."""
+    ``name_formatted.csv``); returns the paths written.
+
+    Parameters
+    ----------
+    table
+        The table.
+    folder
+        Output folder.
+    name
+        File name without extension.
+    formats
+        Extensions from :data:`FORMATS` (default all: ``csv``, ``tex``, ``docx``, ``xlsx``,
+        ``md``; a leading dot is allowed).
+    overwrite
+        Replace existing files (default ``False``: an error), as :func:`save`.
+    """
     folder = Path(folder)
     bad = [f for f in formats if f".{f.lstrip('.')}" not in WRITERS]
     if bad:

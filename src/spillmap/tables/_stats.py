@@ -58,8 +58,17 @@ def stats_table(
         when ``pvalues`` is not given.
     pvalues
         p-values of the same shape (NaN: no p shown).  A missing statistic prints ``n/a``.
+    stat, p
+        Names of the statistic and p-value columns (or MultiIndex level values) in
+        ``stats`` when ``pvalues`` is not given (default ``"stat"`` and ``"p"``).
     labels
         Row (and column) labels.
+    decimals
+        Decimals of the statistics (default 3; p-values always 3).
+    caption, notes
+        Caption and extra notes (the note on the parentheses is added automatically).
+    stub
+        Header of the label column (default ``""``).
     """
     if pvalues is None:
         stats, pvalues = _split_stat_p(stats, stat, p)
@@ -142,7 +151,22 @@ def descriptive_table(
 ) -> Table:
     """Descriptive statistics as a :class:`Table`: of ``data[columns]`` (computed by
     :func:`describe`), or of ``data`` itself when it already is a :func:`describe` frame
-    (``columns=None``)."""
+    (``columns=None``).
+
+    Parameters
+    ----------
+    data
+        The data, or a :func:`describe` frame.
+    columns
+        Numeric columns of ``data`` to describe; ``None`` (default): ``data`` is a
+        :func:`describe` frame, printed as it is.
+    labels
+        Variable (row) and statistic (column) labels.
+    decimals
+        Decimals of the statistics (default 3; N has none).
+    caption, notes
+        Caption (default "Descriptive statistics") and notes (default ``("sd with ddof = 1.",)``).
+    """
     frame = describe(data, columns) if columns is not None else data
     if "N" in frame.columns:
         frame = frame.assign(N=frame["N"].astype(np.int64))

@@ -36,7 +36,13 @@ def _spread(runs) -> list[str]:
 
 def to_markdown(table: Table) -> str:
     """A pipe table: the first header row as the Markdown header, further header rows
-    and the body below it, block titles in italics, then the caption and notes."""
+    and the body below it, block titles in italics, then the caption and notes.
+
+    Parameters
+    ----------
+    table
+        The table.
+    """
     g = table.grid()
     n = g.ncols
     heads = [_spread(r) for r in g.header] or [[""] * n]
@@ -73,10 +79,15 @@ def _formatted_csv_frame(table: Table) -> pd.DataFrame:
 def to_csv(table: Table, kind: Literal["numbers", "formatted"] = "numbers") -> str:
     """CSV text.
 
-    ``"numbers"``: machine-readable, :meth:`Table.to_frame` ``("long")`` -- one line per
-    cell with the main value, ``se`` and ``p`` in separate columns at full precision.
-    ``"formatted"``: the printed table (header rows, estimate rows with stars,
-    parenthesis rows, notes), negative numbers with the minus sign U+2212.
+    Parameters
+    ----------
+    table
+        The table.
+    kind
+        ``"numbers"`` (default): machine-readable, :meth:`Table.to_frame` ``("long")`` -- one
+        line per cell with the main value, ``se`` and ``p`` in separate columns at full
+        precision.  ``"formatted"``: the printed table (header rows, estimate rows with
+        stars, parenthesis rows, notes), negative numbers with the minus sign U+2212.
     """
     if kind == "numbers":
         return csv_text(table.to_frame("long"), index=False)

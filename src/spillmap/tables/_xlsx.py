@@ -140,7 +140,16 @@ def _write_sheet(ws, table: Table) -> None:
 
 
 def to_xlsx_bytes(tables: Table | Sequence[Table], *, sheet_names: Sequence[str] | None = None) -> bytes:
-    """An Excel workbook with one sheet per table (named from ``sheet_names`` or captions)."""
+    """An Excel workbook with one sheet per table (named from ``sheet_names`` or captions).
+
+    Parameters
+    ----------
+    tables
+        One table or a sequence of them.
+    sheet_names
+        One name per table (default: each caption, or "Table <i>"); made valid and unique
+        for Excel.
+    """
     try:
         from openpyxl import Workbook
     except ImportError as exc:  # pragma: no cover - a declared dependency
