@@ -123,11 +123,23 @@ class StudyResults:
         return {str(k): str(v) for k, v in (self.spec["model"].get("labels") or {}).items()}
 
     def sdm(self, w: str) -> FitRecord | None:
-        """The main (fixed-effects SDM) fit of weights ``w``, or ``None`` if it failed."""
+        """The main (fixed-effects SDM) fit of weights ``w``, or ``None`` if it failed.
+
+        Parameters
+        ----------
+        w
+            The weights matrix's name in the study (``W1``).
+        """
         return self.fits.get(f"{w}:sdm")
 
     def sdm_dynamic(self, w: str) -> FitRecord | None:
-        """The dynamic SDM of weights ``w`` (``[model] dynamic``), or ``None``."""
+        """The dynamic SDM of weights ``w`` (``[model] dynamic``), or ``None``.
+
+        Parameters
+        ----------
+        w
+            The weights matrix's name in the study (``W1``).
+        """
         return self.fits.get(f"{w}:sdm_dynamic")
 
     @property
@@ -152,6 +164,11 @@ class StudyResults:
 
         The numbers are indented for reading; the GeoJSON geometry is written compactly
         on one line (indenting every coordinate would triple the file).
+
+        Parameters
+        ----------
+        indent
+            Spaces per level of the numbers' JSON (``None``: one line).
         """
         doc: dict[str, Any] = {"schema": SCHEMA_VERSION}
         for f in fields(self):
@@ -163,6 +180,14 @@ class StudyResults:
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> StudyResults:
+        """The results of a parsed ``results.json`` document.
+
+        Parameters
+        ----------
+        doc
+            The document (``json.loads`` of :meth:`to_json`'s text); its layout version must be
+            this spillmap's.
+        """
         from spillmap.errors import InputError
 
         if doc.get("schema") != SCHEMA_VERSION:
@@ -173,12 +198,24 @@ class StudyResults:
 
     @classmethod
     def from_json(cls, text: str) -> StudyResults:
-        """Inverse of :meth:`to_json` (``from_json(r.to_json()) == r``)."""
+        """Inverse of :meth:`to_json` (``from_json(r.to_json()) == r``).
+
+        Parameters
+        ----------
+        text
+            JSON text written by :meth:`to_json`.
+        """
         return cls.from_dict(json.loads(text))
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> StudyResults:
-        """Read a ``results.json`` file."""
+        """Read a ``results.json`` file.
+
+        Parameters
+        ----------
+        path
+            The file, or a report folder holding it.
+        """
         from pathlib import Path
 
         from spillmap.errors import InputError

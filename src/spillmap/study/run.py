@@ -45,7 +45,13 @@ Progress = Callable[[int, int, str], None]
 
 
 def print_progress(stream: TextIO | None = None) -> Progress:
-    """A progress reporter printing ``[k/total  elapsed] message`` lines (to stderr by default)."""
+    """A progress reporter printing ``[k/total  elapsed] message`` lines (to stderr by default).
+
+    Parameters
+    ----------
+    stream
+        Where the lines go (default: ``sys.stderr`` at the time of each line).
+    """
     t0 = _time.perf_counter()
 
     def report(step: int, total: int, message: str) -> None:

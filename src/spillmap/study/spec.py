@@ -115,7 +115,13 @@ class Study:
         return self.model.key or self.model.x[0]
 
     def resolve(self, path: str) -> Path:
-        """``path`` relative to the spec file's folder."""
+        """``path`` relative to the spec file's folder.
+
+        Parameters
+        ----------
+        path
+            A path as written in the study file (absolute paths are returned as they are).
+        """
         p = Path(path)
         return p if p.is_absolute() else Path(self.base_dir) / p
 
@@ -135,6 +141,18 @@ class Study:
         return out
 
     def weight(self, name: str) -> WeightSpec:
+        """The ``[weights.NAME]`` specification called ``name``.
+
+        Parameters
+        ----------
+        name
+            The matrix's name in the study file (``W1``).
+
+        Raises
+        ------
+        InputError
+            No matrix of that name (the defined ones listed).
+        """
         for w in self.weights:
             if w.name == name:
                 return w
@@ -143,7 +161,17 @@ class Study:
     # ------------------------------------------------------------ building
     @classmethod
     def from_dict(cls, raw: Mapping, *, source: str = "", base_dir: str | os.PathLike = ".") -> Study:
-        """Validate a parsed TOML document (a dict) and build the study."""
+        """Validate a parsed TOML document (a dict) and build the study.
+
+        Parameters
+        ----------
+        raw
+            The document, as :func:`tomllib.loads` returns it.
+        source
+            The file it came from, named in error messages.
+        base_dir
+            The folder relative paths are relative to (the study file's).
+        """
         if not isinstance(raw, Mapping):
             raise spec_error(source, "(top level)", f"must be a table, got {type(raw).__name__}.")
         check_unknown(raw, [*_TOP_KEYS, *SECTIONS, "weights", "scenarios", "indicators"], source, "")
@@ -168,7 +196,13 @@ class Study:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike) -> Study:
-        """Read and validate a study TOML file (relative paths are relative to it)."""
+        """Read and validate a study TOML file (relative paths are relative to it).
+
+        Parameters
+        ----------
+        path
+            The TOML file (UTF-8; a byte-order mark is read past).
+        """
         path = Path(path)
         if not path.is_file():
             raise InputError(f"study spec {path} not found.")

@@ -287,7 +287,17 @@ class WeightSpec:
 
     @classmethod
     def from_dict(cls, name: str, raw: Any, *, source: str = "") -> WeightSpec:
-        """Validate ``[weights.NAME]`` (``kind`` + options); errors name ``weights.NAME.<key>``."""
+        """Validate ``[weights.NAME]`` (``kind`` + options); errors name ``weights.NAME.<key>``.
+
+        Parameters
+        ----------
+        name
+            The matrix's name (``NAME``).
+        raw
+            The table's content, as :func:`tomllib.loads` returns it.
+        source
+            The study file, named in error messages.
+        """
         prefix = f"weights.{name}."
         if not isinstance(raw, Mapping):
             raise spec_error(source, f"weights.{name}", "must be a table with at least 'kind'.")
@@ -319,6 +329,13 @@ def build_weights(spec: WeightSpec, inputs: WeightsInputs) -> SpatialWeights | M
 
     Errors from the builders keep their message and gain the key path
     (``weights.W2: ...``) so the user knows which matrix failed.
+
+    Parameters
+    ----------
+    spec
+        The matrix's specification.
+    inputs
+        The layer, the panel and their id / time columns (:class:`WeightsInputs`).
     """
     from spillmap.errors import SpillmapError
 
