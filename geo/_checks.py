@@ -22,6 +22,11 @@ PYTHON_ADVICE = {"assume_crs": "pass assume_crs=..., e.g. assume_crs='EPSG:4326'
                  "layer": "say which one to read with layer=..."}
 
 
+#: what GDAL (before 3.9) reads from a GeoPackage layer written without a CRS (its srs_id 0 and -1):
+#: placeholders, not coordinate systems
+_UNDEFINED_CRS = ("Undefined geographic SRS", "Undefined Cartesian SRS")
+
+
 def apply_crs(gdf: gpd.GeoDataFrame, path, driver: str, assume_crs: str | int | None, *,
               require: bool = True, advice: str | None = None) -> tuple[gpd.GeoDataFrame, bool]:
     """The layer with its CRS, and whether the CRS was assumed.
@@ -51,6 +56,8 @@ def apply_crs(gdf: gpd.GeoDataFrame, path, driver: str, assume_crs: str | int | 
     CRSError
         No CRS and no ``assume_crs`` (when ``require``), or an ``assume_crs`` pyproj cannot parse.
     """
+    if gdf.crs is not None and gdf.crs.name in _UNDEFINED_CRS:
+        gdf = gdf.set_crs(None, allow_override=True)  # a GeoPackage's srs_id 0 / -1: no CRS at all
     if gdf.crs is not None:
         return gdf, False
     if assume_crs is None:
