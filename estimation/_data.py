@@ -22,6 +22,7 @@ because no library says which cell of a panel makes an ML spatial panel fail:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -124,6 +125,11 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
             text = text_columns_in(data, formula, cell)
             if text:
                 raise DataError(f"formula {formula!r}: {text}.") from None
+            missing = re.findall(r"`(\w+)` is not present in the dataset", str(exc))
+            if missing:  # a misspelt column: name it, with the columns there are
+                cols = [str(c) for c in data.columns]
+                raise InputError(f"formula {formula!r}: no column {missing[0]!r} in the data; it has "
+                                 f"{format_items(cols, limit=30)}.{did_you_mean(missing[0], cols)}") from None
             raise InputError(f"cannot build the model from formula {formula!r}: {one_line(exc)}") from None
         used = set(mm.lhs.model_spec.variables_by_source.get("data", ()))
         used |= set(mm.rhs.model_spec.variables_by_source.get("data", ()))
@@ -170,9 +176,11 @@ def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int]
     if bad.any():
         cols_bad = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
         rows = np.flatnonzero(bad.any(axis=1))
+        logs = [c for c in cols_bad if str(c).replace(" ", "").startswith(("log(", "np.log("))]
+        hint = (f" ({format_items(logs)}: the log of a value <= 0 is -inf or missing)" if logs else "")
         raise DataError(
             f"missing or infinite values in {format_items(cols_bad)} at (id, time) "
-            f"{format_items([Shown(cell(r)) for r in rows])}; "
+            f"{format_items([Shown(cell(r)) for r in rows])}{hint}; "
             "impute these cells, or drop their units from every period (the panel must stay balanced)."
         )
 
@@ -293,6 +301,8 @@ def build_panel_data(
 
     if not isinstance(data, pd.DataFrame):
         raise InputError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    if data.empty:
+        raise DataError(f"data has no rows ({data.shape[1]} column(s)); give the panel, one row per (id, time).")
     from ._timevarying import check_supported, is_time_varying, resolve_weights
 
     if not isinstance(w, SpatialWeights) and not is_time_varying(w):

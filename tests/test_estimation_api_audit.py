@@ -192,3 +192,29 @@ def test_sac_title_has_its_full_name(produc_logs, us48_queen):
     title = "Spatial autoregressive combined (SAC) model, individual (unit) fixed effects"
     assert r.summary().splitlines()[0].strip() == title
     assert f"<caption>{title}</caption>" in r._repr_html_()
+
+
+def test_log_of_a_non_positive_value_is_named_as_such(produc, us48_queen):
+    """log(gsp) with a zero gsp cell said only 'missing or infinite values' (API audit 2026-12-01):
+    the message names the log as the cause."""
+    from spillmap.errors import DataError
+
+    p = produc.copy()
+    p.loc[(p["state_abbr"] == "CA") & (p["year"] == 1975), "gsp"] = 0.0
+    with pytest.raises(DataError, match=r"\(CA, 1975\).*the log of a value <= 0"):
+        SpatialPanel(p, "log(gsp) ~ unemp", id="state_abbr", time="year", w=us48_queen, model="sar")
+
+
+def test_an_empty_frame_says_it_has_no_rows(produc, us48_queen):
+    """An empty DataFrame gave a W-mismatch message listing 48 ids (API audit 2026-12-01)."""
+    from spillmap.errors import DataError
+
+    with pytest.raises(DataError, match="data has no rows"):
+        SpatialPanel(produc.iloc[:0], y="unemp", x=["pc"], id="state_abbr", time="year", w=us48_queen, model="sar")
+
+
+def test_a_formula_with_a_misspelt_column_names_it_and_the_columns(produc, us48_queen):
+    """A formula naming a column the data lack passed formulaic's evaluation error through (the
+    y= / x= path already listed the columns) (API audit 2026-12-01)."""
+    with pytest.raises(InputError, match=r"no column 'unemmp' in the data; it has .*Did you mean 'unemp'\?"):
+        SpatialPanel(produc, "log(gsp) ~ unemmp", id="state_abbr", time="year", w=us48_queen, model="sar")
