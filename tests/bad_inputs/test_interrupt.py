@@ -267,23 +267,56 @@ def _shared_demo(tmp_path_factory) -> Path:
     return build_demo_once(tmp_path_factory)
 
 
-def test_second_writer_fails_at_once_and_reruns_are_byte_identical(tmp_path, tmp_path_factory, capsys):
-    first = _shared_demo(tmp_path_factory)
+#: a small study (Produc on US-48, no figures): long enough to be caught mid-run, a few seconds
+_SMALL_STUDY = """
+[layer]
+path = "us48"
+id = "STATE_ABBR"
+[panel]
+path = "produc"
+id = "state_abbr"
+time = "year"
+[model]
+y = "log(gsp)"
+x = ["log(pcap)", "log(pc)", "unemp"]
+draws = 200
+[weights.W1]
+kind = "contiguity"
+[output]
+figures = false
+"""
+
+
+def test_second_writer_fails_at_once(tmp_path, capsys):
+    """While one ``spillmap report`` writes a folder, a second one for the same folder (even with
+    --force) fails at once in one line naming the first's process, and touches nothing; the first
+    finishes cleanly."""
+    spec = tmp_path / "study.toml"
+    spec.write_text(_SMALL_STUDY, encoding="utf-8")
     d = tmp_path / "D"
-    proc = subprocess.Popen([*SPILLMAP, "demo", "--out", str(d), "--quiet"],
+    proc = subprocess.Popen([*SPILLMAP, "report", str(spec), "--out", str(d), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_mid_run(tmp_path, proc)
     around = sorted(p.name for p in tmp_path.iterdir())
     capsys.readouterr()
-    assert main(["demo", "--out", str(d), "--quiet", "--force"]) == 2
+    assert main(["report", str(spec), "--out", str(d), "--quiet", "--force"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
     assert f"{d} is being written by process {proc.pid}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == around  # the second run touched nothing
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    assert leftovers(tmp_path) == []
-    # same inputs and seed -> every file of the folder is byte-identical (maps included)
+    assert leftovers(tmp_path) == [] and (d / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_demo_in_another_process_is_byte_identical(tmp_path, tmp_path_factory):
+    """``spillmap demo`` run as a program writes the same bytes as the in-process demo of the suite
+    (same inputs and seed: every file, maps included).  Slow: a whole demo (~20 s)."""
+    first = _shared_demo(tmp_path_factory)
+    d = tmp_path / "D"
+    run = subprocess.run([*SPILLMAP, "demo", "--out", str(d), "--quiet"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
     assert snapshot(d) == snapshot(first)
 
 
