@@ -47,9 +47,9 @@ def test_coefficients_and_ses_equal_linearmodels(cigar):
         # accurate to c eps cond(X)^2 relative, 2.6e-12 for the pooled design (cond 109; the FE
         # designs 30); the SEs are the same closed form.  Observed <= 2e-13 on numpy 1.26 and 2.4;
         # 1e-10 leaves a factor ~40 over the bound
-        assert f.params.to_numpy() == pytest.approx(ref.params.to_numpy(), rel=1e-10), name
+        assert f.params.to_numpy() == pytest.approx(ref.params.to_numpy(), rel=1e-10), name  # LS bound above
         # the SEs: the same closed form from the same residuals and (X'X)^-1, so the same bound as above
-        assert f.std_errors.to_numpy() == pytest.approx(ref.std_errors.to_numpy(), rel=1e-10), name
+        assert f.std_errors.to_numpy() == pytest.approx(ref.std_errors.to_numpy(), rel=1e-10), name  # as params
     assert isinstance(tab.fits["twoways"].to_frame(), pd.DataFrame)
 
 
@@ -64,7 +64,7 @@ def test_f_tests_of_the_effects_equal_plm_pftest(produc):
     # R printed 12 digits (rounding 5e-12 relative); each sum of squares is closed-form least squares on
     # both sides (c eps cond^2 ~ 1e-12), and the F's difference of sums of squares costs at most a factor
     # SSE_unit / (SSE_unit - SSE_tw) = 4.8 more: ~1e-11 in all (observed 1.3e-13, 5.6e-13); 1e-9 for margin
-    assert t.f_unit.stat == pytest.approx(93.8023373641, rel=1e-9) and t.f_unit.df == 47
+    assert t.f_unit.stat == pytest.approx(93.8023373641, rel=1e-9) and t.f_unit.df == 47  # ~1e-11 bound above
     assert t.f_time.stat == pytest.approx(12.3194794379, rel=1e-9) and t.f_time.df == 16
     # the p-value's relative error is ~|d ln p / d ln F| x the F's (about 30 x 1e-11 here): 1e-8
     assert t.f_time.pvalue == pytest.approx(4.11748956392e-29, rel=1e-8)  # F(16, 748): the denominator df too
