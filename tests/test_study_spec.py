@@ -1,6 +1,7 @@
 """The study specification: validation with key paths, vocabulary, TOML round trip, reference docs."""
 from __future__ import annotations
 
+import sys
 import tomllib
 import warnings
 from pathlib import Path
@@ -13,20 +14,8 @@ from spillmap.study.spec import LayerSpec, ModelSpec, PanelSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MINIMAL = """
-[layer]
-dataset = "us48"
-id = "STATE_ABBR"
-[panel]
-dataset = "produc"
-id = "state_abbr"
-time = "year"
-[model]
-y = "unemp"
-x = ["pc", "emp"]
-[weights.W1]
-kind = "contiguity"
-"""
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
+from _specs import MINIMAL  # noqa: E402
 
 
 def _study(text: str, tmp_path: Path | None = None) -> Study:

@@ -267,24 +267,12 @@ def _shared_demo(tmp_path_factory) -> Path:
     return build_demo_once(tmp_path_factory)
 
 
-#: a small study (Produc on US-48, no figures): long enough to be caught mid-run, a few seconds
-_SMALL_STUDY = """
-[layer]
-path = "us48"
-id = "STATE_ABBR"
-[panel]
-path = "produc"
-id = "state_abbr"
-time = "year"
-[model]
-y = "log(gsp)"
-x = ["log(pcap)", "log(pc)", "unemp"]
-draws = 200
-[weights.W1]
-kind = "contiguity"
-[output]
-figures = false
-"""
+def _small_study() -> str:
+    """The shared minimal study without figures: long enough to be caught mid-run, a few seconds."""
+    sys.path.insert(0, str(Path(__file__).parent.parent))  # --import-mode=importlib: the helper is in tests/
+    from _specs import MINIMAL
+
+    return MINIMAL + "[output]\nfigures = false\n"
 
 
 def test_second_writer_fails_at_once(tmp_path, capsys):
@@ -292,7 +280,7 @@ def test_second_writer_fails_at_once(tmp_path, capsys):
     --force) fails at once in one line naming the first's process, and touches nothing; the first
     finishes cleanly."""
     spec = tmp_path / "study.toml"
-    spec.write_text(_SMALL_STUDY, encoding="utf-8")
+    spec.write_text(_small_study(), encoding="utf-8")
     d = tmp_path / "D"
     proc = subprocess.Popen([*SPILLMAP, "report", str(spec), "--out", str(d), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
