@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spillmap._vocab import FIXED_EFFECTS
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
@@ -283,7 +284,7 @@ class SpatialPanelResults(ResultsTableMixin):
             ("AIC", f"{self.aic:.4f}"),
             ("BIC", f"{self.bic:.4f}"),
             ("sigma2", f"{self.sigma2:.6g}"),
-            ("R2 (corr^2, within)" if self.effects in ("individual", "time", "twoways") else "R2 (corr^2)",
+            ("R2 (corr^2, within)" if self.effects in FIXED_EFFECTS else "R2 (corr^2)",
              f"{self.r2:.4f}"),
             ("W", self.w.name or f"{self.w.n} units"),
         ]

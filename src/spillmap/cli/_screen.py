@@ -18,7 +18,7 @@ from spillmap.cli._screen_columns import (
     note_left_out,
     screened_indicators,
 )
-from spillmap.cli._vocab import add_transform, crs_arg
+from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg
 
 PANELS = ("demo_panel", "produc", "cigar")
 LAYERS = ("china_prefectures", "us48")
@@ -106,7 +106,7 @@ def read_panel(source: str, id_col: str, time: str | None = None):
 
 
 #: how the layer reader's errors say to give what is missing, in this command's options
-_ADVICE = {"assume_crs": "give it with --assume-crs, e.g. --assume-crs EPSG:4326 for longitude/latitude degrees",
+_ADVICE = {"assume_crs": ASSUME_CRS_ADVICE,
            "layer": "write the layer to screen to a file of its own (e.g. a one-layer .gpkg) and give that as --layer"}
 
 

@@ -37,6 +37,10 @@ def add_transform(p: argparse.ArgumentParser, *, default: str = "R", what: str =
     )
 
 
+#: how a layer reader's error tells a command-line user to give a missing CRS (``--assume-crs``)
+ASSUME_CRS_ADVICE = "give it with --assume-crs, e.g. --assume-crs EPSG:4326 for longitude/latitude degrees"
+
+
 def crs_arg(value: str) -> str:
     """``--assume-crs``: a CRS pyproj can parse (checked when the command line is read)."""
     import pyproj

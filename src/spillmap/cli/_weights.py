@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from spillmap.cli._vocab import add_transform, crs_arg
+from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg
 
 #: the kinds, named as the builders of spillmap.spatial.builders and the study TOML's weights kinds
 KINDS = ("contiguity", "knn", "inverse_distance", "economic_distance", "economic_product", "nested")
@@ -30,7 +30,7 @@ APPLIES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{n: (f"--{n.replace('_', '-')}", _ECON) for n in ("data", "data_id", "time", "var", "period")},
 }
 #: what read_boundaries' errors tell a user of this command to do (not the Python keywords)
-CLI_ADVICE = {"assume_crs": "give it with --assume-crs, e.g. --assume-crs EPSG:4326 for longitude/latitude degrees",
+CLI_ADVICE = {"assume_crs": ASSUME_CRS_ADVICE,
               "layer": "say which one to read with --layer NAME"}
 #: kinds whose weights vary within a row (GAL cannot store them) unless --transform B
 _GRADED = ("inverse_distance", "economic_distance", "economic_product", "nested")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spillmap._vocab import FIXED_EFFECTS
 from spillmap.results import finite_or_none
 
 if TYPE_CHECKING:
@@ -151,12 +152,9 @@ def _f(v: Any) -> float:
     return np.nan if v is None else float(v)
 
 
-_FIXED = ("individual", "time", "twoways")
-
-
 def _pseudo_r2_words(fe: str) -> str:
     """What a spatial fit's ``r2`` is, in words (``FitRecord.stats["r2_kind"]``)."""
-    if fe in _FIXED:
+    if fe in FIXED_EFFECTS:
         return "squared correlation of y and its fitted value after the fixed-effects transformation"
     return "squared correlation of y and its fitted value (levels)"
 
@@ -308,7 +306,7 @@ class FitRecord:
         s, fe = self.stats, self.fe
         random = fe.startswith("random")
         kind = s.get("r2_kind")
-        pseudo = "pseudo_within" if fe in _FIXED else "pseudo"  # records before 2026-12 said it in one phrase
+        pseudo = "pseudo_within" if fe in FIXED_EFFECTS else "pseudo"  # records before 2026-12 said it in one phrase
         r2_kind = ("within" if kind == "within" else pseudo if kind and kind.startswith("squared correlation")
                    else "ordinary" if kind is not None else None)
         method = None
