@@ -209,6 +209,31 @@ def test_screen_refuses_an_infinite_cell_of_a_listed_indicator(produc, screen_fi
 
 
 
+@pytest.mark.parametrize(("option", "names"), [("--lm-x", ["unemp"]), ("--lm-y", ["unemp", "--lm-x", "emp"])])
+def test_screen_refuses_an_infinite_cell_of_a_regression_column(produc, screen_files, no_work, capsys, option,
+                                                                 names):
+    write, args = screen_files
+    panel = produc.copy()
+    panel.loc[49, "unemp"] = float("inf")
+    assert main(args(write(panel), "--indicators", "pc", "--statistics", "lm", option, *names)) == 2
+    err = capsys.readouterr().err
+    assert (f"error: p.csv: line {_csv_line(49)}, column 'unemp': inf is not a finite number (1 infinite cell(s)); "
+            f"clean it or choose another {option}.") in err and err.count("\n") == 1, err
+
+
+def test_screen_with_only_the_lm_tests_writes_its_folder(produc, screen_files, in_process, capsys, tmp_path):
+    """No Moran's I to rank by: the ranking keeps one row per indicator with empty figures (it crashed
+    on the missing Moran series), the table has the LM tests."""
+    import pandas as pd
+
+    write, args = screen_files
+    assert main(args(write(produc), "--indicators", "pc", "pcap", "--statistics", "lm", "--lm-x", "unemp")) == 0
+    ranking = pd.read_csv(tmp_path / "o" / "ranking.csv")
+    assert list(ranking.indicator) == ["pc", "pcap"] and ranking["I_1970"].isna().all()
+    table = pd.read_parquet(tmp_path / "o" / "screen.parquet")
+    assert {"lm_lag", "lm_error"} <= set(table.statistic) and (table.status == "ok").all()
+
+
 @pytest.mark.parametrize("indicators", [["all"], ["un*", "pc"]])
 def test_screen_all_leaves_out_a_column_with_an_infinite_cell(produc, screen_files, in_process, capsys, tmp_path,
                                                               indicators):

@@ -161,6 +161,10 @@ def test_callable_module_and_bad_input(panel, us48_queen, client):
     with pytest.raises(DataError, match=rf"indicator '{COLS[0]}' is not numeric: '1,234.5' \(written with "
                                         r"thousands separators.*\) at \(TX, 1981\) \(1 non-numeric cell"):
         spillmap.screen(text, indicators=[COLS[0]], **kw)
+    lm = {"y": "lgsp", "x": ["gappy"], "role": "x", "fe": "twoways"}  # a regression column with a hole: every
+    with pytest.raises(DataError, match=r"regression column 'gappy' has 1 missing or infinite cell\(s\) at "
+                                        r"\(id, period\) \('OH', '1975'\)"):  # indicator's LM test would fail on it
+        spillmap.screen(panel, indicators=["lpc"], statistics=["lm"], lm=lm, **kw)
 
 
 def test_save_writes_escaped_offline_page_and_keeps_existing_output(panel, us48_queen, client, tmp_path):

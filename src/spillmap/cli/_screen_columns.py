@@ -8,18 +8,21 @@ import argparse
 import sys
 
 def check_listed_indicators(panel, args: argparse.Namespace) -> None:
-    """A column named in ``--indicators`` that holds text or an infinite value: one-line error naming
-    the file, the line (:func:`spillmap._rowplace.cell_place`), the column and the value (found
-    before any work)."""
+    """A column named in ``--indicators``, ``--lm-y`` or ``--lm-x`` that holds text or an infinite
+    value: one-line error naming the file, the line (:func:`spillmap._rowplace.cell_place`), the
+    column and the value (found before any work)."""
     from spillmap.errors import DataError
     from spillmap.screen._spec import is_numeric, is_pattern
 
-    for col in args.indicators:
+    listed = [(col, f"leave {col!r} out of --indicators") for col in args.indicators]
+    listed += [(col, f"choose another {opt}") for opt, cols in (("--lm-y", [args.lm_y]), ("--lm-x", args.lm_x or []))
+               for col in cols if col]
+    for col, advice in listed:
         if col == "all" or is_pattern(col) or col not in panel.columns:
             continue
         problem = _infinite_cell(panel, col) if is_numeric(panel[col]) else _text_cell(panel, col)
         if problem is not None:
-            raise DataError(f"{problem}; clean it or leave {col!r} out of --indicators.")
+            raise DataError(f"{problem}; clean it or {advice}.")
 
 
 def _text_cell(panel, col: str) -> str | None:

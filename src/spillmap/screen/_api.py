@@ -24,6 +24,7 @@ from spillmap.screen._spec import (
     align_layer,
     check_keys,
     check_magnitudes,
+    check_regression_cells,
     check_statistics,
     check_weights,
     materialise_weights,
@@ -150,7 +151,9 @@ def screen(
         with the indicator as dependent variable (``role="y"``) or as an extra
         regressor of ``y`` (``role="x"``), and its fixed effects ``fe`` (``"none"``,
         ``"individual"``, ``"time"`` or ``"twoways"``, the default; the old key
-        ``"effects"`` is still read, with a DeprecationWarning).
+        ``"effects"`` is still read, with a DeprecationWarning).  A missing or
+        infinite cell of its ``y`` or ``x`` columns (in the screened periods) is a
+        :class:`~spillmap.errors.DataError` naming the cells, raised before any work.
     composites
         ``{name: {method: ..., positive: [...], ...}}``: composite indicators built
         first by :func:`spillmap.indicators.composite_index` and screened too.
@@ -176,7 +179,7 @@ def screen(
 
     Notes
     -----
-    A constant column, missing values or too few units in a period, or a singular
+    A constant indicator, its missing values or too few units in a period, or a singular
     regression, is recorded in the table (``status="failed"`` and ``reason``) and
     the run goes on.  **Verification** (``tests/test_screen.py``): sampled rows equal
     :func:`~spillmap.spatial.moran`, :func:`~spillmap.spatial.geary`,
@@ -207,6 +210,8 @@ def screen(
     first = next(iter(ws.values()))
     values, labels = panel_values(panel, id=id, time=time, columns=names, ids=first.ids, periods=periods)
     check_magnitudes(values, names, ids=first.ids, labels=labels)
+    if spec is not None:
+        check_regression_cells(values, names, spec.columns, ids=first.ids, labels=labels)
     lm_cols = [names.index(c) for c in spec.columns] if spec else []
     with dask_client(client=client, scheduler=scheduler, workers=workers) as c:
         n_workers = max(1, len(c.scheduler_info().get("workers", {})))

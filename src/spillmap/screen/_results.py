@@ -102,7 +102,8 @@ def rank(table: pd.DataFrame, *, labels: list[str], alpha: float, permutations: 
     dt = tpos - tpos.groupby(grp).transform("mean")
     di = i_val - i_val.groupby(grp).transform("mean")
     pv = _col(per, "moran_p_perm" if permutations else "moran_p")
-    series = i_val.unstack("period").reindex(index=keys, columns=labels) if len(per) else pd.DataFrame(index=keys)
+    series = (i_val.unstack("period").reindex(index=keys, columns=labels) if len(per)
+              else pd.DataFrame(np.nan, index=keys, columns=labels))  # e.g. only pooled LM tests
     out = pd.DataFrame(index=keys)
     out["mean_z"] = _col(per, "moran_z").groupby(grp).mean().reindex(keys)
     out["share_significant"] = (pv <= alpha).where(pv.notna()).astype(float).groupby(grp).mean().reindex(keys)

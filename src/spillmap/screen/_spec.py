@@ -17,8 +17,8 @@ from spillmap.errors import DataError, InputError, format_items
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
-__all__ = ["Statistic", "STATISTICS", "LMSpec", "select_indicators", "check_weights", "check_statistics",
-           "panel_values", "check_magnitudes", "is_numeric", "is_pattern", "check_keys"]
+__all__ = ["Statistic", "STATISTICS", "LMSpec", "check_regression_cells", "select_indicators", "check_weights",
+           "check_statistics", "panel_values", "check_magnitudes", "is_numeric", "is_pattern", "check_keys"]
 
 Statistic = Literal["moran", "geary", "lisa", "lm", "sdm"]
 STATISTICS: tuple[str, ...] = get_args(Statistic)
@@ -269,6 +269,25 @@ def panel_values(
         vals = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         arr[ti[keep], ii[keep], k] = vals[keep]
     return arr, labels
+
+
+def check_regression_cells(values: np.ndarray, names: Sequence[str], columns: Sequence[str], *,
+                           ids: Sequence[str], labels: Sequence[str]) -> None:
+    """Refuse a missing or infinite cell in a column of the screen's regression (``lm`` ``y`` and
+    ``x``), before any work: unlike an indicator's, such a cell would fail every indicator's test.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the number of bad cells and the first ones as (id, period).
+    """
+    for name in columns:
+        col = values[:, :, list(names).index(name)]
+        bad = ~np.isfinite(col)
+        if bad.any():
+            cells = [(ids[i], labels[t]) for t, i in zip(*np.nonzero(bad))]
+            raise DataError(f"regression column {name!r} has {len(cells)} missing or infinite cell(s) at (id, period) "
+                            f"{format_items(cells, 5)}; drop or impute them, or choose the periods without them.")
 
 
 def check_magnitudes(values: np.ndarray, names: Sequence[str], *, ids: Sequence[str], labels: Sequence[str]) -> None:
