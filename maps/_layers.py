@@ -58,6 +58,7 @@ __all__ = [
     "Title",
     "legend_html",
     "add_layer_control",
+    "keyed_layer",
 ]
 
 LINE_COLOR = "#5f5f5f"
@@ -100,6 +101,20 @@ def _check_frame(gdf, id: str, columns: Sequence[str] = ()) -> None:
             f"maps draw polygons; units {format_items(ids[not_poly].tolist())} in {id!r} have "
             f"{', '.join(sorted(set(kinds[not_poly])))} geometry. Use the boundary layer."
         )
+
+
+def keyed_layer(gdf, *, id: str, layer_id: str | None):  # noqa: A002
+    """``gdf`` with its id column ``layer_id`` renamed to the panel's ``id`` (a column of that name
+    already in the layer is dropped), so that one name keys both; ``gdf`` itself when ``layer_id`` is
+    ``None`` or ``id``."""
+    if layer_id is None or layer_id == id:
+        return gdf
+    if layer_id not in gdf.columns:
+        raise DataError(
+            f"layer_id column {layer_id!r} not in the layer; available: "
+            f"{', '.join(map(repr, [c for c in gdf.columns if c != gdf.geometry.name]))}."
+        )
+    return gdf.drop(columns=[id], errors="ignore").rename(columns={layer_id: id})
 
 
 def prepare_geometry(gdf, *, id: str, decimals: int = 5, simplify: float | None = None):

@@ -201,6 +201,7 @@ def choropleth_panel(
     time: str,
     columns: Sequence[str],
     periods: Sequence | None = None,
+    layer_id: str | None = None,
     name_column: str | Sequence[str] | None = None,
     group: str | None = None,
     scheme: Scheme = "quantiles",
@@ -234,6 +235,9 @@ def choropleth_panel(
         shown on opening).
     periods
         Periods to show (default: all, in order).  The last one is shown on opening.
+    layer_id
+        The id column of ``gdf`` when it is not named ``id`` (e.g. ``"STATE_ABBR"`` for a
+        panel keyed by ``"state_abbr"``); default ``id``.
     name_column
         Name column(s) of ``gdf`` (e.g. ``["name", "name_en"]``), shown in the tooltip.
     group
@@ -262,7 +266,7 @@ def choropleth_panel(
         An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
-    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
+    full = _layers.prepare_geometry(_layers.keyed_layer(gdf, id=id, layer_id=layer_id), id=id, simplify=simplify)
     _layers.name_columns(full, name_column)
     d = _panel_frame(data, id, time, columns)
     all_periods = sorted(d[time].unique().tolist())

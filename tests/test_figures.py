@@ -180,6 +180,9 @@ def test_maps_of_results_and_small_multiples(grid):
     panel = pd.DataFrame({"id": list("abcdefghi") * 2, "t": np.repeat([1, 2], 9), "v": np.arange(18.0)})
     fig = F.small_multiples(grid, panel, id="id", time="t", column="v", ncols=2)
     assert [a.get_title() for a in fig.axes[:2]] == ["1", "2"]
+    keyed = F.small_multiples(grid.rename(columns={"id": "code"}), panel, id="id", layer_id="code", time="t",
+                              column="v", ncols=2)  # the layer's id column named otherwise than the panel's
+    np.testing.assert_array_equal(_facecolors(keyed.axes[0].collections[-1]), _facecolors(fig.axes[0].collections[-1]))
 
 
 # --------------------------------------------------------------- image comparison

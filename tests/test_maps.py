@@ -219,6 +219,12 @@ def test_choropleth_panel_layers_and_pooled_classes(states):
         choropleth_panel(states, pd.concat([panel, panel.iloc[:1]]), id="STATE_ABBR", time="year", columns=["a"])
     with pytest.raises(DataError, match="periods not in column 'year'"):
         choropleth_panel(states, panel, id="STATE_ABBR", time="year", columns=["a"], periods=[1999])
+    # a panel keyed by another name than the layer's: layer_id= gives the same page as renaming
+    low = panel.rename(columns={"STATE_ABBR": "state"})
+    assert render_html(choropleth_panel(states, low, id="state", layer_id="STATE_ABBR", time="year",
+                                        columns=["a", "b"], k=4)) == html.replace("STATE_ABBR", "state")
+    with pytest.raises(DataError, match="layer_id column 'abbr' not in the layer"):
+        choropleth_panel(states, low, id="state", layer_id="abbr", time="year", columns=["a"])
 
 
 def test_lisa_map(states):

@@ -264,6 +264,7 @@ def small_multiples(
     time: str,
     column: str,
     periods: Sequence | None = None,
+    layer_id: str | None = None,
     ncols: int = 3,
     sample: Sequence[str] | None = None,
     group: str | None = None,
@@ -292,6 +293,9 @@ def small_multiples(
         The numeric variable to map.
     periods
         Periods to draw, in this order (default: all, sorted).
+    layer_id
+        The id column of ``gdf`` when it is not named ``id`` (e.g. ``"STATE_ABBR"`` for a
+        panel keyed by ``"state_abbr"``); default ``id``.
     ncols
         Panels per row, 1 to 6 (default 3).
     sample
@@ -323,7 +327,8 @@ def small_multiples(
     if not 1 <= int(ncols) <= 6:
         raise InputError(f"ncols must be between 1 and 6, got {ncols}.")
     with figure_style():
-        layer = MapLayer(gdf, id=id, sample=sample if sample is not None else d[id].unique().tolist(), group=group)
+        layer = MapLayer(_layers.keyed_layer(gdf, id=id, layer_id=layer_id), id=id,
+                         sample=sample if sample is not None else d[id].unique().tolist(), group=group)
         wide = d.pivot_table(index=id, columns=time, values=column, aggfunc="first").reindex(
             index=layer.ids, columns=periods)
         pooled = classify(wide.to_numpy().ravel(), scheme=scheme, k=k)
