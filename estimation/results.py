@@ -209,12 +209,14 @@ class SpatialPanelResults(ResultsTableMixin):
 
     @property
     def spatial_param(self) -> str | None:
-        """``"rho"``, ``"lambda"`` or ``None`` (SLX)."""
-        return {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.model)
+        """``"rho"``, ``"lambda"`` or ``None`` (SLX); ``"rho"`` for the SAC model (its ``lambda`` is
+        ``params["lambda"]``)."""
+        return {"sar": "rho", "sdm": "rho", "sac": "rho", "sem": "lambda", "sdem": "lambda"}.get(self.model)
 
     @property
     def rho(self) -> float:
-        """The spatial autoregressive (``rho``) or error (``lambda``) parameter; NaN for SLX."""
+        """The spatial autoregressive (``rho``) or error (``lambda``) parameter; NaN for SLX; the SAC
+        model's ``rho``."""
         name = self.spatial_param
         return float(self.params[name]) if name else float("nan")
 

@@ -47,7 +47,7 @@ from spillmap._vocab import COV_TYPES, FIXED_EFFECTS
 from spillmap.errors import ConvergenceError, InputError, WeightsError, check_choice
 
 from ._logdet import LogDet
-from ._ml import jacobian
+from ._ml import invert_information, jacobian
 from ._transform import EffectiveCounts, effective_counts
 from .results import SpatialPanelResults
 
@@ -119,11 +119,17 @@ def sac_loglik(theta: np.ndarray, v: np.ndarray, k: int, logdet: Callable[[float
 
 def _maximise(gram: np.ndarray, k: int, logdet, counts, bounds, tol: float,
               lam_fixed: float | None) -> np.ndarray:
+    """``(rho, lambda)`` maximising the concentrated likelihood: four L-BFGS-B starts, the best
+    polished by Nelder-Mead.  Raises :class:`ConvergenceError` when neither the best start nor the
+    polish reports convergence (the polish alone may stop at its iteration limit when the
+    likelihood's rounding noise exceeds ``fatol``, with the start converged)."""
     lo, hi = bounds
     inner = (lo + 1e-6 * abs(lo), hi - 1e-6 * abs(hi))
     if lam_fixed is not None:
         r = optimize.minimize_scalar(lambda p: -sac_concentrated(p, lam_fixed, gram, k, logdet, counts),
                                      bounds=inner, method="bounded", options={"xatol": tol})
+        if not r.success:
+            raise ConvergenceError(f"the SAC likelihood search in rho did not converge ({r.message}).")
         return np.array([r.x, lam_fixed])
 
     def neg(p: np.ndarray) -> float:
@@ -135,6 +141,9 @@ def _maximise(gram: np.ndarray, k: int, logdet, counts, bounds, tol: float,
     best = min(runs, key=lambda r: r.fun)
     pol = optimize.minimize(neg, best.x, method="Nelder-Mead",
                             options={"xatol": tol, "fatol": 1e-14, "maxiter": 4000})
+    if not (best.success or pol.success):
+        raise ConvergenceError(f"the SAC likelihood search in (rho, lambda) did not converge (L-BFGS-B: {best.message}; "
+                               f"Nelder-Mead: {pol.message}); check the scaling of the variables.")
     x = pol.x if pol.fun <= best.fun else best.x
     return np.asarray(x, dtype=float)
 
@@ -214,7 +223,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         full, exact = sac_information(d, theta, w, counts, probes=trace_probes or default_probes(d.n))
         info = full[np.ix_(free, free)]
     cov = np.zeros((theta.size, theta.size))
-    cov[np.ix_(free, free)] = np.linalg.inv(info)
+    cov[np.ix_(free, free)] = invert_information(info, [names[i] for i in free])
     c, cz = _coefs(rho, 0.0, k)
     resid = v @ c - (v @ cz) @ beta  # y~ - rho (Wy)~ - Z~ beta (before the error filter)
     fitted = v[:, 0] - resid

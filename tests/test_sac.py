@@ -58,6 +58,28 @@ def test_lambda_zero_is_sar(produc_logs, us48_queen, effects):
     full = spec.fit()
     assert full.loglik >= sar.loglik - 1e-9  # SAR is nested in SAC
     assert full.model == "sac" and {"rho", "lambda"} <= set(full.params.index)
+    assert full.spatial_param == "rho" and full.rho == full.params["rho"]  # was NaN (no "sac" entry)
+
+
+def test_a_search_that_does_not_converge_is_an_error(produc_logs, us48_queen, monkeypatch):
+    """Neither the L-BFGS-B starts nor the Nelder-Mead polish converged: a ConvergenceError, not a
+    fit reported as converged."""
+    from scipy import optimize
+
+    from spillmap.errors import ConvergenceError
+    from spillmap.estimation import sac
+
+    real = optimize.minimize
+
+    def unconverged(*args, **kwargs):
+        r = real(*args, **{**kwargs, "options": {**kwargs["options"], "maxiter": 2}})
+        r.success, r.message = False, "stopped after 2 iterations"
+        return r
+
+    monkeypatch.setattr(sac.optimize, "minimize", unconverged)
+    with pytest.raises(ConvergenceError, match=r"SAC likelihood search in \(rho, lambda\) did not converge "
+                                               r"\(L-BFGS-B: stopped after 2 iterations; Nelder-Mead: stopped"):
+        _spec(produc_logs, us48_queen, "sac", "individual").fit()
 
 
 def test_concentrated_equals_dense_transcription(produc_logs, us48_queen):
