@@ -236,8 +236,8 @@ def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: Eff
     yd, wyd, zd, wzd = d.transformed
     kind, k = d.kind, zd.shape[1]
     loglik = _ml.full_loglik(kind, theta, yd, wyd, zd, wzd, logdet, counts)
-    resid = _ml.residual(kind, theta, yd, wyd, zd, wzd)
-    if kind == "error":  # structural residual y - Z beta (not the filtered one)
+    resid = filtered = _ml.residual(kind, theta, yd, wyd, zd, wzd)
+    if kind == "error":  # structural residual y - Z beta; the filtered one is kept apart
         resid = yd - zd @ theta[:k]
     fitted = yd - resid
     r2 = float(np.corrcoef(yd, fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
@@ -250,6 +250,7 @@ def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: Eff
         cov_full=pd.DataFrame(cov_full, index=full_index, columns=full_index),
         sigma2=float(theta[-1]), loglik=float(loglik), nobs=int(counts.nobs), n=d.n, t=d.t, r2=r2,
         x_names=d.x_names, wx_names=d.wx_names, w=d.w, y_name=d.y_name, ids=d.ids, times=d.times,
-        converged=True, cov_type=cov_type, resid=resid, extra=extra, data=d,
+        converged=True, cov_type=cov_type, resid=resid, resid_filtered=filtered if kind == "error" else None,
+        extra=extra, data=d,
     )
     return cls(**{**values, **fields})

@@ -174,10 +174,12 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         fit = fit_sar_re_arrays(d.y, d.Wy, z, ld, n, t, rho_bounds=bounds, tol=tol)
         resid = _quasi_demean(fit.resid, fit.phi, n, t)
         fitted = d.y - fit.resid  # rho W y + Z b, with the observed spatial lag
+        filtered = None
     else:
         fit = fit_sem_re_arrays(d.y, z, w.sparse, ld, n, t, lam_bounds=bounds, tol=tol)
         resid = fit.resid  # structural residual y - Z b
         fitted = d.y - resid
+        filtered = resid - fit.theta[kz + n_dum] * w.lag_panel(resid, t)  # u - lambda W u
     theta = fit.theta
     cov_full = fit.cov_full
     if n_dum:  # drop the period dummies (marginal covariance of the rest)
@@ -196,7 +198,7 @@ def _fit_random(spec, *, cov_type: str, tol: float, time_effects: bool):
         "random_effects": "individual",
         "time_effects": bool(time_effects),
     }
-    return _results(d, fit, theta, cov_full, resid, fitted, extra)
+    return _results(d, fit, theta, cov_full, resid, fitted, extra, filtered)
 
 
 def _check_random(d) -> None:
@@ -212,7 +214,7 @@ def _check_random(d) -> None:
         raise InputError("random effects need a panel with at least two periods (T >= 2); this data has T = 1.")
 
 
-def _results(d, fit, theta, cov_full, resid, fitted, extra):
+def _results(d, fit, theta, cov_full, resid, fitted, extra, filtered):
     """The :class:`SpatialPanelResults` of a random-effects fit (``theta`` and ``cov_full``
     without the period dummies; ``phi`` is reported as a parameter, ``sigma2`` apart)."""
     import pandas as pd
@@ -243,6 +245,7 @@ def _results(d, fit, theta, cov_full, resid, fitted, extra):
         converged=True,
         cov_type="hessian",
         resid=resid,
+        resid_filtered=filtered,
         extra=extra,
         data=d,
     )

@@ -90,7 +90,14 @@ class SpatialPanelResults(ResultsTableMixin):
     cov_type
         ``"information"`` or ``"hessian"``.
     resid
-        Residual ``e`` of the transformed model, length N*T, time-major.
+        Residual of the transformed model, stacked time-major: for the lag models (SAR, SDM,
+        SLX) the innovation ``y~ - rho (Wy)~ - Z~ beta``; for the error models (SEM, SDEM, SAC)
+        the structural residual ``u = y~ - Z~ beta`` (SAC: ``- rho (Wy)~`` too) *before* the
+        error filter, which still carries the spatial dependence ``lambda`` models.
+    resid_filtered
+        The innovation ``e = (u - lambda W u)~`` of an error model's transformed model (``None``
+        for the others, whose ``resid`` is already the innovation).  Residual diagnostics after a
+        fit (e.g. :func:`spillmap.spatial.pesaran_cd` of a results object) use it.
     extra
         Read-only mapping of method details (e.g. ``"logdet_method"``,
         ``"exact_traces"``, ``"nfev"``, ``"bias_correction"``).
@@ -131,6 +138,7 @@ class SpatialPanelResults(ResultsTableMixin):
         converged: bool = True,
         cov_type: str = "information",
         resid: np.ndarray | None = None,
+        resid_filtered: np.ndarray | None = None,
         extra: Mapping[str, Any] | None = None,
         data: Any = None,
         warnings: Sequence[str] = (),
@@ -147,6 +155,7 @@ class SpatialPanelResults(ResultsTableMixin):
             x_names=tuple(x_names), wx_names=tuple(wx_names), w=w, y_name=str(y_name), ids=tuple(ids),
             times=tuple(times), converged=bool(converged), cov_type=cov_type,
             _resid=None if resid is None else np.array(resid, dtype=float),
+            _resid_filtered=None if resid_filtered is None else np.array(resid_filtered, dtype=float),
             extra=MappingProxyType(dict(extra or {})), data=data,
         )
         records = fit_warning_records(model, params, values["extra"], w)
@@ -173,8 +182,16 @@ class SpatialPanelResults(ResultsTableMixin):
 
     @property
     def resid(self) -> np.ndarray | None:
-        """Residuals of the transformed model (a copy)."""
+        """Residuals of the transformed model (a copy); for an error model the structural residual
+        before the error filter (see :attr:`resid_filtered`)."""
         return None if self._resid is None else self._resid.copy()
+
+    @property
+    def resid_filtered(self) -> np.ndarray | None:
+        """The innovations (a copy): ``(u - lambda W u)`` of the transformed model for an error model
+        (SEM, SDEM, SAC; ``u`` structural, the lag taken before the transformation as in the
+        likelihood), :attr:`resid` for the others."""
+        return self.resid if self._resid_filtered is None else self._resid_filtered.copy()
 
     # -------------------------------------------------------------- derived
     @property

@@ -226,6 +226,8 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
     cov[np.ix_(free, free)] = invert_information(info, [names[i] for i in free])
     c, cz = _coefs(rho, 0.0, k)
     resid = v @ c - (v @ cz) @ beta  # y~ - rho (Wy)~ - Z~ beta (before the error filter)
+    c, cz = _coefs(rho, lam, k)
+    filtered = v @ c - (v @ cz) @ beta  # (B u)~: the lags taken before the transformation, as in the likelihood
     fitted = v[:, 0] - resid
     r2 = float(np.corrcoef(v[:, 0], fitted)[0, 1] ** 2) if np.std(fitted) > 0 else 0.0
     idx = pd.Index(names)
@@ -235,6 +237,7 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
         loglik=sac_loglik(theta, v, k, logdet, counts), nobs=counts.nobs, n=d.n, t=d.t, r2=r2,
         x_names=d.x_names, wx_names=d.wx_names, w=d.w, y_name=d.y_name, ids=d.ids, times=d.times,
         converged=True, cov_type=cov_type, resid=resid,
+        resid_filtered=filtered,
         extra={"logdet_method": logdet.resolved_method, "bounds": tuple(logdet.bounds), "lambda_fixed": lam_fixed,
                "exact_traces": exact},
         data=d,

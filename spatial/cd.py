@@ -95,11 +95,14 @@ def residual_matrix(resid: Any, *, n: int | None = None, t: int | None = None) -
     resid
         Any object with ``resid``, ``n`` and ``t`` (a
         :class:`~spillmap.estimation.SpatialPanelResults`; its residuals are stacked
-        time-major, id-minor), a ``(T, N)`` array / DataFrame (rows periods, columns
-        units), or a stacked ``(N*T,)`` vector with ``n`` and ``t`` given.
+        time-major, id-minor; ``resid_filtered`` is taken when the object has it, so that an
+        error model's residuals are its innovations ``u - lambda W u``, not the structural
+        ``u`` whose spatial dependence the model describes), a ``(T, N)`` array / DataFrame
+        (rows periods, columns units), or a stacked ``(N*T,)`` vector with ``n`` and ``t`` given.
     """
     if hasattr(resid, "resid") and hasattr(resid, "n") and hasattr(resid, "t"):
-        r = getattr(resid, "resid")
+        r = getattr(resid, "resid_filtered", None)  # an error model's innovations u - lambda W u
+        r = getattr(resid, "resid") if r is None else r
         if r is None:
             raise InputError("the results object carries no residuals; pass a residual matrix instead.")
         return np.asarray(r, dtype=float).reshape(int(resid.t), int(resid.n))
@@ -135,7 +138,8 @@ def pesaran_cd(resid: Any, w: SpatialWeights | sp.spmatrix | np.ndarray | None =
     resid
         Residuals: a fitted results object (a :class:`~spillmap.estimation.within.WithinFit`
         -- the non-spatial baseline -- or any spatial fit, with ``resid``, ``n``, ``t``;
-        its ``ids`` are aligned to ``w.ids``), a ``(T, N)`` matrix (columns in ``w``'s unit
+        its ``ids`` are aligned to ``w.ids``; an error model's innovations
+        ``resid_filtered``), a ``(T, N)`` matrix (columns in ``w``'s unit
         order) or a stacked vector with ``n``, ``t``.
     w
         Optional weights for the local CD: only the pattern of ``W + W'`` is used.
