@@ -47,17 +47,21 @@ def groups_table(result) -> pd.DataFrame:
 
 
 def _tables(result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str, notes: str,
-            group_labels: Mapping[str, Mapping[str, str]] | None, unit: str) -> dict[str, Any]:
-    """``{"groups": Table, "top": Table}``: the two frames labelled and formatted (:mod:`._scenario_tables`)."""
+            group_labels: Mapping[str, Mapping[str, str]] | None, unit: str,
+            notice: str | None = None) -> dict[str, Any]:
+    """``{"groups": Table, "top": Table}``: the two frames labelled and formatted (:mod:`._scenario_tables`);
+    ``notice`` (e.g. synthetic data) is their first note."""
     from spillmap.maps._scenario_tables import scenario_groups_table, scenario_top_table
+
+    all_notes = (notice, notes) if notice else (notes,)
 
     top_caption = (f"{title}: the {len(top_df)} largest spillovers received by units not changed"
                    if result.n_shocked < len(result.units) else f"{title}: the {len(top_df)} largest spillovers "
                    "received")
     return {"groups": scenario_groups_table(grp_df, level=result.level, labels=group_labels,
-                                            caption=f"{title}: totals by group", notes=(notes,)),
+                                            caption=f"{title}: totals by group", notes=all_notes),
             "top": scenario_top_table(top_df, level=result.level, labels=group_labels, unit=unit,
-                                      caption=top_caption, notes=(notes,))}
+                                      caption=top_caption, notes=all_notes)}
 
 
 def _files(folder: Path, stem: str, df: pd.DataFrame, table) -> None:
@@ -110,7 +114,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
         "simulation": f"percentiles of {result.draws:,} parameter draws (seed {result.seed}), the effects' draws.",
         "delta": "delta method.", "closed form": "exact (linear in the parameters)."}[result.method]])
     top_df, grp_df = top_table(result, top), groups_table(result)
-    tables = _tables(result, top_df, grp_df, title, notes, group_labels, unit)
+    tables = _tables(result, top_df, grp_df, title, notes, group_labels, unit, notice)
     _files(folder, f"{stem}_top", top_df, tables["top"])
     _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:

@@ -375,7 +375,12 @@ BUILDERS = (("indicators", indicators), ("descriptive", descriptive), ("moran_by
 
 
 def build_tables(r) -> list[ReportTable]:
-    """Every table of ``r`` the spec's ``[tables] include`` asks for, in page order."""
+    """Every table of ``r`` the spec's ``[tables] include`` asks for, in page order; the results'
+    ``notice`` (e.g. synthetic data) is each table's first note, in every format."""
     include = set(r.spec.get("tables", {}).get("include", ())) or None
     items = [t for name, build in BUILDERS if include is None or name in include for t in build(r)]
-    return [ReportTable(i.name, i.stem, i.title, readable(i.table)) for i in items]
+    return [ReportTable(i.name, i.stem, i.title, readable(_noticed(i.table, r.notice))) for i in items]
+
+
+def _noticed(table: Table, notice: str | None) -> Table:
+    return table.with_options(notes=(notice, *table.notes)) if notice else table

@@ -87,6 +87,28 @@ def test_demo_refuses_to_overwrite(demo_out, capsys):
     assert "--force" in capsys.readouterr().err
 
 
+def test_demo_printed_tables_are_labelled(demo_out):
+    """Every printed table (Word, Excel, LaTeX, Markdown, formatted CSV; each alone and in the combined
+    tables.docx / tables.xlsx) says the data are synthetic: a table pasted into a paper keeps it (paper
+    audit 2026-12-01).  The machine-readable CSV files carry numbers only (results.json has the notice)."""
+    import docx
+    import openpyxl
+
+    folder = demo_out / "tables"
+    stems = sorted(p.stem for p in folder.glob("*.tex"))
+    assert len(stems) >= 12 and {"sdm_effects", "scenario_hubei_W1_top"} <= set(stems)
+    for path in [folder / f"{s}{ext}" for s in stems for ext in (".tex", ".md", "_formatted.csv")]:
+        assert datasets.DEMO_NOTICE in path.read_text(encoding="utf-8"), path.name
+    for path in [folder / f"{s}.docx" for s in stems] + [folder / "tables.docx"]:
+        text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+        assert text.count(datasets.DEMO_NOTICE) == (len(stems) if path.name == "tables.docx" else 1), path.name
+    for path in [folder / f"{s}.xlsx" for s in stems] + [folder / "tables.xlsx"]:
+        book = openpyxl.load_workbook(path, read_only=True)
+        for sheet in book.worksheets:
+            cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+            assert any(datasets.DEMO_NOTICE in c for c in cells), (path.name, sheet.title)
+
+
 def test_demo_figures_are_labelled(demo_out):
     """Every static figure of a report on labelled data carries the notice under it (a figure
     copied into a paper keeps it); without a notice nothing is added (user audit 2026-12-01)."""
