@@ -69,6 +69,9 @@ def test_save_figure_png_dpi_size_and_pdf(grid, tmp_path):
     assert head.startswith(b"%PDF")
     box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)", head)
     assert box and (float(box.group(1)), float(box.group(2))) == (288.0, 216.0)  # 4 x 3 in in points
+    # fonts embedded as TrueType (Type 42: /CIDFontType2), never Type 3, which journals' submission
+    # systems refuse (paper audit 2026-12-01: every report PDF had only Type 3 fonts)
+    assert b"/Subtype /Type3" not in head and b"/CIDFontType2" in head
     with pytest.raises(OutputError, match="exist"):
         F.save_figure(fig, tmp_path / "map")
     assert F.save_figure(fig, tmp_path / "one.png", dpi=100)[0].stat().st_size > 0
