@@ -8,8 +8,9 @@ Every writer of spillmap (``weights --out``, ``--json``, the report, ``write_wei
   computation: a missing, non-folder or non-writable parent; a folder where a file
   is wanted and vice versa; an existing target without ``force`` (``--force`` on the
   command line, ``overwrite=True`` in Python); a target that is one of the inputs
-  (refused even with ``force``); a folder to be replaced that holds an input or that
-  spillmap did not write (no :data:`MARKER` file inside; refused even with ``force``).
+  (refused even with ``force``); a folder to be replaced that holds an input, that
+  spillmap did not write (no :data:`MARKER` file inside), or that holds files besides those
+  its marker lists (a user's notes kept next to a report; refused even with ``force``).
 * **One writer per target.**  The advisory lock ``.NAME.spillmap-lock`` next to the
   target is held from the checks to the end; a second run fails at once, naming the
   running process (:mod:`spillmap._filelock`).
@@ -52,9 +53,11 @@ __all__ = [
     "reserve",
 ]
 
-#: file written into every output folder; ``force`` replaces only folders holding it
+#: file written into every output folder; ``force`` replaces only folders holding it, and only
+#: when they hold nothing but the files it lists
 MARKER = ".spillmap-output"
 _MARKER_TEXT = "This folder was written by spillmap; `--force` may replace it as a whole.\n"
+_MANIFEST_HEAD = "# the files spillmap wrote; --force refuses to replace the folder if it holds any other:\n"
 _REPLACE_HINT = "use --force (Python: overwrite=True) to replace it"
 
 Inputs = Mapping[str, "str | os.PathLike | None"] | Iterable["str | os.PathLike | None"]
@@ -130,6 +133,47 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
             f"refusing to replace folder {path}: spillmap did not write it (no {MARKER} inside); "
             "remove it yourself or choose another folder."
         )
+    foreign = _foreign_entries(Path(path))
+    if foreign:
+        from spillmap.errors import format_items
+
+        raise OutputError(
+            f"refusing to replace folder {path}: it holds {len(foreign)} file(s) or folder(s) spillmap did not "
+            f"write: {format_items(foreign, 5)}; move them out (--force replaces spillmap's own files only) "
+            "or choose another folder."
+        )
+
+
+def _tree(folder: Path) -> tuple[set[str], set[str]]:
+    """The files and the sub-folders under ``folder``, as ``/``-separated relative paths."""
+    files, dirs = set(), set()
+    for root, subdirs, names in os.walk(folder):
+        rel = Path(root).relative_to(folder)
+        dirs.update((rel / d).as_posix() for d in subdirs)
+        files.update((rel / n).as_posix() for n in names)
+    return files, dirs
+
+
+def _write_manifest(folder: Path) -> None:
+    """Rewrite ``folder``'s :data:`MARKER` with the list of the files written into it."""
+    files, _ = _tree(folder)
+    listed = sorted(f for f in files if f != MARKER)
+    (folder / MARKER).write_text(_MARKER_TEXT + _MANIFEST_HEAD + "".join(f"{f}\n" for f in listed),
+                                 encoding="utf-8")
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """What ``folder`` holds beyond the files its :data:`MARKER` lists and their folders (sorted;
+    a folder counted once, not its content); none for a marker without a list (written before
+    spillmap kept one: such a folder is replaced as a whole, as then)."""
+    text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
+    if _MANIFEST_HEAD not in text:
+        return []
+    listed = {line for line in text.split(_MANIFEST_HEAD, 1)[1].splitlines() if line}
+    known = {MARKER, *listed} | {p.as_posix() for f in listed for p in Path(f).parents if p != Path(".")}
+    files, dirs = _tree(folder)
+    extra = sorted((files | dirs) - known)
+    return [e for e in extra if not any(e.startswith(d + "/") for d in extra if d in dirs and d != e)]
 
 
 def preflight(
@@ -284,8 +328,9 @@ def atomic_directory(
         The final folder; its parent must exist.
     force
         Replace an existing, non-empty ``path`` -- only one that spillmap wrote (it
-        holds :data:`MARKER`).  Without it such a folder is an
-        :class:`~spillmap.errors.OutputError` raised *before* any work is done.
+        holds :data:`MARKER`) and that holds nothing but the files the marker lists.
+        Without it, or for another folder, an :class:`~spillmap.errors.OutputError` is
+        raised *before* any work is done.  The marker written lists the folder's files.
     inputs
         Paths the run reads (see :func:`preflight`): a folder holding one is refused.
 
@@ -323,6 +368,7 @@ def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Itera
             yield tmp
             with _os_errors(path):
                 if kind == "dir":
+                    _write_manifest(tmp)
                     _swap_in(tmp, path)
                 else:
                     os.replace(tmp, path)

@@ -1,0 +1,76 @@
+"""``--force`` replaces spillmap's own output folder, never files a user put into it.
+
+An output folder's marker (``.spillmap-output``) lists the files spillmap wrote; replacing the folder
+(``--force``, ``force=True``) is refused, before any work, when it holds anything else (a planner's
+notes or edited maps kept next to a report: planner audit 2026-12-01 found them deleted).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spillmap._fileio import MARKER, atomic_directory
+from spillmap.errors import OutputError
+
+
+def _write(path: Path, files: dict[str, str]) -> Path:
+    with atomic_directory(path, force=True) as tmp:
+        for name, text in files.items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_text(text, encoding="utf-8")
+    return path
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_marker_lists_the_files_written(tmp_path):
+    out = _write(tmp_path / "rep", {"index.html": "a", "maps/lisa.html": "b", "tables/t.csv": "c"})
+    lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    assert lines[-3:] == ["index.html", "maps/lisa.html", "tables/t.csv"]
+
+
+def test_force_refuses_a_folder_holding_a_users_files_before_any_work(tmp_path):
+    out = _write(tmp_path / "rep", {"index.html": "a", "maps/lisa.html": "b"})
+    (out / "my_council_notes.docx").write_text("notes")
+    (out / "maps" / "lisa_annotated.html").write_text("edited")
+    (out / "maps_backup_edited").mkdir()
+    (out / "maps_backup_edited" / "lisa.html").write_text("b")
+    before = _contents(out)
+    with pytest.raises(OutputError) as info:
+        with atomic_directory(out, force=True):
+            pytest.fail("work started")
+    msg = str(info.value)
+    assert "\n" not in msg and "holds 3 file(s) or folder(s) spillmap did not write" in msg
+    assert "'maps/lisa_annotated.html', 'maps_backup_edited', 'my_council_notes.docx'" in msg, msg
+    assert _contents(out) == before  # nothing touched
+
+
+def test_force_replaces_a_folder_holding_only_its_own_files(tmp_path):
+    out = _write(tmp_path / "rep", {"index.html": "a", "maps/lisa.html": "b"})
+    (out / "maps" / "lisa.html").write_text("edited in place")  # one of spillmap's files: replaced
+    _write(out, {"index.html": "new"})
+    assert set(_contents(out)) == {"index.html", MARKER} and (out / "index.html").read_text() == "new"
+
+
+def test_a_marker_without_a_list_is_replaced_as_a_whole_as_before(tmp_path):
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / MARKER).write_text("This folder was written by spillmap; `--force` may replace it as a whole.\n")
+    (out / "index.html").write_text("old")
+    _write(out, {"index.html": "new"})
+    assert (out / "index.html").read_text() == "new"
+
+
+def test_report_force_keeps_a_users_notes(tmp_path, capsys):
+    """On the command line: one line, exit 2, the notes kept."""
+    from spillmap.cli import main
+
+    out = _write(tmp_path / "rep", {"index.html": "a", "results.json": "{}"})
+    (out / "notes.txt").write_text("mine")
+    assert main(["demo", "--out", str(out), "--force", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "spillmap did not write: 'notes.txt'" in err, err
+    assert (out / "notes.txt").read_text() == "mine"
