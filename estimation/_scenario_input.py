@@ -11,6 +11,7 @@ the model, a change outside the data's range).  No statistics here.
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -276,13 +277,45 @@ def change_problem(kind: str, change: Any) -> str | None:
     return None  # an unknown kind is reported where the kind is checked
 
 
+#: a regressor named as the model names a logarithm: ``log(x)``, ``np.log(x)``, ``log10(x)``, ``log2(x)``
+_LOG = re.compile(r"^(?:np\.|numpy\.)?log(10|2)?\((.+)\)$")
+
+
+def log_argument(variable: str) -> tuple[str, float] | None:
+    """``(x, base)`` when ``variable`` is the logarithm of ``x`` (``"log(pcap)"`` -> ``("pcap", e)``), else None."""
+    m = _LOG.match(variable.strip())
+    if m is None:
+        return None
+    return m.group(2).strip(), {"10": 10.0, "2": 2.0}.get(m.group(1) or "", float(np.e))
+
+
+def _percent(source: ScenarioModel, variable: str, change: float, mask: np.ndarray, period: Any,
+             dx: np.ndarray) -> str:
+    """Fill ``dx`` for a ``percent`` change and describe it.  A logarithm ``log(x)`` changes by
+    ``log(1 + change/100)``, the change of ``x`` by ``change`` percent (not ``change`` percent of
+    the log's value, which would be meaningless)."""
+    logged = log_argument(variable)
+    if logged is None:
+        x = _cross_section(source, variable, period, "percent")
+        dx[mask] = x[mask] * change / 100.0
+        return f"{variable} {change:+g} %"
+    inner, base = logged
+    if change <= -100:
+        raise InputError(f"change of {variable!r}: {change:g} % makes {inner} zero or negative, where its log is "
+                         "undefined; give a change above -100.")
+    step = float(np.log1p(change / 100.0) / np.log(base))
+    dx[mask] = step
+    return f"{inner} {change:+g} % ({variable} {step:+.4g})"
+
+
 def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, mask: np.ndarray, *,
                   period: Any, attributes: pd.DataFrame | None = None, names: str | None = None,
                   within: str | None = None) -> tuple[np.ndarray, str]:
     """``(Δx over the model's units, a description)`` of one variable's change.
 
     * ``absolute``: ``Δx_i = change``;
-    * ``percent``: ``Δx_i = x_i change / 100`` (``change = 5`` is +5 %);
+    * ``percent``: ``Δx_i = x_i change / 100`` (``change = 5`` is +5 %); for a logarithm
+      ``log(v)`` the change of ``v`` by ``change`` percent, ``Δx_i = log(1 + change / 100)``;
     * ``to_unit``: ``x_i`` set to the value of the unit ``change`` (id or name);
     * ``to_quantile``: ``x_i`` set to the ``change`` quantile (0–1) of the variable over
       the units of its own ``within`` group (default: all units) — units above it are
@@ -300,9 +333,7 @@ def change_vector(source: ScenarioModel, variable: str, kind: str, change: Any, 
         if kind == "absolute":
             dx[mask] = float(change)
             return dx, f"{variable} {float(change):+g}"
-        x = _cross_section(source, variable, period, kind)
-        dx[mask] = x[mask] * float(change) / 100.0
-        return dx, f"{variable} {float(change):+g} %"
+        return dx, _percent(source, variable, float(change), mask, period, dx)
     x = _cross_section(source, variable, period, kind)
     if kind == "to_unit":
         attrs = _attributes(attributes, ids)

@@ -257,7 +257,8 @@ def scenario(
         with the closest matches.
     change, kind
         One per variable, or one for all: ``absolute`` (Δx = change), ``percent``
-        (Δx = x change / 100), ``to_unit`` (x set to the value of the unit ``change``, an id
+        (Δx = x change / 100; for a logarithm ``log(v)``, ``log10(v)``, ``log2(v)`` the change of
+        ``v`` by that percent, Δx = log(1 + change / 100) in the log's base), ``to_unit`` (x set to the value of the unit ``change``, an id
         or name), ``to_quantile`` (x set to the ``change`` quantile of its ``within`` group;
         0.9 = top decile).  Base values come from ``period``.
     attributes

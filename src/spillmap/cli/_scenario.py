@@ -54,7 +54,8 @@ def register(subparsers) -> None:
     p.add_argument("--variable", action="append", help="regressor changed (repeat for several)")
     p.add_argument("--change", action="append", help="the change (one, or one per --variable)")
     p.add_argument("--kind", action="append", choices=("absolute", "percent", "to_unit", "to_quantile"),
-                   help="absolute (default), percent, to_unit, to_quantile (one, or one per --variable)")
+                   help="absolute (default), percent (of log(v): percent of v), to_unit, to_quantile (one, or one "
+                        "per --variable)")
     p.add_argument("--units", action="append", metavar="UNITS",
                    help="'all' (default), an id or name (repeat), or COLUMN=VALUE[,VALUE...] (repeat: all match)")
     p.add_argument("--groups", action="append", metavar="COLUMN", help="group totals by this column (repeat)")

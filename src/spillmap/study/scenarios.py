@@ -91,7 +91,8 @@ class ScenarioSpec:
         "The change, one for all variables or one per variable: a number for kind = \"absolute\" / \"percent\" "
         "(5 = +5 %) / \"to_quantile\" (0.9 = top decile); a unit id or name (text) for kind = \"to_unit\".",
         example=0.02)
-    kind: str | tuple[str, ...] = key("absolute (x + change), percent (x × (1 + change/100)), to_unit (x set to "
+    kind: str | tuple[str, ...] = key("absolute (x + change), percent (x × (1 + change/100); for log(v) the "
+                                      "change of v: log(v) + log(1 + change/100)), to_unit (x set to "
                                       "that unit's value), to_quantile (x set to that quantile of its `within` "
                                       "group); one, or one per variable.", default="absolute", check=_kinds)
     units: Any = key("The units changed: \"all\", a list of ids or names (layer.name_column), or { column = value or [values] } over "
