@@ -47,7 +47,9 @@ def test_statistic_equals_direct_formula():
 
 
 def test_classical_hausman_with_linearmodels_estimates(produc_panel):
-    """Non-spatial check: linearmodels' FE and RE estimates, the textbook statistic."""
+    """Non-spatial check: linearmodels' FE and RE estimates (independent of spillmap's fits) put
+    into the textbook statistic H = d'(V_FE - V_RE)^{-1} d (Hausman 1978), evaluated here by a
+    dense solve: the reference is that closed form, the inputs linearmodels'."""
     from linearmodels.panel import PanelOLS, RandomEffects
 
     df = produc_panel.set_index(["state_abbr", "year"])
@@ -163,9 +165,12 @@ def test_simulated_null_small_alternative_large(lattice):
     assert all(r.df == 3 for r in null)
     # chi2(3) has median 2.37 and 95 % quantile 7.81 (scipy.stats.chi2(3).ppf).  The
     # statistic is oversized at T = 4: in 80 replications Var(b_FE - b_RE) exceeded
-    # V_FE - V_RE by 25-30 % (finite-sample FE variance), so only a loose check here.
+    # V_FE - V_RE by 25-30 % (finite-sample FE variance); its 5 % test rejects 10.5 % of the
+    # time (slow Monte Carlo below).  At that size the rejections in 12 replications are
+    # Binomial(12, 0.105): at most 4 with probability 0.995 (this seed gives 4).  The size itself
+    # is checked by the slow test; this one guards against a grossly oversized statistic.
     assert np.median(h0) < 6.25
-    assert np.mean(h0 > stats.chi2(3).ppf(0.95)) <= 5 / 12
+    assert np.sum(h0 > stats.chi2(3).ppf(0.95)) <= 4
     assert min(r.stat for r in alt) > 25.0
     assert max(r.pvalue for r in alt) < 1e-4
 

@@ -162,7 +162,11 @@ def test_information_equals_dense_transcription(produc_logs, us48_queen, effects
     np.testing.assert_allclose(mine, info, rtol=1e-9, atol=1e-9 * np.abs(info).max())
     rough, exact = sac_information(d, theta, w, counts, exact=False, probes=500)
     assert not exact
-    np.testing.assert_allclose(rough, info, rtol=0.15, atol=1e-9 * np.abs(info).max())
+    # Hutchinson traces (500 seeded probes, with a control variate): the entries differ from the exact
+    # ones by at most 1 % in these four cases (measured 2026-12-01; the probes are seeded, so only
+    # rounding changes between machines).  5 % keeps a margin and still catches a missing or doubled
+    # trace term, which moves its entry by tens of percent or more.
+    np.testing.assert_allclose(rough, info, rtol=0.05, atol=1e-9 * np.abs(info).max())
 
 
 def test_one_w_per_period_must_be_constant(produc_logs, us48_queen):
