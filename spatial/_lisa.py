@@ -97,7 +97,9 @@ def local_moran(
         As in :func:`moran` (the conditional draws have their own stream of the
         seed).  ``permutations`` must be at least 1.
     alpha
-        Significance level for the ``significant`` column.
+        Significance level for the ``significant`` column, compared with the folded
+        one-sided pseudo p-values (esda's and GeoDa's convention): ``alpha = 0.05`` is, in
+        effect, a two-sided test at 10 %.
     fdr
         When True, the threshold is the Benjamini-Hochberg false-discovery-rate
         cut-off of the n pseudo p-values at level ``alpha`` (``esda.fdr``; when no

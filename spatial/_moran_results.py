@@ -45,14 +45,16 @@ class _GlobalInference(FrameDisplay):
         return {"z": float(self.z_rand), "p": float(self.p_rand), "p_perm": finite_or_none(self.p_perm)}
 
     def _inference_text(self) -> str:
-        perm = f", pseudo-p={_fmt_p(self.p_perm)} ({self.permutations} perm.)" if self.permutations else ""
+        perm = (f", pseudo-p={_fmt_p(self.p_perm)} (one-sided, folded; {self.permutations} perm.)"
+                if self.permutations else "")
         return f"z={self.z_rand:.4f}, p={_fmt_p(self.p_rand)} (randomisation, two-sided){perm}, n={self.n}"
 
     def _inference_rows(self) -> list[tuple[str, str]]:
         return [("z (randomisation)", f"{self.z_rand:.4f}"), ("p (randomisation, two-sided)", _fmt_p(self.p_rand))]
 
     def _tail_rows(self) -> list[tuple[str, str]]:
-        return [("pseudo p (permutations)", f"{_fmt_p(self.p_perm)} ({self.permutations})"), ("n", str(self.n))]
+        return [("pseudo p (permutations; one-sided, folded)", f"{_fmt_p(self.p_perm)} ({self.permutations})"),
+                ("n", str(self.n))]
 
     def _rows(self) -> list[tuple[str, str]]:  # pragma: no cover - each statistic defines it
         raise NotImplementedError

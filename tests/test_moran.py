@@ -122,6 +122,8 @@ def test_moran_matches_dense_formula_and_esda(columbus, wcol):
     assert set(d) == {"I", "EI", "z", "p", "p_perm"}
     assert d["z"] == r.z_rand and d["p"] == r.p_rand
     assert "Moran" in repr(r) and "<table>" in r._repr_html_()
+    # the pseudo p-value is esda's folded one-sided one: said next to the two-sided p (reader audit)
+    assert "pseudo-p=" in repr(r) and "one-sided, folded" in repr(r) and "one-sided, folded" in r._repr_html_()
 
 
 def _gal_example(gal, table, column):
