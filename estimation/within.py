@@ -57,7 +57,13 @@ _SPECS = (("pooled", "none"), ("unit", "individual"), ("time", "time"), ("twoway
 
 @dataclass(frozen=True)
 class WithinFit(FrameDisplay):
-    """One non-spatial (within) regression: coefficients, SEs and fit statistics."""
+    """One non-spatial (within) regression: coefficients, SEs and fit statistics.
+
+    ``std_errors`` are the classical OLS ones with the degrees-of-freedom correction,
+    ``sqrt(diag(SSE / df_resid (X~'X~)^{-1}))`` with ``df_resid = NT - k - (number of fixed
+    effects)`` (linearmodels' ``unadjusted``); ``sigma2 = SSE / NT`` and ``loglik`` are the ML
+    ones (Elhorst's Table 3.1 and its LR tests of the effects use them).
+    """
 
     effects: str
     params: pd.Series
