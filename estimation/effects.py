@@ -75,8 +75,9 @@ the average effects with stochastic traces within 1e-3 relative of the exact one
 simulation standard errors equal delta-method ones within Monte-Carlo error;
 SAR effects equal spreg 1.9 ``ML_Lag(..., spat_impacts="full")`` multipliers to
 1e-8 at spreg's estimates, and to 1e-6 end to end from spillmap's own SAR fit
-(Columbus); a 250-replication Monte Carlo of the two-way FE SDM gives 94-95 %
-coverage of the indirect-effect intervals (``benchmarks/README.md``).
+(Columbus); a 250-replication Monte Carlo of the two-way FE SDM gives 93.6-95.2 %
+coverage of the 95 % indirect-effect intervals, delta and simulated, with and without
+the Lee-Yu treatment (``benchmarks/README.md``, ``benchmarks/monte_carlo.py``).
 """
 from __future__ import annotations
 
