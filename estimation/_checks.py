@@ -1,18 +1,24 @@
-"""Up-front checks of the estimation options that are not a choice among words.
+"""Up-front checks of the estimation options that are not a choice among words, and of a panel's cells.
 
 :func:`spillmap.errors.check_choice` checks the word options (``model``, ``fe``,
 ``lee_yu`` ...); the functions here check a flag, a confidence level, a seed, a
 number of draws or of probes, each raising a one-line
 :class:`~spillmap.errors.InputError` that names the argument and the values it
-takes, before any work (never a numpy/scipy error from deep inside a fit).
+takes, before any work (never a numpy/scipy error from deep inside a fit).  The cell checks name the
+first text cell of a column of numbers, and the missing or infinite cells of the model's
+variables (with the file line of an empty cell when the panel was read from a file).
 """
 from __future__ import annotations
 
 import numbers
+import re
+from collections.abc import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
-from spillmap.errors import InputError, check_choice
+from spillmap.errors import DataError, InputError, Shown, check_choice, format_items, number_written_otherwise
+from spillmap.geo._common import first_text_cell
 
 __all__ = ["check_flag", "check_level", "check_seed", "check_draws", "check_probes", "check_effects_options",
            "LOGDET_METHODS", "TRACES"]
@@ -85,3 +91,81 @@ def check_effects_options(*, draws: object, seed: object, method: object, traces
     check_draws(draws)
     check_seed(seed)
     check_level(level)
+
+
+# ------------------------------------------------------------------ cells
+def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str:
+    """``""`` when ``col`` is numeric, else a sentence naming its first non-numeric cell."""
+    s = data[col]
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return ""
+    text = first_text_cell(s)
+    if text is None:
+        return f"column {col!r} holds numbers stored as text; convert it with pandas.to_numeric"
+    k, shown, count = text
+    return (f"column {col!r} is not numeric: {shown} at {cell(k)} ({count} non-numeric cell(s)); clean it or "
+            "convert it with pandas.to_numeric")
+
+
+def text_columns_in(data: pd.DataFrame, expression: str, cell: Callable[[int], str]) -> str:
+    """``""``, or a sentence naming the first non-numeric cell of every column of numbers stored
+    as text (at least half its cells are numbers) whose name appears in ``expression`` (a
+    formula or a transform such as ``log(gsp)``) as a whole word: why formulaic failed on it,
+    in the words of :func:`_text_cells`.  Columns of words (categories) are left out."""
+
+    named = [str(c) for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w.])", expression)]
+    return "; ".join(_text_cells(data, c, cell) for c in named if _numbers_as_text(data[c]))
+
+
+def _numbers_as_text(s: pd.Series) -> bool:
+    """A text column at least half of whose non-missing cells are numbers, parsed or written in an
+    export habit :func:`~spillmap.errors.number_hint` explains (``"15032,67"``)."""
+    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        return False
+    nonnull = s.dropna()
+    if not len(nonnull):
+        return False
+    parsed = pd.to_numeric(nonnull, errors="coerce").notna()
+    if parsed.mean() >= 0.5:
+        return True
+    return (parsed.sum() + nonnull[~parsed].map(number_written_otherwise).sum()) >= 0.5 * len(nonnull)
+
+
+def _empty_cells(data: pd.DataFrame, names: Sequence[str], rows: np.ndarray) -> tuple[list[str], str]:
+    """The columns of ``names`` whose bad value at ``rows`` comes from an empty (or non-numeric) cell of
+    the data, and where that cell is (``" (p.csv: line 102, column 'gsp': an empty or non-numeric
+    cell)"``; without a file, only the column)."""
+    from spillmap._rowplace import rows_place
+
+    hits, first = [], None
+    for name in names:
+        cols = [c for c in data.columns if isinstance(c, str)]
+        inner = [c for c in cols if c != name and re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", name)]
+        for col in inner or ([name] if name in cols else []):
+            na = data[col].iloc[rows].isna().to_numpy()
+            if na.any():
+                hits.append(name)
+                first = first or (col, data.index[rows[int(np.flatnonzero(na)[0])]])
+                break
+    if first is None:
+        return [], ""
+    lines = rows_place(data, [first[1]])
+    return hits, f" ({f'{lines}, ' if lines else ''}column {first[0]!r}: an empty or non-numeric cell)"
+
+
+def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int], str],
+                  data: pd.DataFrame | None = None) -> None:
+    """NaN / inf cells of the (rows x columns) ``values``, named by column and (id, time); an empty
+    cell of ``data`` behind one is named by its file line."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        cols_bad = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
+        rows = np.flatnonzero(bad.any(axis=1))
+        empty, hint = _empty_cells(data, cols_bad, rows) if data is not None else ([], "")
+        logs = [c for c in cols_bad if str(c).replace(" ", "").startswith(("log(", "np.log(")) and c not in empty]
+        hint += (f" ({format_items(logs)}: the log of a value <= 0 is -inf or missing)" if logs else "")
+        raise DataError(
+            f"missing or infinite values in {format_items(cols_bad)} at (id, time) "
+            f"{format_items([Shown(cell(r)) for r in rows])}{hint}; "
+            "impute these cells, or drop their units from every period (the panel must stay balanced)."
+        )

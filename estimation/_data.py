@@ -31,9 +31,10 @@ import pandas as pd
 
 from spillmap._rowplace import check_keys_filled, check_periods
 from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, one_line
-from spillmap.geo._common import first_text_cell, period_values
+from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
+from ._checks import _check_finite, _numbers_as_text, _text_cells, text_columns_in  # noqa: F401 (re-exported)
 from ._transform import demean
 
 __all__ = ["build_panel_data", "MAX_ABS", "MIN_ABS"]
@@ -55,38 +56,6 @@ def _missing_columns(data: pd.DataFrame, cols: Sequence[str]) -> None:
             f"columns not in the data: {format_items(missing)}; available: {format_items(list(data.columns))}."
             + did_you_mean(missing[0], data.columns)
         )
-
-
-def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str:
-    """``""`` when ``col`` is numeric, else a sentence naming its first non-numeric cell."""
-    s = data[col]
-    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        return ""
-    text = first_text_cell(s)
-    if text is None:
-        return f"column {col!r} holds numbers stored as text; convert it with pandas.to_numeric"
-    k, shown, count = text
-    return (f"column {col!r} is not numeric: {shown} at {cell(k)} ({count} non-numeric cell(s)); clean it or "
-            "convert it with pandas.to_numeric")
-
-
-def text_columns_in(data: pd.DataFrame, expression: str, cell: Callable[[int], str]) -> str:
-    """``""``, or a sentence naming the first non-numeric cell of every column of numbers stored
-    as text (at least half its cells are numbers) whose name appears in ``expression`` (a
-    formula or a transform such as ``log(gsp)``) as a whole word: why formulaic failed on it,
-    in the words of :func:`_text_cells`.  Columns of words (categories) are left out."""
-    import re
-
-    named = [str(c) for c in data.columns if re.search(rf"(?<![\w.]){re.escape(str(c))}(?![\w.])", expression)]
-    return "; ".join(_text_cells(data, c, cell) for c in named if _numbers_as_text(data[c]))
-
-
-def _numbers_as_text(s: pd.Series) -> bool:
-    """A text column at least half of whose non-missing cells are numbers."""
-    if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-        return False
-    nonnull = s.dropna()
-    return bool(len(nonnull)) and pd.to_numeric(nonnull, errors="coerce").notna().mean() >= 0.5
 
 
 def _check_numeric(data: pd.DataFrame, cols: Sequence[str], cell: Callable[[int], str]) -> None:
@@ -170,21 +139,6 @@ def _time_column(data: pd.DataFrame, time: str | None) -> pd.Series:
     return data[time]
 
 
-def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int], str]) -> None:
-    """NaN / inf cells of the (rows x columns) ``values``, named by column and (id, time)."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        cols_bad = [names[j] for j in np.flatnonzero(bad.any(axis=0))]
-        rows = np.flatnonzero(bad.any(axis=1))
-        logs = [c for c in cols_bad if str(c).replace(" ", "").startswith(("log(", "np.log("))]
-        hint = (f" ({format_items(logs)}: the log of a value <= 0 is -inf or missing)" if logs else "")
-        raise DataError(
-            f"missing or infinite values in {format_items(cols_bad)} at (id, time) "
-            f"{format_items([Shown(cell(r)) for r in rows])}{hint}; "
-            "impute these cells, or drop their units from every period (the panel must stay balanced)."
-        )
-
-
 def _check_w_ids(key: pd.DataFrame, w: SpatialWeights, id: str) -> None:
     data_ids = pd.unique(key.id)
     w_ids = set(w.ids)
@@ -203,19 +157,27 @@ def _check_w_ids(key: pd.DataFrame, w: SpatialWeights, id: str) -> None:
         )
 
 
-def _check_cells(key: pd.DataFrame, w: SpatialWeights, id: str, time: str | None) -> np.ndarray:
-    """Duplicate and missing (id, time) cells; returns the sorted periods."""
+def _check_cells(key: pd.DataFrame, w: SpatialWeights, id: str, time: str | None,  # noqa: A002
+                 data: pd.DataFrame) -> np.ndarray:
+    """Duplicate and missing (id, time) cells (with the file lines and the file of ``data`` when it
+    was read from one); returns the sorted periods."""
+    from spillmap._rowplace import rows_place, source_name
+
     dup = key.duplicated(keep=False).to_numpy()
     if dup.any():
         cells = sorted({f"({i}, {t})" for i, t in zip(key.id[dup], key.time[dup])})
-        raise DataError(f"duplicate (id, time) rows in columns {id!r}/{time!r}: {format_items(map(Shown, cells))}.")
+        lines = rows_place(data, data.index[dup][:20])
+        raise DataError(f"duplicate (id, time) rows in columns {id!r}/{time!r}: {format_items(map(Shown, cells))}"
+                        f"{f' ({lines})' if lines else ''}.")
     _check_w_ids(key, w, id)
     times = np.sort(pd.unique(key.time))
     if len(key) != w.n * len(times):
         have = set(zip(key.id, key.time))
         missing = [Shown(f"({i}, {tt})") for tt in times for i in w.ids if (i, tt) not in have]
+        source = source_name(data)
         raise DataError(
-            f"the panel is unbalanced: {len(missing)} (id, time) cells are missing: {format_items(missing)}. "
+            f"{f'{source}: ' if source else ''}the panel is unbalanced: {len(missing)} (id, time) cells are "
+            f"missing: {format_items(missing)}. "
             "Spatial panel ML needs every unit in every period; fill or drop units/periods."
         )
     return times
@@ -323,13 +285,13 @@ def build_panel_data(
     yv, X, y_name = design(data, formula, y, x, cell)
     x_names = [str(c) for c in X.columns]
     raw = np.column_stack([yv.to_numpy(dtype=float), X.to_numpy(dtype=float)])
-    _check_finite(raw, [y_name, *x_names], cell)
+    _check_finite(raw, [y_name, *x_names], cell, data)
     check_scale(raw, [y_name, *x_names])
 
     key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
     if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
         check_supported(model, effects, w := resolve_weights(w, period_values(key.time)))
-    times = _check_cells(key, w, id, time)
+    times = _check_cells(key, w, id, time, data)
     notes = tuple(m for m in [warn_period_gaps(pd.Index(times).tolist(), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)
     order = np.lexsort((key.id.map(w._id_index).to_numpy(), np.searchsorted(times, key.time.to_numpy())))

@@ -238,3 +238,40 @@ def first_text_cell(s: pd.Series) -> tuple[int, str, int] | None:
         return None
     k = int(np.flatnonzero(bad)[0])
     return k, f"{s.iloc[k]!r}{number_hint(s.iloc[k])}", int(bad.sum())
+
+
+def id_format_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) -> str:
+    """A hint when the panel's ids are the layer's codes written otherwise: as decimals
+    ('110000.0'), with leading zeros the layer's codes lack, or as numbers that lost theirs."""
+    layer_set = set(lay_ids.tolist())
+    first = [str(i) for i in missing[:50]]
+    decimal = next((i for i in first if i.endswith(".0") and i[:-2] in layer_set), None)
+    if decimal is not None:
+        return (
+            f" The panel's ids look like whole numbers written as decimals ({decimal!r} against the layer's "
+            f"{decimal[:-2]!r}: a column with empty cells read as floats?); read the id column as text "
+            "(spillmap's own readers do) or as integers."
+        )
+    example = next((i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set), None)
+    if example is not None:
+        return (
+            f" The panel's ids have leading zeros that the layer's codes lack ({example!r} against "
+            f"{example.lstrip('0') or '0'!r}: the layer stores them as numbers?); store the layer's codes as "
+            "zero-padded text, or strip the zeros from the panel ids."
+        )
+    text_hint = id_text_hint(first, layer_set, what="The panel's ids", against="the layer's codes")
+    if text_hint:
+        return text_hint
+    if not (pd.api.types.is_numeric_dtype(pan_raw.dtype) or pan_raw.dtype == object):
+        return ""
+    widths = {len(i) for i in lay_ids.tolist()}
+    if len(widths) != 1:
+        return ""
+    width = widths.pop()
+    if any(i.zfill(width) in layer_set for i in missing[:50]):
+        return (
+            f" The layer's codes have {width} characters with leading zeros; the panel ids look "
+            "like numbers that lost them (read the column as text, e.g. "
+            f"pandas.read_csv(..., dtype={{{pan_raw.name!r}: str}}), or zero-pad them)."
+        )
+    return ""

@@ -22,7 +22,8 @@ from spillmap.errors import DataError, JoinError, did_you_mean, format_items
 
 from spillmap._rowplace import check_keys_filled, check_periods
 
-from ._common import check_unique_ids, first_text_cell, id_text_hint, nonnull_ids, period_values, warn_period_gaps
+from ._common import (check_unique_ids, first_text_cell, id_format_hint, nonnull_ids, period_values,
+                      warn_period_gaps)
 from ._join_report import JoinReport, PanelJoin
 
 __all__ = ["JoinReport", "PanelJoin", "join_panel"]
@@ -207,25 +208,41 @@ def _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m: _
     )
 
 
-def _first_error(report: JoinReport, m: _Match, v: _Values, pan_raw: pd.Series, lay_ids: pd.Series,
-                 n_times: int, allow_unbalanced: bool) -> Exception | None:
+def _where(panel: pd.DataFrame, pan_ids: pd.Series, times: pd.Series, cells: list) -> tuple[str, str]:
+    """``("p.csv: ", " (p.csv: lines 5, 9)")``: the file of a panel read from one, and the lines of
+    the rows holding the (id, time) ``cells`` (``""`` for a table that was not read from a file)."""
+    from spillmap._rowplace import rows_place, source_name
+
+    source = source_name(panel)
+    if source is None:
+        return "", ""
+    wanted = set(cells[:20])
+    hit = np.fromiter(((i, _py(t)) in wanted for i, t in zip(pan_ids, times)), dtype=bool, count=len(pan_ids))
+    lines = rows_place(panel, panel.index[hit][:40]) if hit.any() else None
+    return f"{source}: ", f" ({lines})" if lines else ""
+
+
+def _first_error(report: JoinReport, m: _Match, v: _Values, panel: pd.DataFrame, lay_ids: pd.Series,
+                 n_times: int, allow_unbalanced: bool, keys: tuple[pd.Series, pd.Series]) -> Exception | None:
     """The most fundamental problem found, as the error to raise (``None`` if none)."""
     id, time, layer_id = report.id, report.time, report.layer_id  # noqa: A001
+    pan_raw = panel[id]
     if m.not_in_layer:
-        hint = _id_format_hint(pan_raw, lay_ids, m.not_in_layer)
+        hint = id_format_hint(pan_raw, lay_ids, m.not_in_layer)
         return JoinError(
             f"{len(m.not_in_layer)} panel id(s) in {id!r} have no unit in the layer column "
             f"{layer_id!r}: {format_items(m.not_in_layer)}.{hint} Recode them to the layer's codes "
             "or drop them from the panel."
         )
     if m.dup_cells:
+        lines = _where(panel, *keys, m.dup_cells)[1]
         return JoinError(
             f"{len(m.dup_cells)} (id, time) cell(s) of the panel appear more than once "
-            f"({id!r}, {time!r}): {format_items(m.dup_cells)}. Keep one row per unit and period."
+            f"({id!r}, {time!r}): {format_items(m.dup_cells)}{lines}. Keep one row per unit and period."
         )
     if m.missing and not allow_unbalanced:
         return JoinError(
-            f"the panel is unbalanced: {len(m.missing)} (id, time) cell(s) missing out of "
+            f"{_where(panel, *keys, [])[0]}the panel is unbalanced: {len(m.missing)} (id, time) cell(s) missing out of "
             f"{len(m.unit_order) * n_times}: {format_items(m.missing)}. Fill them, drop "
             "the units or periods, or pass allow_unbalanced=True."
         )
@@ -346,7 +363,7 @@ def join_panel(
     var_list = _variables(body, variables, id, time)
     v = _check_values(body, var_list, pan_ids, times)
     report = _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m, v)
-    exc = _first_error(report, m, v, panel[id], lay_ids, len(time_values), allow_unbalanced)
+    exc = _first_error(report, m, v, panel, lay_ids, len(time_values), allow_unbalanced, (pan_ids, times))
     if exc is not None:
         _raise(exc, report)
 
@@ -365,40 +382,3 @@ def join_panel(
 def _raise(exc: Exception, report: JoinReport) -> None:
     exc.report = report  # type: ignore[attr-defined]
     raise exc
-
-
-def _id_format_hint(pan_raw: pd.Series, lay_ids: pd.Series, missing: list[str]) -> str:
-    """A hint when the panel's ids are the layer's codes written otherwise: as decimals
-    ('110000.0'), with leading zeros the layer's codes lack, or as numbers that lost theirs."""
-    layer_set = set(lay_ids.tolist())
-    first = [str(i) for i in missing[:50]]
-    decimal = next((i for i in first if i.endswith(".0") and i[:-2] in layer_set), None)
-    if decimal is not None:
-        return (
-            f" The panel's ids look like whole numbers written as decimals ({decimal!r} against the layer's "
-            f"{decimal[:-2]!r}: a column with empty cells read as floats?); read the id column as text "
-            "(spillmap's own readers do) or as integers."
-        )
-    example = next((i for i in first if i != i.lstrip("0") and (i.lstrip("0") or "0") in layer_set), None)
-    if example is not None:
-        return (
-            f" The panel's ids have leading zeros that the layer's codes lack ({example!r} against "
-            f"{example.lstrip('0') or '0'!r}: the layer stores them as numbers?); store the layer's codes as "
-            "zero-padded text, or strip the zeros from the panel ids."
-        )
-    text_hint = id_text_hint(first, layer_set, what="The panel's ids", against="the layer's codes")
-    if text_hint:
-        return text_hint
-    if not (pd.api.types.is_numeric_dtype(pan_raw.dtype) or pan_raw.dtype == object):
-        return ""
-    widths = {len(i) for i in lay_ids.tolist()}
-    if len(widths) != 1:
-        return ""
-    width = widths.pop()
-    if any(i.zfill(width) in layer_set for i in missing[:50]):
-        return (
-            f" The layer's codes have {width} characters with leading zeros; the panel ids look "
-            "like numbers that lost them (read the column as text, e.g. "
-            f"pandas.read_csv(..., dtype={{{pan_raw.name!r}: str}}), or zero-pad them)."
-        )
-    return ""

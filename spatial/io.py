@@ -129,8 +129,16 @@ def _leading_zero_hint(file_ids: Sequence[str], ids: Sequence[object]) -> str:
     want = {str(i) for i in ids}
     lost = sorted((u, u.lstrip("0")) for u in file_ids if u not in want and u.lstrip("0") in want)
     if not lost:
-        unmatched = sorted(want - set(file_ids))[:50]
-        return id_text_hint(unmatched, set(file_ids), what="The data's ids", against="the file's ids")
+        have = set(file_ids)
+        padded = sorted((i, i.lstrip("0")) for i in want if i not in have and i.lstrip("0") in have)
+        if padded:
+            u, v = padded[0]
+            return (f" {len(padded)} id(s) of the data match the file's only without their leading zeros (e.g. "
+                    f"{u!r} in the data, {v!r} in the file): the weights were probably built from ids stored as "
+                    "numbers (e.g. a layer's code column of numbers); build them again from the codes as "
+                    "zero-padded text, or write the data's ids without the zeros.")
+        unmatched = sorted(want - have)[:50]
+        return id_text_hint(unmatched, have, what="The data's ids", against="the file's ids")
     u, v = lost[0]
     return (f" {len(lost)} id(s) of the file match the data's only without their leading zeros (e.g. {u!r} in "
             f"the file, {v!r} in the data): the data were probably saved as numbers (e.g. by a spreadsheet); "

@@ -22,7 +22,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, format_items
 
-__all__ = ["mark_source", "cell_place", "check_keys_filled", "check_periods"]
+__all__ = ["mark_source", "cell_place", "rows_place", "source_name", "check_keys_filled", "check_periods"]
 
 _KEY = "spillmap_source"
 
@@ -78,17 +78,37 @@ def _file_rows(df: pd.DataFrame) -> tuple[str, str, list[int]] | None:
         return None
 
 
+def source_name(df: pd.DataFrame) -> str | None:
+    """``"p.csv"`` (``"p.xlsx, sheet 'S'"``) for a table read from a file, else None."""
+    src = df.attrs.get(_KEY)
+    if not src:
+        return None
+    name = Path(src["path"]).name
+    return name if src["sheet"] is None else f"{name}, sheet {src['sheet']!r}"
+
+
+def rows_place(df: pd.DataFrame, labels: Sequence) -> str | None:
+    """``"p.csv: lines 21, 22"`` for the rows ``labels`` (index labels) of a table read from a
+    file (index labels still its row positions), else None."""
+    labels = list(labels)
+    n = df.attrs.get(_KEY, {}).get("n")
+    if n is None or not all(isinstance(k, (int, np.integer)) and 0 <= k < n for k in labels):
+        return None
+    src = _file_rows(df)
+    if src is None or len(src[2]) != n:
+        return None
+    name, unit, numbers = src
+    shown = [numbers[int(k)] for k in labels]
+    return f"{name}: {unit}{'s' if len(shown) > 1 else ''} {format_items(shown)}"
+
+
 def cell_place(df: pd.DataFrame, labels: Sequence, column: str) -> str:
     """``"p.csv: line 21, column 'year'"`` for the rows ``labels`` (index labels) of ``df``, or
     ``"column 'year', row index 19"`` for a table that was not read from a file."""
     labels = list(labels)
-    src = _file_rows(df)
-    n = df.attrs.get(_KEY, {}).get("n")
-    if src is not None and len(src[2]) == n and all(isinstance(k, (int, np.integer)) and 0 <= k < n
-                                                       for k in labels):
-        name, unit, numbers = src
-        shown = [numbers[int(k)] for k in labels]
-        return f"{name}: {unit}{'s' if len(shown) > 1 else ''} {format_items(shown)}, column {column!r}"
+    rows = rows_place(df, labels)
+    if rows is not None:
+        return f"{rows}, column {column!r}"
     return f"column {column!r}, row index {format_items(labels)}"
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "did_you_mean",
     "one_line",
     "check_choice",
+    "number_hint",
+    "number_written_otherwise",
     "Shown",
 ]
 
@@ -184,6 +186,18 @@ _NUMBER_HINTS = (
     (r"[+-]?\d+,\d+", "written with a decimal comma: save the file with decimal points"),
     (r"\.|-{1,2}|[nN]\.?[aA]\.?|[nN]/[aA]|#N/A|[nN]a[nN]|NULL|null|None", "a missing-value mark: leave the cell empty"),
 )
+
+
+def number_written_otherwise(value: object) -> bool:
+    """Whether a text cell is a number in a common export habit (decimal comma, thousands
+    separators, a percentage, non-ASCII digits) that :func:`number_hint` explains; a missing-value
+    mark (``n/a``) is not one.
+
+    >>> number_written_otherwise("15032,67"), number_written_otherwise("n/a")
+    (True, False)
+    """
+    hint = number_hint(value)
+    return bool(hint) and not hint.startswith(" (a missing-value mark")
 
 
 def number_hint(value: object) -> str:

@@ -53,6 +53,16 @@ def _read_table(path: str, id_col: str, time_col: str | None, var: str | None):
     return df
 
 
+def _weights(path, id_values):
+    """The weights file as stored; read again against the data's ids when their units differ, so that
+    the error names the file and explains ids written otherwise (leading zeros, letter case)."""
+    from spillmap.spatial.io import read_weights
+
+    w = read_weights(path)
+    ids = list(dict.fromkeys(id_values.astype(str)))
+    return w if set(ids) == set(w.ids) else read_weights(path, ids=ids)
+
+
 def _key(t: Any) -> str:
     if isinstance(t, float) and t.is_integer():
         t = int(t)
@@ -98,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     panel = _read_table(args.data, args.id, args.time, args.var)
     from spillmap.datasets import weights_file
 
-    w = transform_weights(read_weights(weights_file(args.w)), args.transform)
+    w = transform_weights(_weights(weights_file(args.w), panel[args.id]), args.transform)
     doc = build_document(
         panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
     )

@@ -127,7 +127,7 @@ def load_table(source: str, *, resolve: Callable[[str], Path] = Path, where: str
 def _text_input(df: pd.DataFrame, name: str, id: str | None, time: str | None) -> str:
     """Why the transform ``name`` failed when a column it uses holds text (its first text cell
     by (id, time), else by row); ``""`` when every column it uses is numeric."""
-    from spillmap.estimation._data import text_columns_in
+    from spillmap.estimation._checks import text_columns_in
 
     def cell(k: int) -> str:
         if id in df.columns and time in df.columns:
@@ -135,6 +135,20 @@ def _text_input(df: pd.DataFrame, name: str, id: str | None, time: str | None) -
         return f"row {k + 1} of the panel"
 
     return text_columns_in(df, name, cell)
+
+
+def _formula_failure(exc: Exception, cols: list[str]) -> str:
+    """Why formulaic could not evaluate a transform, in words without Python's exception names:
+    ``"(no column 'GSP'); columns: ... Did you mean 'gsp'?"``."""
+    import re
+
+    text = one_line(exc)
+    unknown = re.search(r"name '([^']+)' is not defined", text) or re.search(r"`([^`]+)` is not present", text)
+    shown = format_items(cols, limit=30)
+    if unknown:
+        return f"(no column {unknown.group(1)!r}); columns: {shown}.{did_you_mean(unknown.group(1), cols)}"
+    text = re.sub(r"\b[A-Z]\w*(Error|Exception): ", "", text)  # keep the reason, not the exception's name
+    return f"({text}); columns: {shown}."
 
 
 def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id: str | None = None,
@@ -158,16 +172,15 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id
                             f"{did_you_mean(name, cols)}")
     out = df.copy()
     for name in todo:
+        text = _text_input(df, name, id, time)  # before formulaic: its error would not name the cell
+        if text:
+            raise DataError(f"{where}: {name!r}: {text}.")
         try:  # log(0), log(-1) give -inf / NaN: reported below by (id, time), not as NumPy's warning
             with np.errstate(divide="ignore", invalid="ignore"):
                 mm = formulaic.model_matrix(f"{name} - 1", df, na_action="ignore")
         except Exception as exc:  # formulaic raises many types; the message says which name failed
-            text = _text_input(df, name, id, time)
-            if text:
-                raise DataError(f"{where}: {name!r}: {text}.") from None
-            cols = format_items([str(c) for c in df.columns], limit=30)
             raise DataError(f"{where}: {name!r} is neither a column nor a formula transform of the columns "
-                            f"({type(exc).__name__}: {one_line(exc)}); columns: {cols}.") from None
+                            f"{_formula_failure(exc, cols)}") from None
         frame = pd.DataFrame(mm)
         if frame.shape[1] != 1:
             arith = any(op in name for op in "+-*/") and not name.startswith("I(")
@@ -254,7 +267,7 @@ def _restrict_panel(panel: pd.DataFrame, layer, study) -> tuple[pd.DataFrame, tu
     inside = ids.isin(keep).to_numpy()
     if not inside.any():  # nothing in common (ids written otherwise?): the join reports it, with its hints
         return panel, ()
-    return panel[inside].reset_index(drop=True), tuple(sorted(set(ids[~inside].dropna())))
+    return panel[inside], tuple(sorted(set(ids[~inside].dropna())))  # index kept: errors name file lines
 
 
 def _drop_units(panel: pd.DataFrame, study) -> pd.DataFrame:
@@ -268,7 +281,11 @@ def _drop_units(panel: pd.DataFrame, study) -> pd.DataFrame:
     if unknown:
         raise DataError(f"panel.drop: {format_items(unknown)} not among the ids of panel column {pid!r} "
                         f"(e.g. {format_items(list(dict.fromkeys(ids.dropna()))[:5])}).")
-    return panel[~ids.isin(drop).to_numpy()].reset_index(drop=True)
+    return panel[~ids.isin(drop).to_numpy()]  # index kept: errors name the rows' file lines
+
+
+#: how :func:`~spillmap.geo.join_panel` advises a Python user on an unbalanced panel
+_PYTHON_ADVICE = "Fill them, drop the units or periods, or pass allow_unbalanced=True."
 
 
 def _join(layer, panel: pd.DataFrame, study, variables: list[str]):
@@ -282,12 +299,32 @@ def _join(layer, panel: pd.DataFrame, study, variables: list[str]):
     except JoinError as exc:
         report = getattr(exc, "report", None)
         missing = getattr(report, "panel_ids_not_in_layer", ())
+        if _PYTHON_ADVICE in str(exc):  # an unbalanced panel: the study file's remedy, not join_panel's argument
+            units = list(dict.fromkeys(i for i, _ in report.missing_cells))
+            listed = ", ".join(f'"{i}"' for i in units[:10]) + (", ..." if len(units) > 10 else "")
+            better = JoinError(str(exc).replace(_PYTHON_ADVICE, "Add the missing rows to the panel, or leave those "
+                                                f"units out with [panel] drop = [{listed}] in the study file."))
+            better.report = report
+            raise better from None
         if not missing or len(missing) == getattr(report, "n_panel_ids", -1):  # none, or ids written otherwise
             raise
         listed = ", ".join(f'"{i}"' for i in missing[:10]) + (", ..." if len(missing) > 10 else "")
         better = JoinError(f"{exc} In the spec, [panel] drop = [{listed}] leaves them out.")
         better.report = report
         raise better from None
+
+
+def _check_key_columns(panel: pd.DataFrame, ps) -> None:
+    """``panel.id`` and ``panel.time`` name columns of the panel (else the file, the columns and the
+    closest name, letter case ignored)."""
+    from spillmap._rowplace import source_name
+
+    source = source_name(panel)
+    for key, col in (("panel.id", ps.id), ("panel.time", ps.time)):
+        if col not in panel.columns:
+            cols = [str(c) for c in panel.columns]
+            raise DataError(f"{key}: column {col!r} not in the panel{f' ({source})' if source else ''}; available: "
+                            f"{format_items(cols)}.{did_you_mean(col, cols)}")
 
 
 def variable_keys(study) -> dict[str, str]:
@@ -316,11 +353,7 @@ def load_inputs(study: Study) -> StudyInputs:
                         f"{format_items([c for c in layer.columns if c != 'geometry'])}.")
     panel = load_table(ps.dataset or ps.path, resolve=study.resolve, id=ps.id,
                        where="panel.dataset" if ps.dataset else "panel.path", dataset=ps.dataset is not None or None)
-    if ps.id not in panel.columns:
-        raise DataError(f"panel.id: column {ps.id!r} not in the panel; available: {format_items(list(panel.columns))}.")
-    if ps.time not in panel.columns:
-        raise DataError(f"panel.time: column {ps.time!r} not in the panel; available: "
-                        f"{format_items(list(panel.columns))}.")
+    _check_key_columns(panel, ps)
     panel = _drop_units(panel, study)
     indicator_tables: dict = {}
     if study.indicators:
