@@ -98,7 +98,6 @@ def _table(doc: dict) -> str:
 @warns_on_cli("moran")  # one stderr line per warning; the JSON lists them ("warnings")
 def run(args: argparse.Namespace) -> int:
     from spillmap.errors import InputError
-    from spillmap.spatial.io import read_weights
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
