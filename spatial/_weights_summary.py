@@ -42,12 +42,22 @@ class WeightsSummary(FrameDisplay):
                 f"neighbours min/mean/max {self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}",
                 f"islands               {len(self.islands)} ({isl})",
                 f"connected components  {self.n_components}",
-                f"symmetric             {'yes' if self.symmetric else 'no'}"
-                f" (neighbour pattern {'symmetric' if self.symmetric_pattern else 'asymmetric'})",
+                f"symmetry              {self.symmetry}",
                 f"row-standardised      {'yes' if self.row_standardized else 'no'}",
                 f"transform             {self.transform}",
             ]
         )
+
+    @property
+    def symmetry(self) -> str:
+        """The symmetry in words a reader who is no programmer follows: whether the neighbours are
+        mutual, whether the weights are symmetric, and why not (row-standardisation)."""
+        if self.symmetric:
+            return "neighbours mutual; weights symmetric"
+        if self.symmetric_pattern:
+            why = " after row-standardisation" if self.row_standardized else ""
+            return f"neighbours mutual (every link goes both ways); weights not symmetric{why}"
+        return "neighbours not mutual (some links go one way only); weights not symmetric"
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -74,8 +84,7 @@ class WeightsSummary(FrameDisplay):
             ("neighbours (min / mean / max)", f"{self.min_neighbors} / {self.mean_neighbors:.2f} / {self.max_neighbors}"),
             ("islands", f"{len(self.islands)}" + (f": {format_items(self.islands, 10)}" if self.islands else "")),
             ("connected components", self.n_components),
-            ("symmetric", "yes" if self.symmetric else "no"),
-            ("symmetric neighbour pattern", "yes" if self.symmetric_pattern else "no"),
+            ("symmetry", self.symmetry),
             ("row-standardised", "yes" if self.row_standardized else "no"),
             ("transform", self.transform),
         ]

@@ -199,6 +199,14 @@ def test_weights_summary_says_neighbours_mutual_weights_not_symmetric(tmp_path, 
     assert "neighbour pattern" not in out
 
 
+def test_weights_summary_words_its_symmetry_in_python_too(us48_queen):
+    """The same words in ``str(w.summary())`` and its notebook table, for each of the three cases."""
+    s = us48_queen.summary()
+    mutual = "neighbours mutual (every link goes both ways); weights not symmetric after row-standardisation"
+    assert f"symmetry              {mutual}" in str(s) and mutual in s._repr_html_()
+    assert "symmetry              neighbours mutual; weights symmetric" in str(us48_queen.binary().summary())
+
+
 def test_report_duplicate_lines_after_panel_drop(tmp_path, capsys):
     """[panel] drop leaves the rows' file lines as they are (no renumbering)."""
     study = _study(tmp_path, _produc_csv(tmp_path, dup=40))  # row 40 (AR, 1976): line 42

@@ -329,20 +329,6 @@ def _write(w, out, force: bool):
         raise WeightsError(str(exc).replace("pass w.binary()", "add --transform B (binary)")) from None
 
 
-def summary_text(summary) -> str:
-    """The summary of W for a reader who is no programmer: its symmetry line says whether the
-    neighbours are mutual and whether the weights are symmetric, and why not (row-standardisation)."""
-    if summary.symmetric:
-        plain = "neighbours mutual; weights symmetric"
-    elif summary.symmetric_pattern:
-        why = " after row-standardisation" if summary.row_standardized else ""
-        plain = f"neighbours mutual (every link goes both ways); weights not symmetric{why}"
-    else:
-        plain = "neighbours not mutual (some links go one way only); weights not symmetric"
-    return "\n".join(f"symmetry              {plain}" if line.startswith("symmetric ") else line
-                     for line in str(summary).splitlines())
-
-
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -363,7 +349,7 @@ def run(args: argparse.Namespace) -> int:
     w = build(args, layer, spec, panel)
     path = _write(w, out, args.force)
     print(f"{w.name}  ({w.n} units)")
-    print(summary_text(w.summary()))
+    print(w.summary())
     if w.n < len(layer):
         print(f"note: {len(layer) - w.n} unit(s) of the layer are not in W (islands dropped).")
     print(f"wrote {path}")
