@@ -12,15 +12,18 @@ of each group side by side, and the Wald tests of equal key coefficients).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from spillmap.study._names import safe_names
 from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
-from spillmap.tables import Table, decimals_for, descriptive_table, frame_table, regression_table
+from spillmap.tables import Table, descriptive_table, frame_table, regression_table
+from spillmap.tables._rows import readable, with_column, with_tests, with_text_rows
 
 __all__ = ["ReportTable", "BUILDERS", "build_tables"]
 
@@ -38,39 +41,6 @@ class ReportTable:
 
 def _time(r) -> str:
     return str(r.spec["panel"]["time"])
-
-
-def with_tests(table: Table, tests: Sequence[tuple[str, str, Mapping[str, tuple]]], *, block: str = "tests") -> Table:
-    """``table`` with test rows appended: ``(key, label, {column: (stat, p)})``; a column
-    without a test is left blank.  Printed ``stat (p)``; the XLSX puts p on its own row."""
-    if not tests:
-        return table
-    cols = list(table.body.columns)
-    keys = [k for k, _, _ in tests]
-    body = pd.DataFrame([[c[col][0] if col in c and c[col][0] is not None else ("" if col not in c else np.nan)
-                          for col in cols] for _, _, c in tests], index=keys, columns=cols, dtype=object)
-    pv = pd.DataFrame([[np.nan if col not in c or c[col][1] is None else c[col][1] for col in cols]
-                       for _, _, c in tests], index=keys, columns=cols, dtype=float)
-    rows = pd.DataFrame({"label": [lab for _, lab, _ in tests], "block": block, "kind": "test", "decimals": 3},
-                        index=keys)
-    se = table.se if table.se is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
-    pvalues = table.pvalues if table.pvalues is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
-    return table.with_options(
-        body=pd.concat([table.body.astype(object), body]), rows=pd.concat([table.rows, rows]),
-        se=pd.concat([se, pd.DataFrame(np.nan, index=keys, columns=cols)]), pvalues=pd.concat([pvalues, pv]))
-
-
-def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
-    """``table`` with more decimals on coefficient rows that would print as ``0.000``: enough
-    for two significant digits of the row's smallest non-zero estimate or SE (between
-    ``base`` and ``most``).  Every format states the same decimals (``Table.rows``)."""
-    rows = table.rows.copy()
-    for key in rows.index[rows["kind"] == "coef"]:
-        vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
-        if table.se is not None:
-            vals += table.se.loc[key].tolist()
-        rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
-    return table.with_options(rows=rows)
 
 
 # ------------------------------------------------------------------ tables
@@ -102,7 +72,7 @@ def moran_by_year(r) -> list[ReportTable]:
     perm_note = (f" p (perm.): pseudo p-value from {perms:,} permutations (seed "
                  f"{r.spec.get('model', {}).get('seed', 0)}), folded to the side of the observed I." if perms else "")
     t = frame_table(frame, caption=title, stub=_time(r), notes=(
-        "Global Moran's I, randomisation z and two-sided p; E[I] = -1/(N-1). 'pooled' stacks every period "
+        "Global Moran's I, randomisation z and two-sided p; E[I] = −1/(N − 1). 'pooled' stacks every period "
         "(W repeated for each period)." + perm_note,))
     t = t.with_options(columns=pd.DataFrame.from_dict(head, orient="index")[["series", "label"]])
     return [ReportTable("moran_by_year", "moran_by_year", title, t)]
@@ -116,31 +86,44 @@ def baseline(r) -> list[ReportTable]:
     fits = _fits(r, r.baseline.get("columns", ()))
     if not fits:
         return []
-    cl = r.baseline.get("cluster", "entity")
-    se = "heteroskedasticity-robust" if cl == "none" else f"clustered by {r.unit_label if cl == 'entity' else cl}"
     title = "Baseline: non-spatial two-way fixed effects"
     t = regression_table(fits, column_labels=[f.label for f in fits], variables=list(r.baseline.get("order", ())),
                          labels=r.labels,
                          blocks=("coefficients", "statistics"),
                          statistics=("r2_within", "nobs", "n", "t", "unit_fe", "time_fe"),
                          unit=r.unit_label, period=_time(r), caption=title,
-                         notes=(f"Standard errors {se}. Columns add the controls one at a time "
-                                "(linearmodels PanelOLS).",))
+                         notes=("Columns add the controls one at a time (linearmodels PanelOLS).",))
     return [ReportTable("baseline", "baseline", title, t)]
 
 
+def _unadjusted(f):
+    """A within fit stating its covariance: estimation/within.py computes classical OLS (LSDV) SEs,
+    s² = e'e/(NT − k − number of fixed effects), as ``PanelOLS(cov_type="unadjusted")``; its records
+    (``_steps_model.within_block``) do not store that."""
+    return f if f.stats.get("cov_type") else replace(f, stats={**f.stats, "cov_type": "unadjusted"})
+
+
+def _fe_words(f, r) -> str:
+    """A within column's one header: "pooled OLS", "city FE", "year FE", "two-way FE" (as the other tables' FE heads)."""
+    return {"none": "pooled OLS", "individual": f"{r.unit_label} FE", "time": f"{_time(r)} FE",
+            "twoways": "two-way FE"}.get(f.fe, f.label)
+
+
 def within(r) -> list[ReportTable]:
-    fits = _fits(r, r.within.get("columns", ()))
+    fits = [_unadjusted(f) for f in _fits(r, r.within.get("columns", ()))]
     if not fits:
         return []
     title = "Non-spatial models: pooled, unit, period and two-way fixed effects"
-    t = regression_table(fits, column_labels=[f.label for f in fits], blocks=("coefficients", "statistics"),
+    labels = [_fe_words(f, r) for f in fits]
+    t = regression_table(fits, column_labels=labels if len(set(labels)) == len(fits) else [f.label for f in fits],
+                         blocks=("coefficients", "statistics"),
                          labels=r.labels,
                          statistics=("r2_within", "r2", "loglik", "nobs"), unit=r.unit_label, period=_time(r),
                          caption=title, notes=(
                              "R² (within): of the demeaned regression. LR tests of the joint significance of the "
                              "unit and of the period effects: two-way model against the model without them "
-                             "(Elhorst 2014, Table 3.1).",))
+                             "(Elhorst 2014, Table 3.1). All columns OLS.",))
+    t = t.with_options(hidden=(*t.hidden, "model", "effects"))  # one header row: the columns' labels say both
     last = t.body.columns[-1]
     tests = []
     for key, label in (("lr_unit_effects", "LR, unit effects"), ("lr_time_effects", "LR, period effects")):
@@ -202,7 +185,7 @@ def _diag_notes(r) -> str:
                      "uniform priors (LeSage 2014).")
     if "hausman" in tests and d.get("hausman_test", True) is not False:
         parts.append(_HAUSMAN_NOTE + " " + _hausman_choice(r))
-    return " ".join(parts) + _moran_perm_note(r) + " n/a = not computed (see Not available)."
+    return " ".join(parts) + _moran_perm_note(r) + _na_note(r)
 
 
 _HAUSMAN_NOTE = (
@@ -239,9 +222,45 @@ def _hausman_choice(r) -> str:
         return ""
     rule = " (the classic test when it is defined, otherwise the Mundlak form)" if choice == "auto" else ""
     shown = "; ".join(f"the {FORM_WORDS.get(f, f)} for {', '.join(ws)}" for f, ws in by_form.items())
-    why = (" The classic test is not available where the Mundlak form is shown (see Not available for why)."
-           if choice == "auto" and "mundlak" in by_form else "")
+    why = ""
+    if choice == "auto" and "mundlak" in by_form:
+        reasons = _reasons({w: t.get("hausman", {}).get("note") for w, t in r.diagnostics.items()
+                            if w in by_form["mundlak"]})
+        why = f" The classic test is not defined for {reasons}." if reasons else ""
     return f"The option hausman = \"{choice}\"{rule} chose the form shown: {shown}.{why}"
+
+
+def why_not(note: str | None) -> str:
+    """The one-line reason of a "not computed: ..." note: ``"not computed: Hausman test: Var(FE) -
+    Var(RE) is not positive definite (smallest eigenvalue ...). The classic ..."`` gives
+    ``"Var(FE) − Var(RE) is not positive definite"`` (its first sentence, a long aside dropped)."""
+    text = re.sub(r"^(not computed|not available)\s*:\s*", "", str(note or "").strip())
+    text = re.sub(r"^[\w\s'-]{1,40} test\s*:\s*", "", text)
+    text = re.split(r"(?<=[^.\s]{2})\.(?:\s|$)", text, maxsplit=1)[0]
+    depth, start = 0, 0
+    for i, ch in enumerate(text):  # a trailing aside with details, "(smallest eigenvalue ...; ...)", is dropped
+        depth += (ch == "(") - (ch == ")")
+        start = i if ch == "(" and depth == 1 else start
+    if text.endswith(")") and start and ";" in text[start:]:
+        text = text[:start]
+    return text.replace("Var(FE) - Var(RE)", "Var(FE) − Var(RE)").strip(" .;")
+
+
+def _reasons(notes: Mapping[str, str | None]) -> str:
+    """``{w: note}`` as "W1 and W2 (reason)" per distinct reason, "; "-joined (``""`` when none)."""
+    by: dict[str, list[str]] = {}
+    for w, note in notes.items():
+        if why_not(note):
+            by.setdefault(why_not(note), []).append(w)
+    return "; ".join(f"{' and '.join(ws)} ({why})" for why, ws in by.items())
+
+
+def _na_note(r) -> str:
+    """What the n/a cells of Table 8 are and why each was not computed."""
+    cells = {f"{label}, {w}": (c[w] or {}).get("note") for _, label, _, c in
+             _diag_rows(r, r.labels.get(r.spec["model"]["y"], r.spec["model"]["y"])) for w in c
+             if c[w] is not None and (c[w].get("z") if "z" in c[w] else c[w].get("stat")) is None}
+    return f" n/a = not computed: {_reasons(cells) or ', '.join(cells)}." if cells else ""
 
 
 def diagnostics(r) -> list[ReportTable]:
@@ -274,11 +293,9 @@ def effects(r) -> list[ReportTable]:
     if not fits:
         return []
     m = r.spec["model"]
-    ly = m.get("lee_yu", "transformation")
     dynamic = any(f.stats.get("dynamic") for f in fits)
     title = "Spatial Durbin model: coefficients and direct, indirect and total effects"
-    notes = [f"Lee–Yu option: {ly}. Effects: LeSage–Pace partial derivatives of y with respect to each x (direct: "
-             "own unit; indirect: spillover to and from the other units)."]
+    notes = []  # the Lee–Yu option is a row; regression_table's notes say what the effects and SEs are
     if dynamic:
         notes.append(_DYNAMIC_NOTE + " Its effects here are the short-run ones; the next table adds the long run.")
     t = regression_table(fits, column_labels=[f"({i + 1})" for i in range(len(fits))],
@@ -313,10 +330,12 @@ def dynamic_effects(r) -> list[ReportTable]:
 
 
 def heterogeneity(r) -> list[ReportTable]:
+    """Table 6: per grouping, the baseline and the SDM of each group side by side (controls and fixed
+    effects rows as in the other regression tables), and the full-sample Wald tests of equal key
+    coefficients across groups in a column of their own."""
     groupings = r.heterogeneity.get("groupings", {})
     names = safe_names({col: f"heterogeneity.columns {col!r}" for col in groupings})
     key = r.spec["model"].get("key") or r.spec["model"]["x"][0]
-    shown = r.labels.get(key, key)
     out = []
     for col, block in groupings.items():
         fits, labels = [], []
@@ -326,27 +345,42 @@ def heterogeneity(r) -> list[ReportTable]:
                 if f"{k}:{part}" in r.fits:
                     fits.append(r.fits[f"{k}:{part}"])
                     labels.append(f"{g['label']} (n = {g['n']})")
-        if not fits:
-            continue
-        title = f"Heterogeneity by {col}"
-        t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
-                             period=_time(r),
-                             statistics=("r2_within", "r2_pseudo", "nobs", "n", "t"), caption=title, notes=(
-                                 f"Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
-                                 f"{r.heterogeneity.get('w')} rebuilt on the group's units). Tests: Wald test of "
-                                 f"{shown} × group interactions in the full-sample model (the SDM test includes their "
-                                 "spatial lags).",))
-        cols = list(t.body.columns)
-        first = {m: next((c for c, f in zip(cols, fits) if (f.model == "ols") == (m == "baseline")), None)
-                 for m in ("baseline", "sdm")}
-        tests = []
-        for name, d in block.get("tests", {}).items():
-            what = "baseline" if name == "baseline_wald" else "sdm"
-            if first[what] is not None:
-                tests.append((name, f"Equal {shown} across groups ({'OLS' if what == 'baseline' else 'SDM'}, Wald, "
-                                    f"df {d.get('df') or 0:g})", {first[what]: (d.get("stat"), d.get("p"))}))
-        out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title, with_tests(t, tests)))
+        if fits:
+            title = f"Heterogeneity by {col}"
+            t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
+                                 period=_time(r), caption=title,
+                                 statistics=("r2_within", "r2_pseudo", "nobs", "n", "t", "unit_fe", "time_fe"),
+                                 notes=(_group_note(r, key),))
+            t = with_text_rows(t, [("controls", "Controls", [_controls(f, key) for f in fits])],
+                               block="fixed effects", before="fixed effects")
+            out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title,
+                                   _group_tests(t, block.get("tests", {}), r.labels.get(key, key))))
     return out
+
+
+def _controls(fit, key: str) -> str:
+    """"Yes" when the fit has regressors other than the key variable (and the constant)."""
+    return "Yes" if set(fit.tidy().query("kind == 'beta'")["variable"]) - {key, "const"} else "No"
+
+
+def _group_note(r, key: str) -> str:
+    controls = [r.labels.get(x, x) for x in r.spec["model"]["x"] if x != key]
+    return ("Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
+            f"{r.heterogeneity.get('w')} rebuilt on the group's units)."
+            + (f" Controls: {', '.join(controls)} (and, in the SDM, their spatial lags)." if controls else "")
+            + f" Across groups: Wald test of {r.labels.get(key, key)} × group interactions in the full-sample "
+            "model (the SDM test includes their spatial lags), not a statistic of one group.")
+
+
+def _group_tests(t: Table, tests: Mapping[str, Mapping], shown: str) -> Table:
+    """``t`` with the cross-group tests in a column "Across groups" of their own."""
+    if not tests:
+        return t
+    t = with_column(t, "across", {"label": "Across groups", "model": "Wald"}, {})
+    rows = [(name, f"Equal {shown} across groups ({'OLS' if name == 'baseline_wald' else 'SDM'}, Wald, "
+                   f"df {d.get('df') or 0:g})",
+             {"across": (d.get("stat"), d.get("p"))}) for name, d in tests.items()]
+    return with_tests(t, rows)
 
 
 def indicators(r) -> list[ReportTable]:

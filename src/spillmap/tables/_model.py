@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from spillmap.errors import InputError
@@ -110,6 +109,12 @@ class Table:
     value_name
         Name of the main value in the machine-readable frame (``"estimate"``, ``"statistic"``,
         ``"value"``).
+    hidden
+        Fields of ``columns`` kept in the machine-readable frame but not printed as header
+        rows (e.g. the dependent variable when a note names it once).
+    paren_note
+        The note on what the parentheses hold, in place of the default ("Standard errors in
+        parentheses.") -- e.g. saying which standard errors they are.
     """
 
     body: pd.DataFrame
@@ -124,6 +129,8 @@ class Table:
     block_titles: tuple[tuple[str, str], ...] = ()
     stub: str = ""
     value_name: str = "estimate"
+    hidden: tuple[str, ...] = ()
+    paren_note: str = ""
 
     def __post_init__(self) -> None:
         body = pd.DataFrame(self.body).copy()
@@ -153,6 +160,7 @@ class Table:
             se=_frame_like(self.se, body, "se"), pvalues=_frame_like(self.pvalues, body, "pvalues"),
             caption=str(self.caption or ""), notes=tuple(str(n) for n in self.notes),
             star_levels=tuple(float(a) for a in self.star_levels), block_titles=tuple(self.block_titles),
+            hidden=tuple(str(h) for h in self.hidden), paren_note=str(self.paren_note or ""),
         )
         for k, v in values.items():
             object.__setattr__(self, k, v)
@@ -194,7 +202,7 @@ class Table:
         """The user's notes, then what the parentheses hold and what the stars mean."""
         out = list(self.notes)
         if self.has("coef") and self.paren is not None and self.paren_values() is not None:
-            out.append(_PAREN_NOTE[self.paren])
+            out.append(self.paren_note or _PAREN_NOTE[self.paren])
         if self.has("test") and self.pvalues is not None:
             out.append("Tests: statistic with p-value in parentheses." if self.has("coef") else
                        "p-values in parentheses.")
@@ -227,10 +235,14 @@ class Table:
             return ""
         return f"({format_p(v, dec) if self.paren == 'p' else format_number(v, dec)})"
 
+    def printed_header(self) -> list[str]:
+        """The fields of ``columns`` printed as header rows (not ``hidden``, not all empty)."""
+        return [h for h in self.columns.columns if h not in self.hidden and any(str(v) for v in self.columns[h])]
+
     def header_runs(self) -> tuple[tuple[tuple[str, int], ...], ...]:
         """Each header row as ``(text, span)`` runs (equal neighbours merged); empty rows dropped."""
         out = []
-        for name in self.columns.columns:
+        for name in self.printed_header():
             vals = [str(v) for v in self.columns[name]]
             if not any(vals):
                 continue
@@ -279,12 +291,14 @@ class Table:
             as text (parenthesis rows included, header fields as the column MultiIndex).
             ``"body"``: a copy of ``body``.
         """
+        from spillmap.tables._frames import formatted_frame, long_frame
+
         _check_choice("kind", kind, ("long", "formatted", "body"))
         if kind == "body":
             return self.body.copy()
         if kind == "formatted":
-            return _formatted_frame(self)
-        return _long_frame(self)
+            return formatted_frame(self)
+        return long_frame(self)
 
     def _repr_html_(self) -> str:
         from spillmap.tables._html import to_html
@@ -298,42 +312,6 @@ class Table:
         from spillmap.tables._text import to_markdown
 
         return to_markdown(self)
-
-
-def _long_frame(t: Table) -> pd.DataFrame:
-    recs = []
-    head = list(t.columns.columns)
-    for r in t.body.index:
-        meta = t.rows.loc[r]
-        for c in t.body.columns:
-            v = t.body.at[r, c]
-            num = is_missing(v) or not isinstance(v, str)
-            rec = {"row": r, "label": meta["label"], "block": meta["block"], "kind": meta["kind"], "column": c}
-            rec.update({(f"column_{h}" if h in rec else h): t.columns.at[c, h] for h in head})
-            rec[t.value_name] = (np.nan if is_missing(v) else float(v)) if num else np.nan
-            rec["text"] = "" if num else str(v)
-            if t.se is not None:
-                rec["se"] = t.se.at[r, c]
-            if t.pvalues is not None:
-                rec["p"] = t.pvalues.at[r, c]
-            recs.append(rec)
-    out = pd.DataFrame.from_records(recs)
-    if not (out["text"] != "").any():
-        out = out.drop(columns="text")
-    return out
-
-
-def _formatted_frame(t: Table) -> pd.DataFrame:
-    g = t.grid()
-    names = [h for h in t.columns.columns if any(str(v) for v in t.columns[h])]
-    if names:
-        cols = pd.MultiIndex.from_arrays([[str(v) for v in t.columns[h]] for h in names], names=names)
-    else:
-        cols = pd.Index(list(t.body.columns))
-    data = [list(row.cells) if row.kind != "block" else [""] * g.ncols for row in g.rows]
-    labels = [row.label for row in g.rows]
-    out = pd.DataFrame(data, index=pd.Index(labels, name=t.stub or None), columns=cols)
-    return out
 
 
 def table_from_frame(

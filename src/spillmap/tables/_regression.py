@@ -22,6 +22,7 @@ from spillmap.tables._extract import glance, tidy
 from spillmap.tables._format import STAR_LEVELS, _check_levels, decimals_for
 from spillmap.tables._format import plural as _plural
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
+from spillmap.tables._notes import se_note
 
 __all__ = ["regression_table", "effects_method_words", "STATISTICS", "BLOCKS"]
 
@@ -178,11 +179,11 @@ def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFram
         labels = [str(c) for c in column_labels]
     else:
         labels = [name if name is not None else f"({i + 1})" for i, (name, _, _) in enumerate(cols)]
-    ys = [g.get("y", "") for g in glances]
+    ys = [g.get("y") or "" for g in glances]  # printed only when the columns differ (else: a note)
     ws = [g.get("w") or "" for g in glances]
     head = {
         "label": labels,
-        "y": ys if len({y for y in ys if y}) > 1 else [""] * n,
+        "y": ys,
         "model": [g.get("model", "") for g in glances],
         "W": ws if ws != labels else [""] * n,  # columns already titled by their W: not twice
         "effects": [_FE_WORDS.get(g.get("fixed_effects", ""), g.get("fixed_effects", "")).format(unit=unit, period=period)
@@ -219,8 +220,9 @@ def _effects_note(effs: list[Any], glances: list[dict]) -> str | None:
             methods.append(desc)
     if not methods:
         return None
-    return ("Effects: average direct, indirect and total effects (LeSage and Pace 2009); standard errors by "
-            + "; ".join(methods) + ".")
+    return ("Effects: average direct (own unit), indirect (spillovers to and from the other units) and total "
+            "effects, the partial derivatives of y with respect to each x (LeSage and Pace 2009); their standard "
+            "errors by " + "; ".join(methods) + ".")
 
 
 def regression_table(
@@ -327,10 +329,27 @@ def regression_table(
         notes.append("N counts the observations the likelihood uses (fewer than units × periods under the "
                      "Lee–Yu transformation).")
     titles = tuple((k, v) for k, v in _EFFECT_TITLES.items())
-    if "coefficients" in blocks and "effects" in blocks and any(not t.empty for t in eff_tidies):
+    has_effects = "effects" in blocks and any(not t.empty for t in eff_tidies)
+    if "coefficients" in blocks and has_effects:
         titles = (("coefficients", "Coefficients"), *titles)
+    ys = set(header["y"]) - {""}
     return Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=tuple(notes),
-                 paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate")
+                 paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate",
+                 hidden=("y",) if len(ys) <= 1 else (), paren_note=_paren_note(stat, glances, blocks, has_effects,
+                                                                                 unit, period))
+
+
+def _paren_note(stat: str, glances: list[dict], blocks: Sequence[str], has_effects: bool, unit: str,
+                period: str) -> str:
+    """The parentheses' note naming the coefficients' standard errors (``""``: the default note)."""
+    if "coefficients" not in blocks:
+        return ""  # effects only: the effects note names their standard errors
+    note = se_note(glances, unit=unit, period=period, effects=has_effects)
+    if not note or stat == "se":
+        return note
+    what = note.split(": ", 1)[1]
+    return ("z (or t) statistics in parentheses" if stat == "t" else "p-values in parentheses") + \
+        f"; standard errors{' (coefficients)' if has_effects else ''}: {what}"
 
 
 def _assemble(coef_tidies, eff_tidies, glances, col_keys, *, blocks, variables, labels, statistics,

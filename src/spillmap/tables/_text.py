@@ -7,12 +7,13 @@ the optional ``tabulate`` and cannot print spanning headers or parenthesis rows)
 """
 from __future__ import annotations
 
+import csv
 import re
 from typing import Literal
 
 import pandas as pd
 
-from spillmap._textsafe import csv_text
+from spillmap._textsafe import csv_safe_frame, csv_text
 from spillmap.tables._model import Table
 
 __all__ = ["to_markdown", "to_csv", "MINUS"]
@@ -86,11 +87,15 @@ def to_csv(table: Table, kind: Literal["numbers", "formatted"] = "numbers") -> s
     kind
         ``"numbers"`` (default): machine-readable, :meth:`Table.to_frame` ``("long")`` -- one
         line per cell with the main value, ``se`` and ``p`` in separate columns at full
-        precision.  ``"formatted"``: the printed table (header rows, estimate rows with
-        stars, parenthesis rows, notes), negative numbers with the minus sign U+2212.
+        precision (counts as integers: ``752``, not ``752.0``).  ``"formatted"``: the printed
+        table (header rows, estimate rows with stars, parenthesis rows, notes), negative
+        numbers with the minus sign U+2212.
     """
     if kind == "numbers":
-        return csv_text(table.to_frame("long"), index=False)
+        frame = table.to_frame("long")
+        safe = csv_safe_frame(frame)  # text neutralised; the values column is numbers only: its ints stay ints
+        safe[table.value_name] = frame[table.value_name].to_numpy(dtype=object)
+        return safe.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     if kind == "formatted":
         return csv_text(_formatted_csv_frame(table), index=False, header=False)
     raise ValueError(f"kind must be 'numbers' or 'formatted', got {kind!r}")

@@ -10,8 +10,11 @@ cells and number formats (openpyxl only writes what it is given).
 from __future__ import annotations
 
 import io
+import numbers
 import re
 from collections.abc import Sequence
+
+import numpy as np
 
 from spillmap.tables._format import is_missing, stars
 from spillmap.tables._model import Table
@@ -72,8 +75,8 @@ def _value_cells(table: Table, r: str):
             mains.append((int(round(float(v))), "#,##0"))
         elif kind == "coef" and table.pvalues is not None and table.star_levels:
             mains.append((float(v), number_format(dec, suffix=stars(table.pvalues.at[r, c], table.star_levels))))
-        elif isinstance(v, int):
-            mains.append((v, "#,##0"))
+        elif isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_):  # a count (N of a column)
+            mains.append((int(v), "#,##0"))
         else:
             mains.append((float(v), number_format(dec)))
         pv = None if paren is None or is_missing(v) else paren.at[r, c]

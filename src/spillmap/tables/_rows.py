@@ -1,0 +1,130 @@
+"""Rows and columns added to a built :class:`~spillmap.tables.Table`: test rows (a statistic with
+its p-value), text rows ("Controls: Yes"), a column of tests across the other columns, and
+decimals that keep small coefficients readable.  Numbers are copied, never recomputed.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from spillmap.tables._format import decimals_for
+from spillmap.tables._model import Table
+
+__all__ = ["with_tests", "with_text_rows", "with_column", "readable"]
+
+
+def _frames(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cols = list(table.body.columns)
+    se = table.se if table.se is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
+    pv = table.pvalues if table.pvalues is not None else pd.DataFrame(np.nan, index=table.body.index, columns=cols)
+    return se, pv
+
+
+def with_tests(table: Table, tests: Sequence[tuple[str, str, Mapping[str, tuple]]], *, block: str = "tests") -> Table:
+    """``table`` with test rows appended.
+
+    Parameters
+    ----------
+    table
+        The table.
+    tests
+        ``(key, label, {column: (stat, p)})`` per row; a column without a test is left blank.
+        Printed ``stat (p)``; the XLSX puts p on its own row.
+    block
+        The block of the new rows (default ``"tests"``).
+    """
+    if not tests:
+        return table
+    cols = list(table.body.columns)
+    keys = [k for k, _, _ in tests]
+    body = pd.DataFrame([[c[col][0] if col in c and c[col][0] is not None else ("" if col not in c else np.nan)
+                          for col in cols] for _, _, c in tests], index=keys, columns=cols, dtype=object)
+    pv = pd.DataFrame([[np.nan if col not in c or c[col][1] is None else c[col][1] for col in cols]
+                       for _, _, c in tests], index=keys, columns=cols, dtype=float)
+    rows = pd.DataFrame({"label": [lab for _, lab, _ in tests], "block": block, "kind": "test", "decimals": 3},
+                        index=keys)
+    se, pvalues = _frames(table)
+    return table.with_options(
+        body=pd.concat([table.body.astype(object), body]), rows=pd.concat([table.rows, rows]),
+        se=pd.concat([se, pd.DataFrame(np.nan, index=keys, columns=cols)]), pvalues=pd.concat([pvalues, pv]))
+
+
+def with_text_rows(table: Table, rows: Sequence[tuple[str, str, Sequence[str]]], *, block: str,
+                   before: str | None = None) -> Table:
+    """``table`` with text rows (e.g. ``("controls", "Controls", ["Yes", "Yes"])``) in ``block``.
+
+    Parameters
+    ----------
+    table
+        The table.
+    rows
+        ``(key, label, one text per column)`` per row.
+    block
+        The block of the new rows.
+    before
+        Insert them before the first row of this block (default, or when no row is in it: at the end).
+    """
+    if not rows:
+        return table
+    cols = list(table.body.columns)
+    keys = [k for k, _, _ in rows]
+    body = pd.DataFrame([list(v) for _, _, v in rows], index=keys, columns=cols, dtype=object)
+    meta = pd.DataFrame({"label": [lab for _, lab, _ in rows], "block": block, "kind": "text", "decimals": 0},
+                        index=keys)
+    blank = pd.DataFrame(np.nan, index=keys, columns=cols)
+    hit = np.flatnonzero(table.rows["block"].to_numpy() == before) if before is not None else []
+    at = int(hit[0]) if len(hit) else len(table.body)
+    se, pv = _frames(table)
+
+    def put(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([a.iloc[:at], b, a.iloc[at:]])
+
+    return table.with_options(body=put(table.body.astype(object), body), rows=put(table.rows, meta),
+                              se=put(se, blank), pvalues=put(pv, blank))
+
+
+def with_column(table: Table, key: str, header: Mapping[str, str], values: Mapping[str, tuple]) -> Table:
+    """``table`` with one more column: blank except the rows of ``values`` (``{row: (value, p)}``).
+
+    Parameters
+    ----------
+    table
+        The table.
+    key
+        The new column's key.
+    header
+        Its header fields (``{"label": "Across groups"}``; the others blank).
+    values
+        ``{row key: (value, p)}``: e.g. the statistic and p-value of a test row.
+    """
+    body = table.body.astype(object).copy()
+    body[key] = [values[r][0] if r in values else "" for r in body.index]
+    se, pv = _frames(table)
+    se, pv = se.assign(**{key: np.nan}), pv.copy()
+    pv[key] = [np.nan if r not in values or values[r][1] is None else values[r][1] for r in body.index]
+    columns = table.columns.copy()
+    columns.loc[key] = [header.get(h, "") for h in columns.columns]
+    return table.with_options(body=body, se=se, pvalues=pv, columns=columns)
+
+
+def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
+    """``table`` with more decimals on coefficient rows that would print as ``0.000``.
+
+    Parameters
+    ----------
+    table
+        The table.
+    base, most
+        Each ``coef`` row gets enough decimals for two significant digits of its smallest
+        non-zero estimate or SE, between ``base`` and ``most``.  Every format states the same
+        decimals (``Table.rows``).
+    """
+    rows = table.rows.copy()
+    for key in rows.index[rows["kind"] == "coef"]:
+        vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
+        if table.se is not None:
+            vals += table.se.loc[key].tolist()
+        rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
+    return table.with_options(rows=rows)
