@@ -23,7 +23,7 @@ from spillmap.maps._fisher_jenks import fisher_jenks_bins
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-__all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels",
+__all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels", "bound_labels",
            "classes_note", "colors_for", "NO_DATA_COLOR"]
 
 NO_DATA_COLOR = "#c8c8c8"
@@ -156,17 +156,88 @@ def palette(cmap: str, n: int) -> list[str]:
     return [three[0], three[2]][:n] if n == 2 else [three[2]]
 
 
+#: most decimals printed as plain decimals; finer class limits use scientific notation
+MAX_DECIMALS = 6
+
+
+def _plain(v: float, decimals: int) -> str:
+    """``v`` with ``decimals`` fixed decimals, thousands separated, a true minus sign, and no
+    sign on a value printed as zero."""
+    text = f"{v:,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        return text.lstrip("-")
+    return text.replace("-", "\u2212")
+
+
+def _edge(v: float, decimals: int, *, lowest: bool) -> str:
+    """The lowest (or highest) class limit: exact with up to two more decimals, otherwise
+    rounded towards the inside of the data's range (never below its minimum or above its
+    maximum), with one more decimal."""
+    import math
+
+    for d in range(decimals, min(decimals + 2, MAX_DECIMALS) + 1):
+        if abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)):
+            return _plain(round(v, d), d)
+    d = min(decimals + 1, MAX_DECIMALS)
+    inward = (math.ceil if lowest else math.floor)(v * 10**d) / 10**d
+    return _plain(inward, d)
+
+
+def bound_labels(bounds: Sequence[float]) -> list[str]:
+    """Labels of sorted class limits ``[lowest, upper of class 1, ..., highest]``.
+
+    Plain decimals, as many as show two significant digits of the narrowest class, more
+    where two adjacent limits would read alike or a limit other than 0 would read as 0.  The lowest and highest limits are the
+    data's own minimum and maximum: they are printed exactly when two more decimals allow,
+    else rounded inwards, so a legend never starts below or ends above the data (nor, as
+    ``3 – 5`` for data from 2.8, above or below them).  Limits finer than
+    :data:`MAX_DECIMALS` decimals get the fewest significant digits that keep them apart
+    (scientific notation).
+
+    Parameters
+    ----------
+    bounds
+        Sorted class limits (the data's minimum first, its maximum last).
+
+    Returns
+    -------
+    list of str
+        One label per limit (U+2212 for negative values).
+    """
+    import math
+
+    from spillmap.tables import distinct_labels
+
+    vals = [float(v) for v in bounds]
+    if len(vals) < 2 or not all(math.isfinite(v) for v in vals):
+        return distinct_labels(vals)
+    labels: list[str] = []
+    widths = [b - a for a, b in zip(vals, vals[1:]) if b > a]
+    scale = min(widths) if widths else max(abs(v) for v in vals) or 1.0
+    dec = max(0, 1 - math.floor(math.log10(scale)))
+    while dec <= MAX_DECIMALS:
+        labels = [_plain(v, dec) for v in vals]
+        labels[0], labels[-1] = _edge(vals[0], dec, lowest=True), _edge(vals[-1], dec, lowest=False)
+        zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))  # 1e-7 printed "0.000"
+        if not zero and all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+            return labels
+        dec += 1
+    for digits in range(2, 13):  # tiny limits: the fewest significant digits that keep them apart
+        labels = ["0" if v == 0 else f"{v:,.{max(digits, 3 if i in (0, len(vals) - 1) else 0)}g}"
+                  .replace("-", "\u2212") for i, v in enumerate(vals)]  # extremes: 3 digits at least
+        if all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+            break
+    return labels
+
+
 def class_labels(c: Classification, *, counts: bool = True) -> list[str]:
     """Legend labels ``"lower – upper (count)"`` of each class.
 
-    The bounds are printed with :func:`spillmap.tables.distinct_labels`: the fewest
-    digits (scientific notation for tiny values) that keep adjacent bounds apart, so no
-    two classes read alike.
+    The limits are printed with :func:`bound_labels`: decimals chosen from the class width,
+    no two classes alike, the first and last limit never outside the data's range.
     """
-    from spillmap.tables import distinct_labels
-
     bounds = [c.lower, *c.bins]
-    edges = distinct_labels(bounds)
+    edges = bound_labels(bounds)
     out = []
     for j in range(c.k):
         # a class holding a single value (ties at the minimum) is labelled by that value alone
@@ -176,10 +247,10 @@ def class_labels(c: Classification, *, counts: bool = True) -> list[str]:
 
 
 def classes_note(c: Classification, *, pooled: str | None = None) -> str:
-    """``"classes: quantiles; range 0.49–0.52"``: the scheme, why (auto) and the range."""
-    from spillmap.tables import distinct_labels
-
-    lo, hi = distinct_labels([c.lower, c.upper], min_digits=3)
+    """``"classes: quantiles; range 0.49–0.52"``: the scheme, why (auto) and the range, printed
+    as the legend's first and last class limits (:func:`bound_labels`)."""
+    edges = bound_labels([c.lower, *c.bins])
+    lo, hi = edges[0], edges[-1]
     words = {"quantiles": "quantiles", "fisher_jenks": "Fisher–Jenks", "equal_interval": "equal width",
              "user": "user-defined"}.get(c.scheme, c.scheme)
     if c.narrow:

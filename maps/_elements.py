@@ -49,9 +49,11 @@ CSS = """
 .spillmap-legend .e { display: flex; align-items: flex-start; overflow-wrap: anywhere; }
 .spillmap-legend .e i { flex: none; }
 .spillmap-legend .n { color: #555; font-size: 10px; line-height: 12px; margin-top: 2px; white-space: normal; }
+.spillmap-legend .caveat { color: #8a3b00; font-weight: bold; }
 .spillmap-legend details.n summary { font-weight: normal; margin: 0; }
 .spillmap-legend i { width: 14px; height: 10px; float: left; margin: 2px 5px 0 0; border: 1px solid #777; }
 .spillmap-legend i.nodata { background: repeating-linear-gradient(45deg,#c8c8c8,#c8c8c8 2px,#ffffff 2px,#ffffff 4px) !important; }
+.spillmap-legend i.hatch { background: repeating-linear-gradient(45deg,#8c8c8c,#8c8c8c 1.5px,#ffffff 1.5px,#ffffff 4px) !important; }
 .spillmap-legend i.group { background: none; border: none; border-top: 2px solid #303030; height: 0; margin-top: 7px; }
 .spillmap-title { background: rgba(255,255,255,.9); padding: 4px 8px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 13px; font-weight: bold; max-width: 420px; }
@@ -59,6 +61,7 @@ CSS = """
 .spillmap-switch { background: rgba(255,255,255,.92); padding: 4px 6px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 12px; }
 .spillmap-switch select { font-size: 12px; margin-left: 2px; max-width: 260px; }
+.leaflet-container path.leaflet-interactive:focus { outline: none; }
 .spillmap-tip td { padding: 0 4px; } .spillmap-tip th { text-align: left; padding: 0 4px; }
 .spillmap-tip th.head { font-size: 13px; }
 @media (max-height: 600px) {
@@ -220,14 +223,31 @@ L.control.scale({position: "bottomright"}).addTo({{ this._parent.get_name() }});
         self._name = "SpillmapScale"
 
 
+#: the SVG pattern of units "not in sample" on maps that hatch them (LISA), and its legend swatch
+HATCH_ID = "spillmap-hatch"
+_HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
+              'width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+              '<rect width="6" height="6" fill="#ffffff"></rect><line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" '
+              'stroke-width="2"></line></pattern></defs></svg>')
+
+
 class ContextLayer(RenderOnce):
-    """Units outside the sample: light grey, under the data layers, "not in sample" tooltip."""
+    """Units outside the sample: light grey (or, with ``hatch``, grey stripes on white, which
+    read apart from any light class also in greyscale), under the data layers, with a "not in
+    sample" tooltip."""
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
+{% if this.hatch %}
+if (!document.getElementById({{ this.hatch_id_js }})) {
+    var spillmapHatch = document.createElement("div");
+    spillmapHatch.innerHTML = {{ this.hatch_svg_js }};
+    document.body.appendChild(spillmapHatch.firstChild);
+}
+{% endif %}
 L.geoJSON({{ this.data.get_name() }}, {
-    style: function () { return {fillColor: "{{ this.color }}", fillOpacity: 1, color: "#ffffff", weight: 0.6}; },
+    style: function () { return {fillColor: "{{ this.color }}", fillOpacity: 1, color: "{{ this.line_color }}", weight: 0.6}; },
     onEachFeature: function (f, layer) {
         layer.bindTooltip(function () { return (""" + _TOOLTIP_JS + """)(f); }, {sticky: true});
     }
@@ -236,11 +256,15 @@ L.geoJSON({{ this.data.get_name() }}, {
 """
     )
 
-    def __init__(self, data: GeoData, *, base_tip: str = "base_tip", tips: str = "ctx"):
+    def __init__(self, data: GeoData, *, base_tip: str = "base_tip", tips: str = "ctx", hatch: bool = False):
         super().__init__()
         self._name = "SpillmapContext"
         self.data = data
-        self.color = CONTEXT_COLOR
+        self.hatch = bool(hatch)
+        self.color = f"url(#{HATCH_ID})" if hatch else CONTEXT_COLOR
+        self.line_color = "#8c8c8c" if hatch else "#ffffff"
+        self.hatch_id_js = js_json(HATCH_ID)
+        self.hatch_svg_js = js_json(_HATCH_SVG)
         self.base_tip_js = js_json(base_tip)
         self.tips_js = js_json(tips)
 
@@ -305,10 +329,15 @@ var {{ this.get_name() }} = L.control({position: {{ this.position_js }}});
 
 
 class Title(RenderOnce):
-    """A title box (text set with ``textContent``: never interpreted as HTML)."""
+    """A title box (text set with ``textContent``: never interpreted as HTML) and the page's
+    ``<title>`` (the same text, escaped; the notice when there is no title), which names
+    the browser tab."""
 
     _template = Template(
         """
+{% macro header(this, kwargs) %}
+{% if this.page_title %}<title>{{ this.page_title }}</title>{% endif %}
+{% endmacro %}
 {% macro script(this, kwargs) %}
 (function () {
     var c = L.control({position: "topright"});
@@ -336,6 +365,7 @@ class Title(RenderOnce):
         super().__init__()
         self._name = "SpillmapTitle"
         self.title_js = js_json(str(title))
+        self.page_title = html.escape(" ".join(str(title or notice or "").split()), quote=True)
         self.notice_js = js_json(str(notice) if notice else "")
 
 

@@ -2,10 +2,13 @@
 
 The map is fitted to the sample with a fixed padding (:func:`spillmap.maps._layers.new_map`);
 in a small frame (the report's 560 x 520 px) the bottom-left legend and the top-right
-title can still cover units (southern Yunnan on the China layer).  :class:`KeepClear`
-runs once the controls are drawn: while a vertex of a unit in the sample lies under the
-legend (or the title), it refits the sample with 10 px more padding at the bottom (or
-the top), at most 30 % of the map's height each.  Written by hand (a few lines of
+title can still cover units (southern Yunnan on the China layer), and so can the top-left
+controls (the scenario's layer list and the explore map's info panel covered Washington
+at 1400 x 900).  :class:`KeepClear` runs once the controls are drawn: while a vertex of a
+unit in the sample lies under the legend (or the title), it refits the sample with 10 px
+more padding at the bottom (or the top), at most 30 % of the map's height each; while one
+lies under the top-left controls, it refits with the sample below them or right of them,
+whichever leaves the map larger.  Written by hand (a few lines of
 Leaflet: its ``fitBounds`` paddings are fixed numbers, not "avoid these boxes").
 """
 from __future__ import annotations
@@ -19,7 +22,8 @@ __all__ = ["KeepClear"]
 
 class KeepClear(RenderOnce):
     """Refit ``bounds`` (``[[south, west], [north, east]]``) until no sample vertex is
-    under ``.spillmap-legend`` or ``.spillmap-title`` (see the module docstring)."""
+    under ``.spillmap-legend``, ``.spillmap-title`` or a top-left control other than the
+    zoom buttons (see the module docstring)."""
 
     _template = Template(
         """
@@ -50,14 +54,34 @@ class KeepClear(RenderOnce):
         });
         return hit;
     }
+    function controls() {  // the top-left controls (switches, layer list, info panel) but the zoom buttons
+        var c = map.getContainer().getBoundingClientRect(), out = null;
+        map.getContainer().querySelectorAll(".leaflet-top.leaflet-left > .leaflet-control").forEach(function (e) {
+            if (e.classList.contains("leaflet-control-zoom") || !e.offsetHeight) { return; }
+            var r = e.getBoundingClientRect();
+            var b = L.bounds([r.left - c.left, r.top - c.top], [r.right - c.left, r.bottom - c.top]);
+            out = out ? out.extend(b.min).extend(b.max) : b;
+        });
+        return out;
+    }
+    function clearOf(b, left, top, bottom) {  // the padding that keeps the sample out of the box b:
+        var under = [left, Math.max(top, b.max.y + 6)], beside = [Math.max(left, b.max.x + 6), top];  // below or right of it
+        var zUnder = map.getBoundsZoom(bounds, false, L.point(under[0] + 6, under[1] + bottom));
+        var zBeside = map.getBoundsZoom(bounds, false, L.point(beside[0] + 6, beside[1] + bottom));
+        return zUnder >= zBeside ? under : beside;  // whichever keeps the map larger
+    }
     function keepClear() {
-        var top = {{ this.top }}, bottom = {{ this.bottom }}, most = 0.3 * map.getSize().y;
+        var left = 6, top = {{ this.top }}, bottom = {{ this.bottom }}, most = 0.3 * map.getSize().y;
         for (var k = 0; k < 16; k++) {
-            var moved = false;
+            var moved = false, tl = controls();
             if (bottom < most && covered(box(".spillmap-legend"))) { bottom += 10; moved = true; }
             if (top < most && covered(box(".spillmap-title"))) { top += 10; moved = true; }
+            if (tl && covered(tl)) {
+                var pad = clearOf(tl, left, top, bottom);
+                if (pad[0] > left || pad[1] > top) { left = pad[0]; top = pad[1]; moved = true; }
+            }
             if (!moved) { break; }
-            map.fitBounds(bounds, {paddingTopLeft: [6, top], paddingBottomRight: [6, bottom], animate: false});
+            map.fitBounds(bounds, {paddingTopLeft: [left, top], paddingBottomRight: [6, bottom], animate: false});
         }
     }
     function run() {  // after the first zoom animation, whose end would undo a refit made during it

@@ -184,9 +184,13 @@ def legend_html(
     no_data: int | None = None,
     not_in_sample: int | None = None,
     group: str | None = None,
+    hatch: bool = False,
+    caveat: str | None = None,
 ) -> str:
     """Escaped HTML of a legend: a collapsible title, ``(colour, label)`` entries, rows for
-    no data, units not in the sample and group outlines, then a note."""
+    no data, units not in the sample (a striped swatch with ``hatch``, as
+    ``add_context(..., hatch=True)`` draws them) and group outlines, a ``caveat`` line that
+    never folds (e.g. an average effect that is not significant), then a note."""
     out = [f"<details open><summary>{html.escape(str(title))}</summary>"]
     for color, label in entries:
         out.append(
@@ -200,10 +204,12 @@ def legend_html(
     if not_in_sample:
         from spillmap.maps._elements import CONTEXT_COLOR
 
-        out.append(f'<div class="e context-entry"><i style="background:{CONTEXT_COLOR}"></i>'
-                   f"{NOT_IN_SAMPLE} ({int(not_in_sample)})</div>")
+        swatch = '<i class="hatch"></i>' if hatch else f'<i style="background:{CONTEXT_COLOR}"></i>'
+        out.append(f'<div class="e context-entry">{swatch}{NOT_IN_SAMPLE} ({int(not_in_sample)})</div>')
     if group:
         out.append(f'<div class="e"><i class="group"></i>{html.escape(str(group))} boundaries</div>')
+    if caveat:
+        out.append(f'<div class="n caveat">{html.escape(str(caveat))}</div>')
     if note:
         out.append(f'<details class="n" open><summary>notes</summary>{html.escape(str(note))}</details>')
     out.append("</details>")
@@ -303,15 +309,16 @@ def group_lines(g, group: str, *, decimals: int = 4) -> str:
 
 
 def add_context(m: folium.Map, context, *, id: str, name_column: str | Sequence[str] | None,
-                group: str | None = None) -> None:
+                group: str | None = None, hatch: bool = False) -> None:
     """Draw ``context`` (units of the layer outside the sample, from :func:`split_sample`) light
-    grey under the data layers, with a "not in sample" tooltip; nothing when it is empty."""
+    grey (``hatch``: grey stripes) under the data layers, with a "not in sample" tooltip;
+    nothing when it is empty."""
     if context is None or not len(context):
         return
     ctx_tips = base_tips(context, id=id, name_column=name_column, group=group)
     cdata = GeoData(context, id=id, properties={"base_tip": ctx_tips, "ctx": [[[NOT_IN_SAMPLE, "—"]]] * len(context)})
     m.add_child(cdata)
-    m.add_child(ContextLayer(cdata))
+    m.add_child(ContextLayer(cdata, hatch=hatch))
 
 
 def add_layers(
@@ -330,17 +337,18 @@ def add_layers(
     group_source=None,
     switcher: Mapping | None = None,
     legend_position: str = "bottomleft",
+    hatch_context: bool = False,
 ) -> folium.Map:
     """Embed geometry once and add one coloured layer per spec.
 
     Each spec has ``name``, ``colors`` (list per feature), ``tips`` (rows per feature),
     ``legend_html`` and ``show``.  ``context`` (units outside the sample) is drawn grey
-    underneath; ``group`` outlines (dissolved from ``group_source``, default the sample
+    underneath (striped with ``hatch_context``); ``group`` outlines (dissolved from ``group_source``, default the sample
     and the context together) are drawn on top.  ``switcher`` (``variables``, ``periods``,
     ``keys``: one ``(i, j)`` per layer) replaces the layer control by drop-down lists.
     """
     _ensure_css(m)
-    add_context(m, context, id=id, name_column=name_column, group=group)
+    add_context(m, context, id=id, name_column=name_column, group=group, hatch=hatch_context)
     props: dict[str, list] = {"base_tip": base_tips(gdf, id=id, name_column=name_column, group=group)}
     for j, spec in enumerate(layers):
         props[f"c{j}"] = list(spec["colors"])

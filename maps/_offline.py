@@ -296,7 +296,7 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
         if "spillmap_inline_assets" not in m._children:
             m.add_child(_InlineAssets(), name="spillmap_inline_assets")
     root = m.get_root()
-    html = _stable_ids(root, root.render())
+    html = _with_title(_stable_ids(root, root.render()))
     if offline:
         remote = remote_urls(html)
         if remote:
@@ -304,6 +304,18 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
                 "offline map still references remote files: " + ", ".join(remote[:5])
             )
     return html
+
+
+def _with_title(page: str) -> str:
+    """``page`` with a ``<title>`` in its head: a map without a title box (which writes the
+    title, see :class:`~spillmap.maps._elements.Title`) gets a generic one, so the browser
+    tab never shows the file name alone."""
+    head = page.find("</head>")
+    if head < 0 or "<title>" in page[:head]:
+        return page
+    start = page.find("<head>")
+    at = start + len("<head>") if 0 <= start < head else head
+    return page[:at] + "<title>spillmap map</title>" + page[at:]
 
 
 def remote_urls(html: str) -> list[str]:

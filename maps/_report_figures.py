@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spillmap.maps._report_maps import full_layer, unit_label
+from spillmap.maps._report_maps import average_effects, full_layer, unit_label
 
 __all__ = ["figure_jobs", "figure_section", "save_job"]
 
@@ -137,30 +137,33 @@ def _effect_maps(r, c, save, names: dict[str, str], include: set[str]) -> None:
     key, y, unit = _shown(c, c["key"]), _shown(c, c["y"]), c["unit"]
     for wname, ue in r.unit_effects.items():
         slug = names[wname]
+        avg, level = average_effects(r.sdm(wname), c["key"])  # the fit's effects table, as the tables print it
         if "spillover" in include:
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
             save(f"spillover_{slug}", f"{wname}: per-{unit} direct effect, spillover received and emitted",
-                 lambda frame=frame, wname=wname: F.spillover_maps(
+                 lambda frame=frame, wname=wname, avg=avg, level=level: F.spillover_maps(
                      c["layer"], frame, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
-                     title=f"Spillovers of {key} on {y} ({wname})"))
+                     title=f"Spillovers of {key} on {y} ({wname})", average_effects=avg, level=level))
         for horizon, due in r.dynamic_unit_effects.get(wname, {}).items() if "spillover" in include else ():
             words = {"short": "short run", "long": "long run"}[horizon]
             dframe = pd.DataFrame.from_dict(dict(due["units"]), orient="index")
+            davg, dlevel = average_effects(r.sdm_dynamic(wname), c["key"], horizon)
             save(f"spillover_dynamic_{horizon}_{slug}", f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, "
                  "spillover received and emitted",
-                 lambda dframe=dframe, words=words, wname=wname: F.spillover_maps(
+                 lambda dframe=dframe, words=words, wname=wname, davg=davg, dlevel=dlevel: F.spillover_maps(
                      c["layer"], dframe, id=c["id"], var=key, y=y, unit=unit, group=c["group"],
-                     title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})"))
+                     title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})",
+                     average_effects=davg, level=dlevel))
         resp = r.unit_response.get(wname)
         if "response" in include and resp:
             src = resp["source_id"]
             label = unit_label(c["layer"], c["id"], c["names"], src)
             s = pd.Series(dict(resp["effect"]), dtype=float)
             save(f"response_{slug}", f"{wname}: effect on every {unit} of a unit change of {key} in {label}",
-                 lambda s=s, src=src, label=label, wname=wname: F.response_map(
+                 lambda s=s, src=src, label=label, wname=wname, avg=avg, level=level: F.response_map(
                      c["layer"], s, id=c["id"], source_id=src, var=key, y=y, unit=unit,
                      name_column=(c["names"] or [None])[0], group=c["group"],
-                     title=f"Effect on {y} of +1 {key} in {label} ({wname})"))
+                     title=f"Effect on {y} of +1 {key} in {label} ({wname})", average_effects=avg, level=level))
 
 
 def _fixed_effects(r, c, save) -> None:

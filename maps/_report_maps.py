@@ -9,7 +9,18 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["draw_maps", "full_layer", "unit_label"]
+__all__ = ["draw_maps", "full_layer", "unit_label", "average_effects"]
+
+
+def average_effects(fit, var: str, horizon: str = "short") -> tuple[dict | None, float]:
+    """The average effects of ``var`` in ``fit``'s effects table (``{part: {"estimate", "se",
+    "p", ...}}``; ``horizon="long"``: a dynamic model's long-run ones) and the level of its
+    intervals, as the spillover and response maps print them; ``(None, 0.95)`` without them."""
+    if fit is None:
+        return None, 0.95
+    source = fit.effects_long_run if horizon == "long" else fit.effects
+    parts = {part: dict(by[var]) for part, by in (source or {}).items() if var in by}
+    return parts or None, float(fit.stats.get("effects_level") or 0.95)
 
 
 def full_layer(r):
@@ -97,6 +108,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
     sample = [str(i) for i in r.map_data["sample_ids"]]
     time = r.spec["panel"]["time"]
     y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
+    raw_key = key  # the effects table's name of the mapped regressor
     shown = _shown_names(r, [y, key])  # the tables' labels ([model] labels), as in the figures
     y, key = shown[y], shown[key]
     periods = {str(p): p for p in r.map_data["periods"]}
@@ -120,10 +132,12 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
         out.append(_save(folder, "lisa.html", m, f"LISA clusters of {y} in {year}, weights {wl}", stills))
     for wname, ue in r.unit_effects.items():
         slug = file_names[wname]
+        avg, level = average_effects(r.sdm(wname), raw_key)
         if "spillover" in include:
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
             m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
-                              title=f"Spillovers of {key} on {y} ({wname})", notice=notice)
+                              title=f"Spillovers of {key} on {y} ({wname})", notice=notice,
+                              average_effects=avg, level=level)
             out.append(_save(folder, f"spillover_{slug}.html", m,
                              f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)",
                              stills))
@@ -135,7 +149,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
             m = unit_response_map(layer, s, id=idc, source_id=city, var=key, y=y, unit=unit, name_column=names,
                                   group=group,
                                   title=f"Effect on {y} of a unit change of {key} in {label} ({wname})",
-                                  notice=notice)
+                                  notice=notice, average_effects=avg, level=level)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}", stills))
     if "spillover" in include:
@@ -143,8 +157,10 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
             for horizon, ue in by_h.items():
                 frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
                 words = {"short": "short run", "long": "long run"}[horizon]
+                avg, level = average_effects(r.sdm_dynamic(wname), raw_key, horizon)
                 m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
-                                  title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice)
+                                  title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice,
+                                  average_effects=avg, level=level)
                 out.append(_save(folder, f"spillover_dynamic_{horizon}_{file_names[wname]}.html", m,
                                  f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, spillover received and "
                                  "emitted (switch top left)", stills))

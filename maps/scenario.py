@@ -22,6 +22,7 @@ import folium
 import numpy as np
 import pandas as pd
 from spillmap.maps import _layers
+from spillmap.maps._classify import bound_labels
 
 from spillmap.errors import DataError
 
@@ -71,16 +72,18 @@ def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, st
             colors.append(_layers.NO_DATA_COLOR)
         else:
             colors.append(ZERO if x == 0 else (POSITIVE if x > 0 else NEGATIVE)[c + 4 - bounds.size])
-    lows = np.concatenate([[0.0], bounds[:-1]])
+    # limits of |v| printed as the other legends' (decimals from the class width, no 9.451e-05)
+    text = bound_labels([0.0, *bounds.tolist()])
+    lows, highs = ["0", *text[1:-1]], text[1:]
     entries = []
     if (v[np.isfinite(v)] > 0).any():
-        entries += [(POSITIVE[c + 4 - bounds.size], f"{'+' + _fmt(lo) if lo else '0'} to +{_fmt(hi)}")
-                    for c, (lo, hi) in reversed(list(enumerate(zip(lows, bounds))))]
+        entries += [(POSITIVE[c + 4 - bounds.size], f"{'+' + lo if c else '0'} to +{hi}")
+                    for c, (lo, hi) in reversed(list(enumerate(zip(lows, highs))))]
     if (v == 0).any():
         entries.append((ZERO, "0 (no change)"))
     if (v[np.isfinite(v)] < 0).any():
-        entries += [(NEGATIVE[c + 4 - bounds.size], f"{'−' + _fmt(lo) if lo else '0'} to −{_fmt(hi)}")
-                    for c, (lo, hi) in enumerate(zip(lows, bounds))]
+        entries += [(NEGATIVE[c + 4 - bounds.size], f"{'−' + lo if c else '0'} to −{hi}")
+                    for c, (lo, hi) in enumerate(zip(lows, highs))]
     return colors, entries
 
 

@@ -23,11 +23,13 @@ from spillmap.errors import DataError, InputError
 from spillmap.tables import plural
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
+from spillmap.maps._significance import AVERAGE_OF, AverageLine, average_line, effects_by_part, layer_sentence
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words"]
+__all__ = ["SPILLOVER_COLUMNS", "spillover_map", "unit_response_map", "value_classes", "effect_words",
+           "layer_sentence", "average_line", "AVERAGE_OF"]
 
 #: layers of :func:`spillover_map`: column of ``unit_effects`` -> words (``{units}``: plural unit word)
 SPILLOVER_COLUMNS = {
@@ -86,6 +88,7 @@ def _value_spec(
     not_missing: int = 0,
     not_in_sample: int = 0,
     group: str | None = None,
+    average: AverageLine | None = None,
 ) -> dict:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -100,10 +103,11 @@ def _value_spec(
         "legend_html": _layers.legend_html(
             name,
             [*extra_entries, *zip(colors, class_labels(c))],
-            note=f"{note}; {classes_note(c)}",
+            note=f"{note}; {classes_note(c)}" + (f"; {average[0]}" if average and average[1] else ""),
             no_data=int((c.yb < 0).sum()) - not_missing,
             not_in_sample=not_in_sample,
             group=group,
+            caveat=average[0] if average and not average[1] else None,  # never folded away
         ),
         "show": show,
     }
@@ -139,6 +143,8 @@ def spillover_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
+    average_effects=None,
+    level: float = 0.95,
 ) -> folium.Map:
     """Per-unit direct effect, spillover received and spillover emitted of ``var``.
 
@@ -179,15 +185,25 @@ def spillover_map(
         :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
     m
         Add to this map instead of creating one.
+    average_effects
+        The fitted model's average effects of ``var`` (a row of its effects table per part:
+        ``{"direct": {"estimate": ..., "se": ..., "p": ...}, "indirect": ..., "total": ...}``,
+        or that frame indexed by part).  Each layer's legend then gives its average effect,
+        SE and p-value, and says in a line that never folds when it is not significant at
+        ``1 - level``.  Default: not shown.
+    level
+        The confidence level of the results (default 0.95: significance at 5 %).
 
     Returns
     -------
     folium.Map
         An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
-        ``save`` are offline, like :func:`~spillmap.maps.save_map`.
+        ``save`` are offline, like :func:`~spillmap.maps.save_map`.  Each layer's legend note
+        says in one sentence what the layer shows.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
     _layers.name_columns(full, name_column)
+    averages = effects_by_part(average_effects)
     missing = [c for c in columns if c not in unit_effects.columns]
     if missing:
         raise DataError(
@@ -206,8 +222,8 @@ def spillover_map(
         specs.append(
             _value_spec(
                 ue[col].reindex(ids).to_numpy(dtype=float), name=f"{var}: {words}", label=words, k=k,
-                scheme=scheme, note=f"effect on {y} of a unit change of {var}", show=(j == 0),
-                not_in_sample=len(ctx), group=group,
+                scheme=scheme, note=layer_sentence(col, var=var, y=y, unit=unit), show=(j == 0),
+                not_in_sample=len(ctx), group=group, average=average_line(AVERAGE_OF.get(col, ""), averages, level),
             )
         )
     m = _layers.new_map(g, tiles=tiles, m=m)
@@ -236,6 +252,8 @@ def unit_response_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
+    average_effects=None,
+    level: float = 0.95,
 ) -> folium.Map:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).
 
@@ -277,6 +295,9 @@ def unit_response_map(
         :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
     m
         Add to this map instead of creating one.
+    average_effects, level
+        As in :func:`spillover_map`: the legend gives the average indirect effect (what the
+        other units' colours show), its SE and p-value, and says when it is not significant.
 
     Returns
     -------
@@ -304,6 +325,7 @@ def unit_response_map(
         note=f"effect on {y} of each {unit}; the source {unit} is outlined",
         show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {vals[src]:.4g}")],
         not_missing=1, not_in_sample=len(ctx), group=group,
+        average=average_line("indirect", effects_by_part(average_effects), level),
     )
     spec["colors"][src] = src_color
     spec["tips"][src] = [[f"effect on this {unit} of its own +1 {var} (direct)", _layers.format_value(vals[src], 4)]]

@@ -20,6 +20,7 @@ from spillmap.figures._maps import MapLayer, _draw, _fig_ax, _furniture, _handle
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps._classify import Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
+from spillmap.maps._significance import AVERAGE_OF, average_line, effects_by_part, layer_sentence
 from spillmap.maps.spillover import SPILLOVER_COLUMNS, effect_words, value_classes
 
 if TYPE_CHECKING:
@@ -90,10 +91,13 @@ def lisa_map(
         layer = MapLayer(gdf, id=id, sample=list(clusters.index), group=group)
         cl = clusters.reindex(layer.ids)
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
-        _draw(ax, layer, [LISA_COLORS[c] for c in cl], np.zeros(len(cl), dtype=bool))
+        # "not in sample" striped and unit borders grey: the light "not significant" units stay
+        # visible on white paper and read apart from the units outside the sample, also in greyscale
+        _draw(ax, layer, [LISA_COLORS[c] for c in cl], np.zeros(len(cl), dtype=bool), hatch_outside=True,
+              edgecolor="#8c8c8c")
         counts = cl.value_counts()
         entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
-        _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None)),
+        _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None), hatch_outside=True),
                 f"LISA clusters of {variable}" if variable else "LISA clusters", loc=legend_loc)
         _furniture(ax, layer, scale_bar, north_arrow)
         if title:
@@ -115,6 +119,8 @@ def spillover_maps(
     k: int = 5,
     title: str | None = None,
     panel_size: tuple[float, float] = (3.6, 4.4),
+    average_effects=None,
+    level: float = 0.95,
 ) -> Figure:
     """Direct effect, spillover received and spillover emitted of ``var``: one panel each.
 
@@ -145,10 +151,16 @@ def spillover_maps(
         Figure title (default "Effect on <y> of a unit change of <var>").
     panel_size
         Width and height of one panel in inches (default 3.6 x 4.4).
+    average_effects, level
+        The fitted model's average effects of ``var`` per part and the results' level, as in
+        :func:`spillmap.maps.spillover_map`: each panel's legend then gives the average
+        effect it maps, its SE and p-value, and a panel whose average is not significant
+        says so under its title.  Default: not shown.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Each panel's legend note says in one sentence what the panel shows.
     """
     missing = [c for c in columns if c not in unit_effects.columns]
     if missing or not columns:
@@ -158,12 +170,17 @@ def spillover_maps(
         layer = MapLayer(gdf, id=id, sample=list(unit_effects.index.astype(str)), group=group)
         fig = new_figure((panel_size[0] * len(columns), panel_size[1]), layout="constrained")
         axes = fig.subplots(1, len(columns), squeeze=False).ravel()
+        averages = effects_by_part(average_effects)
         for i, (ax, col) in enumerate(zip(axes, columns)):
             values = layer.values(unit_effects[col])
             c, colors = value_classes(values, scheme=scheme, k=k)
-            _one_map(ax, layer, values, c, colors, legend_title=None, note=classes_note(c),
-                     legend_loc="outside bottom")
+            avg = average_line(AVERAGE_OF.get(col, ""), averages, level)
+            _one_map(ax, layer, values, c, colors, legend_title=None, legend_loc="outside bottom",
+                     note=[layer_sentence(col, var=var, y=y, unit=unit), avg and avg[0], classes_note(c)])
             ax.set_title(effect_words(col, unit), loc="left")
+            if avg and not avg[1]:  # said where the eye goes first, not only in the legend's note
+                ax.text(0, 1, avg.short, transform=ax.transAxes, ha="left",
+                        va="bottom", fontsize=6.5, color="#8a3b00", fontweight="bold")
             _furniture(ax, layer, i == 0, i == 0)
         fig.suptitle(title or f"Effect on {y} of a unit change of {var}", fontweight="bold")
     return fig
@@ -185,6 +202,8 @@ def response_map(
     title: str | None = None,
     figsize: tuple[float, float] = (6.5, 5.0),
     ax: Axes | None = None,
+    average_effects=None,
+    level: float = 0.95,
 ) -> Figure:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
 
@@ -218,6 +237,9 @@ def response_map(
         Inches (default 6.5 x 5), for a new figure.
     ax
         Draw into this Axes instead of a new figure.
+    average_effects, level
+        As in :func:`spillover_maps`: the legend gives the average indirect effect (what the
+        other units' colours show), its SE and p-value, and whether it is significant.
 
     Returns
     -------
@@ -245,7 +267,8 @@ def response_map(
         from spillmap.maps._classify import class_labels
 
         entries = [(src_color, f"{src_name} itself (direct): {values[src]:.4g}"), *zip(colors, class_labels(c))]
-        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), classes_note(c)),
+        avg = average_line("indirect", effects_by_part(average_effects), level)
+        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), [avg and avg[0], classes_note(c)]),
                 f"effect on {y} of +1 {var} in {src_name}", loc="lower left")
         _furniture(ax, layer, True, True)
         if title:

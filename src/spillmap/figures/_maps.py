@@ -32,6 +32,9 @@ __all__ = ["choropleth", "small_multiples", "MapLayer"]
 
 OUT_OF_SAMPLE = "#dddddd"
 NO_DATA_HATCH = "////"
+#: units "not in sample" on maps that stripe them (LISA): grey stripes on white, unlike any light class
+OUT_OF_SAMPLE_HATCH = "\\\\\\"
+HATCH_COLOR = "#8c8c8c"
 
 
 class MapLayer:
@@ -63,14 +66,19 @@ class MapLayer:
         return s.reindex(self.ids).to_numpy(dtype=float)
 
 
-def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, highlight: str | None = None):
+def _draw(ax, layer: MapLayer, colors: Sequence[str], missing: np.ndarray, *, highlight: str | None = None,
+          hatch_outside: bool = False, edgecolor: str = "white"):
+    """Draw the units: ``colors`` in the sample, light grey outside (``hatch_outside``: grey
+    stripes on white), hatched "no data"; ``edgecolor`` of the sample's unit borders."""
     ax.set_axis_off()
-    if len(layer.outside):
+    if len(layer.outside) and hatch_outside:
+        layer.outside.plot(ax=ax, facecolor="white", edgecolor=HATCH_COLOR, hatch=OUT_OF_SAMPLE_HATCH, linewidth=0.2)
+    elif len(layer.outside):
         layer.outside.plot(ax=ax, color=OUT_OF_SAMPLE, edgecolor="white", linewidth=0.2)
     ok = ~missing
     if ok.any():
-        layer.inside[ok].plot(ax=ax, color=[c for c, m in zip(colors, missing) if not m], edgecolor="white",
-                              linewidth=0.15)
+        layer.inside[ok].plot(ax=ax, color=[c for c, m in zip(colors, missing) if not m], edgecolor=edgecolor,
+                              linewidth=0.15 if edgecolor == "white" else 0.25)
     if missing.any():
         layer.inside[missing].plot(ax=ax, facecolor="white", edgecolor="#9a9a9a", hatch=NO_DATA_HATCH, linewidth=0.2)
     if layer.groups is not None:
@@ -130,21 +138,28 @@ def _fit_to_box(ax, xlim: tuple[float, float], ylim: tuple[float, float], positi
         ax.set_ylim(*ylim)
 
 
-def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | None):
+def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | Sequence[str] | None,
+             *, hatch_outside: bool = False):
+    """Legend handles: the classes, no data, not in sample, group boundaries, then the note
+    (a string, or lines each wrapped on their own)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     hs = [Patch(facecolor=c, edgecolor="#777777", linewidth=0.4, label=lab) for c, lab in entries]
     if n_missing:
         hs.append(Patch(facecolor="white", edgecolor="#9a9a9a", hatch=NO_DATA_HATCH, label=f"no data ({n_missing})"))
-    if len(layer.outside):
-        hs.append(Patch(facecolor=OUT_OF_SAMPLE, edgecolor="#bbbbbb", label=f"{_layers.NOT_IN_SAMPLE} ({len(layer.outside)})"))
+    outside = f"{_layers.NOT_IN_SAMPLE} ({len(layer.outside)})"
+    if len(layer.outside) and hatch_outside:
+        hs.append(Patch(facecolor="white", edgecolor=HATCH_COLOR, hatch=OUT_OF_SAMPLE_HATCH, label=outside))
+    elif len(layer.outside):
+        hs.append(Patch(facecolor=OUT_OF_SAMPLE, edgecolor="#bbbbbb", label=outside))
     if layer.group:
         hs.append(Line2D([], [], color="#303030", linewidth=0.9, label=f"{layer.group} boundaries"))
     if note:
         import textwrap
 
-        hs.append(Line2D([], [], linestyle="none", label=textwrap.fill(note, 46)))
+        lines = [note] if isinstance(note, str) else [n for n in note if n]
+        hs.append(Line2D([], [], linestyle="none", label="\n".join(textwrap.fill(n, 46) for n in lines)))
     return hs
 
 

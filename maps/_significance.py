@@ -1,0 +1,98 @@
+"""Plain words and average effects on the spillover and response maps (HTML and static).
+
+* :func:`layer_sentence` -- one sentence per layer: what "direct", "received" and "emitted"
+  mean for a planner;
+* :func:`average_line` -- the average effect the layer maps, its SE and p-value, and
+  whether it is significant at the report's level, taken from the fitted model's effects
+  table (nothing is computed here: the numbers are printed as given).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from spillmap.tables import plural
+
+__all__ = ["AVERAGE_OF", "AverageLine", "layer_sentence", "average_line", "effects_by_part"]
+
+
+#: the average effect (a part of the model's effects table) whose per-unit values a layer maps
+AVERAGE_OF = {"direct": "direct", "indirect_received": "indirect", "indirect_emitted": "indirect",
+              "total_received": "total", "total_emitted": "total"}
+_SENTENCES = {
+    "direct": "direct: how much this {unit}'s {y} changes when its own {var} rises by one unit",
+    "indirect_received": "received: how much this {unit}'s {y} changes when {var} rises by one unit "
+                         "in every other {unit} at once",
+    "indirect_emitted": "emitted: how much {y} changes in all other {units} together when this {unit}'s "
+                        "{var} rises by one unit",
+    "total_received": "total received: how much this {unit}'s {y} changes when {var} rises by one unit "
+                      "in every {unit}, itself included",
+    "total_emitted": "total emitted: how much {y} changes in every {unit}, itself included, when this "
+                     "{unit}'s {var} rises by one unit",
+}
+
+
+def layer_sentence(col: str, *, var: str, y: str, unit: str) -> str:
+    """One plain sentence saying what a layer of :func:`spillover_map` shows."""
+    text = _SENTENCES.get(col, "{col}: effect on {y} of a unit change of {var}")
+    return text.format(unit=unit, units=plural(unit), var=var, y=y, col=col)
+
+
+def _number(v: float, se: float) -> str:
+    """``v`` with the decimals that show two significant digits of ``se`` (3 at least)."""
+    import math
+
+    dec = 3 if not (se > 0 and math.isfinite(se)) else min(8, max(3, 1 - math.floor(math.log10(se))))
+    return f"{v:.{dec}f}".replace("-", "\u2212")
+
+
+class AverageLine(NamedTuple):
+    """The average effect a map shows: the full line, whether it is significant, and a short
+    form for a figure panel (``average indirect effect not significant (p = 0.21)``)."""
+
+    text: str
+    significant: bool
+    short: str
+
+
+def average_line(part: str, effects, level: float = 0.95) -> AverageLine | None:
+    """``("average indirect effect −0.096 (SE 0.077, p = 0.21): not significant at 5 %", False, ...)``.
+
+    Parameters
+    ----------
+    part
+        ``"direct"``, ``"indirect"`` or ``"total"``.
+    effects
+        The fitted model's average effects of the mapped variable: ``{part: {"estimate",
+        "se", "p"}}`` (a row of the effects table per part); nothing is computed here.
+    level
+        The report's confidence level (significance at ``1 - level``).
+
+    Returns
+    -------
+    AverageLine or None
+        The line, whether the effect is significant and a short form; ``None`` without the
+        numbers.
+    """
+    row = (effects or {}).get(part) or {}
+    est, se, p = (float(row.get(k, np.nan)) if row.get(k) is not None else np.nan for k in ("estimate", "se", "p"))
+    if not (np.isfinite(est) and np.isfinite(p)):
+        return None
+    alpha = 1 - float(level)
+    ptext = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+    setext = f"SE {_number(se, se).lstrip('−')}, " if np.isfinite(se) else ""
+    significant = bool(p <= alpha)
+    verdict = "significant" if significant else "not significant"
+    return AverageLine(f"average {part} effect {_number(est, se)} ({setext}{ptext}): {verdict} at {100 * alpha:g} %",
+                       significant, f"average {part} effect {verdict} at {100 * alpha:g} % ({ptext})")
+
+
+def effects_by_part(effects) -> dict | None:
+    """``effects`` as ``{part: {field: value}}``: a mapping, or a frame indexed by part."""
+    if effects is None:
+        return None
+    if isinstance(effects, pd.DataFrame):
+        return {str(k): dict(v) for k, v in effects.to_dict(orient="index").items()}
+    return {str(k): dict(v) for k, v in effects.items()}
