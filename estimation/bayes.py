@@ -2,9 +2,9 @@ r"""Bayesian posterior model probabilities of OLS/SLX/SAR/SDM/SEM/SDEM panels wi
 effects, and of competing weight matrices (LeSage 2014, 2015).
 
 Priors (LeSage & Pace 2009, sec. 6.3; LeSage 2014): flat on ``beta``, ``p(sigma) ∝
-1/sigma``, uniform on the spatial parameter over ``(r_min, 1)`` with ``r_min =
-1/lambda_min(W)`` (density ``1/D``, ``D = 1 - r_min``), equal prior probability of each
-model.  With the data demeaned for the fixed effects (lags formed on the raw data
+1/sigma``, uniform on the spatial parameter over ``(r_min, r_max)`` with ``r_min =
+1/lambda_min(W)``, ``r_max = 1/lambda_max(W)`` (1 for a row-standardised W; density
+``1/D``, ``D = r_max - r_min``), equal prior probability of each model.  With the data demeaned for the fixed effects (lags formed on the raw data
 first), ``k`` regressors, ``dof = (NT - k - n_fe)/2`` (``n_fe`` = 1 for the constant
 without effects, N, T or N + T - 1, as Elhorst's adjustment of LeSage's code),
 ``|A(r)| = |I - r W|``:
@@ -13,18 +13,24 @@ without effects, N, T or N + T - 1, as Elhorst's adjustment of LeSage's code),
 
     \ln m_{OLS/SLX} &= \ln\Gamma(dof) - dof\ln(2\pi) - \tfrac12\ln|X'X| - dof\ln(e'e) \\
     \ln m_{SAR/SDM} &= -\ln D + \ln\Gamma(dof) - dof\ln(2\pi) - \tfrac12\ln|X'X|
-        + \ln\int_{r_{min}}^{1} |A(r)|^{T}\, Q(r)^{-dof}\,dr,\quad
+        + \ln\int_{r_{min}}^{r_{max}} |A(r)|^{T}\, Q(r)^{-dof}\,dr,\quad
         Q(r) = \|M_X (y - r W y)\|^2 \\
     \ln m_{SEM/SDEM} &= -\ln D + \ln\Gamma(dof) - dof\ln(2\pi)
-        + \ln\int_{r_{min}}^{1} |A(r)|^{T}\, |X_r'X_r|^{-1/2}\, Q(r)^{-dof}\,dr, \quad
+        + \ln\int_{r_{min}}^{r_{max}} |A(r)|^{T}\, |X_r'X_r|^{-1/2}\, Q(r)^{-dof}\,dr, \quad
         X_r = (I_T\otimes A(r))X,\ Q(r) = \|M_{X_r} (I_T\otimes A(r)) y\|^2
 
 (SDM/SDEM/SLX use ``X = [x, W x]``).  Posterior probabilities are
 ``exp(ln m_j) / sum_i exp(ln m_i)`` computed with the log-sum-exp shift.
 
+The constant ``ln Gamma(dof) - dof ln(2 pi)`` is that of LeSage's code (and SDPDmod's);
+under the priors above the exact marginal has ``- dof ln(pi) - ln 2`` instead, a difference
+of ``-(dof - 1) ln 2`` that depends on ``k``: comparisons between models with different
+numbers of regressors (SDM against SAR) follow that convention (the flat prior on ``beta``
+is improper, so its scale is a convention in any case).
+
 Integration rule: composite Simpson's rule on ``grid`` (default 2001, odd) equally
-spaced points over the closed interval ``[r_min, 1]``; at both ends ``|A(r)| = 0``
-for a row-standardised W, so the integrand is taken as its limit 0 there (log
+spaced points over the closed interval ``[r_min, r_max]``; at both ends ``|A(r)| = 0``,
+so the integrand is taken as its limit 0 there (log
 ``-inf``); the log of the integral is ``max + ln(Simpson(exp(log - max)))``.  The
 quadratic forms are expanded in ``r`` (``Q(r) = e0'e0 - 2 r e0'ed + r^2 ed'ed``
 for SAR/SDM, as LeSage's code; ``2 x 2``-block moment matrices for SEM/SDEM), the
@@ -158,13 +164,15 @@ def log_marginal(model: str, yd: np.ndarray, wyd: np.ndarray, xd: np.ndarray, wx
     if model in ("ols", "slx"):
         e = yd - xd @ np.linalg.lstsq(xd, yd, rcond=None)[0]
         return float(const - 0.5 * np.linalg.slogdet(xd.T @ xd)[1] - dof * np.log(e @ e))
-    rmin = logdet.bounds[0]
+    rmin, rmax = logdet.bounds
+    if abs(rmax - 1.0) < 1e-9:  # a row-standardised W: lambda_max is 1 exactly, up to the eigen-solver's rounding
+        rmax = 1.0
     if grid < 5 or grid % 2 == 0:
         raise InputError(f"grid must be an odd number of points >= 5, got {grid}.")
-    r = np.linspace(rmin, 1.0, grid)
+    r = np.linspace(rmin, rmax, grid)
     with np.errstate(divide="ignore", invalid="ignore"):
         lnd = _grid_logdets(logdet, r)
-    lnd_d = -np.log(1.0 - rmin)
+    lnd_d = -np.log(rmax - rmin)  # the uniform prior's density on (1/lambda_min, 1/lambda_max)
     if model in ("sar", "sdm"):
         logf = t * lnd - dof * np.log(_sar_q(yd, wyd, xd, r))
         return float(lnd_d + const - 0.5 * np.linalg.slogdet(xd.T @ xd)[1] + _log_integral(logf, r))
@@ -194,14 +202,14 @@ def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: S
     Parameters
     ----------
     panel, id, time, y, x, w
-        As :class:`~spillmap.estimation.SpatialPanel` (W row-standardised, as the
-        uniform prior on ``(1/lambda_min, 1)`` assumes).
+        As :class:`~spillmap.estimation.SpatialPanel`; the uniform prior of the
+        spatial parameter is on ``(1/lambda_min, 1/lambda_max)`` of ``w``.
     fe
         Fixed effects removed by demeaning before the comparison.
     models
         Any of ``BAYES_MODELS``.
     grid
-        Odd number of Simpson points over ``[r_min, 1]``.
+        Odd number of Simpson points over ``[r_min, r_max]``.
 
     Returns
     -------

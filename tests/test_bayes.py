@@ -17,8 +17,8 @@ def _brute(model, yd, wyd, xd, wxd, t, n_fe, W):
     nt, k = xd.shape
     dof = (nt - k - n_fe) / 2
     ev = np.linalg.eigvals(W).real
-    rmin = 1 / ev.min()
-    const = special.gammaln(dof) - dof * np.log(2 * np.pi) - np.log(1 - rmin)
+    rmin, rmax = 1 / ev.min(), 1 / ev.max()
+    const = special.gammaln(dof) - dof * np.log(2 * np.pi) - np.log(rmax - rmin)
 
     def logf(r):
         lnd = np.linalg.slogdet(np.eye(n) - r * W)[1]
@@ -30,9 +30,9 @@ def _brute(model, yd, wyd, xd, wxd, t, n_fe, W):
         e = yy - xx @ np.linalg.lstsq(xx, yy, rcond=None)[0]
         return t * lnd - dof * np.log(e @ e) - 0.5 * np.linalg.slogdet(xx.T @ xx)[1]
 
-    rs = np.linspace(rmin + 1e-9, 1 - 1e-9, 401)
+    rs = np.linspace(rmin + 1e-9, rmax - 1e-9, 401)
     m = max(logf(r) for r in rs)
-    val, _ = integrate.quad(lambda r: np.exp(logf(r) - m), rmin, 1, epsrel=1e-11, limit=400, points=[0.0])
+    val, _ = integrate.quad(lambda r: np.exp(logf(r) - m), rmin, rmax, epsrel=1e-11, limit=400, points=[0.0])
     return const + m + np.log(val)
 
 
@@ -71,6 +71,29 @@ def test_probabilities_match_brute_force_quadrature(small):
     lb = pd.Series(brute)
     ref = np.exp(lb - lb.max()) / np.exp(lb - lb.max()).sum()
     assert sub.probability[ref.index].to_numpy() == pytest.approx(ref.to_numpy(), abs=1e-6)
+
+
+def test_a_w_not_row_standardised_integrates_over_its_own_interval(small):
+    """A binary W: the spatial parameter's prior is uniform on (1/lambda_min, 1/lambda_max), not on
+    (1/lambda_min, 1) (dynamic audit 2026-12-01: the log-marginals of SAR and SEM shifted by 0.85).
+    References: brute-force quadrature over that interval (1e-7, as above), and the same model written
+    with W / lambda_max, whose marginal is the same integral after r' = r lambda_max (grid points map
+    one to one: rounding of the eigenvalue log-determinants only, 1e-9)."""
+    from spillmap.estimation.bayes import _arrays
+    from spillmap.spatial.weights import SpatialWeights
+
+    df, w = small
+    wb = w.binary()
+    lam = float(np.max(np.linalg.eigvals(wb.toarray()).real))
+    ws = SpatialWeights.from_sparse(wb.sparse / lam, list(wb.ids))
+    kw = dict(id="state_abbr", time="year", y="lgsp", x=X, fe="twoways", models=["ols", "sar", "sem"])
+    rb, rs = model_probabilities(df, w=wb, **kw), model_probabilities(df, w=ws, **kw)
+    yd, wyd, zd, wzd, k0, d, n_fe = _arrays(df, id="state_abbr", time="year", y="lgsp", x=X, w=wb, effects="twoways")
+    for m in ("sar", "sem"):
+        brute = _brute(m, yd, wyd, zd[:, :k0], wzd[:, :k0], d.t, n_fe, wb.toarray())
+        assert rb.log_marginal[m] == pytest.approx(brute, abs=1e-7), m
+        assert rb.log_marginal[m] == pytest.approx(rs.log_marginal[m], abs=1e-9), m
+    assert rb.probability.to_numpy() == pytest.approx(rs.probability.to_numpy(), abs=1e-9)
 
 
 def _simulate(w, model, rng, t=6):
