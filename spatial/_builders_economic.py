@@ -273,7 +273,11 @@ def economic_product(
     layer_id: str | None = None,
     by_period: bool = False,
 ) -> SpatialWeights | dict:
-    """Economic-geographic weights (W2 of the seed study): distance times economic weight.
+    """Economic-geographic weights: distance times the neighbour's economic size.
+
+    (The seed study's W2, distance combined with economic *similarity*, is :func:`nested` of an
+    inverse-distance W and :func:`economic_distance`; this is the other common economic-geographic
+    matrix, weighting by size.)
 
     ``w_ij = w^d_ij * Ybar_j / Ybarbar`` for ``i != j``, with ``w^d_ij = d_ij^(-alpha)``
     (great-circle km between centroids; ``alpha = 1`` inverse, ``2`` inverse-square
