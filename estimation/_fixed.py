@@ -164,6 +164,18 @@ def _bias_correct(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, extra:
 def _lee_yu_and_counts(d: _PanelData, lee_yu: str) -> tuple[str, EffectiveCounts]:
     ly = lee_yu if d.effects in FIXED_EFFECTS else "none"
     need = _needs_row_standardized(d, ly)
+    islands = tuple(getattr(d.w, "islands", ()) or ())
+    if (not need and islands and d.effects in ("time", "twoways") and d.kind != "none"
+            and (ly in ("transformation", "ydjl") or d.kind == "error")):
+        from spillmap.errors import format_items
+
+        what = ("the Lee-Yu transformation with time effects" if ly in ("transformation", "ydjl") else
+                "an error model with time effects")
+        raise WeightsError(
+            f"{what} needs W 1 = 1, but W has {len(islands)} island(s) ({format_items(islands, 5)}) whose rows are "
+            "zero; link them (islands='nearest' when building W)"
+            + (" or use lee_yu='none'." if ly in ("transformation", "ydjl") else ".")
+        )
     if need:
         periods = getattr(d.w, "not_row_standardized_periods", ())
         which = (f"W_t of period(s) {', '.join(map(str, periods))} are not (J_N W_t = J_N W_t J_N needs equal row "

@@ -87,7 +87,7 @@ def _maine_island(w: SpatialWeights) -> SpatialWeights:
     return SpatialWeights(m, w.ids, "B", "queen without ME").row_standardize()
 
 
-@pytest.mark.parametrize("effects", ["twoways", "random"])
+@pytest.mark.parametrize("effects", ["individual", "random"])
 def test_fit_with_islands_warns_with_ids_and_components(produc_logs, us48_queen, effects):
     w = _maine_island(us48_queen)
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=w,
@@ -97,6 +97,27 @@ def test_fit_with_islands_warns_with_ids_and_components(produc_logs, us48_queen,
     msg = str(rec[0].message)
     assert "W 'queen without ME' has 1 island(s)" in msg and "'ME'" in msg and "2 connected components" in msg
     assert res.warnings == (msg,) and "Warning: W 'queen without ME' has 1 island(s)" in res.summary()
+
+
+@pytest.mark.parametrize(("model", "lee_yu", "advice"), [("sar", "transformation", " or use lee_yu='none'."),
+                                                         ("sem", "none", ".")])
+def test_time_effects_with_islands_are_refused_where_they_need_w1_equal_1(produc_logs, us48_queen, model, lee_yu,
+                                                                          advice):
+    """An island's zero row breaks W 1 = 1, which the Lee-Yu transformation of time effects (and an
+    error model's time demeaning) needs: refused, naming the islands (dynamic audit 2026-12-01: the
+    transformed traces were off by 0.4 % with one island in 36); the direct approach of a lag model fits."""
+    from spillmap.errors import WeightsError
+
+    w = _maine_island(us48_queen)
+    spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=w,
+                        model=model, fe="twoways")
+    with pytest.raises(WeightsError) as info:
+        spec.fit(lee_yu=lee_yu)
+    assert str(info.value).endswith(f"needs W 1 = 1, but W has 1 island(s) ('ME') whose rows are zero; link them "
+                                    f"(islands='nearest' when building W){advice}"), str(info.value)
+    if model == "sar":
+        res, rec = _record(lambda: spec.fit(lee_yu="none"))
+        assert [r.category for r in rec] == [WeightsWarning] and res.lee_yu == "none"
 
 
 def test_gap_between_periods_warns_at_specification_and_stays_on_the_results(produc_logs, us48_queen):
