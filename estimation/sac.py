@@ -189,6 +189,12 @@ def fit_sac(d: Any, *, lee_yu: str = "transformation", tol: float = 1e-10, logde
     if d.effects in ("time", "twoways") and not w.is_row_standardized:
         raise WeightsError("the SAC model with time effects needs a row-standardised W (the spatial filter of the "
                            "error then commutes with the time demeaning); use w.row_standardize().")
+    if d.effects in ("time", "twoways") and len(w.islands):
+        from spillmap.errors import format_items
+
+        raise WeightsError(f"the SAC model with time effects needs W 1 = 1, but W has {len(w.islands)} island(s) "
+                           f"({format_items(w.islands, 5)}) whose rows are zero; link them (islands='nearest' when "
+                           "building W).")
     counts = effective_counts(d.n, d.t, d.effects, ly)
     v = sac_gram(d)
     gram = v.T @ v

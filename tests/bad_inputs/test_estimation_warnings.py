@@ -100,7 +100,7 @@ def test_fit_with_islands_warns_with_ids_and_components(produc_logs, us48_queen,
 
 
 @pytest.mark.parametrize(("model", "lee_yu", "advice"), [("sar", "transformation", " or use lee_yu='none'."),
-                                                         ("sem", "none", ".")])
+                                                         ("sem", "none", "."), ("sac", "none", ".")])
 def test_time_effects_with_islands_are_refused_where_they_need_w1_equal_1(produc_logs, us48_queen, model, lee_yu,
                                                                           advice):
     """An island's zero row breaks W 1 = 1, which the Lee-Yu transformation of time effects (and an
@@ -139,7 +139,7 @@ def test_slx_has_no_spatial_parameter_to_check(produc_logs, us48_queen):
 
 def test_sac_fit_warns_about_islands_too(produc_logs, us48_queen):
     spec = SpatialPanel(produc_logs, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year",
-                        w=_maine_island(us48_queen), model="sac", fe="twoways")
+                        w=_maine_island(us48_queen), model="sac", fe="individual")
     res, rec = _record(lambda: spec.fit(lee_yu="none"))
     assert [r.category for r in rec] == [WeightsWarning] and "'ME'" in str(rec[0].message)
     assert res.warnings == (str(rec[0].message),)
