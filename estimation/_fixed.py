@@ -144,7 +144,9 @@ def _search(d: _PanelData, counts: EffectiveCounts, logdet: LogDet, tol: float
 
 
 def _bias_correct(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, extra: dict) -> np.ndarray:
-    """Elhorst's bias correction (``lee_yu="bias-correction"``) of the direct-approach estimates."""
+    """Elhorst's bias correction (``lee_yu="bias-correction"``) of the direct-approach estimates
+    (the maximiser is kept for the maximised log-likelihood, see :func:`_results`)."""
+    extra["_theta_max"] = theta.copy()
     theta = theta.copy()
     if d.effects == "individual":
         theta[-1] *= d.t / (d.t - 1.0)  # sar_panel_FE.m: sige*(T/(T-1))
@@ -248,6 +250,10 @@ def _results(d: _PanelData, theta: np.ndarray, cov_full: np.ndarray, counts: Eff
     yd, wyd, zd, wzd = d.transformed
     kind, k = d.kind, zd.shape[1]
     loglik = _ml.full_loglik(kind, theta, yd, wyd, zd, wzd, logdet, counts)
+    theta_max = extra.pop("_theta_max", None)
+    if theta_max is not None:  # bias-corrected: loglik (LR, AIC, BIC) is the maximum, not the value at the correction
+        extra["loglik_at_corrected"] = float(loglik)
+        loglik = _ml.full_loglik(kind, theta_max, yd, wyd, zd, wzd, logdet, counts)
     resid = filtered = _ml.residual(kind, theta, yd, wyd, zd, wzd)
     if kind == "error":  # structural residual y - Z beta; the filtered one is kept apart
         resid = yd - zd @ theta[:k]

@@ -148,6 +148,7 @@ def fit_dynamic(d: Any, *, dynamic: str, lee_yu: str, cov_type: str, tol: float,
     if s is not None:
         _stability(d, names, theta, "uncorrected estimate")  # the correction's series need a stable model
         jac = correction_jacobian(d, theta, ly, cov_full)
+        extra["_theta_max"] = theta.copy()  # the maximiser: loglik stays the maximised one (_fixed._results)
         theta = theta + cov_full @ s
         if "rho" in names and extra.get("bounds") is not None:
             lo, hi = extra["bounds"]

@@ -67,7 +67,10 @@ class SpatialPanelResults(ResultsTableMixin):
     sigma2
         Error variance (after any Lee-Yu correction).
     loglik
-        Maximised log-likelihood with all constants (see ``nobs``).
+        Maximised log-likelihood with all constants (see ``nobs``); for a bias-corrected fit
+        (``lee_yu="bias-correction"``, a dynamic ``"ydjl"``) the maximum, not its value at the
+        corrected estimates (``extra["loglik_at_corrected"]``), so that LR tests, AIC and BIC
+        compare maximised likelihoods.
     nobs
         Observations the likelihood counts (``N T`` in the direct approach,
         ``N (T-1)``, ``(N-1) T`` or ``(N-1)(T-1)`` under the Lee-Yu transformation).

@@ -226,6 +226,16 @@ def test_tau_eta_zero_imposed_is_the_static_estimator(effects, lee_yu):
         assert res.params["rho"] != pytest.approx(ref.params["rho"], abs=1e-6)
 
 
+@pytest.mark.parametrize("effects", ["individual", "twoways"])
+def test_bias_corrected_dynamic_fit_reports_the_maximised_loglik(effects):
+    """As for the static fits: loglik is the maximum (the lee_yu="none" fit's, the same likelihood and
+    counts: 1e-12), the value at the corrected estimates apart and lower (dynamic audit 2026-12-01)."""
+    spec = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects, dynamic="both")
+    none, bc = spec.fit(lee_yu="none"), spec.fit(lee_yu="bias-correction")
+    assert bc.loglik == pytest.approx(none.loglik, rel=1e-12)
+    assert bc.extra["loglik_at_corrected"] < bc.loglik
+
+
 def test_constant_w_per_period_reproduces_constant_w_fit():
     for effects, ly in [("twoways", "transformation"), ("individual", "bias-correction"), ("time", "none")]:
         a = SpatialPanel(DF, "y ~ x1 + x2", id="id", time="year", w=W, model="sdm", fe=effects,

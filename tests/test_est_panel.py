@@ -251,6 +251,18 @@ def test_bias_correction_twoways_formula(model, panel, queen):
     assert b.rho > a.rho  # the correction raises rho (ρ bias is negative)
 
 
+@pytest.mark.parametrize(("model", "effects"), [("sar", "twoways"), ("sem", "twoways"), ("sdm", "individual")])
+def test_a_bias_corrected_fit_reports_the_maximised_loglik(model, effects, panel, queen):
+    """The correction moves the estimates off the maximum of the same likelihood (the same counts as
+    lee_yu="none"): loglik, AIC, BIC and LR tests use the maximum, the uncorrected fit's (the same
+    function at the same maximiser: 1e-12); the value at the corrected estimates is kept apart and is
+    lower (dynamic audit 2026-12-01)."""
+    none = fit(panel, queen, model, effects, lee_yu="none")
+    bc = fit(panel, queen, model, effects, lee_yu="bias-correction")
+    assert bc.loglik == pytest.approx(none.loglik, rel=1e-12) and bc.aic == pytest.approx(none.aic, rel=1e-12)
+    assert bc.extra["loglik_at_corrected"] < bc.loglik and "_theta_max" not in bc.extra
+
+
 @pytest.mark.parametrize("model", ["sar", "sdm", "sem"])
 def test_bias_correction_lands_on_the_transformation_estimate(model, panel, queen):
     """An independent check of the correction's size (the test above transcribes Elhorst's formula):
