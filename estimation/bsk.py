@@ -44,6 +44,9 @@ Conventions and departures from splm (each deliberate):
 * SLM2's variance uses ``tr(M W M W') + tr(M W M W)`` (exact for any W);
   splm's ``slm2test`` uses ``2 tr(M W M W)``, exact only for a symmetric W.
   ``slm2_variance="splm"`` reproduces splm.
+* LM-H at a statistic of 0 (both one-sided scores negative): p = 1, ``P(X >= 0)`` of the
+  chi-bar-squared mixture; splm's ``LMHtest`` gives 0.75 there (its ``pchisq(0, 0) = 1``
+  term, ``P(X > 0)``).  Elsewhere the two agree.
 
 References
 ----------
