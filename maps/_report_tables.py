@@ -12,18 +12,16 @@ of each group side by side, and the Wald tests of equal key coefficients).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-
-import re
 
 import numpy as np
 import pandas as pd
 
-from spillmap.study._names import safe_names
 from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
 from spillmap.tables import Table, descriptive_table, frame_table, regression_table
-from spillmap.tables._rows import readable, with_column, with_tests, with_text_rows
+from spillmap.tables._rows import readable, with_tests
 
 __all__ = ["ReportTable", "BUILDERS", "build_tables"]
 
@@ -329,60 +327,6 @@ def dynamic_effects(r) -> list[ReportTable]:
     return [ReportTable("effects", "sdm_dynamic_effects", title, t)]
 
 
-def heterogeneity(r) -> list[ReportTable]:
-    """Table 6: per grouping, the baseline and the SDM of each group side by side (controls and fixed
-    effects rows as in the other regression tables), and the full-sample Wald tests of equal key
-    coefficients across groups in a column of their own."""
-    groupings = r.heterogeneity.get("groupings", {})
-    names = safe_names({col: f"heterogeneity.columns {col!r}" for col in groupings})
-    key = r.spec["model"].get("key") or r.spec["model"]["x"][0]
-    out = []
-    for col, block in groupings.items():
-        fits, labels = [], []
-        for g in block.get("groups", ()):
-            k = f"heterogeneity:{col}={g['value']}"
-            for part in ("baseline", "sdm"):
-                if f"{k}:{part}" in r.fits:
-                    fits.append(r.fits[f"{k}:{part}"])
-                    labels.append(f"{g['label']} (n = {g['n']})")
-        if fits:
-            title = f"Heterogeneity by {col}"
-            t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
-                                 period=_time(r), caption=title,
-                                 statistics=("r2_within", "r2_pseudo", "nobs", "n", "t", "unit_fe", "time_fe"),
-                                 notes=(_group_note(r, key),))
-            t = with_text_rows(t, [("controls", "Controls", [_controls(f, key) for f in fits])],
-                               block="fixed effects", before="fixed effects")
-            out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title,
-                                   _group_tests(t, block.get("tests", {}), r.labels.get(key, key))))
-    return out
-
-
-def _controls(fit, key: str) -> str:
-    """"Yes" when the fit has regressors other than the key variable (and the constant)."""
-    return "Yes" if set(fit.tidy().query("kind == 'beta'")["variable"]) - {key, "const"} else "No"
-
-
-def _group_note(r, key: str) -> str:
-    controls = [r.labels.get(x, x) for x in r.spec["model"]["x"] if x != key]
-    return ("Each group estimated separately (OLS: two-way FE baseline; SDM: weights "
-            f"{r.heterogeneity.get('w')} rebuilt on the group's units)."
-            + (f" Controls: {', '.join(controls)} (and, in the SDM, their spatial lags)." if controls else "")
-            + f" Across groups: Wald test of {r.labels.get(key, key)} × group interactions in the full-sample "
-            "model (the SDM test includes their spatial lags), not a statistic of one group.")
-
-
-def _group_tests(t: Table, tests: Mapping[str, Mapping], shown: str) -> Table:
-    """``t`` with the cross-group tests in a column "Across groups" of their own."""
-    if not tests:
-        return t
-    t = with_column(t, "across", {"label": "Across groups", "model": "Wald"}, {})
-    rows = [(name, f"Equal {shown} across groups ({'OLS' if name == 'baseline_wald' else 'SDM'}, Wald, "
-                   f"df {d.get('df') or 0:g})",
-             {"across": (d.get("stat"), d.get("p"))}) for name, d in tests.items()]
-    return with_tests(t, rows)
-
-
 def indicators(r) -> list[ReportTable]:
     """Each composite index's weights (the seed study's Table 1: dimension, indicator, direction, weight)."""
     out = []
@@ -401,6 +345,8 @@ def indicators(r) -> list[ReportTable]:
         out.append(ReportTable("indicators", f"indicator_{name}", title, t))
     return out
 
+
+from spillmap.maps._report_heterogeneity import heterogeneity  # noqa: E402  (it needs ReportTable above)
 
 #: the tables in page order (``[tables] include`` name → builder)
 BUILDERS = (("indicators", indicators), ("descriptive", descriptive), ("moran_by_year", moran_by_year),
