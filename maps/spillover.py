@@ -12,7 +12,7 @@ ColorBrewer scheme (classes symmetric around zero) otherwise.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import folium
@@ -143,7 +143,7 @@ def spillover_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
-    average_effects=None,
+    average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
 ) -> folium.Map:
     """Per-unit direct effect, spillover received and spillover emitted of ``var``.
@@ -252,7 +252,7 @@ def unit_response_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
-    average_effects=None,
+    average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
 ) -> folium.Map:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).

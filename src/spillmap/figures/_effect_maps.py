@@ -9,7 +9,7 @@ static and the HTML map agree.  The numbers come from
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -119,7 +119,7 @@ def spillover_maps(
     k: int = 5,
     title: str | None = None,
     panel_size: tuple[float, float] = (3.6, 4.4),
-    average_effects=None,
+    average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
 ) -> Figure:
     """Direct effect, spillover received and spillover emitted of ``var``: one panel each.
@@ -202,7 +202,7 @@ def response_map(
     title: str | None = None,
     figsize: tuple[float, float] = (6.5, 5.0),
     ax: Axes | None = None,
-    average_effects=None,
+    average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
 ) -> Figure:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
