@@ -113,6 +113,7 @@ def test_simulated_null_and_alternative(lattice):
     assert max(r.pvalue for r in alt) < 1e-6
 
 
+@pytest.mark.slow  # 300 replications, 4 s: the default suite keeps the small null/alternative check above
 def test_simulated_size(lattice):
     """300 replications under H0 (gamma = 0).  Observed (2026-11-22): rejection rate 0.020 at
     1 %, 0.053 at 5 %, 0.107 at 10 %: chi2(4)-sized at T = 4, unlike the classic statistic
