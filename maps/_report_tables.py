@@ -96,8 +96,8 @@ def baseline(r) -> list[ReportTable]:
 
 def _unadjusted(f):
     """A within fit stating its covariance: estimation/within.py computes classical OLS (LSDV) SEs,
-    s² = e'e/(NT − k − number of fixed effects), as ``PanelOLS(cov_type="unadjusted")``; its records
-    (``_steps_model.within_block``) do not store that."""
+    s² = e'e/(NT − k − number of fixed effects), as ``PanelOLS(cov_type="unadjusted")``; the records
+    (``_steps_model.within_block``) store it, those of a results.json written before did not."""
     return f if f.stats.get("cov_type") else replace(f, stats={**f.stats, "cov_type": "unadjusted"})
 
 

@@ -59,7 +59,8 @@ def within_block(study, inputs) -> tuple[dict, dict[str, FitRecord]]:
             params={k: num(v) for k, v in f.params.items()}, std_errors={k: num(v) for k, v in f.std_errors.items()},
             pvalues={k: num(v) for k, v in p["p"].items()},
             stats={"r2": f.r2, "r2_kind": "within" if fe != "none" else "R²", "sigma2": f.sigma2, "loglik": f.loglik,
-                   "nobs": f.nobs, "n": f.n, "t": f.t, "nobs_data": f.nobs})
+                   "nobs": f.nobs, "n": f.n, "t": f.t, "nobs_data": f.nobs,
+                   "cov_type": "unadjusted"})  # classical OLS SEs (WithinFit), as the table's note says
     tests = {k: {"stat": num(r.stat), "df": num(r.df), "p": num(r.pvalue)} for k, r in
              (("lr_unit_effects", wt.lr_unit), ("lr_time_effects", wt.lr_time), ("f_unit_effects", wt.f_unit),
               ("f_time_effects", wt.f_time)) if r is not None}
