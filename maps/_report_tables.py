@@ -163,7 +163,10 @@ def _diag_notes(r) -> str:
     d = r.spec.get("diagnostics", {})
     tests = set(d.get("tests") or TEST_FAMILIES)
     fe = r.spec["model"]["fe"]
-    parts = ["Moran's I: pooled panel (W repeated for each period), randomisation z."]
+    include = r.spec.get("tables", {}).get("include") or ()
+    yearly = " (the yearly values are in the Moran's I by year table)" if not include or "moran_by_year" in include else ""
+    parts = ["Moran's I: pooled panel (W repeated for each period), randomisation z; one mean over all periods, "
+             f"so a trend common to the units adds to it{yearly}."]
     if tests & {"lm", "lm_sarma"}:
         parts.append(f"LM tests on the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} "
                      "convention; chi2 with 1 df, LM-SARMA 2 df).")
