@@ -177,7 +177,7 @@ def _fixed_effects(r, c, save) -> None:
     gdf = c["layer"].assign(**{col: c["layer"][c["id"]].map(values)})
     save("fixed_effects", f"{wname}: recovered {c['unit']} fixed effects μ_i of the SDM (they sum to zero)",
          lambda: F.choropleth(gdf, col, id=c["id"], sample=list(values.index), group=c["group"], cmap="RdBu_r",
-                              title=f"{c['unit']} fixed effects of the SDM ({wname})"))
+                              title=f"{c['unit'][:1].upper()}{c['unit'][1:]} fixed effects of the SDM ({wname})"))
 
 
 def _moran_scatter(r, c, save, names: dict[str, str]) -> None:

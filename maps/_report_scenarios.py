@@ -85,6 +85,29 @@ def _office(folder: Path, stem: str, tables: Mapping[str, Any]) -> None:
         save([tables["top"], tables["groups"]], folder / "tables" / f"{stem}.{ext}", overwrite=True)
 
 
+def _house_title(fig):  # noqa: ANN001, ANN202 - a matplotlib Figure in and out
+    """The figure's title bold, as every other figure title of the report."""
+    from spillmap.figures._style import figure_style
+
+    with figure_style():
+        fig.axes[0].title.set_fontweight("bold")
+        fig.tight_layout()  # the bold title is wider
+    return fig
+
+
+def labelled_title(title: str, variables, shown: Mapping[str, Any]) -> str:  # noqa: ANN001
+    """``title`` with each changed variable as the tables name it where it states a change
+    ("Industrial intelligence +0.02 in every city of Hubei", not "int +0.02 ..."): the name as a
+    whole word followed by ``+``, ``-``, ``−``, ``=``, ``×`` or ``*``; other words are kept."""
+    import re
+
+    for var in variables:
+        label = str(shown.get(var, var))
+        if label != var:
+            title = re.sub(rf"(?<![\w.]){re.escape(var)}(?=\s*[-+−=×*])", lambda _m, lab=label: lab, title)
+    return title
+
+
 def _links(stem: str) -> str:
     from spillmap.maps._report_sections import FILE_KINDS
 
@@ -94,13 +117,15 @@ def _links(stem: str) -> str:
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
                    office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
-                   unit: str = "unit") -> dict[str, Any]:
+                   unit: str = "unit", figure_title: str | None = None) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
     with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
     ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
 
     ``group_labels`` (``{column: {value: label}}``, the spec's ``[heterogeneity] labels``) name the
-    groups in the printed tables; ``unit`` names a row of the largest spillovers (e.g. ``"city"``).
+    groups in the printed tables; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
+    ``figure_title`` is the figure's title (default "TITLE: largest spillovers received"), bold as the
+    report's other figure titles.
     Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
     """
     from spillmap.figures import save_figure
@@ -121,7 +146,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
         _office(folder, stem, tables)
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice)
     save_map(m, folder / "maps" / f"{stem}.html")
-    fig = scenario_figure(result, k=top, names=labels, title=f"{title}: largest spillovers received")
+    fig = _house_title(scenario_figure(result, k=top, names=labels,
+                                       title=figure_title or f"{title}: largest spillovers received"))
     if notice:  # e.g. synthetic data, under the figure as on the report's other figures
         from spillmap.figures._style import add_notice
 
@@ -236,7 +262,9 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(
-                                     "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label)
+                                     "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label,
+                                 figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
+                                              "received")
             tables.update(out["table_objects"])
             parts.append(f"<h3>{html.escape(title)}</h3>{out['html']}")
     explore = r.scenarios.get("explore") or {}

@@ -123,7 +123,7 @@ def test_demo_figures_are_labelled(demo_out):
     def notices(fig):
         return [t.get_text() for t in fig.texts if t.get_gid() == "spillmap-notice"]
 
-    for stem in ("moran_trend", "small_multiples"):  # a bottom strip; a top one (its legend is at the bottom)
+    for stem in ("moran_trend", "small_multiples"):  # both in the bottom strip (small multiples: under its legend)
         fig = jobs[stem]()
         assert notices(fig) == [datasets.DEMO_NOTICE], stem
         fig.canvas.draw()  # the notice's strip is clear of every other text (the suptitle and legend included)

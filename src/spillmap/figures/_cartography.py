@@ -21,7 +21,11 @@ if TYPE_CHECKING:
     import pyproj
     from matplotlib.axes import Axes
 
-__all__ = ["map_crs", "to_map_crs", "add_scale_bar", "add_north_arrow", "nice_length"]
+__all__ = ["map_crs", "to_map_crs", "add_scale_bar", "add_north_arrow", "nice_length", "scale_bar_corner"]
+
+#: where the scale bar may go (left end of the bar, axes fractions), in order of preference: lower
+#: right, lower left, upper right (the north arrow has the upper left)
+SCALE_BAR_CORNERS = ((0.70, 0.03), (0.05, 0.03), (0.70, 0.88))
 
 
 def map_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
@@ -100,6 +104,44 @@ def add_scale_bar(ax: Axes, crs: pyproj.CRS, *, fraction: float = 0.2,
     ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
     ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
     return km
+
+
+def scale_bar_corner(ax: Axes, crs: pyproj.CRS, geometry, *, fraction: float = 0.2) -> tuple[float, float]:
+    """The corner of :data:`SCALE_BAR_CORNERS` where a scale bar and its labels touch the fewest
+    units of ``geometry`` (the first corner on a tie), so the bar sits in
+    an empty corner of the map when there is one (the lower left of China, with the South China Sea
+    islands in the lower right).
+
+    Parameters
+    ----------
+    ax
+        Axes of a map drawn in ``crs`` (its limits set to the map's extent).
+    crs
+        The CRS of the axes' coordinates.
+    geometry
+        The units drawn (a GeoSeries in ``crs``).
+    fraction
+        As in :func:`add_scale_bar`.
+
+    Returns
+    -------
+    tuple of float
+        The ``loc`` to pass to :func:`add_scale_bar`.
+    """
+    from shapely.geometry import box
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    unit = _metres_per_unit(crs)
+    length = nice_length((x1 - x0) * unit / 1000 * fraction) * 1000 / unit / (x1 - x0)  # axes fraction
+    geoms = geometry.reset_index(drop=True)
+
+    def covered(loc: tuple[float, float]) -> int:
+        fx0, fx1, fy0, fy1 = loc[0] - 0.03, loc[0] + length + 0.08, loc[1] - 0.01, loc[1] + 0.09  # bar and labels
+        region = box(x0 + fx0 * (x1 - x0), y0 + fy0 * (y1 - y0), x0 + fx1 * (x1 - x0), y0 + fy1 * (y1 - y0))
+        return len(geoms.sindex.query(region, predicate="intersects"))
+
+    return min(SCALE_BAR_CORNERS, key=covered)  # min keeps the first of equals
 
 
 def add_north_arrow(ax: Axes, *, loc: tuple[float, float] = (0.04, 0.9), size: float = 0.07) -> None:

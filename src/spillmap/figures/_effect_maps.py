@@ -39,7 +39,7 @@ def lisa_map(
     group: str | None = None,
     variable: str | None = None,
     title: str | None = None,
-    legend_loc: str = "lower left",
+    legend_loc: str = "outside",
     figsize: tuple[float, float] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
@@ -67,8 +67,9 @@ def lisa_map(
     title
         Axes title (default none).
     legend_loc
-        A matplotlib location inside the map (default ``"lower left"``) or
-        ``"outside right"`` / ``"outside bottom"``.
+        ``"outside"`` (default: off the data, under a map wider than its box, else right of
+        it), ``"outside right"`` / ``"outside bottom"``, or a matplotlib location inside the
+        map (``"lower left"``), which may cover units.
     figsize
         Inches (default 6.5 x 5), for a new figure.
     scale_bar, north_arrow
@@ -98,7 +99,7 @@ def lisa_map(
         counts = cl.value_counts()
         entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
         _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None), hatch_outside=True),
-                f"LISA clusters of {variable}" if variable else "LISA clusters", loc=legend_loc)
+                f"LISA clusters of {variable}" if variable else "LISA clusters", loc=legend_loc, layer=layer)
         _furniture(ax, layer, scale_bar, north_arrow)
         if title:
             ax.set_title(title, loc="left", fontweight="bold")
@@ -186,6 +187,25 @@ def spillover_maps(
     return fig
 
 
+#: the response map's class of negligible effects (:func:`response_map`'s ``negligible``)
+NEGLIGIBLE = "#c6c6c6"
+
+
+def _response_classes(others: np.ndarray, *, scheme: Scheme, k: int, negligible: float):
+    """The classes of the other units' effects (:func:`value_classes`) and, when ``negligible`` > 0,
+    ``(cut,)`` with the units whose ``|effect| < cut = negligible * max |effect|`` taken out of the
+    classes (class index -3); else ``None``.  Nothing statistical: a display threshold."""
+    finite = np.isfinite(others)
+    cut = negligible * float(np.abs(others[finite]).max()) if finite.any() and negligible > 0 else 0.0
+    small = finite & (np.abs(others) < cut)
+    if not small.any():
+        c, colors = value_classes(others, scheme=scheme, k=k)
+        return c, colors, None
+    c, colors = value_classes(np.where(small, np.nan, others), scheme=scheme, k=k)
+    c.yb[small] = -3
+    return c, colors, (cut,)
+
+
 def response_map(
     gdf: gpd.GeoDataFrame,
     response: pd.Series,
@@ -200,15 +220,20 @@ def response_map(
     scheme: Scheme = "quantiles",
     k: int = 5,
     title: str | None = None,
+    legend_loc: str = "outside",
     figsize: tuple[float, float] = (6.5, 5.0),
     ax: Axes | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
+    negligible: float = 1e-3,
 ) -> Figure:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
 
     The source's own (direct) effect is left out of the classes (it dwarfs the others)
     and shown as its own legend entry; class bounds get as many digits as keep them apart.
+    Effects below ``negligible`` times the largest of the other units' are grey
+    ("negligible"), not coloured as if those units responded; units outside the sample are
+    then striped, to read apart from them.
 
     Parameters
     ----------
@@ -233,6 +258,8 @@ def response_map(
         Classification of the other units (default quantiles, 5 classes).
     title
         Axes title (default none).
+    legend_loc
+        As in :func:`lisa_map` (default ``"outside"``: off the data).
     figsize
         Inches (default 6.5 x 5), for a new figure.
     ax
@@ -240,6 +267,11 @@ def response_map(
     average_effects, level
         As in :func:`spillover_maps`: the legend gives the average indirect effect (what the
         other units' colours show), its SE and p-value, and whether it is significant.
+    negligible
+        Display threshold, a fraction of the largest ``|effect|`` of the other units (default
+        1e-3): units below it form the grey "negligible" class, the others are classified by
+        ``scheme``; the legend states the threshold.  0 classifies every unit.  Nothing is
+        tested: a unit's effect is the model's deterministic response.
 
     Returns
     -------
@@ -257,19 +289,25 @@ def response_map(
         src = layer.ids.index(str(source_id))
         others = values.copy()
         others[src] = np.nan
-        c, colors = value_classes(others, scheme=scheme, k=k)
+        c, colors, small = _response_classes(others, scheme=scheme, k=k, negligible=negligible)
         src_name = str(layer.inside[name_column].iloc[src]) if name_column else str(source_id)
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         src_color = "#6a3d9a"
         c.yb[src] = -2  # own class, drawn below
-        cols = [colors[j] if j >= 0 else src_color if j == -2 else "#ffffff" for j in c.yb]
-        _draw(ax, layer, cols, c.yb == -1, highlight=str(source_id))
+        cols = [colors[j] if j >= 0 else {-2: src_color, -3: NEGLIGIBLE}.get(j, "#ffffff") for j in c.yb]
+        _draw(ax, layer, cols, c.yb == -1, highlight=str(source_id), hatch_outside=small is not None)
         from spillmap.maps._classify import class_labels
 
         entries = [(src_color, f"{src_name} itself (direct): {values[src]:.4g}"), *zip(colors, class_labels(c))]
         avg = average_line("indirect", effects_by_part(average_effects), level)
-        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), [avg and avg[0], classes_note(c)]),
-                f"effect on {y} of +1 {var} in {src_name}", loc="lower left")
+        notes = [avg and avg[0], classes_note(c)]
+        if small is not None:  # below the classes: the smallest effects, in grey
+            cut = f"{small[0]:.2g}".replace("-", "−")  # the minus of the class labels
+            entries.append((NEGLIGIBLE, f"negligible: |effect| < {cut} ({int((c.yb == -3).sum())})"))
+            notes.append(f"negligible: below {negligible * 100:.3g} % of the largest |effect| on another {unit} (a display "
+                         "threshold, not a test), in grey")
+        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), notes, hatch_outside=small is not None),
+                f"effect on {y} of +1 {var} in {src_name}", loc=legend_loc, layer=layer)
         _furniture(ax, layer, True, True)
         if title:
             ax.set_title(title, loc="left", fontweight="bold")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError
-from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
+from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs, scale_bar_corner
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
@@ -166,10 +166,29 @@ def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int
 _OUTSIDE = {"outside right": ("center left", (1.01, 0.5)), "outside bottom": ("upper center", (0.5, -0.01))}
 
 
-def _legend(ax, handles, title: str | None, *, loc: str = "lower left", anchor=None, ncol: int = 1):
-    """The map legend; ``loc`` is a matplotlib location or ``"outside right"``/``"outside bottom"``."""
+def _outside_side(ax, layer: MapLayer) -> str:
+    """``"outside bottom"`` for a map wider than the axes' box (the legend under it takes the height
+    the map leaves free), else ``"outside right"``."""
+    minx, miny, maxx, maxy = layer.bounds
+    pos = ax.get_position(original=True)  # not get_position(): it applies the aspect, moving the extent
+    w, h = ax.figure.get_size_inches()
+    box = (w * pos.width) / (h * pos.height)
+    return "outside bottom" if (maxx - minx) >= box * (maxy - miny) else "outside right"
+
+
+def _legend(ax, handles, title: str | None, *, loc: str = "outside", anchor=None, ncol: int = 1,
+            layer: MapLayer | None = None):
+    """The map legend; ``loc`` is a matplotlib location inside the map, ``"outside right"`` /
+    ``"outside bottom"``, or ``"outside"``: the side of :func:`_outside_side` (of ``layer``), off the
+    data; under a map in two columns when it has more than five entries."""
+    if loc == "outside":
+        loc = _outside_side(ax, layer) if layer is not None else "outside right"
+        ncol = 2 if loc == "outside bottom" and len(handles) > 5 else ncol
     if loc in _OUTSIDE:
+        import textwrap
+
         loc, anchor = _OUTSIDE[loc]
+        title = textwrap.fill(title, 46) if title else title  # as the note: the legend no wider than it needs
     leg = ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=True, framealpha=0.9,
                     edgecolor="#cccccc", ncol=ncol, handlelength=1.4, handleheight=0.9, borderpad=0.5,
                     labelspacing=0.3, alignment="left")
@@ -178,8 +197,10 @@ def _legend(ax, handles, title: str | None, *, loc: str = "lower left", anchor=N
 
 
 def _furniture(ax, layer: MapLayer, scale_bar: bool, north_arrow: bool) -> None:
+    """Scale bar in the emptiest corner of the map (:func:`scale_bar_corner`) and north arrow."""
     if scale_bar:
-        add_scale_bar(ax, layer.crs, loc=(0.70, 0.03))
+        drawn = pd.concat([layer.inside.geometry, layer.outside.geometry]) if len(layer.outside) else layer.inside.geometry
+        add_scale_bar(ax, layer.crs, loc=scale_bar_corner(ax, layer.crs, drawn))
     if north_arrow:
         add_north_arrow(ax)
 
@@ -189,7 +210,8 @@ def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note
     missing = c.yb < 0
     _draw(ax, layer, cols, missing)
     entries = list(zip(colors, class_labels(c)))
-    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, ncol=ncol)
+    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, ncol=ncol,
+            layer=layer)
 
 
 def _numeric(layer: MapLayer, gdf, column: str, id: str) -> np.ndarray:
@@ -213,7 +235,7 @@ def choropleth(
     cmap: str = "YlOrRd",
     title: str | None = None,
     legend_title: str | None = None,
-    legend_loc: str = "lower left",
+    legend_loc: str = "outside",
     figsize: tuple[float, float] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
@@ -236,9 +258,10 @@ def choropleth(
     scheme, k, bins, cmap
         Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`).
     title, legend_title, legend_loc
-        Axes title, legend title (default ``column``) and legend location: a matplotlib
-        location inside the map (default ``"lower left"``, empty for China and the US) or
-        ``"outside right"`` / ``"outside bottom"``.
+        Axes title, legend title (default ``column``) and legend location: ``"outside"``
+        (default: off the data, under a map wider than its box, else right of it),
+        ``"outside right"`` / ``"outside bottom"``, or a matplotlib location inside the map
+        (``"lower left"``), which may cover units.
     figsize
         Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).
     scale_bar, north_arrow

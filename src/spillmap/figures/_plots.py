@@ -40,6 +40,18 @@ __all__ = ["moran_scatter_data", "moran_scatter_from_lags", "moran_scatterplot",
 _KIND_STYLE = {"direct": ("#1b9e77", "o"), "indirect": ("#d95f02", "s"), "total": ("#7570b3", "D")}
 
 
+def _legend_below(ax, **kwargs):
+    """A legend centred under the axes' x label (tick labels, rotated or not, and the label measured
+    in points, which the layout does not change), off the data; a constrained layout makes room."""
+    from matplotlib.transforms import ScaledTranslation
+
+    fig = ax.figure
+    below = ax.bbox.y0 - ax.xaxis.get_tightbbox().y0  # pixels at fig.dpi (renderer: the figure's own)
+    shift = ScaledTranslation(0, -(below / fig.dpi + 2 / 72), fig.dpi_scale_trans)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + shift,
+                     frameon=False, **kwargs)
+
+
 def moran_scatter_data(data: ArrayLike | pd.Series | pd.DataFrame, w: SpatialWeights, *, var: str | None = None,
                        id: str | None = None, time: str | None = None,
                        period: Any = None) -> tuple[np.ndarray, np.ndarray, float]:
@@ -215,8 +227,8 @@ def moran_scatter_points(
         who = var or "value"
         ax.set_xlabel(f"{who} (standardised)")
         ax.set_ylabel(f"spatial lag of {who} (W z)")
-        ax.legend(loc="upper center", frameon=False)
         ax.set_title(title or f"Moran scatterplot{', ' + when if when else ''}", loc="left")
+        _legend_below(ax)  # inside, the x = 0 line ran through it
     return fig
 
 
@@ -290,8 +302,8 @@ def moran_trend(
                    label="Moran's I (not significant)" if (~sig).any() else None)
         ax.set_xticks(x, [str(p) for p in f.index], rotation=45 if len(x) > 8 else 0)
         ax.set_ylabel("Moran's I")
-        ax.legend(loc="best", frameon=False)
         ax.set_title(title or f"Moran's I of {variable or 'y'} by period", loc="left")
+        _legend_below(ax, ncol=2)  # inside, it covered the band and E[I]
     return fig
 
 
@@ -334,7 +346,7 @@ def effects_plot(
     panel_size: tuple[float, float] = (3.6, 3.0),
 ) -> Figure:
     """Direct, indirect and total effect of each variable with their intervals, one panel
-    per W or model (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``;
+    per W or model on one shared x-scale (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``;
     stored effects as a long frame — rows (effect, variable), columns ``estimate``,
     ``ci_lower``, ``ci_upper``, ``attrs["level"]`` — stand for an EffectsResult).
 
@@ -365,7 +377,8 @@ def effects_plot(
     with figure_style():
         n = len(entries)
         fig = new_figure((panel_size[0] * n, panel_size[1]), layout="constrained")
-        axes = fig.subplots(1, n, squeeze=False, sharey=True).ravel()
+        # one x-scale for all panels: an effect reads the same length under every W (paper audit 27 #20)
+        axes = fig.subplots(1, n, squeeze=False, sharey=True, sharex=True).ravel()
         for ax, (name, eff) in zip(axes, entries):
             vars_ = list(variables) if variables is not None else list(eff.variables)
             unknown = [v for v in vars_ if v not in eff.variables]

@@ -168,30 +168,32 @@ def warm_up() -> None:
 
 def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
     """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type in a strip
-    along its bottom edge (its top edge when a legend sits outside the axes at the bottom), clear
-    of everything else: a figure copied out of a report keeps it.  The figure's size is unchanged
-    (a journal's 6.5 x 5 in stays so): its layout (constrained, or ``tight_layout`` once more) is
-    confined to the rest.  The type shrinks to fit a narrow figure.  Drawn in
-    :func:`figure_style` (the figures' fonts; matplotlib's expected font-fallback lines silenced)."""
+    along its bottom edge, clear of everything else: a figure copied out of a report keeps it.  The
+    figure's size is unchanged (a journal's 6.5 x 5 in stays so): its layout (constrained, or
+    ``tight_layout`` once more) is confined to the rest, and a legend placed outside at the figure's
+    bottom (``fig.legend(loc="outside lower center")``, the small multiples') is raised above the strip.
+    The type shrinks to fit a narrow figure.  Drawn in :func:`figure_style` (the figures' fonts;
+    matplotlib's expected font-fallback lines silenced)."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     w, h = fig.get_size_inches()
     frac = _NOTICE_STRIP_IN / h
     engine = fig.get_layout_engine()
     constrained = isinstance(engine, ConstrainedLayoutEngine)
-    # matplotlib draws an 'outside lower' figure legend at the figure's bottom edge whatever the
-    # layout's rect: the strip then goes to the top
-    top = constrained and any(getattr(leg, "_outside_loc", None) == "lower" for leg in fig.legends)
     with figure_style():
-        label = fig.text(0.5, 1 - frac / 2 if top else frac / 2, text, ha="center", va="center", fontsize=5.5,
-                         color="0.35", gid="spillmap-notice")
+        label = fig.text(0.5, frac / 2, text, ha="center", va="center", fontsize=5.5, color="0.35",
+                         gid="spillmap-notice")
         width = _text_width_in(text, label.get_fontproperties(), 5.5)
         if width > w - 0.2:
             label.set_fontsize(5.5 * (w - 0.2) / width)
-        if top and fig.get_suptitle():  # placed at the figure's top whatever the rect: moved under the strip
-            fig.suptitle(fig.get_suptitle(), y=1 - frac, va="top", fontweight="bold")  # spillmap's are bold
         if constrained:
-            engine.set(rect=(0, 0, 1, 1 - frac) if top else (0, frac, 1, 1 - frac))
+            for leg in fig.legends:
+                # matplotlib draws an 'outside lower' figure legend at the figure's bottom edge whatever
+                # the layout's rect (which keeps its room above the strip): its pad to the edge grows by
+                # the strip, in its font size's units
+                if getattr(leg, "_outside_loc", None) == "lower" and leg.get_bbox_to_anchor() is fig.bbox:
+                    leg.borderaxespad += _NOTICE_STRIP_IN * 72 / leg.prop.get_size_in_points()
+            engine.set(rect=(0, frac, 1, 1 - frac))
         else:
             fig.tight_layout(rect=(0, frac, 1, 1))
     return fig
