@@ -78,7 +78,10 @@ def _page(r: StudyResults, sections: Sequence[str]) -> str:
     d = r.data
     m = r.spec["model"]
     periods = d.get("periods") or [""]
-    sub = (f"{d.get('n')} units × {d.get('t')} periods ({periods[0]}–{periods[-1]}), N = {d.get('nobs', 0):,}; "
+    from spillmap.tables import plural
+
+    units = plural(r.unit_label or "unit")
+    sub = (f"{d.get('n')} {units} × {d.get('t')} periods ({periods[0]}–{periods[-1]}), N = {d.get('nobs', 0):,}; "
            f"y = {m['y']}; x = {', '.join(m['x'])}")
     banner = f'<div class="notice" id="demo-notice">{html.escape(r.notice)}</div>' if r.notice else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

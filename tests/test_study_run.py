@@ -257,6 +257,7 @@ def test_json_round_trip_and_rerender(us_run, tmp_path):
     index = (a / "index.html").read_text(encoding="utf-8")
     assert "state FE" in index and "city FE" not in index and "by state" in (a / "maps" / "choropleth.html").read_text(
         encoding="utf-8")
+    assert '<div class="sub">48 states × 17 periods' in index  # the page's header uses the unit word too
     doc = json.loads((a / "results.json").read_text(encoding="utf-8"))
     assert doc["sdm"]["W1"]["rho"]["estimate"] == r.sdm("W1").params["rho"]
 
