@@ -144,7 +144,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:
         _office(folder, stem, tables)
-    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice)
+    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit)
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = _house_title(scenario_figure(result, k=top, names=labels,
                                        title=figure_title or f"{title}: largest spillovers received"))

@@ -133,6 +133,7 @@ def scenario_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
+    unit: str = "unit",
 ) -> folium.Map:
     """The predicted change of y per unit under a scenario.
 
@@ -147,11 +148,22 @@ def scenario_map(
         ("not in sample", as on the other maps) and the map is fitted to the sample.
     result
         A :class:`~spillmap.estimation.ScenarioResult`.
+    id, name_column
+        Unit id column of ``gdf`` and its column of names (tooltips).
+    title, notice
+        Title box text (default: the scenario's changes) and an optional notice under it.
+    tiles, simplify, m
+        As :func:`~spillmap.maps.choropleth.choropleth`.
+    unit
+        The word for a unit in the layers' labels (``"city"``: "received from other cities").
 
     Returns
     -------
     folium.Map
     """
+    from spillmap.tables import plural
+
+    units_word = plural(unit)
     units = result.to_frame()
     units.index = units.index.astype(str)
     g, ctx = _sample_and_context(gdf, units.index, id=id, simplify=simplify, what="scenario")
@@ -160,10 +172,10 @@ def scenario_map(
     y = result.y
     change = "; ".join(result.changes)
     specs = []
-    for col, label in (("total", f"change of {y}"), ("received", f"change of {y} received from other units"),
-                       ("own", f"change of {y} from the unit's own change")):
+    for col, label in (("total", f"change of {y}"), ("received", f"change of {y} received from other {units_word}"),
+                       ("own", f"change of {y} from the {unit}'s own change")):
         colors, entries = diverging_classes(frame[col].to_numpy(dtype=float))
-        extra = [("#ffffff", f"outlined: the {int(result.n_shocked)} units changed")]
+        extra = [("#ffffff", f"outlined: the {int(result.n_shocked)} {units_word} changed")]
         if col == "total":
             exact_zero = (frame["ci_lower"] == 0) & (frame["ci_upper"] == 0)   # no path from the changed units
             grey = inside & (frame["ci_includes_zero"].fillna(False) & ~exact_zero).to_numpy(dtype=bool)

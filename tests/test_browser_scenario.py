@@ -23,7 +23,7 @@ def test_scenario_map(driver, demo_out, artifacts):  # noqa: F811
     assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372
     assert "not in sample (75)" in driver.find_element("css selector", ".spillmap-legend").text
     legend = driver.find_element("css selector", ".spillmap-legend").text
-    assert "outlined: the 12 units changed" in legend and "interval of the change includes 0" in legend
+    assert "outlined: the 12 cities changed" in legend and "interval of the change includes 0" in legend
     assert "int +0.02" in driver.find_element("css selector", ".spillmap-title").text
     driver.save_screenshot(str(artifacts / "demo_scenario_hubei_W1.png"))
 

@@ -283,3 +283,5 @@ def test_scenario_changes_use_the_variables_labels(demo_out):
     audit 2026-12-01): the changes carry the variable's label."""
     html = (demo_out / "maps" / "scenario_hubei_W1.html").read_text(encoding="utf-8")
     assert "Industrial intelligence +0.02" in html and "int +0.02\\u003c/summary" not in html
+    # and name the units in the study's word (planner audit 2026-12-01: "received from other units")
+    assert "received from other cities" in html and "from other units" not in html

@@ -258,7 +258,7 @@ def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monke
     explore = (out / "maps" / "explore_W1_log_pcap_.html").read_text(encoding="utf-8")
     assert "Output (log) after +1 Public capital (log)" in explore
     scenario_map = (out / "maps" / "scenario_newengland_W1.html").read_text(encoding="utf-8")
-    assert "Output (log) received from other units" in scenario_map and "log(gsp) received" not in scenario_map
+    assert "Output (log) received from other states" in scenario_map and "log(gsp) received" not in scenario_map
 
 
 @pytest.mark.parametrize(("args", "match"), [
