@@ -72,7 +72,7 @@ def test_figures_and_maps_name_variables_as_the_tables_do(demo_out):
     assert "Spillovers of Industrial intelligence on Green TFP (W1)" in maps["spillover_W1"]
     assert "Green TFP (2019)" in maps["choropleth"] and "gtfp (2019)" not in maps["choropleth"]
     assert "Green TFP after +1 Industrial intelligence" in maps["explore_W1_int"]
-    assert "Green TFP received from other units" in maps["scenario_hubei_W1"]
+    assert "Green TFP received from other cities" in maps["scenario_hubei_W1"]
     moran = (demo_out / "tables" / "moran_by_year.md").read_text(encoding="utf-8")
     assert "| Green TFP, W1 |" in moran and "gtfp, W1" not in moran  # the column heads, as in the other tables
     assert "Moran's I of Green TFP (z, pooled)" in (demo_out / "tables" / "diagnostics.md").read_text(encoding="utf-8")
