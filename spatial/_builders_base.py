@@ -151,12 +151,18 @@ def _label(ids: Sequence[str], names: Sequence[str] | None, idx: Sequence[int]) 
     return [f"{names[i]} ({ids[i]})" for i in idx]
 
 
-def _coincident_error(ids, idx_pairs) -> WeightsError:
+def _coincident_error(ids, idx_pairs, why: str = "have no finite inverse-distance weight") -> WeightsError:
     pairs = [f"{ids[i]}={ids[j]}" for i, j in idx_pairs]
-    return WeightsError(
-        f"units with identical centroids (distance 0 km) have no finite inverse-distance weight: "
-        f"{format_items(pairs)}; merge or drop them."
-    )
+    return WeightsError(f"units with identical centroids (distance 0 km) {why}: {format_items(pairs)}; merge or drop them.")
+
+
+def _check_distinct_points(ids, xyz: np.ndarray, why: str) -> None:
+    """Units with identical centroids (the same unit vector) are an error saying ``why``."""
+    _, first, inverse = np.unique(xyz, axis=0, return_index=True, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    twins = [(int(first[g]), int(r)) for r, g in enumerate(inverse) if first[g] != r]
+    if twins:
+        raise _coincident_error(ids, twins, why)
 
 
 def _check_alpha(alpha: float) -> float:

@@ -19,6 +19,7 @@ from spillmap.spatial._builders_base import (
     _centroids_lonlat,
     _check_alpha,
     _check_count,
+    _check_distinct_points,
     _check_positive,
     _chord_to_km,
     _coincident_error,
@@ -64,6 +65,9 @@ def knn(layer: gpd.GeoDataFrame, id: str, *, k: int, transform: TransformArg = "
         ``k`` not an integer (``2.5``, ``True``) or outside ``[1, N - 1]``, or a bad ``transform``.
     DataError, GeometryError
         A layer without the id column or without geometry, missing or repeated ids.
+    WeightsError
+        Units with identical centroids (as libpysal's ``build_knn`` refuses them): which of
+        them is "nearest" would depend on the layer's row order.
 
     Notes
     -----
@@ -72,13 +76,17 @@ def knn(layer: gpd.GeoDataFrame, id: str, *, k: int, transform: TransformArg = "
 
     Verification: neighbour sets equal the k smallest entries of
     :func:`spillmap.geo.great_circle_distances`, and libpysal ``Graph.build_knn`` on the
-    same unit vectors (tests/test_weights_builders.py).
+    centroids' longitudes and latitudes with the haversine metric
+    (tests/test_weights_builders.py).
     """
     t = _norm_transform(transform)
     k = _check_count("k", k, len(_layer_ids(layer, id)))
     ids, lon, lat = _centroids_lonlat(layer, id)
     n = len(ids)
-    i, j = _knn_pairs(_unit_vectors(lon, lat), np.arange(n), k)
+    xyz = _unit_vectors(lon, lat)
+    _check_distinct_points(ids, xyz, "have no order among their neighbours (the nearest would depend on the layer's "
+                                     "row order)")
+    i, j = _knn_pairs(xyz, np.arange(n), k)
     c = sp.csr_matrix((np.ones(i.size), (i, j)), shape=(n, n))
     return _apply_transform(SpatialWeights(c, ids, "B", f"{k}-nearest neighbours"), t)
 

@@ -201,6 +201,11 @@ def test_inverse_distance_coincident_centroids(us48):
     two["STATE_ABBR"] = ["X1", "X2", "Y"]
     with pytest.raises(WeightsError, match="identical centroids.*'X1=X2'"):
         B.inverse_distance(two, "STATE_ABBR")
+    # k-nearest: which twin is "nearest" would depend on the row order (as libpysal's build_knn, refused;
+    # time-varying audit 2026-12-01 found the neighbour sets changing with the layer's order)
+    with pytest.raises(WeightsError, match=r"identical centroids \(distance 0 km\) have no order among their "
+                                           r"neighbours.*'X1=X2'"):
+        B.knn(two, "STATE_ABBR", k=1)
 
 
 def test_radius_matches_geo():
