@@ -186,7 +186,11 @@ def economic_distance(
     Ties are real, not hypothetical: winsorised variables (the seed study winsorises at
     1 %/99 %) give exactly equal means to units clipped in every year.  A row whose
     every pair is tied (all units have equal means) raises
-    :class:`~spillmap.errors.WeightsError`.
+    :class:`~spillmap.errors.WeightsError`.  A pair just *above* the tolerance keeps its
+    inverse, as the formula says: a gap of 1e-9 of the largest mean gives a weight about 1e9
+    times the others', so after row-standardisation that one neighbour takes nearly the whole
+    row (with ``by_period=True`` one period's means can nearly tie).  Raise ``tol`` to treat
+    such near-ties as ties.
 
     Parameters
     ----------
