@@ -11,7 +11,7 @@ transcription of its formula, and a period's means ignore the years outside it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -354,7 +354,7 @@ def economic_product(
     return _apply_transform(w, t)
 
 
-def nested(w_d: SpatialWeights, w_e: SpatialWeights | dict, phi: float) -> SpatialWeights | dict:
+def nested(w_d: SpatialWeights, w_e: SpatialWeights | Mapping, phi: float) -> SpatialWeights | dict:
     """Nested (convex-combination) weights: ``W = phi * R(W_d) + (1 - phi) * R(W_e)``.
 
     ``R(.)`` row-standardises each part first, so both enter on the same scale and the
@@ -386,7 +386,7 @@ def nested(w_d: SpatialWeights, w_e: SpatialWeights | dict, phi: float) -> Spati
 
     Verification: a 3-unit example worked by hand (tests/test_weights_economic.py).
     """
-    if isinstance(w_e, dict):
+    if isinstance(w_e, Mapping):
         from spillmap.spatial._by_period import nested_per_period
 
         return nested_per_period(w_d, w_e, phi, nested)

@@ -268,6 +268,9 @@ def test_economic_distance_by_period_hand_example():
         B.economic_distance(PANEL4, id="code", time="year", var="y", by_period=True)
     nested = B.nested(per[2008], per, 0.5)
     assert list(nested) == [2008, 2009] and nested[2009].is_row_standardized
+    from types import MappingProxyType  # any mapping period -> W, not only a dict (time-varying audit)
+
+    assert list(B.nested(per[2008], MappingProxyType(per), 0.5)) == [2008, 2009]
 
 
 def test_economic_distance_refuses_repeated_empty_and_odd_keys(tmp_path, capsys):
