@@ -53,6 +53,9 @@ class _Jobs:
 
 #: static figures are 6.5 in wide at 300 dpi (1,950 px): detail under ~2/3 of a pixel is not drawn
 FIGURE_PIXELS = 3000
+#: the widest figure, in inches: a journal's full text width, so a figure placed at 100 % prints its
+#: 6.5-7 pt type at that size (paper audit 27 #8; a column is 3.5 in)
+FULL_WIDTH = 7.0
 
 
 def _figure_geometry(layer, idc: str):
@@ -195,7 +198,7 @@ def _moran_scatter(r, c, save, names: dict[str, str]) -> None:
 
         def draw(wname=wname, var=var, values=values, lag=lag, periods=periods, year=year, rs=lags["row_sums"]):
             with F.figure_style():
-                fig = Figure(figsize=(8.4, 4.2), layout="constrained")
+                fig = Figure(figsize=(FULL_WIDTH, 3.7), layout="constrained")
                 axes = fig.subplots(1, 2)
                 for ax, rows, when in ((axes[0], slice(None), "all periods pooled"),
                                        (axes[1], [periods.index(year)], year)):
@@ -218,13 +221,16 @@ def _moran_trend(r, c, save) -> None:
     ws = list(r.moran_by_year)
 
     def draw():
-        with F.figure_style():
-            fig = Figure(figsize=(4.6 * len(ws), 3.2 * len(variables)), layout="constrained")
+        from spillmap.figures._plots import shared_legend
+
+        with F.figure_style():  # one column per W, one row per variable, one legend under them all
+            fig = Figure(figsize=(min(FULL_WIDTH, 3.5 * len(ws)), 2.6 * len(variables) + 0.6), layout="constrained")
             axes = fig.subplots(len(variables), len(ws), squeeze=False)
             for w, var, by in series:
                 frame = pd.DataFrame.from_dict({p: dict(d) for p, d in by.items() if p != "pooled"}, orient="index")
                 F.moran_trend(frame[["I", "EI", "sd"]].astype(float), variable=_shown(c, var), title=f"{_shown(c, var)}, {w}",
-                              ax=axes[variables.index(var)][ws.index(w)])
+                              ax=axes[variables.index(var)][ws.index(w)], legend=False)
+            shared_legend(fig, axes.ravel())
             fig.suptitle("Moran's I by period", fontweight="bold")
         return fig
 

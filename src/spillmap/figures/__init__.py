@@ -27,8 +27,8 @@ Chinese names render; without one nothing fails (CJK glyphs show as boxes).  Deb
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
 from spillmap.figures._effect_maps import lisa_map, response_map, spillover_maps
 from spillmap.figures._maps import choropleth, small_multiples
+from spillmap.figures._effects_plot import effects_plot
 from spillmap.figures._plots import (
-    effects_plot,
     moran_scatter_data,
     moran_scatter_from_lags,
     moran_scatter_points,

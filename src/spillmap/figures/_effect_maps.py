@@ -119,14 +119,19 @@ def spillover_maps(
     scheme: Scheme = "auto",
     k: int = 5,
     title: str | None = None,
-    panel_size: tuple[float, float] = (3.6, 4.4),
+    panel_size: tuple[float, float] | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
+    stacked: bool | None = None,
+    figsize: tuple[float, float] | None = None,
 ) -> Figure:
     """Direct effect, spillover received and spillover emitted of ``var``: one panel each.
 
     Each panel has its own classes (``scheme="auto"``: equal width over a narrow range,
     else Fisher-Jenks; diverging around zero when an effect changes sign) and legend.
+    By default the panels are stacked, one per row with its legend right of the map, in a
+    figure 7 in wide (a journal's full text width), so its 7 pt legends print at 7 pt
+    (paper audit 27 #8: side by side the figure was 10.8 in wide, its legends 4.2 pt at 6.5 in).
 
     Parameters
     ----------
@@ -151,12 +156,19 @@ def spillover_maps(
     title
         Figure title (default "Effect on <y> of a unit change of <var>").
     panel_size
-        Width and height of one panel in inches (default 3.6 x 4.4).
+        Width and height of one panel (a row when stacked) in inches (default
+        :data:`STACKED_PANEL` stacked, 3.6 x 4.4 side by side).
     average_effects, level
         The fitted model's average effects of ``var`` per part and the results' level, as in
         :func:`spillmap.maps.spillover_map`: each panel's legend then gives the average
         effect it maps, its SE and p-value, and a panel whose average is not significant
         says so under its title.  Default: not shown.
+    stacked
+        One panel per row, its legend right of the map (``True``), or the panels side by
+        side, legends under the maps (``False``).  Default: stacked, unless ``panel_size`` is
+        given (side by side, the layout of spillmap before 0.27).
+    figsize
+        The whole figure in inches; wins over ``panel_size`` (default: from it).
 
     Returns
     -------
@@ -169,14 +181,19 @@ def spillover_maps(
                         "spillmap.estimation.effects.unit_effects.")
     with figure_style():
         layer = MapLayer(gdf, id=id, sample=list(unit_effects.index.astype(str)), group=group)
-        fig = new_figure((panel_size[0] * len(columns), panel_size[1]), layout="constrained")
-        axes = fig.subplots(1, len(columns), squeeze=False).ravel()
+        stacked = panel_size is None if stacked is None else bool(stacked)
+        pw, ph = panel_size or (STACKED_PANEL if stacked else (3.6, 4.4))
+        n = len(columns)
+        size = figsize or ((pw, ph * n + 0.45) if stacked else (pw * n, ph))
+        fig = new_figure(size, layout="constrained")
+        axes = fig.subplots(n if stacked else 1, 1 if stacked else n, squeeze=False).ravel()
         averages = effects_by_part(average_effects)
         for i, (ax, col) in enumerate(zip(axes, columns)):
             values = layer.values(unit_effects[col])
             c, colors = value_classes(values, scheme=scheme, k=k)
             avg = average_line(AVERAGE_OF.get(col, ""), averages, level)
-            _one_map(ax, layer, values, c, colors, legend_title=None, legend_loc="outside bottom",
+            _one_map(ax, layer, values, c, colors, legend_title=None,
+                     legend_loc="outside right" if stacked else "outside bottom",
                      note=[layer_sentence(col, var=var, y=y, unit=unit), avg and avg[0], classes_note(c)])
             ax.set_title(effect_words(col, unit), loc="left")
             if avg and not avg[1]:  # said where the eye goes first, not only in the legend's note
@@ -184,8 +201,29 @@ def spillover_maps(
                         va="bottom", fontsize=6.5, color="#8a3b00", fontweight="bold")
             _furniture(ax, layer, i == 0, i == 0)
         fig.suptitle(title or f"Effect on {y} of a unit change of {var}", fontweight="bold")
+        if stacked and figsize is None:
+            fig.set_size_inches(_stacked_width(fig, axes, layer), size[1])
     return fig
 
+
+def _stacked_width(fig, axes, layer: MapLayer) -> float:  # noqa: ANN001 - a Figure and its Axes
+    """The width the stacked spillover maps need, at most their figure's: the widest legend beside a map
+    as tall as its row, so the map is not centred in a row of white space (a tall layer, China with its
+    islands, leaves half of a 7-in row empty).  The legends are measured (no drawing); the map's height
+    is the row's less its title and the figure's share of the suptitle and a notice's strip."""
+    from spillmap.figures._style import notice_strip_inches
+
+    w, h = fig.get_size_inches()
+    renderer = fig.canvas.get_renderer()
+    legend = max(ax.get_legend().get_window_extent(renderer).width for ax in axes) / fig.dpi
+    minx, miny, maxx, maxy = layer.bounds
+    row = (h - 0.4 - notice_strip_inches(2)) / len(axes) - 0.3
+    return round(min(w, row * (maxx - minx) / max(maxy - miny, 1e-12) + legend + 0.35), 2)
+
+
+#: width and height in inches of one row of the stacked spillover maps (:func:`spillover_maps`): three
+#: rows, title and notice fit a journal page (7 x 9 in)
+STACKED_PANEL = (7.0, 2.7)
 
 #: the response map's class of negligible effects (:func:`response_map`'s ``negligible``)
 NEGLIGIBLE = "#c6c6c6"

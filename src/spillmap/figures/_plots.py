@@ -1,8 +1,8 @@
-"""Statistical figures: Moran scatterplot, Moran's I over time, effects with intervals.
+"""Statistical figures: Moran scatterplot and Moran's I over time (the effects with their intervals:
+:mod:`spillmap.figures._effects_plot`).
 
 matplotlib draws; the statistics come from :mod:`spillmap.spatial.autocorrelation`
-(Moran's I by esda; the pooled form with ``I_T kron W``) and from
-:class:`~spillmap.estimation.effects.EffectsResult`.  Computed here, and why: the
+(Moran's I by esda; the pooled form with ``I_T kron W``).  Computed here, and why: the
 points of the Moran scatterplot (``z`` standardised, ``W z`` its spatial lag) and the
 least-squares slope of ``W z`` on ``z`` through the origin, ``z'Wz / z'z``; with a
 row-standardised W without islands (``S0 = N``) that slope **is** Moran's I
@@ -15,7 +15,7 @@ Anselin, L. (1996). The Moran scatterplot as an ESDA tool to assess local instab
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,15 +30,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from numpy.typing import ArrayLike
 
-    from spillmap.estimation._effects_result import EffectsResult
     from spillmap.spatial._moran_results import MoranResult
     from spillmap.spatial.weights import SpatialWeights
 
 __all__ = ["moran_scatter_data", "moran_scatter_from_lags", "moran_scatterplot", "moran_scatter_points", "moran_trend",
-           "effects_plot"]
-
-_KIND_STYLE = {"direct": ("#1b9e77", "o"), "indirect": ("#d95f02", "s"), "total": ("#7570b3", "D")}
-
+           "shared_legend"]
 
 def _legend_below(ax, **kwargs):
     """A legend centred under the axes' x label (tick labels, rotated or not, and the label measured
@@ -256,6 +252,7 @@ def moran_trend(
     title: str | None = None,
     figsize: tuple[float, float] = (5.5, 3.4),
     ax: Axes | None = None,
+    legend: bool = True,
 ) -> Figure:
     """Moran's I by period with the band ``E[I] ± q sd`` expected without autocorrelation.
 
@@ -278,6 +275,9 @@ def moran_trend(
         Inches (default 5.5 x 3.4), for a new figure.
     ax
         Draw into this Axes instead of a new figure.
+    legend
+        Draw the legend under the axes (default ``True``); ``False`` for a panel of a figure with
+        one shared legend (the report's Moran trend: :func:`shared_legend`).
 
     Returns
     -------
@@ -303,99 +303,33 @@ def moran_trend(
         ax.set_xticks(x, [str(p) for p in f.index], rotation=45 if len(x) > 8 else 0)
         ax.set_ylabel("Moran's I")
         ax.set_title(title or f"Moran's I of {variable or 'y'} by period", loc="left")
-        _legend_below(ax, ncol=2)  # inside, it covered the band and E[I]
+        if legend:
+            _legend_below(ax, ncol=2)  # inside, it covered the band and E[I]
     return fig
 
 
-class _FrameEffects:
-    """The parts of an EffectsResult the plot reads, from a long frame (stored effects)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        need = {"estimate", "ci_lower", "ci_upper"}
-        if not isinstance(frame.index, pd.MultiIndex) or not need <= set(frame.columns):
-            raise DataError("an effects frame needs rows (effect, variable) and columns estimate, ci_lower, "
-                            "ci_upper (EffectsResult.to_frame('long') or FitRecord.effects_frame()).")
-        self.model = str(frame.attrs.get("model", "effects"))
-        self.level = float(frame.attrs.get("level", 0.95))
-        parts = {k: frame.xs(k, level=0) for k in ("direct", "indirect", "total")}
-        self.direct, self.indirect, self.total = parts["direct"], parts["indirect"], parts["total"]
-        self.variables = tuple(self.direct.index)
-
-
-def _effects_entries(effects) -> list[tuple[str, object]]:
-    from spillmap.estimation.effects import EffectsResult
-
-    def one(e):
-        return _FrameEffects(e) if isinstance(e, pd.DataFrame) else e
-
-    if isinstance(effects, EffectsResult | pd.DataFrame):
-        e = one(effects)
-        return [(e.model.upper(), e)]
-    if isinstance(effects, Mapping):
-        return [(str(k), one(v)) for k, v in effects.items()]
-    items = [one(e) for e in effects]
-    return [(f"({i + 1}) {e.model.upper()}", e) for i, e in enumerate(items)]
-
-
-def effects_plot(
-    effects: EffectsResult | Sequence[EffectsResult] | Mapping[str, EffectsResult] | pd.DataFrame,
-    *,
-    variables: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    title: str | None = None,
-    panel_size: tuple[float, float] = (3.6, 3.0),
-) -> Figure:
-    """Direct, indirect and total effect of each variable with their intervals, one panel
-    per W or model on one shared x-scale (``effects``: an EffectsResult, a list, or ``{name: EffectsResult}``;
-    stored effects as a long frame — rows (effect, variable), columns ``estimate``,
-    ``ci_lower``, ``ci_upper``, ``attrs["level"]`` — stand for an EffectsResult).
-
-    The intervals are the EffectsResult's own (percentile of the simulation draws, or
-    normal for the delta method), at its ``level``.
+def shared_legend(fig, axes, *, ncol: int = 4):  # noqa: ANN001, ANN201 - a Figure, its Axes, a Legend
+    """One legend under all panels of ``fig`` for the entries of ``axes`` (each label once, in the
+    order first met), instead of one legend per panel (paper audit 27 #8: four legends of a 2 x 2
+    Moran trend took a third of its height).  Placed ``outside lower center``: a constrained layout
+    makes room and :func:`~spillmap.figures._style.add_notice` raises it above the notice.
 
     Parameters
     ----------
-    effects
-        As above; panels are titled by the mapping's keys, else by the model (numbered for a list).
-    variables
-        Variables to show and their order (default: all of each result); each must have effects.
-    labels
-        Tick labels per variable (``{"int": "Industrial intelligence"}``).
-    title
-        Figure title (default none).
-    panel_size
-        Width and height of one panel in inches (default 3.6 x 3).
+    fig
+        The figure (constrained layout).
+    axes
+        Its panels, whose labelled artists make the entries.
+    ncol
+        Columns of the legend (default 4, fewer when there are fewer entries).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.legend.Legend
     """
-    entries = _effects_entries(effects)
-    if not entries:
-        raise InputError("effects_plot needs at least one EffectsResult.")
-    labels = dict(labels or {})
-    with figure_style():
-        n = len(entries)
-        fig = new_figure((panel_size[0] * n, panel_size[1]), layout="constrained")
-        # one x-scale for all panels: an effect reads the same length under every W (paper audit 27 #20)
-        axes = fig.subplots(1, n, squeeze=False, sharey=True, sharex=True).ravel()
-        for ax, (name, eff) in zip(axes, entries):
-            vars_ = list(variables) if variables is not None else list(eff.variables)
-            unknown = [v for v in vars_ if v not in eff.variables]
-            if unknown:
-                raise DataError(f"{name}: no effects for {unknown}; it has {list(eff.variables)}.")
-            ypos = np.arange(len(vars_))[::-1].astype(float)
-            for off, kind in zip((0.22, 0.0, -0.22), ("direct", "indirect", "total")):
-                frame = getattr(eff, kind).loc[vars_]
-                colour, marker = _KIND_STYLE[kind]
-                err = np.vstack([frame["estimate"] - frame["ci_lower"], frame["ci_upper"] - frame["estimate"]])
-                ax.errorbar(frame["estimate"], ypos + off, xerr=err, fmt=marker, color=colour, markersize=3.5,
-                            elinewidth=1, capsize=2, label=kind)
-            ax.axvline(0, color="#888888", linewidth=0.6)
-            ax.set_yticks(ypos, [labels.get(v, v) for v in vars_])
-            ax.set_title(name, loc="left")
-            ax.set_xlabel(f"effect ({eff.level:.0%} interval)")
-        axes[0].legend(loc="best", frameon=False)
-        if title:
-            fig.suptitle(title, fontweight="bold")
-    return fig
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    return fig.legend(list(entries.values()), list(entries), loc="outside lower center",
+                      ncol=max(1, min(ncol, len(entries))), frameon=False)
