@@ -146,7 +146,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
         _office(folder, stem, tables)
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit)
     save_map(m, folder / "maps" / f"{stem}.html")
-    fig = _house_title(scenario_figure(result, k=top, names=labels,
+    fig = _house_title(scenario_figure(result, k=top, names=labels, unit=unit,
                                        title=figure_title or f"{title}: largest spillovers received"))
     if notice:  # e.g. synthetic data, under the figure as on the report's other figures
         from spillmap.figures._style import add_notice

@@ -197,11 +197,32 @@ def scenario_map(
 # ---------------------------------------------------------------- click map
 # ------------------------------------------------------------------ figure
 def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None = None,
-                    title: str | None = None) -> Figure:
+                    title: str | None = None, unit: str = "unit") -> Figure:
     """A horizontal bar chart of the ``k`` units not changed that receive the largest spillovers (all
     units when every unit is changed): own and received parts stacked, the interval of the total
-    as a whisker (a :class:`matplotlib.figure.Figure`; no pyplot state)."""
+    as a whisker (a :class:`matplotlib.figure.Figure`, 7 in wide; no pyplot state).
+
+    Parameters
+    ----------
+    result
+        A :class:`~spillmap.estimation.ScenarioResult`.
+    k
+        Number of units shown (default 15).
+    names
+        ``{id: name}`` for the bar labels (default: the result's names, else the ids).
+    title
+        The title (default: the changes), broken into lines that fit the figure's width.
+    unit
+        The word for a unit in the legend (``"city"``: "received from other cities").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import textwrap
+
     from spillmap.figures._style import figure_style, new_figure
+    from spillmap.tables import plural
 
     top = result.top_receivers(k, by="received", shocked=result.n_shocked == len(result.units)).iloc[::-1]
     labels = []
@@ -209,19 +230,20 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         nm = (names or {}).get(str(i)) or (r.get("name") if isinstance(r.get("name"), str) else None)
         labels.append(f"{nm} ({i})" if nm else str(i))
     with figure_style():
-        fig = new_figure((7.5, 0.32 * len(top) + 1.6), dpi=120)
+        fig = new_figure((7.0, 0.32 * len(top) + 1.6), dpi=120)
         ax = fig.subplots()
         pos = np.arange(len(top))
         if (top["own"] != 0).any():
             ax.barh(pos, top["own"], color="#b2182b", label="own change")
-        ax.barh(pos, top["received"], left=top["own"], color="#f4a582", label="received from other units")
+        ax.barh(pos, top["received"], left=top["own"], color="#f4a582", label=f"received from other {plural(unit)}")
         err = np.vstack([top["total"] - top["ci_lower"], top["ci_upper"] - top["total"]])
         ax.errorbar(top["total"], pos, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=2, lw=0.8,
                     label=f"{result.level:.0%} interval of the total")
         ax.set_yticks(pos, labels)
         ax.axvline(0, color="#666666", lw=0.6)
         ax.set_xlabel(f"predicted change of {result.y}")
-        ax.set_title(title or f"{'; '.join(result.changes)}: largest spillovers received")
+        # about 70 characters of 9 pt (bold) type fit over the axes of a 7 in figure: longer titles wrap
+        ax.set_title(textwrap.fill(title or f"{'; '.join(result.changes)}: largest spillovers received", 70))
         ax.legend(loc="best", frameon=False)  # not over a bar (the lower right covered long intervals)
         fig.tight_layout()
     return fig

@@ -109,6 +109,30 @@ def test_demo_printed_tables_are_labelled(demo_out):
             assert any(datasets.DEMO_NOTICE in c for c in cells), (path.name, sheet.title)
 
 
+def test_demo_figures_fit_a_journal_text_width(demo_out):
+    """Every figure the demo writes, the scenario bar charts included, is at most 7.0 in wide at its
+    300 dpi (a journal's full text width; paper audit 2026-12-01: 7.5-10.8 in), and the scenario chart's
+    title stays inside the figure (it ran off the right edge at 7 in)."""
+    from PIL import Image
+
+    from spillmap.maps.scenario import scenario_figure
+    from spillmap.study import StudyResults
+
+    pngs = sorted((demo_out / "figures").glob("*.png"))
+    assert len(pngs) == 14
+    for png in pngs:
+        with Image.open(png) as im:
+            assert im.size[0] <= 7.0 * 300, (png.name, im.size)
+    from spillmap.estimation.scenario import ScenarioResult
+
+    r = StudyResults.read(demo_out / "results.json")
+    run = next(iter(next(iter(r.scenarios["runs"].values())).values()))
+    fig = scenario_figure(ScenarioResult.from_dict(run), title="Industrial intelligence +0.02 " * 5)
+    fig.canvas.draw()
+    box = fig.axes[0].title.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
 def test_demo_figures_are_labelled(demo_out):
     """Every static figure of a report on labelled data carries the notice under it (a figure
     copied into a paper keeps it); without a notice nothing is added (user audit 2026-12-01)."""
@@ -121,7 +145,7 @@ def test_demo_figures_are_labelled(demo_out):
     names = {w: w for w in r.weights}
     jobs = {stem: draw for stem, _, draw in figure_jobs(r, names)}
     def notices(fig):
-        return [t.get_text() for t in fig.texts if t.get_gid() == "spillmap-notice"]
+        return [" ".join(t.get_text().split()) for t in fig.texts if t.get_gid() == "spillmap-notice"]  # lines joined
 
     for stem in ("moran_trend", "small_multiples"):  # both in the bottom strip (small multiples: under its legend)
         fig = jobs[stem]()
