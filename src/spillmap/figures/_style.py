@@ -249,23 +249,23 @@ def _wrapped(text: str, prop, size: float, width_in: float) -> list[str]:  # noq
     words = text.split()
     if not words or _text_width_in(text, prop, size) <= width_in:
         return [text]
-    greedy: list[str] = []
-    for word in words:
-        if greedy and _text_width_in(f"{greedy[-1]} {word}", prop, size) <= width_in:
-            greedy[-1] = f"{greedy[-1]} {word}"
-        else:
-            greedy.append(word)
+
+    def fill(width: float) -> list[str]:  # greedy: each line takes words while it fits ``width``
+        lines: list[str] = []
+        for word in words:
+            if lines and _text_width_in(f"{lines[-1]} {word}", prop, size) <= width:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        return lines
+
+    greedy = fill(width_in)
     n = len(greedy)  # the fewest lines; now balanced: the narrowest width that still needs no more lines
     lo, hi = _text_width_in(text, prop, size) / n, width_in
     best = greedy
     for _ in range(12):
         mid = (lo + hi) / 2
-        trial: list[str] = []
-        for word in words:
-            if trial and _text_width_in(f"{trial[-1]} {word}", prop, size) <= mid:
-                trial[-1] = f"{trial[-1]} {word}"
-            else:
-                trial.append(word)
+        trial = fill(mid)
         if len(trial) <= n:
             best, hi = trial, mid
         else:
