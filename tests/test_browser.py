@@ -312,7 +312,8 @@ def _open_in_frame(d, path: Path, size=FRAME, wrapper_dir: Path | None = None):
     return errors
 
 
-@pytest.mark.parametrize("name", ["choropleth", "lisa", "spillover", "response"])
+@pytest.mark.parametrize("name", ["choropleth", pytest.param("lisa", marks=pytest.mark.slow), "spillover",
+                                  pytest.param("response", marks=pytest.mark.slow)])  # same frame code: 2 in slow
 def test_china_map_fits_the_report_frame(driver, china_maps, artifacts, name):
     errors = _open_in_frame(driver, china_maps[name])
     try:

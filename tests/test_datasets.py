@@ -47,6 +47,9 @@ def test_demo_panel_is_balanced_labelled_and_matches_layer():
     assert not d.isna().any().any()
 
 
+# 2 s: regenerates the whole shipped panel; the default suite checks its W and that the demo fit recovers
+# its parameters (tests/test_demo.py)
+@pytest.mark.slow
 def test_demo_generator_reproduces_the_shipped_panel(tmp_path, monkeypatch):
     """The shipped CSV is exactly what data/make_demo_panel.py writes (no hand edits)."""
     script = datasets.data_path("make_demo_panel.py")
