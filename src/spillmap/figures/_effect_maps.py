@@ -210,15 +210,31 @@ def _stacked_width(fig, axes, layer: MapLayer) -> float:  # noqa: ANN001 - a Fig
     """The width the stacked spillover maps need, at most their figure's: the widest legend beside a map
     as tall as its row, so the map is not centred in a row of white space (a tall layer, China with its
     islands, leaves half of a 7-in row empty).  The legends are measured (no drawing); the map's height
-    is the row's less its title and the figure's share of the suptitle and a notice's strip."""
+    is the row's less its title and the figure's share of the suptitle and a notice's strip.
+
+    The legends' widths come from their texts' FreeType advances (:func:`_legend_width_in`), not from a
+    layout with the canvas's renderer: that left state behind which moved the final layout by ~1e-13,
+    so the same figure's PDF differed between processes."""
     from spillmap.figures._style import notice_strip_inches
 
     w, h = fig.get_size_inches()
-    renderer = fig.canvas.get_renderer()
-    legend = max(ax.get_legend().get_window_extent(renderer).width for ax in axes) / fig.dpi
+    legend = max(_legend_width_in(ax.get_legend()) for ax in axes)
     minx, miny, maxx, maxy = layer.bounds
     row = (h - 0.4 - notice_strip_inches(2)) / len(axes) - 0.3
     return round(min(w, row * (maxx - minx) / max(maxy - miny, 1e-12) + legend + 0.35), 2)
+
+
+def _legend_width_in(leg) -> float:  # noqa: ANN001 - a matplotlib Legend
+    """A legend's width in inches from its widest line of text (FreeType advances at its font size)
+    plus its handles, paddings and frame (matplotlib's defaults, in font-size units: handle length 2,
+    handle text pad 0.8, border pad 0.4 and border axes pad 0.5 on each side)."""
+    from spillmap.figures._style import _text_width_in
+
+    texts = [t for t in [*leg.get_texts(), leg.get_title()] if t.get_text()]
+    size = max(t.get_fontsize() for t in texts) if texts else 7.0
+    widest = max((max(_text_width_in(line, t.get_fontproperties(), t.get_fontsize())
+                      for line in t.get_text().split("\n")) for t in texts), default=0.0)
+    return widest + (2.0 + 0.8 + 2 * 0.4 + 2 * 0.5) * size / 72
 
 
 #: width and height in inches of one row of the stacked spillover maps (:func:`spillover_maps`): three
