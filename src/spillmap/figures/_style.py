@@ -284,13 +284,23 @@ def _text_width_in(text: str, prop, size: float) -> float:  # noqa: ANN001 - a F
     """Width in inches of one line of ``text`` in the font of ``prop`` at ``size`` points (FreeType's
     advance widths, as the Agg renderer lays it out; no drawing).  Measured at 720 dpi: at 72 dpi the
     hinted advances of 6.5 pt type are rounded to whole pixels and the line came out 14 % short of
-    the 300-dpi PNG's."""
-    from matplotlib.font_manager import findfont, get_font
+    the 300-dpi PNG's.  On a font object of its own (:func:`_measuring_font`): setting the size of
+    matplotlib's shared, cached one changed how a later PDF of the process placed its text (by
+    ~1e-13), so the same figure's PDF differed with what the process had measured before."""
+    from matplotlib.font_manager import findfont
 
-    font = get_font(findfont(prop))
+    font = _measuring_font(str(findfont(prop)))
     font.set_size(size, 720)
     font.set_text(text, 0.0)
     return font.get_width_height()[0] / 64 / 720
+
+
+@lru_cache(maxsize=16)
+def _measuring_font(path: str):  # noqa: ANN202 - a matplotlib FT2Font
+    """A FreeType face of ``path`` for :func:`_text_width_in` alone (not matplotlib's shared one)."""
+    from matplotlib.ft2font import FT2Font
+
+    return FT2Font(path)
 
 
 def new_figure(figsize: tuple[float, float], **kwargs):
