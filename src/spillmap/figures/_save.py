@@ -79,6 +79,7 @@ def save_figure(
             raise OutputError(f"{', '.join(existing)} exist(s) already; choose another name or pass overwrite=True.")
     import matplotlib as mpl
 
+    _freeze_layout(fig)
     out = []
     missing: set[str] = set()
     for target in targets:
@@ -91,6 +92,25 @@ def save_figure(
     if missing:
         _warn_missing()
     return out
+
+
+def _freeze_layout(fig: Figure) -> None:
+    """Run a figure's constrained layout once and fix its result, rounded to 1e-9 of the figure: the
+    layout solver's floating-point noise (~1e-13, which depends on what the process solved before)
+    then never reaches the file, so a figure's bytes are the same in every process.  Figures without
+    a constrained layout are left as they are."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    engine = fig.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):
+        return
+    engine.execute(fig)
+    for ax in fig.axes:
+        ax.set_position([round(v, 9) for v in ax.get_position(original=False).bounds])
+    for text in (fig._suptitle, fig._supxlabel, fig._supylabel):
+        if text is not None:
+            text.set_position(tuple(round(v, 9) for v in text.get_position()))
+    fig.set_layout_engine("none")
 
 
 #: matplotlib's warning for a character that no font of the figure has (one per character and draw)
