@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["interrupt", "handled", "checkpoint", "callbacks"]
+__all__ = ["interrupt", "handled", "checkpoint", "callbacks", "quiet_while_interrupted"]
 
 _pending: list[BaseException] = []
 
@@ -58,3 +58,23 @@ def callbacks() -> Iterator[None]:
     finally:
         sys.unraisablehook = previous
     checkpoint()
+
+
+@contextmanager
+def quiet_while_interrupted() -> Iterator[None]:
+    """While an interruption recorded by :func:`interrupt` unwinds the program, an object whose
+    ``__del__`` fails because the interruption cut its work short (a ZIP writer interrupted with a
+    member still open: "Can't close the ZIP file while there is an open writing handle") is not
+    reported as "Exception ignored" with a traceback: the program's handler says what happened
+    and removes the temporary output.  Other unraisable exceptions are reported as usual."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:  # noqa: ANN001
+        if not _pending:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous

@@ -166,7 +166,8 @@ def _terminate_cleanly() -> Iterator[None]:
     if previous_int is signal.default_int_handler:  # not a handler the caller installed
         signal.signal(signal.SIGINT, on_int)
     try:
-        yield
+        with _signals.quiet_while_interrupted():
+            yield
     finally:
         signal.signal(signal.SIGTERM, previous)
         if previous_int is signal.default_int_handler:
