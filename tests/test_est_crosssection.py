@@ -74,7 +74,7 @@ def test_columns_equal_formula(cross, queen):
     # 2.4); should formulaic round a column by an ulp, the estimate (the root of the analytic score,
     # polished by brentq to xtol 1e-15, then least squares with cond ~1e3) moves by ~eps cond ~1e-13,
     # far inside 1e-10
-    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=0, atol=1e-10)  # ~eps cond
     assert list(b.params.index) == ["const", *XCOLS, *[f"W_{c}" for c in XCOLS], "rho"]
 
 
@@ -89,7 +89,7 @@ def test_wx_subset_and_slx(cross, queen):
     e = cross.lgsp.to_numpy() - z @ b
     # two least-squares closed forms, cond(Z) = 533: coefficients ~eps (cond + cond^2 |e|/|Zb|) ~ 1e-12;
     # e'e relative 2 eps cond |y|/|e| (|y|/|e| = 98) = 2e-11; (Z'Z)^-1: eps cond^2 = 6e-11
-    np.testing.assert_allclose(res.params.to_numpy(), b, atol=1e-10)
+    np.testing.assert_allclose(res.params.to_numpy(), b, atol=1e-10)  # least squares both ways: ~1e-12
     np.testing.assert_allclose(res.sigma2, e @ e / 48, rtol=1e-10)
     cov = np.linalg.inv(z.T @ z) * (e @ e / 48)
     np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-9)

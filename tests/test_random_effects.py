@@ -120,7 +120,7 @@ def test_loglik_equals_dense_density(kind, w):
         # two closed forms of the same density, no optimiser or derivative (eigenvalues vs a dense
         # Cholesky of the NT x NT covariance): only rounding separates them, bounded by
         # eps cond(B)^2 ~ 4e-13 relative (SEM's inv(B'B), cond(B) <= 40 at 0.95); 1e-11 = 25x that
-        assert got == pytest.approx(ref, rel=1e-11)
+        assert got == pytest.approx(ref, rel=1e-11)  # two closed forms: 25x eps cond(B)^2
 
 
 # ------------------------------------------------------------ estimates

@@ -65,6 +65,6 @@ def test_f_tests_of_the_effects_equal_plm_pftest(produc):
     # both sides (c eps cond^2 ~ 1e-12), and the F's difference of sums of squares costs at most a factor
     # SSE_unit / (SSE_unit - SSE_tw) = 4.8 more: ~1e-11 in all (observed 1.3e-13, 5.6e-13); 1e-9 for margin
     assert t.f_unit.stat == pytest.approx(93.8023373641, rel=1e-9) and t.f_unit.df == 47  # ~1e-11 bound above
-    assert t.f_time.stat == pytest.approx(12.3194794379, rel=1e-9) and t.f_time.df == 16
+    assert t.f_time.stat == pytest.approx(12.3194794379, rel=1e-9) and t.f_time.df == 16  # same ~1e-11 bound
     # the p-value's relative error is ~|d ln p / d ln F| x the F's (about 30 x 1e-11 here): 1e-8
     assert t.f_time.pvalue == pytest.approx(4.11748956392e-29, rel=1e-8)  # F(16, 748): the denominator df too
