@@ -344,10 +344,13 @@ def test_latex_is_ascii_safe():
     assert r"I\_T $\otimes$ W -- $\alpha$ $\le$ 0.05" in tex
 
 
+@pytest.mark.slow
 def test_the_report_does_not_depend_on_which_process_drew_a_figure(us_report, tmp_path, monkeypatch):
     """On Linux the report's figures are shared between a forked process and the main one
     (``spillmap._forkshare``; forced in the fixture); drawn all in one process from the
-    written ``results.json``, every file is byte-identical."""
+    written ``results.json``, every file is byte-identical.  Slow (~8 s: a second report, all
+    figures drawn in one process): a reproducibility check, like the slow suite's demo run as a
+    program (tests/bad_inputs/test_interrupt.py)."""
     import spillmap._forkshare as forkshare
     from spillmap.maps.report import render_report
 
