@@ -216,3 +216,24 @@ def test_header_without_rows(panel, wfile, tmp_path, capsys, command):
     args = MORAN if command == "moran" else [*FIT, "--model", "sar"] if command == "fit" else FIT
     expect_cli_error([command, "--data", data, *args, "--w", wfile], tmp_path, capsys,
                      "panel.csv has a header but no data rows")
+
+
+@pytest.mark.parametrize("dtype", [object, "string[python]", "string[pyarrow]"])
+def test_blank_text_key_cells_are_empty_in_every_string_dtype(dtype):
+    """'', spaces and a tab are empty key cells (named by row); missing values too; a number, a
+    str subclass with text, and text with inner spaces are not (the vectorised test of
+    check_keys_filled)."""
+    import numpy as np
+
+    from spillmap._rowplace import check_keys_filled
+    from spillmap.errors import DataError
+
+    for blank in ("", "   ", "\t"):
+        ids = pd.Series(["a", "b c", np.str_("d"), blank], dtype=dtype)
+        with pytest.raises(DataError, match=r"column 'id', row index 3: empty; every row needs its unit id"):
+            check_keys_filled(pd.DataFrame({"id": ids}), "id")
+    check_keys_filled(pd.DataFrame({"id": pd.Series(["a", " b ", np.str_("d")], dtype=dtype)}), "id")
+    if dtype is object:
+        check_keys_filled(pd.DataFrame({"id": pd.Series(["a", 7, 2.5], dtype=object)}), "id")
+        with pytest.raises(DataError, match=r"row index 1: empty"):
+            check_keys_filled(pd.DataFrame({"id": pd.Series(["a", np.str_("  ")], dtype=object)}), "id")

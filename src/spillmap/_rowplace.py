@@ -112,6 +112,14 @@ def cell_place(df: pd.DataFrame, labels: Sequence, column: str) -> str:
     return f"column {column!r}, row index {format_items(labels)}"
 
 
+def _blank_text(s: pd.Series) -> np.ndarray:
+    """Mask of the cells of ``s`` that are text of whitespace only ('', '  ', a tab); other values
+    (numbers, missing) are False.  One loop over a plain object array (pandas' ``map`` over an
+    Arrow-backed string column is about twice as slow)."""
+    text = s.to_numpy(dtype=object)
+    return np.fromiter((isinstance(v, str) and not v.strip() for v in text), dtype=bool, count=len(text))
+
+
 def check_keys_filled(df: pd.DataFrame, id: str | None, time: str | None = None) -> None:  # noqa: A002
     """Every cell of the key columns ``id`` and ``time`` (None: skipped) holds a value, else a
     DataError naming the file lines (or row index) and the column."""
@@ -120,7 +128,7 @@ def check_keys_filled(df: pd.DataFrame, id: str | None, time: str | None = None)
             continue
         empty = df[col].isna().to_numpy().copy()
         if pd.api.types.is_string_dtype(df[col].dtype) or df[col].dtype == object:
-            empty |= df[col].map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+            empty |= _blank_text(df[col])
         if empty.any():
             raise DataError(f"{cell_place(df, df.index[empty], col)}: empty; every row needs its {what}.")
 
