@@ -106,6 +106,30 @@ def test_latex_minus_and_quotes():
     assert r"E[I] = $-$1/(N-1) and $-$2; `pooled' stacks; hausman = ``auto''; Moran's I; two-way." in tex
 
 
+def test_printed_formats_use_the_minus_sign():
+    """Word, Markdown, HTML and the formatted CSV print a negative number with U+2212 (as the
+    LaTeX prints $-$; audit 2026-12-01: DOCX and MD had the hyphen-minus); hyphens in ranges,
+    exponents and words stay hyphens; the numbers CSV keeps machine-readable '-'."""
+    import docx
+
+    from spillmap.tables import to_csv, to_docx_bytes, to_html, to_markdown
+
+    t = frame_table(pd.DataFrame({"W1": [-1.558, 2.0]}, index=["a", "b"]), kinds="test",
+                    notes=("E[I] = -1/(N-1); years 2008-2019; tol 1e-05; two-way.",))
+    t = t.with_options(pvalues=pd.DataFrame({"W1": [0.12, 0.5]}, index=["a", "b"]))
+    note = "E[I] = \u22121/(N-1); years 2008-2019; tol 1e-05; two-way."
+    doc = docx.Document(io.BytesIO(to_docx_bytes(t)))
+    cells = [c.text for row in doc.tables[0].rows for c in row.cells]
+    assert "\u22121.558 (0.120)" in cells and not any(c.startswith("-") for c in cells)
+    assert note in [p.text for p in doc.paragraphs]
+    md = to_markdown(t)
+    assert "| \u22121.558 (0.120) |" in md and note in md and "| -1" not in md
+    html = to_html(t)
+    assert ">\u22121.558 (0.120)<" in html and note in html
+    assert "\u22121.558 (0.120)" in to_csv(t, "formatted") and note in to_csv(t, "formatted")
+    assert "-1.558" in to_csv(t) and "\u2212" not in to_csv(t)  # the numbers CSV: numbers
+
+
 def test_demo_latex_has_no_text_hyphen_numbers(demo_out):
     for stem in ("diagnostics", "moran_by_year", "sdm_effects", "within", "baseline"):
         tex = (demo_out / "tables" / f"{stem}.tex").read_text(encoding="utf-8")

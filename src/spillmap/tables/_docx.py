@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from spillmap.tables._format import typeset_minus
 from spillmap.tables._latex import has_cjk
 from spillmap.tables._model import Table
 from spillmap.tables._zip import reproducible_zip
@@ -88,7 +89,7 @@ def _add_table(doc, table: Table) -> None:
             continue
         _write(grid[j][0], row.label, align="left")
         for k, text in enumerate(row.cells, start=1):
-            _write(grid[j][k], text)
+            _write(grid[j][k], typeset_minus(text))
     last = nh + len(g.rows) - 1
     for c in range(n + 1):
         _border(grid[0][c], top=_HEAVY)
@@ -97,7 +98,7 @@ def _add_table(doc, table: Table) -> None:
     for note in g.notes:
         p = doc.add_paragraph()
         p.paragraph_format.space_after = Pt(0)
-        r = p.add_run(note)
+        r = p.add_run(typeset_minus(note))
         r.font.size = Pt(DOCX_FONT_SIZE - 1)
         if has_cjk(note):
             from docx.oxml.ns import qn

@@ -12,6 +12,7 @@ the rounding): no library formats estimates the way journals print them.
   mean (one set of thresholds, ``STAR_LEVELS``: 10 %, 5 %, 1 %);
 * :func:`cell` / :func:`stat_cell` -- ``0.365*** (0.043)`` and ``15.513 (0.000)``;
 * :func:`decimals_for` -- enough decimals for a few significant digits of small numbers;
+* :func:`typeset_minus` -- a minus before a number as the sign U+2212 in printed tables;
 * :func:`distinct_labels` -- the fewest digits (scientific notation for tiny values)
   that keep a sorted sequence of class bounds apart, for map legends.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +38,8 @@ __all__ = [
     "cell",
     "stat_cell",
     "distinct_labels",
+    "typeset_minus",
+    "MINUS",
     "decimals_for",
     "plural",
 ]
@@ -316,3 +320,17 @@ def plural(word: str) -> str:
     if word.endswith("y") and not word.endswith(("ay", "ey", "oy", "uy")):
         return word[:-1] + "ies"
     return word if word.endswith("s") else word + "s"
+
+
+#: the minus sign of printed tables (Word, Markdown, HTML, the formatted CSV): U+2212, as
+#: journals set it (LaTeX prints ``$-$``); a spreadsheet never reads ``−0.123***`` as a formula
+MINUS = "\u2212"
+#: a hyphen-minus that is a minus sign: before a digit, not inside a word, a number or a
+#: range (``1e-05``, ``2008-2019`` and ``N-1`` keep theirs); the rule of the LaTeX writer
+MINUS_BEFORE_NUMBER = re.compile(r"(?<![\w.\-}$])-(?=\.?\d)")
+
+
+def typeset_minus(text: str) -> str:
+    """``text`` with each minus sign before a number as U+2212: ``-0.016***`` -> ``−0.016***``,
+    ``[-0.31, -0.02]`` -> ``[−0.31, −0.02]``; hyphens in words, ranges and exponents stay."""
+    return MINUS_BEFORE_NUMBER.sub(MINUS, text)

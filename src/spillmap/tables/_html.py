@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from spillmap.tables._format import typeset_minus
 from spillmap.tables._model import Table
 
 __all__ = ["to_html"]
@@ -54,12 +55,12 @@ def to_html(table: Table, *, table_id: str | None = None) -> str:
                        f"{e(row.label)}</td></tr>")
             continue
         cls = ' class="paren"' if row.kind == "paren" else ""
-        tds = "".join(f'<td style="padding:1px 10px;text-align:center">{e(c)}</td>' for c in row.cells)
+        tds = "".join(f'<td style="padding:1px 10px;text-align:center">{e(typeset_minus(c))}</td>' for c in row.cells)
         out.append(f'<tr{cls}{rule}><th style="text-align:left;font-weight:normal;padding-right:12px">'
                    f"{e(row.label)}</th>{tds}</tr>")
     out.append("</tbody>")
     if g.notes:
-        notes = "<br>".join(e(note) for note in g.notes)
+        notes = "<br>".join(e(typeset_minus(note)) for note in g.notes)
         out.append(f'<tfoot><tr><td colspan="{n + 1}" style="text-align:left;font-size:85%;padding-top:3px">'
                    f"{notes}</td></tr></tfoot>")
     out.append("</table>")

@@ -25,6 +25,7 @@ import math
 import re
 
 from spillmap._textsafe import latex_escape
+from spillmap.tables._format import MINUS_BEFORE_NUMBER
 from spillmap.tables._model import Grid, Table
 
 __all__ = ["to_latex", "has_cjk", "estimated_height", "LATEX_PACKAGES", "PAGE_HEIGHT_PT", "LONG_MAX_COLUMNS"]
@@ -41,8 +42,7 @@ LONG_MAX_COLUMNS = 4
 _MORE = {"<": r"$<$", ">": r"$>$", "φ": r"$\phi$", "μ": r"$\mu$", "ψ": r"$\psi$",
          "δ": r"$\delta$", "γ": r"$\gamma$", "η": r"$\eta$", "τ": r"$\tau$", "ε": r"$\varepsilon$",
          "±": r"$\pm$", "\u2212": r"$-$", "…": r"\ldots{}", "—": "---", "′": r"$'$"}
-#: a hyphen-minus that is a minus sign: before a digit, not inside a word, a number or a range
-_MINUS = re.compile(r"(?<![\w.\-}$])-(?=\.?\d)")
+_MINUS = MINUS_BEFORE_NUMBER  # a hyphen-minus that is a minus sign (tables._format)
 _STARS = re.compile(r"(?<=\d)(\*+)(?=$|[\s)])")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 

@@ -8,20 +8,16 @@ the optional ``tabulate`` and cannot print spanning headers or parenthesis rows)
 from __future__ import annotations
 
 import csv
-import re
 from typing import Literal
 
 import pandas as pd
 
 from spillmap._textsafe import csv_safe_frame, csv_text
+from spillmap.tables._format import MINUS, typeset_minus
 from spillmap.tables._model import Table
 
 __all__ = ["to_markdown", "to_csv", "MINUS"]
 
-#: the minus sign of formatted (human) CSV cells: U+2212, so that no spreadsheet reads
-#: ``-0.123***`` as a formula (and no ``'`` prefix is needed)
-MINUS = "\u2212"
-_NUMERIC_START = re.compile(r"^-(?=[\d.])")
 
 
 def _md(text: str) -> str:
@@ -58,10 +54,10 @@ def to_markdown(table: Table) -> str:
         if row.kind == "block":
             lines.append(f"| *{_md(row.label)}* |" + " |" * n)
         else:
-            lines.append("| " + " | ".join([_md(row.label)] + [_md(c) for c in row.cells]) + " |")
+            lines.append("| " + " | ".join([_md(row.label)] + [_md(typeset_minus(c)) for c in row.cells]) + " |")
     if g.notes:
         lines.append("")
-        lines += [f"{_md(note)}  " for note in g.notes]
+        lines += [f"{_md(typeset_minus(note))}  " for note in g.notes]
         lines[-1] = lines[-1].rstrip()
     return "\n".join(lines) + "\n"
 
@@ -71,9 +67,9 @@ def _formatted_csv_frame(table: Table) -> pd.DataFrame:
     heads = [_spread(r) for r in g.header]
     data = [[g.stub, *h] if i == 0 else ["", *h] for i, h in enumerate(heads)]
     for row in g.rows:
-        cells = [_NUMERIC_START.sub(MINUS, c) for c in row.cells] if row.kind != "block" else [""] * g.ncols
+        cells = [typeset_minus(c) for c in row.cells] if row.kind != "block" else [""] * g.ncols
         data.append([row.label, *cells])
-    data += [[note] + [""] * g.ncols for note in g.notes]
+    data += [[typeset_minus(note)] + [""] * g.ncols for note in g.notes]
     return pd.DataFrame(data)
 
 
