@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from spillmap.study.diagnostics import DIAGNOSTIC_GROUPS, DIAGNOSTIC_KEYS, DIAGNOSTIC_LABELS
 from spillmap.tables import Table, descriptive_table, frame_table, regression_table
-from spillmap.tables._rows import readable, with_tests
+from spillmap.tables._rows import fixed_decimals, readable, with_tests
 
 __all__ = ["ReportTable", "BUILDERS", "build_tables"]
 
@@ -361,8 +362,10 @@ def build_tables(r) -> list[ReportTable]:
     """Every table of ``r`` the spec's ``[tables] include`` asks for, in page order; the results'
     ``notice`` (e.g. synthetic data) is each table's first note, in every format."""
     include = set(r.spec.get("tables", {}).get("include", ())) or None
+    decimals = r.spec.get("tables", {}).get("decimals")
     items = [t for name, build in BUILDERS if include is None or name in include for t in build(r)]
-    return [ReportTable(i.name, i.stem, i.title, readable(_noticed(i.table, r.notice))) for i in items]
+    digits = readable if decimals is None else partial(fixed_decimals, decimals=int(decimals))
+    return [ReportTable(i.name, i.stem, i.title, digits(_noticed(i.table, r.notice))) for i in items]
 
 
 def _noticed(table: Table, notice: str | None) -> Table:

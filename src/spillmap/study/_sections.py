@@ -41,6 +41,10 @@ def _positive(v: int) -> str | None:
     return None if v >= 1 else f"must be >= 1, got {v}."
 
 
+def _decimals(v: int) -> str | None:
+    return None if 0 <= v <= 6 else f"must be a whole number from 0 to 6, got {v}."
+
+
 def _alpha(v: float) -> str | None:
     return None if 0 < v < 1 else f"must be between 0 and 1, got {v}."
 
@@ -180,6 +184,11 @@ class TablesSpec:
                                            default=(), example=("gtfp", "int"))
     baseline_cluster: str = opt("Clustering of the baseline (non-spatial) standard errors.",
                                 default="entity", choices=CLUSTER)
+    decimals: int | None = opt("Decimals of every estimate, SE and statistic in the tables (one number per "
+                               "table, as journals ask; σ² rows keep two significant digits, up to 6). "
+                               "Default: 3, with more on a coefficient row that would print as 0.000 (two "
+                               "significant digits of its smallest value, up to 6).", default=None, example=3,
+                               check=_decimals)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,7 @@ import pandas as pd
 from spillmap.tables._format import decimals_for
 from spillmap.tables._model import Table
 
-__all__ = ["with_tests", "with_text_rows", "with_column", "readable"]
+__all__ = ["with_tests", "with_text_rows", "with_column", "readable", "fixed_decimals"]
 
 
 def _frames(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -127,4 +127,35 @@ def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
         if table.se is not None:
             vals += table.se.loc[key].tolist()
         rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
+    return table.with_options(rows=rows)
+
+
+def fixed_decimals(table: Table, decimals: int, *, most: int = 6) -> Table:
+    """``table`` with ``decimals`` decimals on every estimate, SE and statistic (one number per
+    table, as journals ask), instead of :func:`readable`'s more on small coefficients.
+
+    Parameters
+    ----------
+    table
+        The table.
+    decimals
+        Decimals of the ``coef``, ``stat`` and ``test`` rows (counts have none, text is text).
+    most
+        A variance row (σ², φ: key ``variance:...``) keeps two significant digits of its
+        smallest non-zero estimate or SE, between ``decimals`` and ``most``: a σ² of 0.0009
+        would otherwise print as 0.001 (0.000).
+    """
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or not 0 <= decimals <= 6:
+        from spillmap.errors import InputError
+
+        raise InputError(f"decimals must be a whole number from 0 to 6, got {decimals!r}.")
+    rows = table.rows.copy()
+    for key in rows.index[rows["kind"].isin(("coef", "stat", "test"))]:
+        dec = int(decimals)
+        if str(key).startswith("variance:"):
+            vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
+            if table.se is not None:
+                vals += table.se.loc[key].tolist()
+            dec = decimals_for(vals, digits=2, least=dec, most=max(dec, most))
+        rows.at[key, "decimals"] = dec
     return table.with_options(rows=rows)
