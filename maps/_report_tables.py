@@ -53,6 +53,14 @@ def descriptive(r) -> list[ReportTable]:
     return [ReportTable("descriptive", "descriptive", title, t)]
 
 
+def _pooled_mean(r) -> str:
+    """How the pooled Moran's I was centred, for the notes."""
+    if r.spec.get("diagnostics", {}).get("moran_demean") == "period":
+        return ("each period's values less their own mean, so a trend common to the units drops out "
+                "(permutations within periods)")
+    return "one mean over all periods, so a trend common to the units adds to it"
+
+
 def moran_by_year(r) -> list[ReportTable]:
     """Rows: periods then "pooled"; per variable and W: I, z and p (the table such papers print)."""
     if not r.moran_by_year:
@@ -72,7 +80,7 @@ def moran_by_year(r) -> list[ReportTable]:
                  f"{r.spec.get('model', {}).get('seed', 0)}), folded to the side of the observed I." if perms else "")
     t = frame_table(frame, caption=title, stub=_time(r), notes=(
         "Global Moran's I, randomisation z and two-sided p; E[I] = −1/(N − 1). 'pooled' stacks every period "
-        "(W repeated for each period)." + perm_note,))
+        f"(W repeated for each period); {_pooled_mean(r)}." + perm_note,))
     t = t.with_options(columns=pd.DataFrame.from_dict(head, orient="index")[["series", "label"]])
     return [ReportTable("moran_by_year", "moran_by_year", title, t)]
 
@@ -166,8 +174,8 @@ def _diag_notes(r) -> str:
     fe = r.spec["model"]["fe"]
     include = r.spec.get("tables", {}).get("include") or ()
     yearly = " (the yearly values are in the Moran's I by year table)" if not include or "moran_by_year" in include else ""
-    parts = ["Moran's I: pooled panel (W repeated for each period), randomisation z; one mean over all periods, "
-             f"so a trend common to the units adds to it{yearly}."]
+    parts = ["Moran's I: pooled panel (W repeated for each period), randomisation z; " + _pooled_mean(r)
+             + f"{yearly}."]
     if tests & {"lm", "lm_sarma"}:
         parts.append(f"LM tests on the {fe} fixed-effects OLS residuals ({d.get('lm_convention', 'elhorst')} "
                      "convention; chi2 with 1 df, LM-SARMA 2 df).")

@@ -75,7 +75,7 @@ BLOCK = 16
 _ELEMENTS = 4_000_000
 #: batches of permuted columns hold about this many values (2 MB: they stay in cache)
 _BATCH = 1 << 18
-_FULL, _CONDITIONAL = 0, 1
+_FULL, _CONDITIONAL, _WITHIN = 0, 1, 2  # the streams of full, conditional and within-period permutations
 
 
 # ----------------------------------------------------------------------------- streams
@@ -242,13 +242,15 @@ def _column_chunks(c: int, width: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _global_block(zc, up, rc, t, entropy, block, size):
-    """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block.
+def _global_block(zc, up, rc, t, entropy, block, size, within=False):
+    """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block (``within``: each
+    period's values shuffled among that period's units only).
 
     The working arrays are allocated once per block and reused (see :func:`_lag_into`).
     """
     m, c = zc.shape
-    rng = _rng(entropy, _FULL, block)
+    n = m // t
+    rng = _rng(entropy, _WITHIN if within else _FULL, block)
     ge_m = np.zeros(c, dtype=np.int64)
     ge_g = np.zeros(c, dtype=np.int64)
     if c == 1:  # one long vector: permuted copies as rows, values shuffled in place
@@ -261,12 +263,21 @@ def _global_block(zc, up, rc, t, entropy, block, size):
             for j in range(r):
                 # the same swaps as Generator.permutation(z) and as z[rng.permutation(m)] (tested)
                 rows[j] = z
-                rng.shuffle(rows[j])
+                if within:  # every period's block of n values shuffled on its own, in one call
+                    block_view = rows[j].reshape(t, n)
+                    rng.permuted(block_view, axis=1, out=block_view)
+                else:
+                    rng.shuffle(rows[j])
             mor, gea = _numerators_rows(rows[:r], up, rc, t, (work[0][:r], work[1][:r]))
             ge_m += int((mor >= obs_m[0]).sum())
             ge_g += int((gea >= obs_g[0]).sum())
         return ge_m, ge_g
-    perms = np.stack([rng.permutation(m) for _ in range(size)])  # (size, m)
+    if within:
+        offsets = np.repeat(np.arange(t) * n, n)
+        perms = np.stack([rng.permuted(np.tile(np.arange(n), (t, 1)), axis=1).ravel() + offsets
+                          for _ in range(size)])
+    else:
+        perms = np.stack([rng.permutation(m) for _ in range(size)])  # (size, m)
     rct = np.tile(rc, t)
     for c0, c1 in _column_chunks(c, _BATCH // m):
         zq = np.ascontiguousarray(zc[:, c0:c1])
@@ -293,6 +304,7 @@ def global_counts(
     permutations: int,
     seed: int | None,
     threads: int = 1,
+    within: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Permutation counts of global Moran's I and Geary's C for many columns.
 
@@ -311,6 +323,9 @@ def global_counts(
         columns).  ``None``: fresh entropy.
     threads
         Blocks of permutations run on this many threads (same result for any value).
+    within
+        Shuffle each period's values among that period's units only (the randomisation of
+        period-demeaned data), not all ``m`` values.
 
     Returns
     -------
@@ -324,7 +339,7 @@ def global_counts(
     jobs = _blocks(permutations)
 
     def run(job):
-        return _global_block(zc, up, rc, t, entropy, job[0], job[1])
+        return _global_block(zc, up, rc, t, entropy, job[0], job[1], within)
 
     if threads > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=int(threads)) as pool:

@@ -108,22 +108,78 @@ def _moran_result(i_obs: float, ei: float, v_norm: float, v_rand: float, p_perm:
 
 
 def _pooled_moran_array(
-    y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed: int | None, threads: int = 1
+    y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed: int | None, threads: int = 1,
+    demean: str = "pooled",
 ) -> MoranResult:
     """Moran's I of stacked data with ``I_T kron W``, lags taken period by period.
 
-    The moments of the block-diagonal matrix are ``T`` times those of ``W``.  The
-    permutations shuffle all ``NT`` values (:func:`spillmap.spatial._permutation.global_counts`
-    with ``t`` periods).
+    ``demean="pooled"``: the moments of the block-diagonal matrix are ``T`` times those of
+    ``W``; the permutations shuffle all ``NT`` values
+    (:func:`spillmap.spatial._permutation.global_counts` with ``t`` periods).
+    ``demean="period"``: :func:`_period_moments`; the permutations shuffle within periods.
     """
     nt = y.shape[0]
-    z = y - y.mean()
+    if demean == "period":
+        yt = y.reshape(t, -1)
+        z = (yt - perm.column_sums(yt.T)[:, None] / yt.shape[1]).reshape(-1)
+    else:
+        z = y - y.mean()
     zz = float(z @ z)
     s0, s1, s2 = (t * v for v in _weights_sums(w.sparse))
     i_obs = nt / s0 * float(z @ w.lag_panel(z, t)) / zz
-    ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
-    p_perm, _ = _pseudo_p(y[:, None], w, t, permutations, seed, threads)
-    return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt)
+    if demean == "period":
+        ei, v_norm, v_rand = _period_moments(w.sparse, z.reshape(t, -1))
+    else:
+        ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
+    if demean != "period":
+        p_perm = float(_pseudo_p(y[:, None], w, t, permutations, seed, threads)[0][0])
+    elif not permutations:
+        p_perm = math.nan
+    else:
+        ge, _ = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads,
+                                   within=True)
+        p_perm = float(perm.folded_p(ge, permutations)[0])
+    return _moran_result(i_obs, ei, v_norm, v_rand, p_perm, permutations, nt)
+
+
+def _period_moments(m: sp.csr_matrix, zt: np.ndarray) -> tuple[float, float, float]:
+    r"""``E[I]``, ``Var[I]`` under normality and under within-period randomisation of the
+    pooled Moran's I of period-demeaned values ``zt`` (T, N).
+
+    Normality: Moran's I of the residuals of a regression on T period dummies (Cliff and Ord
+    1981, ch. 8), ``n = NT``, ``k = T``, ``M = I_T \otimes (I_N - 11'/N)``, ``W_T = I_T \otimes W``:
+
+    .. math::
+
+        E[I] = \frac{n}{S_0} \frac{\operatorname{tr}(M W_T)}{n - k}, \quad
+        V_N = \frac{n^2}{S_0^2} \frac{\operatorname{tr}(M W_T M W_T') + \operatorname{tr}((M W_T)^2)
+              + \operatorname{tr}(M W_T)^2}{(n - k)(n - k + 2)} - E[I]^2
+
+    with ``S_0 = T \, 1'W1`` and each trace T times its N x N one, from sparse sums:
+    ``tr(M_N W) = tr W - S/N``, ``tr(M_N W M_N W') = tr(WW') - (|W'1|^2 + |W1|^2)/N + S^2/N^2``,
+    ``tr((M_N W)^2) = tr(W^2) - 2 \, 1'W^2 1/N + S^2/N^2`` (``S = 1'W1``).
+
+    Randomisation within periods: ``I = sum_t a_t I_t`` with ``a_t = z_t'z_t / z'z`` fixed and
+    the ``I_t`` independent, so ``V_R = sum_t a_t^2 V_R(I_t)`` (each by :func:`moran_moments`
+    with that period's kurtosis) and ``E[I] = sum_t a_t E[I_t]``.
+    """
+    t, n = zt.shape
+    m = sp.csr_matrix(m, dtype=float)
+    s = float(m.sum())
+    one_w = np.asarray(m.sum(axis=0)).ravel()  # 1'W
+    w_one = np.asarray(m.sum(axis=1)).ravel()  # W1
+    tr_w = float(m.diagonal().sum())
+    c = tr_w - s / n
+    a = float(m.multiply(m).sum()) - (one_w @ one_w + w_one @ w_one) / n + (s / n) ** 2
+    b = float(m.multiply(m.T).sum()) - 2.0 * float(one_w @ w_one) / n + (s / n) ** 2
+    nt, k, s0 = n * t, t, t * s
+    ei = nt / s0 * (t * c) / (nt - k)
+    v_norm = (nt / s0) ** 2 * (t * a + t * b + (t * c) ** 2) / ((nt - k) * (nt - k + 2)) - ei * ei
+    s0w, s1w, s2w = _weights_sums(m)
+    ei_t, _, v_rand_t = moran_moments(n, s0w, s1w, s2w, zt.T)
+    share = perm.column_sums(zt.T**2)
+    share = share / share.sum()
+    return float(ei), float(v_norm), float(np.sum(share**2 * np.atleast_1d(v_rand_t)))
 
 
 def moran_pooled(
@@ -136,14 +192,17 @@ def moran_pooled(
     permutations: int = 999,
     seed: int | None = 0,
     threads: int = 1,
+    demean: str = "pooled",
 ) -> MoranResult:
     r"""Moran's I of the stacked panel with the block-diagonal ``I_T \otimes W``.
 
     .. math:: I = \frac{NT}{T S_0} \frac{z'(I_T\otimes W) z}{z'z}, \quad z = y - \bar y
 
     where the mean is the **pooled** mean over all N*T observations (a common trend
-    therefore contributes to I; demean by period first to remove it).  Permutations
-    shuffle all NT values.  Arguments and errors as in :func:`moran_by_period`.
+    therefore contributes to I), or with ``demean="period"`` each period's own mean
+    (``z_t = y_t - \bar y_t``: a trend common to the units, or any period shock, drops out).
+    Permutations shuffle all NT values, or with ``demean="period"`` each period's values among
+    its units.  Arguments and errors as in :func:`moran_by_period`.
 
     Parameters
     ----------
@@ -161,6 +220,11 @@ def moran_pooled(
         Seed of the permutations (default 0; ``None``: fresh entropy, not reproducible).
     threads
         Threads for the permutations (default 1; the result does not depend on it).
+    demean
+        ``"pooled"`` (default: one mean over all NT values) or ``"period"`` (each period's
+        mean; E[I], the normal-theory variance of Moran's I of the residuals of a regression on
+        period dummies, and the variance under randomisation within periods:
+        :func:`_period_moments`).
 
     Written by hand rather than by esda: esda needs a libpysal ``W`` of all NT
     observations, whose dictionaries cost 1.7 GB and 50 s at N = 100,000, T = 10;
@@ -172,12 +236,31 @@ def moran_pooled(
     **Verification**: I, both variances, z values and p-values equal esda's
     ``Moran`` on an explicitly built libpysal block-diagonal W of the NT
     observations to 1e-12, and its pseudo p-value within the binomial Monte Carlo
-    error (``tests/test_moran.py``).
+    error (``tests/test_moran.py``).  ``demean="period"``: I, E[I] and the normal-theory
+    variance equal spreg's ``MoranRes`` of the OLS of y on period dummies with that W, the
+    randomisation variance the combination of esda's per-period ones, and the pseudo p-value
+    agrees with a brute-force within-period permutation test (``tests/test_moran_period.py``).
     """
+    if demean not in ("pooled", "period"):
+        from spillmap.errors import InputError
+
+        raise InputError(f"demean must be 'pooled' or 'period', got {demean!r}.")
     permutations = _check_permutations(permutations)
     _check_seed_threads(seed, threads)
     arr, periods = panel_array(panel, id=id, time=time, columns=[var], w=w)
     _check_links(w)
     y = arr[:, :, 0].reshape(-1)
     _check_variance(y, var, " (pooled panel)")
-    return _pooled_moran_array(y, w, len(periods), permutations, seed, threads)
+    if demean == "period":
+        _check_period_variance(arr[:, :, 0], periods, var)
+    return _pooled_moran_array(y, w, len(periods), permutations, seed, threads, demean)
+
+
+def _check_period_variance(yt: np.ndarray, periods, var: str) -> None:
+    """Each period's values vary (a constant period has no Moran's I once its mean is removed)."""
+    flat = [p for p, row in zip(periods, yt) if np.ptp(row) == 0]
+    if flat:
+        from spillmap.errors import DataError, format_items
+
+        raise DataError(f"variable {var!r} is constant within period(s) {format_items(flat)}: "
+                        "demean='period' leaves nothing to test there; drop those periods or use demean='pooled'.")

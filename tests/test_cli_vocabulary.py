@@ -80,6 +80,32 @@ def test_moran_with_a_transform(tmp_path, capsys, us48_queen):
     assert doc["pooled"]["I"] == pytest.approx(want.I, rel=1e-12)  # identical computation on identical numbers
 
 
+def test_moran_demean_period(tmp_path, capsys, us48_queen):
+    """--demean period: the pooled test on each period's deviations (moran_pooled(demean="period"),
+    checked against spreg in test_moran_period.py), said in the table and the JSON; refused without
+    --time, before any work."""
+    from spillmap import datasets
+    from spillmap.spatial import moran_pooled
+    from spillmap.spatial.io import write_weights
+
+    w = tmp_path / "w.gal"
+    write_weights(us48_queen, w)
+    out = tmp_path / "m.json"
+    args = ["moran", "--data", "produc", "--id", "state_abbr", "--var", "log(gsp)", "--w", str(w),
+            "--permutations", "0", "--demean", "period"]
+    assert main([*args, "--time", "year", "--json", str(out)]) == 0
+    assert "pooled, period-demeaned" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    p = datasets.produc().assign(lg=lambda d: np.log(d.gsp))
+    want = moran_pooled(p, id="state_abbr", time="year", var="lg", w=us48_queen.row_standardize(), permutations=0,
+                        demean="period")
+    assert doc["demean"] == "period"
+    assert doc["pooled"]["I"] == pytest.approx(want.I, rel=1e-12)  # identical computation on identical numbers
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--demean period removes each period's mean: it needs --time" in err and err.count("\n") == 1
+
+
 def test_fe_is_the_fixed_effects_keyword_and_effects_still_reads(produc_logs, us48_queen):
     """fe= names the fixed effects (effects are the direct/indirect/total effects); effects= still works."""
     from spillmap.estimation import SpatialPanel

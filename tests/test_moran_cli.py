@@ -37,7 +37,8 @@ def test_panel_json_matches_library(files, capsys):
                "--json", str(out)])
     assert rc == 0
     doc = json.loads(out.read_text())
-    assert set(doc) == {"by_time", "pooled", "warnings"} and doc["warnings"] == []
+    assert set(doc) == {"by_time", "pooled", "demean", "warnings"} and doc["warnings"] == []
+    assert doc["demean"] == "pooled"  # the pooled test's mean (--demean)
     assert list(doc["by_time"]) == [str(y) for y in range(1970, 1987)]
     wr = w.row_standardize()
     by = moran_by_period(df, id="state_abbr", time="year", var="lgsp", w=wr, permutations=49, seed=3)

@@ -32,6 +32,9 @@ def register(subparsers: Any) -> None:
     add_transform(p)
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
+    p.add_argument("--demean", choices=("pooled", "period"), default="pooled",
+                   help="the pooled test's mean: one over all periods (default; a trend common to the units "
+                        "adds to I) or each period's own (the trend drops out; permutations within periods)")
     p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --json file")
     p.set_defaults(func=run, outputs=json_outputs)
@@ -69,27 +72,32 @@ def _key(t: Any) -> str:
     return str(t)
 
 
-def build_document(panel, *, id: str, time: str | None, var: str, w, permutations: int, seed: int) -> dict:  # noqa: A002
-    """``{"by_time": {"<t>": {...}}, "pooled": {...}}`` (``by_time`` only with a period column)."""
+def build_document(panel, *, id: str, time: str | None, var: str, w, permutations: int, seed: int,  # noqa: A002
+                   demean: str = "pooled") -> dict:
+    """``{"by_time": {"<t>": {...}}, "pooled": {...}, "demean": ...}`` (``by_time`` and ``demean``, the
+    pooled test's mean, only with a period column)."""
     from spillmap.spatial.autocorrelation import moran, moran_by_period, moran_pooled, panel_array
 
     if time is None:
         arr, _ = panel_array(panel, id=id, time=None, columns=[var], w=w)
         return {"pooled": moran(arr[0, :, 0], w, permutations=permutations, seed=seed, name=var).to_dict()}
     by = moran_by_period(panel, id=id, time=time, var=var, w=w, permutations=permutations, seed=seed)
-    pooled = moran_pooled(panel, id=id, time=time, var=var, w=w, permutations=permutations, seed=seed)
-    return {"by_time": {_key(t): r.to_dict() for t, r in by.items()}, "pooled": pooled.to_dict()}
+    pooled = moran_pooled(panel, id=id, time=time, var=var, w=w, permutations=permutations, seed=seed,
+                          demean=demean)
+    return {"by_time": {_key(t): r.to_dict() for t, r in by.items()}, "pooled": pooled.to_dict(), "demean": demean}
 
 
 def _table(doc: dict) -> str:
     def fmt(x: float | None, spec: str) -> str:
         return "-" if x is None else format(x, spec)
 
-    lines = [f"{'period':<10}{'I':>10}{'E[I]':>10}{'z':>10}{'p':>11}{'p_perm':>9}"]
-    rows = list(doc.get("by_time", {}).items()) + [("pooled", doc["pooled"])]
+    pooled = "pooled" if doc.get("demean") != "period" else "pooled, period-demeaned"
+    width = max(10, len(pooled) + 1) if "by_time" in doc else 10
+    lines = [f"{'period':<{width}}{'I':>10}{'E[I]':>10}{'z':>10}{'p':>11}{'p_perm':>9}"]
+    rows = list(doc.get("by_time", {}).items()) + [(pooled, doc["pooled"])]
     for label, r in rows:
         lines.append(
-            f"{label:<10}{r['I']:>10.4f}{r['EI']:>10.4f}{r['z']:>10.3f}{fmt(r['p'], '.3g'):>11}"
+            f"{label:<{width}}{r['I']:>10.4f}{r['EI']:>10.4f}{r['z']:>10.3f}{fmt(r['p'], '.3g'):>11}"
             f"{fmt(r['p_perm'], '.3g'):>9}"
         )
     return "\n".join(lines)
@@ -101,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.permutations < 0:
         raise InputError(f"--permutations must be >= 0, got {args.permutations}.")
+    if args.demean == "period" and not args.time:
+        raise InputError("--demean period removes each period's mean: it needs --time (a cross-section has one mean).")
     if "{time}" in args.w:  # not a missing file named 'W_{time}.gal'
         raise InputError(f"--w {args.w!r}: moran takes one W file for all periods (the pooled test uses "
                          "I_T kron W); one file per period works with spillmap fit.")
@@ -109,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
     w = transform_weights(_weights(weights_file(args.w), panel[args.id]), args.transform)
     doc = build_document(
-        panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed
+        panel, id=args.id, time=args.time, var=args.var, w=w, permutations=args.permutations, seed=args.seed,
+        demean=args.demean,
     )
     doc["warnings"] = list(args.warning_log.messages)
     perm = (f"{args.permutations} permutations, seed {args.seed}: p_perm is the folded pseudo p-value, "

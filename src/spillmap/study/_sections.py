@@ -172,6 +172,10 @@ class DiagnosticsSpec:
     permutations: int = opt("Permutations for Moran's I pseudo p-values in the diagnostics and the "
                             "by-year table (0 = analytic inference only).", default=0,
                             check=lambda v: None if v >= 0 else f"must be >= 0, got {v}.")
+    moran_demean: str = opt("Mean of the pooled Moran's I (diagnostics table and the by-year table's "
+                            "'pooled' row): pooled (one over all periods: a trend common to the units adds "
+                            "to I) or period (each period's own: the trend drops out; permutations within "
+                            "periods).", default="pooled", choices=("pooled", "period"))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -95,7 +95,8 @@ def moran_block(study, inputs, w) -> dict:
                              seed=seed)
         block = {str(t): _moran_dict(m) for t, m in by.items()}
         block["pooled"] = _moran_dict(moran_pooled(inputs.panel, id=inputs.id, time=inputs.time, var=var, w=w,
-                                                   permutations=perms, seed=seed))
+                                                   permutations=perms, seed=seed,
+                                                   demean=study.diagnostics.moran_demean))
         out[var] = block
     return out
 
@@ -110,7 +111,8 @@ def model_block(study, inputs, wname: str, w, *, effects_step) -> tuple[dict, di
     diag, fits = diagnostics_table(
         inputs.panel, id=inputs.id, time=inputs.time, y=m.y, x=list(m.x), w=w, fe=m.fe, lee_yu=m.lee_yu,
         permutations=study.diagnostics.permutations, seed=m.seed, hausman=study.diagnostics.hausman,
-        tests=study.diagnostics.tests, lm_convention=study.diagnostics.lm_convention, return_fits=True,
+        tests=study.diagnostics.tests, lm_convention=study.diagnostics.lm_convention,
+        moran_demean=study.diagnostics.moran_demean, return_fits=True,
     )
     diag["moran"] = {**diag["moran"], "stat": diag["moran"].get("z")}  # every row has a "stat" (z for Moran)
     missing = [f"{wname}: {k}: {row['note']}" for k, row in diag.items()

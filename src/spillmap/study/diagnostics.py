@@ -158,14 +158,15 @@ def select_hausman(table: dict, choice: HausmanChoice = "auto") -> dict:
     return out
 
 
-def _moran_row(panel, *, id, time, y, w, permutations, seed) -> dict:  # noqa: A002
+def _moran_row(panel, *, id, time, y, w, permutations, seed, demean="pooled") -> dict:  # noqa: A002
     from spillmap.spatial.autocorrelation import moran_pooled
 
     try:
         if time is None:
             m = _moran_cross_section(panel, id=id, var=y, w=w, permutations=permutations, seed=seed)
         else:
-            m = moran_pooled(panel, id=id, time=time, var=y, w=w, permutations=permutations, seed=seed)
+            m = moran_pooled(panel, id=id, time=time, var=y, w=w, permutations=permutations, seed=seed,
+                             demean=demean)
     except SpillmapError as exc:
         return {"I": None, "z": None, "p": None, "note": f"not computed: {exc}"}
     md = m.to_dict()
@@ -259,6 +260,7 @@ def diagnostics_table(
     hausman: HausmanChoice = "auto",
     tests: Sequence[str] = DEFAULT_TESTS,
     lm_convention: Literal["elhorst", "demeaned"] = "elhorst",
+    moran_demean: Literal["pooled", "period"] = "pooled",
     return_fits: bool = False,
 ) -> dict | tuple[dict, DiagnosticsFits]:
     """Moran's I, LM tests, LR/Wald SDM-vs-SAR/SEM and Hausman, as in the study's Table 8.
@@ -292,6 +294,9 @@ def diagnostics_table(
     lm_convention
         ``"elhorst"`` (default; Elhorst's MATLAB code and splm's ``slmtest``) or
         ``"demeaned"`` (see :func:`spillmap.spatial.lm.lm_tests`).
+    moran_demean
+        Mean of the pooled Moran's I: ``"pooled"`` (one over all periods) or ``"period"``
+        (each period's; see :func:`spillmap.spatial.autocorrelation.moran_pooled`).
     return_fits
         Also return the fitted models (:class:`DiagnosticsFits`).
 
@@ -311,7 +316,8 @@ def diagnostics_table(
     x = [x] if isinstance(x, str) else list(x)
     hausman_test = hausman_test and "hausman" in tests
     args = dict(id=id, time=time, y=y, w=w)
-    out: dict[str, dict] = {"moran": _moran_row(panel, **args, permutations=permutations, seed=seed)}
+    out: dict[str, dict] = {"moran": _moran_row(panel, **args, permutations=permutations, seed=seed,
+                                                demean=moran_demean)}
     lm = _lm_rows(panel, **args, x=x, fe=fe, convention=lm_convention)
     for k in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
         out[k] = lm[k] if "lm" in tests else _note("not requested")
