@@ -4,22 +4,52 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from pathlib import Path
 
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 
 def build_demo_once(tmp_path_factory) -> Path:
-    """``spillmap demo`` into the session's shared folder (its progress lines in ``progress.txt`` beside it)."""
+    """``spillmap demo`` into the session's shared folder (its progress lines in ``progress.txt`` beside it).
+
+    Under pytest-xdist the workers share one demo: the folder sits in the session's common base
+    (the parent of each worker's base temp) and the first worker to need it builds it while the
+    others wait on a lock (two builds at once took ~20 s of CPU each on the 2-core CI machine)."""
     from spillmap.cli import main
 
-    out = tmp_path_factory.getbasetemp() / "spillmap-demo-shared" / "report"
-    if not (out / "index.html").is_file():
-        out.parent.mkdir(exist_ok=True)  # the output folder's parent must exist
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            assert main(["demo", "--out", str(out)]) == 0
-        (out.parent / "progress.txt").write_text(err.getvalue(), encoding="utf-8")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        base = base.parent  # .../pytest-N/popen-gwK -> .../pytest-N, common to the session's workers
+    root = base / "spillmap-demo-shared"
+    out = root / "report"
+    root.mkdir(exist_ok=True)  # the output folder's parent must exist
+    with _locked(root / ".build-lock"):
+        if not (out / "index.html").is_file():
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                assert main(["demo", "--out", str(out)]) == 0
+            (root / "progress.txt").write_text(err.getvalue(), encoding="utf-8")
     return out
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive ``flock`` on ``path`` while the block runs (none without fcntl: each worker then
+    builds its own demo)."""
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def assert_steps_counted(err: str) -> None:

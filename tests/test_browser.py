@@ -48,20 +48,32 @@ def _skip_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def driver():
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(f"browser test skipped: {reason}")
+def start_chrome(*, console_log: bool = False):
+    """A headless Chromium (FLAGS); started a second time if the first start fails (with the suite on
+    every core, two workers may start their browsers at the same moment and one start can time out)."""
     from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
     for f in FLAGS:
         opts.add_argument(f)
     opts.binary_location = CHROMIUM
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    d = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    if console_log:
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        return webdriver.Chrome(service=Service(DRIVER), options=opts)
+    except WebDriverException:
+        time.sleep(2)
+        return webdriver.Chrome(service=Service(DRIVER), options=opts)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(f"browser test skipped: {reason}")
+    d = start_chrome(console_log=True)
     d.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
     yield d
     d.quit()

@@ -213,13 +213,6 @@ def test_top_left_controls_do_not_cover_the_sample_at_1400x900(states, tmp_path)
 
 
 def _browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from test_browser import start_chrome
 
-    from test_browser import CHROMIUM, DRIVER, FLAGS
-
-    opts = webdriver.ChromeOptions()
-    for f in FLAGS:
-        opts.add_argument(f)
-    opts.binary_location = CHROMIUM
-    return webdriver.Chrome(service=Service(DRIVER), options=opts)
+    return start_chrome()
