@@ -107,9 +107,11 @@ def _freeze_layout(fig: Figure) -> None:
     engine.execute(fig)
     for ax in fig.axes:
         ax.set_position([round(v, 9) for v in ax.get_position(original=False).bounds])
-    for text in (fig._suptitle, fig._supxlabel, fig._supylabel):
-        if text is not None:
-            text.set_position(tuple(round(v, 9) for v in text.get_position()))
+    for text in fig.texts:  # the suptitle and sup-labels the layout placed are among them
+        try:
+            text.set_position(tuple(round(float(v), 9) for v in text.get_position()))
+        except (TypeError, ValueError):  # a position in other units (dates, categories): left as it is
+            continue
     fig.set_layout_engine("none")
 
 
