@@ -15,3 +15,25 @@ x = ["pc", "emp"]
 [weights.W1]
 kind = "contiguity"
 """
+
+#: the layer and panel of the US studies (files named as datasets by `path`), for tests that write
+#: the other sections themselves
+US_INPUTS = """
+[layer]
+path = "us48"
+id = "STATE_ABBR"
+[panel]
+path = "produc"
+id = "state_abbr"
+time = "year"
+"""
+
+#: one contiguity W, no maps and no figures (the tables only: fast)
+W1_TABLES_ONLY = """
+[maps]
+include = []
+[output]
+figures = false
+[weights.W1]
+kind = "contiguity"
+"""

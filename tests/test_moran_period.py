@@ -13,6 +13,9 @@ yearly one; paper audit 2026-12-01).  References, each independent of spillmap's
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -20,6 +23,9 @@ from spillmap.errors import DataError, InputError
 from spillmap.spatial._permutation import agree_within_mc
 from spillmap.spatial.autocorrelation import moran_pooled
 from spillmap.spatial.weights import SpatialWeights
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
+from _specs import US_INPUTS, W1_TABLES_ONLY  # noqa: E402
 
 esda = pytest.importorskip("esda")
 libpysal = pytest.importorskip("libpysal")
@@ -148,16 +154,7 @@ def test_study_option_reaches_the_diagnostics_and_the_by_year_table(case):
     from spillmap.study import Study, run
 
     df, w, yt, years = case
-    text = """
-title = "Produc"
-unit_label = "state"
-[layer]
-path = "us48"
-id = "STATE_ABBR"
-[panel]
-path = "produc"
-id = "state_abbr"
-time = "year"
+    text = 'unit_label = "state"\n' + US_INPUTS + """
 [model]
 y = "log(gsp)"
 x = ["log(pcap)", "unemp"]
@@ -168,13 +165,7 @@ tests = ["lm"]
 moran_demean = "period"
 [tables]
 include = ["moran_by_year", "diagnostics"]
-[maps]
-include = []
-[output]
-figures = false
-[weights.W1]
-kind = "contiguity"
-"""
+""" + W1_TABLES_ONLY
     r = run(Study.from_dict(tomllib.loads(text), source="s.toml"))
     want = moran_pooled(df.assign(lg=np.log(df["gsp"])), id="state_abbr", time="year", var="lg", w=w,
                         permutations=0, demean="period")

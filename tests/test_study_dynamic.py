@@ -5,22 +5,22 @@ References: the same models fitted through the Python API on the same inputs (id
 arithmetic: equality to 1e-12)."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from spillmap.study import Study, StudyResults, run
 from spillmap.study.records import thaw
 
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
+from _specs import US_INPUTS  # noqa: E402
+
 STUDY = """
 title = "Produc: unemployment, dynamic SDM"
 unit_label = "state"
-[layer]
-path = "us48"
-id = "STATE_ABBR"
-[panel]
-path = "produc"
-id = "state_abbr"
-time = "year"
+""" + US_INPUTS + """
 [model]
 y = "unemp"
 x = ["log(pcap)", "log(pc)", "log(emp)"]

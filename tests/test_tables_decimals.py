@@ -3,7 +3,9 @@ tables chose decimals row by row, so one column mixed -0.0090 (0.0262) and 0.159
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,17 +15,11 @@ from spillmap.study import Study, run
 from spillmap.tables import frame_table
 from spillmap.tables._rows import fixed_decimals, readable
 
-#: the US study of test_report_audit.py without maps, figures or tests: the effects table only
-STUDY = """
-title = "Produc"
-unit_label = "state"
-[layer]
-path = "us48"
-id = "STATE_ABBR"
-[panel]
-path = "produc"
-id = "state_abbr"
-time = "year"
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
+from _specs import US_INPUTS, W1_TABLES_ONLY  # noqa: E402
+
+#: the US study without maps, figures or tests: the effects table only
+STUDY = 'unit_label = "state"\n' + US_INPUTS + """
 [model]
 y = "log(gsp)"
 x = ["log(pcap)", "log(pc)", "unemp"]
@@ -34,13 +30,7 @@ tests = []
 [tables]
 include = ["effects"]
 {decimals}
-[maps]
-include = []
-[output]
-figures = false
-[weights.W1]
-kind = "contiguity"
-"""
+""" + W1_TABLES_ONLY
 
 
 def _table() -> pd.DataFrame:
