@@ -90,9 +90,10 @@ def test_wx_subset_and_slx(cross, queen):
     # two least-squares closed forms, cond(Z) = 533: coefficients ~eps (cond + cond^2 |e|/|Zb|) ~ 1e-12;
     # e'e relative 2 eps cond |y|/|e| (|y|/|e| = 98) = 2e-11; (Z'Z)^-1: eps cond^2 = 6e-11
     np.testing.assert_allclose(res.params.to_numpy(), b, atol=1e-10)  # least squares both ways: ~1e-12
-    np.testing.assert_allclose(res.sigma2, e @ e / 48, rtol=1e-10)
+    np.testing.assert_allclose(res.sigma2, e @ e / 48, rtol=1e-10)  # e'e both ways: 2 eps cond |y|/|e| = 2e-11
     cov = np.linalg.inv(z.T @ z) * (e @ e / 48)
-    np.testing.assert_allclose(res.std_errors.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-9)
+    se = np.sqrt(np.diag(cov))
+    np.testing.assert_allclose(res.std_errors.to_numpy(), se, rtol=1e-9)  # (Z'Z)^-1: eps cond^2 = 6e-11
 
 
 def test_sdem_cross_section_vs_spreg(cross, queen):

@@ -55,9 +55,9 @@ def test_rho_bounds_row_standardised_path():
     # path a-b-c, row-standardised: D^-1 A has eigenvalues 1, 0, -1 (closed form) -> (-1, 1)
     w = SpatialWeights.from_dense([[0, 1, 0], [1, 0, 1], [0, 1, 0]], "abc").row_standardize()
     # eigen-solver on a 3 x 3 matrix similar to a symmetric one: error ~eps ||W|| = 2e-16
-    np.testing.assert_allclose(np.sort(w.eigenvalues), [-1, 0, 1], atol=1e-12)
+    np.testing.assert_allclose(np.sort(w.eigenvalues), [-1, 0, 1], atol=1e-12)  # closed form; solver error ~2e-16
     lo, hi = w.rho_bounds
-    assert lo == pytest.approx(-1.0, abs=1e-12) and hi == pytest.approx(1.0, abs=1e-12)
+    assert lo == pytest.approx(-1.0, abs=1e-12) and hi == pytest.approx(1.0, abs=1e-12)  # 1/eigenvalue: ~2e-16
     # binary path: eigenvalues -sqrt(2), 0, sqrt(2) -> bounds -+1/sqrt(2)
     lo, hi = w.binary().rho_bounds
     assert lo == pytest.approx(-1 / np.sqrt(2), rel=1e-12) and hi == pytest.approx(1 / np.sqrt(2), rel=1e-12)
