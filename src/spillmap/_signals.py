@@ -16,8 +16,9 @@ Written by hand on the standard library.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 __all__ = ["interrupt", "handled", "checkpoint", "callbacks", "quiet_while_interrupted"]
 
@@ -42,14 +43,13 @@ def checkpoint() -> None:
 
 
 @contextmanager
-def callbacks() -> Iterator[None]:
-    """Around code that runs ctypes callbacks: an interruption recorded by :func:`interrupt` and
-    swallowed by a callback is not reported as "Exception ignored" but raised when the block
-    ends (other unraisable exceptions are reported as usual)."""
+def _unraisable_dropped(drop: Callable[[Any], bool]) -> Iterator[None]:
+    """Around the block, an unraisable exception for which ``drop(unraisable)`` is true is not
+    reported ("Exception ignored ..."); others go to the hook that was installed before."""
     previous = sys.unraisablehook
 
     def hook(unraisable) -> None:  # noqa: ANN001
-        if not any(unraisable.exc_value is exc for exc in _pending):
+        if not drop(unraisable):
             previous(unraisable)
 
     sys.unraisablehook = hook
@@ -57,6 +57,15 @@ def callbacks() -> Iterator[None]:
         yield
     finally:
         sys.unraisablehook = previous
+
+
+@contextmanager
+def callbacks() -> Iterator[None]:
+    """Around code that runs ctypes callbacks: an interruption recorded by :func:`interrupt` and
+    swallowed by a callback is not reported as "Exception ignored" but raised when the block
+    ends (other unraisable exceptions are reported as usual)."""
+    with _unraisable_dropped(lambda u: any(u.exc_value is exc for exc in _pending)):
+        yield
     checkpoint()
 
 
@@ -67,14 +76,5 @@ def quiet_while_interrupted() -> Iterator[None]:
     member still open: "Can't close the ZIP file while there is an open writing handle") is not
     reported as "Exception ignored" with a traceback: the program's handler says what happened
     and removes the temporary output.  Other unraisable exceptions are reported as usual."""
-    previous = sys.unraisablehook
-
-    def hook(unraisable) -> None:  # noqa: ANN001
-        if not _pending:
-            previous(unraisable)
-
-    sys.unraisablehook = hook
-    try:
+    with _unraisable_dropped(lambda u: bool(_pending)):
         yield
-    finally:
-        sys.unraisablehook = previous
