@@ -125,26 +125,21 @@ def _pooled_moran_array(
     else:
         z = y - y.mean()
     zz = float(z @ z)
-    s0, s1, s2 = (t * v for v in _weights_sums(w.sparse))
+    sums = _weights_sums(w.sparse)  # of W; those of I_T kron W are T times them
+    s0, s1, s2 = (t * v for v in sums)
     i_obs = nt / s0 * float(z @ w.lag_panel(z, t)) / zz
     if demean == "period":
-        ei, v_norm, v_rand = _period_moments(w.sparse, z.reshape(t, -1))
+        ei, v_norm, v_rand = _period_moments(w.sparse, z.reshape(t, -1), sums)
+        p_perm = _pseudo_p(z[:, None], w, t, permutations, seed, threads, within=True)[0]
     else:
         ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
-    if demean != "period":
-        p_perm = float(_pseudo_p(y[:, None], w, t, permutations, seed, threads)[0][0])
-    elif not permutations:
-        p_perm = math.nan
-    else:
-        ge, _ = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads,
-                                   within=True)
-        p_perm = float(perm.folded_p(ge, permutations)[0])
-    return _moran_result(i_obs, ei, v_norm, v_rand, p_perm, permutations, nt)
+        p_perm = _pseudo_p(y[:, None], w, t, permutations, seed, threads)[0]
+    return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt)
 
 
-def _period_moments(m: sp.csr_matrix, zt: np.ndarray) -> tuple[float, float, float]:
+def _period_moments(m: sp.csr_matrix, zt: np.ndarray, sums: tuple[float, float, float]) -> tuple[float, float, float]:
     r"""``E[I]``, ``Var[I]`` under normality and under within-period randomisation of the
-    pooled Moran's I of period-demeaned values ``zt`` (T, N).
+    pooled Moran's I of period-demeaned values ``zt`` (T, N); ``sums`` are W's ``S_0, S_1, S_2``.
 
     Normality: Moran's I of the residuals of a regression on T period dummies (Cliff and Ord
     1981, ch. 8), ``n = NT``, ``k = T``, ``M = I_T \otimes (I_N - 11'/N)``, ``W_T = I_T \otimes W``:
@@ -165,7 +160,7 @@ def _period_moments(m: sp.csr_matrix, zt: np.ndarray) -> tuple[float, float, flo
     """
     t, n = zt.shape
     m = sp.csr_matrix(m, dtype=float)
-    s = float(m.sum())
+    s = sums[0]
     one_w = np.asarray(m.sum(axis=0)).ravel()  # 1'W
     w_one = np.asarray(m.sum(axis=1)).ravel()  # W1
     tr_w = float(m.diagonal().sum())
@@ -175,8 +170,7 @@ def _period_moments(m: sp.csr_matrix, zt: np.ndarray) -> tuple[float, float, flo
     nt, k, s0 = n * t, t, t * s
     ei = nt / s0 * (t * c) / (nt - k)
     v_norm = (nt / s0) ** 2 * (t * a + t * b + (t * c) ** 2) / ((nt - k) * (nt - k + 2)) - ei * ei
-    s0w, s1w, s2w = _weights_sums(m)
-    ei_t, _, v_rand_t = moran_moments(n, s0w, s1w, s2w, zt.T)
+    _, _, v_rand_t = moran_moments(n, *sums, zt.T)
     share = perm.column_sums(zt.T**2)
     share = share / share.sum()
     return float(ei), float(v_norm), float(np.sum(share**2 * np.atleast_1d(v_rand_t)))

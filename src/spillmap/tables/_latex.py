@@ -42,7 +42,6 @@ LONG_MAX_COLUMNS = 4
 _MORE = {"<": r"$<$", ">": r"$>$", "φ": r"$\phi$", "μ": r"$\mu$", "ψ": r"$\psi$",
          "δ": r"$\delta$", "γ": r"$\gamma$", "η": r"$\eta$", "τ": r"$\tau$", "ε": r"$\varepsilon$",
          "±": r"$\pm$", "\u2212": r"$-$", "…": r"\ldots{}", "—": "---", "′": r"$'$"}
-_MINUS = MINUS_BEFORE_NUMBER  # a hyphen-minus that is a minus sign (tables._format)
 _STARS = re.compile(r"(?<=\d)(\*+)(?=$|[\s)])")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -57,7 +56,7 @@ def _tex(text: object) -> str:
     out = "".join(_MORE.get(ch) or latex_escape(ch) for ch in str(text))
     out = re.sub(r'"([^"\n]*)"', r"``\1''", out)
     out = re.sub(r"(?<![\w`])'([^'\n]*)'(?!\w)", r"`\1'", out)
-    return _MINUS.sub(r"$-$", out)
+    return MINUS_BEFORE_NUMBER.sub(r"$-$", out)
 
 
 def _num(text: str) -> str:

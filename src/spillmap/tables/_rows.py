@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from spillmap.errors import InputError
 from spillmap.tables._format import decimals_for
 from spillmap.tables._model import Table
 
@@ -146,8 +147,6 @@ def fixed_decimals(table: Table, decimals: int, *, most: int = 6) -> Table:
         would otherwise print as 0.001 (0.000).
     """
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)) or not 0 <= decimals <= 6:
-        from spillmap.errors import InputError
-
         raise InputError(f"decimals must be a whole number from 0 to 6, got {decimals!r}.")
     rows = table.rows.copy()
     for key in rows.index[rows["kind"].isin(("coef", "stat", "test"))]:

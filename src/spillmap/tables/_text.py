@@ -13,10 +13,10 @@ from typing import Literal
 import pandas as pd
 
 from spillmap._textsafe import csv_safe_frame, csv_text
-from spillmap.tables._format import MINUS, typeset_minus
+from spillmap.tables._format import typeset_minus
 from spillmap.tables._model import Table
 
-__all__ = ["to_markdown", "to_csv", "MINUS"]
+__all__ = ["to_markdown", "to_csv"]
 
 
 
