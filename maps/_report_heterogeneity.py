@@ -32,7 +32,7 @@ def heterogeneity(r) -> list:
                     fits.append(r.fits[f"{k}:{part}"])
                     labels.append(f"{g['label']} (n = {g['n']})")
         if fits:
-            title = f"Heterogeneity by {col}"
+            title = f"Heterogeneity by {r.labels.get(col, col)}"  # the column's title from [model] labels
             t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
                                  period=_time(r), caption=title,
                                  statistics=("r2_within", "r2_pseudo", "nobs", "n", "t", "unit_fe", "time_fe"),

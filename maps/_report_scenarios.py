@@ -48,9 +48,9 @@ def groups_table(result) -> pd.DataFrame:
 
 def _tables(result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str, notes: str,
             group_labels: Mapping[str, Mapping[str, str]] | None, unit: str,
-            notice: str | None = None) -> dict[str, Any]:
+            notice: str | None = None, titles: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``{"groups": Table, "top": Table}``: the two frames labelled and formatted (:mod:`._scenario_tables`);
-    ``notice`` (e.g. synthetic data) is their first note."""
+    ``notice`` (e.g. synthetic data) is their first note, ``titles`` name the grouping columns."""
     from spillmap.maps._scenario_tables import scenario_groups_table, scenario_top_table
 
     all_notes = (notice, notes) if notice else (notes,)
@@ -58,9 +58,9 @@ def _tables(result, top_df: pd.DataFrame, grp_df: pd.DataFrame, title: str, note
     top_caption = (f"{title}: the {len(top_df)} largest spillovers received by units not changed"
                    if result.n_shocked < len(result.units) else f"{title}: the {len(top_df)} largest spillovers "
                    "received")
-    return {"groups": scenario_groups_table(grp_df, level=result.level, labels=group_labels,
+    return {"groups": scenario_groups_table(grp_df, level=result.level, labels=group_labels, titles=titles,
                                             caption=f"{title}: totals by group", notes=all_notes),
-            "top": scenario_top_table(top_df, level=result.level, labels=group_labels, unit=unit,
+            "top": scenario_top_table(top_df, level=result.level, labels=group_labels, unit=unit, titles=titles,
                                       caption=top_caption, notes=all_notes)}
 
 
@@ -117,13 +117,14 @@ def _links(stem: str) -> str:
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
                    office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
-                   unit: str = "unit", figure_title: str | None = None) -> dict[str, Any]:
+                   unit: str = "unit", figure_title: str | None = None,
+                   column_titles: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
     with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
     ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
 
     ``group_labels`` (``{column: {value: label}}``, the spec's ``[heterogeneity] labels``) name the
-    groups in the printed tables; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
+    groups in the printed tables and ``column_titles`` (the spec's ``[model] labels``) their columns; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
     ``figure_title`` is the figure's title (default "TITLE: largest spillovers received"), bold as the
     report's other figure titles.
     Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
@@ -139,7 +140,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
         "simulation": f"percentiles of {result.draws:,} parameter draws (seed {result.seed}), the effects' draws.",
         "delta": "delta method.", "closed form": "exact (linear in the parameters)."}[result.method]])
     top_df, grp_df = top_table(result, top), groups_table(result)
-    tables = _tables(result, top_df, grp_df, title, notes, group_labels, unit, notice)
+    tables = _tables(result, top_df, grp_df, title, notes, group_labels, unit, notice, column_titles)
     _files(folder, f"{stem}_top", top_df, tables["top"])
     _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:
@@ -263,6 +264,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(
                                      "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label,
+                                 column_titles=shown,
                                  figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
                                               "received")
             tables.update(out["table_objects"])

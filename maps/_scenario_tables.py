@@ -1,6 +1,7 @@
 """A scenario's two tables -- the group totals and the largest spillovers received -- as
 :class:`spillmap.tables.Table` objects, labelled and formatted as the report's other tables:
-readable column heads, the groups under the spec's labels (``[heterogeneity] labels``), one
+readable column heads, the grouping columns under the spec's variable labels (``[model] labels``,
+e.g. ``is_key_city = "Key city"``), the groups under its group labels (``[heterogeneity] labels``), one
 number of decimals per table, no scientific notation.  The frames come from
 :func:`spillmap.maps._report_scenarios.groups_table` and ``top_table``; layout only.
 
@@ -54,10 +55,12 @@ def _cell(v: object) -> object:
     return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
-def _heads(columns: Sequence[str], level: float) -> list[str]:
+def _heads(columns: Sequence[str], level: float, titles: Mapping[str, str] | None = None) -> list[str]:
+    """Column heads: the interval bounds with the level, the frame's numbers by :data:`COLUMN_LABELS`, a
+    grouping column by ``titles`` (the spec's variable labels) or its name."""
     ci = f"{level:.0%} CI"
     return [f"{ci}, {'lower' if c == 'ci_lower' else 'upper'}" if c in ("ci_lower", "ci_upper")
-            else COLUMN_LABELS.get(c, c) for c in columns]
+            else COLUMN_LABELS.get(c, str((titles or {}).get(c, c))) for c in columns]
 
 
 def _table(body: pd.DataFrame, labels: list[str], blocks: list[str], heads: list[str], *, numbers: Sequence[str],
@@ -73,11 +76,12 @@ def _table(body: pd.DataFrame, labels: list[str], blocks: list[str], heads: list
 
 
 def scenario_groups_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str, Mapping[str, str]] | None,
-                          caption: str, notes: Sequence[str] = ()) -> Table:
+                          caption: str, notes: Sequence[str] = (), titles: Mapping[str, str] | None = None) -> Table:
     """The totals of the region, the changed units and each group (``frame``: index ``grouping``,
-    a ``group`` column and the numbers), one block per grouping column, titled by it."""
+    a ``group`` column and the numbers), one block per grouping column, titled "By TITLE" (``titles``:
+    the spec's variable labels; the column's name without one)."""
     cols = [c for c in frame.columns if c != "group"]
-    names, blocks, titles = [], [], {}
+    names, blocks, blocks_titles = [], [], {}
     for grouping, group in zip(frame.index, frame["group"]):
         if (grouping, group) in _TOTALS:
             names.append(_TOTALS[(grouping, group)])
@@ -85,15 +89,17 @@ def scenario_groups_table(frame: pd.DataFrame, *, level: float, labels: Mapping[
         else:
             names.append(group_label(str(grouping), group, labels))
             blocks.append(str(grouping))
-            titles[str(grouping)] = f"By {grouping}"
+            blocks_titles[str(grouping)] = f"By {(titles or {}).get(str(grouping), grouping)}"
     return _table(frame[cols], names, blocks, _heads(cols, level), numbers=[c for c in cols if c in _NUMBERS],
-                  caption=caption, notes=notes, stub="Group", titles=tuple(titles.items()))
+                  caption=caption, notes=notes, stub="Group", titles=tuple(blocks_titles.items()))
 
 
 def scenario_top_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str, Mapping[str, str]] | None,
-                       unit: str, caption: str, notes: Sequence[str] = ()) -> Table:
+                       unit: str, caption: str, notes: Sequence[str] = (),
+                       titles: Mapping[str, str] | None = None) -> Table:
     """The units receiving the largest spillovers (``frame``: index id; ``rank``, ``name``, the group
-    columns, ``shocked`` and the numbers), one row per unit labelled ``rank. name (id)``."""
+    columns, ``shocked`` and the numbers), one row per unit labelled ``rank. name (id)``; a group column
+    headed by ``titles`` (the spec's variable labels) or its name."""
     names = [f"{r['rank']}. {r['name']} ({i})" if isinstance(r.get("name"), str) and r["name"] else
              f"{r['rank']}. {i}" for i, r in frame.iterrows()]
     cols = [c for c in frame.columns if c not in ("rank", "name")]
@@ -101,5 +107,5 @@ def scenario_top_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str
     groups = [c for c in cols if c not in COLUMN_LABELS]
     for c in groups:
         body[c] = [group_label(c, v, labels) for v in body[c]]
-    return _table(body, names, [""] * len(body), _heads(cols, level), numbers=[c for c in cols if c in _NUMBERS],
-                  caption=caption, notes=notes, stub=f"Rank. {unit} (id)")
+    return _table(body, names, [""] * len(body), _heads(cols, level, titles),
+                  numbers=[c for c in cols if c in _NUMBERS], caption=caption, notes=notes, stub=f"Rank. {unit} (id)")

@@ -177,9 +177,11 @@ def test_scenario_tables_are_labelled_and_formatted(demo_out):
         assert raw not in scen, raw
     for head in ("Changed units", "Total change", "95% CI, lower", "CI includes 0", "Rank. city (id)"):
         assert head in scen, head
-    # the spec's [heterogeneity] labels name the groups of is_key_city
+    # the spec's [heterogeneity] labels name the groups of is_key_city, its [model] labels the grouping columns
     groups = tables[0]
-    assert ">key cities<" in groups and ">other cities<" in groups and "By is_key_city" in groups
+    assert ">key cities<" in groups and ">other cities<" in groups
+    assert "By Key city" in groups and "By Province" in groups and "By is_key_city" not in scen
+    assert ">Key city<" in tables[1] and ">Province<" in tables[1] and "province_en" not in scen  # top table heads
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", "".join(tables))
     numbers = [c for c in cells if re.fullmatch(r"-?[\d,]*\.\d+", c)]
     assert numbers and not [c for c in cells if "e-" in c or "e+" in c]  # no scientific notation

@@ -161,6 +161,18 @@ def test_heterogeneity_has_controls_fe_and_tests_of_their_own(tables, demo_out):
     assert t.body["across"].iloc[:-2].eq("").all()  # nothing else in that column
 
 
+def test_heterogeneity_columns_are_titled_by_the_model_labels(tables, demo_out):
+    # the demo spec labels is_key_city "Key city" and region4 "Region" in [model] labels; the groups of
+    # region4 have no [heterogeneity] labels, so they read "Region = VALUE"
+    assert tables["heterogeneity_is_key_city"].caption == "Heterogeneity by Key city"
+    region = tables["heterogeneity_region4"]
+    assert region.caption == "Heterogeneity by Region"
+    heads = list(region.columns["label"])
+    assert heads[0].startswith("Region = ") and not any("region4" in h for h in heads), heads
+    tex = (demo_out / "tables" / "heterogeneity_region4.tex").read_text(encoding="utf-8")
+    assert "region4 =" not in tex and "Heterogeneity by Region" in tex
+
+
 # ------------------------------------------------------------------ 8. LaTeX fits the page
 def test_latex_tall_tables_are_longtables_and_wide_ones_shrink(tables, demo_out):
     sdm = (demo_out / "tables" / "sdm_effects.tex").read_text(encoding="utf-8")

@@ -341,7 +341,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             title = f"{s.title or '; '.join(res.changes)} ({wname})"
             write_scenario(dataclasses.replace(res, y=y), folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
                            labels=labels, notice=notice, top=s.top, title=title, office=True,
-                           group_labels=group_labels, unit=study.unit_label)
+                           group_labels=group_labels, unit=study.unit_label, column_titles=shown)
             import json
 
             atomic_write_text(folder / "results" / f"{stem}.json",

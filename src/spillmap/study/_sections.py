@@ -145,7 +145,9 @@ class ModelSpec:
                               default=None, choices=DYNAMIC + (None,), example="both")
     draws: int = opt("Simulation draws for the SEs of the effects; 0 = delta method.", default=1000, check=_draws)
     labels: Mapping[str, str] = opt("Readable names of the variables in every table, figure and map of the report, "
-                                    "e.g. { int = \"Industrial intelligence\" } (Chinese works too).", default=None,
+                                    "e.g. { int = \"Industrial intelligence\" } (Chinese works too); also the "
+                                    "titles of the group columns of the heterogeneity and scenario tables "
+                                    "(is_key_city = \"Key city\").", default=None,
                                     convert=lambda v: MappingProxyType(dict(v)))
     seed: int = opt("Seed of every random step (effects draws, permutations).", default=0)
 
@@ -200,7 +202,8 @@ class HeterogeneitySpec:
     """``[heterogeneity]``: the baseline and the SDM estimated separately by group (Table 6)."""
 
     columns: tuple[str, ...] = opt("Group columns (in the layer, its attributes or the panel); one block "
-                                   "per column, two groups or more. A group of fewer than 10 units is not "
+                                   "per column, two groups or more, titled by the column's [model] labels "
+                                   "name. A group of fewer than 10 units is not "
                                    "estimated on its own (listed under Not available).", example=("is_key_city",))
     labels: Mapping[str, Any] = opt("Readable group names per column, e.g. {is_key_city = {\"1\" = \"key "
                                     "cities\", \"0\" = \"other cities\"}}.", default=None)

@@ -166,13 +166,14 @@ def heterogeneity_column(study, inputs, col: str, progress) -> tuple[dict, dict[
     missing: list[str] = []
     groups, values = _grouping(inputs, col)
     labels = {str(k): str(v) for k, v in dict(h.labels.get(col, {})).items()}
+    heading = str(dict(study.model.labels or {}).get(col, col))  # the column as [model] labels name it
     block: dict[str, Any] = {"groups": [], "baseline": [], "sdm": []}
     sizes = {g: int((groups == g).sum()) for g in values}
-    shown = ", ".join(f"{labels.get(g, f'{col} = {g}')} ({n})" for g, n in sizes.items() if n >= MIN_GROUP_UNITS)
+    shown = ", ".join(f"{labels.get(g, f'{heading} = {g}')} ({n})" for g, n in sizes.items() if n >= MIN_GROUP_UNITS)
     progress(f"heterogeneity by {col}: baseline and SDM of each group: {shown or 'none large enough'} ({wname})")
     for g in values:
         ids = list(groups.index[groups == g])
-        label = labels.get(g, f"{col} = {g}")
+        label = labels.get(g, f"{heading} = {g}")
         block["groups"].append({"value": g, "label": label, "n": len(ids)})
         if len(ids) < MIN_GROUP_UNITS:
             missing.append(f"heterogeneity {col} = {g}: {len(ids)} units, fewer than {MIN_GROUP_UNITS}; "
