@@ -363,3 +363,26 @@ def test_add_notice_relays_out_quietly(caplog):
         add_notice(fig, "SYNTHETIC DEMONSTRATION DATA")
     assert not [r for r in caplog.records if "findfont" in r.getMessage() and r.levelno >= logging.WARNING]
     assert [t.get_text() for t in fig.texts if t.get_gid() == "spillmap-notice"] == ["SYNTHETIC DEMONSTRATION DATA"]
+
+
+def test_save_figure_lays_out_quietly(caplog, tmp_path):
+    """save_figure fixes a constrained layout by drawing the figure once before writing it; that draw
+    ran outside the quiet context and printed matplotlib's font-fallback lines ('findfont: Failed to
+    find font weight normal for WenQuanYi Zen Hei') on the demo's terminal, five per demo.  Needs a
+    CJK fallback font installed to show."""
+    import logging
+
+    from spillmap.figures import save_figure
+    from spillmap.figures._style import figure_style, font_family, new_figure
+
+    if len(font_family()) < 2:
+        pytest.skip("no CJK fallback font installed: the font-fallback lines cannot occur")
+    with figure_style():
+        fig = new_figure((4.0, 3.0), layout="constrained")
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [1.0, 2.0])
+        ax.set_title("Effects", fontweight="bold")
+        ax.set_yticks([0, 1], ["Xinyang (411500)", "Changde (430700)"])
+    with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
+        save_figure(fig, tmp_path / "f", formats=("png",))
+    assert not [r for r in caplog.records if "findfont" in r.getMessage() and r.levelno >= logging.WARNING]

@@ -108,6 +108,25 @@ def test_effects_panels_share_their_x_scale():
     assert [t.get_text() for t in b.get_xticklabels()]  # its ticks still labelled
 
 
+def test_effects_legend_is_one_row_under_the_panels():
+    """paper #12 (leftover of stop 27): the effects figure's legend was placed by matplotlib's "best"
+    inside the first panel; it is one figure legend under every panel, above the notice strip."""
+    from spillmap.figures._style import add_notice
+
+    fig = F.effects_plot({"SDM, W1": _effects_frame(1.0), "SDM, W2": _effects_frame(3.0),
+                          "SDM, W3": _effects_frame(2.0)})
+    fig = _drawn(add_notice(fig, "SYNTHETIC DATA"))
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["direct", "indirect", "total"]
+    leg = legend.get_window_extent()
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert leg.y1 <= ax.get_tightbbox().y0 + 1e-6  # under the panel, its tick labels and x label
+    note = next(t for t in fig.texts if t.get_gid() == "spillmap-notice").get_window_extent()
+    assert note.y1 <= leg.y0 and leg.y0 >= 0
+
+
 # ------------------------------------------------------------------ item 19: labels and title style
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory):

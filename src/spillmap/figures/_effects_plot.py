@@ -116,7 +116,10 @@ def effects_plot(
             axes[i].set_visible(False)
             axes[i - ncols].xaxis.set_tick_params(labelbottom=True)
             axes[i - ncols].set_xlabel(xlabels[i - ncols])
-        axes[0].legend(loc="best", frameon=False)
+        # one legend for all panels, under them in a row: never over an interval (matplotlib's "best"
+        # placed it inside the first panel, where a long interval could run under it)
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", ncols=len(names), frameon=False)
         if title:
             fig.suptitle(title, fontweight="bold")
     return fig

@@ -79,7 +79,8 @@ def save_figure(
             raise OutputError(f"{', '.join(existing)} exist(s) already; choose another name or pass overwrite=True.")
     import matplotlib as mpl
 
-    _freeze_layout(fig)
+    with quiet_matplotlib():  # the layout's draw measures every text, as savefig does
+        _freeze_layout(fig)
     out = []
     missing: set[str] = set()
     for target in targets:
