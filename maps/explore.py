@@ -87,7 +87,19 @@ class _Explore(RenderOnce):
         }
         return out;
     }
-    function fmt(v) { return (v === null || !isFinite(v)) ? "not among the largest" : Number(v.toPrecision(4)).toString(); }
+    function fmt(v) {  // a unit's number: four significant digits, a true minus sign
+        if (v === null || !isFinite(v)) { return "not among the largest"; }
+        return Number(v.toPrecision(4)).toString().replace("-", "\u2212");
+    }
+    function limits(b) {  // the class limits [0, m/64, m/16, m/4, m] as the other maps' legends print theirs
+        // (maps/_classify.bound_labels): one number of decimals, two significant digits of the narrowest
+        // class; the highest limit, the largest response, with one more decimal rounded inwards (never
+        // above it); beyond 6 decimals two significant digits each
+        var d = Math.max(0, 1 - Math.floor(Math.log10(b[1])));
+        if (!isFinite(d) || d > 6) { return b.map(function (v) { return v ? Number(v.toPrecision(2)).toString() : "0"; }); }
+        var f = Math.pow(10, d + 1);
+        return b.map(function (v, j) { return j === b.length - 1 ? (Math.floor(v * f) / f).toFixed(d + 1) : v.toFixed(d); });
+    }
     var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
     function setBounds() {
         var m = 0;
@@ -170,9 +182,10 @@ class _Explore(RenderOnce):
         entry(cfg.source, cfg.names[current] + " (the changed unit)");
         var anyPos = false, anyNeg = false, zeros = false;
         for (var i = 0; i < n; i++) { if (i !== current) { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; zeros = zeros || values[i] === 0; } }
-        if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + fmt(bounds[c - 1]) : "0") + " to +" + fmt(bounds[c])); } }
+        var lim = limits([0].concat(bounds));  // lim[c + 1]: the upper limit of class c
+        if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + lim[c] : "0") + " to +" + lim[c + 1]); } }
         if (zeros) { entry(cfg.zero, "0 (no path from the selected unit)"); }
-        if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "−" + fmt(bounds[c - 1]) : "0") + " to −" + fmt(bounds[c])); } }
+        if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "\u2212" + lim[c] : "0") + " to \u2212" + lim[c + 1]); } }
         if (cfg.not_in_sample) { entry(cfg.context, cfg.not_in_sample_label, "e context-entry"); }
     }
     setBounds();

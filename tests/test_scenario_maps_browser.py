@@ -76,3 +76,31 @@ def test_explore_panel_in_the_report_frame_and_full_page(driver, wider, sdm, tmp
     assert _open(driver, path) == []
     s = _panel_state(driver)
     assert s["open"] and s["receivers"] and "Click any unit" in s["text"] and not s["covers"], s
+
+
+def test_explore_legend_limits_share_their_decimals(driver, wider, sdm, tmp_path):  # noqa: F811
+    """Leftover of the planner audit (#11): the explore map's JS legend printed each class limit with
+    four significant digits of its own ("+0.0002281 to +0.0009125"); it prints them as the other maps'
+    legends do: one number of decimals (two significant digits of the narrowest class), the highest
+    limit with one more, not above the largest response."""
+    import re
+
+    cols = response_columns(sdm, "x1")
+    path = tmp_path / "explore.html"
+    save_map(explore_map(wider, cols, id="id", name_column="name", y="y", start="12"), path)
+    driver.set_window_size(1280, 900)
+    assert _open(driver, path) == []
+    entries = [e.text for e in driver.find_elements("css selector", ".spillmap-legend .e")]
+    classes = [t for t in entries if " to " in t]
+    assert len(classes) >= 4, entries
+    numbers = [n for t in classes for n in re.findall(r"[+\u2212]?\d+(?:\.\d+)?", t)]
+    assert not any("e" in t.split("(")[0] for t in classes), classes  # no scientific notation
+    top_text = max(numbers, key=lambda n: float(n.lstrip("+\u2212")))
+    decimals = {len(n.split(".")[1]) for n in numbers if "." in n and n != top_text}
+    assert len(decimals) == 1 and len(top_text.split(".")[1]) == decimals.pop() + 1, classes
+    import numpy as np
+
+    j = list(map(str, cols["ids"])).index("12")
+    responses = np.abs(np.delete(np.asarray(cols["matrix"])[:, j], j))  # the other units' responses to 12
+    top = max(float(n.lstrip("+\u2212")) for n in numbers)
+    assert top <= responses.max(), (top, responses.max())
