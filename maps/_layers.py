@@ -33,7 +33,7 @@ from branca.element import Element
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError
 from spillmap.maps._classify import NO_DATA_COLOR
-from spillmap.maps._offline import OfflineMap
+from spillmap.maps._display import OfflineMap
 from spillmap.maps._elements import (
     CSS,
     ColoredGeoJson,
@@ -41,11 +41,10 @@ from spillmap.maps._elements import (
     GeoData,
     GroupOutlines,
     Legend,
-    PanelSwitcher,
     ScaleBar,
-    Title,
     js_json,
 )
+from spillmap.maps._controls import PanelSwitcher, Title
 
 __all__ = [
     "NO_DATA_COLOR",

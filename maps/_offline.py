@@ -28,7 +28,8 @@ control) and renders it through its Jinja templates.  What is written by hand, a
   layer (``tiles="OpenStreetMap"``) with an :class:`~spillmap.errors.OutputError` naming
   ``tiles=``: the page would fetch its tiles from the network.
 
-* **Display and ``m.save()``.**  The maps spillmap creates are :class:`OfflineMap`, a
+* **Display and ``m.save()``** (:mod:`spillmap.maps._display`).  The maps spillmap creates are
+  :class:`~spillmap.maps._display.OfflineMap`, a
   ``folium.Map`` whose notebook display (``_repr_html_``) and ``save`` use
   :func:`render_html`, so they load nothing from a CDN either.  A map that needs remote
   files (tiles, a plugin) is then shown or saved with folium's CDN links and a one-line
@@ -52,13 +53,10 @@ import base64
 import copy
 import functools
 import hashlib
-import html as _html
 import os
 import re
-import warnings
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
 
 import folium
 from branca.element import CssLink, Figure, JavascriptLink, MacroElement
@@ -67,9 +65,9 @@ from folium.raster_layers import TileLayer, WmsTileLayer
 
 from spillmap._fileio import atomic_write_text, preflight
 from spillmap.maps._elements import RenderedText
-from spillmap.errors import OutputError, SpillmapWarning
+from spillmap.errors import OutputError
 
-__all__ = ["LEAFLET_VERSION", "OfflineMap", "leaflet_assets", "render_html", "save_map", "remote_urls"]
+__all__ = ["LEAFLET_VERSION", "leaflet_assets", "render_html", "save_map", "remote_urls"]
 
 LEAFLET_VERSION = "1.9.4"
 _STATIC = f"static/leaflet-{LEAFLET_VERSION}"
@@ -308,7 +306,7 @@ def render_html(m: folium.Map, *, offline: bool = True) -> str:
 
 def _with_title(page: str) -> str:
     """``page`` with a ``<title>`` in its head: a map without a title box (which writes the
-    title, see :class:`~spillmap.maps._elements.Title`) gets a generic one, so the browser
+    title, see :class:`~spillmap.maps._controls.Title`) gets a generic one, so the browser
     tab never shows the file name alone."""
     head = page.find("</head>")
     if head < 0 or "<title>" in page[:head]:
@@ -361,66 +359,3 @@ def save_map(
     """
     preflight([path], force=overwrite)
     return atomic_write_text(path, render_html(m, offline=offline), overwrite=overwrite)
-
-
-def _display_page(m: folium.Map) -> str:
-    """The offline page of ``m``; folium's CDN page, with a warning, if ``m`` needs the network."""
-    try:
-        return render_html(m)
-    except OutputError as exc:
-        warnings.warn(f"{exc} Shown with folium's CDN links instead (needs network).",
-                      SpillmapWarning, stacklevel=3)
-        return render_html(m, offline=False)
-
-
-def _iframe(page: str, figure: Figure) -> str:
-    """``page`` in an ``<iframe srcdoc>`` sized like folium's notebook display of ``figure``."""
-    doc = _html.escape(page, quote=True)
-    style = "border:none !important;"
-    if figure.height is None:
-        return (f'<div style="width:{figure.width};"><div style="position:relative;width:100%;height:0;'
-                f'padding-bottom:{figure.ratio};"><iframe srcdoc="{doc}" style="position:absolute;width:100%;'
-                f'height:100%;left:0;top:0;{style}" allowfullscreen></iframe></div></div>')
-    return f'<iframe srcdoc="{doc}" width="{figure.width}" height="{figure.height}" style="{style}"></iframe>'
-
-
-class OfflineMap(folium.Map):
-    """The ``folium.Map`` spillmap's map functions return: displayed and saved offline.
-
-    A notebook display (``_repr_html_``) and :meth:`save` use :func:`render_html`: the
-    vendored Leaflet inlined, no CDN.  A map that needs remote files (``tiles=``, a folium
-    plugin) falls back to folium's CDN page with a one-line
-    :class:`~spillmap.errors.SpillmapWarning`.  Everything else is ``folium.Map``.
-    """
-
-    #: element ids of the page hash the class names: the same page as a plain folium.Map
-    _tree_name = "Map"
-
-    def _repr_html_(self, **kwargs: object) -> str:
-        """The map as an ``<iframe>`` holding its offline page (Jupyter display).
-
-        Returns
-        -------
-        str
-            The iframe HTML.
-        """
-        root = self.get_root()
-        figure = root if isinstance(root, Figure) else Figure()
-        return _iframe(_display_page(self), figure)
-
-    def save(self, outfile: str | bytes | os.PathLike | BinaryIO, close_file: bool = True, **kwargs) -> None:
-        """Write the offline page (as :func:`render_html`) to ``outfile``, as folium does.
-
-        Parameters
-        ----------
-        outfile
-            Path (replaced if it exists, as ``folium.Map.save``) or binary file object.
-            :func:`save_map` writes atomically and keeps an existing file.
-        close_file
-            Close ``outfile`` after writing.
-        """
-        data = _display_page(self).encode("utf-8")
-        fid = open(outfile, "wb") if isinstance(outfile, (str, bytes, os.PathLike)) else outfile
-        fid.write(data)
-        if close_file:
-            fid.close()

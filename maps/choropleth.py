@@ -153,7 +153,7 @@ def choropleth(
     Returns
     -------
     folium.Map
-        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        An :class:`~spillmap.maps._display.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
@@ -263,7 +263,7 @@ def choropleth_panel(
     Returns
     -------
     folium.Map
-        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        An :class:`~spillmap.maps._display.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(_layers.keyed_layer(gdf, id=id, layer_id=layer_id), id=id, simplify=simplify)

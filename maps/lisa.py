@@ -106,7 +106,7 @@ def lisa_map(
     Returns
     -------
     folium.Map
-        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        An :class:`~spillmap.maps._display.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)

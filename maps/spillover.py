@@ -197,7 +197,7 @@ def spillover_map(
     Returns
     -------
     folium.Map
-        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        An :class:`~spillmap.maps._display.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.  Each layer's legend note
         says in one sentence what the layer shows.
     """
@@ -302,7 +302,7 @@ def unit_response_map(
     Returns
     -------
     folium.Map
-        An :class:`~spillmap.maps._offline.OfflineMap` (or ``m``): its notebook display and
+        An :class:`~spillmap.maps._display.OfflineMap` (or ``m``): its notebook display and
         ``save`` are offline, like :func:`~spillmap.maps.save_map`.
     """
     full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
