@@ -245,7 +245,8 @@ def horizon_effects(results: Any, *, horizons: tuple[str, ...], draws: int = 100
         heavy += flagged
         msg = heavy_tail_message(flagged, what, results.w)  # this horizon's, kept with its result
         out[h] = EffectsResult(results.model, method, int(draws) if method == "simulation" else 0, seed, level,
-                               kind, n, tables, _note(results, h, period), warnings=(msg,) if msg else ())
+                               kind, n, tables, _note(results, h, period), warnings=(msg,) if msg else (),
+                               estimates=tuple(results.params.items()))
     warn_heavy_tails(heavy, what, results.w)  # one warning for the call
     return out
 

@@ -2,9 +2,10 @@
 vocabulary shared by :mod:`spillmap.estimation.effects` and its helpers."""
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,10 @@ class EffectsResult:
     warnings
         What to question (heavy-tailed simulated draws), also raised as warnings; printed under
         :meth:`summary`.
+    estimates
+        The parameter estimates the effects were computed from (``(name, value)`` pairs; empty when
+        made from a bare parameter vector): :func:`spillmap.tables.regression_table` refuses effects
+        put beside a fit whose estimates differ.
     """
 
     model: str
@@ -65,9 +70,15 @@ class EffectsResult:
     _tables: dict = field(repr=False)
     note: str = ""
     warnings: tuple[str, ...] = ()
+    estimates: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tables", {k: v.copy() for k, v in self._tables.items()})
+        object.__setattr__(self, "estimates", tuple((str(k), float(v)) for k, v in self.estimates))
+
+    def stamped(self, params: Any) -> EffectsResult:
+        """This result with ``estimates`` set from ``params`` (a Series: the fit's parameters)."""
+        return dataclasses.replace(self, estimates=tuple(params.items()))
 
     @property
     def direct(self) -> pd.DataFrame:

@@ -391,10 +391,10 @@ def compute_effects(
         fit_traces=fit_traces,
     )
     if sac:
-        return dataclasses.replace(res, model="sac", note="SAC: S_k = (I - rho W)^{-1} beta_k, the SAR formulas "
-                                   "(the error process u = lambda W u carries no spillover of x); averages of "
-                                   "LeSage & Pace (2009).")
-    return res
+        res = dataclasses.replace(res, model="sac", note="SAC: S_k = (I - rho W)^{-1} beta_k, the SAR formulas "
+                                  "(the error process u = lambda W u carries no spillover of x); averages of "
+                                  "LeSage & Pace (2009).")
+    return res.stamped(results.params)
 
 
 # ------------------------------------------------- parameter draws (scenarios)

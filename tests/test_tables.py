@@ -253,6 +253,27 @@ def test_variables_blocks_and_errors(fitted):
         regression_table([base], statistics=["nope"])
 
 
+def test_effects_of_another_fit_are_refused(fitted, produc_logs, us48_queen):
+    """API audit 29 #1: effects put beside a fit they were not computed from (two entries swapped, or
+    the SDM with individual effects under the two-way SDM) printed the other model's spillovers
+    without a word; the column is now refused, by its model or by the estimates the effects carry."""
+    from spillmap.estimation import SpatialPanel
+
+    fits, _, eff = fitted
+    assert dict(eff.estimates) == pytest.approx(fits["sdm"].params.to_dict(), rel=0, abs=0)
+    sar_eff = fits["sar"].impacts(draws=0)
+    with pytest.raises(InputError, match="column SDM: the effects are of model SAR but the fit is model SDM"):
+        regression_table({"SDM": fits["sdm"], "SAR": fits["sar"]}, effects={"SDM": sar_eff, "SAR": eff})
+    other = SpatialPanel(produc_logs, "lgsp ~ lpcap + lemp + unemp", id="state_abbr", time="year", w=us48_queen,
+                         model="sdm", fe="individual").fit()
+    with pytest.raises(InputError, match=r"column 1 \(of 1\): the effects were computed from other estimates"):
+        regression_table([fits["sdm"]], effects=[other.impacts(draws=0)])
+    with pytest.raises(InputError, match="other estimates"):
+        regression_table([(fits["sdm"], other.impacts(draws=0))])
+    t = regression_table([fits["sdm"], fits["sar"]], effects=[eff, sar_eff], blocks=("effects",))
+    assert t.body.shape[1] == 2  # each fit with its own effects
+
+
 def test_register_a_new_results_type():
     from spillmap.tables import register, tidy
 

@@ -63,13 +63,33 @@ def _columns(fits, effects) -> list[tuple[str | None, Any, Any]]:
         if len(effs) != len(items):
             raise InputError(f"effects has {len(effs)} entries for {len(items)} fits; give one (or None) per fit.")
     out = []
-    for name, fit, eff in zip(names, items, effs):
+    for i, (name, fit, eff) in enumerate(zip(names, items, effs)):
         if isinstance(fit, tuple):
             if len(fit) != 2:
                 raise InputError("a fit given as a tuple must be (results, effects_result).")
             fit, eff = fit if eff is None else (fit[0], eff)
+        _check_effects_of(fit, eff, name if name is not None else f"{i + 1} (of {len(items)})")
         out.append((name, fit, eff))
     return out
+
+
+def _check_effects_of(fit: Any, eff: Any, column: str) -> None:
+    """Refuse effects that were not computed from this column's fit: another model, or (for an
+    EffectsResult of ``fit.impacts()``) other parameter estimates, e.g. two entries swapped."""
+    if eff is None or not hasattr(fit, "params"):
+        return
+    fm, em = str(getattr(fit, "model", "") or ""), str(getattr(eff, "model", "") or "")
+    if fm and em and fm.lower() != em.lower():
+        raise InputError(f"column {column}: the effects are of model {em.upper()} but the fit is model {fm.upper()}; "
+                         "give each column its own fit's effects (fit.impacts()).")
+    params = fit.params
+    for key, value in getattr(eff, "estimates", ()):
+        here = params.get(key) if key in params.index else None
+        if here is None or abs(float(here) - value) > 1e-12 * max(1.0, abs(value)):
+            shown = "absent" if here is None else f"{float(here):.6g}"
+            raise InputError(f"column {column}: the effects were computed from other estimates than its fit "
+                             f"({key} = {value:.6g} there, {shown} in the fit); give each column its own fit's "
+                             "effects (fit.impacts()).")
 
 
 def _star_levels(stars: Sequence[float] | bool) -> tuple[float, ...]:
