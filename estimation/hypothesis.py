@@ -98,6 +98,25 @@ def _check_comparable(r: Any, u: Any) -> None:
         )
 
 
+def _check_nested(r: Any, u: Any) -> None:
+    """Raise InputError unless every parameter of the restricted fit is one of the unrestricted fit's:
+    the restricted model is then the unrestricted one with parameters set to 0 (SAR or SLX in SDM,
+    SAR or SEM in SAC, SEM or SLX in SDEM, a model in itself with more regressors); the SEM's
+    ``lambda`` is the SDM's ``rho`` under the common-factor restriction ``theta = -rho beta``."""
+    names = set(map(str, r.params.index))
+    if _model(r) == "sem" and _model(u) == "sdm":
+        names = (names - {"lambda"}) | {"rho"}
+    missing = sorted(names - set(map(str, u.params.index)))
+    if missing:
+        raise InputError(
+            f"{_model(r).upper()} is not nested in {_model(u).upper()}: its parameter(s) {format_items(missing)} "
+            f"are not among the {_model(u).upper()}'s, so an LR statistic has no chi-squared distribution here.  "
+            "Nested pairs: SAR or SLX in SDM, SEM in SDM (common factor), SAR or SEM in SAC, SEM or SLX in SDEM, "
+            "a model in itself with more regressors; compare non-nested models by AIC/BIC or "
+            "posterior model probabilities."
+        )
+
+
 def _pvalue_chi2(stat: float, df: float) -> float:
     return float(stats.chi2.sf(stat, df))
 
@@ -122,11 +141,13 @@ def lr_test(restricted: Any, unrestricted: Any, *, name: str = "LR", null: str |
     Raises
     ------
     InputError
-        The fits differ in data size, units, periods, effects, weights or Lee-Yu option,
-        or the "unrestricted" model does not have more parameters.
+        The fits differ in data size, units, periods, effects, weights or Lee-Yu option, the
+        restricted model is not nested in the unrestricted one (a parameter of it is not one of
+        the unrestricted model's, e.g. SAR against SDEM), or the "unrestricted" model does not
+        have more parameters.
     EstimationError
         ``logL_u < logL_r`` beyond rounding: the unrestricted fit did not reach its
-        maximum (or the models are not nested).
+        maximum.
 
     Verification
     ------------
@@ -139,6 +160,7 @@ def lr_test(restricted: Any, unrestricted: Any, *, name: str = "LR", null: str |
             f"the unrestricted model ({_model(unrestricted).upper()}, {len(unrestricted.params)} parameters) must have "
             f"more parameters than the restricted one ({_model(restricted).upper()}, {len(restricted.params)})."
         )
+    _check_nested(restricted, unrestricted)
     ll_u, ll_r = float(unrestricted.loglik), float(restricted.loglik)
     stat = 2.0 * (ll_u - ll_r)
     if stat < 0:

@@ -70,6 +70,27 @@ def test_lr_rejects_different_specifications():
         lr_sdm_sar(sdm, _fit("sar", ["x1", "rho"], -106.5))
 
 
+def test_lr_refuses_models_that_are_not_nested():
+    """API audit 29 #2: SAR against SDEM and SAC against SDM gave confident p-values (1.7e-15, 6.8e-7
+    on Produc) though neither pair is nested; a restricted model must be the unrestricted one with
+    parameters set to 0 (the SEM's lambda is the SDM's rho under the common factor)."""
+    x = ["x1", "x2"]
+    wx = ["W_x1", "W_x2"]
+    fits = {"sar": _fit("sar", x + ["rho"], -110.0), "sem": _fit("sem", x + ["lambda"], -109.0),
+            "slx": _fit("slx", x + wx, -108.0), "sdm": _fit("sdm", x + wx + ["rho"], -100.0),
+            "sdem": _fit("sdem", x + wx + ["lambda"], -101.0), "sac": _fit("sac", x + ["rho", "lambda"], -105.0)}
+    for r, u in (("sar", "sdem"), ("sac", "sdm"), ("sem", "slx")):
+        with pytest.raises(InputError, match=f"{r.upper()} is not nested in {u.upper()}"):
+            lr_test(fits[r], fits[u])
+    for r, u in (("sar", "sdm"), ("sem", "sdm"), ("slx", "sdm"), ("sar", "sac"), ("sem", "sac"), ("sem", "sdem"),
+                 ("slx", "sdem")):
+        res = lr_test(fits[r], fits[u])
+        assert res.df == len(fits[u].params) - len(fits[r].params)
+        assert res.stat == pytest.approx(2 * (fits[u].loglik - fits[r].loglik), rel=1e-12)  # exact inputs
+    with pytest.raises(InputError, match="'x3' are not among"):  # a regressor the larger model lacks
+        lr_test(_fit("sar", ["x1", "x3", "rho"], -110.0), fits["sdm"])
+
+
 def test_lr_with_different_weights_rejected():
     from libpysal.weights import lat2W
 
