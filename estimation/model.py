@@ -286,8 +286,8 @@ class SpatialPanel:
     def fit(
         self,
         *,
-        lee_yu: LeeYuType = "transformation",
-        cov_type: CovType = "information",
+        lee_yu: LeeYuType | None = None,
+        cov_type: CovType | None = None,
         tol: float = 1e-10,
         logdet_method: Literal["auto", "eigen", "lu"] = "auto",
         trace_probes: int | None = None,
@@ -318,7 +318,9 @@ class SpatialPanel:
               direct-approach estimates; see
               :func:`spillmap.estimation._ml.elhorst_bias_correction`).
 
-            The default is ``"transformation"`` because it is the exact maximum of a
+            ``None`` (default): ``"transformation"`` with fixed effects; with random
+            effects (``re=True``) Lee-Yu does not apply, and any value but ``"none"`` is
+            refused.  The default is ``"transformation"`` because it is the exact maximum of a
             proper likelihood (so LR tests and AIC remain valid) and gives
             consistent estimates of all parameters for large N with T fixed,
             where the direct approach's ``sigma2`` is inconsistent and, with time
@@ -331,10 +333,11 @@ class SpatialPanel:
             Yu-de Jong-Lee correction for the unit effects (R SDPDmod's
             ``LYtrans = TRUE``, verified against it).
         cov_type
-            ``"information"``: inverse of the analytical information matrix
-            (Elhorst 2014 eqs. 3.23/3.27 with ``T`` replaced by the effective
-            count); ``"hessian"``: inverse of minus the numerical Hessian of the
-            full log-likelihood (central differences of the analytic score).
+            ``"information"`` (the default with fixed effects): inverse of the analytical
+            information matrix (Elhorst 2014 eqs. 3.23/3.27 with ``T`` replaced by the
+            effective count); ``"hessian"``: inverse of minus the numerical Hessian of the
+            full log-likelihood (central differences of the analytic score).  Random effects
+            always take the Hessian (``None`` or ``"hessian"``; ``"information"`` is refused).
         tol
             ``xatol`` of the bounded scalar search.
         logdet_method
@@ -394,11 +397,15 @@ class SpatialPanel:
         (params 1e-7, loglik 1e-6); the bias correction equals Elhorst's formula;
         information and numerical-Hessian SEs agree within 5 % on simulated data.
         """
-        lee_yu = _check_option("lee_yu", lee_yu, LEE_YU)
+        random = self.effects == "random" and self.model != "sac" and self.dynamic is None
+        if random:
+            _refuse_fixed_effects_options(lee_yu, cov_type, logdet_method, trace_probes)
+        lee_yu = _check_option("lee_yu", "transformation" if lee_yu is None else lee_yu, LEE_YU)
         if lee_yu == "ydjl" and self.dynamic is None:
             raise InputError("lee_yu='ydjl' is the Yu-de Jong-Lee correction of a dynamic model (dynamic='y', 'wy' or "
                              "'both'); a static model takes 'transformation', 'bias-correction' or 'none'.")
-        cov_type = _check_option("cov_type", cov_type, COV_TYPES)
+        cov_type = _check_option("cov_type", ("hessian" if random else "information") if cov_type is None else cov_type,
+                                 COV_TYPES)
         if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
             raise InputError(f"tol must be a small positive number, got {tol!r}.")
         _check_option("logdet_method", logdet_method, LOGDET_METHODS)
@@ -411,7 +418,7 @@ class SpatialPanel:
             _check_finite_fit(res)
             emit_fit_warnings(res, stacklevel=2)
             return res
-        if self.effects == "random" and self.model != "sac":
+        if random:
             from spillmap.estimation.random_effects import fit_random
 
             return fit_random(self, cov_type=cov_type, tol=tol, time_effects=self.time_effects)  # warns itself
@@ -426,6 +433,21 @@ class SpatialPanel:
         _check_finite_fit(res)
         emit_fit_warnings(res, stacklevel=2)
         return res
+
+
+def _refuse_fixed_effects_options(lee_yu: Any, cov_type: Any, logdet_method: Any, trace_probes: Any) -> None:
+    """Options of the fixed-effects fit that a random-effects fit cannot honour, refused by name (they
+    were ignored without a word: API audit 29 #3)."""
+    if lee_yu not in (None, "none"):
+        raise InputError(f"lee_yu={lee_yu!r} treats fixed unit effects; with re=True they are random and Lee-Yu "
+                         "does not apply: drop lee_yu.")
+    if cov_type == "information":
+        raise InputError("random effects take their standard errors from the observed information (minus the "
+                         "inverse Hessian, cov_type='hessian'); the analytical information is not available for "
+                         "them: drop cov_type.")
+    if logdet_method != "auto" or trace_probes is not None:
+        raise InputError("logdet_method and trace_probes apply to fixed-effects fits; a random-effects fit uses "
+                         "W's eigenvalues and exact traces: drop them.")
 
 
 def _check_finite_fit(res: SpatialPanelResults) -> None:

@@ -163,6 +163,21 @@ def test_unsupported_models(model, panel, queen):
         fit(panel, queen, model)
 
 
+def test_fixed_effects_options_are_refused_not_ignored(panel, queen):
+    """API audit 29 #3: fit(cov_type="information") returned Hessian SEs and fit(lee_yu=...) was
+    dropped without a word; such options are refused by name, the defaults and "hessian" / "none" kept."""
+    spec = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar", re=True)
+    with pytest.raises(InputError, match="lee_yu='bias-correction' treats fixed unit effects"):
+        spec.fit(lee_yu="bias-correction")
+    with pytest.raises(InputError, match="observed information"):
+        spec.fit(cov_type="information")
+    with pytest.raises(InputError, match="logdet_method and trace_probes apply to fixed-effects fits"):
+        spec.fit(logdet_method="lu")
+    a, b = spec.fit(), spec.fit(cov_type="hessian", lee_yu="none")
+    assert a.cov_type == b.cov_type == "hessian" and a.lee_yu == "none"
+    np.testing.assert_array_equal(a.std_errors.to_numpy(), b.std_errors.to_numpy())  # the same computation
+
+
 def test_cross_section_refused(panel, queen):
     one = panel[panel.year == 1970]
     with pytest.raises(InputError, match="T >= 2"):

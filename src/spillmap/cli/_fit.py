@@ -72,7 +72,7 @@ def register(subparsers: Any) -> None:
                    help="dynamic model: y (y_t-1), wy (W y_t-1) or both; conditional on the first period, with "
                         "the Yu-de Jong-Lee / Lee-Yu bias correction of --lee-yu; short- and long-run effects")
     p.add_argument("--draws", type=int, default=1000, help="simulation draws for effects; 0 = delta method")
-    p.add_argument("--cov-type", choices=COV_TYPES, default="information", dest="cov_type",
+    p.add_argument("--cov-type", choices=COV_TYPES, default=None, dest="cov_type",
                    help="standard errors from the expected information (default) or the observed one (hessian: "
                         "minus the inverse Hessian of the log-likelihood); random effects always use the latter")
     p.set_defaults(func=run)
@@ -195,13 +195,13 @@ def run(args: argparse.Namespace) -> int:
     if args.re and args.lee_yu not in (None, "none"):
         raise InputError(f"--lee-yu {args.lee_yu} treats fixed unit effects, and with --re they are random "
                          "(Lee-Yu does not apply): drop --lee-yu.")
-    lee_yu = args.lee_yu or "transformation"
+    lee_yu = args.lee_yu or (None if args.re else "transformation")
     panel, w = load_inputs(args)
     dynamic = getattr(args, "dynamic", None)
     # --re with --fe time/twoways: random unit effects plus fixed period effects (SpatialPanel's re=)
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
                         fe=args.fe, re=args.re, dynamic=dynamic)
-    res = spec.fit(lee_yu=lee_yu, cov_type=getattr(args, "cov_type", "information"))
+    res = spec.fit(lee_yu=lee_yu, cov_type=getattr(args, "cov_type", None))
     eff = long_run = None
     method = "delta" if args.draws == 0 else "simulation"
     if dynamic is not None:
