@@ -89,7 +89,8 @@ def maximize_scalar(
             f"the estimate of {name} ({x:.6f}) lies at the bound of its admissible interval "
             f"({lo:.4f}, {hi:.4f}): the likelihood has no interior maximum.  The model is "
             "probably misspecified for these data (e.g. a trending variable without time "
-            "effects) or W does not suit them."
+            "effects; or, with time effects, a W so dense that W y is nearly the period mean, "
+            "which the time effects absorb) or W does not suit them."
         )
     polished = False
     if df is not None:

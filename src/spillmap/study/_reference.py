@@ -106,7 +106,7 @@ Optional. Each scenario changes one or more regressors in some units and reports
 the predicted change of y split into the part from its own change and the part received from the
 others, with an interval from the effects' parameter draws, plus totals for the region, the changed
 units and each group (`spillmap.estimation.scenario`). It is computed on the SDM of each weights
-matrix; the report gets a "Scenarios" section (a map, a table of the largest changes and the group
+matrix; the report gets a "Scenarios" section (a map, a table of the largest spillovers received and the group
 totals, a figure) and a click-to-explore map of each changed variable. `spillmap scenario` runs the
 same on a spec or a saved `results.json`. NAME labels the scenario's files.
 """

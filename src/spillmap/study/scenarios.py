@@ -109,7 +109,8 @@ class ScenarioSpec:
                       default="simulation", choices=_METHODS)
     draws: int | None = key("Parameter draws of the intervals (default: model.draws).", default=None, check=_draws)
     level: float = key("Confidence level of the intervals.", default=0.95, check=_level)
-    top: int = key("Units listed in the table of largest changes and drawn in the figure.", default=10,
+    top: int = key("Units listed in the table of the largest spillovers received (by units not changed) "
+                   "and drawn in the figure.", default=10,
                    check=lambda v: None if v >= 1 else f"must be >= 1, got {v}.")
     title: str | None = key("A title for the report (default: the change in words).", default=None)
 
