@@ -250,3 +250,57 @@ def test_screen_all_leaves_out_a_column_with_an_infinite_cell(produc, screen_fil
     assert err.count("\n") == 1, err
     table = pd.read_parquet(tmp_path / "o" / "screen.parquet")
     assert "unemp" not in set(table.indicator) and "pc" in set(table.indicator)
+
+
+# ------------------------------------------------------------------ scenario: a W whose SDM fails
+#: the US study with a second matrix, economic_product of gsp, on which the two-way SDM has no interior
+#: maximum (rho runs to 1: the dense W y is nearly the period mean, which the year effects absorb)
+US_EP = US + '[weights.EP]\nkind = "economic_product"\nvar = "gsp"\nalpha = 1\n'
+
+
+def test_scenario_on_a_spec_skips_a_matrix_whose_sdm_fails(tmp_path, capsys):
+    """Newcomer audit 29 #1.1: `spillmap scenario spec.toml` stopped (exit 2, nothing written) when the
+    SDM of one matrix failed, though `spillmap report` answers on the others; --w with the spec's own
+    scenarios was refused.  Now the failed matrix is skipped with a warning, the step count stays whole,
+    and --w picks the matrices of the spec's scenarios."""
+    from _demo_shared import assert_steps_counted
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(US_EP, encoding="utf-8")
+    assert main(["scenario", str(spec), "--name", "newengland", "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the SDM of weights EP could not be estimated, so its scenarios are skipped" in err, err
+    assert_steps_counted(err)
+    written = sorted(p.name for p in (tmp_path / "o" / "maps").iterdir())
+    assert written == ["scenario_newengland_W1.html"], written
+    assert main(["scenario", str(spec), "--name", "newengland", "--w", "EP", "--out", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "error: no SDM could be estimated for the scenarios (EP: the estimate of rho" in err, err
+    assert not (tmp_path / "p").exists()
+    assert main(["scenario", str(spec), "--w", "W2", "--out", str(tmp_path / "q")]) == 2
+    assert "error: --w W2: no weights 'W2' in" in capsys.readouterr().err
+    assert main(["scenario", str(spec), "--name", "newengland", "--w", "W1", "--quiet", "--out",
+                 str(tmp_path / "r")]) == 0
+    assert "EP" not in capsys.readouterr().err  # EP not asked for: neither fitted nor mentioned
+
+
+def test_scenario_on_results_skips_a_matrix_without_its_sdm(tmp_path, capsys):
+    """The same from the results of a run (the report's): EP's SDM failed there, so the results hold no
+    scenario inputs for EP; a scenario on every matrix answers on W1 and says why EP is skipped (it said
+    "results written before spillmap 0.2 ... run the study again"), --w EP names what is missing."""
+    from _demo_shared import assert_steps_counted
+
+    from spillmap.study import Study, run
+
+    path = tmp_path / "results.json"
+    path.write_text(run(Study.from_dict(tomllib.loads(US_EP), source="s.toml")).to_json(), encoding="utf-8")
+    flags = ["--variable", "unemp", "--change", "1", "--units", "TX", "--method", "delta"]
+    assert main(["scenario", str(path), *flags, "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the results hold no SDM of weights EP (its fit failed when the study ran" in err, err
+    assert "scenario unemp on EP: skipped, its SDM could not be estimated" in err
+    assert_steps_counted(err)
+    assert sorted(p.name for p in (tmp_path / "o" / "maps").iterdir()) == ["scenario_unemp_W1.html"]
+    assert main(["scenario", str(path), *flags, "--w", "EP", "--out", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "no scenario inputs for weights 'EP' (available: W1): its SDM was not estimated" in err, err

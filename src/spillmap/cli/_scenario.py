@@ -61,7 +61,9 @@ def register(subparsers) -> None:
     p.add_argument("--groups", action="append", metavar="COLUMN", help="group totals by this column (repeat)")
     p.add_argument("--within", metavar="COLUMN", help="reference group of --kind to_quantile")
     p.add_argument("--period", help="period of the base values (default: the last)")
-    p.add_argument("--w", action="append", metavar="NAME", help="weights matrix whose SDM answers (default: all)")
+    p.add_argument("--w", action="append", metavar="NAME",
+                   help="weights matrix whose SDM answers (default: all; with a spec's or results' own scenarios, "
+                        "only these)")
     p.add_argument("--method", choices=("simulation", "delta"), help="intervals (default: simulation)")
     p.add_argument("--draws", type=int, help="parameter draws (default: the spec's model.draws)")
     p.add_argument("--level", type=float, help="confidence level (default: 0.95)")
@@ -101,7 +103,7 @@ def check_flags(args: argparse.Namespace) -> None:
     from spillmap.errors import InputError
 
     if not args.variable:
-        given = [flag for key, flag in FLAGS.items() if key != "variable" and getattr(args, key) is not None]
+        given = [flag for key, flag in FLAGS.items() if key not in ("variable", "w") and getattr(args, key) is not None]
         if given:
             raise InputError(f"{given[0]} describes a scenario written with --variable; without --variable the "
                              f"[scenarios.NAME] of {args.source} run as defined there: add --variable, or leave "
@@ -201,13 +203,20 @@ def _scenarios(study, args):
     if not study.scenarios:
         raise InputError(f"{args.source} defines no [scenarios.NAME]; describe one with --variable, --change "
                          "and --units.")
+    keep = study.scenarios
     if args.name:
         keep = tuple(s for s in study.scenarios if s.name == args.name)
         if not keep:
             raise InputError(f"no scenario {args.name!r} in {args.source}; it defines "
                              f"{', '.join(s.name for s in study.scenarios)}.")
-        return replace(study, scenarios=keep)
-    return study
+    if args.w:  # the spec's scenarios on these matrices only
+        known = [w.name for w in study.weights]
+        unknown = [w for w in args.w if w not in known]
+        if unknown:
+            raise InputError(f"--w {unknown[0]}: no weights {unknown[0]!r} in {args.source}; it defines "
+                             f"{', '.join(known)}.")
+        keep = tuple(replace(s, w=tuple(dict.fromkeys(args.w))) for s in keep)
+    return replace(study, scenarios=keep)
 
 
 def _source(args) -> Path:
@@ -255,15 +264,14 @@ def _load(args, src: Path, spec, say):
 
         attrs = stored_attributes(results)
         _check_stored(study, results, attrs)
-        wnames = _wnames(study)
-        say.total = scenario_command_steps(study, wnames, fit=False, explore=args.explore)
+        wnames = _stored_wnames(study, results, explicit=bool(args.w))
+        say.total = scenario_command_steps(study, _wnames(study), fit=False, explore=args.explore)
         return study, {w: stored_model(results, w) for w in wnames}, attrs, results.geometry
     study = _scenarios(spec, args)
     from spillmap.study._steps_scenarios import fit_models
 
     say.total = scenario_command_steps(study, _wnames(study), fit=True, explore=args.explore)
-
-    return (study, *fit_models(study, _wnames(study), say))
+    return (study, *fit_models(study, _wnames(study), say))  # models: those whose SDM could be estimated
 
 
 def _check_stored(study, results, attrs) -> None:
@@ -287,6 +295,23 @@ def _plain(x):
     from spillmap.study.records import thaw
 
     return thaw(x)
+
+
+def _stored_wnames(study, results, *, explicit: bool) -> list[str]:
+    """The matrices of the scenarios whose SDM the results hold; one without it (its SDM failed when the
+    study ran) is skipped with a warning, as the report skipped it, unless ``--w`` asked for it."""
+    import warnings
+
+    from spillmap.errors import EstimationWarning
+
+    wnames = _wnames(study)
+    held = set((results.scenarios.get("inputs") or {}).get("models", {}))
+    absent = [w for w in wnames if w not in held]
+    if explicit or not absent or len(absent) == len(wnames):
+        return wnames  # stored_model then names what is missing
+    warnings.warn(f"the results hold no SDM of weights {', '.join(absent)} (its fit failed when the study ran, "
+                  "see the report's Not available), so its scenarios are skipped.", EstimationWarning, stacklevel=2)
+    return [w for w in wnames if w in held]
 
 
 def _wnames(study) -> list[str]:
@@ -327,14 +352,18 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
     labels = english_labels(geometry)
     shown = dict(study.model.labels or {})  # the variables as the report's tables, figures and maps name them
     y = str(shown.get(study.y, study.y))
-    wslug = safe_names({w: f"weights.{w}" for w in models})
+    scheduled = _wnames(study)  # a W without a model (its SDM failed) is skipped, its steps said
+    wslug = safe_names({w: f"weights.{w}" for w in scheduled})
     notice = "SYNTHETIC demonstration data" if study.demo or study.panel.dataset == "demo_panel" else None
     het = study.heterogeneity  # its labels name the groups in the printed tables, as in the report
     group_labels = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in (het.labels if het else {}).items()}
     lines = []
     (folder / "results").mkdir()
     for s in study.scenarios:
-        for wname in s.w or tuple(models):
+        for wname in s.w or scheduled:
+            if wname not in models:  # its SDM failed (warned): the step is said, not run
+                say(f"scenario {s.name} on {wname}: skipped, its SDM could not be estimated")
+                continue
             say(f"scenario {s.name} on the SDM of {wname}")
             res = scenario(models[wname], **scenario_options(study, s, attrs), label=f"SDM, {wname}")
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
@@ -351,8 +380,12 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
                          f"[{g['ci_lower']:.6g}, {g['ci_upper']:.6g}], received by the others "
                          f"{res.groups.loc[('shocked', 'other units'), 'total'] if res.n_shocked < len(attrs) else 0:.6g}")
     if explore:
-        for wname, model in models.items():
+        for wname in scheduled:
             for var in dict.fromkeys(v for s in study.scenarios for v in s.variable):
+                if wname not in models:
+                    say(f"click-to-explore map of {var} ({wname}): skipped, its SDM could not be estimated")
+                    continue
+                model = models[wname]
                 say(f"click-to-explore map of {var} ({wname})")
                 columns = {**response_columns(model, var), "variable": str(shown.get(var, var))}
                 write_explore(columns, folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",

@@ -4,11 +4,12 @@
 :func:`spillmap.estimation.response_columns` (see :mod:`spillmap.study.scenarios`)."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
 
-from spillmap.errors import InputError, SpillmapError
+from spillmap.errors import EstimationError, EstimationWarning, InputError, SpillmapError
 
 __all__ = ["unit_table", "check_block", "scenario_block", "scenario_options"]
 
@@ -184,12 +185,21 @@ def fit_models(study, wnames, step) -> tuple[dict, pd.DataFrame, dict]:
     winp = WeightsInputs(inputs.layer, inputs.panel, inputs.id, inputs.time, study.layer.name_column, study.resolve)
     m = study.model
     models = {}
+    failed: list[str] = []
     for wname in wnames:
         spec = study.weight(wname)
         step(f"building weights {wname} ({spec.describe()})")
         w = align_weights(build_weights(spec, winp), inputs.ids, inputs.times)  # by_period: one W per period
         step(f"{wname}: fitting the SDM (Lee-Yu {m.lee_yu})")
-        fit = SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
-                           fe=m.fe).fit(lee_yu=m.lee_yu)
+        try:
+            fit = SpatialPanel(inputs.panel, y=m.y, x=list(m.x), id=inputs.id, time=inputs.time, w=w, model="sdm",
+                               fe=m.fe).fit(lee_yu=m.lee_yu)
+        except EstimationError as exc:  # as the report does: say so, answer on the other matrices
+            failed.append(f"{wname}: {str(exc).rstrip('.')}")
+            warnings.warn(f"the SDM of weights {wname} could not be estimated, so its scenarios are skipped: {exc}",
+                          EstimationWarning, stacklevel=2)
+            continue
         models[wname] = ScenarioModel.from_fit(fit, label=f"SDM, {wname}")
+    if not models:
+        raise EstimationError(f"no SDM could be estimated for the scenarios ({'; '.join(failed)}).")
     return models, unit_table(inputs), geometry_block(study, inputs)

@@ -233,8 +233,9 @@ def stored_model(results: Any, w: str) -> ScenarioModel:
     models = inp.get("models", {})
     if w not in models:
         have = ", ".join(models) or "none"
-        raise InputError(f"the results hold no scenario inputs for weights {w!r} (available: {have}); results "
-                         "written before spillmap 0.2 or without an SDM fit: run the study again.")
+        raise InputError(f"the results hold no scenario inputs for weights {w!r} (available: {have}): its SDM "
+                         "was not estimated when the study ran (see the report's Not available), or the results "
+                         "were written by an older spillmap (run the study again).")
     m = models[w]
     fit = results.fits[m["fit"]]
     ids = list(inp["ids"])
