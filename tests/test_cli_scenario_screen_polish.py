@@ -304,3 +304,27 @@ def test_scenario_on_results_skips_a_matrix_without_its_sdm(tmp_path, capsys):
     assert main(["scenario", str(path), *flags, "--w", "EP", "--out", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err
     assert "no scenario inputs for weights 'EP' (available: W1): its SDM was not estimated" in err, err
+
+
+def test_screen_evaluates_transforms_as_fit_and_moran_do(produc, screen_files, tmp_path, capsys):
+    """Newcomer audit 29 #1.2: the README promises transforms wherever a variable is named, but
+    `screen --indicators "log(gsp)"` said "panel has no column 'log(gsp)'" (and so did --lm-x).  The
+    screened log(gsp) is the column log(gsp) screened: the same Moran's I per period (exact: the same
+    numbers go in)."""
+    import numpy as np
+    import pandas as pd
+
+    write, args = screen_files
+    panel = produc.copy()
+    panel["lgsp"] = np.log(panel["gsp"])
+    path = write(panel)
+    assert main(args(path, "--indicators", "log(gsp)", "lgsp", "--statistics", "moran", "lm", "--lm-x",
+                     "log(pcap)", "unemp")) == 0
+    rows = pd.read_csv(tmp_path / "o" / "screen.csv")
+    moran = rows[rows["statistic"] == "moran_I"] if "statistic" in rows else rows
+    got = {ind: moran[moran["indicator"] == ind].sort_values("period") for ind in ("log(gsp)", "lgsp")}
+    assert len(got["log(gsp)"]) == len(got["lgsp"]) > 0
+    value = [c for c in ("I", "value", "moran_I") if c in rows.columns][0]
+    np.testing.assert_array_equal(got["log(gsp)"][value].to_numpy(), got["lgsp"][value].to_numpy())
+    assert main(args(path, "--indicators", "log(nope)", "--out", str(tmp_path / "p"))) == 2
+    assert "nope" in capsys.readouterr().err

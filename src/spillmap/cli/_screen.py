@@ -18,7 +18,7 @@ from spillmap.cli._screen_columns import (
     note_left_out,
     screened_indicators,
 )
-from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg
+from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg, with_variables
 
 PANELS = ("demo_panel", "produc", "cigar")
 LAYERS = ("china_prefectures", "us48")
@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--assume-crs", type=crs_arg, metavar="CRS",
                    help="CRS of a --layer file that has none (e.g. EPSG:4326; a Shapefile without .prj)")
     p.add_argument("--name-column", metavar="COL", help="layer column of readable names (maps, messages)")
-    p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns or patterns (edu_*) or 'all' numeric columns (default)")
+    p.add_argument("--indicators", nargs="+", default=["all"], metavar="NAME", help="columns, transforms (log(gsp)) or patterns (edu_*), or 'all' numeric columns (default)")
     p.add_argument("--w", nargs="+", default=["queen"], metavar="SPEC",
                    help="weights: queen, rook, knn, knn:K (over --layer), a weights file (.gal, .gwt, .mtx, .csv; "
                         "no --layer needed, its ids must be the panel's) or "
@@ -262,6 +262,18 @@ def maps_top_k(args: argparse.Namespace) -> int:
     return 5 if args.layer else 0
 
 
+def with_transforms(panel, args: argparse.Namespace):
+    """``panel`` with a column for each transform (``log(gsp)``) named in ``--indicators``, ``--lm-y`` or
+    ``--lm-x``, evaluated as ``fit``, ``moran`` and the study evaluate them (formulaic)."""
+    from spillmap.screen._spec import is_pattern
+
+    names = [*args.indicators, args.lm_y, *(args.lm_x or [])]
+    transforms = [c for c in names if c and c != "all" and "(" in c and not is_pattern(c) and c not in panel.columns]
+    if not transforms:
+        return panel
+    return with_variables(panel, transforms, where="--indicators/--lm-y/--lm-x", id=args.id, time=args.time)
+
+
 def run(args: argparse.Namespace) -> int:
     import spillmap
     from spillmap.screen._spec import align_layer
@@ -270,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
     weights = weight_specs(args.w, islands=args.islands, transform=args.transform)
     inputs = screen_inputs(args, weights)
     check_options(args, inputs)
-    panel = read_panel(args.data, args.id, args.time)
+    panel = with_transforms(read_panel(args.data, args.id, args.time), args)
     check_listed_indicators(panel, args)
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
