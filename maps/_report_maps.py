@@ -36,7 +36,12 @@ def full_layer(r):
     first = [g["name_column"]] if g.get("name_column") in gdf.columns else []
     names = first + [c for c in gdf.columns if c not in (idc, group, "geometry", *first)
                      and gdf[c].dtype == object]
-    return gdf, idc, names or None, group if group in gdf.columns else None
+    if group not in gdf.columns:
+        return gdf, idc, names or None, None
+    shown = r.labels.get(group, group)  # "Census division boundaries", not "SUB_REGION boundaries"
+    if shown != group and shown not in gdf.columns:
+        gdf, group = gdf.rename(columns={group: shown}), shown
+    return gdf, idc, names or None, group
 
 
 def layer_frame(geometry: Any):

@@ -82,7 +82,7 @@ def _page(r: StudyResults, sections: Sequence[str]) -> str:
 
     units = plural(r.unit_label or "unit")
     sub = (f"{d.get('n')} {units} × {d.get('t')} periods ({periods[0]}–{periods[-1]}), N = {d.get('nobs', 0):,}; "
-           f"y = {m['y']}; x = {', '.join(m['x'])}")
+           f"y = {r.labels.get(m['y'], m['y'])}; x = {', '.join(r.labels.get(x, x) for x in m['x'])}")
     banner = f'<div class="notice" id="demo-notice">{html.escape(r.notice)}</div>' if r.notice else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{title}</title><style>{_PAGE_CSS}</style></head><body>"

@@ -128,7 +128,7 @@ def test_demo_map_renders_offline(driver, demo_out, artifacts, name, legend_text
     paths = driver.find_elements("css selector", "path.leaflet-interactive")
     assert len(paths) == 372  # the 297 cities of the sample and the layer's 75 other units, grey
     legend = driver.find_element("css selector", ".spillmap-legend").text
-    assert legend_text in legend and "not in sample (75)" in legend and "province boundaries" in legend
+    assert legend_text in legend and "not in sample (75)" in legend and "Province boundaries" in legend
     _assert_no_duplicate_labels(driver)
     title = driver.find_element("css selector", ".spillmap-title").text
     assert "SYNTHETIC DEMONSTRATION DATA" in title

@@ -51,7 +51,7 @@ def test_demo_content(demo_out):
     html = (demo_out / "maps" / "choropleth.html").read_text(encoding="utf-8")
     feats = [len(json.loads(m)["features"]) for m in re.findall(r"var spillmap_geo_data_\w+ = (\{.*?\});\n", html, re.S)]
     # the 297 cities of the sample, and the 75 other units of the layer drawn grey ("not in sample")
-    assert sorted(feats) == [75, 297] and "province" in html
+    assert sorted(feats) == [75, 297] and "Province boundaries" in html  # the outlines, named by [model] labels
     # each map embeds the 297 cities (about 1.9 MB), and since issue 10 also the layer's 75 units outside
     # the sample (0.55 MB) and the province outlines (0.87 MB); the sample alone stays under 3 MB (test_maps)
     for m in (demo_out / "maps").glob("*.html"):

@@ -168,6 +168,17 @@ def test_scenario_tables_in_every_format_and_in_the_combined_files(demo_out):
     assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(sheets)
 
 
+def test_header_and_group_outlines_use_the_labels(demo_out):
+    """Newcomer audit 29 #2.3: the report's header listed the raw names (y = gtfp; x = int, ...) and the
+    maps' and figures' legends said "province boundaries" though [model] labels name them."""
+    page = (demo_out / "index.html").read_text(encoding="utf-8")
+    sub = re.search(r'<div class="sub">(.*?)</div>', page).group(1)
+    assert "y = Green TFP; x = Industrial intelligence, Industrial structure" in sub, sub
+    for name in ("choropleth.html", "lisa.html", "spillover_W1.html"):
+        html_text = (demo_out / "maps" / name).read_text(encoding="utf-8")
+        assert "Province boundaries" in html_text and "province boundaries" not in html_text, name
+
+
 def test_scenario_tables_are_labelled_and_formatted(demo_out):
     page = (demo_out / "index.html").read_text(encoding="utf-8")
     scen = page[page.index("<h2>Scenarios</h2>"):page.index("<h3>Click to explore</h3>")]
