@@ -77,7 +77,17 @@ class EffectsResult:
         object.__setattr__(self, "estimates", tuple((str(k), float(v)) for k, v in self.estimates))
 
     def stamped(self, params: Any) -> EffectsResult:
-        """This result with ``estimates`` set from ``params`` (a Series: the fit's parameters)."""
+        """This result with ``estimates`` set from ``params``.
+
+        Parameters
+        ----------
+        params
+            The fit's parameter estimates (a pandas Series by name).
+
+        Returns
+        -------
+        EffectsResult
+        """
         return dataclasses.replace(self, estimates=tuple(params.items()))
 
     @property
