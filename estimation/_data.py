@@ -87,6 +87,9 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
             raise InputError(f"formula {formula!r} has no '~' (expected e.g. 'gtfp ~ int + ins').")
         import formulaic
 
+        from spillmap._safe_formula import check_formula
+
+        check_formula(formula, data.columns, where=f"formula {formula!r}")  # nothing but columns and transforms
         try:  # log(0), log(-1) give -inf / NaN: reported by (id, time) afterwards, not as NumPy's warning
             with np.errstate(divide="ignore", invalid="ignore"):
                 mm = formulaic.model_matrix(formula, data, na_action="ignore")

@@ -170,6 +170,10 @@ def evaluate_variables(df: pd.DataFrame, names: Sequence[str], *, where: str, id
         if str(name).isidentifier():  # a plain name, not a transform: a missing (or misspelt) column
             raise DataError(f"{where}: no column {name!r} in the panel; it has {format_items(cols, limit=30)}."
                             f"{did_you_mean(name, cols)}")
+    from spillmap._safe_formula import check_term
+
+    for name in todo:  # nothing but columns and transforms of them is evaluated (no Python of a received spec)
+        check_term(name, cols, where=where)
     out = df.copy()
     for name in todo:
         text = _text_input(df, name, id, time)  # before formulaic: its error would not name the cell
