@@ -298,12 +298,14 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _swap_in(tmp: Path, path: Path) -> None:
-    """Move the finished folder ``tmp`` to ``path``, replacing an old ``path`` safely."""
+    """Move the finished folder ``tmp`` to ``path``, replacing an old ``path`` safely (said in one note:
+    ``--force`` replaced it, and where any of it was left when it could not all be deleted)."""
     if not os.path.lexists(path):
         os.rename(tmp, path)
         return
+    old_files = len(_tree(path)[0] - {MARKER})
     if _exchange(tmp, path):  # path is new, tmp holds the old folder
-        _lock.remove(tmp)
+        _replaced(path, tmp, old_files)
         return
     aside = _lock.temp_path(path, "old")
     os.rename(path, aside)
@@ -312,8 +314,18 @@ def _swap_in(tmp: Path, path: Path) -> None:
     except BaseException:
         os.rename(aside, path)
         raise
-    _lock.remove(aside)
+    _replaced(path, aside, old_files)
     _lock._OWN.discard(str(aside))
+
+
+def _replaced(path: Path, old: Path, files: int) -> None:
+    """Delete the replaced folder ``old`` and say so (bad-input audit 29, A3/A4: it was silent, and a
+    folder that could not be deleted stayed hidden)."""
+    if _lock.remove(old):
+        _lock.note(f"replaced the previous spillmap output in {path} ({files} file{'s' if files != 1 else ''}).")
+    else:
+        _lock.note(f"replaced the previous spillmap output in {path}, but could not delete all of it: what is left "
+                   f"is in {old}; delete it yourself.")
 
 
 @contextlib.contextmanager

@@ -251,13 +251,15 @@ def release(target: Path) -> None:
 
 
 # ------------------------------------------------------------------ leftovers
-def remove(path: Path) -> None:
-    """Delete a file or a folder tree (missing is fine)."""
+def remove(path: Path) -> bool:
+    """Delete a file or a folder tree (missing is fine); False when some of it could not be deleted
+    (a file in use or protected): the caller says where it was left."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             path.unlink()
+    return not os.path.lexists(path)
 
 
 def clean_stale(target: Path) -> None:
@@ -287,5 +289,8 @@ def clean_stale(target: Path) -> None:
             os.rename(entry, target)
             note(f"restored {target} from {entry.name}, left by an interrupted replacement (process {pid}).")
             continue
-        remove(entry)
-        note(f"removed stale temporary {what} {entry.name} left by an interrupted run (process {pid}).")
+        if remove(entry):
+            note(f"removed stale temporary {what} {entry.name} left by an interrupted run (process {pid}).")
+        else:
+            note(f"could not remove all of the stale temporary {what} {entry.parent / entry.name} left by an "
+                 f"interrupted run (process {pid}): delete it yourself.")

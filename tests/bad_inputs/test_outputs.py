@@ -311,3 +311,27 @@ def test_failure_inside_a_forced_replacement_keeps_the_old_folder(tmp_path):
         (d / "index.html").write_text("half")
         raise RuntimeError("crash")
     assert snapshot(tmp_path) == before
+
+
+def test_force_says_what_it_replaced_and_what_it_could_not_delete(tmp_path, capsys, monkeypatch):
+    """Bad-input audit 29 A3/A4: --force replaced a previous output without a word (a 150-file report by
+    a scenario's four folders), and when the old folder could not be deleted it stayed hidden next to
+    the new one while the run said nothing.  Both are now one note on stderr naming the folder."""
+    out = tmp_path / "rep"
+    with _fileio.atomic_directory(out) as d:
+        (d / "a.csv").write_text("1\n")
+        (d / "tables").mkdir()
+        (d / "tables" / "b.csv").write_text("2\n")
+    assert capsys.readouterr().err == ""  # a new folder: nothing replaced
+    with _fileio.atomic_directory(out, force=True) as d:
+        (d / "c.csv").write_text("3\n")
+    assert f"spillmap: note: replaced the previous spillmap output in {out} (2 files)." in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [".spillmap-output", "c.csv"]
+    monkeypatch.setattr(shutil, "rmtree", lambda *a, **k: None)  # an undeletable old folder
+    with _fileio.atomic_directory(out, force=True) as d:
+        (d / "e.csv").write_text("5\n")
+    err = capsys.readouterr().err
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".rep.spillmap-")]
+    assert len(left) == 1 and (left[0] / "c.csv").exists()  # the old output, kept aside
+    assert f"could not delete all of it: what is left is in {left[0]}; delete it yourself." in err, err
+    assert (out / "e.csv").exists()
