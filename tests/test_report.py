@@ -290,6 +290,9 @@ def test_files_config_with_subset_and_delta_method(tmp_path, us48, produc):
         (('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\nsubset = {REGION = ["x"]}'),
          "layer.subset: column 'REGION'"),
         (('spillover_city = "NY"', 'spillover_city = "ZZ"'), "maps.spillover_city: 'ZZ'"),
+        # bad-input audit 29 C3: a missing group column was ignored (or blamed on scenarios.NAME.groups)
+        (('name_column = "STATE_NAME"', 'name_column = "STATE_NAME"\ngroup_column = "SUB_REGIONX"'),
+         r"layer.group_column: column 'SUB_REGIONX' not in the layer; .* Did you mean 'SUB_REGION'\?"),
         (("permutations = 49", 'permutations = 49\nsimplify = "lots"'), "'maps.simplify'"),
         (('dataset = "produc"', 'path = "none.csv"'), "panel.path: file"),
         # a variable that is not in the panel: the error names the key that asks for it

@@ -352,9 +352,11 @@ def load_inputs(study: Study) -> StudyInputs:
                        where="layer.dataset" if ls.dataset else "layer.path", dataset=ls.dataset is not None or None)
     whole = _merge_attributes(layer, study)
     layer = _subset(whole, study)
-    if ls.name_column is not None and ls.name_column not in layer.columns:
-        raise DataError(f"layer.name_column: column {ls.name_column!r} not in the layer; available: "
-                        f"{format_items([c for c in layer.columns if c != 'geometry'])}.")
+    for key, col in (("name_column", ls.name_column), ("group_column", ls.group_column)):
+        if col is not None and col not in layer.columns:  # group_column was ignored (bad-input audit 29 C3)
+            cols = [str(c) for c in layer.columns if c != "geometry"]
+            raise DataError(f"layer.{key}: column {col!r} not in the layer; available: {format_items(cols)}."
+                            f"{did_you_mean(str(col), cols)}")
     panel = load_table(ps.dataset or ps.path, resolve=study.resolve, id=ps.id,
                        where="panel.dataset" if ps.dataset else "panel.path", dataset=ps.dataset is not None or None)
     _check_key_columns(panel, ps)
