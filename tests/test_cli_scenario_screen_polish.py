@@ -332,3 +332,18 @@ def test_screen_evaluates_transforms_as_fit_and_moran_do(produc, screen_files, t
     np.testing.assert_array_equal(got["log(gsp)"][value].to_numpy(), got["lgsp"][value].to_numpy())
     assert main(args(path, "--indicators", "log(nope)", "--out", str(tmp_path / "p"))) == 2
     assert "nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("doc", "match"), [
+    ('{"a": 1}', "not a spillmap results file (no 'schema' key"),
+    ('{"schema": 1}', "results written with layout version 1"),
+    ("[1, 2", "not a spillmap results file (JSONDecodeError"),
+])
+def test_scenario_on_a_json_that_is_not_results_names_the_file(doc, match, tmp_path, capsys):
+    """Bad-input audit 29 C5: another JSON file gave "results written with layout version None" without
+    naming the file."""
+    path = tmp_path / "other.json"
+    path.write_text(doc, encoding="utf-8")
+    assert main(["scenario", str(path), "--variable", "int", "--change", "0.02", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}: " in err and match in err and err.count("\n") == 1, err

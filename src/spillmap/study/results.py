@@ -226,8 +226,17 @@ class StudyResults:
         if not p.is_file():
             raise InputError(f"results file {p} not found.")
         try:
-            return cls.from_json(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{p}: not a spillmap results file ({type(exc).__name__}: {exc}).") from None
+        if not isinstance(doc, dict) or "schema" not in doc:  # some other JSON (bad-input audit 29 C5)
+            raise InputError(f"{p}: not a spillmap results file (no 'schema' key: spillmap report writes "
+                             "results.json).")
+        try:
+            return cls.from_dict(doc)
+        except InputError as exc:
+            raise InputError(f"{p}: {exc}") from None
+        except (TypeError, KeyError) as exc:
             raise InputError(f"{p}: not a spillmap results file ({type(exc).__name__}: {exc}).") from None
 
     _SUMMARY_TABLES = (("diagnostics", "Spatial diagnostics: statistic, df, p"),
