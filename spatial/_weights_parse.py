@@ -221,16 +221,22 @@ def parse_gwt(path: Path, ids: Sequence[object] | None = None) -> SpatialWeights
         order.setdefault(a, len(order))
     for _, b, _, _ in triples:  # units that only appear as neighbours go last
         order.setdefault(b, len(order))
+    origins = {a for a, _, _, _ in triples}
+    rowless = [b for b in order if b not in origins]
+    if rowless:  # a neighbour of others without a line of its own: the file was cut (bad-input audit 29 C1)
+        raise WeightsError(f"{path}: unit(s) {format_items(rowless)} appear as neighbours but have no line of their "
+                           f"own; the file looks truncated ({len(lines)} lines). A unit without neighbours is "
+                           "written 'i i 0'.")
     if ids is not None:
         want = [str(i) for i in ids]
         if not set(order) - set(want) and len(want) == n_head:
             for u in want:
                 order.setdefault(u, len(order))
     n = len(order)
-    if n != n_head and ids is None:
+    if n != n_head:  # checked whoever reads it (fit, report, screen took any count when given the ids)
         raise WeightsError(
-            f"{path}: the header says {n_head} units but the file lists {n}; islands may have been "
-            f"written without an 'i i 0' line: pass ids= with all units."
+            f"{path}: the header says {n_head} units but the file lists {n}; a unit without neighbours is "
+            "written 'i i 0' (or the header's count is wrong)."
         )
     kept = [(a, b, x) for a, b, x, _ in triples if x != 0]
     m = _matrix([order[a] for a, _, _ in kept], [order[b] for _, b, _ in kept], [x for _, _, x in kept], n)

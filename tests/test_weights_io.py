@@ -107,6 +107,21 @@ def test_gwt_islands_omitted_need_ids(tmp_path, w):
     assert back.islands == ("C",)
 
 
+def test_gwt_header_count_and_truncation_are_checked_with_ids_too(tmp_path):
+    """Bad-input audit 29 C1: given the panel's ids (fit, diagnose, screen, report), a header count other
+    than the file's and a file cut at a line boundary were read without a word (the cut units became
+    islands); only moran, which reads without ids, refused them."""
+    p = tmp_path / "w.gwt"
+    p.write_text("0 5 x y\nA B 0.5\nB A 0.5\nB C 0.5\nC B 1\n")  # header 5, the file and the panel 3
+    with pytest.raises(WeightsError, match="header says 5 units but the file lists 3"):
+        read_weights(p, ids=["A", "B", "C"])
+    cut = tmp_path / "cut.gwt"
+    cut.write_text("0 3 x y\nA B 1\nB A 0.5\nB C 0.5\n")  # C's own line lost, C still B's neighbour
+    with pytest.raises(WeightsError, match=r"unit\(s\) 'C' appear as neighbours but have no line of their own; "
+                                           r"the file looks truncated \(4 lines\)"):
+        read_weights(cut, ids=["A", "B", "C"])
+
+
 def _write(tmp_path, name, text):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
