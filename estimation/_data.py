@@ -313,7 +313,8 @@ def build_panel_data(
     check_scale(np.column_stack([Wy, WX]), [f"W_{y_name}", *wx_names], what="spatial lag")
     if t == 1 and effects in ("individual", "twoways"):
         raise InputError(
-            f"a cross-section (T=1) cannot have {effects!r} fixed effects; use effects='none' (a constant is added)."
+            f"a cross-section (T=1) cannot have {effects!r} fixed effects; use fe='none' (--fe none; a constant "
+            "is added)."
         )
     pdata = _PanelData(
         y=yarr, X=Xarr, WX=WX, x_names=tuple(x_names), wx_names=tuple(wx_names), w=w, n=n, t=t,
@@ -342,7 +343,7 @@ def _absorbed(d: Any, Z: np.ndarray, names: Sequence[str], scale: np.ndarray, de
         if tinv:
             raise DataError(
                 f"regressors {format_items(tinv)} do not vary over time within units: they are absorbed by the "
-                "individual fixed effects.  Drop them or use effects='time'/'none'."
+                "individual fixed effects.  Drop them or use fe='time' or 'none' (--fe time / none)."
             )
     if d.effects == "twoways":
         zt = demean(Z[:, dead], d.n, d.t, "time")
@@ -356,7 +357,7 @@ def _absorbed(d: Any, Z: np.ndarray, names: Sequence[str], scale: np.ndarray, de
     if d.effects in ("time", "twoways"):
         raise DataError(
             f"regressors {format_items(dead_names)} do not vary across units within periods: they are absorbed "
-            "by the time fixed effects.  Drop them or use effects='individual'."
+            "by the time fixed effects.  Drop them or use fe='individual' (--fe individual)."
         )
     raise DataError(f"regressors {format_items(dead_names)} have no variation; drop them.")
 

@@ -49,7 +49,7 @@ def _check(d: Any, dynamic: str) -> None:
             "correction). Use model='sdm' or 'sar'.")
     if d.effects == "random":
         raise InputError("a dynamic model with random effects is not available (the unit effects would be "
-                         "correlated with y_t-1); use fixed effects (effects='individual' or 'twoways').")
+                         "correlated with y_t-1); use fixed effects (fe='individual' or 'twoways', without re=True).")
     taken = [c for c in ("tau", "eta") if c in d.x_names]
     if taken:
         raise InputError(f"regressor(s) {format_items(taken)} take the names of the dynamic model's lag parameters "

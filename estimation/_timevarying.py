@@ -303,7 +303,7 @@ def check_supported(model: str, effects: str, pw: PanelWeights) -> None:
         raise InputError(
             f"a {model.upper()} with {effects!r} fixed effects needs the same W in every period: with "
             "u_t = lambda W_t u_t + e_t the unit effects enter as (I - lambda W_t) mu, which changes with W_t, "
-            "so demeaning does not remove them. Use effects='time'/'none', a lag model (SAR/SDM), or one W.")
+            "so demeaning does not remove them. Use fe='time' or 'none', a lag model (SAR/SDM), or one W.")
     if effects == "random":
         raise InputError("random effects with a time-varying W are not implemented (spillmap's random-effects "
                          "estimators use I_T kron W); use fixed effects, or one W for all periods.")

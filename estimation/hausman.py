@@ -159,7 +159,8 @@ def _same_weights(a: Any, b: Any) -> bool:
 def _check_pair(fe: Any, re: Any) -> None:
     """The two fits are FE and RE of the same model, with the same W and the same treatment of time."""
     if getattr(re, "effects", None) != "random":
-        raise InputError(f"hausman(fe, re): the second fit must have effects='random', got {getattr(re, 'effects', None)!r}.")
+        raise InputError(f"hausman(fe, re): the second fit must have random effects (SpatialPanel(..., re=True)), got "
+                         f"effects {getattr(re, 'effects', None)!r}.")
     if getattr(fe, "effects", None) not in ("individual", "twoways"):
         raise InputError(
             "hausman(fe, re): the first fit must have individual (or two-way) fixed effects, "
@@ -171,10 +172,9 @@ def _check_pair(fe: Any, re: Any) -> None:
             "hausman(fe, re): the fits treat time differently: "
             + (
                 "FE has two-way effects but RE has no time effects; fit RE with time-period effects "
-                "(spillmap.estimation.random_effects.fit_random(spec, time_effects=True)) or FE with "
-                "effects='individual'."
+                "(SpatialPanel(..., re=True, fe='time')) or FE with fe='individual'."
                 if not re_time
-                else "RE has time-period effects but FE does not; use effects='twoways' for FE."
+                else "RE has time-period effects but FE does not; use fe='twoways' for FE."
             )
         )
     if fe.model != re.model:

@@ -188,7 +188,7 @@ class SpatialPanel:
         ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`).
     fe
         Fixed effects: ``"none"``, ``"individual"``, ``"time"`` or ``"twoways"`` (the default
-        without ``re``).  With ``re=True`` the unit effects are random and ``fe`` says whether
+        without ``re`` for a panel; ``"none"`` for a cross-section, ``time=None``).  With ``re=True`` the unit effects are random and ``fe`` says whether
         fixed period effects are added too (``"time"`` / ``"twoways"``) or not (``"none"``, the
         default, or ``"individual"``), as ``spillmap fit --re --fe ...`` does.  (``effects=`` is the old name, still read;
         ``effects="random"`` means ``re=True`` without period effects.)
@@ -247,8 +247,8 @@ class SpatialPanel:
     ) -> None:
         self.model = _check_option("model", model, MODELS)
         re = check_flag("re", re)  # a truthy "no" must not mean random effects
-        if fe is None:  # fixed effects: both ways; random effects: no fixed period effects unless asked
-            fe = "none" if re else "twoways"
+        if fe is None:  # fixed effects: both ways; random effects or a cross-section: none unless asked
+            fe = "none" if re or time is None else "twoways"
         fe = _check_option("fe", fe, EFFECTS)
         if fe == "random":  # the old effects="random"
             fe, re = "none", True

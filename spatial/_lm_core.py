@@ -141,7 +141,7 @@ def _prepare(y, X, w: SpatialWeights, *, t: int, effects: str, add_constant: boo
     elif add_constant:
         raise InputError(f"add_constant=True cannot be used with effects={effects!r}: the constant is swept out.")
     if xm.shape[1] == 0:
-        raise InputError("no regressors: give at least one column in X (or a constant with effects='none').")
+        raise InputError("no regressors: give at least one column in X (or a constant with fe='none').")
     if xm.shape[1] >= nt:
         raise EstimationError(f"{xm.shape[1]} regressors for {nt} observations: too few observations.")
 

@@ -118,8 +118,11 @@ def test_bad_fit_options(panel, queen):
 
 def test_cross_section_with_individual_effects(panel, queen):
     df = panel[panel.year == 1970]
-    with pytest.raises(InputError, match=r"cross-section \(T=1\).*effects='none'"):
+    with pytest.raises(InputError, match=r"cross-section \(T=1\).*use fe='none' \(--fe none"):
         SpatialPanel(df, y="lgsp", x=X, id="state_abbr", w=queen, fe="twoways")
+    # API audit 29 #7: the documented cross-section (time=None) works with the default fe (then "none")
+    res = SpatialPanel(df, y="lgsp", x=X, id="state_abbr", w=queen, model="sar").fit()
+    assert res.effects == "none" and "const" in res.params.index
 
 
 def test_formula_and_columns_exclusive(panel, queen):

@@ -106,7 +106,7 @@ def test_produc_sdm_compares_regressors_wx_and_rho(produc_fits):
 
 def test_input_errors(produc_fits, produc_panel, queen):
     fe, re, sar_re = produc_fits["fe"], produc_fits["re"], produc_fits["sar_re"]
-    with pytest.raises(InputError, match="effects='random'"):
+    with pytest.raises(InputError, match=r"random effects \(SpatialPanel\(\.\.\., re=True\)\)"):
         hausman(fe, fe)
     with pytest.raises(InputError, match="fixed effects"):
         hausman(re, re)
