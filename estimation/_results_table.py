@@ -28,10 +28,16 @@ class ResultsTableMixin:
 
     _title = "Estimation results"
 
+    #: parameters whose z = 0 tests nothing anyone asks: the random-effects ratio ``phi``
+    #: (``phi = 0`` is an infinite unit-effect variance; its meaningful null, ``sigma2_mu = 0``, is
+    #: ``phi = 1``, on the boundary): printed without z, p and stars (API audit 29 #4)
+    NO_TEST = ("phi",)
+
     @property
     def tvalues(self) -> pd.Series:
-        """z statistics ``params / std_errors``."""
-        return (self.params / self.std_errors).rename("z")
+        """z statistics ``params / std_errors`` (NaN for :attr:`NO_TEST` parameters)."""
+        z = (self.params / self.std_errors).rename("z")
+        return z.mask(z.index.isin(self.NO_TEST))
 
     @property
     def pvalues(self) -> pd.Series:
@@ -98,9 +104,10 @@ class ResultsTableMixin:
         hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
         lines += [hdr, "-" * width]
         for name, r in frame.iterrows():
+            z, pv = (f"{r.z:>9.3f}", f"{r.p:>8.4f}") if np.isfinite(r.z) else (f"{'':>9}", f"{'':>8}")  # no test
             lines.append(
-                f"{str(name):<{name_w}} {r.estimate:>12.6g} {r.std_error:>12.6g} {r.z:>9.3f} "
-                f"{r.p:>8.4f} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
+                f"{str(name):<{name_w}} {r.estimate:>12.6g} {r.std_error:>12.6g} {z} "
+                f"{pv} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
             )
         lines.append("=" * width)
         lines += [f"Note: {note}" for note in self._notes()]
@@ -121,8 +128,8 @@ class ResultsTableMixin:
         cols = ["coef", "std err", "z", "P>|z|", "[0.025", "0.975]"]
         rows = "".join(
             f"<tr><th>{html.escape(str(name))}</th><td>{r.estimate:.6g}{stars(r.p)}</td>"
-            + "".join(f"<td>{v:.6g}</td>" for v in (r.std_error, r.z))
-            + f"<td>{html.escape(format_p(r.p, 4))}</td>"
+            + f"<td>{r.std_error:.6g}</td><td>{f'{r.z:.6g}' if np.isfinite(r.z) else ''}</td>"
+            + f"<td>{html.escape(format_p(r.p, 4)) if np.isfinite(r.p) else ''}</td>"
             + "".join(f"<td>{v:.6g}</td>" for v in (r.ci_lower, r.ci_upper))
             + "</tr>"
             for name, r in frame.iterrows()

@@ -163,6 +163,20 @@ def test_unsupported_models(model, panel, queen):
         fit(panel, queen, model)
 
 
+def test_phi_gets_no_z_test_and_no_stars(panel, queen):
+    """API audit 29 #4: phi printed as 0.052*** (a test of phi = 0, an infinite unit-effect variance,
+    which nobody asks); its estimate, SE and interval stay, its z, p and stars go."""
+    from spillmap.tables import regression_table, to_markdown
+
+    res = fit(panel, queen, "sar")
+    assert np.isnan(res.tvalues["phi"]) and np.isnan(res.pvalues["phi"])
+    assert np.isfinite(res.tvalues["rho"]) and res.to_frame().loc["phi", "std_error"] > 0
+    row = next(line for line in res.summary().splitlines() if line.startswith("phi"))
+    assert "nan" not in row and len(row.split()) == 5  # name, coef, se, interval
+    text = to_markdown(regression_table([res]))
+    assert "*" not in next(line for line in text.splitlines() if "φ" in line)
+
+
 def test_fixed_effects_options_are_refused_not_ignored(panel, queen):
     """API audit 29 #3: fit(cov_type="information") returned Hessian SEs and fit(lee_yu=...) was
     dropped without a word; such options are refused by name, the defaults and "hessian" / "none" kept."""
