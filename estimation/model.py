@@ -104,6 +104,10 @@ class _PanelData:
     #: messages of the DataWarnings raised while the panel was built (e.g. gaps between periods)
     warnings: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        for name in ("y", "X", "WX", "Wy"):  # read-only, as the results that hold them (API audit 29 #5)
+            getattr(self, name).flags.writeable = False
+
     @property
     def kind(self) -> str:
         """``"lag"``, ``"error"`` or ``"none"``."""
@@ -273,6 +277,15 @@ class SpatialPanel:
             from ._dynamic_data import build_dynamic_data
 
             self.data = build_dynamic_data(self.data, self.dynamic)
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """The specification is fixed once built: ``spec.model = "sem"`` after construction fitted the
+        old model without a word (API audit 29 #5); build a new SpatialPanel instead."""
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"SpatialPanel.{name} cannot be changed after construction (the data were "
+                                 f"checked and arranged for it); build a new SpatialPanel(..., {name}=...).")
+        super().__setattr__(name, value)
 
     def __repr__(self) -> str:
         d = self.data

@@ -90,6 +90,11 @@ class SpatialWeights:
         object.__setattr__(self, "sparse", m)
         object.__setattr__(self, "ids", ids)
 
+    def __reduce__(self) -> tuple:
+        """Pickle and ``copy.deepcopy`` through the constructor: the copy is checked and read-only too (a
+        pickled copy had writable arrays and kept the original's cached properties; API audit 29 #5)."""
+        return (type(self), (self.sparse, self.ids, self.transform, self.name))
+
     # ------------------------------------------------------------------ basics
     @property
     def n(self) -> int:

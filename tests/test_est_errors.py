@@ -128,3 +128,23 @@ def test_cross_section_with_individual_effects(panel, queen):
 def test_formula_and_columns_exclusive(panel, queen):
     with pytest.raises(InputError, match="either a formula or y= and x="):
         SpatialPanel(panel, "lgsp ~ lpc", y="lgsp", x=X, id="state_abbr", time="year", w=queen)
+
+
+def test_specification_data_and_weights_stay_read_only(panel, queen):
+    """API audit 29 #5: `spec.model = "sem"` after construction still fitted a SAR; the arrays of
+    `results.data` could be changed in place (recover_fixed_effects then moved); a pickled or deep-copied
+    SpatialWeights had writable arrays."""
+    import copy
+    import pickle
+
+    spec = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar")
+    with pytest.raises(AttributeError, match=r"SpatialPanel.model cannot be changed after construction"):
+        spec.model = "sem"
+    res = spec.fit()
+    for name in ("y", "X", "WX", "Wy"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(res.data, name)[...] = 0.0
+    for w2 in (pickle.loads(pickle.dumps(queen)), copy.deepcopy(queen)):
+        assert w2.equals(queen) and not w2.sparse.data.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            w2.sparse.data[0] = 100.0
