@@ -256,7 +256,8 @@ class SpatialPanelResults(ResultsTableMixin):
         return -2.0 * self.loglik + self.k_params * float(np.log(self.nobs))
 
     # ------------------------------------------------------------ colleagues'
-    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> EffectsResult:
+    def impacts(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation",
+                level: float = 0.95) -> EffectsResult:
         """Direct, indirect and total effects (see :func:`spillmap.estimation.effects.compute_effects`).
 
         Parameters
@@ -270,6 +271,8 @@ class SpatialPanelResults(ResultsTableMixin):
         method
             ``"simulation"`` (LeSage-Pace draws) or ``"delta"`` (analytical gradients).  SEM, SLX
             and SDEM effects are linear in the parameters: exact normal inference (``"linear"``).
+        level
+            Confidence level of the intervals, a probability in (0, 1) (default 0.95).
 
         Returns
         -------
@@ -277,7 +280,7 @@ class SpatialPanelResults(ResultsTableMixin):
         """
         from spillmap.estimation.effects import compute_effects
 
-        return compute_effects(self, draws=draws, seed=seed, method=method)
+        return compute_effects(self, draws=draws, seed=seed, method=method, level=level)
 
     def unit_effects(self, var: str) -> pd.DataFrame:
         """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`).

@@ -1,6 +1,7 @@
 """spillmap.maps: offline Folium maps and the HTML report.
 
-Map functions return a ``folium.Map`` (and accept ``m=`` to add a layer); writing the
+Map functions return an :class:`~spillmap.maps._display.OfflineMap`, a ``folium.Map`` that displays
+and saves itself offline (and accept ``m=`` to add a layer); writing the
 page is a separate step, :func:`save_map` (offline by default: Leaflet inlined, no
 CDN; see :mod:`spillmap.maps._offline` for the choice of vendoring over
 ``folium-offline``).

@@ -148,3 +148,15 @@ def test_specification_data_and_weights_stay_read_only(panel, queen):
         assert w2.equals(queen) and not w2.sparse.data.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             w2.sparse.data[0] = 100.0
+
+
+def test_impacts_takes_the_interval_level(panel, queen):
+    """API audit 29 #10: results.impacts() had no level= (compute_effects has); the delta method's interval
+    at 90 % is estimate -+ z_0.95 se (the normal quantile, scipy; rounding only)."""
+    from scipy.stats import norm
+
+    res = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=queen, model="sar").fit()
+    eff = res.impacts(draws=0, level=0.9)
+    d = eff.direct
+    assert eff.level == 0.9
+    np.testing.assert_allclose(d["ci_upper"] - d["estimate"], norm.isf(0.05) * d["se"], rtol=1e-12)

@@ -536,3 +536,18 @@ def test_stats_and_descriptive_tables(produc_logs):
     vals = [[c.value for c in row] for row in ws.iter_rows()]
     moran_row = next(i for i, r in enumerate(vals) if r[0] == "Moran's I")
     assert vals[moran_row][1] == 15.5126 and vals[moran_row + 1][1] == 1e-50  # statistic, then p below
+
+
+def test_stats_table_takes_test_results():
+    """API audit 29 #9: stats_table([lr_sdm_sar(...), wald_sdm_sar(...)]) raised AttributeError; test
+    results are one row each, statistic with its p in parentheses (the numbers given, to 3 decimals)."""
+    from spillmap.results import TestResult
+    from spillmap.tables import stats_table
+
+    tests = [TestResult("LR (SDM vs SAR)", 13.0, 2.0, 0.0015034, "H0"), TestResult("Wald", 2.5, 1.0, 0.1138, "H0")]
+    t = stats_table(tests)
+    assert list(t.body.index) == ["LR (SDM vs SAR)", "Wald"] and list(t.body["stat"]) == [13.0, 2.5]
+    assert list(t.pvalues["stat"]) == [0.0015034, 0.1138]
+    assert stats_table(tests[0]).body.shape == (1, 1)
+    with pytest.raises(InputError, match="stats_table takes a DataFrame of statistics or test results"):
+        stats_table([1, 2])

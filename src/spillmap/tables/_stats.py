@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,8 @@ def stats_table(
     stats
         Rows = tests, columns = e.g. weights; the statistics.  Alternatively a frame with
         a column MultiIndex ``(column, "stat"/"p")`` or plain columns ``stat`` and ``p``,
-        when ``pvalues`` is not given.
+        when ``pvalues`` is not given; or test results (a :class:`~spillmap.results.TestResult`
+        or a list of them, e.g. ``[lr_sdm_sar(...), wald_sdm_sar(...)]``: one row each).
     pvalues
         p-values of the same shape (NaN: no p shown).  A missing statistic prints ``n/a``.
     stat, p
@@ -70,12 +72,27 @@ def stats_table(
     stub
         Header of the label column (default ``""``).
     """
+    stats = _from_test_results(stats)
     if pvalues is None:
         stats, pvalues = _split_stat_p(stats, stat, p)
     pv = pd.DataFrame(pvalues).reindex(index=stats.index, columns=stats.columns)
     t = table_from_frame(stats.apply(pd.to_numeric, errors="coerce"), kinds="test", decimals=decimals,
                          labels=labels, caption=caption, notes=notes, stub=stub, value_name="statistic")
     return t.with_options(pvalues=pv.set_axis(t.body.index, axis=0).set_axis(t.body.columns, axis=1), paren=None)
+
+
+def _from_test_results(stats: Any) -> Any:
+    """A TestResult or a sequence of them as the frame of their ``to_frame()`` rows; anything else as
+    given (a list of them raised AttributeError: API audit 29 #9)."""
+    from spillmap.results import TestResult
+
+    items = [stats] if isinstance(stats, TestResult) else stats
+    if isinstance(items, list | tuple) and items and all(isinstance(r, TestResult) for r in items):
+        return pd.concat([r.to_frame()[["stat", "p"]] for r in items])
+    if not isinstance(stats, pd.DataFrame | pd.Series):
+        raise InputError(f"stats_table takes a DataFrame of statistics or test results (TestResult), got "
+                         f"{type(stats).__name__}.")
+    return stats
 
 
 def _numeric_values(panel: pd.DataFrame, column: str) -> np.ndarray:
