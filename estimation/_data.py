@@ -167,6 +167,10 @@ def _check_cells(key: pd.DataFrame, w: SpatialWeights, id: str, time: str | None
     from spillmap._rowplace import rows_place, source_name
 
     dup = key.duplicated(keep=False).to_numpy()
+    if dup.any() and time is None:  # time= forgotten: the periods of a panel read as repeated units
+        per = int(key.id.value_counts().max())
+        raise DataError(f"time=None means a cross-section (one row per unit), but {id!r} repeats (up to {per} rows "
+                        f"per unit, e.g. {key.id[dup].iloc[0]!r}): pass time= (--time) the column of the periods.")
     if dup.any():
         cells = sorted({f"({i}, {t})" for i, t in zip(key.id[dup], key.time[dup])})
         lines = rows_place(data, data.index[dup][:20])

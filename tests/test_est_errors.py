@@ -160,3 +160,13 @@ def test_impacts_takes_the_interval_level(panel, queen):
     d = eff.direct
     assert eff.level == 0.9
     np.testing.assert_allclose(d["ci_upper"] - d["estimate"], norm.isf(0.05) * d["se"], rtol=1e-12)
+
+
+def test_forgotten_time_is_named(panel, queen):
+    """API audit 29 #9: without time= a panel read as a cross-section gave 'duplicate (id, time) rows in
+    columns 'state_abbr'/None: (AL, 0), ...'; it says time= is missing."""
+    from spillmap.errors import DataError
+
+    with pytest.raises(DataError, match=r"time=None means a cross-section .* 'state_abbr' repeats \(up to 17 rows "
+                                        r"per unit, e.g. 'AL'\): pass time="):
+        SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", w=queen)
