@@ -188,7 +188,7 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
     values = {i: d["estimate"] for i, d in fx["unit"].items()}
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
     m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles", cmap="RdBu_r",
-                   title=f"{unit} fixed effects of the SDM ({wname}), deviations from the intercept "
+                   title=f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
                          f"{fx['intercept']:.4g}", notice=r.notice)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
                                                   "(they sum to zero)", stills)]

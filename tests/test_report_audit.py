@@ -168,6 +168,13 @@ def test_scenario_tables_in_every_format_and_in_the_combined_files(demo_out):
     assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(sheets)
 
 
+def test_fixed_effects_map_title_starts_with_a_capital(demo_out):
+    """Newcomer audit 29 #4.6: the HTML map's title read "city fixed effects of the SDM (W1), ..." (the
+    figure's was fixed in stop 27)."""
+    text = (demo_out / "maps" / "fixed_effects.html").read_text(encoding="utf-8")
+    assert "City fixed effects of the SDM (W1)" in text and "city fixed effects of the SDM" not in text
+
+
 def test_header_and_group_outlines_use_the_labels(demo_out):
     """Newcomer audit 29 #2.3: the report's header listed the raw names (y = gtfp; x = int, ...) and the
     maps' and figures' legends said "province boundaries" though [model] labels name them."""
