@@ -365,3 +365,24 @@ def test_the_report_does_not_depend_on_which_process_drew_a_figure(us_report, tm
     assert sum(f.startswith("figures/") for f in files) >= 18
     differ = [f for f in files if (out / f).read_bytes() != (serial / f).read_bytes()]
     assert differ == []
+
+
+def test_layer_units_without_panel_rows_are_said_on_the_terminal(tmp_path):
+    """Bad-input audit 29 C7: a layer unit without rows in the panel was left out of the sample and of W
+    (its neighbours lose it) and said only inside the report; run() now warns, naming it (the CLI prints
+    the warning as one line)."""
+    import tomllib
+
+    from spillmap import datasets
+    from spillmap.errors import DataWarning
+    from spillmap.study import Study, run
+
+    datasets.produc().query("state_abbr != 'AZ'").to_csv(tmp_path / "panel.csv", index=False)
+    text = (US_CONFIG.replace('dataset = "produc"', f'path = "{(tmp_path / "panel.csv").as_posix()}"')
+            .replace('spillover_city = "NY"', "") + '[tables]\ninclude = ["descriptive"]\n')
+    study = Study.from_dict(tomllib.loads(text), source=str(tmp_path / "s.toml"))
+    with pytest.warns(DataWarning) as said:
+        res = run(study)
+    assert any("1 unit(s) of the layer have no rows in the panel and are left out of the sample and of the "
+               "weights (their neighbours lose them): 'AZ'." in str(w.message) for w in said)
+    assert list(res.data["layer_units_dropped"]) == ["AZ"]

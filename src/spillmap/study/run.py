@@ -90,6 +90,20 @@ def _weights(study, inputs, step) -> tuple[dict, dict]:
     return built, info
 
 
+def _say_dropped(inputs) -> None:
+    """Layer units without panel rows are left out of the sample and of W: said on the terminal too (it
+    was said only in the report; bad-input audit 29 C7)."""
+    import warnings
+
+    from spillmap.errors import DataWarning, format_items
+
+    ids = inputs.join.report.layer_ids_not_in_panel
+    if ids:
+        warnings.warn(f"{len(ids)} unit(s) of the layer have no rows in the panel and are left out of the sample "
+                      f"and of the weights (their neighbours lose them): {format_items(ids, limit=10)}.",
+                      DataWarning, stacklevel=2)
+
+
 def _data_block(inputs) -> dict:
     rep = inputs.join.report
     return {"n": inputs.n, "t": inputs.t, "nobs": int(len(inputs.panel)), "periods": list(inputs.times),
@@ -124,6 +138,7 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
         inputs = load_inputs(study)
+        _say_dropped(inputs)
         year = _steps_maps.map_year(study, inputs)
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
