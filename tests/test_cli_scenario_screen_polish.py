@@ -348,3 +348,16 @@ def test_scenario_on_a_json_that_is_not_results_names_the_file(doc, match, tmp_p
     assert main(["scenario", str(path), "--variable", "int", "--change", "0.02", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert f"error: {path}: " in err and match in err and err.count("\n") == 1, err
+
+
+def test_screen_names_an_empty_cell_of_a_named_indicator(produc, screen_files, no_work, capsys, tmp_path):
+    """Bad-input audit 29 C2: an empty cell in a column given to --indicators was screened as '1 failure'
+    with exit 0; like a text cell it is now a one-line error naming the file, the line and the column."""
+    write, args = screen_files
+    panel = produc.copy()
+    panel.loc[(panel.state_abbr == "AZ") & (panel.year == 1973), "unemp"] = None
+    path = write(panel)
+    assert main(args(path, "--indicators", "unemp")) == 2
+    err = capsys.readouterr().err
+    line = 2 + int(((panel.state_abbr == "AZ") & (panel.year == 1973)).to_numpy().nonzero()[0][0])  # header line 1
+    assert f"p.csv: line {line}, column 'unemp': empty cell (1 empty cell(s))" in err and err.count("\n") == 1, err

@@ -20,7 +20,8 @@ def check_listed_indicators(panel, args: argparse.Namespace) -> None:
     for col, advice in listed:
         if col == "all" or is_pattern(col) or col not in panel.columns:
             continue
-        problem = _infinite_cell(panel, col) if is_numeric(panel[col]) else _text_cell(panel, col)
+        problem = _text_cell(panel, col) if not is_numeric(panel[col]) else (
+            _infinite_cell(panel, col) or _empty_cell(panel, col))
         if problem is not None:
             raise DataError(f"{problem}; clean it or {advice}.")
 
@@ -50,6 +51,18 @@ def _infinite_cell(panel, col: str) -> str | None:
     k = int(np.flatnonzero(bad)[0])
     return (f"{cell_place(panel, [panel.index[k]], col)}: {panel[col].iloc[k]} is not a finite number "
             f"({int(bad.sum())} infinite cell(s))")
+
+
+def _empty_cell(panel, col: str) -> str | None:
+    """``"p.csv: line 10, column 'unemp': empty cell (1 empty cell(s))"`` for a column the user named
+    that has a missing value (it was screened as a failure with exit 0: bad-input audit 29 C2), or None."""
+    from spillmap._rowplace import cell_place
+
+    bad = panel[col].isna().to_numpy()
+    if not bad.any():
+        return None
+    k = int(bad.nonzero()[0][0])
+    return f"{cell_place(panel, [panel.index[k]], col)}: empty cell ({int(bad.sum())} empty cell(s))"
 
 
 def _taken(col, args: argparse.Namespace) -> bool:
