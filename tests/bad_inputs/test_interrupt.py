@@ -384,3 +384,21 @@ def test_a_failing_destructor_while_interrupted_prints_no_traceback(monkeypatch)
         Broken()
         gc.collect()
         assert reported and "Can't close the ZIP file" in reported[0]  # not interrupted: reported as usual
+
+
+def test_a_signal_after_the_command_ends_keeps_its_status():
+    """Bad-input audit 29 B2: a Ctrl-C landing after "report written", in the interpreter's teardown, made
+    the exit status 130.  Once the command returned, both signals end the process with its own status."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import os, signal, sys, time
+        import spillmap.cli as cli
+        cli.main = lambda: 0
+        sys.exit = lambda c: (os.kill(os.getpid(), signal.SIGINT), time.sleep(5), os._exit(99))
+        cli.run()
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, (out.returncode, out.stderr)

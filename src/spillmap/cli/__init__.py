@@ -101,8 +101,27 @@ def run() -> NoReturn:
     flushing of the standard streams run as usual.  In-process callers use :func:`main`.
     """
     code = main()
+    _finished(code)
     gc.freeze()
     sys.exit(code)
+
+
+def _finished(code: int) -> None:
+    """The command is over (its outputs are in place): a Ctrl-C or SIGTERM during the interpreter's
+    teardown ends the process at once with the command's own status, instead of 130 / 143 after
+    "report written" (bad-input audit 29 B2)."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+    def end(signum, frame):  # noqa: ANN001, ARG001
+        os._exit(code)
+
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGINT, end)
+        signal.signal(signal.SIGTERM, end)
 
 
 def _one_line_warnings(args: argparse.Namespace) -> contextlib.AbstractContextManager:
