@@ -118,7 +118,7 @@ _REMOTE_JS = ("return performance.getEntriesByType('resource').map(function (e) 
         pytest.param("spillover_W2.html", "direct effect", marks=pytest.mark.slow),
         ("response_W1.html", "itself (direct)"),
         pytest.param("response_W2.html", "itself (direct)", marks=pytest.mark.slow),
-        ("fixed_effects.html", "city fixed effects"),
+        ("fixed_effects.html", "City fixed effects of the SDM (W1)"),
     ],
 )
 def test_demo_map_renders_offline(driver, demo_out, artifacts, name, legend_text):

@@ -386,3 +386,21 @@ def test_layer_units_without_panel_rows_are_said_on_the_terminal(tmp_path):
     assert any("1 unit(s) of the layer have no rows in the panel and are left out of the sample and of the "
                "weights (their neighbours lose them): 'AZ'." in str(w.message) for w in said)
     assert list(res.data["layer_units_dropped"]) == ["AZ"]
+
+
+def test_labels_that_name_nothing_are_said(tmp_path):
+    """Bad-input audit 29 C4: a [model] labels key naming no variable or column (a typo) was ignored
+    without a word."""
+    import tomllib
+
+    from spillmap.errors import DataWarning
+    from spillmap.study import Study, run
+
+    text = (US_CONFIG.replace('spillover_city = "NY"', "").replace("draws = 100", 'draws = 100\nlabels = { unemp = '
+                                                                   '"Unemployment", gspx = "GSP" }')
+            + '[tables]\ninclude = ["descriptive"]\n')
+    with pytest.warns(DataWarning) as said:
+        run(Study.from_dict(tomllib.loads(text), source="s.toml"))
+    texts = [str(w.message) for w in said]
+    assert any(t.startswith("model.labels: 'gspx' name(s) no variable or column") for t in texts), texts
+    assert not any("'unemp'" in t for t in texts if t.startswith("model.labels"))

@@ -104,6 +104,21 @@ def _say_dropped(inputs) -> None:
                       DataWarning, stacklevel=2)
 
 
+def _say_unused_labels(study, inputs) -> None:
+    """``[model] labels`` keys that name nothing (a typo): a DataWarning naming them (they were ignored
+    without a word; bad-input audit 29 C4)."""
+    import warnings
+
+    from spillmap.errors import DataWarning, format_items
+
+    named = {str(c) for c in inputs.panel.columns} | {str(c) for c in inputs.full_layer.columns}
+    named |= {study.y, *study.x, *(i.name for i in study.indicators)}
+    unused = [k for k in (study.model.labels or {}) if str(k) not in named]
+    if unused:
+        warnings.warn(f"model.labels: {format_items(unused)} name(s) no variable or column of the panel or the "
+                      "layer, so no label is used for them.", DataWarning, stacklevel=2)
+
+
 def _data_block(inputs) -> dict:
     rep = inputs.join.report
     return {"n": inputs.n, "t": inputs.t, "nobs": int(len(inputs.panel)), "periods": list(inputs.times),
@@ -139,6 +154,7 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
         step("loading the boundary layer and the panel, joining them")
         inputs = load_inputs(study)
         _say_dropped(inputs)
+        _say_unused_labels(study, inputs)
         year = _steps_maps.map_year(study, inputs)
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
