@@ -28,23 +28,15 @@ YEARS = list(range(2001, 2006))
 CHANGED = 2003
 
 
-def _lattice(side: int, queen: bool) -> sp.csr_matrix:
-    idx = np.arange(side * side).reshape(side, side)
-    pairs = [(idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])]
-    if queen:
-        pairs += [(idx[:-1, :-1], idx[1:, 1:]), (idx[:-1, 1:], idx[1:, :-1])]
-    a = np.concatenate([p[0].ravel() for p in pairs])
-    b = np.concatenate([p[1].ravel() for p in pairs])
-    n = side * side
-    return sp.coo_matrix((np.ones(2 * a.size), (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
-
-
 def _panel() -> tuple[pd.DataFrame, dict]:
     """SDM data, queen contiguity in every year but CHANGED (rook), unit and year effects."""
+    from libpysal.weights import lat2W
+
     n = SIDE * SIDE
-    ids = [str(i) for i in range(n)]
-    queen = SpatialWeights.from_sparse(_lattice(SIDE, True), ids, name="queen").row_standardize()
-    rook = SpatialWeights.from_sparse(_lattice(SIDE, False), ids, name="rook").row_standardize()
+    queen = SpatialWeights.from_libpysal(lat2W(SIDE, SIDE, rook=False)).row_standardize()
+    rook = SpatialWeights.from_libpysal(lat2W(SIDE, SIDE, rook=True)).row_standardize()
+    assert queen.ids == rook.ids
+    ids = list(queen.ids)
     w_by_year = {y: rook if y == CHANGED else queen for y in YEARS}
     rng = np.random.default_rng(7)
     mu = rng.normal(size=n)
