@@ -44,6 +44,9 @@ main { padding: 8px 32px 40px; max-width: 1200px; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 32px; font-size: 19px; }
 table.spillmap-table { margin: 8px 0; background: white; font-size: 13px; }
 table.spillmap-table tfoot td { color: #555; max-width: 900px; }
+@media screen {  /* a wide table (Moran's I by period, 3 variables x 3 W) scrolls in its own box, not the page */
+  table.spillmap-table { display: block; width: fit-content; max-width: 100%; overflow-x: auto; }
+}
 p.notes { font-size: 12px; color: #555; max-width: 900px; }
 .maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
 .map figure { margin: 0; } .map iframe { width: 100%; height: 520px; border: 1px solid #ccc; background: white; }

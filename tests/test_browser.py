@@ -391,3 +391,24 @@ def test_china_tooltips_and_switcher(driver, china_maps):
     _select(driver, 0, "int: spillover received from all other cities")
     assert "spillover received from all other cities" in driver.find_element("css selector", ".spillmap-legend").text
     assert "spillover received from all other cities" in _tooltip_of(driver, "420100")
+
+
+def test_a_wide_table_scrolls_in_its_box_not_the_page(driver, tmp_path):
+    """Newcomer audit 29 #4.1: "Moran's I by period" with 3 variables x 3 W made the report page 1,555 px
+    wide in a 1,400 px window; a wide table now scrolls inside its own box."""
+    import numpy as np
+    import pandas as pd
+
+    from spillmap.maps.report import _PAGE_CSS
+    from spillmap.tables import frame_table, to_html
+
+    frame = pd.DataFrame(np.arange(40 * 3.0).reshape(3, 40), columns=[f"a long column heading {i}" for i in range(40)])
+    page = tmp_path / "wide.html"
+    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{_PAGE_CSS}</style></head><body><main>"
+                    f"{to_html(frame_table(frame, caption='wide'))}</main></body></html>", encoding="utf-8")
+    driver.set_window_size(900, 700)
+    _open(driver, page, wait_css="table")
+    doc, view = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    table = driver.execute_script("var t = document.querySelector('table.spillmap-table');"
+                                  "return [t.scrollWidth, t.clientWidth]")
+    assert doc <= view and table[0] > table[1], (doc, view, table)
