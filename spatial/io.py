@@ -202,6 +202,14 @@ def _write_gal(w: SpatialWeights, path: Path, overwrite: bool = True) -> Path:
             f"({w.name or 'W'}); write .gwt, .mtx or .csv instead, or pass w.binary()."
         )
     check_ids_for(path, w.ids)
+    if not np.all(w.sparse.data == 1.0):  # row-standardised (equal weights within rows): the values are lost
+        import warnings
+
+        from spillmap.errors import WeightsWarning
+
+        warnings.warn(f"{path}: GAL stores neighbour lists only, so these weights ({w.name or 'W'}, transform "
+                      f"{w.transform}) are read back binary; row-standardise after reading, or write .gwt or .mtx "
+                      "to keep them.", WeightsWarning, stacklevel=3)
     nb = w.neighbors()
     lines = [str(w.n)]
     for u in w.ids:

@@ -42,7 +42,7 @@ def wfile(tmp_path_factory) -> Path:
     from spillmap.spatial.io import write_weights
 
     path = tmp_path_factory.mktemp("audit_w") / "w.gal"
-    write_weights(contiguity(datasets.us48(), "STATE_ABBR", kind="queen"), path)
+    write_weights(contiguity(datasets.us48(), "STATE_ABBR", kind="queen").binary(), path)  # GAL: lists
     return path
 
 

@@ -21,7 +21,7 @@ def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("cli_fit")
     w = contiguity(datasets.us48(), "STATE_ABBR", kind="queen")
     write_weights(w, d / "w.mtx")
-    write_weights(w, d / "w.gal")
+    write_weights(w.binary(), d / "w.gal")  # GAL holds neighbour lists (read back row-standardised)
     p = datasets.produc()
     p = p[p.year >= 1980].copy()
     p["lgsp"], p["lpc"], p["lemp"] = np.log(p.gsp), np.log(p.pc), np.log(p.emp)
@@ -326,7 +326,7 @@ def test_fit_one_w_file_per_period(files, tmp_path, capsys):
     from spillmap.spatial.io import write_weights
 
     for year in range(1980, 1987):
-        write_weights(files["w"], tmp_path / f"W_{year}.gal")
+        write_weights(files["w"].binary(), tmp_path / f"W_{year}.gal")
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert main(["fit", *_args(files, "--draws", "0", "--json", str(a))[:-2], "--json", str(a)]) == 0
     args = _args(files, "--draws", "0", "--json", str(b))

@@ -45,7 +45,7 @@ def test_fit_with_dataset_name_and_transforms(tmp_path, capsys, us48_queen):
     from spillmap.spatial.io import write_weights
 
     w = tmp_path / "w.gal"
-    write_weights(us48_queen, w)
+    write_weights(us48_queen.binary(), w)
     out = tmp_path / "fit.json"
     rc = main(["fit", "--data", "produc", "--id", "state_abbr", "--time", "year", "--y", "log(gsp)",
                "--x", "log(pcap)", "unemp", "--w", str(w), "--model", "sar", "--draws", "0", "--json", str(out)])
@@ -67,7 +67,7 @@ def test_moran_with_a_transform(tmp_path, capsys, us48_queen):
     from spillmap.spatial.io import write_weights
 
     w = tmp_path / "w.gal"
-    write_weights(us48_queen, w)
+    write_weights(us48_queen.binary(), w)
     out = tmp_path / "m.json"
     assert main(["moran", "--data", "produc", "--id", "state_abbr", "--time", "year", "--var", "log(gsp)",
                  "--w", str(w), "--permutations", "0", "--json", str(out)]) == 0
@@ -89,7 +89,7 @@ def test_moran_demean_period(tmp_path, capsys, us48_queen):
     from spillmap.spatial.io import write_weights
 
     w = tmp_path / "w.gal"
-    write_weights(us48_queen, w)
+    write_weights(us48_queen.binary(), w)
     out = tmp_path / "m.json"
     args = ["moran", "--data", "produc", "--id", "state_abbr", "--var", "log(gsp)", "--w", str(w),
             "--permutations", "0", "--demean", "period"]

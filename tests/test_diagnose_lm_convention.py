@@ -19,7 +19,7 @@ def files(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("lmconv")
     w = contiguity(datasets.us48(), "STATE_ABBR", kind="queen")
-    write_weights(w, d / "w.gal")
+    write_weights(w.binary(), d / "w.gal")
     p = datasets.produc()
     p = p[p.year >= 1982].copy()
     p["lgsp"], p["lpc"], p["lemp"] = np.log(p.gsp), np.log(p.pc), np.log(p.emp)

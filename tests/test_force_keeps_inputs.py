@@ -121,7 +121,7 @@ def _gal(us48_queen) -> str:
     from spillmap.spatial.io import write_weights
 
     with tempfile.TemporaryDirectory() as d:
-        return write_weights(us48_queen, Path(d) / "w.gal").read_text(encoding="utf-8")
+        return write_weights(us48_queen.binary(), Path(d) / "w.gal").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ screen

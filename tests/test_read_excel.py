@@ -25,7 +25,7 @@ def files(tmp_path_factory, produc_logs, us48_queen):
     with pd.ExcelWriter(d / "p.xlsx") as xw:  # the panel, an empty sheet, empty rows below the table
         pd.concat([df, pd.DataFrame(index=range(3), columns=df.columns)]).to_excel(xw, sheet_name="panel", index=False)
         pd.DataFrame().to_excel(xw, sheet_name="notes", index=False)
-    write_weights(us48_queen, d / "w.gal")
+    write_weights(us48_queen.binary(), d / "w.gal")
     return d, df
 
 

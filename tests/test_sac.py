@@ -231,7 +231,7 @@ def test_command_line_and_compute_effects_give_the_sac_effects(produc_logs, us48
 
     df = produc_logs[["state_abbr", "year", "lgsp", "lpc", "lemp"]]
     df.to_csv(tmp_path / "p.csv", index=False)
-    write_weights(us48_queen, tmp_path / "w.gal")
+    write_weights(us48_queen.binary(), tmp_path / "w.gal")
     res = SpatialPanel(df, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year", w=us48_queen, model="sac",
                        fe="individual").fit()
     eff = compute_effects(res, draws=0, method="delta")

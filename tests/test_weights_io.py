@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from spillmap.errors import InputError, WeightsError
+from spillmap.errors import InputError, WeightsError, WeightsWarning
 from spillmap.spatial.io import read_weights, write_weights
 from spillmap.spatial.weights import SpatialWeights
 
@@ -46,7 +46,9 @@ def test_gal_round_trip_and_libpysal_reads_it(tmp_path, w):
     assert back.ids == IDS and back.equals(b) and back.transform == "B"
     # a row-standardised binary W has equal weights per row: writable, read back binary
     rb = SpatialWeights.from_dense(M > 0, IDS).row_standardize()
-    assert read_weights(write_weights(rb, tmp_path / "r.gal")).row_standardize().equals(rb)
+    with pytest.warns(WeightsWarning, match="read back binary"):
+        written = write_weights(rb, tmp_path / "r.gal")
+    assert read_weights(written).row_standardize().equals(rb)
     f = libpysal.io.open(str(p))
     lw = f.read()
     f.close()
@@ -268,3 +270,19 @@ def test_ids_with_white_space_refused_by_whitespace_formats(tmp_path, ext):
     assert not list(tmp_path.iterdir())
     for keeps in ("mtx", "csv"):  # these keep such ids exactly
         assert read_weights(write_weights(w, tmp_path / f"w.{keeps}")).ids == w.ids
+
+
+def test_gal_of_a_row_standardised_w_warns_that_it_reads_back_binary(tmp_path):
+    """API audit 29 #10: a row-standardised W written to GAL read back binary without a word (a SAR with
+    individual effects would then run on a binary W); the writer says so, a binary W writes quietly."""
+    import scipy.sparse as sp
+
+    ring = SpatialWeights(sp.csr_matrix(np.roll(np.eye(4), 1, axis=1) + np.roll(np.eye(4), -1, axis=1)),
+                          ["a", "b", "c", "d"], "B", "ring")
+    with pytest.warns(WeightsWarning, match=r"r\.gal: GAL stores neighbour lists only, so these weights \(ring, "
+                                            r"transform R\) are read back binary"):
+        write_weights(ring.row_standardize(), tmp_path / "r.gal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_weights(ring, tmp_path / "b.gal")
+    assert read_weights(tmp_path / "r.gal").equals(ring)

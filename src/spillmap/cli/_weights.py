@@ -321,6 +321,12 @@ def _write(w, out, force: bool):
     from spillmap.errors import WeightsError
     from spillmap.spatial.io import write_weights
 
+    from spillmap.spatial.io import _rows_equal_weights
+
+    if str(out).lower().endswith(".gal") and w.transform == "R" and _rows_equal_weights(w):
+        # GAL holds neighbour lists; every command reads it back with --transform R by default, so
+        # row-standardised neighbour lists (contiguity, k nearest) are written as the lists they are
+        w = w.binary()
     try:
         return write_weights(w, out, overwrite=force)
     except WeightsError as exc:
