@@ -114,17 +114,23 @@ def _links(stem: str) -> str:
     return "".join(f'<a href="tables/{html.escape(stem + suffix)}">{text}</a>' for suffix, text in FILE_KINDS)
 
 
+def is_natural_log(name: str) -> bool:
+    """Whether the variable ``name`` is written as a natural logarithm (``log(gsp)``, ``np.log(gsp)``)."""
+    return str(name).replace(" ", "").startswith(("log(", "np.log(", "numpy.log("))
+
+
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
                    office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
                    unit: str = "unit", figure_title: str | None = None,
-                   column_titles: Mapping[str, str] | None = None) -> dict[str, Any]:
+                   column_titles: Mapping[str, str] | None = None, y_is_log: bool = False) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
     with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
     ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
 
     ``group_labels`` (``{column: {value: label}}``, the spec's ``[heterogeneity] labels``) name the
-    groups in the printed tables and ``column_titles`` (the spec's ``[model] labels``) their columns; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
+    groups in the printed tables and ``column_titles`` (the spec's ``[model] labels``) their columns; ``y_is_log``
+    (y is a natural logarithm) adds a note on reading its changes as percentages; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
     ``figure_title`` is the figure's title (default "TITLE: largest spillovers received"), bold as the
     report's other figure titles.
     Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
@@ -136,7 +142,10 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
 
     (folder / "maps").mkdir(exist_ok=True)
     (folder / "figures").mkdir(exist_ok=True)
-    notes = " ".join([*result.notes, f"Intervals: {result.level:.0%}, " + {
+    log_note = ([f"{result.y} is a natural logarithm: a change of 0.01 in a {unit} is about a 1 % change of its "
+                 "level; 'Total change' adds these over the units and is not the % change of their total."]
+                if y_is_log else [])
+    notes = " ".join([*result.notes, *log_note, f"Intervals: {result.level:.0%}, " + {
         "simulation": f"percentiles of {result.draws:,} parameter draws (seed {result.seed}), the effects' draws.",
         "delta": "delta method.", "closed form": "exact (linear in the parameters)."}[result.method]])
     top_df, grp_df = top_table(result, top), groups_table(result)
@@ -264,7 +273,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(
                                      "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label,
-                                 column_titles=shown,
+                                 column_titles=shown, y_is_log=is_natural_log(r.spec["model"]["y"]),
                                  figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
                                               "received")
             tables.update(out["table_objects"])

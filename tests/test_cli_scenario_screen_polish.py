@@ -363,3 +363,17 @@ def test_screen_names_an_empty_cell_of_a_named_indicator(produc, screen_files, n
     err = capsys.readouterr().err
     line = 2 + int(((panel.state_abbr == "AZ") & (panel.year == 1973)).to_numpy().nonzero()[0][0])  # header line 1
     assert f"p.csv: line {line}, column 'unemp': empty cell (1 empty cell(s))" in err and err.count("\n") == 1, err
+
+
+def test_scenario_tables_say_how_to_read_changes_of_a_log(results_json, tmp_path, capsys):
+    """Newcomer audit 29 #3.1: with y = log(gsp), "Total change" adds changes of log GSP over the states,
+    which a planner reads as a % change of output; the tables now say how to read them."""
+    assert main(["scenario", str(results_json), "--variable", "unemp", "--change", "1", "--units", "TX",
+                 "--method", "delta", "--quiet", "--out", str(tmp_path / "o")]) == 0
+    text = (tmp_path / "o" / "tables" / "scenario_unemp_W1_groups.md").read_text(encoding="utf-8")
+    assert ("is a natural logarithm: a change of 0.01 in a state is about a 1 % change of its level; 'Total "
+            "change' adds these over the units and is not the % change of their total.") in " ".join(text.split())
+    from spillmap.maps._report_scenarios import is_natural_log
+
+    assert is_natural_log("log(gsp)") and is_natural_log("np.log( gsp )") and not is_natural_log("log10(gsp)")
+    assert not is_natural_log("gtfp")

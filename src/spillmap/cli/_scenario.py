@@ -344,7 +344,13 @@ def run(args: argparse.Namespace) -> int:
 def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> list[str]:
     from spillmap._fileio import atomic_write_text
     from spillmap.estimation import response_columns, scenario
-    from spillmap.maps._report_scenarios import display_layer, english_labels, write_explore, write_scenario
+    from spillmap.maps._report_scenarios import (
+        display_layer,
+        english_labels,
+        is_natural_log,
+        write_explore,
+        write_scenario,
+    )
     from spillmap.study._names import safe_names
     from spillmap.study._steps_scenarios import scenario_options
 
@@ -370,7 +376,8 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             title = f"{s.title or '; '.join(res.changes)} ({wname})"
             write_scenario(dataclasses.replace(res, y=y), folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
                            labels=labels, notice=notice, top=s.top, title=title, office=True,
-                           group_labels=group_labels, unit=study.unit_label, column_titles=shown)
+                           group_labels=group_labels, unit=study.unit_label, column_titles=shown,
+                           y_is_log=is_natural_log(study.y))
             import json
 
             atomic_write_text(folder / "results" / f"{stem}.json",
