@@ -332,7 +332,8 @@ def test_screen_evaluates_transforms_as_fit_and_moran_do(produc, screen_files, t
     # rtol 1e-12: formulaic takes the log of a Series, the test of an array; the two paths may round the
     # last bit differently (2.6e-15 relative seen with numpy 1.26 and OpenBLAS's Prescott kernels), and
     # Moran's I is a smooth ratio of sums of them
-    np.testing.assert_allclose(got["log(gsp)"][value].to_numpy(), got["lgsp"][value].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got["log(gsp)"][value].to_numpy(), got["lgsp"][value].to_numpy(),
+                               rtol=1e-12)  # same numbers but a last-bit rounding of the log (2.6e-15 seen)
     assert main(args(path, "--indicators", "log(nope)", "--out", str(tmp_path / "p"))) == 2
     assert "nope" in capsys.readouterr().err
 

@@ -60,7 +60,7 @@ def test_rho_bounds_row_standardised_path():
     assert lo == pytest.approx(-1.0, abs=1e-12) and hi == pytest.approx(1.0, abs=1e-12)  # 1/eigenvalue: ~2e-16
     # binary path: eigenvalues -sqrt(2), 0, sqrt(2) -> bounds -+1/sqrt(2)
     lo, hi = w.binary().rho_bounds
-    assert lo == pytest.approx(-1 / np.sqrt(2), rel=1e-12) and hi == pytest.approx(1 / np.sqrt(2), rel=1e-12)
+    assert lo == pytest.approx(-1 / np.sqrt(2), rel=1e-12) and hi == pytest.approx(1 / np.sqrt(2), rel=1e-12)  # closed form; 3x3 eigen-solver ~eps
 
 
 def test_rho_bounds_asymmetric_complex_eigenvalues():
@@ -69,11 +69,11 @@ def test_rho_bounds_asymmetric_complex_eigenvalues():
     w = SpatialWeights.from_dense([[0, 1, 0], [0, 0, 1], [1, 0, 0]], "abc")
     assert np.iscomplexobj(w.eigenvalues)
     lo, hi = w.rho_bounds
-    assert lo == -np.inf and hi == pytest.approx(1.0, abs=1e-12)
+    assert lo == -np.inf and hi == pytest.approx(1.0, abs=1e-12)  # closed form (root of 1 - rho^3); solver ~eps
     # asymmetric with real eigenvalues: [[0, 1], [4, 0]] has eigenvalues +-2 -> (-1/2, 1/2)
     w2 = SpatialWeights.from_dense([[0, 1], [4, 0]], "ab")
     lo, hi = w2.rho_bounds
-    assert lo == pytest.approx(-0.5, rel=1e-12) and hi == pytest.approx(0.5, rel=1e-12)
+    assert lo == pytest.approx(-0.5, rel=1e-12) and hi == pytest.approx(0.5, rel=1e-12)  # closed form +-2; 2x2 solver ~eps
 
 
 def test_summary_and_html():
@@ -110,7 +110,7 @@ def test_eigenvalues_of_symmetrisable_w_are_real_and_exact(us48):
         ref = np.linalg.eigvals(w.toarray())
         # geev on the non-symmetric W: error ~eps ||W|| cond(D^1/2) (eigenvector conditioning, the
         # spread of the row sums) against eigvalsh of the symmetrised matrix (~eps) -> << 1e-10
-        np.testing.assert_allclose(ev, np.sort(ref.real), atol=1e-10)
+        np.testing.assert_allclose(ev, np.sort(ref.real), atol=1e-10)  # two exact eigen-solvers: eps*cond(D^1/2) << 1e-10
         assert ev[-1] == pytest.approx(1.0, abs=1e-12)
     wk = knn(us48, "STATE_ABBR", k=4)
     assert _symmetrizer(wk.sparse) is None
