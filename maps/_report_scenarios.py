@@ -115,8 +115,14 @@ def _links(stem: str) -> str:
 
 
 def is_natural_log(name: str) -> bool:
-    """Whether the variable ``name`` is written as a natural logarithm (``log(gsp)``, ``np.log(gsp)``)."""
-    return str(name).replace(" ", "").startswith(("log(", "np.log(", "numpy.log("))
+    """Whether the variable ``name`` is written as a natural logarithm (``log(gsp)``, ``np.log(gsp)``): the
+    scenarios' own reading of a logarithm (:func:`spillmap.estimation._scenario_input.log_argument`)."""
+    import math
+
+    from spillmap.estimation._scenario_input import log_argument
+
+    logged = log_argument(str(name))
+    return logged is not None and logged[1] == math.e
 
 
 def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: str | None,

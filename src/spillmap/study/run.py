@@ -90,9 +90,10 @@ def _weights(study, inputs, step) -> tuple[dict, dict]:
     return built, info
 
 
-def _say_dropped(inputs) -> None:
-    """Layer units without panel rows are left out of the sample and of W: said on the terminal too (it
-    was said only in the report; bad-input audit 29 C7)."""
+def _say_about_inputs(study, inputs) -> None:
+    """What the join left out, said on the terminal too (a DataWarning each): layer units without panel
+    rows (out of the sample and of W; said only in the report before: bad-input audit 29 C7) and
+    ``[model] labels`` keys that name no variable or column (a typo, ignored before: C4)."""
     import warnings
 
     from spillmap.errors import DataWarning, format_items
@@ -102,15 +103,6 @@ def _say_dropped(inputs) -> None:
         warnings.warn(f"{len(ids)} unit(s) of the layer have no rows in the panel and are left out of the sample "
                       f"and of the weights (their neighbours lose them): {format_items(ids, limit=10)}.",
                       DataWarning, stacklevel=2)
-
-
-def _say_unused_labels(study, inputs) -> None:
-    """``[model] labels`` keys that name nothing (a typo): a DataWarning naming them (they were ignored
-    without a word; bad-input audit 29 C4)."""
-    import warnings
-
-    from spillmap.errors import DataWarning, format_items
-
     named = {str(c) for c in inputs.panel.columns} | {str(c) for c in inputs.full_layer.columns}
     named |= {study.y, *study.x, *(i.name for i in study.indicators)}
     unused = [k for k in (study.model.labels or {}) if str(k) not in named]
@@ -153,8 +145,7 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
         inputs = load_inputs(study)
-        _say_dropped(inputs)
-        _say_unused_labels(study, inputs)
+        _say_about_inputs(study, inputs)
         year = _steps_maps.map_year(study, inputs)
         _steps_maps.check_city(study, inputs)
         _steps_scenarios.check_block(study, inputs)
