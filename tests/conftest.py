@@ -58,3 +58,18 @@ def in_process(monkeypatch):
             yield c
 
     monkeypatch.setattr(api, "dask_client", fake)
+
+
+@pytest.fixture
+def one_blas_thread():
+    """BLAS limited to one thread while the test runs, for tests whose cost is their own dense
+    reference computation on small matrices (NT x NT likelihood oracles, simulations).
+
+    Under pytest-xdist two workers share the CI's 2 cores, and a multithreaded OpenBLAS stalls on
+    such sizes while it waits for its threads: tests/test_random_effects.py took 44 s in the
+    lowest-versions run (default BLAS threads) against 4.6 s with one thread.  spillmap's own
+    numerics run single-threaded anyway (spillmap._threads), so only the tests' own algebra is
+    changed; tests/test_threads.py, which checks that limit, does not use this fixture."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")  # a declared dependency
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield

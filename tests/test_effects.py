@@ -25,6 +25,9 @@ from spillmap.estimation.effects import (
 )
 from spillmap.spatial.weights import SpatialWeights
 
+# the dense reference computations here run on one BLAS thread (see conftest.one_blas_thread)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 
 # ------------------------------------------------------------------ fixtures
 def _lattice(nrows: int, ncols: int) -> SpatialWeights:

@@ -9,6 +9,9 @@ from scipy import optimize
 
 from spillmap.estimation import random_effects as remod
 
+# the dense reference computations here run on one BLAS thread (see conftest.one_blas_thread)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 N, T = 20, 4
 
 

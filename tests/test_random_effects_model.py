@@ -12,6 +12,9 @@ from spillmap.errors import InputError
 from spillmap.estimation import SpatialPanel
 from spillmap.spatial.weights import SpatialWeights
 
+# the dense reference computations here run on one BLAS thread (see conftest.one_blas_thread)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 X = ["lpcap", "lpc", "lemp", "unemp"]
 
 

@@ -36,6 +36,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the h
 from _dynamic_oracle import DenseDynamic, orthonormal_complement  # noqa: E402
 from _sdpdmod_common import as_printed, cigar_panel, epsilon, numbers, sdpdmod_se  # noqa: E402
 
+# the dense reference computations here run on one BLAS thread (see conftest.one_blas_thread)
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
+
 
 @pytest.fixture(scope="module")
 def cigar():
