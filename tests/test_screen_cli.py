@@ -100,11 +100,23 @@ def local_cluster_run():
     def handler_levels():  # local: shipped to the worker by value (the tests are not an importable package there)
         return [h.level for h in logging.getLogger("distributed").handlers]
 
+    def sigint_state():  # the worker's SIGINT handler, and whether SIGINT is blocked in it (Linux)
+        import signal
+        from pathlib import Path
+
+        status = Path("/proc/self/status")
+        blocked = None
+        if status.exists():
+            mask = next(line for line in status.read_text().splitlines() if line.startswith("SigBlk:"))
+            blocked = bool(int(mask.split()[1], 16) >> (signal.SIGINT - 1) & 1)
+        return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, blocked
+
     before = dict(os.environ)
     with dask_client(workers=1) as c:
         levels = c.run(handler_levels)
+        sigint = c.run(sigint_state)
         during = dict(os.environ)
-    return {"levels": levels, "before": before, "during": during, "after": dict(os.environ)}
+    return {"levels": levels, "sigint": sigint, "before": before, "during": during, "after": dict(os.environ)}
 
 
 def test_local_cluster_workers_log_only_critical_lines(local_cluster_run):
@@ -116,6 +128,19 @@ def test_local_cluster_workers_log_only_critical_lines(local_cluster_run):
 
     levels = local_cluster_run["levels"]
     assert levels and all(lv and min(lv) >= logging.CRITICAL for lv in levels.values()), levels
+
+
+def test_local_cluster_workers_leave_ctrl_c_to_the_main_process(local_cluster_run):
+    """A terminal's Ctrl-C reaches the worker processes too (the whole foreground process group):
+    they ignore SIGINT, and on Linux have it blocked from their start, so that only the main
+    process answers it (tests/bad_inputs/test_interrupt.py checks the command's output)."""
+    import signal
+    import sys
+
+    ignored, blocked = zip(*local_cluster_run["sigint"].values())
+    assert all(ignored), local_cluster_run["sigint"]
+    if sys.platform.startswith("linux") and hasattr(signal, "pthread_sigmask"):
+        assert all(blocked), local_cluster_run["sigint"]
 
 
 def test_local_cluster_leaves_the_environment_as_it_found_it(local_cluster_run):

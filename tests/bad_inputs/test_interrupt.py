@@ -143,6 +143,55 @@ def test_ctrl_c_while_a_forked_process_draws_figures(tmp_path):
             os.kill(pid, 0)
 
 
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+# slow (7 s, most of it starting and closing the cluster): the mechanism is checked in the default
+# suite by tests/test_screen_cli.py::test_local_cluster_workers_leave_ctrl_c_to_the_main_process
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
+def test_ctrl_c_while_the_screen_workers_start_prints_one_line(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group) the moment ``spillmap screen``'s first Dask worker
+    process exists, i.e. while it starts: before the fix the worker printed a KeyboardInterrupt
+    traceback (or "Fatal Python error: init_import_site") and the main process an atexit
+    ``AssertionError: Status.init`` from distributed's close_clusters (audit 29, B1).  Now: status
+    130, the one "interrupted" line, no output folder, no worker process left."""
+    from spillmap import datasets
+
+    panel = datasets.produc()
+    panel.to_csv(tmp_path / "panel.csv", index=False)
+    ids = sorted(panel.state_abbr.unique())  # a ring of the 48 states: any valid W will do here
+    ring = [f"{a} 2\n{ids[i - 1]} {ids[(i + 1) % len(ids)]}" for i, a in enumerate(ids)]
+    (tmp_path / "w.gal").write_text(f"0 {len(ids)}\n" + "\n".join(ring) + "\n")
+    out = tmp_path / "scr"
+    proc = subprocess.Popen(
+        [*SPILLMAP, "screen", "--data", str(tmp_path / "panel.csv"), "--id", "state_abbr", "--time", "year",
+         "--w", str(tmp_path / "w.gal"), "--workers", "1", "--permutations", "99", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_default_sigint)
+    deadline = time.monotonic() + 120  # a generous bound on a loaded machine, not a timing assertion
+    workers: list[int] = []
+    while not workers:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+        workers = [p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)]
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip() == "spillmap: interrupted; no output was left half-written.", err
+    assert not out.exists()
+    for pid in workers:
+        deadline = time.monotonic() + 30  # the worker is ended by the cluster's closing, maybe just after
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists() or "spawn_main" not in _cmdline(pid)
+
+
 _INTERRUPT_IN_STRING_EXEC = """
 import spillmap.cli as cli
 

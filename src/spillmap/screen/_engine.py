@@ -34,7 +34,9 @@ import contextlib
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import tokenize
 from collections.abc import Iterator, Sequence
 
@@ -50,6 +52,8 @@ __all__ = ["dask_client", "plan_jobs", "run_jobs", "submit_all", "by_value", "lo
 SCHEDULER_ENV = "SPILLMAP_SCHEDULER"
 #: about this many tasks per worker, so that the last ones finish together
 _TASKS_PER_WORKER = 8
+#: the module each local worker process runs at start (spillmap.screen._worker_init)
+_WORKER_INIT = "spillmap.screen._worker_init"
 #: print the dashboard address when a run has at least this many tasks
 _LONG_RUN_TASKS = 200
 
@@ -154,20 +158,55 @@ def dask_client(*, client=None, scheduler: str | None = None, workers: int | Non
     _check_main_guarded()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_environ_restored())  # entered first: restored after the cluster closed
-        cluster = stack.enter_context(
-            LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # a free port: never collide with another cluster
-                # CRITICAL: a worker's "Failed to communicate with scheduler during heartbeat" traceback
-                # when the cluster closes (dask/distributed#7192: 3 runs of 22 here) and its
-                # "Compute Failed" lines are not the user's business: a failed task reaches the
-                # client as its exception, and the run reports it
-                silence_logs=logging.CRITICAL,
+        # a Ctrl-C while the workers start takes effect once they have started (and the cluster is
+        # on the stack, so closed): see _sigint_deferred
+        with _sigint_deferred():
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # a free port: never collide with another cluster
+                    # CRITICAL: a worker's "Failed to communicate with scheduler during heartbeat" traceback
+                    # when the cluster closes (dask/distributed#7192: 3 runs of 22 here) and its
+                    # "Compute Failed" lines are not the user's business: a failed task reaches the
+                    # client as its exception, and the run reports it
+                    silence_logs=logging.CRITICAL,
+                    # each worker process ignores SIGINT (see _sigint_deferred)
+                    preload=[_WORKER_INIT],
+                )
             )
-        )
         yield stack.enter_context(Client(cluster))
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """SIGINT blocked in this (main) thread while the local cluster starts; a Ctrl-C pressed
+    meanwhile is delivered when the block ends, once the cluster can be closed.
+
+    A terminal's Ctrl-C goes to the whole foreground process group, the worker processes
+    included.  Landing in the middle of the start, it printed a worker's ``KeyboardInterrupt``
+    traceback (or "Fatal Python error: init_import_site"), and in this process an atexit
+    ``AssertionError: Status.init`` from distributed's ``close_clusters`` of the half-started
+    cluster.  Threads inherit the signal mask of the thread that creates them, and processes that
+    of the thread that forks them, so the cluster's event-loop thread and the worker processes it
+    spawns keep SIGINT blocked; the workers also ignore it (:mod:`spillmap.screen._worker_init`,
+    for a worker a nanny restarts later).  The main process alone answers the interrupt: it stops
+    the run and closes the cluster, which ends the workers.  No-op without ``pthread_sigmask``
+    (Windows) or off the main thread."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    # started here first: the thread that starts it unblocks SIGINT afterwards (multiprocessing's
+    # resource_tracker.ensure_running), which in a worker-spawning thread would undo the block
+    resource_tracker.ensure_running()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _chunks(k: int, width: int) -> list[tuple[int, int]]:
