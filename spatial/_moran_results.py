@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 __all__ = ["MoranResult", "GearyResult"]
 
 
+#: how :func:`~spillmap.spatial.moran_pooled` centred the stacked panel, in words
+_DEMEAN_WORDS = {"pooled": "one mean over all periods", "period": "each period's mean removed"}
+
+
 def _fmt_p(p: float) -> str:
     return "nan" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.4g}"
 
@@ -100,6 +104,10 @@ class MoranResult(_GlobalInference):
         Number of random permutations.
     n
         Number of observations.
+    demean
+        How a stacked panel was centred (:func:`~spillmap.spatial.moran_pooled`): ``"pooled"``
+        (one mean over all NT values) or ``"period"`` (each period's own mean); ``None`` for one
+        cross-section (its mean), e.g. :func:`~spillmap.spatial.moran`, ``moran_by_period``.
     """
 
     I: float  # noqa: E741 - the statistic's name
@@ -113,9 +121,11 @@ class MoranResult(_GlobalInference):
     p_perm: float
     permutations: int
     n: int
+    demean: str | None = None
 
     def to_dict(self) -> dict:
-        """``{"I", "EI", "z", "p", "p_perm"}`` with the **randomisation** z and p.
+        """``{"I", "EI", "z", "p", "p_perm"}`` with the **randomisation** z and p (the numbers
+        only: ``demean`` is in ``to_frame()``, and the JSON of ``spillmap moran`` states it apart).
 
         Randomisation inference (no normality assumption on y) is also the default
         of R spdep's ``moran.test``.  ``p_perm`` is ``None`` without permutations.
@@ -123,7 +133,10 @@ class MoranResult(_GlobalInference):
         return {"I": float(self.I), "EI": float(self.EI), **self._inference_dict()}
 
     def __repr__(self) -> str:
-        return f"Moran's I={self.I:.6f} (E[I]={self.EI:.6f}), {self._inference_text()}"
+        return f"Moran's I={self.I:.6f} (E[I]={self.EI:.6f}), {self._inference_text()}{self._demean_text()}"
+
+    def _demean_text(self) -> str:
+        return "" if self.demean is None else f", demean={self.demean} ({_DEMEAN_WORDS.get(self.demean, '')})"
 
     _label = "Moran's I"
 
@@ -135,6 +148,7 @@ class MoranResult(_GlobalInference):
             ("z (normality)", f"{self.z_norm:.4f}"),
             ("p (normality, two-sided)", _fmt_p(self.p_norm)),
             *self._tail_rows(),
+            *([] if self.demean is None else [("demean", f"{self.demean} ({_DEMEAN_WORDS.get(self.demean, '')})")]),
         ]
 
 

@@ -7,6 +7,7 @@ observations; here the lags are taken period by period
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -101,10 +102,12 @@ def moran_columns(ys: np.ndarray, w: SpatialWeights, p_perm: np.ndarray, permuta
 
 
 def _moran_result(i_obs: float, ei: float, v_norm: float, v_rand: float, p_perm: float, permutations: int,
-                  n: int) -> MoranResult:
-    """The :class:`MoranResult` of a statistic and its moments (z values from both variances)."""
-    return _global_result(MoranResult, {"I": i_obs, "EI": ei}, v_norm, v_rand, (i_obs - ei) / math.sqrt(v_norm),
-                          (i_obs - ei) / math.sqrt(v_rand), p_perm, permutations, n)
+                  n: int, demean: str | None = None) -> MoranResult:
+    """The :class:`MoranResult` of a statistic and its moments (z values from both variances);
+    ``demean``: how a stacked panel was centred (``None``: one cross-section)."""
+    res = _global_result(MoranResult, {"I": i_obs, "EI": ei}, v_norm, v_rand, (i_obs - ei) / math.sqrt(v_norm),
+                         (i_obs - ei) / math.sqrt(v_rand), p_perm, permutations, n)
+    return res if demean is None else dataclasses.replace(res, demean=demean)
 
 
 def _pooled_moran_array(
@@ -134,7 +137,7 @@ def _pooled_moran_array(
     else:
         ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
         p_perm = _pseudo_p(y[:, None], w, t, permutations, seed, threads)[0]
-    return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt)
+    return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt, demean)
 
 
 def _period_moments(m: sp.csr_matrix, zt: np.ndarray, sums: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -218,7 +221,8 @@ def moran_pooled(
         ``"pooled"`` (default: one mean over all NT values) or ``"period"`` (each period's
         mean; E[I], the normal-theory variance of Moran's I of the residuals of a regression on
         period dummies, and the variance under randomisation within periods:
-        :func:`_period_moments`).
+        :func:`_period_moments`).  The result records it (``MoranResult.demean``, shown by its
+        ``repr``, ``summary()`` and ``to_frame()``).
 
     Written by hand rather than by esda: esda needs a libpysal ``W`` of all NT
     observations, whose dictionaries cost 1.7 GB and 50 s at N = 100,000, T = 10;
