@@ -191,7 +191,8 @@ class FitRecord:
     stats
         ``loglik``, ``aic``, ``bic``, ``sigma2`` (and ``sigma2_se``), ``r2`` (with
         ``r2_kind``), ``nobs`` (observations the estimator uses), ``n``, ``t``,
-        ``nobs_data``, ``lee_yu``, ``cov_type``, ``effects_draws`` / ``effects_seed`` /
+        ``nobs_data``, ``lee_yu``, ``cov_type`` (random effects: ``hessian``, how it was
+        computed), ``effects_draws`` / ``effects_seed`` /
         ``effects_level`` … (``None`` for what the model does not have).
     effects
         ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``
@@ -241,6 +242,8 @@ class FitRecord:
             "nobs_data": nobs_data if nobs_data is not None else res.n * res.t, "lee_yu": res.lee_yu,
             "cov_type": res.cov_type,
         }
+        if fe.startswith("random") and res.extra.get("hessian"):  # analytic (SAR/SDM) or numerical (SEM)
+            stats["hessian"] = res.extra["hessian"]
         if effects is not None:
             stats.update(effects_draws=effects.draws, effects_seed=effects.seed, effects_level=effects.level)
         if getattr(res, "dynamic", None):
@@ -320,7 +323,7 @@ class FitRecord:
             "lee_yu": s.get("lee_yu") if fe in ("individual", "time", "twoways") else None,
             "nobs": s.get("nobs"), "n": s.get("n"), "t": s.get("t"), "loglik": s.get("loglik"), "aic": s.get("aic"),
             "bic": s.get("bic"), "sigma2": s.get("sigma2"), "r2": s.get("r2"), "r2_kind": r2_kind,
-            "cov_type": s.get("cov_type"), "effects_method": method,
+            "cov_type": s.get("cov_type"), "hessian": s.get("hessian"), "effects_method": method,
         }
 
     def long_run(self) -> FitRecord:

@@ -72,6 +72,7 @@ def spatial_glance(res: Any) -> dict[str, Any]:
         "r2_kind": "pseudo_within" if fixed else "pseudo",
         "sigma2": float(res.sigma2),
         "cov_type": res.cov_type,
+        "hessian": res.extra.get("hessian") if random else None,  # RE: analytic (SAR/SDM) or numerical (SEM)
     }
 
 

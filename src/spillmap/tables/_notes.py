@@ -8,13 +8,14 @@ Every fitted result states how its covariance was computed (``glance()["cov_type
 covariance types of a table's columns into the one note on its parentheses, e.g.
 "Standard errors in parentheses: clustered by city." or, for columns of several kinds,
 "Standard errors in parentheses: OLS, clustered by city; SDM, maximum likelihood (inverse
-of the information matrix)."  A column whose results do not say is left out of it.
+of the information matrix)." (by column title when one model name has several kinds).  A column
+whose results do not say is left out of it.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["cov_type_words", "se_note"]
+__all__ = ["cov_type_words", "column_cov_words", "se_note"]
 
 _ML = "maximum likelihood"
 _WORDS = {
@@ -59,36 +60,64 @@ def cov_type_words(cov_type: str | None, *, unit: str = "unit", period: str = "p
     return _WORDS.get(text, text)
 
 
+def column_cov_words(g: dict, *, unit: str = "unit", period: str = "period") -> str | None:
+    """One column's covariance in words, from its ``glance()``: :func:`cov_type_words`, except that
+    a random-effects fit's ``"hessian"`` names its likelihood and, when the glance says
+    (``"hessian"``: ``"analytic"`` for SAR/SDM, ``"numerical ..."`` for SEM), how it was computed."""
+    words = cov_type_words(g.get("cov_type"), unit=unit, period=period)
+    if words and g.get("random") and str(g.get("cov_type")).strip() == "hessian":
+        how = str(g.get("hessian") or "")
+        kind = next((k + " " for k in ("analytic", "numerical") if how.startswith(k)), "")
+        words = f"{_ML} (inverse of minus the {kind}Hessian of the random-effects likelihood)"
+    return words
+
+
+def _in_columns(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"column {names[0]}"
+    return f"columns {', '.join(names[:-1])} and {names[-1]}"
+
+
 def se_note(glances: Sequence[dict], *, unit: str = "unit", period: str = "period",
-            effects: bool = False) -> str:
+            effects: bool = False, columns: Sequence[str] | None = None) -> str:
     """The note on a regression table's parentheses, saying which standard errors they hold.
+
+    One phrase when every column's are of one kind; else one per model name when each model name
+    has one kind ("OLS, clustered by city; SDM, maximum likelihood (...)"), and one per kind naming
+    its columns when a model name has several (a SAR with fixed and one with random effects:
+    "... in column SAR-FE; ... in column SAR-RE").
 
     Parameters
     ----------
     glances
-        ``glance()`` of each column's results (``model`` and ``cov_type`` are read).
+        ``glance()`` of each column's results (``model``, ``cov_type``, ``random`` and
+        ``hessian`` are read).
     unit, period
         Words for the units and periods (for clustered standard errors).
     effects
         Whether the table also prints effects (their standard errors are named in the effects
         note: this one then says it is about the coefficients).
+    columns
+        The columns' titles, in the order of ``glances`` (default ``(1)``, ``(2)``, ...).
 
     Returns
     -------
     str
         ``""`` when no column states its covariance type (the table keeps the default note).
     """
-    by_model: dict[str, list[str]] = {}
-    for g in glances:
-        words = cov_type_words(g.get("cov_type"), unit=unit, period=period)
-        seen = by_model.setdefault(str(g.get("model") or ""), []) if words else None
-        if words and words not in seen:
-            seen.append(words)
-    distinct = list(dict.fromkeys(w for ws in by_model.values() for w in ws))
+    words = [column_cov_words(g, unit=unit, period=period) for g in glances]
+    distinct = list(dict.fromkeys(w for w in words if w))
     if not distinct:
         return ""
+    by_model: dict[str, list[str]] = {}
+    for g, w in zip(glances, words):
+        if w and w not in by_model.setdefault(str(g.get("model") or ""), []):
+            by_model[str(g.get("model") or "")].append(w)
     if len(distinct) == 1:
         what = distinct[0]
-    else:
-        what = "; ".join(f"{m}, {' or '.join(ws)}" if m else " or ".join(ws) for m, ws in by_model.items())
+    elif all(len(ws) == 1 for ws in by_model.values()):  # the model name says which
+        what = "; ".join(f"{m}, {ws[0]}" if m else ws[0] for m, ws in by_model.items())
+    else:  # one model name, several kinds: name the columns
+        names = [str(c) for c in columns] if columns is not None else [f"({i + 1})" for i in range(len(glances))]
+        what = "; ".join(f"{d} in {_in_columns([n for n, w in zip(names, words) if w == d])}" for d in distinct)
     return f"Standard errors in parentheses{' (coefficients)' if effects else ''}: {what}."

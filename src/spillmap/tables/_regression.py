@@ -21,6 +21,7 @@ from spillmap.errors import InputError, did_you_mean, format_items
 from spillmap.tables._extract import glance, tidy
 from spillmap.tables._format import STAR_LEVELS, _check_levels, decimals_for
 from spillmap.tables._format import plural as _plural
+from spillmap.tables._labels import check_label_keys, row_label
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 from spillmap.tables._notes import se_note
 
@@ -31,8 +32,6 @@ STATISTICS = ("r2_within", "r2_pseudo", "r2", "loglik", "aic", "bic", "nobs", "n
               "unit_fe", "time_fe", "random", "lee_yu", "cov_type")
 _DEFAULT_STATS = STATISTICS[:-1]
 BLOCKS = ("coefficients", "effects", "statistics")
-_SYMBOL = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²", "phi": "φ (RE)", "const": "Constant",
-           "tau": "y(t−1)", "eta": "W·y(t−1)"}
 _EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
 _FE_WORDS = {"twoways": "two-way FE", "individual": "{unit} FE", "time": "{period} FE", "none": "pooled",
              "random": "RE"}
@@ -133,13 +132,6 @@ def _term_order(tidies: list[pd.DataFrame], variables: Sequence[str] | None, kin
         order = {v: i for i, v in enumerate(wanted)}
         keys = sorted(filt, key=lambda k: (kinds.index(k[0]), order.get(k[1], -1)))
     return keys
-
-
-def _row_label(kind: str, var: str, labels: Mapping[str, str]) -> str:
-    lab = labels.get(var, _SYMBOL.get(var, var))
-    if kind == "theta":
-        return labels.get(f"W×{var}", f"W×{lab}")
-    return lab
 
 
 def _row_key(kind: str, var: str) -> str:
@@ -286,7 +278,9 @@ def regression_table(
         estimate or SE (a σ² of 0.0009 prints 0.00091 (0.000023), not 0.001 (0.000)).
     labels
         Variable labels (``{"int": "Industrial intelligence"}``, any language); a key may
-        also be a row key (``"rho"``, ``"W×int"``, ``"direct:int"``).
+        also be a row key (``"rho"``, ``"W×int"`` or ``"W_int"`` for the row of θ,
+        ``"direct:int"``).  A row key naming a variable no column has is an error; a plain
+        name without a row here is not (one mapping may serve several tables).
     variables
         Regressors to show and their order (default: all, in order of appearance); each must
         be a variable of some fit (a misspelt one is an error, not a missing row).
@@ -330,6 +324,7 @@ def regression_table(
         eff_tidies.append(tidy(eff) if eff is not None else own[is_effect])
         glances.append(glance(fit))
     variables = _wanted_variables(variables, coef_tidies + eff_tidies)
+    check_label_keys(labels, coef_tidies + eff_tidies)
     header = _header(cols, glances, column_labels, unit, period)
     rows, body, se, pv = _assemble(coef_tidies, eff_tidies, glances, header.index, blocks=blocks,
                                    variables=variables, labels=labels, statistics=statistics,
@@ -353,18 +348,18 @@ def regression_table(
     if "coefficients" in blocks and has_effects:
         titles = (("coefficients", "Coefficients"), *titles)
     ys = set(header["y"]) - {""}
+    paren = _paren_note(stat, glances, blocks, has_effects, unit, period, list(header.index))
     return Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=tuple(notes),
                  paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate",
-                 hidden=("y",) if len(ys) <= 1 else (), paren_note=_paren_note(stat, glances, blocks, has_effects,
-                                                                                 unit, period))
+                 hidden=("y",) if len(ys) <= 1 else (), paren_note=paren)
 
 
 def _paren_note(stat: str, glances: list[dict], blocks: Sequence[str], has_effects: bool, unit: str,
-                period: str) -> str:
+                period: str, columns: Sequence[str]) -> str:
     """The parentheses' note naming the coefficients' standard errors (``""``: the default note)."""
     if "coefficients" not in blocks:
         return ""  # effects only: the effects note names their standard errors
-    note = se_note(glances, unit=unit, period=period, effects=has_effects)
+    note = se_note(glances, unit=unit, period=period, effects=has_effects, columns=columns)
     if not note or stat == "se":
         return note
     what = note.split(": ", 1)[1]
@@ -385,7 +380,7 @@ def _assemble(coef_tidies, eff_tidies, glances, col_keys, *, blocks, variables, 
                 vals.append(float(hit["estimate"].iloc[0]) if len(hit) else np.nan)
                 ses.append(float(hit["std_error"].iloc[0]) if len(hit) else np.nan)
                 ps.append(float(hit["p"].iloc[0]) if len(hit) else np.nan)
-            label = labels.get(key, _row_label(kind, var, labels))
+            label = labels.get(key, row_label(kind, var, labels))
             recs.append((key, label, block_of(kind), "coef", vals, ses, ps))
 
     if "coefficients" in blocks:
