@@ -21,7 +21,7 @@ from spillmap.errors import DataError, InputError, Shown, check_choice, format_i
 from spillmap.geo._common import first_text_cell
 
 __all__ = ["check_flag", "check_level", "check_seed", "check_draws", "check_probes", "check_effects_options",
-           "LOGDET_METHODS", "TRACES"]
+           "lower_choice", "model_name", "LOGDET_METHODS", "TRACES"]
 
 #: the log-determinant methods of ``SpatialPanel.fit(logdet_method=...)``
 LOGDET_METHODS: tuple[str, ...] = ("auto", "eigen", "lu")
@@ -32,6 +32,24 @@ TRACES: tuple[str, ...] = ("auto", "exact", "stochastic")
 def _is_integer(value: object) -> bool:
     """An integer (Python or numpy), not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def lower_choice(value: object, choices: Sequence[str]) -> object:
+    """``value`` as the lower-case choice it spells in another case (``"SAR"`` -> ``"sar"``); any
+    other value unchanged, for the caller's own refusal to quote as the user wrote it."""
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    return value
+
+
+def model_name(value: object, choices: Sequence[str], name: str = "model") -> str:
+    """A model's name in any case (``"SAR"``, ``"Sdm"``, as summaries print them) as its canonical
+    lower-case choice; anything else is refused naming the valid ones (:func:`check_choice`).
+
+    >>> model_name("SAR", ("sar", "sem"))
+    'sar'
+    """
+    return str(check_choice(name, lower_choice(value, choices), choices))
 
 
 def check_flag(name: str, value: object) -> bool:

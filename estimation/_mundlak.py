@@ -160,8 +160,10 @@ def mundlak_spec(
     EstimationError
         Every mean term is collinear: nothing to test.
     """
+    from spillmap.estimation._checks import lower_choice
     from spillmap.estimation.model import SpatialPanel
 
+    model = lower_choice(model, RE_MODELS)  # "SDM" as summaries print it
     x, lagged = _checked_terms(panel, id, time, y, x, model, wx)
     taken = set(map(str, panel.columns))
     means = {}

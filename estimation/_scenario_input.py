@@ -10,7 +10,6 @@ the model, a change outside the data's range).  No statistics here.
 """
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataWarning, InputError, format_items
+
+from ._unit_names import _attributes, _by_name, _closest, _name_column
 
 __all__ = ["ScenarioModel", "KINDS", "select_units", "group_labels", "change_vector", "check_range"]
 
@@ -36,7 +37,7 @@ class ScenarioModel:
     Attributes
     ----------
     model
-        ``"sdm"``, ``"sar"``, ``"slx"``, ``"sdem"`` or ``"sem"``.
+        ``"sdm"``, ``"sar"``, ``"slx"``, ``"sdem"`` or ``"sem"`` (any case: stored in lower case).
     params, cov
         Estimates (regressors, ``W_<x>``, ``rho``/``lambda``) and their covariance.
     w
@@ -62,6 +63,12 @@ class ScenarioModel:
     y_name: str = "y"
     label: str = ""
     dynamic: str | None = None
+
+    def __post_init__(self) -> None:
+        from spillmap.estimation._checks import model_name
+        from spillmap.estimation._effects_result import ALL_MODELS
+
+        object.__setattr__(self, "model", model_name(self.model, ALL_MODELS))  # "SDM" as summaries print it
 
     @classmethod
     def from_fit(cls, fit: Any, *, label: str = "") -> ScenarioModel:
@@ -96,71 +103,6 @@ class ScenarioModel:
 
 
 # ------------------------------------------------------------------ units
-def _closest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.5)
-    return f" (closest: {', '.join(map(repr, close))})" if close else ""
-
-
-def _attributes(attributes: pd.DataFrame | None, ids: Sequence[str]) -> pd.DataFrame:
-    if attributes is None:
-        return pd.DataFrame(index=pd.Index(ids, name="id"))
-    if not isinstance(attributes, pd.DataFrame):
-        raise InputError(f"attributes must be a DataFrame indexed by unit id, got {type(attributes).__name__}.")
-    a = attributes.copy()
-    a.index = a.index.astype(str)
-    if a.index.has_duplicates:
-        raise InputError(f"attributes: unit ids repeated: {format_items(sorted(set(a.index[a.index.duplicated()])))}.")
-    return a.reindex(list(ids))
-
-
-def _other_column_hint(item: str, attrs: pd.DataFrame | None, skip: Any) -> str:
-    """`` (it is the COLUMN of ID: ...)`` when ``item`` is the value of another text column of
-    ``attrs`` (e.g. an English name while names are matched in the Chinese column)."""
-    if attrs is None:
-        return ""
-    key = item.casefold()
-    for col in attrs.columns:
-        if col == skip or not pd.api.types.is_string_dtype(attrs[col]):
-            continue
-        hit = attrs.index[attrs[col].astype(str).str.casefold() == key]
-        if len(hit):
-            return (f" (the {col} of {format_items(list(map(str, hit)))}: select it by that column, "
-                    f"units = {{ {col} = \"{item}\" }} or --units {col}={item}, or give the id)")
-    return ""
-
-
-def _by_name(items: Sequence[Any], ids: Sequence[str], names: pd.Series | None,
-             attrs: pd.DataFrame | None = None) -> np.ndarray:
-    """Positions of ``items`` (ids, or names in ``names``); unknown ones listed with the closest
-    matches, or with the other column of ``attrs`` that holds them."""
-    pos = {i: k for k, i in enumerate(ids)}
-    lookup: dict[str, list[int]] = {}
-    if names is not None:
-        for k, nm in enumerate(names.astype(str)):
-            lookup.setdefault(nm.casefold(), []).append(k)
-    out, unknown = [], []
-    for item in items:
-        s = str(item)
-        if s in pos:
-            out.append(pos[s])
-        elif s.casefold() in lookup:
-            hit = lookup[s.casefold()]
-            if len(hit) > 1:
-                raise InputError(f"units: the name {s!r} is shared by the ids "
-                                 f"{format_items([ids[h] for h in hit])}; give the id.")
-            out.append(hit[0])
-        else:
-            unknown.append(s)
-    if unknown:
-        pool = list(ids) + ([] if names is None else list(names.astype(str)))
-        skip = None if names is None else names.name
-        hints = "; ".join(f"{u!r}{_other_column_hint(u, attrs, skip) or _closest(u, pool)}" for u in unknown[:10])
-        more = f" (and {len(unknown) - 10} more)" if len(unknown) > 10 else ""
-        raise InputError(f"units: {len(unknown)} unknown unit(s): {hints}{more}. Give ids of the model's W"
-                         + (" or names" if names is not None else "") + ".")
-    return np.array(out, dtype=int)
-
-
 def select_units(units: Any, ids: Sequence[str], attributes: pd.DataFrame | None = None,
                  names: str | None = None) -> np.ndarray:
     """A boolean mask over ``ids`` of the units a scenario changes.
@@ -171,12 +113,7 @@ def select_units(units: Any, ids: Sequence[str], attributes: pd.DataFrame | None
     """
     ids = [str(i) for i in ids]
     attrs = _attributes(attributes, ids)
-    name_col = None
-    if names is not None:
-        if names not in attrs.columns:
-            raise InputError(f"names: column {names!r} not in the attributes; available: "
-                             f"{format_items(list(attrs.columns))}.")
-        name_col = attrs[names]
+    name_col = _name_column(attrs, names)
     mask = np.zeros(len(ids), dtype=bool)
     if isinstance(units, str) and units == "all":
         mask[:] = True

@@ -65,6 +65,7 @@ from spillmap._vocab import FE, FixedEffects, fe_keyword, n_fixed_effects
 from spillmap.errors import InputError, check_choice
 from spillmap.results import FrameDisplay
 
+from ._checks import lower_choice
 from ._logdet import LogDet
 
 if TYPE_CHECKING:
@@ -229,6 +230,7 @@ def model_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x: S
     log-marginals equal these to 1e-8, the rest of its code unchanged); on data
     simulated from a SAR (SEM) the SAR/SDM (SEM/SDEM) family gets the highest probability.
     """
+    models = [lower_choice(m, BAYES_MODELS) for m in ([models] if isinstance(models, str) else models)]
     unknown = [m for m in models if m not in BAYES_MODELS]
     if unknown or not models:
         raise InputError(f"models must be chosen from {', '.join(BAYES_MODELS)}; got {list(models)!r}.")
@@ -272,6 +274,7 @@ def weights_probabilities(panel: pd.DataFrame, id: str, *, time: str, y: str, x:
 
     **Verification**: as :func:`model_probabilities` (``tests/test_bayes.py``).
     """
+    model = lower_choice(model, BAYES_MODELS)  # "SDM" as summaries print it
     if model in ("ols",):
         raise InputError("the OLS model does not depend on W; choose a spatial model to compare weights.")
     out = {name: model_probabilities(panel, id=id, time=time, y=y, x=x, w=wm, fe=fe, models=[model],

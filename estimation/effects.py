@@ -94,10 +94,10 @@ from spillmap._threads import single_threaded_blas
 from spillmap.errors import EstimationError, InputError
 from spillmap.estimation._normal import normal_isf
 
-from ._checks import check_draws, check_effects_options, check_seed
+from ._checks import check_draws, check_effects_options, check_seed, lower_choice
 from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather, _spec_from_params, _table,
                               _w_bounds, simulated_tables, warn_heavy_tails)
-from ._effects_result import KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
+from ._effects_result import ALL_MODELS, KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
 from ._effects_traces import (
     EXACT_TRACE_MAX_N,
     _Moments,
@@ -173,6 +173,7 @@ def effects_from_estimates(
     -------
     EffectsResult
     """
+    model = lower_choice(model, ALL_MODELS)  # "SDM" as summaries print it
     params, v, spec, draws, method = _checked_inputs(params, cov, model, draws, method, traces, level, regressors, seed)
     p_hat = params.to_numpy(dtype=float)
     wmat = sp.csr_matrix(w.sparse if hasattr(w, "sparse") else w, dtype=float)

@@ -37,7 +37,7 @@ import pandas as pd
 from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.spatial.weights import SpatialWeights
 
-from ._checks import LOGDET_METHODS, check_flag, check_probes
+from ._checks import LOGDET_METHODS, check_flag, check_probes, model_name
 from ._transform import demean
 from .results import SpatialPanelResults, emit_fit_warnings
 
@@ -189,7 +189,7 @@ class SpatialPanel:
         ``"sar"`` (``y = rho Wy + X b``), ``"sem"`` (``u = lambda W u + e``),
         ``"sdm"`` (``y = rho Wy + X b + WX theta``), ``"slx"`` (``y = X b + WX theta``)
         or ``"sdem"`` (SLX with spatial errors), ``"sac"`` (``rho Wy`` and
-        ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`).
+        ``u = lambda W u + e`` together; :mod:`spillmap.estimation.sac`); in any case (``"SAR"``).
     fe
         Fixed effects: ``"none"``, ``"individual"``, ``"time"`` or ``"twoways"`` (the default
         without ``re`` for a panel; ``"none"`` for a cross-section, ``time=None``).  With ``re=True`` the unit effects are random and ``fe`` says whether
@@ -249,7 +249,7 @@ class SpatialPanel:
         wx: Sequence[str] | None = None,
         dynamic: DynamicType | None = None,
     ) -> None:
-        self.model = _check_option("model", model, MODELS)
+        self.model = model_name(model, MODELS)  # "SAR" as the summary prints it: "sar"
         re = check_flag("re", re)  # a truthy "no" must not mean random effects
         if fe is None:  # fixed effects: both ways; random effects or a cross-section: none unless asked
             fe = "none" if re or time is None else "twoways"

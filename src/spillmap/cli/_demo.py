@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from spillmap.cli._vocab import path_arg
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -15,7 +17,7 @@ def register(subparsers) -> None:
             "The panel is synthetic and every output says so."
         ),
     )
-    p.add_argument("--out", default="spillmap_demo_report", help="output folder (default: %(default)s)")
+    p.add_argument("--out", default="spillmap_demo_report", type=path_arg, help="output folder (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)

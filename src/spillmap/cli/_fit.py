@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
-from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
+from spillmap.cli._vocab import add_transform, path_arg, read_table, transform_weights, with_variables
 
 from spillmap._vocab import COV_TYPES, DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
 from spillmap.results import finite_or_none as _num  # noqa: E402
@@ -21,14 +21,14 @@ from spillmap.results import finite_or_none as _num  # noqa: E402
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """The panel, variable and weights options shared by ``fit`` and ``diagnose``."""
-    p.add_argument("--data", required=True, metavar="PANEL.csv",
+    p.add_argument("--data", required=True, metavar="PANEL.csv", type=path_arg,
                    help="long panel, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table (produc, cigar, "
                         "demo_panel)")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (read as text: leading zeros kept)")
     p.add_argument("--time", metavar="COL", default=None, help="period column (omit for a cross-section, T = 1)")
     p.add_argument("--y", required=True, metavar="NAME", help="dependent variable (a column or a transform: 'log(gsp)')")
     p.add_argument("--x", required=True, nargs="+", metavar="NAME", help="regressors (columns or transforms)")
-    p.add_argument("--w", required=True, metavar="W",
+    p.add_argument("--w", required=True, metavar="W", type=path_arg,
                    help="weights file: .csv, .gal, .gwt or .mtx, or a bundled matrix (cigar_w); "
                         "'W_{time}.gal' reads one file per period "
                         "({time} replaced by each period of --time): a time-varying W")
@@ -43,7 +43,7 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
              "estimator of a dynamic model, with --dynamic)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--json", metavar="OUT.json", default=None, help="write the results as JSON (atomically)")
+    p.add_argument("--json", metavar="OUT.json", default=None, type=path_arg, help="write the results as JSON (atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --json file")
     p.set_defaults(outputs=json_outputs)
 
@@ -51,6 +51,13 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
 def json_outputs(args: argparse.Namespace):
     """``(targets, inputs)`` checked and locked by :func:`spillmap.cli.main` before any work."""
     return [args.json], {"the --data file": args.data, "the --w file": args.w}
+
+
+def _model(value: str) -> str:
+    """``--model`` in any case (``SAR``, as the summaries print it) as its lower-case choice; another
+    value is left as typed for argparse's refusal, which lists the models."""
+    low = value.strip().lower()
+    return low if low in MODELS else value
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +70,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     add_data_options(p)
-    p.add_argument("--model", choices=MODELS, default="sdm", help="model (default: sdm)")
+    p.add_argument("--model", choices=MODELS, default="sdm", type=_model, help="model, in any case (default: sdm)")
     p.add_argument(
         "--re", action="store_true",
         help="random unit effects instead of fixed ones (with --fe time/twoways: plus fixed period effects)",

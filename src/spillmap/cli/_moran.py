@@ -10,7 +10,7 @@ from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import json_outputs, write_json
-from spillmap.cli._vocab import add_transform, read_table, transform_weights, with_variables
+from spillmap.cli._vocab import add_transform, path_arg, read_table, transform_weights, with_variables
 
 
 def register(subparsers: Any) -> None:
@@ -24,18 +24,18 @@ def register(subparsers: Any) -> None:
             "the folded permutation pseudo p-value (one-sided, on the side of the observed I, as esda's p_sim)."
         ),
     )
-    p.add_argument("--data", required=True, metavar="PANEL.csv", help="long table, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table")
+    p.add_argument("--data", required=True, metavar="PANEL.csv", type=path_arg, help="long table, one row per (id, time): a CSV, Excel (.xlsx) or Parquet file or a bundled table")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column (matched to the weights' ids)")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
     p.add_argument("--var", required=True, metavar="NAME", help="the variable to test")
-    p.add_argument("--w", required=True, metavar="W", help="weights file (.gal, .gwt, .mtx or .csv) or a bundled matrix (cigar_w)")
+    p.add_argument("--w", required=True, metavar="W", type=path_arg, help="weights file (.gal, .gwt, .mtx or .csv) or a bundled matrix (cigar_w)")
     add_transform(p)
     p.add_argument("--permutations", type=int, default=999, help="random permutations (default 999; 0 = none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the permutations (default 0)")
     p.add_argument("--demean", choices=("pooled", "period"), default="pooled",
                    help="the pooled test's mean: one over all periods (default; a trend common to the units "
                         "adds to I) or each period's own (the trend drops out; permutations within periods)")
-    p.add_argument("--json", metavar="OUT.json", help="write the results here (atomically)")
+    p.add_argument("--json", metavar="OUT.json", type=path_arg, help="write the results here (atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --json file")
     p.set_defaults(func=run, outputs=json_outputs)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from spillmap.cli._vocab import path_arg
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -22,9 +24,9 @@ def register(subparsers) -> None:
             "`spillmap demo` runs the packaged example data/demo_report.toml."
         ),
     )
-    p.add_argument("config", metavar="STUDY.toml", nargs="?", help="study specification (TOML; see docs/config.md)")
+    p.add_argument("config", metavar="STUDY.toml", nargs="?", type=path_arg, help="study specification (TOML; see docs/config.md)")
     p.add_argument("--reference", action="store_true", help="print the reference of every TOML key and exit")
-    p.add_argument("--out", help="output folder (default: [output] dir of the config)")
+    p.add_argument("--out", type=path_arg, help="output folder (default: [output] dir of the config)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)

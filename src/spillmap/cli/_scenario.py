@@ -18,6 +18,8 @@ import dataclasses
 import re
 from pathlib import Path
 
+from spillmap.cli._vocab import path_arg
+
 EXAMPLES = """examples:
   spillmap scenario demo --variable int --change 0.02 --units province_en=Hubei --out hubei
   spillmap scenario demo --variable int --change 0.02 --units name_en=Wuhan,Xiaogan --out two
@@ -48,7 +50,7 @@ def register(subparsers) -> None:
         ),
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("source", metavar="SOURCE", help="STUDY.toml, 'demo', or results.json / a report folder")
+    p.add_argument("source", metavar="SOURCE", type=path_arg, help="STUDY.toml, 'demo', or results.json / a report folder")
     p.add_argument("--name", help="the spec's [scenarios.NAME] to run (default: all), or the name of the "
                                   "scenario given by the flags (default: the first variable)")
     p.add_argument("--variable", action="append", help="regressor changed (repeat for several)")
@@ -69,7 +71,7 @@ def register(subparsers) -> None:
     p.add_argument("--level", type=float, help="confidence level (default: 0.95)")
     p.add_argument("--top", type=int, help="units in the table and the figure (default: 10)")
     p.add_argument("--explore", action="store_true", help="also write the click-to-explore map of each variable")
-    p.add_argument("--out", required=True, help="output folder (must not exist unless --force)")
+    p.add_argument("--out", required=True, type=path_arg, help="output folder (must not exist unless --force)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=run)

@@ -18,7 +18,7 @@ from spillmap.cli._screen_columns import (
     note_left_out,
     screened_indicators,
 )
-from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg, with_variables
+from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg, path_arg, with_variables
 
 PANELS = ("demo_panel", "produc", "cigar")
 LAYERS = ("china_prefectures", "us48")
@@ -48,10 +48,10 @@ def register(subparsers: Any) -> None:
             "OUT/index.html (offline; maps for the top-ranked indicators)."
         ),
     )
-    p.add_argument("--data", required=True, metavar="PANEL", help=f"long panel: .csv, .xlsx, .parquet or a bundled dataset ({', '.join(PANELS)})")
+    p.add_argument("--data", required=True, metavar="PANEL", type=path_arg, help=f"long panel: .csv, .xlsx, .parquet or a bundled dataset ({', '.join(PANELS)})")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column")
     p.add_argument("--time", metavar="COL", help="period column (omit for a cross-section)")
-    p.add_argument("--layer", metavar="LAYER",
+    p.add_argument("--layer", metavar="LAYER", type=path_arg,
                    help=f"boundary layer (.gpkg, .geojson, .shp) or a bundled one ({', '.join(LAYERS)}): needed by "
                         "the W built from geometry (queen, rook, knn, distances) and by the maps")
     p.add_argument("--layer-id", metavar="COL", help="id column of the layer (default: --id)")
@@ -85,7 +85,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--chunk", type=int, metavar="N", help="indicators per task (default: sized to the cluster)")
     p.add_argument("--maps-top-k", type=int, metavar="K",
                    help="maps for the K best indicators of each W, drawn on --layer (default 5 with --layer, else 0)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (built aside, moved into place)")
+    p.add_argument("--out", required=True, metavar="DIR", type=path_arg, help="output folder (built aside, moved into place)")
     p.add_argument("--force", action="store_true", help="replace an existing --out folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=run)
@@ -154,12 +154,14 @@ def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
                 raise InputError(f"--w {spec}: options are key=value pairs separated by commas.")
             opts = {"kind": kind, **{k: _value(v) for k, _, v in pairs}}
             name = name or kind
-        elif Path(body).is_file():
+        elif Path(os.path.expanduser(body)).is_file():
             opts = {"kind": "file", "path": body, "transform": transform}
             name = name or Path(body).stem
         else:
             raise InputError(f"--w {spec}: not queen, rook, knn[:K], [NAME=]KIND:key=value,... with KIND one of "
                              f"{', '.join(KINDS)}, or an existing weights file.")
+        if opts["kind"] == "file" and isinstance(opts.get("path"), str):  # ~/w.gal, file:path=~/w.gal
+            opts["path"] = os.path.expanduser(opts["path"])
         _check_kind_options(spec, name, opts)
         if name in out:
             raise InputError(f"--w: two weights named {name!r}; name them NAME=KIND:... .")

@@ -10,9 +10,10 @@ transforms (``log(gsp)``) wherever a variable is named.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-__all__ = ["add_transform", "transform_weights", "read_table", "with_variables"]
+__all__ = ["add_transform", "transform_weights", "read_table", "with_variables", "path_arg"]
 
 _OLD_TRANSFORMS = {"r": "R", "b": "B", "o": "O", "none": "O", "asis": "O"}
 
@@ -35,6 +36,13 @@ def add_transform(p: argparse.ArgumentParser, *, default: str = "R", what: str =
         help=f"use {what} row-standardised (R, default), binary (B) or as built / as stored in the file (O); "
              "GAL files are read as binary",
     )
+
+
+def path_arg(value: str) -> str:
+    """A path option or argument with a leading ``~`` expanded to the home folder: the shell does
+    not expand ``--out=~/report`` or a quoted ``"~/panel.csv"`` (bundled names pass unchanged; as
+    :func:`spillmap.study._names.user_path`, without importing the study package at parse time)."""
+    return os.path.expanduser(value)
 
 
 #: how a layer reader's error tells a command-line user to give a missing CRS (``--assume-crs``)

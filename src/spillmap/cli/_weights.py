@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg
+from spillmap.cli._vocab import ASSUME_CRS_ADVICE, add_transform, crs_arg, path_arg
 
 #: the kinds, named as the builders of spillmap.spatial.builders and the study TOML's weights kinds
 KINDS = ("contiguity", "knn", "inverse_distance", "economic_distance", "economic_product", "nested")
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("boundary", metavar="BOUNDARY", help="polygon layer (.gpkg, .geojson, .shp) or a bundled layer")
+    p.add_argument("boundary", metavar="BOUNDARY", type=path_arg, help="polygon layer (.gpkg, .geojson, .shp) or a bundled layer")
     p.add_argument("--id", required=True, metavar="COL", help="unit id column of the layer")
     p.add_argument("--data-id", metavar="COL", help="unit id column of --data when it differs from --id")
     p.add_argument("--kind", required=True, type=_kind, metavar="KIND", help=f"type of weights: {', '.join(KINDS)}")
@@ -86,7 +86,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--alpha", type=float, metavar="A", help="inverse_distance, economic_product, nested: "
                    "distance-decay exponent (default 1)")
     p.add_argument("--cutoff-km", type=float, metavar="D", help="inverse_distance: keep pairs at most D km apart")
-    p.add_argument("--data", metavar="PANEL.csv", help="economic kinds: long panel with --data-id, --time and --var")
+    p.add_argument("--data", metavar="PANEL.csv", type=path_arg, help="economic kinds: long panel with --data-id, --time and --var")
     p.add_argument("--time", metavar="COL", help="economic kinds: period column of --data")
     p.add_argument("--var", metavar="NAME", help="economic kinds: the economic variable (e.g. pgdp or log(pgdp))")
     p.add_argument("--period", metavar="START:END", help="economic kinds: periods averaged, both included "
@@ -99,7 +99,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--subset-column", metavar="COL", help="keep only the units whose COL is in --subset-values")
     p.add_argument("--subset-values", metavar="a,b,...", help="comma-separated values of --subset-column")
     add_transform(p, what="the weights")
-    p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", help="output file (written atomically)")
+    p.add_argument("--out", required=True, metavar="W.(gal|gwt|mtx|csv)", type=path_arg, help="output file (written atomically)")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.set_defaults(func=run, outputs=outputs)
 

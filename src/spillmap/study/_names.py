@@ -1,11 +1,21 @@
-"""File names derived from user strings (weights names, variables): one slug rule, no collisions."""
+"""File names derived from user strings (weights names, variables): one slug rule, no collisions;
+and the paths a user writes (``~`` expanded as a shell would)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from spillmap.errors import InputError
 
-__all__ = ["slug", "safe_names"]
+__all__ = ["slug", "safe_names", "user_path"]
+
+
+def user_path(path: str | os.PathLike) -> Path:
+    """``path`` with a leading ``~`` (``~user``) expanded to the home folder, as a shell would; a
+    home folder that cannot be found leaves it as written (:func:`os.path.expanduser`).  Study files,
+    ``--opt=~/x`` and quoted ``"~/x"`` on a command line reach spillmap unexpanded."""
+    return Path(os.path.expanduser(os.fspath(path)))
 
 
 def slug(text: str) -> str:

@@ -22,9 +22,9 @@ _INTRO = """# The study specification (TOML) — reference
 that describes the whole study: the boundary layer, the panel, the variables, the weights
 matrices, the models, the tables and the maps. Unknown keys and bad values are errors that name
 the key (`weights.W2.phi`) and list what is allowed; nothing is read or computed before the whole
-file validates. Relative paths are relative to the TOML file. Wherever a file path is accepted, a
-bundled dataset name works too: layers `china_prefectures`, `us48`; tables `demo_panel`, `produc`,
-`cigar`, `china_city_attributes`.
+file validates. Relative paths are relative to the TOML file; a leading `~` is your home folder
+(`path = "~/data/panel.csv"`). Wherever a file path is accepted, a bundled dataset name works too:
+layers `china_prefectures`, `us48`; tables `demo_panel`, `produc`, `cigar`, `china_city_attributes`.
 
 Variables (`model.y`, `model.x`, `tables.moran_variables`, `weights.*.var`) may be formula
 transforms of the panel's columns, evaluated by formulaic as in the Python API:

@@ -223,8 +223,9 @@ class MapsSpec:
                     example=2019)
     permutations: int = opt("LISA permutations.", default=999, check=_positive)
     alpha: float = opt("LISA significance level.", default=0.05, check=_alpha)
-    spillover_city: str | None = opt("Unit whose change is traced on the response map (default: the unit "
-                                     "emitting the largest spillover).", default=None, example="420100")
+    spillover_city: str | None = opt("Unit whose change is traced on the response map: its id or its name in "
+                                     "layer.name_column (default: the unit emitting the largest spillover).",
+                                     default=None, example="420100")
     simplify: Any = opt("Geometry simplification for the maps: \"auto\", false or a tolerance in degrees.",
                         default="auto", check=_simplify, convert=lambda v: float(v) if isinstance(v, int) and not
                         isinstance(v, bool) else v)

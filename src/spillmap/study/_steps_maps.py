@@ -26,10 +26,18 @@ def map_year(study, inputs) -> Any:
     return year
 
 
-def check_city(study, inputs) -> None:
+def city_id(study, inputs) -> str | None:
+    """``[maps] spillover_city`` as a unit id (``None`` when not set): an id of the joined panel or a
+    name in ``layer.name_column``, matched as the scenarios match their units
+    (:func:`spillmap.estimation._unit_names.unit_id`); an unknown one is refused, with the
+    closest ids or names, before any model is fitted."""
     city = study.maps.spillover_city
-    if city is not None and str(city) not in set(inputs.ids):
-        raise InputError(f"maps.spillover_city: {city!r} is not a unit id of the joined panel.")
+    if city is None:
+        return None
+    from spillmap.estimation._unit_names import unit_id
+    from spillmap.study._steps_scenarios import unit_table
+
+    return unit_id(city, list(inputs.ids), unit_table(inputs), study.layer.name_column, what="maps.spillover_city")
 
 
 def lisa_block(study, inputs, wname: str, w, year) -> dict:
@@ -66,9 +74,10 @@ def dynamic_unit_blocks(study, dyn, year=None) -> dict:
     return out
 
 
-def unit_blocks(study, wname: str, sdm, year=None) -> tuple[dict, dict]:
+def unit_blocks(study, wname: str, sdm, year=None, city: str | None = None) -> tuple[dict, dict]:
     """Per-unit effects of the key regressor and one unit's response (for the maps); with one W
-    per period those of the map year's W."""
+    per period those of the map year's W.  ``city``: the id of the unit traced (:func:`city_id`;
+    default the unit emitting the largest spillover)."""
     from spillmap.estimation.effects import unit_effects, unit_response
 
     key = study.key
@@ -78,7 +87,6 @@ def unit_blocks(study, wname: str, sdm, year=None) -> tuple[dict, dict]:
         sdm = period_view(sdm, year)
     ue = unit_effects(sdm, key, seed=study.model.seed)
     effects = {"var": key, "units": {str(i): {c: num(v) for c, v in row.items()} for i, row in ue.iterrows()}}
-    city = study.maps.spillover_city
     city = str(city) if city is not None else str(ue["indirect_emitted"].abs().idxmax())
     resp = unit_response(sdm, key, city)
     response = {"source_id": city, "var": key, "effect": {str(i): num(v) for i, v in resp.items()}}

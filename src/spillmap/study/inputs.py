@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError, did_you_mean, format_items, one_line
+from spillmap.study._names import user_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -43,7 +44,7 @@ STUDY_ADVICE = {
 }
 
 
-def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, where: str = "layer.path",  # noqa: A002
+def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = user_path, where: str = "layer.path",  # noqa: A002
                layer: str | None = None, dataset: bool | None = None, assume_crs: str | int | None = None,
                require_crs: bool = True, advice: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     """A boundary layer from a bundled name (``us48``, ``china_prefectures``) or a file.
@@ -57,7 +58,8 @@ def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, w
     id
         The layer's unit id column.
     resolve
-        Turns ``source`` into a path (a study resolves it against the study file's folder).
+        Turns ``source`` into a path (default: ``~`` expanded; a study also resolves it against the
+        study file's folder).
     where
         The key or argument that gave ``source``, for messages (``layer.path``, ``BOUNDARY``).
     layer
@@ -95,7 +97,7 @@ def load_layer(source: str, id: str, *, resolve: Callable[[str], Path] = Path, w
     return gdf
 
 
-def load_table(source: str, *, resolve: Callable[[str], Path] = Path, where: str = "panel.path",  # noqa: A002
+def load_table(source: str, *, resolve: Callable[[str], Path] = user_path, where: str = "panel.path",  # noqa: A002
                id: str | None = None,
                dataset: bool | None = None) -> pd.DataFrame:
     """A table from a bundled name (``demo_panel``, ``produc``, ``cigar``,

@@ -147,14 +147,14 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
         inputs = load_inputs(study)
         _say_about_inputs(study, inputs)
         year = _steps_maps.map_year(study, inputs)
-        _steps_maps.check_city(study, inputs)
+        city = _steps_maps.city_id(study, inputs)
         _steps_scenarios.check_block(study, inputs)
         _steps_groups.check_columns(study, inputs)
         weights, winfo = _weights(study, inputs, step)
         side = _side.SideSteps(study, inputs).start()  # within, baseline, heterogeneity: beside the fits
         try:
             spatial = _spatial_blocks(study, inputs, weights, step)
-            out = _after_fits(study, inputs, weights, year, spatial, side.gather(weights, step), step)
+            out = _after_fits(study, inputs, weights, year, spatial, side.gather(weights, step), step, city)
         except BaseException:
             side.abort()
             raise
@@ -207,9 +207,10 @@ def _spatial_blocks(study, inputs, weights: dict, step) -> dict:
             "live_dynamic": live_dynamic, "fixed": fixed}
 
 
-def _after_fits(study, inputs, weights: dict, year, spatial: dict, side: dict, step) -> dict:
+def _after_fits(study, inputs, weights: dict, year, spatial: dict, side: dict, step, city=None) -> dict:
     """The side steps' results merged in the serial order, then LISA, the units' effects and
-    responses, the scenarios and the map data; the StudyResults fields."""
+    responses (of ``city``, the id of ``[maps] spillover_city``), the scenarios and the map data;
+    the StudyResults fields."""
     fits, missing, live = {**spatial["fits"], **side["fits"]}, [*spatial["missing"], *side["missing"]], spatial["live"]
     unit_effects, unit_response, dynamic_units = {}, {}, {}
     first = next(iter(weights))
@@ -217,7 +218,7 @@ def _after_fits(study, inputs, weights: dict, year, spatial: dict, side: dict, s
     lisa = _steps_maps.lisa_block(study, inputs, first, _steps_maps.at_period(weights[first], year), year)
     for wname, sdm in live.items():
         step(f"maps: spillovers of {study.key} ({wname})")
-        unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year)
+        unit_effects[wname], unit_response[wname] = _steps_maps.unit_blocks(study, wname, sdm, year, city)
     for wname, dyn in spatial["live_dynamic"].items():
         step(f"maps: short- and long-run spillovers of {study.key} (dynamic SDM, {wname})")
         dynamic_units[wname] = _steps_maps.dynamic_unit_blocks(study, dyn, year)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from spillmap.errors import InputError
+from spillmap.study._names import user_path
 from spillmap.study._schema import (
     SpecError,
     check_unknown,
@@ -115,14 +116,16 @@ class Study:
         return self.model.key or self.model.x[0]
 
     def resolve(self, path: str) -> Path:
-        """``path`` relative to the spec file's folder.
+        """``path`` relative to the spec file's folder, after expanding a leading ``~`` (``~user``)
+        to the home folder.
 
         Parameters
         ----------
         path
-            A path as written in the study file (absolute paths are returned as they are).
+            A path as written in the study file (absolute paths, and ``~/...`` once expanded, are
+            returned as they are).
         """
-        p = Path(path)
+        p = user_path(path)
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     def input_files(self) -> dict[str, Path]:
@@ -201,9 +204,9 @@ class Study:
         Parameters
         ----------
         path
-            The TOML file (UTF-8; a byte-order mark is read past).
+            The TOML file (UTF-8; a byte-order mark is read past; a leading ``~`` is the home folder).
         """
-        path = Path(path)
+        path = user_path(path)
         if not path.is_file():
             raise InputError(f"study spec {path} not found.")
         try:

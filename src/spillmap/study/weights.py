@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from spillmap.errors import InputError
+from spillmap.study._names import user_path
 from spillmap.study._schema import from_mapping, key, section_markdown, spec_error, to_mapping
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class WeightsInputs:
     id: str
     time: str
     name_column: str | None = None
-    resolve: Callable[[str], Any] = str
+    resolve: Callable[[str], Any] = user_path  # a study's resolves against its folder too
 
 
 @dataclass(frozen=True)
