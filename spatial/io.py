@@ -210,7 +210,7 @@ def _write_gal(w: SpatialWeights, path: Path, overwrite: bool = True) -> Path:
         warnings.warn(f"{path}: GAL stores neighbour lists only, so these weights ({w.name or 'W'}, transform "
                       f"{w.transform}) are read back binary; row-standardise after reading, or write .gwt or .mtx "
                       "to keep them.", WeightsWarning, stacklevel=3)
-    nb = w.neighbors()
+    nb = w.neighbors
     lines = [str(w.n)]
     for u in w.ids:
         lines.append(f"{u} {len(nb[u])}")

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from spillmap.errors import InputError, WeightsError, WeightsWarning, format_items
+from spillmap.spatial._neighbors import Neighbors
 from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
 from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
 from spillmap.spatial._weights_summary import WeightsSummary
@@ -403,13 +404,16 @@ class SpatialWeights:
         return rho_bounds(self.eigenvalues)
 
     # ----------------------------------------------------------- comparisons
-    def neighbors(self) -> dict[str, tuple[str, ...]]:
-        """``{id: neighbour ids}`` (non-zero weights of each row, in column order)."""
+    @functools.cached_property
+    def neighbors(self) -> Neighbors:
+        """``{id: neighbour ids}`` (non-zero weights of each row, in column order), a read-only
+        mapping like libpysal's ``W.neighbors``; ``w.neighbors()``, from when it was a method,
+        returns the same mapping."""
         m = self.sparse
-        return {
+        return Neighbors({
             u: tuple(self.ids[j] for j in m.indices[m.indptr[i] : m.indptr[i + 1]])
             for i, u in enumerate(self.ids)
-        }
+        })
 
     def to_frame(self) -> pd.DataFrame:
         """The links as a long frame, one row per non-zero weight in row order: ``focal``,

@@ -136,3 +136,18 @@ def test_libpysal_round_trip_keeps_islands_ids_and_transform(to, transform):
         assert obj.neighbors["040400"] == [] and obj.weights["010100"] == [w.toarray()[0, 1]]
     else:
         assert list(obj.isolates) == ["040400"]
+
+
+def test_neighbors_is_a_read_only_mapping_like_libpysals(us48_queen):
+    """``w.neighbors`` is a mapping with libpysal's lists (reference: ``to_libpysal().neighbors``,
+    built by libpysal from the same sparse matrix); ``w.neighbors()``, from when it was a method,
+    is the same mapping."""
+    from collections.abc import Mapping
+
+    nb = us48_queen.neighbors
+    assert isinstance(nb, Mapping) and nb() is nb
+    ref = us48_queen.to_libpysal().neighbors
+    assert {u: set(v) for u, v in nb.items()} == {u: set(v) for u, v in ref.items()}
+    assert set(nb["WA"]) == {"OR", "ID"} and len(nb) == us48_queen.n
+    with pytest.raises(TypeError):
+        nb["WA"] = ("CA",)
