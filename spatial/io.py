@@ -96,7 +96,7 @@ def read_weights(path: str | os.PathLike, *, ids: Sequence[object] | None = None
     from spillmap.spatial import _weights_parse as parse
     from spillmap.spatial import _weights_parse_matrix as parse_matrix
 
-    path = Path(path)
+    path = Path(os.path.expanduser(path))  # "~/w.gal": in the home folder, as in a shell
     ext = _ext(path)
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a weights file.")
@@ -172,7 +172,7 @@ def write_weights(w: SpatialWeights, path: str | os.PathLike, *, overwrite: bool
     WeightsError
         GAL target for weights whose rows have unequal weights (GAL cannot store them).
     """
-    path = Path(path)
+    path = Path(os.path.expanduser(path))  # "~/w.gal": in the home folder, as in a shell
     ext = _ext(path)
     if not isinstance(w, SpatialWeights):
         raise WeightsError(f"write_weights takes a SpatialWeights object, not {type(w).__name__}.")
@@ -224,7 +224,7 @@ def check_ids_for(path: str | os.PathLike, ids: Iterable[object]) -> None:
     GAL and GWT separate their fields by white space, so an id containing any could not
     be read back; ``.mtx`` and ``.csv`` keep every id.  Called by :func:`write_weights`,
     and by the ``spillmap weights`` command on the layer's ids before it builds W."""
-    path = Path(path)
+    path = Path(os.path.expanduser(path))  # "~/w.gal": in the home folder, as in a shell
     if _ext(path) not in (".gal", ".gwt"):
         return
     bad = [str(u) for u in ids if any(ch.isspace() for ch in str(u))]

@@ -286,3 +286,14 @@ def test_gal_of_a_row_standardised_w_warns_that_it_reads_back_binary(tmp_path):
         warnings.simplefilter("error")
         write_weights(ring, tmp_path / "b.gal")
     assert read_weights(tmp_path / "r.gal").equals(ring)
+
+
+def test_tilde_is_the_home_folder(tmp_path, monkeypatch, us48_queen):
+    """``write_weights`` / ``read_weights`` take ``~/w.gwt`` as a shell would (the home folder),
+    not as a folder named ``~`` in the working directory."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path)
+    written = write_weights(us48_queen, "~/w.gwt")
+    assert written == tmp_path / "home" / "w.gwt" and written.is_file() and not (tmp_path / "~").exists()
+    assert read_weights("~/w.gwt").equals(read_weights(written))  # the same file, read the same way
