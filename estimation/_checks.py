@@ -120,9 +120,12 @@ def _text_cells(data: pd.DataFrame, col: str, cell: Callable[[int], str]) -> str
     text = first_text_cell(s)
     if text is None:
         return f"column {col!r} holds numbers stored as text; convert it with pandas.to_numeric"
+    from spillmap._rowplace import file_place
+
     k, shown, count = text
-    return (f"column {col!r} is not numeric: {shown} at {cell(k)} ({count} non-numeric cell(s)); clean it or "
-            "convert it with pandas.to_numeric")
+    place = file_place(data, [data.index[k]], parens=False)
+    return (f"column {col!r} is not numeric: {shown} at {cell(k)} ({f'{place}; ' if place else ''}"
+            f"{count} non-numeric cell(s)); clean it or convert it with pandas.to_numeric")
 
 
 def text_columns_in(data: pd.DataFrame, expression: str, cell: Callable[[int], str]) -> str:
@@ -149,10 +152,19 @@ def _numbers_as_text(s: pd.Series) -> bool:
     return (parsed.sum() + nonnull[~parsed].map(number_written_otherwise).sum()) >= 0.5 * len(nonnull)
 
 
+def _bad_cells(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the cells of ``s`` that are missing (empty, or text that is not a number) and of
+    those that are infinite numbers."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.isna().to_numpy(), np.zeros(len(s), dtype=bool)
+    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.isnan(v), np.isinf(v)
+
+
 def _empty_cells(data: pd.DataFrame, names: Sequence[str], rows: np.ndarray) -> tuple[list[str], str]:
-    """The columns of ``names`` whose bad value at ``rows`` comes from an empty (or non-numeric) cell of
-    the data, and where that cell is (``" (p.csv: line 102, column 'gsp': an empty or non-numeric
-    cell)"``; without a file, only the column)."""
+    """The columns of ``names`` whose bad value at ``rows`` comes from an empty, non-numeric or
+    infinite cell of the data, and where the first such cell is (``" (p.csv: line 102, column
+    'gsp': an empty or non-numeric cell)"``; without a file, only the column)."""
     from spillmap._rowplace import rows_place
 
     hits, first = [], None
@@ -160,15 +172,17 @@ def _empty_cells(data: pd.DataFrame, names: Sequence[str], rows: np.ndarray) -> 
         cols = [c for c in data.columns if isinstance(c, str)]
         inner = [c for c in cols if c != name and re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", name)]
         for col in inner or ([name] if name in cols else []):
-            na = data[col].iloc[rows].isna().to_numpy()
-            if na.any():
+            na, inf = _bad_cells(data[col].iloc[rows])
+            if na.any() or inf.any():
                 hits.append(name)
-                first = first or (col, data.index[rows[int(np.flatnonzero(na)[0])]])
+                k = int(np.flatnonzero(na | inf)[0])
+                kind = "an empty or non-numeric cell" if na[k] else "an infinite value"
+                first = first or (col, data.index[rows[k]], kind)
                 break
     if first is None:
         return [], ""
     lines = rows_place(data, [first[1]])
-    return hits, f" ({f'{lines}, ' if lines else ''}column {first[0]!r}: an empty or non-numeric cell)"
+    return hits, f" ({f'{lines}, ' if lines else ''}column {first[0]!r}: {first[2]})"
 
 
 def _check_finite(values: np.ndarray, names: Sequence[str], cell: Callable[[int], str],

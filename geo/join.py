@@ -150,8 +150,12 @@ def _variables(body: pd.DataFrame, variables: Sequence[str] | None, id: str, tim
     return var_list
 
 
-def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, times: pd.Series) -> _Values:
-    """Find non-numeric and NaN/infinite values; convert all-number text columns in ``body`` to float."""
+def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, times: pd.Series,
+                  panel: pd.DataFrame) -> _Values:
+    """Find non-numeric and NaN/infinite values; convert all-number text columns in ``body`` to float.
+    ``panel`` is the table as read (``body`` is it with a fresh index), for the file line of a bad cell."""
+    from spillmap._rowplace import file_place
+
     non_numeric: list[tuple[str, object]] = []
     non_numeric_detail: list[str] = []
     converted: list[str] = []
@@ -164,7 +168,9 @@ def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, t
             k, shown, count = text
             non_numeric.append((col, s.iloc[k]))
             non_numeric_detail.append(
-                f"{col!r} (e.g. {shown} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r}); {count} bad value(s))")
+                f"{col!r} (e.g. {shown} at ({pan_ids.iloc[k]!r}, {_py(times.iloc[k])!r})"
+                f"{', ' + place if (place := file_place(panel, [panel.index[k]], parens=False)) else ''}; "
+                f"{count} bad value(s))")
         else:
             parsed = pd.to_numeric(s, errors="coerce")
             # Python's float() is exact (shortest repr round-trips); pandas < 3 to_numeric can be 1 ulp off
@@ -183,7 +189,8 @@ def _check_values(body: pd.DataFrame, var_list: list[str], pan_ids: pd.Series, t
         if bad.any():
             cells = _cells(pan_ids, times, bad)
             nan_cells.extend((col, i, t) for i, t in cells)
-            nan_detail.append(f"{col!r} at {format_items(cells, limit=10)}")
+            first = panel.index[int(np.flatnonzero(bad)[0])]
+            nan_detail.append(f"{col!r} at {format_items(cells, limit=10)}{file_place(panel, [first], col)}")
     return _Values(non_numeric, non_numeric_detail, converted, nan_cells, nan_detail)
 
 
@@ -361,7 +368,7 @@ def join_panel(
 
     m = _match(lay_ids, pan_ids, times, time_values)
     var_list = _variables(body, variables, id, time)
-    v = _check_values(body, var_list, pan_ids, times)
+    v = _check_values(body, var_list, pan_ids, times, panel)
     report = _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m, v)
     exc = _first_error(report, m, v, panel, lay_ids, len(time_values), allow_unbalanced, (pan_ids, times))
     if exc is not None:

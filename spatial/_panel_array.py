@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap._rowplace import check_keys_filled, check_periods
+from spillmap._rowplace import check_keys_filled, check_periods, file_place
 from spillmap.errors import DataError, InputError, format_items
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
@@ -40,9 +40,10 @@ def _keys(panel: pd.DataFrame, id: str, time: str | None, columns: list[str]) ->
     return ids, panel[time].to_numpy()
 
 
-def _check_units_and_cells(ids: np.ndarray, tvals: np.ndarray, id: str, time: str | None,  # noqa: A002
-                           w: SpatialWeights) -> None:
-    """The panel's units are the weights' units, and no ``(id, time)`` cell is repeated."""
+def _check_units_and_cells(panel: pd.DataFrame, ids: np.ndarray, tvals: np.ndarray, id: str,  # noqa: A002
+                           time: str | None, w: SpatialWeights) -> None:
+    """The panel's units are the weights' units, and no ``(id, time)`` cell is repeated (the
+    repeated rows named by file line when ``panel`` was read from a file)."""
     uniq = set(ids.tolist())
     if uniq != set(w.ids):
         w.align(sorted(uniq))  # raises a WeightsError listing ids missing on each side
@@ -50,36 +51,43 @@ def _check_units_and_cells(ids: np.ndarray, tvals: np.ndarray, id: str, time: st
     if not dup.any():
         return
     cells = sorted({(a, b) for a, b in zip(ids[dup].tolist(), tvals[dup].tolist())}, key=str)
+    lines = file_place(panel, panel.index[dup][:40])
     if time is not None:
-        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
+        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}{lines}; keep one row per cell.")
     raise DataError(
-        f"table repeats ids {format_items([c[0] for c in cells])} in column {id!r}; a cross-section "
+        f"table repeats ids {format_items([c[0] for c in cells])} in column {id!r}{lines}; a cross-section "
         "needs one row per unit (for a panel, give the period column)."
     )
 
 
 def _fill(panel: pd.DataFrame, columns: list[str], ids: np.ndarray, tvals: np.ndarray, time: str | None,
           w: SpatialWeights, periods: list) -> tuple[np.ndarray, np.ndarray]:
-    """``(T, N, k)`` values (NaN where absent) and the ``(T, N)`` mask of cells present."""
+    """``(T, N, k)`` values (NaN where absent) and the ``(T, N)`` row positions of the cells in
+    ``panel`` (-1 where absent)."""
     n, t = w.n, len(periods)
     ti = pd.Index(periods).get_indexer(tvals)
     ii = np.fromiter((w._id_index[u] for u in ids), dtype=np.int64, count=len(ids))
-    present = np.zeros((t, n), dtype=bool)
-    present[ti, ii] = True
+    rows = np.full((t, n), -1, dtype=np.int64)
+    rows[ti, ii] = np.arange(len(ids))
     arr = np.full((t, n, len(columns)), np.nan)
     for k, col in enumerate(columns):
         text = first_text_cell(panel[col])
         if text is not None:  # name the first bad cell (errors helper, issue 8)
             r, shown, count = text
             cell = f"({ids[r]}, {tvals[r]})" if time is not None else repr(ids[r])
-            raise DataError(f"column {col!r} is not numeric: {shown} at {cell} ({count} non-numeric cell(s)).")
+            place = file_place(panel, [panel.index[r]], parens=False)
+            raise DataError(f"column {col!r} is not numeric: {shown} at {cell} ({f'{place}; ' if place else ''}"
+                            f"{count} non-numeric cell(s)).")
         arr[ti, ii, k] = pd.to_numeric(panel[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return arr, present
+    return arr, rows
 
 
-def _check_complete(arr: np.ndarray, present: np.ndarray, columns: list[str], periods: list,
-                    time: str | None, w: SpatialWeights) -> None:
-    """Every column has data in every period, every cell is present, every value finite."""
+def _check_complete(arr: np.ndarray, rows: np.ndarray, columns: list[str], periods: list,
+                    time: str | None, w: SpatialWeights, panel: pd.DataFrame) -> None:
+    """Every column has data in every period, every cell is present, every value finite (the
+    first bad cell named by its file line when ``panel`` was read from a file; ``rows``: the
+    ``(T, N)`` row positions of the cells in ``panel``, -1 where absent)."""
+    present = rows >= 0
     for k, col in enumerate(columns):
         empty = [periods[s] for s in range(len(periods)) if not np.isfinite(arr[s, :, k]).any()]
         if empty:
@@ -100,9 +108,11 @@ def _check_complete(arr: np.ndarray, present: np.ndarray, columns: list[str], pe
             cells = [(w.ids[i], periods[s]) for s, i in zip(s_idx, i_idx)]
             if time is None:
                 cells = [c[0] for c in cells]
+            place = file_place(panel, [panel.index[rows[s_idx[0], i_idx[0]]]], col)
             raise DataError(
                 f"column {col!r} has missing or infinite values at "
-                f"{'(id, time) ' if time is not None else 'ids '}{format_items(cells)}; drop or impute them first."
+                f"{'(id, time) ' if time is not None else 'ids '}{format_items(cells)}{place}; "
+                "drop or impute them first."
             )
 
 
@@ -156,9 +166,9 @@ def panel_array(
     """
     columns = list(columns)
     ids, tvals = _keys(panel, id, time, columns)
-    _check_units_and_cells(ids, tvals, id, time, w)
+    _check_units_and_cells(panel, ids, tvals, id, time, w)
     periods = period_values(tvals)  # dates stay Timestamps (pandas 2)
-    arr, present = _fill(panel, columns, ids, tvals, time, w, periods)
-    _check_complete(arr, present, columns, periods, time, w)
+    arr, rows = _fill(panel, columns, ids, tvals, time, w, periods)
+    _check_complete(arr, rows, columns, periods, time, w, panel)
     _check_scale(arr, columns)
     return arr, periods

@@ -22,7 +22,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, format_items
 
-__all__ = ["mark_source", "cell_place", "rows_place", "source_name", "check_keys_filled", "check_periods"]
+__all__ = ["mark_source", "cell_place", "rows_place", "file_place", "source_name", "check_keys_filled", "check_periods"]
 
 _KEY = "spillmap_source"
 
@@ -100,6 +100,18 @@ def rows_place(df: pd.DataFrame, labels: Sequence) -> str | None:
     name, unit, numbers = src
     shown = [numbers[int(k)] for k in labels]
     return f"{name}: {unit}{'s' if len(shown) > 1 else ''} {format_items(shown)}"
+
+
+def file_place(df: pd.DataFrame, labels: Sequence, column: str | None = None, *, parens: bool = True) -> str:
+    """``" (p.csv: line 21, column 'gsp')"`` (``" (p.csv: lines 5, 242)"`` without a column;
+    ``"p.csv: line 21, column 'gsp'"`` with ``parens=False``) for the rows ``labels`` (index labels)
+    of a table read from a file, to add to a message that already names the cells by (id, time);
+    ``""`` for a table that was not read from a file."""
+    rows = rows_place(df, labels)
+    if rows is None:
+        return ""
+    place = f"{rows}{f', column {column!r}' if column is not None else ''}"
+    return f" ({place})" if parens else place
 
 
 def cell_place(df: pd.DataFrame, labels: Sequence, column: str) -> str:

@@ -251,8 +251,11 @@ def panel_values(
     tlab = panel[time].map(_label) if time else pd.Series("all", index=panel.index)
     dup = pd.DataFrame({"i": unit, "t": tlab}).duplicated(keep=False)
     if dup.any():
+        from spillmap._rowplace import file_place
+
         cells = sorted(set(zip(unit[dup], tlab[dup])))
-        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}; keep one row per cell.")
+        lines = file_place(panel, panel.index[dup.to_numpy()][:40])
+        raise DataError(f"panel repeats (id, time) cells {format_items(cells)}{lines}; keep one row per cell.")
     order = period_values(panel[time]) if time else ["all"]
     labels = [_label(v) for v in order]
     if periods is not None:
