@@ -18,7 +18,7 @@ import pandas as pd
 from spillmap._rowplace import mark_source
 from spillmap.errors import DataError, InputError, SpillmapError, did_you_mean, format_items
 
-__all__ = ["read_csv_table", "read_utf8_text", "require_columns"]
+__all__ = ["read_csv_table", "read_utf8_text", "require_columns", "comma_hint"]
 
 _SEPARATORS = ((";", "semicolons"), ("\t", "tabs"), ("|", "'|' characters"))
 
@@ -113,11 +113,21 @@ def read_csv_table(path: str | os.PathLike, *, id_col: str | None = None) -> pd.
     return mark_source(df, p)
 
 
+def comma_hint(missing: list[str], columns) -> str:
+    """``" Give several names separated by spaces, not commas: pcap unemp."`` when a missing name
+    is existing column names joined by commas (``--x pcap,unemp``), else ``""``."""
+    have = {str(c) for c in columns}
+    joined = next((c for c in missing if "," in c and all(p.strip() in have for p in c.split(","))), None)
+    if joined is None:
+        return ""
+    return f" Give several names separated by spaces, not commas: {' '.join(p.strip() for p in joined.split(','))}."
+
+
 def require_columns(df: pd.DataFrame, path: str | os.PathLike, columns: list[str]) -> None:
     """Every name in ``columns`` is a column of ``df`` (read from ``path``), else a DataError listing them."""
     missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
     if missing:
+        hint = comma_hint(missing, df.columns) or did_you_mean(missing[0], df.columns)
         raise DataError(
-            f"{path}: no column(s) {format_items(missing)}; the file has {format_items(list(df.columns))}."
-            + did_you_mean(missing[0], df.columns)
+            f"{path}: no column(s) {format_items(missing)}; the file has {format_items(list(df.columns))}." + hint
         )

@@ -67,3 +67,13 @@ def test_the_bad_cell_is_named_by_file_and_line(folder, cmd, kind, capsys, in_pr
     line = (folder / "line.txt").read_text()
     place = (f"panel_{kind}.csv: lines {line}, " if kind == "dup" else f"panel_{kind}.csv: line {line}")
     expect_cli_error(_argv(cmd, folder, kind), folder, capsys, place)
+
+
+@pytest.mark.parametrize("cmd", ["fit", "moran", "screen"])
+def test_names_joined_by_commas_get_the_spelling_with_spaces(folder, cmd, capsys, in_process):
+    """``--x pcap,unemp`` (a habit from other tools) is one name to argparse: the error says how
+    to give several."""
+    argv = [a if a != "unemp" else "pcap,unemp" for a in _argv(cmd, folder, "dup")]
+    if cmd == "fit":
+        argv.remove("pcap")  # --x pcap,unemp
+    expect_cli_error(argv, folder, capsys, "'pcap,unemp'", "separated by spaces, not commas: pcap unemp")

@@ -186,7 +186,10 @@ def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]
                 raise DataError(f"indicator pattern {item!r} matches no numeric column; columns: {format_items(candidates, 30)}.")
         else:
             if item not in panel.columns:
-                raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}.")
+                from spillmap._readcsv import comma_hint
+
+                raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}."
+                                + comma_hint([item], candidates))
             if not is_numeric(panel[item]):
                 raise DataError(_not_numeric(panel, item, exclude))
             found = [item]
