@@ -43,3 +43,24 @@ def test_lm_rows_follow_the_convention(files, conv, capsys):
     for key in ("lm_lag", "lm_error", "robust_lm_lag", "robust_lm_error"):
         # the same computation through the CLI: JSON floats round-trip exactly (1e-12 for safety)
         assert doc[key]["stat"] == pytest.approx(getattr(ref, key).stat, rel=1e-12), key
+
+
+def test_console_says_what_each_number_is(files, capsys):
+    """The console lines carry the report's row label beside the JSON key, Moran's I of the
+    residuals prints I and z (I was only in the JSON), and a p-value that underflowed to 0 is
+    printed as p < 1e-300 (the chi-squared statistics of the within tests run into thousands)."""
+    from spillmap.cli._diagnose import _fmt
+
+    d, _, _ = files
+    out = d / "diag_console.json"
+    args = ["diagnose", "--data", str(d / "panel.csv"), "--id", "state_abbr", "--time", "year", "--y", "lgsp",
+            "--x", *X, "--w", str(d / "w.gal"), "--permutations", "0", "--tests", "moran_residuals", "lm",
+            "--json", str(out)]
+    assert main(args) == 0
+    lines = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")}
+    doc = json.loads(out.read_text())
+    res = doc["moran_residuals"]
+    assert f"I = {res['I']:.4f}" in lines["moran_residuals"] and f"z = {res['stat']:.3f}" in lines["moran_residuals"]
+    assert lines["moran_residuals"].endswith("Moran's I of the within residuals (z, exact moments)")
+    assert lines["lm_lag"].endswith("LM-lag") and lines["moran"].endswith("Moran's I of lgsp (z, pooled)")
+    assert _fmt({"stat": 4194.0, "df": 2.0, "p": 0.0}).endswith("df = 2   p < 1e-300")

@@ -61,14 +61,36 @@ def _check_hausman_options(args: argparse.Namespace) -> None:
         raise InputError(f"--no-hausman skips the Hausman tests, and {' and '.join(asked)} asks for them: give one.")
 
 
+def _p(p: float) -> str:
+    """``"p = 3.8e-58"``; a p-value that underflowed to 0 (a chi-squared of thousands) as
+    ``"p < 1e-300"``, since it is not zero."""
+    return "p < 1e-300" if p == 0 else f"p = {p:.4g}"
+
+
 def _fmt(row: dict) -> str:
     if "I" in row and "z" in row:
-        return f"I = {row['I']:.4f}   z = {row['z']:.3f}   p = {row['p']:.4g}"
+        return f"I = {row['I']:.4f}   z = {row['z']:.3f}   {_p(row['p'])}"
     if row.get("stat") is None:
         return f"n/a ({row.get('note', '')})"
+    if "I" in row:  # Moran's I of the residuals: stat is its z
+        return f"I = {row['I']:.4f}   z = {row['stat']:.3f}   {_p(row['p'])}"
     df = "" if row.get("df") is None else f"   df = {row['df']:g}"
-    p = "" if row.get("p") is None else f"   p = {row['p']:.4g}"
+    p = "" if row.get("p") is None else f"   {_p(row['p'])}"
     return f"{row['stat']:>12.4g}{df}{p}"
+
+
+def _lines(table: dict, y: str, chosen: str) -> list[str]:
+    """One console line per test: its key (the JSON's), the numbers, and what the test is (the
+    report's row label)."""
+    from spillmap.study.diagnostics import DIAGNOSTIC_LABELS
+
+    rows = [(key, _fmt(row), DIAGNOSTIC_LABELS.get(key, "").replace("{y}", y)) for key, row in table.items()]
+    rows = [(k, c + _chosen(table[k], chosen) if k == "hausman_selected" else c, lab) for k, c, lab in rows]
+    labelled = [(k, c) for k, c, lab in rows if lab and not c.startswith("n/a")]
+    kw = max(len(k) for k, _, _ in rows)
+    width = max((len(c) for _, c in labelled), default=0)
+    return [f"  {k:<{kw}} {c:<{width}}   {lab}" if lab and not c.startswith("n/a") else f"  {k:<{kw}} {c}"
+            for k, c, lab in rows]
 
 
 def _chosen(row: dict, choice: str) -> str:
@@ -97,8 +119,7 @@ def run(args: argparse.Namespace) -> int:
         hausman_test=not args.no_hausman, hausman=args.hausman or "auto", tests=args.tests, lm_convention=args.lm_convention,
     )
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {lee_yu}, LM convention = {args.lm_convention})")
-    for key, row in table.items():
-        print(f"  {key:<18} {_fmt(row)}{_chosen(row, args.hausman or 'auto') if key == 'hausman_selected' else ''}")
+    print("\n".join(_lines(table, args.y, args.hausman or "auto")))
     table = {**table, "warnings": list(args.warning_log.messages)}
     if args.json:
         out = write_json(args.json, table, overwrite=args.force)
