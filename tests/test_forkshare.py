@@ -221,3 +221,32 @@ def test_a_killed_helper_is_a_one_line_error_of_the_program(tmp_path, monkeypatc
     assert err == ["spillmap demo: error: the forked worker process ended with status -9 (killed?); "
                    "set SPILLMAP_NO_FORK=1 to run everything in one process."]
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="no fork here")
+def test_a_forked_child_measures_text_with_font_objects_of_its_own():
+    """The text-measuring font cache of spillmap.figures._style is empty in a forked child, as
+    matplotlib's own font cache is: an FT2Font reads its file through a handle whose offset parent
+    and child share, so a parent and child drawing figures at once read each other's glyph data
+    ("RuntimeError: failed to load glyph" once in a test run)."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    from spillmap.figures import _style
+
+    _style._text_width_in("Moran's I", FontProperties(), 8)
+    assert _style._measuring_font.cache_info().currsize >= 1
+    font = _style._measuring_font(str(findfont(FontProperties())))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether it would reuse the parent's FreeType face
+        try:
+            fresh = _style._measuring_font.cache_info().currsize == 0
+            fresh = fresh and _style._measuring_font(str(findfont(FontProperties()))) is not font
+            os.write(write, b"1" if fresh else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -297,10 +298,19 @@ def _text_width_in(text: str, prop, size: float) -> float:  # noqa: ANN001 - a F
 
 @lru_cache(maxsize=16)
 def _measuring_font(path: str):  # noqa: ANN202 - a matplotlib FT2Font
-    """A FreeType face of ``path`` for :func:`_text_width_in` alone (not matplotlib's shared one)."""
+    """A FreeType face of ``path`` for :func:`_text_width_in` alone (not matplotlib's shared one).
+
+    Emptied in the child of a fork (as matplotlib empties its own font cache): an FT2Font reads
+    its file through a file handle, and a forked child shares that handle's offset with the
+    parent, so the two drawing figures at once (:mod:`spillmap._forkshare`) read each other's
+    glyph data ("RuntimeError: failed to load glyph", seen once in a test run)."""
     from matplotlib.ft2font import FT2Font
 
     return FT2Font(path)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_measuring_font.cache_clear)
 
 
 def new_figure(figsize: tuple[float, float], **kwargs):
