@@ -216,7 +216,7 @@ def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.P
     from spillmap.study._plan import Steps, planned_steps
 
     r = results if isinstance(results, StudyResults) else StudyResults.read(results)
-    out_dir = Path(out_dir)
+    out_dir = Path(os.path.expanduser(out_dir))  # "~/report": in the home folder, as in a shell
     step = Steps(None if quiet else print_progress(), planned_steps(Study.from_dict(r.spec)).render - 1)  # no "writing"
     with atomic_directory(out_dir, force=force) as tmp:
         render_into(r, tmp, step)
@@ -248,9 +248,10 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
     study = config if isinstance(config, Study) else Study.from_toml(config)
     if out_dir is None:
         if study.output.dir is None:
-            raise InputError("no output folder: pass out_dir (--out) or set [output] dir in the spec.")
+            raise InputError("no output folder: give one (--out on the command line, out_dir in Python) or set "
+                             "[output] dir in the spec.")
         out_dir = study.resolve(study.output.dir)
-    out_dir = Path(out_dir)
+    out_dir = Path(os.path.expanduser(out_dir))  # "~/report": in the home folder, as in a shell
     from spillmap.study._plan import Steps, planned_steps
 
     plan = planned_steps(study)

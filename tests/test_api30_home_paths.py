@@ -88,3 +88,16 @@ def test_screen_weights_files_expand_home(home):
     specs = weight_specs(["~/w.gal", "W2=file:path=~/w.gal"], islands="nearest", transform="R")
     assert specs["w"]["path"] == str(home / "w.gal")
     assert specs["W2"]["path"] == str(home / "w.gal")
+
+
+def test_build_report_out_dir_expands_home(home):
+    """``build_report(study, out_dir="~/report")`` (Python API) means the home folder's report: an
+    existing one is refused by its expanded path, before any work, without ``force``."""
+    from spillmap.errors import OutputError
+    from spillmap.maps.report import build_report
+
+    (home / "study.toml").write_text(SPEC, encoding="utf-8")
+    (home / "report").mkdir()
+    (home / "report" / "mine.txt").write_text("a user's file")
+    with pytest.raises(OutputError, match=str(home / "report")):
+        build_report(Study.from_toml(home / "study.toml"), out_dir="~/report")
