@@ -221,7 +221,7 @@ def _moran_trend(r, c, save) -> None:
     ws = list(r.moran_by_year)
 
     def draw():
-        from spillmap.figures._plots import shared_legend
+        from spillmap.figures._plots import shared_legend, wrap_titles
 
         with F.figure_style():  # one column per W, one row per variable, one legend under them all
             fig = Figure(figsize=(min(FULL_WIDTH, 3.5 * len(ws)), 2.6 * len(variables) + 0.6), layout="constrained")
@@ -232,6 +232,7 @@ def _moran_trend(r, c, save) -> None:
                               ax=axes[variables.index(var)][ws.index(w)], legend=False)
             shared_legend(fig, axes.ravel())
             fig.suptitle("Moran's I by period", fontweight="bold")
+            wrap_titles(fig)  # "Gross state product (log), EP" ran past the figure's edge
         return fig
 
     save("moran_trend", "Moran's I by period with the 95 % band expected without spatial autocorrelation", draw)
