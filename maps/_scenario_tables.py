@@ -2,7 +2,8 @@
 :class:`spillmap.tables.Table` objects, labelled and formatted as the report's other tables:
 readable column heads, the grouping columns under the spec's variable labels (``[model] labels``,
 e.g. ``is_key_city = "Key city"``), the groups under its group labels (``[heterogeneity] labels``), one
-number of decimals per table, no scientific notation.  The frames come from
+number of decimals per table, no scientific notation; a number those decimals would print as zero but which
+is not zero prints as the bound it lies within (``<0.00001``, ``>−0.00001``), with a note.  The frames come from
 :func:`spillmap.maps._report_scenarios.groups_table` and ``top_table``; layout only.
 
 The writers of :mod:`spillmap.tables` then give every format (printed CSV, LaTeX, Word, Excel,
@@ -16,9 +17,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap.tables import Table, decimals_for
+from spillmap.tables import Table, decimals_for, format_number
 
-__all__ = ["COLUMN_LABELS", "group_label", "scenario_groups_table", "scenario_top_table", "table_decimals"]
+__all__ = ["COLUMN_LABELS", "below_resolution", "group_label", "scenario_groups_table", "scenario_top_table",
+           "table_decimals"]
 
 #: column heads of the frames' columns (the interval columns get the level in front)
 COLUMN_LABELS = {"n_units": "Units", "n_shocked": "Changed units", "shocked": "Changed", "own": "Own change",
@@ -63,16 +65,41 @@ def _heads(columns: Sequence[str], level: float, titles: Mapping[str, str] | Non
             else COLUMN_LABELS.get(c, str((titles or {}).get(c, c))) for c in columns]
 
 
+def below_resolution(v: object, decimals: int) -> str | None:
+    """``"<0.00001"`` (``">−0.00001"`` below 0) for a number that is not zero but that ``decimals`` decimals
+    would print as zero (newcomer audit 29 #3.1: Beijing's change 8.3e-11 printed ``0.00000``, "CI 0.00000
+    to 0.00000, includes 0: no"); ``None`` for any other value."""
+    if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) or isinstance(v, numbers.Integral):
+        return None
+    x = float(v)
+    if x == 0 or not np.isfinite(x) or float(format_number(x, decimals, thousands=False)) != 0:
+        return None
+    step = f"{10.0 ** -decimals:.{decimals}f}"
+    return f"<{step}" if x > 0 else f">\u2212{step}"
+
+
+def _bounds_note(decimals: int) -> str:
+    step = f"{10.0 ** -decimals:.{decimals}f}"
+    return (f"<{step}: a change above 0 but below {step}; >\u2212{step}: below 0 but above \u2212{step} (the CSV "
+            "of numbers has every digit).")
+
+
 def _table(body: pd.DataFrame, labels: list[str], blocks: list[str], heads: list[str], *, numbers: Sequence[str],
            caption: str, notes: Sequence[str], stub: str, titles: Sequence[tuple[str, str]] = ()) -> Table:
     keys = [f"r{i}" for i in range(len(body))]
     dec = table_decimals(body[list(numbers)].to_numpy(dtype=float).ravel())
     cells = pd.DataFrame([[_cell(v) for v in row] for row in body.itertuples(index=False)], index=keys,
                          columns=list(body.columns), dtype=object)
+    tiny = False
+    for c in numbers:  # a number printed as zero that is not zero prints as the bound it lies within
+        for k in keys:
+            bound = below_resolution(cells.at[k, c], dec)
+            if bound is not None:
+                cells.at[k, c], tiny = bound, True
     rows = pd.DataFrame({"label": labels, "block": blocks, "kind": "stat", "decimals": dec}, index=keys)
     return Table(body=cells, rows=rows, columns=pd.DataFrame({"label": heads}, index=list(body.columns)),
-                 caption=caption, notes=tuple(notes), paren=None, star_levels=(), block_titles=tuple(titles),
-                 stub=stub, value_name="value")
+                 caption=caption, notes=(*notes, *([_bounds_note(dec)] if tiny else [])), paren=None, star_levels=(),
+                 block_titles=tuple(titles), stub=stub, value_name="value")
 
 
 def scenario_groups_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str, Mapping[str, str]] | None,
