@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels", "bound_labels",
-           "classes_note", "colors_for", "NO_DATA_COLOR"]
+           "magnitude_labels", "scale_words", "classes_note", "colors_for", "NO_DATA_COLOR"]
 
 NO_DATA_COLOR = "#c8c8c8"
 
@@ -170,29 +170,53 @@ def _plain(v: float, decimals: int) -> str:
 
 
 def _edge(v: float, decimals: int, *, lowest: bool) -> str:
-    """The lowest (or highest) class limit: exact with up to two more decimals, otherwise
-    rounded towards the inside of the data's range (never below its minimum or above its
-    maximum), with one more decimal."""
+    """The lowest (or highest) class limit: exact with ``decimals`` or one more, otherwise rounded towards
+    the inside of the data's range (never below its minimum or above its maximum) with one more decimal,
+    which :func:`_uniform` then gives every limit of the legend."""
+    return _inward(v, decimals, lowest=lowest) if _exact(v, decimals) else _inward(
+        v, min(decimals + 1, MAX_DECIMALS), lowest=lowest)
+
+
+def _exact(v: float, decimals: int) -> bool:
+    t = v * 10**decimals
+    return abs(t - round(t)) <= 1e-9 * max(1.0, abs(t))
+
+
+def _decimals(label: str) -> int:
+    return len(label.split(".")[1]) if "." in label else 0
+
+
+def _inward(v: float, decimals: int, *, lowest: bool) -> str:
+    """``v`` with ``decimals`` decimals: exact when it is, else rounded towards the inside of the range."""
     import math
 
-    for d in range(decimals, min(decimals + 2, MAX_DECIMALS) + 1):
-        if abs(round(v, d) - v) <= 1e-9 * max(1.0, abs(v)):
-            return _plain(round(v, d), d)
-    d = min(decimals + 1, MAX_DECIMALS)
-    inward = (math.ceil if lowest else math.floor)(v * 10**d) / 10**d
-    return _plain(inward, d)
+    t = v * 10**decimals
+    if _exact(v, decimals):
+        return _plain(round(t) / 10**decimals, decimals)
+    return _plain((math.ceil if lowest else math.floor)(t) / 10**decimals, decimals)
+
+
+def _uniform(vals: list[float], labels: list[str], decimals: int) -> list[str]:
+    """``labels`` with one number of decimals: those of the extremes when they needed more than the others
+    (newcomer audit 29 #4.3: ``8.379 – 9.39 … 11.27 – 13.048`` now reads ``8.379 – 9.390 … 11.270 – 13.048``)."""
+    d = max(decimals, _decimals(labels[0]), _decimals(labels[-1]))
+    out = list(labels) if d == decimals else [_plain(v, d) for v in vals]
+    out[0], out[-1] = labels[0] if d == decimals else _inward(vals[0], d, lowest=True), (
+        labels[-1] if d == decimals else _inward(vals[-1], d, lowest=False))
+    # a limit equal to the data's minimum or maximum (a class of one value) reads as that extreme does
+    return [out[0] if v == vals[0] else out[-1] if v == vals[-1] else t for v, t in zip(vals, out)]
 
 
 def bound_labels(bounds: Sequence[float]) -> list[str]:
     """Labels of sorted class limits ``[lowest, upper of class 1, ..., highest]``.
 
-    Plain decimals, as many as show two significant digits of the narrowest class, more
-    where two adjacent limits would read alike or a limit other than 0 would read as 0.  The lowest and highest limits are the
-    data's own minimum and maximum: they are printed exactly when two more decimals allow,
-    else rounded inwards, so a legend never starts below or ends above the data (nor, as
-    ``3 – 5`` for data from 2.8, above or below them).  Limits finer than
-    :data:`MAX_DECIMALS` decimals get the fewest significant digits that keep them apart
-    (scientific notation).
+    Plain decimals, one number of them for all limits: as many as show two significant digits of the narrowest
+    class, more where two adjacent limits would read alike or a limit other than 0 would read as 0.  The lowest
+    and highest limits are the data's own minimum and maximum: they are printed exactly when two more decimals
+    allow (the other limits then get as many), else rounded inwards, so a legend never starts below or ends
+    above the data (nor, as ``3 – 5`` for data from 2.8, above or below them).  Limits finer than
+    :data:`MAX_DECIMALS` decimals get the fewest significant digits that keep them apart (scientific
+    notation; :func:`magnitude_labels` prints such limits scaled instead).
 
     Parameters
     ----------
@@ -220,7 +244,7 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
         labels[0], labels[-1] = _edge(vals[0], dec, lowest=True), _edge(vals[-1], dec, lowest=False)
         zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))  # 1e-7 printed "0.000"
         if not zero and all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
-            return labels
+            return _uniform(vals, labels, dec)
         dec += 1
     for digits in range(2, 13):  # tiny limits: the fewest significant digits that keep them apart
         labels = ["0" if v == 0 else f"{v:,.{max(digits, 3 if i in (0, len(vals) - 1) else 0)}g}"
@@ -228,6 +252,52 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
         if all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
             break
     return labels
+
+
+def scale_words(exponent: int) -> str:
+    """The legend line of limits printed in units of ``10**-exponent``: ``"numbers in millionths (1 =
+    0.000001)"``; ``""`` for 0."""
+    if not exponent:
+        return ""
+    names = {3: "thousandths", 6: "millionths", 9: "billionths", 12: "trillionths"}
+    sup = str(exponent).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"numbers in {names.get(exponent, f'units of 10⁻{sup}')} (1 = {10.0 ** -exponent:.{exponent}f})"
+
+
+def _significant(vals: list[float]) -> list[str]:
+    """Each limit with two significant digits (more where two adjacent limits would read alike), plain
+    decimals; the lowest and the highest rounded inwards (never outside the data)."""
+    import math
+
+    labels: list[str] = []
+    for digits in range(2, 13):
+        labels = []
+        for i, v in enumerate(vals):
+            d = 0 if v == 0 else max(0, digits - 1 - math.floor(math.log10(abs(v))))
+            edge = i in (0, len(vals) - 1)
+            labels.append(_inward(v, d, lowest=i == 0) if edge else _plain(v, d))
+        if all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+            break
+    return labels
+
+
+def magnitude_labels(bounds: Sequence[float]) -> tuple[list[str], int]:
+    """``(labels, exponent)`` of sorted class limits spanning magnitudes (a scenario's ``|change|``: from
+    0 through 7.4e-08 to 0.016): :func:`bound_labels` (exponent 0) when it prints plain decimals; else
+    the limits in thousandths, millionths ... (``exponent`` 3, 6 ...: the first at which the smallest
+    limit other than 0 is at least 0.01), each with two significant digits, never scientific notation
+    (newcomer audit 29 #4.2: ``+7.4e−08 to +1.9e−05``).  :func:`scale_words` names the unit."""
+    import math
+
+    labels = bound_labels(bounds)
+    vals = [float(v) for v in bounds]
+    small = [abs(v) for v in vals if v != 0 and math.isfinite(v)]
+    if not small or len(small) < len([v for v in vals if v != 0]) or not any("e" in lab for lab in labels):
+        return labels, 0
+    exponent = 3
+    while min(small) * 10**exponent < 0.01:
+        exponent += 3
+    return _significant([v * 10**exponent for v in vals]), exponent
 
 
 def class_labels(c: Classification, *, counts: bool = True) -> list[str]:

@@ -64,6 +64,10 @@ class Title(RenderOnce):
 class PanelSwitcher(RenderOnce):
     """Drop-down lists (variable, period) that show one layer at a time.
 
+    A list is as wide as its longest entry up to 460 px (the page's width less 100 px in a narrower
+    frame; newcomer audit 29 #4.5: "Public capital (log): direct effect (own change" was cut at 260 px);
+    its ``title`` (shown on hover) is the chosen entry's whole text.
+
     ``layers`` maps ``(variable index, period index)`` to a :class:`ColoredGeoJson` already
     added to the map; ``initial`` is selected at the start.  A list with one entry is not
     shown (one select switches the layers of a spillover map).
@@ -85,7 +89,11 @@ class PanelSwitcher(RenderOnce):
             options.forEach(function (o, i) {
                 var opt = document.createElement("option"); opt.value = i; opt.textContent = o; s.appendChild(opt);
             });
-            s.value = value; lab.appendChild(s); div.appendChild(lab); return s;
+            s.value = value; lab.appendChild(s); div.appendChild(lab);
+            // the full text of the choice on hover, should a long one be cut at the list's widest
+            function named() { s.title = s.options[s.selectedIndex] ? s.options[s.selectedIndex].textContent : ""; }
+            named(); s.addEventListener("change", named);
+            return s;
         }
         var sv = variables.length > 1 ? select(variables, current[0], "") : null;
         var sp = periods.length > 1 ? select(periods, current[1], " ") : null;

@@ -58,7 +58,7 @@ CSS = """
 .spillmap-title .notice { display: block; font-size: 10px; line-height: 12px; font-weight: normal; color: #a40000; margin-top: 2px; }
 .spillmap-switch { background: rgba(255,255,255,.92); padding: 4px 6px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 12px; }
-.spillmap-switch select { font-size: 12px; margin-left: 2px; max-width: 260px; }
+.spillmap-switch select { font-size: 12px; margin-left: 2px; max-width: min(460px, calc(100vw - 100px)); }
 .leaflet-container path.leaflet-interactive:focus { outline: none; }
 .spillmap-tip td { padding: 0 4px; } .spillmap-tip th { text-align: left; padding: 0 4px; }
 .spillmap-tip th.head { font-size: 13px; }

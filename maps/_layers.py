@@ -186,14 +186,16 @@ def legend_html(
     hatch: bool = False,
     caveat: str | None = None,
 ) -> str:
-    """Escaped HTML of a legend: a collapsible title, ``(colour, label)`` entries, rows for
+    """Escaped HTML of a legend: a collapsible title, ``(colour, label)`` entries (``("", text)``: a line
+    of text), rows for
     no data, units not in the sample (a striped swatch with ``hatch``, as
     ``add_context(..., hatch=True)`` draws them) and group outlines, a ``caveat`` line that
     never folds (e.g. an average effect that is not significant), then a note."""
     out = [f"<details open><summary>{html.escape(str(title))}</summary>"]
-    for color, label in entries:
+    for color, label in entries:  # an entry without a colour is a line of text (e.g. the scale of the numbers)
         out.append(
-            f'<div class="e"><i style="background:{html.escape(color)}"></i>{html.escape(str(label))}</div>'
+            f'<div class="e"><i style="background:{html.escape(color)}"></i>{html.escape(str(label))}</div>' if color
+            else f'<div class="n">{html.escape(str(label))}</div>'
         )
     if no_data:
         out.append(

@@ -201,13 +201,15 @@ def explore_columns(doc: Mapping, ids) -> dict:
 
 
 def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str, gname: str | None, y: str,
-                  notice: str | None, caption: str) -> str:
-    """The click-to-explore map ``maps/STEM.html``; returns its figure snippet."""
+                  notice: str | None, caption: str, x_name: str | None = None, y_name: str | None = None) -> str:
+    """The click-to-explore map ``maps/STEM.html``; returns its figure snippet.  ``x_name`` and ``y_name``:
+    the model's names of the variable and of y when ``columns["variable"]`` and ``y`` are labels (a
+    logarithm is read from them: :func:`spillmap.maps.explore.explore_map`)."""
     from spillmap.maps._offline import save_map
     from spillmap.maps.scenario import explore_map
 
     (folder / "maps").mkdir(exist_ok=True)
-    m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice)
+    m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice, x_name=x_name, y_name=y_name)
     save_map(m, folder / "maps" / f"{stem}.html")
     return (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" '
             f'title="{html.escape(caption)}"></iframe><figcaption>{html.escape(caption)} — '
@@ -253,6 +255,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
     """The "Scenarios" section of the report (``None`` when the study defines none) and its tables
     (``{file stem: Table}``, for the report's ``tables.docx`` / ``tables.xlsx``)."""
     from spillmap.estimation import ScenarioResult
+    from spillmap.maps.explore import unit_change
     from spillmap.study._names import safe_names
 
     runs = r.scenarios.get("runs") or {}
@@ -292,9 +295,11 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
             step(f"click-to-explore map of {var} ({wname})")
             stem = f"explore_{file_names[wname]}_{safe_names({var: var})[var]}"
             columns = {**explore_columns(doc, ids), "variable": str(shown.get(var, var))}
+            words = unit_change(var, columns["variable"])[1]  # "+1 x"; "+10 % of pcap (...)" for log(pcap)
             maps.append(write_explore(columns, folder, stem, layer=layer, idc=idc, gname=gname, y=y, notice=r.notice,
                                       caption=f"{wname}: click a {r.unit_label} to see every {r.unit_label}'s "
-                                              f"response to +1 {columns['variable']} there"))
+                                              f"response to {words} there", x_name=var,
+                                      y_name=r.spec["model"]["y"]))
     if maps:
         parts.append("<h3>Click to explore</h3><div class=\"maps\">" + "".join(maps) + "</div>")
     return "".join(parts), tables

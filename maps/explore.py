@@ -1,5 +1,5 @@
 """The click-to-explore map: click a unit, every unit is coloured by its response to a unit
-change of the variable there.
+change of the variable there (to x +10 % for a logarithm ``log(x)``: :func:`unit_change`).
 
 :func:`explore_map` embeds the columns of ``S_k`` (from
 :func:`spillmap.estimation.response_columns`): a panel gives the selected unit's own (direct)
@@ -39,7 +39,7 @@ from spillmap.errors import DataError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["explore_map"]
+__all__ = ["explore_map", "unit_change"]
 
 
 def _b64(a: np.ndarray, dtype: str) -> str:
@@ -92,13 +92,17 @@ class _Explore(RenderOnce):
         return Number(v.toPrecision(4)).toString().replace("-", "\u2212");
     }
     function limits(b) {  // the class limits [0, m/64, m/16, m/4, m] as the other maps' legends print theirs
-        // (maps/_classify.bound_labels): one number of decimals, two significant digits of the narrowest
-        // class; the highest limit, the largest response, with one more decimal rounded inwards (never
-        // above it); beyond 6 decimals two significant digits each
-        var d = Math.max(0, 1 - Math.floor(Math.log10(b[1])));
-        if (!isFinite(d) || d > 6) { return b.map(function (v) { return v ? Number(v.toPrecision(2)).toString() : "0"; }); }
-        var f = Math.pow(10, d + 1);
-        return b.map(function (v, j) { return j === b.length - 1 ? (Math.floor(v * f) / f).toFixed(d + 1) : v.toFixed(d); });
+        // (maps/_classify): one number of decimals for all, two significant digits of the narrowest class, the
+        // highest limit, the largest response, rounded down (never above it); limits that would need more than
+        // 6 decimals in thousandths, millionths ... (cfg.scales names them): no 7.4e-8
+        if (!(b[1] > 0)) { return {text: b.map(function () { return "0"; }), scale: 0}; }
+        var d = Math.max(0, 1 - Math.floor(Math.log10(b[1]))), e = 0;
+        if (d > 6) { while (d - e > 3) { e += 3; } }
+        var f = Math.pow(10, e), g = Math.pow(10, d - e);
+        return {scale: e, text: b.map(function (v, j) {
+            var x = v * f;
+            return (j === b.length - 1 ? Math.floor(x * g * (1 + 1e-12)) / g : x).toFixed(d - e);
+        })};
     }
     var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
     function setBounds() {
@@ -182,7 +186,8 @@ class _Explore(RenderOnce):
         entry(cfg.source, cfg.names[current] + " (the changed unit)");
         var anyPos = false, anyNeg = false, zeros = false;
         for (var i = 0; i < n; i++) { if (i !== current) { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; zeros = zeros || values[i] === 0; } }
-        var lim = limits([0].concat(bounds));  // lim[c + 1]: the upper limit of class c
+        var limited = limits([0].concat(bounds)), lim = limited.text;  // lim[c + 1]: the upper limit of class c
+        if (limited.scale && (anyPos || anyNeg)) { el(ui.entries, "div", "n", cfg.scales[limited.scale]); }
         if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + lim[c] : "0") + " to +" + lim[c + 1]); } }
         if (zeros) { entry(cfg.zero, "0 (no path from the selected unit)"); }
         if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "\u2212" + lim[c] : "0") + " to \u2212" + lim[c + 1]); } }
@@ -227,28 +232,65 @@ class _Explore(RenderOnce):
         self.cfg_js = _layers.js_json(dict(cfg))
 
 
-def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: str, not_in_sample: int = 0) -> dict:
+def unit_change(x_name: str, label: str | None = None) -> tuple[float, str]:
+    """``(step, words)``: the change of the regressor ``x_name`` (the model's name) whose response the explore
+    map shows, and how it reads.  ``+1`` of ``label`` (default ``x_name``), except for a logarithm
+    ``log(x)``, where +1 is x times e, +172 % (newcomer audit 29 #3.5): there the change is x +10 %,
+    ``log(1.1)`` = +0.09531 in ``log(x)``.  The model is linear in the change, so its response to ``step``
+    is ``step`` times its response to 1: the columns of S are rescaled exactly, nothing else."""
+    import math
+
+    from spillmap.estimation._scenario_input import log_argument
+
+    label = label or x_name
+    logged = log_argument(str(x_name))
+    if logged is None:
+        return 1.0, f"+1 {label}"
+    inner, base = logged
+    step = math.log(1.1) / math.log(base)
+    return step, f"+10 % of {inner} ({label} {step:+.4g})"
+
+
+def _log_note(y_name: str | None, y: str) -> str:
+    """The reading of a response of a natural logarithm y (as the scenario tables say it)."""
+    import math
+
+    from spillmap.estimation._scenario_input import log_argument
+
+    logged = log_argument(str(y_name)) if y_name else None
+    if logged is None or logged[1] != math.e:
+        return ""
+    return f" {y} is a natural logarithm: a change of 0.01 is about a 1 % change of {logged[0]}."
+
+
+def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: str, not_in_sample: int = 0, *,
+                 change: tuple[float, str] = (1.0, ""), y_note: str = "") -> dict:
+    from spillmap.maps._classify import scale_words
+
     ids = [str(i) for i in columns["ids"]]
     n = len(ids)
-    var = columns["variable"]
+    step, words = change
+    words = words or f"+1 {columns['variable']}"
     cfg: dict[str, Any] = {"ids": ids, "names": names, "start": int(start), "pos": list(POSITIVE),
                            "neg": list(NEGATIVE), "zero": ZERO, "nodata": _layers.NO_DATA_COLOR, "source": SOURCE,
-                           "own": [float(v) for v in np.asarray(columns["own"], dtype=float)],
-                           "emitted": [float(v) for v in np.asarray(columns["emitted"], dtype=float)]}
+                           "own": [float(v) * step for v in np.asarray(columns["own"], dtype=float)],
+                           "emitted": [float(v) * step for v in np.asarray(columns["emitted"], dtype=float)],
+                           "scales": {e: scale_words(e) for e in range(3, 31, 3)}}
     if columns.get("matrix") is not None:
         mat = np.asarray(columns["matrix"], dtype=float)
         if mat.shape != (n, n):
             raise DataError(f"the response matrix is {mat.shape}, expected ({n}, {n}).")
-        cfg.update(values=_b64(mat.T, "<f4"), index=None, k=n)
+        cfg.update(values=_b64(mat.T * step, "<f4"), index=None, k=n)
         scope = "every unit"
     else:
         idx, val = np.asarray(columns["index"]), np.asarray(columns["value"], dtype=float)
-        cfg.update(values=_b64(val.T, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
+        cfg.update(values=_b64(val.T * step, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
         scope = f"the {idx.shape[0]} largest responses of each unit (others grey)"
-    cfg["legend_title"] = f"change of {y} after +1 {var} in the selected unit"
+    of_s = "column of S" if step == 1 else f"column of S times {step:.4g}"
+    cfg["legend_title"] = f"change of {y} after {words} in the selected unit"
     cfg["legend_note"] = (f"classes: 1/64, 1/16, 1/4 and all of the largest response to the selected unit; "
-                          f"shown: {scope}.")
-    cfg["help"] = f"Click any unit: every unit's change of {y} after a unit change of {var} there (column of S)."
+                          f"shown: {scope}.{y_note}")
+    cfg["help"] = f"Click any unit: every unit's change of {y} after {words} there ({of_s})."
     cfg.update(not_in_sample=int(not_in_sample), context=CONTEXT_COLOR,
                not_in_sample_label=f"{_layers.NOT_IN_SAMPLE} ({int(not_in_sample)})",
                collapse_below=COLLAPSE_BELOW_PX, notes_below=NOTES_BELOW_PX)
@@ -268,6 +310,8 @@ def explore_map(
     tiles: str | None = None,
     simplify: float | None = None,
     m: folium.Map | None = None,
+    x_name: str | None = None,
+    y_name: str | None = None,
 ) -> folium.Map:
     """Click a unit → every unit's response to a unit change of the variable there.
 
@@ -280,6 +324,12 @@ def explore_map(
         ``own``, ``emitted`` and ``matrix`` (N x N) or ``index`` / ``value`` (k x N).
     start
         The unit selected when the page opens (default: the largest emitter).
+    x_name, y_name
+        The model's names of the changed variable and of y (default ``columns["variable"]`` and ``y``),
+        read for a logarithm when ``columns["variable"]`` and ``y`` are labels ("Public capital (log)").
+        For ``log(x)`` the map shows the response to x +10 % (+0.09531 in ``log(x)``, :func:`unit_change`:
+        a +1 change of a log is +172 % of x), the columns rescaled exactly; for a natural-log y its legend
+        says that a change of 0.01 is about 1 %.
 
     Returns
     -------
@@ -302,7 +352,9 @@ def explore_map(
     _layers.add_context(m, ctx, id=id, name_column=name_column)
     data = _layers.GeoData(g, id=id, properties={"base_tip": _layers.base_tips(g, id=id, name_column=name_column)})
     m.add_child(data)
-    m.add_child(_layers.Title(title or f"Click a unit: response of {y} to +1 {columns['variable']} there", notice))
-    m.add_child(_Explore(data, _explore_cfg(columns, names, j, y, not_in_sample=len(ctx))))
+    change = unit_change(str(x_name or columns["variable"]), str(columns["variable"]))
+    m.add_child(_layers.Title(title or f"Click a unit: response of {y} to {change[1]} there", notice))
+    m.add_child(_Explore(data, _explore_cfg(columns, names, j, y, not_in_sample=len(ctx), change=change,
+                                            y_note=_log_note(y_name or y, y))))
     m.add_child(KeepClear(g.total_bounds))  # refit if the legend / title cover sample units
     return m

@@ -22,7 +22,7 @@ import folium
 import numpy as np
 import pandas as pd
 from spillmap.maps import _layers
-from spillmap.maps._classify import bound_labels
+from spillmap.maps._classify import magnitude_labels, scale_words
 
 from spillmap.errors import DataError
 
@@ -58,7 +58,9 @@ def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, st
 
     Upper bounds of ``|v|``: its 50th, 80th and 95th percentiles over the non-zero
     values and the maximum (the same bounds for both signs); exactly 0 is white,
-    NaN is the no-data grey.
+    NaN is the no-data grey.  When the limits are printed scaled (in millionths ...:
+    :func:`~spillmap.maps._classify.magnitude_labels`), the first entry is ``("", words)``, the
+    line naming the scale (:func:`~spillmap.maps._layers.legend_html` prints it as text).
     """
     v = np.asarray(values, dtype=float)
     mag = np.abs(v[np.isfinite(v) & (v != 0)])
@@ -72,10 +74,11 @@ def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, st
             colors.append(_layers.NO_DATA_COLOR)
         else:
             colors.append(ZERO if x == 0 else (POSITIVE if x > 0 else NEGATIVE)[c + 4 - bounds.size])
-    # limits of |v| printed as the other legends' (decimals from the class width, no 9.451e-05)
-    text = bound_labels([0.0, *bounds.tolist()])
+    # limits of |v| printed as the other legends' (decimals from the class width, no 9.451e-05); limits
+    # below 1e-5 in thousandths, millionths ..., which the first line says (no 7.4e-08)
+    text, exponent = magnitude_labels([0.0, *bounds.tolist()])
     lows, highs = ["0", *text[1:-1]], text[1:]
-    entries = []
+    entries = [("", scale_words(exponent))] if exponent else []
     if (v[np.isfinite(v)] > 0).any():
         entries += [(POSITIVE[c + 4 - bounds.size], f"{'+' + lo if c else '0'} to +{hi}")
                     for c, (lo, hi) in reversed(list(enumerate(zip(lows, highs))))]

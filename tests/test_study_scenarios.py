@@ -256,7 +256,8 @@ def test_cli_on_the_spec_refits_only_the_sdm(us_results, tmp_path, capsys, monke
 
     assert doc == json.loads(json.dumps(thaw(us_results.scenarios["runs"]["newengland"]["W1"])))
     explore = (out / "maps" / "explore_W1_log_pcap_.html").read_text(encoding="utf-8")
-    assert "Output (log) after +1 Public capital (log)" in explore
+    # log(pcap) is changed by +10 % of pcap, log(1.1) = 0.09531 in log(pcap) (+1 would be +172 %)
+    assert "Output (log) after +10 % of pcap (Public capital (log) +0.09531)" in explore
     scenario_map = (out / "maps" / "scenario_newengland_W1.html").read_text(encoding="utf-8")
     assert "Output (log) received from other states" in scenario_map and "log(gsp) received" not in scenario_map
 

@@ -346,6 +346,7 @@ def run(args: argparse.Namespace) -> int:
 def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> list[str]:
     from spillmap._fileio import atomic_write_text
     from spillmap.estimation import response_columns, scenario
+    from spillmap.maps.explore import unit_change
     from spillmap.maps._report_scenarios import (
         display_layer,
         english_labels,
@@ -385,7 +386,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             atomic_write_text(folder / "results" / f"{stem}.json",
                               json.dumps(res.to_dict(), ensure_ascii=False, allow_nan=False, indent=1) + "\n")
             g = res.region
-            lines.append(f"{title}: {res.n_shocked} units changed; total change of {res.y} {g['total']:.6g} "
+            lines.append(f"{title}: {res.n_shocked} unit{'s' if res.n_shocked != 1 else ''} changed; total change of {res.y} {g['total']:.6g} "
                          f"[{g['ci_lower']:.6g}, {g['ci_upper']:.6g}], received by the others "
                          f"{res.groups.loc[('shocked', 'other units'), 'total'] if res.n_shocked < len(attrs) else 0:.6g}")
     if explore:
@@ -399,5 +400,6 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
                 columns = {**response_columns(model, var), "variable": str(shown.get(var, var))}
                 write_explore(columns, folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",
                               layer=layer, idc=idc, gname=gname, y=y, notice=notice,
-                              caption=f"{wname}: response to +1 {columns['variable']}")
+                              caption=f"{wname}: response to {unit_change(var, columns['variable'])[1]}",
+                              x_name=var, y_name=study.y)
     return lines
