@@ -36,7 +36,7 @@ def test_old_kind_and_transform_spellings_still_work(tmp_path, capsys):
     assert main(["weights", "us48", "--id", "STATE_ABBR", "--kind", "queen", "--transform", "r", "--out", str(a)]) == 0
     err = capsys.readouterr().err
     assert "--kind queen is deprecated; write --kind contiguity --contiguity queen" in err
-    assert "--transform r is deprecated; write --transform R" in err
+    assert "spillmap weights: note: --transform r is deprecated; write --transform R" in err  # one prefix per command
     assert main(["weights", "us48", "--id", "STATE_ABBR", "--kind", "contiguity", "--out", str(b)]) == 0
     assert read_weights(a).equals(read_weights(b))  # exactly the same matrix
 

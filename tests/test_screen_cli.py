@@ -186,8 +186,8 @@ def test_one_vocabulary_transform_o_and_fe(monkeypatch, tmp_path, capsys, us48_q
     seen = _captured_call(monkeypatch, base + ["--transform", "asis", "--effects", "time"])
     assert seen["weights"]["w"]["transform"] == "O" and seen["lm"]["fe"] == "time"
     err = capsys.readouterr().err
-    assert "--transform asis is deprecated; write --transform O" in err
-    assert "--effects is deprecated; write --fe" in err
+    assert "spillmap screen: note: --transform asis is deprecated; write --transform O" in err
+    assert "spillmap screen: note: --effects is deprecated; write --fe" in err
     with pytest.raises(SystemExit) as exc:
         main(base + ["--fe", "random"])
     assert exc.value.code == 2 and "--fe" in capsys.readouterr().err

@@ -32,7 +32,7 @@ class _Renamed(argparse.Action):
         self.new = new
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(f"spillmap: note: {option_string} is deprecated; write {self.new}.", file=sys.stderr)
+        print(f"{parser.prog}: note: {option_string} is deprecated; write {self.new}.", file=sys.stderr)
         setattr(namespace, self.dest, values)
 
 

@@ -10,6 +10,7 @@ transforms (``log(gsp)``) wherever a variable is named.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 
@@ -18,13 +19,13 @@ __all__ = ["add_transform", "transform_weights", "read_table", "with_variables",
 _OLD_TRANSFORMS = {"r": "R", "b": "B", "o": "O", "none": "O", "asis": "O"}
 
 
-def _transform(value: str) -> str:
+def _transform(value: str, prog: str = "spillmap") -> str:
     v = value.strip()
     if v in ("R", "B", "O"):
         return v
     if v in _OLD_TRANSFORMS or v.upper() in ("R", "B", "O"):
         new = _OLD_TRANSFORMS.get(v, v.upper())
-        print(f"spillmap: note: --transform {v} is deprecated; write --transform {new}.", file=sys.stderr)
+        print(f"{prog}: note: --transform {v} is deprecated; write --transform {new}.", file=sys.stderr)
         return new
     raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from 'R', 'B', 'O')")
 
@@ -32,7 +33,7 @@ def _transform(value: str) -> str:
 def add_transform(p: argparse.ArgumentParser, *, default: str = "R", what: str = "W") -> None:
     """``--transform R|B|O`` (old spellings read with a deprecation note)."""
     p.add_argument(
-        "--transform", type=_transform, default=default, metavar="{R,B,O}",
+        "--transform", type=functools.partial(_transform, prog=p.prog), default=default, metavar="{R,B,O}",
         help=f"use {what} row-standardised (R, default), binary (B) or as built / as stored in the file (O); "
              "GAL files are read as binary",
     )
