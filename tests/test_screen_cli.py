@@ -209,3 +209,14 @@ def test_lm_mapping_takes_fe_and_reads_effects_with_a_warning():
         LMSpec.from_value({"x": ["a"], "fe": "time", "effects": "time"})
     with pytest.raises(InputError, match="lm fe must be one of none, individual, time, twoways"):
         LMSpec.from_value({"x": ["a"], "fe": "random"})
+
+
+def test_layer_without_the_panels_id_column_points_to_layer_id(tmp_path, capsys):
+    """``--layer us48 --id state_abbr``: the layer's column is STATE_ABBR; the error says to give it
+    with --layer-id and suggests it (newcomer audit 29 #3.2), before any work."""
+    argv = ["screen", "--data", "produc", "--id", "state_abbr", "--time", "year", "--layer", "us48",
+            "--indicators", "pcap", "--w", "queen", "--out", str(tmp_path / "out"), "--workers", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "name the layer's id column with --layer-id. Did you mean 'STATE_ABBR'?" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -289,7 +289,13 @@ def run(args: argparse.Namespace) -> int:
     layer_id = args.layer_id or args.id
     layer = maps_layer = None
     if args.layer:
-        layer = align_layer(read_layer(args.layer, layer_id, assume_crs=args.assume_crs), panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
+        layer = read_layer(args.layer, layer_id, assume_crs=args.assume_crs)
+        if args.layer_id is None and layer_id not in layer.columns:  # the panel's id column name, not the layer's
+            from spillmap.errors import InputError, did_you_mean
+
+            raise InputError(f"--layer {args.layer}: no column {layer_id!r} (the panel's --id); name the layer's id "
+                             "column with --layer-id." + did_you_mean(layer_id, [c for c in layer.columns if c != "geometry"]))
+        layer = align_layer(layer, panel, id=args.id, layer_id=layer_id, quiet=args.quiet)
         maps_layer = layer
         if args.layer == "china_prefectures":  # the coarser geometry for the browser maps
             maps_layer = align_layer(read_layer(args.layer, layer_id, web=True, assume_crs=args.assume_crs), panel, id=args.id, layer_id=layer_id)

@@ -328,7 +328,10 @@ def check_magnitudes(values: np.ndarray, names: Sequence[str], *, ids: Sequence[
 def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bool = True):  # noqa: A002
     """The layer's units that the panel has (in layer order); a panel id missing from it is an error."""
     if layer_id not in layer.columns:
-        raise DataError(f"layer has no id column {layer_id!r}; columns: {format_items(list(layer.columns), 30)}.")
+        from spillmap.errors import did_you_mean
+
+        raise DataError(f"layer has no id column {layer_id!r}; columns: {format_items(list(layer.columns), 30)}."
+                        + did_you_mean(layer_id, [c for c in layer.columns if c != "geometry"]))
     have = set(panel[id].astype(str))
     lids = layer[layer_id].astype(str)
     missing = sorted(have - set(lids))
