@@ -256,3 +256,28 @@ def test_date_periods_are_screened_and_labelled_as_dates(panel, us48_queen, clie
     assert list(b.period.unique()) == ["1970-01-01", "1971-01-01", "1972-01-01", "pooled"]
     keep = ~a.statistic.str.endswith("p_perm")
     np.testing.assert_array_equal(a.value[keep].to_numpy(), b.value[keep].to_numpy())
+
+
+def test_ranking_and_page_show_the_regression_tests(result, us48, tmp_path):
+    """With ``statistics`` including "lm", the ranking carries each indicator's pooled LM tests (the
+    table's own pooled rows, copied), the console summary and the page show them (newcomer audit 29
+    #3.4: they were only in screen.csv), and the maps are named after the indicator."""
+    rk = result.ranking.set_index(["indicator", "w"])
+    for ind in ("lpc", "unemp"):
+        v, _, _ = _rows(result, ind, "pooled")
+        for col in ("lm_lag", "lm_lag_p", "lm_error", "robust_lm_error_p"):
+            assert rk.loc[(ind, "queen"), col] == v[col]  # copied, not recomputed
+    assert "lm_lag_p" in result.summary() and "lm_error" in result.summary()
+    out = result.save(tmp_path / "out")
+    page = (out / "index.html").read_text()
+    assert "<th>LM-lag (p)</th>" in page and "<th>robust LM-error (p)</th>" in page
+    assert "sdm_rho" not in result.ranking  # only the statistics screened
+
+
+def test_maps_are_named_after_the_indicator(panel, us48, us48_queen, client, tmp_path):
+    res = spillmap.screen(panel, id="state_abbr", time="year", weights={"queen": us48_queen}, indicators=["unemp"],
+                          statistics=("moran", "lisa"), client=client, permutations=19, layer=us48,
+                          layer_id="STATE_ABBR")
+    out = res.save(tmp_path / "out", maps_top_k=1)
+    names = sorted(p.name for p in (out / "maps").iterdir())
+    assert len(names) == 2 and all("-0001-unemp-" in n for n in names), names

@@ -88,9 +88,21 @@ def _settings(res) -> str:
     return "<table>" + "".join(f'<tr><th class="l">{_e(k)}</th><td class="l">{_e(v)}</td></tr>' for k, v in items) + "</table>"
 
 
+#: the regression's pooled columns of the ranking shown on the page: (statistic, its p, heading)
+_TESTS = (("lm_lag", "lm_lag_p", "LM-lag (p)"), ("lm_error", "lm_error_p", "LM-error (p)"),
+          ("robust_lm_lag", "robust_lm_lag_p", "robust LM-lag (p)"),
+          ("robust_lm_error", "robust_lm_error_p", "robust LM-error (p)"),
+          ("sdm_rho", "sdm_rho_p", "SDM &rho; (p)"), ("sdm_indirect", "sdm_indirect_p", "SDM indirect effect (p)"))
+
+
+def _test_cells(row, tests) -> str:
+    return "".join(f'<td>{_num(row[v], ".4g")}<br>({_num(row[p], ".3g")})</td>' for v, p, _ in tests)
+
+
 def _rows(res, w: str, links: dict) -> str:
     labels = list(res.settings["periods"])
     r = res.ranking[res.ranking["w"] == w]
+    tests = [t for t in _TESTS if t[0] in r.columns and t[1] in r.columns]
     out = []
     for _, row in r.iterrows():
         lk = links.get((row["indicator"], w), {})
@@ -102,12 +114,13 @@ def _rows(res, w: str, links: dict) -> str:
             f'<td>{_num(row["share_significant"], ".0%")}</td><td>{_num(row["trend"], "+.4f")}</td>'
             f'<td>{_num(row["pooled_I"], ".4f")}</td><td>{_num(row["pooled_z"], ".2f")}</td>'
             f'<td>{_num(row["mean_HH"], ".1f")}</td><td>{_num(row["mean_LL"], ".1f")}</td>'
-            f"<td>{fail}</td><td>{maps}</td></tr>"
+            f"{_test_cells(row, tests)}<td>{fail}</td><td>{maps}</td></tr>"
         )
     head = (
         '<tr><th>rank</th><th class="l">indicator</th><th>Moran\'s I by period</th><th>mean z</th>'
         "<th>share significant</th><th>trend of I</th><th>pooled I</th><th>pooled z</th>"
-        "<th>mean HH</th><th>mean LL</th><th>failed rows</th><th>maps</th></tr>"
+        f"<th>mean HH</th><th>mean LL</th>{''.join(f'<th>{h}</th>' for _, _, h in tests)}"
+        "<th>failed rows</th><th>maps</th></tr>"
     )
     return f"<h2>W: {_e(w)}</h2><table>{head}{''.join(out)}</table>"
 

@@ -58,6 +58,11 @@ def _slug(text: str) -> str:
     return f"{safe}-{hashlib.blake2b(text.encode(), digest_size=3).hexdigest()}"
 
 
+def _name_part(text: str) -> str:
+    """``text`` as a file-name part (no hash: the rank before it keeps names apart)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text))[:40].strip("._") or "x"
+
+
 def _maps(res, folder: Path, top_k: int) -> dict:
     """Choropleth and LISA map of the last period for the top-k indicators of each W."""
     ctx = res._context
@@ -76,7 +81,8 @@ def _maps(res, folder: Path, top_k: int) -> dict:
         y = values[-1, :, names.index(row["indicator"])]
         if not np.all(np.isfinite(y)) or np.std(y) == 0:
             continue
-        base = f"{_slug(row['w'])}-{int(row['rank']):04d}"
+        # the W, the rank (unique within a W) and the indicator's name, readable in a file listing
+        base = f"{_slug(row['w'])}-{int(row['rank']):04d}-{_name_part(row['indicator'])}"
         gdf = layer.set_index(lid).loc[list(w.ids)].reset_index()
         col = row["indicator"] if row["indicator"] not in gdf.columns else f"{row['indicator']} (screened)"
         gdf[col] = y

@@ -90,8 +90,9 @@ def rank(table: pd.DataFrame, *, labels: list[str], alpha: float, permutations: 
     permutations) at most ``alpha``; ``trend``: OLS slope of I on the period number
     (0, 1, ...; NaN below two periods); ``pooled_I``/``pooled_z``; ``mean_HH``/
     ``mean_LL``: mean significant LISA clusters per period; ``failed``: failed rows;
-    ``moran_I``: the series of I by period (for the sparklines).  ``rank`` is within
-    each W; indicators without Moran's I come last.
+    ``moran_I``: the series of I by period (for the sparklines); with ``statistics`` ``"lm"`` or
+    ``"sdm"``, the regression's pooled tests and SDM estimates (``lm_lag``, ``lm_lag_p``, ...,
+    ``sdm_indirect_p``).  ``rank`` is within each W; indicators without Moran's I come last.
     """
     keys = pd.MultiIndex.from_frame(table[["indicator", "w"]].drop_duplicates())
     per, pooled = _wide(table, False), _wide(table, True)
@@ -112,6 +113,9 @@ def rank(table: pd.DataFrame, *, labels: list[str], alpha: float, permutations: 
     out["pooled_z"] = _col(pooled, "moran_z").reindex(keys)
     out["mean_HH"] = _col(per, "lisa_HH").groupby(grp).mean().reindex(keys)
     out["mean_LL"] = _col(per, "lisa_LL").groupby(grp).mean().reindex(keys)
+    pooled_tests = [c for c in (*ROWS["lm"], *ROWS["sdm"]) if c in pooled]  # the regression's, when screened
+    for c in pooled_tests:
+        out[c] = pooled[c].reindex(keys)
     failed = (table["status"] == "failed").groupby([table["indicator"], table["w"]]).sum()
     out["failed"] = failed.reindex(keys).fillna(0).astype(int)
     out["moran_I"] = [series.loc[k].to_numpy(float) if k in series.index else np.full(len(labels), np.nan) for k in keys]
@@ -122,7 +126,7 @@ def rank(table: pd.DataFrame, *, labels: list[str], alpha: float, permutations: 
     out = out.assign(_w=w_order, _k=key.fillna(-np.inf))
     out = out.sort_values(["_w", "_k"], ascending=[True, False], kind="mergesort")
     cols = ["rank", "indicator", "w", "mean_z", "share_significant", "trend", "pooled_I", "pooled_z",
-            "mean_HH", "mean_LL", "failed", "moran_I"]
+            "mean_HH", "mean_LL", "failed", *pooled_tests, "moran_I"]
     return out[cols].reset_index(drop=True)
 
 
@@ -226,7 +230,8 @@ class ScreenResults:
             f"{len(s['periods'])} period(s); {s['permutations']} permutations, seed {s['seed']}; "
             f"{len(self.failures())} failure(s)"
         )
-        cols = ["rank", "w", "indicator", "mean_z", "share_significant", "trend", "pooled_I"]
+        cols = ["rank", "w", "indicator", "mean_z", "share_significant", "trend", "pooled_I",
+                "lm_lag", "lm_lag_p", "lm_error", "lm_error_p", "sdm_indirect", "sdm_indirect_p"]
         body = self.ranking.groupby("w", sort=False).head(top)[[c for c in cols if c in self.ranking]]
         return head + "\n" + body.to_string(index=False)
 
