@@ -89,7 +89,9 @@ class ResultsTableMixin:
 
     def summary(self) -> str:
         """A text table in the style of statsmodels/linearmodels."""
-        head = self._header_rows()
+        rows = self._header_rows()
+        head = [(k, v) for k, v in rows if len(str(v)) <= 17]
+        long = [(k, v) for k, v in rows if len(str(v)) > 17]  # on lines of their own, not past the box
         frame = self.to_frame()
         name_w = max([len(str(i)) for i in frame.index] + [10])
         width = max(78, name_w + 66)
@@ -100,6 +102,7 @@ class ResultsTableMixin:
             a = f"{left[i][0] + ':':<20}{left[i][1]:>17}"
             b = f"{right[i][0] + ':':<20}{right[i][1]:>17}" if i < len(right) else ""
             lines.append(f"{a}    {b}".rstrip())
+        lines += [textwrap.fill(f"{k + ':':<20}{v}", width, subsequent_indent=" " * 20) for k, v in long]
         lines.append("=" * width)
         hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
         lines += [hdr, "-" * width]

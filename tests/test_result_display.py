@@ -162,3 +162,18 @@ def test_weights_to_frame_lists_every_link(us48_queen):
     back = sp.csr_matrix((links["weight"], (links["focal"].map(pos), links["neighbor"].map(pos))), shape=(w.n, w.n))
     assert (back != w.sparse).nnz == 0  # the same matrix, entry for entry
     assert set(links.loc[links["focal"] == "CA", "neighbor"]) == {"OR", "NV", "AZ"}  # California's land borders
+
+
+def test_a_long_header_value_gets_a_line_of_its_own(panel, us48_queen):
+    """A W named "queen contiguity + 1-nearest for islands" ran past the summary's box (newcomer
+    audit 29 #4.7): a header value too long for its column is printed whole on a line of its own."""
+    from spillmap.estimation import SpatialPanel
+    from spillmap.spatial.weights import SpatialWeights
+
+    w = SpatialWeights(us48_queen.sparse, us48_queen.ids, name="queen contiguity + 1-nearest for islands",
+                       transform=us48_queen.transform)
+    text = SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", time="year", w=w, model="sar").fit().summary()
+    lines = text.splitlines()
+    width = len(lines[1])  # the rule under the title
+    assert all(len(line) <= width for line in lines), text
+    assert any(line.startswith("W:") and line.endswith("queen contiguity + 1-nearest for islands") for line in lines)
