@@ -281,3 +281,6 @@ def test_maps_are_named_after_the_indicator(panel, us48, us48_queen, client, tmp
     out = res.save(tmp_path / "out", maps_top_k=1)
     names = sorted(p.name for p in (out / "maps").iterdir())
     assert len(names) == 2 and all("-0001-unemp-" in n for n in names), names
+    # the LISA map's note gives the user's seed (0, the default), not the derived stream's number
+    lisa = next(p for p in (out / "maps").iterdir() if p.name.endswith("-lisa.html")).read_text(encoding="utf-8")
+    assert "seed 0 (the stream of W queen, 1986)" in lisa

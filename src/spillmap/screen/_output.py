@@ -93,6 +93,8 @@ def _maps(res, folder: Path, top_k: int) -> dict:
             y, w, permutations=max(1, s["permutations"]), seed=derive_seed(s["seed"], row["w"], label),
             alpha=s["alpha"], fdr=s["fdr"], name=row["indicator"],
         )
+        # the map's note names the user's seed; the permutations drew from its (W, period) stream
+        lisa.attrs["seed"] = f"{s['seed']} (the stream of W {row['w']}, {label})"
         m = lisa_map(gdf, lisa, id=lid, name_column=ctx.get("name_column"), variable=row["indicator"],
                      alpha=s["alpha"], permutations=s["permutations"], title=f"LISA: {title}", notice=ctx.get("notice"))
         save_map(m, folder / f"{base}-lisa.html")
