@@ -250,3 +250,35 @@ def test_a_forked_child_measures_text_with_font_objects_of_its_own():
     os.close(read)
     os.waitpid(pid, 0)
     assert answer == b"1"
+
+
+_KILLED_PARENT = """
+import os, sys, time
+from spillmap._forkshare import SharedJobs
+
+jobs = SharedJobs(2, lambda i, in_child: time.sleep(120 if in_child else 0), fork=True).start()
+print(jobs._pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_the_child_dies_with_a_killed_parent():
+    """A parent killed with SIGKILL cannot abort its child: the kernel ends the child with it
+    (PR_SET_PDEATHSIG), instead of its drawing on into the run's temporary folder (here a job
+    that would run 120 s)."""
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT], stdout=subprocess.PIPE, text=True)
+    child = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20  # generous on a loaded machine; without the fix the child sleeps 120 s
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break  # a zombie: dead, waiting for init to reap it
+        except OSError:
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
