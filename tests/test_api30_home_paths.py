@@ -4,6 +4,8 @@ temporary folder, so the expected paths are known without expanding anything in 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,23 +16,12 @@ from spillmap.study import Study
 from spillmap.study.inputs import load_inputs
 from spillmap.study.weights import WeightsInputs, build_weights
 
-SPEC = """
-[layer]
-dataset = "us48"
-id = "STATE_ABBR"
-[panel]
-path = "~/panel.csv"
-id = "state_abbr"
-time = "year"
-[model]
-y = "unemp"
-x = ["pc", "emp"]
-[weights.W1]
-kind = "file"
-path = "~/w.gal"
-[output]
-dir = "~/report"
-"""
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the helper is in tests/
+from _specs import MINIMAL  # noqa: E402
+
+# the shared minimal study with its panel, W and output folder in the home folder
+SPEC = (MINIMAL.replace('dataset = "produc"', 'path = "~/panel.csv"')
+        .replace('kind = "contiguity"', 'kind = "file"\npath = "~/w.gal"') + '[output]\ndir = "~/report"\n')
 
 
 @pytest.fixture
