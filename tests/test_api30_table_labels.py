@@ -49,3 +49,23 @@ def test_a_plain_name_without_a_row_is_not_refused(sdm):
     # one mapping serves several tables (a study's [model] labels also name group columns)
     t = regression_table(sdm, labels={"region": "Census region", "lpc": "Private capital"})
     assert _labels(t)["beta:lpc"] == "Private capital"
+
+
+def test_a_study_label_of_a_row_naming_no_regressor_is_refused_with_the_spec(tmp_path):
+    """A ``[model] labels`` key ``W_pcc`` (a typo of ``W_pc``) used to stop the report at its tables,
+    after every fit; the spec refuses it when read, naming the key."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the helper is in tests/
+    from _specs import MINIMAL
+
+    from spillmap.study import Study
+
+    spec = tmp_path / "s.toml"
+    good = MINIMAL.replace('x = ["pc", "emp"]\n', 'x = ["pc", "emp"]\nlabels = { W_pc = "W x private capital" }\n')
+    spec.write_text(good, encoding="utf-8")
+    assert Study.from_toml(spec).model.labels["W_pc"] == "W x private capital"
+    spec.write_text(good.replace("W_pc", "W_pcc"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"model\.labels\.W_pcc.*Did you mean 'pc'\?"):
+        Study.from_toml(spec)

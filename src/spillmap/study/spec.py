@@ -272,6 +272,7 @@ def _cross_checks(s: Study) -> None:
         raise spec_error(src, "model.x", f"contains the dependent variable {m.y!r}.")
     if m.key is not None and m.key not in m.x:
         raise spec_error(src, "model.key", f"{m.key!r} is not among model.x = {list(m.x)}.")
+    _check_label_rows(s)
     if not s.weights:
         raise spec_error(src, "weights", "define at least one matrix, e.g. [weights.W1] kind = 'contiguity'.")
     from spillmap.study._names import safe_names
@@ -292,6 +293,23 @@ def _cross_checks(s: Study) -> None:
         if extra:
             raise spec_error(src, f"heterogeneity.labels.{extra[0]}", "labels a column not in heterogeneity.columns.")
     check_scenarios(s)
+
+
+def _check_label_rows(s: Study) -> None:
+    """A ``[model] labels`` key that labels one row (``W_x``, ``W×x``, ``direct:x``) names a regressor
+    of ``model.x``: the report's tables refuse it otherwise, after every fit.  Not checked when a
+    term of x expands into columns of its own (``C(region)``, ``a:b``), whose names are known later."""
+    from spillmap.errors import did_you_mean
+    from spillmap.tables._labels import named_variable
+
+    m = s.model
+    if any(mark in x for x in m.x for mark in ("C(", ":", "*", "poly(")):
+        return
+    for key in m.labels:
+        var = named_variable(str(key))
+        if var is not None and var not in m.x:
+            raise spec_error(s.source, f"model.labels.{key}", f"labels the row of {var!r}, which is not one of "
+                                                               f"model.x = {list(m.x)}.{did_you_mean(var, m.x)}")
 
 
 def _check_weights_keys(s: Study) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from spillmap.errors import InputError, did_you_mean, format_items
 from spillmap.tables._extract import TERM_KINDS
 
-__all__ = ["row_label", "check_label_keys", "SYMBOL"]
+__all__ = ["row_label", "check_label_keys", "named_variable", "SYMBOL"]
 
 #: printed names of the model's own parameters
 SYMBOL = {"rho": "ρ", "lambda": "λ", "sigma2": "σ²", "phi": "φ (RE)", "const": "Constant",
@@ -48,7 +48,7 @@ def row_label(kind: str, var: str, labels: Mapping[str, str]) -> str:
     return lab
 
 
-def _named_variable(key: str) -> str | None:
+def named_variable(key: str) -> str | None:
     """The variable a key of a row form names (``W_x``, ``W×x``, ``direct:x``), else ``None``."""
     if key.startswith(_LAG_PREFIXES):
         return key[2:]  # both prefixes are two characters
@@ -70,7 +70,7 @@ def check_label_keys(labels: Mapping[str, str], tidies: Iterable[pd.DataFrame]) 
     frames = list(tidies)
     known = {str(v) for td in frames for v in td["variable"]}
     for key in labels:
-        var = _named_variable(str(key))
+        var = named_variable(str(key))
         if key in known or var is None or var in known:
             continue
         rows = list(dict.fromkeys(
