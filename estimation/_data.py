@@ -110,8 +110,10 @@ def design(data: pd.DataFrame, formula: str | None, y: str | None, x: Sequence[s
         if lhs.shape[1] != 1:
             raise InputError(f"formula {formula!r} must have exactly one dependent variable.")
         rhs = pd.DataFrame(mm.rhs)
-        rhs = rhs.drop(columns=[c for c in rhs.columns if c == "Intercept"])
-        return lhs.iloc[:, 0].astype(float), rhs.astype(float), str(lhs.columns[0])
+        no_intercept = "Intercept" not in rhs.columns  # '- 1' or '+ 0' in the formula
+        rhs = rhs.drop(columns=[c for c in rhs.columns if c == "Intercept"]).astype(float)
+        rhs.attrs["no_intercept"] = no_intercept
+        return lhs.iloc[:, 0].astype(float), rhs, str(lhs.columns[0])
     if y is None or x is None:
         raise InputError("give a formula (e.g. 'gtfp ~ int + ins') or both y= and x=.")
     x = [x] if isinstance(x, str) else list(x)
@@ -306,6 +308,10 @@ def build_panel_data(
 
     has_const = effects in ("none", "random")
     if has_const:
+        if X.attrs.get("no_intercept"):  # formulaic's flag: the user removed the intercept
+            raise InputError(f"formula {formula!r} removes the intercept ('- 1' or '+ 0'), but without fixed "
+                             f"effects (fe={effects!r}) spillmap estimates a constant: drop the '- 1', or use "
+                             "fixed effects.")
         if "const" in x_names:
             raise InputError("a regressor is named 'const'; rename it (spillmap adds the constant).")
         Xarr = np.column_stack([np.ones(len(yarr)), Xarr])

@@ -170,3 +170,16 @@ def test_forgotten_time_is_named(panel, queen):
     with pytest.raises(DataError, match=r"time=None means a cross-section .* 'state_abbr' repeats \(up to 17 rows "
                                         r"per unit, e.g. 'AL'\): pass time="):
         SpatialPanel(panel, y="lgsp", x=X, id="state_abbr", w=queen)
+
+
+@pytest.mark.parametrize("formula", ["lgsp ~ lpcap + unemp - 1", "lgsp ~ 0 + lpcap + unemp"])
+def test_a_formula_without_intercept_is_refused_where_a_constant_is_estimated(panel, queen, formula):
+    """Without fixed effects spillmap estimates a constant; a formula that removes the intercept
+    was silently given one (API audit 29 #8).  With fixed effects the intercept is swept out
+    anyway, and the formula is fitted as written."""
+    with pytest.raises(InputError, match=r"removes the intercept .*\(fe='none'\)"):
+        SpatialPanel(panel, formula, id="state_abbr", time="year", w=queen, model="sar", fe="none")
+    with pytest.raises(InputError, match="removes the intercept"):
+        SpatialPanel(panel, formula, id="state_abbr", time="year", w=queen, model="sar", re=True)
+    fit = SpatialPanel(panel, formula, id="state_abbr", time="year", w=queen, model="sar", fe="twoways").fit()
+    assert list(fit.params.index) == ["lpcap", "unemp", "rho"]
