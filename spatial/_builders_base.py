@@ -28,7 +28,8 @@ def _norm_transform(transform: TransformArg) -> str:
     t = "O" if transform is None else str(transform).upper()
     if t == "NONE":
         t = "O"
-    check_choice("transform", t, ("R", "B", "O"))
+    if t not in ("R", "B", "O"):
+        check_choice("transform", transform, ("R", "B", "O"))  # the refusal quotes what the user wrote
     return t
 
 

@@ -212,3 +212,13 @@ def test_radius_matches_geo():
     from spillmap.geo import MEAN_EARTH_RADIUS_KM
 
     assert B.EARTH_RADIUS_KM == MEAN_EARTH_RADIUS_KM
+
+
+def test_an_unknown_transform_is_quoted_as_written(us48):
+    """``transform="row"`` is refused quoting "row", not the upper-cased "ROW" the user never typed
+    (API audit 29 #9); lower-case choices are still accepted."""
+    from spillmap.errors import InputError
+
+    with pytest.raises(InputError, match=r"got 'row'\."):
+        B.contiguity(us48, "STATE_ABBR", kind="queen", transform="row")
+    assert B.contiguity(us48, "STATE_ABBR", kind="queen", transform="r").transform == "R"
