@@ -311,7 +311,7 @@ class SpatialPanelResults(ResultsTableMixin):
             ("sigma2", f"{self.sigma2:.6g}"),
             ("R2 (corr^2, within)" if self.effects in FIXED_EFFECTS else "R2 (corr^2)",
              f"{self.r2:.4f}"),
-            ("W", self.w.name or f"{self.w.n} units"),
+            ("W", self.w.label if self.w.name else f"{self.w.n} units, {self.w.label}"),  # with its transform
         ]
 
     def _notes(self) -> list[str]:

@@ -176,4 +176,6 @@ def test_a_long_header_value_gets_a_line_of_its_own(panel, us48_queen):
     lines = text.splitlines()
     width = len(lines[1])  # the rule under the title
     assert all(len(line) <= width for line in lines), text
-    assert any(line.startswith("W:") and line.endswith("queen contiguity + 1-nearest for islands") for line in lines)
+    # the W's label: its name and its transform (a name such as "..._binary" on a row-standardised W
+    # must not hide the transform, API audit 29 #11), wrapped under its key
+    assert " ".join(text.split()).count("W: queen contiguity + 1-nearest for islands (row-standardised)") == 1
