@@ -102,7 +102,8 @@ class ResultsTableMixin:
             a = f"{left[i][0] + ':':<20}{left[i][1]:>17}"
             b = f"{right[i][0] + ':':<20}{right[i][1]:>17}" if i < len(right) else ""
             lines.append(f"{a}    {b}".rstrip())
-        lines += [textwrap.fill(f"{k + ':':<20}{v}", width, subsequent_indent=" " * 20) for k, v in long]
+        lines += [textwrap.fill(f"{k + ':':<20}{v}", width, subsequent_indent=" " * 20, break_on_hyphens=False)
+                  for k, v in long]
         lines.append("=" * width)
         hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
         lines += [hdr, "-" * width]
