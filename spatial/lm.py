@@ -338,6 +338,9 @@ def panel_lm_tests(
     fe
         ``"none"`` (default), ``"individual"``, ``"time"`` or ``"twoways"``, as in
         :func:`lm_tests` (``effects=`` is the old name, still read with a DeprecationWarning).
+        :class:`~spillmap.estimation.SpatialPanel` defaults to ``"twoways"``: to test the
+        specification you then fit, pass the same ``fe`` here (the study and ``spillmap
+        diagnose`` do).
     add_constant, convention
         As in :func:`lm_tests` (defaults ``None`` and ``"elhorst"``).
 
