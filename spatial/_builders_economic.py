@@ -400,6 +400,10 @@ def nested(w_d: SpatialWeights, w_e: SpatialWeights | Mapping, phi: float) -> Sp
         raise WeightsError(f"phi must be in [0, 1] (the weight of the geographic matrix); got {phi!r}.")
     if not isinstance(w_d, SpatialWeights) or not isinstance(w_e, SpatialWeights):
         raise WeightsError("nested() takes two SpatialWeights objects.")
+    if set(w_e.ids) != set(w_d.ids):
+        only_d, only_e = [i for i in w_d.ids if i not in set(w_e.ids)], [i for i in w_e.ids if i not in set(w_d.ids)]
+        raise WeightsError("nested(): the two matrices cover different units; only in the geographic one: "
+                           f"{format_items(only_d) or 'none'}; only in the economic one: {format_items(only_e) or 'none'}.")
     w_e = w_e.align(w_d.ids)
     m = phi * w_d.row_standardize().sparse + (1.0 - phi) * w_e.row_standardize().sparse
     label = f"nested {phi:g}*[{w_d.name or 'W_d'}] + {1 - phi:g}*[{w_e.name or 'W_e'}]"

@@ -300,3 +300,13 @@ def test_economic_distance_refuses_repeated_empty_and_odd_keys(tmp_path, capsys)
     assert main(argv) == 2
     assert "p.csv: line 21, column 'state_abbr': empty" in capsys.readouterr().err
     assert not (tmp_path / "w.gwt").exists()
+
+
+def test_nested_over_different_units_names_the_matrices(us48):
+    """``nested`` of matrices over different units says which matrix lacks which units (the
+    message spoke of "the data's units", of which there are none here; API audit 29 #9)."""
+    w_d = B.contiguity(us48, "STATE_ABBR", kind="queen", transform="R")
+    w_e = w_d.subset(list(w_d.ids[:40]))
+    dropped = ", ".join(repr(i) for i in w_d.ids[40:])
+    with pytest.raises(WeightsError, match=f"only in the geographic one: {dropped}; only in the economic one: none"):
+        B.nested(w_d, w_e, 0.5)
