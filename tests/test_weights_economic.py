@@ -200,7 +200,7 @@ def test_nested_phi_outside_unit_interval(phi):
 def test_nested_ids_must_match():
     w1 = _w([[0, 1], [1, 0]], "AB")
     w2 = _w([[0, 1], [1, 0]], "AC")
-    with pytest.raises(WeightsError, match="ids in the data but not in W: 'B'; ids in W but not in the data: 'C'"):
+    with pytest.raises(WeightsError, match="only in the geographic one: 'B'; only in the economic one: 'C'"):
         B.nested(w1, w2, 0.5)
 
 
