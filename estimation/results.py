@@ -45,6 +45,15 @@ _EFFECTS_NAMES = {
 }
 
 
+def _w_label(w) -> str:  # noqa: ANN001 - a SpatialWeights or a PanelWeights (one W per period)
+    """W as the summary names it: its label, with the transform (``"cigar_w_usa46_binary
+    (row-standardised)"``); a W per period by its name."""
+    label = getattr(w, "label", None)
+    if label is None:
+        return w.name or f"{w.n} units"
+    return label if w.name else f"{w.n} units, {label}"
+
+
 class SpatialPanelResults(ResultsTableMixin):
     """The immutable result of :meth:`spillmap.estimation.SpatialPanel.fit`.
 
@@ -311,7 +320,7 @@ class SpatialPanelResults(ResultsTableMixin):
             ("sigma2", f"{self.sigma2:.6g}"),
             ("R2 (corr^2, within)" if self.effects in FIXED_EFFECTS else "R2 (corr^2)",
              f"{self.r2:.4f}"),
-            ("W", self.w.label if self.w.name else f"{self.w.n} units, {self.w.label}"),  # with its transform
+            ("W", _w_label(self.w)),
         ]
 
     def _notes(self) -> list[str]:
