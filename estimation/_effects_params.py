@@ -110,7 +110,8 @@ def simulated_tables(arrays, names, level: float) -> tuple[dict[str, pd.DataFram
 
     ``arrays``: ``(kind, array)`` pairs, each array's row 0 the effect at the estimates and the other
     rows its draws.  Each table: the point estimate, the draws' sd as ``se``, their percentile
-    interval at ``level`` and their mean (``sim_mean``).  Flagged: ``"kind name (sd / scale = r)"``
+    interval at ``level``, their mean (``sim_mean``) and ``heavy_tailed`` (the flag below: the
+    tables print such an effect without stars, with its percentile interval in a note).  Flagged: ``"kind name (sd / scale = r)"``
     for every effect whose draws exceed :data:`HEAVY_TAIL_RATIO`.
     """
     a = (1 - level) / 2
@@ -120,9 +121,10 @@ def simulated_tables(arrays, names, level: float) -> tuple[dict[str, pd.DataFram
         sd = sim.std(axis=0, ddof=1)
         lo, q25, q75, hi = np.quantile(sim, [a, 0.25, 0.75, 1 - a], axis=0)
         scale = (q75 - q25) / _IQR_TO_SD
+        flag = (scale > 0) & (sd > HEAVY_TAIL_RATIO * scale)
         heavy += [f"{kind} {name} (sd {s / r:.1f} x the interquartile scale)"
-                  for name, s, r in zip(names, sd, scale) if r > 0 and s > HEAVY_TAIL_RATIO * r]
-        tables[kind] = _table(point, sd, lo, hi, names, extra={"sim_mean": sim.mean(axis=0)})
+                  for name, s, r, f in zip(names, sd, scale, flag) if f]
+        tables[kind] = _table(point, sd, lo, hi, names, extra={"sim_mean": sim.mean(axis=0), "heavy_tailed": flag})
     return tables, heavy
 
 

@@ -28,6 +28,15 @@ def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
+#: what the mark of a heavy-tailed simulated effect says (instead of its stars)
+_HEAVY = "† heavy-tailed draws: se, z and p mislead (no stars), read the percentile interval"
+
+
+def _marks(row: pd.Series, stars) -> str:  # noqa: ANN001 - spillmap.tables.stars
+    """The stars of ``row``'s p-value, or † for an effect whose simulated draws are heavy-tailed."""
+    return "†" if bool(row.get("heavy_tailed", False)) else stars(row["p"])
+
+
 def _cell(x: float, spec: str) -> str:
     """``x`` formatted with ``spec``, or :data:`DASH` when it is NaN/inf."""
     return format(x, spec) if np.isfinite(x) else DASH
@@ -116,7 +125,8 @@ class EffectsResult:
         ----------
         layout
             ``"long"`` (default): rows (effect, variable), columns estimate, se, z, p,
-            ci_lower, ci_upper; ``"wide"``: rows variable, columns (effect, statistic).
+            ci_lower, ci_upper (simulated effects also ``sim_mean`` and ``heavy_tailed``: draws so
+            heavy-tailed that se, z and p mislead); ``"wide"``: rows variable, columns (effect, statistic).
         """
         check_choice("layout", layout, ("long", "wide"))
         long = pd.concat({k: self._tables[k] for k in KINDS}, names=["effect", "variable"])
@@ -152,15 +162,18 @@ class EffectsResult:
         lines += [head, "-" * len(head)]
         for kind in KINDS:
             for var, r in self._tables[kind].iterrows():
-                est = f"{r['estimate']:.4f}{stars(r['p']):<3}"
+                est = f"{r['estimate']:.4f}{_marks(r, stars):<3}"
                 lines.append(
                     f"{kind:<9} {str(var)[:14]:<14} {est:>12} {_cell(r['se'], '.4f'):>10} {_cell(r['z'], '.3f'):>8} "
                     f"{_cell(r['p'], '.4f'):>8}"
                     f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
                 )
-        lines.append(f"{star_note()} (two-sided normal)")
+        lines.append(f"{star_note()} (two-sided normal)" + (f"; {_HEAVY}" if self._heavy() else ""))
         lines += [f"Warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    def _heavy(self) -> bool:
+        return any(bool(self._tables[k].get("heavy_tailed", pd.Series(dtype=bool)).any()) for k in KINDS)
 
     def __str__(self) -> str:
         return self.summary()
@@ -176,7 +189,7 @@ class EffectsResult:
             for var, r in self._tables[kind].iterrows():
                 rows.append(
                     f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
-                    f"<td>{r['estimate']:.4f}{stars(r['p'])}</td><td>{_cell(r['se'], '.4f')}</td>"
+                    f"<td>{r['estimate']:.4f}{html.escape(_marks(r, stars))}</td><td>{_cell(r['se'], '.4f')}</td>"
                     f"<td>{_cell(r['z'], '.3f')}</td><td>{format_p(r['p'], 4) if np.isfinite(r['p']) else DASH}</td>"
                     f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
                 )
@@ -184,6 +197,7 @@ class EffectsResult:
             f"<table><caption>{html.escape(self._describe())}</caption>"
             "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
             f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
-            f"<p>{html.escape(self.note)} {html.escape(star_note())}.</p>"
+            f"<p>{html.escape(self.note)} {html.escape(star_note())}"
+            f"{html.escape('; ' + _HEAVY) if self._heavy() else ''}.</p>"
             + "".join(f"<p class=\"warnings\">Warning: {html.escape(w)}</p>" for w in self.warnings)
         )

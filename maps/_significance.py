@@ -81,12 +81,25 @@ def average_line(part: str, effects, level: float = 0.95) -> AverageLine | None:
     if not (np.isfinite(est) and np.isfinite(p)):
         return None
     alpha = 1 - float(level)
+    if row.get("heavy_tailed"):  # the SE and p mislead: the percentile interval, as the tables say
+        return _interval_line(part, est, se, row, level)
     ptext = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
     setext = f"SE {_number(se, se).lstrip('−')}, " if np.isfinite(se) else ""
     significant = bool(p <= alpha)
     verdict = "significant" if significant else "not significant"
     return AverageLine(f"average {part} effect {_number(est, se)} ({setext}{ptext}): {verdict} at {100 * alpha:g} %",
                        significant, f"average {part} effect {verdict} at {100 * alpha:g} % ({ptext})")
+
+
+def _interval_line(part: str, est: float, se: float, row, level: float) -> AverageLine:
+    """The line of an effect whose simulated draws are heavy-tailed: its percentile interval, and
+    whether that interval excludes 0 (read from the stored bounds; nothing is computed)."""
+    lo, hi = (float(row.get(k, np.nan)) for k in ("ci_lower", "ci_upper"))
+    significant = bool(lo > 0 or hi < 0)
+    verdict = "excludes 0" if significant else "includes 0"
+    interval = f"{100 * float(level):g} % percentile interval [{_number(lo, se)}, {_number(hi, se)}]"
+    return AverageLine(f"average {part} effect {_number(est, se)} ({interval}; heavy-tailed draws: its SE misleads): "
+                       f"the interval {verdict}", significant, f"average {part} effect: {interval} {verdict}")
 
 
 def effects_by_part(effects) -> dict | None:

@@ -359,7 +359,8 @@ def test_results_object_outputs(w_rs):
     params, cov = _sdm_params()
     res = effects_from_estimates(params, cov, w_rs, "sdm", draws=200)
     long = res.to_frame()
-    assert long.shape == (6, 7) and long.index.names == ["effect", "variable"]
+    assert long.shape == (6, 8) and long.index.names == ["effect", "variable"]
+    assert list(long.columns[-2:]) == ["sim_mean", "heavy_tailed"] and long["heavy_tailed"].dtype == bool
     wide = res.to_frame("wide")
     assert wide.loc["x1", ("indirect", "estimate")] == res.indirect.loc["x1", "estimate"]
     d = res.to_dict()

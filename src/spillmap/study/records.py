@@ -168,6 +168,9 @@ def _effects_dict(effects: Any) -> dict:
         frame = getattr(effects, part)
         out[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
                      for v in frame.index}
+        if "heavy_tailed" in frame.columns:  # kept only where set: older records have no such key
+            for v in frame.index[frame["heavy_tailed"].astype(bool)]:
+                out[part][str(v)]["heavy_tailed"] = True
     return out
 
 
@@ -195,7 +198,8 @@ class FitRecord:
         computed), ``effects_draws`` / ``effects_seed`` /
         ``effects_level`` … (``None`` for what the model does not have).
     effects
-        ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``
+        ``{"direct"|"indirect"|"total": {x: {"estimate","se","z","p","ci_lower","ci_upper"}}}``, with
+        ``"heavy_tailed": true`` for a simulated effect whose draws make se, z and p mislead
         or empty; ``effects_method`` says how the SEs were obtained.  For a dynamic model the
         short-run effects.
     effects_long_run
@@ -292,10 +296,13 @@ class FitRecord:
         if self.stats.get("sigma2") is not None:
             recs.append(("sigma2", "variance", "sigma2", _f(self.stats["sigma2"]), _f(self.stats.get("sigma2_se")),
                          np.nan))
-        for part in ("direct", "indirect", "total"):
-            for var, d in self.effects.get(part, {}).items():
-                recs.append((f"{part}:{var}", part, var, _f(d.get("estimate")), _f(d.get("se")), _f(d.get("p"))))
-        return pd.DataFrame.from_records(recs, columns=["term", "kind", "variable", "estimate", "std_error", "p"])
+        frame = pd.DataFrame.from_records(recs, columns=["term", "kind", "variable", "estimate", "std_error", "p"])
+        effects = pd.DataFrame.from_records(
+            [(f"{part}:{var}", part, var, _f(d.get("estimate")), _f(d.get("se")), _f(d.get("p")), _f(d.get("ci_lower")),
+              _f(d.get("ci_upper")), bool(d.get("heavy_tailed", False)))
+             for part in ("direct", "indirect", "total") for var, d in self.effects.get(part, {}).items()],
+            columns=[*frame.columns, "ci_lower", "ci_upper", "heavy_tailed"])
+        return pd.concat([frame, effects], ignore_index=True) if len(effects) else frame
 
     def glance(self) -> dict[str, Any]:
         """Model statistics under the keys of :data:`spillmap.tables.GLANCE_KEYS` (``None``

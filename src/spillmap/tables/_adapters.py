@@ -89,13 +89,18 @@ def dynamic_glance(res: Any) -> dict[str, Any]:
 
 
 def effects_tidy(eff: Any) -> pd.DataFrame:
-    """Direct, indirect and total effect of each variable (estimate, se, p)."""
+    """Direct, indirect and total effect of each variable (estimate, se, p), with the percentile
+    interval and the heavy-tailed flag of simulated effects (``ci_lower``, ``ci_upper``,
+    ``heavy_tailed``)."""
     recs = []
     for kind in ("direct", "indirect", "total"):
         frame = getattr(eff, kind)
         for var, r in frame.iterrows():
-            recs.append((f"{kind}:{var}", kind, str(var), float(r["estimate"]), float(r["se"]), float(r["p"])))
-    return _rows(recs)
+            recs.append((f"{kind}:{var}", kind, str(var), float(r["estimate"]), float(r["se"]), float(r["p"]),
+                         float(r.get("ci_lower", np.nan)), float(r.get("ci_upper", np.nan)),
+                         bool(r.get("heavy_tailed", False))))
+    return pd.DataFrame.from_records(recs, columns=["term", "kind", "variable", "estimate", "std_error", "p",
+                                                   "ci_lower", "ci_upper", "heavy_tailed"])
 
 
 def effects_glance(eff: Any) -> dict[str, Any]:

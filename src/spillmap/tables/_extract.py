@@ -27,6 +27,9 @@ __all__ = ["Tidy", "Adapter", "register", "adapter_for", "tidy", "glance", "TIDY
 
 #: columns of a tidy frame
 TIDY_COLUMNS = ("term", "kind", "variable", "estimate", "std_error", "p")
+#: columns a tidy frame may add, kept by :func:`tidy`: the percentile interval of simulated effects and
+#: their ``heavy_tailed`` flag (such an effect is printed without stars, its interval in a note)
+TIDY_OPTIONAL = ("ci_lower", "ci_upper", "heavy_tailed")
 #: kinds of terms, in the order a regression table prints their blocks
 TERM_KINDS = ("beta", "theta", "spatial", "variance", "direct", "indirect", "total")
 #: what ``glance`` may report (model: short name, e.g. "SDM"; unit_fe/time_fe/random: bool;
@@ -99,7 +102,8 @@ def _check_tidy(frame: pd.DataFrame, fit: object) -> pd.DataFrame:
     bad = sorted(set(frame["kind"]) - set(TERM_KINDS))
     if bad:
         raise InputError(f"the tidy() of {type(fit).__name__} has unknown term kind(s) {bad}; use {list(TERM_KINDS)}.")
-    return frame.loc[:, list(TIDY_COLUMNS)].reset_index(drop=True)
+    extra = [c for c in TIDY_OPTIONAL if c in frame.columns]
+    return frame.loc[:, [*TIDY_COLUMNS, *extra]].reset_index(drop=True)
 
 
 def tidy(fit: object) -> pd.DataFrame:

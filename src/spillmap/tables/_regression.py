@@ -21,6 +21,7 @@ from spillmap.errors import InputError, did_you_mean, format_items
 from spillmap.tables._extract import glance, tidy
 from spillmap.tables._format import STAR_LEVELS, _check_levels, decimals_for
 from spillmap.tables._format import plural as _plural
+from spillmap.tables._heavy import heavy_tail_note, heavy_tailed_cells
 from spillmap.tables._labels import check_label_keys, row_label
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 from spillmap.tables._notes import se_note
@@ -332,6 +333,11 @@ def regression_table(
     if rows.empty:
         raise InputError("the table would be empty: no rows in the requested blocks.")
     notes = list(notes)
+    heavy = heavy_tailed_cells(eff_tidies, list(header.index)) if "effects" in blocks else {}
+    for col, items in heavy.items():  # no stars from a misleading SE; the note gives the intervals
+        for kind, var, _, _ in items:
+            if _row_key(kind, var) in pv.index:
+                pv.at[_row_key(kind, var), col] = np.nan
     ys = {g.get("y") for g in glances if g.get("y")}
     if len(ys) == 1:  # one dependent variable for every column: said once, as the papers do
         y = next(iter(ys))
@@ -339,6 +345,8 @@ def regression_table(
     note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols], glances)
     if note and "effects" in blocks:
         notes.append(note)
+    if heavy:
+        notes.append(heavy_tail_note(heavy, labels, decimals))
     shows_n = "statistics" in blocks and "nobs" in statistics  # the note explains the N row
     if shows_n and any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
         notes.append("N counts the observations the likelihood uses (fewer than units × periods under the "
