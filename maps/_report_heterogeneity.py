@@ -36,7 +36,7 @@ def heterogeneity(r) -> list:
             t = regression_table(fits, column_labels=labels, variables=[key], labels=r.labels, unit=r.unit_label,
                                  period=_time(r), caption=title,
                                  statistics=("r2_within", "r2_pseudo", "nobs", "n", "t", "unit_fe", "time_fe"),
-                                 notes=(_group_note(r, key),))
+                                 notes=(_group_note(r, key), *_small_groups_note(block)))
             t = with_text_rows(t, [("controls", "Controls", [_controls(f, key) for f in fits])],
                                block="fixed effects", before="fixed effects")
             out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title,
@@ -56,6 +56,21 @@ def _group_note(r, key: str) -> str:
             + (f" Controls: {', '.join(controls)} (and, in the SDM, their spatial lags)." if controls else "")
             + f" Across groups: Wald test of {r.labels.get(key, key)} × group interactions in the full-sample "
             "model (the SDM test includes their spatial lags), not a statistic of one group.")
+
+
+def _small_groups_note(block: Mapping) -> tuple[str, ...]:
+    """The note naming the groups too small to be estimated on their own (they have no column, but the
+    across-group tests include them: their degrees of freedom count every group; paper audit 30 A2)."""
+    from spillmap.study._steps_groups import MIN_GROUP_UNITS
+
+    small = [g for g in block.get("groups", ()) if g.get("n", 0) < MIN_GROUP_UNITS]
+    if not small:
+        return ()
+    listed = ", ".join(f"{g['label']} ({g['n']} units)" for g in small)
+    return (f"Not estimated separately (fewer than {MIN_GROUP_UNITS} units): {listed}; the tests across groups "
+            "include it." if len(small) == 1 else
+            f"Not estimated separately (fewer than {MIN_GROUP_UNITS} units): {listed}; the tests across groups "
+            "include them.",)
 
 
 def _group_tests(t: Table, tests: Mapping[str, Mapping], shown: str) -> Table:

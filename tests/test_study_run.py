@@ -308,3 +308,21 @@ def test_results_do_not_depend_on_the_fork(us_run, monkeypatch):
     assert messages == steps
     assert messages.index("baseline: non-spatial two-way fixed effects, controls added step by step") < min(
         i for i, m in enumerate(messages) if m.startswith("heterogeneity by"))
+
+
+def test_a_group_too_small_to_fit_is_named_in_its_table(us_run):
+    """A group of fewer than 10 units has no column, while the across-group tests count it: the
+    table's note names it (paper audit 30 A2: "df 3" under three columns, the fourth group unnamed)."""
+    import dataclasses
+
+    from spillmap.maps._report_heterogeneity import heterogeneity
+
+    _, r, _, _ = us_run
+    block = dict(r.heterogeneity["groupings"]["big"])
+    block["groups"] = [*block["groups"], {"value": "2", "label": "tiny states", "n": 4}]
+    small = dataclasses.replace(r, heterogeneity={**r.heterogeneity, "groupings": {"big": block}})
+    (table,) = heterogeneity(small)
+    notes = " ".join(table.table.notes)
+    assert "Not estimated separately (fewer than 10 units): tiny states (4 units); the tests across groups include it." in notes
+    (plain,) = heterogeneity(r)
+    assert "Not estimated separately" not in " ".join(plain.table.notes)
