@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from spillmap.study._names import safe_names
 from spillmap.tables import Table, regression_table
-from spillmap.tables._rows import with_column, with_tests, with_text_rows
+from spillmap.tables._rows import with_column, with_tests
 
 __all__ = ["heterogeneity"]
 
@@ -37,16 +37,9 @@ def heterogeneity(r) -> list:
                                  period=_time(r), caption=title,
                                  statistics=("r2_within", "r2_pseudo", "nobs", "n", "t", "unit_fe", "time_fe"),
                                  notes=(_group_note(r, key), *_small_groups_note(block)))
-            t = with_text_rows(t, [("controls", "Controls", [_controls(f, key) for f in fits])],
-                               block="fixed effects", before="fixed effects")
             out.append(ReportTable("heterogeneity", f"heterogeneity_{names[col]}", title,
                                    _group_tests(t, block.get("tests", {}), r.labels.get(key, key))))
     return out
-
-
-def _controls(fit, key: str) -> str:
-    """"Yes" when the fit has regressors other than the key variable (and the constant)."""
-    return "Yes" if set(fit.tidy().query("kind == 'beta'")["variable"]) - {key, "const"} else "No"
 
 
 def _group_note(r, key: str) -> str:

@@ -93,3 +93,12 @@ def test_the_maps_average_line_gives_the_interval():
     assert line.significant and line.text.endswith("the interval excludes 0")
     plain = average_line("indirect", {"indirect": {**row, "heavy_tailed": False}})
     assert "SE 409.380" in plain.text and not plain.significant
+
+
+def test_a_key_variable_table_says_controls_yes(flagged):
+    """``variables=["lpcap"]`` leaves the other regressors out: a "Controls: Yes" row says they are
+    in the model, as the papers' Table 9 does (paper audit 30 C3); without variables=, no such row."""
+    fit, eff = flagged
+    cells = _cells(regression_table({"SDM": fit}, effects={"SDM": eff}, variables=["lpcap"]))
+    assert "Controls|Yes" in cells
+    assert not any(c.startswith("Controls|") for c in _cells(regression_table({"SDM": fit}, effects={"SDM": eff})))

@@ -25,6 +25,7 @@ from spillmap.tables._heavy import heavy_tail_note, heavy_tailed_cells
 from spillmap.tables._labels import check_label_keys, row_label
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 from spillmap.tables._notes import se_note
+from spillmap.tables._rows import with_controls_row
 
 __all__ = ["regression_table", "effects_method_words", "STATISTICS", "BLOCKS"]
 
@@ -357,9 +358,11 @@ def regression_table(
         titles = (("coefficients", "Coefficients"), *titles)
     ys = set(header["y"]) - {""}
     paren = _paren_note(stat, glances, blocks, has_effects, unit, period, list(header.index))
-    return Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=tuple(notes),
-                 paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate",
-                 hidden=("y",) if len(ys) <= 1 else (), paren_note=paren)
+    table = Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=tuple(notes),
+                  paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate",
+                  hidden=("y",) if len(ys) <= 1 else (), paren_note=paren)
+    return with_controls_row(table, coef_tidies, variables) if "statistics" in blocks else table
+
 
 
 def _paren_note(stat: str, glances: list[dict], blocks: Sequence[str], has_effects: bool, unit: str,

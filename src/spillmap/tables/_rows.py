@@ -13,7 +13,7 @@ from spillmap.errors import InputError
 from spillmap.tables._format import decimals_for
 from spillmap.tables._model import Table
 
-__all__ = ["with_tests", "with_text_rows", "with_column", "readable", "fixed_decimals"]
+__all__ = ["with_tests", "with_text_rows", "with_column", "with_controls_row", "readable", "fixed_decimals"]
 
 
 def _frames(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -158,3 +158,15 @@ def fixed_decimals(table: Table, decimals: int, *, most: int = 6) -> Table:
             dec = decimals_for(vals, digits=2, least=dec, most=max(dec, most))
         rows.at[key, "decimals"] = dec
     return table.with_options(rows=rows)
+
+
+def with_controls_row(table: Table, tidies: Sequence[pd.DataFrame], variables: Sequence[str] | None) -> Table:
+    """With ``variables=`` leaving regressors out, a row "Controls": Yes where a column has some, as
+    the papers print the key-variable rows of a table (paper audit 30 C3)."""
+    if variables is None:
+        return table
+    left = [set(td.loc[td["kind"] == "beta", "variable"].astype(str)) - set(variables) - {"const"} for td in tidies]
+    if not any(left):
+        return table
+    return with_text_rows(table, [("controls", "Controls", ["Yes" if o else "No" for o in left])],
+                          block="fixed effects", before="fixed effects")
