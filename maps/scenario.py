@@ -224,6 +224,7 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
     """
     import textwrap
 
+    from spillmap.figures._plots import _legend_below
     from spillmap.figures._style import figure_style, new_figure
     from spillmap.tables import plural
 
@@ -247,6 +248,8 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         ax.set_xlabel(f"predicted change of {result.y}")
         # about 70 characters of 9 pt (bold) type fit over the axes of a 7 in figure: longer titles wrap
         ax.set_title(textwrap.fill(title or f"{'; '.join(result.changes)}: largest spillovers received", 70))
-        ax.legend(loc="best", frameon=False)  # not over a bar (the lower right covered long intervals)
+        # under the x label, in one row: inside, matplotlib's "best" weighs bars but not the whiskers, and
+        # put the legend over long intervals (paper audit 30 C1); "lower right" covered them before
+        _legend_below(ax, ncols=len(ax.get_legend_handles_labels()[0]))
         fig.tight_layout()
     return fig
