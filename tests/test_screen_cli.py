@@ -220,3 +220,12 @@ def test_layer_without_the_panels_id_column_points_to_layer_id(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "name the layer's id column with --layer-id. Did you mean 'STATE_ABBR'?" in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_queen_and_rook_keep_their_options():
+    """``--w queen:transform=B`` built a row-standardised W: the options of queen/rook were dropped
+    without a word (numerics audit 30).  They are kept and checked like any kind's."""
+    assert weight_specs(["queen:transform=B"], islands="nearest", transform="R")["queen"]["transform"] == "B"
+    assert weight_specs(["R1=rook:islands=keep"], islands="nearest", transform="R")["R1"]["islands"] == "keep"
+    with pytest.raises(InputError, match=r"unknown option 'trans' \(did you mean 'transform'\?\)"):
+        weight_specs(["queen:trans=B"], islands="nearest", transform="R")

@@ -142,17 +142,14 @@ def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
     for spec in specs:
         name, eq, body = spec.partition("=") if "=" in spec.split(":")[0] else ("", "", spec)
         kind, _, args = body.partition(":")
-        if kind in ("queen", "rook"):
-            opts = {"kind": "contiguity", "contiguity": kind, "islands": islands}
+        if kind in ("queen", "rook"):  # queen:transform=B: its options too, checked below (they were dropped)
+            opts = {"kind": "contiguity", "contiguity": kind, "islands": islands, **_options(spec, args)}
             name = name or kind
         elif kind == "knn" and (not args or args.isdigit()):
             opts = {"kind": "knn", "k": int(args or 5)}
             name = name or f"knn{opts['k']}"
         elif kind in KINDS:
-            pairs = [a.partition("=") for a in args.split(",") if a]
-            if any(not sep for _, sep, _ in pairs):
-                raise InputError(f"--w {spec}: options are key=value pairs separated by commas.")
-            opts = {"kind": kind, **{k: _value(v) for k, _, v in pairs}}
+            opts = {"kind": kind, **_options(spec, args)}
             name = name or kind
         elif Path(os.path.expanduser(body)).is_file():
             opts = {"kind": "file", "path": body, "transform": transform}
@@ -167,6 +164,16 @@ def weight_specs(specs: list[str], *, islands: str, transform: str) -> dict:
             raise InputError(f"--w: two weights named {name!r}; name them NAME=KIND:... .")
         out[name] = opts
     return out
+
+
+def _options(spec: str, args: str) -> dict:
+    """``"var=pgdp,phi=0.5"`` of a ``--w KIND:...`` item as options (values as TOML would read them)."""
+    from spillmap.errors import InputError
+
+    pairs = [a.partition("=") for a in args.split(",") if a]
+    if any(not sep for _, sep, _ in pairs):
+        raise InputError(f"--w {spec}: options are key=value pairs separated by commas.")
+    return {k: _value(v) for k, _, v in pairs}
 
 
 def _check_kind_options(spec: str, name: str, opts: dict) -> None:
