@@ -176,7 +176,7 @@ def test_heterogeneity_columns_are_titled_by_the_model_labels(tables, demo_out):
 # ------------------------------------------------------------------ 8. LaTeX fits the page
 def test_latex_tall_tables_are_longtables_and_wide_ones_shrink(tables, demo_out):
     sdm = (demo_out / "tables" / "sdm_effects.tex").read_text(encoding="utf-8")
-    assert sdm.startswith("% spillmap table: needs \\usepackage{booktabs,threeparttablex,longtable}")
+    assert sdm.startswith("% spillmap table: needs \\usepackage{booktabs,threeparttablex,longtable,array}")
     assert r"\begin{longtable}" in sdm and r"\endhead" in sdm and r"\insertTableNotes" in sdm
     wide = (demo_out / "tables" / "heterogeneity_region4.tex").read_text(encoding="utf-8")
     assert r"\ifdim\wd\spillmaptablebox>\linewidth" in wide and "graphicx" in wide.splitlines()[0]
