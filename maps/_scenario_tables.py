@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.tables import Table, decimals_for, format_number
+from spillmap.tables._xlsx import PrintedNumber
 
 __all__ = ["COLUMN_LABELS", "below_resolution", "group_label", "scenario_groups_table", "scenario_top_table",
            "table_decimals"]
@@ -95,7 +96,7 @@ def _table(body: pd.DataFrame, labels: list[str], blocks: list[str], heads: list
         for k in keys:
             bound = below_resolution(cells.at[k, c], dec)
             if bound is not None:
-                cells.at[k, c], tiny = bound, True
+                cells.at[k, c], tiny = PrintedNumber(bound, cells.at[k, c]), True  # the XLSX keeps the number
     rows = pd.DataFrame({"label": labels, "block": blocks, "kind": "stat", "decimals": dec}, index=keys)
     return Table(body=cells, rows=rows, columns=pd.DataFrame({"label": heads}, index=list(body.columns)),
                  caption=caption, notes=(*notes, *([_bounds_note(dec)] if tiny else [])), paren=None, star_levels=(),

@@ -3,9 +3,14 @@
 Each estimate is written at full precision with a number format that shows the stated
 decimals and the stars (``0.000"***"``); the parenthesis row holds the SE (or t, or p)
 as a number formatted ``(0.000)``; counts use ``#,##0``; a diagnostics cell's p-value
-goes on its own row in parentheses.  So a reader can compute with any cell, and what
-Excel shows equals the other formats.  Written by hand: the mapping of table rows to
-cells and number formats (openpyxl only writes what it is given).
+goes on its own row in parentheses (deliberately: one number a cell, so that both can be
+computed with), and the sheet's note says so ("p-values in parentheses on the row below").
+So a reader can compute with any cell, and what Excel shows equals the other formats:
+a cell the other formats print "n/a" (a test not computed) holds the text "n/a", not a blank
+(paper audit 30, A3); a :class:`PrintedNumber` -- a text such as ``"<0.00001"`` that a table
+prints in place of a number too small for its decimals -- is stored as its number, shown in
+scientific notation (``8.30E-11``), with a note.  Written by hand: the mapping of table rows
+to cells and number formats (openpyxl only writes what it is given).
 """
 from __future__ import annotations
 
@@ -20,7 +25,35 @@ from spillmap.tables._format import is_missing, stars
 from spillmap.tables._model import Table
 from spillmap.tables._zip import reproducible_zip
 
-__all__ = ["to_xlsx_bytes", "number_format", "sheet_title"]
+__all__ = ["to_xlsx_bytes", "number_format", "sheet_title", "PrintedNumber", "SCIENTIFIC"]
+
+#: the number format of a :class:`PrintedNumber`: its number in scientific notation, 3 significant digits
+SCIENTIFIC = "0.00E+00"
+#: the notes on parentheses as :meth:`~spillmap.tables.Table.all_notes` words them, and as a sheet says them
+_BELOW = {"Tests: statistic with p-value in parentheses.":
+          "Tests: statistic, with its p-value in parentheses on the row below.",
+          "p-values in parentheses.": "p-values in parentheses on the row below."}
+
+
+class PrintedNumber(str):
+    """A table cell printed as a text (``"<0.00001"``, ``">−0.00001"``) that stands for a number,
+    which it keeps (:attr:`value`): the text writers print the text, the XLSX writer stores the
+    number (format :data:`SCIENTIFIC`), so a reader can compute with it.
+
+    >>> cell = PrintedNumber("<0.00001", 8.3e-11)
+    >>> cell, cell.value
+    ('<0.00001', 8.3e-11)
+    """
+
+    value: float
+
+    def __new__(cls, text: str, value: float) -> PrintedNumber:
+        obj = super().__new__(cls, text)
+        obj.value = float(value)
+        return obj
+
+    def __reduce__(self):  # copy and pickle keep the number
+        return (PrintedNumber, (str(self), self.value))
 
 
 def number_format(decimals: int, *, suffix: str = "", paren: bool = False, thousands: bool = True) -> str:
@@ -59,16 +92,19 @@ def sheet_title(text: str, used: set[str]) -> str:
     return name
 
 
-def _value_cells(table: Table, r: str):
-    """``[(main_value, main_format), ...]`` and the parenthesis row (or ``None``)."""
+def _value_cells(table: Table, r: str, printed: Sequence[str]):
+    """``[(main_value, main_format), ...]`` and the parenthesis row (or ``None``); ``printed``: the
+    row's cells as the other formats print them (:meth:`~spillmap.tables.Table.grid`)."""
     meta = table.rows.loc[r]
     kind, dec = str(meta["kind"]), int(meta["decimals"])
     paren = table.paren_values() if kind == "coef" else table.pvalues if kind == "test" else None
     mains, parens = [], []
-    for c in table.body.columns:
+    for c, text in zip(table.body.columns, printed):
         v = table.body.at[r, c]
-        if is_missing(v):
-            mains.append((None, "General"))
+        if is_missing(v):  # blank, or the text the other formats print for it ("n/a": a test not computed)
+            mains.append((text, "@") if text else (None, "General"))
+        elif isinstance(v, PrintedNumber):
+            mains.append((v.value, SCIENTIFIC))
         elif isinstance(v, str) or kind == "text":
             mains.append((str(v), "@"))
         elif kind == "count":
@@ -84,6 +120,21 @@ def _value_cells(table: Table, r: str):
         parens.append((None, "General") if is_missing(pv) else (float(pv), number_format(pdec, paren=True)))
     has_paren = any(p[0] is not None for p in parens)
     return mains, (parens if has_paren else None)
+
+
+def _notes(table: Table) -> list[str]:
+    """The table's notes as the sheet needs them: a p-value in parentheses is on the row below its
+    statistic (the other formats print both in one cell), and a number printed as a bound elsewhere
+    is in scientific notation here."""
+    notes = [_BELOW.get(n, n) for n in table.all_notes()]
+    tests = table.has("test") and table.pvalues is not None and table.pvalues.notna().to_numpy().any()
+    if tests and not any(n in _BELOW for n in table.all_notes()):
+        notes.append("p-values in parentheses on the row below their statistic.")
+    if any(isinstance(v, PrintedNumber) for v in table.body.to_numpy().ravel()):
+        notes.append(f"Numbers printed as a bound in the other formats (such as "
+                     f"{next(v for v in table.body.to_numpy().ravel() if isinstance(v, PrintedNumber))}) "
+                     "are stored here in full, shown in scientific notation.")
+    return notes
 
 
 def _write_sheet(ws, table: Table) -> None:
@@ -108,6 +159,7 @@ def _write_sheet(ws, table: Table) -> None:
     last_header = r - 1
     ncol = table.body.shape[1] + 1
     titles = dict(table.block_titles)
+    printed = {row.key: row.cells for row in table.grid().rows if row.kind == "main"}
     prev = None
     for key in table.body.index:
         block = str(table.rows.at[key, "block"])
@@ -115,7 +167,7 @@ def _write_sheet(ws, table: Table) -> None:
             ws.cell(r, 1, titles[block]).font = Font(italic=True)
             r += 1
         prev = block
-        mains, parens = _value_cells(table, key)
+        mains, parens = _value_cells(table, key, printed[key])
         ws.cell(r, 1, str(table.rows.at[key, "label"]))
         for j, (v, fmt) in enumerate(mains, start=2):
             c = ws.cell(r, j, v)
@@ -134,7 +186,7 @@ def _write_sheet(ws, table: Table) -> None:
         top = heavy if last_header == first_header else None
         ws.cell(last_header, col).border = Border(top=top, bottom=light)
         ws.cell(last_body, col).border = Border(bottom=heavy)
-    for note in table.all_notes():
+    for note in _notes(table):
         r += 1
         ws.cell(r, 1, note).font = Font(size=9)
     ws.column_dimensions["A"].width = max([len(str(x)) for x in table.rows["label"]] + [12]) + 2
