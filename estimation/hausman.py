@@ -279,6 +279,20 @@ def hausman(
     check_choice("cov", cov, ("marginal", "conditional"))
     _check_pair(fe, re)
     names = _compared_names(fe, re, names, conditional=(cov == "conditional"))
+    try:
+        return _hausman(fe, re, names, on_indefinite, cov)
+    except EstimationError as exc:
+        if getattr(fe, "lee_yu", None) != "none":
+            raise
+        # the direct approach's sigma2 is biased down by (T-1)/T: Var(FE) shrinks below Var(RE) even
+        # under H0 (numerics audit 30: indefinite on data simulated with random effects)
+        raise EstimationError(f"{exc} One possible cause: the FE fit uses lee_yu='none', whose variances are "
+                              f"biased down by (T-1)/T = {(fe.t - 1) / fe.t:.3f} (lee_yu='transformation' removes "
+                              "that bias).") from None
+
+
+def _hausman(fe: Any, re: Any, names: list[str], on_indefinite: str, cov: str) -> TestResult:
+    """The statistic of :func:`hausman` for checked fits and the compared ``names``."""
     if cov == "conditional":
         from ._conditional_cov import re_conditional_cov
 

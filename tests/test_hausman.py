@@ -221,3 +221,15 @@ def test_on_indefinite_elhorst(produc_fits):
     assert hausman(fe, re, names=sub, on_indefinite="elhorst").stat == hausman(fe, re, names=sub).stat
     with pytest.raises(InputError, match="on_indefinite"):
         hausman_statistic(np.zeros(1), np.eye(1), np.zeros(1), np.eye(1) / 2, on_indefinite="abs")  # type: ignore[arg-type]
+
+
+def test_an_indefinite_difference_names_the_direct_approachs_variance_bias(produc_panel, queen, produc_fits):
+    """With the FE fit's ``lee_yu="none"`` (sigma2 biased down by (T-1)/T, 16/17 on Produc) the
+    refusal names that cause and what removes it (numerics audit 30); with the transformation it
+    does not."""
+    fe_none = _fit(produc_panel, queen, "sdm", "individual", lee_yu="none")
+    with pytest.raises(EstimationError, match=r"lee_yu='none'.*\(T-1\)/T = 0\.941"):
+        hausman(fe_none, produc_fits["re"])
+    with pytest.raises(EstimationError) as info:
+        hausman(produc_fits["fe"], produc_fits["re"])
+    assert "lee_yu='none'" not in str(info.value)
