@@ -65,7 +65,7 @@ def test_demo_generator_reproduces_the_shipped_panel(tmp_path, monkeypatch):
     shipped = json.loads(datasets.data_path("china_demo_panel_params.json").read_text())
     # beta_int from a 2 x 2 solve on traces from dense eigenvalues of the 297 x 297 W (LAPACK geev,
     # D^-1 A is similar to a symmetric matrix: well-conditioned eigenvalues) -> ~1e-13; 1e-9
-    assert params["beta"] == pytest.approx(shipped["beta"], rel=1e-9) and params["rho"] == 0.26
+    assert params["beta"] == pytest.approx(shipped["beta"], rel=1e-9) and params["rho"] == 0.26  # 2x2 solve on geev traces: ~1e-13
 
 
 def test_missing_embedded_file_is_a_clear_error():
@@ -102,7 +102,7 @@ def test_demo_generator_w_equals_spillmaps_contiguity_builder():
     w1 = w1.align(ids)
     assert w1.is_row_standardized and len(w1.islands) == 0
     # both row-standardise integer neighbour counts: 1/k computed in different orders, <= 1 ulp of 1
-    np.testing.assert_allclose(w1.sparse.toarray(), w_gen.toarray(), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(w1.sparse.toarray(), w_gen.toarray(), rtol=0, atol=1e-15)  # 1/k two ways: <= 1 ulp of 1
 
 
 def test_cigar_w_is_the_literatures_matrix_and_the_us48_contiguity():

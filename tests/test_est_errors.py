@@ -159,7 +159,7 @@ def test_impacts_takes_the_interval_level(panel, queen):
     eff = res.impacts(draws=0, level=0.9)
     d = eff.direct
     assert eff.level == 0.9
-    np.testing.assert_allclose(d["ci_upper"] - d["estimate"], norm.isf(0.05) * d["se"], rtol=1e-12)
+    np.testing.assert_allclose(d["ci_upper"] - d["estimate"], norm.isf(0.05) * d["se"], rtol=1e-12)  # est + z se - est: eps |est/se|
 
 
 def test_forgotten_time_is_named(panel, queen):

@@ -82,7 +82,8 @@ def test_cli_weights_file_without_layer(in_process, gal, queen, demo, tmp_path, 
     assert set(table.w) == {"W297"} and set(table.indicator) == {"gtfp", "pgdp"}
     row = table[(table.indicator == "gtfp") & (table.period == "2010") & (table.statistic == "moran_I")]
     y = demo[demo.year == 2010].set_index("adcode")["gtfp"].reindex(list(queen.ids)).to_numpy()
-    assert row.value.iloc[0] == pytest.approx(moran(y, queen.row_standardize(), permutations=0).I, rel=1e-12)
+    # the same closed form z'Wz / z'z on the same float64 numbers, summed in another order: ~N eps = 3e-14
+    assert row.value.iloc[0] == pytest.approx(moran(y, queen.row_standardize(), permutations=0).I, rel=1e-12)  # one formula, reordered sums
 
 
 def test_cli_maps_without_layer_and_id_mismatch_exit_2(in_process, gal, demo, tmp_path, capsys):

@@ -36,8 +36,8 @@ def test_a_log_regressor_is_changed_by_ten_percent(grid, sdm):  # noqa: F811
                                    y_name="log(gsp)"))
     cfg = _cfg(page)
     # own and emitted: float64 times log(1.1), one rounding each (1e-15 relative: the last bits of libm's log)
-    np.testing.assert_allclose(cfg["own"], cols["own"] * STEP, rtol=1e-15)
-    np.testing.assert_allclose(cfg["emitted"], cols["emitted"] * STEP, rtol=1e-15)
+    np.testing.assert_allclose(cfg["own"], cols["own"] * STEP, rtol=1e-15)  # one product, JSON exact: 1 rounding
+    np.testing.assert_allclose(cfg["emitted"], cols["emitted"] * STEP, rtol=1e-15)  # one product, JSON exact: 1 rounding
     values = np.frombuffer(base64.b64decode(cfg["values"]), dtype="<f4").reshape(30, 30)
     np.testing.assert_allclose(values.T, cols["matrix"] * STEP, rtol=1e-6)  # float32: 7 significant digits
     title = _title(page)

@@ -111,14 +111,14 @@ def test_eigenvalues_of_symmetrisable_w_are_real_and_exact(us48):
         # geev on the non-symmetric W: error ~eps ||W|| cond(D^1/2) (eigenvector conditioning, the
         # spread of the row sums) against eigvalsh of the symmetrised matrix (~eps) -> << 1e-10
         np.testing.assert_allclose(ev, np.sort(ref.real), atol=1e-10)  # two exact eigen-solvers: eps*cond(D^1/2) << 1e-10
-        assert ev[-1] == pytest.approx(1.0, abs=1e-12)
+        assert ev[-1] == pytest.approx(1.0, abs=1e-12)  # closed form: a row-stochastic W has eigenvalue 1; eigvalsh error ~eps
     wk = knn(us48, "STATE_ABBR", k=4)
     assert _symmetrizer(wk.sparse) is None
     lo, hi = wk.rho_bounds
     real = np.linalg.eigvals(wk.toarray())
     real = real.real[np.abs(real.imag) < 1e-10]
     # the same geev eigenvalues (asymmetric kNN: simple extreme real eigenvalues, well conditioned)
-    assert lo == pytest.approx(1 / real.min(), rel=1e-10) and hi == pytest.approx(1.0, abs=1e-10)
+    assert lo == pytest.approx(1 / real.min(), rel=1e-10) and hi == pytest.approx(1.0, abs=1e-10)  # same geev, simple eigenvalues: ~eps
 
 
 @pytest.mark.parametrize("to", ["to_libpysal", "to_graph"])
