@@ -207,6 +207,11 @@ def _uniform(vals: list[float], labels: list[str], decimals: int) -> list[str]:
     return [out[0] if v == vals[0] else out[-1] if v == vals[-1] else t for v, t in zip(vals, out)]
 
 
+def _apart(labels: Sequence[str], vals: Sequence[float]) -> bool:
+    """True when adjacent limits that differ also read differently."""
+    return all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y)
+
+
 def bound_labels(bounds: Sequence[float]) -> list[str]:
     """Labels of sorted class limits ``[lowest, upper of class 1, ..., highest]``.
 
@@ -243,13 +248,13 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
         labels = [_plain(v, dec) for v in vals]
         labels[0], labels[-1] = _edge(vals[0], dec, lowest=True), _edge(vals[-1], dec, lowest=False)
         zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))  # 1e-7 printed "0.000"
-        if not zero and all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+        if not zero and _apart(labels, vals):
             return _uniform(vals, labels, dec)
         dec += 1
     for digits in range(2, 13):  # tiny limits: the fewest significant digits that keep them apart
         labels = ["0" if v == 0 else f"{v:,.{max(digits, 3 if i in (0, len(vals) - 1) else 0)}g}"
                   .replace("-", "\u2212") for i, v in enumerate(vals)]  # extremes: 3 digits at least
-        if all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+        if _apart(labels, vals):
             break
     return labels
 
@@ -276,7 +281,7 @@ def _significant(vals: list[float]) -> list[str]:
             d = 0 if v == 0 else max(0, digits - 1 - math.floor(math.log10(abs(v))))
             edge = i in (0, len(vals) - 1)
             labels.append(_inward(v, d, lowest=i == 0) if edge else _plain(v, d))
-        if all(a != b for a, b, x, y in zip(labels, labels[1:], vals, vals[1:]) if x != y):
+        if _apart(labels, vals):
             break
     return labels
 

@@ -17,8 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap.tables import Table, decimals_for, format_number
-from spillmap.tables._xlsx import PrintedNumber
+from spillmap.tables import PrintedNumber, Table, decimals_for, format_number
 
 __all__ = ["COLUMN_LABELS", "below_resolution", "group_label", "scenario_groups_table", "scenario_top_table",
            "table_decimals"]

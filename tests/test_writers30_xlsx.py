@@ -77,7 +77,7 @@ def test_the_note_of_a_coefficient_table_with_tests_says_so_too():
 def _bounded() -> tuple[Table, float, float]:
     """The demo's Beijing row: a change of 8.3e-11 that 5 decimals would print as 0.00000, printed as the
     bound "<0.00001" (``maps/_scenario_tables.py``); a small negative one as ">−0.00001"."""
-    from spillmap.tables._xlsx import PrintedNumber
+    from spillmap.tables import PrintedNumber
 
     tiny, neg = 8.3e-11, -2.4e-07
     body = pd.DataFrame({"received": [0.00409, PrintedNumber("<0.00001", tiny), PrintedNumber(">\u22120.00001", neg)],
@@ -120,7 +120,7 @@ def test_excel_shows_the_bound_number_in_scientific_notation():
 
 @pytest.mark.parametrize("make", [copy.copy, copy.deepcopy, lambda x: pickle.loads(pickle.dumps(x))])
 def test_a_printed_number_keeps_its_number(make):
-    from spillmap.tables._xlsx import PrintedNumber
+    from spillmap.tables import PrintedNumber
 
     cell = make(PrintedNumber("<0.00001", 8.3e-11))
     assert cell == "<0.00001" and isinstance(cell, PrintedNumber) and cell.value == 8.3e-11
@@ -129,7 +129,7 @@ def test_a_printed_number_keeps_its_number(make):
 def test_a_table_copy_keeps_the_printed_numbers():
     t, tiny, _ = _bounded()
     again = t.with_options(caption="Other")
-    from spillmap.tables._xlsx import PrintedNumber
+    from spillmap.tables import PrintedNumber
 
     assert isinstance(again.body.at["r1", "received"], PrintedNumber)
     assert again.body.at["r1", "received"].value == tiny

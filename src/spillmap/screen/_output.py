@@ -54,13 +54,13 @@ def _ranking_frame(res) -> pd.DataFrame:
 
 
 def _slug(text: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:40].strip("._") or "w"
-    return f"{safe}-{hashlib.blake2b(text.encode(), digest_size=3).hexdigest()}"
+    """``text`` as a file-name part with a short hash of it (two W names never collide)."""
+    return f"{_name_part(text, 'w')}-{hashlib.blake2b(text.encode(), digest_size=3).hexdigest()}"
 
 
-def _name_part(text: str) -> str:
-    """``text`` as a file-name part (no hash: the rank before it keeps names apart)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text))[:40].strip("._") or "x"
+def _name_part(text: str, empty: str = "x") -> str:
+    """``text`` as a file-name part (no hash: the rank before an indicator's keeps names apart)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text))[:40].strip("._") or empty
 
 
 def _maps(res, folder: Path, top_k: int) -> dict:

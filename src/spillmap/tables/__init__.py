@@ -33,6 +33,7 @@ from spillmap.tables._docx import to_docx_bytes
 from spillmap.tables._extract import GLANCE_KEYS, TIDY_COLUMNS, Tidy, glance, register, tidy
 from spillmap.tables._format import (
     STAR_LEVELS,
+    PrintedNumber,
     cell,
     decimals_for,
     distinct_labels,
@@ -90,4 +91,5 @@ __all__ = [
     "distinct_labels",
     "decimals_for",
     "plural",
+    "PrintedNumber",
 ]

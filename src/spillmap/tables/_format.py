@@ -42,6 +42,7 @@ __all__ = [
     "MINUS",
     "decimals_for",
     "plural",
+    "PrintedNumber",
 ]
 
 #: significance levels of ``*``, ``**``, ``***`` (largest first)
@@ -334,3 +335,24 @@ def typeset_minus(text: str) -> str:
     """``text`` with each minus sign before a number as U+2212: ``-0.016***`` -> ``−0.016***``,
     ``[-0.31, -0.02]`` -> ``[−0.31, −0.02]``; hyphens in words, ranges and exponents stay."""
     return MINUS_BEFORE_NUMBER.sub(MINUS, text)
+
+
+class PrintedNumber(str):
+    """A table cell printed as a text (``"<0.00001"``, ``">−0.00001"``) that stands for a number,
+    which it keeps (:attr:`value`): the text writers print the text, the XLSX writer stores the
+    number (in scientific format), so a reader can compute with it.
+
+    >>> cell = PrintedNumber("<0.00001", 8.3e-11)
+    >>> cell, cell.value
+    ('<0.00001', 8.3e-11)
+    """
+
+    value: float
+
+    def __new__(cls, text: str, value: float) -> PrintedNumber:
+        obj = super().__new__(cls, text)
+        obj.value = float(value)
+        return obj
+
+    def __reduce__(self):  # copy and pickle keep the number
+        return (PrintedNumber, (str(self), self.value))

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from spillmap.tables._format import is_missing, stars
+from spillmap.tables._format import PrintedNumber, is_missing, stars
 from spillmap.tables._model import Table
 from spillmap.tables._zip import reproducible_zip
 
-__all__ = ["to_xlsx_bytes", "number_format", "sheet_title", "PrintedNumber", "SCIENTIFIC"]
+__all__ = ["to_xlsx_bytes", "number_format", "sheet_title", "SCIENTIFIC"]
 
 #: the number format of a :class:`PrintedNumber`: its number in scientific notation, 3 significant digits
 SCIENTIFIC = "0.00E+00"
@@ -33,27 +33,6 @@ SCIENTIFIC = "0.00E+00"
 _BELOW = {"Tests: statistic with p-value in parentheses.":
           "Tests: statistic, with its p-value in parentheses on the row below.",
           "p-values in parentheses.": "p-values in parentheses on the row below."}
-
-
-class PrintedNumber(str):
-    """A table cell printed as a text (``"<0.00001"``, ``">−0.00001"``) that stands for a number,
-    which it keeps (:attr:`value`): the text writers print the text, the XLSX writer stores the
-    number (format :data:`SCIENTIFIC`), so a reader can compute with it.
-
-    >>> cell = PrintedNumber("<0.00001", 8.3e-11)
-    >>> cell, cell.value
-    ('<0.00001', 8.3e-11)
-    """
-
-    value: float
-
-    def __new__(cls, text: str, value: float) -> PrintedNumber:
-        obj = super().__new__(cls, text)
-        obj.value = float(value)
-        return obj
-
-    def __reduce__(self):  # copy and pickle keep the number
-        return (PrintedNumber, (str(self), self.value))
 
 
 def number_format(decimals: int, *, suffix: str = "", paren: bool = False, thousands: bool = True) -> str:
