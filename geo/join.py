@@ -218,15 +218,14 @@ def _report(layer, panel, id, time, layer_id, notes, time_values, var_list, m: _
 def _where(panel: pd.DataFrame, pan_ids: pd.Series, times: pd.Series, cells: list) -> tuple[str, str]:
     """``("p.csv: ", " (p.csv: lines 5, 9)")``: the file of a panel read from one, and the lines of
     the rows holding the (id, time) ``cells`` (``""`` for a table that was not read from a file)."""
-    from spillmap._rowplace import rows_place, source_name
+    from spillmap._rowplace import file_place, source_name
 
     source = source_name(panel)
     if source is None:
         return "", ""
     wanted = set(cells[:20])
     hit = np.fromiter(((i, _py(t)) in wanted for i, t in zip(pan_ids, times)), dtype=bool, count=len(pan_ids))
-    lines = rows_place(panel, panel.index[hit][:40]) if hit.any() else None
-    return f"{source}: ", f" ({lines})" if lines else ""
+    return f"{source}: ", file_place(panel, panel.index[hit][:40]) if hit.any() else ""
 
 
 def _first_error(report: JoinReport, m: _Match, v: _Values, panel: pd.DataFrame, lay_ids: pd.Series,
