@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spillmap._fileio import atomic_path
+from spillmap._pdf_fonts import lean_font_subsets
 from spillmap.errors import InputError, OutputError
 from spillmap.figures._style import quiet_matplotlib
 
@@ -27,7 +28,8 @@ FIGURE_FORMATS = ("png", "pdf", "svg")
 DEFAULT_DPI = 300
 #: PDF streams at zlib level 1: a map's PDF is written about four times faster than at
 #: matplotlib's default level 6 and only ~15 % larger (measured on the China layer).  Fonts
-#: embedded as TrueType (Type 42), not Type 3, which journals' submission systems refuse; SVG
+#: embedded as TrueType (Type 42), not Type 3, which journals' submission systems refuse (their
+#: subsets made without the fonts' layout tables, which a PDF never reads: :mod:`spillmap._pdf_fonts`); SVG
 #: text stays text and its ids do not depend on the process (svg.hashsalt).  Set here because saving
 #: reads them (figure_style only covers the drawing).
 _RC = {"pdf": {"pdf.compression": 1, "pdf.fonttype": 42}, "svg": {"svg.fonttype": "none", "svg.hashsalt": "spillmap"}}
@@ -87,7 +89,7 @@ def save_figure(
         fmt = target.suffix.lower().lstrip(".")
         meta = {"Software": "spillmap"} if fmt == "png" else {"Creator": "spillmap", "CreationDate": None} if fmt == "pdf" else {"Date": None}
         with atomic_path(target, overwrite=overwrite) as tmp, quiet_matplotlib(), mpl.rc_context(_RC.get(fmt, {})), \
-                _missing_glyphs(missing):
+                _missing_glyphs(missing), lean_font_subsets():
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta)
         out.append(target)
     if missing:
