@@ -135,4 +135,4 @@ def scenario_top_table(frame: pd.DataFrame, *, level: float, labels: Mapping[str
     for c in groups:
         body[c] = [group_label(c, v, labels) for v in body[c]]
     return _table(body, names, [""] * len(body), _heads(cols, level, titles),
-                  numbers=[c for c in cols if c in _NUMBERS], caption=caption, notes=notes, stub=f"Rank. {unit} (id)")
+                  numbers=[c for c in cols if c in _NUMBERS], caption=caption, notes=notes, stub=f"Rank, {unit} (id)")

@@ -103,7 +103,7 @@ def test_scenario_tables_use_the_group_labels_and_the_unit_word(results_json, tm
     assert "New England (label)" in groups and "Mountain (label)" in groups
     assert '"N Eng"' not in groups
     top = (tmp_path / "o" / "tables" / "scenario_unemp_W1_top_formatted.csv").read_text(encoding="utf-8")
-    assert top.startswith('"Rank. state (id)"'), top[:80]  # the spec's unit_label, not "unit"
+    assert top.startswith('"Rank, state (id)"'), top[:80]  # the spec's unit_label, not "unit"
 
 
 # ------------------------------------------------------------------ screen

@@ -193,7 +193,7 @@ def test_scenario_tables_are_labelled_and_formatted(demo_out):
     assert len(tables) == 4
     for raw in ("grouping", "n_shocked", "mean_total", "ci_includes_zero", "ci_lower", "is_key_city = 1"):
         assert raw not in scen, raw
-    for head in ("Changed units", "Total change", "95% CI, lower", "CI includes 0", "Rank. city (id)"):
+    for head in ("Changed units", "Total change", "95% CI, lower", "CI includes 0", "Rank, city (id)"):
         assert head in scen, head
     # the spec's [heterogeneity] labels name the groups of is_key_city, its [model] labels the grouping columns
     groups = tables[0]
