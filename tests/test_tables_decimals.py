@@ -54,9 +54,12 @@ def test_every_estimate_se_and_statistic_gets_the_same_decimals():
     # say nothing), as regression_table does: 0.000910 (0.000023)
     sigma = [r.cells[0] for r in t.grid().rows if r.label == "variance:sigma2"][0]
     assert _decimals_of(sigma) == [6]
-    # the default (readable) gives the small coefficient more: the option is what makes them equal
+    # the default (readable) gives more only to a row that would print 0.000 (the docs' rule, the same as
+    # regression_table's since audit 31): -0.009 (0.026) keeps 3; a coefficient of 0.00040 (0.00012) gets 5
     loose = {r.label: r.cells[0] for r in readable(_table()).grid().rows if r.kind != "paren"}
-    assert _decimals_of(loose["beta:a"]) == [4]
+    assert _decimals_of(loose["beta:a"]) == [3]
+    tiny = _table().with_options(body=_table().body.replace(-0.0090, 0.00040), se=_table().se.replace(0.0262, 0.00012))
+    assert readable(tiny).grid().rows[0].cells[0] == "0.00040"
     assert fixed_decimals(_table(), 2).grid().rows[0].cells[0] == "-0.01"
 
 

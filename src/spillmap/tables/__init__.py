@@ -18,8 +18,9 @@ render it.  The extension of the output file picks the writer (:func:`save`).
 Formats: CSV machine-readable (estimate, se, p columns, full precision) and formatted;
 LaTeX needs ``\\usepackage{booktabs,threeparttable}`` (Chinese labels: compile with
 xelatex and ``\\usepackage{xeCJK}`` or the ``ctex`` class); DOCX through python-docx
-(three-line table); XLSX through openpyxl (numbers stay numbers, formats show decimals
-and stars); Markdown; HTML (also ``Table._repr_html_`` in Jupyter).
+(three-line table, captions in Word's "Caption" style, dated ``SOURCE_DATE_EPOCH`` or now);
+XLSX through openpyxl (numbers stay numbers, formats show decimals and stars); Markdown;
+HTML (also ``Table._repr_html_`` in Jupyter).
 
 Example
 -------

@@ -21,6 +21,9 @@ still too wide at 7 pt gets a landscape page of its own (a section).  The widths
 the characters (Calibri's widths for digits, periods, parentheses and stars; half an em for
 other characters of a label, 0.55 em in a column of numbers), not from Word, which lays
 the document out only when it opens it.
+
+Captions are Word's "Caption" paragraphs (a number they carry as a ``SEQ Table`` field) and
+the core properties name spillmap and the time of writing: :mod:`spillmap.tables._docx_caption`.
 """
 from __future__ import annotations
 
@@ -28,11 +31,14 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from datetime import datetime, timezone
 
+from spillmap.errors import InputError
+from spillmap.tables._docx_caption import add_caption, caption_style, set_properties
 from spillmap.tables._format import typeset_minus
 from spillmap.tables._latex import has_cjk
 from spillmap.tables._model import Grid, Table
-from spillmap.tables._zip import reproducible_zip
+from spillmap.tables._zip import document_time, reproducible_zip
 
 __all__ = ["to_docx_bytes", "DOCX_FONT_SIZE", "column_widths"]
 
@@ -177,8 +183,9 @@ def _section(doc, landscape: bool) -> float:
     return (sec.page_width - sec.left_margin - sec.right_margin) / 12700  # EMU to pt
 
 
-def _add_table(doc, table: Table) -> bool:
-    """The table (caption, table, notes) at the end of ``doc``; ``True`` when it took a landscape page."""
+def _add_table(doc, table: Table, numbered: int = 0) -> tuple[bool, int]:
+    """The table (caption, table, notes) at the end of ``doc``: whether it took a landscape page, and
+    the number of the document's last numbered caption (``numbered`` before it)."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -189,12 +196,7 @@ def _add_table(doc, table: Table) -> bool:
     if landscape:
         size, margin, widths, _ = column_widths(g, _section(doc, True))
     if g.caption:
-        p = doc.add_paragraph()
-        p.paragraph_format.keep_with_next = True
-        r = p.add_run(g.caption)
-        r.bold = True
-        if has_cjk(g.caption):
-            r._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
+        numbered = add_caption(doc, g.caption, numbered)
     nh = max(len(g.header), 1)
     t = doc.add_table(rows=nh + len(g.rows), cols=n + 1)
     _layout(t, widths, margin)
@@ -229,17 +231,30 @@ def _add_table(doc, table: Table) -> bool:
         r.font.size = Pt(min(DOCX_FONT_SIZE - 1, size))  # never larger than the table
         if has_cjk(note):
             r._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
-    return landscape
+    return landscape, numbered
 
 
-def to_docx_bytes(tables: Table | Sequence[Table]) -> bytes:
+def to_docx_bytes(tables: Table | Sequence[Table], *, created: datetime | None = None) -> bytes:
     """A Word document with ``tables`` (one after another, a blank paragraph between; a table too wide
     for a portrait page at 7 pt on a landscape page of its own).
+
+    Each caption is a paragraph of Word's "Caption" style; a number it carries (``Table 3: ...``) is a
+    ``SEQ Table`` field showing that number.  The document's creator is "spillmap", its title the
+    caption of a single table.
 
     Parameters
     ----------
     tables
         One table or a sequence of them.
+    created
+        The document's created and modified time (a timezone-aware datetime, stored in UTC to the
+        second), e.g. one for every document of a report.  Default: ``SOURCE_DATE_EPOCH`` when that
+        environment variable is set, else none (no date is written: equal tables give equal bytes).
+
+    Returns
+    -------
+    bytes
+        The ``.docx`` file.
     """
     try:
         import docx
@@ -247,15 +262,28 @@ def to_docx_bytes(tables: Table | Sequence[Table]) -> bytes:
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ImportError("writing .docx needs python-docx: pip install python-docx") from exc
     items = [tables] if isinstance(tables, Table) else list(tables)
+    when = _utc_seconds(created) if created is not None else document_time()
     doc = docx.Document()
+    caption_style(doc)
+    set_properties(doc, title=items[0].caption if len(items) == 1 else "", when=when)
     portrait = doc.sections[0]
     width, height = portrait.page_width, portrait.page_height
+    numbered = 0
     for i, tab in enumerate(items):
         if i:
             doc.add_paragraph()
-        if _add_table(doc, tab) and i + 1 < len(items):  # back to portrait for the next table
+        landscape, numbered = _add_table(doc, tab, numbered)
+        if landscape and i + 1 < len(items):  # back to portrait for the next table
             sec = doc.add_section(WD_SECTION.NEW_PAGE)
             sec.orientation, sec.page_width, sec.page_height = WD_ORIENT.PORTRAIT, width, height
     buf = io.BytesIO()
     doc.save(buf)
-    return reproducible_zip(buf.getvalue())
+    return reproducible_zip(buf.getvalue(), core_date=when)
+
+
+def _utc_seconds(when: datetime) -> datetime:
+    """``when`` in UTC to the second; a naive datetime is refused (its zone would be a guess)."""
+    if not isinstance(when, datetime) or when.tzinfo is None or when.utcoffset() is None:
+        raise InputError(f"created must be a timezone-aware datetime (e.g. datetime.now(timezone.utc)), "
+                         f"got {when!r}.")
+    return when.astimezone(timezone.utc).replace(microsecond=0)

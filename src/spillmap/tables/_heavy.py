@@ -32,16 +32,22 @@ def heavy_tailed_cells(eff_tidies: Sequence[pd.DataFrame], col_keys: Sequence[st
     return out
 
 
-def heavy_tail_note(cells: Mapping[str, list[tuple]], labels: Mapping[str, str], decimals: int) -> str:
-    """The note naming the flagged effects of each column and their percentile intervals."""
+def heavy_tail_note(cells: Mapping[str, list[tuple]], labels: Mapping[str, str],
+                    decimals: int | Mapping[str, int]) -> str:
+    """The note naming the flagged effects of each column and their percentile intervals, printed
+    with ``decimals`` (a number, or ``{row key: decimals}``: each interval as its row prints)."""
     parts = []
     for key, items in cells.items():
-        shown = "; ".join(f"{kind} {labels.get(var, var)} [{_num(lo, decimals)}, {_num(hi, decimals)}]"
-                          for kind, var, lo, hi in items)
+        shown = "; ".join(f"{kind} {labels.get(var, var)} [{_num(lo, _dec(decimals, kind, var))}, "
+                          f"{_num(hi, _dec(decimals, kind, var))}]" for kind, var, lo, hi in items)
         parts.append(f"column {key}: {shown}")
     return ("Heavy-tailed simulation draws (an estimate near the edge of the stable region) make the standard "
             "errors of these effects mislead, so they have no stars; read their percentile intervals instead: "
             + "; ".join(parts) + ".")
+
+
+def _dec(decimals: int | Mapping[str, int], kind: str, var: str) -> int:
+    return int(decimals.get(f"{kind}:{var}", 3)) if isinstance(decimals, Mapping) else int(decimals)
 
 
 def _num(v: float, decimals: int) -> str:

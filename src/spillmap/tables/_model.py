@@ -115,6 +115,10 @@ class Table:
     paren_note
         The note on what the parentheses hold, in place of the default ("Standard errors in
         parentheses.") -- e.g. saying which standard errors they are.
+    decimals_chosen
+        ``True`` when the builder chose each row's decimals from that row's own numbers, before
+        any rows were left out (:func:`~spillmap.tables.regression_table`): ``readable`` then
+        keeps them, so a row prints alike in every table of the same fits.
     """
 
     body: pd.DataFrame
@@ -131,6 +135,7 @@ class Table:
     value_name: str = "estimate"
     hidden: tuple[str, ...] = ()
     paren_note: str = ""
+    decimals_chosen: bool = False
 
     def __post_init__(self) -> None:
         body = pd.DataFrame(self.body).copy()
@@ -161,6 +166,7 @@ class Table:
             caption=str(self.caption or ""), notes=tuple(str(n) for n in self.notes),
             star_levels=tuple(float(a) for a in self.star_levels), block_titles=tuple(self.block_titles),
             hidden=tuple(str(h) for h in self.hidden), paren_note=str(self.paren_note or ""),
+            decimals_chosen=bool(self.decimals_chosen),
         )
         for k, v in values.items():
             object.__setattr__(self, k, v)

@@ -19,19 +19,16 @@ import pandas as pd
 
 from spillmap.errors import InputError, did_you_mean, format_items
 from spillmap.tables._extract import glance, tidy
-from spillmap.tables._format import STAR_LEVELS, _check_levels, decimals_for
-from spillmap.tables._format import plural as _plural
+from spillmap.tables._format import STAR_LEVELS, _check_levels
 from spillmap.tables._heavy import heavy_tail_note, heavy_tailed_cells
-from spillmap.tables._labels import check_label_keys, row_label
+from spillmap.tables._labels import check_label_keys
 from spillmap.tables._model import PAREN_STATS, ParenStat, Table, _check_choice
 from spillmap.tables._notes import se_note
+from spillmap.tables._regression_rows import STATISTICS, assemble, row_key
 from spillmap.tables._rows import with_controls_row
 
 __all__ = ["regression_table", "effects_method_words", "STATISTICS", "BLOCKS"]
 
-#: rows of the statistics block, in order (``regression_table(statistics=...)``)
-STATISTICS = ("r2_within", "r2_pseudo", "r2", "loglik", "aic", "bic", "nobs", "n", "t",
-              "unit_fe", "time_fe", "random", "lee_yu", "cov_type")
 _DEFAULT_STATS = STATISTICS[:-1]
 BLOCKS = ("coefficients", "effects", "statistics")
 _EFFECT_TITLES = {"direct": "Direct effects", "indirect": "Indirect effects", "total": "Total effects"}
@@ -121,70 +118,6 @@ def _wanted_variables(variables: Sequence[str] | str | None, tidies: list[pd.Dat
     return wanted
 
 
-def _term_order(tidies: list[pd.DataFrame], variables: Sequence[str] | None, kinds: Sequence[str]) -> list[tuple[str, str]]:
-    seen: dict[tuple[str, str], None] = {}
-    for kind in kinds:
-        for td in tidies:
-            for var in td.loc[td["kind"] == kind, "variable"]:
-                seen.setdefault((kind, str(var)), None)
-    keys = list(seen)
-    if variables is not None:
-        wanted = [str(v) for v in variables]
-        filt = [k for k in keys if k[0] in ("spatial", "variance") or k[1] in wanted]
-        order = {v: i for i, v in enumerate(wanted)}
-        keys = sorted(filt, key=lambda k: (kinds.index(k[0]), order.get(k[1], -1)))
-    return keys
-
-
-def _row_key(kind: str, var: str) -> str:
-    return var if kind == "spatial" else f"{kind}:{var}"
-
-
-def _glance_rows(glances: list[dict], statistics: Sequence[str], unit: str, period: str) -> list[tuple]:
-    """``(key, label, kind, values)`` of the statistics block (rows all-missing dropped)."""
-    unit_w, period_w = unit.capitalize(), period.capitalize()
-    defs = {
-        "r2_within": ("R² (within)", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "within" else None),
-        "r2_pseudo": ("Pseudo R² (corr², within)", "stat",
-                      lambda g: g.get("r2") if g.get("r2_kind") == "pseudo_within" else None),
-        "r2_pseudo_levels": ("Pseudo R² (corr², levels)", "stat",
-                             lambda g: g.get("r2") if g.get("r2_kind") == "pseudo" else None),
-        "r2": ("R²", "stat", lambda g: g.get("r2") if g.get("r2_kind") == "ordinary" else None),
-        "loglik": ("Log-likelihood", "stat", lambda g: g.get("loglik")),
-        "aic": ("AIC", "stat", lambda g: g.get("aic")),
-        "bic": ("BIC", "stat", lambda g: g.get("bic")),
-        "nobs": ("N (observations used)", "count", lambda g: g.get("nobs")),
-        "n": (_plural(unit_w), "count", lambda g: g.get("n")),
-        "t": (_plural(period_w), "count", lambda g: g.get("t")),
-        "unit_fe": (f"{unit_w} FE", "text", lambda g: _yes(g.get("unit_fe"))),
-        "time_fe": (f"{period_w} FE", "text", lambda g: _yes(g.get("time_fe"))),
-        "random": ("Random effects", "text", lambda g: _yes(g.get("random"))),
-        "lee_yu": ("Lee–Yu", "text", lambda g: g.get("lee_yu")),
-        "cov_type": ("Covariance", "text", lambda g: g.get("cov_type")),
-    }
-    unknown = [s for s in statistics if s not in STATISTICS]
-    if unknown:
-        raise InputError(f"statistics {unknown} unknown; choose from {', '.join(STATISTICS)}.")
-    out = []
-    # "r2_pseudo" asks for the squared correlation of y and its fit; fixed-effects columns
-    # have it after the within transformation, pooled and random-effects ones in levels:
-    # two rows, so that the two are never read as one measure
-    keys = [k for s in statistics for k in (("r2_pseudo", "r2_pseudo_levels") if s == "r2_pseudo" else (s,))]
-    for key in keys:
-        label, kind, get = defs[key]
-        vals = [get(g) for g in glances]
-        if key == "random" and not any(g.get("random") for g in glances):
-            continue
-        if all(v is None or (isinstance(v, float) and np.isnan(v)) for v in vals):
-            continue
-        out.append((key, label, kind, vals))
-    return out
-
-
-def _yes(v: object) -> str | None:
-    return None if v is None else ("Yes" if v else "No")
-
-
 def _header(cols, glances, column_labels, unit: str, period: str) -> pd.DataFrame:
     n = len(cols)
     if column_labels is not None:
@@ -245,7 +178,7 @@ def regression_table(
     effects: Sequence[Any] | Mapping[str, Any] | None = None,
     stat: ParenStat = "se",
     stars: Sequence[float] | bool = True,
-    decimals: int = 3,
+    decimals: int | None = None,
     labels: Mapping[str, str] | None = None,
     variables: Sequence[str] | None = None,
     blocks: Sequence[str] = BLOCKS,
@@ -275,9 +208,15 @@ def regression_table(
         ``True`` (10 %, 5 %, 1 %), ``False`` or the levels: probabilities in (0, 1), largest
         first.
     decimals
-        Decimals of estimates and statistics (counts have none).  The variance rows (σ², φ)
-        get more, up to 6, when that is needed for two significant digits of their smallest
-        estimate or SE (a σ² of 0.0009 prints 0.00091 (0.000023), not 0.001 (0.000)).
+        ``None`` (default): 3 decimals, more (up to 6) only on a coefficient or effect row with
+        a non-zero estimate or SE that would print as ``0.000``: two significant digits of its
+        smallest (``0.00040 (0.00012)``; ``-0.0090 (0.0262)`` prints ``-0.009 (0.026)``), as the
+        study report's tables print.  An integer: that many decimals on every estimate and
+        statistic (one number per table, as journals ask; counts have none).  Either way the
+        variance rows (σ², φ) get more, up to 6, when that is needed for two significant digits
+        of their smallest estimate or SE (a σ² of 0.0009 prints 0.00091 (0.000023), not 0.001
+        (0.000)).  A row's decimals come from that row's own numbers, chosen before
+        ``variables=`` keeps some rows: selecting rows never changes how a cell prints.
     labels
         Variable labels (``{"int": "Industrial intelligence"}``, any language); a key may
         also be a row key (``"rho"``, ``"W×int"`` or ``"W_int"`` for the row of θ,
@@ -307,17 +246,10 @@ def regression_table(
         Render with :func:`spillmap.tables.save` or ``to_latex``/``to_html``/...;
         ``Table.to_frame("long")`` gives every number with its SE and p.
     """
-    _check_choice("stat", stat, PAREN_STATS)
-    bad = [b for b in blocks if b not in BLOCKS]
-    if bad:
-        raise InputError(f"blocks {bad} unknown; choose from {', '.join(BLOCKS)}.")
-    if not isinstance(decimals, int) or not 0 <= decimals <= 10:
-        raise InputError(f"decimals must be an integer from 0 to 10, got {decimals!r}.")
+    _check_options(stat, blocks, decimals)
     labels = dict(labels or {})
     levels = _star_levels(stars)
     cols = _columns(fits, effects)
-    from spillmap.estimation.effects import EffectsResult
-
     coef_tidies, eff_tidies, glances = [], [], []
     for _, fit, eff in cols:
         own = tidy(fit)  # a results type may carry its effects itself (kinds direct/indirect/total)
@@ -328,41 +260,64 @@ def regression_table(
     variables = _wanted_variables(variables, coef_tidies + eff_tidies)
     check_label_keys(labels, coef_tidies + eff_tidies)
     header = _header(cols, glances, column_labels, unit, period)
-    rows, body, se, pv = _assemble(coef_tidies, eff_tidies, glances, header.index, blocks=blocks,
+    rows, body, se, pv = assemble(coef_tidies, eff_tidies, glances, header.index, blocks=blocks,
                                    variables=variables, labels=labels, statistics=statistics,
                                    unit=unit, period=period, decimals=decimals)
     if rows.empty:
         raise InputError("the table would be empty: no rows in the requested blocks.")
-    notes = list(notes)
     heavy = heavy_tailed_cells(eff_tidies, list(header.index)) if "effects" in blocks else {}
     for col, items in heavy.items():  # no stars from a misleading SE; the note gives the intervals
         for kind, var, _, _ in items:
-            if _row_key(kind, var) in pv.index:
-                pv.at[_row_key(kind, var), col] = np.nan
-    ys = {g.get("y") for g in glances if g.get("y")}
-    if len(ys) == 1:  # one dependent variable for every column: said once, as the papers do
-        y = next(iter(ys))
-        notes.insert(0, f"Dependent variable: {labels.get(y, y) if labels else y}.")
-    note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols], glances)
-    if note and "effects" in blocks:
-        notes.append(note)
-    if heavy:
-        notes.append(heavy_tail_note(heavy, labels, decimals))
-    shows_n = "statistics" in blocks and "nobs" in statistics  # the note explains the N row
-    if shows_n and any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
-        notes.append("N counts the observations the likelihood uses (fewer than units × periods under the "
-                     "Lee–Yu transformation).")
+            if row_key(kind, var) in pv.index:
+                pv.at[row_key(kind, var), col] = np.nan
+    notes = _notes(notes, cols, glances, labels, blocks=blocks, statistics=statistics, heavy=heavy,
+                   decimals=rows["decimals"].to_dict())
     titles = tuple((k, v) for k, v in _EFFECT_TITLES.items())
     has_effects = "effects" in blocks and any(not t.empty for t in eff_tidies)
     if "coefficients" in blocks and has_effects:
         titles = (("coefficients", "Coefficients"), *titles)
     ys = set(header["y"]) - {""}
     paren = _paren_note(stat, glances, blocks, has_effects, unit, period, list(header.index))
-    table = Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=tuple(notes),
+    table = Table(body=body, rows=rows, columns=header, se=se, pvalues=pv, caption=caption, notes=notes,
                   paren=stat, star_levels=levels, block_titles=titles, stub="", value_name="estimate",
-                  hidden=("y",) if len(ys) <= 1 else (), paren_note=paren)
+                  hidden=("y",) if len(ys) <= 1 else (), paren_note=paren, decimals_chosen=True)
     return with_controls_row(table, coef_tidies, variables) if "statistics" in blocks else table
 
+
+def _check_options(stat: str, blocks: Sequence[str], decimals: int | None) -> None:
+    """``stat``, ``blocks`` and ``decimals`` of :func:`regression_table`, checked (InputError)."""
+    _check_choice("stat", stat, PAREN_STATS)
+    bad = [b for b in blocks if b not in BLOCKS]
+    if bad:
+        raise InputError(f"blocks {bad} unknown; choose from {', '.join(BLOCKS)}.")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)
+                                 or not 0 <= decimals <= 10):
+        raise InputError(f"decimals must be None or an integer from 0 to 10, got {decimals!r}.")
+
+
+def _notes(notes: Sequence[str], cols: list, glances: list[dict], labels: Mapping[str, str], *,
+           blocks: Sequence[str], statistics: Sequence[str], heavy: Mapping[str, list],
+           decimals: Mapping[str, int]) -> tuple[str, ...]:
+    """The table's notes: the dependent variable (when one for every column), the user's ``notes``,
+    how the effects and their SEs were obtained, the heavy-tailed effects' intervals (each with its
+    row's ``decimals``) and what N counts."""
+    from spillmap.estimation.effects import EffectsResult
+
+    out = list(notes)
+    ys = {g.get("y") for g in glances if g.get("y")}
+    if len(ys) == 1:  # one dependent variable for every column: said once, as the papers do
+        y = next(iter(ys))
+        out.insert(0, f"Dependent variable: {labels.get(y, y) if labels else y}.")
+    note = _effects_note([fit if isinstance(fit, EffectsResult) else eff for _, fit, eff in cols], glances)
+    if note and "effects" in blocks:
+        out.append(note)
+    if heavy:
+        out.append(heavy_tail_note(heavy, labels, decimals))
+    shows_n = "statistics" in blocks and "nobs" in statistics  # the note explains the N row
+    if shows_n and any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
+        out.append("N counts the observations the likelihood uses (fewer than units × periods under the "
+                   "Lee–Yu transformation).")
+    return tuple(out)
 
 
 def _paren_note(stat: str, glances: list[dict], blocks: Sequence[str], has_effects: bool, unit: str,
@@ -377,39 +332,3 @@ def _paren_note(stat: str, glances: list[dict], blocks: Sequence[str], has_effec
     return ("z (or t) statistics in parentheses" if stat == "t" else "p-values in parentheses") + \
         f"; standard errors{' (coefficients)' if has_effects else ''}: {what}"
 
-
-def _assemble(coef_tidies, eff_tidies, glances, col_keys, *, blocks, variables, labels, statistics,
-              unit, period, decimals):
-    recs: list[tuple[str, str, str, str, list, list, list]] = []  # key, label, block, kind, values, se, p
-
-    def add_terms(tidies, kinds, block_of):
-        for kind, var in _term_order(tidies, variables, kinds):
-            key = _row_key(kind, var)
-            vals, ses, ps = [], [], []
-            for td in tidies:
-                hit = td[(td["kind"] == kind) & (td["variable"].astype(str) == var)]
-                vals.append(float(hit["estimate"].iloc[0]) if len(hit) else np.nan)
-                ses.append(float(hit["std_error"].iloc[0]) if len(hit) else np.nan)
-                ps.append(float(hit["p"].iloc[0]) if len(hit) else np.nan)
-            label = labels.get(key, row_label(kind, var, labels))
-            recs.append((key, label, block_of(kind), "coef", vals, ses, ps))
-
-    if "coefficients" in blocks:
-        add_terms(coef_tidies, ("beta", "theta", "spatial", "variance"), lambda k: "coefficients")
-    if "effects" in blocks:
-        add_terms(eff_tidies, ("direct", "indirect", "total"), lambda k: k)
-    if "statistics" in blocks:
-        for key, label, kind, vals in _glance_rows(glances, statistics, unit, period):
-            block = "fixed effects" if key in ("unit_fe", "time_fe", "random", "lee_yu", "cov_type") else "statistics"
-            recs.append((key, labels.get(key, label), block, kind, vals, [np.nan] * len(vals), [np.nan] * len(vals)))
-    idx = [r[0] for r in recs]
-    # a variance (sigma2 ~ 1e-3 in a log model) printed as 0.001 (0.000) says nothing: its row gets
-    # two significant digits of its smallest estimate or SE (at least ``decimals``, at most 6)
-    decs = [decimals_for([*r[4], *r[5]], digits=2, least=decimals, most=max(decimals, 6))
-            if r[0].startswith("variance:") else decimals for r in recs]
-    rows = pd.DataFrame({"label": [r[1] for r in recs], "block": [r[2] for r in recs],
-                         "kind": [r[3] for r in recs], "decimals": decs}, index=idx)
-    body = pd.DataFrame([r[4] for r in recs], index=idx, columns=list(col_keys), dtype=object)
-    se = pd.DataFrame([r[5] for r in recs], index=idx, columns=list(col_keys), dtype=float)
-    pv = pd.DataFrame([r[6] for r in recs], index=idx, columns=list(col_keys), dtype=float)
-    return rows, body, se, pv

@@ -13,7 +13,8 @@ from spillmap.errors import InputError
 from spillmap.tables._format import decimals_for
 from spillmap.tables._model import Table
 
-__all__ = ["with_tests", "with_text_rows", "with_column", "with_controls_row", "readable", "fixed_decimals"]
+__all__ = ["with_tests", "with_text_rows", "with_column", "with_controls_row", "readable", "fixed_decimals",
+           "coef_row_decimals"]
 
 
 def _frames(table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,30 +111,72 @@ def with_column(table: Table, key: str, header: Mapping[str, str], values: Mappi
     return table.with_options(body=body, se=se, pvalues=pv, columns=columns)
 
 
+def coef_row_decimals(key: str, values: Sequence[float], decimals: int | None, *, base: int = 3,
+                      most: int = 6) -> int:
+    """The decimals of a coefficient or effect row of :func:`~spillmap.tables.regression_table`
+    (and of :func:`fixed_decimals`): a function of the row's own numbers only.
+
+    Parameters
+    ----------
+    key
+        The row key (``beta:int``, ``rho``, ``variance:sigma2``, ``direct:int`` ...).
+    values
+        The row's estimates and standard errors, every column.
+    decimals
+        ``None``: ``base``; more (up to ``most``) only when some non-zero value would print as
+        zero with ``base`` (``0.000``), then two significant digits of the smallest
+        (``0.00040 (0.00012)``, while ``-0.0090 (0.0262)`` prints ``-0.009 (0.026)``).  An
+        integer: that many.  A variance row (key ``variance:...``: σ², φ) keeps two significant
+        digits of its smallest value, between ``base`` (or ``decimals``) and ``most``.
+    base, most
+        Least and most decimals (defaults 3 and 6).
+
+    Returns
+    -------
+    int
+        The decimals.
+    """
+    least = base if decimals is None else int(decimals)
+    if str(key).startswith("variance:"):
+        return decimals_for(values, digits=2, least=least, most=max(least, most))
+    if decimals is not None:
+        return least
+    v = np.abs(np.asarray(values, dtype=float))
+    shows_zero = bool(((v > 0) & (v < 0.5 * 10.0 ** -base)).any())
+    return decimals_for(values, digits=2, least=base, most=most) if shows_zero else base
+
+
+def _row_numbers(table: Table, key: str) -> list[float]:
+    vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
+    return vals + (table.se.loc[key].tolist() if table.se is not None else [])
+
+
 def readable(table: Table, *, base: int = 3, most: int = 6) -> Table:
     """``table`` with more decimals on coefficient rows that would print as ``0.000``.
 
     Parameters
     ----------
     table
-        The table.
+        The table.  The rows of a :func:`~spillmap.tables.regression_table` keep the decimals
+        it chose (``Table.decimals_chosen``), by the same rule.
     base, most
-        Each ``coef`` row gets enough decimals for two significant digits of its smallest
-        non-zero estimate or SE, between ``base`` and ``most``.  Every format states the same
-        decimals (``Table.rows``).
+        Each ``coef`` row gets :func:`coef_row_decimals` of its own estimates and SEs: ``base``,
+        or two significant digits of its smallest value (up to ``most``) when some non-zero value
+        would print as zero -- the rule of ``[tables] decimals`` (docs/config.md), one for every
+        table of a report, so a coefficient prints alike wherever it appears.  Every format
+        states the same decimals (``Table.rows``).
     """
+    if table.decimals_chosen:
+        return table
     rows = table.rows.copy()
     for key in rows.index[rows["kind"] == "coef"]:
-        vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
-        if table.se is not None:
-            vals += table.se.loc[key].tolist()
-        rows.at[key, "decimals"] = decimals_for(vals, digits=2, least=base, most=most)
+        rows.at[key, "decimals"] = coef_row_decimals(key, _row_numbers(table, key), None, base=base, most=most)
     return table.with_options(rows=rows)
 
 
 def fixed_decimals(table: Table, decimals: int, *, most: int = 6) -> Table:
     """``table`` with ``decimals`` decimals on every estimate, SE and statistic (one number per
-    table, as journals ask), instead of :func:`readable`'s more on small coefficients.
+    table, as journals ask), instead of the default's more on small coefficients.
 
     Parameters
     ----------
@@ -150,13 +193,8 @@ def fixed_decimals(table: Table, decimals: int, *, most: int = 6) -> Table:
         raise InputError(f"decimals must be a whole number from 0 to 6, got {decimals!r}.")
     rows = table.rows.copy()
     for key in rows.index[rows["kind"].isin(("coef", "stat", "test"))]:
-        dec = int(decimals)
-        if str(key).startswith("variance:"):
-            vals = pd.to_numeric(table.body.loc[key], errors="coerce").tolist()
-            if table.se is not None:
-                vals += table.se.loc[key].tolist()
-            dec = decimals_for(vals, digits=2, least=dec, most=max(dec, most))
-        rows.at[key, "decimals"] = dec
+        numbers = _row_numbers(table, key) if str(key).startswith("variance:") else []
+        rows.at[key, "decimals"] = coef_row_decimals(key, numbers, int(decimals), most=most)
     return table.with_options(rows=rows)
 
 

@@ -191,6 +191,7 @@ def to_xlsx_bytes(tables: Table | Sequence[Table], *, sheet_names: Sequence[str]
     items = [tables] if isinstance(tables, Table) else list(tables)
     names = list(sheet_names) if sheet_names is not None else [t.caption or f"Table {i + 1}" for i, t in enumerate(items)]
     wb = Workbook()
+    wb.properties.creator = wb.properties.lastModifiedBy = "spillmap"  # not "openpyxl"; dates: _zip
     wb.remove(wb.active)
     used: set[str] = set()
     for tab, name in zip(items, names):
