@@ -9,8 +9,10 @@ Every writer of spillmap (``weights --out``, ``--json``, the report, ``write_wei
   is wanted and vice versa; an existing target without ``force`` (``--force`` on the
   command line, ``overwrite=True`` in Python); a target that is one of the inputs
   (refused even with ``force``); a folder to be replaced that holds an input, that
-  spillmap did not write (no :data:`MARKER` file inside), or that holds files besides those
-  its marker lists (a user's notes kept next to a report; refused even with ``force``).
+  spillmap did not write (no :data:`MARKER` file inside), that holds files besides those
+  its marker lists (a user's notes kept next to a report), or one of whose listed files was
+  changed since spillmap wrote it (the marker records each file's SHA-256: a map edited in
+  place); all refused even with ``force``.
 * **One writer per target.**  The advisory lock ``.NAME.spillmap-lock`` next to the
   target is held from the checks to the end; a second run fails at once, naming the
   running process (:mod:`spillmap._filelock`).
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Literal
 
 from spillmap import _filelock as _lock
+from spillmap._manifest import MARKER, MARKER_TEXT, changed_files, foreign_entries, manifest, tree, write_manifest
 from spillmap.errors import OutputError
 
 __all__ = [
@@ -53,11 +56,6 @@ __all__ = [
     "reserve",
 ]
 
-#: file written into every output folder; ``force`` replaces only folders holding it, and only
-#: when they hold nothing but the files it lists
-MARKER = ".spillmap-output"
-_MARKER_TEXT = "This folder was written by spillmap; `--force` may replace it as a whole.\n"
-_MANIFEST_HEAD = "# the files spillmap wrote; --force refuses to replace the folder if it holds any other:\n"
 _REPLACE_HINT = "use --force (Python: overwrite=True) to replace it"
 
 Inputs = Mapping[str, "str | os.PathLike | None"] | Iterable["str | os.PathLike | None"]
@@ -133,7 +131,7 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
             f"refusing to replace folder {path}: spillmap did not write it (no {MARKER} inside); "
             "remove it yourself or choose another folder."
         )
-    foreign = _foreign_entries(Path(path))
+    foreign = foreign_entries(Path(path))
     if foreign:
         from spillmap.errors import format_items
 
@@ -142,38 +140,16 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
             f"write: {format_items(foreign, 5)}; move them out (--force replaces spillmap's own files only) "
             "or choose another folder."
         )
+    found = manifest(Path(path))
+    changed = changed_files(Path(path), found[1]) if found else []
+    if changed:
+        from spillmap.errors import format_items
 
-
-def _tree(folder: Path) -> tuple[set[str], set[str]]:
-    """The files and the sub-folders under ``folder``, as ``/``-separated relative paths."""
-    files, dirs = set(), set()
-    for root, subdirs, names in os.walk(folder):
-        rel = Path(root).relative_to(folder)
-        dirs.update((rel / d).as_posix() for d in subdirs)
-        files.update((rel / n).as_posix() for n in names)
-    return files, dirs
-
-
-def _write_manifest(folder: Path) -> None:
-    """Rewrite ``folder``'s :data:`MARKER` with the list of the files written into it."""
-    files, _ = _tree(folder)
-    listed = sorted(f for f in files if f != MARKER)
-    (folder / MARKER).write_text(_MARKER_TEXT + _MANIFEST_HEAD + "".join(f"{f}\n" for f in listed),
-                                 encoding="utf-8")
-
-
-def _foreign_entries(folder: Path) -> list[str]:
-    """What ``folder`` holds beyond the files its :data:`MARKER` lists and their folders (sorted;
-    a folder counted once, not its content); none for a marker without a list (written before
-    spillmap kept one: such a folder is replaced as a whole, as then)."""
-    text = (folder / MARKER).read_text(encoding="utf-8", errors="replace")
-    if _MANIFEST_HEAD not in text:
-        return []
-    listed = {line for line in text.split(_MANIFEST_HEAD, 1)[1].splitlines() if line}
-    known = {MARKER, *listed} | {p.as_posix() for f in listed for p in Path(f).parents if p != Path(".")}
-    files, dirs = _tree(folder)
-    extra = sorted((files | dirs) - known)
-    return [e for e in extra if not any(e.startswith(d + "/") for d in extra if d in dirs and d != e)]
+        raise OutputError(
+            f"refusing to replace folder {path}: {len(changed)} file(s) spillmap wrote there were changed since: "
+            f"{format_items(changed, 5)}; copy your edits elsewhere (--force replaces spillmap's own files only "
+            "while they are as it wrote them) or choose another folder."
+        )
 
 
 def preflight(
@@ -303,7 +279,7 @@ def _swap_in(tmp: Path, path: Path) -> None:
     if not os.path.lexists(path):
         os.rename(tmp, path)
         return
-    old_files = len(_tree(path)[0] - {MARKER})
+    old_files = len(tree(path)[0] - {MARKER})
     if _exchange(tmp, path):  # path is new, tmp holds the old folder
         _replaced(path, tmp, old_files)
         return
@@ -374,13 +350,13 @@ def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Itera
             with _os_errors(path):
                 if kind == "dir":
                     os.mkdir(tmp, 0o777)
-                    (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+                    (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
                 else:
                     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             yield tmp
             with _os_errors(path):
                 if kind == "dir":
-                    _write_manifest(tmp)
+                    write_manifest(tmp)
                     _swap_in(tmp, path)
                 else:
                     os.replace(tmp, path)
