@@ -169,42 +169,15 @@ def _plain(v: float, decimals: int) -> str:
     return text.replace("-", "\u2212")
 
 
-def _edge(v: float, decimals: int, *, lowest: bool) -> str:
-    """The lowest (or highest) class limit: exact with ``decimals`` or one more, otherwise rounded towards
-    the inside of the data's range (never below its minimum or above its maximum) with one more decimal,
-    which :func:`_uniform` then gives every limit of the legend."""
-    return _inward(v, decimals, lowest=lowest) if _exact(v, decimals) else _inward(
-        v, min(decimals + 1, MAX_DECIMALS), lowest=lowest)
+def _edge_decimals(v: float, decimals: int) -> int:
+    """Decimals of the lowest (or highest) class limit, the data's minimum (maximum): ``decimals`` when it is
+    exact with them, else one more (at most :data:`MAX_DECIMALS`); the legend's other limits then get as many."""
+    return decimals if _exact(v, decimals) else min(decimals + 1, MAX_DECIMALS)
 
 
 def _exact(v: float, decimals: int) -> bool:
     t = v * 10**decimals
     return abs(t - round(t)) <= 1e-9 * max(1.0, abs(t))
-
-
-def _decimals(label: str) -> int:
-    return len(label.split(".")[1]) if "." in label else 0
-
-
-def _inward(v: float, decimals: int, *, lowest: bool) -> str:
-    """``v`` with ``decimals`` decimals: exact when it is, else rounded towards the inside of the range."""
-    import math
-
-    t = v * 10**decimals
-    if _exact(v, decimals):
-        return _plain(round(t) / 10**decimals, decimals)
-    return _plain((math.ceil if lowest else math.floor)(t) / 10**decimals, decimals)
-
-
-def _uniform(vals: list[float], labels: list[str], decimals: int) -> list[str]:
-    """``labels`` with one number of decimals: those of the extremes when they needed more than the others
-    (newcomer audit 29 #4.3: ``8.379 – 9.39 … 11.27 – 13.048`` now reads ``8.379 – 9.390 … 11.270 – 13.048``)."""
-    d = max(decimals, _decimals(labels[0]), _decimals(labels[-1]))
-    out = list(labels) if d == decimals else [_plain(v, d) for v in vals]
-    out[0], out[-1] = labels[0] if d == decimals else _inward(vals[0], d, lowest=True), (
-        labels[-1] if d == decimals else _inward(vals[-1], d, lowest=False))
-    # a limit equal to the data's minimum or maximum (a class of one value) reads as that extreme does
-    return [out[0] if v == vals[0] else out[-1] if v == vals[-1] else t for v, t in zip(vals, out)]
 
 
 def _apart(labels: Sequence[str], vals: Sequence[float]) -> bool:
@@ -217,11 +190,13 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
 
     Plain decimals, one number of them for all limits: as many as show two significant digits of the narrowest
     class, more where two adjacent limits would read alike or a limit other than 0 would read as 0.  The lowest
-    and highest limits are the data's own minimum and maximum: they are printed exactly when two more decimals
-    allow (the other limits then get as many), else rounded inwards, so a legend never starts below or ends
-    above the data (nor, as ``3 – 5`` for data from 2.8, above or below them).  Limits finer than
-    :data:`MAX_DECIMALS` decimals get the fewest significant digits that keep them apart (scientific
-    notation; :func:`magnitude_labels` prints such limits scaled instead).
+    and highest limits are the data's own minimum and maximum: when they are not exact with those decimals, every
+    limit gets one more.  Every limit, the extremes too, is rounded to nearest as the tables print their numbers
+    (:func:`spillmap.tables.format_number`), so the legend's range reads as the descriptive table's min and max
+    wherever both show the same decimals (a paper's audit: a legend rounded inwards read ``8.379 – 13.048`` for a
+    maximum of 13.0488 that Table 1 prints as 13.049).  Limits finer than :data:`MAX_DECIMALS` decimals get the
+    fewest significant digits that keep them apart (scientific notation; :func:`magnitude_labels` prints such
+    limits scaled instead).
 
     Parameters
     ----------
@@ -245,11 +220,13 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
     scale = min(widths) if widths else max(abs(v) for v in vals) or 1.0
     dec = max(0, 1 - math.floor(math.log10(scale)))
     while dec <= MAX_DECIMALS:
-        labels = [_plain(v, dec) for v in vals]
-        labels[0], labels[-1] = _edge(vals[0], dec, lowest=True), _edge(vals[-1], dec, lowest=False)
+        # one number of decimals for all limits: those the extremes need (newcomer audit 29 #4.3: ``8.379 – 9.39
+        # … 11.27 – 13.048`` reads ``8.379 – 9.390 … 11.270 – 13.048``); checked as printed
+        d = max(dec, _edge_decimals(vals[0], dec), _edge_decimals(vals[-1], dec))
+        labels = [_plain(v, d) for v in vals]
         zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))  # 1e-7 printed "0.000"
         if not zero and _apart(labels, vals):
-            return _uniform(vals, labels, dec)
+            return labels
         dec += 1
     for digits in range(2, 13):  # tiny limits: the fewest significant digits that keep them apart
         labels = ["0" if v == 0 else f"{v:,.{max(digits, 3 if i in (0, len(vals) - 1) else 0)}g}"
@@ -271,16 +248,15 @@ def scale_words(exponent: int) -> str:
 
 def _significant(vals: list[float]) -> list[str]:
     """Each limit with two significant digits (more where two adjacent limits would read alike), plain
-    decimals; the lowest and the highest rounded inwards (never outside the data)."""
+    decimals, rounded to nearest (the highest too, as :func:`bound_labels` prints the extremes)."""
     import math
 
     labels: list[str] = []
     for digits in range(2, 13):
         labels = []
-        for i, v in enumerate(vals):
+        for v in vals:
             d = 0 if v == 0 else max(0, digits - 1 - math.floor(math.log10(abs(v))))
-            edge = i in (0, len(vals) - 1)
-            labels.append(_inward(v, d, lowest=i == 0) if edge else _plain(v, d))
+            labels.append(_plain(v, d))
         if _apart(labels, vals):
             break
     return labels
@@ -309,7 +285,8 @@ def class_labels(c: Classification, *, counts: bool = True) -> list[str]:
     """Legend labels ``"lower – upper (count)"`` of each class.
 
     The limits are printed with :func:`bound_labels`: decimals chosen from the class width,
-    no two classes alike, the first and last limit never outside the data's range.
+    no two classes alike, the first and last limit the data's minimum and maximum rounded to
+    nearest, as the tables print them.
     """
     bounds = [c.lower, *c.bins]
     edges = bound_labels(bounds)

@@ -223,11 +223,35 @@ def add_layer_control(m: folium.Map) -> None:
         folium.LayerControl(collapsed=False, position="topleft").add_to(m)
 
 
+#: the minus sign of the maps' display text (tooltips, legends), as the legends' class limits and the tables
+#: (:data:`spillmap.tables.MINUS`) print it; data that programs read (GeoJSON ids, colours, CSV) keeps ASCII '-'
+MINUS = "\u2212"
+
+
+def display_number(text: str) -> str:
+    """A number as Python prints it (``"-0.01738"``, ``"-1.2e-05"``) as the maps display it: U+2212 for each
+    minus sign, and no sign on a number that reads as zero (``"-0.000"`` reads ``"0.000"``, as in the tables)."""
+    try:
+        zero = float(text.replace(",", "")) == 0
+    except ValueError:
+        zero = False
+    return text.lstrip("-") if zero else text.replace("-", MINUS)
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or bool(pd.isna(v))
+
+
 def format_value(v: float, decimals: int) -> str:
-    """Format a number for a tooltip; missing values as ``"no data"``."""
-    if v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v):
-        return "no data"
-    return f"{v:,.{decimals}f}"
+    """A number for a tooltip: ``decimals`` fixed decimals, thousands separated, a true minus sign
+    (:func:`display_number`); missing values as ``"no data"``."""
+    return "no data" if _missing(v) else display_number(f"{v:,.{decimals}f}")
+
+
+def format_significant(v: float, digits: int = 4) -> str:
+    """A number for a legend or tooltip with ``digits`` significant digits (``"−0.01738"``), a true minus
+    sign (:func:`display_number`); missing values as ``"no data"``."""
+    return "no data" if _missing(v) else display_number(f"{v:.{digits}g}")
 
 
 def name_columns(gdf, name_column: str | Sequence[str] | None) -> list[str]:
@@ -386,4 +410,5 @@ def add_layers(
 
 
 __all__ += ["NOT_IN_SAMPLE", "split_sample", "add_context", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
+            "format_significant", "display_number", "MINUS",
             "add_layers", "PanelSwitcher", "ContextLayer", "GroupOutlines"]

@@ -176,6 +176,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
 def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include,
                        stills: Collection[str]) -> list[str]:
     """The SDM's recovered unit fixed effects (first W), as a choropleth."""
+    from spillmap.maps._layers import format_significant
     from spillmap.maps.choropleth import choropleth
 
     if "fixed_effects" not in include or not r.fixed_effects:
@@ -189,6 +190,6 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
     m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles", cmap="RdBu_r",
                    title=f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
-                         f"{fx['intercept']:.4g}", notice=r.notice)
+                         f"{format_significant(fx['intercept'])}", notice=r.notice)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
                                                   "(they sum to zero)", stills)]

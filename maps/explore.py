@@ -92,17 +92,14 @@ class _Explore(RenderOnce):
         return Number(v.toPrecision(4)).toString().replace("-", "\u2212");
     }
     function limits(b) {  // the class limits [0, m/64, m/16, m/4, m] as the other maps' legends print theirs
-        // (maps/_classify): one number of decimals for all, two significant digits of the narrowest class, the
-        // highest limit, the largest response, rounded down (never above it); limits that would need more than
-        // 6 decimals in thousandths, millionths ... (cfg.scales names them): no 7.4e-8
+        // (maps/_classify): one number of decimals for all, two significant digits of the narrowest class, each
+        // rounded to nearest, the highest limit (the largest response) too, as a table prints it; limits that would
+        // need more than 6 decimals in thousandths, millionths ... (cfg.scales names them): no 7.4e-8
         if (!(b[1] > 0)) { return {text: b.map(function () { return "0"; }), scale: 0}; }
         var d = Math.max(0, 1 - Math.floor(Math.log10(b[1]))), e = 0;
         if (d > 6) { while (d - e > 3) { e += 3; } }
-        var f = Math.pow(10, e), g = Math.pow(10, d - e);
-        return {scale: e, text: b.map(function (v, j) {
-            var x = v * f;
-            return (j === b.length - 1 ? Math.floor(x * g * (1 + 1e-12)) / g : x).toFixed(d - e);
-        })};
+        var f = Math.pow(10, e);
+        return {scale: e, text: b.map(function (v) { return (v * f).toFixed(d - e); })};
     }
     var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
     function setBounds() {

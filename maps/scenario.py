@@ -50,7 +50,8 @@ _GREY = np.array([0xd0, 0xd0, 0xd0])
 
 
 def _fmt(v: float) -> str:
-    return "no data" if v is None or not np.isfinite(v) else f"{v:.4g}"
+    """A tooltip's number: four significant digits, a true minus sign (U+2212, as the legends)."""
+    return "no data" if v is None or not np.isfinite(v) else _layers.format_significant(v)
 
 
 def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, str]]]:

@@ -323,7 +323,7 @@ def unit_response_map(
         others, name=f"response to a unit change of {var} in {src_name}",
         label=f"effect on this {unit} of +1 {var} in {src_name}", k=k, scheme=scheme,
         note=f"effect on {y} of each {unit}; the source {unit} is outlined",
-        show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {vals[src]:.4g}")],
+        show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {_layers.format_significant(vals[src])}")],
         not_missing=1, not_in_sample=len(ctx), group=group,
         average=average_line("indirect", effects_by_part(average_effects), level),
     )

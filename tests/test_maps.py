@@ -55,7 +55,7 @@ def test_choropleth_features_legend_and_tooltip(states):
     # every tooltip value is the unit's own value
     vals = states.set_index("STATE_ABBR")["v"]
     for f in feats:  # the tooltip shows the value rounded: within half a unit of its last decimal
-        shown = float(f["properties"]["t0"][0][1].replace(",", ""))
+        shown = float(f["properties"]["t0"][0][1].replace(",", "").replace("\u2212", "-"))  # U+2212 as shown
         assert shown == pytest.approx(vals[f["properties"]["id"]], abs=0.5 * 10 ** -len(f["properties"]["t0"][0][1].split(".")[1]))
 
 

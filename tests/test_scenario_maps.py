@@ -11,6 +11,7 @@ import pytest
 
 from spillmap.errors import DataError
 from spillmap.estimation import SpatialPanel, response_columns, scenario
+from spillmap.maps._layers import format_significant
 from spillmap.maps._offline import render_html
 from spillmap.maps.scenario import (
     NEGATIVE,
@@ -68,7 +69,7 @@ def test_scenario_map_draws_the_result(grid, sdm):
     assert "<img src=x" not in page and "<b>scenario</b>" not in page         # escaped / textContent
     assert '["7","3"]' in page or '["3","7"]' in page                           # shocked units outlined
     f = r.to_frame()
-    assert f"{f.loc['12', 'total']:.4g}" in page                                 # a tooltip value
+    assert json.dumps(format_significant(f.loc['12', 'total']))[1:-1] in page   # a tooltip value (U+2212 escaped)
     assert "interval of the change includes 0 (200 parameter draws)" in page      # the CI rule in the legend
     # x2's spillovers (rho beta + theta) are near 0: the other units' intervals include 0, greyed
     greyed = f["ci_includes_zero"]

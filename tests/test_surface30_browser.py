@@ -70,7 +70,7 @@ def test_explore_legend_prints_tiny_limits_scaled(driver, wider, sdm, tmp_path):
     """Responses of about 1e-7 (the model's columns times 1e-6): the legend's limits are m/64, m/16, m/4
     and m of the largest response m; they would need more than 6 decimals, so they are printed in
     thousandths, millionths or billionths (the first at which m/64 reads at least 0.01), with one number of
-    decimals (two significant digits of m/64), m rounded down; a line of the legend names the unit."""
+    decimals (two significant digits of m/64), m rounded to nearest; a line of the legend names the unit."""
     from spillmap.estimation import response_columns
     from spillmap.maps._classify import scale_words
     from spillmap.maps.explore import explore_map
@@ -94,4 +94,4 @@ def test_explore_legend_prints_tiny_limits_scaled(driver, wider, sdm, tmp_path):
     assert len(decimals) == 1, classes
     step = 10.0 ** -decimals.pop()
     top, scaled = max(float(n) for n in numbers), m * 10**exponent
-    assert scaled - step <= top <= scaled * (1 + 1e-6), (top, scaled)  # rounded down (1e-6: float32 values)
+    assert abs(top - scaled) <= step * (0.5 + 1e-6), (top, scaled)  # rounded to nearest (1e-6: float32 values)
