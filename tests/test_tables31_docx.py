@@ -113,3 +113,15 @@ def test_a_long_caption_is_a_title_cut_to_what_word_keeps():
     caption = "Heterogeneity " * 30
     props = _read(to_docx_bytes(_table(caption))).core_properties
     assert len(props.title) == 255 and props.title.endswith("…") and caption.startswith(props.title[:-1])
+
+
+def test_a_one_table_workbook_names_its_sheet_as_the_file(tmp_path):
+    import openpyxl
+
+    caption = "int +0.02 in every city of Hubei (W1): the 10 largest spillovers received"
+    path = save(_table(caption), tmp_path / "scenario_hubei_W1_top.xlsx")
+    wb = openpyxl.load_workbook(path)
+    # not the caption cut to Excel's 31 characters ("int +0.02 in every city of": new-user audit 31)
+    assert wb.sheetnames == ["scenario_hubei_W1_top"] and wb.active["A1"].value == caption
+    both = openpyxl.load_workbook(save([_table("Baseline"), _table("SDM")], tmp_path / "all.xlsx"))
+    assert both.sheetnames == ["Baseline", "SDM"]  # several tables: one sheet each, named by caption

@@ -30,12 +30,18 @@ WRITERS = {
 FORMATS = ("csv", "tex", "docx", "xlsx", "md")
 
 
-def _payload(table: Table | Sequence[Table], suffix: str, csv: str) -> str | bytes:
-    if suffix in (".docx", ".xlsx"):
+def _payload(table: Table | Sequence[Table], suffix: str, csv: str, stem: str = "") -> str | bytes:
+    if suffix == ".docx":
         from spillmap.tables._docx import to_docx_bytes
+
+        return to_docx_bytes(table)
+    if suffix == ".xlsx":
         from spillmap.tables._xlsx import to_xlsx_bytes
 
-        return (to_docx_bytes if suffix == ".docx" else to_xlsx_bytes)(table)
+        # one table per file: its sheet is named as the file (a caption cut to Excel's 31 characters
+        # read "int +0.02 in every city of": new-user audit 31); the caption heads the sheet
+        single = isinstance(table, Table) and stem
+        return to_xlsx_bytes(table, sheet_names=[stem] if single else None)
     if not isinstance(table, Table):
         raise InputError(f"several tables can be saved together only as .docx or .xlsx, not {suffix}.")
     if suffix == ".csv":
@@ -87,7 +93,7 @@ def save(
         raise InputError(f"cannot tell the table format from {path.name!r}: use one of {', '.join(WRITERS)}.")
     if csv not in ("numbers", "formatted"):
         raise InputError(f"csv must be 'numbers' or 'formatted', got {csv!r}.")
-    data = _payload(table, suffix, csv)
+    data = _payload(table, suffix, csv, path.stem)
     if isinstance(data, bytes):
         return atomic_write_bytes(path, data, overwrite=overwrite)
     return atomic_write_text(path, data, overwrite=overwrite)
