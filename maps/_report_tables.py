@@ -377,4 +377,6 @@ def build_tables(r) -> list[ReportTable]:
 
 
 def _noticed(table: Table, notice: str | None) -> Table:
-    return table.with_options(notes=(notice, *table.notes)) if notice else table
+    if not notice:
+        return table
+    return table.with_options(notes=(notice, *(n for n in table.notes if n != notice)))

@@ -204,6 +204,10 @@ class FitRecord:
         short-run effects.
     effects_long_run
         The long-run effects of a dynamic model, in the same layout (empty otherwise).
+    notice
+        What the data are, when every output must say it (the synthetic demonstration panel's
+        :data:`~spillmap.datasets.DEMO_NOTICE`; set from the study's ``notice``): a regression table
+        of the record prints it as its first note.
     """
 
     label: str
@@ -220,6 +224,7 @@ class FitRecord:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     effects_long_run: Mapping[str, Any] = field(default_factory=dict)
+    notice: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("params", "std_errors", "pvalues", "stats", "effects", "effects_long_run"):
@@ -331,6 +336,7 @@ class FitRecord:
             "nobs": s.get("nobs"), "n": s.get("n"), "t": s.get("t"), "loglik": s.get("loglik"), "aic": s.get("aic"),
             "bic": s.get("bic"), "sigma2": s.get("sigma2"), "r2": s.get("r2"), "r2_kind": r2_kind,
             "cov_type": s.get("cov_type"), "hessian": s.get("hessian"), "effects_method": method,
+            "notice": self.notice,
         }
 
     def long_run(self) -> FitRecord:
@@ -356,6 +362,7 @@ class FitRecord:
             "stats": thaw(self.stats), "effects": thaw(self.effects), "effects_method": self.effects_method,
             "notes": list(self.notes), "warnings": list(self.warnings),
             **({"effects_long_run": thaw(self.effects_long_run)} if self.effects_long_run else {}),
+            **({"notice": self.notice} if self.notice else {}),
         }
 
     @classmethod

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import pandas as pd
@@ -107,6 +107,8 @@ class StudyResults:
         for name in _MAPPINGS:
             object.__setattr__(self, name, freeze(getattr(self, name) or {}))
         fits = {k: v if isinstance(v, FitRecord) else FitRecord.from_dict(v) for k, v in self.fits.items()}
+        if self.notice:  # each fit says what the data are, wherever its numbers are printed (audit 31)
+            fits = {k: v if v.notice == self.notice else replace(v, notice=self.notice) for k, v in fits.items()}
         object.__setattr__(self, "fits", freeze(fits))
         object.__setattr__(self, "warnings", tuple(self.warnings))
         object.__setattr__(self, "missing", tuple(self.missing))

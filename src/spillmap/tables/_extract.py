@@ -37,10 +37,12 @@ TERM_KINDS = ("beta", "theta", "spatial", "variance", "direct", "indirect", "tot
 #: fixed-effects transformation), "pseudo" (the same in levels: pooled, random effects) or "ordinary";
 #: effects_method: how the SEs of effects in ``tidy`` were obtained, in words, for the
 #: table's note; hessian: how a random-effects fit's Hessian was computed, "analytic" or
-#: "numerical ...")
+#: "numerical ..."); notice: what the data are when every output must say it (synthetic
+#: demonstration data), a table's first note)
 GLANCE_KEYS = (
     "model", "y", "w", "fixed_effects", "unit_fe", "time_fe", "random", "lee_yu", "nobs", "n", "t",
     "loglik", "aic", "bic", "r2", "r2_kind", "sigma2", "cov_type", "hessian", "method", "effects_method",
+    "notice",
 )
 
 

@@ -298,12 +298,13 @@ def _check_options(stat: str, blocks: Sequence[str], decimals: int | None) -> No
 def _notes(notes: Sequence[str], cols: list, glances: list[dict], labels: Mapping[str, str], *,
            blocks: Sequence[str], statistics: Sequence[str], heavy: Mapping[str, list],
            decimals: Mapping[str, int]) -> tuple[str, ...]:
-    """The table's notes: the dependent variable (when one for every column), the user's ``notes``,
-    how the effects and their SEs were obtained, the heavy-tailed effects' intervals (each with its
-    row's ``decimals``) and what N counts."""
+    """The table's notes: the fits' data notices (synthetic data) first, the dependent variable (when
+    one for every column), the user's ``notes``, how the effects and their SEs were obtained, the
+    heavy-tailed effects' intervals (each with its row's ``decimals``) and what N counts."""
     from spillmap.estimation.effects import EffectsResult
 
-    out = list(notes)
+    notices = list(dict.fromkeys(g["notice"] for g in glances if g.get("notice")))
+    out = [n for n in notes if n not in notices]
     ys = {g.get("y") for g in glances if g.get("y")}
     if len(ys) == 1:  # one dependent variable for every column: said once, as the papers do
         y = next(iter(ys))
@@ -313,6 +314,7 @@ def _notes(notes: Sequence[str], cols: list, glances: list[dict], labels: Mappin
         out.append(note)
     if heavy:
         out.append(heavy_tail_note(heavy, labels, decimals))
+    out[:0] = notices
     shows_n = "statistics" in blocks and "nobs" in statistics  # the note explains the N row
     if shows_n and any(g.get("nobs") and g.get("n") and g.get("t") and g["nobs"] != g["n"] * g["t"] for g in glances):
         out.append("N counts the observations the likelihood uses (fewer than units × periods under the "
