@@ -36,7 +36,10 @@ def test_a_regression_table_of_the_demo_fits_says_synthetic_first_and_once(resul
 
 
 def test_fits_of_real_data_carry_no_notice(results):
+    from spillmap.study import FitRecord  # exported where the README names it (audit 31 #11)
+
     real = dataclasses.replace(results.sdm("W1"), notice=None)
+    assert isinstance(real, FitRecord)
     assert not any("SYNTHETIC" in n for n in regression_table([real]).notes)
     assert "notice" not in real.to_dict() and real.glance()["notice"] is None
 

@@ -15,9 +15,10 @@ and computes nothing.
 >>> render_report(run(Study.from_toml("study.toml")), "out/")          # doctest: +SKIP
 """
 from spillmap.study._schema import SpecError
+from spillmap.study.records import FitRecord
 from spillmap.study.results import StudyResults
 from spillmap.study.run import print_progress, run
 from spillmap.study.spec import Study
 from spillmap.study.weights import WeightSpec, build_weights
 
-__all__ = ["Study", "run", "StudyResults", "SpecError", "WeightSpec", "build_weights", "print_progress"]
+__all__ = ["Study", "run", "StudyResults", "FitRecord", "SpecError", "WeightSpec", "build_weights", "print_progress"]
