@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spillmap._rowplace import check_keys_filled, check_periods, file_place
+from spillmap._rowplace import check_keys_filled, check_periods, file_place, source_name
 from spillmap.errors import DataError, InputError, format_items
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
@@ -97,9 +97,10 @@ def _check_complete(arr: np.ndarray, rows: np.ndarray, columns: list[str], perio
             )
     if not present.all():
         miss = [(w.ids[i], periods[s]) for s, i in zip(*np.nonzero(~present))]
+        source = source_name(panel)  # the file, as spillmap fit / diagnose / report name it
         raise DataError(
-            f"panel is unbalanced: {len(miss)} (id, {time}) cell(s) missing: {format_items(miss)}; "
-            "these statistics need every unit in every period."
+            f"{f'{source}: ' if source else ''}the panel is unbalanced: {len(miss)} (id, {time}) cell(s) missing: "
+            f"{format_items(miss)}; these statistics need every unit in every period."
         )
     bad = ~np.isfinite(arr)
     for k, col in enumerate(columns):

@@ -58,7 +58,7 @@ from spillmap.spatial._builders_economic import (  # noqa: F401 - re-exported
     nested,
     period_means,
 )
-from spillmap.spatial.weights import SpatialWeights
+from spillmap.spatial.weights import IslandPolicy, SpatialWeights
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -122,6 +122,8 @@ def contiguity(
     Returns
     -------
     SpatialWeights
+        With ``islands="nearest"`` or ``"drop"`` and islands found, its ``island_policy`` names them
+        (:class:`~spillmap.spatial.weights.IslandPolicy`), and ``summary()`` says what was done with them.
 
     Raises
     ------
@@ -184,9 +186,11 @@ def contiguity(
         add = sp.csr_matrix((np.ones(i.size), (i, j)), shape=c.shape)
         c = ((c + add + add.T) > 0).astype(float)
         label += f" + {k}-nearest for islands"
-    w = SpatialWeights(c, ids, "B", label)
+    # which units were islands and what was done with them: summary() says so (w.islands is empty after linking)
+    policy = IslandPolicy(islands, [ids[i] for i in isl], k) if isl.size and islands in ("nearest", "drop") else None
+    w = SpatialWeights(c, ids, "B", label, island_policy=policy)
     if isl.size and islands == "drop":
         keep = [u for u in ids if u not in set(ids[i] for i in isl)]
         w = w.subset(keep)
-        w = SpatialWeights(w.sparse, w.ids, "B", label + " (islands dropped)")
+        w = SpatialWeights(w.sparse, w.ids, "B", label + " (islands dropped)", island_policy=policy)
     return _apply_transform(w, t)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -41,14 +41,14 @@ from spillmap.errors import InputError, WeightsError, WeightsWarning, format_ite
 from spillmap.spatial._neighbors import Neighbors
 from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
 from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
-from spillmap.spatial._weights_summary import WeightsSummary
+from spillmap.spatial._weights_summary import IslandPolicy, WeightsSummary
 
 if TYPE_CHECKING:
     import libpysal
     import pandas as pd
     from numpy.typing import ArrayLike
 
-__all__ = ["SpatialWeights", "WeightsSummary", "Transform", "warn_islands", "lag_panel"]
+__all__ = ["SpatialWeights", "WeightsSummary", "IslandPolicy", "Transform", "warn_islands", "lag_panel"]
 
 Transform = Literal["O", "B", "R"]
 _TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
@@ -71,6 +71,11 @@ class SpatialWeights:
         set by the transforms.
     name
         A label, e.g. ``"W1 queen"``.
+    island_policy
+        Keyword only: what the builder did with the islands of its neighbour rule
+        (:class:`~spillmap.spatial._weights_summary.IslandPolicy`; set by
+        :func:`~spillmap.spatial.builders.contiguity`), shown by ``summary()`` and ``repr``;
+        kept by the transforms, :meth:`align` and :meth:`subset`; ``None`` for a W read from a file.
 
     Raises
     ------
@@ -83,18 +88,29 @@ class SpatialWeights:
     ids: tuple[str, ...]
     transform: Transform = "O"
     name: str = ""
+    island_policy: IslandPolicy | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         m, ids = checked_csr(self.sparse, self.ids, self.name)
         if self.transform not in _TRANSFORM_NAMES:
             raise WeightsError(f"transform must be one of {sorted(_TRANSFORM_NAMES)}, got {self.transform!r}.")
+        if self.island_policy is not None and not isinstance(self.island_policy, IslandPolicy):
+            raise InputError(f"island_policy must be an IslandPolicy or None, got {type(self.island_policy).__name__}.")
         object.__setattr__(self, "sparse", m)
         object.__setattr__(self, "ids", ids)
 
     def __reduce__(self) -> tuple:
         """Pickle and ``copy.deepcopy`` through the constructor: the copy is checked and read-only too (a
         pickled copy had writable arrays and kept the original's cached properties; API audit 29 #5)."""
-        return (type(self), (self.sparse, self.ids, self.transform, self.name))
+        return (functools.partial(type(self), island_policy=self.island_policy),
+                (self.sparse, self.ids, self.transform, self.name))
+
+    def _derived(self, sparse, ids: Sequence[str], transform: Transform) -> SpatialWeights:
+        """A W of the same name and island record (restricted to ``ids``) with these weights."""
+        policy = self.island_policy
+        if policy is not None and tuple(ids) != self.ids:
+            policy = policy.within(tuple(ids))
+        return SpatialWeights(sparse, tuple(ids), transform, self.name, island_policy=policy)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -199,13 +215,13 @@ class SpatialWeights:
         """
         rs = np.asarray(self.sparse.sum(axis=1)).ravel()
         inv = np.divide(1.0, rs, out=np.zeros_like(rs), where=rs > 0)
-        return SpatialWeights(sp.diags(inv) @ self.sparse, self.ids, "R", self.name)
+        return self._derived(sp.diags(inv) @ self.sparse, self.ids, "R")
 
     def binary(self) -> SpatialWeights:
         """A new binary copy: 1 where ``w_ij > 0``."""
         m = self.sparse.copy()
         m.data = np.ones_like(m.data)
-        return SpatialWeights(m, self.ids, "B", self.name)
+        return self._derived(m, self.ids, "B")
 
     def align(self, ids: Sequence[object]) -> SpatialWeights:
         """Reorder to ``ids`` (the same set of units in another order).
@@ -248,7 +264,7 @@ class SpatialWeights:
                         "Python: w.subset(ids).row_standardize())")
             raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + "." + hint)
         order = np.array([self._id_index[i] for i in ids])
-        return SpatialWeights(self.sparse[order][:, order], tuple(ids), self.transform, self.name)
+        return self._derived(self.sparse[order][:, order], ids, self.transform)
 
     def subset(self, ids: Sequence[object]) -> SpatialWeights:
         """The sub-matrix of the units ``ids`` (in that order), *not* re-standardised.
@@ -276,7 +292,7 @@ class SpatialWeights:
             raise WeightsError(f"ids not in the weights matrix: {format_items(missing)}.")
         order = np.array([self._id_index[i] for i in ids], dtype=int)
         t = "O" if self.transform == "R" else self.transform
-        return SpatialWeights(self.sparse[order][:, order], tuple(ids), t, self.name)
+        return self._derived(self.sparse[order][:, order], ids, t)
 
     # ------------------------------------------------------------------- lags
     def lag(self, x: ArrayLike | pd.Series | pd.DataFrame) -> np.ndarray | pd.Series | pd.DataFrame:
@@ -469,13 +485,16 @@ class SpatialWeights:
             symmetric_pattern=self.has_symmetric_pattern,
             row_standardized=self.is_row_standardized,
             transform=_TRANSFORM_NAMES[self.transform],
+            island_policy=self.island_policy,
         )
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
+        policy = self.island_policy
+        linked = "" if policy is None else f" ({len(policy.ids)} {'dropped' if policy.policy == 'drop' else 'linked'})"
         return (
             f"<SpatialWeights{label}: n={self.n}, nnz={self.nnz}, "
-            f"mean neighbours={self.cardinalities.mean():.2f}, islands={len(self.islands)}, "
+            f"mean neighbours={self.cardinalities.mean():.2f}, islands={len(self.islands)}{linked}, "
             f"{_TRANSFORM_NAMES[self.transform]}>"
         )
 

@@ -95,10 +95,12 @@ def read_panel(source: str, id_col: str, time: str | None = None):
     """The panel: a bundled dataset, or a CSV, Excel (.xlsx) or Parquet file read as every command
     reads one (spillmap.study.inputs.load_table: ids as text, errors naming the file and line); an
     empty id or period, or a period unlike the others, is an error naming its file line and column."""
+    from spillmap._readcsv import require_columns
     from spillmap.screen._spec import check_keys
     from spillmap.study.inputs import load_table
 
     df = load_table(source, where="--data", id=id_col, dataset=source in PANELS or None)
+    require_columns(df, source, [id_col] + ([time] if time else []))  # as spillmap fit and moran say it
     check_keys(df, id_col, time)  # before astype(str) below turns an empty id into 'nan'
     if id_col in df:
         df[id_col] = df[id_col].astype(str)
@@ -283,6 +285,12 @@ def with_transforms(panel, args: argparse.Namespace):
     return with_variables(panel, transforms, where="--indicators/--lm-y/--lm-x", id=args.id, time=args.time)
 
 
+def show_progress(args: argparse.Namespace) -> bool:
+    """Dask's progress bar (on stderr) unless ``--quiet``, and only on a terminal: its frames, redrawn
+    over one line with carriage returns, would fill a log (``2> log.txt``) or a pipe."""
+    return not args.quiet and sys.stderr.isatty()
+
+
 def run(args: argparse.Namespace) -> int:
     import spillmap
     from spillmap.screen._spec import align_layer
@@ -314,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, alpha=args.alpha, fdr=args.fdr, lm=lm, composites=dict(parse_composite(c) for c in args.composite) or None,
         layer=layer, maps_layer=maps_layer, layer_id=layer_id, name_column=args.name_column,
         scheduler=args.scheduler or os.environ.get("SPILLMAP_SCHEDULER"), workers=args.workers, chunk=args.chunk,
-        progress=not args.quiet,
+        progress=show_progress(args),
     )
     res.save(out, force=args.force, maps_top_k=maps_top_k(args), inputs=inputs)
     note_left_out(panel, args)  # once written: an error stays the one line on stderr

@@ -8,12 +8,14 @@ import argparse
 import sys
 
 def check_listed_indicators(panel, args: argparse.Namespace) -> None:
-    """A column named in ``--indicators``, ``--lm-y`` or ``--lm-x`` that holds text or an infinite
-    value: one-line error naming the file, the line (:func:`spillmap._rowplace.cell_place`), the
-    column and the value (found before any work)."""
+    """A column named in ``--indicators``, ``--lm-y``, ``--lm-x`` or ``--composite`` that the panel lacks,
+    a pattern that takes none, or a named column that holds text or an infinite value: one-line error
+    naming the file, the line (:func:`spillmap._rowplace.cell_place`), the column and the value, found
+    before any work (before the layer is read)."""
     from spillmap.errors import DataError
     from spillmap.screen._spec import is_numeric, is_pattern
 
+    _check_named_columns(panel, args)
     listed = [(col, f"leave {col!r} out of --indicators") for col in args.indicators]
     listed += [(col, f"choose another {opt}") for opt, cols in (("--lm-y", [args.lm_y]), ("--lm-x", args.lm_x or []))
                for col in cols if col]
@@ -24,6 +26,26 @@ def check_listed_indicators(panel, args: argparse.Namespace) -> None:
             _infinite_cell(panel, col) or _empty_cell(panel, col))
         if problem is not None:
             raise DataError(f"{problem}; clean it or {advice}.")
+
+
+def _check_named_columns(panel, args: argparse.Namespace) -> None:
+    """Every column the options name is in the panel (:func:`spillmap._readcsv.require_columns`, the
+    message of ``spillmap fit``: the file, the columns it has, "Did you mean"), and every ``--indicators``
+    pattern takes a numeric column or a composite (:func:`spillmap.screen._spec.select_indicators`'s error)."""
+    import fnmatch
+
+    from spillmap._readcsv import require_columns
+    from spillmap.cli._screen import parse_composite
+    from spillmap.screen._spec import is_pattern, select_indicators
+
+    composites = dict(parse_composite(c) for c in args.composite)
+    named = [c for c in args.indicators if c != "all" and not is_pattern(c) and c not in composites]
+    named += [c for c in (args.lm_y, *(args.lm_x or [])) if c]
+    named += [c for spec in composites.values() for c in (*spec["positive"], *spec["negative"])]
+    require_columns(panel, args.data, named)
+    for item in args.indicators:
+        if is_pattern(item) and not any(fnmatch.fnmatchcase(name, item) for name in composites):
+            select_indicators(panel, [item], exclude=[args.id] + ([args.time] if args.time else []))
 
 
 def _text_cell(panel, col: str) -> str | None:

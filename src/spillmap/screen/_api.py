@@ -170,7 +170,7 @@ def screen(
         (refused otherwise) or pass ``client=distributed.Client(processes=False)``
         to run on threads in this process.
     progress
-        Show Dask's progress bar on the terminal.
+        Show Dask's text progress bar on stderr (and, for a long run, the dashboard's address).
 
     Returns
     -------

@@ -256,15 +256,21 @@ def plan_jobs(
 
 
 def _wait(futures: list, progress: bool) -> None:
+    """Wait for ``futures``; with ``progress``, under Dask's text progress bar on stderr, where every
+    spillmap command writes its progress (stdout keeps the results: ``spillmap screen > out.txt``)."""
     from distributed import progress as dask_progress
     from distributed import wait
 
-    if progress:
-        dask_progress(futures)
-        sys.stdout.write("\n")
-        sys.stdout.flush()
-    else:
+    if not progress:
         wait(futures)
+        return
+    # distributed's TextProgressBar writes to sys.stdout and takes no stream (unlike dask.diagnostics'
+    # ProgressBar(out=)): stdout is stderr while it draws (it draws on the client's loop thread, and
+    # this thread waits for it to finish)
+    with contextlib.redirect_stdout(sys.stderr):
+        dask_progress(futures)
+    sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def _call_pickled(payload: bytes, *args):
@@ -298,7 +304,7 @@ def submit_all(client, fn, shared: Sequence, items: Sequence, *, progress: bool)
     """
     shared_f = client.scatter(list(shared), broadcast=True)
     if progress and len(items) >= _LONG_RUN_TASKS and getattr(client, "dashboard_link", None):
-        print(f"Dask dashboard: {client.dashboard_link}", flush=True)
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
     futures = [client.submit(fn, *shared_f, item, retries=1, pure=True) for item in items]
     try:
         _wait(futures, progress)

@@ -173,7 +173,11 @@ def _not_numeric(panel: pd.DataFrame, col: str, keys: Sequence[str]) -> str:
 
 def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]) -> list[str]:
     """Column names from names, shell patterns (``"edu_*"``) or ``"all"`` numeric columns."""
+    from spillmap._rowplace import source_name
+
     candidates = [c for c in panel.columns if c not in set(exclude)]
+    source = source_name(panel)  # the file a panel was read from, named as spillmap fit names it
+    where = f"{source}: " if source else ""
     if isinstance(indicators, str):
         indicators = [indicators]
     chosen: list[str] = []
@@ -183,13 +187,15 @@ def select_indicators(panel: pd.DataFrame, indicators, *, exclude: Sequence[str]
         elif is_pattern(item):
             found = [c for c in candidates if fnmatch.fnmatchcase(str(c), item) and is_numeric(panel[c])]
             if not found:
-                raise DataError(f"indicator pattern {item!r} matches no numeric column; columns: {format_items(candidates, 30)}.")
+                raise DataError(f"{where}indicator pattern {item!r} matches no numeric column; columns: "
+                                f"{format_items(candidates, 30)}.")
         else:
             if item not in panel.columns:
                 from spillmap._readcsv import comma_hint
+                from spillmap.errors import did_you_mean
 
-                raise DataError(f"panel has no column {item!r}; available: {format_items(candidates, 30)}."
-                                + comma_hint([item], candidates))
+                raise DataError(f"{where or 'panel has '}no column {item!r}; available: {format_items(candidates, 30)}."
+                                + (comma_hint([item], candidates) or did_you_mean(item, candidates)))
             if not is_numeric(panel[item]):
                 raise DataError(_not_numeric(panel, item, exclude))
             found = [item]
