@@ -10,6 +10,7 @@ from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import add_data_options
+from spillmap.cli._vocab import data_notice, noticed
 
 
 def register(subparsers: Any) -> None:
@@ -118,9 +119,12 @@ def run(args: argparse.Namespace) -> int:
         lee_yu=lee_yu, permutations=args.permutations, seed=args.seed,
         hausman_test=not args.no_hausman, hausman=args.hausman or "auto", tests=args.tests, lm_convention=args.lm_convention,
     )
+    notice = data_notice(args.data)
+    if notice:
+        print(notice, end="\n\n")
     print(f"Diagnostics of {args.y} (fe = {args.fe}, Lee-Yu = {lee_yu}, LM convention = {args.lm_convention})")
     print("\n".join(_lines(table, args.y, args.hausman or "auto")))
-    table = {**table, "warnings": list(args.warning_log.messages)}
+    table = noticed({**table, "warnings": list(args.warning_log.messages)}, notice)
     if args.json:
         out = write_json(args.json, table, overwrite=args.force)
         print(f"wrote {out}")

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from spillmap._warnings import warns_on_cli
-from spillmap.cli._vocab import add_transform, path_arg, read_table, transform_weights, with_variables
+from spillmap.cli._vocab import (add_transform, data_notice, noticed, path_arg, read_table, transform_weights,
+                                 with_variables)
 
 from spillmap._vocab import COV_TYPES, DYNAMIC, FE, LEE_YU, MODELS  # noqa: E402  (one vocabulary)
 from spillmap.results import finite_or_none as _num  # noqa: E402
@@ -204,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
                          "(Lee-Yu does not apply): drop --lee-yu.")
     lee_yu = args.lee_yu or (None if args.re else "transformation")
     panel, w = load_inputs(args)
+    notice = data_notice(args.data)
     dynamic = getattr(args, "dynamic", None)
     # --re with --fe time/twoways: random unit effects plus fixed period effects (SpatialPanel's re=)
     spec = SpatialPanel(panel, y=args.y, x=list(args.x), id=args.id, time=args.time, w=w, model=args.model,
@@ -216,13 +218,15 @@ def run(args: argparse.Namespace) -> int:
         eff, long_run = both["short"], both["long"]
     elif res.model != "sem":
         eff = compute_effects(res, draws=args.draws, seed=args.seed, method=method)
+    if notice:
+        print(notice, end="\n\n")
     print(res.summary())
     for block in (eff, long_run):
         if block is not None:
             print()
             print(block.summary())
     if args.json:
-        doc = results_dict(res, eff, long_run)
+        doc = noticed(results_dict(res, eff, long_run), notice)
         # every warning the screen showed (reading the data, the effects' draws), not only the fit's own
         log = getattr(args, "warning_log", None)
         doc["warnings"] = list(dict.fromkeys([*doc["warnings"], *(log.messages if log is not None else ())]))

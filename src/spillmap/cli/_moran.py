@@ -10,7 +10,8 @@ from typing import Any
 
 from spillmap._warnings import warns_on_cli
 from spillmap.cli._fit import json_outputs, write_json
-from spillmap.cli._vocab import add_transform, path_arg, read_table, transform_weights, with_variables
+from spillmap.cli._vocab import (add_transform, data_notice, noticed, path_arg, read_table, transform_weights,
+                                 with_variables)
 
 
 def register(subparsers: Any) -> None:
@@ -123,6 +124,10 @@ def run(args: argparse.Namespace) -> int:
         demean=args.demean,
     )
     doc["warnings"] = list(args.warning_log.messages)
+    notice = data_notice(args.data)
+    doc = noticed(doc, notice)
+    if notice:
+        print(notice, end="\n\n")
     perm = (f"{args.permutations} permutations, seed {args.seed}: p_perm is the folded pseudo p-value, "
             "one-sided on the side of the observed I, as esda's p_sim" if args.permutations else "no permutations")
     print(f"Moran's I of {args.var} ({args.data}; W {args.w}, transform {args.transform}; "

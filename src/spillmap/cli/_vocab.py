@@ -69,6 +69,29 @@ def transform_weights(w, transform: str):
     return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[transform]()
 
 
+def data_notice(source: str | None) -> str | None:
+    """:data:`~spillmap.datasets.DEMO_NOTICE` when ``--data`` is the bundled synthetic panel (by its
+    name ``demo_panel`` or its file), else None: the commands print it first and write it into their
+    JSON, as every output built on those data says what they are (new-user audit 31)."""
+    from spillmap import datasets
+    from spillmap.errors import InputError
+
+    if not source:
+        return None
+    if str(source) == "demo_panel":
+        return datasets.DEMO_NOTICE
+    try:
+        bundled = datasets.data_path("china_demo_panel.csv")
+        return datasets.DEMO_NOTICE if os.path.samefile(os.path.expanduser(str(source)), bundled) else None
+    except (OSError, ValueError, InputError):  # a path that does not exist: not the bundled file
+        return None
+
+
+def noticed(doc: dict, notice: str | None) -> dict:
+    """``doc`` with ``notice`` as its first key (when there is one)."""
+    return {"notice": notice, **doc} if notice else doc
+
+
 def read_table(source: str, id_col: str | None):
     """A CSV, Excel (.xlsx) or Parquet file, or a bundled table named instead of a path (``produc``, ``demo_panel``…)."""
     from spillmap.study.inputs import load_table
