@@ -237,7 +237,21 @@ class FitRecord:
     def from_spatial(cls, res: Any, *, label: str, w: str | None, effects: Any = None,
                      nobs_data: int | None = None, long_run: Any = None) -> FitRecord:
         """From a :class:`~spillmap.estimation.SpatialPanelResults` (and its effects; the long-run
-        effects of a dynamic fit)."""
+        effects of a dynamic fit).
+
+        Parameters
+        ----------
+        res
+            The fitted spatial panel model.
+        label
+            Column header of the record (``"SDM, W1"``).
+        w
+            Name of the weights matrix.
+        effects, long_run
+            Its (short-run) effects and, for a dynamic fit, the long-run effects, or ``None``.
+        nobs_data
+            Observations in the data (the likelihood may use fewer under the Lee–Yu transformation).
+        """
         fe = res.effects
         if fe == "random" and res.extra.get("time_effects"):
             fe = "random+time"
@@ -268,7 +282,15 @@ class FitRecord:
 
     @classmethod
     def from_baseline(cls, res: Any, *, label: str) -> FitRecord:
-        """From a non-spatial :class:`~spillmap.estimation.baseline.BaselineResult`."""
+        """From a non-spatial :class:`~spillmap.estimation.baseline.BaselineResult`.
+
+        Parameters
+        ----------
+        res
+            The two-way fixed-effects regression.
+        label
+            Column header of the record.
+        """
         stats = {"r2": res.r2, "r2_kind": "within", "r2_overall": res.r2_overall, "nobs": res.nobs,
                  "n": res.n_entities, "t": res.n_periods, "nobs_data": res.nobs, "cov_type": res.cov_type,
                  "df_resid": res.df_resid}
@@ -345,8 +367,13 @@ class FitRecord:
         return replace(self, effects=self.effects_long_run, effects_long_run={})
 
     def effects_frame(self, horizon: str = "short") -> pd.DataFrame:
-        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none);
-        ``horizon="long"``: the long-run effects of a dynamic model."""
+        """Effects as rows ``(part, variable)`` × ``estimate``, ``se``, ``p``, … (empty if none).
+
+        Parameters
+        ----------
+        horizon
+            ``"short"`` (the effects) or ``"long"`` (the long-run effects of a dynamic model).
+        """
         source = self.effects_long_run if horizon == "long" else self.effects
         rows = {(part, var): dict(v) for part, by in source.items() for var, v in by.items()}
         frame = pd.DataFrame.from_dict(rows, orient="index").astype(float)
@@ -367,6 +394,13 @@ class FitRecord:
 
     @classmethod
     def from_dict(cls, d: Mapping) -> FitRecord:
+        """The record of :meth:`to_dict`'s mapping (as stored in ``results.json``).
+
+        Parameters
+        ----------
+        d
+            The mapping; keys a record of an earlier release lacks take their defaults.
+        """
         return cls(**{**d, "notes": tuple(d.get("notes", ())), "warnings": tuple(d.get("warnings", ()))})
 
     def __reduce__(self):
