@@ -129,7 +129,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
                    labels: Mapping[str, str] | None, notice: str | None, top: int, title: str,
                    office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
                    unit: str = "unit", figure_title: str | None = None,
-                   column_titles: Mapping[str, str] | None = None, y_is_log: bool = False) -> dict[str, Any]:
+                   column_titles: Mapping[str, str] | None = None, y_is_log: bool = False,
+                   figure_width: float | None = None) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
     with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
     ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
@@ -138,7 +139,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     groups in the printed tables and ``column_titles`` (the spec's ``[model] labels``) their columns; ``y_is_log``
     (y is a natural logarithm) adds a note on reading its changes as percentages; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
     ``figure_title`` is the figure's title (default "TITLE: largest spillovers received"), bold as the
-    report's other figure titles.
+    report's other figure titles; ``figure_width`` its width in inches (default: 7, a journal's text
+    width; the report's ``[output] figure_width``, :func:`spillmap.study._sections.figure_inches`).
     Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
     """
     from spillmap.figures import save_figure
@@ -163,11 +165,13 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit)
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = _house_title(scenario_figure(result, k=top, names=labels, unit=unit,
-                                       title=figure_title or f"{title}: largest spillovers received"))
+                                       title=figure_title or f"{title}: largest spillovers received",
+                                       **({"width": figure_width} if figure_width else {})))
     if notice:  # e.g. synthetic data, under the figure as on the report's other figures
+        from spillmap.figures._narrow import is_narrow
         from spillmap.figures._style import add_notice
 
-        add_notice(fig, notice)
+        add_notice(fig, notice, grow=is_narrow(fig))  # a narrow figure grows by it, as the report's others
     save_figure(fig, folder / "figures" / stem, formats=("png", "pdf"), overwrite=True)
     cap = html.escape(title)
     files = [(f"tables/{stem}.docx", "both tables, Word"), (f"tables/{stem}.xlsx", "both tables, Excel")] if office else []
@@ -257,6 +261,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
     from spillmap.estimation import ScenarioResult
     from spillmap.maps.explore import unit_change
     from spillmap.study._names import safe_names
+    from spillmap.study._sections import figure_inches
 
     runs = r.scenarios.get("runs") or {}
     if not runs:
@@ -284,7 +289,8 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
                                      "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label,
                                  column_titles=shown, y_is_log=is_natural_log(r.spec["model"]["y"]),
                                  figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
-                                              "received")
+                                              "received", figure_width=figure_inches(r.spec.get("output", {}).get(
+                                                  "figure_width")))
             tables.update(out["table_objects"])
             parts.append(f"<h3>{html.escape(title)}</h3>{out['html']}")
     explore = r.scenarios.get("explore") or {}

@@ -50,8 +50,7 @@ _GREY = np.array([0xd0, 0xd0, 0xd0])
 
 
 def _fmt(v: float) -> str:
-    """A tooltip's number: four significant digits, a true minus sign (U+2212, as the legends)."""
-    return "no data" if v is None or not np.isfinite(v) else _layers.format_significant(v)
+    return "no data" if v is None or not np.isfinite(v) else f"{v:.4g}"
 
 
 def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, str]]]:
@@ -201,10 +200,10 @@ def scenario_map(
 # ---------------------------------------------------------------- click map
 # ------------------------------------------------------------------ figure
 def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None = None,
-                    title: str | None = None, unit: str = "unit") -> Figure:
+                    title: str | None = None, unit: str = "unit", width: float = 7.0) -> Figure:
     """A horizontal bar chart of the ``k`` units not changed that receive the largest spillovers (all
     units when every unit is changed): own and received parts stacked, the interval of the total
-    as a whisker (a :class:`matplotlib.figure.Figure`, 7 in wide; no pyplot state).
+    as a whisker (a :class:`matplotlib.figure.Figure`, 7 in wide by default; no pyplot state).
 
     Parameters
     ----------
@@ -218,6 +217,11 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         The title (default: the changes), broken into lines that fit the figure's width.
     unit
         The word for a unit in the legend (``"city"``: "received from other cities").
+    width
+        The figure's width in inches (default 7.0, a journal's full text width).  Narrower (a column,
+        3.5 in: ``[output] figure_width``), the title spans the figure, broken to its width, and the legend
+        under the axes takes as many columns as fit, the figure taller by their extra lines; the type keeps
+        its size (:mod:`spillmap.figures._narrow`).
 
     Returns
     -------
@@ -235,7 +239,7 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         nm = (names or {}).get(str(i)) or (r.get("name") if isinstance(r.get("name"), str) else None)
         labels.append(f"{nm} ({i})" if nm else str(i))
     with figure_style():
-        fig = new_figure((7.0, 0.32 * len(top) + 1.6), dpi=120)
+        fig = new_figure((width, 0.32 * len(top) + 1.6), dpi=120)
         ax = fig.subplots()
         pos = np.arange(len(top))
         if (top["own"] != 0).any():
@@ -251,6 +255,30 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         ax.set_title(textwrap.fill(title or f"{'; '.join(result.changes)}: largest spillovers received", 70))
         # under the x label, in one row: inside, matplotlib's "best" weighs bars but not the whiskers, and
         # put the legend over long intervals (paper audit 30 C1); "lower right" covered them before
-        _legend_below(ax, ncols=len(ax.get_legend_handles_labels()[0]))
+        ncols = len(ax.get_legend_handles_labels()[0])
+        if width < 7.0:  # narrower than a text width (a column): the title and the legend fitted to it
+            ncols = _narrow_title_and_legend(fig, ax, title or f"{'; '.join(result.changes)}: largest spillovers "
+                                             "received")
+        _legend_below(ax, ncols=ncols)
         fig.tight_layout()
     return fig
+
+
+def _narrow_title_and_legend(fig, ax, title: str) -> int:  # noqa: ANN001 - a matplotlib Figure and Axes
+    """On a :func:`scenario_figure` narrower than 7 in: its title over the whole figure (not the axes, which
+    the bars' labels make narrow), bold and broken to the width, the legend's columns as many as fit, the
+    figure taller by the lines those add; returns the legend's columns."""
+    from matplotlib.font_manager import FontProperties
+
+    from spillmap.figures._narrow import PAD_IN, fitting_ncol, wrap_text
+
+    width, height = (float(v) for v in fig.get_size_inches())
+    size = ax.title.get_fontsize()
+    ax.set_title("")
+    text = wrap_text(title, width - 4 * PAD_IN, FontProperties(size=size, weight="bold"))
+    fig.suptitle(text, fontsize=size, fontweight="bold")
+    labels = ax.get_legend_handles_labels()[1]
+    ncols = fitting_ncol(labels, width - 4 * PAD_IN, len(labels))
+    extra = text.count("\n") + (-(-len(labels) // ncols) - 1)  # lines beyond one of each
+    fig.set_size_inches(width, round(height + max(0, extra) * 0.16, 2))
+    return ncols

@@ -26,7 +26,8 @@ Chinese names render; without one nothing fails (CJK glyphs show as boxes).  Deb
 """
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs
 from spillmap.figures._effect_maps import lisa_map, response_map, spillover_maps
-from spillmap.figures._maps import choropleth, small_multiples
+from spillmap.figures._maps import choropleth
+from spillmap.figures._small_multiples import small_multiples
 from spillmap.figures._effects_plot import effects_plot
 from spillmap.figures._plots import (
     moran_scatter_data,

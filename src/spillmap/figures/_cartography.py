@@ -7,7 +7,8 @@ cartopy -- would be heavy dependencies for three artists):
   projection centred on the layer (distances and areas nearly true across a country;
   north is up along the central meridian); a projected layer is drawn in its own CRS.
 * :func:`add_scale_bar` -- a two-segment bar of a "nice" length (1, 2 or 5 x 10^k km,
-  about a fifth of the map width), true at the centre of the map.
+  about a fifth of the map width), true at the centre of the map; "0" and the length at its ends, or the
+  length alone over a bar too short for both (a small map).
 * :func:`add_north_arrow` -- an arrow pointing to grid north, which is true north on the
   central meridian of the projection.
 """
@@ -101,9 +102,26 @@ def add_scale_bar(ax: Axes, crs: pyproj.CRS, *, fraction: float = 0.2,
         ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, h, facecolor=colour, edgecolor="#222222",
                                linewidth=0.6, zorder=20))
     style = dict(va="bottom", fontsize=6.5, zorder=21, clip_on=True)  # a zoom moves them out: clipped, not laid out
-    ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
-    ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
+    if _labels_fit(ax, length / (x1 - x0), f"{km:g} km", style["fontsize"]):
+        ax.text(bx, by + 1.6 * h, "0", ha="center", **style)
+        ax.text(bx + length, by + 1.6 * h, f"{km:g} km", ha="center", **style)
+    else:  # a bar too short for "0" and "1000 km" at its ends (a small map in a column): one label over it,
+        # from the bar's end nearer the map's edge inwards (centred, it ran past that edge and was clipped)
+        left = loc[0] < 0.5
+        ax.text(bx if left else bx + length, by + 1.6 * h, f"{km:g} km", ha="left" if left else "right", **style)
     return km
+
+
+def _labels_fit(ax: Axes, fraction: float, label: str, size: float) -> bool:
+    """Whether "0" and ``label``, centred on the ends of a bar ``fraction`` of the axes wide, stand apart (a
+    space between them) at the axes' width as laid out so far."""
+    from matplotlib.font_manager import FontProperties
+
+    from spillmap.figures._narrow import text_width_in
+
+    prop = FontProperties(size=size)
+    bar_in = fraction * ax.get_position().width * float(ax.figure.get_size_inches()[0])
+    return bar_in >= (text_width_in("0", prop) + text_width_in(label, prop)) / 2 + text_width_in(" ", prop)
 
 
 def scale_bar_corner(ax: Axes, crs: pyproj.CRS, geometry, *, fraction: float = 0.2) -> tuple[float, float]:

@@ -17,6 +17,9 @@ import pandas as pd
 
 from spillmap.errors import DataError, InputError
 from spillmap.figures._maps import MapLayer, _draw, _fig_ax, _furniture, _handles, _legend, _one_map
+from spillmap.figures._narrow import NARROW_INCHES, finish_map, note_width
+from spillmap.figures._narrow import legend_width_in as _legend_width_in
+from spillmap.figures._spillover_column import spillover_column
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps._classify import Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
@@ -40,7 +43,7 @@ def lisa_map(
     variable: str | None = None,
     title: str | None = None,
     legend_loc: str = "outside",
-    figsize: tuple[float, float] = (6.5, 5.0),
+    figsize: tuple[float, float | None] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
     ax: Axes | None = None,
@@ -71,7 +74,8 @@ def lisa_map(
         it), ``"outside right"`` / ``"outside bottom"``, or a matplotlib location inside the
         map (``"lower left"``), which may cover units.
     figsize
-        Inches (default 6.5 x 5), for a new figure.
+        Inches (default 6.5 x 5), for a new figure; narrower than 5 in, laid out for a column, and a height
+        of ``None`` fits the map and its legend (as in :func:`~spillmap.figures.choropleth`).
     scale_bar, north_arrow
         Draw them (default ``True``).
     ax
@@ -91,6 +95,7 @@ def lisa_map(
     with figure_style():
         layer = MapLayer(gdf, id=id, sample=list(clusters.index), group=group)
         cl = clusters.reindex(layer.ids)
+        fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         # "not in sample" striped and unit borders grey: the light "not significant" units stay
         # visible on white paper and read apart from the units outside the sample, also in greyscale
@@ -98,11 +103,11 @@ def lisa_map(
               edgecolor="#8c8c8c")
         counts = cl.value_counts()
         entries = [(LISA_COLORS[k], f"{LISA_LABELS[k]} ({int(counts.get(k, 0))})") for k in LISA_COLORS]
-        _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None), hatch_outside=True),
+        _legend(ax, _handles(entries, layer, 0, _note(lisa_frame.attrs, None, None), hatch_outside=True,
+                             wrap_in=note_width(fig)),
                 f"LISA clusters of {variable}" if variable else "LISA clusters", loc=legend_loc, layer=layer)
         _furniture(ax, layer, scale_bar, north_arrow)
-        if title:
-            ax.set_title(title, loc="left", fontweight="bold")
+        finish_map(ax, title, layer.bounds, fit)
     return fig
 
 
@@ -168,7 +173,10 @@ def spillover_maps(
         side, legends under the maps (``False``).  Default: stacked, unless ``panel_size`` is
         given (side by side, the layout of spillmap before 0.27).
     figsize
-        The whole figure in inches; wins over ``panel_size`` (default: from it).
+        The whole figure in inches; wins over ``panel_size`` (default: from it).  Stacked and narrower than
+        5 in (a journal's column), or with a height of ``None`` (fitted to the rows), the figure is laid out
+        by :func:`spillmap.figures._spillover_column.spillover_column`: each legend in a cell of its own
+        beside its map, its notes broken to the width that makes the rows lowest, the type at its size.
 
     Returns
     -------
@@ -185,6 +193,11 @@ def spillover_maps(
         pw, ph = panel_size or (STACKED_PANEL if stacked else (3.6, 4.4))
         n = len(columns)
         size = figsize or ((pw, ph * n + 0.45) if stacked else (pw * n, ph))
+        title = title or f"Effect on {y} of a unit change of {var}"
+        if stacked and (size[0] < NARROW_INCHES or size[1] is None):  # a column, or a height to fit
+            return spillover_column(layer, unit_effects, columns, var=var, y=y, unit=unit, scheme=scheme, k=k,
+                                    averages=effects_by_part(average_effects), level=level, title=title, size=size)
+        size = (size[0], ph) if size[1] is None else size
         fig = new_figure(size, layout="constrained")
         axes = fig.subplots(n if stacked else 1, 1 if stacked else n, squeeze=False).ravel()
         averages = effects_by_part(average_effects)
@@ -200,7 +213,7 @@ def spillover_maps(
                 ax.text(0, 1, avg.short, transform=ax.transAxes, ha="left",
                         va="bottom", fontsize=6.5, color="#8a3b00", fontweight="bold")
             _furniture(ax, layer, i == 0, i == 0)
-        fig.suptitle(title or f"Effect on {y} of a unit change of {var}", fontweight="bold")
+        fig.suptitle(title, fontweight="bold")
         if stacked and figsize is None:
             fig.set_size_inches(_stacked_width(fig, axes, layer), size[1])
     return fig
@@ -222,19 +235,6 @@ def _stacked_width(fig, axes, layer: MapLayer) -> float:  # noqa: ANN001 - a Fig
     minx, miny, maxx, maxy = layer.bounds
     row = (h - 0.4 - notice_strip_inches(2)) / len(axes) - 0.3
     return round(min(w, row * (maxx - minx) / max(maxy - miny, 1e-12) + legend + 0.35), 2)
-
-
-def _legend_width_in(leg) -> float:  # noqa: ANN001 - a matplotlib Legend
-    """A legend's width in inches from its widest line of text (FreeType advances at its font size)
-    plus its handles, paddings and frame (matplotlib's defaults, in font-size units: handle length 2,
-    handle text pad 0.8, border pad 0.4 and border axes pad 0.5 on each side)."""
-    from spillmap.figures._style import _text_width_in
-
-    texts = [t for t in [*leg.get_texts(), leg.get_title()] if t.get_text()]
-    size = max(t.get_fontsize() for t in texts) if texts else 7.0
-    widest = max((max(_text_width_in(line, t.get_fontproperties(), t.get_fontsize())
-                      for line in t.get_text().split("\n")) for t in texts), default=0.0)
-    return widest + (2.0 + 0.8 + 2 * 0.4 + 2 * 0.5) * size / 72
 
 
 #: width and height in inches of one row of the stacked spillover maps (:func:`spillover_maps`): three
@@ -275,7 +275,7 @@ def response_map(
     k: int = 5,
     title: str | None = None,
     legend_loc: str = "outside",
-    figsize: tuple[float, float] = (6.5, 5.0),
+    figsize: tuple[float, float | None] = (6.5, 5.0),
     ax: Axes | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
@@ -315,7 +315,8 @@ def response_map(
     legend_loc
         As in :func:`lisa_map` (default ``"outside"``: off the data).
     figsize
-        Inches (default 6.5 x 5), for a new figure.
+        Inches (default 6.5 x 5), for a new figure; narrower than 5 in, laid out for a column, and a height
+        of ``None`` fits the map and its legend (as in :func:`~spillmap.figures.choropleth`).
     ax
         Draw into this Axes instead of a new figure.
     average_effects, level
@@ -345,6 +346,7 @@ def response_map(
         others[src] = np.nan
         c, colors, small = _response_classes(others, scheme=scheme, k=k, negligible=negligible)
         src_name = str(layer.inside[name_column].iloc[src]) if name_column else str(source_id)
+        fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         src_color = "#6a3d9a"
         c.yb[src] = -2  # own class, drawn below
@@ -352,7 +354,10 @@ def response_map(
         _draw(ax, layer, cols, c.yb == -1, highlight=str(source_id), hatch_outside=small is not None)
         from spillmap.maps._classify import class_labels
 
-        entries = [(src_color, f"{src_name} itself (direct): {values[src]:.4g}"), *zip(colors, class_labels(c))]
+        from spillmap.maps._layers import format_significant
+
+        entries = [(src_color, f"{src_name} itself (direct): {format_significant(values[src])}"),
+                   *zip(colors, class_labels(c))]
         avg = average_line("indirect", effects_by_part(average_effects), level)
         notes = [avg and avg[0], classes_note(c)]
         if small is not None:  # below the classes: the smallest effects, in grey
@@ -360,9 +365,9 @@ def response_map(
             entries.append((NEGLIGIBLE, f"negligible: |effect| < {cut} ({int((c.yb == -3).sum())})"))
             notes.append(f"negligible: below {negligible * 100:.3g} % of the largest |effect| on another {unit} (a display "
                          "threshold, not a test), in grey")
-        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), notes, hatch_outside=small is not None),
+        _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), notes, hatch_outside=small is not None,
+                             wrap_in=note_width(fig)),
                 f"effect on {y} of +1 {var} in {src_name}", loc=legend_loc, layer=layer)
         _furniture(ax, layer, True, True)
-        if title:
-            ax.set_title(title, loc="left", fontweight="bold")
+        finish_map(ax, title, layer.bounds, fit)
     return fig

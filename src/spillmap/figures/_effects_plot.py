@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap.errors import DataError, InputError
+from spillmap.figures._narrow import PAD_IN, fitting_ncol, is_narrow, wrap_suptitle
 from spillmap.figures._style import figure_style, new_figure
 
 if TYPE_CHECKING:
@@ -101,7 +102,9 @@ def effects_plot(
         7-in text width; before 0.27 3.6 x 3, 7.2 in for two).
     ncols
         Panels per row (default: 2 at most, further panels on further rows, so the figure is at
-        most 7 in wide; all in one row when ``panel_size`` is given, the layout before 0.27).
+        most 7 in wide; all in one row when ``panel_size`` is given, the layout before 0.27).  For a
+        journal's column, ``ncols=1`` and ``panel_size=(3.5, ...)`` stack the panels; a figure narrower than
+        5 in breaks its title to its width and its legend into as many columns as fit.
     figsize
         The whole figure in inches; wins over ``panel_size`` (default: from it).
     sharex
@@ -147,12 +150,14 @@ def effects_plot(
         # one legend for all panels, under them in a row: never over an interval (matplotlib's "best"
         # placed it inside the first panel, where a long interval could run under it)
         handles, names = axes[0].get_legend_handles_labels()
-        legend = fig.legend(handles, names, loc="outside lower center", ncols=len(names), frameon=False,
+        ncol = fitting_ncol(names, fig.get_size_inches()[0] - 4 * PAD_IN, len(names)) if is_narrow(fig) else len(names)
+        legend = fig.legend(handles, names, loc="outside lower center", ncols=ncol, frameon=False,
                             title=None if shared else SCALES_DIFFER)
         if not shared:  # said under the panels, where the eye compares: lengths do not compare across them
             legend.get_title().set_fontstyle("italic")
         if title:
             fig.suptitle(title, fontweight="bold")
+            wrap_suptitle(fig)  # a narrow figure's (a journal's column): broken to its width
     return fig
 
 

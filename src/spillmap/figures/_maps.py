@@ -1,4 +1,5 @@
-"""Static maps of a variable: choropleth and small multiples (and the shared drawing helpers).
+"""Static maps of a variable: the choropleth and the drawing helpers shared by every static map (the small
+multiples: :mod:`spillmap.figures._small_multiples`).
 
 Library used: **geopandas** draws the polygons (``GeoSeries.plot`` on a matplotlib
 ``Axes``), **mapclassify** classifies through the same functions as the interactive
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError
+from spillmap.errors import DataError
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs, scale_bar_corner
+from spillmap.figures._narrow import finish_map, is_narrow, legend_prop, note_text, note_width, wrap_text
 from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["choropleth", "small_multiples", "MapLayer"]
+__all__ = ["choropleth", "MapLayer"]
 
 OUT_OF_SAMPLE = "#dddddd"
 NO_DATA_HATCH = "////"
@@ -139,9 +141,10 @@ def _fit_to_box(ax, xlim: tuple[float, float], ylim: tuple[float, float], positi
 
 
 def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int, note: str | Sequence[str] | None,
-             *, hatch_outside: bool = False):
+             *, hatch_outside: bool = False, wrap_in: float | None = None):
     """Legend handles: the classes, no data, not in sample, group boundaries, then the note
-    (a string, or lines each wrapped on their own)."""
+    (a string, or lines each wrapped on their own: at 46 characters, or with ``wrap_in`` to that many
+    inches or the widest entry's width, measured: :func:`spillmap.figures._narrow.note_text`)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -159,7 +162,9 @@ def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int
         import textwrap
 
         lines = [note] if isinstance(note, str) else [n for n in note if n]
-        hs.append(Line2D([], [], linestyle="none", label="\n".join(textwrap.fill(n, 46) for n in lines)))
+        text = "\n".join(textwrap.fill(n, 46) for n in lines) if wrap_in is None else note_text(
+            lines, wrap_in, [h.get_label() for h in hs])
+        hs.append(Line2D([], [], linestyle="none", label=text))
     return hs
 
 
@@ -180,15 +185,21 @@ def _legend(ax, handles, title: str | None, *, loc: str = "outside", anchor=None
             layer: MapLayer | None = None):
     """The map legend; ``loc`` is a matplotlib location inside the map, ``"outside right"`` /
     ``"outside bottom"``, or ``"outside"``: the side of :func:`_outside_side` (of ``layer``), off the
-    data; under a map in two columns when it has more than five entries."""
-    if loc == "outside":
+    data; under a map in two columns when it has more than five entries.  On a narrow figure
+    (:func:`~spillmap.figures._narrow.is_narrow`) ``"outside"`` is under the map in one column, its title
+    broken to the figure's width."""
+    narrow = loc == "outside" and is_narrow(ax.figure)
+    if narrow:
+        loc = "outside bottom"
+    elif loc == "outside":
         loc = _outside_side(ax, layer) if layer is not None else "outside right"
         ncol = 2 if loc == "outside bottom" and len(handles) > 5 else ncol
     if loc in _OUTSIDE:
         import textwrap
 
         loc, anchor = _OUTSIDE[loc]
-        title = textwrap.fill(title, 46) if title else title  # as the note: the legend no wider than it needs
+        title = textwrap.fill(title, 46) if title and not narrow else title  # as the note: no wider than it needs
+        title = wrap_text(title, note_width(ax.figure), legend_prop(True)) if title and narrow else title
     leg = ax.legend(handles=handles, title=title, loc=loc, bbox_to_anchor=anchor, frameon=True, framealpha=0.9,
                     edgecolor="#cccccc", ncol=ncol, handlelength=1.4, handleheight=0.9, borderpad=0.5,
                     labelspacing=0.3, alignment="left")
@@ -205,13 +216,14 @@ def _furniture(ax, layer: MapLayer, scale_bar: bool, north_arrow: bool) -> None:
         add_north_arrow(ax)
 
 
-def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note, legend_loc, ncol: int = 1):
+def _one_map(ax, layer, values, c: Classification, colors, *, legend_title, note, legend_loc, ncol: int = 1,
+             wrap_in: float | None = None):
     cols = [colors[j] if j >= 0 else "#ffffff" for j in c.yb]
     missing = c.yb < 0
     _draw(ax, layer, cols, missing)
     entries = list(zip(colors, class_labels(c)))
-    _legend(ax, _handles(entries, layer, int(missing.sum()), note), legend_title, loc=legend_loc, ncol=ncol,
-            layer=layer)
+    _legend(ax, _handles(entries, layer, int(missing.sum()), note, wrap_in=wrap_in), legend_title, loc=legend_loc,
+            ncol=ncol, layer=layer)
 
 
 def _numeric(layer: MapLayer, gdf, column: str, id: str) -> np.ndarray:
@@ -236,7 +248,7 @@ def choropleth(
     title: str | None = None,
     legend_title: str | None = None,
     legend_loc: str = "outside",
-    figsize: tuple[float, float] = (6.5, 5.0),
+    figsize: tuple[float, float | None] = (6.5, 5.0),
     scale_bar: bool = True,
     north_arrow: bool = True,
     ax: Axes | None = None,
@@ -263,7 +275,10 @@ def choropleth(
         ``"outside right"`` / ``"outside bottom"``, or a matplotlib location inside the map
         (``"lower left"``), which may cover units.
     figsize
-        Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).
+        Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).  Narrower than 5 in, the figure is laid out for a
+        journal's column (:mod:`spillmap.figures._narrow`: the legend under the map, its notes and the title
+        broken to the width, the type at its size); a height of ``None`` is the title, the map at the
+        figure's width and the legend (``(3.5, None)``).
     scale_bar, north_arrow
         Draw them.
     ax
@@ -280,115 +295,16 @@ def choropleth(
         layer = MapLayer(gdf, id=id, sample=sample, group=group)
         values = _numeric(layer, gdf, column, id)
         c = classify(values, scheme=scheme, k=k, bins=bins)
+        fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         _one_map(ax, layer, values, c, palette(cmap, c.k), legend_title=legend_title or column,
-                 note=note or classes_note(c), legend_loc=legend_loc)
+                 note=note or classes_note(c), legend_loc=legend_loc, wrap_in=note_width(fig))
         _furniture(ax, layer, scale_bar, north_arrow)
-        if title:
-            ax.set_title(title, loc="left", fontweight="bold")
+        finish_map(ax, title, layer.bounds, fit)
     return fig
 
 
 def _fig_ax(figsize):
-    fig = new_figure(figsize, layout="constrained")
+    """A new figure and its one axes; a height of ``None`` is the width for now (:func:`finish_map` fits it)."""
+    fig = new_figure((figsize[0], figsize[0] if figsize[1] is None else figsize[1]), layout="constrained")
     return fig, fig.add_subplot()
-
-
-def small_multiples(
-    gdf: gpd.GeoDataFrame,
-    panel: pd.DataFrame,
-    *,
-    id: str,
-    time: str,
-    column: str,
-    periods: Sequence | None = None,
-    layer_id: str | None = None,
-    ncols: int = 3,
-    sample: Sequence[str] | None = None,
-    group: str | None = None,
-    scheme: Scheme = "quantiles",
-    k: int = 5,
-    cmap: str = "YlOrRd",
-    title: str | None = None,
-    panel_width: float = 3.0,
-) -> Figure:
-    """One map per period with **one** classification pooled over the periods shown.
-
-    ``sample`` defaults to the units present in ``panel``; a unit absent from one period
-    is "no data" there.  One legend (the shared classes) sits under the panels; the first
-    panel carries the scale bar and north arrow.
-
-    Parameters
-    ----------
-    gdf
-        The boundary layer (any CRS; a geographic one is drawn in a Lambert azimuthal
-        equal-area projection centred on the layer).
-    panel
-        Long panel with ``id``, ``time`` and ``column``.
-    id, time
-        Unit id column (of ``gdf`` and ``panel``) and period column (of ``panel``).
-    column
-        The numeric variable to map.
-    periods
-        Periods to draw, in this order (default: all, sorted).
-    layer_id
-        The id column of ``gdf`` when it is not named ``id`` (e.g. ``"STATE_ABBR"`` for a
-        panel keyed by ``"state_abbr"``); default ``id``.
-    ncols
-        Panels per row, 1 to 6 (default 3).
-    sample
-        Ids of the units in the sample (default: the units present in ``panel``); the
-        others are light grey.
-    group
-        Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
-    scheme, k, cmap
-        Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`;
-        default quantiles, 5 classes, ``"YlOrRd"``).
-    title
-        Figure title (default none).
-    panel_width
-        Width of one panel in inches (default 3; height 0.8 of it).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    for col in (id, time, column):
-        if col not in panel.columns:
-            raise DataError(f"panel column {col!r} not found; available: {', '.join(map(repr, panel.columns))}.")
-    d = panel.assign(**{id: panel[id].astype(str)})
-    all_periods = sorted(d[time].unique().tolist())
-    periods = list(periods) if periods is not None else all_periods
-    unknown = [p for p in periods if p not in set(all_periods)]
-    if unknown or not periods:
-        raise DataError(f"periods not in column {time!r}: {unknown or 'none given'}.")
-    if not 1 <= int(ncols) <= 6:
-        raise InputError(f"ncols must be between 1 and 6, got {ncols}.")
-    with figure_style():
-        layer = MapLayer(_layers.keyed_layer(gdf, id=id, layer_id=layer_id), id=id,
-                         sample=sample if sample is not None else d[id].unique().tolist(), group=group)
-        wide = d.pivot_table(index=id, columns=time, values=column, aggfunc="first").reindex(
-            index=layer.ids, columns=periods)
-        pooled = classify(wide.to_numpy().ravel(), scheme=scheme, k=k)
-        colors = palette(cmap, pooled.k)
-        nrows = -(-len(periods) // ncols)
-        fig = new_figure((panel_width * ncols, panel_width * 0.8 * nrows + 0.9), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        yb_all = pooled.yb.reshape(wide.shape)
-        for i, p in enumerate(periods):
-            yb = yb_all[:, i]
-            _draw(axes[i], layer, [colors[j] if j >= 0 else "#ffffff" for j in yb], yb < 0)
-            axes[i].set_title(str(p))
-            if i == 0:
-                _furniture(axes[i], layer, True, True)
-        for ax in axes[len(periods):]:
-            ax.set_axis_off()
-        entries = list(zip(colors, class_labels(pooled, counts=False)))
-        handles = _handles(entries, layer, int((yb_all < 0).sum()), None)
-        note = classes_note(pooled, pooled=f"pooled over {len(periods)} periods")
-        leg = fig.legend(handles=handles, title=f"{column}\n{note}", loc="outside lower center",
-                         ncol=min(len(handles), 3), frameon=False)
-        leg.get_title().set_fontweight("bold")
-        if title:
-            fig.suptitle(title, fontweight="bold")
-    return fig

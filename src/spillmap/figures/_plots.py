@@ -128,6 +128,11 @@ def moran_scatter_from_lags(values: ArrayLike, lags: ArrayLike,
     return z.ravel(), wz.ravel(), i_val
 
 
+def _num(v: float) -> str:
+    """Three decimals with the minus sign the tables and maps print (U+2212)."""
+    return f"{v:.3f}".replace("-", "\u2212")
+
+
 def moran_scatterplot(
     data: ArrayLike | pd.Series | pd.DataFrame,
     w: SpatialWeights,
@@ -215,8 +220,8 @@ def moran_scatter_points(
         ax.scatter(z, wz, s=7, alpha=0.55, color="#3b6ea5", edgecolor="none")
         lim = max(np.abs(z).max(), np.abs(wz).max()) * 1.05
         xs = np.array([-lim, lim])
-        label = f"slope = I = {i_val:.3f}" if abs(slope - i_val) < 1e-9 * max(1, abs(i_val)) else (
-            f"slope = {slope:.3f} (Moran's I = {i_val:.3f})")
+        label = f"slope = I = {_num(i_val)}" if abs(slope - i_val) < 1e-9 * max(1, abs(i_val)) else (
+            f"slope = {_num(slope)} (Moran's I = {_num(i_val)})")
         ax.plot(xs, slope * xs, color="#c0392b", linewidth=1.2, label=label)
         for (sx, sy), q in zip(((1, 1), (-1, 1), (-1, -1), (1, -1)), ("HH", "LH", "LL", "HL")):
             ax.text(sx * 0.93 * lim, sy * 0.93 * lim, q, ha="center", va="center", fontsize=9, color="#555555",
@@ -377,15 +382,20 @@ def shared_legend(fig, axes, *, ncol: int = 4):  # noqa: ANN001, ANN201 - a Figu
     axes
         Its panels, whose labelled artists make the entries.
     ncol
-        Columns of the legend (default 4, fewer when there are fewer entries).
+        Columns of the legend (default 4, fewer when there are fewer entries, or than fit a figure narrower
+        than 5 in: :func:`spillmap.figures._narrow.fitting_ncol`).
 
     Returns
     -------
     matplotlib.legend.Legend
     """
+    from spillmap.figures._narrow import PAD_IN, fitting_ncol, is_narrow
+
     entries: dict[str, object] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
+    if is_narrow(fig):  # a journal's column: as many columns as fit its width
+        ncol = fitting_ncol(list(entries), fig.get_size_inches()[0] - 4 * PAD_IN, ncol)
     return fig.legend(list(entries.values()), list(entries), loc="outside lower center",
                       ncol=max(1, min(ncol, len(entries))), frameon=False)

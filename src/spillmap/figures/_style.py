@@ -168,7 +168,7 @@ def warm_up() -> None:
         fig.canvas.draw()
 
 
-def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
+def add_notice(fig, text: str, *, grow: bool = False):  # noqa: ANN001, ANN201 - a matplotlib Figure in and out
     """``fig`` with ``text`` (e.g. "synthetic demonstration data") in small grey type in a strip
     along its bottom edge, clear of everything else: a figure copied out of a report keeps it.
 
@@ -188,6 +188,9 @@ def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in
         A matplotlib ``Figure`` (constrained layout or not).
     text
         The notice, one line of text.
+    grow
+        Make the figure taller by the strip instead (default ``False``): for a figure whose height was fitted
+        to its content (:mod:`spillmap.figures._narrow`), which would otherwise shrink to make room.
 
     Returns
     -------
@@ -206,6 +209,9 @@ def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in
         lines = _wrapped(text, label.get_fontproperties(), NOTICE_POINTS, (w - 2 * _NOTICE_MARGIN_IN) / 1.05)
         label.set_text("\n".join(lines))  # line breaks in the text itself: drawn and measured alike everywhere
         strip = notice_strip_inches(len(lines))
+        if grow:
+            h = round(h + strip, 2)
+            fig.set_size_inches(w, h)
         frac = strip / h
         label.set_y(frac / 2)
         if constrained:
@@ -223,6 +229,9 @@ def add_notice(fig, text: str):  # noqa: ANN001, ANN201 - a matplotlib Figure in
 
 #: size in points of :func:`add_notice`'s type: the smallest text of a figure at its final size
 NOTICE_POINTS = 6.5
+#: the tallest figure in inches whose height is fitted to its content (a journal page's text block, less room
+#: for a notice): a taller map is narrower (:mod:`spillmap.figures._narrow`)
+MAX_HEIGHT_INCHES = 9.0
 #: inches kept free left and right of the notice
 _NOTICE_MARGIN_IN = 0.1
 
@@ -243,17 +252,19 @@ def notice_strip_inches(lines: int = 1) -> float:
     return max(1, int(lines)) * NOTICE_POINTS * 1.2 / 72 + 0.07
 
 
-def _wrapped(text: str, prop, size: float, width_in: float) -> list[str]:  # noqa: ANN001 - a FontProperties
+def _wrapped(text: str, prop, size: float, width_in: float, measure=None) -> list[str]:  # noqa: ANN001
     """``text`` broken at spaces into the fewest lines no wider than ``width_in`` inches in the font of
-    ``prop`` at ``size`` points (a single word wider than that keeps its own line), lines of about equal
-    length (the last is not left with a word or two)."""
+    ``prop`` (a FontProperties) at ``size`` points (a single word wider than that keeps its own line), lines
+    of about equal length (the last is not left with a word or two); ``measure(text, prop, size)`` gives a
+    width in inches (default :func:`_text_width_in`)."""
+    measure = measure or _text_width_in
     words = text.split()
-    if not words or _text_width_in(text, prop, size) <= width_in:
+    if not words or measure(text, prop, size) <= width_in:
         return [text]
     # a line's width as its words' widths plus its spaces' (each measured once: FreeType calls cost
     # about 1 ms at this resolution, and a line is tried some 300 times below)
-    space = _text_width_in("a a", prop, size) - 2 * _text_width_in("a", prop, size)
-    wide = {w: _text_width_in(w, prop, size) for w in set(words)}
+    space = measure("a a", prop, size) - 2 * measure("a", prop, size)
+    wide = {w: measure(w, prop, size) for w in set(words)}
 
     def fill(width: float) -> list[str]:  # greedy: each line takes words while it fits ``width``
         lines: list[list[str]] = []
@@ -269,7 +280,7 @@ def _wrapped(text: str, prop, size: float, width_in: float) -> list[str]:  # noq
 
     greedy = fill(width_in)
     n = len(greedy)  # the fewest lines; now balanced: the narrowest width that still needs no more lines
-    lo, hi = _text_width_in(text, prop, size) / n, width_in
+    lo, hi = measure(text, prop, size) / n, width_in
     best = greedy
     for _ in range(12):
         mid = (lo + hi) / 2

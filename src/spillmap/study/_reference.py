@@ -78,12 +78,13 @@ EXAMPLES = {
                      'labels = { is_key_city = { "1" = "key cities", "0" = "other cities" } }\nw = "W1"\n',
     "maps": '[maps]\nyear = 2019\npermutations = 999\nalpha = 0.05\nspillover_city = "420100"\nsimplify = "auto"\n'
             'include = ["choropleth", "lisa", "spillover", "response"]\n',
-    "output": '[output]\ndir = "report"\nfigures = true                    # false: no figures/ folder (faster)\n',
+    "output": '[output]\ndir = "report"\nfigures = true                    # false: no figures/ folder (faster)\n'
+              'figure_width = "column"           # "full" (default, up to 7 in), "column" (3.5 in) or inches\n',
 }
 WEIGHT_EXAMPLES = {
     "contiguity": '[weights.W1]\nkind = "contiguity"\ncontiguity = "queen"\nislands = "nearest"\nk = 1\n',
     "knn": '[weights.K5]\nkind = "knn"\nk = 5\n',
-    "inverse_distance": '[weights.D2]\nkind = "inverse_distance"\nalpha = 2\ncutoff_km = 500\n',
+    "inverse_distance": '[weights.D2]\nkind = "inverse_distance"\nalpha = 2\nk = 10\n',
     "economic_distance": '[weights.E]\nkind = "economic_distance"\nvar = "pgdp"\nperiod = [2008, 2019]\n',
     "economic_product": '[weights.EP]\nkind = "economic_product"\nvar = "pgdp"\nalpha = 1\n',
     "nested": '[weights.W2]\nkind = "nested"\nvar = "pgdp"\nphi = 0.5\nalpha = 1\n',

@@ -27,6 +27,11 @@ TABLES = ("indicators", "descriptive", "moran_by_year", "baseline", "within", "h
           "effects")
 MAPS = ("choropleth", "lisa", "spillover", "response", "fixed_effects")
 CLUSTER = ("entity", "time", "both", "none")
+#: ``[output] figure_width``: the named widths (``"full"``: the figures' own layout, up to 7 in) and the range of a
+#: width in inches (below 3 in a map with its legend is unreadable; above 7 in is wider than any text block)
+FIGURE_WIDTHS = ("full", "column")
+COLUMN_INCHES = 3.5
+FIGURE_WIDTH_RANGE = (3.0, 7.0)
 
 
 def _nonempty(v: str) -> str | None:
@@ -47,6 +52,13 @@ def _decimals(v: int) -> str | None:
 
 def _alpha(v: float) -> str | None:
     return None if 0 < v < 1 else f"must be between 0 and 1, got {v}."
+
+
+def _figure_width(v: str | float) -> str | None:
+    lo, hi = FIGURE_WIDTH_RANGE
+    if v in FIGURE_WIDTHS if isinstance(v, str) else lo <= v <= hi:
+        return None
+    return f"must be \"full\", \"column\" or a width in inches from {lo:g} to {hi:g}, got {v!r}."
 
 
 def _simplify(v: Any) -> str | None:
@@ -135,8 +147,9 @@ class ModelSpec:
     fe: str = opt("Fixed effects of every fixed-effects model and of the LM tests.", default="twoways",
                   choices=FE, old_names=("effects",))
     lee_yu: str = opt("Lee–Yu (2010) treatment of the fixed effects (of every model here; the published "
-                      "Lee–Yu / Yu–de Jong–Lee estimator of a dynamic model alone, lee_yu = \"ydjl\", is an "
-                      "option of SpatialPanel and spillmap fit).", default="transformation", choices=LEE_YU,
+                      "Lee–Yu / Yu–de Jong–Lee estimator of a dynamic model alone is an option of the fit in "
+                      "Python, SpatialPanel(...).fit(lee_yu=\"ydjl\"), and of spillmap fit --lee-yu ydjl).",
+                      default="transformation", choices=LEE_YU,
                       aliases={True: "transformation", False: "none"},
                       elsewhere={"ydjl": "is the published estimator of a dynamic model alone: use it with "
                                          "SpatialPanel(..., dynamic=...).fit(lee_yu='ydjl') or spillmap fit --dynamic"})
@@ -243,6 +256,40 @@ class OutputSpec:
                         "two or more CPUs they are drawn by a second (forked) process while the tables and HTML "
                         "maps are written, with the same files as in one process; the environment variable "
                         "`SPILLMAP_NO_FORK=1` keeps everything in one process.", default=True)
+    figure_width: str | float = opt("Width the report's static figures are laid out for, their type printing at its "
+                                    "size at that width (7-9 pt; notes and scale bars 6.5 pt): \"full\", a journal's "
+                                    "full text width (each figure as wide as it needs, up to 7 in); \"column\", one "
+                                    f"column of a two-column page ({COLUMN_INCHES:g} in): maps with their legends under "
+                                    "them, panels too narrow side by side stacked, so figures are taller (up to 9 "
+                                    "in); or a width in inches from "
+                                    f"{FIGURE_WIDTH_RANGE[0]:g} to {FIGURE_WIDTH_RANGE[1]:g} (7 = \"full\"). PNG at "
+                                    "300 dpi and vector PDF either way.", default="full", example="column",
+                                    check=_figure_width)
+
+
+def figure_inches(value: str | float | None) -> float | None:
+    """The width in inches the report's figures are laid out for: ``None`` for ``"full"`` (and a width of 7 in
+    or more, the same layout; and a stored spec without the key), :data:`COLUMN_INCHES` for ``"column"``.
+
+    Parameters
+    ----------
+    value
+        ``[output] figure_width`` as validated (or as read back from a ``results.json``).
+
+    Raises
+    ------
+    SpecError
+        A value the key does not accept (a hand-edited ``results.json``), with the key's message.
+    """
+    from spillmap.study._schema import spec_error
+
+    value = "full" if value is None else value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    msg = _figure_width(value) if number or isinstance(value, str) else _figure_width("?")
+    if msg:
+        raise spec_error("", "output.figure_width", msg.replace("'?'", repr(value)))
+    inches = float(value) if number else {"full": None, "column": COLUMN_INCHES}[value]
+    return None if inches is None or inches >= FIGURE_WIDTH_RANGE[1] else inches
 
 
 def _in(values: tuple, allowed: tuple) -> str | None:

@@ -82,7 +82,9 @@ class KnnOptions:
 @dataclass(frozen=True, kw_only=True)
 class InverseDistanceOptions:
     alpha: float = key("Distance-decay exponent: w = d^-alpha (km).", default=1.0, check=_decay)
-    cutoff_km: float | None = key("Keep pairs at most this many km apart.", default=None, check=_nonneg)
+    cutoff_km: float | None = key("Keep pairs at most this many km apart (a unit with no other within it is an "
+                                  "error naming the cutoff that would do; k keeps every unit connected).",
+                                  default=None, check=_nonneg)
     k: int | None = key("Keep only the k nearest units.", default=None, check=_pos_int)
     transform: str = _transform_key()
 
