@@ -34,7 +34,14 @@ def best_of(n, fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="interleaved demo runs per mode (default 3)")
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--fonts-ab", type=int, default=0, metavar="PAIRS",
+                        help="only: PAIRS interleaved one-process demo runs with and without the lean PDF font "
+                             "subsets (spillmap._pdf_fonts), their savefig times")
+    opts = parser.parse_args()
+    repeats = opts.repeats
+    if opts.fonts_ab:
+        _fonts_ab(opts.fonts_ab)
+        return
     from spillmap import datasets
     from spillmap.maps import choropleth, render_html
 
@@ -180,6 +187,32 @@ print(f"  whole run in one process, after the imports: {time.perf_counter() - t0
 for label, sec in acc.items():
     print(f"  {label}: {sec:.2f} s")
 '''
+
+
+def _phase_times(out: Path, *, lean: bool = True) -> dict[str, float]:
+    """One run of :data:`_PHASES` in a child process: label -> seconds (``lean=False``: the PDFs' font
+    subsets made the ordinary way, with the fonts' layout tables, as before stop 31)."""
+    code = _PHASES if lean else (
+        "import contextlib, spillmap.figures._save as _s; _s.lean_font_subsets = contextlib.nullcontext\n" + _PHASES)
+    done = subprocess.run([sys.executable, "-c", code, str(out)], check=True, capture_output=True, text=True,
+                          env={**os.environ, "SPILLMAP_NO_FORK": "1"})
+    rows = (line.strip().rsplit(": ", 1) for line in done.stdout.splitlines() if line.startswith("  "))
+    return {label: float(sec.rstrip(" s")) for label, sec in rows}
+
+
+def _fonts_ab(pairs: int) -> None:
+    """The demo in one process, interleaved with and without the lean font subsets (same code
+    otherwise): the PDF, PNG and whole-run times of each pair."""
+    tmp = Path(tempfile.mkdtemp())
+    keys = ("figures: savefig pdf", "figures: savefig png", "whole run in one process, after the imports")
+    try:
+        for i in range(pairs):
+            for lean in (False, True):
+                t = _phase_times(tmp / f"d{i}{int(lean)}", lean=lean)
+                print(f"pair {i + 1}, {'lean fonts' if lean else 'full fonts'}: "
+                      + ", ".join(f"{k.split(': ')[-1]} {t[k]:.2f} s" for k in keys), flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _phases(tmp: Path) -> None:
