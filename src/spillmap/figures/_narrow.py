@@ -22,6 +22,7 @@ than at the PNG's 300 dpi): enough to size a figure, whose constrained layout th
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,6 +43,16 @@ PAD_IN = 3 / 72
 #: handle text pad 0.8, border pad 0.4 each side, border axes pad 0.5 each side)
 LEGEND_CHROME_EM = 2.0 + 0.8 + 2 * 0.4 + 2 * 0.5
 
+
+
+@functools.lru_cache(maxsize=1)
+def _font_metric_lines() -> bool:
+    """matplotlib >= 3.10 lays out a line of text by the font's metrics (OS/2, else hhea); earlier
+    versions by the extent of "lp" (the lowest declared is 3.8)."""
+    import matplotlib
+
+    major, minor = (int("".join(ch for ch in p if ch.isdigit()) or 0) for p in matplotlib.__version__.split(".")[:2])
+    return (major, minor) >= (3, 10)
 
 def is_narrow(fig) -> bool:  # noqa: ANN001 - a matplotlib Figure
     """Whether ``fig`` is narrower than :data:`NARROW_INCHES`."""
@@ -110,8 +121,8 @@ def _line_in(prop) -> tuple[float, float, float]:  # noqa: ANN001 - a FontProper
     scale = prop.get_size_in_points() / 72
     for table, gap, asc, desc in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
                                   ("hhea", "lineGap", "ascent", "descent")):
-        t = font.get_sfnt_table(table)
-        if t is not None:
+        t = font.get_sfnt_table(table) if _font_metric_lines() else None
+        if t is not None and all(k in t for k in (gap, asc, desc)):  # matplotlib 3.8's OS/2 has no sTypo*
             em = font.get_sfnt_table("head")["unitsPerEm"]
             return t[asc] / em * scale, -t[desc] / em * scale, t[gap] / em * scale
     font.set_size(prop.get_size_in_points(), 720)
@@ -128,6 +139,8 @@ def text_height_in(text: str, prop, linespacing: float | str = "normal") -> floa
         return 0.0
     a, d, gap = _line_in(prop)
     n = len(str(text).split("\n"))
+    if linespacing == "normal" and not _font_metric_lines():
+        linespacing = 1.2  # matplotlib < 3.10: a Text's default line spacing, times the "lp" extent
     if linespacing == "normal":
         return n * (a + d) + (gap * n if n > 1 else 0.0)
     return n * float(linespacing) * (a + d)
