@@ -37,3 +37,18 @@ figures = false
 [weights.W1]
 kind = "contiguity"
 """
+
+#: the US study (Produc, one contiguity W, two-way SDM, delta-method effects) with the effects table
+#: only; ``{decimals}`` is a line of ``[tables]`` (``.format(decimals="")`` for none)
+US_EFFECTS_ONLY = 'unit_label = "state"\n' + US_INPUTS + """
+[model]
+y = "log(gsp)"
+x = ["log(pcap)", "log(pc)", "unemp"]
+fe = "twoways"
+draws = 0
+[diagnostics]
+tests = []
+[tables]
+include = ["effects"]
+{decimals}
+""" + W1_TABLES_ONLY

@@ -21,20 +21,10 @@ from spillmap.tables import regression_table
 from spillmap.tables._rows import fixed_decimals, readable
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
-from _specs import US_INPUTS, W1_TABLES_ONLY  # noqa: E402
+from _specs import US_EFFECTS_ONLY  # noqa: E402
 
 #: the US study (Produc, one contiguity W) with the effects table only
-STUDY = 'unit_label = "state"\n' + US_INPUTS + """
-[model]
-y = "log(gsp)"
-x = ["log(pcap)", "log(pc)", "unemp"]
-fe = "twoways"
-draws = 0
-[diagnostics]
-tests = []
-[tables]
-include = ["effects"]
-""" + W1_TABLES_ONLY
+STUDY = US_EFFECTS_ONLY.format(decimals="")
 
 
 class _Fit:
