@@ -78,11 +78,15 @@ def _files(folder: Path, stem: str, df: pd.DataFrame, table) -> None:
 
 
 def _office(folder: Path, stem: str, tables: Mapping[str, Any]) -> None:
-    """Both tables in ``tables/STEM.docx`` and ``tables/STEM.xlsx`` (one sheet each)."""
-    from spillmap.tables import save
+    """Both tables in ``tables/STEM.docx`` and ``tables/STEM.xlsx`` (one sheet each, named for what it
+    holds, not by its caption cut to Excel's 31 characters: new-user audit 31)."""
+    from spillmap._fileio import atomic_write_bytes
+    from spillmap.tables import save, to_xlsx_bytes
 
-    for ext in ("docx", "xlsx"):
-        save([tables["top"], tables["groups"]], folder / "tables" / f"{stem}.{ext}", overwrite=True)
+    both = [tables["top"], tables["groups"]]
+    save(both, folder / "tables" / f"{stem}.docx", overwrite=True)
+    atomic_write_bytes(folder / "tables" / f"{stem}.xlsx",
+                       to_xlsx_bytes(both, sheet_names=["largest spillovers", "totals by group"]), overwrite=True)
 
 
 def _house_title(fig):  # noqa: ANN001, ANN202 - a matplotlib Figure in and out

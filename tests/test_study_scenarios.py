@@ -221,6 +221,10 @@ def test_cli_on_results_json(us_results, tmp_path, capsys):
                      "results/unemp_W1.json", "tables/scenario_unemp_W1.docx", "tables/scenario_unemp_W1.xlsx",
                      *(f"tables/scenario_unemp_W1_{t}{e}" for t in ("top", "groups")
                        for e in (".csv", "_formatted.csv", ".tex", ".docx", ".xlsx", ".md"))}
+    import openpyxl  # the workbook's sheets named for what they hold, not by captions cut to 31 characters
+
+    assert openpyxl.load_workbook(out / "tables" / "scenario_unemp_W1.xlsx").sheetnames == [
+        "largest spillovers", "totals by group"]
     direct = scenario(stored_model(us_results, "W1"), "unemp", ["TX", "Oklahoma"], change=-1.0, method="delta",
                       seed=5,
                       attributes=stored_attributes(us_results), names="STATE_NAME", groups=["SUB_REGION"],
