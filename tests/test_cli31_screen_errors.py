@@ -76,3 +76,12 @@ def test_a_composite_or_a_pattern_that_takes_it_is_not_refused(panel_csv, tmp_pa
     for indicators in (["eco"], ["ec*"]):
         with pytest.raises(LayerReached):  # the checks passed: the layer is read next
             main(_screen(panel_csv, tmp_path, "--indicators", *indicators, "--composite", "eco=entropy:pgdp,-inp"))
+
+
+def test_the_layer_note_goes_to_stderr(capsys):
+    from spillmap.screen._spec import align_layer
+
+    layer = datasets.china_prefectures(web=True)
+    kept = align_layer(layer, datasets.demo_panel(), id="adcode", layer_id="adcode", quiet=False)
+    out, err = capsys.readouterr()
+    assert len(kept) == 297 and out == "" and err == "layer: 75 unit(s) without data left out (297 kept)\n"

@@ -345,7 +345,9 @@ def align_layer(layer, panel: pd.DataFrame, *, id: str, layer_id: str, quiet: bo
         raise DataError(f"panel ids {format_items(missing)} are not in the layer's {layer_id!r}.")
     keep = lids.isin(have)
     if not keep.all() and not quiet:
-        print(f"layer: {int((~keep).sum())} unit(s) without data left out ({int(keep.sum())} kept)")
+        import sys  # a note, like every command's notes: stdout keeps the results (new-user audit 31)
+
+        print(f"layer: {int((~keep).sum())} unit(s) without data left out ({int(keep.sum())} kept)", file=sys.stderr)
     return layer[keep].reset_index(drop=True)
 
 
