@@ -160,13 +160,24 @@ def palette(cmap: str, n: int) -> list[str]:
 MAX_DECIMALS = 6
 
 
+def display_number(text: str) -> str:
+    """A number as Python prints it (``"-0.01738"``, ``"-1.2e-05"``) as the maps and figures display it:
+    U+2212 for each minus sign (:data:`spillmap.tables.MINUS`, as the tables print it), and no sign on a
+    number that reads as zero (``"-0.000"`` reads ``"0.000"``, as in the tables).  Data that programs read
+    (GeoJSON ids, colours, CSV) keeps ASCII '-'."""
+    from spillmap.tables._format import MINUS
+
+    try:
+        zero = float(text.replace(",", "")) == 0
+    except ValueError:
+        zero = False
+    return text.lstrip("-") if zero else text.replace("-", MINUS)
+
+
 def _plain(v: float, decimals: int) -> str:
     """``v`` with ``decimals`` fixed decimals, thousands separated, a true minus sign, and no
-    sign on a value printed as zero."""
-    text = f"{v:,.{decimals}f}"
-    if float(text.replace(",", "")) == 0:
-        return text.lstrip("-")
-    return text.replace("-", "\u2212")
+    sign on a value printed as zero (:func:`display_number`)."""
+    return display_number(f"{v:,.{decimals}f}")
 
 
 def _edge_decimals(v: float, decimals: int) -> int:

@@ -32,7 +32,7 @@ import shapely
 from branca.element import Element
 
 from spillmap.errors import CRSError, DataError, GeometryError, InputError
-from spillmap.maps._classify import NO_DATA_COLOR
+from spillmap.maps._classify import NO_DATA_COLOR, display_number
 from spillmap.maps._display import OfflineMap
 from spillmap.maps._elements import (
     CSS,
@@ -223,21 +223,6 @@ def add_layer_control(m: folium.Map) -> None:
         folium.LayerControl(collapsed=False, position="topleft").add_to(m)
 
 
-#: the minus sign of the maps' display text (tooltips, legends), as the legends' class limits and the tables
-#: (:data:`spillmap.tables.MINUS`) print it; data that programs read (GeoJSON ids, colours, CSV) keeps ASCII '-'
-MINUS = "\u2212"
-
-
-def display_number(text: str) -> str:
-    """A number as Python prints it (``"-0.01738"``, ``"-1.2e-05"``) as the maps display it: U+2212 for each
-    minus sign, and no sign on a number that reads as zero (``"-0.000"`` reads ``"0.000"``, as in the tables)."""
-    try:
-        zero = float(text.replace(",", "")) == 0
-    except ValueError:
-        zero = False
-    return text.lstrip("-") if zero else text.replace("-", MINUS)
-
-
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or bool(pd.isna(v))
 
@@ -410,5 +395,5 @@ def add_layers(
 
 
 __all__ += ["NOT_IN_SAMPLE", "split_sample", "add_context", "group_boundaries", "group_lines", "base_tips", "name_columns", "format_value",
-            "format_significant", "display_number", "MINUS",
+            "format_significant", "display_number",
             "add_layers", "PanelSwitcher", "ContextLayer", "GroupOutlines"]

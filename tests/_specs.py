@@ -38,15 +38,18 @@ figures = false
 kind = "contiguity"
 """
 
-#: the US study (Produc, one contiguity W, two-way SDM, delta-method effects) with the effects table
-#: only; ``{decimals}`` is a line of ``[tables]`` (``.format(decimals="")`` for none)
-US_EFFECTS_ONLY = 'unit_label = "state"\n' + US_INPUTS + """
+#: the US studies' model: Produc's production function, two-way effects, delta-method effects
+US_TWOWAY_MODEL = """
 [model]
 y = "log(gsp)"
 x = ["log(pcap)", "log(pc)", "unemp"]
 fe = "twoways"
 draws = 0
-[diagnostics]
+"""
+
+#: the US study (Produc, one contiguity W, two-way SDM, delta-method effects) with the effects table
+#: only; ``{decimals}`` is a line of ``[tables]`` (``.format(decimals="")`` for none)
+US_EFFECTS_ONLY = 'unit_label = "state"\n' + US_INPUTS + US_TWOWAY_MODEL + """[diagnostics]
 tests = []
 [tables]
 include = ["effects"]

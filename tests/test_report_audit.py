@@ -18,6 +18,7 @@ from spillmap.study import Study, run
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
 from _demo_shared import build_demo_once  # noqa: E402
+from _specs import US_TWOWAY_MODEL  # noqa: E402
 
 BASE = """
 title = "Produc"
@@ -31,12 +32,7 @@ group_column = "SUB_REGION"
 path = "produc"
 id = "state_abbr"
 time = "year"
-[model]
-y = "log(gsp)"
-x = ["log(pcap)", "log(pc)", "unemp"]
-fe = "twoways"
-draws = 0
-[diagnostics]
+""" + US_TWOWAY_MODEL + """[diagnostics]
 tests = ["lm", "hausman"]
 [tables]
 include = ["diagnostics", "effects"]

@@ -131,20 +131,24 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
             f"refusing to replace folder {path}: spillmap did not write it (no {MARKER} inside); "
             "remove it yourself or choose another folder."
         )
-    foreign = foreign_entries(Path(path))
-    if foreign:
-        from spillmap.errors import format_items
+    _check_own_files(Path(path))
 
+
+def _check_own_files(path: Path) -> None:
+    """Refuse to replace spillmap's folder ``path`` when it holds files its marker does not list, or
+    listed files changed since spillmap wrote them (the marker read once)."""
+    from spillmap.errors import format_items
+
+    found = manifest(path)
+    foreign = foreign_entries(path, found[0] if found else None)
+    if foreign:
         raise OutputError(
             f"refusing to replace folder {path}: it holds {len(foreign)} file(s) or folder(s) spillmap did not "
             f"write: {format_items(foreign, 5)}; move them out (--force replaces spillmap's own files only) "
             "or choose another folder."
         )
-    found = manifest(Path(path))
-    changed = changed_files(Path(path), found[1]) if found else []
+    changed = changed_files(path, found[1]) if found else []
     if changed:
-        from spillmap.errors import format_items
-
         raise OutputError(
             f"refusing to replace folder {path}: {len(changed)} file(s) spillmap wrote there were changed since: "
             f"{format_items(changed, 5)}; copy your edits elsewhere (--force replaces spillmap's own files only "

@@ -82,14 +82,12 @@ def changed_files(folder: Path, digests: Mapping[str, str]) -> list[str]:
     return changed
 
 
-def foreign_entries(folder: Path) -> list[str]:
-    """What ``folder`` holds beyond the files its :data:`MARKER` lists and their folders (sorted;
-    a folder counted once, not its content); none for a marker without a list (written before
-    spillmap kept one: such a folder is replaced as a whole, as then)."""
-    found = manifest(folder)
-    if found is None:
+def foreign_entries(folder: Path, listed: set[str] | None) -> list[str]:
+    """What ``folder`` holds beyond the files its :data:`MARKER` lists (``listed``, from :func:`manifest`)
+    and their folders (sorted; a folder counted once, not its content); none for a marker without a list
+    (``None``: written before spillmap kept one; such a folder is replaced as a whole, as then)."""
+    if listed is None:
         return []
-    listed = found[0]
     known = {MARKER, *listed} | {p.as_posix() for f in listed for p in Path(f).parents if p != Path(".")}
     files, dirs = tree(folder)
     extra = sorted((files | dirs) - known)

@@ -22,7 +22,6 @@ than at the PNG's 300 dpi): enough to size a figure, whose constrained layout th
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -45,14 +44,13 @@ LEGEND_CHROME_EM = 2.0 + 0.8 + 2 * 0.4 + 2 * 0.5
 
 
 
-@functools.lru_cache(maxsize=1)
 def _font_metric_lines() -> bool:
     """matplotlib >= 3.10 lays out a line of text by the font's metrics (OS/2, else hhea); earlier
     versions by the extent of "lp" (the lowest declared is 3.8)."""
     import matplotlib
 
-    major, minor = (int("".join(ch for ch in p if ch.isdigit()) or 0) for p in matplotlib.__version__.split(".")[:2])
-    return (major, minor) >= (3, 10)
+    return tuple(matplotlib.__version_info__[:2]) >= (3, 10)
+
 
 def is_narrow(fig) -> bool:  # noqa: ANN001 - a matplotlib Figure
     """Whether ``fig`` is narrower than :data:`NARROW_INCHES`."""

@@ -130,7 +130,9 @@ def moran_scatter_from_lags(values: ArrayLike, lags: ArrayLike,
 
 def _num(v: float) -> str:
     """Three decimals with the minus sign the tables and maps print (U+2212)."""
-    return f"{v:.3f}".replace("-", "\u2212")
+    from spillmap.maps._classify import display_number
+
+    return display_number(f"{v:.3f}")
 
 
 def moran_scatterplot(
