@@ -295,10 +295,20 @@ def test_demo_hubei_from_the_command_line(tmp_path, capsys):
     out = tmp_path / "hubei"
     assert main(["scenario", "demo", "--variable", "int", "--change", "0.02", "--units", "province_en=Hubei",
                  "--w", "W1", "--out", str(out), "--quiet"]) == 0
-    assert "int +0.02 (W1): 12 units changed" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "int +0.02 (W1): 12 units changed" in printed
     for f in ("maps/scenario_int_W1.html", "tables/scenario_int_W1_top.csv", "tables/scenario_int_W1_groups.csv",
               "figures/scenario_int_W1.png"):
         assert (out / f).stat().st_size > 0
+    # synthetic data say so in the report's words: first on screen and in the JSON, on tables and maps
+    # (they said "SYNTHETIC demonstration data" alone, and nothing on screen or in the JSON, until stop 32)
+    from spillmap.datasets import DEMO_NOTICE
+
+    assert printed.startswith(DEMO_NOTICE + "\n\n"), printed[:200]
+    doc = json.loads((out / "results" / "int_W1.json").read_text(encoding="utf-8"))
+    assert next(iter(doc)) == "notice" and doc["notice"] == DEMO_NOTICE
+    for f in ("tables/scenario_int_W1_top.md", "maps/scenario_int_W1.html"):
+        assert DEMO_NOTICE in (out / f).read_text(encoding="utf-8"), f
 
 
 def test_the_default_scenario_name_of_a_transformed_variable_has_no_stray_underscores():

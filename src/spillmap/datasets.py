@@ -22,6 +22,7 @@ the command line, ``path = "cigar_w"`` in a study's ``[weights.NAME] kind = "fil
 """
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +56,23 @@ DEMO_NOTICE = (
     "SYNTHETIC DEMONSTRATION DATA: simulated from a spatial Durbin model with known "
     "parameters on the real contiguity of Chinese cities; not real observations."
 )
+
+
+def _notice_of(source: str | os.PathLike | None) -> str | None:
+    """:data:`DEMO_NOTICE` when ``source`` is the bundled synthetic panel (its name ``demo_panel`` or
+    its file, however the path is written), else None: every output built on those data says what
+    they are (new-user audit 31)."""
+    if not source:
+        return None
+    if str(source) == "demo_panel":
+        return DEMO_NOTICE
+    from spillmap.errors import InputError
+
+    try:
+        same = os.path.samefile(os.path.expanduser(str(source)), data_path("china_demo_panel.csv"))
+    except (OSError, ValueError, InputError):  # a path that does not exist: not the bundled file
+        return None
+    return DEMO_NOTICE if same else None
 
 
 def data_path(name: str) -> Path:

@@ -337,6 +337,8 @@ def run(args: argparse.Namespace) -> int:
         with _by_flag(bool(args.variable)):
             study, models, attrs, geometry = _load(args, src, spec, say)
         lines = _write_all(study, models, attrs, geometry, tmp, say, explore=args.explore)
+    if study.notice:  # first, as fit, diagnose and moran print it (new-user audit 31)
+        print(study.notice + "\n")
     for line in lines:
         print(line)
     print(f"scenario outputs written to {out}/")
@@ -363,7 +365,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
     y = str(shown.get(study.y, study.y))
     scheduled = _wnames(study)  # a W without a model (its SDM failed) is skipped, its steps said
     wslug = safe_names({w: f"weights.{w}" for w in scheduled})
-    notice = "SYNTHETIC demonstration data" if study.demo or study.panel.dataset == "demo_panel" else None
+    notice = study.notice  # the report's words, on the scenario's tables, maps and figures alike
     het = study.heterogeneity  # its labels name the groups in the printed tables, as in the report
     group_labels = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in (het.labels if het else {}).items()}
     lines = []
@@ -383,8 +385,11 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
                            y_is_log=is_natural_log(study.y))
             import json
 
-            atomic_write_text(folder / "results" / f"{stem}.json",
-                              json.dumps(res.to_dict(), ensure_ascii=False, allow_nan=False, indent=1) + "\n")
+            from spillmap.cli._vocab import noticed
+
+            atomic_write_text(folder / "results" / f"{stem}.json",  # the notice first, as in the other commands' JSON
+                              json.dumps(noticed(res.to_dict(), notice), ensure_ascii=False, allow_nan=False,
+                                         indent=1) + "\n")
             g = res.region
             lines.append(f"{title}: {res.n_shocked} unit{'s' if res.n_shocked != 1 else ''} changed; total change of {res.y} {g['total']:.6g} "
                          f"[{g['ci_lower']:.6g}, {g['ci_upper']:.6g}], received by the others "

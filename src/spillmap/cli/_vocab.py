@@ -74,17 +74,8 @@ def data_notice(source: str | None) -> str | None:
     name ``demo_panel`` or its file), else None: the commands print it first and write it into their
     JSON, as every output built on those data says what they are (new-user audit 31)."""
     from spillmap import datasets
-    from spillmap.errors import InputError
 
-    if not source:
-        return None
-    if str(source) == "demo_panel":
-        return datasets.DEMO_NOTICE
-    try:
-        bundled = datasets.data_path("china_demo_panel.csv")
-        return datasets.DEMO_NOTICE if os.path.samefile(os.path.expanduser(str(source)), bundled) else None
-    except (OSError, ValueError, InputError):  # a path that does not exist: not the bundled file
-        return None
+    return datasets._notice_of(source)
 
 
 def noticed(doc: dict, notice: str | None) -> dict:

@@ -158,11 +158,8 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
         except BaseException:
             side.abort()
             raise
-    from spillmap import datasets
-
-    demo = study.demo or study.panel.dataset == "demo_panel"
     return StudyResults(
-        spec=study.to_dict(), title=study.title, notice=datasets.DEMO_NOTICE if demo else None,
+        spec=study.to_dict(), title=study.title, notice=study.notice,
         unit_label=study.unit_label, data=_data_block(inputs), descriptive=_describe(inputs.panel, [study.y, *study.x]),
         weights=winfo, **out, indicators=inputs.indicators, warnings=tuple(caught.messages),
     )

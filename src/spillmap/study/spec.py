@@ -115,6 +115,17 @@ class Study:
         """The key regressor (``model.key`` or the first of ``model.x``)."""
         return self.model.key or self.model.x[0]
 
+    @property
+    def notice(self) -> str | None:
+        """:data:`spillmap.datasets.DEMO_NOTICE` when the study runs on the bundled synthetic panel
+        (``demo = true``, ``[panel] dataset = "demo_panel"`` or its file as ``path``), else ``None``:
+        the report, the ``spillmap scenario`` command and every table and map say what the data are."""
+        from spillmap import datasets
+
+        p = self.panel
+        sources = (p.dataset, p.path, self.resolve(p.path) if p.path else None)  # a path may name a dataset
+        return datasets.DEMO_NOTICE if self.demo or any(datasets._notice_of(s) for s in sources) else None
+
     def resolve(self, path: str) -> Path:
         """``path`` relative to the spec file's folder, after expanding a leading ``~`` (``~user``)
         to the home folder.
