@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels", "bound_labels",
-           "magnitude_labels", "scale_words", "classes_note", "colors_for", "NO_DATA_COLOR"]
+           "magnitude_labels", "scale_words", "classes_note", "colors_for", "NO_DATA_COLOR", "reading", "ZERO_BELOW"]
 
 NO_DATA_COLOR = "#c8c8c8"
 
@@ -156,8 +156,18 @@ def palette(cmap: str, n: int) -> list[str]:
     return [three[0], three[2]][:n] if n == 2 else [three[2]]
 
 
-#: most decimals printed as plain decimals; finer class limits use scientific notation
+#: most decimals of plain class limits in a legend without a scale line; finer limits are printed in thousandths,
+#: millionths ... by :func:`magnitude_labels` (scenario legends) or with as many decimals as they need
 MAX_DECIMALS = 6
+
+#: a value whose magnitude is below this fraction of the largest magnitude a map shows reads "0" (:func:`reading`):
+#: numerically zero.  The numbers come from solves with (I - rho W); a backward-stable solve in float64 errs by
+#: about N * eps * cond(I - rho W) of the largest value, with cond <= (1 + |rho|) / (1 - |rho|) for a
+#: row-standardised W: 3,000 units at rho = 0.9 give 3,000 * 2.2e-16 * 19 = 1.3e-11 (measured on the US states'
+#: queen contiguity, rho 0.2 to 0.99: 3e-16 to 1.3e-15 of a column's largest, against a refined solve).  1e-9 is
+#: 75 times that worst case, and far below anything a legend shows (the explore map's finest class is 1/64 of
+#: the largest response, the response map's "negligible" class 1/1000)
+ZERO_BELOW = 1e-9
 
 
 def display_number(text: str) -> str:
@@ -172,6 +182,54 @@ def display_number(text: str) -> str:
     except ValueError:
         zero = False
     return text.lstrip("-") if zero else text.replace("-", MINUS)
+
+
+def reading(v: float | None, *, largest: float | None = None, digits: int = 4) -> str:
+    """A number a map's reader sees (a tooltip, a panel): plain decimals, never scientific notation.
+
+    ``digits`` significant digits (trailing zeros dropped, as the maps printed them with ``.4g``), all the
+    digits of the integer part, thousands separated, U+2212 for a minus sign (:func:`display_number`).
+    A value whose magnitude is below :data:`ZERO_BELOW` times ``largest`` (the largest magnitude among the
+    numbers the map shows; default: none, only 0 reads ``"0"``) is numerically zero and reads ``"0"``.
+    Rounded to nearest, ties of the exact binary value to even, as Python prints; the explore map's
+    JavaScript (:data:`spillmap.maps._elements.READING_JS`) prints the same strings.
+
+    Parameters
+    ----------
+    v
+        The number; missing or not finite reads ``"no data"``.
+    largest
+        The largest magnitude the map shows beside ``v`` (the scale of the solve that gave it).
+    digits
+        Significant digits (default 4).
+
+    Returns
+    -------
+    str
+        ``"0.00006873"`` for 6.873e-05, ``"−0.01738"``, ``"12,346"``, ``"0"`` for 1e-17 beside 0.38.
+
+    Examples
+    --------
+    >>> reading(6.8731e-05), reading(-0.0173812), reading(1e-17, largest=0.38), reading(float("nan"))
+    ('0.00006873', '−0.01738', '0', 'no data')
+    """
+    import math
+
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "no data"
+    if not math.isfinite(x):
+        return "no data"
+    ref = abs(float(largest)) if largest is not None and math.isfinite(float(largest)) else 0.0
+    a = abs(x)
+    if a == 0 or a < ZERO_BELOW * ref:
+        return "0"
+    exponent = int(f"{a:.{digits - 1}e}".split("e")[1])  # after rounding: 9.99996e-5 is 1.000e-04
+    text = f"{a:,.{max(0, digits - 1 - exponent)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return display_number("-" + text if x < 0 else text)
 
 
 def _plain(v: float, decimals: int) -> str:
@@ -205,9 +263,9 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
     limit gets one more.  Every limit, the extremes too, is rounded to nearest as the tables print their numbers
     (:func:`spillmap.tables.format_number`), so the legend's range reads as the descriptive table's min and max
     wherever both show the same decimals (a paper's audit: a legend rounded inwards read ``8.379 – 13.048`` for a
-    maximum of 13.0488 that Table 1 prints as 13.049).  Limits finer than :data:`MAX_DECIMALS` decimals get the
-    fewest significant digits that keep them apart (scientific notation; :func:`magnitude_labels` prints such
-    limits scaled instead).
+    maximum of 13.0488 that Table 1 prints as 13.049).  Never scientific notation: limits finer than
+    :data:`MAX_DECIMALS` decimals get as many as they need (``0.0000000025``; :func:`magnitude_labels` prints
+    such limits scaled instead, a response map puts them in a "negligible" class).
 
     Parameters
     ----------
@@ -230,21 +288,20 @@ def bound_labels(bounds: Sequence[float]) -> list[str]:
     widths = [b - a for a, b in zip(vals, vals[1:]) if b > a]
     scale = min(widths) if widths else max(abs(v) for v in vals) or 1.0
     dec = max(0, 1 - math.floor(math.log10(scale)))
-    while dec <= MAX_DECIMALS:
+    while dec <= _MOST_DECIMALS:
         # one number of decimals for all limits: those the extremes need (newcomer audit 29 #4.3: ``8.379 – 9.39
         # … 11.27 – 13.048`` reads ``8.379 – 9.390 … 11.270 – 13.048``); checked as printed
         d = max(dec, _edge_decimals(vals[0], dec), _edge_decimals(vals[-1], dec))
         labels = [_plain(v, d) for v in vals]
         zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))  # 1e-7 printed "0.000"
         if not zero and _apart(labels, vals):
-            return labels
-        dec += 1
-    for digits in range(2, 13):  # tiny limits: the fewest significant digits that keep them apart
-        labels = ["0" if v == 0 else f"{v:,.{max(digits, 3 if i in (0, len(vals) - 1) else 0)}g}"
-                  .replace("-", "\u2212") for i, v in enumerate(vals)]  # extremes: 3 digits at least
-        if _apart(labels, vals):
             break
+        dec += 1
     return labels
+
+
+#: a bound on the decimals of :func:`bound_labels` (limits of 1e-40 and below, or closer, may then read alike)
+_MOST_DECIMALS = 45
 
 
 def scale_words(exponent: int) -> str:
@@ -275,8 +332,8 @@ def _significant(vals: list[float]) -> list[str]:
 
 def magnitude_labels(bounds: Sequence[float]) -> tuple[list[str], int]:
     """``(labels, exponent)`` of sorted class limits spanning magnitudes (a scenario's ``|change|``: from
-    0 through 7.4e-08 to 0.016): :func:`bound_labels` (exponent 0) when it prints plain decimals; else
-    the limits in thousandths, millionths ... (``exponent`` 3, 6 ...: the first at which the smallest
+    0 through 7.4e-08 to 0.016): :func:`bound_labels` (exponent 0) when it prints at most :data:`MAX_DECIMALS`
+    decimals or no limit is below 0.0001; else the limits in thousandths, millionths ... (``exponent`` 3, 6 ...: the first at which the smallest
     limit other than 0 is at least 0.01), each with two significant digits, never scientific notation
     (newcomer audit 29 #4.2: ``+7.4e−08 to +1.9e−05``).  :func:`scale_words` names the unit."""
     import math
@@ -284,8 +341,9 @@ def magnitude_labels(bounds: Sequence[float]) -> tuple[list[str], int]:
     labels = bound_labels(bounds)
     vals = [float(v) for v in bounds]
     small = [abs(v) for v in vals if v != 0 and math.isfinite(v)]
-    if not small or len(small) < len([v for v in vals if v != 0]) or not any("e" in lab for lab in labels):
-        return labels, 0
+    decimals = max(len(lab.partition(".")[2]) for lab in labels)
+    if not small or len(small) < len([v for v in vals if v != 0]) or decimals <= MAX_DECIMALS or min(small) >= 1e-4:
+        return labels, 0  # plain, or close limits of ordinary size (0.12345671 – 0.12345672): no scale
     exponent = 3
     while min(small) * 10**exponent < 0.01:
         exponent += 3

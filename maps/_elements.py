@@ -27,9 +27,10 @@ import numpy as np
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
+from spillmap.maps._classify import ZERO_BELOW
 
 __all__ = ["CSS", "js_json", "GeoData", "ColoredGeoJson", "ContextLayer", "GroupOutlines", "Legend",
-           "ScaleBar", "COLLAPSE_BELOW_PX", "NOTES_BELOW_PX", "CONTEXT_COLOR", "GROUP_LINE_COLOR"]
+           "ScaleBar", "COLLAPSE_BELOW_PX", "NOTES_BELOW_PX", "CONTEXT_COLOR", "GROUP_LINE_COLOR", "READING_JS"]
 
 #: legends start collapsed in maps shorter than this (embedded frames)
 COLLAPSE_BELOW_PX = 420
@@ -69,6 +70,41 @@ CSS = """
 </style>
 """
 
+
+#: :func:`spillmap.maps._classify.reading` in JavaScript, for the numbers the explore map prints at click time
+#: (:mod:`spillmap.maps.explore`; the same strings: tests/test_map_numbers.py).  The digits come from
+#: ``toExponential`` (the exact binary value rounded, any magnitude; ``toFixed`` stops at 100 decimals and 1e21),
+#: written out as plain decimals.  JavaScript rounds an exact tie up, Python to even: a tie shows as "5" and 29
+#: zeros in 30 more digits (a double that is not a tie differs within them, for values above 1e-20), and then the
+#: lower neighbour is kept when it ends in an even digit.
+READING_JS = r"""
+    var ZERO_BELOW = %r;
+    function halfEven(short, long, keep) {  // the digits of a tie rounded to even, as Python rounds it
+        var extra = long.slice(keep);
+        return extra === "5" + "0".repeat(extra.length - 1) && /[02468]$/.test(long.slice(0, keep)) ? long.slice(0, keep) : short;
+    }
+    function integer(a) {  // f"{a:.0f}" for a >= 0
+        if (a >= 1e21) { return BigInt(a).toString(); }
+        var x = a.toFixed(30);
+        return halfEven(a.toFixed(0), x.replace(".", ""), x.length - 31);
+    }
+    function reading(v, largest, digits) {  // spillmap.maps._classify.reading
+        if (typeof v !== "number" || !isFinite(v)) { return "no data"; }
+        digits = digits || 4;
+        var a = Math.abs(v), ref = (typeof largest === "number" && isFinite(largest)) ? Math.abs(largest) : 0;
+        if (a === 0 || a < ZERO_BELOW * ref) { return "0"; }
+        var p = digits - 1, x = a.toExponential(p).split("e"), e = parseInt(x[1], 10), t;
+        if (e >= p) { t = integer(a); } else {
+            var m = x[0].replace(".", ""), y = a.toExponential(p + 30).split("e");
+            if (parseInt(y[1], 10) === e) { m = halfEven(m, y[0].replace(".", ""), p + 1); }
+            t = e < 0 ? "0." + "0".repeat(-e - 1) + m : m.slice(0, e + 1) + "." + m.slice(e + 1);
+            t = t.replace(/0+$/, "").replace(/\.$/, "");
+        }
+        var parts = t.split(".");
+        parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+        return (v < 0 ? "\u2212" : "") + parts.join(".");
+    }
+""" % ZERO_BELOW
 
 def js_json(obj) -> str:
     """JSON safe to place inside a ``<script>`` element (no ``<``, ``>``, ``&``)."""

@@ -235,8 +235,11 @@ def format_value(v: float, decimals: int) -> str:
 
 def format_significant(v: float, digits: int = 4) -> str:
     """A number for a legend or tooltip with ``digits`` significant digits (``"−0.01738"``), a true minus
-    sign (:func:`display_number`); missing values as ``"no data"``."""
-    return "no data" if _missing(v) else display_number(f"{v:.{digits}g}")
+    sign, plain decimals (``"0.00002741"``, never ``2.741e-05``: :func:`~spillmap.maps._classify.reading`);
+    missing values as ``"no data"``."""
+    from spillmap.maps._classify import reading
+
+    return "no data" if _missing(v) else reading(v, digits=digits)
 
 
 def name_columns(gdf, name_column: str | Sequence[str] | None) -> list[str]:

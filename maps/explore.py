@@ -26,11 +26,13 @@ import numpy as np
 from folium.template import Template
 from spillmap.maps import _layers
 from spillmap.maps._elements import (
+    READING_JS,
     COLLAPSE_BELOW_PX,
     CONTEXT_COLOR,
     NOTES_BELOW_PX,
     RenderOnce,
 )
+from spillmap.maps._classify import ZERO_BELOW, magnitude_labels
 from spillmap.maps._fit import KeepClear
 from spillmap.maps.scenario import NEGATIVE, POSITIVE, SOURCE, ZERO, _sample_and_context
 
@@ -87,29 +89,21 @@ class _Explore(RenderOnce):
         }
         return out;
     }
-    function fmt(v) {  // a unit's number: four significant digits, a true minus sign
-        if (v === null || !isFinite(v)) { return "not among the largest"; }
-        return Number(v.toPrecision(4)).toString().replace("-", "\u2212");
+{{ this.reading_js }}
+    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0], largest = 0;
+    function fmt(v) {  // a unit's number: reading (four significant digits, plain decimals, 0 below 1e-9 of the largest)
+        return (v === null || !isFinite(v)) ? "not among the largest" : reading(v, largest);
     }
-    function limits(b) {  // the class limits [0, m/64, m/16, m/4, m] as the other maps' legends print theirs
-        // (maps/_classify): one number of decimals for all, two significant digits of the narrowest class, each
-        // rounded to nearest, the highest limit (the largest response) too, as a table prints it; limits that would
-        // need more than 6 decimals in thousandths, millionths ... (cfg.scales names them): no 7.4e-8
-        if (!(b[1] > 0)) { return {text: b.map(function () { return "0"; }), scale: 0}; }
-        var d = Math.max(0, 1 - Math.floor(Math.log10(b[1]))), e = 0;
-        if (d > 6) { while (d - e > 3) { e += 3; } }
-        var f = Math.pow(10, e);
-        return {scale: e, text: b.map(function (v) { return (v * f).toFixed(d - e); })};
-    }
-    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0];
-    function setBounds() {
+    function setBounds() {  // the class limits [0, m/64, m/16, m/4, m]; their labels come from Python (cfg.limits)
         var m = 0;
         for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { m = Math.max(m, Math.abs(values[i])); } }
         bounds = [m / 64, m / 16, m / 4, m];
+        largest = Math.max(Math.abs(cfg.own[current]), m);
     }
+    function isZero(v) { return v === 0 || Math.abs(v) < ZERO_BELOW * largest; }  // numerically zero: reads "0"
     function color(v) {
         if (!isFinite(v)) { return cfg.nodata; }
-        if (v === 0) { return cfg.zero; }
+        if (isZero(v)) { return cfg.zero; }
         var a = Math.abs(v), c = 0;
         while (c < 3 && a > bounds[c]) { c++; }
         return (v > 0 ? cfg.pos : cfg.neg)[c];
@@ -181,12 +175,16 @@ class _Explore(RenderOnce):
         order.slice(0, 5).forEach(function (i) { row(ui.receivers, cfg.names[i], fmt(values[i])); });
         ui.entries.textContent = "";
         entry(cfg.source, cfg.names[current] + " (the changed unit)");
-        var anyPos = false, anyNeg = false, zeros = false;
-        for (var i = 0; i < n; i++) { if (i !== current) { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; zeros = zeros || values[i] === 0; } }
-        var limited = limits([0].concat(bounds)), lim = limited.text;  // lim[c + 1]: the upper limit of class c
-        if (limited.scale && (anyPos || anyNeg)) { el(ui.entries, "div", "n", cfg.scales[limited.scale]); }
+        var anyPos = false, anyNeg = false, zeros = false, rounded = false;
+        for (var i = 0; i < n; i++) {
+            if (i === current || !isFinite(values[i])) { continue; }
+            if (isZero(values[i])) { zeros = true; rounded = rounded || values[i] !== 0; }
+            else { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; }
+        }
+        var lim = cfg.limits[current][0], scale = cfg.limits[current][1];  // lim[c + 1]: the upper limit of class c
+        if (scale && (anyPos || anyNeg)) { el(ui.entries, "div", "n", cfg.scales[scale]); }
         if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + lim[c] : "0") + " to +" + lim[c + 1]); } }
-        if (zeros) { entry(cfg.zero, "0 (no path from the selected unit)"); }
+        if (zeros) { entry(cfg.zero, rounded ? cfg.zero_rounded : "0 (no path from the selected unit)"); }
         if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "\u2212" + lim[c] : "0") + " to \u2212" + lim[c + 1]); } }
         if (cfg.not_in_sample) { entry(cfg.context, cfg.not_in_sample_label, "e context-entry"); }
     }
@@ -227,6 +225,7 @@ class _Explore(RenderOnce):
         self.css = _PANEL_CSS
         self.data = data
         self.cfg_js = _layers.js_json(dict(cfg))
+        self.reading_js = READING_JS
 
 
 def unit_change(x_name: str, label: str | None = None) -> tuple[float, str]:
@@ -260,6 +259,23 @@ def _log_note(y_name: str | None, y: str) -> str:
     return f" {y} is a natural logarithm: a change of 0.01 is about a 1 % change of {logged[0]}."
 
 
+def _class_limits(values: np.ndarray, receivers: np.ndarray, own: list[float]) -> list[list]:
+    """Per selected unit ``j``: ``[labels, exponent]`` of its legend's class limits ``[0, m/64, m/16, m/4, m]``,
+    ``m`` the largest ``|response|`` of another unit as the page decodes it (``values``: the float32 rows sent,
+    ``receivers``: the unit of each), printed by :func:`~spillmap.maps._classify.magnitude_labels` as the
+    scenario legends; all ``"0"`` when ``m`` is 0 or numerically zero beside the unit's own effect."""
+    v = np.abs(values.astype(float))
+    v[(receivers == np.arange(len(v))[:, None]) | ~np.isfinite(v)] = -1.0
+    out = []
+    for j, m in enumerate(np.maximum(v.max(axis=1), 0.0)):
+        if m == 0 or m < ZERO_BELOW * max(abs(own[j]), m):
+            out.append([["0"] * 5, 0])
+            continue
+        text, exponent = magnitude_labels([0.0, m / 64, m / 16, m / 4, m])
+        out.append([text, exponent])
+    return out
+
+
 def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: str, not_in_sample: int = 0, *,
                  change: tuple[float, str] = (1.0, ""), y_note: str = "") -> dict:
     from spillmap.maps._classify import scale_words
@@ -271,18 +287,23 @@ def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: st
     cfg: dict[str, Any] = {"ids": ids, "names": names, "start": int(start), "pos": list(POSITIVE),
                            "neg": list(NEGATIVE), "zero": ZERO, "nodata": _layers.NO_DATA_COLOR, "source": SOURCE,
                            "own": [float(v) * step for v in np.asarray(columns["own"], dtype=float)],
-                           "emitted": [float(v) * step for v in np.asarray(columns["emitted"], dtype=float)],
-                           "scales": {e: scale_words(e) for e in range(3, 31, 3)}}
+                           "emitted": [float(v) * step for v in np.asarray(columns["emitted"], dtype=float)]}
     if columns.get("matrix") is not None:
         mat = np.asarray(columns["matrix"], dtype=float)
         if mat.shape != (n, n):
             raise DataError(f"the response matrix is {mat.shape}, expected ({n}, {n}).")
-        cfg.update(values=_b64(mat.T * step, "<f4"), index=None, k=n)
+        sent, receivers = (mat.T * step).astype("<f4"), np.broadcast_to(np.arange(n), (n, n))
+        cfg.update(values=_b64(sent, "<f4"), index=None, k=n)
         scope = "every unit"
     else:
         idx, val = np.asarray(columns["index"]), np.asarray(columns["value"], dtype=float)
-        cfg.update(values=_b64(val.T * step, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
+        sent, receivers = (val.T * step).astype("<f4"), idx.T
+        cfg.update(values=_b64(sent, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
         scope = f"the {idx.shape[0]} largest responses of each unit (others grey)"
+    cfg["limits"] = _class_limits(sent, receivers, cfg["own"])
+    cfg["scales"] = {e: scale_words(e) for e in sorted({e for _, e in cfg["limits"] if e})}
+    power = str(round(np.log10(ZERO_BELOW))).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    cfg["zero_rounded"] = f"0 (no path from the selected unit, or below 10{power} of its largest response)"
     of_s = "column of S" if step == 1 else f"column of S times {step:.4g}"
     cfg["legend_title"] = f"change of {y} after {words} in the selected unit"
     cfg["legend_note"] = (f"classes: 1/64, 1/16, 1/4 and all of the largest response to the selected unit; "

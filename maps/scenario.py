@@ -22,7 +22,7 @@ import folium
 import numpy as np
 import pandas as pd
 from spillmap.maps import _layers
-from spillmap.maps._classify import magnitude_labels, scale_words
+from spillmap.maps._classify import ZERO_BELOW, magnitude_labels, reading, scale_words
 
 from spillmap.errors import DataError
 
@@ -49,20 +49,25 @@ SOURCE = "#6a3d9a"
 _GREY = np.array([0xd0, 0xd0, 0xd0])
 
 
-def _fmt(v: float) -> str:
-    return "no data" if v is None or not np.isfinite(v) else f"{v:.4g}"
+#: the columns of a scenario's units the tooltips print (their largest magnitude scales what reads as 0)
+_SOLVED = ("total", "own", "received", "ci_lower", "ci_upper")
 
 
-def diverging_classes(values: np.ndarray) -> tuple[list[str], list[tuple[str, str]]]:
+def diverging_classes(values: np.ndarray, *, largest: float | None = None) -> tuple[list[str], list[tuple[str, str]]]:
     """Colours per value and legend entries, classes symmetric around 0.
 
     Upper bounds of ``|v|``: its 50th, 80th and 95th percentiles over the non-zero
-    values and the maximum (the same bounds for both signs); exactly 0 is white,
-    NaN is the no-data grey.  When the limits are printed scaled (in millionths ...:
+    values and the maximum (the same bounds for both signs); 0 is white, and so is a value numerically
+    zero (below :data:`~spillmap.maps._classify.ZERO_BELOW` times ``largest``, default the largest
+    ``|v|``: float rounding of the solve, which a tooltip reads "0"), NaN is the no-data grey.
+    When the limits are printed scaled (in millionths ...:
     :func:`~spillmap.maps._classify.magnitude_labels`), the first entry is ``("", words)``, the
     line naming the scale (:func:`~spillmap.maps._layers.legend_html` prints it as text).
     """
     v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    top = float(np.abs(v[finite]).max()) if largest is None and finite.any() else float(largest or 0.0)
+    v = np.where(finite & (np.abs(v) < ZERO_BELOW * top), 0.0, v)  # numerically zero: drawn and read as 0
     mag = np.abs(v[np.isfinite(v) & (v != 0)])
     if mag.size == 0:
         return [ZERO if np.isfinite(x) else _layers.NO_DATA_COLOR for x in v], [(ZERO, "0")]
@@ -96,14 +101,20 @@ def _greyed(color: str) -> str:
     return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
-def _unit_tips(row: pd.Series, result, y: str) -> list[list[str]]:
-    tips = [[f"change of {y}", _fmt(row["total"])], ["own change", _fmt(row["own"])],
-            ["received from others", _fmt(row["received"])],
-            [f"{result.level:.0%} interval", f"[{_fmt(row['ci_lower'])}, {_fmt(row['ci_upper'])}]"]]
+def _unit_tips(row: pd.Series, result, y: str, largest: float) -> list[list[str]]:
+    """A unit's tooltip: its changes and their interval with four significant digits, plain decimals
+    (:func:`~spillmap.maps._classify.reading`: 0.00006873, not 6.873e-05), 0 for what is below 1e-9 of
+    ``largest`` (the map's largest magnitude); the scenario's own changes as given."""
+    def fmt(v: float) -> str:
+        return reading(v, largest=largest)
+
+    tips = [[f"change of {y}", fmt(row["total"])], ["own change", fmt(row["own"])],
+            ["received from others", fmt(row["received"])],
+            [f"{result.level:.0%} interval", f"[{fmt(row['ci_lower'])}, {fmt(row['ci_upper'])}]"]]
     if row["ci_includes_zero"]:
         tips.append(["", "interval includes 0"])
     if row["shocked"]:
-        tips += [[f"change of {v}", _fmt(row[f"change: {v}"])] for v in result.variables]
+        tips += [[f"change of {v}", reading(row[f"change: {v}"])] for v in result.variables]
     return tips
 
 
@@ -175,16 +186,18 @@ def scenario_map(
     y = result.y
     change = "; ".join(result.changes)
     specs = []
+    solved = np.abs(frame[list(_SOLVED)].to_numpy(dtype=float))
+    largest = float(solved[np.isfinite(solved)].max()) if np.isfinite(solved).any() else 0.0
     for col, label in (("total", f"change of {y}"), ("received", f"change of {y} received from other {units_word}"),
                        ("own", f"change of {y} from the {unit}'s own change")):
-        colors, entries = diverging_classes(frame[col].to_numpy(dtype=float))
+        colors, entries = diverging_classes(frame[col].to_numpy(dtype=float), largest=largest)
         extra = [("#ffffff", f"outlined: the {int(result.n_shocked)} {units_word} changed")]
         if col == "total":
             exact_zero = (frame["ci_lower"] == 0) & (frame["ci_upper"] == 0)   # no path from the changed units
             grey = inside & (frame["ci_includes_zero"].fillna(False) & ~exact_zero).to_numpy(dtype=bool)
             colors = [_greyed(c) if gz else c for c, gz in zip(colors, grey)]
             extra.append((_greyed(POSITIVE[1]), _rule(result)))
-        tips = [_unit_tips(r, result, y) if ok else [[f"change of {y}", "no data"]]
+        tips = [_unit_tips(r, result, y, largest) if ok else [[f"change of {y}", "no data"]]
                 for (_, r), ok in zip(frame.iterrows(), inside)]
         specs.append({"name": label, "colors": colors, "tips": tips, "show": col == "total",
                       "legend_html": _layers.legend_html(f"{label}: {change}", [*entries, *extra],

@@ -22,7 +22,8 @@ import pandas as pd
 from spillmap.errors import DataError, InputError
 from spillmap.tables import plural
 from spillmap.maps import _layers
-from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, colors_for, palette
+from spillmap.maps._classify import (Classification, Scheme, class_labels, classes_note, classify, colors_for, palette,
+                                     reading)
 from spillmap.maps._significance import AVERAGE_OF, AverageLine, average_line, effects_by_part, layer_sentence
 
 if TYPE_CHECKING:
@@ -75,6 +76,26 @@ def value_classes(values: np.ndarray, *, scheme: Scheme = "auto", k: int = 5) ->
     return c, colors if finite.max() > 0 else colors[::-1]
 
 
+#: the response map's class of negligible effects, as the static figure's (:func:`unit_response_map`'s ``negligible``)
+NEGLIGIBLE = "#c6c6c6"
+
+
+def negligible_classes(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5, negligible: float = 1e-3):
+    """``(classification, colours, cut)``: the classes of :func:`value_classes` of the values whose magnitude is at
+    least ``cut = negligible * max |value|``; those below it get class -3 ("negligible", :data:`NEGLIGIBLE`) and
+    ``cut`` is ``None`` when there are none.  A display threshold, not a test: the response map and its static
+    figure (:func:`spillmap.figures.response_map`) show the largest effects in colour, the rest in grey."""
+    finite = np.isfinite(values)
+    cut = negligible * float(np.abs(values[finite]).max()) if finite.any() and negligible > 0 else 0.0
+    small = finite & (np.abs(values) < cut)
+    if not small.any():
+        c, colors = value_classes(values, scheme=scheme, k=k)
+        return c, colors, None
+    c, colors = value_classes(np.where(small, np.nan, values), scheme=scheme, k=k)
+    c.yb[small] = -3
+    return c, colors, cut
+
+
 def _value_spec(
     values: np.ndarray,
     *,
@@ -89,27 +110,32 @@ def _value_spec(
     not_in_sample: int = 0,
     group: str | None = None,
     average: AverageLine | None = None,
+    negligible: tuple[float, str] | None = None,
 ) -> dict:
+    """A layer of :func:`spillover_map` or :func:`unit_response_map`; ``negligible``: ``(fraction, unit word)``
+    puts the values below ``fraction`` of the largest magnitude in a grey class (:func:`negligible_classes`)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         raise DataError(f"no finite value for {name!r}.")
-    c, colors = value_classes(values, scheme=scheme, k=k)
+    c, colors, cut = negligible_classes(values, scheme=scheme, k=k, negligible=negligible[0] if negligible else 0.0)
     dec = 4 if np.nanmax(np.abs(finite)) < 1 else 3
     tips = [[[label, _layers.format_value(v, dec)]] for v in values]
+    entries, notes = [*extra_entries, *zip(colors, class_labels(c))], [note, classes_note(c)]
+    if cut is not None and negligible:
+        entries.append((NEGLIGIBLE, f"negligible: |effect| < {reading(cut, digits=2)} ({int((c.yb == -3).sum())})"))
+        notes.append(f"negligible: below {negligible[0] * 100:.3g} % of the largest |effect| on another {negligible[1]}"
+                     " (a display threshold, not a test), in grey")
     return {
         "name": name,
-        "colors": colors_for(c, colors),
+        "colors": [NEGLIGIBLE if j == -3 else col for j, col in zip(c.yb, colors_for(c, colors))],
         "tips": tips,
         "legend_html": _layers.legend_html(
-            name,
-            [*extra_entries, *zip(colors, class_labels(c))],
-            note=f"{note}; {classes_note(c)}" + (f"; {average[0]}" if average and average[1] else ""),
-            no_data=int((c.yb < 0).sum()) - not_missing,
-            not_in_sample=not_in_sample,
-            group=group,
-            caveat=average[0] if average and not average[1] else None,  # never folded away
+            name, entries, note="; ".join(notes) + (f"; {average[0]}" if average and average[1] else ""),
+            no_data=int((c.yb == -1).sum()) - not_missing, not_in_sample=not_in_sample, group=group,
+            hatch=cut is not None, caveat=average[0] if average and not average[1] else None,  # never folded away
         ),
         "show": show,
+        "hatch_context": cut is not None,
     }
 
 
@@ -254,6 +280,7 @@ def unit_response_map(
     m: folium.Map | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
+    negligible: float = 1e-3,
 ) -> folium.Map:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).
 
@@ -298,6 +325,11 @@ def unit_response_map(
     average_effects, level
         As in :func:`spillover_map`: the legend gives the average indirect effect (what the
         other units' colours show), its SE and p-value, and says when it is not significant.
+    negligible
+        Display threshold, a fraction of the largest ``|effect|`` of the other units (default 1e-3, as the
+        static :func:`spillmap.figures.response_map`): units below it form the grey "negligible" class
+        (units outside the sample are then striped), the others are classified by ``scheme``; the legend
+        states the threshold.  0 classifies every unit.  Nothing is tested.
 
     Returns
     -------
@@ -325,12 +357,12 @@ def unit_response_map(
         note=f"effect on {y} of each {unit}; the source {unit} is outlined",
         show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {_layers.format_significant(vals[src])}")],
         not_missing=1, not_in_sample=len(ctx), group=group,
-        average=average_line("indirect", effects_by_part(average_effects), level),
+        average=average_line("indirect", effects_by_part(average_effects), level), negligible=(negligible, unit),
     )
     spec["colors"][src] = src_color
     spec["tips"][src] = [[f"effect on this {unit} of its own +1 {var} (direct)", _layers.format_value(vals[src], 4)]]
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
         m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice,
-        legend=True, highlight=[str(source_id)], context=ctx, group=group,
+        legend=True, highlight=[str(source_id)], context=ctx, group=group, hatch_context=spec["hatch_context"],
     )
