@@ -56,7 +56,10 @@ __all__ = [
     "reserve",
 ]
 
-_REPLACE_HINT = "use --force (Python: overwrite=True) to replace it"
+#: what replaces an existing output: a file writer's keyword is ``overwrite``, a folder writer's ``force``
+#: (render_report, build_report, ScreenResults.save), as their signatures say (notebook audit 32 #3)
+_REPLACE_HINT = {"file": "use --force (Python: overwrite=True) to replace it",
+                 "dir": "use --force (Python: force=True) to replace it"}
 
 Inputs = Mapping[str, "str | os.PathLike | None"] | Iterable["str | os.PathLike | None"]
 
@@ -116,7 +119,7 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
         if os.path.isdir(path):
             raise OutputError(f"{path} is a folder; give a file name for the output.")
         if os.path.lexists(path) and not force:
-            raise OutputError(f"{path} exists already; {_REPLACE_HINT}.")
+            raise OutputError(f"{path} exists already; {_REPLACE_HINT['file']}.")
         return
     if os.path.lexists(path) and not os.path.isdir(path):
         raise OutputError(f"{path} exists and is a file, not a folder; choose another output folder.")
@@ -125,7 +128,7 @@ def _check_target(path: Path, kind: str, force: bool, inputs: list[tuple[str, Pa
     if not os.path.isdir(path) or not any(Path(path).iterdir()):
         return
     if not force:
-        raise OutputError(f"output folder {path} exists and is not empty; {_REPLACE_HINT}.")
+        raise OutputError(f"output folder {path} exists and is not empty; {_REPLACE_HINT['dir']}.")
     if not (Path(path) / MARKER).is_file():
         raise OutputError(
             f"refusing to replace folder {path}: spillmap did not write it (no {MARKER} inside); "
