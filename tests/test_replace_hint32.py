@@ -6,6 +6,8 @@ It said "use --force (Python: overwrite=True)" for folders too, while ``render_r
 from __future__ import annotations
 
 import inspect
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,19 @@ def test_a_file_writer_is_told_overwrite_and_the_keyword_exists(tmp_path):
         preflight([tmp_path / "t.csv"], kind="file")
     for fn in (save, save_figure, save_map):
         assert "overwrite" in inspect.signature(fn).parameters, fn
+
+
+def test_run_takes_print_progress_itself_as_its_docstring_reads(capsys):
+    """Notebook audit 32 #4: ``run(study, progress=print_progress)`` raised a TypeError deep inside
+    (print_progress is the factory of the reporter); it is now taken as ``print_progress()``."""
+    import tomllib
+
+    sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
+    from _specs import US_EFFECTS_ONLY
+
+    from spillmap.study import Study, print_progress, run
+
+    study = Study.from_dict(tomllib.loads(US_EFFECTS_ONLY.format(decimals="")), source="s.toml")
+    run(study, progress=print_progress)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and lines[0].startswith("[1/") and "loading the boundary layer" in lines[0], lines[:3]

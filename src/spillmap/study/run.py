@@ -134,13 +134,16 @@ def run(study: Study, *, progress: Progress | None = None) -> StudyResults:
     study
         A :class:`~spillmap.study.Study`.
     progress
-        ``progress(step, total, message)`` called before each step (e.g.
-        :func:`print_progress`); ``None`` for silence.
+        ``progress(step, total, message)`` called before each step, e.g. ``print_progress()`` (the
+        reporter it returns; :func:`print_progress` itself is taken as ``print_progress()``);
+        ``None`` for silence.
     """
     from spillmap._warnings import capture_warnings
 
     from spillmap.study._plan import Steps, planned_steps
 
+    if progress is print_progress:  # the factory for its reporter: a TypeError deep inside (notebook audit 32 #4)
+        progress = print_progress()
     step = Steps(progress, planned_steps(study).run if progress is not None else 0)
     with capture_warnings() as caught:
         step("loading the boundary layer and the panel, joining them")
