@@ -22,6 +22,10 @@ from pathlib import Path
 import numpy as np
 
 
+#: the commit before the writers and the PDF font subsets were made faster (stop 32)
+_BASE = "5c2a7d2"
+
+
 def best_of(n, fn):
     times = []
     for _ in range(n):
@@ -37,10 +41,20 @@ def main() -> None:
     parser.add_argument("--fonts-ab", type=int, default=0, metavar="PAIRS",
                         help="only: PAIRS interleaved one-process demo runs with and without the lean PDF font "
                              "subsets (spillmap._pdf_fonts), their savefig times")
+    parser.add_argument("--writers-ab", type=int, default=0, metavar="PAIRS",
+                        help="only: the DOCX and XLSX writers of --base and of this tree on the demo's and the US "
+                             "report's tables, PAIRS interleaved processes; byte identity of every file")
+    parser.add_argument("--pdf-ab", type=int, default=0, metavar="PAIRS",
+                        help="only: the demo in one process with --base and with this tree, PAIRS interleaved "
+                             "runs, their savefig times; byte identity and sizes of every PDF")
+    parser.add_argument("--base", default=_BASE, help=f"the commit --writers-ab / --pdf-ab compare with ({_BASE})")
     opts = parser.parse_args()
     repeats = opts.repeats
     if opts.fonts_ab:
         _fonts_ab(opts.fonts_ab)
+        return
+    if opts.writers_ab or opts.pdf_ab:
+        _writers_ab(opts.writers_ab, opts.base) if opts.writers_ab else _pdf_ab(opts.pdf_ab, opts.base)
         return
     from spillmap import datasets
     from spillmap.maps import choropleth, render_html
@@ -189,13 +203,15 @@ for label, sec in acc.items():
 '''
 
 
-def _phase_times(out: Path, *, lean: bool = True) -> dict[str, float]:
+def _phase_times(out: Path, *, lean: bool = True, path: str | None = None) -> dict[str, float]:
     """One run of :data:`_PHASES` in a child process: label -> seconds (``lean=False``: the PDFs' font
-    subsets made the ordinary way, with the fonts' layout tables, as before stop 31)."""
+    subsets made the ordinary way, with the fonts' layout tables, as before stop 31; ``path``: spillmap
+    imported from there, e.g. an older commit installed with ``pip install --target``)."""
     code = _PHASES if lean else (
         "import contextlib, spillmap.figures._save as _s; _s.lean_font_subsets = contextlib.nullcontext\n" + _PHASES)
+    env = {**os.environ, "SPILLMAP_NO_FORK": "1", **({"PYTHONPATH": path} if path else {})}
     done = subprocess.run([sys.executable, "-c", code, str(out)], check=True, capture_output=True, text=True,
-                          env={**os.environ, "SPILLMAP_NO_FORK": "1"})
+                          env=env)
     rows = (line.strip().rsplit(": ", 1) for line in done.stdout.splitlines() if line.startswith("  "))
     return {label: float(sec.rstrip(" s")) for label, sec in rows}
 
@@ -224,6 +240,146 @@ def _phases(tmp: Path) -> None:
     done = subprocess.run([sys.executable, "-c", _PHASES, str(out)], check=True, capture_output=True, text=True,
                           env={**os.environ, "SPILLMAP_NO_FORK": "1"})
     print("\n".join(line for line in done.stdout.splitlines() if line.startswith("  ")))
+
+
+def _install(rev: str, tmp: Path) -> str:
+    """spillmap at commit ``rev`` installed into ``tmp/base`` (``git archive`` + ``pip install --target``,
+    no dependencies: those of this environment): the path to put first on PYTHONPATH."""
+    root = Path(__file__).resolve().parents[1]
+    src, target = tmp / "base_src", tmp / "base"
+    src.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(src)],
+                   check=True, capture_output=True)
+    return str(target)
+
+
+#: in a child process: the demo (one process) and the US Produc report with every call of the two
+#: writers recorded (their tables and arguments, pickled to argv[2])
+_CAPTURE = r'''
+import os, pickle, sys
+os.environ["SPILLMAP_NO_FORK"] = "1"
+import spillmap.tables as T, spillmap.tables._docx as D, spillmap.tables._xlsx as X
+calls = []
+def record(kind, f):
+    def g(*a, **k):
+        calls.append((kind, a, k))
+        return f(*a, **k)
+    return g
+T.to_docx_bytes = D.to_docx_bytes = record("docx", D.to_docx_bytes)
+T.to_xlsx_bytes = X.to_xlsx_bytes = record("xlsx", X.to_xlsx_bytes)
+from spillmap.cli import main
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+for args in (["demo", "--out", out + "/demo", "--quiet"], ["report", sys.argv[3], "--out", out + "/us", "--quiet"]):
+    try:
+        main(args)
+    except SystemExit:
+        pass
+pickle.dump(calls, open(sys.argv[2], "wb"))
+'''
+
+#: in a child process: every recorded call of the writers, once to warm up and then argv[2] times; the
+#: fastest pass of each writer and a hash of every file written
+_WRITE = r'''
+import hashlib, pickle, sys, time
+from spillmap.tables import to_docx_bytes, to_xlsx_bytes
+calls = pickle.load(open(sys.argv[1], "rb"))
+f = {"docx": to_docx_bytes, "xlsx": to_xlsx_bytes}
+digest = [hashlib.sha256(f[kind](*a, **k)).hexdigest() for kind, a, k in calls]
+for kind in ("docx", "xlsx"):
+    best = float("inf")
+    for _ in range(int(sys.argv[2])):
+        t0 = time.perf_counter()
+        for kd, a, k in calls:
+            if kd == kind:
+                f[kd](*a, **k)
+        best = min(best, time.perf_counter() - t0)
+    print(f"{kind} {best:.4f}")
+print("hashes " + " ".join(digest))
+'''
+
+_US_SPEC_KEYS = ("US_INPUTS", "US_TWOWAY_MODEL", "W1_TABLES_ONLY")
+
+
+def _us_spec(tmp: Path) -> Path:
+    """The US Produc study of the tests (tests/_specs.py: two-way SDM, one contiguity W, every table, no
+    maps or figures) written to a TOML file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_specs", Path(__file__).resolve().parents[1] / "tests/_specs.py")
+    specs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(specs)
+    path = tmp / "us.toml"
+    path.write_text('unit_label = "state"\n' + "".join(getattr(specs, k) for k in _US_SPEC_KEYS))
+    return path
+
+
+def _writers_ab(pairs: int, rev: str, passes: int = 3) -> None:
+    """The DOCX and XLSX writers of commit ``rev`` and of this tree on the same tables (the demo's 13
+    documents and 13 workbooks and the US report's), in ``pairs`` interleaved pairs of processes, each
+    the fastest of ``passes`` passes after a warm-up; every file's bytes compared."""
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        base = _install(rev, tmp)
+        calls = tmp / "calls.pkl"
+        subprocess.run([sys.executable, "-c", _CAPTURE, str(tmp / "out"), str(calls), str(_us_spec(tmp))],
+                       check=True, stdout=subprocess.DEVNULL)
+        import pickle
+
+        kinds = [c[0] for c in pickle.loads(calls.read_bytes())]
+        if not kinds:
+            raise SystemExit("writers A/B: the demo and the US report wrote no DOCX or XLSX file")
+        print(f"writers A/B: {kinds.count('docx')} DOCX and {kinds.count('xlsx')} XLSX calls (demo + US report), "
+              f"{rev} against this tree, {pairs} interleaved pairs, fastest of {passes} passes each")
+        times: dict[str, dict[str, list[float]]] = {"base": {"docx": [], "xlsx": []}, "this": {"docx": [], "xlsx": []}}
+        hashes: dict[str, set[str]] = {"base": set(), "this": set()}
+        for i in range(pairs):
+            for who in (("base", "this") if i % 2 == 0 else ("this", "base")):
+                env = {**os.environ, **({"PYTHONPATH": base} if who == "base" else {})}
+                done = subprocess.run([sys.executable, "-c", _WRITE, str(calls), str(passes)], check=True,
+                                      capture_output=True, text=True, env=env).stdout.splitlines()
+                for line in done[:2]:
+                    kind, sec = line.split()
+                    times[who][kind].append(float(sec))
+                hashes[who].add(done[2])
+            print(f"pair {i + 1}: " + ", ".join(f"{k} {times['base'][k][-1]:.3f} -> {times['this'][k][-1]:.3f} s"
+                                                for k in ("docx", "xlsx")), flush=True)
+        for k in ("docx", "xlsx"):
+            b, t = times["base"][k], times["this"][k]
+            print(f"{k}: {rev} {min(b):.3f} / {statistics.median(b):.3f} s, this tree {min(t):.3f} / "
+                  f"{statistics.median(t):.3f} s (min / median of {pairs}); {statistics.median(b) / statistics.median(t):.2f}x")
+        same = len(hashes["base"]) == 1 and hashes["base"] == hashes["this"]
+        print(f"files byte-identical to {rev}'s: {'yes' if same else 'NO'} ({len(kinds)} files, every pass)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pdf_ab(pairs: int, rev: str) -> None:
+    """The demo in one process with commit ``rev`` and with this tree, interleaved: the savefig times,
+    and every PDF of the two compared byte for byte (and their total size)."""
+    tmp = Path(tempfile.mkdtemp())
+    keys = ("figures: savefig pdf", "figures: savefig png", "whole run in one process, after the imports")
+    try:
+        base = _install(rev, tmp)
+        runs: dict[str, list[dict[str, float]]] = {"base": [], "this": []}
+        for i in range(pairs):
+            for who in (("base", "this") if i % 2 == 0 else ("this", "base")):
+                runs[who].append(_phase_times(tmp / f"{who}{i}", path=base if who == "base" else None))
+                print(f"pair {i + 1}, {who if who == 'this' else rev}: "
+                      + ", ".join(f"{k.split(': ')[-1]} {runs[who][-1][k]:.2f} s" for k in keys), flush=True)
+        for k in keys:
+            b, t = [r[k] for r in runs["base"]], [r[k] for r in runs["this"]]
+            print(f"{k.split(': ')[-1]}: {rev} {min(b):.2f} / {statistics.median(b):.2f} s, this tree "
+                  f"{min(t):.2f} / {statistics.median(t):.2f} s (min / median of {pairs})")
+        pdfs = sorted(p.relative_to(tmp / "base0") for p in (tmp / "base0").rglob("*.pdf"))
+        same = [(tmp / "base0" / p).read_bytes() == (tmp / "this0" / p).read_bytes() for p in pdfs]
+        size = [sum((tmp / w / p).stat().st_size for p in pdfs) for w in ("base0", "this0")]
+        print(f"PDFs byte-identical: {sum(same)} of {len(pdfs)}; total {size[0] / 1e6:.3f} MB ({rev}) and "
+              f"{size[1] / 1e6:.3f} MB (this tree)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

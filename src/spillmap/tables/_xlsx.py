@@ -71,15 +71,29 @@ def sheet_title(text: str, used: set[str]) -> str:
     return name
 
 
-def _value_cells(table: Table, r: str, printed: Sequence[str]):
-    """``[(main_value, main_format), ...]`` and the parenthesis row (or ``None``); ``printed``: the
-    row's cells as the other formats print them (:meth:`~spillmap.tables.Table.grid`)."""
-    meta = table.rows.loc[r]
-    kind, dec = str(meta["kind"]), int(meta["decimals"])
-    paren = table.paren_values() if kind == "coef" else table.pvalues if kind == "test" else None
+class _Cells:
+    """A frame's cells by row key, read as ``frame.at[key, column]`` reads them (each column's array
+    indexed at the row's position), without ``.at``'s checks on every cell (a demo's 13 workbooks
+    spent a third of their time there)."""
+
+    def __init__(self, frame, columns) -> None:
+        self.loc = frame.index.get_loc
+        self.arrays = [frame[c].array for c in columns]
+
+    def row(self, key) -> list:
+        pos = self.loc(key)
+        return [a[pos] for a in self.arrays]
+
+
+def _value_cells(table: Table, meta: tuple[str, int], values: list, pvals: list | None, paren: list | None,
+                 printed: Sequence[str]):
+    """``[(main_value, main_format), ...]`` and the parenthesis row (or ``None``) of a row of kind and
+    decimals ``meta`` and cells ``values`` (p-values ``pvals``, numbers in parentheses ``paren``: the
+    row's cells of ``table.pvalues`` and of the frame printed in parentheses); ``printed``: the row's
+    cells as the other formats print them (:meth:`~spillmap.tables.Table.grid`)."""
+    kind, dec = meta
     mains, parens = [], []
-    for c, text in zip(table.body.columns, printed):
-        v = table.body.at[r, c]
+    for j, (v, text) in enumerate(zip(values, printed)):
         if is_missing(v):  # blank, or the text the other formats print for it ("n/a": a test not computed)
             mains.append((text, "@") if text else (None, "General"))
         elif isinstance(v, PrintedNumber):
@@ -88,13 +102,13 @@ def _value_cells(table: Table, r: str, printed: Sequence[str]):
             mains.append((str(v), "@"))
         elif kind == "count":
             mains.append((int(round(float(v))), "#,##0"))
-        elif kind == "coef" and table.pvalues is not None and table.star_levels:
-            mains.append((float(v), number_format(dec, suffix=stars(table.pvalues.at[r, c], table.star_levels))))
+        elif kind == "coef" and pvals is not None and table.star_levels:
+            mains.append((float(v), number_format(dec, suffix=stars(pvals[j], table.star_levels))))
         elif isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_):  # a count (N of a column)
             mains.append((int(v), "#,##0"))
         else:
             mains.append((float(v), number_format(dec)))
-        pv = None if paren is None or is_missing(v) else paren.at[r, c]
+        pv = None if paren is None or is_missing(v) else paren[j]
         pdec = 3 if kind == "test" else dec
         parens.append((None, "General") if is_missing(pv) else (float(pv), number_format(pdec, paren=True)))
     has_paren = any(p[0] is not None for p in parens)
@@ -105,21 +119,31 @@ def _notes(table: Table) -> list[str]:
     """The table's notes as the sheet needs them: a p-value in parentheses is on the row below its
     statistic (the other formats print both in one cell), and a number printed as a bound elsewhere
     is in scientific notation here."""
-    notes = [_BELOW.get(n, n) for n in table.all_notes()]
+    given = table.all_notes()
+    notes = [_BELOW.get(n, n) for n in given]
     tests = table.has("test") and table.pvalues is not None and table.pvalues.notna().to_numpy().any()
-    if tests and not any(n in _BELOW for n in table.all_notes()):
+    if tests and not any(n in _BELOW for n in given):
         notes.append("p-values in parentheses on the row below their statistic.")
-    if any(isinstance(v, PrintedNumber) for v in table.body.to_numpy().ravel()):
-        notes.append(f"Numbers printed as a bound in the other formats (such as "
-                     f"{next(v for v in table.body.to_numpy().ravel() if isinstance(v, PrintedNumber))}) "
+    bound = next((v for v in table.body.to_numpy().ravel() if isinstance(v, PrintedNumber)), None)
+    if bound is not None:
+        notes.append(f"Numbers printed as a bound in the other formats (such as {bound}) "
                      "are stored here in full, shown in scientific notation.")
     return notes
+
+
+def _put_row(ws, r: int, cells, center) -> None:
+    """``(value, number format)`` pairs in row ``r`` from column 2 on, centred."""
+    for j, (v, fmt) in enumerate(cells, start=2):
+        c = ws.cell(r, j, v)
+        c.number_format = fmt
+        c.alignment = center
 
 
 def _write_sheet(ws, table: Table) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
 
     heavy, light = Side(style="medium"), Side(style="thin")
+    center = Alignment(horizontal="center")  # one object for every cell: openpyxl stores it once anyway
     r = 1
     if table.caption:
         ws.cell(r, 1, table.caption).font = Font(bold=True)
@@ -130,7 +154,7 @@ def _write_sheet(ws, table: Table) -> None:
         ws.cell(r, 1, table.stub if i == 0 else None)
         col = 2
         for text, span in runs:
-            ws.cell(r, col, text).alignment = Alignment(horizontal="center")
+            ws.cell(r, col, text).alignment = center
             if span > 1:
                 ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
             col += span
@@ -139,25 +163,28 @@ def _write_sheet(ws, table: Table) -> None:
     ncol = table.body.shape[1] + 1
     titles = dict(table.block_titles)
     printed = {row.key: row.cells for row in table.grid().rows if row.kind == "main"}
+    cols = table.body.columns
+    meta = _Cells(table.rows, ["kind", "decimals", "block", "label"])
+    body, pvals = _Cells(table.body, cols), None if table.pvalues is None else _Cells(table.pvalues, cols)
+    paren_frames = {"coef": table.paren_values(), "test": table.pvalues}
+    parens = {k: None if f is None else _Cells(f, cols) for k, f in paren_frames.items()}
     prev = None
     for key in table.body.index:
-        block = str(table.rows.at[key, "block"])
+        kind, dec, block, label = meta.row(key)
+        block = str(block)
         if block != prev and titles.get(block):
             ws.cell(r, 1, titles[block]).font = Font(italic=True)
             r += 1
         prev = block
-        mains, parens = _value_cells(table, key, printed[key])
-        ws.cell(r, 1, str(table.rows.at[key, "label"]))
-        for j, (v, fmt) in enumerate(mains, start=2):
-            c = ws.cell(r, j, v)
-            c.number_format = fmt
-            c.alignment = Alignment(horizontal="center")
+        paren = parens.get(str(kind))
+        mains, paren_cells = _value_cells(table, (str(kind), int(dec)), body.row(key),
+                                          None if pvals is None else pvals.row(key),
+                                          None if paren is None else paren.row(key), printed[key])
+        ws.cell(r, 1, str(label))
+        _put_row(ws, r, mains, center)
         r += 1
-        if parens is not None:
-            for j, (v, fmt) in enumerate(parens, start=2):
-                c = ws.cell(r, j, v)
-                c.number_format = fmt
-                c.alignment = Alignment(horizontal="center")
+        if paren_cells is not None:
+            _put_row(ws, r, paren_cells, center)
             r += 1
     last_body = r - 1
     for col in range(1, ncol + 1):
