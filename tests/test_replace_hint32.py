@@ -54,3 +54,22 @@ def test_run_takes_print_progress_itself_as_its_docstring_reads(capsys):
     run(study, progress=print_progress)
     lines = capsys.readouterr().err.splitlines()
     assert lines and lines[0].startswith("[1/") and "loading the boundary layer" in lines[0], lines[:3]
+
+
+@pytest.mark.parametrize("name", ["data/demo_report.toml", "demo_report.toml", "demo_report"])
+def test_the_readme_demo_spec_reads_from_any_folder(name, tmp_path, monkeypatch):
+    """Notebook audit 32 #5: the README's ``Study.from_toml("data/demo_report.toml")`` failed outside the
+    repository with no way out; the bundled spec answers when no such file exists, a user's own file of
+    that name comes first, and a missing spec's message says where it looked and names the bundled one."""
+    from spillmap import datasets
+    from spillmap.errors import InputError
+    from spillmap.study import Study
+
+    monkeypatch.chdir(tmp_path)
+    assert Path(Study.from_toml(name).source) == datasets.data_path("demo_report.toml")
+    mine = tmp_path / "demo_report.toml"
+    mine.write_text(datasets.data_path("demo_report.toml").read_text(encoding="utf-8").replace(
+        'title = "', 'title = "mine: ', 1), encoding="utf-8")
+    assert Study.from_toml("demo_report.toml").title.startswith("mine: ")
+    with pytest.raises(InputError, match=r"not found in the current folder .*data_path\(\"demo_report.toml\"\)"):
+        Study.from_toml("my_report.toml")

@@ -216,10 +216,15 @@ class Study:
         ----------
         path
             The TOML file (UTF-8; a byte-order mark is read past; a leading ``~`` is the home folder).
+            ``"demo_report.toml"`` (also ``"demo_report"`` or ``"data/demo_report.toml"``, as the README
+            writes it from the repository), when no such file exists here, is the bundled demo study
+            (:func:`spillmap.datasets.data_path`).
         """
-        path = user_path(path)
+        path = _bundled_spec(user_path(path))
         if not path.is_file():
-            raise InputError(f"study spec {path} not found.")
+            where = "" if path.is_absolute() else f" in the current folder {Path.cwd()}"
+            raise InputError(f"study spec {path} not found{where}; the bundled demo study is "
+                             "spillmap.datasets.data_path(\"demo_report.toml\") (spillmap demo on the command line).")
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is read as a CSV's is
         except tomllib.TOMLDecodeError as exc:
@@ -261,6 +266,16 @@ def _weights_from(raw: Any, source: str) -> tuple[WeightSpec, ...]:
     if not isinstance(raw, Mapping) or not raw:
         raise spec_error(source, "weights", "define at least one matrix, e.g. [weights.W1] kind = 'contiguity'.")
     return tuple(WeightSpec.from_dict(name, spec, source=source) for name, spec in raw.items())
+
+
+def _bundled_spec(path: Path) -> Path:
+    """``path``, or the bundled demo study when ``path`` names it and no such file exists here
+    (the README's ``data/demo_report.toml`` read from outside the repository: notebook audit 32 #5)."""
+    if path.is_file() or path.as_posix() not in ("demo_report", "demo_report.toml", "data/demo_report.toml"):
+        return path
+    from spillmap import datasets
+
+    return datasets.data_path("demo_report.toml")
 
 
 def _cross_checks(s: Study) -> None:
