@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap._rowplace import check_keys_filled, check_periods
-from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, one_line
+from spillmap.errors import DataError, InputError, Shown, WeightsError, did_you_mean, format_items, index_hint, one_line
 from spillmap.geo._common import period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -285,7 +285,7 @@ def build_panel_data(
         if col is not None and col not in data.columns:
             raise DataError(
                 f"the {role} column {col!r} is not in the data; available: {format_items(list(data.columns))}."
-                + did_you_mean(col, data.columns)
+                + (index_hint(data, [col]) or did_you_mean(col, data.columns))
             )
     ids_col, tcol = _id_column(data, id), _time_column(data, time)
     def cell(k: int) -> str:

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, JoinError, did_you_mean, format_items
+from spillmap.errors import DataError, JoinError, did_you_mean, format_items, index_hint
 
 from spillmap._rowplace import check_keys_filled, check_periods
 
@@ -87,7 +87,7 @@ def _check_columns(layer: gpd.GeoDataFrame, panel: pd.DataFrame, id: str, time: 
         if col not in frame.columns:
             raise DataError(
                 f"no column {col!r} in the {where}; its columns are: {format_items(list(map(str, frame.columns)), limit=50)}."
-                + did_you_mean(col, frame.columns)
+                + (index_hint(frame, [col]) or did_you_mean(col, frame.columns))
             )
     if id == time:
         raise DataError(f"id and time are the same column ({id!r}).")

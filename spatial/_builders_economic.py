@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from spillmap.errors import DataError, InputError, JoinError, WeightsError, format_items
+from spillmap.errors import DataError, InputError, JoinError, WeightsError, format_items, index_hint
 from spillmap.spatial._builders_base import (
     TransformArg,
     _apply_transform,
@@ -77,6 +77,7 @@ def period_means(
     if missing:
         raise DataError(
             f"panel has no column(s) {format_items(missing)}; available: {format_items(list(panel.columns))}."
+            + index_hint(panel, missing)
         )
     from spillmap._rowplace import check_keys_filled, check_periods
 

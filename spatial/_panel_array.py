@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spillmap._rowplace import check_keys_filled, check_periods, file_place, source_name
-from spillmap.errors import DataError, InputError, format_items
+from spillmap.errors import DataError, InputError, format_items, index_hint
 from spillmap.geo._common import first_text_cell, period_values
 from spillmap.spatial.weights import SpatialWeights
 
@@ -26,6 +26,7 @@ def _check_columns(panel, columns: Sequence[str]) -> None:
     if missing:
         raise DataError(
             f"panel has no column(s) {format_items(missing)}; available: {format_items(list(panel.columns), 30)}."
+            + index_hint(panel, missing)
         )
 
 

@@ -73,3 +73,18 @@ def test_the_readme_demo_spec_reads_from_any_folder(name, tmp_path, monkeypatch)
     assert Study.from_toml("demo_report.toml").title.startswith("mine: ")
     with pytest.raises(InputError, match=r"not found in the current folder .*data_path\(\"demo_report.toml\"\)"):
         Study.from_toml("my_report.toml")
+
+
+def test_a_panel_indexed_by_id_and_time_is_told_to_reset_its_index(us48_queen, produc):
+    """Notebook audit 32 #11: a panel indexed by (id, year) (linearmodels' convention) got "the id column
+    'state_abbr' is not in the data" with no hint that it is the index."""
+    from spillmap.errors import DataError
+    from spillmap.estimation import SpatialPanel
+    from spillmap.spatial import moran_pooled
+
+    mi = produc.set_index(["state_abbr", "year"])
+    hint = r"'state_abbr' is the data's index: make it a column with \.reset_index\(\)"
+    with pytest.raises(DataError, match=hint):
+        SpatialPanel(mi, "unemp ~ emp", id="state_abbr", time="year", w=us48_queen)
+    with pytest.raises(DataError, match=r"'state_abbr', 'year' are the data's index: make them columns"):
+        moran_pooled(mi, "state_abbr", time="year", var="unemp", w=us48_queen)

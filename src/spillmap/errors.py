@@ -28,6 +28,7 @@ __all__ = [
     "FigureWarning",
     "format_items",
     "did_you_mean",
+    "index_hint",
     "one_line",
     "check_choice",
     "number_hint",
@@ -163,6 +164,23 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
     same = [c for c in texts if c.strip().casefold() == key]
     close = same or difflib.get_close_matches(str(name), texts, n=1, cutoff=0.75)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def index_hint(frame: object, names: Iterable[object]) -> str:
+    """``" 'adcode', 'year' are the data's index: make them columns with .reset_index()."``
+    when missing column ``names`` are levels of ``frame``'s index (a panel indexed by (id, time),
+    linearmodels' convention), else ``""`` (notebook audit 32 #11).
+
+    >>> import pandas as pd
+    >>> index_hint(pd.DataFrame({"y": [1.0]}, index=pd.Index(["a"], name="id")), ["id"])
+    " 'id' is the data's index: make it a column with .reset_index()."
+    """
+    levels = {str(n) for n in getattr(getattr(frame, "index", None), "names", ()) if n is not None}
+    found = [str(n) for n in names if str(n) in levels]
+    if not found:
+        return ""
+    them = "them columns" if len(found) > 1 else "it a column"
+    return f" {', '.join(map(repr, found))} {'are' if len(found) > 1 else 'is'} the data's index: make {them} with .reset_index()."
 
 
 def check_choice(name: str, value: _T, choices: Iterable[object]) -> _T:
