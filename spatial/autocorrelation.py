@@ -107,8 +107,11 @@ def moran(
     Parameters
     ----------
     y
-        n values in the order of ``w.ids`` (or a pandas Series indexed by the ids,
-        which is reordered).
+        n values in the order of ``w.ids``, or a pandas Series indexed by the ids (reordered to
+        ``w.ids``; ids that W lacks are an error).  A Series with a default ``RangeIndex``
+        (``0 .. n-1``, e.g. after ``reset_index(drop=True)``) names no units and is taken in
+        ``w.ids``' order, as an array is: index the values by their ids (``set_index``) whenever
+        their rows may not be in W's order (sorted, filtered, merged).
     w
         Spatial weights, used **as given** (row-standardise first for the usual
         statistic).
@@ -180,8 +183,11 @@ def geary(
     Parameters
     ----------
     y
-        n values in the order of ``w.ids`` (or a pandas Series indexed by the ids,
-        which is reordered).
+        n values in the order of ``w.ids``, or a pandas Series indexed by the ids (reordered to
+        ``w.ids``; ids that W lacks are an error).  A Series with a default ``RangeIndex``
+        (``0 .. n-1``, e.g. after ``reset_index(drop=True)``) names no units and is taken in
+        ``w.ids``' order, as an array is: index the values by their ids (``set_index``) whenever
+        their rows may not be in W's order (sorted, filtered, merged).
     w
         Spatial weights, used as given.
     permutations
