@@ -26,6 +26,7 @@ import pandas as pd
 
 from spillmap._vocab import FIXED_EFFECTS
 from spillmap.results import finite_or_none
+from spillmap.study._display import RecordDisplay
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -174,9 +175,12 @@ def _effects_dict(effects: Any) -> dict:
     return out
 
 
-@dataclass(frozen=True)
-class FitRecord:
+@dataclass(frozen=True, repr=False)
+class FitRecord(RecordDisplay):
     """A fitted model as stored numbers (see the module docstring).
+
+    ``summary()``, ``to_frame()`` (:meth:`tidy` by term) and the Jupyter table show the stored
+    numbers, the data notice first (:class:`~spillmap.study._display.RecordDisplay`).
 
     Attributes
     ----------

@@ -73,7 +73,10 @@ class StudyResults:
         W → ``{"short": {...}, "long": {...}}``: the per-unit effects of the key regressor in the
         dynamic SDM (``[model] dynamic``) at both horizons, in the layout of ``unit_effects``.
     warnings, missing
-        Warnings raised while running, and sections that could not be computed (why).
+        Warnings raised while running, and sections that could not be computed (why).  The
+        classic Hausman test that is not defined is listed (with the reason) even when the
+        Mundlak form is reported in its place (``hausman = "auto"``); :meth:`summary` and the
+        notebook view list such entries apart, as "reported in another form".
     """
 
     spec: Mapping[str, Any]
@@ -241,37 +244,29 @@ class StudyResults:
         except (TypeError, KeyError) as exc:
             raise InputError(f"{p}: not a spillmap results file ({type(exc).__name__}: {exc}).") from None
 
-    _SUMMARY_TABLES = (("diagnostics", "Spatial diagnostics: statistic, df, p"),
-                       ("effects", "Effects of the SDM: estimate, se, p"))
-
-    def _summary_tables(self) -> list[tuple[str, pd.DataFrame]]:
-        tables = self.tables
-        return [(title, tables[key]) for key, title in self._SUMMARY_TABLES if key in tables]
-
     def summary(self) -> str:
-        """What the study ran, its spatial diagnostics and the SDM's effects per W, as text
-        (every table is in :attr:`tables`; ``spillmap report`` lays them out as the papers do)."""
-        from spillmap.results import display_number
+        """What the study ran, as text: the data notice first (synthetic demonstration data), its
+        spatial diagnostics and the SDM's effects per W (empty cells blank, p-values below 0.0001
+        as ``<0.0001``), and what was not computed.  Every table at full precision is in
+        :attr:`tables`; ``spillmap report`` lays them out as the papers do.
 
-        parts = [repr(self)]
-        for title, frame in self._summary_tables():
-            parts += ["", title, frame.to_string(float_format=display_number)]
-        return "\n".join(parts)
+        Returns
+        -------
+        str
+        """
+        from spillmap.study._display import study_summary
+
+        return study_summary(self)
 
     def _repr_html_(self) -> str:
-        import html
+        from spillmap.study._display import study_html
 
-        from spillmap.results import display_number
-
-        parts = [f"<p><b>{html.escape(repr(self))}</b></p>"]
-        for title, frame in self._summary_tables():
-            parts.append(f"<p>{html.escape(title)}</p>" + frame.to_html(float_format=display_number, border=0))
-        return "<div>" + "".join(parts) + "</div>"
+        return study_html(self)
 
     def __repr__(self) -> str:
-        d = self.data
-        return (f"<StudyResults {self.title!r}: {d.get('n')} units × {d.get('t')} periods, "
-                f"W = {', '.join(self.weights)}, {len(self.fits)} fits>")
+        from spillmap.study._display import study_repr
+
+        return study_repr(self)
 
 
 def _sdm_compat(r: StudyResults, w: str) -> dict:
