@@ -153,16 +153,35 @@ class ScenarioResult:
                 ("Period of the data", str(self.period)), ("Spillovers", _MULTIPLIER_WORDS[self.multiplier]),
                 (f"{self.level:.0%} interval", meth)]
 
+    def _received(self, k: int = 10) -> tuple[str, pd.DataFrame, list[str]]:
+        """The caption, rows and columns of the "largest spillovers received" table of :meth:`summary` and
+        the notebook: the units *not changed* (all units when every unit is changed), as the report's table
+        and docs/config.md have it, with their names when the scenario was given ``names=``."""
+        everyone = self.n_shocked == len(self.units)
+        top = self.top_receivers(k, by="received", shocked=everyone)
+        cols = [c for c in ("name",) if c in top.columns] + ["own", "received", "total", "ci_lower", "ci_upper"]
+        if "name" in cols:  # a unit without a name: blank, not "None"
+            top["name"] = top["name"].where(top["name"].notna(), "")
+        caption = "Largest spillovers received" + ("" if everyone else " by units not changed")
+        return caption, top, cols
+
     def summary(self) -> str:
-        """Header, group totals and the ten largest receivers as text."""
+        """Header, group totals and the ten largest spillovers received by units not changed, as text.
+
+        Returns
+        -------
+        str
+            The table of spillovers lists the units that were not changed (every unit when all were),
+            as the report does; with their names when the scenario was given ``names=``.
+        """
         head = "\n".join(f"{k + ':':<22}{v}" for k, v in self._header())
         cols = ["n_units", "n_shocked", "own", "received", "total", "ci_lower", "ci_upper"]
         g = self.groups[cols].to_string(float_format=lambda v: f"{v:.6g}")
-        top = self.top_receivers(10)[["own", "received", "total", "ci_lower", "ci_upper"]].to_string(
-            float_format=lambda v: f"{v:.6g}")
+        caption, rows, top_cols = self._received()
+        top = rows[top_cols].to_string(float_format=lambda v: f"{v:.6g}")
         notes = "\n".join(f"* {n}" for n in (*self.notes, *self.warnings))
         return (f"Policy scenario: predicted change in {self.y}\n{head}\n\nTotals by group\n{g}\n\n"
-                f"Largest spillovers received\n{top}" + (f"\n\n{notes}" if notes else ""))
+                f"{caption}\n{top}" + (f"\n\n{notes}" if notes else ""))
 
     def __str__(self) -> str:
         return self.summary()
@@ -186,10 +205,10 @@ class ScenarioResult:
                     + "".join(rows) + "</table>")
 
         notes = "".join(f"<li>{esc(n)}</li>" for n in (*self.notes, *self.warnings))
+        caption, top, top_cols = self._received()
         return (f"<div><strong>Policy scenario: predicted change in {esc(self.y)}</strong><table>{head}</table>"
                 f"<p>Totals by group</p>{table(self.groups, ['n_units', 'own', 'received', 'total', 'ci_lower', 'ci_upper'])}"
-                f"<p>Largest spillovers received</p>"
-                f"{table(self.top_receivers(10), ['own', 'received', 'total', 'ci_lower', 'ci_upper'])}"
+                f"<p>{esc(caption)}</p>{table(top, top_cols)}"
                 + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
 
     # ---------------------------------------------------------------- JSON
