@@ -2,16 +2,18 @@
 
 Both carry the statistic, its expectation, the variances under normality and
 randomisation, two-sided normal p-values and esda's folded permutation pseudo p-value;
-their dict, text and HTML forms share one implementation (:class:`_GlobalInference`).
+their dict, text and HTML forms share one implementation (:class:`_GlobalInference`), which
+shows p-values as the fit tables do (:func:`~spillmap.spatial._test_display.display_p`:
+``<0.0001``, never ``0``; "–" without permutations).
 """
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from spillmap.results import FrameDisplay, finite_or_none
+from spillmap.spatial._test_display import display_p
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,8 +25,10 @@ __all__ = ["MoranResult", "GearyResult"]
 _DEMEAN_WORDS = {"pooled": "one mean over all periods", "period": "each period's mean removed"}
 
 
-def _fmt_p(p: float) -> str:
-    return "nan" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.4g}"
+def _eq(p: float) -> str:
+    """``"=0.0312"`` or ``"<0.0001"``: a p-value after its name in a one-line repr."""
+    text = display_p(p)
+    return text if text.startswith("<") else f"={text}"
 
 
 def _html_table(caption: str, rows: list[tuple[str, str]]) -> str:
@@ -49,15 +53,15 @@ class _GlobalInference(FrameDisplay):
         return {"z": float(self.z_rand), "p": float(self.p_rand), "p_perm": finite_or_none(self.p_perm)}
 
     def _inference_text(self) -> str:
-        perm = (f", pseudo-p={_fmt_p(self.p_perm)} (one-sided, folded; {self.permutations} perm.)"
+        perm = (f", pseudo-p{_eq(self.p_perm)} (one-sided, folded; {self.permutations} perm.)"
                 if self.permutations else "")
-        return f"z={self.z_rand:.4f}, p={_fmt_p(self.p_rand)} (randomisation, two-sided){perm}, n={self.n}"
+        return f"z={self.z_rand:.4f}, p{_eq(self.p_rand)} (randomisation, two-sided){perm}, n={self.n}"
 
     def _inference_rows(self) -> list[tuple[str, str]]:
-        return [("z (randomisation)", f"{self.z_rand:.4f}"), ("p (randomisation, two-sided)", _fmt_p(self.p_rand))]
+        return [("z (randomisation)", f"{self.z_rand:.4f}"), ("p (randomisation, two-sided)", display_p(self.p_rand))]
 
     def _tail_rows(self) -> list[tuple[str, str]]:
-        return [("pseudo p (permutations; one-sided, folded)", f"{_fmt_p(self.p_perm)} ({self.permutations})"),
+        return [("pseudo p (permutations; one-sided, folded)", f"{display_p(self.p_perm)} ({self.permutations})"),
                 ("n", str(self.n))]
 
     def _rows(self) -> list[tuple[str, str]]:  # pragma: no cover - each statistic defines it
@@ -146,7 +150,7 @@ class MoranResult(_GlobalInference):
             ("E[I]", f"{self.EI:.6f}"),
             *self._inference_rows(),
             ("z (normality)", f"{self.z_norm:.4f}"),
-            ("p (normality, two-sided)", _fmt_p(self.p_norm)),
+            ("p (normality, two-sided)", display_p(self.p_norm)),
             *self._tail_rows(),
             *([] if self.demean is None else [("demean", f"{self.demean} ({_DEMEAN_WORDS.get(self.demean, '')})")]),
         ]
