@@ -12,6 +12,10 @@ import pandas as pd
 
 from spillmap.errors import check_choice
 
+from spillmap.spatial._test_display import display_p
+
+from ._results_table import notice_html, notice_lines, notice_tag
+
 __all__ = ["EffectsResult"]
 
 KINDS = ("direct", "indirect", "total")
@@ -67,6 +71,10 @@ class EffectsResult:
         The parameter estimates the effects were computed from (``(name, value)`` pairs; empty when
         made from a bare parameter vector): :func:`spillmap.tables.regression_table` refuses effects
         put beside a fit whose estimates differ.
+    notice
+        What the data are when every output must say it (``""`` otherwise): the fit's
+        :attr:`~spillmap.estimation.SpatialPanelResults.notice` (synthetic demonstration data),
+        printed first by :meth:`summary` and the notebook.
     """
 
     model: str
@@ -80,6 +88,7 @@ class EffectsResult:
     note: str = ""
     warnings: tuple[str, ...] = ()
     estimates: tuple[tuple[str, float], ...] = ()
+    notice: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tables", {k: v.copy() for k, v in self._tables.items()})
@@ -98,6 +107,21 @@ class EffectsResult:
         EffectsResult
         """
         return dataclasses.replace(self, estimates=tuple(params.items()))
+
+    def noticed(self, notice: str) -> EffectsResult:
+        """This result with the data's ``notice`` (this result itself when it already has it).
+
+        Parameters
+        ----------
+        notice
+            What the data are (e.g. :data:`spillmap.datasets.DEMO_NOTICE`), ``""`` for none.
+
+        Returns
+        -------
+        EffectsResult
+        """
+        notice = str(notice or "")
+        return self if notice == self.notice else dataclasses.replace(self, notice=notice)
 
     @property
     def direct(self) -> pd.DataFrame:
@@ -153,11 +177,18 @@ class EffectsResult:
         return f"{self.model.upper()} effects (N = {self.n}; traces: {self.traces}; {how})"
 
     def summary(self) -> str:
-        """A plain-text table: effect, variable, estimate (stars), se, z, p, interval."""
+        """A plain-text table: effect, variable, estimate (stars), se, z, p, interval.
+
+        Returns
+        -------
+        str
+            The data's :attr:`notice` first when there is one; p-values as the notebook shows them
+            (``<0.0001`` below 0.0001).
+        """
         # the one stars function, from spillmap.tables (imported here: tables sits above estimation)
         from spillmap.tables import star_note, stars
 
-        lines = [self._describe(), self.note, ""]
+        lines = [*notice_lines(self.notice, 88), self._describe(), self.note, ""]
         head = f"{'effect':<9} {'variable':<14} {'estimate':>12} {'se':>10} {'z':>8} {'p':>8}  {'interval':>23}"
         lines += [head, "-" * len(head)]
         for kind in KINDS:
@@ -165,7 +196,7 @@ class EffectsResult:
                 est = f"{r['estimate']:.4f}{_marks(r, stars):<3}"
                 lines.append(
                     f"{kind:<9} {str(var)[:14]:<14} {est:>12} {_cell(r['se'], '.4f'):>10} {_cell(r['z'], '.3f'):>8} "
-                    f"{_cell(r['p'], '.4f'):>8}"
+                    f"{display_p(r['p']):>8}"
                     f"  [{r['ci_lower']:>9.4f}, {r['ci_upper']:>9.4f}]"
                 )
         lines.append(f"{star_note()} (two-sided normal)" + (f"; {_HEAVY}" if self._heavy() else ""))
@@ -179,10 +210,10 @@ class EffectsResult:
         return self.summary()
 
     def __repr__(self) -> str:
-        return f"<EffectsResult {self.model.upper()} {self.method}: {', '.join(self.variables)}>"
+        return f"<EffectsResult {self.model.upper()} {self.method}: {', '.join(self.variables)}{notice_tag(self.notice)}>"
 
     def _repr_html_(self) -> str:
-        from spillmap.tables import format_p, star_note, stars
+        from spillmap.tables import star_note, stars
 
         rows = []
         for kind in KINDS:
@@ -190,11 +221,11 @@ class EffectsResult:
                 rows.append(
                     f"<tr><td>{kind}</td><td>{html.escape(str(var))}</td>"
                     f"<td>{r['estimate']:.4f}{html.escape(_marks(r, stars))}</td><td>{_cell(r['se'], '.4f')}</td>"
-                    f"<td>{_cell(r['z'], '.3f')}</td><td>{format_p(r['p'], 4) if np.isfinite(r['p']) else DASH}</td>"
+                    f"<td>{_cell(r['z'], '.3f')}</td><td>{display_p(r['p'])}</td>"
                     f"<td>[{r['ci_lower']:.4f}, {r['ci_upper']:.4f}]</td></tr>"
                 )
         return (
-            f"<table><caption>{html.escape(self._describe())}</caption>"
+            f"{notice_html(self.notice)}<table><caption>{html.escape(self._describe())}</caption>"
             "<tr><th>effect</th><th>variable</th><th>estimate</th><th>se</th><th>z</th>"
             f"<th>p</th><th>{self.level:.0%} interval</th></tr>" + "".join(rows) + "</table>"
             f"<p>{html.escape(self.note)} {html.escape(star_note())}"

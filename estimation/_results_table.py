@@ -13,10 +13,27 @@ import numpy as np
 import pandas as pd
 
 from spillmap.estimation._normal import normal_isf, normal_sf
+from spillmap.spatial._test_display import display_p
 
 from ._checks import check_level
 
-__all__ = ["ResultsTableMixin"]
+__all__ = ["ResultsTableMixin", "notice_tag", "notice_lines", "notice_html"]
+
+
+def notice_tag(notice: str) -> str:
+    """The short form of a data notice for a one-line repr: ``" [SYNTHETIC DEMONSTRATION DATA]"`` (the
+    notice up to its first colon), ``""`` without one."""
+    return f" [{notice.split(':', 1)[0].strip()}]" if notice else ""
+
+
+def notice_lines(notice: str, width: int) -> list[str]:
+    """A data notice as the first lines of a text ``summary()`` (none without one)."""
+    return textwrap.wrap(notice, width, break_on_hyphens=False) if notice else []
+
+
+def notice_html(notice: str) -> str:
+    """A data notice as the first paragraph of a notebook display (``""`` without one)."""
+    return f'<p class="notice"><strong>{html.escape(notice)}</strong></p>' if notice else ""
 
 
 class ResultsTableMixin:
@@ -88,14 +105,22 @@ class ResultsTableMixin:
         return []
 
     def summary(self) -> str:
-        """A text table in the style of statsmodels/linearmodels."""
+        """A text table in the style of statsmodels/linearmodels.
+
+        Returns
+        -------
+        str
+            The data's notice first when there is one (synthetic demonstration data), then the
+            header, the coefficients (p-values as the notebook shows them: ``<0.0001`` below
+            0.0001), notes and warnings.
+        """
         rows = self._header_rows()
         head = [(k, v) for k, v in rows if len(str(v)) <= 17]
         long = [(k, v) for k, v in rows if len(str(v)) > 17]  # on lines of their own, not past the box
         frame = self.to_frame()
         name_w = max([len(str(i)) for i in frame.index] + [10])
         width = max(78, name_w + 66)
-        lines = [self._title.center(width), "=" * width]
+        lines = [*notice_lines(getattr(self, "notice", ""), width), self._title.center(width), "=" * width]
         half = (len(head) + 1) // 2
         left, right = head[:half], head[half:]
         for i in range(half):
@@ -108,7 +133,7 @@ class ResultsTableMixin:
         hdr = f"{'':<{name_w}} {'coef':>12} {'std err':>12} {'z':>9} {'P>|z|':>8} {'[0.025':>10} {'0.975]':>10}"
         lines += [hdr, "-" * width]
         for name, r in frame.iterrows():
-            z, pv = (f"{r.z:>9.3f}", f"{r.p:>8.4f}") if np.isfinite(r.z) else (f"{'':>9}", f"{'':>8}")  # no test
+            z, pv = (f"{r.z:>9.3f}", f"{display_p(r.p, ''):>8}") if np.isfinite(r.z) else (f"{'':>9}", f"{'':>8}")  # no test
             lines.append(
                 f"{str(name):<{name_w}} {r.estimate:>12.6g} {r.std_error:>12.6g} {z} "
                 f"{pv} {r.ci_lower:>10.5g} {r.ci_upper:>10.5g}"
@@ -123,7 +148,7 @@ class ResultsTableMixin:
 
     def _repr_html_(self) -> str:
         # formatting (p-values, stars) from spillmap.tables, imported here: tables sits above estimation
-        from spillmap.tables import format_p, star_note, stars
+        from spillmap.tables import star_note, stars
 
         frame = self.to_frame()
         head = "".join(
@@ -133,14 +158,15 @@ class ResultsTableMixin:
         rows = "".join(
             f"<tr><th>{html.escape(str(name))}</th><td>{r.estimate:.6g}{stars(r.p)}</td>"
             + f"<td>{r.std_error:.6g}</td><td>{f'{r.z:.6g}' if np.isfinite(r.z) else ''}</td>"
-            + f"<td>{html.escape(format_p(r.p, 4)) if np.isfinite(r.p) else ''}</td>"
+            + f"<td>{html.escape(display_p(r.p, ''))}</td>"
             + "".join(f"<td>{v:.6g}</td>" for v in (r.ci_lower, r.ci_upper))
             + "</tr>"
             for name, r in frame.iterrows()
         )
         notes = "".join(f"<br>{html.escape(n)}" for n in self._notes())
         return (
-            f"<div><table><caption>{html.escape(self._title)}</caption>{head}</table>"
+            f"<div>{notice_html(getattr(self, 'notice', ''))}"
+            f"<table><caption>{html.escape(self._title)}</caption>{head}</table>"
             f"<table><tr><th></th>{''.join(f'<th>{html.escape(c)}</th>' for c in cols)}</tr>{rows}</table>"
             f"<p style=\"font-size:85%\">{html.escape(star_note())} (two-sided normal){notes}</p></div>"
         )

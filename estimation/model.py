@@ -26,6 +26,7 @@ Coverage and bias of the estimators: ``tests/test_est_montecarlo.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,6 +104,9 @@ class _PanelData:
     has_const: bool = False
     #: messages of the DataWarnings raised while the panel was built (e.g. gaps between periods)
     warnings: tuple[str, ...] = ()
+    #: what the data are when every output must say it: the data frame's ``attrs["notice"]``
+    #: (:func:`spillmap.datasets.demo_panel`'s synthetic-data notice), read once by :class:`SpatialPanel`
+    notice: str = ""
 
     def __post_init__(self) -> None:
         for name in ("y", "X", "WX", "Wy"):  # read-only, as the results that hold them (API audit 29 #5)
@@ -277,6 +281,9 @@ class SpatialPanel:
             from ._dynamic_data import build_dynamic_data
 
             self.data = build_dynamic_data(self.data, self.dynamic)
+        notice = _data_notice(data)
+        if notice:  # the results print it first (audit 32 #7); the numbers are the same
+            self.data = dataclasses.replace(self.data, notice=notice)
         self._frozen = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -446,6 +453,13 @@ class SpatialPanel:
         _check_finite_fit(res)
         emit_fit_warnings(res, stacklevel=2)
         return res
+
+
+def _data_notice(data: Any) -> str:
+    """The data frame's ``attrs["notice"]`` (the bundled synthetic panel's :data:`~spillmap.datasets.DEMO_NOTICE`,
+    kept by :func:`spillmap.geo.join_panel`), or ``""``: a user's own data frame has none."""
+    notice = (getattr(data, "attrs", None) or {}).get("notice")
+    return notice.strip() if isinstance(notice, str) else ""
 
 
 def _refuse_fixed_effects_options(lee_yu: Any, cov_type: Any, logdet_method: Any, trace_probes: Any) -> None:

@@ -19,7 +19,7 @@ from spillmap._vocab import FIXED_EFFECTS
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
-from ._results_table import ResultsTableMixin
+from ._results_table import ResultsTableMixin, notice_tag
 
 if TYPE_CHECKING:
     from ._effects_result import EffectsResult
@@ -123,6 +123,11 @@ class SpatialPanelResults(ResultsTableMixin):
         admissible interval (:class:`~spillmap.errors.EstimationWarning`).  Shown by
         :meth:`summary` and in notebooks; the fitting function emits them through
         :mod:`warnings` when it returns.
+    notice
+        What the data are when every output must say it (``""`` otherwise): the ``attrs["notice"]``
+        of the data frame given to :class:`~spillmap.estimation.SpatialPanel`, e.g. the synthetic-data
+        notice of :func:`spillmap.datasets.demo_panel`.  :meth:`summary` and the notebook print it
+        first, the repr names it, :meth:`impacts` carries it to the effects.
     """
 
     _ARRAYS = ("params", "cov_full", "resid")
@@ -168,7 +173,7 @@ class SpatialPanelResults(ResultsTableMixin):
             times=tuple(times), converged=bool(converged), cov_type=cov_type,
             _resid=None if resid is None else np.array(resid, dtype=float),
             _resid_filtered=None if resid_filtered is None else np.array(resid_filtered, dtype=float),
-            extra=MappingProxyType(dict(extra or {})), data=data,
+            extra=MappingProxyType(dict(extra or {})), data=data, notice=str(getattr(data, "notice", "") or ""),
         )
         records = fit_warning_records(model, params, values["extra"], w)
         msgs = [*getattr(data, "warnings", ()), *warnings, *(m for _, m in records)]
@@ -181,6 +186,13 @@ class SpatialPanelResults(ResultsTableMixin):
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"SpatialPanelResults is immutable; cannot delete {name!r}.")
+
+    def __getstate__(self) -> dict:
+        """Pickle and copy: the state with ``extra`` as a plain dict (a read-only mapping cannot be pickled)."""
+        return {**self.__dict__, "extra": dict(self.extra)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, extra=MappingProxyType(dict(state.get("extra") or {})))
 
     @property
     def params(self) -> pd.Series:
@@ -289,7 +301,7 @@ class SpatialPanelResults(ResultsTableMixin):
         """
         from spillmap.estimation.effects import compute_effects
 
-        return compute_effects(self, draws=draws, seed=seed, method=method, level=level)
+        return compute_effects(self, draws=draws, seed=seed, method=method, level=level).noticed(self.notice)
 
     def unit_effects(self, var: str) -> pd.DataFrame:
         """Per-unit effects of ``var`` (see :func:`spillmap.estimation.effects.unit_effects`).
@@ -347,5 +359,5 @@ class SpatialPanelResults(ResultsTableMixin):
     def __repr__(self) -> str:
         return (
             f"<SpatialPanelResults {self.model.upper()} effects={self._effects_label} lee_yu={self.lee_yu} "
-            f"N={self.n} T={self.t} loglik={self.loglik:.4f}>"
+            f"N={self.n} T={self.t} loglik={self.loglik:.4f}{notice_tag(self.notice)}>"
         )
