@@ -45,16 +45,17 @@ def main() -> None:
                         help="only: the DOCX and XLSX writers of --base and of this tree on the demo's and the US "
                              "report's tables, PAIRS interleaved processes; byte identity of every file")
     parser.add_argument("--pdf-ab", type=int, default=0, metavar="PAIRS",
-                        help="only: the demo in one process with --base and with this tree, PAIRS interleaved "
-                             "runs, their savefig times; byte identity and sizes of every PDF")
-    parser.add_argument("--base", default=_BASE, help=f"the commit --writers-ab / --pdf-ab compare with ({_BASE})")
+                        help="only: the demo in one process with the PDF font subsets made in one stage and in "
+                             "two (spillmap._pdf_fonts), PAIRS interleaved runs, the font embedding and savefig "
+                             "times; byte identity and sizes of every PDF")
+    parser.add_argument("--base", default=_BASE, help=f"the commit --writers-ab compares with ({_BASE})")
     opts = parser.parse_args()
     repeats = opts.repeats
     if opts.fonts_ab:
         _fonts_ab(opts.fonts_ab)
         return
     if opts.writers_ab or opts.pdf_ab:
-        _writers_ab(opts.writers_ab, opts.base) if opts.writers_ab else _pdf_ab(opts.pdf_ab, opts.base)
+        _writers_ab(opts.writers_ab, opts.base) if opts.writers_ab else _pdf_ab(opts.pdf_ab)
         return
     from spillmap import datasets
     from spillmap.maps import choropleth, render_html
@@ -184,6 +185,8 @@ def wrap(owner, name, label, key=None):
     setattr(owner, name, g)
 
 wrap(matplotlib.figure.Figure, "savefig", None, key=lambda a, k: "figures: savefig " + k.get("format", "?"))
+import matplotlib.backends.backend_pdf
+wrap(matplotlib.backends.backend_pdf.PdfFile, "embedTTF", "figures: PDF font embedding (in savefig pdf)")
 report = importlib.import_module("spillmap.maps.report")
 wrap(report, "run", "study: run(study)")
 for mod, name, label in (("spillmap.maps._report_sections", "table_sections", "tables (8 tables x 6 formats, docx, xlsx)"),
@@ -203,15 +206,13 @@ for label, sec in acc.items():
 '''
 
 
-def _phase_times(out: Path, *, lean: bool = True, path: str | None = None) -> dict[str, float]:
+def _phase_times(out: Path, *, lean: bool = True) -> dict[str, float]:
     """One run of :data:`_PHASES` in a child process: label -> seconds (``lean=False``: the PDFs' font
-    subsets made the ordinary way, with the fonts' layout tables, as before stop 31; ``path``: spillmap
-    imported from there, e.g. an older commit installed with ``pip install --target``)."""
+    subsets made the ordinary way, with the fonts' layout tables, as before stop 31)."""
     code = _PHASES if lean else (
         "import contextlib, spillmap.figures._save as _s; _s.lean_font_subsets = contextlib.nullcontext\n" + _PHASES)
-    env = {**os.environ, "SPILLMAP_NO_FORK": "1", **({"PYTHONPATH": path} if path else {})}
     done = subprocess.run([sys.executable, "-c", code, str(out)], check=True, capture_output=True, text=True,
-                          env=env)
+                          env={**os.environ, "SPILLMAP_NO_FORK": "1"})
     rows = (line.strip().rsplit(": ", 1) for line in done.stdout.splitlines() if line.startswith("  "))
     return {label: float(sec.rstrip(" s")) for label, sec in rows}
 
@@ -356,31 +357,42 @@ def _writers_ab(pairs: int, rev: str, passes: int = 3) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pdf_ab(pairs: int, rev: str) -> None:
-    """The demo in one process with commit ``rev`` and with this tree, interleaved: the savefig times,
-    and every PDF of the two compared byte for byte (and their total size)."""
+#: prefixed to :data:`_PHASES`: the PDFs' font subsets made in one stage (the lean subsets of stop 31,
+#: as at 5c2a7d2), not cut from the cached first stage
+_ONE_STAGE = "import spillmap._pdf_fonts as _f; _f._cached_subsets = lambda original: original\n"
+
+
+def _pdf_ab(pairs: int) -> None:
+    """The demo in one process with the PDFs' font subsets made in one stage and in two (the first
+    cached), the same code otherwise, interleaved: the font embedding and savefig times, and every PDF
+    of the two compared byte for byte (and their total size)."""
     tmp = Path(tempfile.mkdtemp())
-    keys = ("figures: savefig pdf", "figures: savefig png", "whole run in one process, after the imports")
+    keys = ("figures: PDF font embedding (in savefig pdf)", "figures: savefig pdf",
+            "whole run in one process, after the imports")
+    env = {**os.environ, "SPILLMAP_NO_FORK": "1"}
     try:
-        base = _install(rev, tmp)
-        runs: dict[str, list[dict[str, float]]] = {"base": [], "this": []}
+        runs: dict[str, list[dict[str, float]]] = {"one": [], "two": []}
         for i in range(pairs):
-            for who in (("base", "this") if i % 2 == 0 else ("this", "base")):
-                runs[who].append(_phase_times(tmp / f"{who}{i}", path=base if who == "base" else None))
-                print(f"pair {i + 1}, {who if who == 'this' else rev}: "
-                      + ", ".join(f"{k.split(': ')[-1]} {runs[who][-1][k]:.2f} s" for k in keys), flush=True)
+            for who in (("one", "two") if i % 2 == 0 else ("two", "one")):
+                code = (_ONE_STAGE if who == "one" else "") + _PHASES
+                done = subprocess.run([sys.executable, "-c", code, str(tmp / f"{who}{i}")], check=True,
+                                      capture_output=True, text=True, env=env)
+                rows = (ln.strip().rsplit(": ", 1) for ln in done.stdout.splitlines() if ln.startswith("  "))
+                runs[who].append({label: float(sec.rstrip(" s")) for label, sec in rows})
+                print(f"pair {i + 1}, {who}-stage subsets: " + ", ".join(
+                    f"{k.split(': ')[-1]} {runs[who][-1][k]:.2f} s" for k in keys), flush=True)
         for k in keys:
-            b, t = [r[k] for r in runs["base"]], [r[k] for r in runs["this"]]
-            print(f"{k.split(': ')[-1]}: {rev} {min(b):.2f} / {statistics.median(b):.2f} s, this tree "
-                  f"{min(t):.2f} / {statistics.median(t):.2f} s (min / median of {pairs})")
-        pdfs = sorted(p.relative_to(tmp / "base0") for p in (tmp / "base0").rglob("*.pdf"))
-        same = [(tmp / "base0" / p).read_bytes() == (tmp / "this0" / p).read_bytes() for p in pdfs]
-        size = [sum((tmp / w / p).stat().st_size for p in pdfs) for w in ("base0", "this0")]
-        print(f"PDFs byte-identical: {sum(same)} of {len(pdfs)}; total {size[0] / 1e6:.3f} MB ({rev}) and "
-              f"{size[1] / 1e6:.3f} MB (this tree)")
+            a, b = [r[k] for r in runs["one"]], [r[k] for r in runs["two"]]
+            print(f"{k.split(': ')[-1]}: one stage {min(a):.2f} / {statistics.median(a):.2f} s, two stages "
+                  f"{min(b):.2f} / {statistics.median(b):.2f} s (min / median of {pairs})")
+        pdfs = sorted(p.relative_to(tmp / "one0") for p in (tmp / "one0").rglob("*.pdf"))
+        same = sum((tmp / "one0" / p).read_bytes() == (tmp / f"two{i}" / p).read_bytes()
+                   for p in pdfs for i in range(pairs))
+        size = [sum((tmp / w / p).stat().st_size for p in pdfs) for w in ("one0", "two0")]
+        print(f"PDFs byte-identical to the one-stage ones: {same} of {len(pdfs) * pairs}; total {size[0]:,} bytes "
+              f"(one stage) and {size[1]:,} bytes (two stages)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

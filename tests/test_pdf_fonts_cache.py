@@ -78,8 +78,10 @@ def test_a_glyph_outside_the_first_stage_is_cut_from_the_whole_font(monkeypatch)
     fontfile, _, request_of = _requests(path, 1, seed=0)
     request = request_of("Ж0.5")  # Cyrillic: in DejaVu Sans, not in SUPERSET_RANGES
     assert not any(lo <= ord("Ж") < hi for lo, hi in SUPERSET_RANGES)
+    _pdf_fonts._STAGES.clear()
     with lean_font_subsets():
         cached = _subset(fontfile, request)
+    assert not _pdf_fonts._STAGES  # no first stage made for a request it would not cover
     _one_stage(monkeypatch)
     with lean_font_subsets():
         plain = _subset(fontfile, request)

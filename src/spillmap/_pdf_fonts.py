@@ -25,7 +25,8 @@ quarter as long).  fontTools keeps the glyphs' order and every table's content w
 so the second stage writes the very bytes the one-stage subset has (checked on every call of a
 demo's figures and on random glyph sets by ``tests/test_pdf_fonts_cache.py``: the PDFs are
 byte-identical).  A subset needing a glyph outside the first stage (a CJK label, a glyph
-text shaping substituted) is made from the whole font as before.
+text shaping substituted) is made from the whole font as before, and a font asked only for
+such subsets (a CJK fallback font) never gets a first stage.
 
 Written by hand: neither matplotlib nor fontTools has a setting for this.  It replaces the
 ``subset`` module that matplotlib's private ``matplotlib.backends._backend_pdf_ps`` uses,
@@ -65,6 +66,8 @@ _SAVED: list[Callable] = []  # matplotlib's get_glyphs_subset while the outermos
 _REDIRECT = threading.local()
 #: (font path, face index) -> its first stage, or None where it could not be made
 _STAGES: dict[tuple[str, int], _Stage | None] = {}
+#: (font path, face index) -> the glyph ids FreeType maps the characters of SUPERSET_RANGES to
+_RANGE_GIDS: dict[tuple[str, int], frozenset[int]] = {}
 
 
 class _Stage(NamedTuple):
@@ -144,8 +147,7 @@ def _first_stage(original: Callable, kind: str, fontfile: Any) -> _Stage | None:
 
     path, face = str(fontfile), int(getattr(fontfile, "face_index", 0))
     with ttLib.TTFont(path, lazy=True, fontNumber=face) as font:
-        cmap = {c: name for c, name in (font.getBestCmap() or {}).items()
-                if any(lo <= c < hi for lo, hi in SUPERSET_RANGES)}
+        cmap = {c: name for c, name in (font.getBestCmap() or {}).items() if _in_ranges(c)}
         gids = {font.getGlyphID(name) for name in cmap.values()}
     if not cmap:
         return None
@@ -156,6 +158,27 @@ def _first_stage(original: Callable, kind: str, fontfile: Any) -> _Stage | None:
         buf = io.BytesIO()
         res.font.save(buf, reorderTables=False)  # as matplotlib's font_as_file
         return _Stage(buf.getvalue(), chars, dict(res.glyph_index_map))
+
+
+def _in_ranges(code: int) -> bool:
+    return any(lo <= code < hi for lo, hi in SUPERSET_RANGES)
+
+
+def _worth_a_stage(kind: str, fontfile: Any, request) -> bool:
+    """Whether ``request`` asks only for glyphs of characters in :data:`SUPERSET_RANGES` (a cheap test, made
+    before any first stage: a CJK font asked for CJK glyphs never gets one; 0.5 s for WenQuanYi Zen Hei)."""
+    if kind == "text":
+        return all(_in_ranges(ord(ch)) for ch in request)
+    key = (str(fontfile), int(getattr(fontfile, "face_index", 0)))
+    if key not in _RANGE_GIDS:
+        try:
+            from matplotlib.ft2font import FT2Font
+
+            charmap = FT2Font(key[0], face_index=key[1]).get_charmap()
+        except Exception:  # noqa: BLE001 - a font FreeType cannot read here: the one-stage subsets
+            charmap = {}
+        _RANGE_GIDS[key] = frozenset(g for c, g in charmap.items() if _in_ranges(c))
+    return set(request) <= _RANGE_GIDS[key]
 
 
 def _stage(original: Callable, kind: str, fontfile: Any) -> _Stage | None:
@@ -187,7 +210,7 @@ def _cached_subsets(original: Callable) -> Callable:
         return original
 
     def get_glyphs_subset(fontfile, request):
-        stage = _stage(original, kind, fontfile)
+        stage = _stage(original, kind, fontfile) if _worth_a_stage(kind, fontfile, request) else None
         covered = stage is not None and (set(request) <= stage.chars if kind == "text"
                                          else set(request) <= stage.gid_map.keys())
         if not covered:
