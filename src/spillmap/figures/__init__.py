@@ -3,6 +3,14 @@
 Every function returns a matplotlib ``Figure`` (Agg canvas, no pyplot state) and never
 writes; :func:`save_figure` writes PNG (300 dpi) and PDF (vector) atomically.
 
+In Jupyter a returned figure shows as an image, with or without ``%matplotlib inline`` (its
+``_repr_png_``; once pyplot's inline backend is active, that backend draws it).  With ``ax=`` (an Axes
+of your own, e.g. from ``plt.subplots()``) a function draws into it and returns ``ax.figure``: pyplot
+shows that figure at the end of the cell, so end the call's line with ``;`` (or call ``plt.show()``),
+else the notebook shows it twice.  On such a figure without a constrained layout the Moran plots put
+their legends inside their axes, never over the neighbouring ones (``plt.subplots(...,
+layout="constrained")`` keeps them under the axes).
+
 =========================  ==============================================================
 ``choropleth``             one variable, mapclassify classes as in the HTML maps; units
                            outside the sample light grey, group (province) boundaries,

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from spillmap.errors import DataError, InputError
-from spillmap.figures._style import figure_style, new_figure
+from spillmap.figures._style import figure_style, makes_room, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,11 +40,14 @@ __all__ = ["moran_scatter_data", "moran_scatter_from_lags", "moran_scatterplot",
 _PERIOD_STEPS = tuple(m * 10**e for e in range(7) for m in (1, 2, 4, 5))
 
 def _legend_below(ax, **kwargs):
-    """A legend centred under the axes' x label (tick labels, rotated or not, and the label measured
-    in points, which the layout does not change), off the data; a constrained layout makes room."""
+    """A legend centred under the axes' x label (tick labels and label measured in points), off the data,
+    where a constrained layout makes room; else (a user's ``plt.subplots()``, ``ax=``) inside, where it
+    covers least: under them it ran over the axes below (notebook audit 32 #13)."""
     from matplotlib.transforms import ScaledTranslation
 
     fig = ax.figure
+    if not makes_room(fig):
+        return ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="#cccccc", **kwargs)
     below = ax.bbox.y0 - ax.xaxis.get_tightbbox().y0  # pixels at fig.dpi (renderer: the figure's own)
     shift = ScaledTranslation(0, -(below / fig.dpi + 2 / 72), fig.dpi_scale_trans)
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + shift,
@@ -164,7 +167,7 @@ def moran_scatterplot(
     figsize
         Inches (default 4.2 x 4.2), for a new figure.
     ax
-        Draw into this Axes instead of a new figure.
+        Draw into this Axes instead of a new figure (its figure is returned: :mod:`spillmap.figures`, notebooks).
 
     Returns
     -------
@@ -205,7 +208,7 @@ def moran_scatter_points(
     figsize
         Inches (default 4.2 x 4.2), for a new figure.
     ax
-        Draw into this Axes instead of a new figure.
+        Draw into this Axes instead of a new figure (its figure is returned: :mod:`spillmap.figures`, notebooks).
 
     Returns
     -------
@@ -284,7 +287,7 @@ def moran_trend(
     figsize
         Inches (default 5.5 x 3.4), for a new figure.
     ax
-        Draw into this Axes instead of a new figure.
+        Draw into this Axes instead of a new figure (its figure is returned: :mod:`spillmap.figures`, notebooks).
     legend
         Draw the legend under the axes (default ``True``); ``False`` for a panel of a figure with
         one shared legend (the report's Moran trend: :func:`shared_legend`).
