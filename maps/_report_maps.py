@@ -109,7 +109,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
     from spillmap.maps.spillover import spillover_map, unit_response_map
 
     include = set(r.spec.get("maps", {}).get("include", ("choropleth", "lisa", "spillover", "response")))
-    layer, idc, names, group = full_layer(r)
+    layer, idc, names, group = full_layer(r)  # simplified as the study's [maps] simplify says: simplify=None below
     sample = [str(i) for i in r.map_data["sample_ids"]]
     time = r.spec["panel"]["time"]
     y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
@@ -125,7 +125,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
         panel = _panel(r, idc, time).rename(columns={v: k for v, k in shown.items() if k != v})
         order = [p for p in periods.values() if p != year] + [year]
         m = choropleth_panel(layer, panel, id=idc, time=time, columns=list(dict.fromkeys([y, key])), periods=order,
-                             name_column=names, group=group, title=f"{y} and {key} by {unit}", notice=notice)
+                             name_column=names, group=group, title=f"{y} and {key} by {unit}", notice=notice, simplify=None)
         out.append(_save(folder, "choropleth.html", m, f"{y} and {key} ({year} shown; switch variable/year top left)", stills))
     if "lisa" in include and r.lisa:
         lisa = pd.DataFrame.from_dict(dict(r.lisa["units"]), orient="index")
@@ -133,7 +133,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
         wl = r.lisa["w"]
         m = lisa_map(layer, lisa, id=idc, name_column=names, group=group, variable=f"{y} ({year}, {wl})",
                      alpha=r.lisa["alpha"], permutations=r.lisa["permutations"],
-                     title=f"LISA clusters of {y}, {year} ({wl})", notice=notice)
+                     title=f"LISA clusters of {y}, {year} ({wl})", notice=notice, simplify=None)
         out.append(_save(folder, "lisa.html", m, f"LISA clusters of {y} in {year}, weights {wl}", stills))
     for wname, ue in r.unit_effects.items():
         slug = file_names[wname]
@@ -141,7 +141,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
         if "spillover" in include:
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
             m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
-                              title=f"Spillovers of {key} on {y} ({wname})", notice=notice,
+                              title=f"Spillovers of {key} on {y} ({wname})", notice=notice, simplify=None,
                               average_effects=avg, level=level)
             out.append(_save(folder, f"spillover_{slug}.html", m,
                              f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)",
@@ -154,7 +154,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
             m = unit_response_map(layer, s, id=idc, source_id=city, var=key, y=y, unit=unit, name_column=names,
                                   group=group,
                                   title=f"Effect on {y} of a unit change of {key} in {label} ({wname})",
-                                  notice=notice, average_effects=avg, level=level)
+                                  notice=notice, simplify=None, average_effects=avg, level=level)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}", stills))
     if "spillover" in include:
@@ -164,7 +164,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
                 words = {"short": "short run", "long": "long run"}[horizon]
                 avg, level = average_effects(r.sdm_dynamic(wname), raw_key, horizon)
                 m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
-                                  title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice,
+                                  title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice, simplify=None,
                                   average_effects=avg, level=level)
                 out.append(_save(folder, f"spillover_dynamic_{horizon}_{file_names[wname]}.html", m,
                                  f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, spillover received and "
@@ -190,6 +190,6 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
     m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles", cmap="RdBu_r",
                    title=f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
-                         f"{format_significant(fx['intercept'])}", notice=r.notice)
+                         f"{format_significant(fx['intercept'])}", notice=r.notice, simplify=None)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
                                                   "(they sum to zero)", stills)]

@@ -166,7 +166,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:
         _office(folder, stem, tables)
-    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit)
+    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit,
+                     simplify=None)  # the study's display layer, simplified as its spec says
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = _house_title(scenario_figure(result, k=top, names=labels, unit=unit,
                                        title=figure_title or f"{title}: largest spillovers received",
@@ -217,7 +218,8 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
     from spillmap.maps.scenario import explore_map
 
     (folder / "maps").mkdir(exist_ok=True)
-    m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice, x_name=x_name, y_name=y_name)
+    m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice, x_name=x_name, y_name=y_name,
+                    simplify=None)  # the study's display layer, simplified as its spec says
     save_map(m, folder / "maps" / f"{stem}.html")
     return (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" '
             f'title="{html.escape(caption)}"></iframe><figcaption>{html.escape(caption)} — '

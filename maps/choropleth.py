@@ -111,7 +111,7 @@ def choropleth(
     tooltip_columns: Sequence[str] | None = None,
     tiles: str | None = None,
     notice: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Choropleth map of one numeric column.
@@ -145,8 +145,9 @@ def choropleth(
         ``None`` (default): plain background, works offline.  A folium tile name/URL
         needs network when the page is opened.
     simplify
-        Coverage-simplification tolerance in degrees (see
-        :func:`spillmap.maps._layers.prepare_geometry`).
+        Coverage-simplification tolerance in degrees; ``"auto"`` (default): about 1 km for a
+        layer of more than 150,000 vertices, none for a smaller one; ``None``: no simplification
+        (see :func:`spillmap.maps._layers.prepare_geometry`).
     m
         Add to this map instead of creating one.
 
@@ -212,7 +213,7 @@ def choropleth_panel(
     notice: str | None = None,
     legend: bool = True,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Choropleth of panel variables; two drop-down lists switch variable and period.
@@ -255,8 +256,9 @@ def choropleth_panel(
         ``None`` (default): plain background, works offline.  A folium tile name/URL
         needs network when the page is opened.
     simplify
-        Coverage-simplification tolerance in degrees (see
-        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+        Coverage-simplification tolerance in degrees; ``"auto"`` (default): about 1 km for a
+        layer of more than 150,000 vertices, none for a smaller one; ``None``: no simplification
+        (see :func:`spillmap.maps._layers.prepare_geometry`).
     m
         Add to this map instead of creating one.
 

@@ -326,7 +326,7 @@ def explore_map(
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
     x_name: str | None = None,
     y_name: str | None = None,

@@ -66,7 +66,7 @@ def lisa_map(
     notice: str | None = None,
     legend: bool = True,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Map of LISA clusters.
@@ -98,8 +98,9 @@ def lisa_map(
         ``None`` (default): plain background, works offline.  A folium tile name/URL
         needs network when the page is opened.
     simplify
-        Coverage-simplification tolerance in degrees (see
-        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+        Coverage-simplification tolerance in degrees; ``"auto"`` (default): about 1 km for a
+        layer of more than 150,000 vertices, none for a smaller one; ``None``: no simplification
+        (see :func:`spillmap.maps._layers.prepare_geometry`).
     m
         Add to this map instead of creating one.
 

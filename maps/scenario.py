@@ -145,7 +145,7 @@ def scenario_map(
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
     unit: str = "unit",
 ) -> folium.Map:

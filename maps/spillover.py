@@ -167,7 +167,7 @@ def spillover_map(
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
@@ -207,8 +207,9 @@ def spillover_map(
         ``None`` (default): plain background, works offline.  A folium tile name/URL
         needs network when the page is opened.
     simplify
-        Coverage-simplification tolerance in degrees (see
-        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+        Coverage-simplification tolerance in degrees; ``"auto"`` (default): about 1 km for a
+        layer of more than 150,000 vertices, none for a smaller one; ``None``: no simplification
+        (see :func:`spillmap.maps._layers.prepare_geometry`).
     m
         Add to this map instead of creating one.
     average_effects
@@ -276,7 +277,7 @@ def unit_response_map(
     title: str | None = None,
     notice: str | None = None,
     tiles: str | None = None,
-    simplify: float | None = None,
+    simplify: float | str | None = "auto",
     m: folium.Map | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
@@ -318,8 +319,9 @@ def unit_response_map(
         ``None`` (default): plain background, works offline.  A folium tile name/URL
         needs network when the page is opened.
     simplify
-        Coverage-simplification tolerance in degrees (see
-        :func:`spillmap.maps._layers.prepare_geometry`); ``None``: no simplification.
+        Coverage-simplification tolerance in degrees; ``"auto"`` (default): about 1 km for a
+        layer of more than 150,000 vertices, none for a smaller one; ``None``: no simplification
+        (see :func:`spillmap.maps._layers.prepare_geometry`).
     m
         Add to this map instead of creating one.
     average_effects, level
