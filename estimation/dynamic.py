@@ -44,6 +44,7 @@ from ._dynamic_data import LAG_NAMES
 from ._dynamic_ml import Lags, chain_bias, check_stability, spectral_bias, time_bias
 from ._fixed import _lee_yu_and_counts, _results, estimate
 from ._lu import LU_STATS
+from ._results_table import notice_tag
 from .results import SpatialPanelResults
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ class DynamicPanelResults(SpatialPanelResults):
         from ._dynamic_effects import HORIZONS, dynamic_effects
 
         check_choice("horizon", horizon, HORIZONS)  # before the draws
-        return dynamic_effects(self, draws=draws, seed=seed, method=method)[horizon]
+        return dynamic_effects(self, draws=draws, seed=seed, method=method)[horizon].noticed(self.notice)
 
     def effects_both(self, *, draws: int = 1000, seed: int = 0, method: str = "simulation") -> dict:
         """``{"short": EffectsResult, "long": EffectsResult}`` from the same parameter draws.
@@ -235,7 +236,7 @@ class DynamicPanelResults(SpatialPanelResults):
         """
         from ._dynamic_effects import dynamic_effects
 
-        return dynamic_effects(self, draws=draws, seed=seed, method=method)
+        return {h: e.noticed(self.notice) for h, e in dynamic_effects(self, draws=draws, seed=seed, method=method).items()}
 
     def unit_effects(self, var: str, *, horizon: str = "short", period: Any = None) -> pd.DataFrame:
         """Per-unit effects of ``var`` at either horizon (:func:`~spillmap.estimation._dynamic_effects.unit_effects_at`).
@@ -265,4 +266,4 @@ class DynamicPanelResults(SpatialPanelResults):
 
     def __repr__(self) -> str:
         return (f"<DynamicPanelResults {self.model.upper()} dynamic={self.dynamic} effects={self.effects} "
-                f"lee_yu={self.lee_yu} N={self.n} T={self.t} loglik={self.loglik:.4f}>")
+                f"lee_yu={self.lee_yu} N={self.n} T={self.t} loglik={self.loglik:.4f}{notice_tag(self.notice)}>")

@@ -395,7 +395,7 @@ def compute_effects(
         res = dataclasses.replace(res, model="sac", note="SAC: S_k = (I - rho W)^{-1} beta_k, the SAR formulas "
                                   "(the error process u = lambda W u carries no spillover of x); averages of "
                                   "LeSage & Pace (2009).")
-    return res.stamped(results.params)
+    return res.stamped(results.params).noticed(getattr(results, "notice", ""))
 
 
 # ------------------------------------------------- parameter draws (scenarios)

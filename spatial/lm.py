@@ -51,6 +51,7 @@ from spillmap._vocab import fe_keyword
 from spillmap._vocab import FixedEffects
 from spillmap.errors import DataError, EstimationError, InputError, check_choice
 from spillmap.results import TestResult, TestTable
+from spillmap.spatial._test_display import display_p
 from spillmap.spatial._lm_core import (
     _prepare,
     _qr_basis,
@@ -134,7 +135,7 @@ class LMTests(TestTable):
     def summary(self) -> str:
         """The tests as a text table (statistic and p; the null hypotheses are in ``to_frame()``)."""
         lines = [self._caption(), f"{'test':<18}{'statistic':>12}{'p':>12}"]
-        lines += [f"{r.name:<18}{r.stat:>12.4f}{r.pvalue:>12.4g}" for r in self.tests]
+        lines += [f"{r.name:<18}{r.stat:>12.4f}{display_p(r.pvalue):>12}" for r in self.tests]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -142,7 +143,7 @@ class LMTests(TestTable):
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(r.name)}</td><td>{r.stat:.4f}</td><td>{r.pvalue:.4g}</td>"
+            f"<tr><td>{html.escape(r.name)}</td><td>{r.stat:.4f}</td><td>{html.escape(display_p(r.pvalue))}</td>"
             f"<td>{html.escape(r.null)}</td></tr>"
             for r in self.tests
         )

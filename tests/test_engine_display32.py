@@ -202,3 +202,29 @@ def test_demo_panel_through_join_panel_reaches_the_fit():
     assert res.notice == datasets.DEMO_NOTICE
     assert res.summary().startswith("SYNTHETIC DEMONSTRATION DATA")
     assert res.impacts(draws=0).summary().startswith("SYNTHETIC DEMONSTRATION DATA")
+
+
+# ------------------------------------------------------------------ the lead's patch (stop 32)
+def test_the_notice_reaches_compute_effects_dynamic_effects_and_the_regression_table(noticed, panel, w_rs):
+    from spillmap.estimation import compute_effects
+    from spillmap.tables import regression_table
+
+    assert compute_effects(noticed, draws=0).notice == NOTICE  # not through impacts(): was ""
+    assert regression_table({"SDM": noticed}).__str__().count(NOTICE) == 1  # said once, in the notes
+    df = panel.copy()
+    df.attrs["notice"] = NOTICE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dyn = SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w_rs, model="sdm", dynamic="y").fit()
+    assert dyn.impacts(draws=0, method="delta").notice == NOTICE
+    assert all(e.notice == NOTICE for e in dyn.effects_both(draws=0, method="delta").values())
+    assert repr(dyn).endswith("[SYNTHETIC DEMONSTRATION DATA]>")
+
+
+def test_lm_tests_and_a_test_result_print_a_tiny_p_as_the_fit_table(panel, w_rs):
+    from spillmap.results import TestResult
+
+    tiny = TestResult("LM-lag", 400.0, 1.0, 1e-90, "rho = 0")  # name, stat, df, p, H0
+    assert "p<0.0001" in repr(tiny) and "1e-90" not in repr(tiny)  # was p=1e-90
+    assert "&lt;0.0001" in tiny._repr_html_()
+    assert "p=0.0312" in repr(TestResult("x", 4.6, None, 0.0312, "h"))

@@ -118,7 +118,10 @@ class TestResult(FrameDisplay):
 
     def __repr__(self) -> str:
         df = "" if self.df is None else f", df={self.df:g}"
-        return f"{self.name}: stat={self.stat:.4f}{df}, p={self.pvalue:.4g}  (H0: {self.null})"
+        from spillmap.spatial._test_display import display_p  # the one rule of a displayed p
+
+        p = display_p(self.pvalue)
+        return f"{self.name}: stat={self.stat:.4f}{df}, p{p if p.startswith('<') else '=' + p}  (H0: {self.null})"
 
     def to_frame(self) -> pd.DataFrame:
         """One row (the test's name): ``stat``, ``df``, ``p``, ``H0``, ``dist``."""
@@ -131,11 +134,13 @@ class TestResult(FrameDisplay):
         return self.name
 
     def _repr_html_(self) -> str:
+        from spillmap.spatial._test_display import display_p
+
         df = "" if self.df is None else f"{self.df:g}"
         return (
             "<table><tr><th>test</th><th>statistic</th><th>df</th><th>p</th><th>H0</th></tr>"
             f"<tr><td>{html.escape(self.name)}</td><td>{self.stat:.4f}</td><td>{df}</td>"
-            f"<td>{self.pvalue:.4g}</td><td>{html.escape(self.null)}</td></tr></table>"
+            f"<td>{html.escape(display_p(self.pvalue))}</td><td>{html.escape(self.null)}</td></tr></table>"
         )
 
     @property

@@ -73,6 +73,7 @@ def spatial_glance(res: Any) -> dict[str, Any]:
         "sigma2": float(res.sigma2),
         "cov_type": res.cov_type,
         "hessian": res.extra.get("hessian") if random else None,  # RE: analytic (SAR/SDM) or numerical (SEM)
+        "notice": getattr(res, "notice", "") or None,  # synthetic data: the table's first note
     }
 
 
