@@ -155,13 +155,12 @@ def test_full_width_figures_keep_their_sizes(demo_doc, full):
 
 # ----------------------------------------------------------------------------- the column width
 def test_column_figures_are_a_column_wide_and_fit_a_page(column):
-    """3.5 in wide and no taller than a page's text block (9-9.5 in: the spillover maps' legends, broken to a
-    few words a line, may need a little more than 9 in with the notice's strip)."""
+    """3.5 in wide and, with the notice's strip, no taller than a page's text block less its caption (8 in:
+    :data:`spillmap.figures._narrow.PAGE_INCHES`; the spillover maps' notes flow around the maps)."""
     assert set(column) == set(CHECKED)
     for stem, fig in column.items():
         w, h = fig.get_size_inches()
-        assert w == pytest.approx(COLUMN_IN) and h <= (9.5 if stem.startswith("spillover") else 9.0) + 1e-9, (
-            stem, w, h)
+        assert w == pytest.approx(COLUMN_IN) and h <= 8.0 + 1e-9, (stem, w, h)
 
 
 def test_column_type_keeps_its_size(column, full):
@@ -175,8 +174,8 @@ def test_column_type_keeps_its_size(column, full):
     for stem, fig in full.items():
         wide, narrow = _texts(fig), _texts(column[stem])
         for text, size in narrow.items():
-            if text in wide:
-                assert size == wide[text], (stem, text, size, wide[text])
+            if text in wide and not (stem.startswith("spillover") and size == 6.5):  # notes around a column's
+                assert size == wide[text], (stem, text, size, wide[text])  # maps: 6.5 pt (helper 32)
         assert {s for s in narrow.values() if s >= 7} == {s for s in wide.values() if s >= 7}, stem
 
 
@@ -208,8 +207,9 @@ def test_column_maps_keep_legends_outside_and_nothing_clipped(column):
         (ax,) = column[stem].axes
         legend, box = ax.get_legend().get_window_extent(), ax.get_window_extent()
         assert legend.y1 <= box.y0 and box.width > 0.9 * column[stem].bbox.width, stem  # under a full-width map
-    maps, cells = column["spillover_W1"].axes[::2], column["spillover_W1"].axes[1::2]
-    for ax, cell in zip(maps, cells):  # beside its map, inside its cell
+    maps = [ax for ax in column["spillover_W1"].axes if ax.collections]
+    cells = [ax for ax in column["spillover_W1"].axes if ax.get_legend() is not None]
+    for ax, cell in zip(maps, cells, strict=True):  # beside its map, inside its cell
         legend, box = cell.get_legend().get_window_extent(), cell.get_window_extent()
         assert legend.x0 >= ax.get_window_extent().x1 and legend.y0 >= box.y0 - 1 and legend.x1 <= box.x1 + 1
 
@@ -255,7 +255,8 @@ def test_column_pdf_text_is_at_least_6_5_points_and_on_the_page(column, tmp_path
         width, height = float(page.group(1)), float(page.group(2))
         sizes = [float(s) for s in re.findall(r'<font [^>]*size="([\d.]+)"', xml)]
         assert width == pytest.approx(72 * COLUMN_IN) and sizes and min(sizes) >= 6.5, (stem, width, sizes)
-        assert sum(s >= 7 for s in sizes) > sum(s < 7 for s in sizes), (stem, sizes)
+        # the spillover maps' notes, which flow around the maps in a column, are 6.5 pt (helper 32): half
+        assert sum(s >= 7 for s in sizes) >= sum(s < 7 for s in sizes), (stem, sizes)
         for box in re.findall(r'<line bbox="([-\d. ]+)"', xml):
             x0, y0, x1, y1 = map(float, box.split())
             assert x0 >= -0.5 and y0 >= -0.5 and x1 <= width + 0.5 and y1 <= height + 0.5, (stem, box)

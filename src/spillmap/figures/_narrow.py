@@ -28,14 +28,21 @@ import numpy as np
 
 from spillmap.figures._style import MAX_HEIGHT_INCHES, _measuring_font, _text_width_in, _wrapped
 
-__all__ = ["text_width_in", "NARROW_INCHES", "MAX_HEIGHT", "is_narrow", "wrap_text", "text_height_in",
-           "legend_height_in", "legend_width_in", "fitting_ncol", "wrap_suptitle", "wrap_title", "fit_map_height",
+__all__ = ["text_width_in", "NARROW_INCHES", "PAGE_INCHES", "NOTICE_ROOM", "MAX_HEIGHT", "is_narrow", "wrap_text",
+           "text_height_in", "legend_height_in", "legend_width_in", "fitting_ncol", "wrap_suptitle", "wrap_title", "fit_map_height",
            "legend_prop", "note_width", "note_text", "finish_map", "fit_grid_height", "label_height_in", "map_aspect"]
 
 #: figures narrower than this (inches) are laid out for a column (see the module docstring)
 NARROW_INCHES = 5.0
-#: the tallest figure a fitted height gives (inches): a journal page's text block
-MAX_HEIGHT = MAX_HEIGHT_INCHES
+#: the tallest figure laid out for a column, a notice under it included (inches): a journal page's text block
+#: (about 9-9.5 in in two-column layouts) less about 1 in for the figure's caption (four or five lines of
+#: 8-9 pt type) and the space between them, so the figure and its caption fit one page
+PAGE_INCHES = 8.0
+#: room kept under a fitted figure for a notice of three lines (:func:`~spillmap.figures._style.add_notice`,
+#: which makes a fitted figure taller by its strip)
+NOTICE_ROOM = 0.45
+#: the tallest figure a fitted height gives (inches): :data:`PAGE_INCHES` less :data:`NOTICE_ROOM`
+MAX_HEIGHT = min(MAX_HEIGHT_INCHES, PAGE_INCHES - NOTICE_ROOM)
 #: constrained layout's pad around the figure and between panels (matplotlib's default, 3 pt)
 PAD_IN = 3 / 72
 #: a legend's width beyond its widest text, in font-size units (matplotlib's defaults: handle length 2,

@@ -9,11 +9,12 @@ narrow side by side are stacked.  Per kind (the smallest panel kept side by side
 
 ======================  ==================================================================================
 one map                 6.5 x 5 in; narrower, the same layout scaled; under 5 in the legend under the map
-spillover maps          stacked (as at the full width), at most the width; under 5 in legends beside the
-                        maps take about half the width, the height fitted
+spillover maps          stacked (as at the full width), at most the width; under 5 in the legends of the
+                        classes beside the maps, the notes around them, the height fitted to a page
 small multiples         panels of 3 in; narrower, at least 1.7 in (two by two in a column, smaller)
 Moran scatterplots      side by side, each at least 2.4 in; else stacked, each about square
 Moran trend             one column per W, each at least 2.5 in; else every panel in one column, 1.9 in tall
+                        (less for many panels: the figure fits a page)
 effects                 two per row, each at least 3 in; else stacked, 3 in tall (to 2 in for many)
 ======================  ==================================================================================
 
@@ -21,7 +22,7 @@ Layout only: nothing here draws or computes a number.
 """
 from __future__ import annotations
 
-from spillmap.figures._narrow import NARROW_INCHES
+from spillmap.figures._narrow import MAX_HEIGHT, NARROW_INCHES
 
 __all__ = ["FULL_WIDTH", "MAP_SIZE", "is_narrow_width", "map_size", "spillover_size", "small_grid", "scatter_size",
            "trend_size", "effects_grid"]
@@ -82,12 +83,12 @@ def scatter_size(width: float | None) -> tuple[tuple[float, float], bool]:
 def trend_size(width: float | None, n_w: int, n_var: int) -> tuple[tuple[float, float], bool]:
     """The Moran trend's figure size and whether its panels are stacked: one column per W (3.5 in, at most
     the width) and one row per variable while a panel is at least 2.5 in wide; else every panel in one
-    column, 1.9 in tall."""
+    column, 1.9 in tall, less when that would not fit a page with a notice (:data:`~spillmap.figures._narrow.MAX_HEIGHT`)."""
     full = width is None
     width = FULL_WIDTH if width is None else width
     if full or width / n_w >= 2.5:
         return (min(width, 3.5 * n_w), 2.6 * n_var + 0.6), False
-    return (width, round(1.9 * n_var * n_w + 0.6, 2)), True
+    return (width, round(min(1.9 * n_var * n_w + 0.6, MAX_HEIGHT), 2)), True
 
 
 def effects_grid(width: float | None, n: int) -> dict:
