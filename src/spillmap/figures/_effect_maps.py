@@ -24,7 +24,7 @@ from spillmap.figures._style import figure_style, new_figure
 from spillmap.maps._classify import Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
 from spillmap.maps._significance import AVERAGE_OF, average_line, effects_by_part, layer_sentence
-from spillmap.maps.spillover import SPILLOVER_COLUMNS, effect_words, value_classes
+from spillmap.maps.spillover import NEGLIGIBLE, SPILLOVER_COLUMNS, effect_words, negligible_classes, value_classes
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -241,25 +241,6 @@ def _stacked_width(fig, axes, layer: MapLayer) -> float:  # noqa: ANN001 - a Fig
 #: rows, title and notice fit a journal page (7 x 9 in)
 STACKED_PANEL = (7.0, 2.7)
 
-#: the response map's class of negligible effects (:func:`response_map`'s ``negligible``)
-NEGLIGIBLE = "#c6c6c6"
-
-
-def _response_classes(others: np.ndarray, *, scheme: Scheme, k: int, negligible: float):
-    """The classes of the other units' effects (:func:`value_classes`) and, when ``negligible`` > 0,
-    ``(cut,)`` with the units whose ``|effect| < cut = negligible * max |effect|`` taken out of the
-    classes (class index -3); else ``None``.  Nothing statistical: a display threshold."""
-    finite = np.isfinite(others)
-    cut = negligible * float(np.abs(others[finite]).max()) if finite.any() and negligible > 0 else 0.0
-    small = finite & (np.abs(others) < cut)
-    if not small.any():
-        c, colors = value_classes(others, scheme=scheme, k=k)
-        return c, colors, None
-    c, colors = value_classes(np.where(small, np.nan, others), scheme=scheme, k=k)
-    c.yb[small] = -3
-    return c, colors, (cut,)
-
-
 def response_map(
     gdf: gpd.GeoDataFrame,
     response: pd.Series,
@@ -344,7 +325,8 @@ def response_map(
         src = layer.ids.index(str(source_id))
         others = values.copy()
         others[src] = np.nan
-        c, colors, small = _response_classes(others, scheme=scheme, k=k, negligible=negligible)
+        c, colors, cut = negligible_classes(others, scheme=scheme, k=k, negligible=negligible)
+        small = None if cut is None else (cut,)  # the HTML response map's classes (maps.spillover)
         src_name = str(layer.inside[name_column].iloc[src]) if name_column else str(source_id)
         fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
@@ -361,8 +343,9 @@ def response_map(
         avg = average_line("indirect", effects_by_part(average_effects), level)
         notes = [avg and avg[0], classes_note(c)]
         if small is not None:  # below the classes: the smallest effects, in grey
-            cut = f"{small[0]:.2g}".replace("-", "−")  # the minus of the class labels
-            entries.append((NEGLIGIBLE, f"negligible: |effect| < {cut} ({int((c.yb == -3).sum())})"))
+            from spillmap.maps._classify import reading
+
+            entries.append((NEGLIGIBLE, f"negligible: |effect| < {reading(small[0], digits=2)} ({int((c.yb == -3).sum())})"))
             notes.append(f"negligible: below {negligible * 100:.3g} % of the largest |effect| on another {unit} (a display "
                          "threshold, not a test), in grey")
         _legend(ax, _handles(entries, layer, int((c.yb == -1).sum()), notes, hatch_outside=small is not None,
