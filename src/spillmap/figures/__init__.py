@@ -7,7 +7,7 @@ In Jupyter a returned figure shows as an image, with or without ``%matplotlib in
 ``_repr_png_``; once pyplot's inline backend is active, that backend draws it).  With ``ax=`` (an Axes
 of your own, e.g. from ``plt.subplots()``) a function draws into it and returns ``ax.figure``: pyplot
 shows that figure at the end of the cell, so end the call's line with ``;`` (or call ``plt.show()``),
-else the notebook shows it twice.  On such a figure without a constrained layout the Moran plots put
+else the notebook shows it twice.  On such a figure without a constrained layout the Moran plots and maps put
 their legends inside their axes, never over the neighbouring ones (``plt.subplots(...,
 layout="constrained")`` keeps them under the axes).
 

@@ -21,7 +21,7 @@ import pandas as pd
 from spillmap.errors import DataError
 from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_crs, scale_bar_corner
 from spillmap.figures._narrow import finish_map, is_narrow, legend_prop, note_text, note_width, wrap_text
-from spillmap.figures._style import figure_style, new_figure
+from spillmap.figures._style import figure_style, makes_room, new_figure
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
 
@@ -169,6 +169,9 @@ def _handles(entries: Sequence[tuple[str, str]], layer: MapLayer, n_missing: int
 
 
 _OUTSIDE = {"outside right": ("center left", (1.01, 0.5)), "outside bottom": ("upper center", (0.5, -0.01))}
+#: where ``"outside"`` goes on a figure that makes no room for it (a user's ``plt.subplots()``): inside the
+#: map on the same side, where it may cover units but not the figure's other axes (notebook audit 32 #13)
+_INSIDE = {"outside right": "center right", "outside bottom": "lower center"}
 
 
 def _outside_side(ax, layer: MapLayer) -> str:
@@ -187,10 +190,13 @@ def _legend(ax, handles, title: str | None, *, loc: str = "outside", anchor=None
     ``"outside bottom"``, or ``"outside"``: the side of :func:`_outside_side` (of ``layer``), off the
     data; under a map in two columns when it has more than five entries.  On a narrow figure
     (:func:`~spillmap.figures._narrow.is_narrow`) ``"outside"`` is under the map in one column, its title
-    broken to the figure's width."""
+    broken to the figure's width.  On a figure that makes no room for it (:func:`makes_room`: a user's
+    ``plt.subplots()`` passed as ``ax=``) ``"outside"`` is inside the map on that side, in one column."""
     narrow = loc == "outside" and is_narrow(ax.figure)
     if narrow:
         loc = "outside bottom"
+    elif loc == "outside" and not makes_room(ax.figure):
+        loc = _INSIDE[_outside_side(ax, layer) if layer is not None else "outside right"]
     elif loc == "outside":
         loc = _outside_side(ax, layer) if layer is not None else "outside right"
         ncol = 2 if loc == "outside bottom" and len(handles) > 5 else ncol
@@ -271,9 +277,10 @@ def choropleth(
         Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`).
     title, legend_title, legend_loc
         Axes title, legend title (default ``column``) and legend location: ``"outside"``
-        (default: off the data, under a map wider than its box, else right of it),
-        ``"outside right"`` / ``"outside bottom"``, or a matplotlib location inside the map
-        (``"lower left"``), which may cover units.
+        (default: off the data, under a map wider than its box, else right of it; with ``ax=`` on a
+        figure without a constrained layout, e.g. ``plt.subplots()``, inside the map on that side, where
+        it may cover units but not the other axes), ``"outside right"`` / ``"outside bottom"``, or a
+        matplotlib location inside the map (``"lower left"``), which may cover units.
     figsize
         Inches (at 300 dpi, 6.5 x 5 in is 1950 x 1500 px).  Narrower than 5 in, the figure is laid out for a
         journal's column (:mod:`spillmap.figures._narrow`: the legend under the map, its notes and the title
@@ -282,7 +289,8 @@ def choropleth(
     scale_bar, north_arrow
         Draw them.
     ax
-        Draw into this Axes instead of a new figure.
+        Draw into this Axes instead of a new figure; ``ax.figure`` is returned (in a notebook with pyplot,
+        end the line with ``;`` or call ``plt.show()``, else the figure shows twice).
     note
         The legend's last line (default: the classification and the range, e.g.
         ``classes: quantiles; range 0.92 – 8.56``).
