@@ -197,6 +197,7 @@ def _fixed_effects(r, c, save) -> None:
     gdf = c["layer"].assign(**{col: c["layer"][c["id"]].map(values)})
     save("fixed_effects", f"{wname}: recovered {c['unit']} fixed effects μ_i of the SDM (they sum to zero)",
          lambda: F.choropleth(gdf, col, id=c["id"], sample=list(values.index), group=c["group"], cmap="RdBu_r",
+                              scheme="quantiles_by_sign", k=6,  # broken at 0 as the HTML map: 3 classes each side
                               title=f"{c['unit'][:1].upper()}{c['unit'][1:]} fixed effects of the SDM ({wname})",
                               **_widths.map_size(c.get("width"))))
 

@@ -175,9 +175,10 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
 
 def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include,
                        stills: Collection[str]) -> list[str]:
-    """The SDM's recovered unit fixed effects (first W), as a choropleth."""
+    """The SDM's recovered unit fixed effects (first W), as a choropleth broken at 0: they sum to zero, so
+    blue below 0 and red above, quantiles within each sign (:func:`spillmap.maps._diverging.diverging_choropleth`)."""
+    from spillmap.maps._diverging import diverging_choropleth
     from spillmap.maps._layers import format_significant
-    from spillmap.maps.choropleth import choropleth
 
     if "fixed_effects" not in include or not r.fixed_effects:
         return []
@@ -188,8 +189,9 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
     col = f"{unit} fixed effect"
     values = {i: d["estimate"] for i, d in fx["unit"].items()}
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
-    m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles", cmap="RdBu_r",
-                   title=f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
-                         f"{format_significant(fx['intercept'])}", notice=r.notice, simplify=None)
+    title = (f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
+             f"{format_significant(fx['intercept'])}")
+    m = diverging_choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, k=3, cmap="RdBu_r",
+                             title=title, notice=r.notice, simplify=None)
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
                                                   "(they sum to zero)", stills)]

@@ -13,7 +13,7 @@ top.  Every function returns a matplotlib ``Figure`` and never writes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from spillmap.figures._narrow import finish_map, is_narrow, legend_prop, note_te
 from spillmap.figures._style import figure_style, makes_room, new_figure
 from spillmap.maps import _layers
 from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
+from spillmap.maps._diverging import SIGN_SCHEME, classify_by_sign, sign_note, sign_palette
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -247,7 +248,7 @@ def choropleth(
     id: str,
     sample: Sequence[str] | None = None,
     group: str | None = None,
-    scheme: Scheme = "quantiles",
+    scheme: Scheme | Literal["quantiles_by_sign"] = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
     cmap: str = "YlOrRd",
@@ -275,6 +276,10 @@ def choropleth(
         Column of a higher-level unit (``"province"``) whose boundaries are drawn on top.
     scheme, k, bins, cmap
         Classification and ColorBrewer colours (see :func:`spillmap.maps.choropleth.classify`).
+        ``scheme="quantiles_by_sign"`` with a diverging ``cmap`` (``"RdBu_r"``) for values of both signs:
+        classes broken at 0, quantiles within each sign, ``(k + 1) // 2`` on each side (3 for ``k=5``), the
+        palette's low half below 0 and its high half above, no white middle
+        (:func:`spillmap.maps._diverging.classify_by_sign`).
     title, legend_title, legend_loc
         Axes title, legend title (default ``column``) and legend location: ``"outside"``
         (default: off the data, under a map wider than its box, else right of it; with ``ax=`` on a
@@ -302,14 +307,25 @@ def choropleth(
     with figure_style():
         layer = MapLayer(gdf, id=id, sample=sample, group=group)
         values = _numeric(layer, gdf, column, id)
-        c = classify(values, scheme=scheme, k=k, bins=bins)
+        c, colors, classes = _classes(values, scheme, k, bins, cmap)
         fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
-        _one_map(ax, layer, values, c, palette(cmap, c.k), legend_title=legend_title or column,
-                 note=note or classes_note(c), legend_loc=legend_loc, wrap_in=note_width(fig))
+        _one_map(ax, layer, values, c, colors, legend_title=legend_title or column,
+                 note=note or classes, legend_loc=legend_loc, wrap_in=note_width(fig))
         _furniture(ax, layer, scale_bar, north_arrow)
         finish_map(ax, title, layer.bounds, fit)
     return fig
+
+
+def _classes(values: np.ndarray, scheme: str, k: int, bins, cmap: str) -> tuple[Classification, list[str], str]:
+    """Classes, their colours and the legend's note; ``scheme="quantiles_by_sign"``: broken at 0
+    (:func:`spillmap.maps._diverging.classify_by_sign`, ``(k + 1) // 2`` classes on each side), as the HTML
+    fixed-effects map classes them."""
+    if scheme == SIGN_SCHEME:
+        c = classify_by_sign(values, k=min(5, max(1, (int(k) + 1) // 2)))
+        return c, sign_palette(c, cmap), sign_note(c)
+    c = classify(values, scheme=scheme, k=k, bins=bins)  # type: ignore[arg-type]
+    return c, palette(cmap, c.k), classes_note(c)
 
 
 def _fig_ax(figsize):
