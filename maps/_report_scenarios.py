@@ -226,7 +226,7 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
             f'<a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>')
 
 
-def _shown_changes(res: Any, shown: Mapping[str, Any]) -> tuple[str, ...]:
+def shown_changes(res: Any, shown: Mapping[str, Any]) -> tuple[str, ...]:
     """The changes in words with each variable as the tables name it ("Industrial intelligence +0.02",
     not "int +0.02"): the descriptions start with the variable."""
     out = []
@@ -287,7 +287,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
     for name, by_w in runs.items():
         for wname, doc in by_w.items():
             res = ScenarioResult.from_dict(doc)
-            res = dataclasses.replace(res, y=y, changes=_shown_changes(res, shown))
+            res = dataclasses.replace(res, y=y, changes=shown_changes(res, shown))
             title = f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})"
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,

@@ -296,7 +296,13 @@ def test_demo_hubei_from_the_command_line(tmp_path, capsys):
     assert main(["scenario", "demo", "--variable", "int", "--change", "0.02", "--units", "province_en=Hubei",
                  "--w", "W1", "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "int +0.02 (W1): 12 units changed" in printed
+    # the study's labels, as the report's scenario (planner audit 32 #11: "int +0.02", "of gtfp" before), and an
+    # estimate with its interval at one number of decimals (was "0.195134 [0.132208, 0.263153]" by %.6g)
+    line = next(t for t in printed.splitlines() if "units changed" in t)
+    assert line.startswith("Industrial intelligence +0.02 (W1): 12 units changed; total change of Green TFP "), line
+    numbers = re.findall(r"-?\d+\.(\d+)", line.split("total change of Green TFP ")[1].split(", received")[0])
+    assert len(numbers) == 3 and len(set(map(len, numbers))) == 1, line
+    assert printed.rstrip().endswith(f"; open the map {out}/maps/scenario_int_W1.html")  # what to open (no page before)
     for f in ("maps/scenario_int_W1.html", "tables/scenario_int_W1_top.csv", "tables/scenario_int_W1_groups.csv",
               "figures/scenario_int_W1.png"):
         assert (out / f).stat().st_size > 0

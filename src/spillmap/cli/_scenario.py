@@ -341,8 +341,20 @@ def run(args: argparse.Namespace) -> int:
         print(study.notice + "\n")
     for line in lines:
         print(line)
-    print(f"scenario outputs written to {out}/")
+    maps = sorted(p.name for p in (out / "maps").glob("*.html")) if (out / "maps").is_dir() else []
+    print(f"scenario outputs written to {out}/" + (f"; open the map{'s' if len(maps) > 1 else ''} "
+                                                    f"{', '.join(f'{out}/maps/{m}' for m in maps)}" if maps else ""))
     return 0
+
+
+def _same_decimals(*values: float) -> list[str]:
+    """``values`` with one number of decimals: four significant digits of the largest (an estimate and its
+    interval read alike: "0.8692 [0.5858, 1.1774]", not "0.869183 [0.585772, 1.1774]"; planner audit 32)."""
+    import math
+
+    top = max((abs(float(v)) for v in values if math.isfinite(float(v))), default=0.0)
+    decimals = 4 if top == 0 else min(12, max(0, 3 - math.floor(math.log10(top))))
+    return [f"{float(v):.{decimals}f}" for v in values]
 
 
 def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> list[str]:
@@ -353,6 +365,7 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
         display_layer,
         english_labels,
         is_natural_log,
+        shown_changes,
         write_explore,
         write_scenario,
     )
@@ -378,8 +391,9 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
             say(f"scenario {s.name} on the SDM of {wname}")
             res = scenario(models[wname], **scenario_options(study, s, attrs), label=f"SDM, {wname}")
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
-            title = f"{s.title or '; '.join(res.changes)} ({wname})"
-            write_scenario(dataclasses.replace(res, y=y), folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
+            shown_res = dataclasses.replace(res, y=y, changes=shown_changes(res, shown))  # the report's labels
+            title = f"{s.title or '; '.join(shown_res.changes)} ({wname})"
+            write_scenario(shown_res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
                            labels=labels, notice=notice, top=s.top, title=title, office=True,
                            group_labels=group_labels, unit=study.unit_label, column_titles=shown,
                            y_is_log=is_natural_log(study.y))
@@ -391,9 +405,10 @@ def _write_all(study, models, attrs, geometry, folder, say, *, explore: bool) ->
                               json.dumps(noticed(res.to_dict(), notice), ensure_ascii=False, allow_nan=False,
                                          indent=1) + "\n")
             g = res.region
-            lines.append(f"{title}: {res.n_shocked} unit{'s' if res.n_shocked != 1 else ''} changed; total change of {res.y} {g['total']:.6g} "
-                         f"[{g['ci_lower']:.6g}, {g['ci_upper']:.6g}], received by the others "
-                         f"{res.groups.loc[('shocked', 'other units'), 'total'] if res.n_shocked < len(attrs) else 0:.6g}")
+            total, lo, hi = _same_decimals(g["total"], g["ci_lower"], g["ci_upper"])
+            others = res.groups.loc[("shocked", "other units"), "total"] if res.n_shocked < len(attrs) else 0.0
+            lines.append(f"{title}: {res.n_shocked} unit{'s' if res.n_shocked != 1 else ''} changed; total change of "
+                         f"{y} {total} [{lo}, {hi}], received by the others {_same_decimals(others)[0]}")
     if explore:
         for wname in scheduled:
             for var in dict.fromkeys(v for s in study.scenarios for v in s.variable):
