@@ -47,7 +47,29 @@ class Title(RenderOnce):
         }
         return div;
     };
-    c.addTo({{ this._parent.get_name() }});
+    var map = {{ this._parent.get_name() }};
+    c.addTo(map);
+    // a narrow map (a phone): a title that meets a top-left control (zoom buttons, switches) wraps to the
+    // width right of them, or, too narrow for that, moves under the zoom buttons (planner audit 32 #2)
+    function rect(e) { return e.getBoundingClientRect(); }
+    function meets(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+    function place() {
+        var div = c.getContainer(), corner = map._controlCorners.topleft;
+        if (div.parentNode !== map._controlCorners.topright) { map._controlCorners.topright.appendChild(div); }
+        div.style.maxWidth = ""; div.classList.remove("below");
+        var left = Array.prototype.filter.call(corner.children, function (e) { return e.offsetHeight; });
+        function clash() { var t = rect(div); return left.some(function (e) { return meets(rect(e), t); }); }
+        if (!clash()) { return; }
+        var right = Math.max.apply(null, left.map(function (e) { return rect(e).right; })) - rect(map.getContainer()).left;
+        var free = map.getSize().x - right - 20 - 16;  // gaps of 10 px either side; the box's padding
+        if (free >= 150) { div.style.maxWidth = free + "px"; if (!clash()) { return; } }
+        var zoom = corner.querySelector(".leaflet-control-zoom");
+        corner.insertBefore(div, zoom ? zoom.nextSibling : corner.firstChild);
+        div.classList.add("below");
+        div.style.maxWidth = (map.getSize().x - 100 - 16) + "px";  // as wide as the switches at most (100vw - 100px)
+    }
+    setTimeout(place, 0);  // once every control is on the map (before the sample is kept clear of them)
+    map.on("resize", place);
 })();
 {% endmacro %}
 """

@@ -6,7 +6,7 @@ Library used: **folium**/**branca** (element tree, templates).  Written by hand,
 * :class:`ColoredGeoJson` -- one ``L.geoJSON`` per layer over geometry embedded once
   (:class:`GeoData`), colours and tooltip rows per feature, tooltips built with
   ``textContent`` (folium's ``GeoJsonTooltip`` writes values with ``innerHTML``);
-* :class:`ContextLayer` -- units of the layer outside the sample, light grey, under the
+* :class:`ContextLayer` -- units of the layer outside the sample, hatched, under the
   data, with a "not in sample" tooltip; :class:`GroupOutlines` -- higher-level
   boundaries (provinces) in a pane above the data, ignoring the mouse;
 * :class:`Legend` -- a compact control whose title collapses it (``<details>``); it
@@ -30,13 +30,19 @@ from folium.template import Template
 from spillmap.maps._classify import ZERO_BELOW
 
 __all__ = ["CSS", "js_json", "GeoData", "ColoredGeoJson", "ContextLayer", "GroupOutlines", "Legend",
-           "ScaleBar", "COLLAPSE_BELOW_PX", "NOTES_BELOW_PX", "CONTEXT_COLOR", "GROUP_LINE_COLOR", "READING_JS"]
+           "ScaleBar", "COLLAPSE_BELOW_PX", "NOTES_BELOW_PX", "CONTEXT_COLOR", "CONTEXT_SWATCH", "GROUP_LINE_COLOR", "READING_JS"]
 
 #: legends start collapsed in maps shorter than this (embedded frames)
 COLLAPSE_BELOW_PX = 420
 #: the legend's note (classes, range, method) starts folded in maps shorter than this
 NOTES_BELOW_PX = 640
-CONTEXT_COLOR = "#d9d9d9"
+#: the SVG pattern that fills units "not in sample" on every map: grey stripes on white, which read apart from any
+#: class (a light one, "not significant", a scenario's greyed "interval includes 0") also in greyscale
+HATCH_ID = "spillmap-hatch"
+#: the fill of units "not in sample" (:class:`ContextLayer`), on every map
+CONTEXT_COLOR = f"url(#{HATCH_ID})"
+#: the legend swatch of units "not in sample": the same stripes as a CSS background
+CONTEXT_SWATCH = "repeating-linear-gradient(45deg,#8c8c8c,#8c8c8c 1.5px,#ffffff 1.5px,#ffffff 4px)"
 GROUP_LINE_COLOR = "#303030"
 
 CSS = """
@@ -52,7 +58,7 @@ CSS = """
 .spillmap-legend details.n summary { font-weight: normal; margin: 0; }
 .spillmap-legend i { width: 14px; height: 10px; float: left; margin: 2px 5px 0 0; border: 1px solid #777; }
 .spillmap-legend i.nodata { background: repeating-linear-gradient(45deg,#c8c8c8,#c8c8c8 2px,#ffffff 2px,#ffffff 4px) !important; }
-.spillmap-legend i.hatch { background: repeating-linear-gradient(45deg,#8c8c8c,#8c8c8c 1.5px,#ffffff 1.5px,#ffffff 4px) !important; }
+.spillmap-legend i.hatch { background: """ + CONTEXT_SWATCH + """ !important; }
 .spillmap-legend i.group { background: none; border: none; border-top: 2px solid #303030; height: 0; margin-top: 7px; }
 .spillmap-title { background: rgba(255,255,255,.9); padding: 4px 8px; border-radius: 4px;
   box-shadow: 0 1px 3px rgba(0,0,0,.3); font-size: 13px; font-weight: bold; max-width: 420px; }
@@ -257,8 +263,6 @@ L.control.scale({position: "bottomright"}).addTo({{ this._parent.get_name() }});
         self._name = "SpillmapScale"
 
 
-#: the SVG pattern of units "not in sample" on maps that hatch them (LISA), and its legend swatch
-HATCH_ID = "spillmap-hatch"
 _HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="{HATCH_ID}" '
               'width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
               '<rect width="6" height="6" fill="#ffffff"></rect><line x1="0" y1="0" x2="0" y2="6" stroke="#8c8c8c" '
@@ -266,20 +270,18 @@ _HATCH_SVG = (f'<svg width="0" height="0" style="position:absolute" aria-hidden=
 
 
 class ContextLayer(RenderOnce):
-    """Units outside the sample: light grey (or, with ``hatch``, grey stripes on white, which
-    read apart from any light class also in greyscale), under the data layers, with a "not in
-    sample" tooltip."""
+    """Units outside the sample: grey stripes on white (:data:`CONTEXT_COLOR`, the one style of every map;
+    planner audit 32 #4: a flat grey read like a scenario's greyed cells), under the data layers, with a
+    "not in sample" tooltip."""
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
-{% if this.hatch %}
 if (!document.getElementById({{ this.hatch_id_js }})) {
     var spillmapHatch = document.createElement("div");
     spillmapHatch.innerHTML = {{ this.hatch_svg_js }};
     document.body.appendChild(spillmapHatch.firstChild);
 }
-{% endif %}
 L.geoJSON({{ this.data.get_name() }}, {
     style: function () { return {fillColor: "{{ this.color }}", fillOpacity: 1, color: "{{ this.line_color }}", weight: 0.6}; },
     onEachFeature: function (f, layer) {
@@ -290,13 +292,12 @@ L.geoJSON({{ this.data.get_name() }}, {
 """
     )
 
-    def __init__(self, data: GeoData, *, base_tip: str = "base_tip", tips: str = "ctx", hatch: bool = False):
+    def __init__(self, data: GeoData, *, base_tip: str = "base_tip", tips: str = "ctx"):
         super().__init__()
         self._name = "SpillmapContext"
         self.data = data
-        self.hatch = bool(hatch)
-        self.color = f"url(#{HATCH_ID})" if hatch else CONTEXT_COLOR
-        self.line_color = "#8c8c8c" if hatch else "#ffffff"
+        self.color = CONTEXT_COLOR
+        self.line_color = "#8c8c8c"
         self.hatch_id_js = js_json(HATCH_ID)
         self.hatch_svg_js = js_json(_HATCH_SVG)
         self.base_tip_js = js_json(base_tip)

@@ -15,7 +15,7 @@ GeoJSON writing), **geopandas** for reprojection.  Written by hand, and why:
   Leaflet inserts with ``innerHTML``) are built with :func:`html.escape`.
 
 The Leaflet elements themselves (templates) live in :mod:`spillmap.maps._elements`.
-Units of the layer outside the sample are drawn grey ("not in sample",
+Units of the layer outside the sample are drawn hatched ("not in sample",
 :func:`split_sample`); higher-level boundaries (``group``, e.g. provinces) are the
 units dissolved by geopandas (:func:`group_lines`).
 """
@@ -201,13 +201,12 @@ def legend_html(
     no_data: int | None = None,
     not_in_sample: int | None = None,
     group: str | None = None,
-    hatch: bool = False,
     caveat: str | None = None,
 ) -> str:
     """Escaped HTML of a legend: a collapsible title, ``(colour, label)`` entries (``("", text)``: a line
     of text), rows for
-    no data, units not in the sample (a striped swatch with ``hatch``, as
-    ``add_context(..., hatch=True)`` draws them) and group outlines, a ``caveat`` line that
+    no data, units not in the sample (a striped swatch, as :func:`add_context` draws them) and
+    group outlines, a ``caveat`` line that
     never folds (e.g. an average effect that is not significant), then a note."""
     out = [f"<details open><summary>{html.escape(str(title))}</summary>"]
     for color, label in entries:  # an entry without a colour is a line of text (e.g. the scale of the numbers)
@@ -221,10 +220,7 @@ def legend_html(
             f"no data ({int(no_data)})</div>"
         )
     if not_in_sample:
-        from spillmap.maps._elements import CONTEXT_COLOR
-
-        swatch = '<i class="hatch"></i>' if hatch else f'<i style="background:{CONTEXT_COLOR}"></i>'
-        out.append(f'<div class="e context-entry">{swatch}{NOT_IN_SAMPLE} ({int(not_in_sample)})</div>')
+        out.append(f'<div class="e context-entry"><i class="hatch"></i>{NOT_IN_SAMPLE} ({int(not_in_sample)})</div>')
     if group:
         out.append(f'<div class="e"><i class="group"></i>{html.escape(str(group))} boundaries</div>')
     if caveat:
@@ -273,7 +269,8 @@ def name_columns(gdf, name_column: str | Sequence[str] | None) -> list[str]:
 def base_tips(gdf, *, id: str, name_column: str | Sequence[str] | None, group: str | None = None
               ) -> list[list[list[str]]]:
     """Tooltip rows common to every layer: the names as a heading (``武汉市 · Wuhan``),
-    the group (e.g. province) and the id."""
+    the group (e.g. province) and the id, labelled ``"id"`` (not the raw column name ``adcode`` or
+    ``STATE_ABBR``: planner audit 32 #13)."""
     cols = name_columns(gdf, name_column)
     names = [gdf[c].astype(str).tolist() for c in cols]
     groups = gdf[group].astype(str).tolist() if group else None
@@ -285,7 +282,7 @@ def base_tips(gdf, *, id: str, name_column: str | Sequence[str] | None, group: s
             r.append([" · ".join(dict.fromkeys(shown)), ""])
         if groups is not None:
             r.append([str(group), groups[i]])
-        r.append([str(id), ident])
+        r.append(["id", ident])
         rows.append(r)
     return rows
 
@@ -340,16 +337,16 @@ def group_lines(g, group: str, *, decimals: int = 4) -> str:
 
 
 def add_context(m: folium.Map, context, *, id: str, name_column: str | Sequence[str] | None,
-                group: str | None = None, hatch: bool = False) -> None:
-    """Draw ``context`` (units of the layer outside the sample, from :func:`split_sample`) light
-    grey (``hatch``: grey stripes) under the data layers, with a "not in sample" tooltip;
+                group: str | None = None) -> None:
+    """Draw ``context`` (units of the layer outside the sample, from :func:`split_sample`) hatched
+    (grey stripes on white, on every map) under the data layers, with a "not in sample" tooltip;
     nothing when it is empty."""
     if context is None or not len(context):
         return
     ctx_tips = base_tips(context, id=id, name_column=name_column, group=group)
     cdata = GeoData(context, id=id, properties={"base_tip": ctx_tips, "ctx": [[[NOT_IN_SAMPLE, "—"]]] * len(context)})
     m.add_child(cdata)
-    m.add_child(ContextLayer(cdata, hatch=hatch))
+    m.add_child(ContextLayer(cdata))
 
 
 def add_layers(
@@ -368,18 +365,17 @@ def add_layers(
     group_source=None,
     switcher: Mapping | None = None,
     legend_position: str = "bottomleft",
-    hatch_context: bool = False,
 ) -> folium.Map:
     """Embed geometry once and add one coloured layer per spec.
 
     Each spec has ``name``, ``colors`` (list per feature), ``tips`` (rows per feature),
-    ``legend_html`` and ``show``.  ``context`` (units outside the sample) is drawn grey
-    underneath (striped with ``hatch_context``); ``group`` outlines (dissolved from ``group_source``, default the sample
+    ``legend_html`` and ``show``.  ``context`` (units outside the sample) is drawn hatched
+    underneath; ``group`` outlines (dissolved from ``group_source``, default the sample
     and the context together) are drawn on top.  ``switcher`` (``variables``, ``periods``,
     ``keys``: one ``(i, j)`` per layer) replaces the layer control by drop-down lists.
     """
     _ensure_css(m)
-    add_context(m, context, id=id, name_column=name_column, group=group, hatch=hatch_context)
+    add_context(m, context, id=id, name_column=name_column, group=group)
     props: dict[str, list] = {"base_tip": base_tips(gdf, id=id, name_column=name_column, group=group)}
     for j, spec in enumerate(layers):
         props[f"c{j}"] = list(spec["colors"])

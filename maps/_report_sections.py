@@ -6,13 +6,14 @@ Layout only."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from spillmap.maps._report_tables import ReportTable, build_tables
 from spillmap.tables import Table, save_formats, to_docx_bytes, to_html, to_xlsx_bytes
 
-__all__ = ["table_sections", "write_tables", "write_combined", "FILE_KINDS"]
+__all__ = ["table_sections", "write_tables", "write_combined", "FILE_KINDS", "readable_missing", "glossary"]
 
 #: (file suffix, link text) of each table's files
 FILE_KINDS = ((".csv", "CSV (numbers)"), ("_formatted.csv", "CSV (as printed)"), (".tex", "LaTeX"),
@@ -91,3 +92,50 @@ def table_sections(r, folder: Path) -> tuple[list[str], dict[str, Table]]:
         sections.append('<p class="files">All tables in one file: <a href="tables/tables.docx">Word</a>'
                         '<a href="tables/tables.xlsx">Excel</a></p>')
     return sections, {i.stem: i.table for i in items}
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+_MINUS = re.compile(r"(?<![\w'\"])-(?=\d)| - (?=\S)")
+
+
+def readable_missing(r, line: str) -> str:
+    """A ``results.missing`` line as the page prints it (planner audit 32 #12): the test named by the
+    report's own label (``"Queen: Hausman (FE vs RE), conditional RE covariance (splm sphtest): not computed
+    ..."``, not ``"hausman_conditional"``) and numbers as the maps print them (``"−0.000000004534"``, no
+    ``-4.534e-09``; :func:`~spillmap.maps._classify.reading`), a true minus sign.  Display only:
+    ``results.json`` keeps the line as it is."""
+    from spillmap.maps._classify import reading
+    from spillmap.study.diagnostics import DIAGNOSTIC_LABELS
+
+    parts = line.split(": ", 2)
+    if len(parts) == 3 and parts[1] in DIAGNOSTIC_LABELS:
+        y = r.spec.get("model", {}).get("y", "y")
+        parts[1] = DIAGNOSTIC_LABELS[parts[1]].replace("{y}", str(r.labels.get(y, y)))
+        line = ": ".join(parts)
+    line = _SCIENTIFIC.sub(lambda m: reading(float(m.group(0))), line)
+    return _MINUS.sub(lambda m: "\u2212" if m.group(0) == "-" else " \u2212 ", line)
+
+
+#: the glossary's words, the spillover maps' legend notes (:func:`~spillmap.maps._significance.layer_sentence`)
+_GLOSSARY_PARTS = ("direct", "indirect_received", "indirect_emitted", "total_received", "total_emitted")
+
+
+def glossary(r, *, y: str, key: str) -> str:
+    """A short glossary of the maps' words (direct, indirect/spillover, received, emitted, total) placed
+    above the Maps section (planner audit 32 #9): the sentences of the spillover maps' legend notes for
+    ``key`` (the mapped variable) and ``y`` as the maps name them, and how the averages meet the effects
+    table (the average received = the average emitted = its indirect effect)."""
+    from spillmap.maps._significance import layer_sentence
+    from spillmap.tables import plural
+
+    unit = r.unit_label or "unit"
+    units = plural(unit)
+    items = [layer_sentence(c, var=key, y=y, unit=unit).split(": ", 1) for c in _GLOSSARY_PARTS]
+    items.insert(1, ["indirect (spillover)",
+                     f"the part of a change that reaches {y} through the other {units}; each {unit} receives "
+                     f"spillovers (received) and sends them (emitted)"])
+    rows = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in items)
+    link = (f"Averaged over all {units}, the spillover received equals the spillover emitted, and both equal "
+            f"the indirect effect of {key} in the effects table; total = direct + indirect.")
+    return (f'<h2 id="glossary">Words used on the maps</h2><dl class="glossary">{rows}</dl>'
+            f'<p class="notes">{html.escape(link)}</p>')

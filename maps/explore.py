@@ -28,7 +28,7 @@ from spillmap.maps import _layers
 from spillmap.maps._elements import (
     READING_JS,
     COLLAPSE_BELOW_PX,
-    CONTEXT_COLOR,
+    CONTEXT_SWATCH,
     NOTES_BELOW_PX,
     RenderOnce,
 )
@@ -309,7 +309,7 @@ def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: st
     cfg["legend_note"] = (f"classes: 1/64, 1/16, 1/4 and all of the largest response to the selected unit; "
                           f"shown: {scope}.{y_note}")
     cfg["help"] = f"Click any unit: every unit's change of {y} after {words} there ({of_s})."
-    cfg.update(not_in_sample=int(not_in_sample), context=CONTEXT_COLOR,
+    cfg.update(not_in_sample=int(not_in_sample), context=CONTEXT_SWATCH,
                not_in_sample_label=f"{_layers.NOT_IN_SAMPLE} ({int(not_in_sample)})",
                collapse_below=COLLAPSE_BELOW_PX, notes_below=NOTES_BELOW_PX)
     return cfg
@@ -330,6 +330,7 @@ def explore_map(
     m: folium.Map | None = None,
     x_name: str | None = None,
     y_name: str | None = None,
+    group: str | None = None,
 ) -> folium.Map:
     """Click a unit → every unit's response to a unit change of the variable there.
 
@@ -348,6 +349,8 @@ def explore_map(
         For ``log(x)`` the map shows the response to x +10 % (+0.09531 in ``log(x)``, :func:`unit_change`:
         a +1 change of a log is +172 % of x), the columns rescaled exactly; for a natural-log y its legend
         says that a change of 0.01 is about 1 %.
+    group
+        A column of ``gdf`` (e.g. a province) shown in the tooltips under the names, as on the other maps.
 
     Returns
     -------
@@ -367,8 +370,9 @@ def explore_map(
     if j is None:
         raise DataError(f"start unit {start!r} is not among the response's ids.")
     m = _layers.new_map(g, tiles=tiles, m=m)
-    _layers.add_context(m, ctx, id=id, name_column=name_column)
-    data = _layers.GeoData(g, id=id, properties={"base_tip": _layers.base_tips(g, id=id, name_column=name_column)})
+    _layers.add_context(m, ctx, id=id, name_column=name_column, group=group)
+    tips = _layers.base_tips(g, id=id, name_column=name_column, group=group)
+    data = _layers.GeoData(g, id=id, properties={"base_tip": tips})
     m.add_child(data)
     change = unit_change(str(x_name or columns["variable"]), str(columns["variable"]))
     m.add_child(_layers.Title(title or f"Click a unit: response of {y} to {change[1]} there", notice))

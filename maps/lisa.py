@@ -141,15 +141,15 @@ def lisa_map(
         "tips": tips,
         "legend_html": _layers.legend_html(
             legend_title, entries, note=_note(lisa_frame.attrs, alpha, permutations),
-            not_in_sample=len(ctx), group=group, hatch=True,
+            not_in_sample=len(ctx), group=group,
         ),
         "show": True,
     }
     m = _layers.new_map(g, tiles=tiles, m=m)
-    # "not in sample" striped: the light "not significant" units and it read apart, also in greyscale
+    # "not in sample" striped (every map): the light "not significant" units and it read apart, also in greyscale
     return _layers.add_layers(
         m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice, legend=legend,
-        context=ctx, group=group, hatch_context=True,
+        context=ctx, group=group,
     )
 
 

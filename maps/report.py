@@ -48,11 +48,17 @@ table.spillmap-table tfoot td { color: #555; max-width: 900px; }
   table.spillmap-table { display: block; width: fit-content; max-width: 100%; overflow-x: auto; }
 }
 p.notes { font-size: 12px; color: #555; max-width: 900px; }
-.maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 16px; }
+.maps { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(540px, 100%), 1fr)); gap: 16px; }
 .map figure { margin: 0; } .map iframe { width: 100%; height: 520px; border: 1px solid #ccc; background: white; }
 .map figcaption, .fig figcaption { font-size: 13px; margin: 4px 0 0; } .missing, .warnings { color: #a40000; }
 .print-only { display: none; }
-.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 16px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(360px, 100%), 1fr)); gap: 16px; }
+dl.glossary { font-size: 13px; max-width: 900px; } dl.glossary dt { font-weight: bold; float: left; margin-right: 6px; }
+dl.glossary dd { margin: 0 0 4px; }
+@media screen and (max-width: 600px) {  /* a phone: the page's width (viewport meta), narrower margins */
+  header { padding: 14px 12px; } .notice { padding: 10px 12px; } main { padding: 8px 12px 32px; }
+  .map iframe { height: 420px; }
+}
 .fig { margin: 0; } .fig img { width: 100%; border: 1px solid #ddd; background: white; }
 .files a { margin-right: 10px; font-size: 12px; }
 @media print {
@@ -88,6 +94,7 @@ def _page(r: StudyResults, sections: Sequence[str]) -> str:
            f"y = {r.labels.get(m['y'], m['y'])}; x = {', '.join(r.labels.get(x, x) for x in m['x'])}")
     banner = f'<div class="notice" id="demo-notice">{html.escape(r.notice)}</div>' if r.notice else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{title}</title><style>{_PAGE_CSS}</style></head><body>"
             f"<header><h1>{title}</h1><div class=\"sub\">{html.escape(sub)}</div></header>{banner}"
             f"<main>{chr(10).join(sections)}</main></body></html>\n")
@@ -110,13 +117,15 @@ def _per_unit_csvs(r: StudyResults, folder: Path, names: dict[str, str]) -> None
 
 
 def _closing(r: StudyResults, folder: Path) -> list[str]:
+    from spillmap.maps._report_sections import readable_missing
+
     out = []
     if r.warnings:
         out.append("<h2>Warnings</h2><ul class=\"warnings\">"
                    + "".join(f"<li>{html.escape(s)}</li>" for s in r.warnings) + "</ul>")
     if r.missing:
         out.append("<h2>Not available</h2><ul class=\"missing\">"
-                   + "".join(f"<li>{html.escape(s)}</li>" for s in r.missing) + "</ul>")
+                   + "".join(f"<li>{html.escape(readable_missing(r, s))}</li>" for s in r.missing) + "</ul>")
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "tables").iterdir())
     out.append("<section class=\"files\"><h2>Files</h2><p>"
                + " ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in [*files, "results.json"])
@@ -179,6 +188,8 @@ def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], 
     _per_unit_csvs(r, folder, names)
     maps = draw_maps(r, folder, step, names, stills)
     if maps:
+        if r.unit_effects:  # the words of the spillover maps, defined once on the page
+            sections.append(_glossary(r))
         sections.append("<h2>Maps</h2><div class=\"maps\">" + "".join(maps) + "</div>")
     from spillmap.maps._report_scenarios import scenarios_section
     from spillmap.maps._report_sections import write_combined
@@ -188,6 +199,17 @@ def _sections(r: StudyResults, folder: Path, step: Step, names: dict[str, str], 
         sections.append(scen)
     write_combined({**tables, **scen_tables}, folder)  # every table, the scenarios' too
     return sections
+
+
+def _glossary(r: StudyResults) -> str:
+    """The maps' words (:func:`~spillmap.maps._report_sections.glossary`) for y and the key variable as the
+    maps name them."""
+    from spillmap.maps._report_maps import _shown_names
+    from spillmap.maps._report_sections import glossary
+
+    y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
+    shown = _shown_names(r, [y, key])
+    return glossary(r, y=shown[y], key=shown[key])
 
 
 def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.PathLike, *, force: bool = False,

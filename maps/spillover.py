@@ -132,10 +132,9 @@ def _value_spec(
         "legend_html": _layers.legend_html(
             name, entries, note="; ".join(notes) + (f"; {average[0]}" if average and average[1] else ""),
             no_data=int((c.yb == -1).sum()) - not_missing, not_in_sample=not_in_sample, group=group,
-            hatch=cut is not None, caveat=average[0] if average and not average[1] else None,  # never folded away
+            caveat=average[0] if average and not average[1] else None,  # never folded away
         ),
         "show": show,
-        "hatch_context": cut is not None,
     }
 
 
@@ -366,5 +365,5 @@ def unit_response_map(
     m = _layers.new_map(g, tiles=tiles, m=m)
     return _layers.add_layers(
         m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice,
-        legend=True, highlight=[str(source_id)], context=ctx, group=group, hatch_context=spec["hatch_context"],
+        legend=True, highlight=[str(source_id)], context=ctx, group=group,
     )
