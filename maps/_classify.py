@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["Scheme", "SCHEMES", "AUTO_NARROW", "Classification", "classify", "palette", "class_labels", "bound_labels",
-           "magnitude_labels", "scale_words", "classes_note", "colors_for", "NO_DATA_COLOR", "reading", "ZERO_BELOW"]
+           "magnitude_labels", "scale_words", "classes_note", "colors_for", "NO_DATA_COLOR", "reading", "ZERO_BELOW",
+           "NEGLIGIBLE_FRACTION", "fixed_labels"]
 
 NO_DATA_COLOR = "#c8c8c8"
 
@@ -169,6 +170,13 @@ MAX_DECIMALS = 6
 #: the largest response, the response map's "negligible" class 1/1000)
 ZERO_BELOW = 1e-9
 
+#: a value whose magnitude is below this fraction of the largest magnitude a map shows is drawn "negligible" (grey)
+#: on the response map (:func:`spillmap.maps.spillover.negligible_classes`, its default ``negligible=1e-3``) and on
+#: the scenario map (:mod:`spillmap.maps.scenario`): one stated display threshold, not a test.  The scenario tables
+#: print two significant digits of their smallest number at least this fraction of their largest
+#: (:func:`spillmap.maps._scenario_tables.table_decimals`), so every value above the cut reads with them
+NEGLIGIBLE_FRACTION = 1e-3
+
 
 def display_number(text: str) -> str:
     """A number as Python prints it (``"-0.01738"``, ``"-1.2e-05"``) as the maps and figures display it:
@@ -230,6 +238,26 @@ def reading(v: float | None, *, largest: float | None = None, digits: int = 4) -
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return display_number("-" + text if x < 0 else text)
+
+
+def fixed_labels(values: Sequence[float], decimals: int) -> list[str]:
+    """Sorted class limits printed with one number of fixed ``decimals`` (a table's), more (at most 6 more)
+    only where two adjacent different limits, or a limit other than 0, would read alike or as zero; plain
+    decimals, thousands separated, U+2212 (as :func:`bound_labels`, which chooses its own decimals).
+
+    Examples
+    --------
+    >>> fixed_labels([0.0, 0.000021, 0.0039, 0.0162], 5)
+    ['0.00000', '0.00002', '0.00390', '0.01620']
+    """
+    vals = [float(v) for v in values]
+    labels: list[str] = []
+    for d in range(max(0, int(decimals)), max(0, int(decimals)) + 7):
+        labels = [_plain(v, d) for v in vals]
+        zero = any(lab.strip("0.,") == "" and v != 0 for lab, v in zip(labels, vals))
+        if not zero and _apart(labels, vals):
+            break
+    return labels
 
 
 def _plain(v: float, decimals: int) -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 from spillmap.tables import PrintedNumber, Table, decimals_for, format_number
 
 __all__ = ["COLUMN_LABELS", "below_resolution", "group_label", "scenario_groups_table", "scenario_top_table",
-           "table_decimals"]
+           "table_decimals", "scenario_decimals"]
 
 #: column heads of the frames' columns (the interval columns get the level in front)
 COLUMN_LABELS = {"n_units": "Units", "n_shocked": "Changed units", "shocked": "Changed", "own": "Own change",
@@ -44,6 +44,16 @@ def table_decimals(values: Sequence[float], *, floor: float = 1e-3) -> int:
     if not v.size:
         return 3
     return decimals_for(v[v >= floor * v.max()], digits=2, least=3, most=6)
+
+
+def scenario_decimals(result: object, k: int = 10) -> int:
+    """The decimals a scenario's tables print (the more of its two tables': the group totals and the ``k`` largest
+    spillovers received, ``[scenarios] top``, 10 by default), for its map's legend and tooltips to read alike."""
+    from spillmap.maps._report_scenarios import groups_table, top_table
+
+    grp, top = groups_table(result), top_table(result, k)
+    return max(table_decimals(f[[c for c in _NUMBERS if c in f.columns]].to_numpy(dtype=float).ravel())
+               for f in (grp, top))
 
 
 def _cell(v: object) -> object:

@@ -22,15 +22,25 @@ import folium
 import numpy as np
 import pandas as pd
 from spillmap.maps import _layers
-from spillmap.maps._classify import ZERO_BELOW, magnitude_labels, reading, scale_words
+from spillmap.maps._classify import (
+    NEGLIGIBLE_FRACTION,
+    ZERO_BELOW,
+    display_number,
+    fixed_labels,
+    magnitude_labels,
+    reading,
+    scale_words,
+)
 
 from spillmap.errors import DataError
+from spillmap.maps._scenario_tables import scenario_decimals
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
 
-__all__ = ["NEGATIVE", "POSITIVE", "diverging_classes", "scenario_figure", "scenario_map"]
+__all__ = ["GREYED_NEGATIVE", "GREYED_POSITIVE", "NEGATIVE", "POSITIVE", "diverging_classes", "scenario_classes",
+           "scenario_figure", "scenario_map"]
 
 
 def __getattr__(name: str) -> Any:
@@ -46,7 +56,11 @@ POSITIVE = ("#fddbc7", "#f4a582", "#d6604d", "#b2182b")
 NEGATIVE = ("#d1e5f0", "#92c5de", "#4393c3", "#2166ac")
 ZERO = "#f7f7f7"
 SOURCE = "#6a3d9a"
-_GREY = np.array([0xd0, 0xd0, 0xd0])
+#: greyed units (the interval of the change includes 0): one dull tint per sign, CIE L* 65-68, chroma <= 9, darker
+#: than "not in sample" (#d9d9d9, L* 87: CIE76 delta E 23 and 20) and the negligible grey (#c6c6c6: 17 and 14),
+#: duller than every class colour (delta E >= 17); the legend's swatches are these colours (planner audit 32 #4)
+GREYED_POSITIVE = "#b09a94"
+GREYED_NEGATIVE = "#9aa6b0"
 
 
 #: the columns of a scenario's units the tooltips print (their largest magnitude scales what reads as 0)
@@ -96,21 +110,95 @@ def diverging_classes(values: np.ndarray, *, largest: float | None = None) -> tu
 
 
 def _greyed(color: str) -> str:
-    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
-    mixed = np.round(0.3 * rgb + 0.7 * _GREY).astype(int)
-    return "#" + "".join(f"{c:02x}" for c in mixed)
+    """The fill of a greyed unit (its interval includes 0) drawn ``color``: one dull tint per sign
+    (:data:`GREYED_NEGATIVE` for a blue class, :data:`GREYED_POSITIVE` otherwise), so that the legend's
+    swatches are the colours on the map."""
+    return GREYED_NEGATIVE if color in NEGATIVE else GREYED_POSITIVE
 
 
-def _unit_tips(row: pd.Series, result, y: str, largest: float) -> list[list[str]]:
-    """A unit's tooltip: its changes and their interval with four significant digits, plain decimals
-    (:func:`~spillmap.maps._classify.reading`: 0.00006873, not 6.873e-05), 0 for what is below 1e-9 of
-    ``largest`` (the map's largest magnitude); the scenario's own changes as given."""
+def _class_bounds(mag: np.ndarray, big: np.ndarray, changed: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Upper bounds of ``|change|`` classes over the ``big`` (not negligible, not 0) units, and whether the
+    last class holds the changed units' own totals: with changed and other units, the 50th and 80th
+    percentiles and the largest of the others (3 classes), then one class above them when a changed unit
+    exceeds them; else the 50th, 80th and 95th percentiles and the largest (planner audit 32 #7: one class
+    held changed cities at 0.026-0.041 and neighbours at 0.0012-0.009)."""
+    others, own = big & ~changed, big & changed
+    if others.any() and own.any():
+        bounds = np.unique(np.r_[np.quantile(mag[others], [0.5, 0.8]), mag[others].max()])
+        if (mag[own] > bounds[-1]).any():
+            return np.r_[bounds, mag[own].max()], True
+        return bounds, False
+    if not big.any():
+        return np.array([]), False
+    return np.unique(np.r_[np.quantile(mag[big], [0.5, 0.8, 0.95]), mag[big].max()]), False
+
+
+def scenario_classes(values: np.ndarray, *, cut: float, decimals: int, changed: np.ndarray | None = None,
+                     units: str = "units", zero: str = "no path from the changed units"
+                     ) -> tuple[list[str], list[tuple[str, str]], str]:
+    """``(colours, legend entries, note)`` of a scenario layer: ``|change| < cut`` negligible (grey, the response
+    map's :data:`~spillmap.maps.spillover.NEGLIGIBLE`), exactly 0 white (``zero`` says why), the rest in
+    classes symmetric around 0 (:func:`_class_bounds`), limits printed with the tables' ``decimals``
+    (:func:`~spillmap.maps._classify.fixed_labels`), counts in brackets; ``changed`` flags the changed units."""
+    from spillmap.maps.spillover import NEGLIGIBLE
+
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    mag = np.where(ok, np.abs(v), np.nan)
+    small = ok & (v != 0) & (mag < cut)
+    big = ok & (v != 0) & ~small
+    changed = np.zeros(v.shape, bool) if changed is None else np.asarray(changed, dtype=bool)
+    bounds, apart = _class_bounds(mag, big, changed)
+    cls = np.minimum(np.searchsorted(bounds, np.where(big, mag, 0.0), side="left"), max(bounds.size - 1, 0))
+    shift = 4 - bounds.size
+    colors = [_layers.NO_DATA_COLOR if not o else ZERO if x == 0 else NEGLIGIBLE if s else
+              (POSITIVE if x > 0 else NEGATIVE)[c + shift] for x, o, s, c in zip(v, ok, small, cls)]
+    cut_text = reading(cut, digits=2)
+    text = fixed_labels(bounds.tolist(), decimals)
+    lows = [cut_text, *text[:-1]]
+    entries = []
+    for sign, pal, mark in ((1, POSITIVE, "+"), (-1, NEGATIVE, "−")):
+        rows = []
+        for c, (lo, hi) in enumerate(zip(lows, text)):
+            n = int((big & (np.sign(v) == sign) & (cls == c)).sum())
+            only = f", changed {units}" if apart and c == bounds.size - 1 else ""
+            if n:
+                rows.append((pal[c + shift], f"{mark}{lo} to {mark}{hi} ({n}{only})"))
+        entries += list(reversed(rows)) if sign > 0 else rows
+        if sign > 0:
+            entries += [(NEGLIGIBLE, f"negligible: |change| < {cut_text} ({int(small.sum())})")] if small.any() else []
+            entries += [(ZERO, f"0: {zero} ({int((ok & (v == 0)).sum())})")] if (ok & (v == 0)).any() else []
+    how = (f"50th and 80th percentiles and the largest |change| of the {units} not changed; above them, in their "
+           f"own class, the changed {units}" if apart else "50th, 80th and 95th percentiles and the largest |change|")
+    return colors, entries, f"classes: |change| from {cut_text} up, split at the {how}; the same limits for both signs"
+
+
+def _number(v: float, decimals: int) -> str:
+    """A bound as the scenario tables print it: ``decimals`` fixed decimals, ``<0.00001`` for a number above 0
+    that they would print as zero (:func:`~spillmap.maps._scenario_tables.below_resolution`)."""
+    from spillmap.maps._scenario_tables import below_resolution
+    from spillmap.tables import format_number
+
+    if not np.isfinite(v):
+        return "no data"
+    return below_resolution(float(v), decimals) or display_number(format_number(float(v), decimals))
+
+
+def _unit_tips(row: pd.Series, result, y: str, largest: float, *, cut: float | None = None,
+               decimals: int = 5) -> list[list[str]]:
+    """A unit's tooltip: its changes and their interval.  With ``cut`` (the map's negligible threshold) as the
+    tables print them: ``decimals`` fixed decimals, "negligible (< cut)" for a change below ``cut`` other than 0,
+    bounds below the decimals as ``<0.00001`` (never ``[0, 0]`` for an interval that excludes 0).  Without, four
+    significant digits (:func:`~spillmap.maps._classify.reading`), 0 below 1e-9 of ``largest``."""
     def fmt(v: float) -> str:
-        return reading(v, largest=largest)
+        if cut is None or not np.isfinite(v) or v == 0 or abs(v) >= cut:
+            return reading(v, largest=largest) if cut is None else _number(v, decimals)
+        return f"negligible (< {reading(cut, digits=2)})"
 
+    bound = (lambda v: reading(v, largest=largest)) if cut is None else (lambda v: _number(v, decimals))
     tips = [[f"change of {y}", fmt(row["total"])], ["own change", fmt(row["own"])],
             ["received from others", fmt(row["received"])],
-            [f"{result.level:.0%} interval", f"[{fmt(row['ci_lower'])}, {fmt(row['ci_upper'])}]"]]
+            [f"{result.level:.0%} interval", f"[{bound(row['ci_lower'])}, {bound(row['ci_upper'])}]"]]
     if row["ci_includes_zero"]:
         tips.append(["", "interval includes 0"])
     if row["shocked"]:
@@ -133,7 +221,16 @@ def _sample_and_context(gdf: gpd.GeoDataFrame, ids, *, id: str, simplify: float 
 def _rule(result) -> str:
     how = {"simulation": f"{result.draws:,} parameter draws", "delta": "delta method",
            "closed form": "exact, linear in the parameters"}[result.method]
-    return f"greyed: the {result.level:.0%} interval of the change includes 0 ({how})"
+    return f"the {result.level:.0%} interval of the change includes 0 ({how})"
+
+
+def _grey(colors: list[str], grey: np.ndarray) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """The colours with the ``grey`` units in class colours greyed (:func:`_greyed`; a negligible or 0 unit keeps
+    its grey or white), and ``(swatch, "above 0" | "below 0", count)`` per sign present."""
+    hit = [bool(g) and c in POSITIVE + NEGATIVE for c, g in zip(colors, grey)]
+    out = [_greyed(c) if h else c for c, h in zip(colors, hit)]
+    return out, [(col, word, n) for col, word in ((GREYED_POSITIVE, "above 0"), (GREYED_NEGATIVE, "below 0"))
+                 if (n := sum(h and o == col for h, o in zip(hit, out)))]
 
 
 def scenario_map(
@@ -148,6 +245,7 @@ def scenario_map(
     simplify: float | str | None = "auto",
     m: folium.Map | None = None,
     unit: str = "unit",
+    decimals: int | None = None,
 ) -> folium.Map:
     """The predicted change of y per unit under a scenario.
 
@@ -170,6 +268,13 @@ def scenario_map(
         As :func:`~spillmap.maps.choropleth.choropleth`.
     unit
         The word for a unit in the layers' labels (``"city"``: "received from other cities").
+    decimals
+        Decimals of the legend's limits and the tooltips' numbers (default: those of the scenario's tables,
+        :func:`~spillmap.maps._scenario_tables.scenario_decimals`).
+
+    Legend: ``|change|`` below 0.1 % of the largest is "negligible" (grey, as on the response map), exactly 0
+    white (no path from the changed units), the rest in classes symmetric around 0 (:func:`scenario_classes`);
+    greyed units one dull tint per sign.
 
     Returns
     -------
@@ -185,23 +290,35 @@ def scenario_map(
     inside = frame["total"].notna().to_numpy()
     y = result.y
     change = "; ".join(result.changes)
+    totals = np.abs(frame["total"].to_numpy(dtype=float))
+    largest = float(np.nanmax(totals)) if np.isfinite(totals).any() else 0.0
+    cut = NEGLIGIBLE_FRACTION * largest   # the response map's rule: below 0.1 % of the largest |change|
+    dec = scenario_decimals(result) if decimals is None else int(decimals)
+    changed = frame["shocked"].fillna(False).to_numpy(dtype=bool)
+    exact_zero = ((frame["ci_lower"] == 0) & (frame["ci_upper"] == 0)).to_numpy()   # no path from the changed units
+    step = f"{10.0 ** -dec:.{dec}f}"
+    notes = [f"negligible: |change| below {NEGLIGIBLE_FRACTION * 100:.3g} % of the largest |change| on the map "
+             f"({_number(largest, dec)}; a display threshold, not a test, as on the response map), in grey; 0: exactly "
+             f"no change (no path through W from the changed {units_word}); numbers with {dec} decimals, as the "
+             f"scenario's tables (<{step}: above 0 but below {step}).", *result.notes]
+    tips = [_unit_tips(r, result, y, largest, cut=cut, decimals=dec) if ok else [[f"change of {y}", "no data"]]
+            for (_, r), ok in zip(frame.iterrows(), inside)]
     specs = []
-    solved = np.abs(frame[list(_SOLVED)].to_numpy(dtype=float))
-    largest = float(solved[np.isfinite(solved)].max()) if np.isfinite(solved).any() else 0.0
-    for col, label in (("total", f"change of {y}"), ("received", f"change of {y} received from other {units_word}"),
-                       ("own", f"change of {y} from the {unit}'s own change")):
-        colors, entries = diverging_classes(frame[col].to_numpy(dtype=float), largest=largest)
+    for col, label, zero in (
+            ("total", f"change of {y}", f"no path from the changed {units_word}"),
+            ("received", f"change of {y} received from other {units_word}", f"no path from the changed {units_word}"),
+            ("own", f"change of {y} from the {unit}'s own change", "not changed")):
+        colors, entries, how = scenario_classes(frame[col].to_numpy(dtype=float), cut=cut, decimals=dec,
+                                                changed=changed if col == "total" else None, units=units_word,
+                                                zero=zero)
         extra = [("#ffffff", f"outlined: the {int(result.n_shocked)} {units_word} changed")]
         if col == "total":
-            exact_zero = (frame["ci_lower"] == 0) & (frame["ci_upper"] == 0)   # no path from the changed units
-            grey = inside & (frame["ci_includes_zero"].fillna(False) & ~exact_zero).to_numpy(dtype=bool)
-            colors = [_greyed(c) if gz else c for c, gz in zip(colors, grey)]
-            extra.append((_greyed(POSITIVE[1]), _rule(result)))
-        tips = [_unit_tips(r, result, y, largest) if ok else [[f"change of {y}", "no data"]]
-                for (_, r), ok in zip(frame.iterrows(), inside)]
+            colors, greyed = _grey(colors, inside & frame["ci_includes_zero"].fillna(False).to_numpy(dtype=bool)
+                                   & ~exact_zero)
+            extra += [(c, f"greyed, {w}: {_rule(result)} ({n})") for c, w, n in greyed]
         specs.append({"name": label, "colors": colors, "tips": tips, "show": col == "total",
                       "legend_html": _layers.legend_html(f"{label}: {change}", [*entries, *extra],
-                                                         note=" ".join(result.notes),
+                                                         note=" ".join([how + ";", *notes]),
                                                          no_data=int((~inside).sum()), not_in_sample=len(ctx))})
     m = _layers.new_map(g, tiles=tiles, m=m)
     shocked = frame.index[frame["shocked"].fillna(False).to_numpy(dtype=bool)].tolist()
