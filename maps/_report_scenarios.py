@@ -210,7 +210,8 @@ def explore_columns(doc: Mapping, ids) -> dict:
 
 
 def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str, gname: str | None, y: str,
-                  notice: str | None, caption: str, x_name: str | None = None, y_name: str | None = None) -> str:
+                  notice: str | None, caption: str, x_name: str | None = None, y_name: str | None = None,
+                  group: str | None = None) -> str:
     """The click-to-explore map ``maps/STEM.html``; returns its figure snippet.  ``x_name`` and ``y_name``:
     the model's names of the variable and of y when ``columns["variable"]`` and ``y`` are labels (a
     logarithm is read from them: :func:`spillmap.maps.explore.explore_map`)."""
@@ -219,7 +220,7 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
 
     (folder / "maps").mkdir(exist_ok=True)
     m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice, x_name=x_name, y_name=y_name,
-                    simplify=None)  # the study's display layer, simplified as its spec says
+                    group=group, simplify=None)  # the study's display layer, simplified as its spec says
     save_map(m, folder / "maps" / f"{stem}.html")
     return (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" '
             f'title="{html.escape(caption)}"></iframe><figcaption>{html.escape(caption)} — '
@@ -274,6 +275,10 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
         return None, {}
     group_labels = (r.spec.get("heterogeneity") or {}).get("labels") or {}
     layer, idc, gname = display_layer(r.geometry)
+    group = r.geometry.get("group_column")  # the tooltips' group row, labelled as on the other maps
+    shown_group = str(r.labels.get(group, group)) if group in layer.columns else None
+    if shown_group and shown_group != group and shown_group not in layer.columns:
+        layer = layer.rename(columns={group: shown_group})
     labels = english_labels(r.geometry)
     shown = r.labels  # variables as the tables show them
     y = str(shown.get(r.spec["model"]["y"], r.spec["model"]["y"]))
@@ -310,7 +315,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
             words = unit_change(var, columns["variable"])[1]  # "+1 x"; "+10 % of pcap (...)" for log(pcap)
             maps.append(write_explore(columns, folder, stem, layer=layer, idc=idc, gname=gname, y=y, notice=r.notice,
                                       caption=f"{wname}: click a {r.unit_label} to see every {r.unit_label}'s "
-                                              f"response to {words} there", x_name=var,
+                                              f"response to {words} there", x_name=var, group=shown_group,
                                       y_name=r.spec["model"]["y"]))
     if maps:
         parts.append("<h3>Click to explore</h3><div class=\"maps\">" + "".join(maps) + "</div>")

@@ -50,7 +50,7 @@ def test_choropleth_features_legend_and_tooltip(states):
     # tooltip rows: the name as a heading (empty value), the id, the value
     tx = feats[0]["properties"]
     name = states.set_index("STATE_ABBR").loc[tx["id"], "STATE_NAME"]
-    assert tx["base_tip"][0] == [name, ""] and tx["base_tip"][1] == ["STATE_ABBR", tx["id"]]
+    assert tx["base_tip"][0] == [name, ""] and tx["base_tip"][1] == ["id", tx["id"]]  # "id", not the column name (audit 32 #13)
     assert tx["t0"][0][0] == "v"
     # every tooltip value is the unit's own value
     vals = states.set_index("STATE_ABBR")["v"]

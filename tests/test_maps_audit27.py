@@ -62,8 +62,8 @@ def test_lisa_not_in_sample_is_striped_not_a_second_light_grey(states):
     assert f'id=\\"{HATCH_ID}\\"' in html and "\\u003cpattern" in html  # the pattern, defined in the page
     (legend,) = _legends(html)
     assert '<i class="hatch"></i>not in sample (8)' in legend
-    # other maps keep their flat grey (their classes are coloured, not near-white)
-    assert "url(#" not in render_html(choropleth(states, "v", id="STATE_ABBR", sample=sample)).split("L.geoJSON", 1)[1]
+    # every map hatches it now (planner audit 32 #4: a flat grey read like a scenario's greyed cells)
+    assert f'fillColor: "url(#{HATCH_ID})"' in render_html(choropleth(states, "v", id="STATE_ABBR", sample=sample))
 
 
 def test_legend_limits_plain_decimals_from_class_width_and_inside_the_range(states):
