@@ -69,14 +69,21 @@ def test_scenario_map_draws_the_result(grid, sdm):
     assert "<img src=x" not in page and "<b>scenario</b>" not in page         # escaped / textContent
     assert '["7","3"]' in page or '["3","7"]' in page                           # shocked units outlined
     f = r.to_frame()
-    assert json.dumps(format_significant(f.loc['12', 'total']))[1:-1] in page   # a tooltip value (U+2212 escaped)
+    from spillmap.maps._scenario_tables import scenario_decimals
+    from spillmap.tables import format_number
+
+    # a tooltip value, with the decimals of the scenario's tables (planner audit 32 #5; U+2212 escaped)
+    assert json.dumps(format_number(f.loc['12', 'total'], scenario_decimals(r)).replace("-", "\u2212"))[1:-1] in page
     assert "interval of the change includes 0 (200 parameter draws)" in page      # the CI rule in the legend
     # x2's spillovers (rho beta + theta) are near 0: the other units' intervals include 0, greyed
     greyed = f["ci_includes_zero"]
     assert 0 < greyed.sum() < 30 and not greyed[["7", "3"]].any()
     colors = re.findall(r'"c0":"(#[0-9a-f]{6})"', page)                        # one per feature
     pale = {_greyed(x) for x in POSITIVE + NEGATIVE + ("#f7f7f7",)}
-    assert len(colors) == 30 and sum(c in pale for c in colors) == greyed.sum()
+    from spillmap.maps.spillover import NEGLIGIBLE
+
+    # a greyed unit in a class colour gets its sign's dull tint, a negligible one keeps the grey (planner audit 32 #1)
+    assert len(colors) == 30 and all((c in pale or c == NEGLIGIBLE) == g for c, g in zip(colors, greyed))
 
 
 def test_explore_map_embeds_the_columns_compactly(grid, sdm):
