@@ -361,6 +361,7 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
 
     from spillmap.figures._plots import _legend_below
     from spillmap.figures._style import figure_style, new_figure
+    from spillmap.maps._diverging import signed_barh
     from spillmap.tables import plural
 
     top = result.top_receivers(k, by="received", shocked=result.n_shocked == len(result.units)).iloc[::-1]
@@ -372,9 +373,11 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         fig = new_figure((width, 0.32 * len(top) + 1.6), dpi=120)
         ax = fig.subplots()
         pos = np.arange(len(top))
+        # each bar in the map's colour of its sign (planner audit 32 #8): dark for the own change, light received
         if (top["own"] != 0).any():
-            ax.barh(pos, top["own"], color="#b2182b", label="own change")
-        ax.barh(pos, top["received"], left=top["own"], color="#f4a582", label=f"received from other {plural(unit)}")
+            signed_barh(ax, pos, top["own"], label="own change", negative=NEGATIVE[3], positive=POSITIVE[3])
+        signed_barh(ax, pos, top["received"], left=top["own"], label=f"received from other {plural(unit)}",
+                    negative=NEGATIVE[1], positive=POSITIVE[1])
         err = np.vstack([top["total"] - top["ci_lower"], top["ci_upper"] - top["total"]])
         ax.errorbar(top["total"], pos, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", capsize=2, lw=0.8,
                     label=f"{result.level:.0%} interval of the total")
@@ -385,7 +388,8 @@ def scenario_figure(result: Any, *, k: int = 15, names: Mapping[str, str] | None
         ax.set_title(textwrap.fill(title or f"{'; '.join(result.changes)}: largest spillovers received", 70))
         # under the x label, in one row: inside, matplotlib's "best" weighs bars but not the whiskers, and
         # put the legend over long intervals (paper audit 30 C1); "lower right" covered them before
-        ncols = len(ax.get_legend_handles_labels()[0])
+        n_entries = len(ax.get_legend_handles_labels()[0])
+        ncols = n_entries if n_entries <= 3 else (n_entries + 1) // 2  # both signs (5 entries): two rows fit 7 in
         if width < 7.0:  # narrower than a text width (a column): the title and the legend fitted to it
             ncols = _narrow_title_and_legend(fig, ax, title or f"{'; '.join(result.changes)}: largest spillovers "
                                              "received")

@@ -57,7 +57,7 @@ def _diverging(values: np.ndarray, finite: np.ndarray) -> tuple[Classification, 
     c = classify(values, scheme="user", bins=bins)
     n_neg = sum(1 for b in c.bins if b <= 0)
     n_pos = c.k - n_neg
-    full = palette("RdBu_r", max(3, 2 * max(n_neg, n_pos)))
+    full = palette("RdBu_r", 2 * max(n_neg, n_pos))  # even: no white middle (one class a side was blue, white)
     mid = len(full) // 2
     return c, full[mid - n_neg: mid] + full[mid: mid + n_pos]
 
