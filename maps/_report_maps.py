@@ -106,6 +106,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
     (``stills``: the stems of the report's static figures, printed in place of their maps)."""
     from spillmap.maps.choropleth import choropleth_panel
     from spillmap.maps.lisa import lisa_map
+    from spillmap.maps._significance import log_reading
     from spillmap.maps.spillover import spillover_map, unit_response_map
 
     include = set(r.spec.get("maps", {}).get("include", ("choropleth", "lisa", "spillover", "response")))
@@ -115,6 +116,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
     y, key = r.spec["model"]["y"], r.spec["model"].get("key") or r.spec["model"]["x"][0]
     raw_key = key  # the effects table's name of the mapped regressor
     shown = _shown_names(r, [y, key])  # the tables' labels ([model] labels), as in the figures
+    reading = log_reading(key, y, x_label=shown[key], y_label=shown[y])  # a logarithm's reading, on each map
     y, key = shown[y], shown[key]
     periods = {str(p): p for p in r.map_data["periods"]}
     year = r.map_data["year"]
@@ -142,7 +144,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
             frame = pd.DataFrame.from_dict(dict(ue["units"]), orient="index")
             m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
                               title=f"Spillovers of {key} on {y} ({wname})", notice=notice, simplify=None,
-                              average_effects=avg, level=level)
+                              average_effects=avg, level=level, reading=reading)
             out.append(_save(folder, f"spillover_{slug}.html", m,
                              f"{wname}: per-{unit} direct effect, spillover received and emitted (switch top left)",
                              stills))
@@ -154,7 +156,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
             m = unit_response_map(layer, s, id=idc, source_id=city, var=key, y=y, unit=unit, name_column=names,
                                   group=group,
                                   title=f"Effect on {y} of a unit change of {key} in {label} ({wname})",
-                                  notice=notice, simplify=None, average_effects=avg, level=level)
+                                  notice=notice, simplify=None, average_effects=avg, level=level, reading=reading)
             out.append(_save(folder, f"response_{slug}.html", m,
                              f"{wname}: effect on every {unit} of a unit change of {key} in {label}", stills))
     if "spillover" in include:
@@ -165,7 +167,7 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
                 avg, level = average_effects(r.sdm_dynamic(wname), raw_key, horizon)
                 m = spillover_map(layer, frame, id=idc, var=key, y=y, unit=unit, name_column=names, group=group,
                                   title=f"Spillovers of {key} on {y}, dynamic SDM, {words} ({wname})", notice=notice, simplify=None,
-                                  average_effects=avg, level=level)
+                                  average_effects=avg, level=level, reading=reading)
                 out.append(_save(folder, f"spillover_dynamic_{horizon}_{file_names[wname]}.html", m,
                                  f"{wname}, dynamic SDM, {words}: per-{unit} direct effect, spillover received and "
                                  "emitted (switch top left)", stills))

@@ -109,3 +109,29 @@ def effects_by_part(effects) -> dict | None:
     if isinstance(effects, pd.DataFrame):
         return {str(k): dict(v) for k, v in effects.to_dict(orient="index").items()}
     return {str(k): dict(v) for k, v in effects.items()}
+
+
+def log_reading(x: str, y: str, *, x_label: str | None = None, y_label: str | None = None) -> str:
+    """How to read effects of ``x`` on ``y`` when either is written as a natural logarithm (``log(pcap)``),
+    else ``""``: both logs make the effects elasticities; a logarithm ``x`` changed by 1 is its variable
+    times e (+172 %), +10 % being 0.0953 of it; a logarithm ``y`` changed by 0.01 is about 1 % (planner audit
+    32 #6: "+1 Log public capital" with no word of what +1 is, beside a map of +10 %).  Names, not numbers."""
+    import math
+
+    from spillmap.estimation._scenario_input import log_argument
+
+    def natural(name: str) -> str | None:
+        logged = log_argument(str(name))
+        return logged[0] if logged is not None and logged[1] == math.e else None
+
+    xi, yi = natural(x), natural(y)
+    xl, yl = x_label or x, y_label or y
+    if xi and yi:
+        return (f"{xl} and {yl} are natural logarithms: the effects are elasticities (a 1 % rise of {xi} changes "
+                f"{yi} by about the effect in %).")
+    if xi:
+        return (f"{xl} is a natural logarithm: +1 multiplies {xi} by e (+172 %); +10 % of {xi} has "
+                f"{math.log(1.1):.4f} times these effects.")
+    if yi:
+        return f"{yl} is a natural logarithm: a change of 0.01 is about a 1 % change of {yi}."
+    return ""

@@ -170,6 +170,7 @@ def spillover_map(
     m: folium.Map | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
+    reading: str = "",
 ) -> folium.Map:
     """Per-unit direct effect, spillover received and spillover emitted of ``var``.
 
@@ -220,6 +221,10 @@ def spillover_map(
     level
         The confidence level of the results (default 0.95: significance at 5 %).
 
+    reading
+        A sentence on reading the numbers added to each legend's note, e.g. that ``var`` or ``y`` is a
+        logarithm (:func:`spillmap.maps._significance.log_reading`; the report passes it).
+
     Returns
     -------
     folium.Map
@@ -248,7 +253,8 @@ def spillover_map(
         specs.append(
             _value_spec(
                 ue[col].reindex(ids).to_numpy(dtype=float), name=f"{var}: {words}", label=words, k=k,
-                scheme=scheme, note=layer_sentence(col, var=var, y=y, unit=unit), show=(j == 0),
+                scheme=scheme, note=" ".join(filter(None, (layer_sentence(col, var=var, y=y, unit=unit), reading))),
+                show=(j == 0),
                 not_in_sample=len(ctx), group=group, average=average_line(AVERAGE_OF.get(col, ""), averages, level),
             )
         )
@@ -281,6 +287,7 @@ def unit_response_map(
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
     negligible: float = 1e-3,
+    reading: str = "",
 ) -> folium.Map:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).
 
@@ -331,6 +338,8 @@ def unit_response_map(
         static :func:`spillmap.figures.response_map`): units below it form the grey "negligible" class
         (units outside the sample are then striped), the others are classified by ``scheme``; the legend
         states the threshold.  0 classifies every unit.  Nothing is tested.
+    reading
+        As in :func:`spillover_map`.
 
     Returns
     -------
@@ -355,7 +364,7 @@ def unit_response_map(
     spec = _value_spec(
         others, name=f"response to a unit change of {var} in {src_name}",
         label=f"effect on this {unit} of +1 {var} in {src_name}", k=k, scheme=scheme,
-        note=f"effect on {y} of each {unit}; the source {unit} is outlined",
+        note=" ".join(filter(None, (f"effect on {y} of each {unit}; the source {unit} is outlined.", reading))),
         show=True, extra_entries=[(src_color, f"{src_name} itself (direct): {_layers.format_significant(vals[src])}")],
         not_missing=1, not_in_sample=len(ctx), group=group,
         average=average_line("indirect", effects_by_part(average_effects), level), negligible=(negligible, unit),
