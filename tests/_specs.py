@@ -55,3 +55,17 @@ tests = []
 include = ["effects"]
 {decimals}
 """ + W1_TABLES_ONLY
+
+#: the US study with one contiguity W and HTML maps only (no tables, tests or figures: fast);
+#: ``{maps}`` is the body of its ``[maps]`` section
+US_MAPS_ONLY = US_INPUTS + US_TWOWAY_MODEL + """[tables]
+include = []
+[diagnostics]
+tests = []
+[maps]
+{maps}
+[output]
+figures = false
+[weights.W1]
+kind = "contiguity"
+"""

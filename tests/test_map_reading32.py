@@ -15,7 +15,7 @@ import pytest
 from spillmap.maps._significance import log_reading
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
-from _specs import US_INPUTS, US_TWOWAY_MODEL  # noqa: E402
+from _specs import US_MAPS_ONLY  # noqa: E402
 
 
 def test_log_reading_names_elasticities_and_the_steps():
@@ -32,18 +32,7 @@ def test_the_report_maps_say_it(tmp_path):
     from spillmap.maps.report import render_report
     from spillmap.study import Study, run
 
-    spec = US_INPUTS + US_TWOWAY_MODEL + """[tables]
-include = []
-[diagnostics]
-tests = []
-[maps]
-include = ["spillover", "response"]
-spillover_city = "OH"
-[output]
-figures = false
-[weights.W1]
-kind = "contiguity"
-"""
+    spec = US_MAPS_ONLY.format(maps='include = ["spillover", "response"]\nspillover_city = "OH"')
     res = run(Study.from_dict(tomllib.loads(spec), source="s.toml"))
     render_report(res, tmp_path / "r")
     for name in ("spillover_W1.html", "response_W1.html"):

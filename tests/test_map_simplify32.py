@@ -19,7 +19,7 @@ from spillmap.errors import InputError
 from spillmap.maps._layers import prepare_geometry
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared specs sit next to this file
-from _specs import US_INPUTS, US_TWOWAY_MODEL  # noqa: E402
+from _specs import US_MAPS_ONLY  # noqa: E402
 
 
 def _vertices(gdf) -> int:
@@ -59,17 +59,7 @@ def test_the_report_maps_keep_the_study_decision(us48, tmp_path, monkeypatch):
     from spillmap.maps.report import render_report
     from spillmap.study import Study, run
 
-    spec = US_INPUTS + US_TWOWAY_MODEL + """[tables]
-include = []
-[diagnostics]
-tests = []
-[maps]
-include = ["choropleth"]
-[output]
-figures = false
-[weights.W1]
-kind = "contiguity"
-"""
+    spec = US_MAPS_ONLY.format(maps='include = ["choropleth"]')
     res = run(Study.from_dict(tomllib.loads(spec), source="s.toml"))
     render_report(res, tmp_path / "a")
     monkeypatch.setattr(display, "AUTO_SIMPLIFY_VERTICES", 1_000)
