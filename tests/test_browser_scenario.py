@@ -23,7 +23,10 @@ def test_scenario_map(driver, demo_out, artifacts):  # noqa: F811
     assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372
     assert "not in sample (75)" in driver.find_element("css selector", ".spillmap-legend").text
     legend = driver.find_element("css selector", ".spillmap-legend").text
-    assert "outlined: the 12 cities changed" in legend and "interval of the change includes 0" in legend
+    # stop 32 (planner audit #1): the changes below 0.1 % of the largest form the response map's "negligible"
+    # class, apart from the exact zeros (no path); under W1 every classed unit's interval excludes 0 (none greyed)
+    assert "outlined: the 12 cities changed" in legend and "negligible: |change| <" in legend, legend
+    assert "0: no path from the changed cities" in legend, legend
     assert "int +0.02" in driver.find_element("css selector", ".spillmap-title").text
     driver.save_screenshot(str(artifacts / "demo_scenario_hubei_W1.png"))
 
