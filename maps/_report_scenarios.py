@@ -187,7 +187,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
             + to_html(tables["groups"]) + f'<div class="files">download: {_links(f"{stem}_groups")}</div>'
             + to_html(tables["top"]) + f'<div class="files">download: {_links(f"{stem}_top")}</div>'
-            + f'<p><img src="figures/{html.escape(stem)}.png" alt="{cap}" style="max-width:720px"></p>'
+            + f'<p><img src="figures/{html.escape(stem)}.png" alt="{cap}" style="width:100%;max-width:720px"></p>'
             + f'<div class="files">download: {links}</div>')
     kinds = [".csv", "_formatted.csv", ".tex", ".docx", ".xlsx", ".md"]
     return {"html": page, "map": folder / "maps" / f"{stem}.html", "figure": folder / "figures" / f"{stem}.png",
