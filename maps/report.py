@@ -123,9 +123,17 @@ def _closing(r: StudyResults, folder: Path) -> list[str]:
     if r.warnings:
         out.append("<h2>Warnings</h2><ul class=\"warnings\">"
                    + "".join(f"<li>{html.escape(s)}</li>" for s in r.warnings) + "</ul>")
-    if r.missing:
+    from spillmap.study._display import missing_display
+
+    # a classic Hausman test not defined, whose Mundlak (or sphtest) form the diagnostics table reports, is
+    # listed apart: "not available" beside a table that shows a Hausman row read as a contradiction
+    missing, replaced = missing_display(r)
+    if missing:
         out.append("<h2>Not available</h2><ul class=\"missing\">"
-                   + "".join(f"<li>{html.escape(readable_missing(r, s))}</li>" for s in r.missing) + "</ul>")
+                   + "".join(f"<li>{html.escape(readable_missing(r, s))}</li>" for s in missing) + "</ul>")
+    if replaced:
+        out.append("<h2>Reported in another form</h2><ul>"
+                   + "".join(f"<li>{html.escape(readable_missing(r, s))}</li>" for s in replaced) + "</ul>")
     files = sorted(p.relative_to(folder).as_posix() for p in (folder / "tables").iterdir())
     out.append("<section class=\"files\"><h2>Files</h2><p>"
                + " ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in [*files, "results.json"])

@@ -104,3 +104,21 @@ def test_report_page_fits_a_phone_without_sideways_scrolling(driver, tmp_path_fa
     inner, whole = driver.execute_script(
         "return [document.documentElement.clientWidth, document.documentElement.scrollWidth]")
     assert whole <= inner, (inner, whole)
+
+
+def test_a_hausman_reported_in_its_mundlak_form_is_not_listed_as_not_available(tmp_path_factory):
+    """The demo's classic Hausman tests are not defined and their Mundlak form is in the diagnostics table:
+    the page listed them under "Not available" (planner audit 32 #12's section); now apart, as the notebook
+    view does (spillmap.study._display.missing_display)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _demo_shared import build_demo_once
+
+    page = (build_demo_once(tmp_path_factory) / "index.html").read_text(encoding="utf-8")
+    assert "<h2>Reported in another form</h2>" in page
+    other = page.split("<h2>Reported in another form</h2>")[1].split("</ul>")[0]
+    assert other.count("<li>") == 2 and "Mundlak" in other  # W1 and W2
+    if "<h2>Not available</h2>" in page:
+        assert "Hausman" not in page.split("<h2>Not available</h2>")[1].split("</ul>")[0]
