@@ -23,7 +23,7 @@ from spillmap.errors import DataError, InputError
 from spillmap.tables import plural
 from spillmap.maps import _layers
 from spillmap.maps._classify import (Classification, Scheme, class_labels, classes_note, classify, colors_for, palette,
-                                     reading)
+                                     NEGLIGIBLE_FRACTION, reading)
 from spillmap.maps._significance import AVERAGE_OF, AverageLine, average_line, effects_by_part, layer_sentence
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def value_classes(values: np.ndarray, *, scheme: Scheme = "auto", k: int = 5) ->
 NEGLIGIBLE = "#c6c6c6"
 
 
-def negligible_classes(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5, negligible: float = 1e-3):
+def negligible_classes(values: np.ndarray, *, scheme: Scheme = "quantiles", k: int = 5,
+                       negligible: float = NEGLIGIBLE_FRACTION):
     """``(classification, colours, cut)``: the classes of :func:`value_classes` of the values whose magnitude is at
     least ``cut = negligible * max |value|``; those below it get class -3 ("negligible", :data:`NEGLIGIBLE`) and
     ``cut`` is ``None`` when there are none.  A display threshold, not a test: the response map and its static
@@ -286,7 +287,7 @@ def unit_response_map(
     m: folium.Map | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
-    negligible: float = 1e-3,
+    negligible: float = NEGLIGIBLE_FRACTION,
     reading: str = "",
 ) -> folium.Map:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined).

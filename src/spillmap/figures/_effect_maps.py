@@ -21,7 +21,7 @@ from spillmap.figures._narrow import NARROW_INCHES, finish_map, note_width
 from spillmap.figures._narrow import legend_width_in as _legend_width_in
 from spillmap.figures._spillover_column import spillover_column
 from spillmap.figures._style import figure_style, new_figure
-from spillmap.maps._classify import Scheme, classes_note
+from spillmap.maps._classify import NEGLIGIBLE_FRACTION, Scheme, classes_note
 from spillmap.maps.lisa import LISA_COLORS, LISA_LABELS, _clusters
 from spillmap.maps._significance import AVERAGE_OF, average_line, effects_by_part, layer_sentence
 from spillmap.maps.spillover import NEGLIGIBLE, SPILLOVER_COLUMNS, effect_words, negligible_classes, value_classes
@@ -260,7 +260,7 @@ def response_map(
     ax: Axes | None = None,
     average_effects: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
     level: float = 0.95,
-    negligible: float = 1e-3,
+    negligible: float = NEGLIGIBLE_FRACTION,
 ) -> Figure:
     """Effect on every unit of a unit change of ``var`` in ``source_id`` (outlined, own colour).
 
