@@ -253,6 +253,19 @@ def render_report(results: StudyResults | str | os.PathLike, out_dir: str | os.P
     return out_dir
 
 
+def _default_out(study: Study) -> Path:
+    """``[output] dir`` relative to the spec's folder, the bundled demo spec's relative to the current
+    folder: its own folder is the installed package's (``spillmap report data/demo_report.toml`` wrote the
+    report there, inside site-packages, once the spec was found from any folder)."""
+    from spillmap import datasets
+
+    try:
+        bundled = Path(study.source).resolve() == datasets.data_path("demo_report.toml").resolve()
+    except (OSError, InputError):
+        bundled = False
+    return Path(os.path.expanduser(study.output.dir)) if bundled else study.resolve(study.output.dir)
+
+
 def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike | None = None, *,
                  force: bool = False, quiet: bool = False) -> Path:
     """Load a study spec, run it and render the report (``spillmap report``).
@@ -280,7 +293,7 @@ def build_report(config: Study | str | os.PathLike, out_dir: str | os.PathLike |
         if study.output.dir is None:
             raise InputError("no output folder: give one (--out on the command line, out_dir in Python) or set "
                              "[output] dir in the spec.")
-        out_dir = study.resolve(study.output.dir)
+        out_dir = _default_out(study)
     out_dir = Path(os.path.expanduser(out_dir))  # "~/report": in the home folder, as in a shell
     from spillmap.study._plan import Steps, planned_steps
 

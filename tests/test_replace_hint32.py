@@ -88,3 +88,20 @@ def test_a_panel_indexed_by_id_and_time_is_told_to_reset_its_index(us48_queen, p
         SpatialPanel(mi, "unemp ~ emp", id="state_abbr", time="year", w=us48_queen)
     with pytest.raises(DataError, match=r"'state_abbr', 'year' are the data's index: make them columns"):
         moran_pooled(mi, "state_abbr", time="year", var="unemp", w=us48_queen)
+
+
+def test_the_bundled_specs_report_goes_to_the_current_folder(tmp_path, monkeypatch):
+    """Once the README's spec is found from any folder, `spillmap report data/demo_report.toml` without --out
+    wrote its report next to the bundled spec, inside the installed package; it goes to the current folder
+    now (as `spillmap demo`), while a user's own spec keeps its folder next to it."""
+    from spillmap import datasets
+    from spillmap.maps.report import _default_out
+    from spillmap.study import Study
+
+    monkeypatch.chdir(tmp_path)
+    out = _default_out(Study.from_toml("data/demo_report.toml"))
+    assert not out.is_absolute() and out.resolve() == tmp_path / "spillmap_demo_report"
+    mine = tmp_path / "mine" / "spec.toml"
+    mine.parent.mkdir()
+    mine.write_text(datasets.data_path("demo_report.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert _default_out(Study.from_toml(mine)) == mine.parent / "spillmap_demo_report"
