@@ -7,7 +7,10 @@ effect and the total spillover it emits (top left, compact; its title folds it, 
 maps such as the report's frames its list of receivers starts folded).  The columns travel as
 base64 little-endian float32 (7 significant digits: display precision), N^2 values up to 1,000
 units (297 cities: 0.47 MB), otherwise the k largest responses of each source.  Units of the
-layer outside the model are drawn light grey ("not in sample"), as on the other maps.
+layer outside the model are hatched ("not in sample"), as on the other maps.  Responses below
+:data:`~spillmap.maps._classify.NEGLIGIBLE_FRACTION` (0.1 %) of the selected unit's largest response to another
+unit are "negligible" (the response map's grey, :data:`~spillmap.maps.spillover.NEGLIGIBLE`), kept apart from
+exact zeros (no path, white): one rule for the response, scenario and explore maps (planner audit 32 #1).
 
 Library used: **folium** through :mod:`spillmap.maps._layers` (geometry embedded once,
 tooltips and panels set with ``textContent``, JSON escaped for ``<script>``).  Written by
@@ -32,9 +35,10 @@ from spillmap.maps._elements import (
     NOTES_BELOW_PX,
     RenderOnce,
 )
-from spillmap.maps._classify import ZERO_BELOW, magnitude_labels
+from spillmap.maps._classify import NEGLIGIBLE_FRACTION, ZERO_BELOW, _significant, magnitude_labels, reading
 from spillmap.maps._fit import KeepClear
 from spillmap.maps.scenario import NEGATIVE, POSITIVE, SOURCE, ZERO, _sample_and_context
+from spillmap.maps.spillover import NEGLIGIBLE
 
 from spillmap.errors import DataError
 
@@ -90,20 +94,27 @@ class _Explore(RenderOnce):
         return out;
     }
 {{ this.reading_js }}
-    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0], largest = 0;
+    var current = cfg.start, values = column(current), bounds = [0, 0, 0, 0], largest = 0, cut = 0;
     function fmt(v) {  // a unit's number: reading (four significant digits, plain decimals, 0 below 1e-9 of the largest)
         return (v === null || !isFinite(v)) ? "not among the largest" : reading(v, largest);
     }
-    function setBounds() {  // the class limits [0, m/64, m/16, m/4, m]; their labels come from Python (cfg.limits)
+    function setBounds() {  // the class limits [cut, m/64, m/16, m/4, m]; their labels come from Python (cfg.limits, cfg.cuts)
         var m = 0;
         for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { m = Math.max(m, Math.abs(values[i])); } }
         bounds = [m / 64, m / 16, m / 4, m];
         largest = Math.max(Math.abs(cfg.own[current]), m);
+        // the response map's rule (negligible_fraction of the largest response to another unit); when that response
+        // is itself numerically zero beside the unit's own effect (below ZERO_BELOW of it), every response is negligible
+        cut = m < ZERO_BELOW * largest ? ZERO_BELOW * largest : cfg.negligible_fraction * m;
     }
-    function isZero(v) { return v === 0 || Math.abs(v) < ZERO_BELOW * largest; }  // numerically zero: reads "0"
+    function isNegligible(v) { return v !== 0 && Math.abs(v) < cut; }
+    function response(v) {  // another unit's response as its tooltip and the receivers' list print it
+        return isFinite(v) && isNegligible(v) ? "negligible (< " + reading(cut, 0, 2) + ")" : fmt(v);
+    }
     function color(v) {
         if (!isFinite(v)) { return cfg.nodata; }
-        if (isZero(v)) { return cfg.zero; }
+        if (v === 0) { return cfg.zero; }
+        if (isNegligible(v)) { return cfg.negligible; }
         var a = Math.abs(v), c = 0;
         while (c < 3 && a > bounds[c]) { c++; }
         return (v > 0 ? cfg.pos : cfg.neg)[c];
@@ -172,20 +183,22 @@ class _Explore(RenderOnce):
         for (var i = 0; i < n; i++) { if (i !== current && isFinite(values[i])) { order.push(i); } }
         order.sort(function (a, b) { return Math.abs(values[b]) - Math.abs(values[a]) || a - b; });
         ui.receivers.textContent = "";
-        order.slice(0, 5).forEach(function (i) { row(ui.receivers, cfg.names[i], fmt(values[i])); });
+        order.slice(0, 5).forEach(function (i) { row(ui.receivers, cfg.names[i], response(values[i])); });
         ui.entries.textContent = "";
         entry(cfg.source, cfg.names[current] + " (the changed unit)");
-        var anyPos = false, anyNeg = false, zeros = false, rounded = false;
+        var anyPos = false, anyNeg = false, zeros = 0, small = 0;
         for (var i = 0; i < n; i++) {
             if (i === current || !isFinite(values[i])) { continue; }
-            if (isZero(values[i])) { zeros = true; rounded = rounded || values[i] !== 0; }
+            if (values[i] === 0) { zeros++; } else if (isNegligible(values[i])) { small++; }
             else { anyPos = anyPos || values[i] > 0; anyNeg = anyNeg || values[i] < 0; }
         }
-        var lim = cfg.limits[current][0], scale = cfg.limits[current][1];  // lim[c + 1]: the upper limit of class c
+        // lim[c + 1]: the upper limit of class c; the lowest class starts at the negligible cut (cfg.cuts, in the scale)
+        var lim = cfg.limits[current][0], scale = cfg.limits[current][1], low = cfg.cuts[current];
         if (scale && (anyPos || anyNeg)) { el(ui.entries, "div", "n", cfg.scales[scale]); }
-        if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], (c ? "+" + lim[c] : "0") + " to +" + lim[c + 1]); } }
-        if (zeros) { entry(cfg.zero, rounded ? cfg.zero_rounded : "0 (no path from the selected unit)"); }
-        if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], (c ? "\u2212" + lim[c] : "0") + " to \u2212" + lim[c + 1]); } }
+        if (anyPos) { for (var c = 3; c >= 0; c--) { entry(cfg.pos[c], "+" + (c ? lim[c] : low) + " to +" + lim[c + 1]); } }
+        if (small) { entry(cfg.negligible, "negligible: |response| < " + low + " (" + small + ")"); }
+        if (zeros) { entry(cfg.zero, "0: no path from the selected unit (" + zeros + ")"); }
+        if (anyNeg) { for (var c = 0; c < 4; c++) { entry(cfg.neg[c], "\u2212" + (c ? lim[c] : low) + " to \u2212" + lim[c + 1]); } }
         if (cfg.not_in_sample) { entry(cfg.context, cfg.not_in_sample_label, "e context-entry"); }
     }
     setBounds();
@@ -198,7 +211,7 @@ class _Explore(RenderOnce):
                 var i = pos[f.properties.id];
                 if (i === undefined) { row(table, "", "not in the model"); }
                 else if (i === current) { row(table, "own (direct) effect", fmt(cfg.own[i])); }
-                else { row(table, "response to " + cfg.names[current], fmt(values[i])); }
+                else { row(table, "response to " + cfg.names[current], response(values[i])); }
                 return table;
             }, {sticky: true});
             lyr.on("click", function () {
@@ -259,20 +272,39 @@ def _log_note(y_name: str | None, y: str) -> str:
     return f" {y} is a natural logarithm: a change of 0.01 is about a 1 % change of {logged[0]}."
 
 
-def _class_limits(values: np.ndarray, receivers: np.ndarray, own: list[float]) -> list[list]:
-    """Per selected unit ``j``: ``[labels, exponent]`` of its legend's class limits ``[0, m/64, m/16, m/4, m]``,
-    ``m`` the largest ``|response|`` of another unit as the page decodes it (``values``: the float32 rows sent,
-    ``receivers``: the unit of each), printed by :func:`~spillmap.maps._classify.magnitude_labels` as the
-    scenario legends; all ``"0"`` when ``m`` is 0 or numerically zero beside the unit's own effect."""
+def _largest_others(values: np.ndarray, receivers: np.ndarray) -> np.ndarray:
+    """Per selected unit: ``m``, the largest ``|response|`` of another unit as the page decodes it (``values``: the
+    float32 rows sent, ``receivers``: the unit of each), 0 when there is none."""
     v = np.abs(values.astype(float))
     v[(receivers == np.arange(len(v))[:, None]) | ~np.isfinite(v)] = -1.0
+    return np.maximum(v.max(axis=1), 0.0)
+
+
+def _class_limits(values: np.ndarray, receivers: np.ndarray, own: list[float]) -> list[list]:
+    """Per selected unit ``j``: ``[labels, exponent]`` of its legend's class limits ``[0, m/64, m/16, m/4, m]``,
+    ``m`` the largest ``|response|`` of another unit (:func:`_largest_others`), printed by
+    :func:`~spillmap.maps._classify.magnitude_labels` as the scenario legends; all ``"0"`` when ``m`` is 0 or
+    numerically zero beside the unit's own effect.  The lowest class starts at the cut (:func:`_cut_labels`)."""
     out = []
-    for j, m in enumerate(np.maximum(v.max(axis=1), 0.0)):
+    for j, m in enumerate(_largest_others(values, receivers)):
         if m == 0 or m < ZERO_BELOW * max(abs(own[j]), m):
             out.append([["0"] * 5, 0])
             continue
         text, exponent = magnitude_labels([0.0, m / 64, m / 16, m / 4, m])
         out.append([text, exponent])
+    return out
+
+
+def _cut_labels(values: np.ndarray, receivers: np.ndarray, own: list[float], limits: list[list]) -> list[str]:
+    """Per selected unit: its negligible cut (also the lowest class's lower limit) as its legend prints it: the
+    response map's rule, ``NEGLIGIBLE_FRACTION * m`` (below m/64), or ``ZERO_BELOW`` of the own effect when ``m`` is
+    numerically zero beside it; :func:`~spillmap.maps._classify.reading`, in the ``limits``' scale if any."""
+    out = []
+    for j, m in enumerate(_largest_others(values, receivers)):
+        largest = max(abs(own[j]), m)
+        cut = ZERO_BELOW * largest if m < ZERO_BELOW * largest else NEGLIGIBLE_FRACTION * m
+        exponent = limits[j][1]
+        out.append(_significant([cut * 10**exponent])[0] if exponent else reading(cut, digits=2))
     return out
 
 
@@ -301,12 +333,15 @@ def _explore_cfg(columns: Mapping[str, Any], names: list[str], start: int, y: st
         cfg.update(values=_b64(sent, "<f4"), index=_b64(idx.T, "<i4"), k=int(idx.shape[0]))
         scope = f"the {idx.shape[0]} largest responses of each unit (others grey)"
     cfg["limits"] = _class_limits(sent, receivers, cfg["own"])
+    cfg.update(cuts=_cut_labels(sent, receivers, cfg["own"], cfg["limits"]), negligible_fraction=NEGLIGIBLE_FRACTION,
+               negligible=NEGLIGIBLE)
     cfg["scales"] = {e: scale_words(e) for e in sorted({e for _, e in cfg["limits"] if e})}
-    power = str(round(np.log10(ZERO_BELOW))).replace("-", "⁻").translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    cfg["zero_rounded"] = f"0 (no path from the selected unit, or below 10{power} of its largest response)"
     of_s = "column of S" if step == 1 else f"column of S times {step:.4g}"
     cfg["legend_title"] = f"change of {y} after {words} in the selected unit"
-    cfg["legend_note"] = (f"classes: 1/64, 1/16, 1/4 and all of the largest response to the selected unit; "
+    cfg["legend_note"] = (f"negligible: |response| below {NEGLIGIBLE_FRACTION * 100:.3g} % of the largest |response| "
+                          "of another unit to the selected unit (a display threshold, not a test, as on the response "
+                          "map), in grey; 0: exactly no response (no path through W from the selected unit); classes: "
+                          "|response| from the negligible cut up to 1/64, 1/16, 1/4 and all of the largest; "
                           f"shown: {scope}.{y_note}")
     cfg["help"] = f"Click any unit: every unit's change of {y} after {words} there ({of_s})."
     cfg.update(not_in_sample=int(not_in_sample), context=CONTEXT_SWATCH,
