@@ -177,8 +177,9 @@ def test_javascript_reading_prints_what_python_prints(driver):  # noqa: F811
 
 @pytest.mark.browser
 def test_explore_map_reads_plain_after_a_click(driver, us48, tmp_path, artifacts):  # noqa: F811
-    """Click a state: the legend, the panel and a far state's tooltip read plain decimals, and the states whose
-    response is below 1e-9 of the largest read 0 and are drawn as 0."""
+    """Click a state: the legend, the panel and a far state's tooltip read plain decimals, and a far state whose
+    response is below 1e-9 of the largest reads "negligible (< cut)" (stop 32: the response map's rule, 0.1 % of
+    the largest response to another state; tests/test_explore_negligible32.py), not a long decimal."""
     from spillmap.maps import save_map
     from spillmap.maps.explore import explore_map
 
@@ -202,6 +203,7 @@ def test_explore_map_reads_plain_after_a_click(driver, us48, tmp_path, artifacts
     assert not SCIENTIFIC.search(text + tip), text + tip
     largest = max(abs(s[j, j]), float(np.abs(np.delete(s[:, j], j)).max()))
     assert abs(s[far, j]) < ZERO_BELOW * largest  # float32 of ~1e-15 of 1: below the threshold
-    assert tip.rstrip().endswith("\t0") and "below 10\u207b\u2079" in text
+    cut = 1e-3 * float(np.abs(np.delete(s[:, j].astype("<f4"), j)).max())  # NEGLIGIBLE_FRACTION of the largest
+    assert tip.rstrip().endswith(f"negligible (< {reading(cut, digits=2)})") and "negligible: |response| <" in text
     driver.save_screenshot(str(artifacts / "map_numbers_explore.png"))
 
