@@ -10,7 +10,9 @@ Expected numbers come from numpy on the response columns, with the rule as state
 from __future__ import annotations
 
 import re
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +21,9 @@ from spillmap.maps._classify import NEGLIGIBLE_FRACTION, ZERO_BELOW, reading
 from spillmap.maps.spillover import NEGLIGIBLE
 
 from .test_browser import _open, _tooltip_of, artifacts, driver  # noqa: F401, TID252  (shared fixtures)
-from .test_map_numbers import SCIENTIFIC, _decaying_response  # noqa: TID252
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helpers sit next to this file
+from _map_helpers import SCIENTIFIC, decaying_response  # noqa: E402
 
 ZEROED = ["FL", "ME", "GA"]  # states given an exact 0 response to Washington (no path), as Hainan's cities in the demo
 
@@ -42,7 +46,7 @@ def test_explore_cuts_follow_the_response_maps_rule(us48):
     from spillmap.maps.explore import _explore_cfg
 
     assert NEGLIGIBLE_FRACTION < 1 / 64  # the classes m/64 ... m never fall below the cut
-    ids, s = _decaying_response(us48)
+    ids, s = decaying_response(us48)
     cfg = _explore_cfg(_columns(ids, s), ids, 0, "y")
     assert cfg["negligible"] == NEGLIGIBLE and cfg["negligible_fraction"] == NEGLIGIBLE_FRACTION
     assert cfg["cuts"] == [reading(_cut(s, j), digits=2) for j in range(len(ids))]
@@ -66,7 +70,7 @@ def test_explore_map_draws_negligible_responses_grey(driver, us48, tmp_path, art
     from spillmap.maps.explore import explore_map
     from spillmap.maps.scenario import ZERO
 
-    ids, s = _decaying_response(us48)
+    ids, s = decaying_response(us48)
     j = ids.index("WA")
     s[[ids.index(z) for z in ZEROED], j] = 0.0
     path = tmp_path / "explore.html"

@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 import time
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,9 +25,11 @@ from spillmap.maps._classify import ZERO_BELOW, bound_labels, class_labels, clas
 
 from .test_browser import _open, _tooltip_of, artifacts, driver  # noqa: F401, TID252  (shared fixtures)
 
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helpers sit next to this file
+from _map_helpers import SCIENTIFIC, decaying_response  # noqa: E402
+
 MINUS = "\u2212"
 #: scientific notation as a reader sees it: a digit, an e, a sign or digit ("2.5e−12", "1e-9", "7e+11")
-SCIENTIFIC = re.compile(r"\d[eE][-\u2212+]?\d")
 
 
 def _decimal_reference(v: float, digits: int) -> str:
@@ -100,18 +104,6 @@ def test_scenario_colours_and_tooltips():
     assert tips["change of y"] == "0" and tips["95% interval"] == "[0, 0.0009172]"
 
 
-def _decaying_response(us48):
-    """Columns of S = (I - 0.2 W)^-1 on the states' queen contiguity: from 1 on the diagonal to ~1e-15 across
-    the country (0.2 per step of contiguity), as the demo's W1 responses."""
-    from libpysal.graph import Graph
-
-    g = Graph.build_contiguity(us48.set_index("STATE_ABBR"), rook=False)
-    ids = list(g.unique_ids)
-    w = g.transform("r").sparse.toarray()
-    s = np.linalg.inv(np.eye(len(ids)) - 0.2 * w)
-    return ids, s
-
-
 def test_response_map_draws_negligible_effects_grey(us48):
     """As the static response figure: effects below 0.1 % of the largest on another state are a grey
     "negligible" class, the others in classes whose limits read plainly."""
@@ -119,7 +111,7 @@ def test_response_map_draws_negligible_effects_grey(us48):
     from spillmap.maps._offline import render_html
     from spillmap.maps.spillover import NEGLIGIBLE, unit_response_map
 
-    ids, s = _decaying_response(us48)
+    ids, s = decaying_response(us48)
     j = ids.index("KS")
     response = pd.Series(s[:, j], index=ids)
     m = unit_response_map(us48, response, id="STATE_ABBR", source_id="KS", var="x")
@@ -139,7 +131,7 @@ def test_explore_legend_limits_are_the_python_legends(us48):
     the page decodes, and read "0" when the other units' responses are numerically zero."""
     from spillmap.maps.explore import _class_limits
 
-    ids, s = _decaying_response(us48)
+    ids, s = decaying_response(us48)
     sent = s.T.astype("<f4")
     receivers = np.broadcast_to(np.arange(len(ids)), sent.shape)
     limits = _class_limits(sent, receivers, list(np.diag(s)))
@@ -183,7 +175,7 @@ def test_explore_map_reads_plain_after_a_click(driver, us48, tmp_path, artifacts
     from spillmap.maps import save_map
     from spillmap.maps.explore import explore_map
 
-    ids, s = _decaying_response(us48)
+    ids, s = decaying_response(us48)
     cols = {"ids": ids, "variable": "x", "own": np.diag(s), "emitted": s.sum(axis=0) - np.diag(s), "matrix": s}
     path = tmp_path / "explore.html"
     save_map(explore_map(us48, cols, id="STATE_ABBR", name_column="STATE_NAME", y="y", start="ME"), path)
