@@ -27,7 +27,7 @@ def test_entropy_hand_example_without_shift():
     # e_b = -(1/ln 3)(1 ln 1) = 0, so d_b = 1;  w = d / (d_a + d_b)
     d_a = (2 / 3) * np.log(2) / np.log(3)
     ci = composite_index(SMALL, method="entropy", positive=["a", "b"], shift=0.0)
-    np.testing.assert_allclose(ci.weights["weight"], [d_a / (d_a + 1), 1 / (d_a + 1)], rtol=1e-12)
+    np.testing.assert_allclose(ci.weights["weight"], [d_a / (d_a + 1), 1 / (d_a + 1)], rtol=1e-12)  # closed form: the same logs and ratios, a few ulps
     # index = w_a a' + w_b b' = [0, w_a / 2, 1]
     w_a = d_a / (d_a + 1)
     np.testing.assert_allclose(ci.index, [0, w_a / 2, 1], rtol=1e-12, atol=1e-15)
