@@ -7,13 +7,12 @@ negative values are split into quantile classes of their own, the positive ones 
 blue half of the palette for the first and the red half for the second, lightest next to 0, with no white class.
 A class of the same rank on either side has the same depth of colour.  The :class:`Classification` is
 :mod:`spillmap.maps._classify`'s, so its legend labels (:func:`~spillmap.maps._classify.class_labels`) read
-``−0.31 – −0.12 … −0.04 – 0``, ``0 – 0.05 …``.  The HTML map is :func:`diverging_choropleth`, the static
-one :func:`spillmap.figures.choropleth` with ``scheme="quantiles_by_sign"``.  Colours of changes of either sign
+``−0.31 – −0.12 … −0.04 – 0``, ``0 – 0.05 …``.  The HTML and the static map are
+:func:`spillmap.maps.choropleth` and :func:`spillmap.figures.choropleth` with ``scheme="quantiles_by_sign"``.  Colours of changes of either sign
 (the scenario figure's bars) are :func:`signed_barh`'s.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,13 +23,11 @@ from spillmap.errors import DataError, InputError
 from spillmap.maps._classify import Classification, bound_labels, classify, palette
 
 if TYPE_CHECKING:
-    import folium
-    import geopandas as gpd
     from matplotlib.axes import Axes
     from numpy.typing import ArrayLike
 
 __all__ = ["SIGN_SCHEME", "SignedClassification", "classify_by_sign", "sign_palette", "sign_note", "signed_barh",
-           "diverging_choropleth"]
+           "classes_and_colors"]
 
 #: the scheme's name, as ``scheme=`` of :func:`spillmap.figures.choropleth`
 SIGN_SCHEME = "quantiles_by_sign"
@@ -126,26 +123,15 @@ def signed_barh(ax: Axes, positions: ArrayLike, values: ArrayLike, *, label: str
             ax.barh(at[mask], v[mask], left=start[mask], color=color, label=f"{label} ({sign})" if both else label)
 
 
-def diverging_choropleth(gdf: gpd.GeoDataFrame, column: str, *, id: str, name_column: str | Sequence[str] | None = None,
-                         sample: Sequence[str] | None = None, group: str | None = None, k: int = 3,
-                         cmap: str = "RdBu_r", title: str | None = None, notice: str | None = None,
-                         simplify: float | str | None = "auto") -> folium.Map:
-    """:func:`spillmap.maps.choropleth` of a column of both signs, classed by :func:`classify_by_sign`
-    (``k`` classes on each side of 0) and coloured by :func:`sign_palette`; the other parameters as there."""
-    from spillmap.maps import _layers
-    from spillmap.maps._classify import class_labels, colors_for
-    from spillmap.maps.choropleth import _numeric, _tip_decimals
+def classes_and_colors(values: np.ndarray, scheme: str, k: int, bins, cmap: str) -> tuple[Classification, list[str], str]:
+    """Classes, their colours and the legend's note of a map (the HTML :func:`spillmap.maps.choropleth` and the
+    static :func:`spillmap.figures.choropleth` alike); ``scheme="quantiles_by_sign"``: broken at 0
+    (:func:`classify_by_sign`, ``(k + 1) // 2`` classes on each side, at most 5), else
+    :func:`spillmap.maps._classify.classify`."""
+    from spillmap.maps._classify import classes_note
 
-    full = _layers.prepare_geometry(gdf, id=id, simplify=simplify)
-    _layers.name_columns(full, name_column)
-    g, ctx = _layers.split_sample(full, id=id, sample=sample)
-    values = _numeric(g, column)
-    c = classify_by_sign(values, k=k)
-    colors, dec = sign_palette(c, cmap), _tip_decimals(values)
-    spec = {"name": column, "colors": colors_for(c, colors), "show": True,
-            "tips": [[[str(column), _layers.format_value(v, dec)]] for v in values],
-            "legend_html": _layers.legend_html(title or column, list(zip(colors, class_labels(c))), note=sign_note(c),
-                                               no_data=int((c.yb < 0).sum()), not_in_sample=len(ctx), group=group)}
-    m = _layers.new_map(g, tiles=None)
-    return _layers.add_layers(m, g, id=id, name_column=name_column, layers=[spec], title=title, notice=notice,
-                              legend=True, context=ctx, group=group)
+    if scheme == SIGN_SCHEME:
+        c = classify_by_sign(values, k=min(5, max(1, (int(k) + 1) // 2)))
+        return c, sign_palette(c, cmap), sign_note(c)
+    c = classify(values, scheme=scheme, k=k, bins=bins)  # type: ignore[arg-type]
+    return c, palette(cmap, c.k), classes_note(c)

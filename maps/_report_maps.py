@@ -178,9 +178,9 @@ def draw_maps(r, folder: Path, step, file_names: dict[str, str], stills: Collect
 def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, include,
                        stills: Collection[str]) -> list[str]:
     """The SDM's recovered unit fixed effects (first W), as a choropleth broken at 0: they sum to zero, so
-    blue below 0 and red above, quantiles within each sign (:func:`spillmap.maps._diverging.diverging_choropleth`)."""
-    from spillmap.maps._diverging import diverging_choropleth
+    blue below 0 and red above, quantiles within each sign (``scheme="quantiles_by_sign"``)."""
     from spillmap.maps._layers import format_significant
+    from spillmap.maps.choropleth import choropleth
 
     if "fixed_effects" not in include or not r.fixed_effects:
         return []
@@ -193,7 +193,7 @@ def _fixed_effects_map(r, folder: Path, layer, idc: str, names, group, sample, i
     gdf = layer.assign(**{col: layer[idc].map(values).astype(float)})
     title = (f"{unit[:1].upper()}{unit[1:]} fixed effects of the SDM ({wname}), deviations from the intercept "
              f"{format_significant(fx['intercept'])}")
-    m = diverging_choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, k=3, cmap="RdBu_r",
-                             title=title, notice=r.notice, simplify=None)
+    m = choropleth(gdf, col, id=idc, name_column=names, sample=sample, group=group, scheme="quantiles_by_sign", k=6,
+                   cmap="RdBu_r", title=title, notice=r.notice, simplify=None)  # 3 classes each side, as the figure
     return [_save(folder, "fixed_effects.html", m, f"{wname}: recovered {unit} fixed effects μ_i of the SDM "
                                                   "(they sum to zero)", stills)]

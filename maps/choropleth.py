@@ -10,7 +10,7 @@ and accept ``m=`` to add a layer; writing the page is :func:`spillmap.maps.save_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import folium
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from spillmap.errors import DataError, InputError
 from spillmap.maps import _layers
+from spillmap.maps._diverging import classes_and_colors
 from spillmap.maps._classify import (  # noqa: F401  (re-exported: the classification lives there)
     AUTO_NARROW,
     SCHEMES,
@@ -50,8 +51,9 @@ def _layer_spec(
     decimals: int,
     not_in_sample: int = 0,
     group: str | None = None,
+    colors: list[str] | None = None,
 ) -> dict:
-    colors = palette(cmap, c.k)
+    colors = palette(cmap, c.k) if colors is None else colors
     n_missing = int((c.yb < 0).sum())
     tips = [[[str(label), _layers.format_value(v, decimals)]] for v in values]
     return {
@@ -102,7 +104,7 @@ def choropleth(
     name_column: str | Sequence[str] | None = None,
     sample: Sequence[str] | None = None,
     group: str | None = None,
-    scheme: Scheme = "quantiles",
+    scheme: Scheme | Literal["quantiles_by_sign"] = "quantiles",
     k: int = 5,
     bins: Sequence[float] | None = None,
     cmap: str = "YlOrRd",
@@ -132,7 +134,9 @@ def choropleth(
     group
         Column of a higher-level unit (``"province"``): its boundaries are drawn on top.
     scheme, k, bins
-        Classification (see :func:`classify`; ``"auto"`` states a narrow range).
+        Classification (see :func:`classify`; ``"auto"`` states a narrow range).  ``"quantiles_by_sign"``
+        with a diverging ``cmap`` (``"RdBu_r"``) for values of both signs: classes broken at 0, quantiles
+        within each sign, ``(k + 1) // 2`` on each side (:func:`spillmap.maps._diverging.classify_by_sign`).
     cmap
         ColorBrewer scheme name.
     title, notice
@@ -161,10 +165,10 @@ def choropleth(
     _layers.name_columns(full, name_column)
     g, ctx = _layers.split_sample(full, id=id, sample=sample)
     values = _numeric(g, column)
-    c = classify(values, scheme=scheme, k=k, bins=bins)
+    c, colors, note = classes_and_colors(values, scheme, k, bins, cmap)
     spec = _layer_spec(
         values, c, cmap=cmap, label=column, legend_title=title or column, layer_name=column,
-        note=classes_note(c), show=True, decimals=_tip_decimals(values), not_in_sample=len(ctx), group=group,
+        note=note, show=True, decimals=_tip_decimals(values), not_in_sample=len(ctx), group=group, colors=colors,
     )
     _extra_tips(spec, g, tooltip_columns)
     m = _layers.new_map(g, tiles=tiles, m=m)

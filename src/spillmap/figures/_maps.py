@@ -23,8 +23,8 @@ from spillmap.figures._cartography import add_north_arrow, add_scale_bar, map_cr
 from spillmap.figures._narrow import finish_map, is_narrow, legend_prop, note_text, note_width, wrap_text
 from spillmap.figures._style import figure_style, makes_room, new_figure
 from spillmap.maps import _layers
-from spillmap.maps._classify import Classification, Scheme, class_labels, classes_note, classify, palette
-from spillmap.maps._diverging import SIGN_SCHEME, classify_by_sign, sign_note, sign_palette
+from spillmap.maps._classify import Classification, Scheme, class_labels
+from spillmap.maps._diverging import classes_and_colors
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -307,7 +307,7 @@ def choropleth(
     with figure_style():
         layer = MapLayer(gdf, id=id, sample=sample, group=group)
         values = _numeric(layer, gdf, column, id)
-        c, colors, classes = _classes(values, scheme, k, bins, cmap)
+        c, colors, classes = classes_and_colors(values, scheme, k, bins, cmap)
         fit = ax is None and figsize[1] is None
         fig, ax = (ax.figure, ax) if ax is not None else _fig_ax(figsize)
         _one_map(ax, layer, values, c, colors, legend_title=legend_title or column,
@@ -315,17 +315,6 @@ def choropleth(
         _furniture(ax, layer, scale_bar, north_arrow)
         finish_map(ax, title, layer.bounds, fit)
     return fig
-
-
-def _classes(values: np.ndarray, scheme: str, k: int, bins, cmap: str) -> tuple[Classification, list[str], str]:
-    """Classes, their colours and the legend's note; ``scheme="quantiles_by_sign"``: broken at 0
-    (:func:`spillmap.maps._diverging.classify_by_sign`, ``(k + 1) // 2`` classes on each side), as the HTML
-    fixed-effects map classes them."""
-    if scheme == SIGN_SCHEME:
-        c = classify_by_sign(values, k=min(5, max(1, (int(k) + 1) // 2)))
-        return c, sign_palette(c, cmap), sign_note(c)
-    c = classify(values, scheme=scheme, k=k, bins=bins)  # type: ignore[arg-type]
-    return c, palette(cmap, c.k), classes_note(c)
 
 
 def _fig_ax(figsize):
