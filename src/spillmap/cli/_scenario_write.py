@@ -10,11 +10,13 @@ from spillmap.cli._scenario import _wnames
 
 def _same_decimals(*values: float) -> list[str]:
     """``values`` with one number of decimals: four significant digits of the largest (an estimate and its
-    interval read alike: "0.8692 [0.5858, 1.1774]", not "0.869183 [0.585772, 1.1774]"; planner audit 32)."""
+    interval read alike: "0.869 [0.586, 1.177]", not "0.869183 [0.585772, 1.1774]"; planner audit 32)."""
     import math
 
+    from spillmap.tables._format import decimals_for
+
     top = max((abs(float(v)) for v in values if math.isfinite(float(v))), default=0.0)
-    decimals = 4 if top == 0 else min(12, max(0, 3 - math.floor(math.log10(top))))
+    decimals = decimals_for([top], digits=4, least=0, most=12) if top else 4
     return [f"{float(v):.{decimals}f}" for v in values]
 
 

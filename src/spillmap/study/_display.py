@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from spillmap.estimation._results_table import notice_tag
 from spillmap.results import display_number
 
 if TYPE_CHECKING:
@@ -23,20 +24,18 @@ if TYPE_CHECKING:
 
 __all__ = ["RecordDisplay", "study_repr", "study_summary", "study_html"]
 
-#: decimals of a displayed p-value: the fit results' notebook table (``format_p(p, 4)``)
-P_DECIMALS = 4
 _HAUSMAN_FORMS = ("hausman", "hausman_mundlak", "hausman_conditional")
 
 
 def _cell(v: Any, *, p: bool = False) -> str:
-    """One displayed cell: ``""`` for a missing value, a p-value by the tables' rule, else 6 digits."""
-    from spillmap.tables import format_p
+    """One displayed cell: ``""`` for a missing value, a p-value by every result display's rule, else 6 digits."""
+    from spillmap.spatial._test_display import display_p
 
     if isinstance(v, bool | np.bool_):  # a flag (heavy_tailed): shown where set
         return "yes" if v else ""
     if v is None or pd.isna(v):
         return ""
-    return format_p(v, P_DECIMALS) if p else display_number(float(v))
+    return display_p(v) if p else display_number(float(v))
 
 
 def readable(frame: pd.DataFrame, p_columns: tuple[str, ...] = ("p",)) -> pd.DataFrame:
@@ -255,7 +254,7 @@ class RecordDisplay:
 
     def __repr__(self) -> str:
         g = self.glance()  # type: ignore[attr-defined]
-        tag = f"[{self.notice.split(':', 1)[0]}] " if self.notice else ""  # type: ignore[attr-defined]
+        tag = notice_tag(self.notice).lstrip() + " " if self.notice else ""  # type: ignore[attr-defined]
         loglik = "" if g.get("loglik") is None else f" loglik={g['loglik']:.4f}"
         n_eff = sum(len(v) for v in self.effects.values())  # type: ignore[attr-defined]
         return (f"<FitRecord {tag}{self.label!r}: {g['model']} fe={g['fixed_effects']} y={self.y} "  # type: ignore[attr-defined]
