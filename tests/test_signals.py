@@ -108,3 +108,36 @@ def test_the_program_records_its_interrupts_and_restores_the_handlers(python_sig
         assert signal.getsignal(signal.SIGINT) is not before[0]
         signal.raise_signal(signal.SIGINT)
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+class _Finaliser:
+    """An object whose ``__del__`` is where the Ctrl-C lands: the garbage collector runs finalisers
+    between any two bytecodes, and Python drops (as unraisable) what a ``__del__`` raises."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)  # the program's handler runs here and its exception is lost
+
+
+def test_a_ctrl_c_lost_in_a_finaliser_is_what_a_run_that_then_fails_reports(python_sigint):
+    # .ci/run, stop 32: Ctrl-C to the process group while the report's figures were drawn by two
+    # processes; the forked one died of the SIGINT, the main one's KeyboardInterrupt was lost, and
+    # `spillmap demo` said "error: the forked worker process ended with status -2", exit 1, not 130
+    from spillmap._forkshare import WorkerError
+    from spillmap.cli import _terminate_cleanly
+
+    with pytest.raises(KeyboardInterrupt) as info, _terminate_cleanly():
+        _Finaliser()  # no reference kept: finalised at once, the interruption swallowed
+        raise WorkerError("the forked worker process ended with status -2 (killed?)")
+    assert isinstance(info.value.__context__, WorkerError)
+    _signals.checkpoint()  # handled: nothing pending afterwards
+
+
+def test_an_output_is_not_moved_into_place_after_a_lost_ctrl_c(python_sigint, tmp_path):
+    from spillmap._fileio import atomic_directory
+    from spillmap.cli import _terminate_cleanly
+
+    target = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt), _terminate_cleanly(), atomic_directory(target) as tmp:
+        (tmp / "table.csv").write_text("a\n1\n")
+        _Finaliser()  # the run's work goes on to the end, as if nothing had happened
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary sibling

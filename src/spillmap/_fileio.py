@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Literal
 
 from spillmap import _filelock as _lock
+from spillmap import _signals
 from spillmap._manifest import MARKER, MARKER_TEXT, changed_files, foreign_entries, manifest, tree, write_manifest
 from spillmap.errors import OutputError
 
@@ -361,6 +362,7 @@ def _staged(path: Path, *, kind: str, force: bool, inputs: Inputs = ()) -> Itera
                 else:
                     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
             yield tmp
+            _signals.checkpoint()  # a Ctrl-C swallowed during the work (by a finaliser) stops the move
             with _os_errors(path):
                 if kind == "dir":
                     write_manifest(tmp)

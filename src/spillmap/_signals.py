@@ -1,4 +1,4 @@
-"""A Ctrl-C or SIGTERM must not be lost inside a ctypes callback.
+"""A Ctrl-C or SIGTERM must not be lost inside a ctypes callback or a finaliser.
 
 Python runs a signal handler between two bytecodes of the main thread, wherever that thread
 is.  When it is inside a ctypes callback (threadpoolctl scans the loaded libraries with one
@@ -11,6 +11,10 @@ So the ``spillmap`` program's handlers record the interruption here as they rais
 (:func:`interrupt`), the program forgets it once handled (:func:`handled`), and code that runs
 ctypes callbacks does so inside :func:`callbacks`, which keeps ctypes from printing the
 swallowed interruption (a traceback the user need not see) and raises it when the block ends.
+A handler that runs inside an object's ``__del__`` (the garbage collector runs them between
+any two bytecodes) loses its exception the same way; so an output is not moved into place
+while an interruption is pending (:mod:`spillmap._fileio`), and a run that then fails for
+another reason -- a figure process killed by the same Ctrl-C -- reports the interruption.
 Written by hand on the standard library.
 """
 from __future__ import annotations

@@ -187,6 +187,12 @@ def _terminate_cleanly() -> Iterator[None]:
     try:
         with _signals.quiet_while_interrupted():
             yield
+    except Exception:
+        # a Ctrl-C that a finaliser swallowed (Python drops an exception raised in ``__del__``) and
+        # that then made the run fail otherwise -- a figure process that the same Ctrl-C killed
+        # ("ended with status -2") -- is reported as the interruption it is (.ci/run, stop 32)
+        _signals.checkpoint()
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
         if previous_int is signal.default_int_handler:
