@@ -9,10 +9,11 @@ A class of the same rank on either side has the same depth of colour.  The :clas
 :mod:`spillmap.maps._classify`'s, so its legend labels (:func:`~spillmap.maps._classify.class_labels`) read
 ``−0.31 – −0.12 … −0.04 – 0``, ``0 – 0.05 …``.  The HTML and the static map are
 :func:`spillmap.maps.choropleth` and :func:`spillmap.figures.choropleth` with ``scheme="quantiles_by_sign"``.  Colours of changes of either sign
-(the scenario figure's bars) are :func:`signed_barh`'s.
+(the scenario figure's bars) are :func:`signed_barh`'s, stacked away from 0 by :func:`diverging_stack`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = ["SIGN_SCHEME", "SignedClassification", "classify_by_sign", "sign_palette", "sign_note", "signed_barh",
-           "classes_and_colors"]
+           "diverging_stack", "classes_and_colors"]
 
 #: the scheme's name, as ``scheme=`` of :func:`spillmap.figures.choropleth`
 SIGN_SCHEME = "quantiles_by_sign"
@@ -121,6 +122,35 @@ def signed_barh(ax: Axes, positions: ArrayLike, values: ArrayLike, *, label: str
     for mask, color, sign in ((below, negative, "−"), (~below, positive, "+")):
         if mask.any():
             ax.barh(at[mask], v[mask], left=start[mask], color=color, label=f"{label} ({sign})" if both else label)
+
+
+def diverging_stack(ax: Axes, positions: ArrayLike, parts: Sequence[tuple[ArrayLike, Mapping[str, str]]]) -> bool:
+    """Parts of one bar per position stacked diverging (:func:`signed_barh` each): every part from where the
+    parts before it of its own sign end, positive parts rightwards from 0 and negative ones leftwards, so that
+    no part is drawn over another and the signed widths add up to the parts' sum (planner stop 33: an own
+    change below 0 and a spillover above 0 drew the second from the first's end back over it).
+
+    Parameters
+    ----------
+    ax
+        The axes to draw on.
+    positions
+        The bars' y positions.
+    parts
+        ``(values, style)`` in drawing order; ``style`` holds :func:`signed_barh`'s ``label``, ``negative`` and
+        ``positive``.
+
+    Returns
+    -------
+    bool
+        Whether a bar has parts of both signs (its ends are then not its sum: the caller marks the sum).
+    """
+    up = down = np.zeros(np.shape(positions), dtype=float)
+    for values, style in parts:
+        v = np.asarray(values, dtype=float)
+        signed_barh(ax, positions, v, left=np.where(v < 0, down, up), **style)
+        up, down = up + np.where(v > 0, v, 0.0), down + np.where(v < 0, v, 0.0)
+    return bool(((up > 0) & (down < 0)).any())
 
 
 def classes_and_colors(values: np.ndarray, scheme: str, k: int, bins, cmap: str) -> tuple[Classification, list[str], str]:
