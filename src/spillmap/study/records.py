@@ -13,6 +13,9 @@ R², how the effects' SEs were obtained) and is registered with
 
 :func:`freeze` / :func:`thaw` turn nested dicts and lists into read-only mappings and
 tuples and back (numbers as Python floats, non-finite values as ``None``).
+
+The conversions of the numbers themselves (:func:`num`, a live fit's effects, the table
+protocol's rows and statistics) live in :mod:`spillmap.study._record_numbers`; re-exported here.
 """
 from __future__ import annotations
 
@@ -24,22 +27,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spillmap._vocab import FIXED_EFFECTS
-from spillmap.results import finite_or_none
+from spillmap._vocab import FIXED_EFFECTS  # noqa: F401  (re-exported)
+from spillmap.results import finite_or_none  # noqa: F401  (re-exported)
 from spillmap.study._display import RecordDisplay
+from spillmap.study._record_numbers import (  # noqa: F401  (re-exported: the numbers' conversions live there)
+    _EFFECT_FIELDS,
+    _SPATIAL,
+    _VARIANCE,
+    _effects_dict,
+    _f,
+    _pseudo_r2_words,
+    num,
+    record_glance,
+    record_tidy,
+    spatial_stats,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = ["FitRecord", "freeze", "thaw", "num", "GeoJSONText"]
-
-
-def num(x: Any) -> float | None:
-    """``float(x)``, or ``None`` for None / NaN / inf / non-numbers (:func:`spillmap.results.finite_or_none`)."""
-    try:
-        return finite_or_none(x)
-    except (TypeError, ValueError):
-        return None
 
 
 class GeoJSONText(Mapping):
@@ -144,36 +151,6 @@ def thaw(obj: Any) -> Any:
     return obj
 
 
-_EFFECT_FIELDS = ("estimate", "se", "z", "p", "ci_lower", "ci_upper")
-_SPATIAL = ("rho", "lambda")
-_VARIANCE = ("phi",)
-
-
-def _f(v: Any) -> float:
-    return np.nan if v is None else float(v)
-
-
-def _pseudo_r2_words(fe: str) -> str:
-    """What a spatial fit's ``r2`` is, in words (``FitRecord.stats["r2_kind"]``)."""
-    if fe in FIXED_EFFECTS:
-        return "squared correlation of y and its fitted value after the fixed-effects transformation"
-    return "squared correlation of y and its fitted value (levels)"
-
-
-def _effects_dict(effects: Any) -> dict:
-    """``{"direct"|"indirect"|"total": {x: {field: number}}}`` of an EffectsResult (``{}`` for None)."""
-    if effects is None:
-        return {}
-    out = {}
-    for part in ("direct", "indirect", "total"):
-        frame = getattr(effects, part)
-        out[part] = {str(v): {c: num(frame.loc[v, c]) for c in _EFFECT_FIELDS if c in frame.columns}
-                     for v in frame.index}
-        if "heavy_tailed" in frame.columns:  # kept only where set: older records have no such key
-            for v in frame.index[frame["heavy_tailed"].astype(bool)]:
-                out[part][str(v)]["heavy_tailed"] = True
-    return out
-
 
 @dataclass(frozen=True, repr=False)
 class FitRecord(RecordDisplay):
@@ -256,25 +233,7 @@ class FitRecord(RecordDisplay):
         nobs_data
             Observations in the data (the likelihood may use fewer under the Lee–Yu transformation).
         """
-        fe = res.effects
-        if fe == "random" and res.extra.get("time_effects"):
-            fe = "random+time"
-        from spillmap.tables import tidy as _tidy
-
-        live = _tidy(res).set_index("term")
-        stats = {
-            "loglik": res.loglik, "aic": res.aic, "bic": res.bic, "sigma2": res.sigma2,
-            "sigma2_se": live.at["sigma2", "std_error"] if "sigma2" in live.index else None, "r2": res.r2,
-            "r2_kind": _pseudo_r2_words(fe), "nobs": res.nobs, "n": res.n, "t": res.t,
-            "nobs_data": nobs_data if nobs_data is not None else res.n * res.t, "lee_yu": res.lee_yu,
-            "cov_type": res.cov_type,
-        }
-        if fe.startswith("random") and res.extra.get("hessian"):  # analytic (SAR/SDM) or numerical (SEM)
-            stats["hessian"] = res.extra["hessian"]
-        if effects is not None:
-            stats.update(effects_draws=effects.draws, effects_seed=effects.seed, effects_level=effects.level)
-        if getattr(res, "dynamic", None):
-            stats["dynamic"] = res.dynamic
+        fe, stats = spatial_stats(res, effects, nobs_data)
         eff, lr = _effects_dict(effects), _effects_dict(long_run)
         return cls(label=label, model=res.model, fe=fe, y=res.y_name, w=w, effects_long_run=lr,
                    params={k: num(v) for k, v in res.params.items()},
@@ -312,28 +271,7 @@ class FitRecord(RecordDisplay):
         no p-value), ``direct`` / ``indirect`` / ``total`` (the effects, term
         ``"direct:x"``).  Numbers are the stored ones (``None`` → NaN).
         """
-        recs = []
-        lags = ("tau", "eta") if self.stats.get("dynamic") else ()
-        for term, est in self.params.items():
-            if term in _SPATIAL or term in lags:  # a dynamic model's y(t−1), W·y(t−1) with rho
-                kind, var = "spatial", term
-            elif term.startswith("W_") and term[2:] in self.params:
-                kind, var = "theta", term[2:]
-            elif term in _VARIANCE:
-                kind, var = "variance", term
-            else:
-                kind, var = "beta", term
-            recs.append((term, kind, var, _f(est), _f(self.std_errors.get(term)), _f(self.pvalues.get(term))))
-        if self.stats.get("sigma2") is not None:
-            recs.append(("sigma2", "variance", "sigma2", _f(self.stats["sigma2"]), _f(self.stats.get("sigma2_se")),
-                         np.nan))
-        frame = pd.DataFrame.from_records(recs, columns=["term", "kind", "variable", "estimate", "std_error", "p"])
-        effects = pd.DataFrame.from_records(
-            [(f"{part}:{var}", part, var, _f(d.get("estimate")), _f(d.get("se")), _f(d.get("p")), _f(d.get("ci_lower")),
-              _f(d.get("ci_upper")), bool(d.get("heavy_tailed", False)))
-             for part in ("direct", "indirect", "total") for var, d in self.effects.get(part, {}).items()],
-            columns=[*frame.columns, "ci_lower", "ci_upper", "heavy_tailed"])
-        return pd.concat([frame, effects], ignore_index=True) if len(effects) else frame
+        return record_tidy(self)
 
     def glance(self) -> dict[str, Any]:
         """Model statistics under the keys of :data:`spillmap.tables.GLANCE_KEYS` (``None``
@@ -342,28 +280,7 @@ class FitRecord(RecordDisplay):
         BIC, σ², R² and ``r2_kind`` (``within``; ``pseudo_within`` / ``pseudo`` = squared
         correlation of y and its fit after the fixed-effects transformation / in levels; or
         ``ordinary``), the covariance and ``effects_method`` in words."""
-        from spillmap.tables import effects_method_words
-
-        s, fe = self.stats, self.fe
-        random = fe.startswith("random")
-        kind = s.get("r2_kind")
-        pseudo = "pseudo_within" if fe in FIXED_EFFECTS else "pseudo"  # records before 2026-12 said it in one phrase
-        r2_kind = ("within" if kind == "within" else pseudo if kind and kind.startswith("squared correlation")
-                   else "ordinary" if kind is not None else None)
-        method = None
-        if self.effects_method is not None:
-            method = effects_method_words(self.effects_method, s.get("effects_draws"), s.get("effects_seed"))
-        model = ("Dynamic " if s.get("dynamic") else "") + self.model.upper()
-        return {
-            "label": self.label, "model": model, "y": self.y, "w": self.w,
-            "fixed_effects": "random" if random else fe, "unit_fe": fe in ("individual", "twoways"),
-            "time_fe": fe in ("time", "twoways", "random+time"), "random": random,
-            "lee_yu": s.get("lee_yu") if fe in ("individual", "time", "twoways") else None,
-            "nobs": s.get("nobs"), "n": s.get("n"), "t": s.get("t"), "loglik": s.get("loglik"), "aic": s.get("aic"),
-            "bic": s.get("bic"), "sigma2": s.get("sigma2"), "r2": s.get("r2"), "r2_kind": r2_kind,
-            "cov_type": s.get("cov_type"), "hessian": s.get("hessian"), "effects_method": method,
-            "notice": self.notice,
-        }
+        return record_glance(self)
 
     def long_run(self) -> FitRecord:
         """This record with the long-run effects in place of the short-run ones (a dynamic model's

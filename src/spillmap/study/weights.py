@@ -6,8 +6,11 @@ whose fields document themselves), its builder and its description in words.  Th
 study, the report, ``spillmap screen`` and the command line all build weights here, so
 a kind has one spelling and one set of options everywhere.
 
-Nothing numerical is written here: the builders, readers and summaries are those of
-:mod:`spillmap.spatial`.
+Here: the registry, :class:`WeightSpec` (a ``[weights.NAME]`` table validated), building and
+aligning a matrix, its facts and its description in words.  The options classes live in
+:mod:`spillmap.study._weight_options`, the builders in :mod:`spillmap.study._weight_builders`
+(both re-exported here).  Nothing numerical is written here: the builders, readers and
+summaries are those of :mod:`spillmap.spatial`.
 """
 from __future__ import annotations
 
@@ -19,7 +22,42 @@ from typing import TYPE_CHECKING, Any
 
 from spillmap.errors import InputError
 from spillmap.study._names import user_path
-from spillmap.study._schema import from_mapping, key, section_markdown, spec_error, to_mapping
+from spillmap.study._schema import (  # noqa: F401  (key: re-exported, the options use it)
+    from_mapping,
+    key,
+    section_markdown,
+    spec_error,
+    to_mapping,
+)
+from spillmap.study._weight_options import (  # noqa: F401  (re-exported: the options live there)
+    ISLANDS,
+    TRANSFORM_ALIASES,
+    TRANSFORMS,
+    ContiguityOptions,
+    EconomicDistanceOptions,
+    EconomicProductOptions,
+    FileOptions,
+    InverseDistanceOptions,
+    KnnOptions,
+    NestedOptions,
+    _by_period_key,
+    _decay,
+    _nonneg,
+    _period,
+    _pos_int,
+    _transform_key,
+    _unit_interval,
+)
+from spillmap.study._weight_builders import (  # noqa: F401  (re-exported: the builders live there)
+    _build_contiguity,
+    _build_economic_distance,
+    _build_economic_product,
+    _build_file,
+    _build_inverse_distance,
+    _build_knn,
+    _build_nested,
+    _ids,
+)
 
 if TYPE_CHECKING:
     from spillmap.estimation._timevarying import PanelWeights
@@ -27,107 +65,6 @@ if TYPE_CHECKING:
 
 __all__ = ["WeightSpec", "KINDS", "Kind", "WeightsInputs", "build_weights", "describe_weights", "weights_facts",
            "align_weights"]
-
-TRANSFORMS = ("R", "B", "O")
-#: old spellings of the transform (``spillmap weights`` said r/b/none, ``fit``/``moran`` R/B/asis)
-TRANSFORM_ALIASES = {"r": "R", "b": "B", "o": "O", "none": "O", "asis": "O"}
-ISLANDS = ("error", "nearest", "drop", "keep")
-
-
-def _transform_key(doc_default: str = "R") -> Any:
-    return key("R = row-standardised, B = binary, O = as built.", default=doc_default, choices=TRANSFORMS,
-               aliases=TRANSFORM_ALIASES)
-
-
-def _by_period_key() -> Any:
-    return key("One matrix per period from that period's values (a time-varying W): fitted as "
-               "W_t in every SDM; the tests that need one W are listed as not computed.", default=False)
-
-
-def _pos_int(v: int) -> str | None:
-    return None if v >= 1 else f"must be >= 1, got {v}."
-
-
-def _nonneg(v: float) -> str | None:
-    return None if v >= 0 else f"must be >= 0, got {v}."
-
-
-def _decay(v: float) -> str | None:
-    return None if v > 0 else f"must be a positive number (usually 1 or 2), got {v}."
-
-
-def _period(v: tuple) -> str | None:
-    return None if len(v) == 2 else f"must be [start, end] (both included), got {list(v)}."
-
-
-def _unit_interval(v: float) -> str | None:
-    return None if 0 <= v <= 1 else f"must be in [0, 1], got {v}."
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContiguityOptions:
-    contiguity: str = key("Shared point (queen) or shared edge (rook).", default="queen", choices=("queen", "rook"))
-    islands: str = key("Units without a neighbour: error, link to the k nearest, drop them, or keep zero rows.",
-                       default="error", choices=ISLANDS)
-    k: int = key("Nearest units linked to each island (islands = \"nearest\").", default=1, check=_pos_int)
-    transform: str = _transform_key()
-
-
-@dataclass(frozen=True, kw_only=True)
-class KnnOptions:
-    k: int = key("Neighbours per unit (great-circle distance between centroids).", example=5, check=_pos_int)
-    transform: str = _transform_key()
-
-
-@dataclass(frozen=True, kw_only=True)
-class InverseDistanceOptions:
-    alpha: float = key("Distance-decay exponent: w = d^-alpha (km).", default=1.0, check=_decay)
-    cutoff_km: float | None = key("Keep pairs at most this many km apart (a unit with no other within it is an "
-                                  "error naming the cutoff that would do; k keeps every unit connected).",
-                                  default=None, check=_nonneg)
-    k: int | None = key("Keep only the k nearest units.", default=None, check=_pos_int)
-    transform: str = _transform_key()
-
-
-@dataclass(frozen=True, kw_only=True)
-class EconomicDistanceOptions:
-    var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
-    period: tuple[Any, ...] | None = key("[start, end] periods averaged, both included (default all).",
-                                         default=None, check=_period)
-    by_period: bool = _by_period_key()
-    transform: str = _transform_key()
-
-
-@dataclass(frozen=True, kw_only=True)
-class EconomicProductOptions:
-    var: str = key("Economic variable (column or transform), averaged over period.", example="pgdp")
-    period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
-    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
-    by_period: bool = _by_period_key()
-    transform: str = _transform_key()
-
-
-@dataclass(frozen=True, kw_only=True)
-class NestedOptions:
-    var: str = key("Economic variable of the economic-distance part.", example="pgdp")
-    phi: float = key("Weight of the distance part: phi R(1/d^alpha) + (1 - phi) R(1/|Ybar_i - Ybar_j|).",
-                     example=0.5, check=_unit_interval)
-    alpha: float = key("Distance-decay exponent of the distance part.", default=1.0, check=_decay)
-    period: tuple[Any, ...] | None = key("[start, end] periods averaged (default all).", default=None, check=_period)
-    cutoff_km: float | None = key("Distance part: keep pairs at most this many km apart.", default=None,
-                                  check=_nonneg)
-    k: int | None = key("Distance part: keep only the k nearest units.", default=None, check=_pos_int)
-    by_period: bool = _by_period_key()
-    transform: str = key("R = the combination as built (each part is row-standardised), B = its binary pattern.",
-                         default="R", choices=("R", "B"), aliases=TRANSFORM_ALIASES)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FileOptions:
-    path: str = key("Weights file (.gal, .gwt, .mtx, .csv), relative to the spec file; a bundled matrix name "
-                    "(cigar_w) also works here.", example="W.gal")
-    transform: str = key("R = row-standardise, B = binary, O = as stored in the file.", default="R",
-                         choices=TRANSFORMS, aliases=TRANSFORM_ALIASES)
 
 
 @dataclass(frozen=True)
@@ -150,64 +87,6 @@ class Kind:
     build: Callable[[Any, WeightsInputs], Any]
     words: Callable[[Any], str]
     doc: str
-
-
-# ----------------------------------------------------------------------- builders
-def _build_contiguity(o: ContiguityOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import contiguity
-
-    return contiguity(inp.layer, inp.id, kind=o.contiguity, islands=o.islands, k=o.k,
-                      name_column=inp.name_column, transform=o.transform)
-
-
-def _build_knn(o: KnnOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import knn
-
-    return knn(inp.layer, inp.id, k=o.k, transform=o.transform)
-
-
-def _build_inverse_distance(o: InverseDistanceOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import inverse_distance
-
-    return inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k, transform=o.transform)
-
-
-def _ids(inp: WeightsInputs) -> list[str]:
-    return [str(i) for i in inp.layer[inp.id]]
-
-
-def _build_economic_distance(o: EconomicDistanceOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import economic_distance
-
-    return economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp),
-                             transform=o.transform, by_period=o.by_period)
-
-
-def _build_economic_product(o: EconomicProductOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import economic_product
-
-    return economic_product(inp.layer, inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period,
-                            alpha=o.alpha, transform=o.transform, by_period=o.by_period)
-
-
-def _build_nested(o: NestedOptions, inp: WeightsInputs):
-    from spillmap.spatial.builders import economic_distance, inverse_distance, nested
-
-    wd = inverse_distance(inp.layer, inp.id, alpha=o.alpha, cutoff_km=o.cutoff_km, k=o.k)
-    we = economic_distance(inp.panel, id=inp.id, time=inp.time, var=o.var, period=o.period, ids=_ids(inp),
-                           by_period=o.by_period)
-    w = nested(wd, we, o.phi)
-    if isinstance(w, dict):
-        return {p: m.binary() for p, m in w.items()} if o.transform == "B" else w
-    return w.binary() if o.transform == "B" else w
-
-
-def _build_file(o: FileOptions, inp: WeightsInputs):
-    from spillmap.datasets import weights_file
-    from spillmap.spatial.io import read_weights
-
-    w = read_weights(weights_file(o.path, inp.resolve(o.path)), ids=_ids(inp))
-    return {"R": w.row_standardize, "B": w.binary, "O": lambda: w}[o.transform]()
 
 
 _TRANSFORM_WORDS = {"R": "row-standardised", "B": "binary", "O": "as built"}
