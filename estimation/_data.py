@@ -127,7 +127,7 @@ def build_panel_data(
     """
     from spillmap.geo._common import warn_period_gaps
 
-    from .model import _PanelData
+    from ._panel_data import _PanelData
 
     _check_arguments(data, w, id, time)
     from ._timevarying import check_supported, resolve_weights

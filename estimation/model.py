@@ -23,23 +23,25 @@ spreg ``ML_Lag`` / ``ML_Error`` on the stacked dummy-variable model; the Lee-Yu
 transformation equals a dense transcription of Lee & Yu (2010) with explicit ``F_T``,
 ``F_N`` and ``slogdet``; the analytic information matrix equals a numerical Hessian.
 Coverage and bias of the estimators: ``tests/test_est_montecarlo.py``.
+
+Layout: the validated panel (:class:`_PanelData`) is in :mod:`._panel_data`, its building in
+:mod:`._data`, the checks of ``fit``'s options and of its result in :mod:`._panel_fit_checks` and
+the fixed-effects numerics in :mod:`._fixed` (their names re-exported here).
 """
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from spillmap.errors import EstimationError, InputError, check_choice, format_items
 from spillmap.spatial.weights import SpatialWeights
 
-from ._checks import LOGDET_METHODS, check_flag, check_probes, model_name
-from ._transform import demean
+from ._checks import check_flag, model_name
+from ._panel_data import DURBIN, KIND, SPATIAL_PARAM, _PanelData  # noqa: F401 (re-exported)
+from ._panel_fit_checks import (_check_finite_fit, _check_option, _data_notice,  # noqa: F401 (re-exported)
+                                _refuse_fixed_effects_options, checked_fit_options)
 from .results import SpatialPanelResults, emit_fit_warnings
 
 __all__ = ["SpatialPanel", "ModelType", "EffectsType", "LeeYuType", "CovType", "DynamicType"]
@@ -52,115 +54,6 @@ from spillmap._vocab import DYNAMIC  # noqa: E402  (one vocabulary)
 from spillmap._vocab import DynamicLags as DynamicType  # noqa: E402
 
 from spillmap._vocab import COV_TYPES, EFFECTS, FIXED_EFFECTS, LEE_YU, MODELS, fe_keyword  # noqa: E402,F401  (one vocabulary)
-
-
-#: model -> kind of likelihood ("lag", "error", "none")
-KIND = {"sar": "lag", "sdm": "lag", "sem": "error", "sdem": "error", "slx": "none", "sac": "sac"}
-#: models with spatially lagged regressors
-DURBIN = ("sdm", "slx", "sdem")
-#: name of the spatial parameter
-SPATIAL_PARAM = {"sar": "rho", "sdm": "rho", "sem": "lambda", "sdem": "lambda"}
-
-
-def _check_option(name: str, value: object, choices: Sequence[str]) -> str:
-    """The one validator of string options (:func:`spillmap.errors.check_choice`)."""
-    return str(check_choice(name, value, choices))
-
-
-# --------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class _PanelData:
-    """The validated panel in estimation order (time-major, id-minor, ids in ``w``'s order).
-
-    Attributes
-    ----------
-    y
-        Dependent variable, raw (N*T,).
-    X
-        Regressors, raw (N*T, k), including ``const`` when effects are none/random.
-    WX
-        Spatially lagged regressors ``(I_T kron W) X[:, wx]`` (N*T, q), formed on the raw data.
-    Wy
-        ``(I_T kron W) y`` on the raw data.
-    x_names, wx_names
-        Column names of ``X`` and ``WX`` (``W_<x>``); ``wx_source`` names the lagged ``x``.
-    """
-
-    y: np.ndarray
-    X: np.ndarray
-    WX: np.ndarray
-    x_names: tuple[str, ...]
-    wx_names: tuple[str, ...]
-    w: SpatialWeights
-    n: int
-    t: int
-    ids: tuple[str, ...]
-    times: tuple[Any, ...]
-    y_name: str
-    effects: str
-    model: str
-    Wy: np.ndarray
-    wx_source: tuple[str, ...] = ()
-    has_const: bool = False
-    #: messages of the DataWarnings raised while the panel was built (e.g. gaps between periods)
-    warnings: tuple[str, ...] = ()
-    #: what the data are when every output must say it: the data frame's ``attrs["notice"]``
-    #: (:func:`spillmap.datasets.demo_panel`'s synthetic-data notice), read once by :class:`SpatialPanel`
-    notice: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("y", "X", "WX", "Wy"):  # read-only, as the results that hold them (API audit 29 #5)
-            getattr(self, name).flags.writeable = False
-
-    @property
-    def kind(self) -> str:
-        """``"lag"``, ``"error"`` or ``"none"``."""
-        return KIND[self.model]
-
-    @property
-    def Z(self) -> np.ndarray:
-        """``[X, WX]`` (N*T, k + q)."""
-        return np.column_stack([self.X, self.WX]) if self.WX.shape[1] else self.X
-
-    @property
-    def k_z(self) -> int:
-        """Columns of ``Z`` (without forming it)."""
-        return self.X.shape[1] + self.WX.shape[1]
-
-    def z_beta(self, beta: np.ndarray) -> np.ndarray:
-        """``Z beta = X beta_x + WX beta_wx`` without forming ``Z`` (an N*T x (k + q) copy)."""
-        kx = self.X.shape[1]
-        out = self.X @ beta[:kx]
-        if self.WX.shape[1]:
-            out += self.WX @ beta[kx:]
-        return out
-
-    @property
-    def z_names(self) -> tuple[str, ...]:
-        return self.x_names + self.wx_names
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        """Names of ``params``: regressors, ``W_<x>``, then the spatial parameter."""
-        sp_name = SPATIAL_PARAM.get(self.model)
-        return self.z_names + ((sp_name,) if sp_name else ())
-
-    def demean(self, x: np.ndarray) -> np.ndarray:
-        """The fixed-effects (within) transformation of a panel vector/array."""
-        return demean(x, self.n, self.t, self.effects)
-
-    @functools.cached_property
-    def transformed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(Q y, Q W y, Q Z, Q W Z)``; spatial lags are taken on the raw data first."""
-        Z = self.Z
-        yd = self.demean(self.y)
-        wyd = self.demean(self.Wy)
-        zd = self.demean(Z)
-        if self.kind == "error":
-            wzd = self.demean(self.w.lag_panel(Z, self.t))
-        else:
-            wzd = np.zeros((Z.shape[0], 0))
-        return yd, wyd, zd, wzd
 
 
 # --------------------------------------------------------------------------
@@ -418,18 +311,7 @@ class SpatialPanel:
         information and numerical-Hessian SEs agree within 5 % on simulated data.
         """
         random = self.effects == "random" and self.model != "sac" and self.dynamic is None
-        if random:
-            _refuse_fixed_effects_options(lee_yu, cov_type, logdet_method, trace_probes)
-        lee_yu = _check_option("lee_yu", "transformation" if lee_yu is None else lee_yu, LEE_YU)
-        if lee_yu == "ydjl" and self.dynamic is None:
-            raise InputError("lee_yu='ydjl' is the Yu-de Jong-Lee correction of a dynamic model (dynamic='y', 'wy' or "
-                             "'both'); a static model takes 'transformation', 'bias-correction' or 'none'.")
-        cov_type = _check_option("cov_type", ("hessian" if random else "information") if cov_type is None else cov_type,
-                                 COV_TYPES)
-        if not (isinstance(tol, float | int) and 0 < tol < 1e-2):
-            raise InputError(f"tol must be a small positive number, got {tol!r}.")
-        _check_option("logdet_method", logdet_method, LOGDET_METHODS)
-        check_probes(trace_probes)
+        lee_yu, cov_type = checked_fit_options(random, self.dynamic, lee_yu, cov_type, tol, logdet_method, trace_probes)
         if self.dynamic is not None:
             from spillmap.estimation.dynamic import fit_dynamic
 
@@ -453,39 +335,6 @@ class SpatialPanel:
         _check_finite_fit(res)
         emit_fit_warnings(res, stacklevel=2)
         return res
-
-
-def _data_notice(data: Any) -> str:
-    """The data frame's ``attrs["notice"]`` (the bundled synthetic panel's :data:`~spillmap.datasets.DEMO_NOTICE`,
-    kept by :func:`spillmap.geo.join_panel`), or ``""``: a user's own data frame has none."""
-    notice = (getattr(data, "attrs", None) or {}).get("notice")
-    return notice.strip() if isinstance(notice, str) else ""
-
-
-def _refuse_fixed_effects_options(lee_yu: Any, cov_type: Any, logdet_method: Any, trace_probes: Any) -> None:
-    """Options of the fixed-effects fit that a random-effects fit cannot honour, refused by name (they
-    were ignored without a word: API audit 29 #3)."""
-    if lee_yu not in (None, "none"):
-        raise InputError(f"lee_yu={lee_yu!r} treats fixed unit effects; with re=True they are random and Lee-Yu "
-                         "does not apply: drop lee_yu.")
-    if cov_type == "information":
-        raise InputError("random effects take their standard errors from the observed information (minus the "
-                         "inverse Hessian, cov_type='hessian'); the analytical information is not available for "
-                         "them: drop cov_type.")
-    if logdet_method != "auto" or trace_probes is not None:
-        raise InputError("logdet_method and trace_probes apply to fixed-effects fits; a random-effects fit uses "
-                         "W's eigenvalues and exact traces: drop them.")
-
-
-def _check_finite_fit(res: SpatialPanelResults) -> None:
-    """A fit whose estimates or log-likelihood are not finite is an error naming them."""
-    values = {**res.params.to_dict(), "sigma2": res.sigma2, "loglik": res.loglik}
-    bad = [k for k, v in values.items() if not np.isfinite(v)]
-    if bad:
-        raise EstimationError(
-            f"the fit produced non-finite values for {format_items(bad)}: the data are probably badly "
-            "scaled or nearly collinear. Rescale the variables (e.g. logs) or drop near-duplicate regressors."
-        )
 
 
 # ------------------------------------------------------------------ fitting
