@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["scenarios_section", "write_scenario", "write_explore", "top_table", "groups_table", "display_layer",
+           "labelled_group",
            "english_labels", "explore_columns"]
 
 
@@ -134,7 +135,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
                    office: bool = False, group_labels: Mapping[str, Mapping[str, str]] | None = None,
                    unit: str = "unit", figure_title: str | None = None,
                    column_titles: Mapping[str, str] | None = None, y_is_log: bool = False,
-                   figure_width: float | None = None) -> dict[str, Any]:
+                   figure_width: float | None = None, group: str | None = None) -> dict[str, Any]:
     """Write the map (``maps/STEM.html``), the tables (``tables/STEM_top`` and ``tables/STEM_groups``: CSV
     with every digit, and as printed in CSV, LaTeX, Word, Excel and Markdown; with ``office`` also both in
     ``tables/STEM.docx|.xlsx``) and the figure (``figures/STEM.png|.pdf``) of one scenario result.
@@ -144,7 +145,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     (y is a natural logarithm) adds a note on reading its changes as percentages; ``unit`` names a row of the largest spillovers (e.g. ``"city"``);
     ``figure_title`` is the figure's title (default "TITLE: largest spillovers received"), bold as the
     report's other figure titles; ``figure_width`` its width in inches (default: 7, a journal's text
-    width; the report's ``[output] figure_width``, :func:`spillmap.study._sections.figure_inches`).
+    width; the report's ``[output] figure_width``, :func:`spillmap.study._sections.figure_inches`); ``group`` a
+    column of ``layer`` (named as the report labels it, e.g. "Census division") for the map's tooltips and outlines.
     Returns the page's HTML pieces, the paths and the tables (``{"STEM_groups": Table, "STEM_top": Table}``).
     """
     from spillmap.figures import save_figure
@@ -166,7 +168,7 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     _files(folder, f"{stem}_groups", grp_df, tables["groups"])
     if office:
         _office(folder, stem, tables)
-    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit,
+    m = scenario_map(layer, result, id=idc, name_column=gname, title=title, notice=notice, unit=unit, group=group,
                      simplify=None)  # the study's display layer, simplified as its spec says
     save_map(m, folder / "maps" / f"{stem}.html")
     fig = _house_title(scenario_figure(result, k=top, names=labels, unit=unit,
@@ -249,6 +251,29 @@ def display_layer(geometry: Mapping) -> tuple[Any, str, str | None]:
     return gdf.reset_index(drop=True), idc, geometry.get("name_column")
 
 
+def labelled_group(layer, geometry: Mapping, labels: Mapping[str, str]) -> tuple[Any, str | None]:
+    """``(layer, column)``: the layer's group column (``geometry["group_column"]``) renamed to its label (e.g.
+    ``"Census division"`` for ``SUB_REGION``) for the scenario and explore maps' tooltip row, as on the report's
+    other maps; ``None`` when the layer has no group column.
+
+    Parameters
+    ----------
+    layer
+        The display layer (:func:`display_layer`).
+    geometry
+        The stored display GeoJSON's metadata (``StudyResults.geometry``), naming ``group_column``.
+    labels
+        The study's labels (``{column: label}``).
+    """
+    group = geometry.get("group_column")
+    if group not in layer.columns:
+        return layer, None
+    shown = str(labels.get(group, group))
+    if shown == group or shown in layer.columns:  # no label, or a column of that name already: the raw name
+        return layer, group
+    return layer.rename(columns={group: shown}), shown
+
+
 def english_labels(geometry: Mapping) -> dict[str, str] | None:
     """``id → name_en`` when the layer has English names (the figure's fonts lack CJK glyphs)."""
     from spillmap.maps._report_maps import layer_frame
@@ -275,10 +300,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
         return None, {}
     group_labels = (r.spec.get("heterogeneity") or {}).get("labels") or {}
     layer, idc, gname = display_layer(r.geometry)
-    group = r.geometry.get("group_column")  # the tooltips' group row, labelled as on the other maps
-    shown_group = str(r.labels.get(group, group)) if group in layer.columns else None
-    if shown_group and shown_group != group and shown_group not in layer.columns:
-        layer = layer.rename(columns={group: shown_group})
+    layer, shown_group = labelled_group(layer, r.geometry, r.labels)
     labels = english_labels(r.geometry)
     shown = r.labels  # variables as the tables show them
     y = str(shown.get(r.spec["model"]["y"], r.spec["model"]["y"]))
@@ -301,7 +323,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
                                  column_titles=shown, y_is_log=is_natural_log(r.spec["model"]["y"]),
                                  figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
                                               "received", figure_width=figure_inches(r.spec.get("output", {}).get(
-                                                  "figure_width")))
+                                                  "figure_width")), group=shown_group)
             tables.update(out["table_objects"])
             parts.append(f"<h3>{html.escape(title)}</h3>{out['html']}")
     explore = r.scenarios.get("explore") or {}

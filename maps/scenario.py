@@ -3,8 +3,8 @@ click-to-explore map, :mod:`spillmap.maps.explore`, still importable from here).
 
 * :func:`scenario_map` draws a :class:`~spillmap.estimation.ScenarioResult`: the predicted
   change of y per unit in diverging colours centred on 0, the changed units outlined,
-  units whose interval of the change includes 0 greyed, tooltips with own / received /
-  total change and the interval, a legend stating the interval rule.
+  units whose interval of the change includes 0 greyed, tooltips with the unit's group (``group=``)
+  and own / received / total change and the interval, a legend stating the interval rule.
 * It and the explore map draw the units of the layer outside the model light grey ("not in
   sample", with a legend entry and tooltip), as the other maps do
   (:func:`spillmap.maps._layers.add_context`).
@@ -246,6 +246,7 @@ def scenario_map(
     m: folium.Map | None = None,
     unit: str = "unit",
     decimals: int | None = None,
+    group: str | None = None,
 ) -> folium.Map:
     """The predicted change of y per unit under a scenario.
 
@@ -271,6 +272,9 @@ def scenario_map(
     decimals
         Decimals of the legend's limits and the tooltips' numbers (default: those of the scenario's tables,
         :func:`~spillmap.maps._scenario_tables.scenario_decimals`).
+    group
+        A column of ``gdf`` (e.g. a province, a census division; its name is the row's label) shown in the
+        tooltips under the names and drawn as outlines, as on the report's other maps.
 
     Legend: ``|change|`` below 0.1 % of the largest is "negligible" (grey, as on the response map), exactly 0
     white (no path from the changed units), the rest in classes symmetric around 0 (:func:`scenario_classes`);
@@ -319,9 +323,10 @@ def scenario_map(
         specs.append({"name": label, "colors": colors, "tips": tips, "show": col == "total",
                       "legend_html": _layers.legend_html(f"{label}: {change}", [*entries, *extra],
                                                          note=" ".join([how + ";", *notes]),
-                                                         no_data=int((~inside).sum()), not_in_sample=len(ctx))})
+                                                         no_data=int((~inside).sum()), not_in_sample=len(ctx),
+                                                         group=group)})
     m = _layers.new_map(g, tiles=tiles, m=m)
     shocked = frame.index[frame["shocked"].fillna(False).to_numpy(dtype=bool)].tolist()
     return _layers.add_layers(m, g, id=id, name_column=name_column, layers=specs,
                               title=title or f"Scenario: {change} → change of {y}", notice=notice, legend=True,
-                              highlight=shocked, context=ctx)
+                              highlight=shocked, context=ctx, group=group)
