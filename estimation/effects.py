@@ -21,8 +21,10 @@ an indirect effect and give no standard errors, and PySAL has no panel effects;
 the decomposition, the trace algebra and both inference methods are therefore
 implemented here in small pure functions of arrays (numpy / scipy.sparse only); the
 trace moments are in :mod:`._effects_traces`, the result type in :mod:`._effects_result`,
-the parameter layout, option checks and parameter draws in :mod:`._effects_params` and
-the per-unit effects for maps in :mod:`._unit_effects` (the public names re-exported here):
+the parameter layout, option checks and parameter draws in :mod:`._effects_params`, the
+inference tables (closed form, delta method, simulation) in :mod:`._effects_tables`, the draws
+shared with scenarios in :mod:`._parameter_draws` and the per-unit effects for maps in
+:mod:`._unit_effects` (the public names re-exported here):
 
 * traces, exact: from the eigenvalues of W, ``tr((I - rho W)^{-1}) =
   sum_i 1/(1 - rho lambda_i)`` and ``tr(W (I - rho W)^{-1}) = sum_i lambda_i /
@@ -82,22 +84,23 @@ the Lee-Yu treatment (``benchmarks/README.md``, ``benchmarks/monte_carlo.py``).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from spillmap._threads import single_threaded_blas
-from spillmap.errors import EstimationError, InputError
+from spillmap.errors import EstimationError, InputError  # noqa: F401 (InputError re-exported)
 from spillmap.estimation._normal import normal_isf
 
-from ._checks import check_draws, check_effects_options, check_seed, lower_choice
-from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather, _spec_from_params, _table,
-                              _w_bounds, simulated_tables, warn_heavy_tails)
-from ._effects_result import ALL_MODELS, KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult
+from ._checks import check_draws, check_effects_options, check_seed, lower_choice  # noqa: F401 (re-exported)
+from ._effects_params import (_checked_inputs, _draw_params, _effects_from_moments, _gather,  # noqa: F401 (re-exported)
+                              _spec_from_params, _table, _w_bounds, simulated_tables, warn_heavy_tails)
+from ._effects_result import ALL_MODELS, KINDS, LAG_MODELS, LINEAR_MODELS, EffectsResult  # noqa: F401 (re-exported)
+from ._effects_tables import (EffectsMethod, TraceMethod, _delta_tables, _eigenvalues, _lag_note, _linear_effects,
+                              _moments_from_fit_traces, _simulated_tables)
 from ._effects_traces import (
     EXACT_TRACE_MAX_N,
     _Moments,
@@ -106,6 +109,7 @@ from ._effects_traces import (
     series_trace_moments,
     stochastic_trace_powers,
 )
+from ._parameter_draws import parameter_draws
 from ._unit_effects import unit_effects, unit_response
 
 __all__ = [
@@ -121,9 +125,6 @@ __all__ = [
     "EXACT_TRACE_MAX_N",
     "parameter_draws",
 ]
-
-EffectsMethod = Literal["simulation", "delta"]
-TraceMethod = Literal["auto", "exact", "stochastic"]
 
 @single_threaded_blas
 def effects_from_estimates(
@@ -204,95 +205,6 @@ def effects_from_estimates(
     msg = warn_heavy_tails(heavy, f"{model.upper()} effects", w)
     return EffectsResult(model, "simulation", draws, seed, level, kind, n, tables, _lag_note(model),
                          warnings=(msg,) if msg else ())
-
-
-def _eigenvalues(w: Any, wmat: sp.csr_matrix) -> np.ndarray:
-    if hasattr(w, "sparse"):  # SpatialWeights: cached on the weights
-        return np.asarray(w.eigenvalues)
-    return np.linalg.eigvals(wmat.toarray())
-
-
-def _moments_from_fit_traces(tr: Any, rho: float, n: int) -> np.ndarray:
-    """The four moments of :func:`exact_trace_moments` at one rho from exact fit traces:
-    ``W A^{-1} = G`` and ``A^{-1} = I + rho G`` give ``m1 = tr(G)/N``, ``m0 = 1 + rho m1``,
-    ``m1' = tr(GG)/N`` and ``m0' = m1 + rho m1'``."""
-    m1, dm1 = tr.tr_g / n, tr.tr_gg / n
-    return np.array([[1.0 + rho * m1, m1, m1 + rho * dm1, dm1]])
-
-
-def _linear_effects(p_hat, v, spec, wmat, model, seed, level, zc) -> EffectsResult:
-    """SLX / SDEM / SEM: exact normal inference from the covariance."""
-    n, k = wmat.shape[0], len(spec.names)
-    c = float(wmat.sum()) / n  # 1'W1/N
-    est = {kind: np.zeros(k) for kind in KINDS}
-    se = {kind: np.zeros(k) for kind in KINDS}
-    for i in range(k):
-        gb = np.zeros(p_hat.size)
-        gb[spec.beta_idx[i]] = 1.0
-        gt = np.zeros(p_hat.size)
-        if spec.theta_idx[i] >= 0:
-            gt[spec.theta_idx[i]] = c
-        for kind, g in (("direct", gb), ("indirect", gt), ("total", gb + gt)):
-            est[kind][i] = g @ p_hat
-            se[kind][i] = math.sqrt(max(g @ v @ g, 0.0))
-    tables = {
-        kind: _table(est[kind], se[kind], est[kind] - zc * se[kind], est[kind] + zc * se[kind], spec.names)
-        for kind in KINDS
-    }
-    note = {
-        "sem": "SEM: the effects are the coefficients; X has no indirect (spillover) effect in an error model.",
-        "slx": "SLX: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
-        "sdem": "SDEM: direct = beta, indirect = theta * 1'W1/N; exact (linear) standard errors.",
-    }[model]
-    return EffectsResult(model, "linear", 0, seed, level, "closed form", n, tables, note)
-
-
-def _delta_tables(p_hat, v, spec, tr, tot, zc) -> dict[str, pd.DataFrame]:
-    """Delta-method tables from the moments ``tr``/``tot`` (1, 4) at rho-hat."""
-    k = len(spec.names)
-    beta0, theta0, _ = _gather(p_hat[None, :], spec)
-    d0, i0, t0 = _effects_from_moments(beta0, theta0, tr, tot)
-    est = {"direct": d0[0], "indirect": i0[0], "total": t0[0]}
-    se = {kind_: np.zeros(k) for kind_ in KINDS}
-    for i in range(k):
-        b, t = beta0[0, i], theta0[0, i]
-        grads = {
-            "direct": (tr[0, 0], tr[0, 1], b * tr[0, 2] + t * tr[0, 3]),
-            "total": (tot[0, 0], tot[0, 1], b * tot[0, 2] + t * tot[0, 3]),
-        }
-        grads["indirect"] = tuple(a - d for a, d in zip(grads["total"], grads["direct"]))
-        for kind_, (gb_, gt_, gr_) in grads.items():
-            g = np.zeros(p_hat.size)
-            g[spec.beta_idx[i]] = gb_
-            if spec.theta_idx[i] >= 0:
-                g[spec.theta_idx[i]] = gt_
-            g[spec.rho_idx] = gr_
-            se[kind_][i] = math.sqrt(max(g @ v @ g, 0.0))
-    return {
-        kind_: _table(est[kind_], se[kind_], est[kind_] - zc * se[kind_], est[kind_] + zc * se[kind_], spec.names)
-        for kind_ in KINDS
-    }
-
-
-def _simulated_tables(p_hat, v, spec, moments, draws, seed, level, bounds) -> tuple[dict[str, pd.DataFrame], list]:
-    """LeSage-Pace simulation: effects at ``draws`` parameter vectors; sd and percentiles (and the
-    heavy-tailed effects, :func:`~spillmap.estimation._effects_params.simulated_tables`)."""
-    beta0, theta0, _ = _gather(p_hat[None, :], spec)
-    rho_hat = float(p_hat[spec.rho_idx])
-    sims = _draw_params(p_hat, v, draws, seed, spec.rho_idx, bounds)
-    beta, theta, rho = _gather(sims, spec)
-    rho_all = np.concatenate([[rho_hat], rho])
-    rmax = float(np.max(np.abs(rho_all)))
-    tr = moments.traces(rho_all, rmax)
-    tot = moments.totals(rho_all, rmax, derivatives=False)
-    d_all, i_all, t_all = _effects_from_moments(np.vstack([beta0, beta]), np.vstack([theta0, theta]), tr, tot)
-    return simulated_tables((("direct", d_all), ("indirect", i_all), ("total", t_all)), spec.names, level)
-
-
-def _lag_note(model: str) -> str:
-    if model == "sar":
-        return "SAR: S_k = (I - rho W)^{-1} beta_k; averages of LeSage & Pace (2009)."
-    return "SDM: S_k = (I - rho W)^{-1} (beta_k I + theta_k W); averages of LeSage & Pace (2009)."
 
 
 def compute_effects(
@@ -396,63 +308,3 @@ def compute_effects(
                                   "(the error process u = lambda W u carries no spillover of x); averages of "
                                   "LeSage & Pace (2009).")
     return res.stamped(results.params).noticed(getattr(results, "notice", ""))
-
-
-# ------------------------------------------------- parameter draws (scenarios)
-def parameter_draws(results: Any, *, draws: int = 1000, seed: int = 0, traces: TraceMethod = "auto") -> pd.DataFrame:
-    """The parameter draws behind ``compute_effects(results, draws=draws, seed=seed)`` (SAR/SDM).
-
-    The same restriction to the regressors, ``W_<x>`` and ``rho``, the same covariance
-    block, the same stationarity interval of W and the same generator as the simulation
-    of :func:`effects_from_estimates`, so that other quantities simulated from them
-    (:func:`spillmap.estimation.scenario`) share the effects' draws exactly.
-
-    Parameters
-    ----------
-    results
-        A fitted SAR or SDM (dynamic models and one W per period: their effects' draws).
-    draws
-        Number of draws, an integer >= 100 (default 1000).
-    seed
-        Non-negative integer seed (default 0).
-    traces
-        ``"exact"``, ``"stochastic"`` or ``"auto"`` (default), as in :func:`compute_effects`
-        (here only whether W's eigenvalues are used for its stationarity interval).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``draws`` rows, one column per parameter (in ``results.params`` order).
-
-    Verification
-    ------------
-    ``tests/test_scenario.py``: the total effects recomputed from these draws have the
-    mean that :func:`compute_effects` reports as ``sim_mean`` (to 1e-12).
-    """
-    check_draws(draws)
-    check_seed(seed)
-    if getattr(results, "dynamic", None) or hasattr(getattr(results, "w", None), "groups"):
-        from ._scenario_dynamic import draws_frame  # dynamic / one W per period: their effects' draws
-
-        return draws_frame(results, draws, seed)
-    model = str(getattr(results, "model", "")).lower()
-    if model not in LAG_MODELS:
-        raise InputError(f"parameter draws are simulated for SAR/SDM only; a {model.upper()} has linear effects "
-                         "with exact normal intervals.")
-    if draws < 100 or int(draws) != draws:
-        raise InputError(f"draws must be an integer >= 100; got {draws!r}.")
-    params = results.params
-    regressors = [r for r in getattr(results, "x_names", params.index) if r != "const" and r in params.index
-                  and r not in ("rho", "lambda") and not str(r).startswith("W_")]
-    keep = regressors + [f"W_{r}" for r in regressors if f"W_{r}" in params.index] + ["rho"]
-    params = params[keep]
-    spec = _spec_from_params(params, model)
-    wmat = sp.csr_matrix(results.w.sparse) if hasattr(results.w, "sparse") else sp.csr_matrix(results.w, dtype=float)
-    kind = traces if traces != "auto" else ("exact" if wmat.shape[0] <= EXACT_TRACE_MAX_N else "stochastic")
-    eig = None
-    if kind == "exact":
-        eig = np.asarray(results.w.eigenvalues) if hasattr(results.w, "eigenvalues") else np.linalg.eigvals(
-            wmat.toarray())
-    v = results.cov.loc[params.index, params.index].to_numpy(dtype=float)
-    sims = _draw_params(params.to_numpy(dtype=float), v, int(draws), seed, spec.rho_idx, _w_bounds(wmat, eig))
-    return pd.DataFrame(sims, columns=params.index)
