@@ -30,6 +30,7 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
         display_layer,
         english_labels,
         is_natural_log,
+        labelled_group,
         shown_changes,
         write_explore,
         write_scenario,
@@ -40,6 +41,7 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
     layer, idc, gname = display_layer(geometry)
     labels = english_labels(geometry)
     shown = dict(study.model.labels or {})  # the variables as the report's tables, figures and maps name them
+    layer, group = labelled_group(layer, geometry, shown)  # the tooltips' group row, labelled as in the report
     y = str(shown.get(study.y, study.y))
     scheduled = _wnames(study)  # a W without a model (its SDM failed) is skipped, its steps said
     wslug = safe_names({w: f"weights.{w}" for w in scheduled})
@@ -61,7 +63,7 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
             write_scenario(shown_res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
                            labels=labels, notice=notice, top=s.top, title=title, office=True,
                            group_labels=group_labels, unit=study.unit_label, column_titles=shown,
-                           y_is_log=is_natural_log(study.y))
+                           y_is_log=is_natural_log(study.y), group=group)
             import json
 
             from spillmap.cli._vocab import noticed
@@ -86,5 +88,5 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
                 write_explore(columns, folder, f"explore_{wslug[wname]}_{safe_names({var: var})[var]}",
                               layer=layer, idc=idc, gname=gname, y=y, notice=notice,
                               caption=f"{wname}: response to {unit_change(var, columns['variable'])[1]}",
-                              x_name=var, y_name=study.y)
+                              x_name=var, y_name=study.y, group=group)
     return lines
