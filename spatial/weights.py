@@ -18,7 +18,13 @@ Builders (contiguity, distance, economic-geographic) live in
 Layout: the validation and the libpysal conversions are in
 :mod:`~spillmap.spatial._weights_convert`, the summary type in
 :mod:`~spillmap.spatial._weights_summary`, the eigenvalues in
-:mod:`~spillmap.spatial._spectrum`.
+:mod:`~spillmap.spatial._spectrum`.  The methods are grouped by purpose in base classes of
+:class:`SpatialWeights`: reordering, restricting and reading the links in
+:mod:`~spillmap.spatial._weights_units`, the spatial lags (and :func:`lag_panel`) in
+:mod:`~spillmap.spatial._weights_lags`, the eigenvalues and the rho interval in
+:mod:`~spillmap.spatial._weights_eigen`, the islands (and :func:`warn_islands`) in
+:mod:`~spillmap.spatial._weights_islands`; this module keeps the container, its basic
+properties, the transforms, comparison, summary and conversions.
 
 Verification (``tests/test_weights_core.py``): the transforms, alignment and the
 time-major panel lag on hand examples; the eigenvalues of symmetrisable W (us48 contiguity
@@ -28,24 +34,25 @@ the bounds of rho of an asymmetric kNN W; the libpysal ``W`` / ``Graph`` round t
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse import csgraph
 
-from spillmap.errors import InputError, WeightsError, WeightsWarning, format_items
-from spillmap.spatial._neighbors import Neighbors
+from spillmap.errors import InputError, WeightsError
+from spillmap.spatial._neighbors import Neighbors  # noqa: F401 (re-exported)
 from spillmap.spatial._spectrum import symmetrizer as _symmetrizer  # noqa: F401 - the one symmetrizer (tests import it here)
 from spillmap.spatial._weights_convert import checked_csr, libpysal_parts, to_graph, to_libpysal
+from spillmap.spatial._weights_eigen import SpectrumMethods
+from spillmap.spatial._weights_islands import IslandMethods, warn_islands
+from spillmap.spatial._weights_lags import LagMethods, _like, lag_panel  # noqa: F401 (re-exported)
 from spillmap.spatial._weights_summary import IslandPolicy, WeightsSummary
+from spillmap.spatial._weights_units import UnitsMethods, _id_list  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     import libpysal
-    import pandas as pd
     from numpy.typing import ArrayLike
 
 __all__ = ["SpatialWeights", "WeightsSummary", "IslandPolicy", "Transform", "warn_islands", "lag_panel"]
@@ -55,7 +62,7 @@ _TRANSFORM_NAMES = {"O": "original", "B": "binary", "R": "row-standardised"}
 
 
 @dataclass(frozen=True, eq=False)
-class SpatialWeights:
+class SpatialWeights(UnitsMethods, LagMethods, SpectrumMethods, IslandMethods):
     """An immutable N x N spatial weights matrix with its ordered unit ids.
 
     Parameters
@@ -128,11 +135,6 @@ class SpatialWeights:
         """Number of neighbours of each unit (non-zero weights per row)."""
         return np.diff(self.sparse.indptr)
 
-    @property
-    def islands(self) -> tuple[str, ...]:
-        """Ids of units without neighbours (zero rows)."""
-        return tuple(self.ids[i] for i in np.flatnonzero(self.cardinalities == 0))
-
     @functools.cached_property
     def is_symmetric(self) -> bool:
         """True when W equals its transpose (to 1e-12)."""
@@ -152,29 +154,6 @@ class SpatialWeights:
         rs = rs[self.cardinalities > 0]
         return bool(rs.size and np.allclose(rs, 1.0, atol=1e-10, rtol=0))
 
-    @functools.cached_property
-    def n_components(self) -> int:
-        """Number of connected components of the (undirected) neighbour graph (an island is one)."""
-        return int(csgraph.connected_components(self.sparse, directed=True, connection="weak")[0])
-
-    @property
-    def islands_warning(self) -> str:
-        """The warning about islands (zero rows) that every user of W emits; ``""`` without islands.
-
-        Names the islands (the first 10 and how many in all) and the number of
-        connected components.  Emitted as a :class:`~spillmap.errors.WeightsWarning` by
-        :func:`warn_islands` wherever W reaches a test or an estimator.
-        """
-        isl = self.islands
-        if not isl:
-            return ""
-        label = f"W {self.name!r}" if self.name else "W"
-        return (
-            f"{label} has {len(isl)} island(s), units without neighbours (zero rows, spatial lag 0): "
-            f"{format_items(isl, limit=10)}; W has {self.n_components} connected components. Islands pull "
-            "Moran's I and the spatial parameter towards 0 and get no spillovers; link them to their nearest "
-            "units (islands='nearest', --islands nearest) or drop them unless this is intended."
-        )
 
     def index_of(self, unit_id: str) -> int:
         """Row index of ``unit_id``.
@@ -223,224 +202,7 @@ class SpatialWeights:
         m.data = np.ones_like(m.data)
         return self._derived(m, self.ids, "B")
 
-    def align(self, ids: Sequence[object]) -> SpatialWeights:
-        """Reorder to ``ids`` (the same set of units in another order).
-
-        Parameters
-        ----------
-        ids
-            The unit ids in the new order (a list, tuple, array or pandas Index; not text).
-
-        Returns
-        -------
-        SpatialWeights
-            ``self`` when already in that order, else a reordered copy (same transform and name).
-
-        Raises
-        ------
-        InputError
-            ``ids`` is not a sequence of ids (``None``, a number, a single string).
-        WeightsError
-            When the id sets differ; the message lists ids missing on each side.
-        """
-        ids = _id_list(ids, "align")
-        if tuple(ids) == self.ids:
-            return self
-        missing = [i for i in ids if i not in self._id_index]
-        extra = sorted(set(self.ids) - set(ids))
-        if missing or extra or len(ids) != self.n:
-            parts = []
-            if missing:
-                parts.append(f"ids in the data but not in W: {format_items(missing)}")
-            if extra:
-                parts.append(f"ids in W but not in the data: {format_items(extra)}")
-            if not parts:
-                parts.append("the data repeat some ids")
-            label = f"weights {self.name!r}" if self.name else "the weights"
-            hint = ""
-            if extra and not missing:  # W built over a larger layer than the panel covers
-                hint = (f" W has {self.n} units and the data {len(set(ids))}: build W over the data's units only "
-                        "(spillmap weights --subset-column COL --subset-values a,b; a study's [layer.subset]; "
-                        "Python: w.subset(ids).row_standardize())")
-            raise WeightsError(f"{label} do not match the data's units; " + "; ".join(parts) + "." + hint)
-        order = np.array([self._id_index[i] for i in ids])
-        return self._derived(self.sparse[order][:, order], ids, self.transform)
-
-    def subset(self, ids: Sequence[object]) -> SpatialWeights:
-        """The sub-matrix of the units ``ids`` (in that order), *not* re-standardised.
-
-        Parameters
-        ----------
-        ids
-            The units kept, in their new order (a list, tuple, array or pandas Index; not text).
-
-        Returns
-        -------
-        SpatialWeights
-            The sub-matrix; transform ``"O"`` when W was row-standardised (its rows no longer sum to 1).
-
-        Raises
-        ------
-        InputError
-            ``ids`` is not a sequence of ids (``None``, a number, a single string).
-        WeightsError
-            Ids that are not in W (listed).
-        """
-        ids = _id_list(ids, "subset")
-        missing = [i for i in ids if i not in self._id_index]
-        if missing:
-            raise WeightsError(f"ids not in the weights matrix: {format_items(missing)}.")
-        order = np.array([self._id_index[i] for i in ids], dtype=int)
-        t = "O" if self.transform == "R" else self.transform
-        return self._derived(self.sparse[order][:, order], ids, t)
-
-    # ------------------------------------------------------------------- lags
-    def lag(self, x: ArrayLike | pd.Series | pd.DataFrame) -> np.ndarray | pd.Series | pd.DataFrame:
-        """Spatial lag ``W x`` of a vector or of the columns of an (N, k) array.
-
-        Parameters
-        ----------
-        x
-            One value per unit.  A pandas Series or DataFrame is matched to the units **by its
-            index** (reordered to ``w.ids``; integer ids match their text, ``1`` -> ``"1"``),
-            except a default ``RangeIndex`` (``df[col]`` of a frame with a default index),
-            which, like a NumPy array or a list, is taken to be in W's order (``w.ids``).
-
-        Returns
-        -------
-        numpy.ndarray or pandas.Series or pandas.DataFrame
-            An array for an array; for a Series/DataFrame the same type, its rows in the order of
-            ``w.ids`` and labelled with ``x``'s own index labels (so ``x - w.lag(x)`` aligns),
-            keeping ``x``'s name or columns.
-
-        Raises
-        ------
-        InputError
-            ``x`` is text, a scalar, non-numeric or has more than 2 dimensions.
-        WeightsError
-            The index of a Series/DataFrame does not hold W's ids (missing, extra and repeated
-            ids listed), is a MultiIndex (use :meth:`lag_panel`), or ``x`` has a number of rows
-            other than N.
-        """
-        from spillmap.spatial._weights_values import align_units, float_values, is_pandas
-
-        frame = align_units(x, self, "x") if is_pandas(x) else None
-        arr = float_values(x if frame is None else frame, "x")
-        if arr.shape[0] != self.n:
-            raise WeightsError(f"cannot lag an array of {arr.shape[0]} rows with a {self.n}-unit W; "
-                               "pass one value per unit, in the order of w.ids.")
-        return _like(frame, np.asarray(self.sparse @ arr))
-
-    def lag_panel(self, x: ArrayLike | pd.Series | pd.DataFrame, t: int) -> np.ndarray | pd.Series | pd.DataFrame:
-        """Spatial lag ``(I_T kron W) x`` of data stacked by period (time-major, id-minor).
-
-        No NT x NT matrix is formed.
-
-        Parameters
-        ----------
-        x
-            N*T values (a vector or an (N*T, k) array).  A NumPy array, a list or a pandas
-            object with a default ``RangeIndex`` is taken to be ordered (t=1: all ids in the
-            order of ``w.ids``, t=2: all ids, ...), as :func:`spillmap.geo.join_panel` returns
-            panels.  A Series/DataFrame indexed by ``(id, time)`` (or ``(time, id)``) is
-            reordered **by its index** to that order, periods sorted.
-        t
-            The number of periods T, an integer >= 1.
-
-        Returns
-        -------
-        numpy.ndarray or pandas.Series or pandas.DataFrame
-            An array for an array; for a Series/DataFrame the same type, rows stacked
-            time-major, id-minor, labelled with ``x``'s own index labels.
-
-        Raises
-        ------
-        InputError
-            ``t`` is not an integer >= 1, or ``x`` is text, a scalar, non-numeric or has more
-            than 2 dimensions.
-        WeightsError
-            A Series/DataFrame with a one-level index other than a default ``RangeIndex``
-            (its rows' (id, time) is unknown), with ids that are not W's, other than ``t``
-            periods, or repeated or missing (id, time) cells; or ``x`` without N*T rows.
-        """
-        from spillmap.spatial._weights_values import align_panel, check_periods_arg, float_values, is_pandas
-
-        t = check_periods_arg(t)
-        frame = align_panel(x, self, t, "x") if is_pandas(x) else None
-        arr = float_values(x if frame is None else frame, "x")
-        if arr.shape[0] != self.n * t:
-            raise WeightsError(f"cannot lag {arr.shape[0]} rows as a panel of N={self.n} x T={t}; "
-                               "pass N*T values stacked time-major, id-minor.")
-        return _like(frame, lag_panel(self.sparse, arr, t))
-
-    # ------------------------------------------------------------ eigenvalues
-    @functools.cached_property
-    def eigenvalues(self) -> np.ndarray:
-        """All eigenvalues of W (dense, O(N^3); cached; for N up to a few thousand).
-
-        * W symmetric: ``numpy.linalg.eigvalsh`` (real, ascending).
-        * W *symmetrisable*, i.e. ``D W`` symmetric for a positive diagonal ``D`` (every
-          row-standardised symmetric matrix: contiguity, distance bands, inverse
-          distance, with ``D`` the original row sums): W is similar to the symmetric
-          ``D^1/2 W D^-1/2``, whose eigenvalues come from ``eigvalsh`` (real, ascending,
-          no spurious imaginary parts), or from LAPACK's banded solver after a reverse
-          Cuthill-McKee reordering when that band is narrow (contiguity: 4x faster at
-          N = 2,500; :mod:`spillmap.spatial._spectrum`).  ``D`` is found by a
-          breadth-first pass over the neighbour graph.
-        * Otherwise (k-nearest neighbours, economic-geographic product, nested):
-          ``numpy.linalg.eigvals``; returned real and sorted when every imaginary part
-          is below ``1e-10 * max|lambda|``, else as ``complex128`` (unsorted).
-        """
-        from spillmap.spatial._spectrum import eigenvalues
-
-        return eigenvalues(self.sparse, self.is_symmetric)
-
-    @property
-    def rho_bounds(self) -> tuple[float, float]:
-        """``(1/lambda_min, 1/lambda_max)`` over the *real* eigenvalues of W.
-
-        This is the interval around 0 in which ``I - rho W`` is non-singular: for
-        real ``rho``, ``det(I - rho W) = prod_k (1 - rho lambda_k)`` vanishes only at
-        ``rho = 1/lambda_k`` for a real ``lambda_k`` (complex eigenvalues come in
-        conjugate pairs whose factor ``|1 - rho lambda|^2`` stays positive).
-
-        * Symmetric W, or a row-standardised symmetric W (similar to a symmetric
-          matrix): all eigenvalues are real and the bounds are the usual ones; with
-          row-standardisation ``lambda_max = 1``, so the upper bound is 1.
-        * Asymmetric W (k-nearest neighbours, economic-geographic product, nested):
-          the eigenvalues may be complex; only those with ``|Im| < 1e-10 * max|lambda|``
-          count as real.  A non-negative row-standardised W still has the real Perron
-          root 1, so the upper bound is 1; the lower bound is ``1/lambda_min`` over the
-          real eigenvalues (``-inf`` when none is negative).
-
-        Computed from :attr:`eigenvalues` (dense, exact; for N up to a few thousand).
-        """
-        from spillmap.spatial._spectrum import rho_bounds
-
-        return rho_bounds(self.eigenvalues)
-
     # ----------------------------------------------------------- comparisons
-    @functools.cached_property
-    def neighbors(self) -> Neighbors:
-        """``{id: neighbour ids}`` (non-zero weights of each row, in column order), a read-only
-        mapping like libpysal's ``W.neighbors``; ``w.neighbors()``, from when it was a method,
-        returns the same mapping."""
-        m = self.sparse
-        return Neighbors({
-            u: tuple(self.ids[j] for j in m.indices[m.indptr[i] : m.indptr[i + 1]])
-            for i, u in enumerate(self.ids)
-        })
-
-    def to_frame(self) -> pd.DataFrame:
-        """The links as a long frame, one row per non-zero weight in row order: ``focal``,
-        ``neighbor`` (ids as text) and ``weight`` (islands have no row; ``summary()`` lists them)."""
-        import pandas as pd
-
-        m = self.sparse
-        ids = np.asarray(self.ids, dtype=object)
-        rows = np.repeat(np.arange(self.n), np.diff(m.indptr))
-        return pd.DataFrame({"focal": ids[rows], "neighbor": ids[m.indices], "weight": m.data})
-
     def equals(self, other: SpatialWeights, *, rtol: float = 0.0, atol: float = 0.0, order: bool = True) -> bool:
         """True when ``other`` has the same ids (in the same order unless ``order=False``)
         and the same non-zero pattern, with weights equal to ``|a - b| <= atol + rtol*|b|``.
@@ -583,70 +345,3 @@ class SpatialWeights:
     def to_graph(self) -> libpysal.graph.Graph:
         """A libpysal ``Graph`` with the same ids, order and weights (islands kept)."""
         return to_graph(self)
-
-
-def _id_list(ids: object, method: str) -> list[str]:
-    """``ids`` as a list of text ids; InputError naming ``method`` when it is not a sequence of ids."""
-    try:
-        if isinstance(ids, (str, bytes, dict)):
-            raise TypeError
-        return [str(i) for i in ids]  # type: ignore[union-attr]
-    except TypeError:
-        raise InputError(f"{method}(ids) takes the unit ids as a list (e.g. w.{method}(list_of_ids)); "
-                         f"got {type(ids).__name__} {ids!r:.60}.") from None
-
-
-def _like(frame: pd.Series | pd.DataFrame | None, values: np.ndarray) -> np.ndarray | pd.Series | pd.DataFrame:
-    """``values`` as the pandas type of ``frame`` (its index, name or columns); as is without one."""
-    if frame is None:
-        return values
-    import pandas as pd
-
-    if isinstance(frame, pd.Series):
-        return pd.Series(values, index=frame.index, name=frame.name)
-    return pd.DataFrame(values, index=frame.index, columns=frame.columns)
-
-
-def lag_panel(m: sp.spmatrix, x: np.ndarray, t: int) -> np.ndarray:
-    """``(I_T kron M) x`` for rows stacked time-major, id-minor, period by period.
-
-    ``M`` is any N x N sparse matrix (``W``, ``W'``, ``W + W'``); ``x`` has ``N * T``
-    rows (a vector or an array with more columns).  The one implementation of the
-    panel lag: :meth:`SpatialWeights.lag_panel` checks its input and calls it, and the
-    tests that lag with ``W'`` or ``W + W'`` call it directly.
-
-    Parameters
-    ----------
-    m
-        N x N sparse matrix.
-    x
-        ``N * T`` rows stacked time-major, id-minor (not checked here).
-    t
-        Number of periods T.
-    """
-    xr = x.reshape((t, m.shape[0]) + x.shape[1:])
-    out = np.empty_like(xr)
-    for s in range(t):
-        out[s] = m @ xr[s]
-    return out.reshape(x.shape)
-
-
-def warn_islands(w: SpatialWeights, *, stacklevel: int = 3) -> str:
-    """Emit ``w.islands_warning`` as a :class:`~spillmap.errors.WeightsWarning` (if W has islands).
-
-    Returns the message (``""`` when W has no islands).  Called by the Moran tests and
-    the estimators, so that a W built with ``islands="keep"`` (or read from a file with
-    zero rows) never reaches a result silently.
-
-    Parameters
-    ----------
-    w
-        The weights.
-    stacklevel
-        Passed to :func:`warnings.warn` (default 3: the caller of the function that calls
-        this one).
-    """
-    msg = w.islands_warning
-    if msg:
-        warnings.warn(msg, WeightsWarning, stacklevel=stacklevel)
-    return msg
