@@ -8,7 +8,12 @@ at 1400 x 900).  :class:`KeepClear` runs once the controls are drawn: while a ve
 unit in the sample lies under the legend (or the title), it refits the sample with 10 px
 more padding at the bottom (or the top), at most 30 % of the map's height each; while one
 lies under the top-left controls, it refits with the sample below them or right of them,
-whichever leaves the map larger.  Written by hand (a few lines of
+whichever leaves the map larger (never a padding that leaves no room: a block as wide as the map
+made Leaflet's zoom NaN and ``fitBounds`` throw).  First, and on each resize, it keeps the title box, the
+other controls at the top and the legend inside the map (no wider than the map less Leaflet's 10-px margins, an unbroken
+word wrapped) and the title off the zoom buttons (under them, in the top-left stack, if it meets them),
+whatever placed them (:class:`~spillmap.maps._controls.Title` wraps or moves a title on a phone).
+Written by hand (a few lines of
 Leaflet: its ``fitBounds`` paddings are fixed numbers, not "avoid these boxes").
 """
 from __future__ import annotations
@@ -23,7 +28,8 @@ __all__ = ["KeepClear"]
 class KeepClear(RenderOnce):
     """Refit ``bounds`` (``[[south, west], [north, east]]``) until no sample vertex is
     under ``.spillmap-legend``, ``.spillmap-title`` or a top-left control other than the
-    zoom buttons (see the module docstring)."""
+    zoom buttons, the title and controls kept inside the map and the title off the zoom
+    buttons (see the module docstring)."""
 
     _template = Template(
         """
@@ -64,14 +70,40 @@ class KeepClear(RenderOnce):
         });
         return out;
     }
+    function zoomFor(pad, bottom) {  // the zoom fitting the sample inside these paddings; -Infinity: no room left
+        var p = L.point(pad[0] + 6, pad[1] + bottom), size = map.getSize();
+        var z = p.x < size.x && p.y < size.y ? map.getBoundsZoom(bounds, false, p) : NaN;
+        return isFinite(z) ? z : -Infinity;  // a block as wide as the map made NaN, then fitBounds threw on it
+    }
     function clearOf(b, left, top, bottom) {  // the padding that keeps the sample out of the box b:
-        var under = [left, Math.max(top, b.max.y + 6)], beside = [Math.max(left, b.max.x + 6), top];  // below or right of it
-        var zUnder = map.getBoundsZoom(bounds, false, L.point(under[0] + 6, under[1] + bottom));
-        var zBeside = map.getBoundsZoom(bounds, false, L.point(beside[0] + 6, beside[1] + bottom));
+        var under = [left, Math.max(top, b.max.y + 6)], beside = [Math.max(left, b.max.x + 6), top];  // below, right
+        var zUnder = zoomFor(under, bottom), zBeside = zoomFor(beside, bottom);
+        if (zUnder === -Infinity && zBeside === -Infinity) { return [left, top]; }  // neither fits: stay
         return zUnder >= zBeside ? under : beside;  // whichever keeps the map larger
+    }
+    function meets(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+    function narrow(e) {  // a box no wider than the map less Leaflet's 10-px margins; an unbroken word wraps in it
+        var most = map.getSize().x - 20, cs = getComputedStyle(e);
+        if (e.offsetWidth <= most && e.scrollWidth <= e.clientWidth) { return; }
+        e.style.overflowWrap = "anywhere";
+        if (e.offsetWidth > most) {
+            var edge = ["paddingLeft", "paddingRight", "borderLeftWidth", "borderRightWidth"];
+            e.style.maxWidth = (most - edge.reduce(function (s, k) { return s + (parseFloat(cs[k]) || 0); }, 0)) + "px";
+        }
+    }
+    function guard() {  // the title, the other top controls and the legend inside the map; the title off the zoom
+        var t = map.getContainer().querySelector(".spillmap-title");
+        var z = map.getContainer().querySelector(".leaflet-control-zoom");
+        map.getContainer().querySelectorAll(".leaflet-top > .leaflet-control, .spillmap-legend").forEach(narrow);
+        if (t && z && t.offsetHeight && meets(t.getBoundingClientRect(), z.getBoundingClientRect())) {
+            z.parentNode.insertBefore(t, z.nextSibling);  // under the zoom buttons, in the top-left stack
+            t.classList.add("below");
+            narrow(t);
+        }
     }
     function keepClear() {
         var left = 6, top = {{ this.top }}, bottom = {{ this.bottom }}, most = 0.3 * map.getSize().y;
+        guard();
         for (var k = 0; k < 16; k++) {
             var moved = false, tl = controls();
             if (bottom < most && covered(box(".spillmap-legend"))) { bottom += 10; moved = true; }
@@ -87,7 +119,7 @@ class KeepClear(RenderOnce):
     function run() {  // after the first zoom animation, whose end would undo a refit made during it
         if (map._animatingZoom) { map.once("zoomend", run); } else { keepClear(); }
     }
-    function later() { setTimeout(run, 50); }  // once the page (and the controls) are laid out
+    function later() { setTimeout(run, 50); map.on("resize", guard); }  // once the page (and the controls) are laid out
     if (document.readyState === "complete") { later(); } else { window.addEventListener("load", later); }
 })();
 {% endmacro %}
