@@ -3,9 +3,10 @@
 In: :func:`num` (a number as stored: a Python float, or ``None`` when missing or not finite),
 the model statistics of a live spatial fit (:func:`spatial_stats`, with what its R² is in
 words) and the direct / indirect / total effects of a live
-:class:`~spillmap.estimation.effects.EffectsResult` as stored mappings.  Out: the record's table protocol (:func:`record_tidy`, one row per
-term; :func:`record_glance`, the model statistics), as :mod:`spillmap.tables` reads a live
-fit.  Nothing is estimated here: the numbers are the stored ones.
+:class:`~spillmap.estimation.effects.EffectsResult` as stored mappings.  Out: the record's
+table protocol (:func:`record_tidy`, one row per term; :func:`record_glance`, the model
+statistics), as :mod:`spillmap.tables` reads a live fit.  Nothing is estimated here: the
+numbers are the stored ones.
 """
 from __future__ import annotations
 
