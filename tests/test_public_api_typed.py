@@ -3,9 +3,11 @@
 The developers' guide asks for typed public signatures.  "Exported" is every name in the
 ``__all__`` of ``spillmap`` and of its packages and public modules, resolved at run time
 (so a function defined in a private module and re-exported counts); for a class, its
-public methods and ``__init__``.  Annotations are read from ``inspect.signature`` without
-evaluating them (the modules use ``from __future__ import annotations`` and import the
-types under ``TYPE_CHECKING``).
+public methods and ``__init__``, including those it inherits from spillmap base classes
+(results types share a base; ``SpatialWeights`` groups its methods in base classes by
+purpose).  Annotations are read from ``inspect.signature`` without evaluating them (the
+modules use ``from __future__ import annotations`` and import the types under
+``TYPE_CHECKING``).
 """
 from __future__ import annotations
 
@@ -46,13 +48,18 @@ def _exported():
             if inspect.isfunction(obj):
                 yield f"{name}.{attr}", obj
             elif inspect.isclass(obj) and obj.__module__.startswith("spillmap"):
-                for meth, val in vars(obj).items():
-                    if meth.startswith("_") and meth != "__init__":
+                done: set[str] = set()
+                for klass in obj.__mro__:  # its own methods and those of its spillmap base classes
+                    if not klass.__module__.startswith("spillmap"):
                         continue
-                    fn = val.__func__ if isinstance(val, (classmethod, staticmethod)) else val
-                    # a Protocol's placeholder __init__ is typing's, not spillmap's
-                    if inspect.isfunction(fn) and fn.__module__.startswith("spillmap"):
-                        yield f"{name}.{attr}.{meth}", fn
+                    for meth, val in vars(klass).items():
+                        if meth in done or (meth.startswith("_") and meth != "__init__"):
+                            continue
+                        done.add(meth)
+                        fn = val.__func__ if isinstance(val, (classmethod, staticmethod)) else val
+                        # a Protocol's placeholder __init__ is typing's, not spillmap's
+                        if inspect.isfunction(fn) and fn.__module__.startswith("spillmap"):
+                            yield f"{name}.{attr}.{meth}", fn
 
 
 def test_the_scan_sees_the_api():
