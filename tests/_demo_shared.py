@@ -1,5 +1,6 @@
-"""The demo report built once per test session (tests/test_demo.py and tests/test_browser.py),
-and the check of a run's progress lines (also tests/test_report.py)."""
+"""The demo report built once per test session (tests/test_demo.py and tests/test_browser.py), its
+results read and its tables built once per worker, and the check of a run's progress lines (also
+tests/test_report.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -35,6 +36,34 @@ def build_demo_once(tmp_path_factory) -> Path:
                 assert main(["demo", "--out", str(out)]) == 0
             (root / "progress.txt").write_text(err.getvalue(), encoding="utf-8")
     return out
+
+
+_RESULTS: dict = {}
+
+
+def demo_results(tmp_path_factory):
+    """The demo's ``StudyResults`` as read from its ``results.json``, read once per worker process and
+    shared by the modules that only look at them (reading them took 0.45 s a module).  A frozen dataclass
+    equal to ``run()`` of the demo spec (its summary, repr and JSON too); tests that change a part make a
+    copy (``dataclasses.replace``)."""
+    from spillmap.study import StudyResults
+
+    path = build_demo_once(tmp_path_factory) / "results.json"
+    if path not in _RESULTS:
+        _RESULTS[path] = StudyResults.read(path)
+    return _RESULTS[path]
+
+
+def demo_tables(tmp_path_factory) -> list:
+    """The demo report's tables, ``build_tables`` of :func:`demo_results` (``ReportTable`` items of frozen
+    ``Table``s, in page order), built once per worker process: tests/test_tables_audit27.py,
+    test_report_formats.py and test_notice31.py each built them (1-1.5 s a module)."""
+    from spillmap.maps._report_tables import build_tables
+
+    key = ("tables", build_demo_once(tmp_path_factory))
+    if key not in _RESULTS:
+        _RESULTS[key] = tuple(build_tables(demo_results(tmp_path_factory)))
+    return list(_RESULTS[key])
 
 
 @contextlib.contextmanager

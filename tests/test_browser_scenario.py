@@ -31,14 +31,15 @@ def test_scenario_map(driver, demo_out, artifacts):  # noqa: F811
     driver.save_screenshot(str(artifacts / "demo_scenario_hubei_W1.png"))
 
 
-def test_click_to_explore(driver, demo_out, artifacts):  # noqa: F811
-    from spillmap.study import StudyResults
+def test_click_to_explore(driver, demo_out, artifacts, tmp_path_factory):  # noqa: F811
     from spillmap.study.scenarios import decode_array
+
+    from _demo_shared import demo_results  # the demo's results, read once per worker (sys.path: test_browser)
 
     errors = _open(driver, demo_out / "maps" / "explore_W1_int.html")
     assert errors == [], errors
     assert len(driver.find_elements("css selector", "path.leaflet-interactive")) == 372  # + 75 not in sample
-    r = StudyResults.read(demo_out / "results.json")
+    r = demo_results(tmp_path_factory)
     ex = r.scenarios["explore"]["W1"]["int"]
     ids = list(r.scenarios["inputs"]["ids"])
     j = ids.index("420100")   # Wuhan

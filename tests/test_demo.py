@@ -11,12 +11,18 @@ import pytest
 from spillmap import datasets
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
-from _demo_shared import assert_steps_counted, build_demo_once  # noqa: E402
+from _demo_shared import assert_steps_counted, build_demo_once, demo_results  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
     return build_demo_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """The demo's ``results.json``, read once per worker (``_demo_shared.demo_results``)."""
+    return demo_results(tmp_path_factory)
 
 
 def test_progress_steps_are_counted(demo_out):
@@ -109,14 +115,13 @@ def test_demo_printed_tables_are_labelled(demo_out):
             assert any(datasets.DEMO_NOTICE in c for c in cells), (path.name, sheet.title)
 
 
-def test_demo_figures_fit_a_journal_text_width(demo_out):
+def test_demo_figures_fit_a_journal_text_width(demo_out, results):
     """Every figure the demo writes, the scenario bar charts included, is at most 7.0 in wide at its
     300 dpi (a journal's full text width; paper audit 2026-12-01: 7.5-10.8 in), and the scenario chart's
     title stays inside the figure (it ran off the right edge at 7 in)."""
     from PIL import Image
 
     from spillmap.maps.scenario import scenario_figure
-    from spillmap.study import StudyResults
 
     pngs = sorted((demo_out / "figures").glob("*.png"))
     assert len(pngs) == 14
@@ -125,7 +130,7 @@ def test_demo_figures_fit_a_journal_text_width(demo_out):
             assert im.size[0] <= 7.0 * 300, (png.name, im.size)
     from spillmap.estimation.scenario import ScenarioResult
 
-    r = StudyResults.read(demo_out / "results.json")
+    r = results
     run = next(iter(next(iter(r.scenarios["runs"].values())).values()))
     fig = scenario_figure(ScenarioResult.from_dict(run), title="Industrial intelligence +0.02 " * 5)
     fig.canvas.draw()
@@ -133,15 +138,14 @@ def test_demo_figures_fit_a_journal_text_width(demo_out):
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width
 
 
-def test_demo_figures_are_labelled(demo_out):
+def test_demo_figures_are_labelled(results):
     """Every static figure of a report on labelled data carries the notice under it (a figure
     copied into a paper keeps it); without a notice nothing is added (user audit 2026-12-01)."""
     import dataclasses
 
     from spillmap.maps._report_figures import figure_jobs
-    from spillmap.study import StudyResults
 
-    r = StudyResults.read(demo_out / "results.json")
+    r = results
     names = {w: w for w in r.weights}
     jobs = {stem: draw for stem, _, draw in figure_jobs(r, names)}
     def notices(fig):
@@ -159,7 +163,7 @@ def test_demo_figures_are_labelled(demo_out):
     assert notices(plain["moran_trend"]()) == []
 
 
-def test_printed_choropleth_has_the_interactive_maps_classes(demo_out):
+def test_printed_choropleth_has_the_interactive_maps_classes(demo_out, results):
     """The report prints the choropleth as its static figure: the figure's classes are the interactive
     map's (quantiles of all periods pooled), so a printed legend matches the screen's (user audit
     2026-12-01: the figure classified the map year alone).  The first class's lower label differs only
@@ -167,9 +171,8 @@ def test_printed_choropleth_has_the_interactive_maps_classes(demo_out):
     import html as html_lib
 
     from spillmap.maps._report_figures import figure_jobs
-    from spillmap.study import StudyResults
 
-    r = StudyResults.read(demo_out / "results.json")
+    r = results
     draw = {stem: d for stem, _, d in figure_jobs(r, {w: w for w in r.weights})}["choropleth"]
     fig = draw()
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]

@@ -133,12 +133,10 @@ def demo_results(tmp_path_factory):
     import sys
     from pathlib import Path
 
-    from spillmap.study import StudyResults
-
     sys.path.insert(0, str(Path(__file__).parent))
-    from _demo_shared import build_demo_once
+    from _demo_shared import demo_results as shared
 
-    return StudyResults.read(build_demo_once(tmp_path_factory) / "results.json")
+    return shared(tmp_path_factory)  # read once per worker
 
 
 def test_scenario_figure_title_uses_the_labels_in_bold(demo_results, tmp_path, monkeypatch):

@@ -20,12 +20,10 @@ SMALLEST_POINTS = 6.5
 
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory):
-    from spillmap.study import StudyResults
-
     sys.path.insert(0, str(Path(__file__).parent))
-    from _demo_shared import build_demo_once
+    from _demo_shared import demo_results as shared
 
-    return StudyResults.read(build_demo_once(tmp_path_factory) / "results.json")
+    return shared(tmp_path_factory)  # read once per worker
 
 
 def _texts(fig):

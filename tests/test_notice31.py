@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo_shared import build_demo_once  # noqa: E402
+from _demo_shared import demo_results, demo_tables  # noqa: E402
 
 from spillmap.datasets import DEMO_NOTICE  # noqa: E402
 from spillmap.study import StudyResults  # noqa: E402
@@ -23,7 +23,7 @@ from spillmap.tables import regression_table, save  # noqa: E402
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> StudyResults:
-    return StudyResults.read(build_demo_once(tmp_path_factory) / "results.json")
+    return demo_results(tmp_path_factory)  # read once per worker
 
 
 def test_a_regression_table_of_the_demo_fits_says_synthetic_first_and_once(results, tmp_path):
@@ -44,11 +44,9 @@ def test_fits_of_real_data_carry_no_notice(results):
     assert "notice" not in real.to_dict() and real.glance()["notice"] is None
 
 
-def test_the_notice_survives_the_json_round_trip_and_the_report_prints_it_once(results):
-    from spillmap.maps._report_tables import build_tables
-
+def test_the_notice_survives_the_json_round_trip_and_the_report_prints_it_once(results, tmp_path_factory):
     again = StudyResults.from_json(results.to_json())
     assert again == results and again.sdm("W2").notice == DEMO_NOTICE
-    for t in build_tables(results):
+    for t in demo_tables(tmp_path_factory):  # build_tables(results), built once per worker
         notes = t.table.all_notes()
         assert notes[0] == DEMO_NOTICE and notes.count(DEMO_NOTICE) == 1, t.stem

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
-from _demo_shared import build_demo_once  # noqa: E402
+from _demo_shared import build_demo_once, demo_tables  # noqa: E402
 
 STEMS = ("descriptive", "moran_by_year", "baseline", "within", "diagnostics", "sdm_effects",
          "heterogeneity_is_key_city", "heterogeneity_region4")
@@ -37,12 +37,9 @@ def demo_out(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def table9(demo_out):
-    from spillmap.maps._report_tables import build_tables
-    from spillmap.study import StudyResults
-
+def table9(demo_out, tmp_path_factory):
     doc = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
-    table = next(t.table for t in build_tables(StudyResults.from_dict(doc)) if t.stem == "sdm_effects")
+    table = next(t.table for t in demo_tables(tmp_path_factory) if t.stem == "sdm_effects")  # built once per worker
     fits = {"(1)": doc["fits"]["W1:sdm"], "(2)": doc["fits"]["W2:sdm"]}
     return table, fits
 

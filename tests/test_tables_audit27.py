@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _demo_shared import build_demo_once  # noqa: E402
+from _demo_shared import build_demo_once, demo_tables  # noqa: E402
 
 from spillmap.tables import LATEX_PACKAGES, descriptive_table, frame_table, to_latex, to_xlsx_bytes  # noqa: E402
 
@@ -29,12 +29,8 @@ def demo_out(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tables(demo_out):
-    from spillmap.maps._report_tables import build_tables
-    from spillmap.study import StudyResults
-
-    doc = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
-    return {t.stem: t.table for t in build_tables(StudyResults.from_dict(doc))}
+def tables(tmp_path_factory):
+    return {t.stem: t.table for t in demo_tables(tmp_path_factory)}  # built once per worker
 
 
 # ------------------------------------------------------------------ 1. which standard errors
