@@ -42,6 +42,7 @@ from ._design import _check_numeric, _formula_text_columns, _missing_columns, de
 from ._identification import (_DURBIN, _FIXED, _absorbed, _collinear, _scaled_norms,  # noqa: F401 (re-exported)
                               check_identification)
 from ._panel_cells import _check_cells, _check_w_ids, _id_column, _time_column  # noqa: F401 (re-exported)
+from ._panel_cells import unit_positions
 
 __all__ = ["build_panel_data", "MAX_ABS", "MIN_ABS"]
 
@@ -148,7 +149,7 @@ def build_panel_data(
     times = _check_cells(key, w, id, time, data)
     notes = tuple(m for m in [warn_period_gaps(pd.Index(times).tolist(), time, stacklevel=4)] if m) if time else ()
     n, t = w.n, len(times)
-    order = np.lexsort((key.id.map(w._id_index).to_numpy(), np.searchsorted(times, key.time.to_numpy())))
+    order = np.lexsort((unit_positions(key.id, w), np.searchsorted(times, key.time.to_numpy())))
     yarr, Xarr = raw[order, 0], raw[order, 1:]
 
     has_const = effects in ("none", "random")
@@ -170,7 +171,7 @@ def build_panel_data(
         Wy=Wy, wx_source=tuple(src), has_const=has_const, warnings=notes,
     )
     if identify:
-        check_identification(pdata)
+        check_identification(pdata, share=True)
     return pdata
 
 

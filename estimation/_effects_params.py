@@ -28,6 +28,7 @@ from spillmap.estimation._normal import normal_sf
 from ._checks import check_draws, check_level, check_seed
 from ._effects_result import ALL_MODELS, LAG_MODELS
 from ._effects_traces import _is_row_stochastic
+from ._frames import take_block, take_items
 
 
 def _effects_from_moments(
@@ -181,11 +182,11 @@ def _checked_inputs(params, cov, model, draws, method, traces, level, regressors
         absent = [r for r in keep if r not in params.index]
         if absent:
             raise EstimationError(f"regressors {format_items(absent)} have no estimate in params.")
-        params = params[keep]
+        params = take_items(params, keep)
     missing = [p for p in params.index if p not in cov.index or p not in cov.columns]
     if missing:
         raise EstimationError(f"the covariance matrix lacks the parameters {format_items(missing)}.")
-    v = cov.loc[params.index, params.index].to_numpy(dtype=float)
+    v = take_block(cov, params.index, params.index).to_numpy(dtype=float)
     if not (np.all(np.isfinite(params.to_numpy(dtype=float))) and np.all(np.isfinite(v))):
         raise EstimationError("the estimates or their covariance contain NaN/inf; effects cannot be computed.")
     return params, v, _spec_from_params(params, model), draws, method

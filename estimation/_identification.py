@@ -78,9 +78,15 @@ def _collinear(d: Any, zd: np.ndarray, names: Sequence[str]) -> None:
         kept.append(j)
 
 
-def check_identification(d: Any) -> None:
-    """A dependent variable or regressors without variation after the fixed effects, and perfect collinearity."""
-    yd = demean(d.y, d.n, d.t, d.effects) if d.effects in _FIXED else d.y - d.y.mean()
+def check_identification(d: Any, *, share: bool = False) -> None:
+    """A dependent variable or regressors without variation after the fixed effects, and perfect collinearity.
+
+    ``share``: take ``Q y`` and ``Q Z`` from ``d.transformed`` when the fixed-effects fit will read it
+    (lag, error and SLX models), so that they are formed once for the checks and the fit (the same
+    :func:`demean` of the same arrays)."""
+    fixed = d.effects in _FIXED
+    shared = share and fixed and d.kind in ("lag", "error", "none")
+    yd = d.transformed[0] if shared else demean(d.y, d.n, d.t, d.effects) if fixed else d.y - d.y.mean()
     if _scaled_norms(yd[:, None])[0] <= 1e-10 * max(_scaled_norms(d.y[:, None])[0], 1e-300):
         how = f"after the {d.effects} fixed effects" if d.effects in _FIXED else "at all"
         raise DataError(f"the dependent variable {d.y_name!r} has no variation {how}; there is nothing to explain.")
@@ -89,7 +95,7 @@ def check_identification(d: Any) -> None:
         if d.model in _DURBIN:
             raise InputError("the model has no regressors.")
         return
-    zd = demean(Z, d.n, d.t, d.effects)
+    zd = d.transformed[2] if shared else demean(Z, d.n, d.t, d.effects)
     scale = np.maximum(_scaled_norms(Z), 1e-300)
     dead = np.flatnonzero(_scaled_norms(zd) / scale < 1e-10)
     if dead.size:

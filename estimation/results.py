@@ -19,6 +19,7 @@ from spillmap._vocab import FIXED_EFFECTS
 from spillmap.spatial.weights import SpatialWeights
 
 from ._fit_warnings import BOUND_WARNING_DISTANCE, bound_warning, emit_fit_warnings, fit_warning_records
+from ._frames import take_block
 from ._results_table import ResultsTableMixin, notice_tag
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ class SpatialPanelResults(ResultsTableMixin):
     def cov(self) -> pd.DataFrame:
         """Covariance of ``params`` (``cov_full`` without the ``sigma2`` row/column)."""
         names = list(self._params.index)
-        return self._cov_full.loc[names, names].copy()
+        return take_block(self._cov_full, names, names).copy()
 
     @property
     def std_errors(self) -> pd.Series:
