@@ -48,6 +48,10 @@ def test_quiet_hides_the_bar_on_a_terminal_too(in_process, tmp_path, capsys, mon
     assert "Completed" not in out + err and out == ""
 
 
+# slow (6 s, most of it starting and closing the local cluster; the CLI has no in-process mode): the mechanism,
+# the bar on stderr only on a terminal and never on stdout, is checked in the default suite by
+# test_the_bar_is_drawn_on_a_terminal_stderr_and_never_on_stdout (same progress bar, threaded client)
+@pytest.mark.slow
 def test_redirected_stdout_holds_no_progress_frames(tmp_path):
     """As a user runs it: ``spillmap screen ... > out.txt`` with stderr on a terminal (a pseudo-terminal
     here), on a local cluster of one worker process."""
