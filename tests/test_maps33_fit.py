@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +19,9 @@ from spillmap.maps import save_map
 from spillmap.maps.scenario import scenario_map
 
 from .test_browser import _open, driver  # noqa: F401, TID252  (shared fixtures)
-from .test_scenario_maps import grid, sdm  # noqa: F401, TID252  (shared fixtures)
+
+sys.path.insert(0, str(Path(__file__).parent))  # a plain module: see tests/_scenario_fixtures.py
+from _scenario_fixtures import grid, sdm  # noqa: E402, F401  (shared fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -3,6 +3,8 @@ as the click-to-explore maps' do since stop 32 (``explore_map(group=...)``), the
 group column under its label; checked in the HTML and once in headless Chromium."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 import json
 import re
 import warnings
@@ -15,7 +17,9 @@ from spillmap.maps._offline import render_html
 from spillmap.maps.scenario import scenario_map
 
 from .test_browser import _open, _tooltip_of, demo_out, driver  # noqa: F401, TID252  (shared fixtures)
-from .test_scenario_maps import grid, sdm  # noqa: F401, TID252  (shared fixtures)
+
+sys.path.insert(0, str(Path(__file__).parent))  # a plain module: see tests/_scenario_fixtures.py
+from _scenario_fixtures import grid, sdm  # noqa: E402, F401  (shared fixtures)
 
 
 def _tips(page: str) -> dict[str, list]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from spillmap.errors import DataError
-from spillmap.estimation import SpatialPanel, response_columns, scenario
+from spillmap.estimation import response_columns, scenario
 from spillmap.maps._layers import format_significant
 from spillmap.maps._offline import render_html
 from spillmap.maps.scenario import (
@@ -23,26 +25,8 @@ from spillmap.maps.scenario import (
     scenario_map,
 )
 
-from .test_scenario import _lattice, simulate_panel  # noqa: TID252
-
-
-@pytest.fixture(scope="module")
-def grid():
-    """The 6 x 5 lattice as square polygons (EPSG:4326), ids as lat2W numbers them (row-major)."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
-    rows = [(str(r * 5 + c), f"City {r * 5 + c}", box(100 + c, 30 - r, 101 + c, 31 - r))
-            for r in range(6) for c in range(5)]
-    rows[3] = ("3", "<img src=x onerror=alert(1)>", rows[3][2])
-    return gpd.GeoDataFrame(rows, columns=["id", "name", "geometry"], crs=4326)
-
-
-@pytest.fixture(scope="module")
-def sdm():
-    w = _lattice(6, 5).row_standardize()
-    df = simulate_panel(w, t=8, seed=1)
-    return SpatialPanel(df, y="y", x=["x1", "x2"], id="id", time="t", w=w, model="sdm").fit()
+sys.path.insert(0, str(Path(__file__).parent))  # the fixtures' plain module (see its docstring)
+from _scenario_fixtures import grid, sdm  # noqa: E402, F401  (shared fixtures)
 
 
 def _cfg(page: str) -> dict:
