@@ -104,6 +104,9 @@ def test_scenario_tables_use_the_group_labels_and_the_unit_word(results_json, tm
     assert '"N Eng"' not in groups
     top = (tmp_path / "o" / "tables" / "scenario_unemp_W1_top_formatted.csv").read_text(encoding="utf-8")
     assert top.startswith('"Rank, state (id)"'), top[:80]  # the spec's unit_label, not "unit"
+    # the map's tooltips name each state's group, as the report's maps do (no group row before c7538cd)
+    page = (tmp_path / "o" / "maps" / "scenario_unemp_W1.html").read_text(encoding="utf-8")
+    assert '["SUB_REGION","Pacific"]' in page.replace(", ", ",")  # Washington's row
 
 
 # ------------------------------------------------------------------ screen
