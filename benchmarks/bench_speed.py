@@ -1,7 +1,7 @@
 """Speed of spillmap's spatial panel ML against spreg, side by side, and its LU budget.
 
-Run:  python benchmarks/bench_speed.py [fit] [cli] [lu] [big] [contiguity] [threads] [calibrate]
-          [--sizes 20 50 100] [--repeats 5] [--big-sides 316 1000] [--json OUT]
+Run:  python benchmarks/bench_speed.py [fit] [cli] [lu] [big] [contiguity] [threads] [calibrate] [fixed]
+          [--sizes 20 50 100] [--repeats 5] [--big-sides 316 1000] [--base DIR --pairs 7] [--json OUT]
 
 Sections (all by default except the 1,000 x 1,000 lattice, which needs ``--big-sides 1000``):
 
@@ -29,6 +29,10 @@ Sections (all by default except the 1,000 x 1,000 lattice, which needs ``--big-s
   and with one thread, interleaved.
 * ``calibrate``: SuperLU's and single-threaded ``eigvalsh``'s flop rates (the constants
   of ``LogDet``'s method choice).
+* ``fixed`` (with ``--base DIR``): the same spillmap runs as ``fit`` (spec, fit, delta effects;
+  ``--sizes``) timed in child processes that alternate between the spillmap installed in ``DIR``
+  (``pip install --no-deps --target DIR`` of an older checkout) and this one, ``--pairs`` pairs,
+  each child the fastest of ``--fixed-reps`` runs: a before/after comparison on a shared machine.
 
 The machine's load (``os.getloadavg``) is printed before and after each section.
 """
@@ -205,6 +209,47 @@ def section_big(opts) -> list[dict]:
     return out
 
 
+# ----------------------------------------------------------------------- fixed costs, A/B
+def _fixed_child(side: int, model: str, reps: int) -> None:
+    """Child of ``fixed``: spillmap alone, ``reps`` timed runs after one warm-up; one JSON line."""
+    sys.path.insert(0, str(HERE))
+    import spillmap
+    from _speed_cases import _spillmap_once, simulate, weights
+
+    w0 = weights(side)
+    df = simulate(w0, 10, model, "individual")
+    rows = [_spillmap_once(w0, df, model) for _ in range(reps + 1)][1:]
+    keys = ("spec", "fit", "effects_delta", "fit_effects")
+    print(json.dumps({"spillmap": spillmap.__file__, **{k: min(r[k] for r in rows) for k in keys}}))
+
+
+def section_fixed(opts) -> dict:
+    """Interleaved child processes: the spillmap installed in ``--base`` (PYTHONPATH) against this one."""
+    if not opts.base:
+        raise SystemExit("fixed needs --base DIR (pip install --no-deps --target DIR <a checkout of the old commit>)")
+    print(f"\n## fixed costs, individual FE, lee_yu='none': {opts.base} (A) against this tree (B), "
+          f"{opts.pairs} interleaved pairs, each the fastest of {opts.fixed_reps} runs in its child (ms)\n")
+    print("| N | model | step | A min / median | B min / median | A / B (min / median of the pairs) |\n"
+          "|---|---|---|---|---|---|")
+    env_b = dict(os.environ)
+    env_a = {**env_b, "PYTHONPATH": os.pathsep.join(filter(None, [opts.base, env_b.get("PYTHONPATH")]))}
+    out = {}
+    for side in opts.sizes:
+        for model in ("sar", "sdm", "sem"):
+            args = [sys.executable, __file__, "_fixed_child", str(side), model, str(opts.fixed_reps)]
+            a, b = [], []
+            for i in range(opts.pairs):  # alternate which side runs first
+                for env, res in ((env_a, a), (env_b, b))[:: 1 if i % 2 == 0 else -1]:
+                    p = subprocess.run(args, env=env, capture_output=True, text=True, timeout=opts.timeout)
+                    res.append(json.loads(p.stdout.strip().splitlines()[-1]))
+            for k in ("spec", "fit", "effects_delta", "fit_effects"):
+                ta, tb = [x[k] * 1e3 for x in a], [x[k] * 1e3 for x in b]
+                print(f"| {side * side:,} | {model.upper()} | {k} | {mm(ta)} | {mm(tb)} "
+                      f"| {mm([x / y for x, y in zip(ta, tb)], '{:.2f}')} |", flush=True)
+            out[f"{side}-{model}"] = {"A": a, "B": b}
+    return out
+
+
 # ----------------------------------------------------------------------- contiguity / threads / calibrate
 def section_contiguity(opts) -> dict:
     sys.path.insert(0, str(HERE))
@@ -287,10 +332,13 @@ def _timed(f) -> float:
 
 
 SECTIONS = {"fit": section_fit, "cli": section_cli, "lu": section_lu, "big": section_big,
-            "contiguity": section_contiguity, "threads": section_threads, "calibrate": section_calibrate}
+            "contiguity": section_contiguity, "threads": section_threads, "calibrate": section_calibrate,
+            "fixed": section_fixed}
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["_fixed_child"]:
+        return _fixed_child(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sections", nargs="*", default=["fit", "cli", "lu", "big", "contiguity", "threads"],
                     help=f"any of {', '.join(SECTIONS)}")
@@ -302,6 +350,9 @@ def main() -> None:
     ap.add_argument("--lu-sides", type=int, nargs="+", default=[100, 316])
     ap.add_argument("--big-sides", type=int, nargs="+", default=[316])
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--base", default=None, help="fixed: directory of the spillmap to compare with (PYTHONPATH)")
+    ap.add_argument("--pairs", type=int, default=7, help="fixed: interleaved pairs of child processes")
+    ap.add_argument("--fixed-reps", type=int, default=15, help="fixed: timed runs per child (the fastest counts)")
     ap.add_argument("--json", default=None)
     opts = ap.parse_args()
     unknown = [s for s in opts.sections if s not in SECTIONS]
