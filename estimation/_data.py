@@ -42,7 +42,7 @@ from ._design import _check_numeric, _formula_text_columns, _missing_columns, de
 from ._identification import (_DURBIN, _FIXED, _absorbed, _collinear, _scaled_norms,  # noqa: F401 (re-exported)
                               check_identification)
 from ._panel_cells import _check_cells, _check_w_ids, _id_column, _time_column  # noqa: F401 (re-exported)
-from ._panel_cells import unit_positions
+from ._panel_cells import key_ids, unit_positions
 
 __all__ = ["build_panel_data", "MAX_ABS", "MIN_ABS"]
 
@@ -143,7 +143,7 @@ def build_panel_data(
     _check_finite(raw, [y_name, *x_names], cell, data)
     check_scale(raw, [y_name, *x_names])
 
-    key = pd.DataFrame({"id": ids_col.to_numpy(), "time": tcol.to_numpy()})
+    key = pd.DataFrame({"id": key_ids(ids_col), "time": tcol.to_numpy()})
     if not isinstance(w, SpatialWeights):  # one W per period: every period's matrix, the same units
         check_supported(model, effects, w := resolve_weights(w, period_values(key.time)))
     times = _check_cells(key, w, id, time, data)

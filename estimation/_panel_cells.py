@@ -7,6 +7,8 @@ missing cells listed).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -87,3 +89,11 @@ def unit_positions(ids: pd.Series, w: SpatialWeights) -> np.ndarray:
     codes, distinct = pd.factorize(ids)
     at = np.fromiter((w._id_index[u] for u in distinct.tolist()), dtype=np.int64, count=len(distinct))
     return at[codes]
+
+
+def key_ids(ids: pd.Series) -> Any:
+    """The id column's values for the panel's key frame, as that frame would hold them: its own
+    array when it already has the dtype pandas gives text (pandas 3: Arrow-backed ``str``), which
+    skips a round trip through 100,000 Python strings (0.1 against 16 ms); else a numpy array."""
+    text_dtype = pd.Series(np.array([""], dtype=object)).dtype  # what pandas infers for text, under its options
+    return ids.array if ids.dtype == text_dtype else ids.to_numpy()
