@@ -315,15 +315,17 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
         for wname, doc in by_w.items():
             res = ScenarioResult.from_dict(doc)
             res = dataclasses.replace(res, y=y, changes=shown_changes(res, shown))
-            title = f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})"
+            # the spec's title naming a changed variable as the tables do, on the map, heading, tables and figure
+            # alike ("Industrial intelligence +0.02 ...": the demo's map said "int +0.02", its legend the label)
+            title = labelled_title(f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})",
+                                   res.variables, shown)
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(
                                      "top", 10)), title=title, group_labels=group_labels, unit=r.unit_label,
                                  column_titles=shown, y_is_log=is_natural_log(r.spec["model"]["y"]),
-                                 figure_title=f"{labelled_title(title, res.variables, shown)}: largest spillovers "
-                                              "received", figure_width=figure_inches(r.spec.get("output", {}).get(
-                                                  "figure_width")), group=shown_group)
+                                 figure_width=figure_inches(r.spec.get("output", {}).get("figure_width")),
+                                 group=shown_group)
             tables.update(out["table_objects"])
             parts.append(f"<h3>{html.escape(title)}</h3>{out['html']}")
     explore = r.scenarios.get("explore") or {}

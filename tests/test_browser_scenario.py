@@ -27,7 +27,9 @@ def test_scenario_map(driver, demo_out, artifacts):  # noqa: F811
     # class, apart from the exact zeros (no path); under W1 every classed unit's interval excludes 0 (none greyed)
     assert "outlined: the 12 cities changed" in legend and "negligible: |change| <" in legend, legend
     assert "0: no path from the changed cities" in legend, legend
-    assert "int +0.02" in driver.find_element("css selector", ".spillmap-title").text
+    # the spec's "int +0.02 in every city of Hubei" as the tables and the legend name the variable (stop 33)
+    assert "Industrial intelligence +0.02 in every city of Hubei (W1)" in driver.find_element(
+        "css selector", ".spillmap-title").text
     driver.save_screenshot(str(artifacts / "demo_scenario_hubei_W1.png"))
 
 

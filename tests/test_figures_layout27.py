@@ -147,12 +147,17 @@ def test_scenario_figure_title_uses_the_labels_in_bold(demo_results, tmp_path, m
 
     saved = []
     monkeypatch.setattr(spillmap.figures, "save_figure", lambda fig, path, **kw: saved.append(fig))
-    scenarios_section(demo_results, tmp_path, lambda *_: None, {w: w for w in demo_results.weights})
+    page, tables = scenarios_section(demo_results, tmp_path, lambda *_: None, {w: w for w in demo_results.weights})
     assert saved
     for fig in saved:
         title = fig.axes[0].title
         assert title.get_text().startswith("Industrial intelligence +0.02 in every city of Hubei (W")
         assert title.get_fontweight() == "bold"
+    # stop 33: the map's title, the section's heading and the tables' captions name it so too (they said "int +0.02")
+    assert "<h3>Industrial intelligence +0.02 in every city of Hubei (W1)</h3>" in page and "int +0.02" not in page
+    assert "int +0.02" not in (tmp_path / "maps" / "scenario_hubei_W1.html").read_text(encoding="utf-8")
+    captions = [str(getattr(t, "caption", "")) for t in tables.values()]
+    assert captions and all(c.startswith("Industrial intelligence +0.02 in every city of Hubei (W") for c in captions)
 
 
 def test_fixed_effects_title_starts_with_a_capital(demo_results):
