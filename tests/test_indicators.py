@@ -30,7 +30,7 @@ def test_entropy_hand_example_without_shift():
     np.testing.assert_allclose(ci.weights["weight"], [d_a / (d_a + 1), 1 / (d_a + 1)], rtol=1e-12)  # closed form: the same logs and ratios, a few ulps
     # index = w_a a' + w_b b' = [0, w_a / 2, 1]
     w_a = d_a / (d_a + 1)
-    np.testing.assert_allclose(ci.index, [0, w_a / 2, 1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ci.index, [0, w_a / 2, 1], rtol=1e-12, atol=1e-15)  # same closed form, a few ulps; atol: the exact 0
 
 
 def test_entropy_hand_example_with_the_shift_and_a_negative_indicator():
@@ -44,7 +44,7 @@ def test_entropy_hand_example_with_the_shift_and_a_negative_indicator():
 
     da, db = d([s, 0.5 + s, 1 + s]), d([1 + s, 1 + s, s])
     ci = composite_index(SMALL, method="entropy", positive=["a"], negative=["b"])
-    np.testing.assert_allclose(ci.weights["weight"], [da / (da + db), db / (da + db)], rtol=1e-12)
+    np.testing.assert_allclose(ci.weights["weight"], [da / (da + db), db / (da + db)], rtol=1e-12)  # closed form, same logs and ratios: a few ulps
     assert list(ci.weights["direction"]) == ["+", "-"]
     assert "shift 0.0001" in ci.note
 
@@ -55,7 +55,7 @@ def test_critic_hand_example():
     # C_j = sd_j (1 - r) for both, so w_a = sd_a / (sd_a + sd_b)
     sa, sb = 0.5, np.sqrt(1 / 3)
     ci = composite_index(SMALL, method="critic", positive=["a", "b"])
-    np.testing.assert_allclose(ci.weights["weight"], [sa / (sa + sb), sb / (sa + sb)], rtol=1e-12)
+    np.testing.assert_allclose(ci.weights["weight"], [sa / (sa + sb), sb / (sa + sb)], rtol=1e-12)  # closed form (sd, r of 3 numbers): a few ulps
 
 
 def test_critic_three_indicators_transcription():
@@ -67,7 +67,7 @@ def test_critic_three_indicators_transcription():
     r = xn.corr().to_numpy()
     c = np.array([sd[j] * sum(1 - r[j, k] for k in range(3)) for j in range(3)])
     ci = composite_index(x, method="critic", positive=["a", "b"], negative=["c"])
-    np.testing.assert_allclose(ci.weights["weight"], c / c.sum(), rtol=1e-12)
+    np.testing.assert_allclose(ci.weights["weight"], c / c.sum(), rtol=1e-12)  # same finite sums in another order: a few ulps
 
 
 def test_pca_hand_example_two_indicators():
@@ -79,22 +79,22 @@ def test_pca_hand_example_two_indicators():
     x = pd.DataFrame({"a": [1.0, 2.0, 3.0, 5.0], "b": [2.0, 1.0, 4.0, 4.5]})
     r = np.corrcoef(x["a"], x["b"])[0, 1]
     first = composite_index(x, method="pca", positive=["a", "b"])
-    np.testing.assert_allclose(first.weights["weight"], [0.5, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(first.weights["weight"], [0.5, 0.5], rtol=1e-12)  # eigh of a 2 x 2: (1, ±1)/sqrt2 to a few ulps
     z = (x - x.mean()) / x.std(ddof=1)
-    np.testing.assert_allclose(first.index, z.mean(axis=1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(first.index, z.mean(axis=1), rtol=1e-12, atol=1e-15)  # same z-scores, a few ulps; atol: means near 0
     var = composite_index(x, method="pca", positive=["a", "b"], components="variance", n_components=2)
     w = np.sort(var.weights["weight"].to_numpy())
-    np.testing.assert_allclose(w, np.sort([1 / (1 + r), r / (1 + r)]), rtol=1e-12)
+    np.testing.assert_allclose(w, np.sort([1 / (1 + r), r / (1 + r)]), rtol=1e-12)  # eigh of a 2 x 2, closed form: a few ulps
     # a negative indicator is reversed first: with c = -b declared negative, -c = b is the oriented
     # column, correlated r with a: the same weights (1/2, 1/2), and the index falls with c
     neg = composite_index(x.assign(c=-x["b"]), method="pca", positive=["a"], negative=["c"])
-    np.testing.assert_allclose(neg.weights["weight"], [0.5, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(neg.weights["weight"], [0.5, 0.5], rtol=1e-12)  # eigh of a 2 x 2: a few ulps
     assert neg.index.corr(x["a"] - (-x["b"])) > 0
     # b declared negative although it moves with a: the first vector is (1, -1)/sqrt2 (loadings sum
     # to 0; its largest loading, the first, is made positive), weights (1/2, -1/2) after division
     # by the sum of absolute values: the data contradict the declared direction
     contra = composite_index(x, method="pca", positive=["a"], negative=["b"])
-    np.testing.assert_allclose(contra.weights["weight"], [0.5, -0.5], rtol=1e-12)
+    np.testing.assert_allclose(contra.weights["weight"], [0.5, -0.5], rtol=1e-12)  # eigh of a 2 x 2: a few ulps
 
 
 def test_per_period_weights_equal_separate_pooled_fits():
@@ -103,8 +103,8 @@ def test_per_period_weights_equal_separate_pooled_fits():
     ci = composite_index(df, method="entropy", positive=["a", "b"], weighting="per_period", time="year")
     for year in (2000, 2001):
         one = composite_index(df[df.year == year], method="entropy", positive=["a", "b"])
-        np.testing.assert_allclose(ci.weights[f"weight_{year}"], one.weights["weight"], rtol=1e-12)
-        np.testing.assert_allclose(ci.index[df.year == year], one.index, rtol=1e-12)
+        np.testing.assert_allclose(ci.weights[f"weight_{year}"], one.weights["weight"], rtol=1e-12)  # same computation on the same rows: a few ulps
+        np.testing.assert_allclose(ci.index[df.year == year], one.index, rtol=1e-12)  # same computation on the same rows: a few ulps
     np.testing.assert_allclose(ci.weights["weight"], ci.weights[["weight_2000", "weight_2001"]].mean(axis=1))
 
 
@@ -115,7 +115,7 @@ def test_table_one_layout_on_the_demo_panel():
                              negative=["inp"], dimensions=dims)
         assert list(ci.weights.columns) == ["dimension", "indicator", "direction", "weight"]
         assert list(ci.weights["dimension"]) == list(dims.values())
-        assert ci.weights["weight"].abs().sum() == pytest.approx(1.0, rel=1e-12)
+        assert ci.weights["weight"].abs().sum() == pytest.approx(1.0, rel=1e-12)  # weights divided by their sum: 1 to a few ulps
         assert ci.index.notna().all() and ci.index.name == "eco"
 
 
