@@ -113,6 +113,13 @@ def labelled_title(title: str, variables, shown: Mapping[str, Any]) -> str:  # n
     return title
 
 
+def scenario_title(title: str | None, result, wname: str, shown: Mapping[str, Any]) -> str:  # noqa: ANN001
+    """A scenario's title under ``wname`` as the map, heading, tables and figure print it: the spec's ``title``
+    (else the changes) with each changed variable named as the tables name it (:func:`labelled_title`: the
+    demo's "int +0.02 ..." map title stood above a legend saying "Industrial intelligence +0.02")."""
+    return labelled_title(f"{title or '; '.join(result.changes)} ({wname})", result.variables, shown)
+
+
 def _links(stem: str) -> str:
     from spillmap.maps._report_sections import FILE_KINDS
 
@@ -315,10 +322,7 @@ def scenarios_section(r, folder: Path, step, file_names: Mapping[str, str]) -> t
         for wname, doc in by_w.items():
             res = ScenarioResult.from_dict(doc)
             res = dataclasses.replace(res, y=y, changes=shown_changes(res, shown))
-            # the spec's title naming a changed variable as the tables do, on the map, heading, tables and figure
-            # alike ("Industrial intelligence +0.02 ...": the demo's map said "int +0.02", its legend the label)
-            title = labelled_title(f"{specs.get(name, {}).get('title') or '; '.join(res.changes)} ({wname})",
-                                   res.variables, shown)
+            title = scenario_title(specs.get(name, {}).get("title"), res, wname, shown)
             step(f"scenario {name}: map, tables and figure ({wname})")
             out = write_scenario(res, folder, f"scenario_{snames[name]}_{file_names[wname]}", layer=layer, idc=idc,
                                  gname=gname, labels=labels, notice=r.notice, top=int(specs.get(name, {}).get(

@@ -124,7 +124,8 @@ def _in_order(means: pd.Series, ids: Sequence[object], var: str) -> pd.Series:
     """``means`` in the order of ``ids``; JoinError listing the units on either side that the other lacks."""
     ids = [str(i) for i in ids]
     not_in_panel = [i for i in ids if i not in means.index]
-    extra = [i for i in means.index if i not in set(ids)]
+    wanted = set(ids)  # once, not per unit
+    extra = [i for i in means.index if i not in wanted]
     if not_in_panel or extra:
         parts = []
         if not_in_panel:

@@ -31,7 +31,7 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
         english_labels,
         is_natural_log,
         labelled_group,
-        labelled_title,
+        scenario_title,
         shown_changes,
         write_explore,
         write_scenario,
@@ -60,7 +60,7 @@ def write_all(study, models, attrs, geometry, folder, say, *, explore: bool) -> 
             res = scenario(models[wname], **scenario_options(study, s, attrs), label=f"SDM, {wname}")
             stem = f"{safe_names({s.name: s.name})[s.name]}_{wslug[wname]}"
             shown_res = dataclasses.replace(res, y=y, changes=shown_changes(res, shown))  # the report's labels
-            title = labelled_title(f"{s.title or '; '.join(shown_res.changes)} ({wname})", shown_res.variables, shown)
+            title = scenario_title(s.title, shown_res, wname, shown)  # as the report's
             write_scenario(shown_res, folder, f"scenario_{stem}", layer=layer, idc=idc, gname=gname,
                            labels=labels, notice=notice, top=s.top, title=title, office=True,
                            group_labels=group_labels, unit=study.unit_label, column_titles=shown,
