@@ -11,8 +11,8 @@ lies under the top-left controls, it refits with the sample below them or right 
 whichever leaves the map larger (never a padding that leaves no room: a block as wide as the map
 made Leaflet's zoom NaN and ``fitBounds`` throw).  First, and on each resize, it keeps the title box, the
 other controls at the top and the legend inside the map (no wider than the map less Leaflet's 10-px margins, an unbroken
-word wrapped) and the title off the zoom buttons (under them, in the top-left stack, if it meets them),
-whatever placed them (:class:`~spillmap.maps._controls.Title` wraps or moves a title on a phone).
+word wrapped); :class:`~spillmap.maps._controls.Title` itself keeps the title off the zoom buttons (it wraps or
+moves a title on a phone).
 Written by hand (a few lines of
 Leaflet: its ``fitBounds`` paddings are fixed numbers, not "avoid these boxes").
 """
@@ -28,8 +28,7 @@ __all__ = ["KeepClear"]
 class KeepClear(RenderOnce):
     """Refit ``bounds`` (``[[south, west], [north, east]]``) until no sample vertex is
     under ``.spillmap-legend``, ``.spillmap-title`` or a top-left control other than the
-    zoom buttons, the title and controls kept inside the map and the title off the zoom
-    buttons (see the module docstring)."""
+    zoom buttons, the title and controls kept inside the map (see the module docstring)."""
 
     _template = Template(
         """
@@ -81,7 +80,6 @@ class KeepClear(RenderOnce):
         if (zUnder === -Infinity && zBeside === -Infinity) { return [left, top]; }  // neither fits: stay
         return zUnder >= zBeside ? under : beside;  // whichever keeps the map larger
     }
-    function meets(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
     function narrow(e) {  // a box no wider than the map less Leaflet's 10-px margins; an unbroken word wraps in it
         var most = map.getSize().x - 20, cs = getComputedStyle(e);
         if (e.offsetWidth <= most && e.scrollWidth <= e.clientWidth) { return; }
@@ -91,15 +89,9 @@ class KeepClear(RenderOnce):
             e.style.maxWidth = (most - edge.reduce(function (s, k) { return s + (parseFloat(cs[k]) || 0); }, 0)) + "px";
         }
     }
-    function guard() {  // the title, the other top controls and the legend inside the map; the title off the zoom
-        var t = map.getContainer().querySelector(".spillmap-title");
-        var z = map.getContainer().querySelector(".leaflet-control-zoom");
+    function guard() {  // the title, the other top controls and the legend inside the map (the title's own
+        // control keeps it off the zoom buttons, on load and on resize, before this runs: maps/_controls.Title)
         map.getContainer().querySelectorAll(".leaflet-top > .leaflet-control, .spillmap-legend").forEach(narrow);
-        if (t && z && t.offsetHeight && meets(t.getBoundingClientRect(), z.getBoundingClientRect())) {
-            z.parentNode.insertBefore(t, z.nextSibling);  // under the zoom buttons, in the top-left stack
-            t.classList.add("below");
-            narrow(t);
-        }
     }
     function keepClear() {
         var left = 6, top = {{ this.top }}, bottom = {{ this.bottom }}, most = 0.3 * map.getSize().y;
