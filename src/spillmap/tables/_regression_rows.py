@@ -96,15 +96,28 @@ def _yes(v: object) -> str | None:
     return None if v is None else ("Yes" if v else "No")
 
 
-def _term_values(tidies: Sequence[pd.DataFrame], kind: str, var: str) -> tuple[list, list, list]:
-    """Estimate, SE and p of the term ``(kind, var)`` in each column (NaN where a fit has none)."""
-    vals, ses, ps = [], [], []
+def _term_tables(tidies: Sequence[pd.DataFrame]) -> list[dict[tuple[str, str], tuple]]:
+    """Per column, ``{(kind, variable as text): (estimate, SE, p)}`` of its first row of each term
+    (one pass over each frame instead of a boolean filter per term and column)."""
+    out = []
     for td in tidies:
-        hit = td[(td["kind"] == kind) & (td["variable"].astype(str) == var)]
-        vals.append(float(hit["estimate"].iloc[0]) if len(hit) else np.nan)
-        ses.append(float(hit["std_error"].iloc[0]) if len(hit) else np.nan)
-        ps.append(float(hit["p"].iloc[0]) if len(hit) else np.nan)
-    return vals, ses, ps
+        table: dict[tuple[str, str], tuple] = {}
+        cols = (td["kind"].tolist(), td["variable"].astype(str).tolist(), td["estimate"].tolist(),
+                td["std_error"].tolist(), td["p"].tolist())
+        for kind, var, est, se, p in zip(*cols):
+            table.setdefault((kind, var), (est, se, p))
+        out.append(table)
+    return out
+
+
+_NONE = (np.nan, np.nan, np.nan)
+
+
+def _term_values(tables: Sequence[dict], kind: str, var: str) -> tuple[list, list, list]:
+    """Estimate, SE and p of the term ``(kind, var)`` in each column (NaN where a fit has none);
+    ``tables`` from :func:`_term_tables`."""
+    hits = [t.get((kind, var), _NONE) for t in tables]
+    return [float(h[0]) for h in hits], [float(h[1]) for h in hits], [float(h[2]) for h in hits]
 
 
 def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals: int | None) -> dict[str, int]:
@@ -127,8 +140,9 @@ def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals
         some rows (``variables=``, ``blocks=``) never changes how another row prints.
     """
     out = {}
+    tables = _term_tables(tidies)
     for kind, var in _term_order(list(tidies), None, kinds):
-        vals, ses, _ = _term_values(tidies, kind, var)
+        vals, ses, _ = _term_values(tables, kind, var)
         key = row_key(kind, var)
         out[key] = coef_row_decimals(key, [*vals, *ses], decimals)
     return out
@@ -147,11 +161,12 @@ def assemble(coef_tidies: Sequence[pd.DataFrame], eff_tidies: Sequence[pd.DataFr
         if block not in blocks:
             continue
         decs.update(term_decimals(tidies, kinds, decimals))  # from all the terms, before variables=
+        tables = _term_tables(tidies)
         for kind, var in _term_order(list(tidies), variables, kinds):
             key = row_key(kind, var)
             label = labels.get(key, row_label(kind, var, labels))
             recs.append((key, label, block if block == "coefficients" else kind, "coef",
-                         *_term_values(tidies, kind, var)))
+                         *_term_values(tables, kind, var)))
     if "statistics" in blocks:
         nan = [np.nan] * len(glances)
         for key, label, kind, vals in _glance_rows(list(glances), statistics, unit, period):
