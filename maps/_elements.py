@@ -151,6 +151,27 @@ class RenderOnce(MacroElement):
             element.render(**kwargs)
 
 
+_GEOJSON_CACHE: dict[bytes, list[str]] = {}  # WKB digest -> GeoJSON of each geometry (a report embeds one layer in 11 maps)
+
+
+def _geojson(geoms: np.ndarray) -> list[str]:
+    """``shapely.to_geojson`` of each geometry, kept for the four most recent layers: keyed by a digest
+    of the geometries' WKB (a fifth of the time of the GeoJSON itself), so a changed layer is never
+    served stale text."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for blob in shapely.to_wkb(geoms):
+        h.update(b"\x00" if blob is None else blob)
+        h.update(b"\x01")
+    key = h.digest()
+    if key not in _GEOJSON_CACHE:
+        if len(_GEOJSON_CACHE) >= 4:
+            _GEOJSON_CACHE.pop(next(iter(_GEOJSON_CACHE)))
+        _GEOJSON_CACHE[key] = list(shapely.to_geojson(geoms))
+    return _GEOJSON_CACHE[key]
+
+
 class GeoData(RenderOnce):
     """A feature collection embedded once as a JS variable shared by layers."""
 
@@ -168,7 +189,7 @@ var {{ this.get_name() }} = {{ this.data_js }};
         ids = gdf[id].astype(str).tolist()
         self.ids = ids
         self.n = len(ids)
-        geo = shapely.to_geojson(np.asarray(gdf.geometry.values))
+        geo = _geojson(np.asarray(gdf.geometry.values))
         parts = []
         for i, g in enumerate(geo):
             props = {"id": ids[i]}
