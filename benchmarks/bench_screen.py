@@ -26,7 +26,7 @@ Cases (``--cases``; all by default):
     (``local_moran`` vs ``esda.Moran_Local``), global Moran (``moran`` vs
     ``esda.Moran``), and the pooled Moran of N = 10,000 x T = 10 (NT = 100,000;
     ``moran_pooled`` vs ``esda.Moran`` on the explicit block-diagonal libpysal W,
-    whose construction is not timed).
+    whose construction is not timed), also with ``threads=2``.
 
 Synthetic indicators: ``y = (I - rho W)^{-1} e`` per year with rho drawn in [0, 0.8]
 for each indicator (a spread of spatial dependence), fixed seed.
@@ -235,9 +235,12 @@ def case_permutation(args) -> None:
     from libpysal.weights import WSP
 
     big = WSP(block_diagonal(ws, t)).to_W(silence_warnings=True)
-    _pair("pooled Moran, N = 10,000 x T = 10, 999 permutations",
-          lambda: moran_pooled(panel, id="id", time="time", var="y", w=ws, permutations=999, seed=1),
-          lambda: esda.Moran(yp, big, transformation="o", permutations=999), args.permutation_repeats)
+    for threads in (1, 2):
+        label = "pooled Moran, N = 10,000 x T = 10, 999 permutations"
+        _pair(label + (", threads=2 (same p-value)" if threads > 1 else ""),
+              lambda threads=threads: moran_pooled(panel, id="id", time="time", var="y", w=ws, permutations=999,
+                                                   seed=1, threads=threads),
+              lambda: esda.Moran(yp, big, transformation="o", permutations=999), args.permutation_repeats)
 
 
 CASES = {"screen": case_screen, "speedup": case_speedup, "multinode": case_multinode, "permutation": case_permutation}

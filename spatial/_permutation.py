@@ -24,9 +24,13 @@ taken period by period as with ``I_T kron W``).  With ``U = triu(W + W', 1)``,
     \sum_{ij} w_{ij}(z_i - z_j)^2 = \sum_i (r_i + c_i) z_i^2 - 2 z'Uz,
 
 so a permutation costs one sparse product with half the links of W and the Geary
-numerator comes with the Moran one.  The observed numerators are computed by the
-same function on the unpermuted values, so a permutation that reproduces the data
-ties exactly.  Counts are ``#{sim >= observed}`` (esda's ``larger``).
+numerator comes with the Moran one (``geary=False`` skips it).  Permuted copies are
+columns of an (m, Q) batch, Q >= 2, summed by one multi-vector sparse product and
+fused column sums; for one long vector they are shuffled as rows (contiguous, fast)
+and transposed into the batch.  The observed numerators are computed by the same
+function on the unpermuted values (two identical columns for one vector), so a
+permutation that reproduces the data ties exactly.  Counts are ``#{sim >= observed}``
+(esda's ``larger``).
 
 **Local Moran** (conditional permutation, Anselin 1995): for unit ``i`` with ``k_i``
 neighbours the lag is recomputed from ``k_i`` values drawn without replacement from
@@ -43,7 +47,9 @@ Rows with unequal weights are summed draw by draw.  ``I_i^{sim} \ge I_i`` is
 
 Verification (``tests/test_permutation.py``): :func:`global_counts` equals brute-force counts over
 the same permutations, drawn there from the documented stream, with dense ``I_T kron W``
-numerators (exact integer counts, T = 1 and 3), identical for 1-3 threads and one or many columns;
+numerators (exact integer counts, T = 1 and 3), identical for 1-3 threads and one or many columns
+(full and within-period), with and without the Geary numerator, and ties of permutations that
+reproduce the data counted;
 :func:`global_numerators` equals the dense sums (1e-13, 1e-12), :func:`derive_seed` a transcription
 of its blake2b rule.  Pseudo p-values of moran, geary and local_moran agree with esda 2.9 within
 :func:`agree_within_mc` (also ``tests/test_moran.py``, Columbus, 9,999 permutations).
@@ -51,6 +57,7 @@ of its blake2b rule.  Pseudo p-values of moran, geary and local_moran agree with
 from __future__ import annotations
 
 import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -202,34 +209,20 @@ def _lag_into(up: sp.csr_matrix, x: np.ndarray, out: np.ndarray, t: int) -> None
                      of[s * n * q : (s + 1) * n * q])
 
 
-def _numerators_rows(xr: np.ndarray, up: sp.csr_matrix, rc: np.ndarray, t: int, work=None) -> tuple[np.ndarray, np.ndarray]:
-    """Moran and Geary numerators of the rows of ``xr`` (r, m): one sparse product per row.
-
-    Faster than the column layout for a few long vectors; observed and permuted
-    values of a call both come from here (pairwise sums over m), so ties are exact.
-    ``work``: two (r, m) buffers to reuse.
-    """
-    lag, prod = work if work is not None else (np.empty_like(xr), np.empty_like(xr))
-    for j in range(xr.shape[0]):
-        _lag_into(up, xr[j], lag[j], t)
-    mor = np.multiply(xr, lag, out=prod).sum(axis=1)
-    np.multiply(xr, np.tile(rc, t), out=prod)
-    gea = (prod * xr if work is None else np.multiply(prod, xr, out=prod)).sum(axis=1) - 2.0 * mor
-    return mor, gea
-
-
-def _numerators_cols(x: np.ndarray, up: sp.csr_matrix, rct: np.ndarray, t: int, lag=None) -> tuple[np.ndarray, np.ndarray]:
+def _numerators_cols(x: np.ndarray, up: sp.csr_matrix, rct: np.ndarray, t: int, lag=None,
+                     geary: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Permutation numerators of the columns of ``x`` (m, Q), Q >= 2, fused sums.
 
     ``einsum`` adds the rows one after the other for every column (the columns are
     the contiguous axis), so a column's value does not depend on Q as long as Q >= 2;
     the observed values are computed by this same function (see
-    :func:`_column_chunks`), so an exact tie is a tie.  ``lag``: a buffer to reuse.
+    :func:`_column_chunks` and :func:`_one_vector_block`), so an exact tie is a tie.
+    ``lag``: a buffer to reuse.  ``geary=False``: no Geary numerator (``None``).
     """
     lag = np.empty_like(x) if lag is None else lag
     _lag_into(up, x, lag, t)
     mor = np.einsum("ij,ij->j", x, lag)
-    gea = np.einsum("i,ij,ij->j", rct, x, x) - 2.0 * mor
+    gea = np.einsum("i,ij,ij->j", rct, x, x) - 2.0 * mor if geary else None
     return mor, gea
 
 
@@ -242,9 +235,44 @@ def _column_chunks(c: int, width: int) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _global_block(zc, up, rc, t, entropy, block, size, within=False):
-    """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block (``within``: each
-    period's values shuffled among that period's units only).
+def _one_vector_block(z, up, rct, t, rng, size, within, obs, work, geary):
+    """Counts ``#{sim >= obs}`` over ``size`` permutations of one long vector ``z`` (m,).
+
+    The permuted copies are the rows of ``work[0]``, values shuffled in place (the
+    documented stream), transposed into an (m, q) C-ordered batch so that one
+    multi-vector sparse product and fused column sums serve them all
+    (:func:`_numerators_cols`); ``obs`` comes from the same function on two identical
+    columns.  ``work``: the rows and two flat batch buffers, reused (see :func:`_lag_into`).
+    """
+    rows, xbuf, lbuf = work
+    m, width = z.shape[0], rows.shape[0]
+    ge_m = ge_g = 0
+    for p0 in range(0, size, width):
+        r = min(width, size - p0)
+        for j in range(r):
+            # the same swaps as Generator.permutation(z) and as z[rng.permutation(m)] (tested)
+            rows[j] = z
+            if within:  # every period's block of n values shuffled on its own, in one call
+                block_view = rows[j].reshape(t, m // t)
+                rng.permuted(block_view, axis=1, out=block_view)
+            else:
+                rng.shuffle(rows[j])
+        q = max(r, 2)  # a lone column would be summed differently: a copy of it goes alongside
+        if r == 1:
+            rows[1] = rows[0]
+        x = xbuf[: m * q].reshape(m, q)
+        np.copyto(x, rows[:q].T)
+        mor, gea = _numerators_cols(x, up, rct, t, lbuf[: m * q].reshape(m, q), geary)
+        ge_m += int((mor[:r] >= obs[0]).sum())
+        if geary:
+            ge_g += int((gea[:r] >= obs[1]).sum())
+    return np.array([ge_m]), np.array([ge_g])
+
+
+def _global_block(zc, up, rct, t, entropy, block, size, within=False, geary=True):
+    """Counts ``#{sim >= obs}`` over the ``size`` permutations of one block of the columns
+    of ``zc`` (m, c), c >= 2 (``within``: each period's values shuffled among that period's
+    units only).
 
     The working arrays are allocated once per block and reused (see :func:`_lag_into`).
     """
@@ -253,36 +281,16 @@ def _global_block(zc, up, rc, t, entropy, block, size, within=False):
     rng = _rng(entropy, _WITHIN if within else _FULL, block)
     ge_m = np.zeros(c, dtype=np.int64)
     ge_g = np.zeros(c, dtype=np.int64)
-    if c == 1:  # one long vector: permuted copies as rows, values shuffled in place
-        per = max(1, min(size, _ELEMENTS // m))
-        z = zc[:, 0]
-        obs_m, obs_g = _numerators_rows(z[None, :].copy(), up, rc, t)
-        rows, work = np.empty((per, m)), (np.empty((per, m)), np.empty((per, m)))
-        for p0 in range(0, size, per):
-            r = min(per, size - p0)
-            for j in range(r):
-                # the same swaps as Generator.permutation(z) and as z[rng.permutation(m)] (tested)
-                rows[j] = z
-                if within:  # every period's block of n values shuffled on its own, in one call
-                    block_view = rows[j].reshape(t, n)
-                    rng.permuted(block_view, axis=1, out=block_view)
-                else:
-                    rng.shuffle(rows[j])
-            mor, gea = _numerators_rows(rows[:r], up, rc, t, (work[0][:r], work[1][:r]))
-            ge_m += int((mor >= obs_m[0]).sum())
-            ge_g += int((gea >= obs_g[0]).sum())
-        return ge_m, ge_g
     if within:
         offsets = np.repeat(np.arange(t) * n, n)
         perms = np.stack([rng.permuted(np.tile(np.arange(n), (t, 1)), axis=1).ravel() + offsets
                           for _ in range(size)])
     else:
         perms = np.stack([rng.permutation(m) for _ in range(size)])  # (size, m)
-    rct = np.tile(rc, t)
     for c0, c1 in _column_chunks(c, _BATCH // m):
         zq = np.ascontiguousarray(zc[:, c0:c1])
         q = c1 - c0
-        obs_m, obs_g = _numerators_cols(zq, up, rct, t)
+        obs_m, obs_g = _numerators_cols(zq, up, rct, t, geary=geary)
         per = max(1, min(size, _BATCH // (m * q)))
         xbuf, lbuf = np.empty((m, per, q)), np.empty((m, per * q))
         for p0 in range(0, size, per):
@@ -290,10 +298,33 @@ def _global_block(zc, up, rc, t, entropy, block, size, within=False):
             r = idx.shape[0]
             x = np.take(zq, idx.T, axis=0, out=xbuf, mode="clip") if r == per else zq[idx.T]  # clip: unbuffered
             x = x.reshape(m, r * q)  # (m, perms * q), permutation-major
-            mor, gea = _numerators_cols(x, up, rct, t, lbuf if r == per else None)
+            mor, gea = _numerators_cols(x, up, rct, t, lbuf if r == per else None, geary)
             ge_m[c0:c1] += (mor.reshape(-1, q) >= obs_m).sum(axis=0)
-            ge_g[c0:c1] += (gea.reshape(-1, q) >= obs_g).sum(axis=0)
+            if geary:
+                ge_g[c0:c1] += (gea.reshape(-1, q) >= obs_g).sum(axis=0)
     return ge_m, ge_g
+
+
+def _block_runner(zc, up, rc, t, entropy, within, geary, permutations):
+    """The function counting one job ``(block, size)``; one long vector gets its observed
+    numerators once and per-thread buffers (``threading.local``) reused across blocks."""
+    rct = np.tile(rc, t)
+    m, c = zc.shape
+    if c > 1:
+        return lambda job: _global_block(zc, up, rct, t, entropy, job[0], job[1], within, geary)
+    z = zc[:, 0]
+    obs = _numerators_cols(np.repeat(zc, 2, axis=1), up, rct, t, geary=geary)
+    obs = (obs[0][0], obs[1][0] if geary else None)
+    width = max(2, min(BLOCK, permutations, _ELEMENTS // m))  # rows + 2 batches: 3 width m values
+    local = threading.local()
+
+    def run(job):
+        if not hasattr(local, "work"):
+            local.work = (np.empty((width, m)), np.empty(width * m), np.empty(width * m))
+        rng = _rng(entropy, _WITHIN if within else _FULL, job[0])
+        return _one_vector_block(z, up, rct, t, rng, job[1], within, obs, local.work, geary)
+
+    return run
 
 
 def global_counts(
@@ -305,7 +336,8 @@ def global_counts(
     seed: int | None,
     threads: int = 1,
     within: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
+    geary: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Permutation counts of global Moran's I and Geary's C for many columns.
 
     Parameters
@@ -326,21 +358,21 @@ def global_counts(
     within
         Shuffle each period's values among that period's units only (the randomisation of
         period-demeaned data), not all ``m`` values.
+    geary
+        ``False``: count Moran only (the Geary numerator is not computed; Moran's counts
+        are the same as with ``True``).
 
     Returns
     -------
     (moran_ge, geary_ge)
         ``(c,)`` counts of permutations whose Moran (Geary) numerator is at least
         the observed one; :func:`folded_p` turns them into esda's pseudo p-values.
+        ``geary_ge`` is ``None`` when ``geary=False``.
     """
     zc = _as_columns(z)
     up, rc = _upper(w)
-    entropy = _entropy(seed)
     jobs = _blocks(permutations)
-
-    def run(job):
-        return _global_block(zc, up, rc, t, entropy, job[0], job[1], within)
-
+    run = _block_runner(zc, up, rc, t, _entropy(seed), within, geary, permutations)
     if threads > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(max_workers=int(threads)) as pool:
             parts = list(pool.map(run, jobs))
@@ -351,7 +383,7 @@ def global_counts(
     for a, b in parts:
         ge_m += a
         ge_g += b
-    return ge_m, ge_g
+    return ge_m, (ge_g if geary else None)
 
 
 from spillmap.spatial._conditional import conditional_draws, local_counts  # noqa: E402  (re-exported)

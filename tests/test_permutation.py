@@ -125,6 +125,77 @@ def test_same_counts_whatever_threads_batching_and_columns():
         np.testing.assert_array_equal(K.local_counts(zl[:, col], w, permutations=77, seed=1)[0][:, 0], loc[:, col])
 
 
+def within_perms(n: int, t: int, permutations: int, seed: int) -> np.ndarray:
+    """The within-period permutations of the documented stream (kind 2), drawn here directly."""
+    out, offsets = [], np.repeat(np.arange(t) * n, n)
+    for b, size in K._blocks(permutations):
+        g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(2, b))))
+        out += [g.permuted(np.tile(np.arange(n), (t, 1)), axis=1).ravel() + offsets for _ in range(size)]
+    return np.array(out)
+
+
+@pytest.mark.parametrize("within", [False, True])
+@pytest.mark.parametrize("elements", [None, 2 * 126])  # the default width; batches of two (m = 42 x 3 = 126)
+def test_one_column_equals_many_columns(within, elements, monkeypatch):
+    # 33 = 16 + 16 + 1 permutations: a block of one (a lone column gets a copy alongside);
+    # a small _ELEMENTS makes the one-vector batches two columns wide (a tail of one in each block)
+    if elements:
+        monkeypatch.setattr(K, "_ELEMENTS", elements)
+    w = unequal(lattice(6, 7))
+    n, t = w.shape[0], 3
+    z = np.random.default_rng(5).normal(size=(n * t, 4))
+    z -= z.mean(axis=0)
+    for perms in (33, 77):
+        ref = K.global_counts(z, w, t=t, permutations=perms, seed=2, within=within)
+        assert ((0 < ref[0]) & (ref[0] < perms)).sum() >= 3  # mostly not trivially at the floor or ceiling
+        for col in range(4):
+            for threads in (1, 2):
+                one = K.global_counts(z[:, col], w, t=t, permutations=perms, seed=2, within=within, threads=threads)
+                assert (one[0][0], one[1][0]) == (ref[0][col], ref[1][col]), (perms, col, threads)
+
+
+@pytest.mark.parametrize("within", [False, True])
+def test_moran_counts_without_geary(within):
+    w = unequal(lattice(5, 6))
+    n, t = w.shape[0], 2
+    z = np.random.default_rng(6).normal(size=(n * t, 3))
+    z -= z.mean(axis=0)
+    for zz in (z, z[:, 1]):  # many columns and one
+        full = K.global_counts(zz, w, t=t, permutations=45, seed=3, within=within)
+        for threads in (1, 2):
+            mor, gea = K.global_counts(zz, w, t=t, permutations=45, seed=3, within=within, threads=threads, geary=False)
+            assert gea is None
+            np.testing.assert_array_equal(mor, full[0])
+
+
+@pytest.mark.parametrize("within", [False, True])
+def test_permutations_that_reproduce_the_data_tie(within):
+    """Two equal high values among equal low ones, on a W of random (asymmetric) weights:
+    a permutation reproduces the data exactly when it puts the high values back on their
+    places, and must then count as a tie (>=); every other placement differs clearly.
+    (Full permutations: one period, else the same places in another period would tie too.)"""
+    rng = np.random.default_rng(7)
+    n, t, perms = (8, 2, 999) if within else (16, 1, 999)
+    w = sp.csr_matrix(rng.uniform(0.1, 1.0, (n, n)) * (rng.uniform(size=(n, n)) < 0.6) * (1 - np.eye(n)))
+    z = np.full(n * t, -0.3)
+    z[[1, 2]] = 1.7  # both in the first period
+    big = sp.kron(sp.identity(t), w).toarray()
+    pi = within_perms(n, t, perms, 3) if within else full_perms(n * t, perms, 3)
+    same = np.array([set(np.flatnonzero(z[p] > 0)) == {1, 2} for p in pi])
+    assert same.sum() >= 3  # the stream does reproduce the data several times (1/120 or 1/28 a draw)
+    for stat, col in (("moran", 0), ("geary", 1)):
+        def num(v):
+            return v @ big @ v if stat == "moran" else np.sum(big * (v[:, None] - v[None, :]) ** 2)
+
+        obs, sims = num(z), np.array([num(z[p]) for p in pi[~same]])
+        # dense and sparse sums of O(1) terms differ by rounding (~1e-15): a gap above 1e-9 is no tie
+        assert np.min(np.abs(sims - obs)) > 1e-9
+        expected = same.sum() + np.sum(sims > obs)
+        for zz in (z, np.column_stack([z, z[::-1]])):  # one column, and many
+            got = K.global_counts(zz, w, t=t, permutations=perms, seed=3, within=within)
+            assert got[col][0] == expected, (stat, zz.ndim)
+
+
 def test_numerators_equal_dense_formulas():
     w = unequal(lattice(4, 4))
     z = np.random.default_rng(4).normal(size=(16, 2))
