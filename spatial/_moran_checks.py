@@ -37,16 +37,17 @@ def _check_seed_threads(seed: int | None, threads: int) -> None:
 
 
 def _pseudo_p(y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed, threads: int,
-              within: bool = False):
+              within: bool = False, geary: bool = True):
     """Folded pseudo p-values of Moran's I and Geary's C for the columns of ``y`` (m, c)
-    (``within``: each period's values shuffled among its units only)."""
+    (``within``: each period's values shuffled among its units only; ``geary=False``: Moran
+    only, the Geary numerator is not computed and its p-values are ``None``)."""
     if not permutations:
         nan = np.full(np.shape(y)[1] if np.ndim(y) > 1 else 1, math.nan)
         return nan, nan
     z = y - perm.column_sums(y) / y.shape[0]
     ge_m, ge_g = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads,
-                                    within=within)
-    return perm.folded_p(ge_m, permutations), perm.folded_p(ge_g, permutations)
+                                    within=within, geary=geary)
+    return perm.folded_p(ge_m, permutations), (perm.folded_p(ge_g, permutations) if geary else None)
 
 
 def _vector(y, w: SpatialWeights, name: str) -> np.ndarray:

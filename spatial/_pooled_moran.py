@@ -133,10 +133,10 @@ def _pooled_moran_array(
     i_obs = nt / s0 * float(z @ w.lag_panel(z, t)) / zz
     if demean == "period":
         ei, v_norm, v_rand = _period_moments(w.sparse, z.reshape(t, -1), sums)
-        p_perm = _pseudo_p(z[:, None], w, t, permutations, seed, threads, within=True)[0]
+        p_perm = _pseudo_p(z[:, None], w, t, permutations, seed, threads, within=True, geary=False)[0]
     else:
         ei, v_norm, v_rand = moran_moments(nt, s0, s1, s2, z)
-        p_perm = _pseudo_p(y[:, None], w, t, permutations, seed, threads)[0]
+        p_perm = _pseudo_p(y[:, None], w, t, permutations, seed, threads, geary=False)[0]
     return _moran_result(i_obs, ei, v_norm, v_rand, float(p_perm[0]), permutations, nt, demean)
 
 

@@ -153,7 +153,7 @@ def moran(
     binomial Monte Carlo error.
     """
     arr, permutations = _checked_vector(y, w, name, permutations, seed, threads)
-    p_m, _ = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads)
+    p_m, _ = _pseudo_p(arr[:, None], w, 1, permutations, seed, threads, geary=False)
     return moran_columns(arr[:, None], w, p_m, permutations)[0]
 
 
@@ -279,5 +279,5 @@ def moran_by_period(
     for s, p in enumerate(periods):
         _check_variance(arr[s, :, 0], var, f" in period {p!r}")
     ys = np.ascontiguousarray(arr[:, :, 0].T)  # (N, T): one column per period
-    p_m, _ = _pseudo_p(ys, w, 1, permutations, seed, threads)
+    p_m, _ = _pseudo_p(ys, w, 1, permutations, seed, threads, geary=False)
     return dict(zip(periods, moran_columns(ys, w, p_m, permutations)))
