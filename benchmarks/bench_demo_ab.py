@@ -15,39 +15,14 @@ import filecmp
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_maps import _demo_once, _install  # the same demo run and install of --base
 
 #: the last commit of stop 33
 _BASE = "2e3df95"
-
-
-def _install(rev: str, tmp: Path) -> str:
-    root = Path(__file__).resolve().parents[1]
-    src, target = tmp / "base_src", tmp / "base"
-    src.mkdir()
-    archive = subprocess.run(["git", "-C", str(root), "archive", rev], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(src)],
-                   check=True, capture_output=True)
-    return str(target)
-
-
-def _demo(out: Path, pythonpath: str | None) -> tuple[float, float]:
-    """Wall and CPU (user + sys of the process tree) seconds of one ``spillmap demo``."""
-    env = dict(os.environ)
-    if pythonpath:
-        env["PYTHONPATH"] = pythonpath
-    before = os.times()
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "spillmap", "demo", "--out", str(out), "--quiet"],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
-    wall = time.perf_counter() - t0
-    after = os.times()
-    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
 def _differences(a: Path, b: Path) -> list[str]:
@@ -71,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(opts.pairs):
             for which in (("base", "tree") if k % 2 == 0 else ("tree", "base")):
                 out = tmp / f"{which}_{k}"
-                runs[which].append(_demo(out, base if which == "base" else None))
+                runs[which].append(_demo_once(out, False, {"PYTHONPATH": base} if which == "base" else None))
                 if k < opts.pairs - 1:
                     shutil.rmtree(out)
             w = [runs[x][-1][0] for x in ("base", "tree")]

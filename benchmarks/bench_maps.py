@@ -103,9 +103,10 @@ def _fisher_jenks(sizes=(297, 2850), k: int = 5) -> None:
               f"{min(times['spillmap']):.4f} s (min of 3, same bounds)")
 
 
-def _demo_once(out: Path, serial: bool) -> tuple[float, float]:
-    """Wall and CPU (user + sys of the process tree) seconds of one ``spillmap demo``."""
-    env = {**os.environ, **({"SPILLMAP_NO_FORK": "1"} if serial else {})}
+def _demo_once(out: Path, serial: bool, extra_env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU (user + sys of the process tree) seconds of one ``spillmap demo`` (``extra_env``:
+    more environment, e.g. a PYTHONPATH to an earlier commit's install)."""
+    env = {**os.environ, **({"SPILLMAP_NO_FORK": "1"} if serial else {}), **(extra_env or {})}
     before = os.times()
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "spillmap", "demo", "--out", str(out), "--quiet"],
