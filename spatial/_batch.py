@@ -85,6 +85,7 @@ def moran_geary_columns(
     permutations: int,
     seed: int | None,
     threads: int = 1,
+    geary: bool = True,
 ) -> dict[str, np.ndarray]:
     """Moran's I and Geary's C of each column of ``y`` (m = n t rows, stacked by period).
 
@@ -92,7 +93,8 @@ def moran_geary_columns(
     moran_p_norm, moran_p_perm, geary_C, geary_z, geary_p, geary_z_norm,
     geary_p_norm, geary_p_perm`` (``z``/``p``: randomisation, two-sided; ``p_perm``:
     esda's folded pseudo p-value from one set of permutations shared by the columns,
-    NaN without permutations).
+    NaN without permutations).  ``geary=False``: the permutations skip Geary's numerator and
+    ``geary_p_perm`` is NaN (Moran's pseudo p-values are the same either way).
     """
     y = np.asarray(y, dtype=float)
     m = y.shape[0]
@@ -116,9 +118,10 @@ def moran_geary_columns(
         out[f"{stat}_p"] = _two_sided(out[f"{stat}_z"])
         out[f"{stat}_p_norm"] = _two_sided(out[f"{stat}_z_norm"])
     if permutations:
-        ge_m, ge_g = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads)
+        ge_m, ge_g = perm.global_counts(z, w.sparse, t=t, permutations=permutations, seed=seed, threads=threads,
+                                        geary=geary)
         out["moran_p_perm"] = perm.folded_p(ge_m, permutations)
-        out["geary_p_perm"] = perm.folded_p(ge_g, permutations)
+        out["geary_p_perm"] = perm.folded_p(ge_g, permutations) if geary else np.full(i_obs.shape, np.nan)
     else:
         out["moran_p_perm"] = out["geary_p_perm"] = np.full(i_obs.shape, np.nan)
     return out

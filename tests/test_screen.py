@@ -286,3 +286,21 @@ def test_maps_are_named_after_the_indicator(panel, us48, us48_queen, client, tmp
     # the LISA map's note gives the user's seed (0, the default), not the derived stream's number
     lisa = next(p for p in (out / "maps").iterdir() if p.name.endswith("-lisa.html")).read_text(encoding="utf-8")
     assert "seed 0 (the stream of W queen, 1986)" in lisa
+
+
+def test_a_moran_only_screen_gives_the_same_moran_rows_and_no_geary(panel, us48_queen, client, result):
+    # statistics=("moran",): the permutations skip Geary's numerator (spatial._batch, geary=False);
+    # Moran's rows, permutation p-values included, are those of the screen that also asked for Geary
+    only = spillmap.screen(
+        panel, id="state_abbr", time="year", weights={"queen": us48_queen}, permutations=PERMS, seed=5,
+        statistics=("moran",), client=client,
+    )
+    t = only.table
+    assert not t.statistic.str.startswith("geary").any()
+    both = result.table[result.table.statistic.str.startswith("moran")]
+    key = ["indicator", "period", "statistic"]
+    merged = t.merge(both, on=key, suffixes=("", "_both"))
+    assert len(merged) == len(t) and len(t) > 0
+    assert (merged.value.isna() == merged.value_both.isna()).all()
+    ok = merged.value.notna()
+    assert (merged.value[ok] == merged.value_both[ok]).all()  # same data, same stream: exact

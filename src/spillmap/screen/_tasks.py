@@ -85,7 +85,8 @@ def _spatial(job: Job, y: np.ndarray, w, t: int, ok: np.ndarray) -> dict[str, np
     if ok.size == 0:
         return out
     if "moran" in job.stats or "geary" in job.stats:
-        out.update(moran_geary_columns(y[:, ok], w, t=t, permutations=job.permutations, seed=job.seed))
+        out.update(moran_geary_columns(y[:, ok], w, t=t, permutations=job.permutations, seed=job.seed,
+                                       geary="geary" in job.stats))
     if "lisa" in job.stats and job.period is not None:
         out.update(
             lisa_columns(y[:, ok], w, permutations=job.permutations, seed=job.seed, alpha=job.alpha, fdr=job.fdr)
