@@ -32,8 +32,8 @@ def test_equals_loop_and_accepts_inputs(us48_queen):
     ours = pesaran_cd(e, us48_queen)
     cd, cdl = _loop(e, W)
     # two exact evaluations of the same sums: 1e-12
-    assert ours.cd.stat == pytest.approx(cd, rel=1e-12)
-    assert ours.cd_local.stat == pytest.approx(cdl, rel=1e-12)
+    assert ours.cd.stat == pytest.approx(cd, rel=1e-12)  # same 1,128 correlations summed in another order: rounding ~1e-15
+    assert ours.cd_local.stat == pytest.approx(cdl, rel=1e-12)  # same ~100 neighbour correlations, another order: ~1e-15
     # a stacked (time-major) vector and a results-like object give the same
     assert pesaran_cd(e.ravel(), n=48, t=10).cd.stat == ours.cd.stat
 
@@ -75,7 +75,7 @@ def test_within_and_spatial_fits_are_accepted(produc_logs, us48_queen):
     r = pesaran_cd(fit, us48_queen)
     # the same residuals reordered by hand to w's order: identical sums (1e-12)
     e = fit.resid.reshape(fit.t, fit.n)[:, [list(fit.ids).index(u) for u in us48_queen.ids]]
-    assert r.cd_local.stat == pytest.approx(pesaran_cd(e, us48_queen).cd_local.stat, rel=1e-12)
+    assert r.cd_local.stat == pytest.approx(pesaran_cd(e, us48_queen).cd_local.stat, rel=1e-12)  # same sums reordered: ~1e-15
     sem = SpatialPanel(produc_logs, y="lgsp", x=x, id="state_abbr", time="year", w=us48_queen, model="sem",
                        fe="twoways").fit()
     assert np.isfinite(pesaran_cd(sem, us48_queen).cd.stat)
@@ -100,10 +100,10 @@ def test_an_error_model_gives_the_cd_its_innovations(produc_logs, us48_queen, mo
     u, e = fit.resid, fit.resid_filtered
     t = u.size // fit.n
     if fit.effects != "random":
-        assert e @ e / fit.nobs == pytest.approx(fit.sigma2, rel=1e-9)
+        assert e @ e / fit.nobs == pytest.approx(fit.sigma2, rel=1e-9)  # closed form at the estimate; ~800 squares, rounding 1e-13
     if fit.effects in ("individual", "random"):
         dense = u - fit.params["lambda"] * np.kron(np.eye(t), fit.w.sparse.toarray()) @ u
-        np.testing.assert_allclose(e, dense, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(e, dense, rtol=0, atol=1e-10)  # one closed form two ways, residuals ~0.1: rounding ~1e-16
     assert not np.allclose(e, u, atol=1e-3)  # lambda is far from 0 on Produc
     m = e.reshape(t, fit.n)[:, [list(fit.ids).index(i) for i in us48_queen.ids]]
     assert pesaran_cd(fit, us48_queen).cd_local.stat == pytest.approx(pesaran_cd(m, us48_queen).cd_local.stat,
