@@ -155,21 +155,11 @@ _GEOJSON_CACHE: dict[bytes, list[str]] = {}  # WKB digest -> GeoJSON of each geo
 
 
 def _geojson(geoms: np.ndarray) -> list[str]:
-    """``shapely.to_geojson`` of each geometry, kept for the four most recent layers: keyed by a digest
-    of the geometries' WKB (a fifth of the time of the GeoJSON itself), so a changed layer is never
-    served stale text."""
-    import hashlib
+    """``shapely.to_geojson`` of each geometry, kept for the four most recent layers under their
+    :func:`~spillmap.maps._layer_geometry.geometry_digest`."""
+    from spillmap.maps._layer_geometry import geometry_digest, remembered
 
-    h = hashlib.sha256()
-    for blob in shapely.to_wkb(geoms):
-        h.update(b"\x00" if blob is None else blob)
-        h.update(b"\x01")
-    key = h.digest()
-    if key not in _GEOJSON_CACHE:
-        if len(_GEOJSON_CACHE) >= 4:
-            _GEOJSON_CACHE.pop(next(iter(_GEOJSON_CACHE)))
-        _GEOJSON_CACHE[key] = list(shapely.to_geojson(geoms))
-    return _GEOJSON_CACHE[key]
+    return remembered(_GEOJSON_CACHE, geometry_digest(geoms), lambda: list(shapely.to_geojson(geoms)), 4)
 
 
 class GeoData(RenderOnce):
