@@ -119,7 +119,7 @@ def _freeze_layout(fig: Figure) -> None:
     # "none" leaves a placeholder engine, for which every savefig first draws the whole figure once
     # more with the renderer's drawing switched off (matplotlib's print_figure: "we need to trigger a
     # draw ... to make sure CL works"); with the layout fixed there is nothing for that draw to do, and
-    # without an engine the files are the same bytes (tests/test_figures_save.py), one draw cheaper
+    # without an engine the files are the same bytes (tests/test_figures34_save_draws.py), one draw cheaper
     if hasattr(fig, "_layout_engine"):
         fig._layout_engine = None
 

@@ -120,7 +120,8 @@ def _term_values(tables: Sequence[dict], kind: str, var: str) -> tuple[list, lis
     return [float(h[0]) for h in hits], [float(h[1]) for h in hits], [float(h[2]) for h in hits]
 
 
-def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals: int | None) -> dict[str, int]:
+def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals: int | None, *,
+                  tables: Sequence[dict] | None = None) -> dict[str, int]:
     """``{row key: decimals}`` of every term of ``kinds`` of the fits, before any ``variables=``.
 
     Parameters
@@ -133,6 +134,9 @@ def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals
         ``regression_table(decimals=)``: ``None`` (3, more where a value would print as
         ``0.000``) or an integer (:func:`~spillmap.tables._rows.coef_row_decimals`).
 
+    tables
+        :func:`_term_tables` of ``tidies`` when the caller has them already.
+
     Returns
     -------
     dict
@@ -140,7 +144,7 @@ def term_decimals(tidies: Sequence[pd.DataFrame], kinds: Sequence[str], decimals
         some rows (``variables=``, ``blocks=``) never changes how another row prints.
     """
     out = {}
-    tables = _term_tables(tidies)
+    tables = _term_tables(tidies) if tables is None else tables
     for kind, var in _term_order(list(tidies), None, kinds):
         vals, ses, _ = _term_values(tables, kind, var)
         key = row_key(kind, var)
@@ -160,8 +164,8 @@ def assemble(coef_tidies: Sequence[pd.DataFrame], eff_tidies: Sequence[pd.DataFr
     for block, tidies, kinds in parts:
         if block not in blocks:
             continue
-        decs.update(term_decimals(tidies, kinds, decimals))  # from all the terms, before variables=
         tables = _term_tables(tidies)
+        decs.update(term_decimals(tidies, kinds, decimals, tables=tables))  # from all the terms, before variables=
         for kind, var in _term_order(list(tidies), variables, kinds):
             key = row_key(kind, var)
             label = labels.get(key, row_label(kind, var, labels))
