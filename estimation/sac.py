@@ -120,9 +120,15 @@ def sac_loglik(theta: np.ndarray, v: np.ndarray, k: int, logdet: Callable[[float
 def _maximise(gram: np.ndarray, k: int, logdet, counts, bounds, tol: float,
               lam_fixed: float | None) -> np.ndarray:
     """``(rho, lambda)`` maximising the concentrated likelihood: four L-BFGS-B starts, the best
-    polished by Nelder-Mead.  Raises :class:`ConvergenceError` when neither the best start nor the
-    polish reports convergence (the polish alone may stop at its iteration limit when the
-    likelihood's rounding noise exceeds ``fatol``, with the start converged)."""
+    polished by Nelder-Mead, and the higher of the two kept.
+
+    Raises :class:`ConvergenceError` when no start and not the polish reports convergence.  A
+    converged start certifies the maximum; the point kept has a likelihood at least as high as
+    every start's, so it is kept even when the start it came from reported an abnormal
+    line-search end.  Near the maximum the likelihood's rounding noise (~1e-12 here) exceeds the
+    polish's ``fatol`` and the line search's last decrease, so which flag a start ends with depends
+    on the BLAS kernels (Prescott OpenBLAS: the best start by 1e-12 ended in
+    ABNORMAL_TERMINATION_IN_LNSRCH, three others converged, on US Produc via the CLI)."""
     lo, hi = bounds
     inner = (lo + 1e-6 * abs(lo), hi - 1e-6 * abs(hi))
     if lam_fixed is not None:
@@ -141,7 +147,7 @@ def _maximise(gram: np.ndarray, k: int, logdet, counts, bounds, tol: float,
     best = min(runs, key=lambda r: r.fun)
     pol = optimize.minimize(neg, best.x, method="Nelder-Mead",
                             options={"xatol": tol, "fatol": 1e-14, "maxiter": 4000})
-    if not (best.success or pol.success):
+    if not (any(r.success for r in runs) or pol.success):
         raise ConvergenceError(f"the SAC likelihood search in (rho, lambda) did not converge (L-BFGS-B: {best.message}; "
                                f"Nelder-Mead: {pol.message}); check the scaling of the variables.")
     x = pol.x if pol.fun <= best.fun else best.x
