@@ -131,7 +131,12 @@ def classify(
     k
         Number of classes (2-9) for the automatic schemes.  Fewer are used when the data
         have fewer distinct values; classes with equal bounds (ties at a quantile) are
-        merged, so no two classes share a label.
+        merged, so no two classes share a label.  Bounds closer than :data:`ZERO_BELOW` times the
+        largest magnitude count as equal: values computed by solves differ by rounding there
+        (the generic OpenBLAS kernels gave two equal spillovers one ulp apart, and Fisher-Jenks a class
+        between them whose legend then needed 18 decimals), so such classes are merged and a first
+        class that close to the minimum holds one value, as with exact arithmetic (not with
+        ``scheme="user"``).
     bins
         With ``scheme="user"``: the class upper bounds, strictly increasing (ignored
         otherwise).
@@ -157,13 +162,18 @@ def classify(
         raise InputError(f"k={k} classes: choose between 2 and 9.")
     c = _mapclassify(v, used, max(1, min(int(k), np.unique(v).size)), b)
     cbins = np.asarray(c.bins, dtype=float)
-    if np.unique(cbins).size < cbins.size:  # tied quantiles: merge classes with equal bounds
-        c = _mapclassify(v, "user", 0, np.unique(cbins))
+    # bounds closer than this are equal but for rounding (a user's own bins are kept as given)
+    tie = 0.0 if used == "user" else ZERO_BELOW * float(np.max(np.abs(v)))
+    merged = cbins[np.r_[np.diff(cbins) > tie, True]]
+    if merged.size < cbins.size:  # tied quantiles, or bounds an ulp apart: merge classes with equal bounds
+        c = _mapclassify(v, "user", 0, merged)
         cbins = np.asarray(c.bins, dtype=float)
     yb = np.full(x.shape, -1, dtype=int)
     yb[ok] = np.asarray(c.yb, dtype=int)
     counts = tuple(int((yb == j).sum()) for j in range(cbins.size))
-    return Classification(tuple(cbins.tolist()), float(v.min()), yb, counts, used, scheme)
+    lower = float(v.min())
+    lower = float(cbins[0]) if cbins[0] - lower <= tie else lower  # a first class of one value but for rounding
+    return Classification(tuple(cbins.tolist()), lower, yb, counts, used, scheme)
 
 
 def palette(cmap: str, n: int) -> list[str]:

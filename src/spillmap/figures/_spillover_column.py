@@ -154,7 +154,8 @@ def _layout(panels: Sequence[dict], layer: MapLayer, width: float, top: float, b
     widest = inner - legend_w
     tried = []
     least = max(MIN_MAP_SHARE * width, 0.5) + PAD_IN  # the layout's pads come out of the cells' widths
-    for map_w in np.arange(widest, least - 1e-9, -STEP):
+    # a legend wider than the column leaves no width to try: the narrowest map then, never an error
+    for map_w in np.arange(widest, least - 1e-9, -STEP) if widest >= least else [least]:
         rows = _rows(panels, layer, width, float(map_w), inner)
         tried.append({"map_w": float(map_w), "side_w": inner - float(map_w), "rows": rows, "inner": inner,
                       "height": _height(rows, top)})
