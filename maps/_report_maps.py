@@ -81,14 +81,15 @@ def _save(folder: Path, name: str, m, caption: str, stills: Collection[str]) -> 
     """Write the map; its snippet carries the static figure of the same name (one of
     ``stills``, the stems of ``figures/``), hidden on screen and printed instead of the
     interactive frame."""
+    from spillmap.maps._map_frames import map_frame
     from spillmap.maps._offline import save_map
 
     save_map(m, folder / "maps" / name)
     stem = name.removesuffix(".html")
     still = (f'<img class="print-only" src="figures/{html.escape(stem)}.png" alt="{html.escape(caption)}">'
              if stem in stills else "")
-    return (f'<div class="map"><figure><iframe src="maps/{html.escape(name)}" loading="lazy" '
-            f'title="{html.escape(caption)}"></iframe>{still}<figcaption>{html.escape(caption)} — '
+    return (f'<div class="map"><figure>{map_frame(f"maps/{name}", caption)}{still}'
+            f'<figcaption>{html.escape(caption)} — '
             f'<a href="maps/{html.escape(name)}">open full screen</a></figcaption></figure></div>')
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spillmap.maps._map_frames import map_frame
+
 __all__ = ["scenarios_section", "write_scenario", "write_explore", "top_table", "groups_table", "display_layer",
            "labelled_group",
            "english_labels", "explore_columns"]
@@ -191,8 +193,8 @@ def write_scenario(result, folder: Path, stem: str, *, layer, idc: str, gname: s
     files = [(f"tables/{stem}.docx", "both tables, Word"), (f"tables/{stem}.xlsx", "both tables, Excel")] if office else []
     files += [(f"figures/{stem}.png", "figure PNG"), (f"figures/{stem}.pdf", "figure PDF"), (f"maps/{stem}.html", "map")]
     links = "".join(f'<a href="{p}">{html.escape(t)}</a>' for p, t in files)
-    page = (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" title="{cap}">'
-            f'</iframe><figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
+    page = (f'<div class="map"><figure>{map_frame(f"maps/{stem}.html", title)}'
+            f'<figcaption>{cap}: predicted change per unit (changed units outlined; greyed: interval '
             f'includes 0) — <a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>'
             + to_html(tables["groups"]) + f'<div class="files">download: {_links(f"{stem}_groups")}</div>'
             + to_html(tables["top"]) + f'<div class="files">download: {_links(f"{stem}_top")}</div>'
@@ -231,8 +233,8 @@ def write_explore(columns: Mapping, folder: Path, stem: str, *, layer, idc: str,
     m = explore_map(layer, columns, id=idc, name_column=gname, y=y, notice=notice, x_name=x_name, y_name=y_name,
                     group=group, simplify=None)  # the study's display layer, simplified as its spec says
     save_map(m, folder / "maps" / f"{stem}.html")
-    return (f'<div class="map"><figure><iframe src="maps/{html.escape(stem)}.html" loading="lazy" '
-            f'title="{html.escape(caption)}"></iframe><figcaption>{html.escape(caption)} — '
+    return (f'<div class="map"><figure>{map_frame(f"maps/{stem}.html", caption)}'
+            f'<figcaption>{html.escape(caption)} — '
             f'<a href="maps/{html.escape(stem)}.html">open full screen</a></figcaption></figure></div>')
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from spillmap._fileio import atomic_directory
 from spillmap.errors import InputError
+from spillmap.maps._map_frames import LOAD_NEAR_JS
 from spillmap.study import Study, StudyResults, print_progress, run
 from spillmap.study._names import safe_names
 
@@ -97,7 +98,7 @@ def _page(r: StudyResults, sections: Sequence[str]) -> str:
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{title}</title><style>{_PAGE_CSS}</style></head><body>"
             f"<header><h1>{title}</h1><div class=\"sub\">{html.escape(sub)}</div></header>{banner}"
-            f"<main>{chr(10).join(sections)}</main></body></html>\n")
+            f"<main>{chr(10).join(sections)}</main>{LOAD_NEAR_JS}</body></html>\n")
 
 
 def _per_unit_csvs(r: StudyResults, folder: Path, names: dict[str, str]) -> None:

@@ -212,6 +212,45 @@ def test_index_page(driver, demo_out, artifacts):
         driver.set_window_size(1280, 900)
 
 
+_SRC_SET = "return Array.from(document.querySelectorAll('iframe')).map(function (f) { return !!f.getAttribute('src'); });"
+_TOPS = "return Array.from(document.querySelectorAll('iframe')).map(function (f) { return f.getBoundingClientRect().top; });"
+
+
+def test_index_maps_load_only_near_the_window(driver, demo_out):
+    """Opened from disk, the report loads no map frame with the page: Chromium ignores ``loading="lazy"`` on
+    file:// pages, and all 11 frames (37 MB) loaded with it, 20 s on the CI machine (maps/_map_frames.py).  The
+    first map is 6,500 px down, beyond the loader's margin."""
+    driver.set_window_size(1280, 900)
+    assert _open(driver, demo_out / "index.html", wait_css="iframe", settle=0.2) == []
+    assert driver.execute_script(_SRC_SET) == [False] * 11
+
+
+def test_a_frame_loads_when_it_comes_near_the_window(driver, tmp_path):
+    """The loader on a page of small frames 1,000 px apart: at the top only the frames within NEAR_PX below the
+    window have their page; scrolled down, those then near load too, and a loaded frame keeps its page."""
+    from spillmap.maps._map_frames import LOAD_NEAR_JS, NEAR_PX, map_frame
+
+    for i in range(6):
+        (tmp_path / f"m{i}.html").write_text(f"<p>map {i}</p>", encoding="utf-8")
+    frames = "".join(f'<div style="height:1000px">{map_frame(f"m{i}.html", f"map {i}")}</div>' for i in range(6))
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body style='margin:0'>{frames}{LOAD_NEAR_JS}</body></html>", encoding="utf-8")
+    driver.set_window_size(1280, 900)
+    height = driver.execute_script("return window.innerHeight;")
+    assert _open(driver, page, wait_css="iframe", settle=0) == []
+    expect = "return arguments[0].every(function (x, i) { return x === !!document.querySelectorAll('iframe')[i]" \
+             ".getAttribute('src'); });"
+    near = [top < height + NEAR_PX for top in driver.execute_script(_TOPS)]
+    assert _until(driver, expect.replace("arguments[0]", str(near).lower())), driver.execute_script(_SRC_SET)
+    assert near[0] and not near[-1]
+    driver.execute_script("window.scrollTo(0, 3000);")
+    before = near
+    near = [a or (-NEAR_PX < top < height + NEAR_PX) for a, top in zip(before, driver.execute_script(_TOPS))]
+    assert _until(driver, expect.replace("arguments[0]", str(near).lower())), driver.execute_script(_SRC_SET)
+    assert sum(near) > sum(before)
+    assert driver.find_element("css selector", "iframe").get_attribute("src").endswith("/m0.html")
+
+
 def _assert_fits_a_phone(d) -> None:
     """The loaded report at 414 px: only its tables scroll sideways, inside their own boxes (the scenario
     figures' `max-width: 720px` made the page 732 px wide until stop 32).  Checked on the page already

@@ -94,7 +94,8 @@ def test_output_folder(us_report):
     assert not [p for p in tmp.iterdir() if p.name.startswith(".")]  # no temporary leftovers
     index = (out / "index.html").read_text(encoding="utf-8")
     for m in ["maps/choropleth.html", "maps/lisa.html", "maps/spillover_W1.html", "maps/response_W1.html"]:
-        assert f'<iframe src="{m}"' in index
+        assert f'<iframe data-src="{m}"' in index  # loaded near the window (maps/_map_frames.py)
+    assert "<iframe src=" not in index and index.count("IntersectionObserver") == 2  # the loader, once
     assert "SYNTHETIC" not in index  # real data: no demo notice
     for f in (out / "maps").iterdir():  # every map is offline
         assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?(https?:)?//", f.read_text(encoding="utf-8"))
