@@ -9,8 +9,9 @@ browser without one).  ``loading="lazy"`` stays for a page served over http.  Pr
 static figures instead of the frames (``maps/report.py``'s print style).  Written here: nothing of the
 field's libraries lays out a report page.
 
-Verification: ``tests/test_map_frames35.py`` (the markup; the browser loads a frame only near the window,
-with the network off) and ``tests/test_browser.py`` (the loaded report).
+Verification: ``tests/test_browser.py`` (network off): the demo report opened from disk loads no frame;
+on a page of small frames only those within :data:`NEAR_PX` of the window load, more as it scrolls;
+``tests/test_report.py`` checks the markup.
 """
 from __future__ import annotations
 
