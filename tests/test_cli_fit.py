@@ -57,8 +57,8 @@ def test_fit_json_matches_python_api(files, capsys):
     # the log-likelihood is flat at the maximum (second order in the rho error) -> 1e-12
     assert doc["params"]["rho"]["estimate"] == pytest.approx(res.params["rho"], rel=1e-8)
     assert doc["params"]["W_lemp"]["se"] == pytest.approx(res.std_errors["W_lemp"], rel=1e-8)
-    assert doc["loglik"] == pytest.approx(res.loglik, rel=1e-12)
-    assert doc["aic"] == pytest.approx(res.aic, rel=1e-12)
+    assert doc["loglik"] == pytest.approx(res.loglik, rel=1e-12)  # flat at the max: (1e-9)^2, plus 1-ulp data
+    assert doc["aic"] == pytest.approx(res.aic, rel=1e-12)  # -2 loglik + 2k: as the loglik
     assert doc["sigma2"] == pytest.approx(res.sigma2, rel=1e-8)
     eff = compute_effects(res, draws=200, seed=3)
     want = eff.to_dict()
@@ -317,6 +317,7 @@ def test_fit_dynamic_json_has_both_horizons(files, tmp_path):
     res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], dynamic="both").fit()
     both = res.effects_both(draws=0)
     for key, h in (("effects", "short"), ("effects_long_run", "long")):
+        # the same files, the same code path and arithmetic in one process: equal but for printing to JSON
         assert doc[key]["total"]["lpc"]["estimate"] == pytest.approx(both[h].total.loc["lpc", "estimate"], rel=1e-12)
 
 
@@ -333,6 +334,7 @@ def test_fit_one_w_file_per_period(files, tmp_path, capsys):
     args[args.index("--w") + 1] = str(tmp_path / "W_{time}.gal")
     assert main(["fit", *args]) == 0
     pa, pb = json.loads(a.read_text())["params"], json.loads(b.read_text())["params"]
+    # one distinct W given per period weighs it by exactly 1.0: bit for bit the one-W numbers (_timevarying_ld.py)
     assert pb["rho"]["estimate"] == pytest.approx(pa["rho"]["estimate"], rel=1e-12)
     (tmp_path / "W_1983.gal").unlink()
     assert main(["fit", *args, "--force"]) == 2

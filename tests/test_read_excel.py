@@ -1,7 +1,7 @@
 """Panels in Excel workbooks (.xlsx): read as the table pandas' own ``read_excel`` reads, fitted
 like any panel, or refused with a message naming the file and the sheets.  References: pandas'
 ``read_excel`` of the same sheet (the values exactly), and the Python API's fit of that table with
-the same W file (the same data and arithmetic, summed in another order: 1e-12)."""
+the same W file (the same data; rho's search within its xatol 1e-10: 1e-8)."""
 from __future__ import annotations
 
 import json
@@ -49,8 +49,9 @@ def test_excel_panel_reads_and_fits_as_pandas_reads_it(files, tmp_path, capsys):
     api = SpatialPanel(ref, y="lgsp", x=["lpc", "lemp"], id="state_abbr", time="year",
                        w=read_weights(d / "w.gal").row_standardize(), model="sdm", fe="twoways").fit()
     got = pd.Series({k: v["estimate"] for k, v in x["params"].items()})[api.params.index]
-    # 1e-12: the command line and the API sum in another order (BLAS threads): last-bit differences only
-    np.testing.assert_allclose(got.to_numpy(), api.params.to_numpy(), rtol=1e-12)
+    # the same numbers fitted twice; a last-bit difference (another BLAS build's summation order) can move the
+    # search for rho within its xatol 1e-10, and the coefficients first order with it: ~1e-9 -> 1e-8
+    np.testing.assert_allclose(got.to_numpy(), api.params.to_numpy(), rtol=1e-8)  # rho's xatol 1e-10, first order
 
 
 def test_leading_zero_ids_stay_text(tmp_path):
