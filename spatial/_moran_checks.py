@@ -40,7 +40,8 @@ def _pseudo_p(y: np.ndarray, w: SpatialWeights, t: int, permutations: int, seed,
               within: bool = False, geary: bool = True):
     """Folded pseudo p-values of Moran's I and Geary's C for the columns of ``y`` (m, c)
     (``within``: each period's values shuffled among its units only; ``geary=False``: Moran
-    only, the Geary numerator is not computed and its p-values are ``None``)."""
+    only, the Geary numerator is not computed and its p-values are ``None``; NaN for both without
+    permutations)."""
     if not permutations:
         nan = np.full(np.shape(y)[1] if np.ndim(y) > 1 else 1, math.nan)
         return nan, nan

@@ -15,6 +15,7 @@ chromedriver or selenium are missing (Debian: ``apt-get install chromium chromiu
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -238,15 +239,17 @@ def test_a_frame_loads_when_it_comes_near_the_window(driver, tmp_path):
     driver.set_window_size(1280, 900)
     height = driver.execute_script("return window.innerHeight;")
     assert _open(driver, page, wait_css="iframe", settle=0) == []
-    expect = "return arguments[0].every(function (x, i) { return x === !!document.querySelectorAll('iframe')[i]" \
-             ".getAttribute('src'); });"
+    def loaded_as(near: list[bool]) -> str:  # JavaScript: each frame has its page exactly when near
+        return (f"return {json.dumps(near)}.every(function (x, i) {{"
+                " return x === !!document.querySelectorAll('iframe')[i].getAttribute('src'); });")
+
     near = [top < height + NEAR_PX for top in driver.execute_script(_TOPS)]
-    assert _until(driver, expect.replace("arguments[0]", str(near).lower())), driver.execute_script(_SRC_SET)
+    assert _until(driver, loaded_as(near)), driver.execute_script(_SRC_SET)
     assert near[0] and not near[-1]
     driver.execute_script("window.scrollTo(0, 3000);")
     before = near
     near = [a or (-NEAR_PX < top < height + NEAR_PX) for a, top in zip(before, driver.execute_script(_TOPS))]
-    assert _until(driver, expect.replace("arguments[0]", str(near).lower())), driver.execute_script(_SRC_SET)
+    assert _until(driver, loaded_as(near)), driver.execute_script(_SRC_SET)
     assert sum(near) > sum(before)
     assert driver.find_element("css selector", "iframe").get_attribute("src").endswith("/m0.html")
 

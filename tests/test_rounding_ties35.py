@@ -7,6 +7,9 @@ limit with 18 decimals so that its two limits read apart.  No map width then fit
 column figure's layout raised ``min() arg is an empty sequence``."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,14 +57,13 @@ def test_bounds_a_rounding_apart_merge_but_a_users_bins_are_kept():
 def test_a_legend_wider_than_the_column_gets_the_narrowest_map(monkeypatch):
     """No map width is left beside a legend (its text measured 5 in wide here): the column figure is drawn
     with its narrowest map instead of raising (the layout's ``tried`` was empty)."""
-    import geopandas as gpd
-    from shapely.geometry import box
-
     import spillmap.figures as F
     from spillmap.figures import _spillover_column as column
 
-    cells = [box(x * 1e4, y * 1e4, (x + 1) * 1e4, (y + 1) * 1e4) for y in range(3) for x in range(3)]
-    grid = gpd.GeoDataFrame({"id": list("abcdefghi")}, geometry=cells, crs=3857)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_figures_size27 import _cells  # the 3 x 3 grid of square units
+
+    grid = _cells()
     ue = pd.DataFrame({"direct": np.linspace(0.3, 0.5, 9), "indirect_received": np.linspace(0.1, 0.2, 9),
                        "indirect_emitted": np.linspace(0.2, 0.4, 9)}, index=list("abcdefghi"))
     widths = []
