@@ -1,7 +1,38 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the suite's tiers.
+
+The default suite (``pytest``) leaves out two tiers (``addopts`` in pyproject.toml):
+
+* ``e2e``: end-to-end checks: the demo report (built once per session, ~30-50 s) and every test that
+  reads it, a headless Chromium (every ``browser`` test is ``e2e`` too, :func:`pytest_collection_modifyitems`),
+  interrupted and competing processes, the figures' page layouts.  ``pytest -m "e2e and not slow"``;
+  ``.ci/run`` runs it after the default suite, on both version sets.
+* ``slow``: Monte Carlo, larger panels, a real Dask cluster, the benchmark scripts.  ``pytest -m slow``.
+
+A test that builds the demo must be ``e2e``: a session that leaves ``e2e`` out sets
+``SPILLMAP_TESTS_NO_DEMO``, and ``_demo_shared.build_demo_once`` then fails the test that asked.
+"""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+def pytest_configure(config):
+    """Tell ``_demo_shared`` when the session leaves the ``e2e`` tier out (the default suite); the
+    variable reaches pytest-xdist's workers, which run this hook with the same options."""
+    if "not e2e" in (config.option.markexpr or ""):
+        os.environ["SPILLMAP_TESTS_NO_DEMO"] = "1"
+    else:
+        os.environ.pop("SPILLMAP_TESTS_NO_DEMO", None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    """Every ``browser`` test is an ``e2e`` test."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None and item.get_closest_marker("e2e") is None:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from spillmap import datasets
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
 from _demo_shared import assert_steps_counted, build_demo_once, demo_results  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # every test reads the demo report (built once per session): pytest -m "e2e and not slow"
+
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):

@@ -67,6 +67,7 @@ def test_column_scenario_figure_keeps_its_type_and_fits_its_width():
     assert min(sizes) >= 7
 
 
+@pytest.mark.e2e
 def test_report_draws_the_scenario_figures_a_column_wide(tmp_path_factory):
     """The demo report's scenario figures follow ``[output] figure_width = "column"``: 3.5 in wide (1,050 px at
     300 dpi)."""

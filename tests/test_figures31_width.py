@@ -140,6 +140,7 @@ def test_reference_documents_figure_width():
 
 
 # ------------------------------------------------------------------------- the full width: as before
+@pytest.mark.e2e
 def test_full_width_figures_keep_their_sizes(demo_doc, full):
     """"full" (and 7 in, and a spec without the key) draws the figures at their sizes before the key:
     one-map figures 6.5 x 5 in, two Moran scatterplots 7 x 3.7, the effects 7 x 3 ..."""
@@ -154,6 +155,7 @@ def test_full_width_figures_keep_their_sizes(demo_doc, full):
 
 
 # ----------------------------------------------------------------------------- the column width
+@pytest.mark.e2e
 def test_column_figures_are_a_column_wide_and_fit_a_page(column):
     """3.5 in wide and, with the notice's strip, no taller than a page's text block less its caption (8 in:
     :data:`spillmap.figures._narrow.PAGE_INCHES`; the spillover maps' notes flow around the maps)."""
@@ -163,6 +165,7 @@ def test_column_figures_are_a_column_wide_and_fit_a_page(column):
         assert w == pytest.approx(COLUMN_IN) and h <= 8.0 + 1e-9, (stem, w, h)
 
 
+@pytest.mark.e2e
 def test_column_type_keeps_its_size(column, full):
     """No text under 6.5 pt (6 is the least any journal accepts); every text of the map, effects, Moran
     scatter and trend and spillover figures has the size it has at the full width (7 pt stays 7 pt), whatever
@@ -188,6 +191,7 @@ def _laid_out(fig):
     return [t for t in _drawn(fig) if id(t) not in axis and not isinstance(t, Axis)]
 
 
+@pytest.mark.e2e
 def test_column_maps_keep_legends_outside_and_nothing_clipped(column):
     """Every text lies inside the figure; a one-map figure's legend sits under its map, a stacked
     spillover map's beside it; the notice is clear of every axes and legend."""
@@ -214,6 +218,7 @@ def test_column_maps_keep_legends_outside_and_nothing_clipped(column):
         assert legend.x0 >= ax.get_window_extent().x1 and legend.y0 >= box.y0 - 1 and legend.x1 <= box.x1 + 1
 
 
+@pytest.mark.e2e
 def test_column_layouts_are_the_same_at_every_draw(column):
     """A layout that changed at each draw (a legend taller than its axes shrank the map at every draw of the
     column's spillover maps) would make a figure depend on how often it was drawn."""
@@ -225,6 +230,7 @@ def test_column_layouts_are_the_same_at_every_draw(column):
         assert np.allclose([ax.get_position().bounds for ax in fig.axes], before, atol=1e-4), stem  # < 0.1 px
 
 
+@pytest.mark.e2e
 def test_column_panels_are_stacked_not_shrunk(column):
     """The Moran scatterplots, the Moran trend's four panels and the effects' two panels are one above the
     other, each about the column's width; the small multiples stay two by two."""
@@ -239,6 +245,7 @@ def test_column_panels_are_stacked_not_shrunk(column):
     assert boxes[0].y0 == pytest.approx(boxes[1].y0) and boxes[0].x1 < boxes[1].x0
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("mutool") is None, reason="needs mutool (Debian: mupdf-tools)")
 def test_column_pdf_text_is_at_least_6_5_points_and_on_the_page(column, tmp_path):
     """The PDFs as written (``save_figure``), read back by MuPDF: a 3.5-in page (252 pt) whose smallest text

@@ -139,6 +139,7 @@ def demo_results(tmp_path_factory):
     return shared(tmp_path_factory)  # read once per worker
 
 
+@pytest.mark.e2e
 def test_scenario_figure_title_uses_the_labels_in_bold(demo_results, tmp_path, monkeypatch):
     """paper #19: the scenario figure's title names the changed variable as the tables do ("Industrial
     intelligence +0.02 ...", the spec's title says "int +0.02 ...") and is bold like the other titles."""
@@ -160,6 +161,7 @@ def test_scenario_figure_title_uses_the_labels_in_bold(demo_results, tmp_path, m
     assert captions and all(c.startswith("Industrial intelligence +0.02 in every city of Hubei (W") for c in captions)
 
 
+@pytest.mark.e2e
 def test_fixed_effects_title_starts_with_a_capital(demo_results):
     """paper #19: "City fixed effects of the SDM (W1)", not "city fixed effects ..."."""
     from spillmap.maps._report_figures import figure_jobs

@@ -33,6 +33,7 @@ def _texts(fig):
     return [t for t in fig.findobj(Text) if t.get_text().strip()]
 
 
+@pytest.mark.e2e
 def test_every_report_figure_fits_the_text_width_with_legible_type(demo_results):
     """Each figure of the demo report is at most 7.0 in wide and none of its texts is under 6.5 pt."""
     from spillmap.maps._report_figures import figure_jobs
@@ -48,6 +49,7 @@ def test_every_report_figure_fits_the_text_width_with_legible_type(demo_results)
         assert not small, (stem, small)
 
 
+@pytest.mark.e2e
 def test_notice_keeps_its_size_and_breaks_into_lines(demo_results):
     """The notice is 6.5 pt whatever the figure's width: on a narrow figure it is broken into lines that fit
     (it used to shrink, to 5.1 pt on the small multiples), in a strip clear of the axes; its text artist

@@ -92,6 +92,7 @@ def test_phone_title_leaves_the_zoom_buttons_free(driver, us48, tmp_path, title)
 # tests/test_browser.py::test_index_page (_assert_fits_a_phone), which saves loading the report a second time.
 
 
+@pytest.mark.e2e
 def test_a_hausman_reported_in_its_mundlak_form_is_not_listed_as_not_available(tmp_path_factory):
     """The demo's classic Hausman tests are not defined and their Mundlak form is in the diagnostics table:
     the page listed them under "Not available" (planner audit 32 #12's section); now apart, as the notebook

@@ -138,6 +138,7 @@ def test_spillover_legends_say_when_the_average_effect_is_not_significant(states
     assert f'<div class="n caveat">{line}</div>' in legend
 
 
+@pytest.mark.e2e
 def test_report_maps_take_the_averages_from_the_fits_effects_table(tmp_path_factory):
     """The report passes each W's SDM effects of the key regressor (never recomputed): the
     demo's spillover and response maps print the numbers of results.json."""
@@ -182,6 +183,7 @@ return [boxes.length, hits];
 """
 
 
+@pytest.mark.browser
 def test_top_left_controls_do_not_cover_the_sample_at_1400x900(states, tmp_path):
     """planner #9: the layer list (scenario maps) covered Washington at 1400 x 900; the map is
     refitted with the sample below or beside the top-left controls."""

@@ -26,6 +26,7 @@ def results(tmp_path_factory) -> StudyResults:
     return demo_results(tmp_path_factory)  # read once per worker
 
 
+@pytest.mark.e2e
 def test_a_regression_table_of_the_demo_fits_says_synthetic_first_and_once(results, tmp_path):
     assert results.notice == DEMO_NOTICE and results.sdm("W1").notice == DEMO_NOTICE
     t = regression_table({"W1": results.sdm("W1"), "W2": results.sdm("W2")}, notes=[DEMO_NOTICE, "Mine."])
@@ -35,6 +36,7 @@ def test_a_regression_table_of_the_demo_fits_says_synthetic_first_and_once(resul
         assert text.count("SYNTHETIC DEMONSTRATION DATA") == 1, ext
 
 
+@pytest.mark.e2e
 def test_fits_of_real_data_carry_no_notice(results):
     from spillmap.study import FitRecord  # exported where the README names it (audit 31 #11)
 
@@ -44,6 +46,7 @@ def test_fits_of_real_data_carry_no_notice(results):
     assert "notice" not in real.to_dict() and real.glance()["notice"] is None
 
 
+@pytest.mark.e2e
 def test_the_notice_survives_the_json_round_trip_and_the_report_prints_it_once(results, tmp_path_factory):
     again = StudyResults.from_json(results.to_json())
     assert again == results and again.sdm("W2").notice == DEMO_NOTICE

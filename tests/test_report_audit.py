@@ -148,6 +148,7 @@ def test_each_failed_model_is_one_warning_line_even_quiet(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ 4. the scenario tables
+@pytest.mark.e2e
 def test_scenario_tables_in_every_format_and_in_the_combined_files(demo_out):
     import docx
     import openpyxl
@@ -164,6 +165,7 @@ def test_scenario_tables_in_every_format_and_in_the_combined_files(demo_out):
     assert len(docx.Document(demo_out / "tables" / "tables.docx").tables) == len(sheets)
 
 
+@pytest.mark.e2e
 def test_fixed_effects_map_title_starts_with_a_capital(demo_out):
     """Newcomer audit 29 #4.6: the HTML map's title read "city fixed effects of the SDM (W1), ..." (the
     figure's was fixed in stop 27)."""
@@ -171,6 +173,7 @@ def test_fixed_effects_map_title_starts_with_a_capital(demo_out):
     assert "City fixed effects of the SDM (W1)" in text and "city fixed effects of the SDM" not in text
 
 
+@pytest.mark.e2e
 def test_header_and_group_outlines_use_the_labels(demo_out):
     """Newcomer audit 29 #2.3: the report's header listed the raw names (y = gtfp; x = int, ...) and the
     maps' and figures' legends said "province boundaries" though [model] labels name them."""
@@ -182,6 +185,7 @@ def test_header_and_group_outlines_use_the_labels(demo_out):
         assert "Province boundaries" in html_text and "province boundaries" not in html_text, name
 
 
+@pytest.mark.e2e
 def test_scenario_tables_are_labelled_and_formatted(demo_out):
     page = (demo_out / "index.html").read_text(encoding="utf-8")
     scen = page[page.index("<h2>Scenarios</h2>"):page.index("<h3>Click to explore</h3>")]
@@ -205,6 +209,7 @@ def test_scenario_tables_are_labelled_and_formatted(demo_out):
 
 
 # ------------------------------------------------------------------ 5. the count of the figures
+@pytest.mark.e2e
 def test_the_figures_line_counts_every_figure(demo_out):
     err = (demo_out.parent / "progress.txt").read_text(encoding="utf-8")
     m = re.search(r"figures: (\d+) static figures \(\+(\d+) scenario figures\)", err)
@@ -294,6 +299,7 @@ def test_diagnostics_table_shows_and_explains_only_the_tests_asked_for():
     assert "Moran's I by year table" not in note
 
 
+@pytest.mark.e2e
 def test_scenario_changes_use_the_variables_labels(demo_out):
     """The scenario map's legend said 'int +0.02' where every table says 'Industrial intelligence' (study
     audit 2026-12-01): the changes carry the variable's label."""

@@ -25,6 +25,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
 from _demo_shared import build_demo_once, demo_tables  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # every test reads the demo report (built once per session): pytest -m "e2e and not slow"
+
 STEMS = ("descriptive", "moran_by_year", "baseline", "within", "diagnostics", "sdm_effects",
          "heterogeneity_is_key_city", "heterogeneity_region4")
 FIGURES = ("choropleth", "small_multiples", "lisa", "spillover_W1", "spillover_W2", "response_W1", "response_W2",

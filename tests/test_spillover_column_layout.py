@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # every test draws the demo's column figures: pytest -m "e2e and not slow"
+
 COLUMN_IN = 3.5
 #: a page's text block (9-9.5 in) less about 1 in for the caption (the module docstring)
 PAGE_IN = 8.0

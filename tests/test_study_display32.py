@@ -41,6 +41,7 @@ def _diagnostics_text(summary: str) -> str:
     return summary[start:summary.index("\n\n", start)]
 
 
+@pytest.mark.e2e
 def test_every_view_of_a_demo_study_says_synthetic_first(demo):
     assert demo.notice == datasets.DEMO_NOTICE  # the study knows (precondition)
     assert repr(demo).startswith(demo.notice)
@@ -49,6 +50,7 @@ def test_every_view_of_a_demo_study_says_synthetic_first(demo):
     assert 0 <= page.index(demo.notice) < page.index("&lt;StudyResults") < page.index("<table")
 
 
+@pytest.mark.e2e
 def test_diagnostics_show_blank_cells_the_tables_p_rule_and_no_empty_row(demo):
     before = demo.to_json()
     diag = demo.diagnostics["W1"]
@@ -67,6 +69,7 @@ def test_diagnostics_show_blank_cells_the_tables_p_rule_and_no_empty_row(demo):
     assert demo.to_json() == before  # display only
 
 
+@pytest.mark.e2e
 def test_the_classic_hausman_is_listed_apart_when_the_mundlak_form_is_reported(demo):
     assert demo.diagnostics["W1"]["hausman_selected"]["form"] == "mundlak"  # precondition (hausman = "auto")
     stored = tuple(demo.missing)
@@ -78,6 +81,7 @@ def test_the_classic_hausman_is_listed_apart_when_the_mundlak_form_is_reported(d
     assert demo.missing == stored  # the stored list (results.json) is not changed
 
 
+@pytest.mark.e2e
 def test_another_form_per_w_is_named_in_the_reported_row(demo):
     diag = {w: dict(t) for w, t in demo.diagnostics.items()}
     diag["W2"]["hausman_selected"] = {**diag["W2"]["hausman_mundlak"], "form": "classic",
@@ -129,6 +133,7 @@ def test_a_stored_fit_frame_is_its_tidy_frame_and_shows_in_a_notebook():
     assert "SYNTHETIC" not in repr(_record(notice=None))
 
 
+@pytest.mark.e2e
 def test_the_demo_sdm_record_is_short_and_readable(demo):
     rec = demo.sdm("W1")
     assert len(repr(rec)) < 200  # was the whole dataclass, 5.7 kB

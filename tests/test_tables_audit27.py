@@ -34,6 +34,7 @@ def tables(tmp_path_factory):
 
 
 # ------------------------------------------------------------------ 1. which standard errors
+@pytest.mark.e2e
 def test_every_regression_table_says_which_standard_errors(tables):
     def note(stem):
         return [n for n in tables[stem].all_notes() if n.startswith("Standard errors in parentheses")]
@@ -64,6 +65,7 @@ def test_xlsx_counts_use_the_integer_format():
     assert cells[816] == "#,##0" and cells[3564] == "#,##0" and cells[1.5] == "#,##0.000"
 
 
+@pytest.mark.e2e
 def test_demo_xlsx_counts(demo_out):
     import openpyxl
 
@@ -73,6 +75,7 @@ def test_demo_xlsx_counts(demo_out):
 
 
 # ------------------------------------------------------------------ 3. machine CSV: y and integer N
+@pytest.mark.e2e
 def test_machine_csv_has_y_and_integer_counts(demo_out):
     for stem in ("sdm_effects", "baseline"):
         text = (demo_out / "tables" / f"{stem}.csv").read_text(encoding="utf-8")
@@ -86,6 +89,7 @@ def test_machine_csv_has_y_and_integer_counts(demo_out):
 
 
 # ------------------------------------------------------------------ 4. the diagnostics note's reasons
+@pytest.mark.e2e
 def test_diagnostics_note_gives_the_reason_itself(tables, demo_out):
     notes = " ".join(tables["diagnostics"].all_notes())
     assert "see Not available" not in notes
@@ -126,6 +130,7 @@ def test_printed_formats_use_the_minus_sign():
     assert "-1.558" in to_csv(t) and "\u2212" not in to_csv(t)  # the numbers CSV: numbers
 
 
+@pytest.mark.e2e
 def test_demo_latex_has_no_text_hyphen_numbers(demo_out):
     for stem in ("diagnostics", "moran_by_year", "sdm_effects", "within", "baseline"):
         tex = (demo_out / "tables" / f"{stem}.tex").read_text(encoding="utf-8")
@@ -134,6 +139,7 @@ def test_demo_latex_has_no_text_hyphen_numbers(demo_out):
 
 
 # ------------------------------------------------------------------ 6. the within table's header
+@pytest.mark.e2e
 def test_within_table_has_one_header_row(tables, demo_out):
     t = tables["within"]
     assert t.header_runs() == ((("pooled OLS", 1), ("city FE", 1), ("year FE", 1), ("two-way FE", 1)),)
@@ -142,6 +148,7 @@ def test_within_table_has_one_header_row(tables, demo_out):
 
 
 # ------------------------------------------------------------------ 7. heterogeneity rows
+@pytest.mark.e2e
 def test_heterogeneity_has_controls_fe_and_tests_of_their_own(tables, demo_out):
     doc = json.loads((demo_out / "results.json").read_text(encoding="utf-8"))
     tests = doc["heterogeneity"]["groupings"]["is_key_city"]["tests"]
@@ -157,6 +164,7 @@ def test_heterogeneity_has_controls_fe_and_tests_of_their_own(tables, demo_out):
     assert t.body["across"].iloc[:-2].eq("").all()  # nothing else in that column
 
 
+@pytest.mark.e2e
 def test_heterogeneity_columns_are_titled_by_the_model_labels(tables, demo_out):
     # the demo spec labels is_key_city "Key city" and region4 "Region" in [model] labels; the groups of
     # region4 have no [heterogeneity] labels, so they read "Region = VALUE"
@@ -170,6 +178,7 @@ def test_heterogeneity_columns_are_titled_by_the_model_labels(tables, demo_out):
 
 
 # ------------------------------------------------------------------ 8. LaTeX fits the page
+@pytest.mark.e2e
 def test_latex_tall_tables_are_longtables_and_wide_ones_shrink(tables, demo_out):
     sdm = (demo_out / "tables" / "sdm_effects.tex").read_text(encoding="utf-8")
     assert sdm.startswith("% spillmap table: needs \\usepackage{booktabs,threeparttablex,longtable,array}")
@@ -179,6 +188,7 @@ def test_latex_tall_tables_are_longtables_and_wide_ones_shrink(tables, demo_out)
     assert r"\begin{longtable}" not in to_latex(tables["baseline"])
 
 
+@pytest.mark.e2e
 def test_latex_tables_fit_the_page(demo_out, tmp_path):
     """The demo's tables compile with pdflatex (11 pt, 1 in margins, as the auditor) with no overfull box."""
     if shutil.which("pdflatex") is None:

@@ -26,6 +26,8 @@ import pytest
 from spillmap import _fileio
 from spillmap.cli import main
 
+pytestmark = pytest.mark.e2e  # interrupted, killed and competing spillmap processes, most of them drawing a report: pytest -m "e2e and not slow"
+
 SPILLMAP = [sys.executable, "-m", "spillmap"]
 
 
