@@ -23,7 +23,7 @@ def build_demo_once(tmp_path_factory) -> Path:
     others wait on a lock (two builds at once took ~20 s of CPU each on the 2-core CI machine)."""
     from spillmap.cli import main
 
-    if os.environ.get("SPILLMAP_TESTS_NO_DEMO"):  # tests/conftest.py: the default suite, which leaves e2e out
+    if os.environ.get("SPILLMAP_TESTS_DEFAULT_TIER"):  # tests/conftest.py: the default suite leaves e2e out
         raise AssertionError("this test builds the demo report (~30-50 s): mark it e2e (pytest.mark.e2e), "
                              "the tier that `pytest -m \"e2e and not slow\"` and .ci/run run")
     base = tmp_path_factory.getbasetemp()

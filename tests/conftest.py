@@ -8,8 +8,9 @@ The default suite (``pytest``) leaves out two tiers (``addopts`` in pyproject.to
   ``.ci/run`` runs it after the default suite, on both version sets.
 * ``slow``: Monte Carlo, larger panels, a real Dask cluster, the benchmark scripts.  ``pytest -m slow``.
 
-A test that builds the demo must be ``e2e``: a session that leaves ``e2e`` out sets
-``SPILLMAP_TESTS_NO_DEMO``, and ``_demo_shared.build_demo_once`` then fails the test that asked.
+A test that builds the demo or starts Chromium must be ``e2e`` (or ``browser``): a session that leaves
+``e2e`` out sets ``SPILLMAP_TESTS_DEFAULT_TIER``, and ``_demo_shared.build_demo_once`` and
+``test_browser.start_chrome`` then fail the test that asked (``tests/test_tiers.py``).
 """
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ import os
 
 import pytest
 
+#: set while the session leaves the e2e tier out
+DEFAULT_TIER = "SPILLMAP_TESTS_DEFAULT_TIER"
+
 
 def pytest_configure(config):
-    """Tell ``_demo_shared`` when the session leaves the ``e2e`` tier out (the default suite); the
-    variable reaches pytest-xdist's workers, which run this hook with the same options."""
+    """Tell the demo's and the browser's helpers when the session leaves the ``e2e`` tier out (the
+    default suite); pytest-xdist's workers run this hook with the same options."""
     if "not e2e" in (config.option.markexpr or ""):
-        os.environ["SPILLMAP_TESTS_NO_DEMO"] = "1"
+        os.environ[DEFAULT_TIER] = "1"
     else:
-        os.environ.pop("SPILLMAP_TESTS_NO_DEMO", None)
+        os.environ.pop(DEFAULT_TIER, None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects

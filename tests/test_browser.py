@@ -51,7 +51,11 @@ def _skip_reason() -> str | None:
 
 def start_chrome(*, console_log: bool = False):
     """A headless Chromium (FLAGS); started a second time if the first start fails (with the suite on
-    every core, two workers may start their browsers at the same moment and one start can time out)."""
+    every core, two workers may start their browsers at the same moment and one start can time out).
+    Refused in the default suite (tests/conftest.py): a browser test is marked ``browser``."""
+    if os.environ.get("SPILLMAP_TESTS_DEFAULT_TIER"):
+        raise AssertionError("this test starts Chromium: mark it browser (pytest.mark.browser; browser tests are "
+                             "e2e, the tier that `pytest -m \"e2e and not slow\"` and .ci/run run)")
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
