@@ -22,8 +22,7 @@ def test_moran_cli_reads_the_bundled_matrix(tmp_path):
     doc = json.loads(out.read_text())
     ref = moran_by_period(datasets.cigar(), id="state", time="year", var="sales",
                           w=datasets.cigar_w().row_standardize(), permutations=0)
-    # the same closed forms on the same numbers (the CLI reads the bundled table too): rounding only
-    assert doc["by_time"]["80"]["I"] == pytest.approx(ref[80].I, rel=1e-12)
+    assert doc["by_time"]["80"]["I"] == pytest.approx(ref[80].I, rel=1e-12)  # same closed form on the same numbers: rounding only
 
 
 def test_fit_cli_reads_the_bundled_matrix(tmp_path):

@@ -80,8 +80,7 @@ def test_fit_delta_and_cross_section(files, capsys):
     assert "const" in doc["params"] and "rho" in doc["params"]
     # SAR total effect of a row-standardised W: beta / (1 - rho)
     b, rho = doc["params"]["lemp"]["estimate"], doc["params"]["rho"]["estimate"]
-    # closed form of the printed estimates: mean row sum of (I - rho W)^-1 by a solve, rounding ~1e-15
-    assert doc["effects"]["total"]["lemp"]["estimate"] == pytest.approx(b / (1 - rho), rel=1e-10)
+    assert doc["effects"]["total"]["lemp"]["estimate"] == pytest.approx(b / (1 - rho), rel=1e-10)  # closed form: mean row sum of (I - rho W)^-1 by a solve, rounding ~1e-15
     assert "const" not in doc["effects"]["direct"]
 
 
@@ -182,8 +181,7 @@ def test_diagnose_json_matches_components(files, capsys):
     assert doc["moran"]["I"] == pytest.approx(m.I, rel=1e-12)  # closed form, data equal to within 1 ulp
     assert doc["moran"]["p_perm"] == m.to_dict()["p_perm"]  # the same 99 seeded permutations: a count / 100
     lm = panel_lm_tests(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, fe="twoways")
-    # closed form through least squares (two-way demeaned X, cond ~ 40) -> ~1e-13
-    assert doc["robust_lm_error"]["stat"] == pytest.approx(lm.robust_lm_error.stat, rel=1e-10)
+    assert doc["robust_lm_error"]["stat"] == pytest.approx(lm.robust_lm_error.stat, rel=1e-10)  # closed form via least squares (cond ~ 40): ~1e-13
     table, fits = diagnostics_table(data, id="state_abbr", time="year", y="lgsp", x=X, w=w, permutations=99, hausman_test=False, return_fits=True)
     # LR and Wald from fits whose rho is good to xatol 1e-10: ~1e-9 relative -> 1e-8
     assert doc["lr_sdm_sar"]["stat"] == pytest.approx(lr_sdm_sar(fits.sdm, fits.sar).stat, rel=1e-8)
@@ -317,8 +315,7 @@ def test_fit_dynamic_json_has_both_horizons(files, tmp_path):
     res = SpatialPanel(files["data"], y="lgsp", x=X, id="state_abbr", time="year", w=files["w"], dynamic="both").fit()
     both = res.effects_both(draws=0)
     for key, h in (("effects", "short"), ("effects_long_run", "long")):
-        # the same files, the same code path and arithmetic in one process: equal but for printing to JSON
-        assert doc[key]["total"]["lpc"]["estimate"] == pytest.approx(both[h].total.loc["lpc", "estimate"], rel=1e-12)
+        assert doc[key]["total"]["lpc"]["estimate"] == pytest.approx(both[h].total.loc["lpc", "estimate"], rel=1e-12)  # same files, code path and arithmetic: JSON printing only
 
 
 def test_fit_one_w_file_per_period(files, tmp_path, capsys):
@@ -334,8 +331,7 @@ def test_fit_one_w_file_per_period(files, tmp_path, capsys):
     args[args.index("--w") + 1] = str(tmp_path / "W_{time}.gal")
     assert main(["fit", *args]) == 0
     pa, pb = json.loads(a.read_text())["params"], json.loads(b.read_text())["params"]
-    # one distinct W given per period weighs it by exactly 1.0: bit for bit the one-W numbers (_timevarying_ld.py)
-    assert pb["rho"]["estimate"] == pytest.approx(pa["rho"]["estimate"], rel=1e-12)
+    assert pb["rho"]["estimate"] == pytest.approx(pa["rho"]["estimate"], rel=1e-12)  # one W per period weighs it by exactly 1.0: bit for bit the one-W arithmetic
     (tmp_path / "W_1983.gal").unlink()
     assert main(["fit", *args, "--force"]) == 2
     assert "period 1983" in capsys.readouterr().err
