@@ -15,6 +15,14 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 
+def refuse_in_default_tier(what: str) -> None:
+    """Fail the calling test when the session is the default suite (tests/conftest.py sets
+    ``SPILLMAP_TESTS_DEFAULT_TIER`` when ``-m`` leaves ``e2e`` out): ``what`` says what the test does
+    and which marker it needs."""
+    if os.environ.get("SPILLMAP_TESTS_DEFAULT_TIER"):
+        raise AssertionError(f"this test {what}, the tier that `pytest -m \"e2e and not slow\"` and .ci/run run")
+
+
 def build_demo_once(tmp_path_factory) -> Path:
     """``spillmap demo`` into the session's shared folder (its progress lines in ``progress.txt`` beside it).
 
@@ -23,9 +31,7 @@ def build_demo_once(tmp_path_factory) -> Path:
     others wait on a lock (two builds at once took ~20 s of CPU each on the 2-core CI machine)."""
     from spillmap.cli import main
 
-    if os.environ.get("SPILLMAP_TESTS_DEFAULT_TIER"):  # tests/conftest.py: the default suite leaves e2e out
-        raise AssertionError("this test builds the demo report (~30-50 s): mark it e2e (pytest.mark.e2e), "
-                             "the tier that `pytest -m \"e2e and not slow\"` and .ci/run run")
+    refuse_in_default_tier("builds the demo report (~30-50 s): mark it e2e (pytest.mark.e2e)")
     base = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
         base = base.parent  # .../pytest-N/popen-gwK -> .../pytest-N, common to the session's workers

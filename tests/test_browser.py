@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib: the shared helper sits next to this file
-from _demo_shared import build_demo_once  # noqa: E402
+from _demo_shared import build_demo_once, refuse_in_default_tier  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -53,9 +53,7 @@ def start_chrome(*, console_log: bool = False):
     """A headless Chromium (FLAGS); started a second time if the first start fails (with the suite on
     every core, two workers may start their browsers at the same moment and one start can time out).
     Refused in the default suite (tests/conftest.py): a browser test is marked ``browser``."""
-    if os.environ.get("SPILLMAP_TESTS_DEFAULT_TIER"):
-        raise AssertionError("this test starts Chromium: mark it browser (pytest.mark.browser; browser tests are "
-                             "e2e, the tier that `pytest -m \"e2e and not slow\"` and .ci/run run)")
+    refuse_in_default_tier("starts Chromium: mark it browser (pytest.mark.browser; browser tests are e2e)")
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
